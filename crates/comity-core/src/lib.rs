@@ -1,0 +1,41 @@
+//! The comity domain: requests, selectors, parties and the lifecycle state machine.
+//!
+//! This crate does no I/O. Everything from outside (documents, ids, countries) is parsed
+//! once into the types here, and from then on the type system carries the guarantee:
+//! a [`Request`] has a valid country, at least one target and a window that ends after
+//! it starts; a [`State`] only changes through [`lifecycle::check`].
+//!
+//! ```
+//! use comity_core::{lifecycle, RequestKind, State};
+//!
+//! assert!(lifecycle::check(RequestKind::Production, State::UnderReview, State::Approved).is_ok());
+//! let refused = lifecycle::check(RequestKind::Production, State::Received, State::Producing);
+//! assert!(refused.is_err());
+//! ```
+//!
+//! Storage is the [`Store`] trait; `comity-store` implements it for SQLite and
+//! PostgreSQL, so nothing here knows which database is behind it.
+
+mod country;
+mod id;
+pub mod lifecycle;
+mod party;
+mod request;
+mod selector;
+pub mod store;
+mod vocabulary;
+
+pub use country::{CountryCode, CountryError};
+pub use id::{ActorId, ActorIdError, PartyId, PartyIdError, RequestId, RequestIdError};
+pub use lifecycle::{IllegalTransition, State};
+pub use party::{Authority, NameError, PartyRole, Provider, ReviewerBody, check_name};
+pub use request::{
+    Addressee, Issuing, Nondisclosure, Offence, Request, Target, TimeWindow, TimeWindowError,
+    Validation,
+};
+pub use selector::{Selector, SelectorError, SelectorType};
+pub use store::{Event, Move, NewRequest, Party, RequestPage, RequestQuery, Store, StoreError, StoredRequest};
+pub use vocabulary::{
+    AuthorityType, DataCategory, Instrument, ListedOffence, ProtectedRole, Purpose, RequestKind,
+    ReviewerKind,
+};

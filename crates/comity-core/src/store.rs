@@ -1,0 +1,163 @@
+//! The storage interface. `comity-store` implements it for SQLite and PostgreSQL; the
+//! server and the command line only ever see this trait.
+//!
+//! The contract every implementation keeps, and that the shared store test-suite checks:
+//! - a call that returned `Ok` is durable: it survives the process being killed;
+//! - events are append-only: nothing here updates or deletes one;
+//! - a move is a compare-and-set on the request's version, so two processes sharing one
+//!   database can never both move the same request from the same state.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::{
+    ActorId, Authority, Instrument, PartyId, PartyRole, Provider, RequestId, RequestKind,
+    ReviewerBody, State,
+};
+
+/// A party in one of the three registers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Party {
+    Authority(Authority),
+    Provider(Provider),
+    Reviewer(ReviewerBody),
+}
+
+impl Party {
+    pub fn id(&self) -> &PartyId {
+        match self {
+            Party::Authority(a) => &a.id,
+            Party::Provider(p) => &p.id,
+            Party::Reviewer(r) => &r.id,
+        }
+    }
+
+    pub fn role(&self) -> PartyRole {
+        match self {
+            Party::Authority(_) => PartyRole::Authority,
+            Party::Provider(_) => PartyRole::Provider,
+            Party::Reviewer(_) => PartyRole::Reviewer,
+        }
+    }
+}
+
+/// What intake hands the store: the indexed facts and the document itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRequest {
+    pub id: RequestId,
+    pub received_at: DateTime<Utc>,
+    /// Who submitted it; recorded on the first event.
+    pub actor: ActorId,
+    pub authority: PartyId,
+    pub provider: PartyId,
+    pub instrument: Instrument,
+    pub kind: RequestKind,
+    pub emergency: bool,
+    pub reference: String,
+    /// The request document, version 1, as canonical JSON (see `comity-wire`).
+    pub document: String,
+}
+
+/// A request as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRequest {
+    pub id: RequestId,
+    pub state: State,
+    /// How many events the request has; the next event's sequence number is `version + 1`.
+    pub version: u32,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub authority: PartyId,
+    pub provider: PartyId,
+    pub instrument: Instrument,
+    pub kind: RequestKind,
+    pub emergency: bool,
+    pub reference: String,
+    pub document: String,
+}
+
+/// One step in a request's life. Kept forever.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub request_id: RequestId,
+    /// 1 for the receipt, then one more for each move.
+    pub seq: u32,
+    /// `None` for the receipt.
+    pub from: Option<State>,
+    pub to: State,
+    pub actor: ActorId,
+    pub at: DateTime<Utc>,
+    pub reason: String,
+}
+
+/// A move the caller has checked with [`crate::lifecycle::check`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    pub request_id: RequestId,
+    /// The version the caller read; the move fails with [`StoreError::Conflict`] if the
+    /// request has moved since.
+    pub expected_version: u32,
+    pub from: State,
+    pub to: State,
+    pub actor: ActorId,
+    pub at: DateTime<Utc>,
+    pub reason: String,
+}
+
+/// Which requests to list, and which page of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestQuery {
+    pub state: Option<State>,
+    pub authority: Option<PartyId>,
+    pub provider: Option<PartyId>,
+    /// 1-based.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// One page of requests, newest first, and how many match in all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestPage {
+    pub items: Vec<StoredRequest>,
+    pub total: u64,
+}
+
+/// What can go wrong in a store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness or compare-and-set failure the caller can explain.
+    #[error("{0}")]
+    Conflict(String),
+    /// A stored row no longer parses: the database was edited outside comity.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// The database failed or could not be reached.
+    #[error("database error: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// comity's storage.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// Succeeds when the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Registers a party. Ids are unique across all three registers.
+    async fn add_party(&self, party: &Party) -> Result<(), StoreError>;
+    async fn party(&self, id: &PartyId) -> Result<Option<Party>, StoreError>;
+    /// The parties of one register, ordered by id.
+    async fn parties(&self, role: PartyRole) -> Result<Vec<Party>, StoreError>;
+
+    /// Stores a request in [`State::Received`] with its first event.
+    async fn insert_request(&self, request: &NewRequest) -> Result<StoredRequest, StoreError>;
+    async fn request(&self, id: RequestId) -> Result<Option<StoredRequest>, StoreError>;
+    async fn list_requests(&self, query: &RequestQuery) -> Result<RequestPage, StoreError>;
+    /// Applies a move and records its event, atomically.
+    async fn apply_move(&self, m: &Move) -> Result<Event, StoreError>;
+    /// A request's events, oldest first.
+    async fn events(&self, id: RequestId) -> Result<Vec<Event>, StoreError>;
+    /// How many requests are in each state (states with none are left out).
+    async fn count_by_state(&self) -> Result<Vec<(State, u64)>, StoreError>;
+}
