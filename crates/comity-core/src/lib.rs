@@ -37,5 +37,5 @@ pub use selector::{Selector, SelectorError, SelectorType};
 pub use store::{Event, Move, NewRequest, Party, RequestPage, RequestQuery, Store, StoreError, StoredRequest};
 pub use vocabulary::{
     AuthorityType, DataCategory, Instrument, ListedOffence, ProtectedRole, Purpose, RequestKind,
-    ReviewerKind,
+    ReviewerKind, Vocabulary,
 };

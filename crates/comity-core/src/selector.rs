@@ -5,65 +5,34 @@
 //! mass shapes (keyword, geofence, group, wildcard) so that screening can recognise them
 //! and refuse them with a reason, instead of the parser rejecting them without one.
 
-use std::{fmt, net::IpAddr};
+use std::net::IpAddr;
 
-/// The kind of a selector, as written in the request document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SelectorType {
-    AccountId,
-    Email,
-    Phone,
-    Ip,
-    DeviceId,
-    Username,
-    Domain,
-    Keyword,
-    Geofence,
-    Group,
-    Wildcard,
+crate::vocabulary::vocabulary! {
+    /// The kind of a selector, as written in the request document.
+    SelectorType {
+        AccountId = "account_id",
+        Email = "email",
+        Phone = "phone",
+        Ip = "ip",
+        DeviceId = "device_id",
+        Username = "username",
+        Domain = "domain",
+        /// A search term: names whoever used it. Never admissible.
+        Keyword = "keyword",
+        /// An area: names whoever was there (a tower dump). Never admissible.
+        Geofence = "geofence",
+        /// A group, channel or list: names its members. Never admissible.
+        Group = "group",
+        /// A pattern over identifiers. Never admissible.
+        Wildcard = "wildcard",
+    }
 }
 
 impl SelectorType {
-    pub const ALL: [SelectorType; 11] = [
-        Self::AccountId,
-        Self::Email,
-        Self::Phone,
-        Self::Ip,
-        Self::DeviceId,
-        Self::Username,
-        Self::Domain,
-        Self::Keyword,
-        Self::Geofence,
-        Self::Group,
-        Self::Wildcard,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::AccountId => "account_id",
-            Self::Email => "email",
-            Self::Phone => "phone",
-            Self::Ip => "ip",
-            Self::DeviceId => "device_id",
-            Self::Username => "username",
-            Self::Domain => "domain",
-            Self::Keyword => "keyword",
-            Self::Geofence => "geofence",
-            Self::Group => "group",
-            Self::Wildcard => "wildcard",
-        }
-    }
-
     /// Whether this shape names a set of people rather than one account, person or
     /// device: a keyword search, an area, a group membership or a pattern.
     pub fn is_mass(self) -> bool {
         matches!(self, Self::Keyword | Self::Geofence | Self::Group | Self::Wildcard)
-    }
-}
-
-impl fmt::Display for SelectorType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -4,6 +4,20 @@
 //! Each value has one spelling on the wire (`as_str`), used in documents, the API, the
 //! database and reports alike.
 
+/// A closed list of terms with one spelling each. The wire layer serializes, parses and
+/// describes (in JSON Schema) every vocabulary through this one trait, so each list of
+/// values is written down once, here.
+pub trait Vocabulary: Copy + Eq + std::fmt::Debug + Send + Sync + 'static {
+    /// The vocabulary's name, as it appears in schemas (such as `DataCategory`).
+    const NAME: &'static str;
+    /// Every term, in declaration order.
+    fn all() -> &'static [Self];
+    /// The term's spelling.
+    fn as_str(self) -> &'static str;
+    /// Parses a spelling; `None` for anything else.
+    fn parse(s: &str) -> Option<Self>;
+}
+
 /// Declares a closed vocabulary: the enum, its wire spellings, `ALL` and `parse`.
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
@@ -24,6 +38,13 @@ macro_rules! vocabulary {
             pub fn parse(s: &str) -> Option<Self> {
                 match s { $($wire => Some($name::$variant),)+ _ => None }
             }
+        }
+
+        impl $crate::vocabulary::Vocabulary for $name {
+            const NAME: &'static str = stringify!($name);
+            fn all() -> &'static [Self] { Self::ALL }
+            fn as_str(self) -> &'static str { $name::as_str(self) }
+            fn parse(s: &str) -> Option<Self> { $name::parse(s) }
         }
 
         impl std::fmt::Display for $name {

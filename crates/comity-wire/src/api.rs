@@ -1,0 +1,271 @@
+//! The bodies of the HTTP API, other than the request document itself.
+
+use chrono::{DateTime, Utc};
+use comity_core::{
+    Authority, AuthorityType, CountryCode, Event, Party, PartyId, Provider, ReviewerBody,
+    ReviewerKind, State, StoredRequest, check_name, lifecycle,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{
+    RequestDocument,
+    document::{DocumentError, Problem},
+    term::{self, Term},
+};
+
+/// The one error shape of the API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable, machine-readable code such as `invalid_document` or `illegal_transition`.
+    pub code: String,
+    /// What went wrong, for a person, and what to do about it.
+    pub message: String,
+    /// One entry per problem, with the path in the document where it is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<Problem>,
+}
+
+/// A request as the API shows it in lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RequestSummary {
+    pub id: String,
+    #[schema(schema_with = term::schema::<State>)]
+    pub state: Term<State>,
+    /// How many events the request has had.
+    pub version: u32,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub authority: String,
+    pub provider: String,
+    pub instrument: String,
+    pub kind: String,
+    pub emergency: bool,
+    pub reference: String,
+}
+
+/// A request with its document and the moves it can make next.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RequestResource {
+    #[serde(flatten)]
+    pub summary: RequestSummary,
+    /// The states this request may move to now.
+    #[schema(schema_with = state_list_schema)]
+    pub next_states: Vec<Term<State>>,
+    /// The request document, in canonical form.
+    pub document: RequestDocument,
+}
+
+fn state_list_schema() -> utoipa::openapi::Array {
+    utoipa::openapi::ArrayBuilder::new().items(utoipa::openapi::RefOr::T(term::schema::<State>())).build()
+}
+
+impl From<&StoredRequest> for RequestSummary {
+    fn from(r: &StoredRequest) -> Self {
+        RequestSummary {
+            id: r.id.to_string(),
+            state: Term(r.state),
+            version: r.version,
+            received_at: r.received_at,
+            updated_at: r.updated_at,
+            authority: r.authority.to_string(),
+            provider: r.provider.to_string(),
+            instrument: r.instrument.to_string(),
+            kind: r.kind.to_string(),
+            emergency: r.emergency,
+            reference: r.reference.clone(),
+        }
+    }
+}
+
+impl RequestResource {
+    /// Builds the resource; fails when the stored document no longer parses.
+    pub fn new(r: &StoredRequest) -> Result<Self, DocumentError> {
+        let document = crate::document::parse_json::<RequestDocument>(r.document.as_bytes())?;
+        Ok(RequestResource {
+            summary: RequestSummary::from(r),
+            next_states: lifecycle::next_states(r.kind, r.state).iter().copied().map(Term).collect(),
+            document,
+        })
+    }
+}
+
+/// One page of requests, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RequestList {
+    pub items: Vec<RequestSummary>,
+    pub page: u32,
+    pub per_page: u32,
+    /// How many requests match the filters in all.
+    pub total: u64,
+}
+
+/// One step in a request's life.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EventResource {
+    pub seq: u32,
+    /// Null for the receipt.
+    #[schema(schema_with = term::optional_schema::<State>)]
+    pub from: Option<Term<State>>,
+    #[schema(schema_with = term::schema::<State>)]
+    pub to: Term<State>,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+    pub reason: String,
+}
+
+impl From<&Event> for EventResource {
+    fn from(e: &Event) -> Self {
+        EventResource {
+            seq: e.seq,
+            from: e.from.map(Term),
+            to: Term(e.to),
+            actor: e.actor.to_string(),
+            at: e.at,
+            reason: e.reason.clone(),
+        }
+    }
+}
+
+/// Asks for a request to move to another state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionBody {
+    /// The state to move to.
+    #[schema(schema_with = term::schema::<State>)]
+    pub to: Term<State>,
+    /// Who takes the step (a party id, or party:person). Until accounts exist, the caller
+    /// names itself; afterwards the authenticated principal is recorded instead.
+    #[schema(example = "ie-dpc:reviewer-7")]
+    pub actor: String,
+    /// Why: every decision is reasoned, and the reason is kept forever.
+    pub reason: String,
+    /// The version the caller saw; if given and the request has moved since, the move is
+    /// refused with 409 instead of acting on a stale view.
+    #[serde(default)]
+    pub expected_version: Option<u32>,
+}
+
+/// The result of a move.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TransitionResult {
+    pub request: RequestSummary,
+    pub event: EventResource,
+}
+
+/// A requesting authority.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorityBody {
+    #[schema(example = "fr-tj-paris")]
+    pub id: String,
+    #[schema(example = "FR")]
+    pub country: String,
+    #[schema(schema_with = term::schema::<AuthorityType>)]
+    pub authority_type: Term<AuthorityType>,
+    #[schema(example = "Parquet du tribunal judiciaire de Paris")]
+    pub name: String,
+}
+
+/// A service provider.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderBody {
+    #[schema(example = "example-mail")]
+    pub id: String,
+    #[schema(example = "IE")]
+    pub country: String,
+    #[schema(example = "Example Mail Ltd")]
+    pub name: String,
+}
+
+/// An independent reviewer body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewerBodyBody {
+    #[schema(example = "ie-high-court")]
+    pub id: String,
+    #[schema(example = "IE")]
+    pub country: String,
+    #[schema(schema_with = term::schema::<ReviewerKind>)]
+    pub kind: Term<ReviewerKind>,
+    #[schema(example = "The High Court of Ireland")]
+    pub name: String,
+}
+
+/// Checks the common fields of a party body.
+fn party_fields(id: &str, country: &str, name: &str) -> Result<(PartyId, CountryCode, String), DocumentError> {
+    let mut problems = Vec::new();
+    let id = PartyId::parse(id).map_err(|e| problems.push(Problem { path: "id".into(), message: e.to_string() }));
+    let country = CountryCode::parse(country)
+        .map_err(|e| problems.push(Problem { path: "country".into(), message: e.to_string() }));
+    let name = check_name(name).map_err(|e| problems.push(Problem { path: "name".into(), message: e.to_string() }));
+    match (id, country, name) {
+        (Ok(id), Ok(country), Ok(name)) => Ok((id, country, name)),
+        _ => Err(DocumentError { syntax: false, problems }),
+    }
+}
+
+impl AuthorityBody {
+    pub fn to_party(&self) -> Result<Party, DocumentError> {
+        let (id, country, name) = party_fields(&self.id, &self.country, &self.name)?;
+        Ok(Party::Authority(Authority { id, country, authority_type: self.authority_type.0, name }))
+    }
+}
+
+impl ProviderBody {
+    pub fn to_party(&self) -> Result<Party, DocumentError> {
+        let (id, country, name) = party_fields(&self.id, &self.country, &self.name)?;
+        Ok(Party::Provider(Provider { id, country, name }))
+    }
+}
+
+impl ReviewerBodyBody {
+    pub fn to_party(&self) -> Result<Party, DocumentError> {
+        let (id, country, name) = party_fields(&self.id, &self.country, &self.name)?;
+        Ok(Party::Reviewer(ReviewerBody { id, country, kind: self.kind.0, name }))
+    }
+}
+
+impl From<&Authority> for AuthorityBody {
+    fn from(a: &Authority) -> Self {
+        AuthorityBody {
+            id: a.id.to_string(),
+            country: a.country.to_string(),
+            authority_type: Term(a.authority_type),
+            name: a.name.clone(),
+        }
+    }
+}
+
+impl From<&Provider> for ProviderBody {
+    fn from(p: &Provider) -> Self {
+        ProviderBody { id: p.id.to_string(), country: p.country.to_string(), name: p.name.clone() }
+    }
+}
+
+impl From<&ReviewerBody> for ReviewerBodyBody {
+    fn from(r: &ReviewerBody) -> Self {
+        ReviewerBodyBody {
+            id: r.id.to_string(),
+            country: r.country.to_string(),
+            kind: Term(r.kind),
+            name: r.name.clone(),
+        }
+    }
+}
+
+/// Liveness and readiness.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct HealthBody {
+    /// `ok`, or `unavailable` with the reason in `detail`.
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
