@@ -30,11 +30,12 @@ pub use id::{ActorId, ActorIdError, PartyId, PartyIdError, RequestId, RequestIdE
 pub use lifecycle::{IllegalTransition, State};
 pub use party::{Authority, NameError, PartyRole, Provider, ReviewerBody, check_name};
 pub use request::{
-    Addressee, Issuing, Nondisclosure, Offence, Request, Target, TimeWindow, TimeWindowError,
-    Validation,
+    Addressee, Issuing, Nondisclosure, Offence, Request, Target, TimeWindow, TimeWindowError, Validation,
 };
 pub use selector::{Selector, SelectorError, SelectorType};
-pub use store::{Event, Move, NewRequest, Party, RequestPage, RequestQuery, Store, StoreError, StoredRequest};
+pub use store::{
+    Event, Move, NewRequest, Party, RequestPage, RequestQuery, Store, StoreError, StoredRequest,
+};
 pub use vocabulary::{
     AuthorityType, DataCategory, Instrument, ListedOffence, ProtectedRole, Purpose, RequestKind,
     ReviewerKind, Vocabulary,

@@ -7,8 +7,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{
-    AuthorityType, CountryCode, DataCategory, Instrument, ListedOffence, PartyId, ProtectedRole,
-    Purpose, RequestKind, Selector,
+    AuthorityType, CountryCode, DataCategory, Instrument, ListedOffence, PartyId, ProtectedRole, Purpose,
+    RequestKind, Selector,
 };
 
 /// A parsed request document.

@@ -62,7 +62,9 @@ pub enum SelectorError {
     Phone(String),
     #[error("{0:?} is not an IPv4 or IPv6 address")]
     Ip(String),
-    #[error("{0:?} is not a domain name (expected labels of letters, digits and hyphens, such as example.org)")]
+    #[error(
+        "{0:?} is not a domain name (expected labels of letters, digits and hyphens, such as example.org)"
+    )]
     Domain(String),
     #[error("{0:?} must not contain whitespace")]
     Whitespace(String),

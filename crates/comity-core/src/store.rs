@@ -11,8 +11,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    ActorId, Authority, Instrument, PartyId, PartyRole, Provider, RequestId, RequestKind,
-    ReviewerBody, State,
+    ActorId, Authority, Instrument, PartyId, PartyRole, Provider, RequestId, RequestKind, ReviewerBody, State,
 };
 
 /// A party in one of the three registers.

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use comity_core::{
-    Authority, AuthorityType, CountryCode, Event, Party, PartyId, Provider, ReviewerBody,
-    ReviewerKind, State, StoredRequest, check_name, lifecycle,
+    Authority, AuthorityType, CountryCode, Event, Party, PartyId, Provider, ReviewerBody, ReviewerKind,
+    State, StoredRequest, check_name, lifecycle,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -200,12 +200,18 @@ pub struct ReviewerBodyBody {
 }
 
 /// Checks the common fields of a party body.
-fn party_fields(id: &str, country: &str, name: &str) -> Result<(PartyId, CountryCode, String), DocumentError> {
+fn party_fields(
+    id: &str,
+    country: &str,
+    name: &str,
+) -> Result<(PartyId, CountryCode, String), DocumentError> {
     let mut problems = Vec::new();
-    let id = PartyId::parse(id).map_err(|e| problems.push(Problem { path: "id".into(), message: e.to_string() }));
+    let id =
+        PartyId::parse(id).map_err(|e| problems.push(Problem { path: "id".into(), message: e.to_string() }));
     let country = CountryCode::parse(country)
         .map_err(|e| problems.push(Problem { path: "country".into(), message: e.to_string() }));
-    let name = check_name(name).map_err(|e| problems.push(Problem { path: "name".into(), message: e.to_string() }));
+    let name =
+        check_name(name).map_err(|e| problems.push(Problem { path: "name".into(), message: e.to_string() }));
     match (id, country, name) {
         (Ok(id), Ok(country), Ok(name)) => Ok((id, country, name)),
         _ => Err(DocumentError { syntax: false, problems }),

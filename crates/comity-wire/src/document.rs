@@ -8,9 +8,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use comity_core::{
-    Addressee, AuthorityType, CountryCode, DataCategory, Instrument, Issuing, ListedOffence,
-    Nondisclosure, Offence, PartyId, ProtectedRole, Purpose, Request, RequestKind, Selector,
-    SelectorType, Target, TimeWindow, Validation,
+    Addressee, AuthorityType, CountryCode, DataCategory, Instrument, Issuing, ListedOffence, Nondisclosure,
+    Offence, PartyId, ProtectedRole, Purpose, Request, RequestKind, Selector, SelectorType, Target,
+    TimeWindow, Validation,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -238,7 +238,13 @@ pub fn parse_request(json: &[u8]) -> Result<(RequestDocument, Request), Document
 }
 
 /// Reads JSON into a wire type, naming the path of the first error.
+///
+/// Every body comity reads is a JSON object. Serde would also read a struct from an
+/// array, by position, which only produces confusing errors, so an array is refused here.
 pub fn parse_json<T: serde::de::DeserializeOwned>(json: &[u8]) -> Result<T, DocumentError> {
+    if json.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(DocumentError::one("", "expected a JSON object ({...}), got an array"));
+    }
     let de = &mut serde_json::Deserializer::from_slice(json);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -318,7 +324,10 @@ impl RequestDocument {
         if self.targets.is_empty() {
             p.push("targets", "name at least one target: a specific account, e-mail, phone number, IP address, device, username or domain");
         } else if self.targets.len() > MAX_TARGETS {
-            p.push("targets", format!("names {} targets; one document may name at most {MAX_TARGETS}", self.targets.len()));
+            p.push(
+                "targets",
+                format!("names {} targets; one document may name at most {MAX_TARGETS}", self.targets.len()),
+            );
         }
         let mut targets = Vec::with_capacity(self.targets.len());
         for (n, t) in self.targets.iter().enumerate() {
@@ -332,7 +341,10 @@ impl RequestDocument {
             let located_in = t.located_in.as_deref().map(|c| p.country(&at("located_in"), c));
             if let Some(selector) = selector {
                 if targets.iter().any(|earlier: &Target| earlier.selector == selector) {
-                    p.push(at("selector"), format!("{} {:?} is named twice", selector.kind(), selector.value()));
+                    p.push(
+                        at("selector"),
+                        format!("{} {:?} is named twice", selector.kind(), selector.value()),
+                    );
                 }
                 targets.push(Target {
                     selector,
@@ -355,14 +367,9 @@ impl RequestDocument {
             data_categories.push(c.0);
         }
 
-        let time_window =
-            p.check("time_window", TimeWindow::new(self.time_window.from, self.time_window.to));
-        let justification = p.text(
-            "justification",
-            self.justification.as_deref().unwrap_or_default(),
-            MAX_LONG_TEXT,
-            false,
-        );
+        let time_window = p.check("time_window", TimeWindow::new(self.time_window.from, self.time_window.to));
+        let justification =
+            p.text("justification", self.justification.as_deref().unwrap_or_default(), MAX_LONG_TEXT, false);
         let nondisclosure = self.nondisclosure.as_ref().map(|n| Nondisclosure {
             requested: n.requested,
             until: n.until,
@@ -389,7 +396,9 @@ impl RequestDocument {
         };
         let validated_by = match validated_by {
             Some((Some(authority), authority_type)) => Some(Validation { authority, authority_type }),
-            Some((None, _)) => return Err(DocumentError::one("", "internal: a field failed without a problem")),
+            Some((None, _)) => {
+                return Err(DocumentError::one("", "internal: a field failed without a problem"));
+            }
             None => None,
         };
 

@@ -1,1 +1,113 @@
-fn main() {}
+//! `comity`: serve the API, validate request documents, manage the registers of parties.
+//!
+//! The binary is thin: it reads the command line, opens the store and calls into
+//! `comity-server`, `comity-wire` and `comity-store`.
+
+mod demo;
+mod parties;
+mod serve;
+mod validate;
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Args, Parser, Subcommand};
+
+/// comity: cross-border requests for data, lawful, specific, proportionate and auditable.
+#[derive(Debug, Parser)]
+#[command(name = "comity", version, propagate_version = true, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP API.
+    Serve(serve::ServeArgs),
+    /// Check request documents without submitting them; exits 1 if any has a problem.
+    Validate(validate::ValidateArgs),
+    /// Print a published JSON Schema.
+    Schema {
+        #[arg(value_enum, default_value = "request")]
+        which: SchemaName,
+    },
+    /// Register and list requesting authorities.
+    #[command(subcommand)]
+    Authority(parties::AuthorityCommand),
+    /// Register and list providers.
+    #[command(subcommand)]
+    Provider(parties::ProviderCommand),
+    /// Register and list independent reviewer bodies.
+    #[command(subcommand)]
+    Reviewer(parties::ReviewerCommand),
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SchemaName {
+    /// The request document, version 1.
+    Request,
+}
+
+/// Where comity keeps its data.
+#[derive(Debug, Clone, Args)]
+struct StoreArgs {
+    /// The data directory of the embedded SQLite database (created if missing).
+    #[arg(long, env = "COMITY_DATA_DIR", default_value = "comity-data")]
+    data_dir: PathBuf,
+    /// A PostgreSQL URL (postgres://user@host/db); when given, it is used instead of the
+    /// data directory, and several servers may share it.
+    #[arg(long, env = "COMITY_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+impl StoreArgs {
+    async fn open(&self) -> anyhow::Result<std::sync::Arc<dyn comity_core::Store>> {
+        use anyhow::Context;
+        let what = match &self.database_url {
+            Some(_) => "connecting to the PostgreSQL database".to_owned(),
+            None => format!("opening the data directory {}", self.data_dir.display()),
+        };
+        comity_store::open(self.database_url.as_deref(), &self.data_dir).await.context(what)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Validate(args) => Ok(validate::run(&args)),
+            Command::Schema { which: SchemaName::Request } => {
+                println!("{}", serde_json::to_string_pretty(&comity_wire::request_schema())?);
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Authority(c) => parties::authority(c).await.map(|()| ExitCode::SUCCESS),
+            Command::Provider(c) => parties::provider(c).await.map(|()| ExitCode::SUCCESS),
+            Command::Reviewer(c) => parties::reviewer(c).await.map(|()| ExitCode::SUCCESS),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}

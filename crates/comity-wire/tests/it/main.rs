@@ -48,7 +48,8 @@ fn every_example_parses_and_matches_the_schema() {
             parse_request(&bytes).unwrap_or_else(|e| panic!("{name} does not parse: {e}"));
         assert!(!request.targets.is_empty());
         let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&value).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+        let errors: Vec<String> =
+            validator.iter_errors(&value).map(|e| format!("{} at {}", e, e.instance_path)).collect();
         assert!(errors.is_empty(), "{name} does not match the schema: {errors:?}");
         // The canonical form also matches the schema, and parses back to the same request.
         let canonical_json = serde_json::to_vec(&canonical).unwrap();

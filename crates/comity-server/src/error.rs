@@ -1,0 +1,140 @@
+//! The API's one error shape: `{"error": {"code", "message", "details"}}`.
+//!
+//! A 4xx tells the caller what to fix. A 5xx tells the caller only that something failed
+//! and under which incident id; the full error goes to the server log.
+
+use axum::{
+    Json,
+    extract::rejection::{BytesRejection, PathRejection, QueryRejection},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use comity_core::{IllegalTransition, StoreError};
+use comity_wire::{
+    DocumentError, Problem,
+    api::{ErrorBody, ErrorDetail},
+};
+
+/// An error answered to an API caller.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    details: Vec<Problem>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), details: Vec::new() }
+    }
+
+    pub fn with_details(mut self, details: Vec<Problem>) -> Self {
+        self.details = details;
+        self
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+    }
+
+    /// A field the caller must correct, with its path.
+    pub fn invalid_field(code: &'static str, path: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, format!("{path}: {message}"))
+            .with_details(vec![Problem { path: path.to_owned(), message }])
+    }
+
+    /// An unexpected failure: logged in full, answered opaquely.
+    pub fn internal(error: &dyn std::error::Error) -> Self {
+        let incident = uuid_like();
+        tracing::error!(incident = %incident, error = %error, source = ?error.source(), "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("the server failed to handle the request; it was logged as incident {incident}"),
+        )
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+/// A short random id to match a 5xx answer with its log line.
+fn uuid_like() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("{:x}", nanos ^ u128::from(std::process::id()).rotate_left(64))
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail { code: self.code.to_owned(), message: self.message, details: self.details },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<DocumentError> for ApiError {
+    fn from(e: DocumentError) -> Self {
+        if e.syntax {
+            Self::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()).with_details(e.problems)
+        } else {
+            let n = e.problems.len();
+            let message = if n == 1 {
+                format!("the document has a problem: {e}")
+            } else {
+                format!("the document has {n} problems: {e}")
+            };
+            Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_document", message).with_details(e.problems)
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::not_found("not found"),
+            StoreError::Conflict(message) => Self::new(StatusCode::CONFLICT, "conflict", message),
+            other => Self::internal(&other),
+        }
+    }
+}
+
+impl From<IllegalTransition> for ApiError {
+    fn from(e: IllegalTransition) -> Self {
+        Self::new(StatusCode::CONFLICT, "illegal_transition", e.reason)
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(r: BytesRejection) -> Self {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("the body is larger than the {} bytes this server accepts", crate::MAX_BODY_BYTES),
+            )
+        } else {
+            Self::new(r.status(), "unreadable_body", format!("the body could not be read: {}", r.body_text()))
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        Self::bad_request(format!("the query string is not valid: {}", r.body_text()))
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
+        Self::bad_request(format!("the path is not valid: {}", r.body_text()))
+    }
+}

@@ -1,0 +1,75 @@
+//! Prometheus metrics, in the OpenMetrics text format.
+
+use prometheus_client::{
+    encoding::EncodeLabelSet,
+    metrics::{counter::Counter, family::Family, histogram::Histogram},
+    registry::Registry,
+};
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HttpLabels {
+    pub method: String,
+    /// The route template (such as `/v1/requests/{id}`), never the raw path, so that ids
+    /// do not become label values.
+    pub route: String,
+    pub status: u16,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StateLabels {
+    pub state: String,
+}
+
+/// The server's metrics.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    pub http_requests: Family<HttpLabels, Counter>,
+    pub http_duration: Family<HttpLabels, Histogram, fn() -> Histogram>,
+    pub intakes: Counter,
+    pub transitions: Family<StateLabels, Counter>,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5])
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("comity");
+        let http_requests = Family::<HttpLabels, Counter>::default();
+        let http_duration =
+            Family::<HttpLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
+        let intakes = Counter::default();
+        let transitions = Family::<StateLabels, Counter>::default();
+        registry.register("http_requests", "HTTP requests answered", http_requests.clone());
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer an HTTP request",
+            http_duration.clone(),
+        );
+        registry.register("requests_received", "Requests for data accepted on intake", intakes.clone());
+        registry.register(
+            "transitions",
+            "Lifecycle moves applied, by the state moved to",
+            transitions.clone(),
+        );
+        Self { registry, http_requests, http_duration, intakes, transitions }
+    }
+}
+
+impl Metrics {
+    /// The text exposition, with the per-state gauge appended from the store's counts.
+    pub fn render(&self, by_state: &[(comity_core::State, u64)]) -> Result<String, std::fmt::Error> {
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode_registry(&mut out, &self.registry)?;
+        out.push_str("# HELP comity_requests Requests currently in each lifecycle state.\n");
+        out.push_str("# TYPE comity_requests gauge\n");
+        for state in comity_core::State::ALL {
+            let n = by_state.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
+            out.push_str(&format!("comity_requests{{state=\"{state}\"}} {n}\n"));
+        }
+        prometheus_client::encoding::text::encode_eof(&mut out)?;
+        Ok(out)
+    }
+}

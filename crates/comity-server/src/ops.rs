@@ -1,0 +1,62 @@
+//! Health, readiness, metrics, the schema and the API description.
+
+use axum::{
+    Json,
+    extract::State as AxumState,
+    http::{StatusCode, header},
+    response::IntoResponse,
+};
+use comity_wire::api::HealthBody;
+use utoipa::OpenApi;
+
+use crate::{AppState, error::ApiError};
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = HealthBody)))]
+pub async fn healthz() -> Json<HealthBody> {
+    Json(HealthBody { status: "ok".into(), detail: None })
+}
+
+/// The process can serve: its database answers.
+#[utoipa::path(
+    get, path = "/readyz", tag = "operations",
+    responses((status = 200, body = HealthBody), (status = 503, description = "The database does not answer", body = HealthBody))
+)]
+pub async fn readyz(AxumState(app): AxumState<AppState>) -> impl IntoResponse {
+    match app.store.ping().await {
+        Ok(()) => (StatusCode::OK, Json(HealthBody { status: "ok".into(), detail: None })),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(HealthBody {
+                    status: "unavailable".into(),
+                    detail: Some("the database does not answer".into()),
+                }),
+            )
+        }
+    }
+}
+
+/// Prometheus metrics (text exposition format).
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
+pub async fn metrics(AxumState(app): AxumState<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let counts = app.store.count_by_state().await?;
+    let text = app.metrics.render(&counts).map_err(|e| ApiError::internal(&e))?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text))
+}
+
+/// The JSON Schema (draft 2020-12) of the request document, version 1.
+#[utoipa::path(
+    get, path = "/v1/schemas/request", tag = "documents",
+    responses((status = 200, content_type = "application/schema+json", body = Object))
+)]
+pub async fn request_schema() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/schema+json")], Json(comity_wire::request_schema()))
+}
+
+/// This API's OpenAPI 3.1 description.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations", responses((status = 200, body = Object)))]
+pub async fn openapi() -> impl IntoResponse {
+    Json(crate::ApiDoc::openapi())
+}

@@ -1,0 +1,134 @@
+//! The admin API for the three registers: authorities, providers, reviewer bodies.
+
+use axum::{
+    Json,
+    body::Bytes,
+    extract::{State as AxumState, rejection::BytesRejection},
+    http::{HeaderMap, StatusCode, header},
+    response::IntoResponse,
+};
+use comity_core::{Party, PartyRole};
+use comity_wire::{
+    DocumentError,
+    api::{AuthorityBody, ErrorBody, ProviderBody, ReviewerBodyBody},
+    parse_json,
+};
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::{AppState, error::ApiError};
+
+/// Reads a party body, registers it and answers 201 with it.
+async fn add<B: DeserializeOwned + Serialize>(
+    app: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    to_party: fn(&B) -> Result<Party, DocumentError>,
+    collection: &str,
+) -> Result<impl IntoResponse + use<B>, ApiError> {
+    crate::requests_json(headers)?;
+    let parsed: B = parse_json(&body?)?;
+    let party = to_party(&parsed)?;
+    app.store.add_party(&party).await?;
+    let location = format!("/v1/admin/{collection}/{}", party.id());
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(parsed)))
+}
+
+async fn list(app: &AppState, role: PartyRole) -> Result<Vec<Party>, ApiError> {
+    Ok(app.store.parties(role).await?)
+}
+
+/// Registers a requesting authority.
+#[utoipa::path(
+    post, path = "/v1/admin/authorities", tag = "parties",
+    request_body(content = AuthorityBody, content_type = "application/json"),
+    responses(
+        (status = 201, body = AuthorityBody),
+        (status = 409, description = "The id is taken", body = ErrorBody),
+        (status = 422, description = "A field is not valid", body = ErrorBody),
+    )
+)]
+pub async fn add_authority(
+    AxumState(app): AxumState<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    add(&app, &headers, body, AuthorityBody::to_party, "authorities").await
+}
+
+/// Lists the registered authorities.
+#[utoipa::path(get, path = "/v1/admin/authorities", tag = "parties", responses((status = 200, body = [AuthorityBody])))]
+pub async fn list_authorities(
+    AxumState(app): AxumState<AppState>,
+) -> Result<Json<Vec<AuthorityBody>>, ApiError> {
+    let parties = list(&app, PartyRole::Authority).await?;
+    Ok(Json(
+        parties
+            .iter()
+            .filter_map(|p| if let Party::Authority(a) = p { Some(a.into()) } else { None })
+            .collect(),
+    ))
+}
+
+/// Registers a provider.
+#[utoipa::path(
+    post, path = "/v1/admin/providers", tag = "parties",
+    request_body(content = ProviderBody, content_type = "application/json"),
+    responses(
+        (status = 201, body = ProviderBody),
+        (status = 409, description = "The id is taken", body = ErrorBody),
+        (status = 422, description = "A field is not valid", body = ErrorBody),
+    )
+)]
+pub async fn add_provider(
+    AxumState(app): AxumState<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    add(&app, &headers, body, ProviderBody::to_party, "providers").await
+}
+
+/// Lists the registered providers.
+#[utoipa::path(get, path = "/v1/admin/providers", tag = "parties", responses((status = 200, body = [ProviderBody])))]
+pub async fn list_providers(
+    AxumState(app): AxumState<AppState>,
+) -> Result<Json<Vec<ProviderBody>>, ApiError> {
+    let parties = list(&app, PartyRole::Provider).await?;
+    Ok(Json(
+        parties
+            .iter()
+            .filter_map(|p| if let Party::Provider(x) = p { Some(x.into()) } else { None })
+            .collect(),
+    ))
+}
+
+/// Registers an independent reviewer body.
+#[utoipa::path(
+    post, path = "/v1/admin/reviewers", tag = "parties",
+    request_body(content = ReviewerBodyBody, content_type = "application/json"),
+    responses(
+        (status = 201, body = ReviewerBodyBody),
+        (status = 409, description = "The id is taken", body = ErrorBody),
+        (status = 422, description = "A field is not valid", body = ErrorBody),
+    )
+)]
+pub async fn add_reviewer(
+    AxumState(app): AxumState<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    add(&app, &headers, body, ReviewerBodyBody::to_party, "reviewers").await
+}
+
+/// Lists the registered reviewer bodies.
+#[utoipa::path(get, path = "/v1/admin/reviewers", tag = "parties", responses((status = 200, body = [ReviewerBodyBody])))]
+pub async fn list_reviewers(
+    AxumState(app): AxumState<AppState>,
+) -> Result<Json<Vec<ReviewerBodyBody>>, ApiError> {
+    let parties = list(&app, PartyRole::Reviewer).await?;
+    Ok(Json(
+        parties
+            .iter()
+            .filter_map(|p| if let Party::Reviewer(x) = p { Some(x.into()) } else { None })
+            .collect(),
+    ))
+}

@@ -1,0 +1,344 @@
+//! Intake, reading and moving requests.
+
+use axum::{
+    Json,
+    body::Bytes,
+    extract::{
+        Path, Query, State as AxumState,
+        rejection::{BytesRejection, PathRejection, QueryRejection},
+    },
+    http::{HeaderMap, StatusCode, header},
+    response::IntoResponse,
+};
+use chrono::{SubsecRound, Utc};
+use comity_core::{
+    ActorId, Event, NewRequest, Party, PartyId, Request, RequestId, RequestQuery, State, Store,
+    StoredRequest, lifecycle, store::Move,
+};
+use comity_wire::{
+    RequestDocument,
+    api::{EventResource, RequestList, RequestResource, RequestSummary, TransitionBody, TransitionResult},
+    parse_json, parse_request,
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::{AppState, error::ApiError, metrics::StateLabels};
+
+/// Accepts a request document.
+#[utoipa::path(
+    post, path = "/v1/requests", tag = "requests",
+    request_body(content = RequestDocument, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Accepted and stored; `Location` names the new request", body = RequestResource),
+        (status = 400, description = "The body is not JSON", body = comity_wire::api::ErrorBody),
+        (status = 413, description = "The body is too large", body = comity_wire::api::ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = comity_wire::api::ErrorBody),
+        (status = 422, description = "The document has problems, each listed with its path", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn submit(
+    AxumState(app): AxumState<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    require_json(&headers)?;
+    let stored = accept(app.store.as_ref(), &body?).await?;
+    app.metrics.intakes.inc();
+    let resource = RequestResource::new(&stored).map_err(|e| ApiError::internal(&e))?;
+    let location = format!("/v1/requests/{}", stored.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(resource)))
+}
+
+/// Intake: parses a document, checks its parties and stores it as received. The API,
+/// the demo seeder and the command line all accept requests through here.
+pub async fn accept(store: &dyn Store, body: &[u8]) -> Result<StoredRequest, ApiError> {
+    let (document, request) = parse_request(body)?;
+    check_parties(store, &request).await?;
+
+    // Microseconds are what both databases keep; truncating here keeps the answer equal
+    // to what a later read returns.
+    let received_at = Utc::now().trunc_subsecs(6);
+    let id = RequestId::new_at(received_at.timestamp_millis().max(0) as u64);
+    let document_json = serde_json::to_string(&document).map_err(|e| ApiError::internal(&e))?;
+    let new = NewRequest {
+        id,
+        received_at,
+        // Until requests are signed (issue 5), the issuing authority is the submitter.
+        actor: ActorId::parse(request.issuing.authority.as_str()).map_err(|e| ApiError::internal(&e))?,
+        authority: request.issuing.authority.clone(),
+        provider: request.addressee.provider.clone(),
+        instrument: request.instrument,
+        kind: request.kind,
+        emergency: request.emergency,
+        reference: request.issuing.reference.clone(),
+        document: document_json,
+    };
+    Ok(store.insert_request(&new).await?)
+}
+
+pub(crate) fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if essence.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "send the document with `Content-Type: application/json` (got {})",
+                if content_type.is_empty() { "none".to_owned() } else { format!("{content_type:?}") }
+            ),
+        ))
+    }
+}
+
+/// The issuing and validating authorities and the provider must be registered, and the
+/// document must describe the issuer as registered: a request cannot promote a police
+/// force to a court by saying so.
+async fn check_parties(store: &dyn Store, request: &Request) -> Result<(), ApiError> {
+    let issuing = &request.issuing;
+    check_authority(store, "issuing", &issuing.authority, issuing.authority_type, Some(issuing.country))
+        .await?;
+    if let Some(v) = &issuing.validated_by {
+        check_authority(store, "issuing.validated_by", &v.authority, v.authority_type, None).await?;
+    }
+    match store.party(&request.addressee.provider).await? {
+        Some(Party::Provider(_)) => Ok(()),
+        _ => Err(ApiError::invalid_field(
+            "unknown_provider",
+            "addressee.provider",
+            format!(
+                "no provider {:?} is registered; register it first (`comity provider add` or POST /v1/admin/providers)",
+                request.addressee.provider.as_str()
+            ),
+        )),
+    }
+}
+
+async fn check_authority(
+    store: &dyn Store,
+    at: &str,
+    id: &PartyId,
+    claimed_type: comity_core::AuthorityType,
+    claimed_country: Option<comity_core::CountryCode>,
+) -> Result<(), ApiError> {
+    let Some(Party::Authority(registered)) = store.party(id).await? else {
+        return Err(ApiError::invalid_field(
+            "unknown_authority",
+            &format!("{at}.authority"),
+            format!(
+                "no authority {:?} is registered; register it first (`comity authority add` or POST /v1/admin/authorities)",
+                id.as_str()
+            ),
+        ));
+    };
+    if registered.authority_type != claimed_type {
+        return Err(ApiError::invalid_field(
+            "authority_mismatch",
+            &format!("{at}.authority_type"),
+            format!("{} is registered as {}, not {claimed_type}", id, registered.authority_type),
+        ));
+    }
+    if let Some(country) = claimed_country
+        && registered.country != country
+    {
+        return Err(ApiError::invalid_field(
+            "authority_mismatch",
+            &format!("{at}.country"),
+            format!("{} is registered in {}, not {country}", id, registered.country),
+        ));
+    }
+    Ok(())
+}
+
+fn parse_id(id: Result<Path<String>, PathRejection>) -> Result<RequestId, ApiError> {
+    let Path(id) = id?;
+    RequestId::parse(&id).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+async fn load(store: &dyn Store, id: RequestId) -> Result<StoredRequest, ApiError> {
+    store.request(id).await?.ok_or_else(|| ApiError::not_found(format!("no request with id {id}")))
+}
+
+/// Reads one request.
+#[utoipa::path(
+    get, path = "/v1/requests/{id}", tag = "requests",
+    params(("id" = String, Path, description = "The request id")),
+    responses(
+        (status = 200, body = RequestResource),
+        (status = 400, description = "Not a request id", body = comity_wire::api::ErrorBody),
+        (status = 404, description = "No such request", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn get(
+    AxumState(app): AxumState<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<RequestResource>, ApiError> {
+    let stored = load(app.store.as_ref(), parse_id(id)?).await?;
+    let resource = RequestResource::new(&stored).map_err(|e| {
+        ApiError::internal(&comity_core::StoreError::Corrupt(format!("request {}: {e}", stored.id)))
+    })?;
+    Ok(Json(resource))
+}
+
+/// Filters and page of a listing.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    /// Only requests in this state.
+    state: Option<String>,
+    /// Only requests from this authority.
+    authority: Option<String>,
+    /// Only requests addressed to this provider.
+    provider: Option<String>,
+    /// The page, from 1.
+    page: Option<u32>,
+    /// Requests per page, 1 to 200 (default 50).
+    per_page: Option<u32>,
+}
+
+/// Lists requests, newest first.
+#[utoipa::path(
+    get, path = "/v1/requests", tag = "requests", params(ListParams),
+    responses(
+        (status = 200, body = RequestList),
+        (status = 400, description = "A filter or page is not valid", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn list(
+    AxumState(app): AxumState<AppState>,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Json<RequestList>, ApiError> {
+    let Query(params) = params?;
+    let state = params
+        .state
+        .as_deref()
+        .map(|s| {
+            State::parse(s).ok_or_else(|| {
+                let known: Vec<&str> = State::ALL.iter().map(|s| s.as_str()).collect();
+                ApiError::bad_request(format!("state {s:?} is not a state; use one of: {}", known.join(", ")))
+            })
+        })
+        .transpose()?;
+    let party = |v: Option<String>, name: &str| {
+        v.map(|v| PartyId::parse(&v).map_err(|e| ApiError::bad_request(format!("{name}: {e}")))).transpose()
+    };
+    let authority = party(params.authority, "authority")?;
+    let provider = party(params.provider, "provider")?;
+    let page = params.page.unwrap_or(1);
+    let per_page = params.per_page.unwrap_or(50);
+    if page == 0 {
+        return Err(ApiError::bad_request("page counts from 1"));
+    }
+    if !(1..=200).contains(&per_page) {
+        return Err(ApiError::bad_request("per_page must be between 1 and 200"));
+    }
+    let result =
+        app.store.list_requests(&RequestQuery { state, authority, provider, page, per_page }).await?;
+    Ok(Json(RequestList {
+        items: result.items.iter().map(RequestSummary::from).collect(),
+        page,
+        per_page,
+        total: result.total,
+    }))
+}
+
+/// A request's events, oldest first.
+#[utoipa::path(
+    get, path = "/v1/requests/{id}/events", tag = "requests",
+    params(("id" = String, Path, description = "The request id")),
+    responses(
+        (status = 200, body = [EventResource]),
+        (status = 404, description = "No such request", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn events(
+    AxumState(app): AxumState<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Vec<EventResource>>, ApiError> {
+    let id = parse_id(id)?;
+    load(app.store.as_ref(), id).await?;
+    let events = app.store.events(id).await?;
+    Ok(Json(events.iter().map(EventResource::from).collect()))
+}
+
+/// Moves a request to another state, recording who did it and why.
+#[utoipa::path(
+    post, path = "/v1/requests/{id}/transitions", tag = "requests",
+    params(("id" = String, Path, description = "The request id")),
+    request_body(content = TransitionBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Moved; the event is recorded", body = TransitionResult),
+        (status = 404, description = "No such request", body = comity_wire::api::ErrorBody),
+        (status = 409, description = "The lifecycle does not allow this move now, or the request moved meanwhile", body = comity_wire::api::ErrorBody),
+        (status = 422, description = "The actor or reason is missing or not valid", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn transition(
+    AxumState(app): AxumState<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<TransitionResult>, ApiError> {
+    let id = parse_id(id)?;
+    require_json(&headers)?;
+    let body: TransitionBody = parse_json(&body?)?;
+    let (after, event) = move_request(app.store.as_ref(), id, &body).await?;
+    app.metrics.transitions.get_or_create(&StateLabels { state: event.to.to_string() }).inc();
+    Ok(Json(TransitionResult { request: RequestSummary::from(&after), event: EventResource::from(&event) }))
+}
+
+/// Checks and applies a move; the API and the demo seeder both move requests through here.
+pub async fn move_request(
+    store: &dyn Store,
+    id: RequestId,
+    body: &TransitionBody,
+) -> Result<(StoredRequest, Event), ApiError> {
+    let actor = ActorId::parse(body.actor.trim())
+        .map_err(|e| ApiError::invalid_field("invalid_transition", "actor", e.to_string()))?;
+    let reason = body.reason.trim();
+    if reason.is_empty() {
+        return Err(ApiError::invalid_field(
+            "invalid_transition",
+            "reason",
+            "give the reason for this step; every step is reasoned and the reason is kept",
+        ));
+    }
+    if reason.chars().count() > 10_000 {
+        return Err(ApiError::invalid_field(
+            "invalid_transition",
+            "reason",
+            "is longer than 10000 characters",
+        ));
+    }
+    let current = load(store, id).await?;
+    if let Some(expected) = body.expected_version
+        && expected != current.version
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!(
+                "the request is at version {} ({}), not {expected}; reload it and decide again",
+                current.version, current.state
+            ),
+        ));
+    }
+    let to = body.to.0;
+    lifecycle::check(current.kind, current.state, to)?;
+    let event = store
+        .apply_move(&Move {
+            request_id: id,
+            expected_version: current.version,
+            from: current.state,
+            to,
+            actor,
+            at: Utc::now().trunc_subsecs(6),
+            reason: reason.to_owned(),
+        })
+        .await?;
+    let after = load(store, id).await?;
+    Ok((after, event))
+}

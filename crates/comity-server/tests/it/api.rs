@@ -1,0 +1,320 @@
+//! Intake, reading, listing, moving, parties and operations endpoints.
+
+use serde_json::{Value, json};
+
+use crate::support::{EXAMPLES, TestApp, example};
+
+crate::both_backends!(
+    every_example_is_accepted_and_read_back,
+    a_request_walks_its_lifecycle_and_every_step_is_an_event,
+    illegal_and_stale_moves_are_refused_with_409_and_a_reason,
+    moves_need_an_actor_and_a_reason,
+    unknown_and_malformed_ids,
+    listing_filters_and_pages,
+    parties_are_registered_once_and_listed,
+    intake_checks_the_parties_against_the_registers,
+    operations_endpoints,
+    the_api_description_covers_every_endpoint,
+);
+
+async fn every_example_is_accepted_and_read_back(app: TestApp) {
+    for name in EXAMPLES {
+        let doc = example(name);
+        let r = app.client.post(app.url("/v1/requests")).json(&doc).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 201, "{name}");
+        let location = r.headers()["location"].to_str().unwrap().to_owned();
+        let created: Value = r.json().await.unwrap();
+        let id = created["id"].as_str().unwrap();
+        assert_eq!(location, format!("/v1/requests/{id}"));
+        assert_eq!(created["state"], "received");
+        assert_eq!(created["next_states"], json!(["screening", "withdrawn"]));
+
+        let (status, read) = app.get(&location).await;
+        assert_eq!(status, 200);
+        assert_eq!(read, created, "{name}: what is read back differs from what intake answered");
+        // The stored document is the submitted one in canonical form.
+        assert_eq!(read["document"]["targets"], without_nulls(&doc["targets"]), "{name}");
+        assert_eq!(read["document"]["issuing"]["reference"], doc["issuing"]["reference"]);
+        assert_eq!(read["authority"], doc["issuing"]["authority"]);
+        assert_eq!(read["provider"], doc["addressee"]["provider"]);
+
+        let (status, events) = app.get(&format!("{location}/events")).await;
+        assert_eq!(status, 200);
+        assert_eq!(events.as_array().unwrap().len(), 1);
+        assert_eq!(events[0]["seq"], 1);
+        assert_eq!(events[0]["from"], Value::Null);
+        assert_eq!(events[0]["to"], "received");
+        assert_eq!(events[0]["actor"], doc["issuing"]["authority"]);
+    }
+}
+
+/// The canonical form leaves out absent and null optional fields.
+fn without_nulls(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), without_nulls(v))).collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(without_nulls).collect()),
+        other => other.clone(),
+    }
+}
+
+async fn a_request_walks_its_lifecycle_and_every_step_is_an_event(app: TestApp) {
+    let id = app.submit(&example("eu-epoc-traffic.json")).await;
+    let path = ["screening", "under_review", "approved", "producing", "delivered", "closed"];
+    for (n, to) in path.iter().enumerate() {
+        let (status, body) = app.move_to(&id, to).await;
+        assert_eq!(status, 200, "{to}: {body}");
+        assert_eq!(body["request"]["state"], *to);
+        assert_eq!(body["request"]["version"], n + 2);
+        assert_eq!(body["event"]["seq"], n + 2);
+        assert_eq!(body["event"]["to"], *to);
+    }
+    let (_, events) = app.get(&format!("/v1/requests/{id}/events")).await;
+    let events = events.as_array().unwrap();
+    assert_eq!(events.len(), path.len() + 1);
+    for pair in events.windows(2) {
+        assert_eq!(pair[1]["from"], pair[0]["to"], "events chain from state to state");
+        assert!(pair[1]["at"].as_str() >= pair[0]["at"].as_str());
+    }
+    assert_eq!(events.last().unwrap()["reason"], "test moves it to closed");
+    assert_eq!(events.last().unwrap()["actor"], "ie-high-court");
+    let (_, read) = app.get(&format!("/v1/requests/{id}")).await;
+    assert_eq!(read["next_states"], json!([]), "closed is final");
+}
+
+async fn illegal_and_stale_moves_are_refused_with_409_and_a_reason(app: TestApp) {
+    let id = app.submit(&example("eu-epoc-pr-preservation.json")).await;
+    // Nothing moves on without screening and a decision.
+    let (status, body) = app.move_to(&id, "approved").await;
+    assert_eq!(status, 409);
+    assert_eq!(body["error"]["code"], "illegal_transition");
+    assert!(body["error"]["message"].as_str().unwrap().contains("screening, withdrawn"), "{body}");
+    for to in ["screening", "under_review", "approved"] {
+        assert_eq!(app.move_to(&id, to).await.0, 200);
+    }
+    // A preservation order never produces.
+    let (status, body) = app.move_to(&id, "producing").await;
+    assert_eq!(status, 409);
+    assert!(body["error"]["message"].as_str().unwrap().contains("preservation"), "{body}");
+    // A stale view is refused and changes nothing.
+    let stale = json!({"to": "preserved", "actor": "example-cloud", "reason": "kept", "expected_version": 2});
+    let (status, body) = app.post(&format!("/v1/requests/{id}/transitions"), &stale).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "conflict");
+    let (_, read) = app.get(&format!("/v1/requests/{id}")).await;
+    assert_eq!(read["state"], "approved");
+    assert_eq!(read["version"], 4);
+    // Final states are final.
+    assert_eq!(app.move_to(&id, "withdrawn").await.0, 200);
+    let (status, body) = app.move_to(&id, "under_review").await;
+    assert_eq!(status, 409);
+    assert!(body["error"]["message"].as_str().unwrap().contains("final"), "{body}");
+}
+
+async fn moves_need_an_actor_and_a_reason(app: TestApp) {
+    let id = app.submit(&example("mlat-content.json")).await;
+    let path = format!("/v1/requests/{id}/transitions");
+    let check = |body: Value, status: u16, code: &'static str, field: &'static str| {
+        let app = &app;
+        let path = &path;
+        async move {
+            let (got, answer) = app.post(path, &body).await;
+            assert_eq!(got, status, "{body} -> {answer}");
+            assert_eq!(answer["error"]["code"], code, "{answer}");
+            if !field.is_empty() {
+                assert_eq!(answer["error"]["details"][0]["path"], field, "{answer}");
+            }
+        }
+    };
+    check(json!({"to": "screening", "actor": "comity", "reason": "  "}), 422, "invalid_transition", "reason")
+        .await;
+    check(json!({"to": "screening", "actor": "", "reason": "r"}), 422, "invalid_transition", "actor").await;
+    check(json!({"to": "screening", "reason": "r"}), 422, "invalid_document", "").await;
+    check(json!({"to": "approvedd", "actor": "a", "reason": "r"}), 422, "invalid_document", "to").await;
+    check(json!({"to": "screening", "actor": "a", "reason": "r", "extra": 1}), 422, "invalid_document", "")
+        .await;
+    let (_, events) = app.get(&format!("/v1/requests/{id}/events")).await;
+    assert_eq!(events.as_array().unwrap().len(), 1, "a refused move leaves no event");
+}
+
+async fn unknown_and_malformed_ids(app: TestApp) {
+    let unknown = "0192f3c4-5b6a-7c8d-9e0f-1a2b3c4d5e6f";
+    for path in [format!("/v1/requests/{unknown}"), format!("/v1/requests/{unknown}/events")] {
+        let (status, body) = app.get(&path).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(body["error"]["code"], "not_found");
+    }
+    let (status, _) = app.move_to(unknown, "screening").await;
+    assert_eq!(status, 404);
+    let (status, body) = app.get("/v1/requests/not-an-id").await;
+    assert_eq!(status, 400);
+    assert!(body["error"]["message"].as_str().unwrap().contains("not a request id"), "{body}");
+}
+
+async fn listing_filters_and_pages(app: TestApp) {
+    let mut ids = Vec::new();
+    for name in EXAMPLES {
+        ids.push(app.submit(&example(name)).await);
+    }
+    app.move_to(&ids[0], "screening").await;
+    let (status, all) = app.get("/v1/requests").await;
+    assert_eq!(status, 200);
+    assert_eq!(all["total"], 6);
+    let listed: Vec<&str> =
+        all["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    let newest_first: Vec<&str> = ids.iter().rev().map(String::as_str).collect();
+    assert_eq!(listed, newest_first);
+
+    let (_, screening) = app.get("/v1/requests?state=screening").await;
+    assert_eq!(screening["total"], 1);
+    assert_eq!(screening["items"][0]["id"], ids[0].as_str());
+    let (_, by_authority) = app.get("/v1/requests?authority=gb-nca").await;
+    assert_eq!(by_authority["total"], 1);
+    let (_, by_provider) = app.get("/v1/requests?provider=example-mail").await;
+    assert_eq!(by_provider["total"], 3);
+    let (_, page2) = app.get("/v1/requests?per_page=4&page=2").await;
+    assert_eq!(page2["items"].as_array().unwrap().len(), 2);
+    assert_eq!(page2["total"], 6);
+    assert_eq!(page2["page"], 2);
+
+    for bad in ["state=lost", "page=0", "per_page=500", "page=x", "authority=Not%20An%20Id", "colour=blue"] {
+        let (status, body) = app.get(&format!("/v1/requests?{bad}")).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_request", "{bad}");
+    }
+}
+
+async fn parties_are_registered_once_and_listed(app: TestApp) {
+    let (_, authorities) = app.get("/v1/admin/authorities").await;
+    assert_eq!(authorities.as_array().unwrap().len(), 10);
+    assert_eq!(authorities[0]["id"], "br-jf-sp-10", "ordered by id");
+    // The same id in another register is taken too.
+    let dup = json!({"id": "fr-tj-paris", "country": "FR", "name": "Someone"});
+    let (status, body) = app.post("/v1/admin/providers", &dup).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("already registered"), "{body}");
+    let bad = json!({"id": "Bad Id", "country": "XX", "kind": "court", "name": ""});
+    let (status, body) = app.post("/v1/admin/reviewers", &bad).await;
+    assert_eq!(status, 422, "{body}");
+    let paths: Vec<&str> =
+        body["error"]["details"].as_array().unwrap().iter().map(|d| d["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["id", "country", "name"]);
+    let (_, providers) = app.get("/v1/admin/providers").await;
+    assert_eq!(providers.as_array().unwrap().len(), 3);
+    let (_, reviewers) = app.get("/v1/admin/reviewers").await;
+    assert_eq!(reviewers[0]["kind"], "court");
+}
+
+async fn intake_checks_the_parties_against_the_registers(app: TestApp) {
+    let check = |edit: fn(&mut Value), code: &'static str, path: &'static str| {
+        let app = &app;
+        async move {
+            let mut doc = example("eu-epoc-traffic.json");
+            edit(&mut doc);
+            let (status, body) = app.post("/v1/requests", &doc).await;
+            assert_eq!(status, 422, "{body}");
+            assert_eq!(body["error"]["code"], code, "{body}");
+            assert_eq!(body["error"]["details"][0]["path"], path, "{body}");
+        }
+    };
+    check(|d| d["issuing"]["authority"] = "xx-unknown".into(), "unknown_authority", "issuing.authority")
+        .await;
+    check(
+        |d| d["issuing"]["authority_type"] = "judge".into(),
+        "authority_mismatch",
+        "issuing.authority_type",
+    )
+    .await;
+    check(|d| d["issuing"]["country"] = "BE".into(), "authority_mismatch", "issuing.country").await;
+    check(
+        |d| d["issuing"]["validated_by"]["authority"] = "xx-judge".into(),
+        "unknown_authority",
+        "issuing.validated_by.authority",
+    )
+    .await;
+    check(
+        |d| d["issuing"]["validated_by"]["authority_type"] = "court".into(),
+        "authority_mismatch",
+        "issuing.validated_by.authority_type",
+    )
+    .await;
+    check(|d| d["addressee"]["provider"] = "gb-nca".into(), "unknown_provider", "addressee.provider").await;
+    let (_, list) = app.get("/v1/requests").await;
+    assert_eq!(list["total"], 0, "nothing refused was stored");
+}
+
+async fn operations_endpoints(app: TestApp) {
+    assert_eq!(app.get("/healthz").await, (200, json!({"status": "ok"})));
+    assert_eq!(app.get("/readyz").await, (200, json!({"status": "ok"})));
+    let id = app.submit(&example("eu-epoc-traffic.json")).await;
+    app.move_to(&id, "screening").await;
+    app.submit(&example("mlat-content.json")).await;
+
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("comity_requests_received_total 2"), "{metrics}");
+    assert!(metrics.contains("comity_requests{state=\"received\"} 1"), "{metrics}");
+    assert!(metrics.contains("comity_requests{state=\"screening\"} 1"), "{metrics}");
+    assert!(metrics.contains("comity_transitions_total{state=\"screening\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("route=\"/v1/requests/{id}/transitions\""),
+        "routes are labelled by template: {metrics}"
+    );
+    assert!(metrics.trim_end().ends_with("# EOF"));
+
+    let (status, schema) = app.get("/v1/schemas/request").await;
+    assert_eq!(status, 200);
+    assert_eq!(schema, comity_wire::request_schema());
+
+    let (status, body) = app.get("/v1/nothing-here").await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["code"], "not_found");
+    let r = app.client.delete(app.url("/v1/requests")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+}
+
+async fn the_api_description_covers_every_endpoint(app: TestApp) {
+    let (status, doc) = app.get("/openapi.json").await;
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let expected = [
+        ("/v1/requests", "post"),
+        ("/v1/requests", "get"),
+        ("/v1/requests/{id}", "get"),
+        ("/v1/requests/{id}/events", "get"),
+        ("/v1/requests/{id}/transitions", "post"),
+        ("/v1/admin/authorities", "post"),
+        ("/v1/admin/authorities", "get"),
+        ("/v1/admin/providers", "post"),
+        ("/v1/admin/providers", "get"),
+        ("/v1/admin/reviewers", "post"),
+        ("/v1/admin/reviewers", "get"),
+        ("/v1/schemas/request", "get"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/metrics", "get"),
+        ("/openapi.json", "get"),
+    ];
+    let paths = doc["paths"].as_object().unwrap();
+    let described: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
+    assert_eq!(described, expected.len(), "every operation and no other is described");
+    for (path, method) in expected {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} is not described");
+        // And it answers: no described endpoint is missing from the router.
+        let r = app
+            .client
+            .request(
+                method.to_uppercase().parse().unwrap(),
+                app.url(&path.replace("{id}", "0192f3c4-5b6a-7c8d-9e0f-1a2b3c4d5e6f")),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(r.status().as_u16(), 405, "{method} {path}");
+        if !path.contains("{id}") {
+            assert_ne!(r.status().as_u16(), 404, "{method} {path}");
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! The API as a client sees it: the real server on port 0, over real HTTP, against a
+//! fresh SQLite data directory and (when `COMITY_TEST_DATABASE_URL` is set) a fresh
+//! PostgreSQL database. Every test runs on both.
+#![allow(clippy::unwrap_used)]
+
+mod api;
+mod malformed;
+mod support;

@@ -1,0 +1,310 @@
+//! Malformed documents: each gets a precise 4xx naming the field and the fix, and none
+//! is stored.
+
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, example};
+
+crate::both_backends!(every_malformed_document_gets_a_precise_4xx, oversized_and_mistyped_bodies);
+
+/// An edit of the example document, and what the answer must say.
+struct Case {
+    name: &'static str,
+    edit: fn(&mut Value),
+    status: u16,
+    code: &'static str,
+    path: &'static str,
+    says: &'static str,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "an array",
+        edit: |d| *d = json!([1, 2]),
+        status: 422,
+        code: "invalid_document",
+        path: "",
+        says: "expected a JSON object",
+    },
+    Case {
+        name: "not an object",
+        edit: |d| *d = json!("eu-e-evidence"),
+        status: 422,
+        code: "invalid_document",
+        path: "",
+        says: "expected struct RequestDocument",
+    },
+    Case {
+        name: "wrong type (bool)",
+        edit: |d| d["emergency"] = "yes".into(),
+        status: 422,
+        code: "invalid_document",
+        path: "emergency",
+        says: "expected a boolean",
+    },
+    Case {
+        name: "wrong type (list)",
+        edit: |d| d["targets"] = json!({"selector": {}}),
+        status: 422,
+        code: "invalid_document",
+        path: "targets",
+        says: "expected a sequence",
+    },
+    Case {
+        name: "unknown kind",
+        edit: |d| d["kind"] = "seize".into(),
+        status: 422,
+        code: "invalid_document",
+        path: "kind",
+        says: "expected one of: production, preservation",
+    },
+    Case {
+        name: "unknown instrument",
+        edit: |d| d["instrument"] = "interpol".into(),
+        status: 422,
+        code: "invalid_document",
+        path: "instrument",
+        says: "eu-e-evidence",
+    },
+    Case {
+        name: "unknown data category",
+        edit: |d| d["data_categories"][1] = "everything".into(),
+        status: 422,
+        code: "invalid_document",
+        path: "data_categories[1]",
+        says: "subscriber, identification, traffic, content",
+    },
+    Case {
+        name: "unknown selector type",
+        edit: |d| d["targets"][0]["selector"]["type"] = "name".into(),
+        status: 422,
+        code: "invalid_document",
+        path: "targets[0].selector.type",
+        says: "account_id",
+    },
+    Case {
+        name: "unknown protected role",
+        edit: |d| d["targets"][0]["protected_role"] = "priest".into(),
+        status: 422,
+        code: "invalid_document",
+        path: "targets[0].protected_role",
+        says: "clergy",
+    },
+    Case {
+        name: "country not a code",
+        edit: |d| d["issuing"]["country"] = "France".into(),
+        status: 422,
+        code: "invalid_document",
+        path: "issuing.country",
+        says: "ISO 3166-1 alpha-2",
+    },
+    Case {
+        name: "country not assigned",
+        edit: |d| d["addressee"]["country"] = "XK".into(),
+        status: 422,
+        code: "invalid_document",
+        path: "addressee.country",
+        says: "not an officially assigned",
+    },
+    Case {
+        name: "residence country in lower case",
+        edit: |d| d["targets"][0]["residence_country"] = "fr".into(),
+        status: 422,
+        code: "invalid_document",
+        path: "targets[0].residence_country",
+        says: "upper case",
+    },
+    Case {
+        name: "missing targets",
+        edit: |d| {
+            d.as_object_mut().unwrap().remove("targets");
+        },
+        status: 422,
+        code: "invalid_document",
+        path: "",
+        says: "missing field `targets`",
+    },
+    Case {
+        name: "empty targets",
+        edit: |d| d["targets"] = json!([]),
+        status: 422,
+        code: "invalid_document",
+        path: "targets",
+        says: "at least one target",
+    },
+    Case {
+        name: "window ends before it starts",
+        edit: |d| d["time_window"]["to"] = "2026-04-01T00:00:00Z".into(),
+        status: 422,
+        code: "invalid_document",
+        path: "time_window",
+        says: "must end after it starts",
+    },
+    Case {
+        name: "timestamp not RFC 3339",
+        edit: |d| d["time_window"]["from"] = "01/05/2026".into(),
+        status: 422,
+        code: "invalid_document",
+        path: "time_window.from",
+        says: "",
+    },
+    Case {
+        name: "e-mail without a domain",
+        edit: |d| d["targets"][0]["selector"]["value"] = "suspect@".into(),
+        status: 422,
+        code: "invalid_document",
+        path: "targets[0].selector.value",
+        says: "not an e-mail address",
+    },
+    Case {
+        name: "phone not E.164",
+        edit: |d| d["targets"][0]["selector"] = json!({"type": "phone", "value": "06 12 34 56 78"}),
+        status: 422,
+        code: "invalid_document",
+        path: "targets[0].selector.value",
+        says: "E.164",
+    },
+    Case {
+        name: "ip with a prefix",
+        edit: |d| d["targets"][0]["selector"] = json!({"type": "ip", "value": "203.0.113.0/24"}),
+        status: 422,
+        code: "invalid_document",
+        path: "targets[0].selector.value",
+        says: "not an IPv4 or IPv6 address",
+    },
+    Case {
+        name: "same target twice",
+        edit: |d| {
+            let t = d["targets"][0].clone();
+            d["targets"].as_array_mut().unwrap().push(t);
+        },
+        status: 422,
+        code: "invalid_document",
+        path: "targets[1].selector",
+        says: "named twice",
+    },
+    Case {
+        name: "same category twice",
+        edit: |d| d["data_categories"] = json!(["traffic", "traffic"]),
+        status: 422,
+        code: "invalid_document",
+        path: "data_categories[1]",
+        says: "listed twice",
+    },
+    Case {
+        name: "no category",
+        edit: |d| d["data_categories"] = json!([]),
+        status: 422,
+        code: "invalid_document",
+        path: "data_categories",
+        says: "at least one",
+    },
+    Case {
+        name: "misspelt field",
+        edit: |d| d["justifcation"] = "typo".into(),
+        status: 422,
+        code: "invalid_document",
+        path: "justifcation",
+        says: "unknown field `justifcation`, expected one of",
+    },
+    Case {
+        name: "empty reference",
+        edit: |d| d["issuing"]["reference"] = " ".into(),
+        status: 422,
+        code: "invalid_document",
+        path: "issuing.reference",
+        says: "must not be empty",
+    },
+    Case {
+        name: "authority id not a slug",
+        edit: |d| d["issuing"]["authority"] = "Parquet de Paris".into(),
+        status: 422,
+        code: "invalid_document",
+        path: "issuing.authority",
+        says: "not a party id",
+    },
+    Case {
+        name: "negative sentence",
+        edit: |d| d["offence"]["max_sentence_months"] = (-3).into(),
+        status: 422,
+        code: "invalid_document",
+        path: "offence.max_sentence_months",
+        says: "",
+    },
+    Case {
+        name: "missing offence description",
+        edit: |d| {
+            d["offence"].as_object_mut().unwrap().remove("description");
+        },
+        status: 422,
+        code: "invalid_document",
+        path: "offence",
+        says: "missing field `description`",
+    },
+    Case {
+        name: "port on an e-mail selector",
+        edit: |d| d["targets"][0]["selector"]["port"] = 443.into(),
+        status: 422,
+        code: "invalid_document",
+        path: "targets[0].selector.value",
+        says: "port only belongs to an ip selector",
+    },
+    Case {
+        name: "version 2",
+        edit: |d| d["version"] = 2.into(),
+        status: 422,
+        code: "invalid_document",
+        path: "version",
+        says: "version 2 does not exist",
+    },
+];
+
+async fn every_malformed_document_gets_a_precise_4xx(app: TestApp) {
+    assert!(CASES.len() >= 20);
+    for case in CASES {
+        let mut doc = example("eu-epoc-traffic.json");
+        (case.edit)(&mut doc);
+        let (status, body) = app.post("/v1/requests", &doc).await;
+        assert_eq!(status, case.status, "{}: {body}", case.name);
+        assert_eq!(body["error"]["code"], case.code, "{}: {body}", case.name);
+        assert_eq!(body["error"]["details"][0]["path"], case.path, "{}: {body}", case.name);
+        let message = body["error"]["details"][0]["message"].as_str().unwrap();
+        assert!(message.contains(case.says), "{}: {message:?} should say {:?}", case.name, case.says);
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(message),
+            "{}: the summary repeats the detail",
+            case.name
+        );
+    }
+    // Broken JSON is a 400, with the place it broke.
+    for (name, raw) in
+        [("truncated", &b"{\"instrument\": "[..]), ("empty", b""), ("not JSON", b"instrument=eu")]
+    {
+        let (status, body) = app.post_raw("/v1/requests", "application/json", raw.to_vec()).await;
+        assert_eq!(status, 400, "{name}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_json", "{name}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("line 1"), "{name}: {body}");
+    }
+    let (_, list) = app.get("/v1/requests").await;
+    assert_eq!(list["total"], 0, "nothing malformed was stored");
+}
+
+async fn oversized_and_mistyped_bodies(app: TestApp) {
+    // 10 MB: refused with 413 before it is read in full, in the JSON error shape.
+    let mut doc = example("eu-epoc-traffic.json");
+    doc["justification"] = "x".repeat(10 * 1024 * 1024).into();
+    let (status, body) = app.post("/v1/requests", &doc).await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(body["error"]["code"], "body_too_large");
+    assert!(body["error"]["message"].as_str().unwrap().contains("bytes"), "{body}");
+
+    let bytes = serde_json::to_vec(&example("eu-epoc-traffic.json")).unwrap();
+    for content_type in ["text/plain", "application/x-www-form-urlencoded", ""] {
+        let (status, body) = app.post_raw("/v1/requests", content_type, bytes.clone()).await;
+        assert_eq!(status, 415, "{content_type:?}: {body}");
+        assert_eq!(body["error"]["code"], "unsupported_media_type");
+    }
+    // With a charset parameter it is still JSON.
+    let (status, body) = app.post_raw("/v1/requests", "application/json; charset=utf-8", bytes).await;
+    assert_eq!(status, 201, "{body}");
+}

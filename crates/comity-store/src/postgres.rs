@@ -1,0 +1,336 @@
+//! The shared store: one PostgreSQL database behind several `comity serve` processes.
+//!
+//! Every write is an ordinary transaction on a pooled connection. PostgreSQL already
+//! groups the WAL flushes of concurrent commits, so nothing here batches.
+
+use std::{fmt, time::Duration};
+
+use async_trait::async_trait;
+use chrono::Utc;
+use comity_core::{
+    Event, Move, NewRequest, Party, PartyId, PartyRole, RequestId, RequestPage, RequestQuery, State, Store,
+    StoreError, StoredRequest,
+};
+use sqlx::{
+    Executor, Postgres,
+    migrate::Migrator,
+    postgres::{PgConnection, PgPool, PgPoolOptions, PgRow},
+};
+
+use crate::rows::{
+    At, PartyColumns, RawEvent, RawParty, RawRequest, backend, event_columns, filtered, limit_offset, micros,
+    move_refused, party_columns, party_exists, request_columns, request_exists, role_column, row_id,
+    state_count,
+};
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Connections per process. Several processes share the server's `max_connections`
+/// (100 by default), so this stays modest.
+const MAX_CONNECTIONS: u32 = 16;
+
+/// How long a request waits for a free connection before failing.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// comity's store in a PostgreSQL database.
+///
+/// Cloning is cheap and shares the pool.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl fmt::Debug for PgStore {
+    // The connection options hold the password; they are not shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgStore").field("connections", &self.pool.size()).finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user:password@host:port/database?...`) and brings the
+    /// schema up to date. Several processes may do this at once: the migrations hold an
+    /// advisory lock.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect(url)
+            .await
+            .map_err(backend)?;
+        MIGRATOR.run(&pool).await.map_err(backend)?;
+        Ok(Self { pool })
+    }
+
+    /// Closes every connection, waiting for those in use to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+async fn add_party(conn: &mut PgConnection, party: &Party) -> Result<(), StoreError> {
+    let c = PartyColumns::of(party);
+    // ON CONFLICT DO NOTHING rather than catching the unique violation: an error would
+    // abort the transaction, and we still want to read who holds the id.
+    let inserted = sqlx::query(
+        "INSERT INTO parties (id, role, country, kind, name, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(c.id)
+    .bind(c.role)
+    .bind(c.country)
+    .bind(c.kind)
+    .bind(c.name)
+    .bind(micros(Utc::now()))
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    if inserted.rows_affected() == 0 {
+        let role: Option<String> = sqlx::query_scalar("SELECT role FROM parties WHERE id = $1")
+            .bind(c.id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(backend)?;
+        return Err(party_exists(party.id(), role.as_deref()));
+    }
+    Ok(())
+}
+
+async fn insert_request(conn: &mut PgConnection, r: &NewRequest) -> Result<StoredRequest, StoreError> {
+    let received_at = micros(r.received_at);
+    let id = r.id.to_string();
+    let inserted = sqlx::query(
+        "INSERT INTO requests (id, state, version, received_at, updated_at, authority, provider, \
+         instrument, kind, emergency, reference, document) \
+         VALUES ($1, $2, 1, $3, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(State::Received.as_str())
+    .bind(received_at)
+    .bind(r.authority.as_str())
+    .bind(r.provider.as_str())
+    .bind(r.instrument.as_str())
+    .bind(r.kind.as_str())
+    .bind(r.emergency)
+    .bind(&r.reference)
+    .bind(&r.document)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    if inserted.rows_affected() == 0 {
+        return Err(request_exists(r.id));
+    }
+    sqlx::query(
+        "INSERT INTO events (request_id, seq, from_state, to_state, actor, at, reason) \
+         VALUES ($1, 1, NULL, $2, $3, $4, 'received')",
+    )
+    .bind(&id)
+    .bind(State::Received.as_str())
+    .bind(r.actor.as_str())
+    .bind(received_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    Ok(StoredRequest {
+        id: r.id,
+        state: State::Received,
+        version: 1,
+        received_at,
+        updated_at: received_at,
+        authority: r.authority.clone(),
+        provider: r.provider.clone(),
+        instrument: r.instrument,
+        kind: r.kind,
+        emergency: r.emergency,
+        reference: r.reference.clone(),
+        document: r.document.clone(),
+    })
+}
+
+async fn apply_move(conn: &mut PgConnection, m: &Move) -> Result<Event, StoreError> {
+    let at = micros(m.at);
+    let id = m.request_id.to_string();
+    // The compare-and-set. A concurrent mover holding the row makes this wait for its
+    // commit; PostgreSQL then re-checks the WHERE against the new row, finds the version
+    // gone, and updates nothing.
+    let updated = sqlx::query(
+        "UPDATE requests SET state = $1, version = version + 1, updated_at = $2 \
+         WHERE id = $3 AND version = $4 AND state = $5",
+    )
+    .bind(m.to.as_str())
+    .bind(at)
+    .bind(&id)
+    .bind(i64::from(m.expected_version))
+    .bind(m.from.as_str())
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    if updated.rows_affected() == 0 {
+        let current: Option<(String, i32)> =
+            sqlx::query_as("SELECT state, version FROM requests WHERE id = $1")
+                .bind(&id)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(backend)?;
+        return Err(move_refused(m, current.map(|(s, v)| (s, i64::from(v)))));
+    }
+    let seq = m.expected_version + 1;
+    sqlx::query(
+        "INSERT INTO events (request_id, seq, from_state, to_state, actor, at, reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&id)
+    .bind(i64::from(seq))
+    .bind(m.from.as_str())
+    .bind(m.to.as_str())
+    .bind(m.actor.as_str())
+    .bind(at)
+    .bind(&m.reason)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    Ok(Event {
+        request_id: m.request_id,
+        seq,
+        from: Some(m.from),
+        to: m.to,
+        actor: m.actor.clone(),
+        at,
+        reason: m.reason.clone(),
+    })
+}
+
+fn read_request(row: &PgRow) -> Result<StoredRequest, StoreError> {
+    let id = row_id(row, "requests", "id")?;
+    let at = At { table: "requests", id: &id };
+    let raw = RawRequest {
+        state: at.get(row, "state")?,
+        version: i64::from(at.get::<_, i32>(row, "version")?),
+        received_at: at.get(row, "received_at")?,
+        updated_at: at.get(row, "updated_at")?,
+        authority: at.get(row, "authority")?,
+        provider: at.get(row, "provider")?,
+        instrument: at.get(row, "instrument")?,
+        kind: at.get(row, "kind")?,
+        emergency: at.get(row, "emergency")?,
+        reference: at.get(row, "reference")?,
+        document: at.get(row, "document")?,
+        id: id.clone(),
+    };
+    raw.parse()
+}
+
+fn read_event(row: &PgRow) -> Result<Event, StoreError> {
+    let request_id = row_id(row, "events", "request_id")?;
+    let at = At { table: "events", id: &request_id };
+    let raw = RawEvent {
+        seq: i64::from(at.get::<_, i32>(row, "seq")?),
+        from_state: at.get(row, "from_state")?,
+        to_state: at.get(row, "to_state")?,
+        actor: at.get(row, "actor")?,
+        at: at.get(row, "at")?,
+        reason: at.get(row, "reason")?,
+        request_id: request_id.clone(),
+    };
+    raw.parse()
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.pool.execute("SELECT 1").await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn add_party(&self, party: &Party) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        add_party(&mut tx, party).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn party(&self, id: &PartyId) -> Result<Option<Party>, StoreError> {
+        let row = sqlx::query(concat!("SELECT ", party_columns!(), " FROM parties WHERE id = $1"))
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|row| RawParty::read(&row)?.parse()).transpose()
+    }
+
+    async fn parties(&self, role: PartyRole) -> Result<Vec<Party>, StoreError> {
+        let rows =
+            sqlx::query(concat!("SELECT ", party_columns!(), " FROM parties WHERE role = $1 ORDER BY id"))
+                .bind(role_column(role))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+        rows.iter().map(|row| RawParty::read(row)?.parse()).collect()
+    }
+
+    async fn insert_request(&self, request: &NewRequest) -> Result<StoredRequest, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let stored = insert_request(&mut tx, request).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(stored)
+    }
+
+    async fn request(&self, id: RequestId) -> Result<Option<StoredRequest>, StoreError> {
+        let row = sqlx::query(concat!("SELECT ", request_columns!(), " FROM requests WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|row| read_request(&row)).transpose()
+    }
+
+    async fn list_requests(&self, query: &RequestQuery) -> Result<RequestPage, StoreError> {
+        // One snapshot for the total and the page.
+        let mut tx =
+            self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await.map_err(backend)?;
+        let total: i64 = filtered::<Postgres>("SELECT COUNT(*) FROM requests", query)
+            .build_query_scalar()
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let (limit, offset) = limit_offset(query);
+        let mut page = filtered::<Postgres>(concat!("SELECT ", request_columns!(), " FROM requests"), query);
+        page.push(" ORDER BY received_at DESC, id DESC LIMIT ")
+            .push_bind(limit)
+            .push(" OFFSET ")
+            .push_bind(offset);
+        let rows = page.build().fetch_all(&mut *tx).await.map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        let items = rows.iter().map(read_request).collect::<Result<Vec<_>, _>>()?;
+        Ok(RequestPage { items, total: u64::try_from(total).unwrap_or(0) })
+    }
+
+    async fn apply_move(&self, m: &Move) -> Result<Event, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let event = apply_move(&mut tx, m).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(event)
+    }
+
+    async fn events(&self, id: RequestId) -> Result<Vec<Event>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            event_columns!(),
+            " FROM events WHERE request_id = $1 ORDER BY seq"
+        ))
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(read_event).collect()
+    }
+
+    async fn count_by_state(&self) -> Result<Vec<(State, u64)>, StoreError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT state, COUNT(*) FROM requests GROUP BY state")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let mut counts = rows.iter().map(|(s, n)| state_count(s, *n)).collect::<Result<Vec<_>, _>>()?;
+        counts.sort();
+        Ok(counts)
+    }
+}

@@ -1,0 +1,385 @@
+//! What both backends share: column lists, timestamps, error mapping, and turning stored
+//! text back into domain values.
+//!
+//! Every value read from the database goes through the core parsers again. A row that no
+//! longer parses was edited outside comity; it becomes [`StoreError::Corrupt`] naming the
+//! table, the row and the column, so an operator can find it, and never a panic.
+
+use std::fmt;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use comity_core::{
+    ActorId, Authority, AuthorityType, CountryCode, Event, Instrument, Party, PartyId, PartyRole, Provider,
+    RequestId, RequestKind, RequestQuery, ReviewerBody, ReviewerKind, State, StoreError, StoredRequest,
+};
+use sqlx::{ColumnIndex, Database, Decode, Encode, QueryBuilder, Row, Type};
+
+/// The columns of `requests` that make a [`RawRequest`]. Macros, so that `concat!` builds
+/// each statement at compile time.
+macro_rules! request_columns {
+    () => {
+        "id, state, version, received_at, updated_at, authority, provider, instrument, kind, \
+         emergency, reference, document"
+    };
+}
+
+/// The columns of `events` that make a [`RawEvent`].
+macro_rules! event_columns {
+    () => {
+        "request_id, seq, from_state, to_state, actor, at, reason"
+    };
+}
+
+/// The columns of `parties` that make a [`RawParty`].
+macro_rules! party_columns {
+    () => {
+        "id, role, country, kind, name"
+    };
+}
+
+pub(crate) use {event_columns, party_columns, request_columns};
+
+/// Drops everything below the microsecond.
+///
+/// PostgreSQL keeps microseconds, so both stores truncate every time they are handed
+/// before writing it: a value written and read back then compares equal, on either backend.
+pub(crate) fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(6)
+}
+
+/// The SQLite spelling of a time: RFC 3339, UTC, six fractional digits, `Z`. Fixed width,
+/// so string order is time order and `ORDER BY received_at` needs no conversion.
+pub(crate) fn sqlite_time(t: DateTime<Utc>) -> String {
+    micros(t).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+pub(crate) fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::Backend(Box::new(e))
+}
+
+/// A failure that is not the database's own: bad configuration, an unusable directory.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct SetupError(pub(crate) String);
+
+/// The register column's spelling of a role.
+pub(crate) fn role_column(role: PartyRole) -> &'static str {
+    match role {
+        PartyRole::Authority => "authority",
+        PartyRole::Provider => "provider",
+        PartyRole::Reviewer => "reviewer",
+    }
+}
+
+fn role_from_column(s: &str) -> Option<PartyRole> {
+    match s {
+        "authority" => Some(PartyRole::Authority),
+        "provider" => Some(PartyRole::Provider),
+        "reviewer" => Some(PartyRole::Reviewer),
+        _ => None,
+    }
+}
+
+/// The conflict a second party with a known id gets. `existing_role` is the `role` column
+/// of the party already there, if it could be read.
+pub(crate) fn party_exists(id: &PartyId, existing_role: Option<&str>) -> StoreError {
+    match existing_role {
+        Some(role) => {
+            let role = role_from_column(role).map_or(role, |r| r.as_str());
+            StoreError::Conflict(format!("a party with id {id} is already registered (as {role})"))
+        }
+        None => StoreError::Conflict(format!("a party with id {id} is already registered")),
+    }
+}
+
+pub(crate) fn request_exists(id: RequestId) -> StoreError {
+    StoreError::Conflict(format!("a request with id {id} exists"))
+}
+
+/// Why a compare-and-set move found nothing to update, from the request's current row
+/// (`None`: there is no such request).
+pub(crate) fn move_refused(m: &comity_core::Move, current: Option<(String, i64)>) -> StoreError {
+    match current {
+        None => StoreError::NotFound,
+        Some((state, version)) if version == i64::from(m.expected_version) => {
+            // Same version, other state: the caller's `from` was not what it read.
+            StoreError::Conflict(format!(
+                "the request is {state}, not {} (version {version}); reload it and try again",
+                m.from
+            ))
+        }
+        Some((state, version)) => StoreError::Conflict(format!(
+            "the request moved to {state} meanwhile (version {version}); reload it and try again"
+        )),
+    }
+}
+
+/// The columns a party is stored as.
+pub(crate) struct PartyColumns<'a> {
+    pub id: &'a str,
+    pub role: &'static str,
+    pub country: &'a str,
+    pub kind: Option<&'static str>,
+    pub name: &'a str,
+}
+
+impl<'a> PartyColumns<'a> {
+    pub(crate) fn of(party: &'a Party) -> Self {
+        let role = role_column(party.role());
+        match party {
+            Party::Authority(a) => Self {
+                id: a.id.as_str(),
+                role,
+                country: a.country.as_str(),
+                kind: Some(a.authority_type.as_str()),
+                name: &a.name,
+            },
+            Party::Provider(p) => {
+                Self { id: p.id.as_str(), role, country: p.country.as_str(), kind: None, name: &p.name }
+            }
+            Party::Reviewer(r) => Self {
+                id: r.id.as_str(),
+                role,
+                country: r.country.as_str(),
+                kind: Some(r.kind.as_str()),
+                name: &r.name,
+            },
+        }
+    }
+}
+
+/// Where a value was read from, for the message of [`StoreError::Corrupt`].
+pub(crate) struct At<'a> {
+    pub table: &'static str,
+    pub id: &'a str,
+}
+
+impl At<'_> {
+    pub(crate) fn corrupt(&self, column: &str, detail: impl fmt::Display) -> StoreError {
+        StoreError::Corrupt(format!("table {}, row {}, column {column}: {detail}", self.table, self.id))
+    }
+
+    /// Reads a column; a value of the wrong type is corruption, not a database failure.
+    pub(crate) fn get<'r, R, T>(&self, row: &'r R, column: &str) -> Result<T, StoreError>
+    where
+        R: Row,
+        T: Decode<'r, R::Database> + Type<R::Database>,
+        for<'c> &'c str: ColumnIndex<R>,
+    {
+        row.try_get(column).map_err(|e| self.corrupt(column, e))
+    }
+
+    /// Reads a SQLite time (see [`sqlite_time`]).
+    pub(crate) fn sqlite_time<R>(&self, row: &R, column: &str) -> Result<DateTime<Utc>, StoreError>
+    where
+        R: Row,
+        for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+        for<'c> &'c str: ColumnIndex<R>,
+    {
+        let text: String = self.get(row, column)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| self.corrupt(column, format!("{text:?} is not an RFC 3339 time ({e})")))
+    }
+
+    fn party_id(&self, column: &str, s: &str) -> Result<PartyId, StoreError> {
+        PartyId::parse(s).map_err(|e| self.corrupt(column, e))
+    }
+
+    fn state(&self, column: &str, s: &str) -> Result<State, StoreError> {
+        State::parse(s).ok_or_else(|| self.corrupt(column, format!("{s:?} is not a state")))
+    }
+
+    fn counter(&self, column: &str, n: i64) -> Result<u32, StoreError> {
+        match u32::try_from(n) {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err(self.corrupt(column, format!("{n} is not a positive 32-bit number"))),
+        }
+    }
+}
+
+/// Reads a row's key column first, so every later error can name the row.
+pub(crate) fn row_id<R>(row: &R, table: &'static str, column: &str) -> Result<String, StoreError>
+where
+    R: Row,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'c> &'c str: ColumnIndex<R>,
+{
+    At { table, id: "?" }.get(row, column)
+}
+
+/// A `requests` row as the database hands it over.
+pub(crate) struct RawRequest {
+    pub id: String,
+    pub state: String,
+    pub version: i64,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub authority: String,
+    pub provider: String,
+    pub instrument: String,
+    pub kind: String,
+    pub emergency: bool,
+    pub reference: String,
+    pub document: String,
+}
+
+impl RawRequest {
+    pub(crate) fn parse(self) -> Result<StoredRequest, StoreError> {
+        let at = At { table: "requests", id: &self.id };
+        Ok(StoredRequest {
+            id: RequestId::parse(&self.id).map_err(|e| at.corrupt("id", e))?,
+            state: at.state("state", &self.state)?,
+            version: at.counter("version", self.version)?,
+            received_at: self.received_at,
+            updated_at: self.updated_at,
+            authority: at.party_id("authority", &self.authority)?,
+            provider: at.party_id("provider", &self.provider)?,
+            instrument: Instrument::parse(&self.instrument).ok_or_else(|| {
+                at.corrupt("instrument", format!("{:?} is not an instrument", self.instrument))
+            })?,
+            kind: RequestKind::parse(&self.kind)
+                .ok_or_else(|| at.corrupt("kind", format!("{:?} is not a request kind", self.kind)))?,
+            emergency: self.emergency,
+            reference: self.reference,
+            document: self.document,
+        })
+    }
+}
+
+/// An `events` row as the database hands it over.
+pub(crate) struct RawEvent {
+    pub request_id: String,
+    pub seq: i64,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+    pub reason: String,
+}
+
+impl RawEvent {
+    pub(crate) fn parse(self) -> Result<Event, StoreError> {
+        let row = format!("{} seq {}", self.request_id, self.seq);
+        let at = At { table: "events", id: &row };
+        Ok(Event {
+            request_id: RequestId::parse(&self.request_id).map_err(|e| at.corrupt("request_id", e))?,
+            seq: at.counter("seq", self.seq)?,
+            from: match &self.from_state {
+                Some(s) => Some(at.state("from_state", s)?),
+                None => None,
+            },
+            to: at.state("to_state", &self.to_state)?,
+            actor: ActorId::parse(&self.actor).map_err(|e| at.corrupt("actor", e))?,
+            at: self.at,
+            reason: self.reason,
+        })
+    }
+}
+
+/// A `parties` row as the database hands it over.
+pub(crate) struct RawParty {
+    pub id: String,
+    pub role: String,
+    pub country: String,
+    pub kind: Option<String>,
+    pub name: String,
+}
+
+impl RawParty {
+    pub(crate) fn read<R>(row: &R) -> Result<Self, StoreError>
+    where
+        R: Row,
+        for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+        for<'r> Option<String>: Decode<'r, R::Database> + Type<R::Database>,
+        for<'c> &'c str: ColumnIndex<R>,
+    {
+        let id = row_id(row, "parties", "id")?;
+        let at = At { table: "parties", id: &id };
+        Ok(Self {
+            role: at.get(row, "role")?,
+            country: at.get(row, "country")?,
+            kind: at.get(row, "kind")?,
+            name: at.get(row, "name")?,
+            id,
+        })
+    }
+
+    pub(crate) fn parse(self) -> Result<Party, StoreError> {
+        let at = At { table: "parties", id: &self.id };
+        let id = at.party_id("id", &self.id)?;
+        let country = CountryCode::parse(&self.country).map_err(|e| at.corrupt("country", e))?;
+        let kind = || self.kind.as_deref().ok_or_else(|| at.corrupt("kind", "missing (NULL)"));
+        match role_from_column(&self.role) {
+            Some(PartyRole::Authority) => {
+                let kind = kind()?;
+                let authority_type = AuthorityType::parse(kind)
+                    .ok_or_else(|| at.corrupt("kind", format!("{kind:?} is not an authority type")))?;
+                Ok(Party::Authority(Authority { id, country, authority_type, name: self.name }))
+            }
+            // A provider has no kind; a stray value there changes nothing and is ignored.
+            Some(PartyRole::Provider) => Ok(Party::Provider(Provider { id, country, name: self.name })),
+            Some(PartyRole::Reviewer) => {
+                let kind = kind()?;
+                let kind = ReviewerKind::parse(kind)
+                    .ok_or_else(|| at.corrupt("kind", format!("{kind:?} is not a reviewer kind")))?;
+                Ok(Party::Reviewer(ReviewerBody { id, country, kind, name: self.name }))
+            }
+            None => Err(at.corrupt("role", format!("{:?} is not a role", self.role))),
+        }
+    }
+}
+
+/// `select` followed by the query's filters, ANDed. Each filter has an index that already
+/// holds rows newest first (see the migrations).
+pub(crate) fn filtered<'a, DB>(select: &str, q: &'a RequestQuery) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    &'a str: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new(select);
+    let mut glue = " WHERE ";
+    let filters = [
+        ("state = ", q.state.map(State::as_str)),
+        ("authority = ", q.authority.as_ref().map(PartyId::as_str)),
+        ("provider = ", q.provider.as_ref().map(PartyId::as_str)),
+    ];
+    for (column, value) in filters {
+        if let Some(value) = value {
+            qb.push(glue).push(column).push_bind(value);
+            glue = " AND ";
+        }
+    }
+    qb
+}
+
+/// `LIMIT` and `OFFSET` of a 1-based page (page 0 is read as page 1).
+pub(crate) fn limit_offset(q: &RequestQuery) -> (i64, i64) {
+    let per_page = i64::from(q.per_page);
+    (per_page, i64::from(q.page.max(1) - 1) * per_page)
+}
+
+/// A `(state, count)` row of `count_by_state`.
+pub(crate) fn state_count(state: &str, count: i64) -> Result<(State, u64), StoreError> {
+    let at = At { table: "requests", id: "(any)" };
+    let state = at.state("state", state)?;
+    let count = u64::try_from(count).map_err(|_| at.corrupt("state", "negative count"))?;
+    Ok((state, count))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn sqlite_times_are_fixed_width_utc_microseconds() {
+        let t = Utc.timestamp_opt(1_700_000_000, 123_456_789).single();
+        let Some(t) = t else { panic!("valid time") };
+        assert_eq!(sqlite_time(t), "2023-11-14T22:13:20.123456Z");
+        let whole = Utc.timestamp_opt(1_700_000_000, 0).single();
+        let Some(whole) = whole else { panic!("valid time") };
+        assert_eq!(sqlite_time(whole), "2023-11-14T22:13:20.000000Z");
+        assert_eq!(micros(t).timestamp_subsec_nanos(), 123_456_000);
+    }
+}

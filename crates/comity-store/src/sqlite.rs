@@ -1,0 +1,761 @@
+//! The embedded store: one SQLite file in the data directory.
+//!
+//! Writes go through one writer task that commits them in groups (see the crate docs);
+//! reads use a small pool of read-only connections, which WAL lets run beside the writer.
+
+use std::{
+    fmt,
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
+
+use async_trait::async_trait;
+use chrono::Utc;
+use comity_core::{
+    Event, Move, NewRequest, Party, PartyId, PartyRole, RequestId, RequestPage, RequestQuery, State, Store,
+    StoreError, StoredRequest,
+};
+use sqlx::{
+    Connection, Executor, Sqlite,
+    migrate::Migrator,
+    sqlite::{
+        SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+        SqliteSynchronous,
+    },
+};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::rows::{
+    At, PartyColumns, RawEvent, RawParty, RawRequest, backend, event_columns, filtered, limit_offset, micros,
+    move_refused, party_columns, party_exists, request_columns, request_exists, role_column, row_id,
+    sqlite_time, state_count,
+};
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// The database file inside the data directory.
+pub const DATABASE_FILE: &str = "comity.db";
+
+/// How long a connection waits for a lock another process holds (the `comity authority
+/// add` command line, say, while `comity serve` runs) before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The most writes one transaction carries. Large enough that a burst shares one fsync,
+/// small enough that one batch never holds the write lock for long.
+const MAX_BATCH: usize = 256;
+
+/// Writes waiting for the writer; beyond this, callers wait to queue (back-pressure).
+const QUEUE: usize = 4096;
+
+/// Read-only connections; WAL lets each read its own snapshot beside the writer.
+const READERS: u32 = 4;
+
+/// comity's store in a SQLite database, `comity.db` in the data directory.
+///
+/// Cloning is cheap and shares the writer and the read pool.
+#[derive(Clone)]
+pub struct SqliteStore {
+    path: Arc<PathBuf>,
+    writer: mpsc::Sender<Op>,
+    read: SqlitePool,
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `comity.db` in `data_dir`, which is created if missing,
+    /// and brings its schema up to date.
+    pub async fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            backend(crate::rows::SetupError(format!(
+                "cannot create the data directory {}: {e}",
+                data_dir.display()
+            )))
+        })?;
+        let path = data_dir.join(DATABASE_FILE);
+        let common =
+            SqliteConnectOptions::new().filename(&path).foreign_keys(true).busy_timeout(BUSY_TIMEOUT);
+        // WAL: readers never block the writer nor the writer them. FULL: a commit is on
+        // disk (the WAL is fsynced) before COMMIT returns, so an Ok survives a power cut.
+        let write_options = common
+            .clone()
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full);
+
+        let conn = connect_and_migrate(&write_options).await?;
+
+        let read = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .min_connections(0)
+            .connect_with(common.read_only(true))
+            .await
+            .map_err(backend)?;
+
+        let (writer, queue) = mpsc::channel(QUEUE);
+        let task = Writer { options: write_options, conn: Some(conn), queue };
+        tokio::spawn(task.run());
+        Ok(Self { path: Arc::new(path), writer, read })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Finishes the writes already queued, then closes the database. Writes sent after
+    /// this fail. Dropping every clone of the store closes it too, without waiting.
+    pub async fn close(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.writer.send(Op::Close(tx)).await.is_ok() {
+            let _ = rx.await;
+        }
+        self.read.close().await;
+    }
+
+    /// Hands a write to the writer task and waits until its transaction has committed
+    /// (or failed).
+    async fn write(&self, op: WriteOp) -> Result<Answer, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.writer.send(Op::Write(Write { op, reply })).await.map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?
+    }
+}
+
+/// Opens the write connection and brings the schema up to date.
+///
+/// Two processes opening a brand-new directory at once (`comity serve` and `comity
+/// authority add`, say) race to switch it to WAL, which takes a lock the busy timeout does
+/// not wait for, and to run the first migration, which only one can win. The loser tries
+/// again a few times; by then the schema is there and there is nothing left to do.
+async fn connect_and_migrate(options: &SqliteConnectOptions) -> Result<SqliteConnection, StoreError> {
+    const ATTEMPTS: u64 = 5;
+    let mut attempt = 1;
+    loop {
+        let opened = async {
+            let mut conn = SqliteConnection::connect_with(options).await.map_err(backend)?;
+            match MIGRATOR.run(&mut conn).await {
+                Ok(()) => Ok(conn),
+                Err(e) => {
+                    let _ = conn.close().await;
+                    Err(backend(e))
+                }
+            }
+        };
+        match opened.await {
+            Ok(conn) => return Ok(conn),
+            Err(e) if attempt >= ATTEMPTS => return Err(e),
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+                attempt += 1;
+            }
+        }
+    }
+}
+
+fn closed() -> StoreError {
+    backend(crate::rows::SetupError("the SQLite store is closed".to_owned()))
+}
+
+fn unexpected_answer() -> StoreError {
+    backend(crate::rows::SetupError("the SQLite writer answered the wrong operation".to_owned()))
+}
+
+/// What the writer task is asked to do.
+enum Op {
+    Write(Write),
+    Close(oneshot::Sender<()>),
+}
+
+struct Write {
+    op: WriteOp,
+    reply: oneshot::Sender<Result<Answer, StoreError>>,
+}
+
+enum WriteOp {
+    AddParty(Party),
+    InsertRequest(NewRequest),
+    ApplyMove(Move),
+}
+
+enum Answer {
+    Party,
+    Request(Box<StoredRequest>),
+    Event(Box<Event>),
+}
+
+/// Why a whole batch failed; every caller in it gets this.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{what}, so nothing in this write was saved: {cause}")]
+struct BatchFailed {
+    what: &'static str,
+    cause: Arc<sqlx::Error>,
+}
+
+impl BatchFailed {
+    fn new(what: &'static str, cause: sqlx::Error) -> Self {
+        let failed = Self { what, cause: Arc::new(cause) };
+        tracing::warn!(error = %failed, "a SQLite write batch failed; every write in it was refused");
+        failed
+    }
+
+    fn answer(&self, reply: oneshot::Sender<Result<Answer, StoreError>>) {
+        // A caller that went away no longer needs the answer.
+        let _ = reply.send(Err(backend(self.clone())));
+    }
+}
+
+/// The one task that writes. It owns the write connection, so writes never wait on each
+/// other for SQLite's lock inside this process, and it commits them in groups.
+struct Writer {
+    options: SqliteConnectOptions,
+    /// `None` after a batch left the connection in an unknown state; the next batch opens
+    /// a fresh one.
+    conn: Option<SqliteConnection>,
+    queue: mpsc::Receiver<Op>,
+}
+
+impl Writer {
+    async fn run(mut self) {
+        let mut ops = Vec::with_capacity(MAX_BATCH);
+        let mut closing = Vec::new();
+        // Take whatever is queued, at least one; while a batch commits (the fsync), the
+        // next one queues up, so the batch size follows the load with no added delay.
+        while self.queue.recv_many(&mut ops, MAX_BATCH).await > 0 {
+            let mut batch = Vec::with_capacity(ops.len());
+            for op in ops.drain(..) {
+                match op {
+                    Op::Write(w) => batch.push(w),
+                    Op::Close(done) => closing.push(done),
+                }
+            }
+            if !batch.is_empty() {
+                self.batch(batch).await;
+            }
+            if !closing.is_empty() {
+                break;
+            }
+        }
+        // Writes still queued are dropped; their callers learn the store is closed.
+        self.queue.close();
+        if let Some(conn) = self.conn.take() {
+            let _ = conn.close().await;
+        }
+        for done in closing {
+            let _ = done.send(());
+        }
+    }
+
+    /// Runs a batch in one transaction, each write in its own savepoint, and answers the
+    /// callers only once COMMIT has returned.
+    async fn batch(&mut self, batch: Vec<Write>) {
+        let mut conn = match self.conn.take() {
+            Some(conn) => conn,
+            None => match SqliteConnection::connect_with(&self.options).await {
+                Ok(conn) => conn,
+                Err(e) => {
+                    let failed = BatchFailed::new("the database could not be opened", e);
+                    batch.into_iter().for_each(|w| failed.answer(w.reply));
+                    return;
+                }
+            },
+        };
+        match run_batch(&mut conn, batch).await {
+            Ok(()) => self.conn = Some(conn),
+            Err(()) => {
+                // The transaction may still be open; closing the connection rolls it back,
+                // and the next batch starts from a clean one.
+                let _ = conn.close().await;
+            }
+        }
+    }
+}
+
+/// `Err` means the batch failed as a whole and every caller has been told so.
+async fn run_batch(conn: &mut SqliteConnection, batch: Vec<Write>) -> Result<(), ()> {
+    // IMMEDIATE takes the write lock now: another process writing makes us wait here (up to
+    // the busy timeout), never fail half-way through the batch.
+    if let Err(e) = conn.execute("BEGIN IMMEDIATE").await {
+        let failed = BatchFailed::new("the write transaction could not start", e);
+        batch.into_iter().for_each(|w| failed.answer(w.reply));
+        return Err(());
+    }
+    let mut done = Vec::with_capacity(batch.len());
+    let mut pending = batch.into_iter();
+    while let Some(w) = pending.next() {
+        match in_savepoint(conn, &w.op).await {
+            Ok(result) => done.push((w.reply, result)),
+            Err(e) => {
+                let _ = conn.execute("ROLLBACK").await;
+                let failed = BatchFailed::new("a write failed and could not be undone alone", e);
+                failed.answer(w.reply);
+                done.into_iter().for_each(|(reply, _)| failed.answer(reply));
+                pending.for_each(|w| failed.answer(w.reply));
+                return Err(());
+            }
+        }
+    }
+    match conn.execute("COMMIT").await {
+        Ok(_) => {
+            for (reply, result) in done {
+                let _ = reply.send(result);
+            }
+            Ok(())
+        }
+        Err(e) => {
+            let _ = conn.execute("ROLLBACK").await;
+            let failed = BatchFailed::new("the commit failed", e);
+            done.into_iter().for_each(|(reply, _)| failed.answer(reply));
+            Err(())
+        }
+    }
+}
+
+/// Runs one write in a savepoint: if it fails (a duplicate id, a stale version), only its
+/// own changes are undone and the rest of the batch still commits. The outer `Err` means
+/// the savepoint itself could not be handled, and the transaction is no longer trusted.
+async fn in_savepoint(
+    conn: &mut SqliteConnection,
+    op: &WriteOp,
+) -> Result<Result<Answer, StoreError>, sqlx::Error> {
+    conn.execute("SAVEPOINT op").await?;
+    let result = match op {
+        WriteOp::AddParty(p) => add_party(conn, p).await.map(|()| Answer::Party),
+        WriteOp::InsertRequest(r) => insert_request(conn, r).await.map(|r| Answer::Request(Box::new(r))),
+        WriteOp::ApplyMove(m) => apply_move(conn, m).await.map(|e| Answer::Event(Box::new(e))),
+    };
+    if result.is_err() {
+        conn.execute("ROLLBACK TO op").await?;
+    }
+    conn.execute("RELEASE op").await?;
+    Ok(result)
+}
+
+async fn add_party(conn: &mut SqliteConnection, party: &Party) -> Result<(), StoreError> {
+    let c = PartyColumns::of(party);
+    let inserted = sqlx::query(
+        "INSERT INTO parties (id, role, country, kind, name, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(c.id)
+    .bind(c.role)
+    .bind(c.country)
+    .bind(c.kind)
+    .bind(c.name)
+    .bind(sqlite_time(Utc::now()))
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    if inserted.rows_affected() == 0 {
+        let role: Option<String> = sqlx::query_scalar("SELECT role FROM parties WHERE id = ?")
+            .bind(c.id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(backend)?;
+        return Err(party_exists(party.id(), role.as_deref()));
+    }
+    Ok(())
+}
+
+async fn insert_request(conn: &mut SqliteConnection, r: &NewRequest) -> Result<StoredRequest, StoreError> {
+    let received_at = micros(r.received_at);
+    let at = sqlite_time(received_at);
+    let id = r.id.to_string();
+    let inserted = sqlx::query(
+        "INSERT INTO requests (id, state, version, received_at, updated_at, authority, provider, \
+         instrument, kind, emergency, reference, document) \
+         VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(State::Received.as_str())
+    .bind(&at)
+    .bind(&at)
+    .bind(r.authority.as_str())
+    .bind(r.provider.as_str())
+    .bind(r.instrument.as_str())
+    .bind(r.kind.as_str())
+    .bind(r.emergency)
+    .bind(&r.reference)
+    .bind(&r.document)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    if inserted.rows_affected() == 0 {
+        return Err(request_exists(r.id));
+    }
+    sqlx::query(
+        "INSERT INTO events (request_id, seq, from_state, to_state, actor, at, reason) \
+         VALUES (?, 1, NULL, ?, ?, ?, 'received')",
+    )
+    .bind(&id)
+    .bind(State::Received.as_str())
+    .bind(r.actor.as_str())
+    .bind(&at)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    Ok(StoredRequest {
+        id: r.id,
+        state: State::Received,
+        version: 1,
+        received_at,
+        updated_at: received_at,
+        authority: r.authority.clone(),
+        provider: r.provider.clone(),
+        instrument: r.instrument,
+        kind: r.kind,
+        emergency: r.emergency,
+        reference: r.reference.clone(),
+        document: r.document.clone(),
+    })
+}
+
+async fn apply_move(conn: &mut SqliteConnection, m: &Move) -> Result<Event, StoreError> {
+    let at = micros(m.at);
+    let at_text = sqlite_time(at);
+    let id = m.request_id.to_string();
+    let expected = i64::from(m.expected_version);
+    // The compare-and-set: the move applies only to the version (and state) the caller read.
+    let updated = sqlx::query(
+        "UPDATE requests SET state = ?, version = version + 1, updated_at = ? \
+         WHERE id = ? AND version = ? AND state = ?",
+    )
+    .bind(m.to.as_str())
+    .bind(&at_text)
+    .bind(&id)
+    .bind(expected)
+    .bind(m.from.as_str())
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    if updated.rows_affected() == 0 {
+        let current: Option<(String, i64)> =
+            sqlx::query_as("SELECT state, version FROM requests WHERE id = ?")
+                .bind(&id)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(backend)?;
+        return Err(move_refused(m, current));
+    }
+    let seq = m.expected_version + 1;
+    sqlx::query(
+        "INSERT INTO events (request_id, seq, from_state, to_state, actor, at, reason) \
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(i64::from(seq))
+    .bind(m.from.as_str())
+    .bind(m.to.as_str())
+    .bind(m.actor.as_str())
+    .bind(&at_text)
+    .bind(&m.reason)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    Ok(Event {
+        request_id: m.request_id,
+        seq,
+        from: Some(m.from),
+        to: m.to,
+        actor: m.actor.clone(),
+        at,
+        reason: m.reason.clone(),
+    })
+}
+
+fn read_request(row: &SqliteRow) -> Result<StoredRequest, StoreError> {
+    let id = row_id(row, "requests", "id")?;
+    let at = At { table: "requests", id: &id };
+    let raw = RawRequest {
+        state: at.get(row, "state")?,
+        version: at.get(row, "version")?,
+        received_at: at.sqlite_time(row, "received_at")?,
+        updated_at: at.sqlite_time(row, "updated_at")?,
+        authority: at.get(row, "authority")?,
+        provider: at.get(row, "provider")?,
+        instrument: at.get(row, "instrument")?,
+        kind: at.get(row, "kind")?,
+        emergency: at.get(row, "emergency")?,
+        reference: at.get(row, "reference")?,
+        document: at.get(row, "document")?,
+        id: id.clone(),
+    };
+    raw.parse()
+}
+
+fn read_event(row: &SqliteRow) -> Result<Event, StoreError> {
+    let request_id = row_id(row, "events", "request_id")?;
+    let at = At { table: "events", id: &request_id };
+    let raw = RawEvent {
+        seq: at.get(row, "seq")?,
+        from_state: at.get(row, "from_state")?,
+        to_state: at.get(row, "to_state")?,
+        actor: at.get(row, "actor")?,
+        at: at.sqlite_time(row, "at")?,
+        reason: at.get(row, "reason")?,
+        request_id: request_id.clone(),
+    };
+    raw.parse()
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        if self.writer.is_closed() {
+            return Err(closed());
+        }
+        self.read.execute("SELECT 1").await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn add_party(&self, party: &Party) -> Result<(), StoreError> {
+        match self.write(WriteOp::AddParty(party.clone())).await? {
+            Answer::Party => Ok(()),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    async fn party(&self, id: &PartyId) -> Result<Option<Party>, StoreError> {
+        let row = sqlx::query(concat!("SELECT ", party_columns!(), " FROM parties WHERE id = ?"))
+            .bind(id.as_str())
+            .fetch_optional(&self.read)
+            .await
+            .map_err(backend)?;
+        row.map(|row| RawParty::read(&row)?.parse()).transpose()
+    }
+
+    async fn parties(&self, role: PartyRole) -> Result<Vec<Party>, StoreError> {
+        let rows =
+            sqlx::query(concat!("SELECT ", party_columns!(), " FROM parties WHERE role = ? ORDER BY id"))
+                .bind(role_column(role))
+                .fetch_all(&self.read)
+                .await
+                .map_err(backend)?;
+        rows.iter().map(|row| RawParty::read(row)?.parse()).collect()
+    }
+
+    async fn insert_request(&self, request: &NewRequest) -> Result<StoredRequest, StoreError> {
+        match self.write(WriteOp::InsertRequest(request.clone())).await? {
+            Answer::Request(r) => Ok(*r),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    async fn request(&self, id: RequestId) -> Result<Option<StoredRequest>, StoreError> {
+        let row = sqlx::query(concat!("SELECT ", request_columns!(), " FROM requests WHERE id = ?"))
+            .bind(id.to_string())
+            .fetch_optional(&self.read)
+            .await
+            .map_err(backend)?;
+        row.map(|row| read_request(&row)).transpose()
+    }
+
+    async fn list_requests(&self, query: &RequestQuery) -> Result<RequestPage, StoreError> {
+        // One read transaction: the total and the page come from the same snapshot.
+        let mut tx = self.read.begin().await.map_err(backend)?;
+        let total: i64 = filtered::<Sqlite>("SELECT COUNT(*) FROM requests", query)
+            .build_query_scalar()
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let (limit, offset) = limit_offset(query);
+        let mut page = filtered::<Sqlite>(concat!("SELECT ", request_columns!(), " FROM requests"), query);
+        page.push(" ORDER BY received_at DESC, id DESC LIMIT ")
+            .push_bind(limit)
+            .push(" OFFSET ")
+            .push_bind(offset);
+        let rows = page.build().fetch_all(&mut *tx).await.map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        let items = rows.iter().map(read_request).collect::<Result<Vec<_>, _>>()?;
+        Ok(RequestPage { items, total: u64::try_from(total).unwrap_or(0) })
+    }
+
+    async fn apply_move(&self, m: &Move) -> Result<Event, StoreError> {
+        match self.write(WriteOp::ApplyMove(m.clone())).await? {
+            Answer::Event(e) => Ok(*e),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    async fn events(&self, id: RequestId) -> Result<Vec<Event>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            event_columns!(),
+            " FROM events WHERE request_id = ? ORDER BY seq"
+        ))
+        .bind(id.to_string())
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(read_event).collect()
+    }
+
+    async fn count_by_state(&self) -> Result<Vec<(State, u64)>, StoreError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT state, COUNT(*) FROM requests GROUP BY state")
+            .fetch_all(&self.read)
+            .await
+            .map_err(backend)?;
+        let mut counts = rows.iter().map(|(s, n)| state_count(s, *n)).collect::<Result<Vec<_>, _>>()?;
+        counts.sort();
+        Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use chrono::TimeZone;
+    use comity_core::{ActorId, Authority, AuthorityType, CountryCode, Instrument, Provider, RequestKind};
+
+    use super::*;
+
+    fn authority(id: &str) -> Party {
+        Party::Authority(Authority {
+            id: PartyId::parse(id).unwrap(),
+            country: CountryCode::parse("FR").unwrap(),
+            authority_type: AuthorityType::Prosecutor,
+            name: "Parquet".to_owned(),
+        })
+    }
+
+    fn provider(id: &str) -> Party {
+        Party::Provider(Provider {
+            id: PartyId::parse(id).unwrap(),
+            country: CountryCode::parse("IE").unwrap(),
+            name: "Mail".to_owned(),
+        })
+    }
+
+    fn request() -> NewRequest {
+        NewRequest {
+            id: RequestId::new_at(1_740_000_000_000),
+            received_at: Utc.timestamp_opt(1_740_000_000, 0).unwrap(),
+            actor: ActorId::system(),
+            authority: PartyId::parse("fr-pnf").unwrap(),
+            provider: PartyId::parse("example-mail").unwrap(),
+            instrument: Instrument::EuEEvidence,
+            kind: RequestKind::Production,
+            emergency: false,
+            reference: "R-1".to_owned(),
+            document: "{}".to_owned(),
+        }
+    }
+
+    /// A store (for reading back) and a write connection of our own, to drive `run_batch`
+    /// with exactly the batch we want.
+    async fn setup() -> (tempfile::TempDir, SqliteStore, SqliteConnection) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let options = SqliteConnectOptions::new().filename(store.path());
+        let conn = SqliteConnection::connect_with(&options).await.unwrap();
+        (dir, store, conn)
+    }
+
+    fn batch(ops: Vec<WriteOp>) -> (Vec<Write>, Vec<oneshot::Receiver<Result<Answer, StoreError>>>) {
+        ops.into_iter()
+            .map(|op| {
+                let (reply, answer) = oneshot::channel();
+                (Write { op, reply }, answer)
+            })
+            .unzip()
+    }
+
+    #[tokio::test]
+    async fn a_failing_write_is_undone_alone_and_its_batch_commits() {
+        let (_dir, store, mut conn) = setup().await;
+        let r = request();
+        let (writes, answers) = batch(vec![
+            WriteOp::AddParty(authority("fr-pnf")),
+            WriteOp::AddParty(provider("fr-pnf")),
+            WriteOp::InsertRequest(r.clone()),
+            WriteOp::InsertRequest(r.clone()),
+            WriteOp::AddParty(provider("example-mail")),
+        ]);
+        run_batch(&mut conn, writes).await.unwrap();
+        let mut results = Vec::new();
+        for answer in answers {
+            results.push(answer.await.unwrap());
+        }
+        assert!(matches!(results[0], Ok(Answer::Party)));
+        assert!(matches!(&results[1], Err(StoreError::Conflict(m)) if m.contains("(as authority)")));
+        assert!(matches!(results[2], Ok(Answer::Request(_))));
+        assert!(matches!(&results[3], Err(StoreError::Conflict(m)) if m.contains("exists")));
+        assert!(matches!(results[4], Ok(Answer::Party)));
+
+        let id = PartyId::parse("fr-pnf").unwrap();
+        assert_eq!(store.party(&id).await.unwrap(), Some(authority("fr-pnf")));
+        assert_eq!(store.parties(PartyRole::Provider).await.unwrap(), vec![provider("example-mail")]);
+        assert_eq!(store.events(r.id).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_write_that_breaks_the_transaction_fails_the_whole_batch() {
+        let (_dir, store, mut conn) = setup().await;
+        let r = request();
+        // RAISE(ROLLBACK) ends the whole transaction, as a full disk would: the savepoint
+        // is gone, so nothing in the batch may be reported as saved.
+        conn.execute(
+            "CREATE TEMP TRIGGER poison AFTER INSERT ON parties WHEN NEW.id = 'poison' \
+             BEGIN SELECT RAISE(ROLLBACK, 'poisoned'); END",
+        )
+        .await
+        .unwrap();
+        let (writes, answers) = batch(vec![
+            WriteOp::AddParty(authority("fr-pnf")),
+            WriteOp::InsertRequest(r.clone()),
+            WriteOp::AddParty(provider("poison")),
+        ]);
+        assert!(run_batch(&mut conn, writes).await.is_err());
+        for answer in answers {
+            let result = answer.await.unwrap();
+            assert!(
+                matches!(&result, Err(StoreError::Backend(e)) if e.to_string().contains("nothing in this write was saved"))
+            );
+        }
+        assert!(store.parties(PartyRole::Authority).await.unwrap().is_empty());
+        assert_eq!(store.request(r.id).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_failed_commit_fails_every_caller_of_the_batch() {
+        let (_dir, store, mut conn) = setup().await;
+        let r = request();
+        // A deferred foreign key is checked at COMMIT: a dangling one makes COMMIT fail.
+        conn.execute(
+            "CREATE TEMP TABLE parent (id INTEGER PRIMARY KEY); \
+             CREATE TEMP TABLE child (parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED); \
+             CREATE TEMP TRIGGER dangle AFTER INSERT ON parties WHEN NEW.id = 'dangle' \
+             BEGIN INSERT INTO child VALUES (42); END",
+        )
+        .await
+        .unwrap();
+        let (writes, answers) = batch(vec![
+            WriteOp::AddParty(authority("fr-pnf")),
+            WriteOp::AddParty(provider("dangle")),
+            WriteOp::InsertRequest(r.clone()),
+        ]);
+        assert!(run_batch(&mut conn, writes).await.is_err());
+        for answer in answers {
+            let result = answer.await.unwrap();
+            assert!(
+                matches!(&result, Err(StoreError::Backend(e)) if e.to_string().contains("the commit failed")),
+                "{:?}",
+                result.err()
+            );
+        }
+        assert!(store.parties(PartyRole::Authority).await.unwrap().is_empty());
+        assert_eq!(store.request(r.id).await.unwrap(), None);
+        // The connection is usable again.
+        let (writes, answers) = batch(vec![WriteOp::AddParty(authority("fr-pnf"))]);
+        run_batch(&mut conn, writes).await.unwrap();
+        for answer in answers {
+            assert!(matches!(answer.await.unwrap(), Ok(Answer::Party)));
+        }
+    }
+}

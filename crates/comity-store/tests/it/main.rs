@@ -1,0 +1,123 @@
+//! The store suite: every test in `suite` runs once on SQLite (a fresh temporary
+//! directory) and once on PostgreSQL (a fresh database on the server named by
+//! `COMITY_TEST_DATABASE_URL`, such as `postgres://postgres@127.0.0.1:5432/postgres`;
+//! without it the PostgreSQL half says SKIPPED on stderr and passes).
+
+#![allow(clippy::unwrap_used)]
+
+mod harness;
+mod suite;
+
+/// One `#[tokio::test]` per backend for each named test of `suite`.
+macro_rules! store_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let mut h = crate::harness::Harness::sqlite().await;
+                    crate::suite::$name(&mut h).await;
+                    h.finish().await;
+                }
+            )*
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(mut h) = crate::harness::Harness::postgres().await else {
+                        return;
+                    };
+                    crate::suite::$name(&mut h).await;
+                    h.finish().await;
+                }
+            )*
+        }
+    };
+}
+
+store_tests! {
+    ping_answers,
+    parties_round_trip_in_each_register,
+    party_ids_are_unique_across_registers,
+    insert_then_get_returns_the_request_and_its_receipt,
+    a_request_id_is_stored_once,
+    list_filters_and_paginates_newest_first,
+    requests_received_at_the_same_time_list_by_id_descending,
+    a_move_changes_state_bumps_version_and_appends_an_event,
+    a_stale_move_is_a_conflict_and_changes_nothing,
+    moving_an_unknown_request_is_not_found,
+    concurrent_inserts_all_commit,
+    a_failing_write_does_not_fail_the_writes_beside_it,
+    data_survives_reopening,
+    events_cannot_be_changed_or_deleted,
+    a_corrupted_row_is_reported_not_panicked_on,
+    count_by_state_groups_requests,
+    two_instances_racing_on_one_move_never_both_win,
+}
+
+mod open {
+    use comity_core::{PartyRole, Store, StoreError};
+
+    #[tokio::test]
+    async fn without_a_url_it_opens_sqlite_in_the_data_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().join("not-yet");
+        let store = comity_store::open(None, &data_dir).await.unwrap();
+        store.ping().await.unwrap();
+        assert!(store.parties(PartyRole::Authority).await.unwrap().is_empty());
+        assert!(data_dir.join(comity_store::DATABASE_FILE).is_file());
+        // An empty URL (an empty environment variable) counts as none.
+        comity_store::open(Some(""), &data_dir).await.unwrap().ping().await.unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_processes_may_open_a_new_data_directory_at_once() {
+        // `comity serve` and `comity authority add` started together on a fresh directory
+        // both find the schema missing and both try to create it.
+        for _ in 0..10 {
+            let dir = tempfile::tempdir().unwrap();
+            let (a, b) = tokio::join!(
+                comity_store::SqliteStore::open(dir.path()),
+                comity_store::SqliteStore::open(dir.path())
+            );
+            let (a, b) = (a.unwrap(), b.unwrap());
+            a.ping().await.unwrap();
+            b.ping().await.unwrap();
+            a.close().await;
+            b.close().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_url_points_to_the_data_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = comity_store::open(Some("sqlite:///tmp/x.db"), dir.path()).await.unwrap_err();
+        assert!(matches!(err, StoreError::Backend(_)));
+        assert!(err.to_string().contains("--data-dir"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn other_urls_are_refused_without_repeating_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = comity_store::open(Some("mysql://root:s3cret@db/x"), dir.path()).await.unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("postgres://"), "{message}");
+        assert!(!message.contains("s3cret"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn a_postgres_url_opens_postgresql() {
+        // A database of its own: the migrations must not land in the server's default one.
+        let Some(db) = comity_store::testing::TestDatabase::create().await else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let store = comity_store::open(Some(db.url()), dir.path()).await.unwrap();
+        store.ping().await.unwrap();
+        assert!(format!("{store:?}").starts_with("PgStore"));
+        assert!(!dir.path().join(comity_store::DATABASE_FILE).exists());
+        drop(store);
+    }
+}

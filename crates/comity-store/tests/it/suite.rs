@@ -1,0 +1,526 @@
+//! The store contract, written once; `main.rs` runs every test here on both backends.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use comity_core::{
+    ActorId, Authority, AuthorityType, CountryCode, Instrument, Move, NewRequest, Party, PartyId, PartyRole,
+    Provider, RequestId, RequestKind, RequestQuery, ReviewerBody, ReviewerKind, State, StoreError,
+    StoredRequest,
+};
+
+use crate::harness::Harness;
+
+// ---- fixtures ---------------------------------------------------------------------------
+
+fn id(s: &str) -> PartyId {
+    PartyId::parse(s).unwrap()
+}
+
+fn country(s: &str) -> CountryCode {
+    CountryCode::parse(s).unwrap()
+}
+
+fn actor(s: &str) -> ActorId {
+    ActorId::parse(s).unwrap()
+}
+
+fn authority(party_id: &str) -> Party {
+    Party::Authority(Authority {
+        id: id(party_id),
+        country: country("FR"),
+        authority_type: AuthorityType::InvestigatingJudge,
+        name: format!("Authority {party_id}"),
+    })
+}
+
+fn provider(party_id: &str) -> Party {
+    Party::Provider(Provider {
+        id: id(party_id),
+        country: country("IE"),
+        name: format!("Provider {party_id}"),
+    })
+}
+
+fn reviewer(party_id: &str) -> Party {
+    Party::Reviewer(ReviewerBody {
+        id: id(party_id),
+        country: country("IE"),
+        kind: ReviewerKind::DataProtectionAuthority,
+        name: format!("Reviewer {party_id}"),
+    })
+}
+
+/// A fixed, reproducible time with a sub-microsecond part the store must drop.
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap() + Duration::nanoseconds(123_456_789)
+}
+
+fn truncated(t: DateTime<Utc>) -> DateTime<Utc> {
+    t - Duration::nanoseconds(i64::from(t.timestamp_subsec_nanos() % 1000))
+}
+
+fn new_request(authority: &str, provider: &str, received_at: DateTime<Utc>) -> NewRequest {
+    let millis = u64::try_from(received_at.timestamp_millis()).unwrap();
+    let id = RequestId::new_at(millis);
+    NewRequest {
+        id,
+        received_at,
+        actor: actor("fr-tj-paris:clerk-1"),
+        authority: PartyId::parse(authority).unwrap(),
+        provider: PartyId::parse(provider).unwrap(),
+        instrument: Instrument::EuEEvidence,
+        kind: RequestKind::Production,
+        emergency: false,
+        reference: format!("REF-{id}"),
+        document: format!(r#"{{"id":"{id}","note":"é ünïcode \" quote"}}"#),
+    }
+}
+
+fn a_move(r: &StoredRequest, to: State, at: DateTime<Utc>) -> Move {
+    Move {
+        request_id: r.id,
+        expected_version: r.version,
+        from: r.state,
+        to,
+        actor: actor("ie-dpc:reviewer-7"),
+        at,
+        reason: format!("to {to}"),
+    }
+}
+
+fn query(page: u32, per_page: u32) -> RequestQuery {
+    RequestQuery { state: None, authority: None, provider: None, page, per_page }
+}
+
+fn conflict(result: Result<impl std::fmt::Debug, StoreError>) -> String {
+    match result {
+        Err(StoreError::Conflict(message)) => message,
+        other => panic!("expected a Conflict, got {other:?}"),
+    }
+}
+
+fn corrupt(result: Result<impl std::fmt::Debug, StoreError>) -> String {
+    match result {
+        Err(StoreError::Corrupt(message)) => message,
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
+
+// ---- the suite --------------------------------------------------------------------------
+
+pub async fn ping_answers(h: &mut Harness) {
+    h.store().ping().await.unwrap();
+}
+
+pub async fn parties_round_trip_in_each_register(h: &mut Harness) {
+    let store = h.store();
+    // Added out of order: each register lists by id.
+    let parties =
+        [authority("fr-tj-paris"), authority("de-bka"), provider("example-mail"), reviewer("ie-dpc")];
+    for p in &parties {
+        store.add_party(p).await.unwrap();
+    }
+    for p in &parties {
+        assert_eq!(store.party(p.id()).await.unwrap().as_ref(), Some(p));
+    }
+    let authorities = store.parties(PartyRole::Authority).await.unwrap();
+    assert_eq!(authorities, vec![parties[1].clone(), parties[0].clone()]);
+    assert_eq!(store.parties(PartyRole::Provider).await.unwrap(), vec![parties[2].clone()]);
+    assert_eq!(store.parties(PartyRole::Reviewer).await.unwrap(), vec![parties[3].clone()]);
+    assert_eq!(store.party(&id("nobody")).await.unwrap(), None);
+}
+
+pub async fn party_ids_are_unique_across_registers(h: &mut Harness) {
+    let store = h.store();
+    store.add_party(&authority("fr-tj-paris")).await.unwrap();
+
+    let message = conflict(store.add_party(&provider("fr-tj-paris")).await);
+    assert_eq!(message, "a party with id fr-tj-paris is already registered (as authority)");
+    conflict(store.add_party(&reviewer("fr-tj-paris")).await);
+    conflict(store.add_party(&authority("fr-tj-paris")).await);
+
+    // The first registration stands, and the refused ones left nothing behind.
+    assert_eq!(store.party(&id("fr-tj-paris")).await.unwrap(), Some(authority("fr-tj-paris")));
+    assert!(store.parties(PartyRole::Provider).await.unwrap().is_empty());
+    assert!(store.parties(PartyRole::Reviewer).await.unwrap().is_empty());
+}
+
+pub async fn insert_then_get_returns_the_request_and_its_receipt(h: &mut Harness) {
+    let store = h.store();
+    let new = NewRequest { emergency: true, ..new_request("fr-tj-paris", "example-mail", t0()) };
+    let stored = store.insert_request(&new).await.unwrap();
+
+    let expected_time = truncated(t0());
+    assert_eq!(expected_time.timestamp_subsec_nanos(), 123_456_000);
+    let expected = StoredRequest {
+        id: new.id,
+        state: State::Received,
+        version: 1,
+        received_at: expected_time,
+        updated_at: expected_time,
+        authority: new.authority.clone(),
+        provider: new.provider.clone(),
+        instrument: new.instrument,
+        kind: new.kind,
+        emergency: true,
+        reference: new.reference.clone(),
+        document: new.document.clone(),
+    };
+    assert_eq!(stored, expected);
+    assert_eq!(store.request(new.id).await.unwrap(), Some(expected));
+
+    let events = store.events(new.id).await.unwrap();
+    assert_eq!(events.len(), 1);
+    let receipt = &events[0];
+    assert_eq!(receipt.request_id, new.id);
+    assert_eq!(receipt.seq, 1);
+    assert_eq!(receipt.from, None);
+    assert_eq!(receipt.to, State::Received);
+    assert_eq!(receipt.actor, new.actor);
+    assert_eq!(receipt.at, expected_time);
+    assert_eq!(receipt.reason, "received");
+
+    let unknown = RequestId::new_at(1);
+    assert_eq!(store.request(unknown).await.unwrap(), None);
+    assert!(store.events(unknown).await.unwrap().is_empty());
+}
+
+pub async fn a_request_id_is_stored_once(h: &mut Harness) {
+    let store = h.store();
+    let new = new_request("fr-tj-paris", "example-mail", t0());
+    store.insert_request(&new).await.unwrap();
+    let again = NewRequest { reference: "other".to_owned(), ..new.clone() };
+    let message = conflict(store.insert_request(&again).await);
+    assert_eq!(message, format!("a request with id {} exists", new.id));
+    let stored = store.request(new.id).await.unwrap().unwrap();
+    assert_eq!(stored.reference, new.reference);
+    assert_eq!(store.events(new.id).await.unwrap().len(), 1);
+}
+
+pub async fn list_filters_and_paginates_newest_first(h: &mut Harness) {
+    let store = h.store();
+    // Seven requests, one minute apart; oldest first.
+    let mut inserted = Vec::new();
+    for i in 0..7 {
+        let authority = if i % 2 == 0 { "fr-tj-paris" } else { "de-bka" };
+        let provider = if i < 4 { "example-mail" } else { "example-cloud" };
+        let new = new_request(authority, provider, t0() + Duration::minutes(i));
+        inserted.push(store.insert_request(&new).await.unwrap());
+    }
+    // Move two of them on.
+    for i in [1, 4] {
+        let r = &inserted[i];
+        store.apply_move(&a_move(r, State::Screening, t0() + Duration::hours(1))).await.unwrap();
+        inserted[i] = store.request(r.id).await.unwrap().unwrap();
+    }
+    let newest_first: Vec<StoredRequest> = inserted.iter().rev().cloned().collect();
+
+    let page = store.list_requests(&query(1, 3)).await.unwrap();
+    assert_eq!(page.total, 7);
+    assert_eq!(page.items, newest_first[0..3]);
+    let page = store.list_requests(&query(2, 3)).await.unwrap();
+    assert_eq!((page.total, &page.items[..]), (7, &newest_first[3..6]));
+    let page = store.list_requests(&query(3, 3)).await.unwrap();
+    assert_eq!((page.total, &page.items[..]), (7, &newest_first[6..7]));
+    let page = store.list_requests(&query(4, 3)).await.unwrap();
+    assert_eq!(page.total, 7);
+    assert!(page.items.is_empty());
+    let page = store.list_requests(&query(1, 200)).await.unwrap();
+    assert_eq!(page.items, newest_first);
+
+    let by_state = RequestQuery { state: Some(State::Screening), ..query(1, 10) };
+    let page = store.list_requests(&by_state).await.unwrap();
+    assert_eq!(page.total, 2);
+    assert_eq!(page.items, vec![inserted[4].clone(), inserted[1].clone()]);
+
+    let by_authority = RequestQuery { authority: Some(id("de-bka")), ..query(1, 2) };
+    let page = store.list_requests(&by_authority).await.unwrap();
+    assert_eq!(page.total, 3);
+    assert_eq!(page.items, vec![inserted[5].clone(), inserted[3].clone()]);
+
+    let by_provider = RequestQuery { provider: Some(id("example-cloud")), ..query(1, 10) };
+    let page = store.list_requests(&by_provider).await.unwrap();
+    assert_eq!(page.total, 3);
+    assert!(page.items.iter().all(|r| r.provider.as_str() == "example-cloud"));
+    assert_eq!(page.items[0], inserted[6]);
+
+    // Filters are ANDed.
+    let all_three = RequestQuery {
+        state: Some(State::Received),
+        authority: Some(id("fr-tj-paris")),
+        provider: Some(id("example-mail")),
+        ..query(1, 10)
+    };
+    let page = store.list_requests(&all_three).await.unwrap();
+    assert_eq!(page.items, vec![inserted[2].clone(), inserted[0].clone()]);
+    assert_eq!(page.total, 2);
+
+    let nothing = RequestQuery { authority: Some(id("nobody")), ..query(1, 10) };
+    let page = store.list_requests(&nothing).await.unwrap();
+    assert_eq!((page.total, page.items.len()), (0, 0));
+}
+
+pub async fn requests_received_at_the_same_time_list_by_id_descending(h: &mut Harness) {
+    let store = h.store();
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        let new = new_request("fr-tj-paris", "example-mail", t0());
+        ids.push(store.insert_request(&new).await.unwrap().id);
+    }
+    ids.sort_by_key(|id| std::cmp::Reverse(id.to_string()));
+    let page = store.list_requests(&query(1, 10)).await.unwrap();
+    assert_eq!(page.items.iter().map(|r| r.id).collect::<Vec<_>>(), ids);
+}
+
+pub async fn a_move_changes_state_bumps_version_and_appends_an_event(h: &mut Harness) {
+    let store = h.store();
+    let r = store.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap();
+    let at = t0() + Duration::minutes(5);
+    let event = store.apply_move(&a_move(&r, State::Screening, at)).await.unwrap();
+    assert_eq!(event.request_id, r.id);
+    assert_eq!(event.seq, 2);
+    assert_eq!(event.from, Some(State::Received));
+    assert_eq!(event.to, State::Screening);
+    assert_eq!(event.actor, actor("ie-dpc:reviewer-7"));
+    assert_eq!(event.at, truncated(at));
+    assert_eq!(event.reason, "to screening");
+
+    let moved = store.request(r.id).await.unwrap().unwrap();
+    assert_eq!(moved.state, State::Screening);
+    assert_eq!(moved.version, 2);
+    assert_eq!(moved.updated_at, truncated(at));
+    assert_eq!(moved.received_at, r.received_at);
+    assert_eq!(moved.document, r.document);
+
+    let later = t0() + Duration::minutes(9);
+    store.apply_move(&a_move(&moved, State::UnderReview, later)).await.unwrap();
+    let events = store.events(r.id).await.unwrap();
+    let steps: Vec<_> = events.iter().map(|e| (e.seq, e.from, e.to)).collect();
+    assert_eq!(
+        steps,
+        vec![
+            (1, None, State::Received),
+            (2, Some(State::Received), State::Screening),
+            (3, Some(State::Screening), State::UnderReview),
+        ]
+    );
+    assert_eq!(events[1], event);
+    assert_eq!(store.request(r.id).await.unwrap().unwrap().version, 3);
+}
+
+pub async fn a_stale_move_is_a_conflict_and_changes_nothing(h: &mut Harness) {
+    let store = h.store();
+    let r = store.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap();
+    store.apply_move(&a_move(&r, State::Screening, t0())).await.unwrap();
+    let before = store.request(r.id).await.unwrap().unwrap();
+
+    // `r` is version 1; the request is now version 2.
+    let message = conflict(store.apply_move(&a_move(&r, State::Withdrawn, t0())).await);
+    assert_eq!(message, "the request moved to screening meanwhile (version 2); reload it and try again");
+    // The right version but a `from` the request is not in is refused too.
+    let wrong_from = Move { from: State::UnderReview, ..a_move(&before, State::Approved, t0()) };
+    let message = conflict(store.apply_move(&wrong_from).await);
+    assert!(message.contains("screening"), "{message}");
+
+    assert_eq!(store.request(r.id).await.unwrap().unwrap(), before);
+    assert_eq!(store.events(r.id).await.unwrap().len(), 2);
+}
+
+pub async fn moving_an_unknown_request_is_not_found(h: &mut Harness) {
+    let store = h.store();
+    let ghost = StoredRequest {
+        id: RequestId::new_at(1_700_000_000_000),
+        ..store.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap()
+    };
+    let result = store.apply_move(&a_move(&ghost, State::Screening, t0())).await;
+    assert!(matches!(result, Err(StoreError::NotFound)), "{result:?}");
+    assert!(store.events(ghost.id).await.unwrap().is_empty());
+}
+
+pub async fn concurrent_inserts_all_commit(h: &mut Harness) {
+    let store = h.shared();
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let store = store.clone();
+        let new = new_request("fr-tj-paris", "example-mail", t0() + Duration::milliseconds(i));
+        tasks.push(tokio::spawn(async move { store.insert_request(&new).await }));
+    }
+    let mut ids = HashSet::new();
+    for task in tasks {
+        ids.insert(task.await.unwrap().unwrap().id);
+    }
+    assert_eq!(ids.len(), 200);
+    for id in &ids {
+        assert_eq!(store.request(*id).await.unwrap().unwrap().state, State::Received);
+    }
+    let page = store.list_requests(&query(1, 200)).await.unwrap();
+    assert_eq!(page.total, 200);
+    assert_eq!(page.items.iter().map(|r| r.id).collect::<HashSet<_>>(), ids);
+    assert_eq!(store.count_by_state().await.unwrap(), vec![(State::Received, 200)]);
+}
+
+pub async fn a_failing_write_does_not_fail_the_writes_beside_it(h: &mut Harness) {
+    let store = h.shared();
+    store.add_party(&authority("taken")).await.unwrap();
+    let stale = store.insert_request(&new_request("taken", "example-mail", t0())).await.unwrap();
+    store.apply_move(&a_move(&stale, State::Screening, t0())).await.unwrap();
+
+    // Sent together, so that on SQLite they share batches: good and bad writes interleaved.
+    let mut parties = Vec::new();
+    let mut requests = Vec::new();
+    let mut duplicates = Vec::new();
+    let mut stale_moves = Vec::new();
+    for i in 0..60 {
+        let s = store.clone();
+        match i % 4 {
+            0 => {
+                let p = provider(&format!("provider-{i}"));
+                parties.push(tokio::spawn(async move { s.add_party(&p).await.map(|()| p) }));
+            }
+            1 => duplicates.push(tokio::spawn(async move { s.add_party(&provider("taken")).await })),
+            2 => {
+                let new = new_request("taken", "example-mail", t0() + Duration::seconds(i));
+                requests.push(tokio::spawn(async move { s.insert_request(&new).await }));
+            }
+            _ => {
+                let m = a_move(&stale, State::Withdrawn, t0());
+                stale_moves.push(tokio::spawn(async move { s.apply_move(&m).await }));
+            }
+        }
+    }
+    for task in duplicates {
+        conflict(task.await.unwrap());
+    }
+    for task in stale_moves {
+        conflict(task.await.unwrap());
+    }
+    for task in parties {
+        let p = task.await.unwrap().unwrap();
+        assert_eq!(store.party(p.id()).await.unwrap(), Some(p));
+    }
+    for task in requests {
+        let r = task.await.unwrap().unwrap();
+        assert_eq!(store.request(r.id).await.unwrap(), Some(r));
+    }
+    assert_eq!(store.parties(PartyRole::Provider).await.unwrap().len(), 15);
+    assert_eq!(store.party(&id("taken")).await.unwrap(), Some(authority("taken")));
+    assert_eq!(store.events(stale.id).await.unwrap().len(), 2);
+}
+
+pub async fn data_survives_reopening(h: &mut Harness) {
+    let party = reviewer("ie-dpc");
+    h.store().add_party(&party).await.unwrap();
+    let r = h.store().insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap();
+    h.store().apply_move(&a_move(&r, State::Screening, t0())).await.unwrap();
+    let before = h.store().request(r.id).await.unwrap().unwrap();
+    let events = h.store().events(r.id).await.unwrap();
+
+    h.reopen().await;
+
+    assert_eq!(h.store().party(party.id()).await.unwrap(), Some(party));
+    assert_eq!(h.store().request(r.id).await.unwrap(), Some(before.clone()));
+    assert_eq!(h.store().events(r.id).await.unwrap(), events);
+    // And the reopened store writes.
+    h.store().apply_move(&a_move(&before, State::UnderReview, t0())).await.unwrap();
+    assert_eq!(h.store().request(r.id).await.unwrap().unwrap().version, 3);
+}
+
+pub async fn events_cannot_be_changed_or_deleted(h: &mut Harness) {
+    let r = h.store().insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap();
+    h.store().apply_move(&a_move(&r, State::Screening, t0())).await.unwrap();
+    let events = h.store().events(r.id).await.unwrap();
+
+    let update = h.raw("UPDATE events SET reason = 'rewritten'").await;
+    let err = update.expect_err("an UPDATE of events must fail").to_string();
+    assert!(err.contains("append-only"), "{err}");
+    let delete = h.raw(&format!("DELETE FROM events WHERE request_id = '{}'", r.id)).await;
+    let err = delete.expect_err("a DELETE of events must fail").to_string();
+    assert!(err.contains("append-only"), "{err}");
+    if !h.is_sqlite() {
+        let truncate = h.raw("TRUNCATE events CASCADE").await;
+        assert!(truncate.is_err(), "a TRUNCATE of events must fail");
+    }
+
+    assert_eq!(h.store().events(r.id).await.unwrap(), events);
+}
+
+pub async fn a_corrupted_row_is_reported_not_panicked_on(h: &mut Harness) {
+    let r = h.store().insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap();
+    h.store().add_party(&authority("fr-tj-paris")).await.unwrap();
+
+    h.raw(&format!("UPDATE requests SET state = 'bogus' WHERE id = '{}'", r.id)).await.unwrap();
+    let message = corrupt(h.store().request(r.id).await);
+    for part in ["requests", &r.id.to_string(), "state", "bogus"] {
+        assert!(message.contains(part), "{message:?} should name {part}");
+    }
+    corrupt(h.store().list_requests(&query(1, 10)).await);
+    corrupt(h.store().count_by_state().await);
+    // Writing still works beside the bad row, and the compare-and-set sees it.
+    conflict(h.store().apply_move(&a_move(&r, State::Screening, t0())).await);
+
+    h.raw("UPDATE parties SET country = 'XX' WHERE id = 'fr-tj-paris'").await.unwrap();
+    let message = corrupt(h.store().party(&id("fr-tj-paris")).await);
+    assert!(message.contains("parties") && message.contains("country"), "{message}");
+    corrupt(h.store().parties(PartyRole::Authority).await);
+
+    if h.is_sqlite() {
+        // SQLite keeps times as text, which a hand edit can break.
+        let other = h.store().insert_request(&new_request("de-bka", "example-mail", t0())).await.unwrap();
+        h.raw(&format!("UPDATE requests SET received_at = 'yesterday' WHERE id = '{}'", other.id))
+            .await
+            .unwrap();
+        let message = corrupt(h.store().request(other.id).await);
+        assert!(message.contains("received_at"), "{message}");
+    }
+}
+
+pub async fn count_by_state_groups_requests(h: &mut Harness) {
+    let store = h.store();
+    assert!(store.count_by_state().await.unwrap().is_empty());
+    let mut requests = Vec::new();
+    for i in 0..5 {
+        let new = new_request("fr-tj-paris", "example-mail", t0() + Duration::seconds(i));
+        requests.push(store.insert_request(&new).await.unwrap());
+    }
+    for r in &requests[..2] {
+        store.apply_move(&a_move(r, State::Screening, t0())).await.unwrap();
+    }
+    store.apply_move(&a_move(&requests[2], State::Withdrawn, t0())).await.unwrap();
+    assert_eq!(
+        store.count_by_state().await.unwrap(),
+        vec![(State::Received, 2), (State::Screening, 2), (State::Withdrawn, 1)]
+    );
+}
+
+pub async fn two_instances_racing_on_one_move_never_both_win(h: &mut Harness) {
+    // Two stores on one database, as two `comity serve` processes would have.
+    let first = h.shared();
+    let second = h.open_another().await;
+    let mut r = first.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap();
+    let path = [
+        State::Screening,
+        State::UnderReview,
+        State::ClarificationRequested,
+        State::UnderReview,
+        State::ClarificationRequested,
+        State::UnderReview,
+        State::Approved,
+        State::Producing,
+        State::Delivered,
+        State::Closed,
+    ];
+    for (round, to) in path.into_iter().enumerate() {
+        let m = a_move(&r, to, t0() + Duration::seconds(i64::try_from(round).unwrap()));
+        let (a, b) = tokio::join!(first.apply_move(&m), second.apply_move(&m));
+        let winner = match (a, b) {
+            (Ok(e), Err(StoreError::Conflict(_))) | (Err(StoreError::Conflict(_)), Ok(e)) => e,
+            other => panic!("round {round}: expected exactly one winner, got {other:?}"),
+        };
+        assert_eq!(winner.seq, r.version + 1);
+        r = first.request(r.id).await.unwrap().unwrap();
+        assert_eq!((r.state, r.version), (to, winner.seq));
+        assert_eq!(second.request(r.id).await.unwrap().unwrap(), r);
+    }
+    assert_eq!(first.events(r.id).await.unwrap().len(), path.len() + 1);
+}

@@ -1,0 +1,173 @@
+//! `comity authority|provider|reviewer add|list`: the registers, straight on the store.
+//!
+//! These commands open the database themselves, so they work whether or not a server
+//! is running (SQLite lets both share the data directory).
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use comity_core::{Party, PartyRole};
+use comity_wire::{
+    api::{AuthorityBody, ProviderBody, ReviewerBodyBody},
+    term::Term,
+};
+
+use crate::StoreArgs;
+
+#[derive(Debug, Subcommand)]
+pub enum AuthorityCommand {
+    /// Register an authority.
+    Add {
+        /// A short, stable id: lower-case letters, digits and hyphens (such as fr-tj-paris).
+        #[arg(long)]
+        id: String,
+        /// ISO 3166-1 alpha-2 code (such as FR).
+        #[arg(long)]
+        country: String,
+        /// judge, court, investigating_judge, prosecutor, police, security_service or other.
+        #[arg(long = "type")]
+        authority_type: String,
+        /// The authority's full name.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List the registered authorities.
+    List(ListArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProviderCommand {
+    /// Register a provider.
+    Add {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        country: String,
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List the registered providers.
+    List(ListArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewerCommand {
+    /// Register an independent reviewer body.
+    Add {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        country: String,
+        /// court, data_protection_authority, central_authority, enforcing_authority or other.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List the registered reviewer bodies.
+    List(ListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+fn term<T: comity_core::Vocabulary>(flag: &str, value: &str) -> anyhow::Result<Term<T>> {
+    match T::parse(value) {
+        Some(t) => Ok(Term(t)),
+        None => {
+            let known: Vec<&str> = T::all().iter().map(|t| t.as_str()).collect();
+            bail!("--{flag} {value:?} is not known; use one of: {}", known.join(", "))
+        }
+    }
+}
+
+async fn add(store: &StoreArgs, party: Result<Party, comity_wire::DocumentError>) -> anyhow::Result<()> {
+    let party = party.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = store.open().await?;
+    store.add_party(&party).await.with_context(|| format!("registering {}", party.id()))?;
+    println!("registered {} {}", party.role().as_str(), party.id());
+    Ok(())
+}
+
+async fn list(args: &ListArgs, role: PartyRole) -> anyhow::Result<()> {
+    let store = args.store.open().await?;
+    let parties = store.parties(role).await.context("reading the register")?;
+    let rows: Vec<(serde_json::Value, [String; 4])> = parties
+        .iter()
+        .map(|p| match p {
+            Party::Authority(a) => (
+                serde_json::to_value(AuthorityBody::from(a)),
+                [a.id.to_string(), a.country.to_string(), a.authority_type.to_string(), a.name.clone()],
+            ),
+            Party::Provider(x) => (
+                serde_json::to_value(ProviderBody::from(x)),
+                [x.id.to_string(), x.country.to_string(), String::new(), x.name.clone()],
+            ),
+            Party::Reviewer(r) => (
+                serde_json::to_value(ReviewerBodyBody::from(r)),
+                [r.id.to_string(), r.country.to_string(), r.kind.to_string(), r.name.clone()],
+            ),
+        })
+        .map(|(json, row)| json.map(|j| (j, row)))
+        .collect::<Result<_, _>>()?;
+    if args.json {
+        let values: Vec<&serde_json::Value> = rows.iter().map(|(j, _)| j).collect();
+        println!("{}", serde_json::to_string_pretty(&values)?);
+        return Ok(());
+    }
+    if rows.is_empty() {
+        println!("no {} is registered", role.as_str());
+        return Ok(());
+    }
+    let width = |i: usize| rows.iter().map(|(_, r)| r[i].chars().count()).max().unwrap_or(0);
+    let (w0, w2) = (width(0).max(2), width(2));
+    for (_, r) in &rows {
+        let line = if w2 == 0 {
+            format!("{:<w0$}  {}  {}", r[0], r[1], r[3])
+        } else {
+            format!("{:<w0$}  {}  {:<w2$}  {}", r[0], r[1], r[2], r[3])
+        };
+        println!("{line}");
+    }
+    Ok(())
+}
+
+pub async fn authority(command: AuthorityCommand) -> anyhow::Result<()> {
+    match command {
+        AuthorityCommand::Add { id, country, authority_type, name, store } => {
+            let body = AuthorityBody { id, country, authority_type: term("type", &authority_type)?, name };
+            add(&store, body.to_party()).await
+        }
+        AuthorityCommand::List(args) => list(&args, PartyRole::Authority).await,
+    }
+}
+
+pub async fn provider(command: ProviderCommand) -> anyhow::Result<()> {
+    match command {
+        ProviderCommand::Add { id, country, name, store } => {
+            add(&store, ProviderBody { id, country, name }.to_party()).await
+        }
+        ProviderCommand::List(args) => list(&args, PartyRole::Provider).await,
+    }
+}
+
+pub async fn reviewer(command: ReviewerCommand) -> anyhow::Result<()> {
+    match command {
+        ReviewerCommand::Add { id, country, kind, name, store } => {
+            let body = ReviewerBodyBody { id, country, kind: term("kind", &kind)?, name };
+            add(&store, body.to_party()).await
+        }
+        ReviewerCommand::List(args) => list(&args, PartyRole::Reviewer).await,
+    }
+}

@@ -1,0 +1,69 @@
+//! `comity serve`: run the HTTP API.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use clap::Args;
+use tracing_subscriber::EnvFilter;
+
+use crate::StoreArgs;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on; port 0 picks a free port.
+    #[arg(long, env = "COMITY_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// On first start, register example parties and submit the example requests, so
+    /// there is something to look at.
+    #[arg(long)]
+    demo: bool,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let store = args.store.open().await?;
+    if args.demo {
+        crate::demo::seed(store.as_ref()).await.context("seeding the demo data")?;
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let addr = listener.local_addr().context("reading the listening address")?;
+    // On stdout, for scripts and tests that start the server on port 0.
+    println!("comity listening on http://{addr}");
+    tracing::info!(%addr, "comity is serving");
+    comity_server::serve(listener, comity_server::AppState::new(store), shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    tracing::info!("comity stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM; the server then finishes the requests in flight.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

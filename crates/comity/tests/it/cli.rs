@@ -1,0 +1,149 @@
+//! The command line: validate, the registers, the schema, the demo.
+
+use serde_json::Value;
+
+use crate::support::{Data, Server, comity, example_path};
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn validate_accepts_the_examples_and_names_each_problem() {
+    let dir = example_path("");
+    let mut files: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path().display().to_string()).collect();
+    files.sort();
+    let args: Vec<&str> = std::iter::once("validate").chain(files.iter().map(String::as_str)).collect();
+    let out = comity(&args, None);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(stdout(&out).matches(": ok (").count(), files.len(), "{}", stdout(&out));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.json");
+    let mut doc: Value =
+        serde_json::from_slice(&std::fs::read(example_path("mlat-content.json")).unwrap()).unwrap();
+    doc["issuing"]["country"] = "UK".into();
+    doc["targets"][0]["selector"]["value"] = "5511987654321".into();
+    std::fs::write(&bad, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let out = comity(&["validate", bad.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("2 problems"), "{text}");
+    assert!(text.contains("issuing.country: \"UK\" is not an officially assigned"), "{text}");
+    assert!(text.contains("GB"), "{text}");
+    assert!(text.contains("targets[0].selector.value"), "{text}");
+
+    let out = comity(&["validate", "/nonexistent/request.json"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot read"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_registers_are_managed_from_the_command_line() {
+    let data = Data::sqlite();
+    let out = comity(
+        &[
+            "authority",
+            "add",
+            "--id",
+            "fr-tj-paris",
+            "--country",
+            "FR",
+            "--type",
+            "prosecutor",
+            "--name",
+            "Parquet de Paris",
+        ],
+        Some(&data),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("registered authority fr-tj-paris"));
+
+    let out = comity(
+        &["authority", "add", "--id", "fr-tj-paris", "--country", "FR", "--type", "judge", "--name", "Again"],
+        Some(&data),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("already registered"), "{}", stderr(&out));
+
+    let out = comity(
+        &["authority", "add", "--id", "x-y", "--country", "FR", "--type", "sheriff", "--name", "N"],
+        Some(&data),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("investigating_judge"), "the error lists the types: {}", stderr(&out));
+
+    let out = comity(
+        &[
+            "reviewer",
+            "add",
+            "--id",
+            "ie-dpc",
+            "--country",
+            "IE",
+            "--kind",
+            "data_protection_authority",
+            "--name",
+            "Data Protection Commission",
+        ],
+        Some(&data),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = comity(
+        &["provider", "add", "--id", "example-mail", "--country", "IE", "--name", "Example Mail"],
+        Some(&data),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let out = comity(&["authority", "list"], Some(&data));
+    assert!(stdout(&out).contains("fr-tj-paris  FR  prosecutor  Parquet de Paris"), "{}", stdout(&out));
+    let out = comity(&["reviewer", "list", "--json"], Some(&data));
+    let listed: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(listed[0]["kind"], "data_protection_authority");
+    let out = comity(&["provider", "list"], Some(&data));
+    assert!(stdout(&out).contains("example-mail"), "{}", stdout(&out));
+}
+
+#[test]
+fn schema_prints_the_published_schema() {
+    let out = comity(&["schema", "request"], None);
+    assert!(out.status.success());
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed, comity_wire::request_schema());
+}
+
+#[tokio::test]
+async fn the_demo_seeds_once() {
+    let data = Data::sqlite();
+    let client = reqwest::Client::new();
+    for _ in 0..2 {
+        let server = Server::start(&data, &["--demo"]);
+        let list: Value = client.get(server.url("/v1/requests")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(list["total"], 6, "{list}");
+        let states: Vec<&str> =
+            list["items"].as_array().unwrap().iter().map(|i| i["state"].as_str().unwrap()).collect();
+        for state in
+            ["delivered", "preserved", "under_review", "clarification_requested", "partially_approved"]
+        {
+            assert!(states.contains(&state), "the demo shows a request {state}: {states:?}");
+        }
+    }
+}
+
+#[test]
+fn help_describes_every_command() {
+    let out = comity(&["--help"], None);
+    let text = stdout(&out);
+    for command in ["serve", "validate", "schema", "authority", "provider", "reviewer"] {
+        assert!(text.contains(command), "--help does not mention {command}");
+    }
+    let out = comity(&["serve", "--help"], None);
+    for flag in ["--data-dir", "--listen", "--database-url", "--demo"] {
+        assert!(stdout(&out).contains(flag), "serve --help does not mention {flag}");
+    }
+}

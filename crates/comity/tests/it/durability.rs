@@ -1,0 +1,145 @@
+//! Nothing acknowledged is lost: across a restart, and across `kill -9` under load.
+
+use std::{sync::Arc, time::Duration};
+
+use serde_json::Value;
+use tokio::sync::Mutex;
+
+use crate::support::{Data, Server, example, register_parties, transition};
+
+#[tokio::test]
+async fn sqlite_restart_keeps_requests_and_events() {
+    restart_keeps_requests_and_events(Data::sqlite()).await;
+}
+
+#[tokio::test]
+async fn postgres_restart_keeps_requests_and_events() {
+    if let Some(data) = Data::postgres().await {
+        restart_keeps_requests_and_events(data).await;
+    }
+}
+
+#[tokio::test]
+async fn sqlite_kill9_under_load_loses_nothing_acknowledged() {
+    kill9_under_load_loses_nothing_acknowledged(Data::sqlite()).await;
+}
+
+#[tokio::test]
+async fn postgres_kill9_under_load_loses_nothing_acknowledged() {
+    if let Some(data) = Data::postgres().await {
+        kill9_under_load_loses_nothing_acknowledged(data).await;
+    }
+}
+
+async fn restart_keeps_requests_and_events(data: Data) {
+    register_parties(&data);
+    let client = reqwest::Client::new();
+    let server = Server::start(&data, &[]);
+    let created: Value = client
+        .post(server.url("/v1/requests"))
+        .json(&example("eu-epoc-traffic.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    for to in ["screening", "under_review"] {
+        let r = client
+            .post(server.url(&format!("/v1/requests/{id}/transitions")))
+            .json(&transition(to))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+    }
+    let events_before: Value = client
+        .get(server.url(&format!("/v1/requests/{id}/events")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    drop(server);
+
+    let server = Server::start(&data, &[]);
+    let read: Value =
+        client.get(server.url(&format!("/v1/requests/{id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(read["state"], "under_review");
+    assert_eq!(read["document"], created["document"]);
+    let events_after: Value = client
+        .get(server.url(&format!("/v1/requests/{id}/events")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(events_after, events_before);
+    assert_eq!(events_after.as_array().unwrap().len(), 3);
+}
+
+/// 1,000 concurrent submissions; the server is killed with SIGKILL once a third have been
+/// acknowledged. After a restart, every request that got a 201 is there.
+async fn kill9_under_load_loses_nothing_acknowledged(data: Data) {
+    const TOTAL: usize = 1000;
+    const CONCURRENCY: usize = 50;
+    register_parties(&data);
+    let server = Server::start(&data, &[]);
+    let base = server.base.clone();
+    let doc = Arc::new(example("eu-epoc-traffic.json"));
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+
+    let mut workers = Vec::new();
+    for _ in 0..CONCURRENCY {
+        let (client, base, doc, acknowledged, next) =
+            (client.clone(), base.clone(), doc.clone(), acknowledged.clone(), next.clone());
+        workers.push(tokio::spawn(async move {
+            while next.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < TOTAL {
+                match client.post(format!("{base}/v1/requests")).json(&*doc).send().await {
+                    Ok(r) if r.status().as_u16() == 201 => {
+                        if let Ok(body) = r.json::<Value>().await {
+                            acknowledged.lock().await.push(body["id"].as_str().unwrap().to_owned());
+                        }
+                    }
+                    Ok(r) => panic!("unexpected status {}", r.status()),
+                    // The connection dies with the server: those requests were never acknowledged.
+                    Err(_) => break,
+                }
+            }
+        }));
+    }
+    // Kill once a third are acknowledged, while the rest are in flight.
+    loop {
+        if acknowledged.lock().await.len() >= TOTAL / 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.kill9();
+    for w in workers {
+        w.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().await.clone();
+    assert!(
+        acknowledged.len() >= TOTAL / 3 && acknowledged.len() < TOTAL,
+        "the kill came mid-load ({} acknowledged)",
+        acknowledged.len()
+    );
+
+    let server = Server::start(&data, &[]);
+    let list: Value =
+        client.get(server.url("/v1/requests?per_page=1")).send().await.unwrap().json().await.unwrap();
+    let total = list["total"].as_u64().unwrap() as usize;
+    assert!(total >= acknowledged.len(), "{total} stored < {} acknowledged", acknowledged.len());
+    for id in &acknowledged {
+        let r = client.get(server.url(&format!("/v1/requests/{id}/events"))).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "acknowledged request {id} was lost");
+        let events: Value = r.json().await.unwrap();
+        assert_eq!(events[0]["to"], "received", "{id} lost its receipt event");
+    }
+}
