@@ -51,7 +51,7 @@ impl ApiError {
 
     /// An unexpected failure: logged in full, answered opaquely.
     pub fn internal(error: &dyn std::error::Error) -> Self {
-        let incident = uuid_like();
+        let incident = uuid::Uuid::now_v7();
         tracing::error!(incident = %incident, error = %error, source = ?error.source(), "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -63,13 +63,6 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
-}
-
-/// A short random id to match a 5xx answer with its log line.
-fn uuid_like() -> String {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    format!("{:x}", nanos ^ u128::from(std::process::id()).rotate_left(64))
 }
 
 impl IntoResponse for ApiError {

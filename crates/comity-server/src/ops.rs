@@ -38,12 +38,12 @@ pub async fn readyz(AxumState(app): AxumState<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Prometheus metrics (text exposition format).
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
+/// Metrics in the OpenMetrics text format, which Prometheus scrapes.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "application/openmetrics-text", body = String)))]
 pub async fn metrics(AxumState(app): AxumState<AppState>) -> Result<impl IntoResponse, ApiError> {
     let counts = app.store.count_by_state().await?;
     let text = app.metrics.render(&counts).map_err(|e| ApiError::internal(&e))?;
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text))
+    Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text))
 }
 
 /// The JSON Schema (draft 2020-12) of the request document, version 1.

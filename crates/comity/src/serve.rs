@@ -1,6 +1,6 @@
 //! `comity serve`: run the HTTP API.
 
-use std::net::SocketAddr;
+use std::{io::IsTerminal, net::SocketAddr};
 
 use anyhow::Context;
 use clap::Args;
@@ -25,6 +25,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .with_writer(std::io::stderr)
+        // Colour codes only where a person reads a terminal, never into log files.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let store = args.store.open().await?;
     if args.demo {

@@ -251,7 +251,9 @@ async fn operations_endpoints(app: TestApp) {
     app.move_to(&id, "screening").await;
     app.submit(&example("mlat-content.json")).await;
 
-    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let r = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/openmetrics-text"));
+    let metrics = r.text().await.unwrap();
     assert!(metrics.contains("comity_requests_received_total 2"), "{metrics}");
     assert!(metrics.contains("comity_requests{state=\"received\"} 1"), "{metrics}");
     assert!(metrics.contains("comity_requests{state=\"screening\"} 1"), "{metrics}");
