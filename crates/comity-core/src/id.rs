@@ -117,6 +117,30 @@ impl fmt::Display for ActorId {
     }
 }
 
+/// A client's key for one submission, so that a retry after a timeout or a dropped
+/// connection does not create a second request (the `Idempotency-Key` header of
+/// draft-ietf-httpapi-idempotency-key-header). Keys are scoped to the issuing authority.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey(String);
+
+/// Why a string is not an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "an Idempotency-Key must be 1 to 255 visible ASCII characters without spaces (a UUID is a good choice), got {0:?}"
+)]
+pub struct IdempotencyKeyError(String);
+
+impl IdempotencyKey {
+    pub fn parse(s: &str) -> Result<Self, IdempotencyKeyError> {
+        let ok = (1..=255).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_graphic());
+        if ok { Ok(Self(s.to_owned())) } else { Err(IdempotencyKeyError(s.to_owned())) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +168,15 @@ mod tests {
         assert!(a < b);
         assert_eq!(RequestId::parse(&a.to_string()), Ok(a));
         assert!(RequestId::parse("not-a-uuid").is_err());
+    }
+
+    #[test]
+    fn idempotency_keys() {
+        assert!(IdempotencyKey::parse("0192f3c4-5b6a-7c8d-9e0f-1a2b3c4d5e6f").is_ok());
+        assert!(IdempotencyKey::parse("").is_err());
+        assert!(IdempotencyKey::parse("a b").is_err());
+        assert!(IdempotencyKey::parse("clé").is_err());
+        assert!(IdempotencyKey::parse(&"k".repeat(256)).is_err());
     }
 
     #[test]

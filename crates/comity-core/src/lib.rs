@@ -26,7 +26,10 @@ pub mod store;
 mod vocabulary;
 
 pub use country::{CountryCode, CountryError};
-pub use id::{ActorId, ActorIdError, PartyId, PartyIdError, RequestId, RequestIdError};
+pub use id::{
+    ActorId, ActorIdError, IdempotencyKey, IdempotencyKeyError, PartyId, PartyIdError, RequestId,
+    RequestIdError,
+};
 pub use lifecycle::{IllegalTransition, State};
 pub use party::{Authority, NameError, PartyRole, Provider, ReviewerBody, check_name};
 pub use request::{

@@ -11,7 +11,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    ActorId, Authority, Instrument, PartyId, PartyRole, Provider, RequestId, RequestKind, ReviewerBody, State,
+    ActorId, Authority, IdempotencyKey, Instrument, PartyId, PartyRole, Provider, RequestId, RequestKind,
+    ReviewerBody, State,
 };
 
 /// A party in one of the three registers.
@@ -55,6 +56,8 @@ pub struct NewRequest {
     pub reference: String,
     /// The request document, version 1, as canonical JSON (see `comity-wire`).
     pub document: String,
+    /// The client's key for this submission, unique per authority.
+    pub idempotency_key: Option<IdempotencyKey>,
 }
 
 /// A request as stored.
@@ -129,6 +132,9 @@ pub enum StoreError {
     /// A uniqueness or compare-and-set failure the caller can explain.
     #[error("{0}")]
     Conflict(String),
+    /// The authority already submitted a request under this idempotency key.
+    #[error("the idempotency key is already used by another request of this authority")]
+    IdempotencyKeyTaken,
     /// A stored row no longer parses: the database was edited outside comity.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
@@ -149,8 +155,15 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// The parties of one register, ordered by id.
     async fn parties(&self, role: PartyRole) -> Result<Vec<Party>, StoreError>;
 
-    /// Stores a request in [`State::Received`] with its first event.
+    /// Stores a request in [`State::Received`] with its first event. Fails with
+    /// [`StoreError::IdempotencyKeyTaken`] if its authority already used its key.
     async fn insert_request(&self, request: &NewRequest) -> Result<StoredRequest, StoreError>;
+    /// The request an authority submitted under an idempotency key, if any.
+    async fn request_by_idempotency_key(
+        &self,
+        authority: &PartyId,
+        key: &IdempotencyKey,
+    ) -> Result<Option<StoredRequest>, StoreError>;
     async fn request(&self, id: RequestId) -> Result<Option<StoredRequest>, StoreError>;
     async fn list_requests(&self, query: &RequestQuery) -> Result<RequestPage, StoreError>;
     /// Applies a move and records its event, atomically.

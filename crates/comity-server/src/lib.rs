@@ -40,7 +40,7 @@ use utoipa::OpenApi;
 pub use error::ApiError;
 use metrics::{HttpLabels, Metrics};
 pub(crate) use requests::require_json as requests_json;
-pub use requests::{accept, move_request};
+pub use requests::{Accepted, accept, move_request};
 
 /// The largest body accepted. A document naming the maximum of 10,000 targets fits.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;

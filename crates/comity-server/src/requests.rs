@@ -7,13 +7,13 @@ use axum::{
         Path, Query, State as AxumState,
         rejection::{BytesRejection, PathRejection, QueryRejection},
     },
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::IntoResponse,
 };
 use chrono::{SubsecRound, Utc};
 use comity_core::{
-    ActorId, Event, NewRequest, Party, PartyId, Request, RequestId, RequestQuery, State, Store,
-    StoredRequest, lifecycle, store::Move,
+    ActorId, Event, IdempotencyKey, NewRequest, Party, PartyId, Request, RequestId, RequestQuery, State,
+    Store, StoreError, StoredRequest, lifecycle, store::Move,
 };
 use comity_wire::{
     RequestDocument,
@@ -30,12 +30,13 @@ use crate::{AppState, error::ApiError, metrics::StateLabels};
     post, path = "/v1/requests", tag = "requests",
     request_body(content = RequestDocument, content_type = "application/json"),
     responses(
-        (status = 201, description = "Accepted and stored; `Location` names the new request", body = RequestResource),
+        (status = 201, description = "Accepted and stored; `Location` names the new request. A retry with the same `Idempotency-Key` and document answers with the request created first and `Idempotent-Replayed: true`", body = RequestResource),
         (status = 400, description = "The body is not JSON", body = comity_wire::api::ErrorBody),
         (status = 413, description = "The body is too large", body = comity_wire::api::ErrorBody),
         (status = 415, description = "The body is not `application/json`", body = comity_wire::api::ErrorBody),
-        (status = 422, description = "The document has problems, each listed with its path", body = comity_wire::api::ErrorBody),
-    )
+        (status = 422, description = "The document has problems, each listed with its path; or the Idempotency-Key was used for another document", body = comity_wire::api::ErrorBody),
+    ),
+    params(("Idempotency-Key" = Option<String>, Header, description = "A key of your choosing (a UUID) that makes retrying this submission safe: the same key and document never create a second request")),
 )]
 pub async fn submit(
     AxumState(app): AxumState<AppState>,
@@ -43,24 +44,71 @@ pub async fn submit(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     require_json(&headers)?;
-    let stored = accept(app.store.as_ref(), &body?).await?;
-    app.metrics.intakes.inc();
+    let key = idempotency_key(&headers)?;
+    let Accepted { request: stored, replayed } = accept(app.store.as_ref(), &body?, key).await?;
+    if !replayed {
+        app.metrics.intakes.inc();
+    }
     let resource = RequestResource::new(&stored).map_err(|e| ApiError::internal(&e))?;
     let location = format!("/v1/requests/{}", stored.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(resource)))
+    let mut response = (StatusCode::CREATED, [(header::LOCATION, location)], Json(resource)).into_response();
+    if replayed {
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// The optional `Idempotency-Key` header (draft-ietf-httpapi-idempotency-key-header).
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let text = value.to_str().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_idempotency_key",
+            "the Idempotency-Key header is not ASCII",
+        )
+    })?;
+    // The draft writes the key as a structured-field string ("..."); a bare token is
+    // accepted too, since that is what most clients send.
+    let text = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(text);
+    IdempotencyKey::parse(text)
+        .map(Some)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_idempotency_key", e.to_string()))
+}
+
+/// What intake did with a submission.
+#[derive(Debug)]
+pub struct Accepted {
+    pub request: StoredRequest,
+    /// True when the submission repeated an earlier one under the same idempotency key,
+    /// and `request` is the one created then.
+    pub replayed: bool,
 }
 
 /// Intake: parses a document, checks its parties and stores it as received. The API,
 /// the demo seeder and the command line all accept requests through here.
-pub async fn accept(store: &dyn Store, body: &[u8]) -> Result<StoredRequest, ApiError> {
+///
+/// With an idempotency key, a submission that repeats an earlier one of the same
+/// authority returns the request created then instead of creating another; the same key
+/// with a different document is refused, since it is a client error to reuse a key.
+pub async fn accept(
+    store: &dyn Store,
+    body: &[u8],
+    key: Option<IdempotencyKey>,
+) -> Result<Accepted, ApiError> {
     let (document, request) = parse_request(body)?;
     check_parties(store, &request).await?;
+    let document_json = serde_json::to_string(&document).map_err(|e| ApiError::internal(&e))?;
+    if let Some(key) = &key
+        && let Some(earlier) = store.request_by_idempotency_key(&request.issuing.authority, key).await?
+    {
+        return replay(earlier, &document_json);
+    }
 
     // Microseconds are what both databases keep; truncating here keeps the answer equal
     // to what a later read returns.
     let received_at = Utc::now().trunc_subsecs(6);
     let id = RequestId::new_at(received_at.timestamp_millis().max(0) as u64);
-    let document_json = serde_json::to_string(&document).map_err(|e| ApiError::internal(&e))?;
     let new = NewRequest {
         id,
         received_at,
@@ -73,8 +121,40 @@ pub async fn accept(store: &dyn Store, body: &[u8]) -> Result<StoredRequest, Api
         emergency: request.emergency,
         reference: request.issuing.reference.clone(),
         document: document_json,
+        idempotency_key: key,
     };
-    Ok(store.insert_request(&new).await?)
+    match store.insert_request(&new).await {
+        Ok(request) => Ok(Accepted { request, replayed: false }),
+        // Another submission with the same key won a race with this one.
+        Err(StoreError::IdempotencyKeyTaken) => {
+            let key = new
+                .idempotency_key
+                .as_ref()
+                .ok_or_else(|| ApiError::internal(&StoreError::IdempotencyKeyTaken))?;
+            let earlier = store
+                .request_by_idempotency_key(&new.authority, key)
+                .await?
+                .ok_or_else(|| ApiError::internal(&StoreError::IdempotencyKeyTaken))?;
+            replay(earlier, &new.document)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn replay(earlier: StoredRequest, document_json: &str) -> Result<Accepted, ApiError> {
+    if earlier.document == document_json {
+        Ok(Accepted { request: earlier, replayed: true })
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            format!(
+                "this Idempotency-Key was already used for request {} with a different document; \
+                 use a new key for a new request",
+                earlier.id
+            ),
+        ))
+    }
 }
 
 pub(crate) fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {

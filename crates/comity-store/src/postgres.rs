@@ -8,8 +8,8 @@ use std::{fmt, time::Duration};
 use async_trait::async_trait;
 use chrono::Utc;
 use comity_core::{
-    Event, Move, NewRequest, Party, PartyId, PartyRole, RequestId, RequestPage, RequestQuery, State, Store,
-    StoreError, StoredRequest,
+    Event, IdempotencyKey, Move, NewRequest, Party, PartyId, PartyRole, RequestId, RequestPage, RequestQuery,
+    State, Store, StoreError, StoredRequest,
 };
 use sqlx::{
     Executor, Postgres,
@@ -101,8 +101,8 @@ async fn insert_request(conn: &mut PgConnection, r: &NewRequest) -> Result<Store
     let id = r.id.to_string();
     let inserted = sqlx::query(
         "INSERT INTO requests (id, state, version, received_at, updated_at, authority, provider, \
-         instrument, kind, emergency, reference, document) \
-         VALUES ($1, $2, 1, $3, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
+         instrument, kind, emergency, reference, document, idempotency_key) \
+         VALUES ($1, $2, 1, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
     )
     .bind(&id)
     .bind(State::Received.as_str())
@@ -114,9 +114,17 @@ async fn insert_request(conn: &mut PgConnection, r: &NewRequest) -> Result<Store
     .bind(r.emergency)
     .bind(&r.reference)
     .bind(&r.document)
+    .bind(r.idempotency_key.as_ref().map(IdempotencyKey::as_str))
     .execute(&mut *conn)
     .await
-    .map_err(backend)?;
+    .map_err(|e| {
+        // Two servers may take the same key at once; the unique index decides.
+        if e.as_database_error().and_then(|d| d.constraint()) == Some("requests_by_idempotency_key") {
+            StoreError::IdempotencyKeyTaken
+        } else {
+            backend(e)
+        }
+    })?;
     if inserted.rows_affected() == 0 {
         return Err(request_exists(r.id));
     }
@@ -280,6 +288,24 @@ impl Store for PgStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(backend)?;
+        row.map(|row| read_request(&row)).transpose()
+    }
+
+    async fn request_by_idempotency_key(
+        &self,
+        authority: &PartyId,
+        key: &IdempotencyKey,
+    ) -> Result<Option<StoredRequest>, StoreError> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            request_columns!(),
+            " FROM requests WHERE authority = $1 AND idempotency_key = $2"
+        ))
+        .bind(authority.as_str())
+        .bind(key.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
         row.map(|row| read_request(&row)).transpose()
     }
 

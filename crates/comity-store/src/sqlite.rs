@@ -13,8 +13,8 @@ use std::{
 use async_trait::async_trait;
 use chrono::Utc;
 use comity_core::{
-    Event, Move, NewRequest, Party, PartyId, PartyRole, RequestId, RequestPage, RequestQuery, State, Store,
-    StoreError, StoredRequest,
+    Event, IdempotencyKey, Move, NewRequest, Party, PartyId, PartyRole, RequestId, RequestPage, RequestQuery,
+    State, Store, StoreError, StoredRequest,
 };
 use sqlx::{
     Connection, Executor, Sqlite,
@@ -363,13 +363,25 @@ async fn add_party(conn: &mut SqliteConnection, party: &Party) -> Result<(), Sto
 }
 
 async fn insert_request(conn: &mut SqliteConnection, r: &NewRequest) -> Result<StoredRequest, StoreError> {
+    // The writer runs one write at a time, so checking first cannot race another intake.
+    if let Some(key) = &r.idempotency_key {
+        let taken = sqlx::query("SELECT 1 FROM requests WHERE authority = ? AND idempotency_key = ?")
+            .bind(r.authority.as_str())
+            .bind(key.as_str())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(backend)?;
+        if taken.is_some() {
+            return Err(StoreError::IdempotencyKeyTaken);
+        }
+    }
     let received_at = micros(r.received_at);
     let at = sqlite_time(received_at);
     let id = r.id.to_string();
     let inserted = sqlx::query(
         "INSERT INTO requests (id, state, version, received_at, updated_at, authority, provider, \
-         instrument, kind, emergency, reference, document) \
-         VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+         instrument, kind, emergency, reference, document, idempotency_key) \
+         VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
     )
     .bind(&id)
     .bind(State::Received.as_str())
@@ -382,6 +394,7 @@ async fn insert_request(conn: &mut SqliteConnection, r: &NewRequest) -> Result<S
     .bind(r.emergency)
     .bind(&r.reference)
     .bind(&r.document)
+    .bind(r.idempotency_key.as_ref().map(IdempotencyKey::as_str))
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
@@ -555,6 +568,24 @@ impl Store for SqliteStore {
         row.map(|row| read_request(&row)).transpose()
     }
 
+    async fn request_by_idempotency_key(
+        &self,
+        authority: &PartyId,
+        key: &IdempotencyKey,
+    ) -> Result<Option<StoredRequest>, StoreError> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            request_columns!(),
+            " FROM requests WHERE authority = ? AND idempotency_key = ?"
+        ))
+        .bind(authority.as_str())
+        .bind(key.as_str())
+        .fetch_optional(&self.read)
+        .await
+        .map_err(backend)?;
+        row.map(|row| read_request(&row)).transpose()
+    }
+
     async fn list_requests(&self, query: &RequestQuery) -> Result<RequestPage, StoreError> {
         // One read transaction: the total and the page come from the same snapshot.
         let mut tx = self.read.begin().await.map_err(backend)?;
@@ -644,6 +675,7 @@ mod tests {
             emergency: false,
             reference: "R-1".to_owned(),
             document: "{}".to_owned(),
+            idempotency_key: None,
         }
     }
 

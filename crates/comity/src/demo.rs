@@ -156,9 +156,10 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<()> {
         store.add_party(&party).await?;
     }
     for (document, moves) in REQUESTS {
-        let stored = comity_server::accept(store, document.as_bytes())
+        let stored = comity_server::accept(store, document.as_bytes(), None)
             .await
-            .map_err(|e| anyhow::anyhow!("demo request refused: {e:?}"))?;
+            .map_err(|e| anyhow::anyhow!("demo request refused: {e:?}"))?
+            .request;
         for &(to, actor, reason) in *moves {
             let body = TransitionBody {
                 to: Term(to),

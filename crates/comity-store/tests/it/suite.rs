@@ -4,9 +4,9 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use comity_core::{
-    ActorId, Authority, AuthorityType, CountryCode, Instrument, Move, NewRequest, Party, PartyId, PartyRole,
-    Provider, RequestId, RequestKind, RequestQuery, ReviewerBody, ReviewerKind, State, StoreError,
-    StoredRequest,
+    ActorId, Authority, AuthorityType, CountryCode, IdempotencyKey, Instrument, Move, NewRequest, Party,
+    PartyId, PartyRole, Provider, RequestId, RequestKind, RequestQuery, ReviewerBody, ReviewerKind, State,
+    StoreError, StoredRequest,
 };
 
 use crate::harness::Harness;
@@ -74,6 +74,7 @@ fn new_request(authority: &str, provider: &str, received_at: DateTime<Utc>) -> N
         emergency: false,
         reference: format!("REF-{id}"),
         document: format!(r#"{{"id":"{id}","note":"é ünïcode \" quote"}}"#),
+        idempotency_key: None,
     }
 }
 
@@ -184,6 +185,62 @@ pub async fn insert_then_get_returns_the_request_and_its_receipt(h: &mut Harness
     let unknown = RequestId::new_at(1);
     assert_eq!(store.request(unknown).await.unwrap(), None);
     assert!(store.events(unknown).await.unwrap().is_empty());
+}
+
+/// Regression test for issue 2: a retried submission must find its request, not make another.
+pub async fn an_idempotency_key_is_used_once_per_authority(h: &mut Harness) {
+    let store = h.store();
+    let key = IdempotencyKey::parse("retry-7f3a").unwrap();
+    let first =
+        NewRequest { idempotency_key: Some(key.clone()), ..new_request("fr-tj-paris", "example-mail", t0()) };
+    store.insert_request(&first).await.unwrap();
+    let authority = PartyId::parse("fr-tj-paris").unwrap();
+    let found = store.request_by_idempotency_key(&authority, &key).await.unwrap().unwrap();
+    assert_eq!(found.id, first.id);
+
+    // The same key from the same authority is taken, whatever the request says.
+    let retry = NewRequest {
+        idempotency_key: Some(key.clone()),
+        ..new_request("fr-tj-paris", "example-mail", t0() + Duration::seconds(1))
+    };
+    assert!(matches!(store.insert_request(&retry).await, Err(StoreError::IdempotencyKeyTaken)));
+    assert_eq!(store.request(retry.id).await.unwrap(), None, "nothing of the refused insert remains");
+
+    // Another authority may use the same key; requests without a key are unconstrained.
+    let other = NewRequest {
+        idempotency_key: Some(key.clone()),
+        ..new_request("de-sta-berlin", "example-mail", t0() + Duration::seconds(2))
+    };
+    store.insert_request(&other).await.unwrap();
+    for n in 3..5 {
+        store
+            .insert_request(&new_request("fr-tj-paris", "example-mail", t0() + Duration::seconds(n)))
+            .await
+            .unwrap();
+    }
+    let unknown = IdempotencyKey::parse("never-used").unwrap();
+    assert_eq!(store.request_by_idempotency_key(&authority, &unknown).await.unwrap(), None);
+
+    // Twenty retries racing with one key: exactly one request is created.
+    let key = IdempotencyKey::parse("raced").unwrap();
+    let mut racers = Vec::new();
+    for n in 0..20 {
+        let store = h.shared();
+        let new = NewRequest {
+            idempotency_key: Some(key.clone()),
+            ..new_request("fr-tj-paris", "example-mail", t0() + Duration::milliseconds(100 + n))
+        };
+        racers.push(tokio::spawn(async move { store.insert_request(&new).await }));
+    }
+    let mut created = 0;
+    for r in racers {
+        match r.await.unwrap() {
+            Ok(_) => created += 1,
+            Err(StoreError::IdempotencyKeyTaken) => {}
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    assert_eq!(created, 1);
 }
 
 pub async fn a_request_id_is_stored_once(h: &mut Harness) {
