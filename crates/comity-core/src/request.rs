@@ -32,6 +32,9 @@ pub struct Request {
     /// When the authority issued the request, if it says; comity's own clocks run from
     /// receipt.
     pub issued_at: Option<DateTime<Utc>>,
+    /// For a preservation request: that a request for mutual assistance (or a production
+    /// order) will follow (Budapest Convention Art 29(2)(f)).
+    pub mutual_assistance_to_follow: Option<bool>,
 }
 
 /// Who issued the request.

@@ -66,6 +66,10 @@ pub struct RequestDocument {
     /// When the authority issued the request (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued_at: Option<DateTime<Utc>>,
+    /// For a preservation request: a request for mutual assistance or a production order
+    /// will follow (Budapest Convention Art 29(2)(f)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mutual_assistance_to_follow: Option<bool>,
 }
 
 /// The issuing authority.
@@ -430,6 +434,7 @@ impl RequestDocument {
             justification,
             nondisclosure,
             issued_at: self.issued_at,
+            mutual_assistance_to_follow: self.mutual_assistance_to_follow,
         })
     }
 }
@@ -491,6 +496,7 @@ impl From<&Request> for RequestDocument {
                 reason: n.reason.clone(),
             }),
             issued_at: r.issued_at,
+            mutual_assistance_to_follow: r.mutual_assistance_to_follow,
         }
     }
 }

@@ -1,0 +1,442 @@
+//! Policy packs: one versioned, human-readable TOML file per instrument.
+//!
+//! A pack names the rules it applies, each with its citation, and the numbers those
+//! rules use. The rules themselves are code (see `rules`), so a pack can be read and
+//! reviewed rule by rule, and a change to a pack is a reviewable diff of one file. Every
+//! pack has a version and a content hash (SHA-256 of the file's bytes); each screening
+//! report records both, so a later change never changes how a past request was judged.
+
+use std::fmt::Write as _;
+
+use aho_corasick::AhoCorasick;
+use comity_core::{CountryCode, Instrument, Purpose, ReviewerKind};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::rules::Rule;
+
+/// What a pack applies to: every request under an instrument, or every request with a
+/// purpose (the national-security pack takes precedence over the instrument's pack).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppliesTo {
+    Instrument(Instrument),
+    Purpose(Purpose),
+}
+
+/// The numbers and lists the rules read. Every one can be set in a pack; a house file can
+/// only make them stricter (see `Pack::with_house`).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// More targets than this in one request go to review.
+    pub max_targets: u32,
+    /// A time window longer than this goes to review.
+    pub max_window_days: u32,
+    /// Anti-bulk: the rolling period over which one authority's (or one case's) targets
+    /// are added up.
+    pub bulk_period_days: u32,
+    /// Anti-bulk: more distinct targets than this within the period go to review.
+    pub bulk_max_targets: u32,
+    /// Days to respond to a production request (None: the instrument sets no deadline).
+    pub respond_days: Option<u32>,
+    /// Days to respond when traffic data is asked for, where the instrument distinguishes.
+    pub respond_days_traffic: Option<u32>,
+    /// Hours to respond in an emergency.
+    pub emergency_respond_hours: Option<u32>,
+    /// Hours within which an emergency order issued without validation must be validated.
+    pub validation_hours: u32,
+    /// Days the enforcing authority has to raise a ground for refusal after notification.
+    pub objection_days: u32,
+    /// The same, in an emergency, in hours.
+    pub emergency_objection_hours: u32,
+    /// Days data is preserved under a preservation request.
+    pub preservation_days: Option<u32>,
+    /// Days a preservation may be extended by, once.
+    pub preservation_extension_days: Option<u32>,
+    /// Minimum maximum-sentence, in months, for traffic and content data.
+    pub traffic_content_min_sentence_months: u32,
+    /// Minimum imposed sentence, in months, for sentence execution.
+    pub sentence_execution_min_months: u32,
+    /// Minimum maximum-sentence, in months, of a "serious crime".
+    pub serious_crime_min_months: u32,
+    /// States that may issue under the instrument (empty: not checked).
+    pub issuing_states: Vec<CountryCode>,
+    /// States whose providers may be addressed (empty: not checked).
+    pub addressee_states: Vec<CountryCode>,
+    /// Words and phrases that reveal a sensitive ground (political opinion, religion,
+    /// ...) in a justification or offence description; matched case-insensitively.
+    pub sensitive_terms: Vec<String>,
+    /// Whether the conduct must also be an offence in the requested State.
+    pub dual_criminality: bool,
+    /// Who decides when a rule asks for review.
+    pub reviewer: ReviewerKind,
+    /// How periods in days are counted (see `deadline`).
+    pub day_count: DayCount,
+}
+
+/// How a period of days is counted from the moment of receipt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayCount {
+    /// N days of 24 hours from the instant of receipt: never later than any reading of
+    /// the law, so the safe default for a provider.
+    FromInstant,
+    /// The day of receipt does not count, and the period ends at 24:00 UTC of its last
+    /// day (Regulation (EEC, Euratom) No 1182/71 Art 3(1), 3(2)(b)).
+    EndOfLastDay,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            max_targets: 10,
+            max_window_days: 366,
+            bulk_period_days: 30,
+            bulk_max_targets: 25,
+            respond_days: None,
+            respond_days_traffic: None,
+            emergency_respond_hours: None,
+            validation_hours: 48,
+            objection_days: 10,
+            emergency_objection_hours: 96,
+            preservation_days: None,
+            preservation_extension_days: None,
+            traffic_content_min_sentence_months: 36,
+            sentence_execution_min_months: 4,
+            serious_crime_min_months: 36,
+            issuing_states: Vec::new(),
+            addressee_states: Vec::new(),
+            sensitive_terms: Vec::new(),
+            dual_criminality: false,
+            reviewer: ReviewerKind::Court,
+            day_count: DayCount::FromInstant,
+        }
+    }
+}
+
+/// One rule as a pack lists it.
+#[derive(Debug, Clone)]
+pub struct RuleSpec {
+    pub rule: Rule,
+    /// Instrument and article, such as "Regulation (EU) 2023/1543 Art 4(2)".
+    pub citation: String,
+}
+
+/// A loaded policy pack.
+#[derive(Debug, Clone)]
+pub struct Pack {
+    pub id: String,
+    pub version: String,
+    pub title: String,
+    /// SHA-256 of the pack file (and of the house file, when one is layered on).
+    pub hash: String,
+    pub applies_to: AppliesTo,
+    pub settings: Settings,
+    pub rules: Vec<RuleSpec>,
+    /// Built once from `settings.sensitive_terms`.
+    pub(crate) sensitive: Option<AhoCorasick>,
+    /// The file's text, which the hash covers (and a house layer's hash too).
+    source: String,
+}
+
+/// Why a pack or house file cannot be loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PackError {
+    #[error("{file}: {message}")]
+    Invalid { file: String, message: String },
+    #[error(
+        "{file}: house setting {setting} = {value} is looser than the pack's {base}; a house policy may only be stricter than the law"
+    )]
+    Looser { file: String, setting: &'static str, value: String, base: String },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PackFile {
+    id: String,
+    version: String,
+    title: String,
+    applies_to: AppliesToFile,
+    #[serde(default)]
+    settings: SettingsFile,
+    #[serde(rename = "rule")]
+    rules: Vec<RuleFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppliesToFile {
+    instrument: Option<String>,
+    purpose: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsFile {
+    max_targets: Option<u32>,
+    max_window_days: Option<u32>,
+    bulk_period_days: Option<u32>,
+    bulk_max_targets: Option<u32>,
+    respond_days: Option<u32>,
+    respond_days_traffic: Option<u32>,
+    emergency_respond_hours: Option<u32>,
+    validation_hours: Option<u32>,
+    objection_days: Option<u32>,
+    emergency_objection_hours: Option<u32>,
+    preservation_days: Option<u32>,
+    preservation_extension_days: Option<u32>,
+    traffic_content_min_sentence_months: Option<u32>,
+    sentence_execution_min_months: Option<u32>,
+    serious_crime_min_months: Option<u32>,
+    issuing_states: Option<Vec<String>>,
+    addressee_states: Option<Vec<String>>,
+    sensitive_terms: Option<Vec<String>>,
+    dual_criminality: Option<bool>,
+    reviewer: Option<String>,
+    day_count: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    id: String,
+    citation: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HouseFile {
+    /// Which pack the house settings tighten.
+    pack: String,
+    settings: SettingsFile,
+}
+
+fn sha256_hex(parts: &[&[u8]]) -> String {
+    let mut hasher = Sha256::new();
+    for p in parts {
+        hasher.update(p);
+    }
+    let mut out = String::with_capacity(64);
+    for b in hasher.finalize() {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+impl Pack {
+    /// Parses a pack file. `file` names it in errors.
+    pub fn parse(file: &str, text: &str) -> Result<Pack, PackError> {
+        let invalid = |message: String| PackError::Invalid { file: file.to_owned(), message };
+        let raw: PackFile = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let applies_to = match (&raw.applies_to.instrument, &raw.applies_to.purpose) {
+            (Some(i), None) => AppliesTo::Instrument(
+                Instrument::parse(i).ok_or_else(|| invalid(format!("unknown instrument {i:?}")))?,
+            ),
+            (None, Some(p)) => AppliesTo::Purpose(
+                Purpose::parse(p).ok_or_else(|| invalid(format!("unknown purpose {p:?}")))?,
+            ),
+            _ => return Err(invalid("applies_to names exactly one of instrument or purpose".into())),
+        };
+        if raw.version.trim().is_empty() || raw.id.trim().is_empty() {
+            return Err(invalid("id and version must not be empty".into()));
+        }
+        let mut settings = Settings::default();
+        apply(&mut settings, &raw.settings).map_err(invalid)?;
+        let mut rules = Vec::with_capacity(raw.rules.len());
+        for r in &raw.rules {
+            let rule = Rule::parse(&r.id).ok_or_else(|| invalid(format!("unknown rule {:?}", r.id)))?;
+            if rules.iter().any(|s: &RuleSpec| s.rule == rule) {
+                return Err(invalid(format!("rule {} is listed twice", r.id)));
+            }
+            if r.citation.trim().is_empty() {
+                return Err(invalid(format!("rule {} has no citation", r.id)));
+            }
+            rules.push(RuleSpec { rule, citation: r.citation.trim().to_owned() });
+        }
+        let sensitive = build_automaton(&settings.sensitive_terms).map_err(invalid)?;
+        Ok(Pack {
+            id: raw.id,
+            version: raw.version,
+            title: raw.title,
+            hash: sha256_hex(&[text.as_bytes()]),
+            applies_to,
+            settings,
+            rules,
+            sensitive,
+            source: text.to_owned(),
+        })
+    }
+
+    /// The pack a house file tightens, as the file names it.
+    pub fn house_target(file: &str, text: &str) -> Result<String, PackError> {
+        toml::from_str::<HouseFile>(text)
+            .map(|h| h.pack)
+            .map_err(|e| PackError::Invalid { file: file.to_owned(), message: e.to_string() })
+    }
+
+    /// Layers a provider's house file on this pack. Every house setting must be at least
+    /// as strict as the pack's; the result's hash covers both files.
+    pub fn with_house(&self, file: &str, text: &str) -> Result<Pack, PackError> {
+        let invalid = |message: String| PackError::Invalid { file: file.to_owned(), message };
+        let raw: HouseFile = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        if raw.pack != self.id {
+            return Err(invalid(format!("the house file is for pack {:?}, not {:?}", raw.pack, self.id)));
+        }
+        let mut stricter = self.settings.clone();
+        apply(&mut stricter, &raw.settings).map_err(invalid)?;
+        // House terms are added to the pack's, never put in their place.
+        let mut terms = self.settings.sensitive_terms.clone();
+        terms.extend(
+            stricter.sensitive_terms.iter().filter(|t| !self.settings.sensitive_terms.contains(t)).cloned(),
+        );
+        stricter.sensitive_terms = terms;
+        self.settings.check_stricter(&stricter, file)?;
+        let sensitive = build_automaton(&stricter.sensitive_terms).map_err(invalid)?;
+        Ok(Pack {
+            version: format!("{}+house", self.version),
+            hash: sha256_hex(&[self.source.as_bytes(), b"\n--- house ---\n", text.as_bytes()]),
+            settings: stricter,
+            sensitive,
+            ..self.clone()
+        })
+    }
+
+    /// The citation this pack gives a rule, if it applies the rule.
+    pub fn citation(&self, rule: Rule) -> Option<&str> {
+        self.rules.iter().find(|r| r.rule == rule).map(|r| r.citation.as_str())
+    }
+}
+
+fn build_automaton(terms: &[String]) -> Result<Option<AhoCorasick>, String> {
+    if terms.is_empty() {
+        return Ok(None);
+    }
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        // Overlapping search needs the standard match kind, so that "union" inside
+        // "union membership" and the whole phrase are both seen.
+        .match_kind(aho_corasick::MatchKind::Standard)
+        .build(terms)
+        .map(Some)
+        .map_err(|e| format!("sensitive_terms: {e}"))
+}
+
+fn countries(field: &str, list: &[String]) -> Result<Vec<CountryCode>, String> {
+    list.iter().map(|c| CountryCode::parse(c).map_err(|e| format!("{field}: {e}"))).collect()
+}
+
+fn apply(s: &mut Settings, f: &SettingsFile) -> Result<(), String> {
+    macro_rules! set {
+        ($($field:ident),+) => { $( if let Some(v) = f.$field { s.$field = v; } )+ };
+    }
+    macro_rules! set_opt {
+        ($($field:ident),+) => { $( if let Some(v) = f.$field { s.$field = Some(v); } )+ };
+    }
+    set!(
+        max_targets,
+        max_window_days,
+        bulk_period_days,
+        bulk_max_targets,
+        validation_hours,
+        objection_days,
+        emergency_objection_hours,
+        traffic_content_min_sentence_months,
+        sentence_execution_min_months,
+        serious_crime_min_months,
+        dual_criminality
+    );
+    set_opt!(
+        respond_days,
+        respond_days_traffic,
+        emergency_respond_hours,
+        preservation_days,
+        preservation_extension_days
+    );
+    if let Some(list) = &f.issuing_states {
+        s.issuing_states = countries("issuing_states", list)?;
+    }
+    if let Some(list) = &f.addressee_states {
+        s.addressee_states = countries("addressee_states", list)?;
+    }
+    if let Some(terms) = &f.sensitive_terms {
+        s.sensitive_terms = terms.iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+    }
+    if let Some(d) = &f.day_count {
+        s.day_count = match d.as_str() {
+            "from_instant" => DayCount::FromInstant,
+            "end_of_last_day" => DayCount::EndOfLastDay,
+            other => return Err(format!("day_count: {other:?} is not from_instant or end_of_last_day")),
+        };
+    }
+    if let Some(r) = &f.reviewer {
+        s.reviewer =
+            ReviewerKind::parse(r).ok_or_else(|| format!("reviewer: unknown reviewer kind {r:?}"))?;
+    }
+    Ok(())
+}
+
+impl Settings {
+    /// Checks that `house` is nowhere looser than `self`: limits lower or equal,
+    /// thresholds higher or equal, lists of allowed states no longer, sensitive terms
+    /// only added, dual criminality only switched on. Legal deadlines cannot be changed.
+    fn check_stricter(&self, house: &Settings, file: &str) -> Result<(), PackError> {
+        let looser = |setting: &'static str, value: String, base: String| {
+            Err(PackError::Looser { file: file.to_owned(), setting, value, base })
+        };
+        macro_rules! at_most {
+            ($($field:ident),+) => { $( if house.$field > self.$field {
+                return looser(stringify!($field), house.$field.to_string(), self.$field.to_string());
+            } )+ };
+        }
+        macro_rules! at_least {
+            ($($field:ident),+) => { $( if house.$field < self.$field {
+                return looser(stringify!($field), house.$field.to_string(), self.$field.to_string());
+            } )+ };
+        }
+        macro_rules! unchanged {
+            ($($field:ident),+) => { $( if house.$field != self.$field {
+                return Err(PackError::Invalid {
+                    file: file.to_owned(),
+                    message: format!("{} is set by law and cannot be changed by a house policy", stringify!($field)),
+                });
+            } )+ };
+        }
+        at_most!(max_targets, max_window_days, bulk_max_targets);
+        at_least!(
+            bulk_period_days,
+            traffic_content_min_sentence_months,
+            sentence_execution_min_months,
+            serious_crime_min_months
+        );
+        unchanged!(
+            respond_days,
+            respond_days_traffic,
+            emergency_respond_hours,
+            validation_hours,
+            objection_days,
+            emergency_objection_hours,
+            preservation_days,
+            preservation_extension_days,
+            reviewer,
+            day_count
+        );
+        if self.dual_criminality && !house.dual_criminality {
+            return looser("dual_criminality", "false".into(), "true".into());
+        }
+        for (setting, base, narrowed) in [
+            ("issuing_states", &self.issuing_states, &house.issuing_states),
+            ("addressee_states", &self.addressee_states, &house.addressee_states),
+        ] {
+            let widened = if base.is_empty() {
+                false
+            } else {
+                narrowed.is_empty() || narrowed.iter().any(|c| !base.contains(c))
+            };
+            if widened {
+                return looser(setting, format!("{narrowed:?}"), format!("{base:?}"));
+            }
+        }
+        if let Some(dropped) = self.sensitive_terms.iter().find(|t| !house.sensitive_terms.contains(t)) {
+            return looser("sensitive_terms", format!("a list without {dropped:?}"), "a list with it".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,716 @@
+//! The rules. Each has a stable id, is applied only when a pack lists it, and always
+//! yields one finding, so a report shows every rule the pack holds relevant, passed or not.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, Utc};
+use comity_core::{
+    AuthorityType, DataCategory, Instrument, ListedOffence, PartyId, Purpose, Request, RequestId,
+    RequestKind, ReviewerKind, Selector, SelectorType,
+};
+
+use crate::{
+    Pack,
+    deadline::{after_days, after_hours},
+    report::{Deadlines, Finding, Outcome},
+};
+
+/// Every rule comity knows. The spelling (`as_str`) is the stable id used in packs,
+/// reports and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    Justification,
+    SpecificSelectors,
+    TimeWindow,
+    MaxTargets,
+    ProtectedRoles,
+    SensitiveGrounds,
+    Nondisclosure,
+    Bulk,
+    EuStates,
+    EuIssuer,
+    EuOffenceThreshold,
+    EuNotification,
+    UsPartner,
+    UsPersons,
+    UsSeriousCrime,
+    UsIndependentReview,
+    CoeOrderScope,
+    CoePreservationFields,
+    MlatDualCriminality,
+    MlatCentralAuthority,
+    NsInstrumentScope,
+    NsIndependentReview,
+    NsNoticeDelayedAtMost,
+}
+
+impl Rule {
+    pub const ALL: &'static [Rule] = &[
+        Rule::Justification,
+        Rule::SpecificSelectors,
+        Rule::TimeWindow,
+        Rule::MaxTargets,
+        Rule::ProtectedRoles,
+        Rule::SensitiveGrounds,
+        Rule::Nondisclosure,
+        Rule::Bulk,
+        Rule::EuStates,
+        Rule::EuIssuer,
+        Rule::EuOffenceThreshold,
+        Rule::EuNotification,
+        Rule::UsPartner,
+        Rule::UsPersons,
+        Rule::UsSeriousCrime,
+        Rule::UsIndependentReview,
+        Rule::CoeOrderScope,
+        Rule::CoePreservationFields,
+        Rule::MlatDualCriminality,
+        Rule::MlatCentralAuthority,
+        Rule::NsInstrumentScope,
+        Rule::NsIndependentReview,
+        Rule::NsNoticeDelayedAtMost,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::Justification => "general.justification",
+            Rule::SpecificSelectors => "general.specific_selectors",
+            Rule::TimeWindow => "general.time_window",
+            Rule::MaxTargets => "general.max_targets",
+            Rule::ProtectedRoles => "general.protected_roles",
+            Rule::SensitiveGrounds => "general.sensitive_grounds",
+            Rule::Nondisclosure => "general.nondisclosure",
+            Rule::Bulk => "general.bulk",
+            Rule::EuStates => "eu.member_states",
+            Rule::EuIssuer => "eu.issuer",
+            Rule::EuOffenceThreshold => "eu.offence_threshold",
+            Rule::EuNotification => "eu.notification",
+            Rule::UsPartner => "us.partner",
+            Rule::UsPersons => "us.us_persons",
+            Rule::UsSeriousCrime => "us.serious_crime",
+            Rule::UsIndependentReview => "us.independent_review",
+            Rule::CoeOrderScope => "coe.order_scope",
+            Rule::CoePreservationFields => "coe.preservation_fields",
+            Rule::MlatDualCriminality => "mlat.dual_criminality",
+            Rule::MlatCentralAuthority => "mlat.central_authority",
+            Rule::NsInstrumentScope => "ns.instrument_scope",
+            Rule::NsIndependentReview => "ns.independent_review",
+            Rule::NsNoticeDelayedAtMost => "ns.notice_delayed_at_most",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Rule> {
+        Rule::ALL.iter().copied().find(|r| r.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An earlier request of the same authority or case, for the anti-bulk rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prior {
+    pub id: RequestId,
+    pub received_at: DateTime<Utc>,
+    pub authority: PartyId,
+    pub reference: String,
+    pub targets: Vec<Selector>,
+}
+
+/// What the rules need besides the request.
+pub(crate) struct Context<'a> {
+    pub pack: &'a Pack,
+    pub request: &'a Request,
+    pub received_at: DateTime<Utc>,
+    pub history: &'a [Prior],
+}
+
+/// What a rule adds to the report besides its finding.
+#[derive(Default)]
+pub(crate) struct Effects {
+    pub deadlines: Deadlines,
+    pub notification_required: bool,
+    pub reviewers: BTreeSet<ReviewerKind>,
+}
+
+struct Verdict {
+    outcome: Outcome,
+    message: String,
+    related: Vec<RequestId>,
+}
+
+fn pass(message: impl Into<String>) -> Verdict {
+    Verdict { outcome: Outcome::Pass, message: message.into(), related: Vec::new() }
+}
+fn fail(message: impl Into<String>) -> Verdict {
+    Verdict { outcome: Outcome::Fail, message: message.into(), related: Vec::new() }
+}
+fn review(message: impl Into<String>) -> Verdict {
+    Verdict { outcome: Outcome::Review, message: message.into(), related: Vec::new() }
+}
+fn not_applicable(message: impl Into<String>) -> Verdict {
+    Verdict { outcome: Outcome::NotApplicable, message: message.into(), related: Vec::new() }
+}
+
+/// Applies one rule.
+pub(crate) fn apply(rule: Rule, citation: &str, cx: &Context<'_>, fx: &mut Effects) -> Finding {
+    let v = match rule {
+        Rule::Justification => justification(cx),
+        Rule::SpecificSelectors => specific_selectors(cx),
+        Rule::TimeWindow => time_window(cx),
+        Rule::MaxTargets => max_targets(cx),
+        Rule::ProtectedRoles => protected_roles(cx),
+        Rule::SensitiveGrounds => sensitive_grounds(cx),
+        Rule::Nondisclosure => nondisclosure(cx),
+        Rule::Bulk => bulk(cx),
+        Rule::EuStates => eu_states(cx),
+        Rule::EuIssuer => eu_issuer(cx, fx),
+        Rule::EuOffenceThreshold => eu_offence_threshold(cx),
+        Rule::EuNotification => eu_notification(cx, fx),
+        Rule::UsPartner => us_partner(cx),
+        Rule::UsPersons => us_persons(cx),
+        Rule::UsSeriousCrime => us_serious_crime(cx),
+        Rule::UsIndependentReview => us_independent_review(cx),
+        Rule::CoeOrderScope => coe_order_scope(cx),
+        Rule::CoePreservationFields => coe_preservation_fields(cx),
+        Rule::MlatDualCriminality => mlat_dual_criminality(cx),
+        Rule::MlatCentralAuthority => mlat_central_authority(cx, fx),
+        Rule::NsInstrumentScope => ns_instrument_scope(cx),
+        Rule::NsIndependentReview => review(
+            "a request for national-security purposes always goes before an independent reviewer, who checks \
+             that it is strictly necessary",
+        ),
+        Rule::NsNoticeDelayedAtMost => ns_notice(cx),
+    };
+    if v.outcome == Outcome::Review && !matches!(rule, Rule::MlatCentralAuthority) {
+        fx.reviewers.insert(cx.pack.settings.reviewer);
+    }
+    Finding {
+        rule,
+        outcome: v.outcome,
+        citation: citation.to_owned(),
+        message: v.message,
+        related: v.related,
+    }
+}
+
+fn asks_for(r: &Request, c: DataCategory) -> bool {
+    r.data_categories.contains(&c)
+}
+
+/// Traffic or content data: the categories the instruments protect most.
+fn asks_for_traffic_or_content(r: &Request) -> bool {
+    asks_for(r, DataCategory::Traffic) || asks_for(r, DataCategory::Content)
+}
+
+fn justification(cx: &Context<'_>) -> Verdict {
+    if cx.request.justification.trim().is_empty() {
+        fail(
+            "the request gives no justification: it must state the facts that make it necessary and proportionate",
+        )
+    } else {
+        pass("the request states its justification")
+    }
+}
+
+/// Characters that turn an identifier into a pattern.
+const PATTERN_CHARACTERS: [char; 3] = ['*', '%', '?'];
+
+fn specific_selectors(cx: &Context<'_>) -> Verdict {
+    let mut problems = Vec::new();
+    for (n, t) in cx.request.targets.iter().enumerate() {
+        let s = &t.selector;
+        if s.kind().is_mass() {
+            let what = match s.kind() {
+                SelectorType::Keyword => "a keyword search names whoever used the word",
+                SelectorType::Geofence => "an area names whoever was there",
+                SelectorType::Group => "a group names all its members",
+                _ => "a pattern names whoever matches it",
+            };
+            problems.push(format!("target {} is a {} selector: {what}", n + 1, s.kind()));
+        } else if s.value().contains(PATTERN_CHARACTERS) && s.kind() != SelectorType::Ip {
+            problems.push(format!(
+                "target {} ({} {:?}) contains a wildcard character",
+                n + 1,
+                s.kind(),
+                s.value()
+            ));
+        }
+    }
+    if problems.is_empty() {
+        pass("every target is a specific account, person or device")
+    } else {
+        fail(format!(
+            "mass requests are not allowed; every target must be one specific identifier: {}",
+            problems.join("; ")
+        ))
+    }
+}
+
+fn time_window(cx: &Context<'_>) -> Verdict {
+    let max = cx.pack.settings.max_window_days;
+    let days = cx.request.time_window.duration().num_seconds() as f64 / 86_400.0;
+    if cx.request.time_window.duration() > Duration::days(i64::from(max)) {
+        review(format!(
+            "the time window covers {days:.0} days, more than the {max} days this policy allows without review"
+        ))
+    } else {
+        pass(format!("the time window covers {days:.1} days (at most {max} without review)"))
+    }
+}
+
+fn max_targets(cx: &Context<'_>) -> Verdict {
+    let (n, max) = (cx.request.targets.len(), cx.pack.settings.max_targets);
+    if n > max as usize {
+        review(format!(
+            "the request names {n} targets, more than the {max} this policy allows without review"
+        ))
+    } else {
+        pass(format!(
+            "the request names {n} target{} (at most {max} without review)",
+            if n == 1 { "" } else { "s" }
+        ))
+    }
+}
+
+fn protected_roles(cx: &Context<'_>) -> Verdict {
+    let roles: Vec<String> = cx
+        .request
+        .targets
+        .iter()
+        .enumerate()
+        .filter_map(|(n, t)| t.protected_role.map(|r| format!("target {} is a {r}", n + 1)))
+        .collect();
+    if roles.is_empty() {
+        pass("no target is declared to hold a protected role")
+    } else {
+        review(format!(
+            "{}: requests touching privileged or protected communications always go to an independent reviewer",
+            roles.join("; ")
+        ))
+    }
+}
+
+fn sensitive_grounds(cx: &Context<'_>) -> Verdict {
+    let Some(automaton) = &cx.pack.sensitive else {
+        return not_applicable("this policy lists no sensitive grounds");
+    };
+    let texts = [
+        ("justification", cx.request.justification.as_str()),
+        ("offence", cx.request.offence.description.as_str()),
+    ];
+    let mut found = BTreeSet::new();
+    for (_, text) in texts {
+        // Whole words only: "race" is not in "trace", nor "gay" in "Gaylord".
+        for m in automaton.find_overlapping_iter(text) {
+            let before = text[..m.start()].chars().next_back();
+            let after = text[m.end()..].chars().next();
+            if !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric) {
+                found.insert(text[m.start()..m.end()].to_lowercase());
+            }
+        }
+    }
+    if found.is_empty() {
+        pass("the justification and offence mention no sensitive ground")
+    } else {
+        let list: Vec<String> = found.into_iter().collect();
+        review(format!(
+            "the request mentions {}: political opinion, religion, ethnicity, trade-union membership or sexual \
+             orientation never justify a request, so a reviewer must check that they are not the reason for it",
+            list.join(", ")
+        ))
+    }
+}
+
+fn nondisclosure(cx: &Context<'_>) -> Verdict {
+    match &cx.request.nondisclosure {
+        Some(n) if n.requested => {
+            let mut missing = Vec::new();
+            if n.until.is_none() {
+                missing.push("an end date");
+            }
+            if n.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+                missing.push("a reason");
+            }
+            if missing.is_empty() {
+                pass("the user may be told once the nondisclosure ends; it has a reason and an end date")
+            } else {
+                review(format!(
+                    "the authority asks that the user not be told, without {}: keeping a person uninformed must be \
+                     necessary, proportionate and time-limited",
+                    missing.join(" or ")
+                ))
+            }
+        }
+        _ => not_applicable("the authority does not ask for nondisclosure"),
+    }
+}
+
+fn bulk(cx: &Context<'_>) -> Verdict {
+    let s = &cx.pack.settings;
+    let since = cx.received_at - Duration::days(i64::from(s.bulk_period_days));
+    let r = cx.request;
+    let related: Vec<&Prior> = cx
+        .history
+        .iter()
+        .filter(|p| p.received_at >= since && p.received_at <= cx.received_at)
+        .filter(|p| {
+            p.authority == r.issuing.authority
+                || (!p.reference.is_empty() && p.reference == r.issuing.reference)
+        })
+        .collect();
+    let mut distinct: BTreeSet<(SelectorType, &str)> = BTreeSet::new();
+    for selector in related.iter().flat_map(|p| p.targets.iter()).chain(r.targets.iter().map(|t| &t.selector))
+    {
+        distinct.insert((selector.kind(), selector.value()));
+    }
+    let n = distinct.len();
+    if n > s.bulk_max_targets as usize {
+        let mut ids: Vec<RequestId> = related.iter().map(|p| p.id).collect();
+        ids.sort();
+        Verdict {
+            outcome: Outcome::Review,
+            message: format!(
+                "with this request, {} (or case {}) has named {n} distinct targets in {} days, more than the {} \
+                 this policy allows: many narrow requests can add up to a bulk one; the {} earlier request{} are \
+                 listed",
+                r.issuing.authority,
+                r.issuing.reference,
+                s.bulk_period_days,
+                s.bulk_max_targets,
+                ids.len(),
+                if ids.len() == 1 { " is" } else { "s" }
+            ),
+            related: ids,
+        }
+    } else {
+        pass(format!(
+            "{n} distinct target{} from this authority or case in {} days (at most {})",
+            if n == 1 { "" } else { "s" },
+            s.bulk_period_days,
+            s.bulk_max_targets
+        ))
+    }
+}
+
+fn eu_states(cx: &Context<'_>) -> Verdict {
+    let s = &cx.pack.settings;
+    let r = cx.request;
+    if !s.issuing_states.is_empty() && !s.issuing_states.contains(&r.issuing.country) {
+        return fail(format!(
+            "{} is not a Member State bound by the Regulation (Denmark does not take part), so it cannot issue a \
+             European Production or Preservation Order",
+            r.issuing.country
+        ));
+    }
+    if !s.addressee_states.is_empty() && !s.addressee_states.contains(&r.addressee.country) {
+        return fail(format!(
+            "an order is addressed to the provider's designated establishment or legal representative in a Member \
+             State, not in {}",
+            r.addressee.country
+        ));
+    }
+    pass(format!("issued in {} to an addressee in {}", r.issuing.country, r.addressee.country))
+}
+
+/// The authorities that may issue alone, for what a request asks (Art 4(1)-(3)).
+fn may_issue_alone(r: &Request, t: AuthorityType) -> bool {
+    match r.kind {
+        RequestKind::Preservation => t.is_judicial() || t == AuthorityType::Prosecutor,
+        RequestKind::Production if asks_for_traffic_or_content(r) => t.is_judicial(),
+        RequestKind::Production => t.is_judicial() || t == AuthorityType::Prosecutor,
+    }
+}
+
+fn eu_issuer(cx: &Context<'_>, fx: &mut Effects) -> Verdict {
+    let r = cx.request;
+    let issuer = r.issuing.authority_type;
+    let what = match r.kind {
+        RequestKind::Preservation => "a preservation order",
+        RequestKind::Production if asks_for_traffic_or_content(r) => "an order for traffic or content data",
+        RequestKind::Production => "an order for subscriber or identification data",
+    };
+    let who = if r.kind == RequestKind::Production && asks_for_traffic_or_content(r) {
+        "a judge, a court or an investigating judge"
+    } else {
+        "a judge, a court, an investigating judge or a public prosecutor"
+    };
+    if may_issue_alone(r, issuer) {
+        return pass(format!("a {issuer} may issue {what}"));
+    }
+    if let Some(v) = &r.issuing.validated_by {
+        return if may_issue_alone(r, v.authority_type) {
+            pass(format!(
+                "{what} issued by a {issuer} and validated by a {} ({})",
+                v.authority_type, v.authority
+            ))
+        } else {
+            fail(format!(
+                "{what} issued by a {issuer} must be validated by {who}; a {} cannot validate it",
+                v.authority_type
+            ))
+        };
+    }
+    // The emergency derogation of Art 4(5): subscriber and identification data, and
+    // preservation, may be ordered without prior validation, which must follow.
+    let derogation_covers = r.kind == RequestKind::Preservation || !asks_for_traffic_or_content(r);
+    if r.emergency && derogation_covers {
+        let due = after_hours(cx.received_at, cx.pack.settings.validation_hours);
+        fx.deadlines.validation_due = Some(due);
+        return pass(format!(
+            "emergency: {what} issued by a {issuer} without prior validation; it must be validated within {} hours \
+             ({due}), or it is withdrawn and the data deleted",
+            cx.pack.settings.validation_hours
+        ));
+    }
+    fail(format!(
+        "{what} may be issued only by {who}, or validated by one; it was issued by a {issuer} without validation"
+    ))
+}
+
+fn eu_offence_threshold(cx: &Context<'_>) -> Verdict {
+    let r = cx.request;
+    let o = &r.offence;
+    let s = &cx.pack.settings;
+    if r.kind == RequestKind::Preservation {
+        return not_applicable("a preservation order may be issued for any criminal offence");
+    }
+    if r.purpose == Purpose::SentenceExecution {
+        let min = s.sentence_execution_min_months;
+        return match (o.imposed_sentence_months, o.in_absentia) {
+            (_, Some(true)) => {
+                fail("an order to execute a sentence cannot rest on a sentence imposed in absentia")
+            }
+            (Some(m), _) if m >= min => {
+                pass(format!("executing a custodial sentence of {m} months (at least {min})"))
+            }
+            (Some(m), _) => {
+                fail(format!("a custodial sentence of {m} months is below the {min} months required"))
+            }
+            (None, _) => fail("state the custodial sentence imposed (imposed_sentence_months) to execute it"),
+        };
+    }
+    if !asks_for_traffic_or_content(r) {
+        return pass("subscriber and identification data may be ordered for any criminal offence");
+    }
+    let min = s.traffic_content_min_sentence_months;
+    if let Some(listed) = o.listed_category {
+        // Terrorism qualifies as such; the three others only when committed wholly or
+        // partly by means of an information system (Art 5(4)(b)-(d)).
+        let qualifies = listed == ListedOffence::Terrorism || o.via_information_system == Some(true);
+        if qualifies {
+            return pass(format!("{listed} is a listed offence for traffic and content data"));
+        }
+        if o.max_sentence_months.is_some_and(|m| m >= min) {
+            return pass(format!("the offence carries a maximum of at least {min} months"));
+        }
+        return fail(format!(
+            "{listed} qualifies below {min} months only if committed by means of an information system, \
+             and the request does not say so (via_information_system)"
+        ));
+    }
+    match o.max_sentence_months {
+        Some(m) if m >= min => pass(format!("the offence carries a maximum of {m} months (at least {min})")),
+        Some(m) => fail(format!(
+            "traffic and content data need an offence with a maximum sentence of at least {min} months, or a \
+             listed offence; this one carries {m}"
+        )),
+        None => fail(
+            "state the maximum sentence (max_sentence_months): traffic and content data need at least 3 years",
+        ),
+    }
+}
+
+fn eu_notification(cx: &Context<'_>, fx: &mut Effects) -> Verdict {
+    let r = cx.request;
+    if r.kind == RequestKind::Preservation || !asks_for_traffic_or_content(r) {
+        return not_applicable("no notification for subscriber or identification data, or for preservation");
+    }
+    // Art 8(2): no notification where the offence was committed in the issuing State and
+    // the person resides there.
+    let local_offence = r.offence.committed_in_issuing_state == Some(true);
+    let all_resident = r.targets.iter().all(|t| t.residence_country == Some(r.issuing.country));
+    if local_offence && all_resident {
+        return pass(format!(
+            "no notification: the offence was committed in {} and every target resides there",
+            r.issuing.country
+        ));
+    }
+    fx.notification_required = true;
+    fx.reviewers.insert(ReviewerKind::EnforcingAuthority);
+    let s = &cx.pack.settings;
+    fx.deadlines.objection_window_end = Some(if r.emergency {
+        after_hours(cx.received_at, s.emergency_objection_hours)
+    } else {
+        after_days(cx.received_at, s.objection_days, s.day_count)
+    });
+    let why = if local_offence {
+        "a target does not reside in the issuing State, or residence is unknown"
+    } else {
+        "the offence is not stated to be committed in the issuing State"
+    };
+    pass(format!(
+        "the enforcing authority of {} must be notified ({why}); it may raise a ground for refusal within {}",
+        r.addressee.country,
+        if r.emergency {
+            format!("{} hours", s.emergency_objection_hours)
+        } else {
+            format!("{} days", s.objection_days)
+        }
+    ))
+}
+
+fn us_partner(cx: &Context<'_>) -> Verdict {
+    let s = &cx.pack.settings;
+    let r = cx.request;
+    if !s.issuing_states.is_empty() && !s.issuing_states.contains(&r.issuing.country) {
+        return fail(format!(
+            "{} has no executive agreement with the United States in force",
+            r.issuing.country
+        ));
+    }
+    if !s.addressee_states.is_empty() && !s.addressee_states.contains(&r.addressee.country) {
+        return fail(format!(
+            "an order under an executive agreement goes to a provider subject to US jurisdiction, not one in {}",
+            r.addressee.country
+        ));
+    }
+    pass(format!("{} has an executive agreement with the United States in force", r.issuing.country))
+}
+
+fn us_persons(cx: &Context<'_>) -> Verdict {
+    let us = united_states();
+    let mut unknown = Vec::new();
+    for (n, t) in cx.request.targets.iter().enumerate() {
+        if t.us_person == Some(true) {
+            return fail(format!("target {} is a United States person, who may not be targeted", n + 1));
+        }
+        if t.located_in == us {
+            return fail(format!(
+                "target {} is located in the United States, and may not be targeted",
+                n + 1
+            ));
+        }
+        if t.us_person.is_none() || t.residence_country == us || t.located_in.is_none() {
+            unknown.push(n + 1);
+        }
+    }
+    if unknown.is_empty() {
+        pass("no target is a United States person or located in the United States")
+    } else {
+        review(format!(
+            "for target{} {}, the request does not establish that the person is not a United States person and \
+             not located there",
+            if unknown.len() == 1 { "" } else { "s" },
+            unknown.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        ))
+    }
+}
+
+fn united_states() -> Option<comity_core::CountryCode> {
+    comity_core::CountryCode::parse("US").ok()
+}
+
+fn us_serious_crime(cx: &Context<'_>) -> Verdict {
+    let min = cx.pack.settings.serious_crime_min_months;
+    let o = &cx.request.offence;
+    if o.listed_category == Some(ListedOffence::Terrorism) {
+        return pass("terrorism is a serious crime");
+    }
+    match o.max_sentence_months {
+        Some(m) if m >= min => pass(format!("a serious crime: a maximum of {m} months (at least {min})")),
+        Some(m) => fail(format!(
+            "only serious crimes qualify (a maximum of at least {min} months); this one carries {m}"
+        )),
+        None => fail(format!(
+            "state the maximum sentence (max_sentence_months): only serious crimes qualify (at least {min} months)"
+        )),
+    }
+}
+
+fn us_independent_review(cx: &Context<'_>) -> Verdict {
+    let r = cx.request;
+    let judicial = r.issuing.authority_type.is_judicial()
+        || r.issuing.validated_by.as_ref().is_some_and(|v| v.authority_type.is_judicial());
+    if judicial {
+        pass("a court or judge issued or reviewed the order")
+    } else {
+        review("no court or judge issued or reviewed the order: an independent authority must review it")
+    }
+}
+
+fn coe_order_scope(cx: &Context<'_>) -> Verdict {
+    let r = cx.request;
+    if r.kind == RequestKind::Preservation {
+        return not_applicable("preservation may cover any stored data");
+    }
+    if asks_for(r, DataCategory::Content) {
+        return fail(
+            "content data cannot be ordered under the Second Protocol's direct or expedited procedures; use mutual assistance",
+        );
+    }
+    if asks_for(r, DataCategory::Traffic) || asks_for(r, DataCategory::Identification) {
+        return review(
+            "traffic data is disclosed only by giving effect to an order through the authorities of the provider's \
+             State, not by a direct order to the provider",
+        );
+    }
+    pass("subscriber information may be ordered directly from a provider in another Party")
+}
+
+fn coe_preservation_fields(cx: &Context<'_>) -> Verdict {
+    let r = cx.request;
+    if r.kind != RequestKind::Preservation {
+        return not_applicable("applies to preservation requests");
+    }
+    let mut missing = Vec::new();
+    if r.offence.description.trim().is_empty() || r.justification.trim().is_empty() {
+        missing.push("the offence and a brief summary of the facts, and why preservation is necessary");
+    }
+    if r.mutual_assistance_to_follow != Some(true) {
+        missing.push("that a request for mutual assistance will follow (mutual_assistance_to_follow)");
+    }
+    if missing.is_empty() {
+        pass(
+            "the request states the authority, offence, facts, data, custodian, necessity and the follow-up request",
+        )
+    } else {
+        fail(format!("a preservation request must state {}", missing.join(", and ")))
+    }
+}
+
+fn mlat_dual_criminality(cx: &Context<'_>) -> Verdict {
+    if cx.pack.settings.dual_criminality {
+        review("the requested State must confirm that the conduct is an offence under its own law too")
+    } else {
+        not_applicable("this policy does not require dual criminality")
+    }
+}
+
+fn mlat_central_authority(cx: &Context<'_>, fx: &mut Effects) -> Verdict {
+    let _ = cx;
+    fx.reviewers.insert(ReviewerKind::CentralAuthority);
+    review("mutual assistance goes through the central authority, and the requested State's court decides")
+}
+
+fn ns_instrument_scope(cx: &Context<'_>) -> Verdict {
+    match cx.request.instrument {
+        Instrument::Mlat => {
+            review("whether this treaty covers national-security matters must be checked by the reviewer")
+        }
+        i => fail(format!("{i} covers criminal matters; it cannot be used for national-security purposes")),
+    }
+}
+
+fn ns_notice(cx: &Context<'_>) -> Verdict {
+    match &cx.request.nondisclosure {
+        Some(n) if n.requested && n.until.is_none() => {
+            fail("notice may be delayed, never barred for good: a nondisclosure request needs an end date")
+        }
+        Some(n) if n.requested => pass("notice is delayed until a stated date"),
+        _ => pass("no nondisclosure is asked for"),
+    }
+}
