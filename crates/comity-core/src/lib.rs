@@ -37,7 +37,7 @@ pub use request::{
 };
 pub use selector::{Selector, SelectorError, SelectorType};
 pub use store::{
-    Event, Move, NewRequest, Party, RequestPage, RequestQuery, Store, StoreError, StoredRequest,
+    Event, Move, NewRequest, Party, RequestPage, RequestQuery, Screening, Store, StoreError, StoredRequest,
 };
 pub use vocabulary::{
     AuthorityType, DataCategory, Instrument, ListedOffence, ProtectedRole, Purpose, RequestKind,

@@ -106,6 +106,20 @@ pub struct Move {
     pub reason: String,
 }
 
+/// A screening of a request: which pack judged it, the verdict, and the full report as
+/// JSON (the wire shape, so it reads back exactly as it was answered).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Screening {
+    pub request_id: RequestId,
+    pub at: DateTime<Utc>,
+    pub pack_id: String,
+    pub pack_version: String,
+    pub pack_hash: String,
+    /// `admissible`, `needs_review` or `inadmissible`.
+    pub verdict: String,
+    pub report: String,
+}
+
 /// Which requests to list, and which page of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestQuery {
@@ -138,6 +152,9 @@ pub enum StoreError {
     /// A stored row no longer parses: the database was edited outside comity.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The database is overloaded for now (every connection busy); retrying later helps.
+    #[error("the database is busy: {0}")]
+    Unavailable(String),
     /// The database failed or could not be reached.
     #[error("database error: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -168,6 +185,19 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn list_requests(&self, query: &RequestQuery) -> Result<RequestPage, StoreError>;
     /// Applies a move and records its event, atomically.
     async fn apply_move(&self, m: &Move) -> Result<Event, StoreError>;
+    /// Requests received at or after `since` from `authority`, or under `reference`
+    /// (any authority), oldest first: the history the anti-bulk rule reads.
+    async fn recent_requests(
+        &self,
+        authority: &PartyId,
+        reference: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<StoredRequest>, StoreError>;
+    /// Keeps a screening. A request may be screened more than once (a pack changes, a
+    /// clarification arrives); every screening is kept.
+    async fn record_screening(&self, screening: &Screening) -> Result<(), StoreError>;
+    /// A request's screenings, oldest first.
+    async fn screenings(&self, id: RequestId) -> Result<Vec<Screening>, StoreError>;
     /// A request's events, oldest first.
     async fn events(&self, id: RequestId) -> Result<Vec<Event>, StoreError>;
     /// How many requests are in each state (states with none are left out).

@@ -50,6 +50,16 @@ pub use pack::{AppliesTo, DayCount, Pack, PackError, RuleSpec, Settings};
 pub use report::{Deadlines, Finding, Outcome, PackRef, Report, Verdict};
 pub use rules::{Prior, Rule};
 
+/// The packs shipped with comity (`policies/` in the repository), compiled in so that
+/// the binary screens correctly wherever it runs. `--policies DIR` replaces them.
+pub const BUILTIN_PACKS: [(&str, &str); 5] = [
+    ("coe-budapest.toml", include_str!("../../../policies/coe-budapest.toml")),
+    ("eu-e-evidence.toml", include_str!("../../../policies/eu-e-evidence.toml")),
+    ("mlat.toml", include_str!("../../../policies/mlat.toml")),
+    ("national-security.toml", include_str!("../../../policies/national-security.toml")),
+    ("us-cloud-act.toml", include_str!("../../../policies/us-cloud-act.toml")),
+];
+
 /// The packs in force: one per instrument, and the national-security pack.
 #[derive(Debug, Clone)]
 pub struct PackSet {
@@ -83,6 +93,11 @@ impl PackSet {
         })?;
         *pack = pack.with_house(file, text)?;
         Ok(self)
+    }
+
+    /// The packs shipped with comity.
+    pub fn builtin() -> Result<PackSet, PackError> {
+        PackSet::parse(&BUILTIN_PACKS)
     }
 
     pub fn packs(&self) -> &[Pack] {

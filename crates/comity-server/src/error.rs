@@ -22,11 +22,18 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     details: Vec<Problem>,
+    /// Seconds, for a `Retry-After` header (RFC 9110 §10.2.3).
+    retry_after: Option<u32>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), details: Vec::new() }
+        Self { status, code, message: message.into(), details: Vec::new(), retry_after: None }
+    }
+
+    pub fn retry_after(mut self, seconds: u32) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn with_details(mut self, details: Vec<Problem>) -> Self {
@@ -70,7 +77,11 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             error: ErrorDetail { code: self.code.to_owned(), message: self.message, details: self.details },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -95,6 +106,11 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => Self::not_found("not found"),
             StoreError::Conflict(message) => Self::new(StatusCode::CONFLICT, "conflict", message),
+            StoreError::Unavailable(message) => {
+                tracing::warn!(%message, "store overloaded");
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "the server is busy; retry in a moment")
+                    .retry_after(1)
+            }
             other => Self::internal(&other),
         }
     }

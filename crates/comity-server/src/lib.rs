@@ -9,7 +9,8 @@
 //! ```no_run
 //! # async fn run(store: std::sync::Arc<dyn comity_core::Store>) -> std::io::Result<()> {
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! comity_server::serve(listener, comity_server::AppState::new(store), std::future::pending()).await
+//! let packs = comity_policy::PackSet::builtin().expect("the built-in packs load");
+//! comity_server::serve(listener, comity_server::AppState::new(store, packs), std::future::pending()).await
 //! # }
 //! ```
 
@@ -18,6 +19,7 @@ mod metrics;
 mod ops;
 mod parties;
 mod requests;
+mod screening;
 
 use std::{future::Future, sync::Arc, time::Duration};
 
@@ -30,6 +32,7 @@ use axum::{
     routing::{get, post},
 };
 use comity_core::Store;
+use comity_policy::PackSet;
 use tokio::net::TcpListener;
 use tower_http::{
     timeout::{RequestBodyTimeoutLayer, TimeoutLayer},
@@ -41,9 +44,14 @@ pub use error::ApiError;
 use metrics::{HttpLabels, Metrics};
 pub(crate) use requests::require_json as requests_json;
 pub use requests::{Accepted, accept, move_request};
+pub use screening::{resume as resume_screening, screen_request};
 
 /// The largest body accepted. A document naming the maximum of 10,000 targets fits.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Handlers running at once. Past this, requests wait at the door instead of all
+/// competing for the database's connections, which would time out under a burst.
+const MAX_IN_FLIGHT: usize = 128;
 
 /// How long a client may take to send its body, and a handler to answer, before the
 /// connection is answered with 408 or 503 instead of hanging.
@@ -54,12 +62,14 @@ const HANDLER_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 pub struct AppState {
     store: Arc<dyn Store>,
+    packs: Arc<PackSet>,
     metrics: Arc<Metrics>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store, metrics: Arc::new(Metrics::default()) }
+    /// The server's state: its store and the policy packs it screens with.
+    pub fn new(store: Arc<dyn Store>, packs: PackSet) -> Self {
+        Self { store, packs: Arc::new(packs), metrics: Arc::new(Metrics::default()) }
     }
 }
 
@@ -72,12 +82,14 @@ impl AppState {
     ),
     paths(
         requests::submit, requests::list, requests::get, requests::events, requests::transition,
+        requests::screenings, screening::dry_run,
         parties::add_authority, parties::list_authorities, parties::add_provider, parties::list_providers,
         parties::add_reviewer, parties::list_reviewers,
         ops::request_schema, ops::healthz, ops::readyz, ops::metrics, ops::openapi,
     ),
     tags(
         (name = "requests", description = "Intake and lifecycle of requests for data"),
+        (name = "screening", description = "Legal screening against the policy pack of each instrument"),
         (name = "parties", description = "Authorities, providers and reviewer bodies (admin)"),
         (name = "documents", description = "Schemas of the documents comity reads"),
         (name = "operations", description = "Health, readiness, metrics"),
@@ -92,6 +104,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/requests/{id}", get(requests::get))
         .route("/v1/requests/{id}/events", get(requests::events))
         .route("/v1/requests/{id}/transitions", post(requests::transition))
+        .route("/v1/requests/{id}/screenings", get(requests::screenings))
+        .route("/v1/screen", post(screening::dry_run))
         .route("/v1/admin/authorities", post(parties::add_authority).get(parties::list_authorities))
         .route("/v1/admin/providers", post(parties::add_provider).get(parties::list_providers))
         .route("/v1/admin/reviewers", post(parties::add_reviewer).get(parties::list_reviewers))
@@ -102,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(ops::openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(MAX_IN_FLIGHT))
         .layer(middleware::from_fn_with_state(state.clone(), record))
         .layer(TraceLayer::new_for_http())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -15,6 +15,8 @@ use comity_core::{
     ActorId, Event, IdempotencyKey, NewRequest, Party, PartyId, Request, RequestId, RequestQuery, State,
     Store, StoreError, StoredRequest, lifecycle, store::Move,
 };
+use comity_policy::PackSet;
+use comity_wire::screening::ScreeningReport;
 use comity_wire::{
     RequestDocument,
     api::{EventResource, RequestList, RequestResource, RequestSummary, TransitionBody, TransitionResult},
@@ -45,11 +47,11 @@ pub async fn submit(
 ) -> Result<impl IntoResponse, ApiError> {
     require_json(&headers)?;
     let key = idempotency_key(&headers)?;
-    let Accepted { request: stored, replayed } = accept(app.store.as_ref(), &body?, key).await?;
+    let Accepted { request: stored, replayed } = accept(app.store.as_ref(), &app.packs, &body?, key).await?;
     if !replayed {
         app.metrics.intakes.inc();
     }
-    let resource = RequestResource::new(&stored).map_err(|e| ApiError::internal(&e))?;
+    let resource = resource(app.store.as_ref(), &stored).await?;
     let location = format!("/v1/requests/{}", stored.id);
     let mut response = (StatusCode::CREATED, [(header::LOCATION, location)], Json(resource)).into_response();
     if replayed {
@@ -93,6 +95,7 @@ pub struct Accepted {
 /// with a different document is refused, since it is a client error to reuse a key.
 pub async fn accept(
     store: &dyn Store,
+    packs: &PackSet,
     body: &[u8],
     key: Option<IdempotencyKey>,
 ) -> Result<Accepted, ApiError> {
@@ -124,7 +127,12 @@ pub async fn accept(
         idempotency_key: key,
     };
     match store.insert_request(&new).await {
-        Ok(request) => Ok(Accepted { request, replayed: false }),
+        // Stored first, so that what is acknowledged never depends on screening; a crash
+        // before screening ends is finished by `screening::resume` on the next start.
+        Ok(request) => {
+            let (request, _) = crate::screening::screen_stored(store, packs, request).await?;
+            Ok(Accepted { request, replayed: false })
+        }
         // Another submission with the same key won a race with this one.
         Err(StoreError::IdempotencyKeyTaken) => {
             let key = new
@@ -257,10 +265,34 @@ pub async fn get(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<RequestResource>, ApiError> {
     let stored = load(app.store.as_ref(), parse_id(id)?).await?;
-    let resource = RequestResource::new(&stored).map_err(|e| {
-        ApiError::internal(&comity_core::StoreError::Corrupt(format!("request {}: {e}", stored.id)))
-    })?;
-    Ok(Json(resource))
+    Ok(Json(resource(app.store.as_ref(), &stored).await?))
+}
+
+/// A request with its latest screening report.
+async fn resource(store: &dyn Store, stored: &StoredRequest) -> Result<RequestResource, ApiError> {
+    let screenings = store.screenings(stored.id).await?;
+    let latest = crate::screening::reports(&screenings)?.pop();
+    RequestResource::new(stored, latest)
+        .map_err(|e| ApiError::internal(&StoreError::Corrupt(format!("request {}: {e}", stored.id))))
+}
+
+/// Every screening of a request, oldest first.
+#[utoipa::path(
+    get, path = "/v1/requests/{id}/screenings", tag = "screening",
+    params(("id" = String, Path, description = "The request id")),
+    responses(
+        (status = 200, body = [ScreeningReport]),
+        (status = 404, description = "No such request", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn screenings(
+    AxumState(app): AxumState<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Vec<ScreeningReport>>, ApiError> {
+    let id = parse_id(id)?;
+    load(app.store.as_ref(), id).await?;
+    let screenings = app.store.screenings(id).await?;
+    Ok(Json(crate::screening::reports(&screenings)?))
 }
 
 /// Filters and page of a listing.

@@ -6,10 +6,10 @@
 use std::{fmt, time::Duration};
 
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use comity_core::{
     Event, IdempotencyKey, Move, NewRequest, Party, PartyId, PartyRole, RequestId, RequestPage, RequestQuery,
-    State, Store, StoreError, StoredRequest,
+    Screening, State, Store, StoreError, StoredRequest,
 };
 use sqlx::{
     Executor, Postgres,
@@ -228,6 +228,20 @@ fn read_request(row: &PgRow) -> Result<StoredRequest, StoreError> {
     raw.parse()
 }
 
+fn read_screening(row: &PgRow) -> Result<Screening, StoreError> {
+    let request_id = row_id(row, "screenings", "request_id")?;
+    let at = At { table: "screenings", id: &request_id };
+    Ok(Screening {
+        request_id: RequestId::parse(&request_id).map_err(|e| at.corrupt("request_id", e))?,
+        at: at.get(row, "at")?,
+        pack_id: at.get(row, "pack_id")?,
+        pack_version: at.get(row, "pack_version")?,
+        pack_hash: at.get(row, "pack_hash")?,
+        verdict: at.get(row, "verdict")?,
+        report: at.get(row, "report")?,
+    })
+}
+
 fn read_event(row: &PgRow) -> Result<Event, StoreError> {
     let request_id = row_id(row, "events", "request_id")?;
     let at = At { table: "events", id: &request_id };
@@ -335,6 +349,62 @@ impl Store for PgStore {
         let event = apply_move(&mut tx, m).await?;
         tx.commit().await.map_err(backend)?;
         Ok(event)
+    }
+
+    async fn recent_requests(
+        &self,
+        authority: &PartyId,
+        reference: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<StoredRequest>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            request_columns!(),
+            " FROM requests WHERE (authority = $1 OR reference = $2) AND received_at >= $3 ORDER BY received_at, id"
+        ))
+        .bind(authority.as_str())
+        .bind(reference)
+        .bind(micros(since))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(read_request).collect()
+    }
+
+    async fn record_screening(&self, x: &Screening) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO screenings (request_id, at, pack_id, pack_version, pack_hash, verdict, report) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(x.request_id.to_string())
+        .bind(micros(x.at))
+        .bind(&x.pack_id)
+        .bind(&x.pack_version)
+        .bind(&x.pack_hash)
+        .bind(&x.verdict)
+        .bind(&x.report)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) {
+                StoreError::NotFound
+            } else {
+                backend(e)
+            }
+        })?;
+        Ok(())
+    }
+
+    async fn screenings(&self, id: RequestId) -> Result<Vec<Screening>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT request_id, at, pack_id, pack_version, pack_hash, verdict, report FROM screenings \
+             WHERE request_id = $1 ORDER BY at, ctid",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(read_screening).collect()
     }
 
     async fn events(&self, id: RequestId) -> Result<Vec<Event>, StoreError> {

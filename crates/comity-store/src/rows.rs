@@ -54,7 +54,13 @@ pub(crate) fn sqlite_time(t: DateTime<Utc>) -> String {
 }
 
 pub(crate) fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
-    StoreError::Backend(Box::new(e))
+    let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(e);
+    // Every connection busy for the whole acquire timeout is overload, not a fault: the
+    // caller should retry later, and the API answers 503 rather than 500.
+    if let Some(sqlx::Error::PoolTimedOut) = boxed.downcast_ref::<sqlx::Error>() {
+        return StoreError::Unavailable("every database connection stayed busy; retry shortly".into());
+    }
+    StoreError::Backend(boxed)
 }
 
 /// A failure that is not the database's own: bad configuration, an unusable directory.

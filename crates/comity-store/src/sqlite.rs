@@ -11,10 +11,10 @@ use std::{
 };
 
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use comity_core::{
     Event, IdempotencyKey, Move, NewRequest, Party, PartyId, PartyRole, RequestId, RequestPage, RequestQuery,
-    State, Store, StoreError, StoredRequest,
+    Screening, State, Store, StoreError, StoredRequest,
 };
 use sqlx::{
     Connection, Executor, Sqlite,
@@ -181,6 +181,7 @@ enum WriteOp {
     AddParty(Party),
     InsertRequest(NewRequest),
     ApplyMove(Move),
+    RecordScreening(Screening),
 }
 
 enum Answer {
@@ -328,6 +329,7 @@ async fn in_savepoint(
         WriteOp::AddParty(p) => add_party(conn, p).await.map(|()| Answer::Party),
         WriteOp::InsertRequest(r) => insert_request(conn, r).await.map(|r| Answer::Request(Box::new(r))),
         WriteOp::ApplyMove(m) => apply_move(conn, m).await.map(|e| Answer::Event(Box::new(e))),
+        WriteOp::RecordScreening(x) => record_screening(conn, x).await.map(|()| Answer::Party),
     };
     if result.is_err() {
         conn.execute("ROLLBACK TO op").await?;
@@ -501,6 +503,45 @@ fn read_request(row: &SqliteRow) -> Result<StoredRequest, StoreError> {
     raw.parse()
 }
 
+async fn record_screening(conn: &mut SqliteConnection, x: &Screening) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO screenings (request_id, at, pack_id, pack_version, pack_hash, verdict, report) \
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(x.request_id.to_string())
+    .bind(sqlite_time(micros(x.at)))
+    .bind(&x.pack_id)
+    .bind(&x.pack_version)
+    .bind(&x.pack_hash)
+    .bind(&x.verdict)
+    .bind(&x.report)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| {
+        // The foreign key names a request that does not exist.
+        if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) {
+            StoreError::NotFound
+        } else {
+            backend(e)
+        }
+    })?;
+    Ok(())
+}
+
+fn read_screening(row: &SqliteRow) -> Result<Screening, StoreError> {
+    let request_id = row_id(row, "screenings", "request_id")?;
+    let at = At { table: "screenings", id: &request_id };
+    Ok(Screening {
+        request_id: RequestId::parse(&request_id).map_err(|e| at.corrupt("request_id", e))?,
+        at: at.sqlite_time(row, "at")?,
+        pack_id: at.get(row, "pack_id")?,
+        pack_version: at.get(row, "pack_version")?,
+        pack_hash: at.get(row, "pack_hash")?,
+        verdict: at.get(row, "verdict")?,
+        report: at.get(row, "report")?,
+    })
+}
+
 fn read_event(row: &SqliteRow) -> Result<Event, StoreError> {
     let request_id = row_id(row, "events", "request_id")?;
     let at = At { table: "events", id: &request_id };
@@ -611,6 +652,45 @@ impl Store for SqliteStore {
             Answer::Event(e) => Ok(*e),
             _ => Err(unexpected_answer()),
         }
+    }
+
+    async fn recent_requests(
+        &self,
+        authority: &PartyId,
+        reference: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<StoredRequest>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            request_columns!(),
+            " FROM requests WHERE (authority = ? OR reference = ?) AND received_at >= ? ORDER BY received_at, id"
+        ))
+        .bind(authority.as_str())
+        .bind(reference)
+        .bind(sqlite_time(micros(since)))
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(read_request).collect()
+    }
+
+    async fn record_screening(&self, screening: &Screening) -> Result<(), StoreError> {
+        match self.write(WriteOp::RecordScreening(screening.clone())).await? {
+            Answer::Party => Ok(()),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    async fn screenings(&self, id: RequestId) -> Result<Vec<Screening>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT request_id, at, pack_id, pack_version, pack_hash, verdict, report FROM screenings \
+             WHERE request_id = ? ORDER BY at, rowid",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(read_screening).collect()
     }
 
     async fn events(&self, id: RequestId) -> Result<Vec<Event>, StoreError> {

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use crate::{
     RequestDocument,
     document::{DocumentError, Problem},
+    screening::ScreeningReport,
     term::{self, Term},
 };
 
@@ -60,6 +61,9 @@ pub struct RequestResource {
     pub next_states: Vec<Term<State>>,
     /// The request document, in canonical form.
     pub document: RequestDocument,
+    /// The latest screening report (every one is at `/v1/requests/{id}/screenings`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screening: Option<ScreeningReport>,
 }
 
 fn state_list_schema() -> utoipa::openapi::Array {
@@ -86,12 +90,13 @@ impl From<&StoredRequest> for RequestSummary {
 
 impl RequestResource {
     /// Builds the resource; fails when the stored document no longer parses.
-    pub fn new(r: &StoredRequest) -> Result<Self, DocumentError> {
+    pub fn new(r: &StoredRequest, screening: Option<ScreeningReport>) -> Result<Self, DocumentError> {
         let document = crate::document::parse_json::<RequestDocument>(r.document.as_bytes())?;
         Ok(RequestResource {
             summary: RequestSummary::from(r),
             next_states: lifecycle::next_states(r.kind, r.state).iter().copied().map(Term).collect(),
             document,
+            screening,
         })
     }
 }

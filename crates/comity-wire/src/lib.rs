@@ -28,6 +28,7 @@
 pub mod api;
 mod document;
 mod schema;
+pub mod screening;
 pub mod term;
 
 pub use document::{

@@ -57,26 +57,10 @@ type DemoMove = (State, &'static str, &'static str);
 
 /// Each example request and the moves it makes.
 const REQUESTS: &[(&str, &[DemoMove])] = &[
-    (
-        include_str!("../../../examples/requests/eu-epoc-traffic.json"),
-        &[
-            (State::Screening, "comity", "automatic screening started"),
-            (
-                State::UnderReview,
-                "comity",
-                "screening found no ground to refuse; traffic data needs the reviewer's decision",
-            ),
-        ],
-    ),
+    (include_str!("../../../examples/requests/eu-epoc-traffic.json"), &[]),
     (
         include_str!("../../../examples/requests/eu-epoc-emergency-subscriber.json"),
         &[
-            (State::Screening, "comity", "automatic screening started"),
-            (
-                State::UnderReview,
-                "comity",
-                "emergency order: subscriber and identification data, 8-hour deadline",
-            ),
             (
                 State::Approved,
                 "ie-high-court",
@@ -89,47 +73,31 @@ const REQUESTS: &[(&str, &[DemoMove])] = &[
     (
         include_str!("../../../examples/requests/eu-epoc-pr-preservation.json"),
         &[
-            (State::Screening, "comity", "automatic screening started"),
-            (State::UnderReview, "comity", "preservation order: no notification needed"),
             (State::Approved, "nl-ok-rotterdam", "preservation is proportionate; nothing is disclosed"),
             (State::Preserved, "example-cloud", "snapshot of the tenant taken; kept for 60 days"),
         ],
     ),
-    (
-        include_str!("../../../examples/requests/us-cloud-act-content.json"),
-        &[
-            (State::Screening, "comity", "automatic screening started"),
-            (State::UnderReview, "comity", "content data: independent review required"),
-        ],
-    ),
+    (include_str!("../../../examples/requests/us-cloud-act-content.json"), &[]),
     (
         include_str!("../../../examples/requests/coe-budapest-subscriber.json"),
-        &[
-            (State::Screening, "comity", "automatic screening started"),
-            (State::UnderReview, "comity", "Second Protocol Art 7 order for subscriber information"),
-            (
-                State::ClarificationRequested,
-                "example-mail",
-                "the time window is four months; please state why it cannot be shorter",
-            ),
-        ],
+        &[(
+            State::ClarificationRequested,
+            "example-mail",
+            "the time window is four months; please state why it cannot be shorter",
+        )],
     ),
     (
         include_str!("../../../examples/requests/mlat-content.json"),
-        &[
-            (State::Screening, "comity", "automatic screening started"),
-            (State::UnderReview, "comity", "MLAT request through the central authority"),
-            (
-                State::PartiallyApproved,
-                "us-doj-oia",
-                "subscriber and traffic data approved; content refused for want of probable cause",
-            ),
-        ],
+        &[(
+            State::PartiallyApproved,
+            "us-doj-oia",
+            "subscriber and traffic data approved; content refused for want of probable cause",
+        )],
     ),
 ];
 
 /// Registers the demo parties and requests, unless authorities are already registered.
-pub async fn seed(store: &dyn Store) -> anyhow::Result<()> {
+pub async fn seed(store: &dyn Store, packs: &comity_policy::PackSet) -> anyhow::Result<()> {
     if !store.parties(PartyRole::Authority).await?.is_empty() {
         tracing::info!("demo data not seeded: the store already has parties");
         return Ok(());
@@ -156,7 +124,7 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<()> {
         store.add_party(&party).await?;
     }
     for (document, moves) in REQUESTS {
-        let stored = comity_server::accept(store, document.as_bytes(), None)
+        let stored = comity_server::accept(store, packs, document.as_bytes(), None)
             .await
             .map_err(|e| anyhow::anyhow!("demo request refused: {e:?}"))?
             .request;

@@ -5,6 +5,8 @@
 
 mod demo;
 mod parties;
+mod policies;
+mod screen;
 mod serve;
 mod validate;
 
@@ -26,6 +28,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Check request documents without submitting them; exits 1 if any has a problem.
     Validate(validate::ValidateArgs),
+    /// Screen a request document against its policy pack and print the report (JSON).
+    Screen(screen::ScreenArgs),
     /// Print a published JSON Schema.
     Schema {
         #[arg(value_enum, default_value = "request")]
@@ -84,6 +88,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Validate(args) => Ok(validate::run(&args)),
+            Command::Screen(args) => Ok(screen::run(&args)),
             Command::Schema { which: SchemaName::Request } => {
                 println!("{}", serde_json::to_string_pretty(&comity_wire::request_schema())?);
                 Ok(ExitCode::SUCCESS)

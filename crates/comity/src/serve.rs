@@ -19,6 +19,8 @@ pub struct ServeArgs {
     demo: bool,
     #[command(flatten)]
     store: StoreArgs,
+    #[command(flatten)]
+    policies: crate::policies::PolicyArgs,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -28,9 +30,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         // Colour codes only where a person reads a terminal, never into log files.
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+    let packs = args.policies.load()?;
+    for p in packs.packs() {
+        tracing::info!(pack = %p.id, version = %p.version, hash = %p.hash, "policy pack loaded");
+    }
     let store = args.store.open().await?;
+    let resumed = comity_server::resume_screening(store.as_ref(), &packs)
+        .await
+        .map_err(|e| anyhow::anyhow!("finishing interrupted screenings: {e:?}"))?;
+    if resumed > 0 {
+        tracing::warn!(requests = resumed, "finished screenings a previous run left unfinished");
+    }
     if args.demo {
-        crate::demo::seed(store.as_ref()).await.context("seeding the demo data")?;
+        crate::demo::seed(store.as_ref(), &packs).await.context("seeding the demo data")?;
     }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -39,7 +51,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // On stdout, for scripts and tests that start the server on port 0.
     println!("comity listening on http://{addr}");
     tracing::info!(%addr, "comity is serving");
-    comity_server::serve(listener, comity_server::AppState::new(store), shutdown_signal())
+    comity_server::serve(listener, comity_server::AppState::new(store, packs), shutdown_signal())
         .await
         .context("serving HTTP")?;
     tracing::info!("comity stopped");

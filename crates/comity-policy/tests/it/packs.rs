@@ -24,6 +24,18 @@ fn the_five_packs_load_with_versions_hashes_and_cited_rules() {
 }
 
 #[test]
+fn the_builtin_packs_are_the_files_in_policies() {
+    let builtin = PackSet::builtin().unwrap();
+    let mut a: Vec<(&str, &str)> = builtin.packs().iter().map(|p| (p.id.as_str(), p.hash.as_str())).collect();
+    let from_disk = packs();
+    let mut b: Vec<(&str, &str)> =
+        from_disk.packs().iter().map(|p| (p.id.as_str(), p.hash.as_str())).collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "a pack was added to policies/ but not to BUILTIN_PACKS, or the reverse");
+}
+
+#[test]
 fn a_report_records_the_pack_that_judged_it() {
     let packs = packs();
     let (_, request) =

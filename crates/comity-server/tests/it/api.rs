@@ -26,8 +26,16 @@ async fn every_example_is_accepted_and_read_back(app: TestApp) {
         let created: Value = r.json().await.unwrap();
         let id = created["id"].as_str().unwrap();
         assert_eq!(location, format!("/v1/requests/{id}"));
-        assert_eq!(created["state"], "received");
-        assert_eq!(created["next_states"], json!(["screening", "withdrawn"]));
+        // Intake screens every request and moves it on; the examples all go to review.
+        assert_eq!(created["state"], "under_review", "{name}");
+        assert_eq!(
+            created["next_states"],
+            json!(["clarification_requested", "approved", "partially_approved", "rejected", "withdrawn"])
+        );
+        // Each instrument's pack is named after it.
+        let pack = doc["instrument"].as_str().unwrap();
+        assert_eq!(created["screening"]["pack"]["id"], pack, "{name}");
+        assert_ne!(created["screening"]["verdict"], "inadmissible", "{name}");
 
         let (status, read) = app.get(&location).await;
         assert_eq!(status, 200);
@@ -40,11 +48,14 @@ async fn every_example_is_accepted_and_read_back(app: TestApp) {
 
         let (status, events) = app.get(&format!("{location}/events")).await;
         assert_eq!(status, 200);
-        assert_eq!(events.as_array().unwrap().len(), 1);
+        assert_eq!(events.as_array().unwrap().len(), 3);
         assert_eq!(events[0]["seq"], 1);
         assert_eq!(events[0]["from"], Value::Null);
         assert_eq!(events[0]["to"], "received");
         assert_eq!(events[0]["actor"], doc["issuing"]["authority"]);
+        assert_eq!((&events[1]["to"], &events[1]["actor"]), (&json!("screening"), &json!("comity")));
+        assert!(events[1]["reason"].as_str().unwrap().contains(pack), "{}", events[1]["reason"]);
+        assert_eq!(events[2]["to"], "under_review");
     }
 }
 
@@ -61,18 +72,19 @@ fn without_nulls(v: &Value) -> Value {
 
 async fn a_request_walks_its_lifecycle_and_every_step_is_an_event(app: TestApp) {
     let id = app.submit(&example("eu-epoc-traffic.json")).await;
-    let path = ["screening", "under_review", "approved", "producing", "delivered", "closed"];
+    // Intake took it through received, screening and under_review.
+    let path = ["approved", "producing", "delivered", "closed"];
     for (n, to) in path.iter().enumerate() {
         let (status, body) = app.move_to(&id, to).await;
         assert_eq!(status, 200, "{to}: {body}");
         assert_eq!(body["request"]["state"], *to);
-        assert_eq!(body["request"]["version"], n + 2);
-        assert_eq!(body["event"]["seq"], n + 2);
+        assert_eq!(body["request"]["version"], n + 4);
+        assert_eq!(body["event"]["seq"], n + 4);
         assert_eq!(body["event"]["to"], *to);
     }
     let (_, events) = app.get(&format!("/v1/requests/{id}/events")).await;
     let events = events.as_array().unwrap();
-    assert_eq!(events.len(), path.len() + 1);
+    assert_eq!(events.len(), path.len() + 3);
     for pair in events.windows(2) {
         assert_eq!(pair[1]["from"], pair[0]["to"], "events chain from state to state");
         assert!(pair[1]["at"].as_str() >= pair[0]["at"].as_str());
@@ -85,20 +97,24 @@ async fn a_request_walks_its_lifecycle_and_every_step_is_an_event(app: TestApp) 
 
 async fn illegal_and_stale_moves_are_refused_with_409_and_a_reason(app: TestApp) {
     let id = app.submit(&example("eu-epoc-pr-preservation.json")).await;
-    // Nothing moves on without screening and a decision.
-    let (status, body) = app.move_to(&id, "approved").await;
+    // Nothing is produced without a decision.
+    let (status, body) = app.move_to(&id, "delivered").await;
     assert_eq!(status, 409);
     assert_eq!(body["error"]["code"], "illegal_transition");
-    assert!(body["error"]["message"].as_str().unwrap().contains("screening, withdrawn"), "{body}");
-    for to in ["screening", "under_review", "approved"] {
-        assert_eq!(app.move_to(&id, to).await.0, 200);
-    }
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("clarification_requested, approved, partially_approved"),
+        "{body}"
+    );
+    assert_eq!(app.move_to(&id, "approved").await.0, 200);
     // A preservation order never produces.
     let (status, body) = app.move_to(&id, "producing").await;
     assert_eq!(status, 409);
     assert!(body["error"]["message"].as_str().unwrap().contains("preservation"), "{body}");
     // A stale view is refused and changes nothing.
-    let stale = json!({"to": "preserved", "actor": "example-cloud", "reason": "kept", "expected_version": 2});
+    let stale = json!({"to": "preserved", "actor": "example-cloud", "reason": "kept", "expected_version": 3});
     let (status, body) = app.post(&format!("/v1/requests/{id}/transitions"), &stale).await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["error"]["code"], "conflict");
@@ -135,7 +151,7 @@ async fn moves_need_an_actor_and_a_reason(app: TestApp) {
     check(json!({"to": "screening", "actor": "a", "reason": "r", "extra": 1}), 422, "invalid_document", "")
         .await;
     let (_, events) = app.get(&format!("/v1/requests/{id}/events")).await;
-    assert_eq!(events.as_array().unwrap().len(), 1, "a refused move leaves no event");
+    assert_eq!(events.as_array().unwrap().len(), 3, "a refused move leaves no event");
 }
 
 async fn unknown_and_malformed_ids(app: TestApp) {
@@ -157,7 +173,7 @@ async fn listing_filters_and_pages(app: TestApp) {
     for name in EXAMPLES {
         ids.push(app.submit(&example(name)).await);
     }
-    app.move_to(&ids[0], "screening").await;
+    app.move_to(&ids[0], "approved").await;
     let (status, all) = app.get("/v1/requests").await;
     assert_eq!(status, 200);
     assert_eq!(all["total"], 6);
@@ -166,9 +182,11 @@ async fn listing_filters_and_pages(app: TestApp) {
     let newest_first: Vec<&str> = ids.iter().rev().map(String::as_str).collect();
     assert_eq!(listed, newest_first);
 
-    let (_, screening) = app.get("/v1/requests?state=screening").await;
-    assert_eq!(screening["total"], 1);
-    assert_eq!(screening["items"][0]["id"], ids[0].as_str());
+    let (_, approved) = app.get("/v1/requests?state=approved").await;
+    assert_eq!(approved["total"], 1);
+    assert_eq!(approved["items"][0]["id"], ids[0].as_str());
+    let (_, under_review) = app.get("/v1/requests?state=under_review").await;
+    assert_eq!(under_review["total"], 5);
     let (_, by_authority) = app.get("/v1/requests?authority=gb-nca").await;
     assert_eq!(by_authority["total"], 1);
     let (_, by_provider) = app.get("/v1/requests?provider=example-mail").await;
@@ -248,16 +266,17 @@ async fn operations_endpoints(app: TestApp) {
     assert_eq!(app.get("/healthz").await, (200, json!({"status": "ok"})));
     assert_eq!(app.get("/readyz").await, (200, json!({"status": "ok"})));
     let id = app.submit(&example("eu-epoc-traffic.json")).await;
-    app.move_to(&id, "screening").await;
+    app.move_to(&id, "approved").await;
     app.submit(&example("mlat-content.json")).await;
 
     let r = app.client.get(app.url("/metrics")).send().await.unwrap();
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/openmetrics-text"));
     let metrics = r.text().await.unwrap();
     assert!(metrics.contains("comity_requests_received_total 2"), "{metrics}");
-    assert!(metrics.contains("comity_requests{state=\"received\"} 1"), "{metrics}");
-    assert!(metrics.contains("comity_requests{state=\"screening\"} 1"), "{metrics}");
-    assert!(metrics.contains("comity_transitions_total{state=\"screening\"} 1"), "{metrics}");
+    assert!(metrics.contains("comity_requests{state=\"under_review\"} 1"), "{metrics}");
+    assert!(metrics.contains("comity_requests{state=\"approved\"} 1"), "{metrics}");
+    assert!(metrics.contains("comity_requests{state=\"received\"} 0"), "{metrics}");
+    assert!(metrics.contains("comity_transitions_total{state=\"approved\"} 1"), "{metrics}");
     assert!(
         metrics.contains("route=\"/v1/requests/{id}/transitions\""),
         "routes are labelled by template: {metrics}"
@@ -287,6 +306,8 @@ async fn the_api_description_covers_every_endpoint(app: TestApp) {
         ("/v1/requests/{id}", "get"),
         ("/v1/requests/{id}/events", "get"),
         ("/v1/requests/{id}/transitions", "post"),
+        ("/v1/requests/{id}/screenings", "get"),
+        ("/v1/screen", "post"),
         ("/v1/admin/authorities", "post"),
         ("/v1/admin/authorities", "get"),
         ("/v1/admin/providers", "post"),

@@ -6,4 +6,5 @@
 mod api;
 mod idempotency;
 mod malformed;
+mod screening;
 mod support;

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
+    pub store: Arc<dyn Store>,
     _data: Option<tempfile::TempDir>,
     _pg: Option<comity_store::testing::TestDatabase>,
 }
@@ -33,9 +34,9 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = comity_server::AppState::new(store);
+    let state = comity_server::AppState::new(store.clone(), comity_policy::PackSet::builtin().unwrap());
     tokio::spawn(comity_server::serve(listener, state, std::future::pending()));
-    let app = TestApp { base, client: reqwest::Client::new(), _data: data, _pg: pg };
+    let app = TestApp { base, client: reqwest::Client::new(), store, _data: data, _pg: pg };
     app.register_example_parties().await;
     Some(app)
 }

@@ -139,11 +139,75 @@ async fn the_demo_seeds_once() {
 fn help_describes_every_command() {
     let out = comity(&["--help"], None);
     let text = stdout(&out);
-    for command in ["serve", "validate", "schema", "authority", "provider", "reviewer"] {
+    for command in ["serve", "validate", "screen", "schema", "authority", "provider", "reviewer"] {
         assert!(text.contains(command), "--help does not mention {command}");
     }
     let out = comity(&["serve", "--help"], None);
-    for flag in ["--data-dir", "--listen", "--database-url", "--demo"] {
+    for flag in ["--data-dir", "--listen", "--database-url", "--demo", "--policies", "--house"] {
         assert!(stdout(&out).contains(flag), "serve --help does not mention {flag}");
     }
+}
+
+#[test]
+fn screen_prints_the_report_and_exits_0_whatever_the_verdict() {
+    let file = example_path("eu-epoc-emergency-subscriber.json");
+    let out = comity(&["screen", file.to_str().unwrap(), "--received-at", "2026-02-28T20:00:00Z"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["verdict"], "admissible");
+    assert_eq!(
+        report["deadlines"]["respond_by"], "2026-03-01T04:00:00Z",
+        "8 hours, across the end of February"
+    );
+    assert_eq!(report["pack"]["id"], "eu-e-evidence");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    doc["targets"][0] = serde_json::json!({"selector": {"type": "keyword", "value": "suicide"}});
+    let bad = tmp.path().join("keyword.json");
+    std::fs::write(&bad, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let out = comity(&["screen", bad.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0), "an inadmissible verdict is still a successful screening");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["verdict"], "inadmissible");
+}
+
+#[test]
+fn screen_exits_2_on_input_it_cannot_read() {
+    let out = comity(&["screen", "/nonexistent/request.json"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot read /nonexistent/request.json"), "{}", stderr(&out));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.json");
+    std::fs::write(&bad, b"{\"instrument\": \"eu-e-evidence\"").unwrap();
+    let out = comity(&["screen", bad.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not a valid request document"), "{}", stderr(&out));
+
+    let out = comity(
+        &["screen", example_path("mlat-content.json").to_str().unwrap(), "--policies", "/nonexistent"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("reading the policy directory /nonexistent"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_house_file_makes_screening_stricter_and_cannot_loosen_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stricter = tmp.path().join("house.toml");
+    std::fs::write(&stricter, "pack = \"eu-e-evidence\"\n[settings]\nmax_window_days = 30\n").unwrap();
+    let file = example_path("eu-epoc-traffic.json");
+    let out = comity(&["screen", file.to_str().unwrap(), "--house", stricter.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["verdict"], "needs_review", "a 61-day window is over the house's 30 days");
+    assert_eq!(report["pack"]["version"], "2026.1+house");
+
+    let looser = tmp.path().join("looser.toml");
+    std::fs::write(&looser, "pack = \"eu-e-evidence\"\n[settings]\nmax_targets = 500\n").unwrap();
+    let out = comity(&["screen", file.to_str().unwrap(), "--house", looser.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("may only be stricter"), "{}", stderr(&out));
 }

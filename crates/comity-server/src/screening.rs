@@ -1,0 +1,207 @@
+//! Screening on intake, as a dry run, and after a crash.
+//!
+//! Intake stores the request first (so nothing acknowledged depends on screening), then
+//! screens it against its pack with the authority's recent history, keeps the report,
+//! and moves the request on by the verdict: `inadmissible` to `rejected` with the report,
+//! anything else to `under_review`, because a person still decides. If the process dies
+//! in between, [`resume`] finishes the job on the next start.
+
+use axum::{
+    Json,
+    body::Bytes,
+    extract::{Query, State as AxumState, rejection::BytesRejection, rejection::QueryRejection},
+    http::HeaderMap,
+};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use comity_core::{ActorId, Move, Request, RequestQuery, Screening, State, Store, StoreError, StoredRequest};
+use comity_policy::{PackSet, Prior, Report, Verdict, screen};
+use comity_wire::{RequestDocument, parse_json, parse_request, screening::ScreeningReport};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::{AppState, error::ApiError, requests::require_json};
+
+/// Screens a request against the pack that covers it, with the history the anti-bulk
+/// rule needs read from the store.
+pub async fn screen_request(
+    store: &dyn Store,
+    packs: &PackSet,
+    request: &Request,
+    received_at: DateTime<Utc>,
+    exclude: Option<&StoredRequest>,
+) -> Result<Report, ApiError> {
+    let pack = packs.for_request(request).ok_or_else(|| {
+        ApiError::internal(&StoreError::Corrupt(format!(
+            "no policy pack covers instrument {} or purpose {}",
+            request.instrument, request.purpose
+        )))
+    })?;
+    let since = received_at - Duration::days(i64::from(pack.settings.bulk_period_days));
+    let recent = store.recent_requests(&request.issuing.authority, &request.issuing.reference, since).await?;
+    let history: Vec<Prior> = recent
+        .iter()
+        .filter(|r| exclude.is_none_or(|x| x.id != r.id) && r.received_at <= received_at)
+        .filter_map(|r| {
+            let (_, earlier) = parse_request(r.document.as_bytes()).ok()?;
+            Some(Prior {
+                id: r.id,
+                received_at: r.received_at,
+                authority: r.authority.clone(),
+                reference: r.reference.clone(),
+                targets: earlier.targets.into_iter().map(|t| t.selector).collect(),
+            })
+        })
+        .collect();
+    Ok(screen(pack, request, received_at, &history))
+}
+
+/// Screens a stored request, keeps the report and moves the request on by the verdict.
+pub async fn screen_stored(
+    store: &dyn Store,
+    packs: &PackSet,
+    stored: StoredRequest,
+) -> Result<(StoredRequest, Report), ApiError> {
+    let (_, request) = parse_request(stored.document.as_bytes()).map_err(|e| {
+        ApiError::internal(&StoreError::Corrupt(format!(
+            "request {}: its document no longer parses: {e}",
+            stored.id
+        )))
+    })?;
+    let report = screen_request(store, packs, &request, stored.received_at, Some(&stored)).await?;
+    let body = ScreeningReport::from(&report);
+    let now = Utc::now().trunc_subsecs(6);
+    store
+        .record_screening(&Screening {
+            request_id: stored.id,
+            at: now,
+            pack_id: report.pack.id.clone(),
+            pack_version: report.pack.version.clone(),
+            pack_hash: report.pack.hash.clone(),
+            verdict: body.verdict.clone(),
+            report: serde_json::to_string(&body).map_err(|e| ApiError::internal(&e))?,
+        })
+        .await?;
+    let mut current = stored;
+    let steps: &[State] = match current.state {
+        State::Received => &[State::Screening, State::UnderReview],
+        State::Screening => &[State::UnderReview],
+        _ => &[],
+    };
+    for &step in steps {
+        let to = if step == State::UnderReview && report.verdict == Verdict::Inadmissible {
+            State::Rejected
+        } else {
+            step
+        };
+        let reason = if to == State::Screening {
+            format!("screening against policy pack {} {}", report.pack.id, report.pack.version)
+        } else {
+            summary(&report)
+        };
+        comity_core::lifecycle::check(current.kind, current.state, to)?;
+        store
+            .apply_move(&Move {
+                request_id: current.id,
+                expected_version: current.version,
+                from: current.state,
+                to,
+                actor: ActorId::system(),
+                at: now,
+                reason,
+            })
+            .await?;
+        current =
+            store.request(current.id).await?.ok_or_else(|| ApiError::internal(&StoreError::NotFound))?;
+    }
+    Ok((current, report))
+}
+
+/// The reason recorded on the move that follows screening.
+fn summary(report: &Report) -> String {
+    let flagged: Vec<String> =
+        report.flagged().map(|f| format!("{} ({})", f.rule, f.outcome.as_str())).collect();
+    let pack = format!("policy pack {} {}", report.pack.id, report.pack.version);
+    match report.verdict {
+        Verdict::Admissible => {
+            format!("screening found no ground to refuse under {pack}; a reviewer decides")
+        }
+        Verdict::NeedsReview => format!("screening under {pack} asks for review: {}", flagged.join(", ")),
+        Verdict::Inadmissible => {
+            format!("screening under {pack} found the request inadmissible: {}", flagged.join(", "))
+        }
+    }
+}
+
+/// Finishes screening for requests a crash left in `received` or `screening`. Returns
+/// how many it screened.
+pub async fn resume(store: &dyn Store, packs: &PackSet) -> Result<usize, ApiError> {
+    let mut done = 0;
+    for state in [State::Received, State::Screening] {
+        loop {
+            let page = store
+                .list_requests(&RequestQuery {
+                    state: Some(state),
+                    authority: None,
+                    provider: None,
+                    page: 1,
+                    per_page: 200,
+                })
+                .await?;
+            if page.items.is_empty() {
+                break;
+            }
+            for stored in page.items {
+                screen_stored(store, packs, stored).await?;
+                done += 1;
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// When the clocks of a dry run start.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenParams {
+    /// The moment of receipt the deadlines run from (RFC 3339); now if left out.
+    received_at: Option<DateTime<Utc>>,
+}
+
+/// Screens a request document without storing anything: a dry run of intake.
+#[utoipa::path(
+    post, path = "/v1/screen", tag = "screening", params(ScreenParams),
+    request_body(content = RequestDocument, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The screening report", body = ScreeningReport),
+        (status = 400, description = "The body is not JSON, or received_at is not RFC 3339", body = comity_wire::api::ErrorBody),
+        (status = 422, description = "The document has problems, each listed with its path", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn dry_run(
+    AxumState(app): AxumState<AppState>,
+    params: Result<Query<ScreenParams>, QueryRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<ScreeningReport>, ApiError> {
+    let Query(params) = params?;
+    require_json(&headers)?;
+    let (_, request) = parse_request(&body?)?;
+    let received_at = params.received_at.unwrap_or_else(Utc::now).trunc_subsecs(6);
+    let report = screen_request(app.store.as_ref(), &app.packs, &request, received_at, None).await?;
+    Ok(Json(ScreeningReport::from(&report)))
+}
+
+/// Reads the stored reports of a request's screenings.
+pub fn reports(screenings: &[Screening]) -> Result<Vec<ScreeningReport>, ApiError> {
+    screenings
+        .iter()
+        .map(|s| {
+            parse_json::<ScreeningReport>(s.report.as_bytes()).map_err(|e| {
+                ApiError::internal(&StoreError::Corrupt(format!(
+                    "screening of request {}: {e}",
+                    s.request_id
+                )))
+            })
+        })
+        .collect()
+}
