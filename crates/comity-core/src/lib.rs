@@ -37,7 +37,8 @@ pub use request::{
 };
 pub use selector::{Selector, SelectorError, SelectorType};
 pub use store::{
-    Event, Move, NewRequest, Party, RequestPage, RequestQuery, Screening, Store, StoreError, StoredRequest,
+    Event, Move, NamedTarget, NewRequest, Party, RequestPage, RequestQuery, Screening, Store, StoreError,
+    StoredRequest,
 };
 pub use vocabulary::{
     AuthorityType, DataCategory, Instrument, ListedOffence, ProtectedRole, Purpose, RequestKind,

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     ActorId, Authority, IdempotencyKey, Instrument, PartyId, PartyRole, Provider, RequestId, RequestKind,
-    ReviewerBody, State,
+    ReviewerBody, Selector, State,
 };
 
 /// A party in one of the three registers.
@@ -58,6 +58,17 @@ pub struct NewRequest {
     pub document: String,
     /// The client's key for this submission, unique per authority.
     pub idempotency_key: Option<IdempotencyKey>,
+    /// The request's targets, recorded against its authority and its case reference for
+    /// the anti-bulk rule (see [`Store::recent_targets`]).
+    pub targets: Vec<Selector>,
+}
+
+/// A target an authority or a case named, and the latest request that named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedTarget {
+    pub selector: Selector,
+    pub last_request: RequestId,
+    pub last_seen: DateTime<Utc>,
 }
 
 /// A request as stored.
@@ -185,14 +196,16 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn list_requests(&self, query: &RequestQuery) -> Result<RequestPage, StoreError>;
     /// Applies a move and records its event, atomically.
     async fn apply_move(&self, m: &Move) -> Result<Event, StoreError>;
-    /// Requests received at or after `since` from `authority`, or under `reference`
-    /// (any authority), oldest first: the history the anti-bulk rule reads.
-    async fn recent_requests(
+    /// The targets `authority`, or any authority under case `reference`, named at or
+    /// after `since`, newest first, at most `limit` of them: the history the anti-bulk
+    /// rule reads. A target named under both appears at most twice.
+    async fn recent_targets(
         &self,
         authority: &PartyId,
         reference: &str,
         since: DateTime<Utc>,
-    ) -> Result<Vec<StoredRequest>, StoreError>;
+        limit: u32,
+    ) -> Result<Vec<NamedTarget>, StoreError>;
     /// Keeps a screening. A request may be screened more than once (a pack changes, a
     /// clarification arrives); every screening is kept.
     async fn record_screening(&self, screening: &Screening) -> Result<(), StoreError>;

@@ -125,6 +125,7 @@ pub async fn accept(
         reference: request.issuing.reference.clone(),
         document: document_json,
         idempotency_key: key,
+        targets: request.targets.iter().map(|t| t.selector.clone()).collect(),
     };
     match store.insert_request(&new).await {
         // Stored first, so that what is acknowledged never depends on screening; a crash

@@ -30,6 +30,7 @@ pub async fn screen_request(
     received_at: DateTime<Utc>,
     exclude: Option<&StoredRequest>,
 ) -> Result<Report, ApiError> {
+    // `exclude` is the request being screened, whose own targets are already recorded.
     let pack = packs.for_request(request).ok_or_else(|| {
         ApiError::internal(&StoreError::Corrupt(format!(
             "no policy pack covers instrument {} or purpose {}",
@@ -37,21 +38,28 @@ pub async fn screen_request(
         )))
     })?;
     let since = received_at - Duration::days(i64::from(pack.settings.bulk_period_days));
-    let recent = store.recent_requests(&request.issuing.authority, &request.issuing.reference, since).await?;
-    let history: Vec<Prior> = recent
-        .iter()
-        .filter(|r| exclude.is_none_or(|x| x.id != r.id) && r.received_at <= received_at)
-        .filter_map(|r| {
-            let (_, earlier) = parse_request(r.document.as_bytes()).ok()?;
-            Some(Prior {
-                id: r.id,
-                received_at: r.received_at,
-                authority: r.authority.clone(),
-                reference: r.reference.clone(),
-                targets: earlier.targets.into_iter().map(|t| t.selector).collect(),
-            })
-        })
-        .collect();
+    // Enough rows to cross the limit whatever the current request names: the rule only
+    // needs to know whether the total goes over it, and which requests took it there.
+    let limit = 2 * (pack.settings.bulk_max_targets + 1 + request.targets.len() as u32);
+    let named =
+        store.recent_targets(&request.issuing.authority, &request.issuing.reference, since, limit).await?;
+    let mut history: Vec<Prior> = Vec::new();
+    for t in named {
+        if exclude.is_some_and(|x| x.id == t.last_request) || t.last_seen > received_at {
+            continue;
+        }
+        match history.iter_mut().find(|p| p.id == t.last_request) {
+            Some(prior) => prior.targets.push(t.selector),
+            None => history.push(Prior {
+                id: t.last_request,
+                received_at: t.last_seen,
+                // The rows were selected for this authority or this case; both match.
+                authority: request.issuing.authority.clone(),
+                reference: request.issuing.reference.clone(),
+                targets: vec![t.selector],
+            }),
+        }
+    }
     Ok(screen(pack, request, received_at, &history))
 }
 

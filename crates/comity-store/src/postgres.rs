@@ -8,8 +8,8 @@ use std::{fmt, time::Duration};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use comity_core::{
-    Event, IdempotencyKey, Move, NewRequest, Party, PartyId, PartyRole, RequestId, RequestPage, RequestQuery,
-    Screening, State, Store, StoreError, StoredRequest,
+    Event, IdempotencyKey, Move, NamedTarget, NewRequest, Party, PartyId, PartyRole, RequestId, RequestPage,
+    RequestQuery, Screening, Selector, SelectorType, State, Store, StoreError, StoredRequest,
 };
 use sqlx::{
     Executor, Postgres,
@@ -139,6 +139,25 @@ async fn insert_request(conn: &mut PgConnection, r: &NewRequest) -> Result<Store
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
+    // The targets, against the authority and the case, for the anti-bulk rule.
+    for scope in [format!("authority:{}", r.authority), format!("reference:{}", r.reference)] {
+        for t in &r.targets {
+            sqlx::query(
+                "INSERT INTO named_targets (scope, selector_type, value, last_request, last_seen) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (scope, selector_type, value) DO UPDATE \
+                 SET last_request = excluded.last_request, last_seen = excluded.last_seen \
+                 WHERE excluded.last_seen >= named_targets.last_seen",
+            )
+            .bind(&scope)
+            .bind(t.kind().as_str())
+            .bind(t.value())
+            .bind(&id)
+            .bind(received_at)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+        }
+    }
     Ok(StoredRequest {
         id: r.id,
         state: State::Received,
@@ -351,24 +370,40 @@ impl Store for PgStore {
         Ok(event)
     }
 
-    async fn recent_requests(
+    async fn recent_targets(
         &self,
         authority: &PartyId,
         reference: &str,
         since: DateTime<Utc>,
-    ) -> Result<Vec<StoredRequest>, StoreError> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            request_columns!(),
-            " FROM requests WHERE (authority = $1 OR reference = $2) AND received_at >= $3 ORDER BY received_at, id"
-        ))
-        .bind(authority.as_str())
-        .bind(reference)
+        limit: u32,
+    ) -> Result<Vec<NamedTarget>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT selector_type, value, last_request, last_seen FROM named_targets \
+             WHERE scope IN ($1, $2) AND last_seen >= $3 ORDER BY last_seen DESC LIMIT $4",
+        )
+        .bind(format!("authority:{authority}"))
+        .bind(format!("reference:{reference}"))
         .bind(micros(since))
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        rows.iter().map(read_request).collect()
+        rows.iter()
+            .map(|row| {
+                let value: String = At { table: "named_targets", id: "?" }.get(row, "value")?;
+                let at = At { table: "named_targets", id: &value };
+                let kind: String = at.get(row, "selector_type")?;
+                let kind = SelectorType::parse(&kind)
+                    .ok_or_else(|| at.corrupt("selector_type", format!("{kind:?}")))?;
+                let last_request: String = at.get(row, "last_request")?;
+                Ok(NamedTarget {
+                    selector: Selector::parse(kind, &value, None).map_err(|e| at.corrupt("value", e))?,
+                    last_request: RequestId::parse(&last_request)
+                        .map_err(|e| at.corrupt("last_request", e))?,
+                    last_seen: at.get(row, "last_seen")?,
+                })
+            })
+            .collect()
     }
 
     async fn record_screening(&self, x: &Screening) -> Result<(), StoreError> {

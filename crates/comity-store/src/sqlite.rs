@@ -13,8 +13,8 @@ use std::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use comity_core::{
-    Event, IdempotencyKey, Move, NewRequest, Party, PartyId, PartyRole, RequestId, RequestPage, RequestQuery,
-    Screening, State, Store, StoreError, StoredRequest,
+    Event, IdempotencyKey, Move, NamedTarget, NewRequest, Party, PartyId, PartyRole, RequestId, RequestPage,
+    RequestQuery, Screening, Selector, SelectorType, State, Store, StoreError, StoredRequest,
 };
 use sqlx::{
     Connection, Executor, Sqlite,
@@ -414,6 +414,25 @@ async fn insert_request(conn: &mut SqliteConnection, r: &NewRequest) -> Result<S
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
+    // The targets, against the authority and the case, for the anti-bulk rule.
+    for scope in [format!("authority:{}", r.authority), format!("reference:{}", r.reference)] {
+        for t in &r.targets {
+            sqlx::query(
+                "INSERT INTO named_targets (scope, selector_type, value, last_request, last_seen) \
+                 VALUES (?, ?, ?, ?, ?) ON CONFLICT (scope, selector_type, value) DO UPDATE \
+                 SET last_request = excluded.last_request, last_seen = excluded.last_seen \
+                 WHERE excluded.last_seen >= named_targets.last_seen",
+            )
+            .bind(&scope)
+            .bind(t.kind().as_str())
+            .bind(t.value())
+            .bind(&id)
+            .bind(&at)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+        }
+    }
     Ok(StoredRequest {
         id: r.id,
         state: State::Received,
@@ -654,24 +673,40 @@ impl Store for SqliteStore {
         }
     }
 
-    async fn recent_requests(
+    async fn recent_targets(
         &self,
         authority: &PartyId,
         reference: &str,
         since: DateTime<Utc>,
-    ) -> Result<Vec<StoredRequest>, StoreError> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            request_columns!(),
-            " FROM requests WHERE (authority = ? OR reference = ?) AND received_at >= ? ORDER BY received_at, id"
-        ))
-        .bind(authority.as_str())
-        .bind(reference)
+        limit: u32,
+    ) -> Result<Vec<NamedTarget>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT selector_type, value, last_request, last_seen FROM named_targets \
+             WHERE scope IN (?, ?) AND last_seen >= ? ORDER BY last_seen DESC LIMIT ?",
+        )
+        .bind(format!("authority:{authority}"))
+        .bind(format!("reference:{reference}"))
         .bind(sqlite_time(micros(since)))
+        .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await
         .map_err(backend)?;
-        rows.iter().map(read_request).collect()
+        rows.iter()
+            .map(|row| {
+                let value: String = At { table: "named_targets", id: "?" }.get(row, "value")?;
+                let at = At { table: "named_targets", id: &value };
+                let kind: String = at.get(row, "selector_type")?;
+                let kind = SelectorType::parse(&kind)
+                    .ok_or_else(|| at.corrupt("selector_type", format!("{kind:?}")))?;
+                let last_request: String = at.get(row, "last_request")?;
+                Ok(NamedTarget {
+                    selector: Selector::parse(kind, &value, None).map_err(|e| at.corrupt("value", e))?,
+                    last_request: RequestId::parse(&last_request)
+                        .map_err(|e| at.corrupt("last_request", e))?,
+                    last_seen: at.sqlite_time(row, "last_seen")?,
+                })
+            })
+            .collect()
     }
 
     async fn record_screening(&self, screening: &Screening) -> Result<(), StoreError> {
@@ -756,6 +791,7 @@ mod tests {
             reference: "R-1".to_owned(),
             document: "{}".to_owned(),
             idempotency_key: None,
+            targets: Vec::new(),
         }
     }
 

@@ -113,7 +113,7 @@ async fn many_narrow_requests_that_add_up_to_bulk_go_to_review(app: TestApp) {
 /// A request stored but not screened (the process died between the two) is screened and
 /// moved on by `resume_screening`, which `comity serve` runs on start.
 async fn screening_interrupted_by_a_crash_is_finished_on_resume(app: TestApp) {
-    let (document, _) =
+    let (document, request) =
         comity_wire::parse_request(&serde_json::to_vec(&example("mlat-content.json")).unwrap()).unwrap();
     let received_at = Utc::now().trunc_subsecs(6);
     let new = NewRequest {
@@ -128,6 +128,7 @@ async fn screening_interrupted_by_a_crash_is_finished_on_resume(app: TestApp) {
         reference: "MPF-SP-PIC-1.34.001.000412/2026".into(),
         document: serde_json::to_string(&document).unwrap(),
         idempotency_key: None,
+        targets: request.targets.iter().map(|t| t.selector.clone()).collect(),
     };
     app.store.insert_request(&new).await.unwrap();
     let packs = comity_policy::PackSet::builtin().unwrap();

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use comity_core::{
     ActorId, Authority, AuthorityType, CountryCode, IdempotencyKey, Instrument, Move, NewRequest, Party,
-    PartyId, PartyRole, Provider, RequestId, RequestKind, RequestQuery, ReviewerBody, ReviewerKind, State,
-    StoreError, StoredRequest,
+    PartyId, PartyRole, Provider, RequestId, RequestKind, RequestQuery, ReviewerBody, ReviewerKind, Selector,
+    SelectorType, State, StoreError, StoredRequest,
 };
 
 use crate::harness::Harness;
@@ -75,6 +75,7 @@ fn new_request(authority: &str, provider: &str, received_at: DateTime<Utc>) -> N
         reference: format!("REF-{id}"),
         document: format!(r#"{{"id":"{id}","note":"é ünïcode \" quote"}}"#),
         idempotency_key: None,
+        targets: vec![Selector::parse(SelectorType::Email, &format!("t-{id}@example.org"), None).unwrap()],
     }
 }
 
@@ -580,4 +581,45 @@ pub async fn two_instances_racing_on_one_move_never_both_win(h: &mut Harness) {
         assert_eq!(second.request(r.id).await.unwrap().unwrap(), r);
     }
     assert_eq!(first.events(r.id).await.unwrap().len(), path.len() + 1);
+}
+
+/// The anti-bulk history: what an authority or a case named, newest first, bounded.
+pub async fn recent_targets_are_scoped_windowed_and_bounded(h: &mut Harness) {
+    let store = h.store();
+    let email = |v: &str| Selector::parse(SelectorType::Email, v, None).unwrap();
+    let at = |days: i64| t0() + Duration::days(days);
+    let with = |authority: &str, reference: &str, day: i64, targets: &[&str]| NewRequest {
+        reference: reference.to_owned(),
+        targets: targets.iter().map(|t| email(t)).collect(),
+        ..new_request(authority, "example-mail", at(day))
+    };
+    let first = with("fr-tj-paris", "CASE-1", 0, &["a@x.org", "b@x.org"]);
+    let second = with("fr-tj-paris", "CASE-2", 10, &["b@x.org", "c@x.org"]);
+    let other_authority_same_case = with("fr-police", "CASE-1", 11, &["d@x.org"]);
+    let unrelated = with("de-sta-berlin", "AZ-9", 12, &["e@x.org"]);
+    for r in [&first, &second, &other_authority_same_case, &unrelated] {
+        store.insert_request(r).await.unwrap();
+    }
+    let authority = PartyId::parse("fr-tj-paris").unwrap();
+    let found = store.recent_targets(&authority, "CASE-1", at(-1), 100).await.unwrap();
+    let mut seen: Vec<(String, RequestId)> =
+        found.iter().map(|t| (t.selector.value().to_owned(), t.last_request)).collect();
+    seen.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    seen.dedup();
+    assert_eq!(
+        seen,
+        [
+            ("a@x.org".to_owned(), first.id),
+            ("b@x.org".to_owned(), first.id), // under CASE-1, last named by the first request
+            ("b@x.org".to_owned(), second.id), // under the authority, last named by the second
+            ("c@x.org".to_owned(), second.id),
+            ("d@x.org".to_owned(), other_authority_same_case.id),
+        ]
+    );
+    assert!(found.windows(2).all(|w| w[0].last_seen >= w[1].last_seen), "newest first");
+    // The window and the limit.
+    let since_day_5 = store.recent_targets(&authority, "CASE-1", at(5), 100).await.unwrap();
+    assert!(since_day_5.iter().all(|t| t.last_seen >= at(5)));
+    assert!(!since_day_5.iter().any(|t| t.selector.value() == "a@x.org"));
+    assert_eq!(store.recent_targets(&authority, "CASE-1", at(-1), 2).await.unwrap().len(), 2);
 }
