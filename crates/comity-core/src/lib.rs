@@ -37,8 +37,8 @@ pub use request::{
 };
 pub use selector::{Selector, SelectorError, SelectorType};
 pub use store::{
-    Event, Move, NamedTarget, NewRequest, Party, RequestPage, RequestQuery, Screening, Store, StoreError,
-    StoredRequest,
+    Event, IntakeScreening, Move, NamedTarget, NewRequest, Party, RequestPage, RequestQuery, Screening,
+    Store, StoreError, StoredRequest,
 };
 pub use vocabulary::{
     AuthorityType, DataCategory, Instrument, ListedOffence, ProtectedRole, Purpose, RequestKind,

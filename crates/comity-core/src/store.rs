@@ -61,6 +61,20 @@ pub struct NewRequest {
     /// The request's targets, recorded against its authority and its case reference for
     /// the anti-bulk rule (see [`Store::recent_targets`]).
     pub targets: Vec<Selector>,
+    /// Screening done before the write, stored in the same transaction: the report, then
+    /// comity's moves (to `screening`, then `under_review` or `rejected`). `None` leaves
+    /// the request `received`, for screening later.
+    pub screening: Option<IntakeScreening>,
+}
+
+/// A screening done at intake, and the moves it leads to. The caller has checked the
+/// moves with [`crate::lifecycle::check`]; they are recorded as `ActorId::system()` at
+/// `screening.at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntakeScreening {
+    pub screening: Screening,
+    /// Each state to move to, and why.
+    pub moves: Vec<(State, String)>,
 }
 
 /// A target an authority or a case named, and the latest request that named it.

@@ -126,14 +126,24 @@ pub async fn accept(
         document: document_json,
         idempotency_key: key,
         targets: request.targets.iter().map(|t| t.selector.clone()).collect(),
+        screening: None,
+    };
+    // Screening is pure and its history read is bounded, so it runs before the write and
+    // its report and moves commit with the request: one durable write per intake. If it
+    // fails, the request is still stored, as `received`, and `screening::resume`
+    // screens it on the next start.
+    let screened = crate::screening::screen_request(store, packs, &request, received_at, None)
+        .await
+        .and_then(|report| crate::screening::plan(id, request.kind, State::Received, &report, received_at));
+    let new = match screened {
+        Ok(intake) => NewRequest { screening: Some(intake), ..new },
+        Err(e) => {
+            tracing::error!(request = %id, error = ?e, "screening on intake failed; the request is kept unscreened");
+            new
+        }
     };
     match store.insert_request(&new).await {
-        // Stored first, so that what is acknowledged never depends on screening; a crash
-        // before screening ends is finished by `screening::resume` on the next start.
-        Ok(request) => {
-            let (request, _) = crate::screening::screen_stored(store, packs, request).await?;
-            Ok(Accepted { request, replayed: false })
-        }
+        Ok(request) => Ok(Accepted { request, replayed: false }),
         // Another submission with the same key won a race with this one.
         Err(StoreError::IdempotencyKeyTaken) => {
             let key = new

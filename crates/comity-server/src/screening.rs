@@ -13,7 +13,10 @@ use axum::{
     http::HeaderMap,
 };
 use chrono::{DateTime, Duration, SubsecRound, Utc};
-use comity_core::{ActorId, Move, Request, RequestQuery, Screening, State, Store, StoreError, StoredRequest};
+use comity_core::{
+    ActorId, IntakeScreening, Move, Request, RequestId, RequestKind, RequestQuery, Screening, State, Store,
+    StoreError, StoredRequest,
+};
 use comity_policy::{PackSet, Prior, Report, Verdict, screen};
 use comity_wire::{RequestDocument, parse_json, parse_request, screening::ScreeningReport};
 use serde::Deserialize;
@@ -63,7 +66,52 @@ pub async fn screen_request(
     Ok(screen(pack, request, received_at, &history))
 }
 
-/// Screens a stored request, keeps the report and moves the request on by the verdict.
+/// What a screening leads to: the record to keep, and comity's moves from `from` (to
+/// `screening`, then `under_review`, or `rejected` when the law rules the request out).
+pub fn plan(
+    request_id: RequestId,
+    kind: RequestKind,
+    from: State,
+    report: &Report,
+    at: DateTime<Utc>,
+) -> Result<IntakeScreening, ApiError> {
+    let body = ScreeningReport::from(report);
+    let screening = Screening {
+        request_id,
+        at,
+        pack_id: report.pack.id.clone(),
+        pack_version: report.pack.version.clone(),
+        pack_hash: report.pack.hash.clone(),
+        verdict: body.verdict.clone(),
+        report: serde_json::to_string(&body).map_err(|e| ApiError::internal(&e))?,
+    };
+    let steps: &[State] = match from {
+        State::Received => &[State::Screening, State::UnderReview],
+        State::Screening => &[State::UnderReview],
+        _ => &[],
+    };
+    let mut moves = Vec::with_capacity(steps.len());
+    let mut current = from;
+    for &step in steps {
+        let to = if step == State::UnderReview && report.verdict == Verdict::Inadmissible {
+            State::Rejected
+        } else {
+            step
+        };
+        comity_core::lifecycle::check(kind, current, to)?;
+        let reason = if to == State::Screening {
+            format!("screening against policy pack {} {}", report.pack.id, report.pack.version)
+        } else {
+            summary(report)
+        };
+        moves.push((to, reason));
+        current = to;
+    }
+    Ok(IntakeScreening { screening, moves })
+}
+
+/// Screens a stored request, keeps the report and moves the request on by the verdict:
+/// how `resume` finishes a screening a crash interrupted.
 pub async fn screen_stored(
     store: &dyn Store,
     packs: &PackSet,
@@ -76,37 +124,11 @@ pub async fn screen_stored(
         )))
     })?;
     let report = screen_request(store, packs, &request, stored.received_at, Some(&stored)).await?;
-    let body = ScreeningReport::from(&report);
     let now = Utc::now().trunc_subsecs(6);
-    store
-        .record_screening(&Screening {
-            request_id: stored.id,
-            at: now,
-            pack_id: report.pack.id.clone(),
-            pack_version: report.pack.version.clone(),
-            pack_hash: report.pack.hash.clone(),
-            verdict: body.verdict.clone(),
-            report: serde_json::to_string(&body).map_err(|e| ApiError::internal(&e))?,
-        })
-        .await?;
+    let IntakeScreening { screening, moves } = plan(stored.id, stored.kind, stored.state, &report, now)?;
+    store.record_screening(&screening).await?;
     let mut current = stored;
-    let steps: &[State] = match current.state {
-        State::Received => &[State::Screening, State::UnderReview],
-        State::Screening => &[State::UnderReview],
-        _ => &[],
-    };
-    for &step in steps {
-        let to = if step == State::UnderReview && report.verdict == Verdict::Inadmissible {
-            State::Rejected
-        } else {
-            step
-        };
-        let reason = if to == State::Screening {
-            format!("screening against policy pack {} {}", report.pack.id, report.pack.version)
-        } else {
-            summary(&report)
-        };
-        comity_core::lifecycle::check(current.kind, current.state, to)?;
+    for (to, reason) in moves {
         store
             .apply_move(&Move {
                 request_id: current.id,

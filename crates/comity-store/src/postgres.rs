@@ -8,8 +8,8 @@ use std::{fmt, time::Duration};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use comity_core::{
-    Event, IdempotencyKey, Move, NamedTarget, NewRequest, Party, PartyId, PartyRole, RequestId, RequestPage,
-    RequestQuery, Screening, Selector, SelectorType, State, Store, StoreError, StoredRequest,
+    ActorId, Event, IdempotencyKey, Move, NamedTarget, NewRequest, Party, PartyId, PartyRole, RequestId,
+    RequestPage, RequestQuery, Screening, Selector, SelectorType, State, Store, StoreError, StoredRequest,
 };
 use sqlx::{
     Executor, Postgres,
@@ -158,12 +158,59 @@ async fn insert_request(conn: &mut PgConnection, r: &NewRequest) -> Result<Store
             .map_err(backend)?;
         }
     }
+    let (mut state, mut version, mut updated_at) = (State::Received, 1u32, received_at);
+    // Screening done before the write is kept in the same transaction: the report, then
+    // comity's moves, so an intake is one durable commit however far it goes.
+    if let Some(intake) = &r.screening {
+        sqlx::query(
+            "INSERT INTO screenings (request_id, at, pack_id, pack_version, pack_hash, verdict, report) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&id)
+        .bind(micros(intake.screening.at))
+        .bind(&intake.screening.pack_id)
+        .bind(&intake.screening.pack_version)
+        .bind(&intake.screening.pack_hash)
+        .bind(&intake.screening.verdict)
+        .bind(&intake.screening.report)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+        let at = micros(intake.screening.at);
+        for (to, reason) in &intake.moves {
+            version += 1;
+            sqlx::query(
+                "INSERT INTO events (request_id, seq, from_state, to_state, actor, at, reason) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&id)
+            .bind(i64::from(version))
+            .bind(state.as_str())
+            .bind(to.as_str())
+            .bind(ActorId::system().as_str())
+            .bind(&at)
+            .bind(reason)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+            state = *to;
+        }
+        updated_at = micros(intake.screening.at);
+        sqlx::query("UPDATE requests SET state = $1, version = $2, updated_at = $3 WHERE id = $4")
+            .bind(state.as_str())
+            .bind(i64::from(version))
+            .bind(&at)
+            .bind(&id)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+    }
     Ok(StoredRequest {
         id: r.id,
-        state: State::Received,
-        version: 1,
+        state,
+        version,
         received_at,
-        updated_at: received_at,
+        updated_at,
         authority: r.authority.clone(),
         provider: r.provider.clone(),
         instrument: r.instrument,

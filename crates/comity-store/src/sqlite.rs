@@ -13,8 +13,8 @@ use std::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use comity_core::{
-    Event, IdempotencyKey, Move, NamedTarget, NewRequest, Party, PartyId, PartyRole, RequestId, RequestPage,
-    RequestQuery, Screening, Selector, SelectorType, State, Store, StoreError, StoredRequest,
+    ActorId, Event, IdempotencyKey, Move, NamedTarget, NewRequest, Party, PartyId, PartyRole, RequestId,
+    RequestPage, RequestQuery, Screening, Selector, SelectorType, State, Store, StoreError, StoredRequest,
 };
 use sqlx::{
     Connection, Executor, Sqlite,
@@ -433,12 +433,46 @@ async fn insert_request(conn: &mut SqliteConnection, r: &NewRequest) -> Result<S
             .map_err(backend)?;
         }
     }
+    let (mut state, mut version, mut updated_at) = (State::Received, 1u32, received_at);
+    // Screening done before the write is kept in the same transaction: the report, then
+    // comity's moves, so an intake is one durable commit however far it goes.
+    if let Some(intake) = &r.screening {
+        record_screening(conn, &intake.screening).await?;
+        let at = sqlite_time(micros(intake.screening.at));
+        for (to, reason) in &intake.moves {
+            version += 1;
+            sqlx::query(
+                "INSERT INTO events (request_id, seq, from_state, to_state, actor, at, reason) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&id)
+            .bind(i64::from(version))
+            .bind(state.as_str())
+            .bind(to.as_str())
+            .bind(ActorId::system().as_str())
+            .bind(&at)
+            .bind(reason)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+            state = *to;
+        }
+        updated_at = micros(intake.screening.at);
+        sqlx::query("UPDATE requests SET state = ?, version = ?, updated_at = ? WHERE id = ?")
+            .bind(state.as_str())
+            .bind(i64::from(version))
+            .bind(&at)
+            .bind(&id)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+    }
     Ok(StoredRequest {
         id: r.id,
-        state: State::Received,
-        version: 1,
+        state,
+        version,
         received_at,
-        updated_at: received_at,
+        updated_at,
         authority: r.authority.clone(),
         provider: r.provider.clone(),
         instrument: r.instrument,
@@ -791,6 +825,7 @@ mod tests {
             reference: "R-1".to_owned(),
             document: "{}".to_owned(),
             idempotency_key: None,
+            screening: None,
             targets: Vec::new(),
         }
     }

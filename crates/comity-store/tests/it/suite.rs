@@ -75,6 +75,7 @@ fn new_request(authority: &str, provider: &str, received_at: DateTime<Utc>) -> N
         reference: format!("REF-{id}"),
         document: format!(r#"{{"id":"{id}","note":"é ünïcode \" quote"}}"#),
         idempotency_key: None,
+        screening: None,
         targets: vec![Selector::parse(SelectorType::Email, &format!("t-{id}@example.org"), None).unwrap()],
     }
 }
