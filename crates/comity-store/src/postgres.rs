@@ -188,7 +188,7 @@ async fn insert_request(conn: &mut PgConnection, r: &NewRequest) -> Result<Store
             .bind(state.as_str())
             .bind(to.as_str())
             .bind(ActorId::system().as_str())
-            .bind(&at)
+            .bind(at)
             .bind(reason)
             .execute(&mut *conn)
             .await
@@ -199,7 +199,7 @@ async fn insert_request(conn: &mut PgConnection, r: &NewRequest) -> Result<Store
         sqlx::query("UPDATE requests SET state = $1, version = $2, updated_at = $3 WHERE id = $4")
             .bind(state.as_str())
             .bind(i64::from(version))
-            .bind(&at)
+            .bind(at)
             .bind(&id)
             .execute(&mut *conn)
             .await

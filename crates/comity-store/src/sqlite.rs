@@ -179,7 +179,8 @@ struct Write {
 
 enum WriteOp {
     AddParty(Party),
-    InsertRequest(NewRequest),
+    // Boxed: a request with its screening is far larger than the other operations.
+    InsertRequest(Box<NewRequest>),
     ApplyMove(Move),
     RecordScreening(Screening),
 }
@@ -647,7 +648,7 @@ impl Store for SqliteStore {
     }
 
     async fn insert_request(&self, request: &NewRequest) -> Result<StoredRequest, StoreError> {
-        match self.write(WriteOp::InsertRequest(request.clone())).await? {
+        match self.write(WriteOp::InsertRequest(Box::new(request.clone()))).await? {
             Answer::Request(r) => Ok(*r),
             _ => Err(unexpected_answer()),
         }
@@ -856,8 +857,8 @@ mod tests {
         let (writes, answers) = batch(vec![
             WriteOp::AddParty(authority("fr-pnf")),
             WriteOp::AddParty(provider("fr-pnf")),
-            WriteOp::InsertRequest(r.clone()),
-            WriteOp::InsertRequest(r.clone()),
+            WriteOp::InsertRequest(Box::new(r.clone())),
+            WriteOp::InsertRequest(Box::new(r.clone())),
             WriteOp::AddParty(provider("example-mail")),
         ]);
         run_batch(&mut conn, writes).await.unwrap();
@@ -891,7 +892,7 @@ mod tests {
         .unwrap();
         let (writes, answers) = batch(vec![
             WriteOp::AddParty(authority("fr-pnf")),
-            WriteOp::InsertRequest(r.clone()),
+            WriteOp::InsertRequest(Box::new(r.clone())),
             WriteOp::AddParty(provider("poison")),
         ]);
         assert!(run_batch(&mut conn, writes).await.is_err());
@@ -921,7 +922,7 @@ mod tests {
         let (writes, answers) = batch(vec![
             WriteOp::AddParty(authority("fr-pnf")),
             WriteOp::AddParty(provider("dangle")),
-            WriteOp::InsertRequest(r.clone()),
+            WriteOp::InsertRequest(Box::new(r.clone())),
         ]);
         assert!(run_batch(&mut conn, writes).await.is_err());
         for answer in answers {
