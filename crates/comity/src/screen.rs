@@ -1,6 +1,6 @@
 //! `comity screen`: screen a request document offline and print the report.
 
-use std::{io::Read, path::PathBuf, process::ExitCode};
+use std::{path::PathBuf, process::ExitCode};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use clap::Args;
@@ -26,13 +26,7 @@ pub struct ScreenArgs {
 /// authority's recent requests, has no history here. `POST /v1/screen` has it.
 pub fn run(args: &ScreenArgs) -> ExitCode {
     let name = args.file.display().to_string();
-    let bytes = if name == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).map(|_| buf)
-    } else {
-        std::fs::read(&args.file)
-    };
-    let bytes = match bytes {
+    let bytes = match crate::read_input(&args.file) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("error: cannot read {name}: {e}");

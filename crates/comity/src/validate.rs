@@ -1,6 +1,6 @@
 //! `comity validate`: check request documents the way intake will.
 
-use std::{io::Read, path::PathBuf, process::ExitCode};
+use std::{path::PathBuf, process::ExitCode};
 
 use clap::Args;
 
@@ -16,13 +16,7 @@ pub fn run(args: &ValidateArgs) -> ExitCode {
     let mut code = ExitCode::SUCCESS;
     for path in &args.files {
         let name = path.display().to_string();
-        let bytes = if name == "-" {
-            let mut buf = Vec::new();
-            std::io::stdin().read_to_end(&mut buf).map(|_| buf)
-        } else {
-            std::fs::read(path)
-        };
-        let bytes = match bytes {
+        let bytes = match crate::read_input(path) {
             Ok(b) => b,
             Err(e) => {
                 eprintln!("{name}: cannot read: {e}");
