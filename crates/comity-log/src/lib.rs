@@ -1,0 +1,22 @@
+//! comity's verifiable audit log.
+//!
+//! Every step of every request (a lifecycle event, a screening, a decision, a read of
+//! personal data) becomes an entry in an append-only Merkle tree, in the formats of the
+//! C2SP transparency-log specifications (tlog-tiles, tlog-checkpoint, signed-note), so
+//! that tools nobody at comity wrote can check it. An auditor holding only the log's
+//! public key can verify that no entry was ever changed, removed or reordered.
+//!
+//! This crate is sans I/O and depends on no other crate of comity: it is the part an
+//! outside auditor would want to read, and it must not change when the rest does.
+//!
+//! ```
+//! use comity_log::{ProofError, verify_consistency};
+//! let root = [0u8; 32];
+//! // A tree cannot be shown consistent with an empty one: that would prove nothing.
+//! assert!(matches!(verify_consistency(0, 5, &root, &root, &[]), Err(ProofError::Impossible(_))));
+//! ```
+
+mod proof;
+
+pub use proof::{ProofError, verify_consistency, verify_inclusion};
+pub use tlog_tiles::Hash;
