@@ -16,7 +16,13 @@
 //! assert!(matches!(verify_consistency(0, 5, &root, &root, &[]), Err(ProofError::Impossible(_))));
 //! ```
 
+mod checkpoint;
+mod entry;
 mod proof;
+mod tree;
 
+pub use checkpoint::{CheckpointError, LogKey, verify_checkpoint};
+pub use entry::{ENTRY_HEADER, Entry, EntryError, Salt, commit};
 pub use proof::{ProofError, verify_consistency, verify_inclusion};
-pub use tlog_tiles::Hash;
+pub use tlog_tiles::{Checkpoint, Hash};
+pub use tree::{MemoryTree, TreeError};
