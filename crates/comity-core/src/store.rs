@@ -103,6 +103,14 @@ pub struct StoredRequest {
     pub document: String,
 }
 
+impl StoredRequest {
+    /// The request as it stands after `event`, a move the store just applied to it: the
+    /// state, version and time follow from the event, so no read is needed to know them.
+    pub fn after(&self, event: &Event) -> StoredRequest {
+        StoredRequest { state: event.to, version: event.seq, updated_at: event.at, ..self.clone() }
+    }
+}
+
 /// One step in a request's life. Kept forever.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {

@@ -177,7 +177,7 @@ pub(crate) fn apply(rule: Rule, citation: &str, cx: &Context<'_>, fx: &mut Effec
         Rule::CoeOrderScope => coe_order_scope(cx),
         Rule::CoePreservationFields => coe_preservation_fields(cx),
         Rule::MlatDualCriminality => mlat_dual_criminality(cx),
-        Rule::MlatCentralAuthority => mlat_central_authority(cx, fx),
+        Rule::MlatCentralAuthority => mlat_central_authority(fx),
         Rule::NsInstrumentScope => ns_instrument_scope(cx),
         Rule::NsIndependentReview => review(
             "a request for national-security purposes always goes before an independent reviewer, who checks \
@@ -185,7 +185,7 @@ pub(crate) fn apply(rule: Rule, citation: &str, cx: &Context<'_>, fx: &mut Effec
         ),
         Rule::NsNoticeDelayedAtMost => ns_notice(cx),
     };
-    if v.outcome == Outcome::Review && !matches!(rule, Rule::MlatCentralAuthority) {
+    if v.outcome == Outcome::Review {
         fx.reviewers.insert(cx.pack.settings.reviewer);
     }
     Finding {
@@ -693,8 +693,7 @@ fn mlat_dual_criminality(cx: &Context<'_>) -> Verdict {
     }
 }
 
-fn mlat_central_authority(cx: &Context<'_>, fx: &mut Effects) -> Verdict {
-    let _ = cx;
+fn mlat_central_authority(fx: &mut Effects) -> Verdict {
     fx.reviewers.insert(ReviewerKind::CentralAuthority);
     review("mutual assistance goes through the central authority, and the requested State's court decides")
 }

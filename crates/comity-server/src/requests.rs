@@ -462,6 +462,5 @@ pub async fn move_request(
             reason: reason.to_owned(),
         })
         .await?;
-    let after = load(store, id).await?;
-    Ok((after, event))
+    Ok((current.after(&event), event))
 }

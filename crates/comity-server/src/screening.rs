@@ -129,7 +129,7 @@ pub async fn screen_stored(
     store.record_screening(&screening).await?;
     let mut current = stored;
     for (to, reason) in moves {
-        store
+        let event = store
             .apply_move(&Move {
                 request_id: current.id,
                 expected_version: current.version,
@@ -140,8 +140,7 @@ pub async fn screen_stored(
                 reason,
             })
             .await?;
-        current =
-            store.request(current.id).await?.ok_or_else(|| ApiError::internal(&StoreError::NotFound))?;
+        current = current.after(&event);
     }
     Ok((current, report))
 }

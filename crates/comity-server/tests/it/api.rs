@@ -74,8 +74,10 @@ async fn a_request_walks_its_lifecycle_and_every_step_is_an_event(app: TestApp) 
     let id = app.submit(&example("eu-epoc-traffic.json")).await;
     // Intake took it through received, screening and under_review.
     let path = ["approved", "producing", "delivered", "closed"];
+    let mut last = Value::Null;
     for (n, to) in path.iter().enumerate() {
         let (status, body) = app.move_to(&id, to).await;
+        last = body["request"].clone();
         assert_eq!(status, 200, "{to}: {body}");
         assert_eq!(body["request"]["state"], *to);
         assert_eq!(body["request"]["version"], n + 4);
@@ -93,6 +95,10 @@ async fn a_request_walks_its_lifecycle_and_every_step_is_an_event(app: TestApp) 
     assert_eq!(events.last().unwrap()["actor"], "ie-high-court");
     let (_, read) = app.get(&format!("/v1/requests/{id}")).await;
     assert_eq!(read["next_states"], json!([]), "closed is final");
+    // The answer to a move is what a later read returns.
+    for field in ["state", "version", "updated_at", "received_at"] {
+        assert_eq!(last[field], read[field], "{field}");
+    }
 }
 
 async fn illegal_and_stale_moves_are_refused_with_409_and_a_reason(app: TestApp) {
