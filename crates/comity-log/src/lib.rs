@@ -19,10 +19,18 @@
 mod checkpoint;
 mod entry;
 mod proof;
+mod tiles;
 mod tree;
 
 pub use checkpoint::{CheckpointError, LogKey, verify_checkpoint};
 pub use entry::{ENTRY_HEADER, Entry, EntryError, Salt, commit};
 pub use proof::{ProofError, verify_consistency, verify_inclusion};
+pub use tiles::{
+    BundleError, TILE_HEIGHT, TILE_WIDTH, TilePath, TilePathError, decode_bundle, encode_bundle,
+};
 pub use tlog_tiles::{Checkpoint, Hash};
-pub use tree::{MemoryTree, TreeError};
+pub use tlog_tiles::{EMPTY_HASH, HashReader, Tile};
+pub use tree::{
+    Appended, Frontier, HashMapReader, MemoryTree, Recorder, TreeError, consistency_proof, hash_tile,
+    hashes_needed, inclusion_proof, leaf_hash, root,
+};

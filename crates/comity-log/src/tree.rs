@@ -3,24 +3,187 @@
 //! `tlog_tiles` (like Go's `sumdb/tlog`, and the C2SP tlog-tiles layout) keeps every
 //! interior hash that is complete, indexed by `stored_hash_index(level, n)`; appending
 //! entry `n` adds `stored_hash_count(n + 1) - stored_hash_count(n)` hashes. A store keeps
-//! the same list in a table; [`MemoryTree`] keeps it in memory, for tests and for
-//! verifiers that rebuild a tree from its entries.
+//! the same list in a table. Three pieces work on that list:
+//!
+//! - [`Frontier`] appends: it holds only the roots of the complete subtrees on the right
+//!   edge (at most 64 hashes), which is all an append or a root needs, so a sequencer
+//!   never reads the tree back to grow it.
+//! - [`inclusion_proof`], [`consistency_proof`], [`root`] and [`hash_tile`] read it
+//!   through a `HashReader`; [`hashes_needed`] says beforehand which hashes they will
+//!   read, so a store can fetch exactly those with one query and answer from a
+//!   [`HashMapReader`].
+//! - [`MemoryTree`] keeps the whole list in memory, for tests and for verifiers that
+//!   rebuild a tree from its entries.
+
+use std::{cell::RefCell, collections::HashMap};
 
 use tlog_tiles::{
-    Hash, HashReader, RecordProof, TreeProof, prove_record, prove_tree, record_hash, stored_hashes, tree_hash,
+    Hash, HashReader, Tile, prove_record, prove_tree, record_hash, stored_hash_index,
+    stored_hashes_for_record_hash, sub_tree_index, tree_hash,
 };
+
+/// Why a tree operation failed: an index outside the tree, or a hash the reader lacks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TreeError(String);
+
+impl TreeError {
+    fn from_tlog(e: tlog_tiles::Error) -> TreeError {
+        TreeError(e.to_string())
+    }
+}
+
+/// The leaf hash of an entry's bytes (RFC 9162 §2.1.1: SHA-256(0x00 ‖ entry)).
+pub fn leaf_hash(entry: &[u8]) -> Hash {
+    record_hash(entry)
+}
+
+/// The growing edge of a tree: its size and the roots of its complete subtrees.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Frontier {
+    size: u64,
+    /// The hashes at `Frontier::indexes(size)`, in that order.
+    hashes: Vec<Hash>,
+}
+
+/// What one append adds to the stored hashes: `hashes[i]` is stored at `first + i`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Appended {
+    /// The entry's index in the tree.
+    pub index: u64,
+    pub first: u64,
+    pub hashes: Vec<Hash>,
+}
+
+impl Frontier {
+    /// The frontier of the empty tree.
+    pub fn new() -> Frontier {
+        Frontier::default()
+    }
+
+    /// The stored-hash indexes a frontier of a tree of `size` entries holds.
+    pub fn indexes(size: u64) -> Vec<u64> {
+        if size == 0 { Vec::new() } else { sub_tree_index(0, size, Vec::new()) }
+    }
+
+    /// The frontier of a tree of `size` entries, from the hashes at
+    /// [`Frontier::indexes`]`(size)`, read from a store.
+    pub fn from_hashes(size: u64, hashes: Vec<Hash>) -> Result<Frontier, TreeError> {
+        if hashes.len() != Frontier::indexes(size).len() {
+            return Err(TreeError(format!(
+                "a tree of {size} entries has {} frontier hashes, not {}",
+                Frontier::indexes(size).len(),
+                hashes.len()
+            )));
+        }
+        Ok(Frontier { size, hashes })
+    }
+
+    /// The number of entries.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The tree's root (RFC 9162 §2.1.1).
+    pub fn root(&self) -> Hash {
+        let reader: HashMapReader =
+            Frontier::indexes(self.size).into_iter().zip(self.hashes.clone()).collect();
+        // The frontier holds exactly what `tree_hash` reads, so this cannot fail.
+        tree_hash(self.size, &reader).unwrap_or(tlog_tiles::EMPTY_HASH)
+    }
+
+    /// Appends an entry: returns its index and the hashes to store.
+    pub fn append(&mut self, entry: &[u8]) -> Appended {
+        let n = self.size;
+        let known: HashMapReader =
+            Frontier::indexes(n).into_iter().zip(self.hashes.iter().copied()).collect();
+        // `stored_hashes` reads only frontier hashes (the left siblings on the right edge).
+        let new = stored_hashes_for_record_hash(n, record_hash(entry), &known)
+            .unwrap_or_else(|_| unreachable!("the frontier holds every hash an append reads"));
+        let first = stored_hash_index(0, n);
+        let mut all = known.0;
+        all.extend((first..).zip(new.iter().copied()));
+        self.size = n + 1;
+        self.hashes = Frontier::indexes(self.size).iter().map(|i| all[i]).collect();
+        Appended { index: n, first, hashes: new }
+    }
+}
+
+/// Stored hashes by index: the answer to a [`hashes_needed`] query.
+#[derive(Debug, Clone, Default)]
+pub struct HashMapReader(HashMap<u64, Hash>);
+
+impl FromIterator<(u64, Hash)> for HashMapReader {
+    fn from_iter<I: IntoIterator<Item = (u64, Hash)>>(iter: I) -> Self {
+        HashMapReader(iter.into_iter().collect())
+    }
+}
+
+impl HashReader for HashMapReader {
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, tlog_tiles::Error> {
+        indexes.iter().map(|i| self.0.get(i).copied().ok_or(tlog_tiles::Error::IndexesNotInTree)).collect()
+    }
+}
+
+/// A reader that answers zeros and remembers what was asked.
+#[derive(Debug, Default)]
+pub struct Recorder(RefCell<Vec<u64>>);
+
+impl HashReader for Recorder {
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, tlog_tiles::Error> {
+        self.0.borrow_mut().extend_from_slice(indexes);
+        Ok(vec![Hash::default(); indexes.len()])
+    }
+}
+
+/// The stored-hash indexes that `read` reads. Which hashes a proof, a root or a tile
+/// needs depends only on the sizes and indexes, never on the hashes' values, so a dry run
+/// against a [`Recorder`] lists them.
+pub fn hashes_needed<T>(read: impl FnOnce(&Recorder) -> T) -> Vec<u64> {
+    let recorder = Recorder::default();
+    let _ = read(&recorder);
+    let mut indexes = recorder.0.into_inner();
+    indexes.sort_unstable();
+    indexes.dedup();
+    indexes
+}
+
+/// The root of the tree of the first `size` entries (RFC 9162 §2.1.1).
+pub fn root<R: HashReader>(size: u64, reader: &R) -> Result<Hash, TreeError> {
+    tree_hash(size, reader).map_err(TreeError::from_tlog)
+}
+
+/// The inclusion proof of entry `index` in the tree of `size` entries (RFC 9162 §2.1.3.1).
+pub fn inclusion_proof<R: HashReader>(index: u64, size: u64, reader: &R) -> Result<Vec<Hash>, TreeError> {
+    if index >= size {
+        return Err(TreeError(format!("entry {index} is not in a tree of {size} entries")));
+    }
+    prove_record(size, index, reader).map_err(TreeError::from_tlog)
+}
+
+/// The consistency proof between the trees of `from` and `to` entries (RFC 9162
+/// §2.1.4.1). Empty when the sizes are equal.
+pub fn consistency_proof<R: HashReader>(from: u64, to: u64, reader: &R) -> Result<Vec<Hash>, TreeError> {
+    if from == 0 || from > to {
+        return Err(TreeError(format!("no consistency proof from a tree of {from} entries to one of {to}")));
+    }
+    if from == to {
+        return Ok(Vec::new());
+    }
+    prove_tree(to, from, reader).map_err(TreeError::from_tlog)
+}
+
+/// A hash tile's bytes: its hashes, 32 bytes each (c2sp.org/tlog-tiles).
+pub fn hash_tile<R: HashReader>(tile: &Tile, reader: &R) -> Result<Vec<u8>, TreeError> {
+    tile.read_data(reader).map_err(TreeError::from_tlog)
+}
 
 /// A tree held in memory: the list of stored hashes.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryTree {
     hashes: Vec<Hash>,
-    size: u64,
+    frontier: Frontier,
 }
-
-/// Why a tree operation failed: an index outside the tree.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct TreeError(String);
 
 impl HashReader for MemoryTree {
     fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, tlog_tiles::Error> {
@@ -38,51 +201,45 @@ impl MemoryTree {
 
     /// The number of entries.
     pub fn size(&self) -> u64 {
-        self.size
+        self.frontier.size()
     }
 
     /// Appends an entry's bytes and returns its index.
-    pub fn append(&mut self, entry: &[u8]) -> Result<u64, TreeError> {
-        let n = self.size;
-        let new = stored_hashes(n, entry, self).map_err(|e| TreeError(e.to_string()))?;
-        self.hashes.extend(new);
-        self.size += 1;
-        Ok(n)
+    pub fn append(&mut self, entry: &[u8]) -> u64 {
+        let appended = self.frontier.append(entry);
+        debug_assert_eq!(appended.first, self.hashes.len() as u64);
+        self.hashes.extend(appended.hashes);
+        appended.index
     }
 
-    /// The root of the tree of the first `size` entries (RFC 9162 §2.1.1).
-    pub fn root(&self, size: u64) -> Result<Hash, TreeError> {
-        if size > self.size {
-            return Err(TreeError(format!("the tree has {} entries, not {size}", self.size)));
+    fn check(&self, size: u64) -> Result<(), TreeError> {
+        if size > self.size() {
+            return Err(TreeError(format!("the tree has {} entries, not {size}", self.size())));
         }
-        tree_hash(size, self).map_err(|e| TreeError(e.to_string()))
+        Ok(())
+    }
+
+    /// The root of the tree of the first `size` entries.
+    pub fn root(&self, size: u64) -> Result<Hash, TreeError> {
+        self.check(size)?;
+        root(size, self)
     }
 
     /// The inclusion proof of entry `index` in the tree of `size` entries.
-    pub fn prove_inclusion(&self, index: u64, size: u64) -> Result<RecordProof, TreeError> {
-        if size > self.size {
-            return Err(TreeError(format!("the tree has {} entries, not {size}", self.size)));
-        }
-        prove_record(size, index, self).map_err(|e| TreeError(e.to_string()))
+    pub fn prove_inclusion(&self, index: u64, size: u64) -> Result<Vec<Hash>, TreeError> {
+        self.check(size)?;
+        inclusion_proof(index, size, self)
     }
 
     /// The consistency proof between the trees of `from` and `to` entries.
-    pub fn prove_consistency(&self, from: u64, to: u64) -> Result<TreeProof, TreeError> {
-        if to > self.size || from == 0 || from > to {
-            return Err(TreeError(format!(
-                "no consistency proof from {from} to {to} in a tree of {}",
-                self.size
-            )));
-        }
-        if from == to {
-            return Ok(Vec::new());
-        }
-        prove_tree(to, from, self).map_err(|e| TreeError(e.to_string()))
+    pub fn prove_consistency(&self, from: u64, to: u64) -> Result<Vec<Hash>, TreeError> {
+        self.check(to)?;
+        consistency_proof(from, to, self)
     }
 
-    /// The leaf hash of an entry's bytes (RFC 9162 §2.1.1: SHA-256(0x00 ‖ entry)).
+    /// The leaf hash of an entry's bytes.
     pub fn leaf_hash(entry: &[u8]) -> Hash {
-        record_hash(entry)
+        leaf_hash(entry)
     }
 }
 
@@ -96,7 +253,7 @@ mod tests {
         let mut tree = MemoryTree::new();
         let entries: Vec<Vec<u8>> = (0..40).map(|i| format!("entry {i}").into_bytes()).collect();
         for (i, e) in entries.iter().enumerate() {
-            assert_eq!(tree.append(e).unwrap(), i as u64);
+            assert_eq!(tree.append(e), i as u64);
         }
         for size in 1..=40u64 {
             let root = tree.root(size).unwrap();
@@ -126,12 +283,66 @@ mod tests {
         // A log that rewrote entry 3 cannot prove consistency with its earlier self.
         let mut forked = MemoryTree::new();
         for (i, e) in entries.iter().enumerate() {
-            forked.append(if i == 3 { b"rewritten" } else { e }).unwrap();
+            forked.append(if i == 3 { b"rewritten" } else { e });
         }
         let proof = forked.prove_consistency(10, 40).unwrap();
         let refs: Vec<&[u8]> = proof.iter().map(|h| h.0.as_slice()).collect();
         let honest_old = tree.root(10).unwrap();
         let forked_new = forked.root(40).unwrap();
         assert!(verify_consistency(10, 40, &honest_old.0, &forked_new.0, &refs).is_err());
+    }
+
+    /// A sequencer that keeps only the frontier, and reloads it from stored hashes as a
+    /// restarted process would, builds the same tree as one that keeps everything.
+    #[test]
+    fn the_frontier_grows_the_same_tree_and_reloads_from_stored_hashes() {
+        let mut tree = MemoryTree::new();
+        let mut frontier = Frontier::new();
+        assert_eq!(frontier.root(), tlog_tiles::EMPTY_HASH);
+        for i in 0..600u64 {
+            let entry = format!("entry {i}");
+            tree.append(entry.as_bytes());
+            frontier.append(entry.as_bytes());
+            assert_eq!(frontier.root(), tree.root(i + 1).unwrap(), "size {}", i + 1);
+            if i % 37 == 0 {
+                let hashes = tree.read_hashes(&Frontier::indexes(i + 1)).unwrap();
+                frontier = Frontier::from_hashes(i + 1, hashes).unwrap();
+            }
+        }
+        assert!(Frontier::from_hashes(5, vec![Hash::default()]).is_err());
+    }
+
+    /// Proofs built from only the hashes `hashes_needed` names equal proofs built from
+    /// the whole tree: a store can fetch exactly those.
+    #[test]
+    fn the_hashes_a_proof_needs_are_known_beforehand() {
+        let mut tree = MemoryTree::new();
+        for i in 0..300u64 {
+            tree.append(format!("entry {i}").as_bytes());
+        }
+        let only = |indexes: Vec<u64>| -> HashMapReader {
+            indexes.iter().map(|&i| (i, tree.read_hashes(&[i]).unwrap()[0])).collect()
+        };
+        for (index, size) in [(0, 1), (5, 300), (299, 300), (128, 257)] {
+            let reader = only(hashes_needed(|r| inclusion_proof(index, size, r)));
+            assert_eq!(
+                inclusion_proof(index, size, &reader).unwrap(),
+                tree.prove_inclusion(index, size).unwrap()
+            );
+        }
+        for (from, to) in [(1, 2), (7, 300), (256, 300), (300, 300)] {
+            let reader = only(hashes_needed(|r| consistency_proof(from, to, r)));
+            assert_eq!(
+                consistency_proof(from, to, &reader).unwrap(),
+                tree.prove_consistency(from, to).unwrap()
+            );
+        }
+        let reader = only(hashes_needed(|r| root(300, r)));
+        assert_eq!(root(300, &reader).unwrap(), tree.root(300).unwrap());
+        let tile = Tile::new(8, 0, 1, 44, false);
+        let reader = only(hashes_needed(|r| hash_tile(&tile, r)));
+        assert_eq!(hash_tile(&tile, &reader).unwrap(), hash_tile(&tile, &tree).unwrap());
+        assert!(inclusion_proof(300, 300, &tree).is_err());
+        assert!(consistency_proof(0, 300, &tree).is_err());
     }
 }
