@@ -37,8 +37,9 @@ pub use request::{
 };
 pub use selector::{Selector, SelectorError, SelectorType};
 pub use store::{
-    Event, IntakeScreening, Move, NamedTarget, NewRequest, Party, RequestPage, RequestQuery, Screening,
-    Store, StoreError, StoredRequest,
+    CheckpointSigner, Event, Intake, IntakeScreening, LogRecord, LogSubject, Move, NamedTarget, NewRequest,
+    Party, Read, ReadOf, RecordCounts, RequestPage, RequestQuery, Screening, Store, StoreError,
+    StoredCheckpoint, StoredRequest,
 };
 pub use vocabulary::{
     AuthorityType, DataCategory, Instrument, ListedOffence, ProtectedRole, Purpose, RequestKind,

@@ -123,6 +123,8 @@ pub struct Event {
     pub actor: ActorId,
     pub at: DateTime<Utc>,
     pub reason: String,
+    /// The event's entry in the audit log; `None` only for an event not yet written.
+    pub log_index: Option<u64>,
 }
 
 /// A move the caller has checked with [`crate::lifecycle::check`].
@@ -151,6 +153,106 @@ pub struct Screening {
     /// `admissible`, `needs_review` or `inadmissible`.
     pub verdict: String,
     pub report: String,
+    /// The screening's entry in the audit log; `None` only for one not yet written.
+    pub log_index: Option<u64>,
+}
+
+/// A stored request and the audit-log entries its intake appended: the receipt, then any
+/// screening and comity's moves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Intake {
+    pub request: StoredRequest,
+    pub log: Vec<u64>,
+}
+
+/// What a read of a request's personal data showed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadOf {
+    /// The request document.
+    Document,
+    /// The request's events (their reasons may name people).
+    Events,
+    /// The request's screening reports (they quote its targets).
+    Screenings,
+}
+
+impl ReadOf {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadOf::Document => "document",
+            ReadOf::Events => "events",
+            ReadOf::Screenings => "screenings",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReadOf> {
+        [ReadOf::Document, ReadOf::Events, ReadOf::Screenings].into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// A read of a request's personal data: who read what, when. Logged, never stored
+/// elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Read {
+    pub request_id: RequestId,
+    pub what: ReadOf,
+    pub actor: ActorId,
+    pub at: DateTime<Utc>,
+}
+
+/// What an audit-log entry records, and so where the content of its commitment is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogSubject {
+    /// A request's event, by its sequence number.
+    Event { request_id: RequestId, seq: u32 },
+    /// A request's screening, by its sequence number among that request's screenings.
+    Screening { request_id: RequestId, seq: u32 },
+    /// A party's registration.
+    Party(PartyId),
+    /// A read; the entry and its salt are the whole record.
+    Read { request_id: RequestId, what: ReadOf },
+    /// The log's own checkpoint, by its sequence number.
+    Checkpoint { seq: u64 },
+}
+
+/// An entry of the audit log as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRecord {
+    pub index: u64,
+    /// The entry's bytes as they are hashed into the tree (`comity-log-entry/v1`, see
+    /// `comity-log`).
+    pub entry: Vec<u8>,
+    /// The salt of the entry's commitment. Whoever holds the content and this salt can
+    /// show which entry is theirs.
+    pub salt: [u8; 32],
+    pub subject: LogSubject,
+}
+
+/// A signed checkpoint of the audit log (a C2SP signed note).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    /// 1 for the first checkpoint, then one more for each.
+    pub seq: u64,
+    /// The tree size it signs.
+    pub size: u64,
+    /// The signed note, as signed by the log's key.
+    pub note: Vec<u8>,
+    pub at: DateTime<Utc>,
+    /// Cosignature lines witnesses returned, to append to the note when serving it.
+    pub cosignatures: Vec<String>,
+}
+
+/// Signs a checkpoint body for a tree of `size` entries and root `root`; the store calls it
+/// inside the transaction that records the checkpoint.
+pub type CheckpointSigner = dyn Fn(u64, &[u8; 32]) -> Result<Vec<u8>, String> + Send + Sync;
+
+/// How many rows of each kind the store holds, to check against the log's entries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordCounts {
+    pub events: u64,
+    pub screenings: u64,
+    pub parties: u64,
+    pub checkpoints: u64,
 }
 
 /// Which requests to list, and which page of them.
@@ -199,15 +301,17 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Succeeds when the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 
-    /// Registers a party. Ids are unique across all three registers.
-    async fn add_party(&self, party: &Party) -> Result<(), StoreError>;
+    /// Registers a party and returns its audit-log entry's index. Ids are unique across
+    /// all three registers.
+    async fn add_party(&self, party: &Party) -> Result<u64, StoreError>;
     async fn party(&self, id: &PartyId) -> Result<Option<Party>, StoreError>;
     /// The parties of one register, ordered by id.
     async fn parties(&self, role: PartyRole) -> Result<Vec<Party>, StoreError>;
 
-    /// Stores a request in [`State::Received`] with its first event. Fails with
+    /// Stores a request in [`State::Received`] with its first event, and its intake
+    /// screening if any, each with its audit-log entry. Fails with
     /// [`StoreError::IdempotencyKeyTaken`] if its authority already used its key.
-    async fn insert_request(&self, request: &NewRequest) -> Result<StoredRequest, StoreError>;
+    async fn insert_request(&self, request: &NewRequest) -> Result<Intake, StoreError>;
     /// The request an authority submitted under an idempotency key, if any.
     async fn request_by_idempotency_key(
         &self,
@@ -216,7 +320,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Option<StoredRequest>, StoreError>;
     async fn request(&self, id: RequestId) -> Result<Option<StoredRequest>, StoreError>;
     async fn list_requests(&self, query: &RequestQuery) -> Result<RequestPage, StoreError>;
-    /// Applies a move and records its event, atomically.
+    /// Applies a move and records its event and the event's audit-log entry, atomically.
     async fn apply_move(&self, m: &Move) -> Result<Event, StoreError>;
     /// The targets `authority`, or any authority under case `reference`, named at or
     /// after `since`, newest first, at most `limit` of them: the history the anti-bulk
@@ -230,11 +334,42 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Vec<NamedTarget>, StoreError>;
     /// Keeps a screening. A request may be screened more than once (a pack changes, a
     /// clarification arrives); every screening is kept.
-    async fn record_screening(&self, screening: &Screening) -> Result<(), StoreError>;
+    /// Returns the screening's audit-log entry's index.
+    async fn record_screening(&self, screening: &Screening) -> Result<u64, StoreError>;
     /// A request's screenings, oldest first.
     async fn screenings(&self, id: RequestId) -> Result<Vec<Screening>, StoreError>;
     /// A request's events, oldest first.
     async fn events(&self, id: RequestId) -> Result<Vec<Event>, StoreError>;
     /// How many requests are in each state (states with none are left out).
     async fn count_by_state(&self) -> Result<Vec<(State, u64)>, StoreError>;
+
+    // The audit log. Every write above appends its entries in its own transaction; the
+    // tree is sequenced by one writer at a time (see `comity-store`).
+
+    /// Logs a read of a request's personal data and returns the entry's index.
+    async fn log_read(&self, read: &Read) -> Result<u64, StoreError>;
+    /// The number of entries in the log.
+    async fn log_size(&self) -> Result<u64, StoreError>;
+    /// Up to `limit` entries from index `from`, in order.
+    async fn log_records(&self, from: u64, limit: u32) -> Result<Vec<LogRecord>, StoreError>;
+    /// A request's entries, in log order.
+    async fn request_log(&self, id: RequestId) -> Result<Vec<LogRecord>, StoreError>;
+    /// Stored tree hashes by stored-hash index (see `comity_log::hashes_needed`);
+    /// [`StoreError::NotFound`] if any is not in the tree.
+    async fn log_hashes(&self, indexes: &[u64]) -> Result<Vec<[u8; 32]>, StoreError>;
+    /// If the log grew since the last checkpoint, appends a `log.checkpoint` entry and
+    /// signs the tree that includes it, in one transaction; the log thereby records its own
+    /// checkpoints, so a deleted one is missed. `None` if the log has not grown.
+    async fn checkpoint(
+        &self,
+        sign: std::sync::Arc<CheckpointSigner>,
+    ) -> Result<Option<StoredCheckpoint>, StoreError>;
+    /// The latest checkpoint, if any.
+    async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError>;
+    /// Up to `limit` checkpoints with `seq` greater than `after`, oldest first.
+    async fn checkpoints(&self, after: u64, limit: u32) -> Result<Vec<StoredCheckpoint>, StoreError>;
+    /// Keeps a witness's cosignature line of checkpoint `seq`.
+    async fn add_cosignature(&self, seq: u64, line: &str) -> Result<(), StoreError>;
+    /// Row counts, to check against the log.
+    async fn record_counts(&self) -> Result<RecordCounts, StoreError>;
 }

@@ -18,8 +18,8 @@
 use std::{cell::RefCell, collections::HashMap};
 
 use tlog_tiles::{
-    Hash, HashReader, Tile, prove_record, prove_tree, record_hash, stored_hash_index,
-    stored_hashes_for_record_hash, sub_tree_index, tree_hash,
+    Hash, HashReader, Tile, node_hash, prove_record, prove_tree, record_hash, stored_hash_index,
+    sub_tree_index, tree_hash,
 };
 
 /// Why a tree operation failed: an index outside the tree, or a hash the reader lacks.
@@ -84,28 +84,34 @@ impl Frontier {
         self.size
     }
 
-    /// The tree's root (RFC 9162 §2.1.1).
+    /// The tree's root (RFC 9162 §2.1.1): the subtree roots folded from the right.
     pub fn root(&self) -> Hash {
-        let reader: HashMapReader =
-            Frontier::indexes(self.size).into_iter().zip(self.hashes.clone()).collect();
-        // The frontier holds exactly what `tree_hash` reads, so this cannot fail.
-        tree_hash(self.size, &reader).unwrap_or(tlog_tiles::EMPTY_HASH)
+        let mut nodes = self.hashes.iter().rev();
+        let Some(last) = nodes.next() else { return tlog_tiles::EMPTY_HASH };
+        nodes.fold(*last, |right, left| node_hash(*left, right))
     }
 
     /// Appends an entry: returns its index and the hashes to store.
+    ///
+    /// Entry `n`'s leaf completes one subtree per trailing 1 bit of `n`: each pops its left
+    /// sibling off the frontier. The hashes come out in `tlog_tiles`' stored order (the
+    /// leaf, then each completed parent), as `stored_hashes` would give them.
     pub fn append(&mut self, entry: &[u8]) -> Appended {
         let n = self.size;
-        let known: HashMapReader =
-            Frontier::indexes(n).into_iter().zip(self.hashes.iter().copied()).collect();
-        // `stored_hashes` reads only frontier hashes (the left siblings on the right edge).
-        let new = stored_hashes_for_record_hash(n, record_hash(entry), &known)
-            .unwrap_or_else(|_| unreachable!("the frontier holds every hash an append reads"));
-        let first = stored_hash_index(0, n);
-        let mut all = known.0;
-        all.extend((first..).zip(new.iter().copied()));
+        let mut hash = record_hash(entry);
+        let mut hashes = Vec::with_capacity(1 + (n + 1).trailing_zeros() as usize);
+        hashes.push(hash);
+        let mut level = 0;
+        while (n >> level) & 1 == 1 {
+            // The frontier holds a subtree root for each 1 bit of n, so this never fails.
+            let Some(left) = self.hashes.pop() else { break };
+            hash = node_hash(left, hash);
+            hashes.push(hash);
+            level += 1;
+        }
+        self.hashes.push(hash);
         self.size = n + 1;
-        self.hashes = Frontier::indexes(self.size).iter().map(|i| all[i]).collect();
-        Appended { index: n, first, hashes: new }
+        Appended { index: n, first: stored_hash_index(0, n), hashes }
     }
 }
 
@@ -293,19 +299,29 @@ mod tests {
     }
 
     /// A sequencer that keeps only the frontier, and reloads it from stored hashes as a
-    /// restarted process would, builds the same tree as one that keeps everything.
+    /// restarted process would, stores exactly the hashes `tlog_tiles::stored_hashes`
+    /// gives over the whole list, and has the same root as `tree_hash`.
     #[test]
-    fn the_frontier_grows_the_same_tree_and_reloads_from_stored_hashes() {
-        let mut tree = MemoryTree::new();
+    fn the_frontier_grows_the_reference_tree_and_reloads_from_stored_hashes() {
+        struct Reference(Vec<Hash>);
+        impl HashReader for Reference {
+            fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, tlog_tiles::Error> {
+                Ok(indexes.iter().map(|&i| self.0[i as usize]).collect())
+            }
+        }
+        let mut reference = Reference(Vec::new());
         let mut frontier = Frontier::new();
         assert_eq!(frontier.root(), tlog_tiles::EMPTY_HASH);
         for i in 0..600u64 {
             let entry = format!("entry {i}");
-            tree.append(entry.as_bytes());
-            frontier.append(entry.as_bytes());
-            assert_eq!(frontier.root(), tree.root(i + 1).unwrap(), "size {}", i + 1);
+            let expected = tlog_tiles::stored_hashes(i, entry.as_bytes(), &reference).unwrap();
+            let appended = frontier.append(entry.as_bytes());
+            assert_eq!((appended.index, appended.first), (i, reference.0.len() as u64));
+            assert_eq!(appended.hashes, expected, "entry {i}");
+            reference.0.extend(expected);
+            assert_eq!(frontier.root(), tree_hash(i + 1, &reference).unwrap(), "size {}", i + 1);
             if i % 37 == 0 {
-                let hashes = tree.read_hashes(&Frontier::indexes(i + 1)).unwrap();
+                let hashes = reference.read_hashes(&Frontier::indexes(i + 1)).unwrap();
                 frontier = Frontier::from_hashes(i + 1, hashes).unwrap();
             }
         }

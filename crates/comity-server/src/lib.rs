@@ -15,6 +15,7 @@
 //! ```
 
 mod error;
+pub mod log;
 mod metrics;
 mod ops;
 mod parties;
@@ -64,12 +65,19 @@ pub struct AppState {
     store: Arc<dyn Store>,
     packs: Arc<PackSet>,
     metrics: Arc<Metrics>,
+    log: Option<Arc<log::LogConfig>>,
 }
 
 impl AppState {
     /// The server's state: its store and the policy packs it screens with.
     pub fn new(store: Arc<dyn Store>, packs: PackSet) -> Self {
-        Self { store, packs: Arc::new(packs), metrics: Arc::new(Metrics::default()) }
+        Self { store, packs: Arc::new(packs), metrics: Arc::new(Metrics::default()), log: None }
+    }
+
+    /// Names the log's origin and verifier key at `/v1/log`.
+    pub fn with_log(mut self, config: log::LogConfig) -> Self {
+        self.log = Some(Arc::new(config));
+        self
     }
 }
 
@@ -83,6 +91,7 @@ impl AppState {
     paths(
         requests::submit, requests::list, requests::get, requests::events, requests::transition,
         requests::screenings, screening::dry_run,
+        log::info, log::checkpoint, log::tile, log::inclusion, log::consistency, log::request_log,
         parties::add_authority, parties::list_authorities, parties::add_provider, parties::list_providers,
         parties::add_reviewer, parties::list_reviewers,
         ops::request_schema, ops::healthz, ops::readyz, ops::metrics, ops::openapi,
@@ -90,6 +99,7 @@ impl AppState {
     tags(
         (name = "requests", description = "Intake and lifecycle of requests for data"),
         (name = "screening", description = "Legal screening against the policy pack of each instrument"),
+        (name = "log", description = "The audit log: C2SP tlog-tiles, checkpoints and proofs"),
         (name = "parties", description = "Authorities, providers and reviewer bodies (admin)"),
         (name = "documents", description = "Schemas of the documents comity reads"),
         (name = "operations", description = "Health, readiness, metrics"),
@@ -105,7 +115,13 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/requests/{id}/events", get(requests::events))
         .route("/v1/requests/{id}/transitions", post(requests::transition))
         .route("/v1/requests/{id}/screenings", get(requests::screenings))
+        .route("/v1/requests/{id}/log", get(log::request_log))
         .route("/v1/screen", post(screening::dry_run))
+        .route("/v1/log", get(log::info))
+        .route("/v1/log/proof/inclusion", get(log::inclusion))
+        .route("/v1/log/proof/consistency", get(log::consistency))
+        .route("/log/checkpoint", get(log::checkpoint))
+        .route("/log/tile/{*path}", get(log::tile))
         .route("/v1/admin/authorities", post(parties::add_authority).get(parties::list_authorities))
         .route("/v1/admin/providers", post(parties::add_provider).get(parties::list_providers))
         .route("/v1/admin/reviewers", post(parties::add_reviewer).get(parties::list_reviewers))

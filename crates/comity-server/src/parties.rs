@@ -28,9 +28,11 @@ async fn add<B: DeserializeOwned + Serialize>(
     crate::requests_json(headers)?;
     let parsed: B = parse_json(&body?)?;
     let party = to_party(&parsed)?;
-    app.store.add_party(&party).await?;
+    let index = app.store.add_party(&party).await?;
     let location = format!("/v1/admin/{collection}/{}", party.id());
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(parsed)))
+    let mut response = (StatusCode::CREATED, [(header::LOCATION, location)], Json(parsed)).into_response();
+    crate::log::receipt(&mut response, &[index]);
+    Ok(response)
 }
 
 async fn list(app: &AppState, role: PartyRole) -> Result<Vec<Party>, ApiError> {

@@ -12,8 +12,8 @@ use axum::{
 };
 use chrono::{SubsecRound, Utc};
 use comity_core::{
-    ActorId, Event, IdempotencyKey, NewRequest, Party, PartyId, Request, RequestId, RequestQuery, State,
-    Store, StoreError, StoredRequest, lifecycle, store::Move,
+    ActorId, Event, IdempotencyKey, NewRequest, Party, PartyId, ReadOf, Request, RequestId, RequestQuery,
+    State, Store, StoreError, StoredRequest, lifecycle, store::Move,
 };
 use comity_policy::PackSet;
 use comity_wire::screening::ScreeningReport;
@@ -47,15 +47,19 @@ pub async fn submit(
 ) -> Result<impl IntoResponse, ApiError> {
     require_json(&headers)?;
     let key = idempotency_key(&headers)?;
-    let Accepted { request: stored, replayed } = accept(app.store.as_ref(), &app.packs, &body?, key).await?;
+    let Accepted { request: stored, replayed, log } =
+        accept(app.store.as_ref(), &app.packs, &body?, key).await?;
     if !replayed {
         app.metrics.intakes.inc();
     }
-    let resource = resource(app.store.as_ref(), &stored).await?;
+    let mut resource = resource(app.store.as_ref(), &stored).await?;
+    resource.log_indexes = log.clone();
     let location = format!("/v1/requests/{}", stored.id);
     let mut response = (StatusCode::CREATED, [(header::LOCATION, location)], Json(resource)).into_response();
     if replayed {
         response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    } else {
+        crate::log::receipt(&mut response, &log);
     }
     Ok(response)
 }
@@ -85,6 +89,8 @@ pub struct Accepted {
     /// True when the submission repeated an earlier one under the same idempotency key,
     /// and `request` is the one created then.
     pub replayed: bool,
+    /// The audit-log entries the intake appended; empty for a replay, which appends none.
+    pub log: Vec<u64>,
 }
 
 /// Intake: parses a document, checks its parties and stores it as received. The API,
@@ -143,7 +149,7 @@ pub async fn accept(
         }
     };
     match store.insert_request(&new).await {
-        Ok(request) => Ok(Accepted { request, replayed: false }),
+        Ok(intake) => Ok(Accepted { request: intake.request, replayed: false, log: intake.log }),
         // Another submission with the same key won a race with this one.
         Err(StoreError::IdempotencyKeyTaken) => {
             let key = new
@@ -162,7 +168,7 @@ pub async fn accept(
 
 fn replay(earlier: StoredRequest, document_json: &str) -> Result<Accepted, ApiError> {
     if earlier.document == document_json {
-        Ok(Accepted { request: earlier, replayed: true })
+        Ok(Accepted { request: earlier, replayed: true, log: Vec::new() })
     } else {
         Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -274,9 +280,14 @@ async fn load(store: &dyn Store, id: RequestId) -> Result<StoredRequest, ApiErro
 pub async fn get(
     AxumState(app): AxumState<AppState>,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<RequestResource>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let stored = load(app.store.as_ref(), parse_id(id)?).await?;
-    Ok(Json(resource(app.store.as_ref(), &stored).await?))
+    let resource = resource(app.store.as_ref(), &stored).await?;
+    // Logged before it is answered: a read that cannot be logged is not answered.
+    let index = crate::log::read(app.store.as_ref(), stored.id, ReadOf::Document).await?;
+    let mut response = Json(resource).into_response();
+    crate::log::receipt(&mut response, &[index]);
+    Ok(response)
 }
 
 /// A request with its latest screening report.
@@ -299,11 +310,15 @@ async fn resource(store: &dyn Store, stored: &StoredRequest) -> Result<RequestRe
 pub async fn screenings(
     AxumState(app): AxumState<AppState>,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Vec<ScreeningReport>>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let id = parse_id(id)?;
     load(app.store.as_ref(), id).await?;
     let screenings = app.store.screenings(id).await?;
-    Ok(Json(crate::screening::reports(&screenings)?))
+    let reports = crate::screening::reports(&screenings)?;
+    let index = crate::log::read(app.store.as_ref(), id, ReadOf::Screenings).await?;
+    let mut response = Json(reports).into_response();
+    crate::log::receipt(&mut response, &[index]);
+    Ok(response)
 }
 
 /// Filters and page of a listing.
@@ -380,11 +395,14 @@ pub async fn list(
 pub async fn events(
     AxumState(app): AxumState<AppState>,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Vec<EventResource>>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let id = parse_id(id)?;
     load(app.store.as_ref(), id).await?;
-    let events = app.store.events(id).await?;
-    Ok(Json(events.iter().map(EventResource::from).collect()))
+    let events: Vec<EventResource> = app.store.events(id).await?.iter().map(EventResource::from).collect();
+    let index = crate::log::read(app.store.as_ref(), id, ReadOf::Events).await?;
+    let mut response = Json(events).into_response();
+    crate::log::receipt(&mut response, &[index]);
+    Ok(response)
 }
 
 /// Moves a request to another state, recording who did it and why.
@@ -404,13 +422,17 @@ pub async fn transition(
     id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<TransitionResult>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let id = parse_id(id)?;
     require_json(&headers)?;
     let body: TransitionBody = parse_json(&body?)?;
     let (after, event) = move_request(app.store.as_ref(), id, &body).await?;
     app.metrics.transitions.get_or_create(&StateLabels { state: event.to.to_string() }).inc();
-    Ok(Json(TransitionResult { request: RequestSummary::from(&after), event: EventResource::from(&event) }))
+    let mut response =
+        Json(TransitionResult { request: RequestSummary::from(&after), event: EventResource::from(&event) })
+            .into_response();
+    crate::log::receipt(&mut response, event.log_index.as_slice());
+    Ok(response)
 }
 
 /// Checks and applies a move; the API and the demo seeder both move requests through here.

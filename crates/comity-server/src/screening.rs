@@ -84,6 +84,7 @@ pub fn plan(
         pack_hash: report.pack.hash.clone(),
         verdict: body.verdict.clone(),
         report: serde_json::to_string(&body).map_err(|e| ApiError::internal(&e))?,
+        log_index: None,
     };
     let steps: &[State] = match from {
         State::Received => &[State::Screening, State::UnderReview],

@@ -69,10 +69,12 @@
 //! applied on open. A row that no longer parses (edited outside comity) is reported as
 //! [`StoreError::Corrupt`] naming the table, the row and the column.
 
+pub mod log;
 mod postgres;
 mod rows;
 mod sqlite;
 pub mod testing;
+pub mod verify;
 
 use std::{path::Path, sync::Arc};
 

@@ -8,20 +8,39 @@ use std::{fmt, time::Duration};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use comity_core::{
-    ActorId, Event, IdempotencyKey, Move, NamedTarget, NewRequest, Party, PartyId, PartyRole, RequestId,
-    RequestPage, RequestQuery, Screening, Selector, SelectorType, State, Store, StoreError, StoredRequest,
+    ActorId, CheckpointSigner, Event, IdempotencyKey, Intake, LogRecord, Move, NamedTarget, NewRequest,
+    Party, PartyId, PartyRole, Read, RecordCounts, RequestId, RequestPage, RequestQuery, Screening, Selector,
+    SelectorType, State, Store, StoreError, StoredCheckpoint, StoredRequest,
 };
+use comity_log::Frontier;
 use sqlx::{
     Executor, Postgres,
     migrate::Migrator,
     postgres::{PgConnection, PgPool, PgPoolOptions, PgRow},
 };
 
+use crate::log::{Pending, RawRecord, SubjectColumns, frontier_from, sequence};
 use crate::rows::{
-    At, PartyColumns, RawEvent, RawParty, RawRequest, backend, event_columns, filtered, limit_offset, micros,
-    move_refused, party_columns, party_exists, request_columns, request_exists, role_column, row_id,
-    state_count,
+    At, PartyColumns, RawEvent, RawParty, RawRequest, backend, event_columns, filtered, limit_offset,
+    log_columns, micros, move_refused, party_columns, party_exists, request_columns, request_exists,
+    role_column, row_id, screening_columns, state_count,
 };
+
+/// Runs one write (an expression giving `(value, pending entries)` from the connection
+/// `$conn`) and appends its entries, in one transaction; gives `(value, log indexes)`.
+macro_rules! logged {
+    ($store:expr, |$conn:ident| $write:expr) => {{
+        let mut tx = $store.pool.begin().await.map_err(backend)?;
+        let (value, pending) = {
+            let $conn: &mut PgConnection = &mut tx;
+            $write.await?
+        };
+        let (indexes, frontier) = $store.append(&mut tx, pending).await?;
+        tx.commit().await.map_err(backend)?;
+        $store.committed(frontier);
+        (value, indexes)
+    }};
+}
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -38,6 +57,9 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// The log's right edge as this process last committed it. Another process may have
+    /// appended since, so it is used only when its size matches `log_head`.
+    frontier: std::sync::Arc<std::sync::Mutex<Option<Frontier>>>,
 }
 
 impl fmt::Debug for PgStore {
@@ -59,7 +81,83 @@ impl PgStore {
             .await
             .map_err(backend)?;
         MIGRATOR.run(&pool).await.map_err(backend)?;
-        Ok(Self { pool })
+        Ok(Self { pool, frontier: Default::default() })
+    }
+
+    /// Appends entries at the end of a write's transaction. Locking `log_head` makes this
+    /// transaction the log's one sequencer until it commits or rolls back: another process
+    /// appending waits here, then sees the grown size. The lock is taken last, so it is held
+    /// only for the appends and the commit. Call [`PgStore::committed`] after the commit.
+    async fn append(
+        &self,
+        conn: &mut PgConnection,
+        pending: Vec<Pending>,
+    ) -> Result<(Vec<u64>, Frontier), StoreError> {
+        let size: i64 = sqlx::query_scalar("SELECT size FROM log_head FOR UPDATE")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(backend)?;
+        let size = u64::try_from(size).map_err(backend)?;
+        let cached = self.frontier.lock().ok().and_then(|f| f.clone()).filter(|f| f.size() == size);
+        let mut frontier = match cached {
+            Some(f) => f,
+            None => {
+                let indexes: Vec<i64> =
+                    Frontier::indexes(size).into_iter().filter_map(|i| i64::try_from(i).ok()).collect();
+                let rows: Vec<(i64, Vec<u8>)> =
+                    sqlx::query_as("SELECT idx, hash FROM log_hashes WHERE idx = ANY($1)")
+                        .bind(&indexes)
+                        .fetch_all(&mut *conn)
+                        .await
+                        .map_err(backend)?;
+                frontier_from(size, rows)?
+            }
+        };
+        let seq = sequence(&mut frontier, pending)?;
+        let mut entries = sqlx::QueryBuilder::<Postgres>::new(
+            "INSERT INTO log_entries (idx, entry, salt, request_id, subject_kind, subject_seq, subject_id) ",
+        );
+        entries.push_values(&seq.entries, |mut row, (index, p)| {
+            let s = SubjectColumns::of(&p.subject);
+            row.push_bind(*index)
+                .push_bind(p.entry.clone())
+                .push_bind(p.salt.to_vec())
+                .push_bind(s.request_id)
+                .push_bind(s.kind)
+                .push_bind(s.seq)
+                .push_bind(s.id);
+        });
+        entries.build().execute(&mut *conn).await.map_err(backend)?;
+        let mut hashes = sqlx::QueryBuilder::<Postgres>::new("INSERT INTO log_hashes (idx, hash) ");
+        hashes.push_values(&seq.hashes, |mut row, (index, hash)| {
+            row.push_bind(*index).push_bind(hash.to_vec());
+        });
+        hashes.build().execute(&mut *conn).await.map_err(backend)?;
+        sqlx::query("UPDATE log_head SET size = $1")
+            .bind(i64::try_from(frontier.size()).map_err(backend)?)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+        let indexes = seq.entries.iter().map(|(i, _)| *i as u64).collect();
+        Ok((indexes, frontier))
+    }
+
+    /// Keeps a committed frontier for the next append of this process.
+    fn committed(&self, frontier: Frontier) {
+        if let Ok(mut cached) = self.frontier.lock() {
+            if cached.as_ref().is_none_or(|c| c.size() < frontier.size()) {
+                *cached = Some(frontier);
+            }
+        }
+    }
+
+    async fn with_cosignatures(&self, mut c: StoredCheckpoint) -> Result<StoredCheckpoint, StoreError> {
+        c.cosignatures = sqlx::query_scalar("SELECT line FROM log_cosignatures WHERE seq = $1 ORDER BY line")
+            .bind(i64::try_from(c.seq).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(c)
     }
 
     /// Closes every connection, waiting for those in use to be returned.
@@ -68,8 +166,9 @@ impl PgStore {
     }
 }
 
-async fn add_party(conn: &mut PgConnection, party: &Party) -> Result<(), StoreError> {
+async fn add_party(conn: &mut PgConnection, party: &Party) -> Result<((), Vec<Pending>), StoreError> {
     let c = PartyColumns::of(party);
+    let created_at = micros(Utc::now());
     // ON CONFLICT DO NOTHING rather than catching the unique violation: an error would
     // abort the transaction, and we still want to read who holds the id.
     let inserted = sqlx::query(
@@ -81,7 +180,7 @@ async fn add_party(conn: &mut PgConnection, party: &Party) -> Result<(), StoreEr
     .bind(c.country)
     .bind(c.kind)
     .bind(c.name)
-    .bind(micros(Utc::now()))
+    .bind(created_at)
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
@@ -93,10 +192,13 @@ async fn add_party(conn: &mut PgConnection, party: &Party) -> Result<(), StoreEr
             .map_err(backend)?;
         return Err(party_exists(party.id(), role.as_deref()));
     }
-    Ok(())
+    Ok(((), vec![Pending::party(party, created_at)?]))
 }
 
-async fn insert_request(conn: &mut PgConnection, r: &NewRequest) -> Result<StoredRequest, StoreError> {
+async fn insert_request(
+    conn: &mut PgConnection,
+    r: &NewRequest,
+) -> Result<(StoredRequest, Vec<Pending>), StoreError> {
     let received_at = micros(r.received_at);
     let id = r.id.to_string();
     let inserted = sqlx::query(
@@ -139,6 +241,17 @@ async fn insert_request(conn: &mut PgConnection, r: &NewRequest) -> Result<Store
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
+    let receipt = Event {
+        request_id: r.id,
+        seq: 1,
+        from: None,
+        to: State::Received,
+        actor: r.actor.clone(),
+        at: received_at,
+        reason: "received".to_owned(),
+        log_index: None,
+    };
+    let mut pending = vec![Pending::event(&receipt, Some(&r.document))?];
     // The targets, against the authority and the case, for the anti-bulk rule.
     for scope in [format!("authority:{}", r.authority), format!("reference:{}", r.reference)] {
         for t in &r.targets {
@@ -163,8 +276,8 @@ async fn insert_request(conn: &mut PgConnection, r: &NewRequest) -> Result<Store
     // comity's moves, so an intake is one durable commit however far it goes.
     if let Some(intake) = &r.screening {
         sqlx::query(
-            "INSERT INTO screenings (request_id, at, pack_id, pack_version, pack_hash, verdict, report) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO screenings (request_id, at, pack_id, pack_version, pack_hash, verdict, report, seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 1)",
         )
         .bind(&id)
         .bind(micros(intake.screening.at))
@@ -177,6 +290,7 @@ async fn insert_request(conn: &mut PgConnection, r: &NewRequest) -> Result<Store
         .await
         .map_err(backend)?;
         let at = micros(intake.screening.at);
+        pending.push(Pending::screening(&Screening { at, ..intake.screening.clone() }, 1)?);
         for (to, reason) in &intake.moves {
             version += 1;
             sqlx::query(
@@ -193,6 +307,19 @@ async fn insert_request(conn: &mut PgConnection, r: &NewRequest) -> Result<Store
             .execute(&mut *conn)
             .await
             .map_err(backend)?;
+            pending.push(Pending::event(
+                &Event {
+                    request_id: r.id,
+                    seq: version,
+                    from: Some(state),
+                    to: *to,
+                    actor: ActorId::system(),
+                    at,
+                    reason: reason.clone(),
+                    log_index: None,
+                },
+                None,
+            )?);
             state = *to;
         }
         updated_at = micros(intake.screening.at);
@@ -205,7 +332,7 @@ async fn insert_request(conn: &mut PgConnection, r: &NewRequest) -> Result<Store
             .await
             .map_err(backend)?;
     }
-    Ok(StoredRequest {
+    let request = StoredRequest {
         id: r.id,
         state,
         version,
@@ -218,10 +345,11 @@ async fn insert_request(conn: &mut PgConnection, r: &NewRequest) -> Result<Store
         emergency: r.emergency,
         reference: r.reference.clone(),
         document: r.document.clone(),
-    })
+    };
+    Ok((request, pending))
 }
 
-async fn apply_move(conn: &mut PgConnection, m: &Move) -> Result<Event, StoreError> {
+async fn apply_move(conn: &mut PgConnection, m: &Move) -> Result<(Event, Vec<Pending>), StoreError> {
     let at = micros(m.at);
     let id = m.request_id.to_string();
     // The compare-and-set. A concurrent mover holding the row makes this wait for its
@@ -263,7 +391,7 @@ async fn apply_move(conn: &mut PgConnection, m: &Move) -> Result<Event, StoreErr
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
-    Ok(Event {
+    let event = Event {
         request_id: m.request_id,
         seq,
         from: Some(m.from),
@@ -271,7 +399,81 @@ async fn apply_move(conn: &mut PgConnection, m: &Move) -> Result<Event, StoreErr
         actor: m.actor.clone(),
         at,
         reason: m.reason.clone(),
-    })
+        log_index: None,
+    };
+    let pending = vec![Pending::event(&event, None)?];
+    Ok((event, pending))
+}
+
+async fn record_screening(conn: &mut PgConnection, x: &Screening) -> Result<((), Vec<Pending>), StoreError> {
+    // The request's row lock orders its screenings, so two at once cannot take one number.
+    let exists = sqlx::query("SELECT 1 FROM requests WHERE id = $1 FOR UPDATE")
+        .bind(x.request_id.to_string())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(backend)?;
+    if exists.is_none() {
+        return Err(StoreError::NotFound);
+    }
+    let seq: i32 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM screenings WHERE request_id = $1")
+            .bind(x.request_id.to_string())
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(backend)?;
+    sqlx::query(
+        "INSERT INTO screenings (request_id, at, pack_id, pack_version, pack_hash, verdict, report, seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(x.request_id.to_string())
+    .bind(micros(x.at))
+    .bind(&x.pack_id)
+    .bind(&x.pack_version)
+    .bind(&x.pack_hash)
+    .bind(&x.verdict)
+    .bind(&x.report)
+    .bind(seq)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    let x = Screening { at: micros(x.at), ..x.clone() };
+    Ok(((), vec![Pending::screening(&x, u32::try_from(seq).map_err(backend)?)?]))
+}
+
+async fn checkpoint(
+    conn: &mut PgConnection,
+    store: &PgStore,
+    sign: &CheckpointSigner,
+) -> Result<(Option<StoredCheckpoint>, Option<Frontier>), StoreError> {
+    // The sequencer's lock first: the size read here is the size signed.
+    let size: i64 = sqlx::query_scalar("SELECT size FROM log_head FOR UPDATE")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(backend)?;
+    let last: Option<(i64, i64)> =
+        sqlx::query_as("SELECT seq, size FROM log_checkpoints ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(backend)?;
+    let (last_seq, last_size) = last.unwrap_or((0, 0));
+    if last_size == size {
+        return Ok((None, None));
+    }
+    let seq = u64::try_from(last_seq).map_err(backend)? + 1;
+    let at = micros(Utc::now());
+    let size = u64::try_from(size).map_err(backend)? + 1;
+    let (_, frontier) = store.append(conn, vec![Pending::checkpoint(seq, size, at)?]).await?;
+    let root = frontier.root();
+    let note = sign(size, &root.0).map_err(|e| backend(crate::rows::SetupError(e)))?;
+    sqlx::query("INSERT INTO log_checkpoints (seq, size, note, at) VALUES ($1, $2, $3, $4)")
+        .bind(i64::try_from(seq).map_err(backend)?)
+        .bind(i64::try_from(size).map_err(backend)?)
+        .bind(&note)
+        .bind(at)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    Ok((Some(StoredCheckpoint { seq, size, note, at, cosignatures: Vec::new() }), Some(frontier)))
 }
 
 fn read_request(row: &PgRow) -> Result<StoredRequest, StoreError> {
@@ -305,6 +507,7 @@ fn read_screening(row: &PgRow) -> Result<Screening, StoreError> {
         pack_hash: at.get(row, "pack_hash")?,
         verdict: at.get(row, "verdict")?,
         report: at.get(row, "report")?,
+        log_index: at.get::<_, Option<i64>>(row, "log_index")?.and_then(|i| u64::try_from(i).ok()),
     })
 }
 
@@ -318,6 +521,7 @@ fn read_event(row: &PgRow) -> Result<Event, StoreError> {
         actor: at.get(row, "actor")?,
         at: at.get(row, "at")?,
         reason: at.get(row, "reason")?,
+        log_index: at.get(row, "log_index")?,
         request_id: request_id.clone(),
     };
     raw.parse()
@@ -330,10 +534,9 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn add_party(&self, party: &Party) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
-        add_party(&mut tx, party).await?;
-        tx.commit().await.map_err(backend)
+    async fn add_party(&self, party: &Party) -> Result<u64, StoreError> {
+        let ((), log) = logged!(self, |c| add_party(c, party));
+        Ok(log[0])
     }
 
     async fn party(&self, id: &PartyId) -> Result<Option<Party>, StoreError> {
@@ -355,11 +558,9 @@ impl Store for PgStore {
         rows.iter().map(|row| RawParty::read(row)?.parse()).collect()
     }
 
-    async fn insert_request(&self, request: &NewRequest) -> Result<StoredRequest, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
-        let stored = insert_request(&mut tx, request).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(stored)
+    async fn insert_request(&self, request: &NewRequest) -> Result<Intake, StoreError> {
+        let (request, log) = logged!(self, |c| insert_request(c, request));
+        Ok(Intake { request, log })
     }
 
     async fn request(&self, id: RequestId) -> Result<Option<StoredRequest>, StoreError> {
@@ -411,10 +612,8 @@ impl Store for PgStore {
     }
 
     async fn apply_move(&self, m: &Move) -> Result<Event, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
-        let event = apply_move(&mut tx, m).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(event)
+        let (event, log) = logged!(self, |c| apply_move(c, m));
+        Ok(Event { log_index: log.first().copied(), ..event })
     }
 
     async fn recent_targets(
@@ -453,35 +652,17 @@ impl Store for PgStore {
             .collect()
     }
 
-    async fn record_screening(&self, x: &Screening) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO screenings (request_id, at, pack_id, pack_version, pack_hash, verdict, report) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(x.request_id.to_string())
-        .bind(micros(x.at))
-        .bind(&x.pack_id)
-        .bind(&x.pack_version)
-        .bind(&x.pack_hash)
-        .bind(&x.verdict)
-        .bind(&x.report)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| {
-            if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) {
-                StoreError::NotFound
-            } else {
-                backend(e)
-            }
-        })?;
-        Ok(())
+    async fn record_screening(&self, x: &Screening) -> Result<u64, StoreError> {
+        let ((), log) = logged!(self, |c| record_screening(c, x));
+        Ok(log[0])
     }
 
     async fn screenings(&self, id: RequestId) -> Result<Vec<Screening>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT request_id, at, pack_id, pack_version, pack_hash, verdict, report FROM screenings \
-             WHERE request_id = $1 ORDER BY at, ctid",
-        )
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            screening_columns!(),
+            " WHERE s.request_id = $1 ORDER BY s.seq, s.at"
+        ))
         .bind(id.to_string())
         .fetch_all(&self.pool)
         .await
@@ -490,15 +671,12 @@ impl Store for PgStore {
     }
 
     async fn events(&self, id: RequestId) -> Result<Vec<Event>, StoreError> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            event_columns!(),
-            " FROM events WHERE request_id = $1 ORDER BY seq"
-        ))
-        .bind(id.to_string())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
+        let rows =
+            sqlx::query(concat!("SELECT ", event_columns!(), " WHERE e.request_id = $1 ORDER BY e.seq"))
+                .bind(id.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
         rows.iter().map(read_event).collect()
     }
 
@@ -511,4 +689,155 @@ impl Store for PgStore {
         counts.sort();
         Ok(counts)
     }
+
+    async fn log_read(&self, read: &Read) -> Result<u64, StoreError> {
+        let read = Read { at: micros(read.at), ..read.clone() };
+        let ((), log) = logged!(self, |_c| async { Ok::<_, StoreError>(((), vec![Pending::read(&read)?])) });
+        Ok(log[0])
+    }
+
+    async fn log_size(&self) -> Result<u64, StoreError> {
+        let size: i64 =
+            sqlx::query_scalar("SELECT size FROM log_head").fetch_one(&self.pool).await.map_err(backend)?;
+        u64::try_from(size).map_err(backend)
+    }
+
+    async fn log_records(&self, from: u64, limit: u32) -> Result<Vec<LogRecord>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            log_columns!(),
+            " FROM log_entries WHERE idx >= $1 ORDER BY idx LIMIT $2"
+        ))
+        .bind(i64::try_from(from).unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(|row| read_log_record(row)?.parse()).collect()
+    }
+
+    async fn request_log(&self, id: RequestId) -> Result<Vec<LogRecord>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            log_columns!(),
+            " FROM log_entries WHERE request_id = $1 ORDER BY idx"
+        ))
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(|row| read_log_record(row)?.parse()).collect()
+    }
+
+    async fn log_hashes(&self, indexes: &[u64]) -> Result<Vec<[u8; 32]>, StoreError> {
+        let wanted: Vec<i64> = indexes.iter().map(|i| i64::try_from(*i).unwrap_or(i64::MAX)).collect();
+        let rows: Vec<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT idx, hash FROM log_hashes WHERE idx = ANY($1)")
+                .bind(&wanted)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+        crate::log::hashes_in_order(indexes, rows.into_iter().collect())
+    }
+
+    async fn checkpoint(
+        &self,
+        sign: std::sync::Arc<CheckpointSigner>,
+    ) -> Result<Option<StoredCheckpoint>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let (made, frontier) = checkpoint(&mut tx, self, sign.as_ref()).await?;
+        tx.commit().await.map_err(backend)?;
+        if let Some(f) = frontier {
+            self.committed(f);
+        }
+        Ok(made)
+    }
+
+    async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        let row = sqlx::query("SELECT seq, size, note, at FROM log_checkpoints ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        match row {
+            Some(row) => Ok(Some(self.with_cosignatures(read_checkpoint(&row)?).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn checkpoints(&self, after: u64, limit: u32) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, size, note, at FROM log_checkpoints WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(i64::try_from(after).unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(self.with_cosignatures(read_checkpoint(row)?).await?);
+        }
+        Ok(out)
+    }
+
+    async fn add_cosignature(&self, seq: u64, line: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO log_cosignatures (seq, line) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(i64::try_from(seq).map_err(backend)?)
+            .bind(line)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| {
+                if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) {
+                    StoreError::NotFound
+                } else {
+                    backend(e)
+                }
+            })?;
+        Ok(())
+    }
+
+    async fn record_counts(&self) -> Result<RecordCounts, StoreError> {
+        let (events, screenings, parties, checkpoints): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM screenings), \
+             (SELECT COUNT(*) FROM parties), (SELECT COUNT(*) FROM log_checkpoints)",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)?;
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        Ok(RecordCounts {
+            events: n(events),
+            screenings: n(screenings),
+            parties: n(parties),
+            checkpoints: n(checkpoints),
+        })
+    }
+}
+
+fn read_log_record(row: &PgRow) -> Result<RawRecord, StoreError> {
+    let idx: i64 = At { table: "log_entries", id: "?" }.get(row, "idx")?;
+    let id = idx.to_string();
+    let at = At { table: "log_entries", id: &id };
+    Ok(RawRecord {
+        idx,
+        entry: at.get(row, "entry")?,
+        salt: at.get(row, "salt")?,
+        request_id: at.get(row, "request_id")?,
+        kind: at.get(row, "subject_kind")?,
+        seq: at.get(row, "subject_seq")?,
+        id: at.get(row, "subject_id")?,
+    })
+}
+
+fn read_checkpoint(row: &PgRow) -> Result<StoredCheckpoint, StoreError> {
+    let seq: i64 = At { table: "log_checkpoints", id: "?" }.get(row, "seq")?;
+    let id = seq.to_string();
+    let at = At { table: "log_checkpoints", id: &id };
+    Ok(StoredCheckpoint {
+        seq: u64::try_from(seq).map_err(|e| at.corrupt("seq", e))?,
+        size: u64::try_from(at.get::<_, i64>(row, "size")?).map_err(|e| at.corrupt("size", e))?,
+        note: at.get(row, "note")?,
+        at: at.get(row, "at")?,
+        cosignatures: Vec::new(),
+    })
 }

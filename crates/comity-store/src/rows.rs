@@ -24,9 +24,28 @@ macro_rules! request_columns {
 }
 
 /// The columns of `events` that make a [`RawEvent`].
+/// Read from `events e` joined with the event's log entry `l`.
 macro_rules! event_columns {
     () => {
-        "request_id, seq, from_state, to_state, actor, at, reason"
+        "e.request_id, e.seq, e.from_state, e.to_state, e.actor, e.at, e.reason, l.idx AS log_index \
+         FROM events e LEFT JOIN log_entries l ON l.request_id = e.request_id \
+         AND l.subject_kind = 'event' AND l.subject_seq = e.seq"
+    };
+}
+
+/// Read from `screenings s` joined with the screening's log entry `l`.
+macro_rules! screening_columns {
+    () => {
+        "s.request_id, s.at, s.pack_id, s.pack_version, s.pack_hash, s.verdict, s.report, l.idx AS log_index \
+         FROM screenings s LEFT JOIN log_entries l ON l.request_id = s.request_id \
+         AND l.subject_kind = 'screening' AND l.subject_seq = s.seq"
+    };
+}
+
+/// The columns of `log_entries` that make a `RawRecord`.
+macro_rules! log_columns {
+    () => {
+        "idx, entry, salt, request_id, subject_kind, subject_seq, subject_id"
     };
 }
 
@@ -37,7 +56,7 @@ macro_rules! party_columns {
     };
 }
 
-pub(crate) use {event_columns, party_columns, request_columns};
+pub(crate) use {event_columns, log_columns, party_columns, request_columns, screening_columns};
 
 /// Drops everything below the microsecond.
 ///
@@ -262,6 +281,7 @@ pub(crate) struct RawEvent {
     pub actor: String,
     pub at: DateTime<Utc>,
     pub reason: String,
+    pub log_index: Option<i64>,
 }
 
 impl RawEvent {
@@ -279,6 +299,10 @@ impl RawEvent {
             actor: ActorId::parse(&self.actor).map_err(|e| at.corrupt("actor", e))?,
             at: self.at,
             reason: self.reason,
+            log_index: match self.log_index {
+                Some(i) => Some(u64::try_from(i).map_err(|e| at.corrupt("log_index", e))?),
+                None => None,
+            },
         })
     }
 }

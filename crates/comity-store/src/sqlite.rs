@@ -13,9 +13,11 @@ use std::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use comity_core::{
-    ActorId, Event, IdempotencyKey, Move, NamedTarget, NewRequest, Party, PartyId, PartyRole, RequestId,
-    RequestPage, RequestQuery, Screening, Selector, SelectorType, State, Store, StoreError, StoredRequest,
+    ActorId, CheckpointSigner, Event, IdempotencyKey, Intake, LogRecord, Move, NamedTarget, NewRequest,
+    Party, PartyId, PartyRole, Read, RecordCounts, RequestId, RequestPage, RequestQuery, Screening, Selector,
+    SelectorType, State, Store, StoreError, StoredCheckpoint, StoredRequest,
 };
+use comity_log::Frontier;
 use sqlx::{
     Connection, Executor, Sqlite,
     migrate::Migrator,
@@ -26,10 +28,11 @@ use sqlx::{
 };
 use tokio::sync::{mpsc, oneshot};
 
+use crate::log::{Pending, RawRecord, SubjectColumns, frontier_from, sequence};
 use crate::rows::{
-    At, PartyColumns, RawEvent, RawParty, RawRequest, backend, event_columns, filtered, limit_offset, micros,
-    move_refused, party_columns, party_exists, request_columns, request_exists, role_column, row_id,
-    sqlite_time, state_count,
+    At, PartyColumns, RawEvent, RawParty, RawRequest, backend, event_columns, filtered, limit_offset,
+    log_columns, micros, move_refused, party_columns, party_exists, request_columns, request_exists,
+    role_column, row_id, screening_columns, sqlite_time, state_count,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -98,7 +101,7 @@ impl SqliteStore {
             .map_err(backend)?;
 
         let (writer, queue) = mpsc::channel(QUEUE);
-        let task = Writer { options: write_options, conn: Some(conn), queue };
+        let task = Writer { options: write_options, conn: Some(conn), queue, frontier: None };
         tokio::spawn(task.run());
         Ok(Self { path: Arc::new(path), writer, read })
     }
@@ -183,12 +186,18 @@ enum WriteOp {
     InsertRequest(Box<NewRequest>),
     ApplyMove(Move),
     RecordScreening(Screening),
+    LogRead(Read),
+    Checkpoint(Arc<CheckpointSigner>),
+    AddCosignature(u64, String),
 }
 
 enum Answer {
-    Party,
-    Request(Box<StoredRequest>),
+    Done,
+    /// The index of the one entry the write appended.
+    Logged(u64),
+    Request(Box<Intake>),
     Event(Box<Event>),
+    Checkpoint(Option<Box<StoredCheckpoint>>),
 }
 
 /// Why a whole batch failed; every caller in it gets this.
@@ -220,6 +229,9 @@ struct Writer {
     /// a fresh one.
     conn: Option<SqliteConnection>,
     queue: mpsc::Receiver<Op>,
+    /// The log's right edge as this writer last left it; checked against the table at the
+    /// start of each batch, since another process (`comity authority add`) may append.
+    frontier: Option<Frontier>,
 }
 
 impl Writer {
@@ -267,11 +279,12 @@ impl Writer {
                 }
             },
         };
-        match run_batch(&mut conn, batch).await {
+        match run_batch(&mut conn, &mut self.frontier, batch).await {
             Ok(()) => self.conn = Some(conn),
             Err(()) => {
                 // The transaction may still be open; closing the connection rolls it back,
-                // and the next batch starts from a clean one.
+                // and the next batch starts from a clean one and reloads the frontier.
+                self.frontier = None;
                 let _ = conn.close().await;
             }
         }
@@ -279,7 +292,11 @@ impl Writer {
 }
 
 /// `Err` means the batch failed as a whole and every caller has been told so.
-async fn run_batch(conn: &mut SqliteConnection, batch: Vec<Write>) -> Result<(), ()> {
+async fn run_batch(
+    conn: &mut SqliteConnection,
+    frontier: &mut Option<Frontier>,
+    batch: Vec<Write>,
+) -> Result<(), ()> {
     // IMMEDIATE takes the write lock now: another process writing makes us wait here (up to
     // the busy timeout), never fail half-way through the batch.
     if let Err(e) = conn.execute("BEGIN IMMEDIATE").await {
@@ -287,10 +304,20 @@ async fn run_batch(conn: &mut SqliteConnection, batch: Vec<Write>) -> Result<(),
         batch.into_iter().for_each(|w| failed.answer(w.reply));
         return Err(());
     }
+    // Holding the write lock, this writer is the log's one sequencer until COMMIT.
+    let mut edge = match current_frontier(conn, frontier.take()).await {
+        Ok(edge) => edge,
+        Err(e) => {
+            let _ = conn.execute("ROLLBACK").await;
+            let failed = BatchFailed::new("the log's frontier could not be read", e);
+            batch.into_iter().for_each(|w| failed.answer(w.reply));
+            return Err(());
+        }
+    };
     let mut done = Vec::with_capacity(batch.len());
     let mut pending = batch.into_iter();
     while let Some(w) = pending.next() {
-        match in_savepoint(conn, &w.op).await {
+        match in_savepoint(conn, &mut edge, &w.op).await {
             Ok(result) => done.push((w.reply, result)),
             Err(e) => {
                 let _ = conn.execute("ROLLBACK").await;
@@ -304,6 +331,7 @@ async fn run_batch(conn: &mut SqliteConnection, batch: Vec<Write>) -> Result<(),
     }
     match conn.execute("COMMIT").await {
         Ok(_) => {
+            *frontier = Some(edge);
             for (reply, result) in done {
                 let _ = reply.send(result);
             }
@@ -323,24 +351,157 @@ async fn run_batch(conn: &mut SqliteConnection, batch: Vec<Write>) -> Result<(),
 /// the savepoint itself could not be handled, and the transaction is no longer trusted.
 async fn in_savepoint(
     conn: &mut SqliteConnection,
+    frontier: &mut Frontier,
     op: &WriteOp,
 ) -> Result<Result<Answer, StoreError>, sqlx::Error> {
     conn.execute("SAVEPOINT op").await?;
+    // The write's entries are undone with it, so the frontier is too.
+    let before = frontier.clone();
+    let log = &mut Log { frontier };
     let result = match op {
-        WriteOp::AddParty(p) => add_party(conn, p).await.map(|()| Answer::Party),
-        WriteOp::InsertRequest(r) => insert_request(conn, r).await.map(|r| Answer::Request(Box::new(r))),
-        WriteOp::ApplyMove(m) => apply_move(conn, m).await.map(|e| Answer::Event(Box::new(e))),
-        WriteOp::RecordScreening(x) => record_screening(conn, x).await.map(|()| Answer::Party),
+        WriteOp::AddParty(p) => add_party(conn, log, p).await.map(Answer::Logged),
+        WriteOp::InsertRequest(r) => insert_request(conn, log, r).await.map(|r| Answer::Request(Box::new(r))),
+        WriteOp::ApplyMove(m) => apply_move(conn, log, m).await.map(|e| Answer::Event(Box::new(e))),
+        WriteOp::RecordScreening(x) => record_screening(conn, log, x).await.map(Answer::Logged),
+        WriteOp::LogRead(r) => log_read(conn, log, r).await.map(Answer::Logged),
+        WriteOp::Checkpoint(sign) => {
+            checkpoint(conn, log, sign.as_ref()).await.map(|c| Answer::Checkpoint(c.map(Box::new)))
+        }
+        WriteOp::AddCosignature(seq, line) => add_cosignature(conn, *seq, line).await.map(|()| Answer::Done),
     };
     if result.is_err() {
+        *frontier = before;
         conn.execute("ROLLBACK TO op").await?;
     }
     conn.execute("RELEASE op").await?;
     Ok(result)
 }
 
-async fn add_party(conn: &mut SqliteConnection, party: &Party) -> Result<(), StoreError> {
+/// The log's frontier, reloaded from the table unless this writer's copy is current.
+async fn current_frontier(
+    conn: &mut SqliteConnection,
+    cached: Option<Frontier>,
+) -> Result<Frontier, sqlx::Error> {
+    let size: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries").fetch_one(&mut *conn).await?;
+    let size = u64::try_from(size).unwrap_or(0);
+    if let Some(f) = cached.filter(|f| f.size() == size) {
+        return Ok(f);
+    }
+    let indexes: Vec<i64> =
+        Frontier::indexes(size).into_iter().filter_map(|i| i64::try_from(i).ok()).collect();
+    let mut query = sqlx::QueryBuilder::<Sqlite>::new("SELECT idx, hash FROM log_hashes WHERE idx IN (");
+    let mut list = query.separated(", ");
+    for i in &indexes {
+        list.push_bind(*i);
+    }
+    list.push_unseparated(")");
+    let rows: Vec<(i64, Vec<u8>)> =
+        if indexes.is_empty() { Vec::new() } else { query.build_query_as().fetch_all(&mut *conn).await? };
+    frontier_from(size, rows).map_err(|e| sqlx::Error::Protocol(e.to_string()))
+}
+
+/// The log inside one write: appends go to the frontier and the tables together.
+struct Log<'a> {
+    frontier: &'a mut Frontier,
+}
+
+impl Log<'_> {
+    /// Sequences entries and writes them with the tree hashes they add; returns their
+    /// indexes.
+    async fn append(
+        &mut self,
+        conn: &mut SqliteConnection,
+        pending: Vec<Pending>,
+    ) -> Result<Vec<u64>, StoreError> {
+        let seq = sequence(self.frontier, pending)?;
+        let mut indexes = Vec::with_capacity(seq.entries.len());
+        for (index, p) in &seq.entries {
+            let s = SubjectColumns::of(&p.subject);
+            sqlx::query(
+                "INSERT INTO log_entries (idx, entry, salt, request_id, subject_kind, subject_seq, subject_id) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(index)
+            .bind(&p.entry)
+            .bind(p.salt.as_slice())
+            .bind(s.request_id)
+            .bind(s.kind)
+            .bind(s.seq)
+            .bind(s.id)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+            indexes.push(*index as u64);
+        }
+        for (index, hash) in &seq.hashes {
+            sqlx::query("INSERT INTO log_hashes (idx, hash) VALUES (?, ?)")
+                .bind(index)
+                .bind(hash.as_slice())
+                .execute(&mut *conn)
+                .await
+                .map_err(backend)?;
+        }
+        Ok(indexes)
+    }
+}
+
+async fn log_read(conn: &mut SqliteConnection, log: &mut Log<'_>, read: &Read) -> Result<u64, StoreError> {
+    let mut read = read.clone();
+    read.at = micros(read.at);
+    Ok(log.append(conn, vec![Pending::read(&read)?]).await?[0])
+}
+
+async fn checkpoint(
+    conn: &mut SqliteConnection,
+    log: &mut Log<'_>,
+    sign: &CheckpointSigner,
+) -> Result<Option<StoredCheckpoint>, StoreError> {
+    let last: Option<(i64, i64)> =
+        sqlx::query_as("SELECT seq, size FROM log_checkpoints ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(backend)?;
+    let (last_seq, last_size) = last.unwrap_or((0, 0));
+    if u64::try_from(last_size).ok() == Some(log.frontier.size()) {
+        return Ok(None);
+    }
+    let seq = u64::try_from(last_seq).map_err(backend)? + 1;
+    let at = micros(Utc::now());
+    let size = log.frontier.size() + 1;
+    log.append(conn, vec![Pending::checkpoint(seq, size, at)?]).await?;
+    let root = log.frontier.root();
+    let note = sign(size, &root.0).map_err(|e| backend(crate::rows::SetupError(e)))?;
+    sqlx::query("INSERT INTO log_checkpoints (seq, size, note, at) VALUES (?, ?, ?, ?)")
+        .bind(i64::try_from(seq).map_err(backend)?)
+        .bind(i64::try_from(size).map_err(backend)?)
+        .bind(&note)
+        .bind(sqlite_time(at))
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    Ok(Some(StoredCheckpoint { seq, size, note, at, cosignatures: Vec::new() }))
+}
+
+async fn add_cosignature(conn: &mut SqliteConnection, seq: u64, line: &str) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO log_cosignatures (seq, line) VALUES (?, ?) ON CONFLICT DO NOTHING")
+        .bind(i64::try_from(seq).map_err(backend)?)
+        .bind(line)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| {
+            if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) {
+                StoreError::NotFound
+            } else {
+                backend(e)
+            }
+        })?;
+    Ok(())
+}
+
+async fn add_party(conn: &mut SqliteConnection, log: &mut Log<'_>, party: &Party) -> Result<u64, StoreError> {
     let c = PartyColumns::of(party);
+    let created_at = micros(Utc::now());
     let inserted = sqlx::query(
         "INSERT INTO parties (id, role, country, kind, name, created_at) \
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
@@ -350,7 +511,7 @@ async fn add_party(conn: &mut SqliteConnection, party: &Party) -> Result<(), Sto
     .bind(c.country)
     .bind(c.kind)
     .bind(c.name)
-    .bind(sqlite_time(Utc::now()))
+    .bind(sqlite_time(created_at))
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
@@ -362,10 +523,14 @@ async fn add_party(conn: &mut SqliteConnection, party: &Party) -> Result<(), Sto
             .map_err(backend)?;
         return Err(party_exists(party.id(), role.as_deref()));
     }
-    Ok(())
+    Ok(log.append(conn, vec![Pending::party(party, created_at)?]).await?[0])
 }
 
-async fn insert_request(conn: &mut SqliteConnection, r: &NewRequest) -> Result<StoredRequest, StoreError> {
+async fn insert_request(
+    conn: &mut SqliteConnection,
+    log: &mut Log<'_>,
+    r: &NewRequest,
+) -> Result<Intake, StoreError> {
     // The writer runs one write at a time, so checking first cannot race another intake.
     if let Some(key) = &r.idempotency_key {
         let taken = sqlx::query("SELECT 1 FROM requests WHERE authority = ? AND idempotency_key = ?")
@@ -415,6 +580,17 @@ async fn insert_request(conn: &mut SqliteConnection, r: &NewRequest) -> Result<S
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
+    let receipt = Event {
+        request_id: r.id,
+        seq: 1,
+        from: None,
+        to: State::Received,
+        actor: r.actor.clone(),
+        at: received_at,
+        reason: "received".to_owned(),
+        log_index: None,
+    };
+    let mut logged = log.append(conn, vec![Pending::event(&receipt, Some(&r.document))?]).await?;
     // The targets, against the authority and the case, for the anti-bulk rule.
     for scope in [format!("authority:{}", r.authority), format!("reference:{}", r.reference)] {
         for t in &r.targets {
@@ -438,7 +614,7 @@ async fn insert_request(conn: &mut SqliteConnection, r: &NewRequest) -> Result<S
     // Screening done before the write is kept in the same transaction: the report, then
     // comity's moves, so an intake is one durable commit however far it goes.
     if let Some(intake) = &r.screening {
-        record_screening(conn, &intake.screening).await?;
+        logged.push(record_screening(conn, log, &intake.screening).await?);
         let at = sqlite_time(micros(intake.screening.at));
         for (to, reason) in &intake.moves {
             version += 1;
@@ -456,6 +632,17 @@ async fn insert_request(conn: &mut SqliteConnection, r: &NewRequest) -> Result<S
             .execute(&mut *conn)
             .await
             .map_err(backend)?;
+            let event = Event {
+                request_id: r.id,
+                seq: version,
+                from: Some(state),
+                to: *to,
+                actor: ActorId::system(),
+                at: micros(intake.screening.at),
+                reason: reason.clone(),
+                log_index: None,
+            };
+            logged.extend(log.append(conn, vec![Pending::event(&event, None)?]).await?);
             state = *to;
         }
         updated_at = micros(intake.screening.at);
@@ -468,7 +655,7 @@ async fn insert_request(conn: &mut SqliteConnection, r: &NewRequest) -> Result<S
             .await
             .map_err(backend)?;
     }
-    Ok(StoredRequest {
+    let request = StoredRequest {
         id: r.id,
         state,
         version,
@@ -481,10 +668,11 @@ async fn insert_request(conn: &mut SqliteConnection, r: &NewRequest) -> Result<S
         emergency: r.emergency,
         reference: r.reference.clone(),
         document: r.document.clone(),
-    })
+    };
+    Ok(Intake { request, log: logged })
 }
 
-async fn apply_move(conn: &mut SqliteConnection, m: &Move) -> Result<Event, StoreError> {
+async fn apply_move(conn: &mut SqliteConnection, log: &mut Log<'_>, m: &Move) -> Result<Event, StoreError> {
     let at = micros(m.at);
     let at_text = sqlite_time(at);
     let id = m.request_id.to_string();
@@ -526,7 +714,7 @@ async fn apply_move(conn: &mut SqliteConnection, m: &Move) -> Result<Event, Stor
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
-    Ok(Event {
+    let mut event = Event {
         request_id: m.request_id,
         seq,
         from: Some(m.from),
@@ -534,7 +722,10 @@ async fn apply_move(conn: &mut SqliteConnection, m: &Move) -> Result<Event, Stor
         actor: m.actor.clone(),
         at,
         reason: m.reason.clone(),
-    })
+        log_index: None,
+    };
+    event.log_index = Some(log.append(conn, vec![Pending::event(&event, None)?]).await?[0]);
+    Ok(event)
 }
 
 fn read_request(row: &SqliteRow) -> Result<StoredRequest, StoreError> {
@@ -557,10 +748,20 @@ fn read_request(row: &SqliteRow) -> Result<StoredRequest, StoreError> {
     raw.parse()
 }
 
-async fn record_screening(conn: &mut SqliteConnection, x: &Screening) -> Result<(), StoreError> {
+async fn record_screening(
+    conn: &mut SqliteConnection,
+    log: &mut Log<'_>,
+    x: &Screening,
+) -> Result<u64, StoreError> {
+    let seq: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM screenings WHERE request_id = ?")
+            .bind(x.request_id.to_string())
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(backend)?;
     sqlx::query(
-        "INSERT INTO screenings (request_id, at, pack_id, pack_version, pack_hash, verdict, report) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO screenings (request_id, at, pack_id, pack_version, pack_hash, verdict, report, seq) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(x.request_id.to_string())
     .bind(sqlite_time(micros(x.at)))
@@ -569,6 +770,7 @@ async fn record_screening(conn: &mut SqliteConnection, x: &Screening) -> Result<
     .bind(&x.pack_hash)
     .bind(&x.verdict)
     .bind(&x.report)
+    .bind(seq)
     .execute(&mut *conn)
     .await
     .map_err(|e| {
@@ -579,7 +781,9 @@ async fn record_screening(conn: &mut SqliteConnection, x: &Screening) -> Result<
             backend(e)
         }
     })?;
-    Ok(())
+    let x = Screening { at: micros(x.at), ..x.clone() };
+    let seq = u32::try_from(seq).map_err(backend)?;
+    Ok(log.append(conn, vec![Pending::screening(&x, seq)?]).await?[0])
 }
 
 fn read_screening(row: &SqliteRow) -> Result<Screening, StoreError> {
@@ -593,6 +797,7 @@ fn read_screening(row: &SqliteRow) -> Result<Screening, StoreError> {
         pack_hash: at.get(row, "pack_hash")?,
         verdict: at.get(row, "verdict")?,
         report: at.get(row, "report")?,
+        log_index: at.get::<_, Option<i64>>(row, "log_index")?.and_then(|i| u64::try_from(i).ok()),
     })
 }
 
@@ -606,6 +811,7 @@ fn read_event(row: &SqliteRow) -> Result<Event, StoreError> {
         actor: at.get(row, "actor")?,
         at: at.sqlite_time(row, "at")?,
         reason: at.get(row, "reason")?,
+        log_index: at.get(row, "log_index")?,
         request_id: request_id.clone(),
     };
     raw.parse()
@@ -621,9 +827,9 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn add_party(&self, party: &Party) -> Result<(), StoreError> {
+    async fn add_party(&self, party: &Party) -> Result<u64, StoreError> {
         match self.write(WriteOp::AddParty(party.clone())).await? {
-            Answer::Party => Ok(()),
+            Answer::Logged(index) => Ok(index),
             _ => Err(unexpected_answer()),
         }
     }
@@ -647,7 +853,7 @@ impl Store for SqliteStore {
         rows.iter().map(|row| RawParty::read(row)?.parse()).collect()
     }
 
-    async fn insert_request(&self, request: &NewRequest) -> Result<StoredRequest, StoreError> {
+    async fn insert_request(&self, request: &NewRequest) -> Result<Intake, StoreError> {
         match self.write(WriteOp::InsertRequest(Box::new(request.clone()))).await? {
             Answer::Request(r) => Ok(*r),
             _ => Err(unexpected_answer()),
@@ -744,18 +950,19 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn record_screening(&self, screening: &Screening) -> Result<(), StoreError> {
+    async fn record_screening(&self, screening: &Screening) -> Result<u64, StoreError> {
         match self.write(WriteOp::RecordScreening(screening.clone())).await? {
-            Answer::Party => Ok(()),
+            Answer::Logged(index) => Ok(index),
             _ => Err(unexpected_answer()),
         }
     }
 
     async fn screenings(&self, id: RequestId) -> Result<Vec<Screening>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT request_id, at, pack_id, pack_version, pack_hash, verdict, report FROM screenings \
-             WHERE request_id = ? ORDER BY at, rowid",
-        )
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            screening_columns!(),
+            " WHERE s.request_id = ? ORDER BY s.seq, s.at"
+        ))
         .bind(id.to_string())
         .fetch_all(&self.read)
         .await
@@ -764,15 +971,12 @@ impl Store for SqliteStore {
     }
 
     async fn events(&self, id: RequestId) -> Result<Vec<Event>, StoreError> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            event_columns!(),
-            " FROM events WHERE request_id = ? ORDER BY seq"
-        ))
-        .bind(id.to_string())
-        .fetch_all(&self.read)
-        .await
-        .map_err(backend)?;
+        let rows =
+            sqlx::query(concat!("SELECT ", event_columns!(), " WHERE e.request_id = ? ORDER BY e.seq"))
+                .bind(id.to_string())
+                .fetch_all(&self.read)
+                .await
+                .map_err(backend)?;
         rows.iter().map(read_event).collect()
     }
 
@@ -785,6 +989,162 @@ impl Store for SqliteStore {
         counts.sort();
         Ok(counts)
     }
+
+    async fn log_read(&self, read: &Read) -> Result<u64, StoreError> {
+        match self.write(WriteOp::LogRead(read.clone())).await? {
+            Answer::Logged(index) => Ok(index),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    async fn log_size(&self) -> Result<u64, StoreError> {
+        let size: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries")
+            .fetch_one(&self.read)
+            .await
+            .map_err(backend)?;
+        u64::try_from(size).map_err(backend)
+    }
+
+    async fn log_records(&self, from: u64, limit: u32) -> Result<Vec<LogRecord>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            log_columns!(),
+            " FROM log_entries WHERE idx >= ? ORDER BY idx LIMIT ?"
+        ))
+        .bind(i64::try_from(from).unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(|row| read_log_record(row)?.parse()).collect()
+    }
+
+    async fn request_log(&self, id: RequestId) -> Result<Vec<LogRecord>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            log_columns!(),
+            " FROM log_entries WHERE request_id = ? ORDER BY idx"
+        ))
+        .bind(id.to_string())
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(|row| read_log_record(row)?.parse()).collect()
+    }
+
+    async fn log_hashes(&self, indexes: &[u64]) -> Result<Vec<[u8; 32]>, StoreError> {
+        let mut found = std::collections::HashMap::with_capacity(indexes.len());
+        // SQLite allows 32,766 parameters per statement.
+        for chunk in indexes.chunks(8192) {
+            let mut query =
+                sqlx::QueryBuilder::<Sqlite>::new("SELECT idx, hash FROM log_hashes WHERE idx IN (");
+            let mut list = query.separated(", ");
+            for i in chunk {
+                list.push_bind(i64::try_from(*i).unwrap_or(i64::MAX));
+            }
+            list.push_unseparated(")");
+            let rows: Vec<(i64, Vec<u8>)> =
+                query.build_query_as().fetch_all(&self.read).await.map_err(backend)?;
+            found.extend(rows);
+        }
+        crate::log::hashes_in_order(indexes, found)
+    }
+
+    async fn checkpoint(&self, sign: Arc<CheckpointSigner>) -> Result<Option<StoredCheckpoint>, StoreError> {
+        match self.write(WriteOp::Checkpoint(sign)).await? {
+            Answer::Checkpoint(c) => Ok(c.map(|c| *c)),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        let row = sqlx::query("SELECT seq, size, note, at FROM log_checkpoints ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&self.read)
+            .await
+            .map_err(backend)?;
+        match row {
+            Some(row) => Ok(Some(self.with_cosignatures(read_checkpoint(&row)?).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn checkpoints(&self, after: u64, limit: u32) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        let rows =
+            sqlx::query("SELECT seq, size, note, at FROM log_checkpoints WHERE seq > ? ORDER BY seq LIMIT ?")
+                .bind(i64::try_from(after).unwrap_or(i64::MAX))
+                .bind(i64::from(limit))
+                .fetch_all(&self.read)
+                .await
+                .map_err(backend)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(self.with_cosignatures(read_checkpoint(row)?).await?);
+        }
+        Ok(out)
+    }
+
+    async fn add_cosignature(&self, seq: u64, line: &str) -> Result<(), StoreError> {
+        match self.write(WriteOp::AddCosignature(seq, line.to_owned())).await? {
+            Answer::Done => Ok(()),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    async fn record_counts(&self) -> Result<RecordCounts, StoreError> {
+        let (events, screenings, parties, checkpoints): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM screenings), \
+             (SELECT COUNT(*) FROM parties), (SELECT COUNT(*) FROM log_checkpoints)",
+        )
+        .fetch_one(&self.read)
+        .await
+        .map_err(backend)?;
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        Ok(RecordCounts {
+            events: n(events),
+            screenings: n(screenings),
+            parties: n(parties),
+            checkpoints: n(checkpoints),
+        })
+    }
+}
+
+impl SqliteStore {
+    async fn with_cosignatures(&self, mut c: StoredCheckpoint) -> Result<StoredCheckpoint, StoreError> {
+        c.cosignatures = sqlx::query_scalar("SELECT line FROM log_cosignatures WHERE seq = ? ORDER BY line")
+            .bind(i64::try_from(c.seq).unwrap_or(i64::MAX))
+            .fetch_all(&self.read)
+            .await
+            .map_err(backend)?;
+        Ok(c)
+    }
+}
+
+fn read_log_record(row: &SqliteRow) -> Result<RawRecord, StoreError> {
+    let idx: i64 = At { table: "log_entries", id: "?" }.get(row, "idx")?;
+    let id = idx.to_string();
+    let at = At { table: "log_entries", id: &id };
+    Ok(RawRecord {
+        idx,
+        entry: at.get(row, "entry")?,
+        salt: at.get(row, "salt")?,
+        request_id: at.get(row, "request_id")?,
+        kind: at.get(row, "subject_kind")?,
+        seq: at.get(row, "subject_seq")?,
+        id: at.get(row, "subject_id")?,
+    })
+}
+
+fn read_checkpoint(row: &SqliteRow) -> Result<StoredCheckpoint, StoreError> {
+    let seq: i64 = At { table: "log_checkpoints", id: "?" }.get(row, "seq")?;
+    let id = seq.to_string();
+    let at = At { table: "log_checkpoints", id: &id };
+    Ok(StoredCheckpoint {
+        seq: u64::try_from(seq).map_err(|e| at.corrupt("seq", e))?,
+        size: u64::try_from(at.get::<_, i64>(row, "size")?).map_err(|e| at.corrupt("size", e))?,
+        note: at.get(row, "note")?,
+        at: at.sqlite_time(row, "at")?,
+        cosignatures: Vec::new(),
+    })
 }
 
 #[cfg(test)]
@@ -861,16 +1221,16 @@ mod tests {
             WriteOp::InsertRequest(Box::new(r.clone())),
             WriteOp::AddParty(provider("example-mail")),
         ]);
-        run_batch(&mut conn, writes).await.unwrap();
+        run_batch(&mut conn, &mut None, writes).await.unwrap();
         let mut results = Vec::new();
         for answer in answers {
             results.push(answer.await.unwrap());
         }
-        assert!(matches!(results[0], Ok(Answer::Party)));
+        assert!(matches!(results[0], Ok(Answer::Logged(_))));
         assert!(matches!(&results[1], Err(StoreError::Conflict(m)) if m.contains("(as authority)")));
         assert!(matches!(results[2], Ok(Answer::Request(_))));
         assert!(matches!(&results[3], Err(StoreError::Conflict(m)) if m.contains("exists")));
-        assert!(matches!(results[4], Ok(Answer::Party)));
+        assert!(matches!(results[4], Ok(Answer::Logged(_))));
 
         let id = PartyId::parse("fr-pnf").unwrap();
         assert_eq!(store.party(&id).await.unwrap(), Some(authority("fr-pnf")));
@@ -895,7 +1255,7 @@ mod tests {
             WriteOp::InsertRequest(Box::new(r.clone())),
             WriteOp::AddParty(provider("poison")),
         ]);
-        assert!(run_batch(&mut conn, writes).await.is_err());
+        assert!(run_batch(&mut conn, &mut None, writes).await.is_err());
         for answer in answers {
             let result = answer.await.unwrap();
             assert!(
@@ -924,7 +1284,7 @@ mod tests {
             WriteOp::AddParty(provider("dangle")),
             WriteOp::InsertRequest(Box::new(r.clone())),
         ]);
-        assert!(run_batch(&mut conn, writes).await.is_err());
+        assert!(run_batch(&mut conn, &mut None, writes).await.is_err());
         for answer in answers {
             let result = answer.await.unwrap();
             assert!(
@@ -937,9 +1297,9 @@ mod tests {
         assert_eq!(store.request(r.id).await.unwrap(), None);
         // The connection is usable again.
         let (writes, answers) = batch(vec![WriteOp::AddParty(authority("fr-pnf"))]);
-        run_batch(&mut conn, writes).await.unwrap();
+        run_batch(&mut conn, &mut None, writes).await.unwrap();
         for answer in answers {
-            assert!(matches!(answer.await.unwrap(), Ok(Answer::Party)));
+            assert!(matches!(answer.await.unwrap(), Ok(Answer::Logged(_))));
         }
     }
 }

@@ -64,6 +64,10 @@ pub struct RequestResource {
     /// The latest screening report (every one is at `/v1/requests/{id}/screenings`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screening: Option<ScreeningReport>,
+    /// On intake: the audit-log entries it appended (the receipt, then any screening and
+    /// comity's moves). Each is provable with `/v1/log/proof/inclusion`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log_indexes: Vec<u64>,
 }
 
 fn state_list_schema() -> utoipa::openapi::Array {
@@ -97,6 +101,7 @@ impl RequestResource {
             next_states: lifecycle::next_states(r.kind, r.state).iter().copied().map(Term).collect(),
             document,
             screening,
+            log_indexes: Vec::new(),
         })
     }
 }
@@ -123,6 +128,9 @@ pub struct EventResource {
     pub actor: String,
     pub at: DateTime<Utc>,
     pub reason: String,
+    /// The event's entry in the audit log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_index: Option<u64>,
 }
 
 impl From<&Event> for EventResource {
@@ -134,6 +142,7 @@ impl From<&Event> for EventResource {
             actor: e.actor.to_string(),
             at: e.at,
             reason: e.reason.clone(),
+            log_index: e.log_index,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! `comity-server`, `comity-wire` and `comity-store`.
 
 mod demo;
+mod logkey;
 mod parties;
 mod policies;
 mod screen;
@@ -44,6 +45,23 @@ enum Command {
     /// Register and list independent reviewer bodies.
     #[command(subcommand)]
     Reviewer(parties::ReviewerCommand),
+    /// The audit log: its key, and verification.
+    #[command(subcommand)]
+    Log(LogCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum LogCommand {
+    /// Print the log's verifier key (`name+hash+base64`), creating the key if needed.
+    Key {
+        /// The data directory holding the key.
+        #[arg(long, env = "COMITY_DATA_DIR", default_value = "comity-data")]
+        data_dir: PathBuf,
+        #[command(flatten)]
+        log: logkey::LogArgs,
+    },
+    /// Check a log: `--data-dir` checks the store against its own log and checkpoints.
+    Verify(logkey::VerifyLocalArgs),
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -107,6 +125,10 @@ fn main() -> ExitCode {
             Command::Authority(c) => parties::authority(c).await.map(|()| ExitCode::SUCCESS),
             Command::Provider(c) => parties::provider(c).await.map(|()| ExitCode::SUCCESS),
             Command::Reviewer(c) => parties::reviewer(c).await.map(|()| ExitCode::SUCCESS),
+            Command::Log(LogCommand::Key { data_dir, log }) => {
+                logkey::print_key(&data_dir, &log).map(|()| ExitCode::SUCCESS)
+            }
+            Command::Log(LogCommand::Verify(args)) => logkey::verify_data_dir(&args).await,
         }
     });
     match result {

@@ -21,7 +21,12 @@ pub struct ServeArgs {
     store: StoreArgs,
     #[command(flatten)]
     policies: crate::policies::PolicyArgs,
+    #[command(flatten)]
+    log: crate::logkey::LogArgs,
 }
+
+/// How often the log signs a checkpoint when it has grown (issue 4: at most every second).
+const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -34,6 +39,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     for p in packs.packs() {
         tracing::info!(pack = %p.id, version = %p.version, hash = %p.hash, "policy pack loaded");
     }
+    // The key lives in the data directory, with PostgreSQL too: every server of one log
+    // signs with the same key (copy the file), and only the database is shared.
+    let key = crate::logkey::load_or_create(&args.store.data_dir, &args.log.log_origin)?;
+    let origin = args.log.log_origin.clone();
+    tracing::info!(origin = %origin, key = %key.verifier_key(), "audit log");
     let store = args.store.open().await?;
     let resumed = comity_server::resume_screening(store.as_ref(), &packs)
         .await
@@ -51,9 +61,24 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // On stdout, for scripts and tests that start the server on port 0.
     println!("comity listening on http://{addr}");
     tracing::info!(%addr, "comity is serving");
-    comity_server::serve(listener, comity_server::AppState::new(store, packs), shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    let checkpointer = comity_server::log::spawn_checkpointer(
+        store.clone(),
+        key.clone(),
+        origin.clone(),
+        CHECKPOINT_INTERVAL,
+    );
+    let state = comity_server::AppState::new(store.clone(), packs).with_log(comity_server::log::LogConfig {
+        origin: origin.clone(),
+        verifier_key: key.verifier_key().to_owned(),
+    });
+    comity_server::serve(listener, state, shutdown_signal()).await.context("serving HTTP")?;
+    checkpointer.abort();
+    // Sign what the last requests appended, so a clean stop leaves no entry unsigned.
+    match comity_server::log::checkpoint_now(store.as_ref(), &key, &origin).await {
+        Ok(Some(size)) => tracing::info!(size, "signed a last checkpoint"),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "could not sign a last checkpoint"),
+    }
     tracing::info!("comity stopped");
     Ok(())
 }

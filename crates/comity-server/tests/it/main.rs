@@ -5,6 +5,7 @@
 
 mod api;
 mod idempotency;
+mod log;
 mod malformed;
 mod screening;
 mod support;

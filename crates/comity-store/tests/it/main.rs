@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod harness;
+mod log_suite;
 mod suite;
 
 /// One `#[tokio::test]` per backend for each named test of `suite`.
@@ -57,6 +58,9 @@ store_tests! {
     a_corrupted_row_is_reported_not_panicked_on,
     count_by_state_groups_requests,
     two_instances_racing_on_one_move_never_both_win,
+    every_write_is_logged_in_order_and_the_tree_is_its_entries,
+    two_processes_append_to_one_tree,
+    every_kind_of_edit_is_caught,
 }
 
 mod open {

@@ -21,11 +21,11 @@ fn country(s: &str) -> CountryCode {
     CountryCode::parse(s).unwrap()
 }
 
-fn actor(s: &str) -> ActorId {
+pub(crate) fn actor(s: &str) -> ActorId {
     ActorId::parse(s).unwrap()
 }
 
-fn authority(party_id: &str) -> Party {
+pub(crate) fn authority(party_id: &str) -> Party {
     Party::Authority(Authority {
         id: id(party_id),
         country: country("FR"),
@@ -34,7 +34,7 @@ fn authority(party_id: &str) -> Party {
     })
 }
 
-fn provider(party_id: &str) -> Party {
+pub(crate) fn provider(party_id: &str) -> Party {
     Party::Provider(Provider {
         id: id(party_id),
         country: country("IE"),
@@ -52,7 +52,7 @@ fn reviewer(party_id: &str) -> Party {
 }
 
 /// A fixed, reproducible time with a sub-microsecond part the store must drop.
-fn t0() -> DateTime<Utc> {
+pub(crate) fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap() + Duration::nanoseconds(123_456_789)
 }
 
@@ -60,7 +60,7 @@ fn truncated(t: DateTime<Utc>) -> DateTime<Utc> {
     t - Duration::nanoseconds(i64::from(t.timestamp_subsec_nanos() % 1000))
 }
 
-fn new_request(authority: &str, provider: &str, received_at: DateTime<Utc>) -> NewRequest {
+pub(crate) fn new_request(authority: &str, provider: &str, received_at: DateTime<Utc>) -> NewRequest {
     let millis = u64::try_from(received_at.timestamp_millis()).unwrap();
     let id = RequestId::new_at(millis);
     NewRequest {
@@ -80,7 +80,7 @@ fn new_request(authority: &str, provider: &str, received_at: DateTime<Utc>) -> N
     }
 }
 
-fn a_move(r: &StoredRequest, to: State, at: DateTime<Utc>) -> Move {
+pub(crate) fn a_move(r: &StoredRequest, to: State, at: DateTime<Utc>) -> Move {
     Move {
         request_id: r.id,
         expected_version: r.version,
@@ -152,7 +152,7 @@ pub async fn party_ids_are_unique_across_registers(h: &mut Harness) {
 pub async fn insert_then_get_returns_the_request_and_its_receipt(h: &mut Harness) {
     let store = h.store();
     let new = NewRequest { emergency: true, ..new_request("fr-tj-paris", "example-mail", t0()) };
-    let stored = store.insert_request(&new).await.unwrap();
+    let stored = store.insert_request(&new).await.unwrap().request;
 
     let expected_time = truncated(t0());
     assert_eq!(expected_time.timestamp_subsec_nanos(), 123_456_000);
@@ -265,7 +265,7 @@ pub async fn list_filters_and_paginates_newest_first(h: &mut Harness) {
         let authority = if i % 2 == 0 { "fr-tj-paris" } else { "de-bka" };
         let provider = if i < 4 { "example-mail" } else { "example-cloud" };
         let new = new_request(authority, provider, t0() + Duration::minutes(i));
-        inserted.push(store.insert_request(&new).await.unwrap());
+        inserted.push(store.insert_request(&new).await.unwrap().request);
     }
     // Move two of them on.
     for i in [1, 4] {
@@ -325,7 +325,7 @@ pub async fn requests_received_at_the_same_time_list_by_id_descending(h: &mut Ha
     let mut ids = Vec::new();
     for _ in 0..5 {
         let new = new_request("fr-tj-paris", "example-mail", t0());
-        ids.push(store.insert_request(&new).await.unwrap().id);
+        ids.push(store.insert_request(&new).await.unwrap().request.id);
     }
     ids.sort_by_key(|id| std::cmp::Reverse(id.to_string()));
     let page = store.list_requests(&query(1, 10)).await.unwrap();
@@ -334,7 +334,7 @@ pub async fn requests_received_at_the_same_time_list_by_id_descending(h: &mut Ha
 
 pub async fn a_move_changes_state_bumps_version_and_appends_an_event(h: &mut Harness) {
     let store = h.store();
-    let r = store.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap();
+    let r = store.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap().request;
     let at = t0() + Duration::minutes(5);
     let event = store.apply_move(&a_move(&r, State::Screening, at)).await.unwrap();
     assert_eq!(event.request_id, r.id);
@@ -370,7 +370,7 @@ pub async fn a_move_changes_state_bumps_version_and_appends_an_event(h: &mut Har
 
 pub async fn a_stale_move_is_a_conflict_and_changes_nothing(h: &mut Harness) {
     let store = h.store();
-    let r = store.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap();
+    let r = store.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap().request;
     store.apply_move(&a_move(&r, State::Screening, t0())).await.unwrap();
     let before = store.request(r.id).await.unwrap().unwrap();
 
@@ -390,7 +390,7 @@ pub async fn moving_an_unknown_request_is_not_found(h: &mut Harness) {
     let store = h.store();
     let ghost = StoredRequest {
         id: RequestId::new_at(1_700_000_000_000),
-        ..store.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap()
+        ..store.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap().request
     };
     let result = store.apply_move(&a_move(&ghost, State::Screening, t0())).await;
     assert!(matches!(result, Err(StoreError::NotFound)), "{result:?}");
@@ -407,7 +407,7 @@ pub async fn concurrent_inserts_all_commit(h: &mut Harness) {
     }
     let mut ids = HashSet::new();
     for task in tasks {
-        ids.insert(task.await.unwrap().unwrap().id);
+        ids.insert(task.await.unwrap().unwrap().request.id);
     }
     assert_eq!(ids.len(), 200);
     for id in &ids {
@@ -422,7 +422,7 @@ pub async fn concurrent_inserts_all_commit(h: &mut Harness) {
 pub async fn a_failing_write_does_not_fail_the_writes_beside_it(h: &mut Harness) {
     let store = h.shared();
     store.add_party(&authority("taken")).await.unwrap();
-    let stale = store.insert_request(&new_request("taken", "example-mail", t0())).await.unwrap();
+    let stale = store.insert_request(&new_request("taken", "example-mail", t0())).await.unwrap().request;
     store.apply_move(&a_move(&stale, State::Screening, t0())).await.unwrap();
 
     // Sent together, so that on SQLite they share batches: good and bad writes interleaved.
@@ -435,7 +435,7 @@ pub async fn a_failing_write_does_not_fail_the_writes_beside_it(h: &mut Harness)
         match i % 4 {
             0 => {
                 let p = provider(&format!("provider-{i}"));
-                parties.push(tokio::spawn(async move { s.add_party(&p).await.map(|()| p) }));
+                parties.push(tokio::spawn(async move { s.add_party(&p).await.map(|_| p) }));
             }
             1 => duplicates.push(tokio::spawn(async move { s.add_party(&provider("taken")).await })),
             2 => {
@@ -459,7 +459,7 @@ pub async fn a_failing_write_does_not_fail_the_writes_beside_it(h: &mut Harness)
         assert_eq!(store.party(p.id()).await.unwrap(), Some(p));
     }
     for task in requests {
-        let r = task.await.unwrap().unwrap();
+        let r = task.await.unwrap().unwrap().request;
         assert_eq!(store.request(r.id).await.unwrap(), Some(r));
     }
     assert_eq!(store.parties(PartyRole::Provider).await.unwrap().len(), 15);
@@ -470,7 +470,8 @@ pub async fn a_failing_write_does_not_fail_the_writes_beside_it(h: &mut Harness)
 pub async fn data_survives_reopening(h: &mut Harness) {
     let party = reviewer("ie-dpc");
     h.store().add_party(&party).await.unwrap();
-    let r = h.store().insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap();
+    let r =
+        h.store().insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap().request;
     h.store().apply_move(&a_move(&r, State::Screening, t0())).await.unwrap();
     let before = h.store().request(r.id).await.unwrap().unwrap();
     let events = h.store().events(r.id).await.unwrap();
@@ -486,7 +487,8 @@ pub async fn data_survives_reopening(h: &mut Harness) {
 }
 
 pub async fn events_cannot_be_changed_or_deleted(h: &mut Harness) {
-    let r = h.store().insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap();
+    let r =
+        h.store().insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap().request;
     h.store().apply_move(&a_move(&r, State::Screening, t0())).await.unwrap();
     let events = h.store().events(r.id).await.unwrap();
 
@@ -505,7 +507,8 @@ pub async fn events_cannot_be_changed_or_deleted(h: &mut Harness) {
 }
 
 pub async fn a_corrupted_row_is_reported_not_panicked_on(h: &mut Harness) {
-    let r = h.store().insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap();
+    let r =
+        h.store().insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap().request;
     h.store().add_party(&authority("fr-tj-paris")).await.unwrap();
 
     h.raw(&format!("UPDATE requests SET state = 'bogus' WHERE id = '{}'", r.id)).await.unwrap();
@@ -525,7 +528,8 @@ pub async fn a_corrupted_row_is_reported_not_panicked_on(h: &mut Harness) {
 
     if h.is_sqlite() {
         // SQLite keeps times as text, which a hand edit can break.
-        let other = h.store().insert_request(&new_request("de-bka", "example-mail", t0())).await.unwrap();
+        let other =
+            h.store().insert_request(&new_request("de-bka", "example-mail", t0())).await.unwrap().request;
         h.raw(&format!("UPDATE requests SET received_at = 'yesterday' WHERE id = '{}'", other.id))
             .await
             .unwrap();
@@ -540,7 +544,7 @@ pub async fn count_by_state_groups_requests(h: &mut Harness) {
     let mut requests = Vec::new();
     for i in 0..5 {
         let new = new_request("fr-tj-paris", "example-mail", t0() + Duration::seconds(i));
-        requests.push(store.insert_request(&new).await.unwrap());
+        requests.push(store.insert_request(&new).await.unwrap().request);
     }
     for r in &requests[..2] {
         store.apply_move(&a_move(r, State::Screening, t0())).await.unwrap();
@@ -556,7 +560,8 @@ pub async fn two_instances_racing_on_one_move_never_both_win(h: &mut Harness) {
     // Two stores on one database, as two `comity serve` processes would have.
     let first = h.shared();
     let second = h.open_another().await;
-    let mut r = first.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap();
+    let mut r =
+        first.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap().request;
     let path = [
         State::Screening,
         State::UnderReview,
@@ -624,3 +629,5 @@ pub async fn recent_targets_are_scoped_windowed_and_bounded(h: &mut Harness) {
     assert!(!since_day_5.iter().any(|t| t.selector.value() == "a@x.org"));
     assert_eq!(store.recent_targets(&authority, "CASE-1", at(-1), 2).await.unwrap().len(), 2);
 }
+
+pub use crate::log_suite::*;

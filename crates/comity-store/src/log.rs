@@ -1,0 +1,289 @@
+//! What the store writes to the audit log, shared by both backends and by verification.
+//!
+//! Each write appends its entries in its own transaction. An entry (`comity_log::Entry`)
+//! holds no personal data: a kind, a time, the request id, the actor and a salted SHA-256
+//! commitment to the *content* of what happened. The content is re-created from the
+//! stored row by the functions below, so `comity log verify --data-dir` can check every
+//! row against its entry, and a party holding a document can prove which entry is theirs.
+//! Each content is a JSON array of strings, numbers and nulls, so its bytes are fixed.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use comity_core::{
+    ActorId, Event, LogRecord, LogSubject, Party, PartyId, Read, ReadOf, RequestId, Screening, StoreError,
+};
+use comity_log::{Entry, Frontier, Salt, commit};
+use serde_json::json;
+
+use crate::rows::backend;
+
+fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn bytes(value: serde_json::Value) -> Vec<u8> {
+    value.to_string().into_bytes()
+}
+
+/// The content an event's entry commits to. The receipt (`seq` 1) also commits to the
+/// request document, so the authority holding it can prove its submission.
+pub fn event_content(e: &Event, document: Option<&str>) -> Vec<u8> {
+    bytes(json!([
+        "event",
+        e.request_id.to_string(),
+        e.seq,
+        e.from.map(|s| s.as_str()),
+        e.to.as_str(),
+        e.actor.as_str(),
+        time(e.at),
+        e.reason,
+        document,
+    ]))
+}
+
+/// The content a screening's entry commits to: the pack that judged and the full report.
+pub fn screening_content(s: &Screening, seq: u32) -> Vec<u8> {
+    bytes(json!([
+        "screening",
+        s.request_id.to_string(),
+        seq,
+        time(s.at),
+        s.pack_id,
+        s.pack_version,
+        s.pack_hash,
+        s.verdict,
+        s.report,
+    ]))
+}
+
+/// The content a party's registration commits to.
+pub fn party_content(p: &Party) -> Vec<u8> {
+    let c = crate::rows::PartyColumns::of(p);
+    bytes(json!(["party", c.id, c.role, c.country, c.kind, c.name]))
+}
+
+/// The content of a read: who read what of which request, when.
+pub fn read_content(r: &Read) -> Vec<u8> {
+    bytes(json!(["read", r.request_id.to_string(), r.what.as_str(), r.actor.as_str(), time(r.at)]))
+}
+
+/// The content of the log's own checkpoint entry: its number and the size it signs.
+pub fn checkpoint_content(seq: u64, size: u64) -> Vec<u8> {
+    bytes(json!(["checkpoint", seq, size]))
+}
+
+/// An entry ready to be sequenced, and the row it belongs to.
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    pub entry: Vec<u8>,
+    pub salt: [u8; 32],
+    pub subject: LogSubject,
+}
+
+impl Pending {
+    fn new(
+        kind: &str,
+        at: DateTime<Utc>,
+        request: Option<RequestId>,
+        actor: &ActorId,
+        content: &[u8],
+        subject: LogSubject,
+    ) -> Result<Pending, StoreError> {
+        let salt = Salt::random();
+        let request = request.map(|r| r.to_string());
+        let entry = Entry::new(kind, at, request.as_deref(), actor.as_str(), commit(&salt, content))
+            .map_err(backend)?;
+        Ok(Pending { entry: entry.to_bytes(), salt: salt.0, subject })
+    }
+
+    pub(crate) fn event(e: &Event, document: Option<&str>) -> Result<Pending, StoreError> {
+        Pending::new(
+            &format!("lifecycle.{}", e.to.as_str()),
+            e.at,
+            Some(e.request_id),
+            &e.actor,
+            &event_content(e, document),
+            LogSubject::Event { request_id: e.request_id, seq: e.seq },
+        )
+    }
+
+    pub(crate) fn screening(s: &Screening, seq: u32) -> Result<Pending, StoreError> {
+        Pending::new(
+            &format!("screening.{}", s.verdict),
+            s.at,
+            Some(s.request_id),
+            &ActorId::system(),
+            &screening_content(s, seq),
+            LogSubject::Screening { request_id: s.request_id, seq },
+        )
+    }
+
+    pub(crate) fn party(p: &Party, at: DateTime<Utc>) -> Result<Pending, StoreError> {
+        Pending::new(
+            &format!("party.{}", crate::rows::role_column(p.role())),
+            at,
+            None,
+            &ActorId::system(),
+            &party_content(p),
+            LogSubject::Party(p.id().clone()),
+        )
+    }
+
+    pub(crate) fn read(r: &Read) -> Result<Pending, StoreError> {
+        Pending::new(
+            &format!("read.{}", r.what.as_str()),
+            r.at,
+            Some(r.request_id),
+            &r.actor,
+            &read_content(r),
+            LogSubject::Read { request_id: r.request_id, what: r.what },
+        )
+    }
+
+    pub(crate) fn checkpoint(seq: u64, size: u64, at: DateTime<Utc>) -> Result<Pending, StoreError> {
+        Pending::new(
+            "log.checkpoint",
+            at,
+            None,
+            &ActorId::system(),
+            &checkpoint_content(seq, size),
+            LogSubject::Checkpoint { seq },
+        )
+    }
+}
+
+/// The subject columns of `log_entries`: kind, request id, sequence number, id.
+pub(crate) struct SubjectColumns {
+    pub kind: &'static str,
+    pub request_id: Option<String>,
+    pub seq: Option<i64>,
+    pub id: Option<String>,
+}
+
+impl SubjectColumns {
+    pub(crate) fn of(s: &LogSubject) -> SubjectColumns {
+        let (kind, request_id, seq, id) = match s {
+            LogSubject::Event { request_id, seq } => {
+                ("event", Some(*request_id), Some(i64::from(*seq)), None)
+            }
+            LogSubject::Screening { request_id, seq } => {
+                ("screening", Some(*request_id), Some(i64::from(*seq)), None)
+            }
+            LogSubject::Party(id) => ("party", None, None, Some(id.to_string())),
+            LogSubject::Read { request_id, what } => {
+                ("read", Some(*request_id), None, Some(what.as_str().to_owned()))
+            }
+            LogSubject::Checkpoint { seq } => ("checkpoint", None, i64::try_from(*seq).ok(), None),
+        };
+        SubjectColumns { kind, request_id: request_id.map(|r| r.to_string()), seq, id }
+    }
+}
+
+/// A `log_entries` row as the database hands it over.
+pub(crate) struct RawRecord {
+    pub idx: i64,
+    pub entry: Vec<u8>,
+    pub salt: Vec<u8>,
+    pub request_id: Option<String>,
+    pub kind: String,
+    pub seq: Option<i64>,
+    pub id: Option<String>,
+}
+
+impl RawRecord {
+    pub(crate) fn parse(self) -> Result<LogRecord, StoreError> {
+        let row = self.idx.to_string();
+        let at = crate::rows::At { table: "log_entries", id: &row };
+        let request = || -> Result<RequestId, StoreError> {
+            let r = self.request_id.as_deref().ok_or_else(|| at.corrupt("request_id", "missing"))?;
+            RequestId::parse(r).map_err(|e| at.corrupt("request_id", e))
+        };
+        let seq32 = || -> Result<u32, StoreError> {
+            self.seq.and_then(|s| u32::try_from(s).ok()).ok_or_else(|| at.corrupt("subject_seq", "missing"))
+        };
+        let subject = match self.kind.as_str() {
+            "event" => LogSubject::Event { request_id: request()?, seq: seq32()? },
+            "screening" => LogSubject::Screening { request_id: request()?, seq: seq32()? },
+            "party" => LogSubject::Party(
+                PartyId::parse(self.id.as_deref().unwrap_or_default())
+                    .map_err(|e| at.corrupt("subject_id", e))?,
+            ),
+            "read" => LogSubject::Read {
+                request_id: request()?,
+                what: self
+                    .id
+                    .as_deref()
+                    .and_then(ReadOf::parse)
+                    .ok_or_else(|| at.corrupt("subject_id", "not document, events or screenings"))?,
+            },
+            "checkpoint" => LogSubject::Checkpoint {
+                seq: self
+                    .seq
+                    .and_then(|s| u64::try_from(s).ok())
+                    .ok_or_else(|| at.corrupt("subject_seq", "missing"))?,
+            },
+            other => return Err(at.corrupt("subject_kind", format!("{other:?}"))),
+        };
+        Ok(LogRecord {
+            index: u64::try_from(self.idx).map_err(|e| at.corrupt("idx", e))?,
+            entry: self.entry,
+            salt: self.salt.as_slice().try_into().map_err(|_| at.corrupt("salt", "not 32 bytes"))?,
+            subject,
+        })
+    }
+}
+
+/// Rows to insert for a batch of entries: `(index, pending)` and `(stored index, hash)`.
+pub(crate) struct Sequenced {
+    pub entries: Vec<(i64, Pending)>,
+    pub hashes: Vec<(i64, [u8; 32])>,
+}
+
+/// Gives each pending entry the next index and computes the tree hashes it adds.
+pub(crate) fn sequence(frontier: &mut Frontier, pending: Vec<Pending>) -> Result<Sequenced, StoreError> {
+    let mut out = Sequenced { entries: Vec::with_capacity(pending.len()), hashes: Vec::new() };
+    for p in pending {
+        let appended = frontier.append(&p.entry);
+        let index = i64::try_from(appended.index).map_err(backend)?;
+        let first = i64::try_from(appended.first).map_err(backend)?;
+        out.hashes.extend((first..).zip(appended.hashes.iter().map(|h| h.0)));
+        out.entries.push((index, p));
+    }
+    Ok(out)
+}
+
+/// The hashes a frontier of `size` entries needs, checked as they come from the database.
+pub(crate) fn frontier_from(size: u64, rows: Vec<(i64, Vec<u8>)>) -> Result<Frontier, StoreError> {
+    let wanted = Frontier::indexes(size);
+    let mut hashes = Vec::with_capacity(wanted.len());
+    for index in &wanted {
+        let (_, hash) =
+            rows.iter().find(|(i, _)| u64::try_from(*i).ok() == Some(*index)).ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "log_hashes lacks the stored hash {index} of a tree of {size} entries"
+                ))
+            })?;
+        let hash: [u8; 32] = hash
+            .as_slice()
+            .try_into()
+            .map_err(|_| StoreError::Corrupt(format!("log_hashes row {index} is not 32 bytes")))?;
+        hashes.push(comity_log::Hash(hash));
+    }
+    Frontier::from_hashes(size, hashes).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Hashes in the order asked, or `NotFound` naming the first index the tree lacks.
+pub(crate) fn hashes_in_order(
+    indexes: &[u64],
+    mut found: std::collections::HashMap<i64, Vec<u8>>,
+) -> Result<Vec<[u8; 32]>, StoreError> {
+    indexes
+        .iter()
+        .map(|i| {
+            let bytes = found.remove(&i64::try_from(*i).unwrap_or(i64::MAX)).ok_or(StoreError::NotFound)?;
+            bytes
+                .as_slice()
+                .try_into()
+                .map_err(|_| StoreError::Corrupt(format!("log_hashes row {i} is not 32 bytes")))
+        })
+        .collect()
+}

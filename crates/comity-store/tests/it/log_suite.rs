@@ -1,0 +1,289 @@
+//! The audit log through the store: every write appends in its own transaction, the
+//! tree is the entries, and `verify_store` catches each kind of edit made behind
+//! comity's back.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use comity_core::{
+    ActorId, CheckpointSigner, IntakeScreening, LogSubject, Read, ReadOf, Screening, State, Store,
+};
+use comity_log::{LogKey, MemoryTree, verify_checkpoint};
+use comity_store::verify::{VerifyError, verify_store};
+
+use crate::harness::Harness;
+use crate::suite::{a_move, actor, authority, new_request, provider, t0};
+
+const ORIGIN: &str = "comity.test/log";
+
+fn signer(key: &LogKey) -> Arc<CheckpointSigner> {
+    let key = key.clone();
+    Arc::new(move |size, root| key.sign(ORIGIN, size, comity_log::Hash(*root)).map_err(|e| e.to_string()))
+}
+
+fn screening_of(id: comity_core::RequestId) -> Screening {
+    Screening {
+        request_id: id,
+        at: t0() + Duration::seconds(1),
+        pack_id: "eu-e-evidence".into(),
+        pack_version: "1".into(),
+        pack_hash: "abc".into(),
+        verdict: "needs_review".into(),
+        report: r#"{"verdict":"needs_review"}"#.into(),
+        log_index: None,
+    }
+}
+
+/// Some of everything: parties, intakes with and without screening, moves, reads, a
+/// later screening and two checkpoints. Returns the indexes every call reported.
+async fn activity(store: &dyn Store, key: &LogKey) -> Vec<u64> {
+    let mut logged = Vec::new();
+    logged.push(store.add_party(&authority("fr-tj-paris")).await.unwrap());
+    logged.push(store.add_party(&provider("example-mail")).await.unwrap());
+    for n in 0..3 {
+        let mut new = new_request("fr-tj-paris", "example-mail", t0() + Duration::seconds(n));
+        if n == 1 {
+            new.screening = Some(IntakeScreening {
+                screening: screening_of(new.id),
+                moves: vec![
+                    (State::Screening, "screening".into()),
+                    (State::UnderReview, "needs review".into()),
+                ],
+            });
+        }
+        let intake = store.insert_request(&new).await.unwrap();
+        assert_eq!(intake.log.len(), if n == 1 { 4 } else { 1 }, "receipt, screening, two moves");
+        logged.extend(&intake.log);
+        let r = intake.request;
+        if n != 1 {
+            let event =
+                store.apply_move(&a_move(&r, State::Screening, t0() + Duration::seconds(5))).await.unwrap();
+            logged.push(event.log_index.unwrap());
+        }
+        let read =
+            Read { request_id: r.id, what: ReadOf::Document, actor: actor("ie-dpc:auditor"), at: t0() };
+        logged.push(store.log_read(&read).await.unwrap());
+        if n == 2 {
+            logged.push(store.record_screening(&screening_of(r.id)).await.unwrap());
+            let c = store.checkpoint(signer(key)).await.unwrap().unwrap();
+            logged.push(c.size - 1);
+        }
+    }
+    logged.push(store.add_party(&provider("example-cloud")).await.unwrap());
+    let c = store.checkpoint(signer(key)).await.unwrap().unwrap();
+    logged.push(c.size - 1);
+    logged
+}
+
+pub async fn every_write_is_logged_in_order_and_the_tree_is_its_entries(h: &mut Harness) {
+    let store = h.store();
+    let key = LogKey::generate(ORIGIN);
+    let logged = activity(store, &key).await;
+    // One entry per call, in the order of the calls, none skipped.
+    assert_eq!(logged, (0..logged.len() as u64).collect::<Vec<_>>());
+    let size = store.log_size().await.unwrap();
+    assert_eq!(size, logged.len() as u64);
+
+    // Nothing new: no checkpoint, and no checkpoint entry either.
+    assert!(store.checkpoint(signer(&key)).await.unwrap().is_none());
+    assert_eq!(store.log_size().await.unwrap(), size);
+
+    // The latest checkpoint signs the root of exactly the stored entries.
+    let records = store.log_records(0, 1000).await.unwrap();
+    let mut tree = MemoryTree::new();
+    for r in &records {
+        comity_log::Entry::from_bytes(&r.entry).unwrap();
+        tree.append(&r.entry);
+    }
+    let latest = store.latest_checkpoint().await.unwrap().unwrap();
+    assert_eq!(latest.seq, 2);
+    let body = verify_checkpoint(&latest.note, key.verifier_key()).unwrap();
+    assert_eq!((body.size(), *body.hash()), (size, tree.root(size).unwrap()));
+    assert!(matches!(records.last().unwrap().subject, LogSubject::Checkpoint { seq: 2 }));
+
+    // Stored hashes give the same proofs as the rebuilt tree.
+    let needed = comity_log::hashes_needed(|r| comity_log::inclusion_proof(3, size, r));
+    let hashes = store.log_hashes(&needed).await.unwrap();
+    let reader: comity_log::HashMapReader =
+        needed.iter().copied().zip(hashes.into_iter().map(comity_log::Hash)).collect();
+    assert_eq!(
+        comity_log::inclusion_proof(3, size, &reader).unwrap(),
+        tree.prove_inclusion(3, size).unwrap()
+    );
+    assert!(matches!(store.log_hashes(&[u64::MAX / 2]).await, Err(comity_core::StoreError::NotFound)));
+
+    // Events and screenings carry their entries; a request's log lists them and its reads.
+    let first = match &records[2].subject {
+        LogSubject::Event { request_id, seq: 1 } => *request_id,
+        other => panic!("entry 2 should be the first receipt, not {other:?}"),
+    };
+    let events = store.events(first).await.unwrap();
+    assert_eq!(events.iter().map(|e| e.log_index).collect::<Vec<_>>(), vec![Some(2), Some(3)]);
+    let kinds: Vec<String> = store
+        .request_log(first)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| comity_log::Entry::from_bytes(&r.entry).unwrap().kind().to_owned())
+        .collect();
+    assert_eq!(kinds, ["lifecycle.received", "lifecycle.screening", "read.document"]);
+
+    let verified = verify_store(store, key.verifier_key(), |_, _| {}).await.unwrap();
+    assert_eq!(
+        (
+            verified.entries,
+            verified.events,
+            verified.screenings,
+            verified.parties,
+            verified.reads,
+            verified.checkpoints
+        ),
+        (size, 7, 2, 3, 3, 2)
+    );
+    assert_eq!(verified.signed_size, size);
+}
+
+/// Two stores on one database, as two processes: each keeps its own frontier, and the
+/// sequencer (SQLite's write lock, PostgreSQL's `log_head` row) keeps one tree.
+pub async fn two_processes_append_to_one_tree(h: &mut Harness) {
+    let key = LogKey::generate(ORIGIN);
+    let other = h.open_another().await;
+    let one = h.shared();
+    one.add_party(&authority("fr-tj-paris")).await.unwrap();
+    let mut tasks = Vec::new();
+    for (n, store) in [one.clone(), other.clone()].into_iter().cycle().take(40).enumerate() {
+        let key = key.clone();
+        tasks.push(tokio::spawn(async move {
+            let new = new_request("fr-tj-paris", "example-mail", t0() + Duration::milliseconds(n as i64 * 7));
+            let r = store.insert_request(&new).await.unwrap().request;
+            store.apply_move(&a_move(&r, State::Screening, t0())).await.unwrap();
+            if n % 10 == 0 {
+                store.checkpoint(signer(&key)).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    other.checkpoint(signer(&key)).await.unwrap();
+    let verified = verify_store(h.store(), key.verifier_key(), |_, _| {}).await.unwrap();
+    assert_eq!(verified.events, 80);
+    assert!(verified.checkpoints >= 1);
+    assert_eq!(verified.signed_size, h.store().log_size().await.unwrap());
+}
+
+/// The SQL that takes away the append-only guards, as an operator with the database's
+/// password could.
+fn unguard(h: &Harness) -> &'static str {
+    if h.is_sqlite() {
+        "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; \
+         DROP TRIGGER screenings_no_update; DROP TRIGGER screenings_no_delete; \
+         DROP TRIGGER log_entries_no_update; DROP TRIGGER log_entries_no_delete; \
+         DROP TRIGGER log_hashes_no_update; DROP TRIGGER log_hashes_no_delete; \
+         DROP TRIGGER log_checkpoints_no_update; DROP TRIGGER log_checkpoints_no_delete;"
+    } else {
+        "ALTER TABLE events DISABLE TRIGGER USER; ALTER TABLE screenings DISABLE TRIGGER USER; \
+         ALTER TABLE log_entries DISABLE TRIGGER USER; ALTER TABLE log_hashes DISABLE TRIGGER USER; \
+         ALTER TABLE log_checkpoints DISABLE TRIGGER USER;"
+    }
+}
+
+/// Each edit, made on a fresh copy of the same activity, and the words the check must
+/// say about it.
+pub async fn every_kind_of_edit_is_caught(h: &mut Harness) {
+    let sqlite = h.is_sqlite();
+    let edits: &[(&str, &str, &str)] = &[
+        (
+            "an event's reason",
+            "UPDATE events SET reason = 'nothing to see' WHERE seq = 2",
+            "does not commit to the stored event",
+        ),
+        ("an event deleted", "DELETE FROM events WHERE seq = 2", "which is not stored"),
+        (
+            "an event added",
+            "INSERT INTO events (request_id, seq, from_state, to_state, actor, at, reason) \
+            SELECT request_id, 9, 'screening', 'rejected', 'x', at, 'forged' FROM events WHERE seq = 2 LIMIT 1",
+            "a row was added or deleted",
+        ),
+        (
+            "a screening's report",
+            "UPDATE screenings SET report = '{}'",
+            "does not commit to the stored screening",
+        ),
+        (
+            "a party's name",
+            "UPDATE parties SET name = 'Someone else' WHERE id = 'fr-tj-paris'",
+            "does not commit to the stored party",
+        ),
+        (
+            "an entry's actor",
+            if sqlite {
+                "UPDATE log_entries SET entry = CAST(replace(CAST(entry AS TEXT), 'ie-dpc:auditor', 'ie-dpc:nobody') AS BLOB)"
+            } else {
+                "UPDATE log_entries SET entry = convert_to(replace(convert_from(entry, 'UTF8'), 'ie-dpc:auditor', 'ie-dpc:nobody'), 'UTF8')"
+            },
+            "does not commit",
+        ),
+        ("an entry deleted", "DELETE FROM log_entries WHERE idx = 4", "entry 4 is missing"),
+        (
+            "a stored hash",
+            if sqlite {
+                "UPDATE log_hashes SET hash = zeroblob(32) WHERE idx = 5"
+            } else {
+                "UPDATE log_hashes SET hash = decode(repeat('00', 32), 'hex') WHERE idx = 5"
+            },
+            "stored hash 5 differs",
+        ),
+        (
+            "a checkpoint deleted",
+            "DELETE FROM log_checkpoints WHERE seq = 1",
+            "checkpoint 1, which is not stored",
+        ),
+        (
+            "a checkpoint's note",
+            if sqlite {
+                "UPDATE log_checkpoints SET note = CAST(replace(CAST(note AS TEXT), 'comity.test/log', 'comity.test/lag') AS BLOB) WHERE seq = 2"
+            } else {
+                "UPDATE log_checkpoints SET note = convert_to(replace(convert_from(note, 'UTF8'), 'comity.test/log', 'comity.test/lag'), 'UTF8') WHERE seq = 2"
+            },
+            "checkpoint 2",
+        ),
+        (
+            "a salt",
+            if sqlite {
+                "UPDATE log_entries SET salt = zeroblob(32) WHERE idx = 2"
+            } else {
+                "UPDATE log_entries SET salt = decode(repeat('00', 32), 'hex') WHERE idx = 2"
+            },
+            "entry 2 does not commit",
+        ),
+    ];
+    let key = LogKey::generate(ORIGIN);
+    for (what, sql, expected) in edits {
+        let fresh = match h.is_sqlite() {
+            true => Harness::sqlite().await,
+            false => Harness::postgres().await.unwrap(),
+        };
+        activity(fresh.store(), &key).await;
+        verify_store(fresh.store(), key.verifier_key(), |_, _| {}).await.unwrap();
+        // The guards refuse the edit as long as they stand.
+        if !sql.starts_with("INSERT") && !sql.contains("parties") {
+            assert!(fresh.raw(sql).await.is_err(), "{what}: the append-only guard let it through");
+        }
+        fresh.raw(unguard(&fresh)).await.unwrap();
+        assert!(fresh.raw(sql).await.unwrap() > 0, "{what}: the edit changed nothing");
+        match verify_store(fresh.store(), key.verifier_key(), |_, _| {}).await {
+            Err(VerifyError::Discrepancy(d)) => assert!(d.contains(expected), "{what}: {d}"),
+            other => panic!("{what}: not caught: {other:?}"),
+        }
+        fresh.finish().await;
+    }
+    // A log checked with another key fails on its first checkpoint.
+    activity(h.store(), &key).await;
+    let other = LogKey::generate(ORIGIN);
+    match verify_store(h.store(), other.verifier_key(), |_, _| {}).await {
+        Err(VerifyError::Discrepancy(d)) => assert!(d.contains("signature"), "{d}"),
+        other => panic!("another key was accepted: {other:?}"),
+    }
+    let _ = ActorId::system();
+}
