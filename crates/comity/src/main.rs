@@ -9,6 +9,7 @@ mod policies;
 mod screen;
 mod serve;
 mod validate;
+mod witness;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -44,6 +45,9 @@ enum Command {
     /// Register and list independent reviewer bodies.
     #[command(subcommand)]
     Reviewer(parties::ReviewerCommand),
+    /// Run a C2SP tlog-witness that cosigns the checkpoints of known logs.
+    #[command(subcommand)]
+    Witness(witness::WitnessCommand),
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -107,6 +111,7 @@ fn main() -> ExitCode {
             Command::Authority(c) => parties::authority(c).await.map(|()| ExitCode::SUCCESS),
             Command::Provider(c) => parties::provider(c).await.map(|()| ExitCode::SUCCESS),
             Command::Reviewer(c) => parties::reviewer(c).await.map(|()| ExitCode::SUCCESS),
+            Command::Witness(c) => witness::run(c).await.map(|()| ExitCode::SUCCESS),
         }
     });
     match result {
