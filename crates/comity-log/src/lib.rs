@@ -21,6 +21,7 @@ mod entry;
 mod proof;
 mod tiles;
 mod tree;
+mod witness;
 
 pub use checkpoint::{CheckpointError, LogKey, verify_checkpoint};
 pub use entry::{ENTRY_HEADER, Entry, EntryError, Salt, commit};
@@ -33,4 +34,9 @@ pub use tlog_tiles::{EMPTY_HASH, HashReader, Tile};
 pub use tree::{
     Appended, Frontier, HashMapReader, MemoryTree, Recorder, TreeError, consistency_proof, hash_tile,
     hashes_needed, inclusion_proof, leaf_hash, root,
+};
+pub use witness::{
+    Accepted, AddCheckpoint, COSIGNATURE_V1_ED25519, KnownLogs, MAX_PROOF_LINES, Refusal,
+    TLOG_SIZE_CONTENT_TYPE, WitnessError, WitnessKey, Witnessed, add_checkpoint, add_cosignatures,
+    encode_add_checkpoint, parse_add_checkpoint, parse_tlog_size, verify_cosignature,
 };

@@ -10,6 +10,7 @@ mod policies;
 mod screen;
 mod serve;
 mod validate;
+mod witness;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -48,6 +49,9 @@ enum Command {
     /// The audit log: its key, and verification.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Run a C2SP tlog-witness that cosigns the checkpoints of known logs.
+    #[command(subcommand)]
+    Witness(witness::WitnessCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -129,6 +133,7 @@ fn main() -> ExitCode {
                 logkey::print_key(&data_dir, &log).map(|()| ExitCode::SUCCESS)
             }
             Command::Log(LogCommand::Verify(args)) => logkey::verify_data_dir(&args).await,
+            Command::Witness(c) => witness::run(c).await.map(|()| ExitCode::SUCCESS),
         }
     });
     match result {

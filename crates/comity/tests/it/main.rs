@@ -4,3 +4,4 @@
 mod cli;
 mod durability;
 mod support;
+mod witness;
