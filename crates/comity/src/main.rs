@@ -3,6 +3,7 @@
 //! The binary is thin: it reads the command line, opens the store and calls into
 //! `comity-server`, `comity-wire` and `comity-store`.
 
+mod audit;
 mod demo;
 mod parties;
 mod policies;
@@ -44,6 +45,12 @@ enum Command {
     /// Register and list independent reviewer bodies.
     #[command(subcommand)]
     Reviewer(parties::ReviewerCommand),
+    /// Check the public audit log.
+    #[command(subcommand)]
+    Log(audit::LogCommand),
+    /// Audit the requests: draw a sample nobody chooses.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -107,6 +114,8 @@ fn main() -> ExitCode {
             Command::Authority(c) => parties::authority(c).await.map(|()| ExitCode::SUCCESS),
             Command::Provider(c) => parties::provider(c).await.map(|()| ExitCode::SUCCESS),
             Command::Reviewer(c) => parties::reviewer(c).await.map(|()| ExitCode::SUCCESS),
+            Command::Log(c) => Ok(audit::log(c).await),
+            Command::Audit(c) => Ok(audit::audit(c).await),
         }
     });
     match result {

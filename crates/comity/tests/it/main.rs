@@ -3,4 +3,5 @@
 
 mod cli;
 mod durability;
+mod log_remote;
 mod support;
