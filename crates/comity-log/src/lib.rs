@@ -16,6 +16,7 @@
 //! assert!(matches!(verify_consistency(0, 5, &root, &root, &[]), Err(ProofError::Impossible(_))));
 //! ```
 
+pub mod audit;
 mod checkpoint;
 mod entry;
 mod proof;
@@ -23,6 +24,7 @@ mod tiles;
 mod tree;
 mod witness;
 
+pub use audit::{AuditError, LogVerifier, Verified, sample};
 pub use checkpoint::{CheckpointError, LogKey, verify_checkpoint};
 pub use entry::{ENTRY_HEADER, Entry, EntryError, Salt, commit};
 pub use proof::{ProofError, verify_consistency, verify_inclusion};

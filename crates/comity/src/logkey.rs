@@ -4,7 +4,6 @@
 use std::{
     io::{IsTerminal, Write},
     path::{Path, PathBuf},
-    process::ExitCode,
 };
 
 use anyhow::{Context, bail};
@@ -85,22 +84,30 @@ pub fn print_key(data_dir: &Path, log: &LogArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[derive(Debug, Args)]
-pub struct VerifyLocalArgs {
-    #[command(flatten)]
-    pub store: StoreArgs,
-    #[command(flatten)]
-    pub log: LogArgs,
-}
-
 /// `comity log verify --data-dir`: the store against its own log and checkpoints.
-pub async fn verify_data_dir(args: &VerifyLocalArgs) -> anyhow::Result<ExitCode> {
-    let path = key_path(&args.store.data_dir);
+/// `Ok(Err(discrepancy))` when the store and its log disagree.
+pub async fn verify_data_dir(
+    data_dir: &Path,
+    database_url: Option<&str>,
+    log: &LogArgs,
+    vkey: Option<&str>,
+) -> anyhow::Result<Result<String, String>> {
+    let path = key_path(data_dir);
     if !path.exists() {
         bail!("no log key at {}: this data directory has never been served", path.display());
     }
-    let key = load_or_create(&args.store.data_dir, &args.log.log_origin)?;
-    let store = args.store.open().await?;
+    let key = load_or_create(data_dir, &log.log_origin)?;
+    if let Some(vkey) = vkey
+        && vkey != key.verifier_key()
+    {
+        return Ok(Err(format!(
+            "the key in {} is {}, not the --vkey given: this is not the log you meant",
+            path.display(),
+            key.verifier_key()
+        )));
+    }
+    let store = StoreArgs { data_dir: data_dir.to_owned(), database_url: database_url.map(str::to_owned) };
+    let store = store.open().await?;
     let tty = std::io::stderr().is_terminal();
     let result = comity_store::verify::verify_store(store.as_ref(), key.verifier_key(), |done, all| {
         if tty {
@@ -112,18 +119,12 @@ pub async fn verify_data_dir(args: &VerifyLocalArgs) -> anyhow::Result<ExitCode>
         eprintln!();
     }
     match result {
-        Ok(v) => {
-            println!(
-                "verified: {} entries ({} events, {} screenings, {} parties, {} reads, {} checkpoints); \
-                 the latest checkpoint signs {} entries",
-                v.entries, v.events, v.screenings, v.parties, v.reads, v.checkpoints, v.signed_size
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(comity_store::verify::VerifyError::Discrepancy(d)) => {
-            println!("DISCREPANCY: {d}");
-            Ok(ExitCode::from(1))
-        }
+        Ok(v) => Ok(Ok(format!(
+            "verified: {} entries ({} events, {} screenings, {} parties, {} reads, {} checkpoints); \
+             the latest checkpoint signs {} entries",
+            v.entries, v.events, v.screenings, v.parties, v.reads, v.checkpoints, v.signed_size
+        ))),
+        Err(comity_store::verify::VerifyError::Discrepancy(d)) => Ok(Err(d)),
         Err(e) => Err(e).context("reading the store"),
     }
 }

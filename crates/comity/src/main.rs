@@ -3,6 +3,7 @@
 //! The binary is thin: it reads the command line, opens the store and calls into
 //! `comity-server`, `comity-wire` and `comity-store`.
 
+mod audit;
 mod demo;
 mod logkey;
 mod parties;
@@ -46,26 +47,15 @@ enum Command {
     /// Register and list independent reviewer bodies.
     #[command(subcommand)]
     Reviewer(parties::ReviewerCommand),
-    /// The audit log: its key, and verification.
+    /// Check the public audit log.
     #[command(subcommand)]
-    Log(LogCommand),
+    Log(audit::LogCommand),
+    /// Audit the requests: draw a sample nobody chooses.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Run a C2SP tlog-witness that cosigns the checkpoints of known logs.
     #[command(subcommand)]
     Witness(witness::WitnessCommand),
-}
-
-#[derive(Debug, Subcommand)]
-enum LogCommand {
-    /// Print the log's verifier key (`name+hash+base64`), creating the key if needed.
-    Key {
-        /// The data directory holding the key.
-        #[arg(long, env = "COMITY_DATA_DIR", default_value = "comity-data")]
-        data_dir: PathBuf,
-        #[command(flatten)]
-        log: logkey::LogArgs,
-    },
-    /// Check a log: `--data-dir` checks the store against its own log and checkpoints.
-    Verify(logkey::VerifyLocalArgs),
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -129,10 +119,8 @@ fn main() -> ExitCode {
             Command::Authority(c) => parties::authority(c).await.map(|()| ExitCode::SUCCESS),
             Command::Provider(c) => parties::provider(c).await.map(|()| ExitCode::SUCCESS),
             Command::Reviewer(c) => parties::reviewer(c).await.map(|()| ExitCode::SUCCESS),
-            Command::Log(LogCommand::Key { data_dir, log }) => {
-                logkey::print_key(&data_dir, &log).map(|()| ExitCode::SUCCESS)
-            }
-            Command::Log(LogCommand::Verify(args)) => logkey::verify_data_dir(&args).await,
+            Command::Log(c) => Ok(audit::log(c).await),
+            Command::Audit(c) => Ok(audit::audit(c).await),
             Command::Witness(c) => witness::run(c).await.map(|()| ExitCode::SUCCESS),
         }
     });

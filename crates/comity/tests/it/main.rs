@@ -3,5 +3,7 @@
 
 mod cli;
 mod durability;
+mod log_local;
+mod log_remote;
 mod support;
 mod witness;

@@ -14,7 +14,8 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_comity");
 /// Where a test's server keeps its data: a fresh SQLite directory or PostgreSQL database.
 pub enum Data {
     Sqlite(tempfile::TempDir),
-    Postgres(comity_store::testing::TestDatabase),
+    /// The database, and a data directory for what is not in it (the log's key).
+    Postgres(comity_store::testing::TestDatabase, tempfile::TempDir),
 }
 
 impl Data {
@@ -24,14 +25,20 @@ impl Data {
 
     /// `None`, after saying so loudly, when `COMITY_TEST_DATABASE_URL` is not set.
     pub async fn postgres() -> Option<Self> {
-        comity_store::testing::TestDatabase::create().await.map(Data::Postgres)
+        let db = comity_store::testing::TestDatabase::create().await?;
+        Some(Data::Postgres(db, tempfile::tempdir().unwrap()))
     }
 
     /// The command-line arguments that point comity at this data.
     pub fn args(&self) -> Vec<String> {
         match self {
             Data::Sqlite(dir) => vec!["--data-dir".into(), dir.path().display().to_string()],
-            Data::Postgres(db) => vec!["--database-url".into(), db.url().to_owned()],
+            Data::Postgres(db, dir) => vec![
+                "--database-url".into(),
+                db.url().to_owned(),
+                "--data-dir".into(),
+                dir.path().display().to_string(),
+            ],
         }
     }
 }

@@ -1,0 +1,143 @@
+//! The audit log end to end, as an operator and an auditor meet it: `comity serve` signs
+//! checkpoints on its own; `comity log key` names the key; `comity log verify --url` and
+//! `comity audit sample` check the published log; after a clean stop, `comity log verify
+//! --data-dir` checks the store, and catches an edit made behind comity's back.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use sqlx::Connection;
+
+use crate::support::{Data, Server, comity, example, register_parties};
+
+const ORIGIN: &str = "comity.test/log";
+
+fn text(out: &std::process::Output) -> (String, String) {
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Stops the server as `systemctl stop` would, and waits for it to finish.
+fn stop(mut server: Server) {
+    let pid = server.child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "comity serve exited with {status}");
+}
+
+async fn the_log_verifies_inside_and_out_and_an_edit_is_caught(data: Data) {
+    register_parties(&data);
+    let server = Server::start(&data, &["--log-origin", ORIGIN]);
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let r = client
+            .post(server.url("/v1/requests"))
+            .json(&example("eu-epoc-traffic.json"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+        let body: Value = r.json().await.unwrap();
+        ids.push(body["id"].as_str().unwrap().to_owned());
+    }
+    client.get(server.url(&format!("/v1/requests/{}", ids[0]))).send().await.unwrap();
+
+    // The server signs a checkpoint within a second of the log growing.
+    let mut info = Value::Null;
+    for _ in 0..100 {
+        info = client.get(server.url("/v1/log")).send().await.unwrap().json().await.unwrap();
+        let signed =
+            info["checkpoint"].as_str().and_then(|c| c.lines().nth(1)).and_then(|s| s.parse::<u64>().ok());
+        if signed == info["size"].as_u64() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let size = info["size"].as_u64().unwrap();
+    assert!(info["checkpoint"].as_str().unwrap().starts_with(&format!("{ORIGIN}\n{size}\n")), "{info}");
+
+    let dir = match &data {
+        Data::Sqlite(dir) | Data::Postgres(_, dir) => dir.path().display().to_string(),
+    };
+    let out = comity(&["log", "key", "--data-dir", &dir, "--log-origin", ORIGIN], None);
+    let (vkey, err) = text(&out);
+    assert!(out.status.success(), "{err}");
+    let vkey = vkey.trim().to_owned();
+    assert_eq!(vkey, info["verifier_key"].as_str().unwrap());
+    assert!(vkey.starts_with(&format!("{ORIGIN}+")));
+
+    // From outside: only the URL and the key.
+    let saved = tempfile::NamedTempFile::new().unwrap();
+    let saved_path = saved.path().display().to_string();
+    let base = server.url("/log");
+    let out = comity(&["log", "verify", "--url", &base, "--vkey", &vkey, "--save", &saved_path], None);
+    let (stdout, err) = text(&out);
+    assert!(out.status.success(), "{stdout}{err}");
+    assert!(stdout.contains(&format!("has {size} entries")), "{stdout}");
+    let out = comity(
+        &["audit", "sample", "--checkpoint", &saved_path, "--url", &base, "--vkey", &vkey, "--n", "2"],
+        None,
+    );
+    let (stdout, err) = text(&out);
+    assert!(out.status.success(), "{err}");
+    let drawn: Vec<&str> = stdout.lines().collect();
+    assert_eq!(drawn.len(), 2);
+    assert!(drawn.iter().all(|d| ids.iter().any(|id| id == d)), "{drawn:?} not among {ids:?}");
+
+    // A clean stop signs what is left; the store then checks against its own log.
+    client.get(server.url(&format!("/v1/requests/{}/events", ids[1]))).send().await.unwrap();
+    stop(server);
+    let out = comity(&["log", "verify", "--log-origin", ORIGIN], Some(&data));
+    let (stdout, err) = text(&out);
+    assert!(out.status.success(), "{stdout}{err}");
+    assert!(stdout.starts_with("verified: "), "{stdout}");
+    let entries: u64 = stdout["verified: ".len()..].split(' ').next().unwrap().parse().unwrap();
+    assert!(stdout.ends_with(&format!("the latest checkpoint signs {entries} entries\n")), "{stdout}");
+    let out = comity(&["log", "verify", "--log-origin", "comity.test/other"], Some(&data));
+    assert_eq!(out.status.code(), Some(2), "another origin is a usage error: {}", text(&out).1);
+
+    // An operator rewrites a reason behind comity's back, guards and all.
+    let edit = match &data {
+        Data::Sqlite(dir) => {
+            let url = format!("sqlite://{}", dir.path().join(comity_store::DATABASE_FILE).display());
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::raw_sql(
+                "DROP TRIGGER events_no_update; UPDATE events SET reason = 'approved by phone' WHERE seq = 2",
+            )
+            .execute(&mut conn)
+            .await
+            .unwrap()
+            .rows_affected()
+        }
+        Data::Postgres(db, _) => {
+            let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
+            sqlx::raw_sql(
+                "ALTER TABLE events DISABLE TRIGGER USER; UPDATE events SET reason = 'approved by phone' WHERE seq = 2",
+            )
+            .execute(&mut conn)
+            .await
+            .unwrap()
+            .rows_affected()
+        }
+    };
+    assert_eq!(edit, 3);
+    let out = comity(&["log", "verify", "--log-origin", ORIGIN], Some(&data));
+    let (stdout, err) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{err}");
+    assert!(
+        err.contains("discrepancy: entry") && err.contains("does not commit to the stored event 2"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_the_log_verifies_inside_and_out_and_an_edit_is_caught() {
+    the_log_verifies_inside_and_out_and_an_edit_is_caught(Data::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_the_log_verifies_inside_and_out_and_an_edit_is_caught() {
+    if let Some(data) = Data::postgres().await {
+        the_log_verifies_inside_and_out_and_an_edit_is_caught(data).await;
+    }
+}
