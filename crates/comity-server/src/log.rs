@@ -317,6 +317,119 @@ pub async fn request_log(
     Ok(Json(records.iter().map(LogEntryResource::from).collect()))
 }
 
+/// A witness the log hands each checkpoint to (c2sp.org/tlog-witness).
+#[derive(Debug, Clone)]
+pub struct WitnessConfig {
+    /// The witness's base URL; the log POSTs to `{url}/add-checkpoint`.
+    pub url: String,
+    /// The witness's cosignature verifier key (`name+hash+base64`, type 0x04).
+    pub vkey: String,
+}
+
+impl WitnessConfig {
+    /// Reads `URL=VKEY`.
+    pub fn parse(text: &str) -> Result<WitnessConfig, String> {
+        let (url, vkey) = text
+            .split_once('=')
+            .ok_or_else(|| format!("a witness is URL=VKEY, such as https://witness.example.org=witness.example.org+1234abcd+AQ..., not {text:?}"))?;
+        let url = url.trim().trim_end_matches('/').to_owned();
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(format!("the witness URL {url:?} must start with http:// or https://"));
+        }
+        let vkey = vkey.trim().to_owned();
+        if vkey.split('+').count() != 3 {
+            return Err(format!(
+                "{vkey:?} is not a witness verifier key (name+hash+base64); `comity witness key` prints it"
+            ));
+        }
+        Ok(WitnessConfig { url, vkey })
+    }
+}
+
+/// The log's side of the witness protocol: what each witness last cosigned, as far as
+/// this process knows (a witness that knows better says so with a 409).
+#[derive(Debug)]
+struct Witnesses {
+    client: reqwest::Client,
+    known: Vec<(WitnessConfig, u64)>,
+}
+
+impl Witnesses {
+    /// Hands checkpoint `c` to every witness and keeps the cosignatures that verify;
+    /// true if a witness answered with its own size, so that a second try can prove from it.
+    async fn submit(&mut self, store: &dyn Store, c: &comity_core::StoredCheckpoint) -> bool {
+        let mut retry = false;
+        for i in 0..self.known.len() {
+            let (witness, old) = self.known[i].clone();
+            match submit_one(&self.client, store, &witness, old, c).await {
+                Ok(line) => {
+                    self.known[i].1 = c.size;
+                    if let Err(e) = store.add_cosignature(c.seq, &line).await {
+                        tracing::warn!(witness = %witness.url, error = %e, "could not keep a cosignature");
+                    }
+                }
+                Err(Refused::Behind(size)) => {
+                    retry |= size != old;
+                    self.known[i].1 = size;
+                }
+                Err(Refused::Other(why)) => {
+                    tracing::warn!(witness = %witness.url, size = c.size, error = %why, "a witness did not cosign");
+                }
+            }
+        }
+        retry
+    }
+}
+
+enum Refused {
+    /// The witness has cosigned another size (409): the next attempt proves from there.
+    Behind(u64),
+    Other(String),
+}
+
+async fn submit_one(
+    client: &reqwest::Client,
+    store: &dyn Store,
+    witness: &WitnessConfig,
+    old: u64,
+    c: &comity_core::StoredCheckpoint,
+) -> Result<String, Refused> {
+    let other = |e: &dyn std::fmt::Display| Refused::Other(e.to_string());
+    // The witness keeps the largest size it cosigned; proving from a smaller one is refused.
+    let old = old.min(c.size);
+    let proof = if old == 0 || old == c.size {
+        Vec::new()
+    } else {
+        let needed = hashes_needed(|r| comity_log::consistency_proof(old, c.size, r));
+        let reader = read_hashes(store, &needed).await.map_err(|e| Refused::Other(format!("{e:?}")))?;
+        comity_log::consistency_proof(old, c.size, &reader).map_err(|e| other(&e))?
+    };
+    let body = comity_log::encode_add_checkpoint(old, &proof, &c.note);
+    let response = client
+        .post(format!("{}/add-checkpoint", witness.url))
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| other(&e))?;
+    let status = response.status();
+    let text = response.bytes().await.map_err(|e| other(&e))?;
+    if status == reqwest::StatusCode::CONFLICT {
+        if let Ok(size) = comity_log::parse_tlog_size(&text) {
+            // Prove from the witness's size next time, at once if it is behind us.
+            return Err(Refused::Behind(size));
+        }
+    }
+    if !status.is_success() {
+        return Err(Refused::Other(format!("{status}: {}", String::from_utf8_lossy(&text).trim())));
+    }
+    let cosigned =
+        comity_log::add_cosignatures(&c.note, &text, &[witness.vkey.as_str()]).map_err(|e| other(&e))?;
+    // Keep the witness's line: what `add_cosignatures` appended to the note.
+    let line = String::from_utf8_lossy(&cosigned[c.note.len()..]).trim().to_owned();
+    comity_log::verify_cosignature(&cosigned, &witness.vkey).map_err(|e| other(&e))?;
+    Ok(line)
+}
+
 /// Signs a new checkpoint whenever the log has grown, at most once per `interval`, and
 /// hands each to the witnesses. Runs until the process ends.
 pub fn spawn_checkpointer(
@@ -324,17 +437,27 @@ pub fn spawn_checkpointer(
     key: LogKey,
     origin: String,
     interval: Duration,
+    witnesses: Vec<WitnessConfig>,
 ) -> tokio::task::JoinHandle<()> {
     let sign: Arc<comity_core::CheckpointSigner> = Arc::new(move |size, root| {
         key.sign(&origin, size, comity_log::Hash(*root)).map_err(|e| e.to_string())
     });
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default();
+    let mut witnesses = Witnesses { client, known: witnesses.into_iter().map(|w| (w, 0)).collect() };
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(interval);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
             match store.checkpoint(sign.clone()).await {
-                Ok(Some(c)) => tracing::debug!(size = c.size, seq = c.seq, "checkpoint signed"),
+                Ok(Some(c)) => {
+                    tracing::debug!(size = c.size, seq = c.seq, "checkpoint signed");
+                    // A witness that answered with its own size gets the same checkpoint
+                    // again at once, proven from there.
+                    if witnesses.submit(store.as_ref(), &c).await {
+                        witnesses.submit(store.as_ref(), &c).await;
+                    }
+                }
                 Ok(None) => {}
                 Err(e) => {
                     tracing::warn!(error = %e, "signing a checkpoint failed; retrying at the next tick")

@@ -23,6 +23,12 @@ pub struct ServeArgs {
     policies: crate::policies::PolicyArgs,
     #[command(flatten)]
     log: crate::logkey::LogArgs,
+    /// A witness to hand every checkpoint to, as URL=VKEY (its base URL and its
+    /// cosignature key, which `comity witness key` prints). Repeat for several; in the
+    /// environment, separate them with commas. Their cosignatures are served with the
+    /// checkpoint.
+    #[arg(long = "witness", env = "COMITY_WITNESSES", value_delimiter = ',')]
+    witnesses: Vec<String>,
 }
 
 /// How often the log signs a checkpoint when it has grown (issue 4: at most every second).
@@ -44,6 +50,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let key = crate::logkey::load_or_create(&args.store.data_dir, &args.log.log_origin)?;
     let origin = args.log.log_origin.clone();
     tracing::info!(origin = %origin, key = %key.verifier_key(), "audit log");
+    let witnesses = args
+        .witnesses
+        .iter()
+        .map(|w| comity_server::log::WitnessConfig::parse(w))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("--witness: {e}"))?;
+    for w in &witnesses {
+        tracing::info!(url = %w.url, key = %w.vkey, "checkpoints go to this witness");
+    }
     let store = args.store.open().await?;
     let resumed = comity_server::resume_screening(store.as_ref(), &packs)
         .await
@@ -66,6 +81,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         key.clone(),
         origin.clone(),
         CHECKPOINT_INTERVAL,
+        witnesses,
     );
     let state = comity_server::AppState::new(store.clone(), packs).with_log(comity_server::log::LogConfig {
         origin: origin.clone(),

@@ -249,3 +249,60 @@ fn witness_key_needs_a_name_to_create_one_and_refuses_a_log_key() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("ORIGIN=VKEY"));
 }
+
+/// The log side: `comity serve --witness URL=VKEY` hands each new checkpoint to the
+/// witness, proves each later one consistent with what it cosigned, and serves the
+/// cosigned checkpoint, which `comity log verify --url` still accepts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_submits_every_checkpoint_and_serves_the_cosignature() {
+    use crate::support::{Data, Server, comity, example, register_parties};
+    const LOG: &str = "comity.test/witnessed";
+    let data = Data::sqlite();
+    let Data::Sqlite(data_dir) = &data else { unreachable!() };
+    let out = comity(
+        &["log", "key", "--data-dir", &data_dir.path().display().to_string(), "--log-origin", LOG],
+        None,
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let log_vkey = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let state = tempfile::tempdir().unwrap();
+    let witness = Witness::start(state.path(), &[format!("{LOG}={log_vkey}")]);
+    let witness_vkey = witness_key(state.path());
+
+    register_parties(&data);
+    let server = Server::start(
+        &data,
+        &["--log-origin", LOG, "--witness", &format!("{}={witness_vkey}", witness.base)],
+    );
+    let client = reqwest::Client::new();
+    let mut cosigned_sizes = Vec::new();
+    for round in 0..2 {
+        let r = client
+            .post(server.url("/v1/requests"))
+            .json(&example("eu-epoc-traffic.json"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+        let size_now: u64 = {
+            let info: serde_json::Value =
+                client.get(server.url("/v1/log")).send().await.unwrap().json().await.unwrap();
+            info["size"].as_u64().unwrap()
+        };
+        let mut found = None;
+        for _ in 0..100 {
+            let note = client.get(server.url("/log/checkpoint")).send().await.unwrap().bytes().await.unwrap();
+            let body = comity_log::verify_checkpoint(&note, &log_vkey).unwrap();
+            if body.size() > size_now && comity_log::verify_cosignature(&note, &witness_vkey).is_ok() {
+                found = Some(body.size());
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let size = found.unwrap_or_else(|| panic!("round {round}: no cosigned checkpoint past {size_now}"));
+        cosigned_sizes.push(size);
+    }
+    assert!(cosigned_sizes[1] > cosigned_sizes[0], "the second checkpoint was proven from the first");
+    let out = comity(&["log", "verify", "--url", &server.url("/log"), "--vkey", &log_vkey], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
