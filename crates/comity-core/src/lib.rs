@@ -38,8 +38,8 @@ pub use request::{
 pub use selector::{Selector, SelectorError, SelectorType};
 pub use store::{
     CheckpointSigner, Event, Intake, IntakeScreening, LogRecord, LogSubject, Move, NamedTarget, NewRequest,
-    Party, Read, ReadOf, RecordCounts, RequestPage, RequestQuery, Screening, Store, StoreError,
-    StoredCheckpoint, StoredRequest,
+    Party, Read, ReadOf, RequestPage, RequestQuery, Screening, Store, StoreError, StoredCheckpoint,
+    StoredRequest, UnloggedRows,
 };
 pub use vocabulary::{
     AuthorityType, DataCategory, Instrument, ListedOffence, ProtectedRole, Purpose, RequestKind,

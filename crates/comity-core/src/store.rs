@@ -246,13 +246,13 @@ pub struct StoredCheckpoint {
 /// inside the transaction that records the checkpoint.
 pub type CheckpointSigner = dyn Fn(u64, &[u8; 32]) -> Result<Vec<u8>, String> + Send + Sync;
 
-/// How many rows of each kind the store holds, to check against the log's entries.
+/// Rows that have no audit-log entry. Each write commits with its entries, so any such
+/// row was added behind comity's back (or before the log existed).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RecordCounts {
+pub struct UnloggedRows {
     pub events: u64,
     pub screenings: u64,
     pub parties: u64,
-    pub checkpoints: u64,
 }
 
 /// Which requests to list, and which page of them.
@@ -370,6 +370,6 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn checkpoints(&self, after: u64, limit: u32) -> Result<Vec<StoredCheckpoint>, StoreError>;
     /// Keeps a witness's cosignature line of checkpoint `seq`.
     async fn add_cosignature(&self, seq: u64, line: &str) -> Result<(), StoreError>;
-    /// Row counts, to check against the log.
-    async fn record_counts(&self) -> Result<RecordCounts, StoreError>;
+    /// How many events, screenings and parties have no entry in the log.
+    async fn unlogged_rows(&self) -> Result<UnloggedRows, StoreError>;
 }

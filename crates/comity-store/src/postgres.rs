@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use comity_core::{
     ActorId, CheckpointSigner, Event, IdempotencyKey, Intake, LogRecord, Move, NamedTarget, NewRequest,
-    Party, PartyId, PartyRole, Read, RecordCounts, RequestId, RequestPage, RequestQuery, Screening, Selector,
-    SelectorType, State, Store, StoreError, StoredCheckpoint, StoredRequest,
+    Party, PartyId, PartyRole, Read, RequestId, RequestPage, RequestQuery, Screening, Selector, SelectorType,
+    State, Store, StoreError, StoredCheckpoint, StoredRequest, UnloggedRows,
 };
 use comity_log::Frontier;
 use sqlx::{
@@ -796,21 +796,11 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn record_counts(&self) -> Result<RecordCounts, StoreError> {
-        let (events, screenings, parties, checkpoints): (i64, i64, i64, i64) = sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM screenings), \
-             (SELECT COUNT(*) FROM parties), (SELECT COUNT(*) FROM log_checkpoints)",
-        )
-        .fetch_one(&self.pool)
-        .await
-        .map_err(backend)?;
+    async fn unlogged_rows(&self) -> Result<UnloggedRows, StoreError> {
+        let (events, screenings, parties): (i64, i64, i64) =
+            sqlx::query_as(crate::rows::UNLOGGED_ROWS).fetch_one(&self.pool).await.map_err(backend)?;
         let n = |v: i64| u64::try_from(v).unwrap_or(0);
-        Ok(RecordCounts {
-            events: n(events),
-            screenings: n(screenings),
-            parties: n(parties),
-            checkpoints: n(checkpoints),
-        })
+        Ok(UnloggedRows { events: n(events), screenings: n(screenings), parties: n(parties) })
     }
 }
 

@@ -42,6 +42,15 @@ macro_rules! screening_columns {
     };
 }
 
+/// Counts the events, screenings and parties that have no log entry (same SQL on both).
+pub(crate) const UNLOGGED_ROWS: &str = "SELECT \
+     (SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM log_entries l \
+      WHERE l.request_id = e.request_id AND l.subject_kind = 'event' AND l.subject_seq = e.seq)), \
+     (SELECT COUNT(*) FROM screenings s WHERE NOT EXISTS (SELECT 1 FROM log_entries l \
+      WHERE l.request_id = s.request_id AND l.subject_kind = 'screening' AND l.subject_seq = s.seq)), \
+     (SELECT COUNT(*) FROM parties p WHERE NOT EXISTS (SELECT 1 FROM log_entries l \
+      WHERE l.subject_kind = 'party' AND l.subject_id = p.id))";
+
 /// The columns of `log_entries` that make a `RawRecord`.
 macro_rules! log_columns {
     () => {

@@ -17,6 +17,7 @@ CREATE TABLE log_entries (
 );
 
 CREATE INDEX log_entries_by_request ON log_entries (request_id, subject_kind, subject_seq);
+CREATE INDEX log_entries_by_subject_id ON log_entries (subject_kind, subject_id);
 
 -- The tree's stored hashes (tlog_tiles' stored-hash order): every complete node.
 CREATE TABLE log_hashes (

@@ -148,7 +148,15 @@ async fn kill9_under_load_loses_nothing_acknowledged(data: Data) {
         assert_eq!(r.status().as_u16(), 200, "acknowledged request {id} was lost");
         let events: Value = r.json().await.unwrap();
         assert_eq!(events[0]["to"], "received", "{id} lost its receipt event");
+        assert!(events[0]["log_index"].is_u64(), "{id}'s receipt lost its log entry");
     }
+    // The store and its log still agree, entry for entry: the kill left no write without
+    // its entries and no entry without its write.
+    let out = crate::support::comity(&["log", "verify"], Some(&data));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    eprintln!("after kill -9, comity log verify --data-dir: {}", stdout.trim());
+    drop(server);
     eprintln!(
         "kill -9 under load: {} of {TOTAL} acknowledged before the kill, {total} stored, none lost",
         acknowledged.len()
