@@ -921,34 +921,4 @@ mod tests {
         assert!(all < 27.88, "chi-square {all} over {chosen:?}");
         assert!(head < 27.88, "chi-square {head} over {first:?}");
     }
-
-    /// `cargo test -p comity-log --release -- --ignored --nocapture verifier_speed`
-    #[test]
-    #[ignore = "a measurement, run in release mode"]
-    fn verifier_speed() {
-        let count = 1_000_000u64;
-        let all = entries(count, 10);
-        let bundles: Vec<(TilePath, Vec<u8>)> = tiles_at(count, 0, true)
-            .map(|t| {
-                let (first, width) = t.entry_range();
-                let b =
-                    encode_bundle(all[first as usize..(first + width) as usize].iter().map(Vec::as_slice));
-                (t, b.unwrap())
-            })
-            .collect();
-        let bytes: usize = bundles.iter().map(|(_, b)| b.len()).sum();
-        let start = std::time::Instant::now();
-        let mut verifier = LogVerifier::new().collect_requests();
-        for (t, b) in &bundles {
-            verifier.push_bundle(t, b).unwrap();
-        }
-        let root = verifier.root();
-        let elapsed = start.elapsed();
-        println!(
-            "{count} entries ({} MB) in {elapsed:?}: {:.0} entries/s, root {}",
-            bytes / 1_000_000,
-            count as f64 / elapsed.as_secs_f64(),
-            b64(&root)
-        );
-    }
 }
