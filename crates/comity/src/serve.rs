@@ -60,6 +60,18 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!(url = %w.url, key = %w.vkey, "checkpoints go to this witness");
     }
     let store = args.store.open().await?;
+    // A log has one key for life. A server whose key did not sign the stored checkpoints
+    // (a lost key file, or a second PostgreSQL server given a fresh one) would fork the
+    // log's signatures; it stops here instead.
+    if let Some(latest) = store.latest_checkpoint().await.context("reading the latest checkpoint")?
+        && let Err(e) = comity_log::verify_checkpoint(&latest.note, key.verifier_key())
+    {
+        anyhow::bail!(
+            "the log's checkpoints were not signed by the key in {} ({e}); every server of one log \
+             needs the same key file: copy it from the server that created the log",
+            args.store.data_dir.join(crate::logkey::KEY_FILE).display()
+        );
+    }
     let resumed = comity_server::resume_screening(store.as_ref(), &packs)
         .await
         .map_err(|e| anyhow::anyhow!("finishing interrupted screenings: {e:?}"))?;

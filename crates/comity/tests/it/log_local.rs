@@ -141,3 +141,22 @@ async fn postgres_the_log_verifies_inside_and_out_and_an_edit_is_caught() {
         the_log_verifies_inside_and_out_and_an_edit_is_caught(data).await;
     }
 }
+
+/// A server with a key that did not sign the log's checkpoints refuses to start, so a
+/// lost or mismatched key file never forks the log's signatures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_with_another_key_refuses_to_sign_the_log() {
+    let data = Data::sqlite();
+    register_parties(&data);
+    let server = Server::start(&data, &["--log-origin", ORIGIN]);
+    stop(server); // the clean stop signs a checkpoint over the registrations
+    let Data::Sqlite(dir) = &data else { unreachable!() };
+    std::fs::remove_file(dir.path().join("log-key")).unwrap();
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--log-origin", ORIGIN];
+    let data_args = data.args();
+    args.extend(data_args.iter().map(String::as_str));
+    let out = std::process::Command::new(crate::support::BIN).args(&args).output().unwrap();
+    let (_, err) = text(&out);
+    assert!(!out.status.success());
+    assert!(err.contains("were not signed by the key in") && err.contains("log-key"), "{err}");
+}
