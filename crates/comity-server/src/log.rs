@@ -337,7 +337,15 @@ impl WitnessConfig {
             return Err(format!("the witness URL {url:?} must start with http:// or https://"));
         }
         let vkey = vkey.trim().to_owned();
-        if vkey.split('+').count() != 3 {
+        // name+hash+base64, split from the left: the base64 may itself hold a '+'.
+        let mut parts = vkey.splitn(3, '+');
+        let well_formed = matches!(
+            (parts.next(), parts.next(), parts.next()),
+            (Some(name), Some(hash), Some(key))
+                if !name.is_empty() && hash.len() == 8 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+                    && STANDARD.decode(key).is_ok_and(|k| k.len() == 33)
+        );
+        if !well_formed {
             return Err(format!(
                 "{vkey:?} is not a witness verifier key (name+hash+base64); `comity witness key` prints it"
             ));
@@ -480,4 +488,32 @@ pub async fn checkpoint_now(
         key.sign(&origin, size, comity_log::Hash(*root)).map_err(|e| e.to_string())
     });
     Ok(store.checkpoint(sign).await?.map(|c| c.size))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression test: a key whose base64 holds a '+' was refused (found by CI).
+    #[test]
+    fn every_witness_key_is_accepted_and_nonsense_is_not() {
+        let mut with_plus = 0;
+        for _ in 0..200 {
+            let key = comity_log::WitnessKey::generate("witness.example.org/w1").unwrap();
+            let vkey = key.verifier_key();
+            with_plus += usize::from(vkey.matches('+').count() > 2);
+            let parsed = WitnessConfig::parse(&format!("http://127.0.0.1:9/={vkey}")).unwrap();
+            assert_eq!((parsed.url.as_str(), parsed.vkey.as_str()), ("http://127.0.0.1:9", vkey));
+        }
+        assert!(with_plus > 0, "200 keys should include some whose base64 holds a '+'");
+        for bad in [
+            "http://w",
+            "ftp://w=a+01234567+AA==",
+            "http://w=a+xyz+AA==",
+            "http://w=a+01234567+!!",
+            "http://w=+01234567+AA==",
+        ] {
+            assert!(WitnessConfig::parse(bad).is_err(), "accepted {bad}");
+        }
+    }
 }
