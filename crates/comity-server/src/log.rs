@@ -438,6 +438,11 @@ async fn submit_one(
     Ok(line)
 }
 
+/// The store's checkpoint signer for the log `origin`.
+fn signer(key: LogKey, origin: String) -> Arc<comity_core::CheckpointSigner> {
+    Arc::new(move |size, root| key.sign(&origin, size, comity_log::Hash(*root)).map_err(|e| e.to_string()))
+}
+
 /// Signs a new checkpoint whenever the log has grown, at most once per `interval`, and
 /// hands each to the witnesses. Runs until the process ends.
 pub fn spawn_checkpointer(
@@ -447,9 +452,7 @@ pub fn spawn_checkpointer(
     interval: Duration,
     witnesses: Vec<WitnessConfig>,
 ) -> tokio::task::JoinHandle<()> {
-    let sign: Arc<comity_core::CheckpointSigner> = Arc::new(move |size, root| {
-        key.sign(&origin, size, comity_log::Hash(*root)).map_err(|e| e.to_string())
-    });
+    let sign = signer(key, origin);
     let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default();
     let mut witnesses = Witnesses { client, known: witnesses.into_iter().map(|w| (w, 0)).collect() };
     tokio::spawn(async move {
@@ -482,11 +485,7 @@ pub async fn checkpoint_now(
     key: &LogKey,
     origin: &str,
 ) -> Result<Option<u64>, StoreError> {
-    let key = key.clone();
-    let origin = origin.to_owned();
-    let sign: Arc<comity_core::CheckpointSigner> = Arc::new(move |size, root| {
-        key.sign(&origin, size, comity_log::Hash(*root)).map_err(|e| e.to_string())
-    });
+    let sign = signer(key.clone(), origin.to_owned());
     Ok(store.checkpoint(sign).await?.map(|c| c.size))
 }
 

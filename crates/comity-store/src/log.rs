@@ -190,6 +190,31 @@ pub(crate) struct RawRecord {
 }
 
 impl RawRecord {
+    /// Reads a `log_entries` row (the columns of `log_columns!`) on either backend.
+    pub(crate) fn read<R>(row: &R) -> Result<RawRecord, StoreError>
+    where
+        R: sqlx::Row,
+        for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        for<'r> Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        for<'c> &'c str: sqlx::ColumnIndex<R>,
+    {
+        let idx: i64 = crate::rows::At { table: "log_entries", id: "?" }.get(row, "idx")?;
+        let id = idx.to_string();
+        let at = crate::rows::At { table: "log_entries", id: &id };
+        Ok(RawRecord {
+            idx,
+            entry: at.get(row, "entry")?,
+            salt: at.get(row, "salt")?,
+            request_id: at.get(row, "request_id")?,
+            kind: at.get(row, "subject_kind")?,
+            seq: at.get(row, "subject_seq")?,
+            id: at.get(row, "subject_id")?,
+        })
+    }
+
     pub(crate) fn parse(self) -> Result<LogRecord, StoreError> {
         let row = self.idx.to_string();
         let at = crate::rows::At { table: "log_entries", id: &row };

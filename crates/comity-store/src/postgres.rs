@@ -22,8 +22,8 @@ use sqlx::{
 use crate::log::{Pending, RawRecord, SubjectColumns, frontier_from, sequence};
 use crate::rows::{
     At, PartyColumns, RawEvent, RawParty, RawRequest, backend, event_columns, filtered, limit_offset,
-    log_columns, micros, move_refused, party_columns, party_exists, request_columns, request_exists,
-    role_column, row_id, screening_columns, state_count,
+    log_columns, micros, move_refused, not_found_on_foreign_key, party_columns, party_exists,
+    request_columns, request_exists, role_column, row_id, screening_columns, state_count,
 };
 
 /// Runs one write (an expression giving `(value, pending entries)` from the connection
@@ -713,7 +713,7 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        rows.iter().map(|row| read_log_record(row)?.parse()).collect()
+        rows.iter().map(|row| RawRecord::read(row)?.parse()).collect()
     }
 
     async fn request_log(&self, id: RequestId) -> Result<Vec<LogRecord>, StoreError> {
@@ -726,7 +726,7 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        rows.iter().map(|row| read_log_record(row)?.parse()).collect()
+        rows.iter().map(|row| RawRecord::read(row)?.parse()).collect()
     }
 
     async fn log_hashes(&self, indexes: &[u64]) -> Result<Vec<[u8; 32]>, StoreError> {
@@ -786,13 +786,7 @@ impl Store for PgStore {
             .bind(line)
             .execute(&self.pool)
             .await
-            .map_err(|e| {
-                if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) {
-                    StoreError::NotFound
-                } else {
-                    backend(e)
-                }
-            })?;
+            .map_err(not_found_on_foreign_key)?;
         Ok(())
     }
 
@@ -802,21 +796,6 @@ impl Store for PgStore {
         let n = |v: i64| u64::try_from(v).unwrap_or(0);
         Ok(UnloggedRows { events: n(events), screenings: n(screenings), parties: n(parties) })
     }
-}
-
-fn read_log_record(row: &PgRow) -> Result<RawRecord, StoreError> {
-    let idx: i64 = At { table: "log_entries", id: "?" }.get(row, "idx")?;
-    let id = idx.to_string();
-    let at = At { table: "log_entries", id: &id };
-    Ok(RawRecord {
-        idx,
-        entry: at.get(row, "entry")?,
-        salt: at.get(row, "salt")?,
-        request_id: at.get(row, "request_id")?,
-        kind: at.get(row, "subject_kind")?,
-        seq: at.get(row, "subject_seq")?,
-        id: at.get(row, "subject_id")?,
-    })
 }
 
 fn read_checkpoint(row: &PgRow) -> Result<StoredCheckpoint, StoreError> {

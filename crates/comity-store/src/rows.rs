@@ -81,6 +81,16 @@ pub(crate) fn sqlite_time(t: DateTime<Utc>) -> String {
     micros(t).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
+/// A foreign key naming a row that does not exist is `NotFound`; anything else is a
+/// backend error.
+pub(crate) fn not_found_on_foreign_key(e: sqlx::Error) -> StoreError {
+    if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) {
+        StoreError::NotFound
+    } else {
+        backend(e)
+    }
+}
+
 pub(crate) fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
     let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(e);
     // Every connection busy for the whole acquire timeout is overload, not a fault: the

@@ -31,8 +31,8 @@ use tokio::sync::{mpsc, oneshot};
 use crate::log::{Pending, RawRecord, SubjectColumns, frontier_from, sequence};
 use crate::rows::{
     At, PartyColumns, RawEvent, RawParty, RawRequest, backend, event_columns, filtered, limit_offset,
-    log_columns, micros, move_refused, party_columns, party_exists, request_columns, request_exists,
-    role_column, row_id, screening_columns, sqlite_time, state_count,
+    log_columns, micros, move_refused, not_found_on_foreign_key, party_columns, party_exists,
+    request_columns, request_exists, role_column, row_id, screening_columns, sqlite_time, state_count,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -489,13 +489,7 @@ async fn add_cosignature(conn: &mut SqliteConnection, seq: u64, line: &str) -> R
         .bind(line)
         .execute(&mut *conn)
         .await
-        .map_err(|e| {
-            if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) {
-                StoreError::NotFound
-            } else {
-                backend(e)
-            }
-        })?;
+        .map_err(not_found_on_foreign_key)?;
     Ok(())
 }
 
@@ -773,14 +767,7 @@ async fn record_screening(
     .bind(seq)
     .execute(&mut *conn)
     .await
-    .map_err(|e| {
-        // The foreign key names a request that does not exist.
-        if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) {
-            StoreError::NotFound
-        } else {
-            backend(e)
-        }
-    })?;
+    .map_err(not_found_on_foreign_key)?;
     let x = Screening { at: micros(x.at), ..x.clone() };
     let seq = u32::try_from(seq).map_err(backend)?;
     Ok(log.append(conn, vec![Pending::screening(&x, seq)?]).await?[0])
@@ -1016,7 +1003,7 @@ impl Store for SqliteStore {
         .fetch_all(&self.read)
         .await
         .map_err(backend)?;
-        rows.iter().map(|row| read_log_record(row)?.parse()).collect()
+        rows.iter().map(|row| RawRecord::read(row)?.parse()).collect()
     }
 
     async fn request_log(&self, id: RequestId) -> Result<Vec<LogRecord>, StoreError> {
@@ -1029,7 +1016,7 @@ impl Store for SqliteStore {
         .fetch_all(&self.read)
         .await
         .map_err(backend)?;
-        rows.iter().map(|row| read_log_record(row)?.parse()).collect()
+        rows.iter().map(|row| RawRecord::read(row)?.parse()).collect()
     }
 
     async fn log_hashes(&self, indexes: &[u64]) -> Result<Vec<[u8; 32]>, StoreError> {
@@ -1107,21 +1094,6 @@ impl SqliteStore {
             .map_err(backend)?;
         Ok(c)
     }
-}
-
-fn read_log_record(row: &SqliteRow) -> Result<RawRecord, StoreError> {
-    let idx: i64 = At { table: "log_entries", id: "?" }.get(row, "idx")?;
-    let id = idx.to_string();
-    let at = At { table: "log_entries", id: &id };
-    Ok(RawRecord {
-        idx,
-        entry: at.get(row, "entry")?,
-        salt: at.get(row, "salt")?,
-        request_id: at.get(row, "request_id")?,
-        kind: at.get(row, "subject_kind")?,
-        seq: at.get(row, "subject_seq")?,
-        id: at.get(row, "subject_id")?,
-    })
 }
 
 fn read_checkpoint(row: &SqliteRow) -> Result<StoredCheckpoint, StoreError> {
