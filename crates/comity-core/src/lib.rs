@@ -18,6 +18,7 @@
 
 mod country;
 mod id;
+pub mod identity;
 pub mod lifecycle;
 mod party;
 mod request;
@@ -30,8 +31,9 @@ pub use id::{
     ActorId, ActorIdError, IdempotencyKey, IdempotencyKeyError, PartyId, PartyIdError, RequestId,
     RequestIdError,
 };
+pub use identity::{Credential, KeyId, KeyIdError, Principal, Role, Username, UsernameError};
 pub use lifecycle::{IllegalTransition, State};
-pub use party::{Authority, NameError, PartyRole, Provider, ReviewerBody, check_name};
+pub use party::{Authority, NameError, Organisation, PartyRole, Provider, ReviewerBody, check_name};
 pub use request::{
     Addressee, Issuing, Nondisclosure, Offence, Request, Target, TimeWindow, TimeWindowError, Validation,
 };

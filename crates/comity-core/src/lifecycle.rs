@@ -13,6 +13,10 @@ vocabulary! {
         Received = "received",
         /// Being checked against its instrument's policy pack.
         Screening = "screening",
+        /// An emergency request held until a second registered contact of its authority
+        /// confirms it through a separate channel: forged emergency requests from hijacked
+        /// police mailboxes are the attack this answers. Nothing is acted on meanwhile.
+        PendingVerification = "pending_verification",
         /// Before an independent reviewer.
         UnderReview = "under_review",
         /// The provider or reviewer asked the authority to complete or correct it
@@ -51,7 +55,9 @@ pub fn next_states(kind: RequestKind, from: State) -> &'static [State] {
     use State::*;
     match (from, kind) {
         (Received, _) => &[Screening, Withdrawn],
-        (Screening, _) => &[UnderReview, Rejected, Withdrawn],
+        (Screening, _) => &[UnderReview, PendingVerification, Rejected, Withdrawn],
+        // Only a confirmation by a second contact leads on to review; a denial rejects it.
+        (PendingVerification, _) => &[UnderReview, Rejected, Withdrawn],
         (UnderReview, _) => &[ClarificationRequested, Approved, PartiallyApproved, Rejected, Withdrawn],
         (ClarificationRequested, _) => &[UnderReview, Rejected, Withdrawn],
         // An approval is acted on, or challenged before anything leaves.
@@ -121,7 +127,15 @@ mod tests {
 
     #[test]
     fn nothing_leaves_without_a_decision_or_during_an_appeal() {
-        for from in [Received, Screening, UnderReview, ClarificationRequested, Rejected, Appealed] {
+        for from in [
+            Received,
+            Screening,
+            PendingVerification,
+            UnderReview,
+            ClarificationRequested,
+            Rejected,
+            Appealed,
+        ] {
             assert!(check(Production, from, Producing).is_err(), "{from}");
             assert!(check(Production, from, Delivered).is_err(), "{from}");
         }

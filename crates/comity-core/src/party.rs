@@ -1,4 +1,4 @@
-//! The parties: who asks, who holds the data, who decides.
+//! The parties: who asks, who holds the data, who decides, who audits, who runs comity.
 
 use crate::{AuthorityType, CountryCode, PartyId, ReviewerKind};
 
@@ -9,6 +9,9 @@ pub struct Authority {
     pub country: CountryCode,
     pub authority_type: AuthorityType,
     pub name: String,
+    /// The institution this authority is part of, when it shares one with other parties
+    /// (see [`crate::Party::institution`]).
+    pub institution: Option<PartyId>,
 }
 
 /// A service provider that holds data and receives requests.
@@ -17,6 +20,7 @@ pub struct Provider {
     pub id: PartyId,
     pub country: CountryCode,
     pub name: String,
+    pub institution: Option<PartyId>,
 }
 
 /// An independent body that decides on requests: a court, a data protection authority,
@@ -27,25 +31,45 @@ pub struct ReviewerBody {
     pub country: CountryCode,
     pub kind: ReviewerKind,
     pub name: String,
+    pub institution: Option<PartyId>,
 }
 
-/// Which of the three registers a party belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PartyRole {
-    Authority,
-    Provider,
-    Reviewer,
+/// An organisation with no attributes beyond its name: an auditor (who sees the log and
+/// aggregates, never a request's contents) or the operator running this comity (who
+/// manages the registers, keys and accounts, and also never reads a request).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organisation {
+    pub id: PartyId,
+    pub country: CountryCode,
+    pub name: String,
+    pub institution: Option<PartyId>,
+}
+
+vocabulary! {
+    /// Which register a party belongs to. Every party is in exactly one.
+    PartyRole {
+        Authority = "authority",
+        Provider = "provider",
+        Reviewer = "reviewer",
+        Auditor = "auditor",
+        Operator = "operator",
+    }
 }
 
 impl PartyRole {
-    pub fn as_str(self) -> &'static str {
+    /// How people call a party of this register, for messages.
+    pub fn noun(self) -> &'static str {
         match self {
             Self::Authority => "authority",
             Self::Provider => "provider",
             Self::Reviewer => "reviewer body",
+            Self::Auditor => "auditor",
+            Self::Operator => "operator",
         }
     }
 }
+
+use crate::vocabulary::vocabulary;
 
 /// Checks a display name: 1 to 200 characters, no control characters.
 pub fn check_name(name: &str) -> Result<String, NameError> {

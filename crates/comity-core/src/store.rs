@@ -11,16 +11,18 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    ActorId, Authority, IdempotencyKey, Instrument, PartyId, PartyRole, Provider, RequestId, RequestKind,
-    ReviewerBody, Selector, State,
+    ActorId, Authority, IdempotencyKey, Instrument, Organisation, PartyId, PartyRole, Provider, RequestId,
+    RequestKind, ReviewerBody, Selector, State,
 };
 
-/// A party in one of the three registers.
+/// A party in one of the registers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Party {
     Authority(Authority),
     Provider(Provider),
     Reviewer(ReviewerBody),
+    Auditor(Organisation),
+    Operator(Organisation),
 }
 
 impl Party {
@@ -29,6 +31,7 @@ impl Party {
             Party::Authority(a) => &a.id,
             Party::Provider(p) => &p.id,
             Party::Reviewer(r) => &r.id,
+            Party::Auditor(o) | Party::Operator(o) => &o.id,
         }
     }
 
@@ -37,7 +40,32 @@ impl Party {
             Party::Authority(_) => PartyRole::Authority,
             Party::Provider(_) => PartyRole::Provider,
             Party::Reviewer(_) => PartyRole::Reviewer,
+            Party::Auditor(_) => PartyRole::Auditor,
+            Party::Operator(_) => PartyRole::Operator,
         }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Party::Authority(a) => &a.name,
+            Party::Provider(p) => &p.name,
+            Party::Reviewer(r) => &r.name,
+            Party::Auditor(o) | Party::Operator(o) => &o.name,
+        }
+    }
+
+    /// The institution the party belongs to: the one it was registered with, or itself.
+    /// Two parties of one institution (a court that both issues orders and reviews them, a
+    /// provider's own legal department registered as a reviewer) are one side for
+    /// separation of duties: neither may decide on what the other asked or holds.
+    pub fn institution(&self) -> &PartyId {
+        let named = match self {
+            Party::Authority(a) => a.institution.as_ref(),
+            Party::Provider(p) => p.institution.as_ref(),
+            Party::Reviewer(r) => r.institution.as_ref(),
+            Party::Auditor(o) | Party::Operator(o) => o.institution.as_ref(),
+        };
+        named.unwrap_or(self.id())
     }
 }
 
