@@ -24,6 +24,7 @@ mod party;
 mod request;
 mod selector;
 pub mod store;
+pub mod trust;
 mod vocabulary;
 
 pub use country::{CountryCode, CountryError};
@@ -42,6 +43,10 @@ pub use store::{
     CheckpointSigner, Event, Intake, IntakeScreening, LogRecord, LogSubject, Move, NamedTarget, NewRequest,
     Party, Read, ReadOf, RequestPage, RequestQuery, Screening, Store, StoreError, StoredCheckpoint,
     StoredRequest, UnloggedRows,
+};
+pub use trust::{
+    AuthorityKey, AuthorityRecord, Contact, JournalEntry, JournalQuery, KeyChange, KeyUnusable, LinkRecord,
+    SessionRecord, Throttle, TokenRecord, UserRecord,
 };
 pub use vocabulary::{
     AuthorityType, DataCategory, Instrument, ListedOffence, ProtectedRole, Purpose, RequestKind,

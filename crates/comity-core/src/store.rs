@@ -11,8 +11,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    ActorId, Authority, IdempotencyKey, Instrument, Organisation, PartyId, PartyRole, Provider, RequestId,
-    RequestKind, ReviewerBody, Selector, State,
+    ActorId, Authority, AuthorityRecord, IdempotencyKey, Instrument, JournalEntry, JournalQuery, LinkRecord,
+    Organisation, PartyId, PartyRole, Provider, RequestId, RequestKind, ReviewerBody, Selector,
+    SessionRecord, State, Throttle, TokenRecord, UserRecord, Username,
 };
 
 /// A party in one of the registers.
@@ -86,6 +87,13 @@ pub struct NewRequest {
     pub document: String,
     /// The client's key for this submission, unique per authority.
     pub idempotency_key: Option<IdempotencyKey>,
+    /// The signed submission (a compact JWS), kept as evidence that the authority sent
+    /// it; the receipt's log entry commits to it. `None` for a request a person submitted
+    /// through the portal.
+    pub signature: Option<String>,
+    /// The signature's `jti`, unique per authority forever: a replayed signature can never
+    /// create a second request.
+    pub jti: Option<String>,
     /// The request's targets, recorded against its authority and its case reference for
     /// the anti-bulk rule (see [`Store::recent_targets`]).
     pub targets: Vec<Selector>,
@@ -129,6 +137,8 @@ pub struct StoredRequest {
     pub emergency: bool,
     pub reference: String,
     pub document: String,
+    /// The signed submission it arrived as, if it was signed.
+    pub signature: Option<String>,
 }
 
 impl StoredRequest {
@@ -241,6 +251,8 @@ pub enum LogSubject {
     Read { request_id: RequestId, what: ReadOf },
     /// The log's own checkpoint, by its sequence number.
     Checkpoint { seq: u64 },
+    /// A fact of the trust registers, by its sequence number in the journal.
+    Journal { seq: u64 },
 }
 
 /// An entry of the audit log as the store keeps it.
@@ -281,6 +293,7 @@ pub struct UnloggedRows {
     pub events: u64,
     pub screenings: u64,
     pub parties: u64,
+    pub journal: u64,
 }
 
 /// Which requests to list, and which page of them.
@@ -289,6 +302,8 @@ pub struct RequestQuery {
     pub state: Option<State>,
     pub authority: Option<PartyId>,
     pub provider: Option<PartyId>,
+    /// Only requests this reviewer body is assigned to.
+    pub reviewer: Option<PartyId>,
     /// 1-based.
     pub page: u32,
     pub per_page: u32,
@@ -312,6 +327,9 @@ pub enum StoreError {
     /// The authority already submitted a request under this idempotency key.
     #[error("the idempotency key is already used by another request of this authority")]
     IdempotencyKeyTaken,
+    /// The authority already submitted a request signed with this `jti`.
+    #[error("a request signed with this jti was already received")]
+    JtiTaken,
     /// A stored row no longer parses: the database was edited outside comity.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
@@ -398,6 +416,67 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn checkpoints(&self, after: u64, limit: u32) -> Result<Vec<StoredCheckpoint>, StoreError>;
     /// Keeps a witness's cosignature line of checkpoint `seq`.
     async fn add_cosignature(&self, seq: u64, line: &str) -> Result<(), StoreError>;
-    /// How many events, screenings and parties have no entry in the log.
+    /// How many events, screenings, parties and journal entries have no entry in the log.
     async fn unlogged_rows(&self) -> Result<UnloggedRows, StoreError>;
+
+    // The trust registers (see `crate::trust`). Journal entries are append-only and each
+    // has its audit-log entry, appended in the same transaction.
+
+    /// Appends journal entries, atomically, and returns them with their sequence numbers
+    /// and log indexes. A second registration of a key id, of a contact id within its
+    /// authority, or of a reviewer to a request fails with [`StoreError::Conflict`], and
+    /// then nothing is appended.
+    async fn append_journal(&self, entries: &[JournalEntry]) -> Result<Vec<JournalEntry>, StoreError>;
+    /// Journal entries matching `query`, oldest first.
+    async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError>;
+    /// An authority's track record.
+    async fn authority_record(&self, authority: &PartyId) -> Result<AuthorityRecord, StoreError>;
+
+    /// Creates an account and its `user.added` journal entry. [`StoreError::Conflict`] if
+    /// the name is taken; [`StoreError::NotFound`] if its organisation is not registered.
+    async fn add_user(&self, user: &UserRecord, entry: &JournalEntry) -> Result<JournalEntry, StoreError>;
+    async fn user(&self, username: &Username) -> Result<Option<UserRecord>, StoreError>;
+    /// Every account, by name.
+    async fn users(&self) -> Result<Vec<UserRecord>, StoreError>;
+    /// Records that a TOTP code of time step `step` was used, if no code of that step or
+    /// a later one was: `false` means the code was already used (a replay).
+    async fn use_totp_step(&self, username: &Username, step: u64) -> Result<bool, StoreError>;
+    async fn set_password(&self, username: &Username, password_hash: &str) -> Result<(), StoreError>;
+
+    /// Counts a failed login for `name` (any name, existing or not) and returns the
+    /// failures so far.
+    async fn login_failed(&self, name: &str, at: DateTime<Utc>) -> Result<u32, StoreError>;
+    async fn lock_login(&self, name: &str, until: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn login_throttle(&self, name: &str) -> Result<Option<Throttle>, StoreError>;
+    /// Forgets the failures of `name` after a successful login.
+    async fn clear_login_failures(&self, name: &str) -> Result<(), StoreError>;
+
+    async fn add_session(&self, session: &SessionRecord) -> Result<(), StoreError>;
+    async fn session(&self, id_hash: &[u8; 32]) -> Result<Option<SessionRecord>, StoreError>;
+    async fn end_session(&self, id_hash: &[u8; 32], at: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// Creates an API token and its `token.created` journal entry.
+    async fn add_token(&self, token: &TokenRecord, entry: &JournalEntry) -> Result<JournalEntry, StoreError>;
+    async fn token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError>;
+    /// Every token, newest first.
+    async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError>;
+    /// Revokes a token and appends its `token.revoked` journal entry.
+    /// [`StoreError::NotFound`] if there is no such token or it is already revoked.
+    async fn revoke_token(
+        &self,
+        id: &str,
+        at: DateTime<Utc>,
+        entry: &JournalEntry,
+    ) -> Result<JournalEntry, StoreError>;
+
+    /// Creates a one-time verification link and its journal entry.
+    async fn add_link(&self, link: &LinkRecord, entry: &JournalEntry) -> Result<JournalEntry, StoreError>;
+    async fn link(&self, secret_hash: &[u8; 32]) -> Result<Option<LinkRecord>, StoreError>;
+    /// Marks a link used if it is unused and unexpired at `at`; `None` otherwise, so a link
+    /// works once, however many times it is sent.
+    async fn use_link(
+        &self,
+        secret_hash: &[u8; 32],
+        at: DateTime<Utc>,
+    ) -> Result<Option<LinkRecord>, StoreError>;
 }

@@ -282,6 +282,7 @@ impl From<&LogRecord> for LogEntryResource {
             LogSubject::Read { what, .. } => (what.as_str(), None),
             LogSubject::Party(_) => ("party", None),
             LogSubject::Checkpoint { .. } => ("checkpoint", None),
+            LogSubject::Journal { .. } => ("journal", None),
         };
         let subject = if matches!(r.subject, LogSubject::Read { .. }) {
             format!("read.{subject}")

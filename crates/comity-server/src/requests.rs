@@ -131,6 +131,8 @@ pub async fn accept(
         reference: request.issuing.reference.clone(),
         document: document_json,
         idempotency_key: key,
+        signature: None,
+        jti: None,
         targets: request.targets.iter().map(|t| t.selector.clone()).collect(),
         screening: None,
     };
@@ -373,8 +375,10 @@ pub async fn list(
     if !(1..=200).contains(&per_page) {
         return Err(ApiError::bad_request("per_page must be between 1 and 200"));
     }
-    let result =
-        app.store.list_requests(&RequestQuery { state, authority, provider, page, per_page }).await?;
+    let result = app
+        .store
+        .list_requests(&RequestQuery { state, authority, provider, reviewer: None, page, per_page })
+        .await?;
     Ok(Json(RequestList {
         items: result.items.iter().map(RequestSummary::from).collect(),
         page,

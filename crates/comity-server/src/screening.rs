@@ -173,6 +173,7 @@ pub async fn resume(store: &dyn Store, packs: &PackSet) -> Result<usize, ApiErro
                     state: Some(state),
                     authority: None,
                     provider: None,
+                    reviewer: None,
                     page: 1,
                     per_page: 200,
                 })

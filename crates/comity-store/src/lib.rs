@@ -74,6 +74,7 @@ mod postgres;
 mod rows;
 mod sqlite;
 pub mod testing;
+mod trust_rows;
 pub mod verify;
 
 use std::{path::Path, sync::Arc};

@@ -9,7 +9,8 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use comity_core::{
-    ActorId, Event, LogRecord, LogSubject, Party, PartyId, Read, ReadOf, RequestId, Screening, StoreError,
+    ActorId, Event, JournalEntry, LogRecord, LogSubject, Party, PartyId, Read, ReadOf, RequestId, Screening,
+    StoreError,
 };
 use comity_log::{Entry, Frontier, Salt, commit};
 use serde_json::json;
@@ -24,9 +25,18 @@ fn bytes(value: serde_json::Value) -> Vec<u8> {
     value.to_string().into_bytes()
 }
 
+/// What a receipt commits to beyond the event: the document, and the signed submission
+/// it arrived as.
+#[derive(Debug, Clone, Copy)]
+pub struct Submission<'a> {
+    pub document: &'a str,
+    pub signature: Option<&'a str>,
+}
+
 /// The content an event's entry commits to. The receipt (`seq` 1) also commits to the
-/// request document, so the authority holding it can prove its submission.
-pub fn event_content(e: &Event, document: Option<&str>) -> Vec<u8> {
+/// request document and its signature, so the authority holding them can prove its
+/// submission, and the provider can prove who signed what it acted on.
+pub fn event_content(e: &Event, submission: Option<Submission<'_>>) -> Vec<u8> {
     bytes(json!([
         "event",
         e.request_id.to_string(),
@@ -36,7 +46,8 @@ pub fn event_content(e: &Event, document: Option<&str>) -> Vec<u8> {
         e.actor.as_str(),
         time(e.at),
         e.reason,
-        document,
+        submission.map(|s| s.document),
+        submission.and_then(|s| s.signature),
     ]))
 }
 
@@ -58,7 +69,7 @@ pub fn screening_content(s: &Screening, seq: u32) -> Vec<u8> {
 /// The content a party's registration commits to.
 pub fn party_content(p: &Party) -> Vec<u8> {
     let c = crate::rows::PartyColumns::of(p);
-    bytes(json!(["party", c.id, c.role, c.country, c.kind, c.name]))
+    bytes(json!(["party", c.id, c.role, c.country, c.kind, c.name, c.institution]))
 }
 
 /// The content of a read: who read what of which request, when.
@@ -95,13 +106,13 @@ impl Pending {
         Ok(Pending { entry: entry.to_bytes(), salt: salt.0, subject })
     }
 
-    pub(crate) fn event(e: &Event, document: Option<&str>) -> Result<Pending, StoreError> {
+    pub(crate) fn event(e: &Event, submission: Option<Submission<'_>>) -> Result<Pending, StoreError> {
         Pending::new(
             &format!("lifecycle.{}", e.to.as_str()),
             e.at,
             Some(e.request_id),
             &e.actor,
-            &event_content(e, document),
+            &event_content(e, submission),
             LogSubject::Event { request_id: e.request_id, seq: e.seq },
         )
     }
@@ -139,6 +150,18 @@ impl Pending {
         )
     }
 
+    /// A journal entry's log entry; its content is the row's `content`, byte for byte.
+    pub(crate) fn journal(j: &JournalEntry) -> Result<Pending, StoreError> {
+        Pending::new(
+            &j.kind,
+            j.at,
+            j.request_id,
+            &j.actor,
+            j.content.as_bytes(),
+            LogSubject::Journal { seq: j.seq },
+        )
+    }
+
     pub(crate) fn checkpoint(seq: u64, size: u64, at: DateTime<Utc>) -> Result<Pending, StoreError> {
         Pending::new(
             "log.checkpoint",
@@ -173,6 +196,7 @@ impl SubjectColumns {
                 ("read", Some(*request_id), None, Some(what.as_str().to_owned()))
             }
             LogSubject::Checkpoint { seq } => ("checkpoint", None, i64::try_from(*seq).ok(), None),
+            LogSubject::Journal { seq } => ("journal", None, i64::try_from(*seq).ok(), None),
         };
         SubjectColumns { kind, request_id: request_id.map(|r| r.to_string()), seq, id }
     }
@@ -222,6 +246,9 @@ impl RawRecord {
             let r = self.request_id.as_deref().ok_or_else(|| at.corrupt("request_id", "missing"))?;
             RequestId::parse(r).map_err(|e| at.corrupt("request_id", e))
         };
+        let seq64 = || -> Result<u64, StoreError> {
+            self.seq.and_then(|s| u64::try_from(s).ok()).ok_or_else(|| at.corrupt("subject_seq", "missing"))
+        };
         let seq32 = || -> Result<u32, StoreError> {
             self.seq.and_then(|s| u32::try_from(s).ok()).ok_or_else(|| at.corrupt("subject_seq", "missing"))
         };
@@ -240,12 +267,8 @@ impl RawRecord {
                     .and_then(ReadOf::parse)
                     .ok_or_else(|| at.corrupt("subject_id", "not document, events or screenings"))?,
             },
-            "checkpoint" => LogSubject::Checkpoint {
-                seq: self
-                    .seq
-                    .and_then(|s| u64::try_from(s).ok())
-                    .ok_or_else(|| at.corrupt("subject_seq", "missing"))?,
-            },
+            "checkpoint" => LogSubject::Checkpoint { seq: seq64()? },
+            "journal" => LogSubject::Journal { seq: seq64()? },
             other => return Err(at.corrupt("subject_kind", format!("{other:?}"))),
         };
         Ok(LogRecord {

@@ -8,9 +8,10 @@ use std::{fmt, time::Duration};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use comity_core::{
-    ActorId, CheckpointSigner, Event, IdempotencyKey, Intake, LogRecord, Move, NamedTarget, NewRequest,
-    Party, PartyId, PartyRole, Read, RequestId, RequestPage, RequestQuery, Screening, Selector, SelectorType,
-    State, Store, StoreError, StoredCheckpoint, StoredRequest, UnloggedRows,
+    ActorId, AuthorityRecord, CheckpointSigner, Event, IdempotencyKey, Intake, JournalEntry, JournalQuery,
+    LinkRecord, LogRecord, Move, NamedTarget, NewRequest, Party, PartyId, PartyRole, Read, RequestId,
+    RequestPage, RequestQuery, Screening, Selector, SelectorType, SessionRecord, State, Store, StoreError,
+    StoredCheckpoint, StoredRequest, Throttle, TokenRecord, UnloggedRows, UserRecord, Username,
 };
 use comity_log::Frontier;
 use sqlx::{
@@ -19,7 +20,7 @@ use sqlx::{
     postgres::{PgConnection, PgPool, PgPoolOptions, PgRow},
 };
 
-use crate::log::{Pending, RawRecord, SubjectColumns, frontier_from, sequence};
+use crate::log::{Pending, RawRecord, SubjectColumns, Submission, frontier_from, sequence};
 use crate::rows::{
     At, PartyColumns, RawEvent, RawParty, RawRequest, backend, event_columns, filtered, limit_offset,
     log_columns, micros, move_refused, not_found_on_foreign_key, party_columns, party_exists,
@@ -41,6 +42,8 @@ macro_rules! logged {
         (value, indexes)
     }};
 }
+
+mod trust;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -172,8 +175,8 @@ async fn add_party(conn: &mut PgConnection, party: &Party) -> Result<((), Vec<Pe
     // ON CONFLICT DO NOTHING rather than catching the unique violation: an error would
     // abort the transaction, and we still want to read who holds the id.
     let inserted = sqlx::query(
-        "INSERT INTO parties (id, role, country, kind, name, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO parties (id, role, country, kind, name, created_at, institution) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
     )
     .bind(c.id)
     .bind(c.role)
@@ -181,6 +184,7 @@ async fn add_party(conn: &mut PgConnection, party: &Party) -> Result<((), Vec<Pe
     .bind(c.kind)
     .bind(c.name)
     .bind(created_at)
+    .bind(c.institution)
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
@@ -203,8 +207,8 @@ async fn insert_request(
     let id = r.id.to_string();
     let inserted = sqlx::query(
         "INSERT INTO requests (id, state, version, received_at, updated_at, authority, provider, \
-         instrument, kind, emergency, reference, document, idempotency_key) \
-         VALUES ($1, $2, 1, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
+         instrument, kind, emergency, reference, document, idempotency_key, signature, jti) \
+         VALUES ($1, $2, 1, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING",
     )
     .bind(&id)
     .bind(State::Received.as_str())
@@ -217,14 +221,17 @@ async fn insert_request(
     .bind(&r.reference)
     .bind(&r.document)
     .bind(r.idempotency_key.as_ref().map(IdempotencyKey::as_str))
+    .bind(&r.signature)
+    .bind(&r.jti)
     .execute(&mut *conn)
     .await
     .map_err(|e| {
-        // Two servers may take the same key at once; the unique index decides.
-        if e.as_database_error().and_then(|d| d.constraint()) == Some("requests_by_idempotency_key") {
-            StoreError::IdempotencyKeyTaken
-        } else {
-            backend(e)
+        // Two servers may take the same key, or a replay the same jti, at once; the unique
+        // indexes decide.
+        match e.as_database_error().and_then(|d| d.constraint()) {
+            Some("requests_by_idempotency_key") => StoreError::IdempotencyKeyTaken,
+            Some("requests_by_jti") => StoreError::JtiTaken,
+            _ => backend(e),
         }
     })?;
     if inserted.rows_affected() == 0 {
@@ -251,7 +258,8 @@ async fn insert_request(
         reason: "received".to_owned(),
         log_index: None,
     };
-    let mut pending = vec![Pending::event(&receipt, Some(&r.document))?];
+    let submission = Submission { document: &r.document, signature: r.signature.as_deref() };
+    let mut pending = vec![Pending::event(&receipt, Some(submission))?];
     // The targets, against the authority and the case, for the anti-bulk rule.
     for scope in [format!("authority:{}", r.authority), format!("reference:{}", r.reference)] {
         for t in &r.targets {
@@ -345,6 +353,7 @@ async fn insert_request(
         emergency: r.emergency,
         reference: r.reference.clone(),
         document: r.document.clone(),
+        signature: r.signature.clone(),
     };
     Ok((request, pending))
 }
@@ -491,6 +500,7 @@ fn read_request(row: &PgRow) -> Result<StoredRequest, StoreError> {
         emergency: at.get(row, "emergency")?,
         reference: at.get(row, "reference")?,
         document: at.get(row, "document")?,
+        signature: at.get(row, "signature")?,
         id: id.clone(),
     };
     raw.parse()
@@ -791,10 +801,117 @@ impl Store for PgStore {
     }
 
     async fn unlogged_rows(&self) -> Result<UnloggedRows, StoreError> {
-        let (events, screenings, parties): (i64, i64, i64) =
+        let (events, screenings, parties, journal): (i64, i64, i64, i64) =
             sqlx::query_as(crate::rows::UNLOGGED_ROWS).fetch_one(&self.pool).await.map_err(backend)?;
         let n = |v: i64| u64::try_from(v).unwrap_or(0);
-        Ok(UnloggedRows { events: n(events), screenings: n(screenings), parties: n(parties) })
+        Ok(UnloggedRows {
+            events: n(events),
+            screenings: n(screenings),
+            parties: n(parties),
+            journal: n(journal),
+        })
+    }
+
+    async fn append_journal(&self, entries: &[JournalEntry]) -> Result<Vec<JournalEntry>, StoreError> {
+        let (written, log) = logged!(self, |c| trust::insert_journal(c, entries));
+        Ok(trust::indexed(written, &log))
+    }
+
+    async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError> {
+        trust::journal(&self.pool, query).await
+    }
+
+    async fn authority_record(&self, authority: &PartyId) -> Result<AuthorityRecord, StoreError> {
+        trust::authority_record(&self.pool, authority).await
+    }
+
+    async fn add_user(&self, user: &UserRecord, entry: &JournalEntry) -> Result<JournalEntry, StoreError> {
+        let (written, log) = logged!(self, |c| trust::add_user(c, user, entry));
+        trust::indexed(written, &log).pop().ok_or(StoreError::NotFound)
+    }
+
+    async fn user(&self, username: &Username) -> Result<Option<UserRecord>, StoreError> {
+        trust::user(&self.pool, username).await
+    }
+
+    async fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        trust::users(&self.pool).await
+    }
+
+    async fn use_totp_step(&self, username: &Username, step: u64) -> Result<bool, StoreError> {
+        trust::use_totp_step(&self.pool, username, step).await
+    }
+
+    async fn set_password(&self, username: &Username, password_hash: &str) -> Result<(), StoreError> {
+        trust::set_password(&self.pool, username, password_hash).await
+    }
+
+    async fn login_failed(&self, name: &str, at: DateTime<Utc>) -> Result<u32, StoreError> {
+        trust::login_failed(&self.pool, name, at).await
+    }
+
+    async fn lock_login(&self, name: &str, until: DateTime<Utc>) -> Result<(), StoreError> {
+        trust::lock_login(&self.pool, name, until).await
+    }
+
+    async fn login_throttle(&self, name: &str) -> Result<Option<Throttle>, StoreError> {
+        trust::login_throttle(&self.pool, name).await
+    }
+
+    async fn clear_login_failures(&self, name: &str) -> Result<(), StoreError> {
+        trust::clear_login_failures(&self.pool, name).await
+    }
+
+    async fn add_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
+        trust::add_session(&self.pool, session).await
+    }
+
+    async fn session(&self, id_hash: &[u8; 32]) -> Result<Option<SessionRecord>, StoreError> {
+        trust::session(&self.pool, id_hash).await
+    }
+
+    async fn end_session(&self, id_hash: &[u8; 32], at: DateTime<Utc>) -> Result<(), StoreError> {
+        trust::end_session(&self.pool, id_hash, at).await
+    }
+
+    async fn add_token(&self, token: &TokenRecord, entry: &JournalEntry) -> Result<JournalEntry, StoreError> {
+        let (written, log) = logged!(self, |c| trust::add_token(c, token, entry));
+        trust::indexed(written, &log).pop().ok_or(StoreError::NotFound)
+    }
+
+    async fn token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError> {
+        trust::token(&self.pool, id).await
+    }
+
+    async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        trust::tokens(&self.pool).await
+    }
+
+    async fn revoke_token(
+        &self,
+        id: &str,
+        at: DateTime<Utc>,
+        entry: &JournalEntry,
+    ) -> Result<JournalEntry, StoreError> {
+        let (written, log) = logged!(self, |c| trust::revoke_token(c, id, at, entry));
+        trust::indexed(written, &log).pop().ok_or(StoreError::NotFound)
+    }
+
+    async fn add_link(&self, link: &LinkRecord, entry: &JournalEntry) -> Result<JournalEntry, StoreError> {
+        let (written, log) = logged!(self, |c| trust::add_link(c, link, entry));
+        trust::indexed(written, &log).pop().ok_or(StoreError::NotFound)
+    }
+
+    async fn link(&self, secret_hash: &[u8; 32]) -> Result<Option<LinkRecord>, StoreError> {
+        trust::link(&self.pool, secret_hash).await
+    }
+
+    async fn use_link(
+        &self,
+        secret_hash: &[u8; 32],
+        at: DateTime<Utc>,
+    ) -> Result<Option<LinkRecord>, StoreError> {
+        trust::use_link(&self.pool, secret_hash, at).await
     }
 }
 

@@ -9,8 +9,9 @@ use std::fmt;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use comity_core::{
-    ActorId, Authority, AuthorityType, CountryCode, Event, Instrument, Party, PartyId, PartyRole, Provider,
-    RequestId, RequestKind, RequestQuery, ReviewerBody, ReviewerKind, State, StoreError, StoredRequest,
+    ActorId, Authority, AuthorityType, CountryCode, Event, Instrument, Organisation, Party, PartyId,
+    PartyRole, Provider, RequestId, RequestKind, RequestQuery, ReviewerBody, ReviewerKind, State, StoreError,
+    StoredRequest,
 };
 use sqlx::{ColumnIndex, Database, Decode, Encode, QueryBuilder, Row, Type};
 
@@ -19,7 +20,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, QueryBuilder, Row, Type};
 macro_rules! request_columns {
     () => {
         "id, state, version, received_at, updated_at, authority, provider, instrument, kind, \
-         emergency, reference, document"
+         emergency, reference, document, signature"
     };
 }
 
@@ -49,7 +50,9 @@ pub(crate) const UNLOGGED_ROWS: &str = "SELECT \
      (SELECT COUNT(*) FROM screenings s WHERE NOT EXISTS (SELECT 1 FROM log_entries l \
       WHERE l.request_id = s.request_id AND l.subject_kind = 'screening' AND l.subject_seq = s.seq)), \
      (SELECT COUNT(*) FROM parties p WHERE NOT EXISTS (SELECT 1 FROM log_entries l \
-      WHERE l.subject_kind = 'party' AND l.subject_id = p.id))";
+      WHERE l.subject_kind = 'party' AND l.subject_id = p.id)), \
+     (SELECT COUNT(*) FROM journal j WHERE NOT EXISTS (SELECT 1 FROM log_entries l \
+      WHERE l.subject_kind = 'journal' AND l.subject_seq = j.seq))";
 
 /// The columns of `log_entries` that make a `RawRecord`.
 macro_rules! log_columns {
@@ -61,7 +64,7 @@ macro_rules! log_columns {
 /// The columns of `parties` that make a [`RawParty`].
 macro_rules! party_columns {
     () => {
-        "id, role, country, kind, name"
+        "id, role, country, kind, name, institution"
     };
 }
 
@@ -108,20 +111,7 @@ pub(crate) struct SetupError(pub(crate) String);
 
 /// The register column's spelling of a role.
 pub(crate) fn role_column(role: PartyRole) -> &'static str {
-    match role {
-        PartyRole::Authority => "authority",
-        PartyRole::Provider => "provider",
-        PartyRole::Reviewer => "reviewer",
-    }
-}
-
-fn role_from_column(s: &str) -> Option<PartyRole> {
-    match s {
-        "authority" => Some(PartyRole::Authority),
-        "provider" => Some(PartyRole::Provider),
-        "reviewer" => Some(PartyRole::Reviewer),
-        _ => None,
-    }
+    role.as_str()
 }
 
 /// The conflict a second party with a known id gets. `existing_role` is the `role` column
@@ -129,7 +119,7 @@ fn role_from_column(s: &str) -> Option<PartyRole> {
 pub(crate) fn party_exists(id: &PartyId, existing_role: Option<&str>) -> StoreError {
     match existing_role {
         Some(role) => {
-            let role = role_from_column(role).map_or(role, |r| r.as_str());
+            let role = PartyRole::parse(role).map_or(role, |r| r.noun());
             StoreError::Conflict(format!("a party with id {id} is already registered (as {role})"))
         }
         None => StoreError::Conflict(format!("a party with id {id} is already registered")),
@@ -165,29 +155,25 @@ pub(crate) struct PartyColumns<'a> {
     pub country: &'a str,
     pub kind: Option<&'static str>,
     pub name: &'a str,
+    /// The institution it was registered with, if any (not the default of itself).
+    pub institution: Option<&'a str>,
 }
 
 impl<'a> PartyColumns<'a> {
     pub(crate) fn of(party: &'a Party) -> Self {
-        let role = role_column(party.role());
-        match party {
-            Party::Authority(a) => Self {
-                id: a.id.as_str(),
-                role,
-                country: a.country.as_str(),
-                kind: Some(a.authority_type.as_str()),
-                name: &a.name,
-            },
-            Party::Provider(p) => {
-                Self { id: p.id.as_str(), role, country: p.country.as_str(), kind: None, name: &p.name }
-            }
-            Party::Reviewer(r) => Self {
-                id: r.id.as_str(),
-                role,
-                country: r.country.as_str(),
-                kind: Some(r.kind.as_str()),
-                name: &r.name,
-            },
+        let (country, kind, institution) = match party {
+            Party::Authority(a) => (&a.country, Some(a.authority_type.as_str()), &a.institution),
+            Party::Provider(p) => (&p.country, None, &p.institution),
+            Party::Reviewer(r) => (&r.country, Some(r.kind.as_str()), &r.institution),
+            Party::Auditor(o) | Party::Operator(o) => (&o.country, None, &o.institution),
+        };
+        Self {
+            id: party.id().as_str(),
+            role: role_column(party.role()),
+            country: country.as_str(),
+            kind,
+            name: party.name(),
+            institution: institution.as_ref().map(PartyId::as_str),
         }
     }
 }
@@ -266,6 +252,7 @@ pub(crate) struct RawRequest {
     pub emergency: bool,
     pub reference: String,
     pub document: String,
+    pub signature: Option<String>,
 }
 
 impl RawRequest {
@@ -287,6 +274,7 @@ impl RawRequest {
             emergency: self.emergency,
             reference: self.reference,
             document: self.document,
+            signature: self.signature,
         })
     }
 }
@@ -333,6 +321,7 @@ pub(crate) struct RawParty {
     pub country: String,
     pub kind: Option<String>,
     pub name: String,
+    pub institution: Option<String>,
 }
 
 impl RawParty {
@@ -350,6 +339,7 @@ impl RawParty {
             country: at.get(row, "country")?,
             kind: at.get(row, "kind")?,
             name: at.get(row, "name")?,
+            institution: at.get(row, "institution")?,
             id,
         })
     }
@@ -359,21 +349,25 @@ impl RawParty {
         let id = at.party_id("id", &self.id)?;
         let country = CountryCode::parse(&self.country).map_err(|e| at.corrupt("country", e))?;
         let kind = || self.kind.as_deref().ok_or_else(|| at.corrupt("kind", "missing (NULL)"));
-        match role_from_column(&self.role) {
+        let institution = self.institution.as_deref().map(|i| at.party_id("institution", i)).transpose()?;
+        let name = self.name;
+        // Parties without a kind ignore a stray value there: it changes nothing.
+        match PartyRole::parse(&self.role) {
             Some(PartyRole::Authority) => {
                 let kind = kind()?;
                 let authority_type = AuthorityType::parse(kind)
                     .ok_or_else(|| at.corrupt("kind", format!("{kind:?} is not an authority type")))?;
-                Ok(Party::Authority(Authority { id, country, authority_type, name: self.name }))
+                Ok(Party::Authority(Authority { id, country, authority_type, name, institution }))
             }
-            // A provider has no kind; a stray value there changes nothing and is ignored.
-            Some(PartyRole::Provider) => Ok(Party::Provider(Provider { id, country, name: self.name })),
+            Some(PartyRole::Provider) => Ok(Party::Provider(Provider { id, country, name, institution })),
             Some(PartyRole::Reviewer) => {
                 let kind = kind()?;
                 let kind = ReviewerKind::parse(kind)
                     .ok_or_else(|| at.corrupt("kind", format!("{kind:?} is not a reviewer kind")))?;
-                Ok(Party::Reviewer(ReviewerBody { id, country, kind, name: self.name }))
+                Ok(Party::Reviewer(ReviewerBody { id, country, kind, name, institution }))
             }
+            Some(PartyRole::Auditor) => Ok(Party::Auditor(Organisation { id, country, name, institution })),
+            Some(PartyRole::Operator) => Ok(Party::Operator(Organisation { id, country, name, institution })),
             None => Err(at.corrupt("role", format!("{:?} is not a role", self.role))),
         }
     }
@@ -388,14 +382,20 @@ where
 {
     let mut qb = QueryBuilder::new(select);
     let mut glue = " WHERE ";
+    // (the SQL before the value, the value, the SQL after it)
     let filters = [
-        ("state = ", q.state.map(State::as_str)),
-        ("authority = ", q.authority.as_ref().map(PartyId::as_str)),
-        ("provider = ", q.provider.as_ref().map(PartyId::as_str)),
+        ("state = ", q.state.map(State::as_str), ""),
+        ("authority = ", q.authority.as_ref().map(PartyId::as_str), ""),
+        ("provider = ", q.provider.as_ref().map(PartyId::as_str), ""),
+        (
+            "id IN (SELECT request_id FROM journal WHERE kind = 'reviewer.assigned' AND subject = ",
+            q.reviewer.as_ref().map(PartyId::as_str),
+            ")",
+        ),
     ];
-    for (column, value) in filters {
+    for (before, value, after) in filters {
         if let Some(value) = value {
-            qb.push(glue).push(column).push_bind(value);
+            qb.push(glue).push(before).push_bind(value).push(after);
             glue = " AND ";
         }
     }

@@ -13,9 +13,10 @@ use std::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use comity_core::{
-    ActorId, CheckpointSigner, Event, IdempotencyKey, Intake, LogRecord, Move, NamedTarget, NewRequest,
-    Party, PartyId, PartyRole, Read, RequestId, RequestPage, RequestQuery, Screening, Selector, SelectorType,
-    State, Store, StoreError, StoredCheckpoint, StoredRequest, UnloggedRows,
+    ActorId, AuthorityRecord, CheckpointSigner, Event, IdempotencyKey, Intake, JournalEntry, JournalQuery,
+    LinkRecord, LogRecord, Move, NamedTarget, NewRequest, Party, PartyId, PartyRole, Read, RequestId,
+    RequestPage, RequestQuery, Screening, Selector, SelectorType, SessionRecord, State, Store, StoreError,
+    StoredCheckpoint, StoredRequest, Throttle, TokenRecord, UnloggedRows, UserRecord, Username,
 };
 use comity_log::Frontier;
 use sqlx::{
@@ -28,12 +29,16 @@ use sqlx::{
 };
 use tokio::sync::{mpsc, oneshot};
 
-use crate::log::{Pending, RawRecord, SubjectColumns, frontier_from, sequence};
+use crate::log::{Pending, RawRecord, SubjectColumns, Submission, frontier_from, sequence};
 use crate::rows::{
     At, PartyColumns, RawEvent, RawParty, RawRequest, backend, event_columns, filtered, limit_offset,
     log_columns, micros, move_refused, not_found_on_foreign_key, party_columns, party_exists,
     request_columns, request_exists, role_column, row_id, screening_columns, sqlite_time, state_count,
 };
+
+mod trust;
+
+use trust::{TrustAnswer, TrustOp};
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -189,6 +194,7 @@ enum WriteOp {
     LogRead(Read),
     Checkpoint(Arc<CheckpointSigner>),
     AddCosignature(u64, String),
+    Trust(Box<TrustOp>),
 }
 
 enum Answer {
@@ -198,6 +204,7 @@ enum Answer {
     Request(Box<Intake>),
     Event(Box<Event>),
     Checkpoint(Option<Box<StoredCheckpoint>>),
+    Trust(TrustAnswer),
 }
 
 /// Why a whole batch failed; every caller in it gets this.
@@ -368,6 +375,7 @@ async fn in_savepoint(
             checkpoint(conn, log, sign.as_ref()).await.map(|c| Answer::Checkpoint(c.map(Box::new)))
         }
         WriteOp::AddCosignature(seq, line) => add_cosignature(conn, *seq, line).await.map(|()| Answer::Done),
+        WriteOp::Trust(op) => trust::run(conn, log, op).await.map(Answer::Trust),
     };
     if result.is_err() {
         *frontier = before;
@@ -497,8 +505,8 @@ async fn add_party(conn: &mut SqliteConnection, log: &mut Log<'_>, party: &Party
     let c = PartyColumns::of(party);
     let created_at = micros(Utc::now());
     let inserted = sqlx::query(
-        "INSERT INTO parties (id, role, country, kind, name, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO parties (id, role, country, kind, name, created_at, institution) \
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
     )
     .bind(c.id)
     .bind(c.role)
@@ -506,6 +514,7 @@ async fn add_party(conn: &mut SqliteConnection, log: &mut Log<'_>, party: &Party
     .bind(c.kind)
     .bind(c.name)
     .bind(sqlite_time(created_at))
+    .bind(c.institution)
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
@@ -537,13 +546,24 @@ async fn insert_request(
             return Err(StoreError::IdempotencyKeyTaken);
         }
     }
+    if let Some(jti) = &r.jti {
+        let taken = sqlx::query("SELECT 1 FROM requests WHERE authority = ? AND jti = ?")
+            .bind(r.authority.as_str())
+            .bind(jti)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(backend)?;
+        if taken.is_some() {
+            return Err(StoreError::JtiTaken);
+        }
+    }
     let received_at = micros(r.received_at);
     let at = sqlite_time(received_at);
     let id = r.id.to_string();
     let inserted = sqlx::query(
         "INSERT INTO requests (id, state, version, received_at, updated_at, authority, provider, \
-         instrument, kind, emergency, reference, document, idempotency_key) \
-         VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+         instrument, kind, emergency, reference, document, idempotency_key, signature, jti) \
+         VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
     )
     .bind(&id)
     .bind(State::Received.as_str())
@@ -557,6 +577,8 @@ async fn insert_request(
     .bind(&r.reference)
     .bind(&r.document)
     .bind(r.idempotency_key.as_ref().map(IdempotencyKey::as_str))
+    .bind(&r.signature)
+    .bind(&r.jti)
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
@@ -584,7 +606,8 @@ async fn insert_request(
         reason: "received".to_owned(),
         log_index: None,
     };
-    let mut logged = log.append(conn, vec![Pending::event(&receipt, Some(&r.document))?]).await?;
+    let submission = Submission { document: &r.document, signature: r.signature.as_deref() };
+    let mut logged = log.append(conn, vec![Pending::event(&receipt, Some(submission))?]).await?;
     // The targets, against the authority and the case, for the anti-bulk rule.
     for scope in [format!("authority:{}", r.authority), format!("reference:{}", r.reference)] {
         for t in &r.targets {
@@ -662,6 +685,7 @@ async fn insert_request(
         emergency: r.emergency,
         reference: r.reference.clone(),
         document: r.document.clone(),
+        signature: r.signature.clone(),
     };
     Ok(Intake { request, log: logged })
 }
@@ -737,6 +761,7 @@ fn read_request(row: &SqliteRow) -> Result<StoredRequest, StoreError> {
         emergency: at.get(row, "emergency")?,
         reference: at.get(row, "reference")?,
         document: at.get(row, "document")?,
+        signature: at.get(row, "signature")?,
         id: id.clone(),
     };
     raw.parse()
@@ -1078,14 +1103,151 @@ impl Store for SqliteStore {
     }
 
     async fn unlogged_rows(&self) -> Result<UnloggedRows, StoreError> {
-        let (events, screenings, parties): (i64, i64, i64) =
+        let (events, screenings, parties, journal): (i64, i64, i64, i64) =
             sqlx::query_as(crate::rows::UNLOGGED_ROWS).fetch_one(&self.read).await.map_err(backend)?;
         let n = |v: i64| u64::try_from(v).unwrap_or(0);
-        Ok(UnloggedRows { events: n(events), screenings: n(screenings), parties: n(parties) })
+        Ok(UnloggedRows {
+            events: n(events),
+            screenings: n(screenings),
+            parties: n(parties),
+            journal: n(journal),
+        })
+    }
+
+    async fn append_journal(&self, entries: &[JournalEntry]) -> Result<Vec<JournalEntry>, StoreError> {
+        match self.trust(TrustOp::AppendJournal(entries.to_vec())).await? {
+            TrustAnswer::Journal(written) => Ok(written),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError> {
+        trust::journal(&self.read, query).await
+    }
+
+    async fn authority_record(&self, authority: &PartyId) -> Result<AuthorityRecord, StoreError> {
+        trust::authority_record(&self.read, authority).await
+    }
+
+    async fn add_user(&self, user: &UserRecord, entry: &JournalEntry) -> Result<JournalEntry, StoreError> {
+        self.one_entry(TrustOp::AddUser(Box::new(user.clone()), entry.clone())).await
+    }
+
+    async fn user(&self, username: &Username) -> Result<Option<UserRecord>, StoreError> {
+        trust::user(&self.read, username).await
+    }
+
+    async fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        trust::users(&self.read).await
+    }
+
+    async fn use_totp_step(&self, username: &Username, step: u64) -> Result<bool, StoreError> {
+        match self.trust(TrustOp::UseTotpStep(username.clone(), step)).await? {
+            TrustAnswer::Flag(used) => Ok(used),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    async fn set_password(&self, username: &Username, password_hash: &str) -> Result<(), StoreError> {
+        self.done(TrustOp::SetPassword(username.clone(), password_hash.to_owned())).await
+    }
+
+    async fn login_failed(&self, name: &str, at: DateTime<Utc>) -> Result<u32, StoreError> {
+        match self.trust(TrustOp::LoginFailed(name.to_owned(), micros(at))).await? {
+            TrustAnswer::Count(n) => Ok(n),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    async fn lock_login(&self, name: &str, until: DateTime<Utc>) -> Result<(), StoreError> {
+        self.done(TrustOp::LockLogin(name.to_owned(), micros(until))).await
+    }
+
+    async fn login_throttle(&self, name: &str) -> Result<Option<Throttle>, StoreError> {
+        trust::login_throttle(&self.read, name).await
+    }
+
+    async fn clear_login_failures(&self, name: &str) -> Result<(), StoreError> {
+        self.done(TrustOp::ClearLoginFailures(name.to_owned())).await
+    }
+
+    async fn add_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
+        self.done(TrustOp::AddSession(session.clone())).await
+    }
+
+    async fn session(&self, id_hash: &[u8; 32]) -> Result<Option<SessionRecord>, StoreError> {
+        trust::session(&self.read, id_hash).await
+    }
+
+    async fn end_session(&self, id_hash: &[u8; 32], at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.done(TrustOp::EndSession(*id_hash, micros(at))).await
+    }
+
+    async fn add_token(&self, token: &TokenRecord, entry: &JournalEntry) -> Result<JournalEntry, StoreError> {
+        self.one_entry(TrustOp::AddToken(Box::new(token.clone()), entry.clone())).await
+    }
+
+    async fn token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError> {
+        trust::token(&self.read, id).await
+    }
+
+    async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        trust::tokens(&self.read).await
+    }
+
+    async fn revoke_token(
+        &self,
+        id: &str,
+        at: DateTime<Utc>,
+        entry: &JournalEntry,
+    ) -> Result<JournalEntry, StoreError> {
+        self.one_entry(TrustOp::RevokeToken(id.to_owned(), micros(at), entry.clone())).await
+    }
+
+    async fn add_link(&self, link: &LinkRecord, entry: &JournalEntry) -> Result<JournalEntry, StoreError> {
+        self.one_entry(TrustOp::AddLink(link.clone(), entry.clone())).await
+    }
+
+    async fn link(&self, secret_hash: &[u8; 32]) -> Result<Option<LinkRecord>, StoreError> {
+        trust::link(&self.read, secret_hash).await
+    }
+
+    async fn use_link(
+        &self,
+        secret_hash: &[u8; 32],
+        at: DateTime<Utc>,
+    ) -> Result<Option<LinkRecord>, StoreError> {
+        match self.trust(TrustOp::UseLink(*secret_hash, micros(at))).await? {
+            TrustAnswer::Link(link) => Ok(link),
+            _ => Err(unexpected_answer()),
+        }
     }
 }
 
 impl SqliteStore {
+    async fn trust(&self, op: TrustOp) -> Result<TrustAnswer, StoreError> {
+        match self.write(WriteOp::Trust(Box::new(op))).await? {
+            Answer::Trust(answer) => Ok(answer),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    async fn done(&self, op: TrustOp) -> Result<(), StoreError> {
+        match self.trust(op).await? {
+            TrustAnswer::Done => Ok(()),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    async fn one_entry(&self, op: TrustOp) -> Result<JournalEntry, StoreError> {
+        match self.trust(op).await? {
+            TrustAnswer::Journal(mut written) if written.len() == 1 => {
+                written.pop().ok_or_else(unexpected_answer)
+            }
+            _ => Err(unexpected_answer()),
+        }
+    }
+
     async fn with_cosignatures(&self, mut c: StoredCheckpoint) -> Result<StoredCheckpoint, StoreError> {
         c.cosignatures = sqlx::query_scalar("SELECT line FROM log_cosignatures WHERE seq = ? ORDER BY line")
             .bind(i64::try_from(c.seq).unwrap_or(i64::MAX))
@@ -1124,6 +1286,7 @@ mod tests {
             country: CountryCode::parse("FR").unwrap(),
             authority_type: AuthorityType::Prosecutor,
             name: "Parquet".to_owned(),
+            institution: None,
         })
     }
 
@@ -1132,6 +1295,7 @@ mod tests {
             id: PartyId::parse(id).unwrap(),
             country: CountryCode::parse("IE").unwrap(),
             name: "Mail".to_owned(),
+            institution: None,
         })
     }
 
@@ -1148,6 +1312,8 @@ mod tests {
             reference: "R-1".to_owned(),
             document: "{}".to_owned(),
             idempotency_key: None,
+            signature: None,
+            jti: None,
             screening: None,
             targets: Vec::new(),
         }

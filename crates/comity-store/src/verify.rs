@@ -10,11 +10,14 @@
 use std::collections::HashMap;
 
 use comity_core::{
-    Event, LogRecord, LogSubject, Party, RequestId, Screening, Store, StoreError, StoredCheckpoint,
+    Event, JournalEntry, JournalQuery, LogRecord, LogSubject, Party, RequestId, Screening, Store, StoreError,
+    StoredCheckpoint,
 };
 use comity_log::{Entry, Frontier, commit, verify_checkpoint};
 
-use crate::log::{checkpoint_content, event_content, party_content, read_content, screening_content};
+use crate::log::{
+    Submission, checkpoint_content, event_content, party_content, read_content, screening_content,
+};
 
 /// Entries read per query.
 const BATCH: u32 = 4096;
@@ -28,6 +31,8 @@ pub struct Verified {
     pub parties: u64,
     pub reads: u64,
     pub checkpoints: u64,
+    /// Facts of the trust registers: keys, contacts, assignments, accounts, tokens.
+    pub journal: u64,
     /// The size the latest checkpoint signs; entries after it are checked but not yet
     /// signed.
     pub signed_size: u64,
@@ -51,6 +56,7 @@ fn discrepancy(message: impl Into<String>) -> VerifyError {
 /// Rows of one request, read once for all its entries.
 struct RequestRows {
     document: String,
+    signature: Option<String>,
     events: Vec<Event>,
     screenings: Vec<Screening>,
 }
@@ -85,6 +91,8 @@ pub async fn verify_store(
     let mut done = Verified::default();
     let mut frontier = Frontier::new();
     let mut rows: HashMap<RequestId, RequestRows> = HashMap::new();
+    // The journal holds the trust registers' facts: few, so read once, when first needed.
+    let mut journal: Option<HashMap<u64, JournalEntry>> = None;
     let mut checkpoint_entries = 0u64;
     while frontier.size() < size {
         let records = store.log_records(frontier.size(), BATCH).await?;
@@ -103,7 +111,7 @@ pub async fn verify_store(
                     record.index
                 )));
             }
-            check_subject(store, record, &mut rows, &checkpoints, &mut done).await?;
+            check_subject(store, record, &mut rows, &mut journal, &checkpoints, &mut done).await?;
             if let LogSubject::Checkpoint { .. } = record.subject {
                 checkpoint_entries += 1;
             }
@@ -157,9 +165,12 @@ pub async fn verify_store(
     // Each write commits with its entries, so a row without one was added behind
     // comity's back; this holds whatever was written since the check began.
     let unlogged = store.unlogged_rows().await?;
-    for (what, n) in
-        [("events", unlogged.events), ("screenings", unlogged.screenings), ("parties", unlogged.parties)]
-    {
+    for (what, n) in [
+        ("events", unlogged.events),
+        ("screenings", unlogged.screenings),
+        ("parties", unlogged.parties),
+        ("journal entries", unlogged.journal),
+    ] {
         if n > 0 {
             return Err(discrepancy(format!(
                 "{n} {what} have no entry in the log: a row was added outside comity"
@@ -194,6 +205,7 @@ async fn check_subject(
     store: &dyn Store,
     record: &LogRecord,
     rows: &mut HashMap<RequestId, RequestRows>,
+    journal: &mut Option<HashMap<u64, JournalEntry>>,
     checkpoints: &HashMap<u64, StoredCheckpoint>,
     done: &mut Verified,
 ) -> Result<(), VerifyError> {
@@ -210,10 +222,11 @@ async fn check_subject(
                 ))
             })?;
             done.events += 1;
-            let document = (e.seq == 1).then_some(r.document.as_str());
+            let submission = (e.seq == 1)
+                .then_some(Submission { document: r.document.as_str(), signature: r.signature.as_deref() });
             (
                 format!("event {seq} of request {request_id}"),
-                event_content(e, document),
+                event_content(e, submission),
                 format!("lifecycle.{}", e.to.as_str()),
                 Some(request_id.to_string()),
                 e.actor.as_str().to_owned(),
@@ -287,6 +300,24 @@ async fn check_subject(
                 entry.time(),
             )
         }
+        LogSubject::Journal { seq } => {
+            if journal.is_none() {
+                let all = store.journal(&JournalQuery::default()).await?;
+                *journal = Some(all.into_iter().map(|j| (j.seq, j)).collect());
+            }
+            let j = journal.as_ref().and_then(|all| all.get(seq)).ok_or_else(|| {
+                discrepancy(format!("entry {index} records journal entry {seq}, which is not stored"))
+            })?;
+            done.journal += 1;
+            (
+                format!("journal entry {seq} ({})", j.kind),
+                j.content.clone().into_bytes(),
+                j.kind.clone(),
+                j.request_id.map(|r| r.to_string()),
+                j.actor.as_str().to_owned(),
+                j.at,
+            )
+        }
     };
     if commit(&salt, &content) != *entry.commitment() {
         return Err(discrepancy(format!(
@@ -319,7 +350,12 @@ async fn request_rows<'a>(
             })?;
             let events = store.events(id).await?;
             let screenings = store.screenings(id).await?;
-            Ok(slot.insert(RequestRows { document: request.document, events, screenings }))
+            Ok(slot.insert(RequestRows {
+                document: request.document,
+                signature: request.signature,
+                events,
+                screenings,
+            }))
         }
     }
 }

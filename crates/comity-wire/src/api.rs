@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use comity_core::{
-    Authority, AuthorityType, CountryCode, Event, Party, PartyId, Provider, ReviewerBody, ReviewerKind,
-    State, StoredRequest, check_name, lifecycle,
+    Authority, AuthorityType, CountryCode, Event, Organisation, Party, PartyId, Provider, ReviewerBody,
+    ReviewerKind, State, StoredRequest, check_name, lifecycle,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -185,6 +185,12 @@ pub struct AuthorityBody {
     pub authority_type: Term<AuthorityType>,
     #[schema(example = "Parquet du tribunal judiciaire de Paris")]
     pub name: String,
+    /// The institution this party is part of, when it shares one with other parties (a
+    /// court that both issues and reviews; a provider's own legal department): parties of
+    /// one institution never decide on each other's requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = json!(null))]
+    pub institution: Option<String>,
 }
 
 /// A service provider.
@@ -197,6 +203,12 @@ pub struct ProviderBody {
     pub country: String,
     #[schema(example = "Example Mail Ltd")]
     pub name: String,
+    /// The institution this party is part of, when it shares one with other parties (a
+    /// court that both issues and reviews; a provider's own legal department): parties of
+    /// one institution never decide on each other's requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = json!(null))]
+    pub institution: Option<String>,
 }
 
 /// An independent reviewer body.
@@ -211,46 +223,120 @@ pub struct ReviewerBodyBody {
     pub kind: Term<ReviewerKind>,
     #[schema(example = "The High Court of Ireland")]
     pub name: String,
+    /// The institution this party is part of, when it shares one with other parties (a
+    /// court that both issues and reviews; a provider's own legal department): parties of
+    /// one institution never decide on each other's requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = json!(null))]
+    pub institution: Option<String>,
 }
 
-/// Checks the common fields of a party body.
+/// An auditor or the operator of this comity: an organisation with a name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationBody {
+    #[schema(example = "ie-audit-office")]
+    pub id: String,
+    #[schema(example = "IE")]
+    pub country: String,
+    #[schema(example = "Office of the Comptroller and Auditor General")]
+    pub name: String,
+    /// The institution this party is part of, when it shares one with other parties (a
+    /// court that both issues and reviews; a provider's own legal department): parties of
+    /// one institution never decide on each other's requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = json!(null))]
+    pub institution: Option<String>,
+}
+
+/// The common fields of a party body, checked.
+struct PartyFields {
+    id: PartyId,
+    country: CountryCode,
+    name: String,
+    institution: Option<PartyId>,
+}
+
+/// Checks the common fields of a party body, reporting every problem at once.
 fn party_fields(
     id: &str,
     country: &str,
     name: &str,
-) -> Result<(PartyId, CountryCode, String), DocumentError> {
+    institution: Option<&str>,
+) -> Result<PartyFields, DocumentError> {
     let mut problems = Vec::new();
-    let id =
-        PartyId::parse(id).map_err(|e| problems.push(Problem { path: "id".into(), message: e.to_string() }));
-    let country = CountryCode::parse(country)
-        .map_err(|e| problems.push(Problem { path: "country".into(), message: e.to_string() }));
-    let name =
-        check_name(name).map_err(|e| problems.push(Problem { path: "name".into(), message: e.to_string() }));
-    match (id, country, name) {
-        (Ok(id), Ok(country), Ok(name)) => Ok((id, country, name)),
+    let mut problem = |path: &str, e: &dyn std::fmt::Display| {
+        problems.push(Problem { path: path.into(), message: e.to_string() })
+    };
+    let id = PartyId::parse(id).map_err(|e| problem("id", &e));
+    let country = CountryCode::parse(country).map_err(|e| problem("country", &e));
+    let name = check_name(name).map_err(|e| problem("name", &e));
+    let institution = institution.map(PartyId::parse).transpose().map_err(|e| problem("institution", &e));
+    match (id, country, name, institution) {
+        (Ok(id), Ok(country), Ok(name), Ok(institution)) => {
+            Ok(PartyFields { id, country, name, institution })
+        }
         _ => Err(DocumentError { syntax: false, problems }),
     }
 }
 
 impl AuthorityBody {
     pub fn to_party(&self) -> Result<Party, DocumentError> {
-        let (id, country, name) = party_fields(&self.id, &self.country, &self.name)?;
-        Ok(Party::Authority(Authority { id, country, authority_type: self.authority_type.0, name }))
+        let f = party_fields(&self.id, &self.country, &self.name, self.institution.as_deref())?;
+        Ok(Party::Authority(Authority {
+            id: f.id,
+            country: f.country,
+            authority_type: self.authority_type.0,
+            name: f.name,
+            institution: f.institution,
+        }))
     }
 }
 
 impl ProviderBody {
     pub fn to_party(&self) -> Result<Party, DocumentError> {
-        let (id, country, name) = party_fields(&self.id, &self.country, &self.name)?;
-        Ok(Party::Provider(Provider { id, country, name }))
+        let f = party_fields(&self.id, &self.country, &self.name, self.institution.as_deref())?;
+        Ok(Party::Provider(Provider {
+            id: f.id,
+            country: f.country,
+            name: f.name,
+            institution: f.institution,
+        }))
     }
 }
 
 impl ReviewerBodyBody {
     pub fn to_party(&self) -> Result<Party, DocumentError> {
-        let (id, country, name) = party_fields(&self.id, &self.country, &self.name)?;
-        Ok(Party::Reviewer(ReviewerBody { id, country, kind: self.kind.0, name }))
+        let f = party_fields(&self.id, &self.country, &self.name, self.institution.as_deref())?;
+        Ok(Party::Reviewer(ReviewerBody {
+            id: f.id,
+            country: f.country,
+            kind: self.kind.0,
+            name: f.name,
+            institution: f.institution,
+        }))
     }
+}
+
+impl OrganisationBody {
+    fn organisation(&self) -> Result<Organisation, DocumentError> {
+        let f = party_fields(&self.id, &self.country, &self.name, self.institution.as_deref())?;
+        Ok(Organisation { id: f.id, country: f.country, name: f.name, institution: f.institution })
+    }
+
+    /// As an auditor.
+    pub fn to_auditor(&self) -> Result<Party, DocumentError> {
+        self.organisation().map(Party::Auditor)
+    }
+
+    /// As the operator of this comity.
+    pub fn to_operator(&self) -> Result<Party, DocumentError> {
+        self.organisation().map(Party::Operator)
+    }
+}
+
+fn institution(i: &Option<PartyId>) -> Option<String> {
+    i.as_ref().map(PartyId::to_string)
 }
 
 impl From<&Authority> for AuthorityBody {
@@ -260,13 +346,19 @@ impl From<&Authority> for AuthorityBody {
             country: a.country.to_string(),
             authority_type: Term(a.authority_type),
             name: a.name.clone(),
+            institution: institution(&a.institution),
         }
     }
 }
 
 impl From<&Provider> for ProviderBody {
     fn from(p: &Provider) -> Self {
-        ProviderBody { id: p.id.to_string(), country: p.country.to_string(), name: p.name.clone() }
+        ProviderBody {
+            id: p.id.to_string(),
+            country: p.country.to_string(),
+            name: p.name.clone(),
+            institution: institution(&p.institution),
+        }
     }
 }
 
@@ -277,6 +369,18 @@ impl From<&ReviewerBody> for ReviewerBodyBody {
             country: r.country.to_string(),
             kind: Term(r.kind),
             name: r.name.clone(),
+            institution: institution(&r.institution),
+        }
+    }
+}
+
+impl From<&Organisation> for OrganisationBody {
+    fn from(o: &Organisation) -> Self {
+        OrganisationBody {
+            id: o.id.to_string(),
+            country: o.country.to_string(),
+            name: o.name.clone(),
+            institution: institution(&o.institution),
         }
     }
 }

@@ -110,17 +110,28 @@ pub async fn seed(store: &dyn Store, packs: &comity_policy::PackSet) -> anyhow::
             country: country(c)?,
             authority_type,
             name: name.into(),
+            institution: None,
         });
         store.add_party(&party).await?;
     }
     for &(i, c, name) in PROVIDERS {
         store
-            .add_party(&Party::Provider(Provider { id: id(i)?, country: country(c)?, name: name.into() }))
+            .add_party(&Party::Provider(Provider {
+                id: id(i)?,
+                country: country(c)?,
+                name: name.into(),
+                institution: None,
+            }))
             .await?;
     }
     for &(i, c, kind, name) in REVIEWERS {
-        let party =
-            Party::Reviewer(ReviewerBody { id: id(i)?, country: country(c)?, kind, name: name.into() });
+        let party = Party::Reviewer(ReviewerBody {
+            id: id(i)?,
+            country: country(c)?,
+            kind,
+            name: name.into(),
+            institution: None,
+        });
         store.add_party(&party).await?;
     }
     for (document, moves) in REQUESTS {

@@ -47,6 +47,13 @@ enum Command {
     /// Register and list independent reviewer bodies.
     #[command(subcommand)]
     Reviewer(parties::ReviewerCommand),
+    /// Register and list auditors (they see the log and aggregates, never a request).
+    #[command(subcommand)]
+    Auditor(parties::OrganisationCommand),
+    /// Register and list the operator of this comity (its admins manage registers, keys
+    /// and accounts, and read no request).
+    #[command(subcommand)]
+    Operator(parties::OrganisationCommand),
     /// Check the public audit log.
     #[command(subcommand)]
     Log(audit::LogCommand),
@@ -119,6 +126,12 @@ fn main() -> ExitCode {
             Command::Authority(c) => parties::authority(c).await.map(|()| ExitCode::SUCCESS),
             Command::Provider(c) => parties::provider(c).await.map(|()| ExitCode::SUCCESS),
             Command::Reviewer(c) => parties::reviewer(c).await.map(|()| ExitCode::SUCCESS),
+            Command::Auditor(c) => {
+                parties::organisation(c, comity_core::PartyRole::Auditor).await.map(|()| ExitCode::SUCCESS)
+            }
+            Command::Operator(c) => {
+                parties::organisation(c, comity_core::PartyRole::Operator).await.map(|()| ExitCode::SUCCESS)
+            }
             Command::Log(c) => Ok(audit::log(c).await),
             Command::Audit(c) => Ok(audit::audit(c).await),
             Command::Witness(c) => witness::run(c).await.map(|()| ExitCode::SUCCESS),

@@ -7,30 +7,42 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use comity_core::{Party, PartyRole};
 use comity_wire::{
-    api::{AuthorityBody, ProviderBody, ReviewerBodyBody},
+    api::{AuthorityBody, OrganisationBody, ProviderBody, ReviewerBodyBody},
     term::Term,
 };
 
 use crate::StoreArgs;
 
+/// What every party is registered with.
+#[derive(Debug, Args)]
+pub struct PartyArgs {
+    /// A short, stable id: lower-case letters, digits and hyphens (such as fr-tj-paris).
+    #[arg(long)]
+    id: String,
+    /// ISO 3166-1 alpha-2 code (such as FR).
+    #[arg(long)]
+    country: String,
+    /// The full name.
+    #[arg(long)]
+    name: String,
+    /// The institution this party is part of, when it shares one with other parties (a
+    /// court that both issues and reviews orders): parties of one institution never
+    /// decide on each other's requests.
+    #[arg(long)]
+    institution: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum AuthorityCommand {
     /// Register an authority.
     Add {
-        /// A short, stable id: lower-case letters, digits and hyphens (such as fr-tj-paris).
-        #[arg(long)]
-        id: String,
-        /// ISO 3166-1 alpha-2 code (such as FR).
-        #[arg(long)]
-        country: String,
+        #[command(flatten)]
+        party: PartyArgs,
         /// judge, court, investigating_judge, prosecutor, police, security_service or other.
         #[arg(long = "type")]
         authority_type: String,
-        /// The authority's full name.
-        #[arg(long)]
-        name: String,
-        #[command(flatten)]
-        store: StoreArgs,
     },
     /// List the registered authorities.
     List(ListArgs),
@@ -39,16 +51,7 @@ pub enum AuthorityCommand {
 #[derive(Debug, Subcommand)]
 pub enum ProviderCommand {
     /// Register a provider.
-    Add {
-        #[arg(long)]
-        id: String,
-        #[arg(long)]
-        country: String,
-        #[arg(long)]
-        name: String,
-        #[command(flatten)]
-        store: StoreArgs,
-    },
+    Add(PartyArgs),
     /// List the registered providers.
     List(ListArgs),
 }
@@ -57,19 +60,22 @@ pub enum ProviderCommand {
 pub enum ReviewerCommand {
     /// Register an independent reviewer body.
     Add {
-        #[arg(long)]
-        id: String,
-        #[arg(long)]
-        country: String,
+        #[command(flatten)]
+        party: PartyArgs,
         /// court, data_protection_authority, central_authority, enforcing_authority or other.
         #[arg(long)]
         kind: String,
-        #[arg(long)]
-        name: String,
-        #[command(flatten)]
-        store: StoreArgs,
     },
     /// List the registered reviewer bodies.
+    List(ListArgs),
+}
+
+/// The registers of organisations with no kind: auditors and operators.
+#[derive(Debug, Subcommand)]
+pub enum OrganisationCommand {
+    /// Register one.
+    Add(PartyArgs),
+    /// List them.
     List(ListArgs),
 }
 
@@ -96,7 +102,7 @@ async fn add(store: &StoreArgs, party: Result<Party, comity_wire::DocumentError>
     let party = party.map_err(|e| anyhow::anyhow!("{e}"))?;
     let store = store.open().await?;
     store.add_party(&party).await.with_context(|| format!("registering {}", party.id()))?;
-    println!("registered {} {}", party.role().as_str(), party.id());
+    println!("registered {} {}", party.role().noun(), party.id());
     Ok(())
 }
 
@@ -118,6 +124,10 @@ async fn list(args: &ListArgs, role: PartyRole) -> anyhow::Result<()> {
                 serde_json::to_value(ReviewerBodyBody::from(r)),
                 [r.id.to_string(), r.country.to_string(), r.kind.to_string(), r.name.clone()],
             ),
+            Party::Auditor(o) | Party::Operator(o) => (
+                serde_json::to_value(OrganisationBody::from(o)),
+                [o.id.to_string(), o.country.to_string(), String::new(), o.name.clone()],
+            ),
         })
         .map(|(json, row)| json.map(|j| (j, row)))
         .collect::<Result<_, _>>()?;
@@ -127,7 +137,7 @@ async fn list(args: &ListArgs, role: PartyRole) -> anyhow::Result<()> {
         return Ok(());
     }
     if rows.is_empty() {
-        println!("no {} is registered", role.as_str());
+        println!("no {} is registered", role.noun());
         return Ok(());
     }
     let width = |i: usize| rows.iter().map(|(_, r)| r[i].chars().count()).max().unwrap_or(0);
@@ -145,9 +155,15 @@ async fn list(args: &ListArgs, role: PartyRole) -> anyhow::Result<()> {
 
 pub async fn authority(command: AuthorityCommand) -> anyhow::Result<()> {
     match command {
-        AuthorityCommand::Add { id, country, authority_type, name, store } => {
-            let body = AuthorityBody { id, country, authority_type: term("type", &authority_type)?, name };
-            add(&store, body.to_party()).await
+        AuthorityCommand::Add { party: p, authority_type } => {
+            let body = AuthorityBody {
+                id: p.id,
+                country: p.country,
+                authority_type: term("type", &authority_type)?,
+                name: p.name,
+                institution: p.institution,
+            };
+            add(&p.store, body.to_party()).await
         }
         AuthorityCommand::List(args) => list(&args, PartyRole::Authority).await,
     }
@@ -155,8 +171,10 @@ pub async fn authority(command: AuthorityCommand) -> anyhow::Result<()> {
 
 pub async fn provider(command: ProviderCommand) -> anyhow::Result<()> {
     match command {
-        ProviderCommand::Add { id, country, name, store } => {
-            add(&store, ProviderBody { id, country, name }.to_party()).await
+        ProviderCommand::Add(p) => {
+            let body =
+                ProviderBody { id: p.id, country: p.country, name: p.name, institution: p.institution };
+            add(&p.store, body.to_party()).await
         }
         ProviderCommand::List(args) => list(&args, PartyRole::Provider).await,
     }
@@ -164,10 +182,29 @@ pub async fn provider(command: ProviderCommand) -> anyhow::Result<()> {
 
 pub async fn reviewer(command: ReviewerCommand) -> anyhow::Result<()> {
     match command {
-        ReviewerCommand::Add { id, country, kind, name, store } => {
-            let body = ReviewerBodyBody { id, country, kind: term("kind", &kind)?, name };
-            add(&store, body.to_party()).await
+        ReviewerCommand::Add { party: p, kind } => {
+            let body = ReviewerBodyBody {
+                id: p.id,
+                country: p.country,
+                kind: term("kind", &kind)?,
+                name: p.name,
+                institution: p.institution,
+            };
+            add(&p.store, body.to_party()).await
         }
         ReviewerCommand::List(args) => list(&args, PartyRole::Reviewer).await,
+    }
+}
+
+/// `comity auditor|operator add|list`.
+pub async fn organisation(command: OrganisationCommand, register: PartyRole) -> anyhow::Result<()> {
+    match command {
+        OrganisationCommand::Add(p) => {
+            let body =
+                OrganisationBody { id: p.id, country: p.country, name: p.name, institution: p.institution };
+            let party = if register == PartyRole::Operator { body.to_operator() } else { body.to_auditor() };
+            add(&p.store, party).await
+        }
+        OrganisationCommand::List(args) => list(&args, register).await,
     }
 }

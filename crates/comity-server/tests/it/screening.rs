@@ -128,6 +128,8 @@ async fn screening_interrupted_by_a_crash_is_finished_on_resume(app: TestApp) {
         reference: "MPF-SP-PIC-1.34.001.000412/2026".into(),
         document: serde_json::to_string(&document).unwrap(),
         idempotency_key: None,
+        signature: None,
+        jti: None,
         screening: None,
         targets: request.targets.iter().map(|t| t.selector.clone()).collect(),
     };

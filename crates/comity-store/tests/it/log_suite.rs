@@ -69,6 +69,15 @@ async fn activity(store: &dyn Store, key: &LogKey) -> Vec<u64> {
             logged.push(c.size - 1);
         }
     }
+    // A fact of the trust registers, and a signed submission kept as evidence.
+    let written = store.append_journal(&[crate::trust_suite::key_added("k1", "fr-tj-paris")]).await.unwrap();
+    logged.extend(written.iter().map(|j| j.log_index.unwrap()));
+    let signed = comity_core::NewRequest {
+        signature: Some("eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.e30.c2ln".into()),
+        jti: Some("jti-1".into()),
+        ..new_request("fr-tj-paris", "example-mail", t0() + Duration::seconds(9))
+    };
+    logged.extend(store.insert_request(&signed).await.unwrap().log);
     logged.push(store.add_party(&provider("example-cloud")).await.unwrap());
     let c = store.checkpoint(signer(key)).await.unwrap().unwrap();
     logged.push(c.size - 1);
@@ -136,9 +145,10 @@ pub async fn every_write_is_logged_in_order_and_the_tree_is_its_entries(h: &mut 
             verified.screenings,
             verified.parties,
             verified.reads,
-            verified.checkpoints
+            verified.checkpoints,
+            verified.journal,
         ),
-        (size, 7, 2, 3, 3, 2)
+        (size, 8, 2, 3, 3, 2, 1)
     );
     assert_eq!(verified.signed_size, size);
 }
@@ -180,11 +190,12 @@ fn unguard(h: &Harness) -> &'static str {
          DROP TRIGGER screenings_no_update; DROP TRIGGER screenings_no_delete; \
          DROP TRIGGER log_entries_no_update; DROP TRIGGER log_entries_no_delete; \
          DROP TRIGGER log_hashes_no_update; DROP TRIGGER log_hashes_no_delete; \
-         DROP TRIGGER log_checkpoints_no_update; DROP TRIGGER log_checkpoints_no_delete;"
+         DROP TRIGGER log_checkpoints_no_update; DROP TRIGGER log_checkpoints_no_delete; \
+         DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;"
     } else {
         "ALTER TABLE events DISABLE TRIGGER USER; ALTER TABLE screenings DISABLE TRIGGER USER; \
          ALTER TABLE log_entries DISABLE TRIGGER USER; ALTER TABLE log_hashes DISABLE TRIGGER USER; \
-         ALTER TABLE log_checkpoints DISABLE TRIGGER USER;"
+         ALTER TABLE log_checkpoints DISABLE TRIGGER USER; ALTER TABLE journal DISABLE TRIGGER USER;"
     }
 }
 
@@ -257,6 +268,23 @@ pub async fn every_kind_of_edit_is_caught(h: &mut Harness) {
             },
             "entry 2 does not commit",
         ),
+        (
+            "a journal entry's content",
+            "UPDATE journal SET content = '{\"kid\":\"forged\"}'",
+            "does not commit to the stored journal entry 1 (key.added)",
+        ),
+        ("a journal entry deleted", "DELETE FROM journal", "journal entry 1, which is not stored"),
+        (
+            "a journal entry added",
+            "INSERT INTO journal (at, kind, actor, party, subject, content) \
+             SELECT at, 'key.added', actor, party, 'k2', content FROM journal",
+            "1 journal entries have no entry in the log",
+        ),
+        (
+            "a signature swapped",
+            "UPDATE requests SET signature = 'eyJhbGciOiJFZERTQSJ9.e30.Zm9yZ2Vk' WHERE signature IS NOT NULL",
+            "does not commit to the stored event 1",
+        ),
     ];
     let key = LogKey::generate(ORIGIN);
     for (what, sql, expected) in edits {
@@ -267,7 +295,7 @@ pub async fn every_kind_of_edit_is_caught(h: &mut Harness) {
         activity(fresh.store(), &key).await;
         verify_store(fresh.store(), key.verifier_key(), |_, _| {}).await.unwrap();
         // The guards refuse the edit as long as they stand.
-        if !sql.starts_with("INSERT") && !sql.contains("parties") {
+        if !sql.starts_with("INSERT") && !sql.contains("parties") && !sql.contains("requests") {
             assert!(fresh.raw(sql).await.is_err(), "{what}: the append-only guard let it through");
         }
         fresh.raw(unguard(&fresh)).await.unwrap();

@@ -8,37 +8,41 @@
 mod harness;
 mod log_suite;
 mod suite;
+mod trust_suite;
 
-/// One `#[tokio::test]` per backend for each named test of `suite`.
+/// One `#[tokio::test]` per backend for each named test of a suite module, in a module
+/// of its own: `store_tests!(mod name for suite { test, ... })`.
 macro_rules! store_tests {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let mut h = crate::harness::Harness::sqlite().await;
-                    crate::suite::$name(&mut h).await;
-                    h.finish().await;
-                }
-            )*
-        }
+    (mod $module:ident for $suite:ident { $($name:ident),* $(,)? }) => {
+        mod $module {
+            mod sqlite {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        let mut h = crate::harness::Harness::sqlite().await;
+                        crate::$suite::$name(&mut h).await;
+                        h.finish().await;
+                    }
+                )*
+            }
 
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(mut h) = crate::harness::Harness::postgres().await else {
-                        return;
-                    };
-                    crate::suite::$name(&mut h).await;
-                    h.finish().await;
-                }
-            )*
+            mod postgres {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        let Some(mut h) = crate::harness::Harness::postgres().await else {
+                            return;
+                        };
+                        crate::$suite::$name(&mut h).await;
+                        h.finish().await;
+                    }
+                )*
+            }
         }
     };
 }
 
-store_tests! {
+store_tests!(mod store for suite {
     ping_answers,
     parties_round_trip_in_each_register,
     party_ids_are_unique_across_registers,
@@ -61,7 +65,19 @@ store_tests! {
     every_write_is_logged_in_order_and_the_tree_is_its_entries,
     two_processes_append_to_one_tree,
     every_kind_of_edit_is_caught,
-}
+});
+
+store_tests!(mod trust for trust_suite {
+    parties_carry_institutions_and_two_more_registers,
+    journal_entries_are_numbered_logged_and_found,
+    what_is_registered_once_is_refused_twice_and_nothing_is_appended,
+    the_journal_is_append_only,
+    accounts_round_trip_and_a_totp_step_is_used_once,
+    failed_logins_count_lock_and_clear_for_any_name,
+    sessions_tokens_and_links,
+    a_signed_submission_is_kept_and_its_jti_used_once,
+    an_authority_track_record_counts_its_requests,
+});
 
 mod open {
     use comity_core::{PartyRole, Store, StoreError};

@@ -31,6 +31,7 @@ pub(crate) fn authority(party_id: &str) -> Party {
         country: country("FR"),
         authority_type: AuthorityType::InvestigatingJudge,
         name: format!("Authority {party_id}"),
+        institution: None,
     })
 }
 
@@ -39,6 +40,7 @@ pub(crate) fn provider(party_id: &str) -> Party {
         id: id(party_id),
         country: country("IE"),
         name: format!("Provider {party_id}"),
+        institution: None,
     })
 }
 
@@ -48,6 +50,7 @@ fn reviewer(party_id: &str) -> Party {
         country: country("IE"),
         kind: ReviewerKind::DataProtectionAuthority,
         name: format!("Reviewer {party_id}"),
+        institution: None,
     })
 }
 
@@ -75,6 +78,8 @@ pub(crate) fn new_request(authority: &str, provider: &str, received_at: DateTime
         reference: format!("REF-{id}"),
         document: format!(r#"{{"id":"{id}","note":"é ünïcode \" quote"}}"#),
         idempotency_key: None,
+        signature: None,
+        jti: None,
         screening: None,
         targets: vec![Selector::parse(SelectorType::Email, &format!("t-{id}@example.org"), None).unwrap()],
     }
@@ -93,7 +98,7 @@ pub(crate) fn a_move(r: &StoredRequest, to: State, at: DateTime<Utc>) -> Move {
 }
 
 fn query(page: u32, per_page: u32) -> RequestQuery {
-    RequestQuery { state: None, authority: None, provider: None, page, per_page }
+    RequestQuery { state: None, authority: None, provider: None, reviewer: None, page, per_page }
 }
 
 fn conflict(result: Result<impl std::fmt::Debug, StoreError>) -> String {
@@ -169,6 +174,7 @@ pub async fn insert_then_get_returns_the_request_and_its_receipt(h: &mut Harness
         emergency: true,
         reference: new.reference.clone(),
         document: new.document.clone(),
+        signature: None,
     };
     assert_eq!(stored, expected);
     assert_eq!(store.request(new.id).await.unwrap(), Some(expected));

@@ -1,0 +1,222 @@
+//! The trust registers' rows, read the same way on both backends (see `comity_core::trust`).
+//!
+//! Times are read as `DateTime<Utc>` on both: PostgreSQL's `TIMESTAMPTZ` directly, SQLite's
+//! fixed-width RFC 3339 text through sqlx's parser. Every value goes through the core
+//! parsers again; a row that does not parse is [`StoreError::Corrupt`].
+
+use chrono::{DateTime, Utc};
+use comity_core::{
+    ActorId, JournalEntry, LinkRecord, PartyId, RequestId, Role, SessionRecord, StoreError, TokenRecord,
+    UserRecord, Username,
+};
+use sqlx::{ColumnIndex, Decode, Row, Type};
+
+use crate::rows::At;
+
+macro_rules! journal_columns {
+    () => {
+        "j.seq, j.at, j.kind, j.actor, j.party, j.subject, j.request_id, j.content, l.idx AS log_index \
+         FROM journal j LEFT JOIN log_entries l ON l.subject_kind = 'journal' AND l.subject_seq = j.seq"
+    };
+}
+macro_rules! user_columns {
+    () => {
+        "username, org, role, name, password_hash, totp_sealed, totp_last_step, created_at, disabled_at"
+    };
+}
+macro_rules! token_columns {
+    () => {
+        "id, org, role, label, secret_hash, created_at, expires_at, revoked_at"
+    };
+}
+macro_rules! session_columns {
+    () => {
+        "id_hash, username, created_at, expires_at, ended_at"
+    };
+}
+macro_rules! link_columns {
+    () => {
+        "secret_hash, request_id, contact, created_at, expires_at, used_at"
+    };
+}
+pub(crate) use {journal_columns, link_columns, session_columns, token_columns, user_columns};
+
+fn party(at: &At<'_>, column: &str, s: &str) -> Result<PartyId, StoreError> {
+    PartyId::parse(s).map_err(|e| at.corrupt(column, e))
+}
+
+fn role(at: &At<'_>, s: &str) -> Result<Role, StoreError> {
+    Role::parse(s).ok_or_else(|| at.corrupt("role", format!("{s:?} is not a role")))
+}
+
+fn hash(at: &At<'_>, column: &str, bytes: Vec<u8>) -> Result<[u8; 32], StoreError> {
+    bytes.try_into().map_err(|_| at.corrupt(column, "not 32 bytes"))
+}
+
+fn unsigned(at: &At<'_>, column: &str, n: i64) -> Result<u64, StoreError> {
+    u64::try_from(n).map_err(|e| at.corrupt(column, e))
+}
+
+/// A `journal` row (the columns of `journal_columns!`).
+pub(crate) fn read_journal<R>(row: &R) -> Result<JournalEntry, StoreError>
+where
+    R: Row,
+    for<'c> &'c str: ColumnIndex<R>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Option<String>: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let seq: i64 = At { table: "journal", id: "?" }.get(row, "seq")?;
+    let id = seq.to_string();
+    let at = At { table: "journal", id: &id };
+    let party_text: Option<String> = at.get(row, "party")?;
+    let request: Option<String> = at.get(row, "request_id")?;
+    let actor: String = at.get(row, "actor")?;
+    Ok(JournalEntry {
+        seq: unsigned(&at, "seq", seq)?,
+        at: at.get(row, "at")?,
+        kind: at.get(row, "kind")?,
+        actor: ActorId::parse(&actor).map_err(|e| at.corrupt("actor", e))?,
+        party: party_text.map(|p| party(&at, "party", &p)).transpose()?,
+        subject: at.get(row, "subject")?,
+        request_id: request
+            .map(|r| RequestId::parse(&r).map_err(|e| at.corrupt("request_id", e)))
+            .transpose()?,
+        content: at.get(row, "content")?,
+        log_index: at
+            .get::<_, Option<i64>>(row, "log_index")?
+            .map(|i| unsigned(&at, "log_index", i))
+            .transpose()?,
+    })
+}
+
+/// A `users` row.
+pub(crate) fn read_user<R>(row: &R) -> Result<UserRecord, StoreError>
+where
+    R: Row,
+    for<'c> &'c str: ColumnIndex<R>,
+    for<'r> Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Option<DateTime<Utc>>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let name: String = At { table: "users", id: "?" }.get(row, "username")?;
+    let at = At { table: "users", id: &name };
+    let org: String = at.get(row, "org")?;
+    let role_text: String = at.get(row, "role")?;
+    Ok(UserRecord {
+        username: Username::parse(&name).map_err(|e| at.corrupt("username", e))?,
+        org: party(&at, "org", &org)?,
+        role: role(&at, &role_text)?,
+        name: at.get(row, "name")?,
+        password_hash: at.get(row, "password_hash")?,
+        totp_sealed: at.get(row, "totp_sealed")?,
+        totp_last_step: at
+            .get::<_, Option<i64>>(row, "totp_last_step")?
+            .map(|s| unsigned(&at, "totp_last_step", s))
+            .transpose()?,
+        created_at: at.get(row, "created_at")?,
+        disabled_at: at.get(row, "disabled_at")?,
+    })
+}
+
+/// An `api_tokens` row.
+pub(crate) fn read_token<R>(row: &R) -> Result<TokenRecord, StoreError>
+where
+    R: Row,
+    for<'c> &'c str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Option<DateTime<Utc>>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let id: String = At { table: "api_tokens", id: "?" }.get(row, "id")?;
+    let at = At { table: "api_tokens", id: &id };
+    let org: String = at.get(row, "org")?;
+    let role_text: String = at.get(row, "role")?;
+    Ok(TokenRecord {
+        org: party(&at, "org", &org)?,
+        role: role(&at, &role_text)?,
+        label: at.get(row, "label")?,
+        secret_hash: hash(&at, "secret_hash", at.get(row, "secret_hash")?)?,
+        created_at: at.get(row, "created_at")?,
+        expires_at: at.get(row, "expires_at")?,
+        revoked_at: at.get(row, "revoked_at")?,
+        id: id.clone(),
+    })
+}
+
+/// A `sessions` row.
+pub(crate) fn read_session<R>(row: &R) -> Result<SessionRecord, StoreError>
+where
+    R: Row,
+    for<'c> &'c str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Option<DateTime<Utc>>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let name: String = At { table: "sessions", id: "?" }.get(row, "username")?;
+    let at = At { table: "sessions", id: &name };
+    Ok(SessionRecord {
+        id_hash: hash(&at, "id_hash", at.get(row, "id_hash")?)?,
+        username: Username::parse(&name).map_err(|e| at.corrupt("username", e))?,
+        created_at: at.get(row, "created_at")?,
+        expires_at: at.get(row, "expires_at")?,
+        ended_at: at.get(row, "ended_at")?,
+    })
+}
+
+/// A `verification_links` row.
+pub(crate) fn read_link<R>(row: &R) -> Result<LinkRecord, StoreError>
+where
+    R: Row,
+    for<'c> &'c str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Option<DateTime<Utc>>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let request: String = At { table: "verification_links", id: "?" }.get(row, "request_id")?;
+    let at = At { table: "verification_links", id: &request };
+    let contact: String = at.get(row, "contact")?;
+    Ok(LinkRecord {
+        secret_hash: hash(&at, "secret_hash", at.get(row, "secret_hash")?)?,
+        request_id: RequestId::parse(&request).map_err(|e| at.corrupt("request_id", e))?,
+        contact: Username::parse(&contact).map_err(|e| at.corrupt("contact", e))?,
+        created_at: at.get(row, "created_at")?,
+        expires_at: at.get(row, "expires_at")?,
+        used_at: at.get(row, "used_at")?,
+    })
+}
+
+/// The conflict a journal entry meets when what it registers is registered already.
+pub(crate) fn journal_conflict(e: &JournalEntry) -> StoreError {
+    let party = e.party.as_ref().map_or_else(String::new, |p| format!(" of {p}"));
+    StoreError::Conflict(match e.kind.as_str() {
+        "key.added" => format!("a key with id {} is already registered", e.subject),
+        "contact.added" => format!("a contact {}{party} is already registered", e.subject),
+        "reviewer.assigned" => format!("{} is already assigned to this request", e.subject),
+        other => format!("this {other} entry is already recorded"),
+    })
+}
+
+/// True when `e` is the violation of a unique index (a second registration).
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| d.is_unique_violation())
+}
+
+/// The counts of an authority's track record; the same SQL on both backends.
+pub(crate) const AUTHORITY_RECORD: &str = "SELECT \
+     COUNT(*), \
+     COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.request_id = r.id \
+         AND e.to_state = 'rejected') THEN 1 ELSE 0 END), 0), \
+     COALESCE(SUM(CASE WHEN r.emergency THEN 1 ELSE 0 END), 0), \
+     COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.request_id = r.id \
+         AND e.to_state = 'pending_verification') THEN 1 ELSE 0 END), 0), \
+     COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.request_id = r.id \
+         AND e.from_state = 'pending_verification' AND e.to_state = 'under_review') THEN 1 ELSE 0 END), 0) \
+     FROM requests r WHERE r.authority = ";

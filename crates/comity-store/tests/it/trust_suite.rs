@@ -1,0 +1,350 @@
+//! The trust registers through the store: the journal, accounts, throttles, sessions,
+//! tokens, one-time links, signed submissions and track records, on both backends.
+
+use chrono::Duration;
+use comity_core::{
+    ActorId, Authority, AuthorityType, CountryCode, JournalEntry, JournalQuery, LinkRecord, NewRequest,
+    Organisation, Party, PartyId, PartyRole, RequestQuery, ReviewerBody, ReviewerKind, Role, SessionRecord,
+    State, StoreError, Throttle, TokenRecord, UserRecord, Username,
+};
+
+use crate::harness::Harness;
+use crate::suite::{a_move, actor, authority, new_request, provider, t0};
+
+fn pid(s: &str) -> PartyId {
+    PartyId::parse(s).unwrap()
+}
+
+fn entry(kind: &str, party: Option<&str>, subject: &str, content: &str) -> JournalEntry {
+    JournalEntry {
+        seq: 0,
+        at: t0(),
+        kind: kind.into(),
+        actor: ActorId::parse("admin@ops").unwrap(),
+        party: party.map(pid),
+        subject: subject.into(),
+        request_id: None,
+        content: content.into(),
+        log_index: None,
+    }
+}
+
+/// A `key.added` entry (the content is opaque to the store).
+pub(crate) fn key_added(kid: &str, authority: &str) -> JournalEntry {
+    entry("key.added", Some(authority), kid, &format!(r#"{{"kid":"{kid}","authority":"{authority}"}}"#))
+}
+
+fn user(name: &str, org: &str) -> UserRecord {
+    UserRecord {
+        username: Username::parse(name).unwrap(),
+        org: pid(org),
+        role: Role::Requester,
+        name: format!("User {name}"),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA".into(),
+        totp_sealed: vec![1, 2, 3],
+        totp_last_step: None,
+        // Microseconds, as both databases keep them.
+        created_at: t0() - Duration::nanoseconds(789),
+        disabled_at: None,
+    }
+}
+
+fn conflict<T: std::fmt::Debug>(result: Result<T, StoreError>) -> String {
+    match result {
+        Err(StoreError::Conflict(m)) => m,
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+pub async fn parties_carry_institutions_and_two_more_registers(h: &mut Harness) {
+    let store = h.store();
+    let court = Party::Authority(Authority {
+        id: pid("gb-ipc"),
+        country: CountryCode::parse("GB").unwrap(),
+        authority_type: AuthorityType::Judge,
+        name: "Investigatory Powers Commissioner".into(),
+        institution: Some(pid("gb-ipco")),
+    });
+    let review = Party::Reviewer(ReviewerBody {
+        id: pid("gb-ipc-review"),
+        country: CountryCode::parse("GB").unwrap(),
+        kind: ReviewerKind::Court,
+        name: "Judicial Commissioners".into(),
+        institution: Some(pid("gb-ipco")),
+    });
+    let organisation = |id: &str| Organisation {
+        id: pid(id),
+        country: CountryCode::parse("IE").unwrap(),
+        name: format!("Org {id}"),
+        institution: None,
+    };
+    let auditor = Party::Auditor(organisation("ie-audit"));
+    let operator = Party::Operator(organisation("ops"));
+    for p in [&court, &review, &auditor, &operator] {
+        store.add_party(p).await.unwrap();
+        assert_eq!(store.party(p.id()).await.unwrap().as_ref(), Some(p));
+    }
+    assert_eq!(court.institution(), review.institution());
+    assert_eq!(auditor.institution(), &pid("ie-audit"));
+    assert_eq!(store.parties(PartyRole::Auditor).await.unwrap(), vec![auditor]);
+    assert_eq!(store.parties(PartyRole::Operator).await.unwrap(), vec![operator.clone()]);
+    let message = conflict(store.add_party(&provider("ops")).await);
+    assert!(message.contains("(as operator)"), "{message}");
+}
+
+pub async fn journal_entries_are_numbered_logged_and_found(h: &mut Harness) {
+    let store = h.store();
+    let r = store.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap().request;
+    let assigned = JournalEntry {
+        request_id: Some(r.id),
+        ..entry("reviewer.assigned", Some("example-mail"), "ie-dpc", r#"{"reviewer":"ie-dpc"}"#)
+    };
+    let written = store
+        .append_journal(&[key_added("k1", "fr-tj-paris"), key_added("k2", "de-bka"), assigned.clone()])
+        .await
+        .unwrap();
+    assert_eq!(written.iter().map(|j| j.seq).collect::<Vec<_>>(), vec![1, 2, 3]);
+    // Consecutive entries in the log, after the receipt.
+    let indexes: Vec<u64> = written.iter().map(|j| j.log_index.unwrap()).collect();
+    assert_eq!(indexes, vec![1, 2, 3]);
+    let records = store.log_records(1, 3).await.unwrap();
+    let first = comity_log::Entry::from_bytes(&records[0].entry).unwrap();
+    assert_eq!((first.kind(), first.actor()), ("key.added", "admin@ops"));
+    let third = comity_log::Entry::from_bytes(&records[2].entry).unwrap();
+    assert_eq!(third.request(), Some(r.id.to_string().as_str()));
+
+    // Read back, exactly as written, by each filter.
+    let keys = store.journal(&JournalQuery::kinds(&["key.added"])).await.unwrap();
+    assert_eq!(keys, written[..2].to_vec());
+    let of_k2 = store.journal(&JournalQuery::default().subject("k2")).await.unwrap();
+    assert_eq!(of_k2, vec![written[1].clone()]);
+    let of_paris =
+        store.journal(&JournalQuery::kinds(&["key.added"]).party(&pid("fr-tj-paris"))).await.unwrap();
+    assert_eq!(of_paris, vec![written[0].clone()]);
+    let of_request = store.journal(&JournalQuery::default().request(r.id)).await.unwrap();
+    assert_eq!(of_request, vec![written[2].clone()]);
+    assert_eq!(store.journal(&JournalQuery::default()).await.unwrap(), written);
+
+    // Listing by assigned reviewer.
+    let query = |reviewer: &str| RequestQuery {
+        state: None,
+        authority: None,
+        provider: None,
+        reviewer: Some(pid(reviewer)),
+        page: 1,
+        per_page: 10,
+    };
+    assert_eq!(store.list_requests(&query("ie-dpc")).await.unwrap().items, vec![r]);
+    assert_eq!(store.list_requests(&query("ie-other")).await.unwrap().total, 0);
+}
+
+pub async fn what_is_registered_once_is_refused_twice_and_nothing_is_appended(h: &mut Harness) {
+    let store = h.store();
+    let r = store.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap().request;
+    store.append_journal(&[key_added("k1", "fr-tj-paris")]).await.unwrap();
+    let size = store.log_size().await.unwrap();
+    // The same key id, even for another authority; in a batch, the batch fails whole.
+    let message =
+        conflict(store.append_journal(&[key_added("k9", "de-bka"), key_added("k1", "de-bka")]).await);
+    assert_eq!(message, "a key with id k1 is already registered");
+    assert_eq!(store.log_size().await.unwrap(), size);
+    assert!(store.journal(&JournalQuery::default().subject("k9")).await.unwrap().is_empty());
+
+    let contact = entry("contact.added", Some("fr-tj-paris"), "duty-officer", "{}");
+    store.append_journal(std::slice::from_ref(&contact)).await.unwrap();
+    conflict(store.append_journal(std::slice::from_ref(&contact)).await);
+    // Another authority may have a contact of the same id.
+    store.append_journal(&[JournalEntry { party: Some(pid("de-bka")), ..contact }]).await.unwrap();
+
+    let assigned =
+        JournalEntry { request_id: Some(r.id), ..entry("reviewer.assigned", None, "ie-dpc", "{}") };
+    store.append_journal(std::slice::from_ref(&assigned)).await.unwrap();
+    let message = conflict(store.append_journal(&[assigned]).await);
+    assert_eq!(message, "ie-dpc is already assigned to this request");
+}
+
+pub async fn the_journal_is_append_only(h: &mut Harness) {
+    h.store().append_journal(&[key_added("k1", "fr-tj-paris")]).await.unwrap();
+    for sql in ["UPDATE journal SET content = '{}'", "DELETE FROM journal"] {
+        assert!(h.raw(sql).await.is_err(), "{sql} was allowed");
+    }
+    if !h.is_sqlite() {
+        assert!(h.raw("TRUNCATE journal").await.is_err());
+    }
+}
+
+pub async fn accounts_round_trip_and_a_totp_step_is_used_once(h: &mut Harness) {
+    let store = h.store();
+    store.add_party(&authority("fr-tj-paris")).await.unwrap();
+    let alice = user("alice", "fr-tj-paris");
+    let added = entry("user.added", Some("fr-tj-paris"), "alice", r#"{"username":"alice"}"#);
+    let written = store.add_user(&alice, &added).await.unwrap();
+    assert!(written.log_index.is_some());
+    assert_eq!(store.user(&alice.username).await.unwrap(), Some(alice.clone()));
+    assert_eq!(store.user(&Username::parse("bob").unwrap()).await.unwrap(), None);
+    conflict(store.add_user(&alice, &added).await);
+    // An account of an organisation that is not registered is refused.
+    let orphan = user("carol", "nowhere");
+    assert!(matches!(store.add_user(&orphan, &added).await, Err(StoreError::NotFound)));
+    assert_eq!(store.users().await.unwrap(), vec![alice.clone()]);
+
+    // RFC 6238 §5.2: a code is good once. The same step and an older one are refused.
+    assert!(store.use_totp_step(&alice.username, 100).await.unwrap());
+    assert!(!store.use_totp_step(&alice.username, 100).await.unwrap());
+    assert!(!store.use_totp_step(&alice.username, 99).await.unwrap());
+    assert!(store.use_totp_step(&alice.username, 101).await.unwrap());
+    assert_eq!(store.user(&alice.username).await.unwrap().unwrap().totp_last_step, Some(101));
+
+    store.set_password(&alice.username, "$argon2id$new").await.unwrap();
+    assert_eq!(store.user(&alice.username).await.unwrap().unwrap().password_hash, "$argon2id$new");
+    let nobody = Username::parse("nobody").unwrap();
+    assert!(matches!(store.set_password(&nobody, "x").await, Err(StoreError::NotFound)));
+}
+
+pub async fn failed_logins_count_lock_and_clear_for_any_name(h: &mut Harness) {
+    let store = h.store();
+    assert_eq!(store.login_throttle("ghost").await.unwrap(), None);
+    for n in 1..=3 {
+        assert_eq!(store.login_failed("ghost", t0()).await.unwrap(), n);
+    }
+    let until = t0() + Duration::minutes(2);
+    store.lock_login("ghost", until).await.unwrap();
+    let expected = Throttle { failures: 3, locked_until: Some(until - Duration::nanoseconds(789)) };
+    assert_eq!(store.login_throttle("ghost").await.unwrap(), Some(expected));
+    store.clear_login_failures("ghost").await.unwrap();
+    assert_eq!(store.login_throttle("ghost").await.unwrap(), None);
+}
+
+pub async fn sessions_tokens_and_links(h: &mut Harness) {
+    let store = h.store();
+    store.add_party(&authority("fr-tj-paris")).await.unwrap();
+    store.add_party(&provider("example-mail")).await.unwrap();
+    let alice = user("alice", "fr-tj-paris");
+    store.add_user(&alice, &entry("user.added", Some("fr-tj-paris"), "alice", "{}")).await.unwrap();
+    let at = t0() - Duration::nanoseconds(789);
+
+    let session = SessionRecord {
+        id_hash: [7; 32],
+        username: alice.username.clone(),
+        created_at: at,
+        expires_at: at + Duration::hours(8),
+        ended_at: None,
+    };
+    store.add_session(&session).await.unwrap();
+    assert_eq!(store.session(&[7; 32]).await.unwrap(), Some(session.clone()));
+    assert_eq!(store.session(&[8; 32]).await.unwrap(), None);
+    store.end_session(&[7; 32], at + Duration::hours(1)).await.unwrap();
+    let ended = store.session(&[7; 32]).await.unwrap().unwrap();
+    assert_eq!(ended.ended_at, Some(at + Duration::hours(1)));
+
+    let token = TokenRecord {
+        id: "abcdefghijklmnop".into(),
+        org: pid("example-mail"),
+        role: Role::Handler,
+        label: "case system".into(),
+        secret_hash: [9; 32],
+        created_at: at,
+        expires_at: at + Duration::days(90),
+        revoked_at: None,
+    };
+    let created = entry("token.created", Some("example-mail"), &token.id, "{}");
+    store.add_token(&token, &created).await.unwrap();
+    conflict(store.add_token(&token, &created).await);
+    assert_eq!(store.token(&token.id).await.unwrap(), Some(token.clone()));
+    assert_eq!(store.tokens().await.unwrap(), vec![token.clone()]);
+    let revoked = entry("token.revoked", Some("example-mail"), &token.id, "{}");
+    store.revoke_token(&token.id, at + Duration::days(1), &revoked).await.unwrap();
+    assert_eq!(store.token(&token.id).await.unwrap().unwrap().revoked_at, Some(at + Duration::days(1)));
+    // Revoking twice, or a token that does not exist, is NotFound, and logs nothing.
+    let size = store.log_size().await.unwrap();
+    assert!(matches!(store.revoke_token(&token.id, at, &revoked).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.revoke_token("nope", at, &revoked).await, Err(StoreError::NotFound)));
+    assert_eq!(store.log_size().await.unwrap(), size);
+
+    let r = store.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap().request;
+    let link = LinkRecord {
+        secret_hash: [5; 32],
+        request_id: r.id,
+        contact: Username::parse("duty-officer").unwrap(),
+        created_at: at,
+        expires_at: at + Duration::hours(24),
+        used_at: None,
+    };
+    store.add_link(&link, &entry("verification.link_issued", None, "duty-officer", "{}")).await.unwrap();
+    assert_eq!(store.link(&[5; 32]).await.unwrap(), Some(link.clone()));
+    // Expired: refused, and still unused.
+    assert_eq!(store.use_link(&[5; 32], at + Duration::hours(25)).await.unwrap(), None);
+    let used = store.use_link(&[5; 32], at + Duration::hours(1)).await.unwrap().unwrap();
+    assert_eq!(used.used_at, Some(at + Duration::hours(1)));
+    // Once only.
+    assert_eq!(store.use_link(&[5; 32], at + Duration::hours(2)).await.unwrap(), None);
+    assert_eq!(store.use_link(&[6; 32], at).await.unwrap(), None);
+}
+
+pub async fn a_signed_submission_is_kept_and_its_jti_used_once(h: &mut Harness) {
+    let store = h.store();
+    let signed = |n: i64, jti: &str, authority: &str| NewRequest {
+        signature: Some(format!("header.payload.sig{n}")),
+        jti: Some(jti.into()),
+        ..new_request(authority, "example-mail", t0() + Duration::seconds(n))
+    };
+    let first = store.insert_request(&signed(0, "j-1", "fr-tj-paris")).await.unwrap().request;
+    assert_eq!(first.signature.as_deref(), Some("header.payload.sig0"));
+    assert_eq!(
+        store.request(first.id).await.unwrap().unwrap().signature.as_deref(),
+        Some("header.payload.sig0")
+    );
+    assert!(matches!(
+        store.insert_request(&signed(1, "j-1", "fr-tj-paris")).await,
+        Err(StoreError::JtiTaken)
+    ));
+    // The jti is the authority's: another may use the same.
+    store.insert_request(&signed(2, "j-1", "de-bka")).await.unwrap();
+
+    // Racing replays: exactly one wins, on either backend.
+    let mut tasks = Vec::new();
+    for n in 0..12 {
+        let store = h.shared();
+        let new = signed(10 + n, "j-race", "fr-tj-paris");
+        tasks.push(tokio::spawn(async move { store.insert_request(&new).await }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => won += 1,
+            Err(StoreError::JtiTaken) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(won, 1);
+}
+
+pub async fn an_authority_track_record_counts_its_requests(h: &mut Harness) {
+    let store = h.store();
+    let emergency = |n: i64| NewRequest {
+        emergency: true,
+        ..new_request("fr-tj-paris", "example-mail", t0() + Duration::seconds(n))
+    };
+    // One rejected, two emergencies held, one of them confirmed.
+    let plain =
+        store.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap().request;
+    let plain = plain.after(&store.apply_move(&a_move(&plain, State::Screening, t0())).await.unwrap());
+    store.apply_move(&a_move(&plain, State::Rejected, t0())).await.unwrap();
+    for n in 1..=2 {
+        let r = store.insert_request(&emergency(n)).await.unwrap().request;
+        let r = r.after(&store.apply_move(&a_move(&r, State::Screening, t0())).await.unwrap());
+        let r = r.after(&store.apply_move(&a_move(&r, State::PendingVerification, t0())).await.unwrap());
+        if n == 1 {
+            store.apply_move(&a_move(&r, State::UnderReview, t0())).await.unwrap();
+        }
+    }
+    store.insert_request(&new_request("de-bka", "example-mail", t0())).await.unwrap();
+    let record = store.authority_record(&pid("fr-tj-paris")).await.unwrap();
+    assert_eq!(
+        (record.requests, record.rejected, record.emergencies, record.held, record.confirmed),
+        (3, 1, 2, 2, 1)
+    );
+    let none = store.authority_record(&pid("nobody")).await.unwrap();
+    assert_eq!(none, comity_core::AuthorityRecord::default());
+    let _ = actor("x");
+}
