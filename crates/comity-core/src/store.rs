@@ -77,6 +77,9 @@ pub struct NewRequest {
     pub received_at: DateTime<Utc>,
     /// Who submitted it; recorded on the first event.
     pub actor: ActorId,
+    /// The first event's reason: how it arrived (signed by which key, or through the
+    /// portal by which person).
+    pub receipt: String,
     pub authority: PartyId,
     pub provider: PartyId,
     pub instrument: Instrument,

@@ -24,11 +24,24 @@ pub struct ApiError {
     details: Vec<Problem>,
     /// Seconds, for a `Retry-After` header (RFC 9110 §10.2.3).
     retry_after: Option<u32>,
+    /// A `WWW-Authenticate` challenge (RFC 9110 §11.6.1, RFC 6750 §3) for a 401.
+    challenge: Option<&'static str>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), details: Vec::new(), retry_after: None }
+        Self { status, code, message: message.into(), details: Vec::new(), retry_after: None, challenge: None }
+    }
+
+    pub fn www_authenticate(mut self, challenge: &'static str) -> Self {
+        self.challenge = Some(challenge);
+        self
+    }
+
+    /// The caller may see this, but not do it. Only for what the caller may know exists:
+    /// a request outside its scope is [`ApiError::not_found`], as if it did not exist.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
     pub fn retry_after(mut self, seconds: u32) -> Self {
@@ -70,6 +83,10 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
+
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -80,6 +97,11 @@ impl IntoResponse for ApiError {
         let mut response = (self.status, Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        if let Some(challenge) = self.challenge {
+            response
+                .headers_mut()
+                .insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static(challenge));
         }
         response
     }

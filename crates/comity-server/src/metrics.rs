@@ -20,6 +20,12 @@ pub struct StateLabels {
     pub state: String,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RefusalLabels {
+    /// A stable refusal code: `bad_signature`, `replayed`, `invalid_credentials`, ...
+    pub code: String,
+}
+
 /// The server's metrics.
 #[derive(Debug)]
 pub struct Metrics {
@@ -28,6 +34,10 @@ pub struct Metrics {
     pub http_duration: Family<HttpLabels, Histogram, fn() -> Histogram>,
     pub intakes: Counter,
     pub transitions: Family<StateLabels, Counter>,
+    /// Refused signatures, tokens, sessions and logins, by code.
+    pub auth_refusals: Family<RefusalLabels, Counter>,
+    /// Callers answered 429, by what they ran out of.
+    pub rate_limited: Family<RefusalLabels, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -54,7 +64,15 @@ impl Default for Metrics {
             "Lifecycle moves applied, by the state moved to",
             transitions.clone(),
         );
-        Self { registry, http_requests, http_duration, intakes, transitions }
+        let auth_refusals = Family::<RefusalLabels, Counter>::default();
+        registry.register(
+            "auth_refusals",
+            "Refused signatures, tokens, sessions and logins, by code",
+            auth_refusals.clone(),
+        );
+        let rate_limited = Family::<RefusalLabels, Counter>::default();
+        registry.register("rate_limited", "Requests refused with 429, by limit", rate_limited.clone());
+        Self { registry, http_requests, http_duration, intakes, transitions, auth_refusals, rate_limited }
     }
 }
 

@@ -123,6 +123,7 @@ pub async fn accept(
         received_at,
         // Until requests are signed (issue 5), the issuing authority is the submitter.
         actor: ActorId::parse(request.issuing.authority.as_str()).map_err(|e| ApiError::internal(&e))?,
+        receipt: "received".to_owned(),
         authority: request.issuing.authority.clone(),
         provider: request.addressee.provider.clone(),
         instrument: request.instrument,
@@ -142,7 +143,9 @@ pub async fn accept(
     // screens it on the next start.
     let screened = crate::screening::screen_request(store, packs, &request, received_at, None)
         .await
-        .and_then(|report| crate::screening::plan(id, request.kind, State::Received, &report, received_at));
+        .and_then(|report| {
+            crate::screening::plan(id, request.kind, request.emergency, State::Received, &report, received_at)
+        });
     let new = match screened {
         Ok(intake) => NewRequest { screening: Some(intake), ..new },
         Err(e) => {

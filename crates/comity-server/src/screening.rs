@@ -68,9 +68,13 @@ pub async fn screen_request(
 
 /// What a screening leads to: the record to keep, and comity's moves from `from` (to
 /// `screening`, then `under_review`, or `rejected` when the law rules the request out).
+/// An emergency request that is not ruled out goes to `pending_verification` instead of
+/// review: it is acted on only once a second registered contact of its authority has
+/// confirmed it through a separate channel (issue 5: forged emergency requests).
 pub fn plan(
     request_id: RequestId,
     kind: RequestKind,
+    emergency: bool,
     from: State,
     report: &Report,
     at: DateTime<Utc>,
@@ -94,16 +98,22 @@ pub fn plan(
     let mut moves = Vec::with_capacity(steps.len());
     let mut current = from;
     for &step in steps {
-        let to = if step == State::UnderReview && report.verdict == Verdict::Inadmissible {
-            State::Rejected
-        } else {
-            step
+        let to = match step {
+            State::UnderReview if report.verdict == Verdict::Inadmissible => State::Rejected,
+            State::UnderReview if emergency => State::PendingVerification,
+            _ => step,
         };
         comity_core::lifecycle::check(kind, current, to)?;
-        let reason = if to == State::Screening {
-            format!("screening against policy pack {} {}", report.pack.id, report.pack.version)
-        } else {
-            summary(report)
+        let reason = match to {
+            State::Screening => {
+                format!("screening against policy pack {} {}", report.pack.id, report.pack.version)
+            }
+            State::PendingVerification => format!(
+                "{}; an emergency request is held until a second registered contact of the authority \
+                 confirms it through a separate channel",
+                summary(report)
+            ),
+            _ => summary(report),
         };
         moves.push((to, reason));
         current = to;
@@ -126,7 +136,8 @@ pub async fn screen_stored(
     })?;
     let report = screen_request(store, packs, &request, stored.received_at, Some(&stored)).await?;
     let now = Utc::now().trunc_subsecs(6);
-    let IntakeScreening { screening, moves } = plan(stored.id, stored.kind, stored.state, &report, now)?;
+    let IntakeScreening { screening, moves } =
+        plan(stored.id, stored.kind, stored.emergency, stored.state, &report, now)?;
     store.record_screening(&screening).await?;
     let mut current = stored;
     for (to, reason) in moves {

@@ -239,12 +239,13 @@ async fn insert_request(
     }
     sqlx::query(
         "INSERT INTO events (request_id, seq, from_state, to_state, actor, at, reason) \
-         VALUES ($1, 1, NULL, $2, $3, $4, 'received')",
+         VALUES ($1, 1, NULL, $2, $3, $4, $5)",
     )
     .bind(&id)
     .bind(State::Received.as_str())
     .bind(r.actor.as_str())
     .bind(received_at)
+    .bind(&r.receipt)
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
@@ -255,7 +256,7 @@ async fn insert_request(
         to: State::Received,
         actor: r.actor.clone(),
         at: received_at,
-        reason: "received".to_owned(),
+        reason: r.receipt.clone(),
         log_index: None,
     };
     let submission = Submission { document: &r.document, signature: r.signature.as_deref() };

@@ -587,12 +587,13 @@ async fn insert_request(
     }
     sqlx::query(
         "INSERT INTO events (request_id, seq, from_state, to_state, actor, at, reason) \
-         VALUES (?, 1, NULL, ?, ?, ?, 'received')",
+         VALUES (?, 1, NULL, ?, ?, ?, ?)",
     )
     .bind(&id)
     .bind(State::Received.as_str())
     .bind(r.actor.as_str())
     .bind(&at)
+    .bind(&r.receipt)
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
@@ -603,7 +604,7 @@ async fn insert_request(
         to: State::Received,
         actor: r.actor.clone(),
         at: received_at,
-        reason: "received".to_owned(),
+        reason: r.receipt.clone(),
         log_index: None,
     };
     let submission = Submission { document: &r.document, signature: r.signature.as_deref() };
@@ -1304,6 +1305,7 @@ mod tests {
             id: RequestId::new_at(1_740_000_000_000),
             received_at: Utc.timestamp_opt(1_740_000_000, 0).unwrap(),
             actor: ActorId::system(),
+            receipt: "received".into(),
             authority: PartyId::parse("fr-pnf").unwrap(),
             provider: PartyId::parse("example-mail").unwrap(),
             instrument: Instrument::EuEEvidence,

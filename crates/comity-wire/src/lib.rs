@@ -30,6 +30,7 @@ mod document;
 mod schema;
 pub mod screening;
 pub mod term;
+pub mod trust;
 
 pub use document::{
     AddresseeDoc, DocumentError, IssuingDoc, MAX_TARGETS, NondisclosureDoc, OffenceDoc, Problem,

@@ -120,6 +120,7 @@ async fn screening_interrupted_by_a_crash_is_finished_on_resume(app: TestApp) {
         id: RequestId::new_at(received_at.timestamp_millis() as u64),
         received_at,
         actor: ActorId::parse("br-mpf-sp").unwrap(),
+        receipt: "received".into(),
         authority: PartyId::parse("br-mpf-sp").unwrap(),
         provider: PartyId::parse("example-social").unwrap(),
         instrument: Instrument::Mlat,

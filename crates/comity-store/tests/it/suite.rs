@@ -70,6 +70,7 @@ pub(crate) fn new_request(authority: &str, provider: &str, received_at: DateTime
         id,
         received_at,
         actor: actor("fr-tj-paris:clerk-1"),
+        receipt: "received".into(),
         authority: PartyId::parse(authority).unwrap(),
         provider: PartyId::parse(provider).unwrap(),
         instrument: Instrument::EuEEvidence,
