@@ -1,5 +1,6 @@
 //! The integration tests of comity-auth: one binary, one module per part of the crate.
 
+mod interop;
 mod jws;
 mod keys;
 mod opaque;
