@@ -1,0 +1,135 @@
+//! The actions the policy decides on, and which one each move of the lifecycle is.
+
+use comity_core::{PartyId, State};
+
+/// Something a principal asks to do. Each is one Cedar action of
+/// `policies/access.cedarschema`, named by [`Action::name`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Action {
+    // On one request (`On::Request`).
+    /// Read a request: its document, events, screenings, and the issuing authority's
+    /// track record beside it.
+    View,
+    /// List the indexes of a request's audit-log entries (the entries are public).
+    ViewLogEntries,
+    /// Submit a request; the facts are those of the request about to be created.
+    Submit,
+    /// under_review → clarification_requested.
+    RequestClarification,
+    /// clarification_requested → under_review.
+    AnswerClarification,
+    /// under_review or appealed → approved, partially_approved or rejected;
+    /// clarification_requested → rejected.
+    Decide,
+    /// approved, partially_approved or rejected → appealed.
+    Appeal,
+    /// approved or partially_approved → producing or preserved; producing → delivered.
+    Execute,
+    /// rejected, delivered or preserved → closed.
+    Close,
+    /// Any state that is not final → withdrawn.
+    Withdraw,
+    /// received → screening; screening → under_review, pending_verification or rejected.
+    /// comity does this itself on intake; nobody does it through the API.
+    Screen,
+    /// pending_verification → under_review or rejected. Done only through the separate
+    /// confirmation channel of the authority's second registered contact, which the
+    /// server handles outside this policy; nobody does it through the API's moves.
+    ConfirmEmergency,
+    /// Assign a reviewer body to decide on a request.
+    AssignReviewer {
+        reviewer: PartyId,
+        /// The reviewer body's institution ([`comity_core::Party::institution`]).
+        reviewer_institution: PartyId,
+    },
+    /// Issue a one-time link for a registered contact of the issuing authority to confirm
+    /// an emergency request.
+    IssueVerificationLink,
+
+    // On the collection of requests (`On::Requests`).
+    /// List requests; which ones is [`crate::list_scope`].
+    ListRequests,
+    /// Screen a document without submitting it.
+    DryRunScreen,
+
+    // On the registers (`On::Registers`).
+    /// Register parties, their keys and their contacts.
+    ManageRegisters,
+    /// Read the registered parties and their public keys.
+    ReadRegisters,
+    /// Read an authority's registered contacts (personal data).
+    ReadContacts,
+
+    /// Manage accounts and API tokens (`On::Accounts`).
+    ManageAccounts,
+    /// Read every authority's track record and the counts (`On::Aggregates`).
+    ReadAggregates,
+}
+
+impl Action {
+    /// The Cedar action's id: `Action::"view"` is named `view`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::View => "view",
+            Action::ViewLogEntries => "view_log_entries",
+            Action::Submit => "submit",
+            Action::RequestClarification => "request_clarification",
+            Action::AnswerClarification => "answer_clarification",
+            Action::Decide => "decide",
+            Action::Appeal => "appeal",
+            Action::Execute => "execute",
+            Action::Close => "close",
+            Action::Withdraw => "withdraw",
+            Action::Screen => "screen",
+            Action::ConfirmEmergency => "confirm_emergency",
+            Action::AssignReviewer { .. } => "assign_reviewer",
+            Action::IssueVerificationLink => "issue_verification_link",
+            Action::ListRequests => "list_requests",
+            Action::DryRunScreen => "dry_run_screen",
+            Action::ManageRegisters => "manage_registers",
+            Action::ReadRegisters => "read_registers",
+            Action::ReadContacts => "read_contacts",
+            Action::ManageAccounts => "manage_accounts",
+            Action::ReadAggregates => "read_aggregates",
+        }
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The action a move of the lifecycle is, to ask the policy about before applying it;
+/// `None` for a move no kind of request may make ([`comity_core::lifecycle::check`]
+/// refuses those anyway).
+///
+/// ```
+/// use comity_access::{Action, action_for_move};
+/// use comity_core::State;
+///
+/// assert_eq!(action_for_move(State::UnderReview, State::Approved), Some(Action::Decide));
+/// assert_eq!(action_for_move(State::Screening, State::Rejected), Some(Action::Screen));
+/// assert_eq!(action_for_move(State::Received, State::Delivered), None);
+/// ```
+pub fn action_for_move(from: State, to: State) -> Option<Action> {
+    use State::*;
+    let action = match (from, to) {
+        // Final states never move, and a rejected request is appealed or closed, never
+        // withdrawn (`lifecycle::next_states`).
+        (Closed | Withdrawn | Rejected, Withdrawn) => return None,
+        (_, Withdrawn) => Action::Withdraw,
+        (Received, Screening) | (Screening, UnderReview | PendingVerification | Rejected) => Action::Screen,
+        (PendingVerification, UnderReview | Rejected) => Action::ConfirmEmergency,
+        (UnderReview, ClarificationRequested) => Action::RequestClarification,
+        (ClarificationRequested, UnderReview) => Action::AnswerClarification,
+        (UnderReview | Appealed, Approved | PartiallyApproved | Rejected)
+        | (ClarificationRequested, Rejected) => Action::Decide,
+        (Approved | PartiallyApproved | Rejected, Appealed) => Action::Appeal,
+        (Approved | PartiallyApproved, Producing | Preserved) | (Producing, Delivered) => Action::Execute,
+        (Rejected | Delivered | Preserved, Closed) => Action::Close,
+        _ => return None,
+    };
+    Some(action)
+}
