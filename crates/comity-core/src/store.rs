@@ -81,6 +81,9 @@ pub struct NewRequest {
     /// portal by which person).
     pub receipt: String,
     pub authority: PartyId,
+    /// The authority that validated the request, if another did (Regulation (EU)
+    /// 2023/1543 Art 4).
+    pub validator: Option<PartyId>,
     pub provider: PartyId,
     pub instrument: Instrument,
     pub kind: RequestKind,
@@ -134,6 +137,7 @@ pub struct StoredRequest {
     pub received_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub authority: PartyId,
+    pub validator: Option<PartyId>,
     pub provider: PartyId,
     pub instrument: Instrument,
     pub kind: RequestKind,
@@ -304,6 +308,8 @@ pub struct UnloggedRows {
 pub struct RequestQuery {
     pub state: Option<State>,
     pub authority: Option<PartyId>,
+    /// Only requests this authority issued or validated.
+    pub issuer: Option<PartyId>,
     pub provider: Option<PartyId>,
     /// Only requests this reviewer body is assigned to.
     pub reviewer: Option<PartyId>,
@@ -367,6 +373,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         authority: &PartyId,
         key: &IdempotencyKey,
     ) -> Result<Option<StoredRequest>, StoreError>;
+    /// The request an authority submitted signed with this `jti`, if any.
+    async fn request_by_jti(&self, authority: &PartyId, jti: &str) -> Result<Option<RequestId>, StoreError>;
     async fn request(&self, id: RequestId) -> Result<Option<StoredRequest>, StoreError>;
     async fn list_requests(&self, query: &RequestQuery) -> Result<RequestPage, StoreError>;
     /// Applies a move and records its event and the event's audit-log entry, atomically.

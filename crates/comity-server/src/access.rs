@@ -8,7 +8,7 @@
 use std::{collections::HashMap, sync::RwLock};
 
 use comity_access::{Action, On, RequestFacts};
-use comity_core::{Party, PartyId, RequestId, Store, StoredRequest, JournalQuery};
+use comity_core::{JournalQuery, Party, PartyId, RequestId, Store, StoredRequest};
 use comity_wire::trust::journal;
 
 use crate::{AppState, auth::Caller, error::ApiError};
@@ -109,7 +109,11 @@ pub fn require(app: &AppState, caller: &Caller, action: &Action, on: &On<'_>) ->
 
 /// The request, if the caller may see it; 404 if it does not exist or the caller may not
 /// see it, with the same message either way.
-pub async fn visible(app: &AppState, caller: &Caller, id: RequestId) -> Result<(StoredRequest, RequestFacts), ApiError> {
+pub async fn visible(
+    app: &AppState,
+    caller: &Caller,
+    id: RequestId,
+) -> Result<(StoredRequest, RequestFacts), ApiError> {
     let hidden = || ApiError::not_found(format!("no request with id {id}"));
     let stored = app.store.request(id).await?.ok_or_else(hidden)?;
     let facts = facts(app, &stored).await?;

@@ -59,7 +59,11 @@ pub fn parse_lifetime(text: &str) -> Result<Duration, String> {
 fn role_for(store_party: &comity_core::Party, role: &str, path: &str) -> Result<Role, ApiError> {
     let role = Role::parse(role).ok_or_else(|| {
         let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-        ApiError::invalid_field("invalid_role", path, format!("{role:?} is not a role; use one of {}", known.join(", ")))
+        ApiError::invalid_field(
+            "invalid_role",
+            path,
+            format!("{role:?} is not a role; use one of {}", known.join(", ")),
+        )
     })?;
     if role.register() != store_party.role() {
         return Err(ApiError::invalid_field(
@@ -79,7 +83,11 @@ fn role_for(store_party: &comity_core::Party, role: &str, path: &str) -> Result<
 async fn organisation(store: &dyn Store, org: &str) -> Result<comity_core::Party, ApiError> {
     let id = PartyId::parse(org).map_err(|e| ApiError::invalid_field("unknown_org", "org", e.to_string()))?;
     store.party(&id).await?.ok_or_else(|| {
-        ApiError::invalid_field("unknown_org", "org", format!("no party {id} is registered; register it first"))
+        ApiError::invalid_field(
+            "unknown_org",
+            "org",
+            format!("no party {id} is registered; register it first"),
+        )
     })
 }
 
@@ -106,11 +114,12 @@ pub async fn create_user(
     body: &UserBody,
     password: Option<String>,
 ) -> Result<UserCreated, ApiError> {
-    let username =
-        Username::parse(&body.username).map_err(|e| ApiError::invalid_field("invalid_user", "username", e.to_string()))?;
+    let username = Username::parse(&body.username)
+        .map_err(|e| ApiError::invalid_field("invalid_user", "username", e.to_string()))?;
     let org = organisation(store, &body.org).await?;
     let role = role_for(&org, &body.role, "role")?;
-    let name = check_name(&body.name).map_err(|e| ApiError::invalid_field("invalid_user", "name", e.to_string()))?;
+    let name =
+        check_name(&body.name).map_err(|e| ApiError::invalid_field("invalid_user", "name", e.to_string()))?;
     let password = password.unwrap_or_else(password::generate);
     let hash = password::hash(&password)
         .map_err(|e| ApiError::invalid_field("invalid_password", "password", e.to_string()))?;
@@ -136,7 +145,16 @@ pub async fn create_user(
         name,
     };
     let written = store
-        .add_user(&user, &journal_entry(journal::USER_ADDED, actor, org.id(), username.as_str(), journal::content(&content)))
+        .add_user(
+            &user,
+            &journal_entry(
+                journal::USER_ADDED,
+                actor,
+                org.id(),
+                username.as_str(),
+                journal::content(&content),
+            ),
+        )
         .await?;
     Ok(UserCreated {
         username: username.to_string(),
@@ -150,15 +168,23 @@ pub async fn create_user(
 }
 
 /// Creates an API token; the answer holds the token, shown this once.
-pub async fn create_token(store: &dyn Store, actor: &ActorId, body: &TokenBody) -> Result<TokenResource, ApiError> {
+pub async fn create_token(
+    store: &dyn Store,
+    actor: &ActorId,
+    body: &TokenBody,
+) -> Result<TokenResource, ApiError> {
     let org = organisation(store, &body.org).await?;
     let role = role_for(&org, &body.role, "role")?;
     let label = match &body.label {
-        Some(l) => check_name(l).map_err(|e| ApiError::invalid_field("invalid_token", "label", e.to_string()))?,
+        Some(l) => {
+            check_name(l).map_err(|e| ApiError::invalid_field("invalid_token", "label", e.to_string()))?
+        }
         None => "api".to_owned(),
     };
     let lifetime = match &body.expires_in {
-        Some(text) => parse_lifetime(text).map_err(|e| ApiError::invalid_field("invalid_token", "expires_in", e))?,
+        Some(text) => {
+            parse_lifetime(text).map_err(|e| ApiError::invalid_field("invalid_token", "expires_in", e))?
+        }
         None => Duration::days(DEFAULT_TOKEN_DAYS),
     };
     let now = Utc::now().trunc_subsecs(6);
@@ -181,7 +207,10 @@ pub async fn create_token(store: &dyn Store, actor: &ActorId, body: &TokenBody) 
         expires_at: record.expires_at,
     };
     store
-        .add_token(&record, &journal_entry(journal::TOKEN_CREATED, actor, org.id(), &record.id, journal::content(&content)))
+        .add_token(
+            &record,
+            &journal_entry(journal::TOKEN_CREATED, actor, org.id(), &record.id, journal::content(&content)),
+        )
         .await?;
     Ok(TokenResource { token: Some(token.text().to_owned()), ..token_resource(&record) })
 }
@@ -205,7 +234,8 @@ pub async fn revoke_token(store: &dyn Store, actor: &ActorId, id: &str) -> Resul
     let record = store.token(id).await?.ok_or_else(gone)?;
     let now: DateTime<Utc> = Utc::now().trunc_subsecs(6);
     let content = journal::TokenRevoked { id: record.id.clone(), org: record.org.to_string() };
-    let entry = journal_entry(journal::TOKEN_REVOKED, actor, &record.org, &record.id, journal::content(&content));
+    let entry =
+        journal_entry(journal::TOKEN_REVOKED, actor, &record.org, &record.id, journal::content(&content));
     match store.revoke_token(id, now, &entry).await {
         Ok(_) => Ok(token_resource(&TokenRecord { revoked_at: Some(now), ..record })),
         Err(StoreError::NotFound) => Err(gone()),
@@ -236,7 +266,8 @@ pub async fn add_user(
     crate::access::require(&app, &caller, &Action::ManageAccounts, &On::Accounts)?;
     crate::requests_json(&headers)?;
     let body: UserBody = parse_json(&body?)?;
-    let created = create_user(app.store.as_ref(), &app.trust.server_key, &caller.actor(), &body, None).await?;
+    let created =
+        create_user(app.store.as_ref(), &app.trust.server_key, &caller.actor(), &body, None).await?;
     let mut response = (StatusCode::CREATED, Json(created.clone())).into_response();
     crate::log::receipt(&mut response, created.log_index.as_slice());
     Ok(response)

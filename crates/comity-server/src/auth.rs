@@ -220,7 +220,8 @@ async fn token_caller(app: &AppState, text: &str, now: DateTime<Utc>) -> Result<
     if !secret.verify(&record.secret_hash) || record.revoked_at.is_some() || record.expires_at <= now {
         return Ok(None);
     }
-    let principal = Principal { org: record.org, role: record.role, credential: Credential::Token(record.id) };
+    let principal =
+        Principal { org: record.org, role: record.role, credential: Credential::Token(record.id) };
     caller(app, principal, Some(record.expires_at), None).await
 }
 
@@ -234,7 +235,8 @@ async fn session_caller(app: &AppState, text: &str, now: DateTime<Utc>) -> Resul
     if user.disabled_at.is_some() {
         return Ok(None);
     }
-    let principal = Principal { org: user.org, role: user.role, credential: Credential::Person(user.username) };
+    let principal =
+        Principal { org: user.org, role: user.role, credential: Credential::Person(user.username) };
     caller(app, principal, Some(session.expires_at), Some(hash)).await
 }
 

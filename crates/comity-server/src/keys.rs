@@ -76,7 +76,10 @@ pub async fn key(store: &dyn Store, kid: &KeyId) -> Result<Option<(AuthorityKey,
 }
 
 /// Every key of an authority, oldest first.
-pub async fn keys_of(store: &dyn Store, authority: &PartyId) -> Result<Vec<(AuthorityKey, Vec<u64>)>, ApiError> {
+pub async fn keys_of(
+    store: &dyn Store,
+    authority: &PartyId,
+) -> Result<Vec<(AuthorityKey, Vec<u64>)>, ApiError> {
     let added = store.journal(&JournalQuery::kinds(&[journal::KEY_ADDED]).party(authority)).await?;
     let mut keys = Vec::with_capacity(added.len());
     for j in added {
@@ -153,10 +156,12 @@ pub async fn add_key(
     body: &KeyBody,
 ) -> Result<KeyResource, ApiError> {
     let authority = authority(store, authority_id).await?;
-    let key = public_key(&body.public_key, "public_key")?;
+    let new_key = public_key(&body.public_key, "public_key")?;
     let kid = match &body.kid {
-        Some(k) => KeyId::parse(k).map_err(|e| ApiError::invalid_field("invalid_key", "kid", e.to_string()))?,
-        None => KeyId::parse(&key.thumbprint()).map_err(|e| ApiError::internal(&e))?,
+        Some(k) => {
+            KeyId::parse(k).map_err(|e| ApiError::invalid_field("invalid_key", "kid", e.to_string()))?
+        }
+        None => KeyId::parse(&new_key.thumbprint()).map_err(|e| ApiError::internal(&e))?,
     };
     let now = Utc::now().trunc_subsecs(6);
     let mut entries = vec![entry(
@@ -167,7 +172,7 @@ pub async fn add_key(
         journal::content(&journal::KeyAdded {
             authority: authority.to_string(),
             kid: kid.to_string(),
-            x: x_of(&key),
+            x: x_of(&new_key),
             replaces: body.replaces.clone(),
         }),
     )];
@@ -180,7 +185,8 @@ pub async fn add_key(
                 format!("at most {MAX_OVERLAP_HOURS} hours (30 days)"),
             ));
         }
-        let old_id = KeyId::parse(old).map_err(|e| ApiError::invalid_field("invalid_key", "replaces", e.to_string()))?;
+        let old_id = KeyId::parse(old)
+            .map_err(|e| ApiError::invalid_field("invalid_key", "replaces", e.to_string()))?;
         let replaced = key_of(store, &old_id, &authority).await?;
         if !replaced.is_active(now) {
             return Err(ApiError::invalid_field(
@@ -272,9 +278,11 @@ pub async fn contacts(store: &dyn Store, authority: &PartyId) -> Result<Vec<Cont
             let c: journal::ContactAdded = journal::read(&j.content).map_err(|e| corrupt(j, e))?;
             let public_key = match &c.x {
                 Some(x) => Some(
-                    PublicKey::parse(&serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": x}).to_string())
-                        .map_err(|e| corrupt(j, e))?
-                        .to_bytes(),
+                    PublicKey::parse(
+                        &serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": x}).to_string(),
+                    )
+                    .map_err(|e| corrupt(j, e))?
+                    .to_bytes(),
                 ),
                 None => None,
             };
@@ -298,8 +306,10 @@ pub async fn add_contact(
     body: &ContactBody,
 ) -> Result<ContactBody, ApiError> {
     let authority = authority(store, authority_id).await?;
-    let id = Username::parse(&body.id).map_err(|e| ApiError::invalid_field("invalid_contact", "id", e.to_string()))?;
-    let name = check_name(&body.name).map_err(|e| ApiError::invalid_field("invalid_contact", "name", e.to_string()))?;
+    let id = Username::parse(&body.id)
+        .map_err(|e| ApiError::invalid_field("invalid_contact", "id", e.to_string()))?;
+    let name = check_name(&body.name)
+        .map_err(|e| ApiError::invalid_field("invalid_contact", "name", e.to_string()))?;
     if body.email.is_none() && body.phone.is_none() && body.public_key.is_none() {
         return Err(ApiError::invalid_field(
             "invalid_contact",
@@ -329,7 +339,13 @@ pub async fn add_contact(
         x,
     };
     store
-        .append_journal(&[entry(journal::CONTACT_ADDED, actor, &authority, id.as_str(), journal::content(&content))])
+        .append_journal(&[entry(
+            journal::CONTACT_ADDED,
+            actor,
+            &authority,
+            id.as_str(),
+            journal::content(&content),
+        )])
         .await?;
     Ok(ContactBody { id: id.to_string(), name, email, phone, public_key: body.public_key.clone() })
 }
@@ -374,7 +390,8 @@ pub async fn add(
     let body: KeyBody = parse_json(&body?)?;
     let key = add_key(app.store.as_ref(), &caller.actor(), &id, &body).await?;
     let location = format!("/v1/admin/authorities/{id}/keys/{}", key.kid);
-    let mut response = (StatusCode::CREATED, [(header::LOCATION, location)], Json(key.clone())).into_response();
+    let mut response =
+        (StatusCode::CREATED, [(header::LOCATION, location)], Json(key.clone())).into_response();
     crate::log::receipt(&mut response, &key.log_indexes);
     Ok(response)
 }

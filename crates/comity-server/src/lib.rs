@@ -14,13 +14,22 @@
 //! # }
 //! ```
 
+mod access;
+pub mod accounts;
+mod assignments;
+pub mod auth;
 mod error;
+pub mod keys;
+pub mod limits;
 pub mod log;
 mod metrics;
 mod ops;
 mod parties;
 mod requests;
 mod screening;
+pub mod session;
+mod signed;
+mod verification;
 
 use std::{future::Future, sync::Arc, time::Duration};
 
@@ -44,7 +53,7 @@ use utoipa::OpenApi;
 pub use error::ApiError;
 use metrics::{HttpLabels, Metrics};
 pub(crate) use requests::require_json as requests_json;
-pub use requests::{Accepted, accept, move_request};
+pub use requests::{Accepted, Submitter, accept, move_request};
 pub use screening::{resume as resume_screening, screen_request};
 
 /// The largest body accepted. A document naming the maximum of 10,000 targets fits.
@@ -66,12 +75,82 @@ pub struct AppState {
     packs: Arc<PackSet>,
     metrics: Arc<Metrics>,
     log: Option<Arc<log::LogConfig>>,
+    trust: Arc<Trust>,
+}
+
+/// How the server tells who is calling and what they may do.
+#[derive(Debug, Clone)]
+pub struct TrustConfig {
+    /// Seals and opens TOTP secrets; every server of one database needs the same key.
+    pub server_key: comity_auth::seal::ServerKey,
+    /// Session cookies are `Secure` (sent over HTTPS and to localhost only). Turn off only
+    /// for a demo over plain HTTP on another host.
+    pub secure_cookies: bool,
+    /// Behind a reverse proxy, the client's address is the last `X-Forwarded-For` entry.
+    pub behind_proxy: bool,
+    pub rate_limits: limits::RateLimits,
+    /// The time limits of signed submissions (15 minutes of life, 60 s of clock skew).
+    pub jws: comity_auth::jws::Limits,
+}
+
+impl TrustConfig {
+    /// Secure cookies, default limits, with this server key.
+    pub fn new(server_key: comity_auth::seal::ServerKey) -> Self {
+        Self {
+            server_key,
+            secure_cookies: true,
+            behind_proxy: false,
+            rate_limits: limits::RateLimits::default(),
+            jws: comity_auth::jws::Limits::default(),
+        }
+    }
+}
+
+/// The trust settings, the policy, the party cache and the limiters.
+#[derive(Debug)]
+pub(crate) struct Trust {
+    pub server_key: comity_auth::seal::ServerKey,
+    pub secure_cookies: bool,
+    pub behind_proxy: bool,
+    pub jws: comity_auth::jws::Limits,
+    pub access: &'static comity_access::Access,
+    pub parties: access::PartyCache,
+    pub limits: limits::Limiter,
+}
+
+impl Trust {
+    fn new(config: TrustConfig) -> Self {
+        Trust {
+            server_key: config.server_key,
+            secure_cookies: config.secure_cookies,
+            behind_proxy: config.behind_proxy,
+            jws: config.jws,
+            access: comity_access::Access::builtin(),
+            parties: access::PartyCache::default(),
+            limits: limits::Limiter::new(config.rate_limits),
+        }
+    }
 }
 
 impl AppState {
-    /// The server's state: its store and the policy packs it screens with.
+    /// The server's state: its store and the policy packs it screens with, with a fresh
+    /// server key (TOTP secrets sealed with it do not open after a restart: set the
+    /// persistent key with [`AppState::with_trust`]).
     pub fn new(store: Arc<dyn Store>, packs: PackSet) -> Self {
-        Self { store, packs: Arc::new(packs), metrics: Arc::new(Metrics::default()), log: None }
+        let trust = TrustConfig::new(comity_auth::seal::ServerKey::generate());
+        Self {
+            store,
+            packs: Arc::new(packs),
+            metrics: Arc::new(Metrics::default()),
+            log: None,
+            trust: Arc::new(Trust::new(trust)),
+        }
+    }
+
+    /// Sets how callers are authenticated and limited.
+    pub fn with_trust(mut self, config: TrustConfig) -> Self {
+        self.trust = Arc::new(Trust::new(config));
+        self
     }
 
     /// Names the log's origin and verifier key at `/v1/log`.
@@ -90,14 +169,28 @@ impl AppState {
     ),
     paths(
         requests::submit, requests::list, requests::get, requests::events, requests::transition,
-        requests::screenings, screening::dry_run,
+        requests::screenings, requests::signature, screening::dry_run,
+        assignments::assign, assignments::list, assignments::record,
+        verification::issue_link, verification::view_link, verification::answer_link,
+        verification::signed_confirmation,
+        session::login, session::logout, session::whoami, session::change_password,
         log::info, log::checkpoint, log::tile, log::inclusion, log::consistency, log::request_log,
         parties::add_authority, parties::list_authorities, parties::add_provider, parties::list_providers,
-        parties::add_reviewer, parties::list_reviewers,
+        parties::add_reviewer, parties::list_reviewers, parties::add_auditor, parties::list_auditors,
+        parties::add_operator, parties::list_operators,
+        keys::add, keys::list, keys::revoke, keys::add_contact_route, keys::list_contacts,
+        accounts::add_user, accounts::list_users, accounts::add_token, accounts::list_tokens, accounts::revoke,
         ops::request_schema, ops::healthz, ops::readyz, ops::metrics, ops::openapi,
     ),
+    components(schemas(comity_wire::trust::AuthorityRecordResource)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []), ("session" = [])),
     tags(
         (name = "requests", description = "Intake and lifecycle of requests for data"),
+        (name = "verification", description = "Emergency requests confirmed by a second registered contact of the authority"),
+        (name = "session", description = "People log in with a password and a TOTP code"),
+        (name = "trust", description = "Authorities' signing keys, contacts and track records"),
+        (name = "accounts", description = "People's accounts and systems' API tokens (admin)"),
         (name = "screening", description = "Legal screening against the policy pack of each instrument"),
         (name = "log", description = "The audit log: C2SP tlog-tiles, checkpoints and proofs"),
         (name = "parties", description = "Authorities, providers and reviewer bodies (admin)"),
@@ -106,6 +199,29 @@ impl AppState {
     )
 )]
 pub struct ApiDoc;
+
+/// The two ways to authenticate, in the OpenAPI description.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("comity_<id>_<secret>")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::SESSION_COOKIE))),
+        );
+    }
+}
 
 /// The application's routes.
 pub fn router(state: AppState) -> Router {
@@ -116,6 +232,14 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/requests/{id}/transitions", post(requests::transition))
         .route("/v1/requests/{id}/screenings", get(requests::screenings))
         .route("/v1/requests/{id}/log", get(log::request_log))
+        .route("/v1/requests/{id}/signature", get(requests::signature))
+        .route("/v1/requests/{id}/reviewers", post(assignments::assign).get(assignments::list))
+        .route("/v1/requests/{id}/verification", post(verification::signed_confirmation))
+        .route("/v1/requests/{id}/verification/links", post(verification::issue_link))
+        .route("/v1/verify/{token}", get(verification::view_link).post(verification::answer_link))
+        .route("/v1/authorities/{id}/record", get(assignments::record))
+        .route("/v1/session", post(session::login).get(session::whoami).delete(session::logout))
+        .route("/v1/session/password", post(session::change_password))
         .route("/v1/screen", post(screening::dry_run))
         .route("/v1/log", get(log::info))
         .route("/v1/log/proof/inclusion", get(log::inclusion))
@@ -125,6 +249,14 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/authorities", post(parties::add_authority).get(parties::list_authorities))
         .route("/v1/admin/providers", post(parties::add_provider).get(parties::list_providers))
         .route("/v1/admin/reviewers", post(parties::add_reviewer).get(parties::list_reviewers))
+        .route("/v1/admin/auditors", post(parties::add_auditor).get(parties::list_auditors))
+        .route("/v1/admin/operators", post(parties::add_operator).get(parties::list_operators))
+        .route("/v1/admin/authorities/{id}/keys", post(keys::add).get(keys::list))
+        .route("/v1/admin/authorities/{id}/keys/{kid}/revoke", post(keys::revoke))
+        .route("/v1/admin/authorities/{id}/contacts", post(keys::add_contact_route).get(keys::list_contacts))
+        .route("/v1/admin/users", post(accounts::add_user).get(accounts::list_users))
+        .route("/v1/admin/tokens", post(accounts::add_token).get(accounts::list_tokens))
+        .route("/v1/admin/tokens/{id}/revoke", post(accounts::revoke))
         .route("/v1/schemas/request", get(ops::request_schema))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -133,6 +265,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(MAX_IN_FLIGHT))
+        // Outermost first: the client's address and credential, then its rate.
+        .layer(middleware::from_fn_with_state(state.clone(), limits::limit))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(middleware::from_fn_with_state(state.clone(), record))
         .layer(TraceLayer::new_for_http())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -179,5 +314,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    // With the peer's address, for per-client limits.
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

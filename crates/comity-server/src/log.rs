@@ -15,7 +15,7 @@ use axum::{
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::{SubsecRound, Utc};
-use comity_core::{ActorId, LogRecord, LogSubject, Read, ReadOf, RequestId, Store, StoreError};
+use comity_core::{LogRecord, LogSubject, Read, ReadOf, RequestId, Store, StoreError};
 use comity_log::{HashMapReader, LogKey, TilePath, hashes_needed};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -24,9 +24,6 @@ use crate::{AppState, error::ApiError};
 
 /// The response header naming the audit-log entries an answer appended.
 pub const LOG_INDEX_HEADER: &str = "comity-log-index";
-
-/// Who reads until logins exist (issue 5): reads are logged, but not yet by name.
-const UNAUTHENTICATED: &str = "unauthenticated";
 
 /// Sets `Comity-Log-Index: 12, 13` on an answer that appended entries 12 and 13.
 pub fn receipt(response: &mut Response, indexes: &[u64]) {
@@ -39,10 +36,15 @@ pub fn receipt(response: &mut Response, indexes: &[u64]) {
     }
 }
 
-/// Logs a read of a request's personal data; the answer waits for it.
-pub async fn read(store: &dyn Store, request_id: RequestId, what: ReadOf) -> Result<u64, ApiError> {
-    let actor = ActorId::parse(UNAUTHENTICATED).map_err(|e| ApiError::internal(&e))?;
-    Ok(store.log_read(&Read { request_id, what, actor, at: Utc::now().trunc_subsecs(6) }).await?)
+/// Logs a read of a request's personal data by `caller`; the answer waits for it.
+pub async fn read(
+    store: &dyn Store,
+    caller: &crate::auth::Caller,
+    request_id: RequestId,
+    what: ReadOf,
+) -> Result<u64, ApiError> {
+    let read = Read { request_id, what, actor: caller.actor(), at: Utc::now().trunc_subsecs(6) };
+    Ok(store.log_read(&read).await?)
 }
 
 /// The log's name and key, for the routes that serve it.
@@ -309,11 +311,18 @@ impl From<&LogRecord> for LogEntryResource {
 )]
 pub async fn request_log(
     AxumState(app): AxumState<AppState>,
+    crate::auth::Authenticated(caller): crate::auth::Authenticated,
     id: Result<Path<String>, axum::extract::rejection::PathRejection>,
 ) -> Result<Json<Vec<LogEntryResource>>, ApiError> {
-    let Path(id) = id?;
-    let id = RequestId::parse(&id).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    app.store.request(id).await?.ok_or_else(|| ApiError::not_found(format!("no request with id {id}")))?;
+    let id = crate::requests::parse_id(id)?;
+    let hidden = || ApiError::not_found(format!("no request with id {id}"));
+    let stored = app.store.request(id).await?.ok_or_else(hidden)?;
+    // Its entries are public in the tiles anyway; auditors may list them for any request.
+    let facts = crate::access::facts(&app, &stored).await?;
+    let on = comity_access::On::Request(&facts);
+    if !crate::access::allowed(&app, &caller, &comity_access::Action::ViewLogEntries, &on) {
+        return Err(hidden());
+    }
     let records = app.store.request_log(id).await?;
     Ok(Json(records.iter().map(LogEntryResource::from).collect()))
 }

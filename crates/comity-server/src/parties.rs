@@ -1,4 +1,6 @@
-//! The admin API for the three registers: authorities, providers, reviewer bodies.
+//! The admin API for the registers: authorities, providers, reviewer bodies, auditors and
+//! the operator. Only an operator's admin registers; any signed-in caller may read them
+//! (ids, countries and names, no personal data).
 
 use axum::{
     Json,
@@ -7,24 +9,31 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::IntoResponse,
 };
+use comity_access::{Action, On};
 use comity_core::{Party, PartyRole};
 use comity_wire::{
     DocumentError,
-    api::{AuthorityBody, ErrorBody, ProviderBody, ReviewerBodyBody},
+    api::{AuthorityBody, ErrorBody, OrganisationBody, ProviderBody, ReviewerBodyBody},
     parse_json,
 };
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::{AppState, error::ApiError};
+use crate::{
+    AppState,
+    auth::{Authenticated, Caller},
+    error::ApiError,
+};
 
 /// Reads a party body, registers it and answers 201 with it.
 async fn add<B: DeserializeOwned + Serialize>(
     app: &AppState,
+    caller: &Caller,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     to_party: fn(&B) -> Result<Party, DocumentError>,
     collection: &str,
 ) -> Result<impl IntoResponse + use<B>, ApiError> {
+    crate::access::require(app, caller, &Action::ManageRegisters, &On::Registers)?;
     crate::requests_json(headers)?;
     let parsed: B = parse_json(&body?)?;
     let party = to_party(&parsed)?;
@@ -35,7 +44,8 @@ async fn add<B: DeserializeOwned + Serialize>(
     Ok(response)
 }
 
-async fn list(app: &AppState, role: PartyRole) -> Result<Vec<Party>, ApiError> {
+async fn list(app: &AppState, caller: &Caller, role: PartyRole) -> Result<Vec<Party>, ApiError> {
+    crate::access::require(app, caller, &Action::ReadRegisters, &On::Registers)?;
     Ok(app.store.parties(role).await?)
 }
 
@@ -51,18 +61,20 @@ async fn list(app: &AppState, role: PartyRole) -> Result<Vec<Party>, ApiError> {
 )]
 pub async fn add_authority(
     AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
-    add(&app, &headers, body, AuthorityBody::to_party, "authorities").await
+    add(&app, &caller, &headers, body, AuthorityBody::to_party, "authorities").await
 }
 
 /// Lists the registered authorities.
 #[utoipa::path(get, path = "/v1/admin/authorities", tag = "parties", responses((status = 200, body = [AuthorityBody])))]
 pub async fn list_authorities(
     AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
 ) -> Result<Json<Vec<AuthorityBody>>, ApiError> {
-    let parties = list(&app, PartyRole::Authority).await?;
+    let parties = list(&app, &caller, PartyRole::Authority).await?;
     Ok(Json(
         parties
             .iter()
@@ -83,18 +95,20 @@ pub async fn list_authorities(
 )]
 pub async fn add_provider(
     AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
-    add(&app, &headers, body, ProviderBody::to_party, "providers").await
+    add(&app, &caller, &headers, body, ProviderBody::to_party, "providers").await
 }
 
 /// Lists the registered providers.
 #[utoipa::path(get, path = "/v1/admin/providers", tag = "parties", responses((status = 200, body = [ProviderBody])))]
 pub async fn list_providers(
     AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
 ) -> Result<Json<Vec<ProviderBody>>, ApiError> {
-    let parties = list(&app, PartyRole::Provider).await?;
+    let parties = list(&app, &caller, PartyRole::Provider).await?;
     Ok(Json(
         parties
             .iter()
@@ -115,22 +129,97 @@ pub async fn list_providers(
 )]
 pub async fn add_reviewer(
     AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
-    add(&app, &headers, body, ReviewerBodyBody::to_party, "reviewers").await
+    add(&app, &caller, &headers, body, ReviewerBodyBody::to_party, "reviewers").await
 }
 
 /// Lists the registered reviewer bodies.
 #[utoipa::path(get, path = "/v1/admin/reviewers", tag = "parties", responses((status = 200, body = [ReviewerBodyBody])))]
 pub async fn list_reviewers(
     AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
 ) -> Result<Json<Vec<ReviewerBodyBody>>, ApiError> {
-    let parties = list(&app, PartyRole::Reviewer).await?;
+    let parties = list(&app, &caller, PartyRole::Reviewer).await?;
     Ok(Json(
         parties
             .iter()
             .filter_map(|p| if let Party::Reviewer(x) = p { Some(x.into()) } else { None })
+            .collect(),
+    ))
+}
+
+/// Registers an auditor: it reads the log and aggregates, never a request.
+#[utoipa::path(
+    post, path = "/v1/admin/auditors", tag = "parties",
+    request_body(content = OrganisationBody, content_type = "application/json"),
+    responses(
+        (status = 201, body = OrganisationBody),
+        (status = 409, description = "The id is taken", body = ErrorBody),
+        (status = 422, description = "A field is not valid", body = ErrorBody),
+    )
+)]
+pub async fn add_auditor(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    add(&app, &caller, &headers, body, OrganisationBody::to_auditor, "auditors").await
+}
+
+/// Lists the registered auditors.
+#[utoipa::path(get, path = "/v1/admin/auditors", tag = "parties", responses((status = 200, body = [OrganisationBody])))]
+pub async fn list_auditors(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+) -> Result<Json<Vec<OrganisationBody>>, ApiError> {
+    organisations(&app, &caller, PartyRole::Auditor).await
+}
+
+/// Registers an operator of this comity: its admins manage registers, keys and accounts.
+#[utoipa::path(
+    post, path = "/v1/admin/operators", tag = "parties",
+    request_body(content = OrganisationBody, content_type = "application/json"),
+    responses(
+        (status = 201, body = OrganisationBody),
+        (status = 409, description = "The id is taken", body = ErrorBody),
+        (status = 422, description = "A field is not valid", body = ErrorBody),
+    )
+)]
+pub async fn add_operator(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    add(&app, &caller, &headers, body, OrganisationBody::to_operator, "operators").await
+}
+
+/// Lists the registered operators.
+#[utoipa::path(get, path = "/v1/admin/operators", tag = "parties", responses((status = 200, body = [OrganisationBody])))]
+pub async fn list_operators(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+) -> Result<Json<Vec<OrganisationBody>>, ApiError> {
+    organisations(&app, &caller, PartyRole::Operator).await
+}
+
+async fn organisations(
+    app: &AppState,
+    caller: &Caller,
+    role: PartyRole,
+) -> Result<Json<Vec<OrganisationBody>>, ApiError> {
+    let parties = list(app, caller, role).await?;
+    Ok(Json(
+        parties
+            .iter()
+            .filter_map(|p| match p {
+                Party::Auditor(o) | Party::Operator(o) => Some(o.into()),
+                _ => None,
+            })
             .collect(),
     ))
 }

@@ -11,9 +11,10 @@ use axum::{
     response::IntoResponse,
 };
 use chrono::{SubsecRound, Utc};
+use comity_access::{Action, ListScope, On, RequestFacts, action_for_move, list_scope};
 use comity_core::{
-    ActorId, Event, IdempotencyKey, NewRequest, Party, PartyId, ReadOf, Request, RequestId, RequestQuery,
-    State, Store, StoreError, StoredRequest, lifecycle, store::Move,
+    ActorId, Credential, Event, IdempotencyKey, NewRequest, Party, PartyId, ReadOf, Request, RequestId,
+    RequestQuery, State, Store, StoreError, StoredRequest, lifecycle, store::Move,
 };
 use comity_policy::PackSet;
 use comity_wire::screening::ScreeningReport;
@@ -21,38 +22,97 @@ use comity_wire::{
     RequestDocument,
     api::{EventResource, RequestList, RequestResource, RequestSummary, TransitionBody, TransitionResult},
     parse_json, parse_request,
+    trust::AuthorityRecordResource,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::{AppState, error::ApiError, metrics::StateLabels};
+use crate::{
+    AppState,
+    auth::{Authenticated, Caller, ClientIp, MaybeAuthenticated},
+    error::ApiError,
+    metrics::StateLabels,
+};
 
-/// Accepts a request document.
+/// Accepts a request: signed by a key registered for its authority (a system), or from
+/// a person of that authority who logged in (the portal).
 #[utoipa::path(
     post, path = "/v1/requests", tag = "requests",
-    request_body(content = RequestDocument, content_type = "application/json"),
+    request_body(description = "A compact JWS (`application/jose`) whose payload holds `iss`, `aud` (the provider), `iat`, `exp`, `jti` and the `request` document; or, from a logged-in person of the authority, the request document itself (`application/json`)", content(
+        (String = "application/jose"),
+        (RequestDocument = "application/json"),
+    )),
     responses(
-        (status = 201, description = "Accepted and stored; `Location` names the new request. A retry with the same `Idempotency-Key` and document answers with the request created first and `Idempotent-Replayed: true`", body = RequestResource),
+        (status = 201, description = "Accepted and stored; `Location` names the new request. A retry with the same `Idempotency-Key` and document (and, if signed, a fresh signature) answers with the request created first and `Idempotent-Replayed: true`", body = RequestResource),
         (status = 400, description = "The body is not JSON", body = comity_wire::api::ErrorBody),
+        (status = 401, description = "Not signed, or the signature is refused: the code says why (`malformed_jws`, `unknown_key`, `bad_signature`, `key_not_of_issuer`, `key_revoked`, `key_not_active`, `expired`, `issued_in_future`, `lifetime_too_long`, `wrong_audience`, `issuer_mismatch`, `replayed`, `unsupported_algorithm`, `missing_signature`); or no session", body = comity_wire::api::ErrorBody),
+        (status = 403, description = "The caller may not submit for this authority (a system must sign; a person only for their own authority)", body = comity_wire::api::ErrorBody),
         (status = 413, description = "The body is too large", body = comity_wire::api::ErrorBody),
-        (status = 415, description = "The body is not `application/json`", body = comity_wire::api::ErrorBody),
+        (status = 415, description = "The body is neither `application/jose` nor `application/json`", body = comity_wire::api::ErrorBody),
         (status = 422, description = "The document has problems, each listed with its path; or the Idempotency-Key was used for another document", body = comity_wire::api::ErrorBody),
     ),
     params(("Idempotency-Key" = Option<String>, Header, description = "A key of your choosing (a UUID) that makes retrying this submission safe: the same key and document never create a second request")),
 )]
 pub async fn submit(
     AxumState(app): AxumState<AppState>,
+    MaybeAuthenticated(caller): MaybeAuthenticated,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
-    require_json(&headers)?;
     let key = idempotency_key(&headers)?;
+    let (caller, body, submitter) = match media_type(&headers).as_str() {
+        // RFC 7515 §9.2.1.
+        "application/jose" => {
+            let signed = crate::signed::verify(&app, &body?, client).await?;
+            let submitter = Submitter {
+                actor: signed.caller.actor(),
+                authority: signed.caller.org().clone(),
+                receipt: format!("received signed by key {} of {}", signed.kid, signed.claims.iss),
+                signature: Some(signed.jws),
+                jti: Some(signed.claims.jti),
+            };
+            (signed.caller, Bytes::from(signed.document), submitter)
+        }
+        "application/json" => {
+            let caller = caller.ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "missing_signature",
+                    "sign the request: send it as a compact JWS (`Content-Type: application/jose`) signed \
+                     with a key registered for your authority; people submit through the portal after \
+                     logging in",
+                )
+            })?;
+            let submitter = Submitter {
+                actor: caller.actor(),
+                authority: caller.org().clone(),
+                receipt: format!("received through the portal from {}", caller.actor()),
+                signature: None,
+                jti: None,
+            };
+            (caller, body?, submitter)
+        }
+        other => {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                format!(
+                    "send a signed request as `Content-Type: application/jose`, or (logged in) the document as \
+                     `application/json` (got {})",
+                    if other.is_empty() { "none".to_owned() } else { format!("{other:?}") }
+                ),
+            ));
+        }
+    };
+    let permit = Permit { app: &app, caller: &caller };
     let Accepted { request: stored, replayed, log } =
-        accept(app.store.as_ref(), &app.packs, &body?, key).await?;
+        accept(app.store.as_ref(), &app.packs, &body, key, &submitter, Some(&permit)).await?;
     if !replayed {
         app.metrics.intakes.inc();
     }
-    let mut resource = resource(app.store.as_ref(), &stored).await?;
+    let facts = crate::access::facts(&app, &stored).await?;
+    let mut resource = resource(&app, &stored, &facts).await?;
     resource.log_indexes = log.clone();
     let location = format!("/v1/requests/{}", stored.id);
     let mut response = (StatusCode::CREATED, [(header::LOCATION, location)], Json(resource)).into_response();
@@ -62,6 +122,62 @@ pub async fn submit(
         crate::log::receipt(&mut response, &log);
     }
     Ok(response)
+}
+
+/// The media type of the body, lower-case, without parameters.
+fn media_type(headers: &HeaderMap) -> String {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+}
+
+/// Who submits: the actor recorded on the receipt, the authority it may submit for, how
+/// it arrived, and the signature kept as evidence.
+#[derive(Debug, Clone)]
+pub struct Submitter {
+    pub actor: ActorId,
+    pub authority: PartyId,
+    pub receipt: String,
+    pub signature: Option<String>,
+    pub jti: Option<String>,
+}
+
+/// The policy check intake makes once the document names its parties.
+#[derive(Debug)]
+pub struct Permit<'a> {
+    app: &'a AppState,
+    caller: &'a Caller,
+}
+
+impl Permit<'_> {
+    async fn check(&self, request: &Request) -> Result<(), ApiError> {
+        let facts = crate::access::facts_of(
+            self.app,
+            &request.issuing.authority,
+            request.issuing.validated_by.as_ref().map(|v| &v.authority),
+            &request.addressee.provider,
+            Vec::new(),
+            State::Received,
+            request.emergency,
+        )
+        .await?;
+        if crate::access::allowed(self.app, self.caller, &Action::Submit, &On::Request(&facts)) {
+            return Ok(());
+        }
+        Err(if matches!(self.caller.principal.credential, Credential::Token(_)) {
+            ApiError::forbidden(
+                "a system must sign what it submits: send the request as a compact JWS \
+                 (`Content-Type: application/jose`) signed with a key registered for your authority; \
+                 an API token alone cannot submit",
+            )
+        } else {
+            ApiError::forbidden(format!(
+                "a {} of {} may not submit requests for {}",
+                self.caller.principal.role,
+                self.caller.org(),
+                request.issuing.authority
+            ))
+        })
+    }
 }
 
 /// The optional `Idempotency-Key` header (draft-ietf-httpapi-idempotency-key-header).
@@ -104,9 +220,22 @@ pub async fn accept(
     packs: &PackSet,
     body: &[u8],
     key: Option<IdempotencyKey>,
+    submitter: &Submitter,
+    permit: Option<&Permit<'_>>,
 ) -> Result<Accepted, ApiError> {
     let (document, request) = parse_request(body)?;
     check_parties(store, &request).await?;
+    // Nobody submits for another authority: the document's issuer is who signed or who
+    // is logged in, whatever it says.
+    if request.issuing.authority != submitter.authority {
+        return Err(ApiError::forbidden(format!(
+            "you submit for {}, but the document names {} as its issuing authority",
+            submitter.authority, request.issuing.authority
+        )));
+    }
+    if let Some(permit) = permit {
+        permit.check(&request).await?;
+    }
     let document_json = serde_json::to_string(&document).map_err(|e| ApiError::internal(&e))?;
     if let Some(key) = &key
         && let Some(earlier) = store.request_by_idempotency_key(&request.issuing.authority, key).await?
@@ -121,9 +250,8 @@ pub async fn accept(
     let new = NewRequest {
         id,
         received_at,
-        // Until requests are signed (issue 5), the issuing authority is the submitter.
-        actor: ActorId::parse(request.issuing.authority.as_str()).map_err(|e| ApiError::internal(&e))?,
-        receipt: "received".to_owned(),
+        actor: submitter.actor.clone(),
+        receipt: submitter.receipt.clone(),
         authority: request.issuing.authority.clone(),
         provider: request.addressee.provider.clone(),
         instrument: request.instrument,
@@ -132,8 +260,9 @@ pub async fn accept(
         reference: request.issuing.reference.clone(),
         document: document_json,
         idempotency_key: key,
-        signature: None,
-        jti: None,
+        signature: submitter.signature.clone(),
+        jti: submitter.jti.clone(),
+        validator: request.issuing.validated_by.as_ref().map(|v| v.authority.clone()),
         targets: request.targets.iter().map(|t| t.selector.clone()).collect(),
         screening: None,
     };
@@ -155,6 +284,12 @@ pub async fn accept(
     };
     match store.insert_request(&new).await {
         Ok(intake) => Ok(Accepted { request: intake.request, replayed: false, log: intake.log }),
+        // A replay that raced the first use of its jti.
+        Err(StoreError::JtiTaken) => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "replayed",
+            "a request signed with this jti was already received; sign each submission with a new jti",
+        )),
         // Another submission with the same key won a race with this one.
         Err(StoreError::IdempotencyKeyTaken) => {
             let key = new
@@ -263,13 +398,9 @@ async fn check_authority(
     Ok(())
 }
 
-fn parse_id(id: Result<Path<String>, PathRejection>) -> Result<RequestId, ApiError> {
+pub(crate) fn parse_id(id: Result<Path<String>, PathRejection>) -> Result<RequestId, ApiError> {
     let Path(id) = id?;
     RequestId::parse(&id).map_err(|e| ApiError::bad_request(e.to_string()))
-}
-
-async fn load(store: &dyn Store, id: RequestId) -> Result<StoredRequest, ApiError> {
-    store.request(id).await?.ok_or_else(|| ApiError::not_found(format!("no request with id {id}")))
 }
 
 /// Reads one request.
@@ -279,28 +410,38 @@ async fn load(store: &dyn Store, id: RequestId) -> Result<StoredRequest, ApiErro
     responses(
         (status = 200, body = RequestResource),
         (status = 400, description = "Not a request id", body = comity_wire::api::ErrorBody),
-        (status = 404, description = "No such request", body = comity_wire::api::ErrorBody),
+        (status = 401, description = "Not signed in", body = comity_wire::api::ErrorBody),
+        (status = 404, description = "No such request, or none the caller may see (the answer is the same)", body = comity_wire::api::ErrorBody),
     )
 )]
 pub async fn get(
     AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let stored = load(app.store.as_ref(), parse_id(id)?).await?;
-    let resource = resource(app.store.as_ref(), &stored).await?;
+    let (stored, facts) = crate::access::visible(&app, &caller, parse_id(id)?).await?;
+    let resource = resource(&app, &stored, &facts).await?;
     // Logged before it is answered: a read that cannot be logged is not answered.
-    let index = crate::log::read(app.store.as_ref(), stored.id, ReadOf::Document).await?;
+    let index = crate::log::read(app.store.as_ref(), &caller, stored.id, ReadOf::Document).await?;
     let mut response = Json(resource).into_response();
     crate::log::receipt(&mut response, &[index]);
     Ok(response)
 }
 
-/// A request with its latest screening report.
-async fn resource(store: &dyn Store, stored: &StoredRequest) -> Result<RequestResource, ApiError> {
-    let screenings = store.screenings(stored.id).await?;
+/// A request with its latest screening report, its reviewers and its authority's record.
+async fn resource(
+    app: &AppState,
+    stored: &StoredRequest,
+    facts: &RequestFacts,
+) -> Result<RequestResource, ApiError> {
+    let screenings = app.store.screenings(stored.id).await?;
     let latest = crate::screening::reports(&screenings)?.pop();
-    RequestResource::new(stored, latest)
-        .map_err(|e| ApiError::internal(&StoreError::Corrupt(format!("request {}: {e}", stored.id))))
+    let mut resource = RequestResource::new(stored, latest)
+        .map_err(|e| ApiError::internal(&StoreError::Corrupt(format!("request {}: {e}", stored.id))))?;
+    let record = app.store.authority_record(&stored.authority).await?;
+    resource.authority_record = Some(AuthorityRecordResource::new(&stored.authority, &record));
+    resource.reviewers = facts.reviewers.iter().map(PartyId::to_string).collect();
+    Ok(resource)
 }
 
 /// Every screening of a request, oldest first.
@@ -309,19 +450,44 @@ async fn resource(store: &dyn Store, stored: &StoredRequest) -> Result<RequestRe
     params(("id" = String, Path, description = "The request id")),
     responses(
         (status = 200, body = [ScreeningReport]),
-        (status = 404, description = "No such request", body = comity_wire::api::ErrorBody),
+        (status = 404, description = "No such request, or none the caller may see", body = comity_wire::api::ErrorBody),
     )
 )]
 pub async fn screenings(
     AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = parse_id(id)?;
-    load(app.store.as_ref(), id).await?;
-    let screenings = app.store.screenings(id).await?;
+    let (stored, _) = crate::access::visible(&app, &caller, parse_id(id)?).await?;
+    let screenings = app.store.screenings(stored.id).await?;
     let reports = crate::screening::reports(&screenings)?;
-    let index = crate::log::read(app.store.as_ref(), id, ReadOf::Screenings).await?;
+    let index = crate::log::read(app.store.as_ref(), &caller, stored.id, ReadOf::Screenings).await?;
     let mut response = Json(reports).into_response();
+    crate::log::receipt(&mut response, &[index]);
+    Ok(response)
+}
+
+/// The signed submission a request arrived as: the compact JWS, byte for byte, which the
+/// provider can show a court and anyone can check against the authority's key.
+#[utoipa::path(
+    get, path = "/v1/requests/{id}/signature", tag = "requests",
+    params(("id" = String, Path, description = "The request id")),
+    responses(
+        (status = 200, content_type = "application/jose", body = String),
+        (status = 404, description = "No such request, none the caller may see, or it was not signed (submitted through the portal)", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn signature(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (stored, _) = crate::access::visible(&app, &caller, parse_id(id)?).await?;
+    let jws = stored.signature.ok_or_else(|| {
+        ApiError::not_found(format!("request {} was submitted through the portal, not signed", stored.id))
+    })?;
+    let index = crate::log::read(app.store.as_ref(), &caller, stored.id, ReadOf::Document).await?;
+    let mut response = ([(header::CONTENT_TYPE, "application/jose")], jws).into_response();
     crate::log::receipt(&mut response, &[index]);
     Ok(response)
 }
@@ -342,19 +508,23 @@ pub struct ListParams {
     per_page: Option<u32>,
 }
 
-/// Lists requests, newest first.
+/// Lists the requests the caller may see, newest first: an authority's own, those
+/// addressed to a provider, those assigned to a reviewer body.
 #[utoipa::path(
     get, path = "/v1/requests", tag = "requests", params(ListParams),
     responses(
         (status = 200, body = RequestList),
         (status = 400, description = "A filter or page is not valid", body = comity_wire::api::ErrorBody),
+        (status = 403, description = "Auditors and admins list no requests", body = comity_wire::api::ErrorBody),
     )
 )]
 pub async fn list(
     AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<RequestList>, ApiError> {
     let Query(params) = params?;
+    crate::access::require(&app, &caller, &Action::ListRequests, &On::Requests)?;
     let state = params
         .state
         .as_deref()
@@ -378,10 +548,18 @@ pub async fn list(
     if !(1..=200).contains(&per_page) {
         return Err(ApiError::bad_request("per_page must be between 1 and 200"));
     }
-    let result = app
-        .store
-        .list_requests(&RequestQuery { state, authority, provider, reviewer: None, page, per_page })
-        .await?;
+    let mut query = RequestQuery { state, authority, issuer: None, provider, reviewer: None, page, per_page };
+    // The scope the policy gives this caller, as a filter on top of the caller's own.
+    match list_scope(&caller.who()) {
+        ListScope::Authority(a) => query.issuer = Some(a),
+        ListScope::Provider(p) if query.provider.as_ref().is_some_and(|q| *q != p) => {
+            return Ok(Json(RequestList { items: Vec::new(), page, per_page, total: 0 }));
+        }
+        ListScope::Provider(p) => query.provider = Some(p),
+        ListScope::Reviewer(r) => query.reviewer = Some(r),
+        ListScope::Nothing => return Err(ApiError::forbidden("this role lists no requests")),
+    }
+    let result = app.store.list_requests(&query).await?;
     Ok(Json(RequestList {
         items: result.items.iter().map(RequestSummary::from).collect(),
         page,
@@ -396,17 +574,18 @@ pub async fn list(
     params(("id" = String, Path, description = "The request id")),
     responses(
         (status = 200, body = [EventResource]),
-        (status = 404, description = "No such request", body = comity_wire::api::ErrorBody),
+        (status = 404, description = "No such request, or none the caller may see", body = comity_wire::api::ErrorBody),
     )
 )]
 pub async fn events(
     AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = parse_id(id)?;
-    load(app.store.as_ref(), id).await?;
-    let events: Vec<EventResource> = app.store.events(id).await?.iter().map(EventResource::from).collect();
-    let index = crate::log::read(app.store.as_ref(), id, ReadOf::Events).await?;
+    let (stored, _) = crate::access::visible(&app, &caller, parse_id(id)?).await?;
+    let events: Vec<EventResource> =
+        app.store.events(stored.id).await?.iter().map(EventResource::from).collect();
+    let index = crate::log::read(app.store.as_ref(), &caller, stored.id, ReadOf::Events).await?;
     let mut response = Json(events).into_response();
     crate::log::receipt(&mut response, &[index]);
     Ok(response)
@@ -418,14 +597,16 @@ pub async fn events(
     params(("id" = String, Path, description = "The request id")),
     request_body(content = TransitionBody, content_type = "application/json"),
     responses(
-        (status = 200, description = "Moved; the event is recorded", body = TransitionResult),
-        (status = 404, description = "No such request", body = comity_wire::api::ErrorBody),
+        (status = 200, description = "Moved; the event is recorded, with the caller as its actor", body = TransitionResult),
+        (status = 403, description = "The caller may see the request but not take this step (an authority does not decide; a reviewer decides only what is assigned to it, never for its own institution)", body = comity_wire::api::ErrorBody),
+        (status = 404, description = "No such request, or none the caller may see", body = comity_wire::api::ErrorBody),
         (status = 409, description = "The lifecycle does not allow this move now, or the request moved meanwhile", body = comity_wire::api::ErrorBody),
-        (status = 422, description = "The actor or reason is missing or not valid", body = comity_wire::api::ErrorBody),
+        (status = 422, description = "The reason is missing or not valid", body = comity_wire::api::ErrorBody),
     )
 )]
 pub async fn transition(
     AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
     id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -433,7 +614,20 @@ pub async fn transition(
     let id = parse_id(id)?;
     require_json(&headers)?;
     let body: TransitionBody = parse_json(&body?)?;
-    let (after, event) = move_request(app.store.as_ref(), id, &body).await?;
+    let (current, facts) = crate::access::visible(&app, &caller, id).await?;
+    let to = body.to.0;
+    lifecycle::check(current.kind, current.state, to)?;
+    let action =
+        action_for_move(current.state, to).ok_or_else(|| ApiError::forbidden("nobody takes this step"))?;
+    if action == Action::ConfirmEmergency {
+        return Err(ApiError::forbidden(
+            "an emergency request moves on only when a second registered contact of its authority \
+             confirms it: issue a one-time link (POST /v1/requests/{id}/verification/links) or have \
+             the contact send a signed confirmation",
+        ));
+    }
+    crate::access::require_on_request(&app, &caller, &action, &facts)?;
+    let (after, event) = move_request(app.store.as_ref(), &current, &body, caller.actor()).await?;
     app.metrics.transitions.get_or_create(&StateLabels { state: event.to.to_string() }).inc();
     let mut response =
         Json(TransitionResult { request: RequestSummary::from(&after), event: EventResource::from(&event) })
@@ -442,14 +636,14 @@ pub async fn transition(
     Ok(response)
 }
 
-/// Checks and applies a move; the API and the demo seeder both move requests through here.
+/// Checks and applies a move by `actor` to a request as it was read; the API, the
+/// verification of emergencies and the demo seeder all move requests through here.
 pub async fn move_request(
     store: &dyn Store,
-    id: RequestId,
+    current: &StoredRequest,
     body: &TransitionBody,
+    actor: ActorId,
 ) -> Result<(StoredRequest, Event), ApiError> {
-    let actor = ActorId::parse(body.actor.trim())
-        .map_err(|e| ApiError::invalid_field("invalid_transition", "actor", e.to_string()))?;
     let reason = body.reason.trim();
     if reason.is_empty() {
         return Err(ApiError::invalid_field(
@@ -465,7 +659,6 @@ pub async fn move_request(
             "is longer than 10000 characters",
         ));
     }
-    let current = load(store, id).await?;
     if let Some(expected) = body.expected_version
         && expected != current.version
     {
@@ -482,7 +675,7 @@ pub async fn move_request(
     lifecycle::check(current.kind, current.state, to)?;
     let event = store
         .apply_move(&Move {
-            request_id: id,
+            request_id: current.id,
             expected_version: current.version,
             from: current.state,
             to,

@@ -22,7 +22,7 @@ use comity_wire::{RequestDocument, parse_json, parse_request, screening::Screeni
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::{AppState, error::ApiError, requests::require_json};
+use crate::{AppState, auth::Authenticated, error::ApiError, requests::require_json};
 
 /// Screens a request against the pack that covers it, with the history the anti-bulk
 /// rule needs read from the store.
@@ -183,6 +183,7 @@ pub async fn resume(store: &dyn Store, packs: &PackSet) -> Result<usize, ApiErro
                 .list_requests(&RequestQuery {
                     state: Some(state),
                     authority: None,
+                    issuer: None,
                     provider: None,
                     reviewer: None,
                     page: 1,
@@ -221,15 +222,35 @@ pub struct ScreenParams {
 )]
 pub async fn dry_run(
     AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
     params: Result<Query<ScreenParams>, QueryRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<ScreeningReport>, ApiError> {
+    crate::access::require(
+        &app,
+        &caller,
+        &comity_access::Action::DryRunScreen,
+        &comity_access::On::Requests,
+    )?;
     let Query(params) = params?;
     require_json(&headers)?;
     let (_, request) = parse_request(&body?)?;
     let received_at = params.received_at.unwrap_or_else(Utc::now).trunc_subsecs(6);
-    let report = screen_request(app.store.as_ref(), &app.packs, &request, received_at, None).await?;
+    // The anti-bulk rule reads the authority's history, which only its own side may
+    // learn of: anyone else's dry run is screened as if it had none.
+    let own = caller.org() == &request.issuing.authority || caller.org() == &request.addressee.provider;
+    let report = if own {
+        screen_request(app.store.as_ref(), &app.packs, &request, received_at, None).await?
+    } else {
+        let pack = app.packs.for_request(&request).ok_or_else(|| {
+            ApiError::internal(&StoreError::Corrupt(format!(
+                "no policy pack covers instrument {}",
+                request.instrument
+            )))
+        })?;
+        screen(pack, &request, received_at, &[])
+    };
     Ok(Json(ScreeningReport::from(&report)))
 }
 

@@ -123,7 +123,12 @@ pub async fn login(
 
 /// The account, if the password and the code are right, the code unused, and the
 /// account enabled. Spends as long on an unknown name as on a known one.
-async fn check(app: &AppState, name: &str, body: &LoginBody, now: DateTime<Utc>) -> Result<Option<UserRecord>, ApiError> {
+async fn check(
+    app: &AppState,
+    name: &str,
+    body: &LoginBody,
+    now: DateTime<Utc>,
+) -> Result<Option<UserRecord>, ApiError> {
     let user = match Username::parse(name) {
         Ok(username) => app.store.user(&username).await?,
         Err(_) => None,
@@ -170,7 +175,10 @@ fn set_cookie(app: &AppState, response: &mut Response, value: &str, max_age: i64
 
 /// Ends the session.
 #[utoipa::path(delete, path = "/v1/session", tag = "session", responses((status = 204, description = "Logged out")))]
-pub async fn logout(AxumState(app): AxumState<AppState>, Authenticated(caller): Authenticated) -> Result<Response, ApiError> {
+pub async fn logout(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+) -> Result<Response, ApiError> {
     if let Some(hash) = caller.session {
         app.store.end_session(&hash, Utc::now()).await?;
     }
@@ -235,7 +243,14 @@ mod tests {
     #[test]
     fn the_lock_grows_after_five_failures_up_to_an_hour() {
         let minutes = |n| lock_after(n).map(|d| d.num_minutes());
-        assert_eq!((1..=5).map(minutes).collect::<Vec<_>>(), vec![None; 5].into_iter().chain([]).collect::<Vec<_>>()[..4].iter().copied().chain([Some(1)]).collect::<Vec<_>>());
+        assert_eq!(
+            (1..=5).map(minutes).collect::<Vec<_>>(),
+            vec![None; 5].into_iter().chain([]).collect::<Vec<_>>()[..4]
+                .iter()
+                .copied()
+                .chain([Some(1)])
+                .collect::<Vec<_>>()
+        );
         assert_eq!([6, 7, 8, 11, 12, 40, u32::MAX].map(minutes), [2, 4, 8, 60, 60, 60, 60].map(Some));
     }
 }

@@ -207,8 +207,8 @@ async fn insert_request(
     let id = r.id.to_string();
     let inserted = sqlx::query(
         "INSERT INTO requests (id, state, version, received_at, updated_at, authority, provider, \
-         instrument, kind, emergency, reference, document, idempotency_key, signature, jti) \
-         VALUES ($1, $2, 1, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING",
+         instrument, kind, emergency, reference, document, idempotency_key, signature, jti, validator) \
+         VALUES ($1, $2, 1, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (id) DO NOTHING",
     )
     .bind(&id)
     .bind(State::Received.as_str())
@@ -223,6 +223,7 @@ async fn insert_request(
     .bind(r.idempotency_key.as_ref().map(IdempotencyKey::as_str))
     .bind(&r.signature)
     .bind(&r.jti)
+    .bind(r.validator.as_ref().map(PartyId::as_str))
     .execute(&mut *conn)
     .await
     .map_err(|e| {
@@ -355,6 +356,7 @@ async fn insert_request(
         reference: r.reference.clone(),
         document: r.document.clone(),
         signature: r.signature.clone(),
+        validator: r.validator.clone(),
     };
     Ok((request, pending))
 }
@@ -502,6 +504,7 @@ fn read_request(row: &PgRow) -> Result<StoredRequest, StoreError> {
         reference: at.get(row, "reference")?,
         document: at.get(row, "document")?,
         signature: at.get(row, "signature")?,
+        validator: at.get(row, "validator")?,
         id: id.clone(),
     };
     raw.parse()
@@ -581,6 +584,18 @@ impl Store for PgStore {
             .await
             .map_err(backend)?;
         row.map(|row| read_request(&row)).transpose()
+    }
+
+    async fn request_by_jti(&self, authority: &PartyId, jti: &str) -> Result<Option<RequestId>, StoreError> {
+        let id: Option<String> =
+            sqlx::query_scalar("SELECT id FROM requests WHERE authority = $1 AND jti = $2")
+                .bind(authority.as_str())
+                .bind(jti)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        id.map(|id| RequestId::parse(&id).map_err(|e| At { table: "requests", id: &id }.corrupt("id", e)))
+            .transpose()
     }
 
     async fn request_by_idempotency_key(

@@ -20,7 +20,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, QueryBuilder, Row, Type};
 macro_rules! request_columns {
     () => {
         "id, state, version, received_at, updated_at, authority, provider, instrument, kind, \
-         emergency, reference, document, signature"
+         emergency, reference, document, signature, validator"
     };
 }
 
@@ -253,6 +253,7 @@ pub(crate) struct RawRequest {
     pub reference: String,
     pub document: String,
     pub signature: Option<String>,
+    pub validator: Option<String>,
 }
 
 impl RawRequest {
@@ -275,6 +276,7 @@ impl RawRequest {
             reference: self.reference,
             document: self.document,
             signature: self.signature,
+            validator: self.validator.as_deref().map(|v| at.party_id("validator", v)).transpose()?,
         })
     }
 }
@@ -398,6 +400,15 @@ where
             qb.push(glue).push(before).push_bind(value).push(after);
             glue = " AND ";
         }
+    }
+    // The issuing side: the authority that issued, or the one that validated.
+    if let Some(issuer) = &q.issuer {
+        qb.push(glue)
+            .push("(authority = ")
+            .push_bind(issuer.as_str())
+            .push(" OR validator = ")
+            .push_bind(issuer.as_str())
+            .push(")");
     }
     qb
 }

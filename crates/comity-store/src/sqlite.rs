@@ -562,8 +562,8 @@ async fn insert_request(
     let id = r.id.to_string();
     let inserted = sqlx::query(
         "INSERT INTO requests (id, state, version, received_at, updated_at, authority, provider, \
-         instrument, kind, emergency, reference, document, idempotency_key, signature, jti) \
-         VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+         instrument, kind, emergency, reference, document, idempotency_key, signature, jti, validator) \
+         VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
     )
     .bind(&id)
     .bind(State::Received.as_str())
@@ -579,6 +579,7 @@ async fn insert_request(
     .bind(r.idempotency_key.as_ref().map(IdempotencyKey::as_str))
     .bind(&r.signature)
     .bind(&r.jti)
+    .bind(r.validator.as_ref().map(PartyId::as_str))
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
@@ -687,6 +688,7 @@ async fn insert_request(
         reference: r.reference.clone(),
         document: r.document.clone(),
         signature: r.signature.clone(),
+        validator: r.validator.clone(),
     };
     Ok(Intake { request, log: logged })
 }
@@ -763,6 +765,7 @@ fn read_request(row: &SqliteRow) -> Result<StoredRequest, StoreError> {
         reference: at.get(row, "reference")?,
         document: at.get(row, "document")?,
         signature: at.get(row, "signature")?,
+        validator: at.get(row, "validator")?,
         id: id.clone(),
     };
     raw.parse()
@@ -880,6 +883,18 @@ impl Store for SqliteStore {
             .await
             .map_err(backend)?;
         row.map(|row| read_request(&row)).transpose()
+    }
+
+    async fn request_by_jti(&self, authority: &PartyId, jti: &str) -> Result<Option<RequestId>, StoreError> {
+        let id: Option<String> =
+            sqlx::query_scalar("SELECT id FROM requests WHERE authority = ? AND jti = ?")
+                .bind(authority.as_str())
+                .bind(jti)
+                .fetch_optional(&self.read)
+                .await
+                .map_err(backend)?;
+        id.map(|id| RequestId::parse(&id).map_err(|e| At { table: "requests", id: &id }.corrupt("id", e)))
+            .transpose()
     }
 
     async fn request_by_idempotency_key(

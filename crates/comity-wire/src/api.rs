@@ -68,6 +68,16 @@ pub struct RequestResource {
     /// comity's moves). Each is provable with `/v1/log/proof/inclusion`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub log_indexes: Vec<u64>,
+    /// The issuing authority's track record, to weigh the request by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority_record: Option<crate::trust::AuthorityRecordResource>,
+    /// How the request arrived: `signed` (a JWS by a registered key of the authority, kept
+    /// as evidence at `/v1/requests/{id}/signature`) or `portal` (a person of the
+    /// authority, logged in).
+    pub submitted: String,
+    /// The reviewer bodies assigned to decide on it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reviewers: Vec<String>,
 }
 
 fn state_list_schema() -> utoipa::openapi::Array {
@@ -102,6 +112,9 @@ impl RequestResource {
             document,
             screening,
             log_indexes: Vec::new(),
+            authority_record: None,
+            submitted: if r.signature.is_some() { "signed" } else { "portal" }.to_owned(),
+            reviewers: Vec::new(),
         })
     }
 }
@@ -154,10 +167,6 @@ pub struct TransitionBody {
     /// The state to move to.
     #[schema(schema_with = term::schema::<State>)]
     pub to: Term<State>,
-    /// Who takes the step (a party id, or party:person). Until accounts exist, the caller
-    /// names itself; afterwards the authenticated principal is recorded instead.
-    #[schema(example = "ie-dpc:reviewer-7")]
-    pub actor: String,
     /// Why: every decision is reasoned, and the reason is kept forever.
     pub reason: String,
     /// The version the caller saw; if given and the request has moved since, the move is

@@ -6,8 +6,8 @@
 
 use anyhow::Context;
 use comity_core::{
-    Authority, AuthorityType, CountryCode, Party, PartyId, PartyRole, Provider, ReviewerBody, ReviewerKind,
-    State, Store,
+    ActorId, Authority, AuthorityType, CountryCode, Party, PartyId, PartyRole, Provider, ReviewerBody,
+    ReviewerKind, State, Store,
 };
 use comity_wire::{api::TransitionBody, term::Term};
 
@@ -62,19 +62,28 @@ const REQUESTS: &[(&str, &[DemoMove])] = &[
         include_str!("../../../examples/requests/eu-epoc-emergency-subscriber.json"),
         &[
             (
+                State::UnderReview,
+                "duty-officer@de-sta-berlin",
+                "emergency confirmed by the duty officer, a registered contact of de-sta-berlin, by telephone call-back",
+            ),
+            (
                 State::Approved,
-                "ie-high-court",
+                "judge@ie-high-court",
                 "imminent threat to life substantiated by the post; scope limited to the two selectors and 12 hours",
             ),
-            (State::Producing, "example-mail", "production started"),
-            (State::Delivered, "example-mail", "sealed package delivered to de-sta-berlin"),
+            (State::Producing, "legal@example-mail", "production started"),
+            (State::Delivered, "legal@example-mail", "sealed package delivered to de-sta-berlin"),
         ],
     ),
     (
         include_str!("../../../examples/requests/eu-epoc-pr-preservation.json"),
         &[
-            (State::Approved, "nl-ok-rotterdam", "preservation is proportionate; nothing is disclosed"),
-            (State::Preserved, "example-cloud", "snapshot of the tenant taken; kept for 60 days"),
+            (
+                State::Approved,
+                "officer@nl-ok-rotterdam",
+                "preservation is proportionate; nothing is disclosed",
+            ),
+            (State::Preserved, "legal@example-cloud", "snapshot of the tenant taken; kept for 60 days"),
         ],
     ),
     (include_str!("../../../examples/requests/us-cloud-act-content.json"), &[]),
@@ -82,7 +91,7 @@ const REQUESTS: &[(&str, &[DemoMove])] = &[
         include_str!("../../../examples/requests/coe-budapest-subscriber.json"),
         &[(
             State::ClarificationRequested,
-            "example-mail",
+            "legal@example-mail",
             "the time window is four months; please state why it cannot be shorter",
         )],
     ),
@@ -90,7 +99,7 @@ const REQUESTS: &[(&str, &[DemoMove])] = &[
         include_str!("../../../examples/requests/mlat-content.json"),
         &[(
             State::PartiallyApproved,
-            "us-doj-oia",
+            "attorney@us-doj-oia",
             "subscriber and traffic data approved; content refused for want of probable cause",
         )],
     ),
@@ -135,20 +144,31 @@ pub async fn seed(store: &dyn Store, packs: &comity_policy::PackSet) -> anyhow::
         store.add_party(&party).await?;
     }
     for (document, moves) in REQUESTS {
-        let stored = comity_server::accept(store, packs, document.as_bytes(), None)
+        let authority = serde_json::from_str::<serde_json::Value>(document)?
+            .pointer("/issuing/authority")
+            .and_then(|a| a.as_str())
+            .map(PartyId::parse)
+            .transpose()?
+            .context("a demo request names no issuing authority")?;
+        // The demo's requests arrive as if a clerk of the authority submitted them through
+        // the portal; a real authority's system signs them.
+        let submitter = comity_server::Submitter {
+            actor: ActorId::parse(&format!("clerk@{authority}"))?,
+            receipt: format!("received through the portal from clerk@{authority} (demo)"),
+            authority,
+            signature: None,
+            jti: None,
+        };
+        let mut current = comity_server::accept(store, packs, document.as_bytes(), None, &submitter, None)
             .await
             .map_err(|e| anyhow::anyhow!("demo request refused: {e:?}"))?
             .request;
         for &(to, actor, reason) in *moves {
-            let body = TransitionBody {
-                to: Term(to),
-                actor: actor.into(),
-                reason: reason.into(),
-                expected_version: None,
-            };
-            comity_server::move_request(store, stored.id, &body)
+            let body = TransitionBody { to: Term(to), reason: reason.into(), expected_version: None };
+            current = comity_server::move_request(store, &current, &body, ActorId::parse(actor)?)
                 .await
-                .map_err(|e| anyhow::anyhow!("demo move to {to} refused: {e:?}"))?;
+                .map_err(|e| anyhow::anyhow!("demo move to {to} refused: {e:?}"))?
+                .0;
         }
     }
     tracing::info!(

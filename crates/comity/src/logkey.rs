@@ -64,7 +64,7 @@ pub fn load_or_create(data_dir: &Path, origin: &str) -> anyhow::Result<LogKey> {
 }
 
 /// Writes a new file only its owner can read, and syncs it.
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -120,9 +120,9 @@ pub async fn verify_data_dir(
     }
     match result {
         Ok(v) => Ok(Ok(format!(
-            "verified: {} entries ({} events, {} screenings, {} parties, {} reads, {} checkpoints); \
-             the latest checkpoint signs {} entries",
-            v.entries, v.events, v.screenings, v.parties, v.reads, v.checkpoints, v.signed_size
+            "verified: {} entries ({} events, {} screenings, {} parties, {} reads, {} trust facts, {} \
+             checkpoints); the latest checkpoint signs {} entries",
+            v.entries, v.events, v.screenings, v.parties, v.reads, v.journal, v.checkpoints, v.signed_size
         ))),
         Err(comity_store::verify::VerifyError::Discrepancy(d)) => Ok(Err(d)),
         Err(e) => Err(e).context("reading the store"),

@@ -10,6 +10,7 @@ mod parties;
 mod policies;
 mod screen;
 mod serve;
+mod serverkey;
 mod validate;
 mod witness;
 

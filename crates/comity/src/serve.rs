@@ -23,6 +23,22 @@ pub struct ServeArgs {
     policies: crate::policies::PolicyArgs,
     #[command(flatten)]
     log: crate::logkey::LogArgs,
+    /// Send session cookies without `Secure`, for a demo over plain HTTP on a host other
+    /// than localhost (browsers treat localhost as secure). Never in production.
+    #[arg(long, env = "COMITY_INSECURE_COOKIES")]
+    insecure_cookies: bool,
+    /// comity runs behind a reverse proxy: the client's address is the last
+    /// `X-Forwarded-For` entry, not the proxy's.
+    #[arg(long, env = "COMITY_BEHIND_PROXY")]
+    behind_proxy: bool,
+    /// Requests per second each client address may send (twice that in a burst); 0 turns
+    /// the limit off.
+    #[arg(long, env = "COMITY_RATE_LIMIT", default_value_t = 50)]
+    rate_limit: u32,
+    /// Failed sign-ins, tokens or signatures a client address may have per minute before
+    /// it is blocked for a while.
+    #[arg(long, env = "COMITY_FAILURE_LIMIT", default_value_t = 10)]
+    failure_limit: u32,
     /// A witness to hand every checkpoint to, as URL=VKEY (its base URL and its
     /// cosignature key, which `comity witness key` prints). Repeat for several; in the
     /// environment, separate them with commas. Their cosignatures are served with the
@@ -48,6 +64,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // The key lives in the data directory, with PostgreSQL too: every server of one log
     // signs with the same key (copy the file), and only the database is shared.
     let key = crate::logkey::load_or_create(&args.store.data_dir, &args.log.log_origin)?;
+    let server_key = crate::serverkey::load_or_create(&args.store.data_dir)?;
     let origin = args.log.log_origin.clone();
     tracing::info!(origin = %origin, key = %key.verifier_key(), "audit log");
     let witnesses = args
@@ -95,10 +112,21 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         CHECKPOINT_INTERVAL,
         witnesses,
     );
-    let state = comity_server::AppState::new(store.clone(), packs).with_log(comity_server::log::LogConfig {
-        origin: origin.clone(),
-        verifier_key: key.verifier_key().to_owned(),
-    });
+    let trust = comity_server::TrustConfig {
+        secure_cookies: !args.insecure_cookies,
+        behind_proxy: args.behind_proxy,
+        rate_limits: comity_server::limits::RateLimits {
+            per_second: args.rate_limit,
+            failures_per_minute: args.failure_limit,
+        },
+        ..comity_server::TrustConfig::new(server_key)
+    };
+    let state = comity_server::AppState::new(store.clone(), packs)
+        .with_log(comity_server::log::LogConfig {
+            origin: origin.clone(),
+            verifier_key: key.verifier_key().to_owned(),
+        })
+        .with_trust(trust);
     comity_server::serve(listener, state, shutdown_signal()).await.context("serving HTTP")?;
     checkpointer.abort();
     // Sign what the last requests appended, so a clean stop leaves no entry unsigned.

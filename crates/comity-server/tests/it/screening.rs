@@ -131,6 +131,7 @@ async fn screening_interrupted_by_a_crash_is_finished_on_resume(app: TestApp) {
         idempotency_key: None,
         signature: None,
         jti: None,
+        validator: None,
         screening: None,
         targets: request.targets.iter().map(|t| t.selector.clone()).collect(),
     };

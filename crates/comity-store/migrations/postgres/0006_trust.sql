@@ -13,6 +13,10 @@ ALTER TABLE parties ADD COLUMN institution TEXT NULL;
 -- same authority: the unique index is what refuses a replay, not a check in code.
 ALTER TABLE requests ADD COLUMN signature TEXT NULL;
 ALTER TABLE requests ADD COLUMN jti TEXT NULL;
+-- The authority that validated the request, if another did (Regulation (EU) 2023/1543
+-- Art 4): it is on the issuing side, and sees the request as the issuer does.
+ALTER TABLE requests ADD COLUMN validator TEXT NULL;
+CREATE INDEX requests_by_validator ON requests (validator, received_at DESC, id DESC) WHERE validator IS NOT NULL;
 CREATE UNIQUE INDEX requests_by_jti ON requests (authority, jti) WHERE jti IS NOT NULL;
 
 -- Facts auditors must be able to check: keys added, rotated and revoked, contacts,

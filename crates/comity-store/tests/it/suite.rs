@@ -81,6 +81,7 @@ pub(crate) fn new_request(authority: &str, provider: &str, received_at: DateTime
         idempotency_key: None,
         signature: None,
         jti: None,
+        validator: None,
         screening: None,
         targets: vec![Selector::parse(SelectorType::Email, &format!("t-{id}@example.org"), None).unwrap()],
     }
@@ -99,7 +100,15 @@ pub(crate) fn a_move(r: &StoredRequest, to: State, at: DateTime<Utc>) -> Move {
 }
 
 fn query(page: u32, per_page: u32) -> RequestQuery {
-    RequestQuery { state: None, authority: None, provider: None, reviewer: None, page, per_page }
+    RequestQuery {
+        state: None,
+        authority: None,
+        issuer: None,
+        provider: None,
+        reviewer: None,
+        page,
+        per_page,
+    }
 }
 
 fn conflict(result: Result<impl std::fmt::Debug, StoreError>) -> String {
@@ -176,6 +185,7 @@ pub async fn insert_then_get_returns_the_request_and_its_receipt(h: &mut Harness
         reference: new.reference.clone(),
         document: new.document.clone(),
         signature: None,
+        validator: None,
     };
     assert_eq!(stored, expected);
     assert_eq!(store.request(new.id).await.unwrap(), Some(expected));

@@ -129,6 +129,7 @@ pub async fn journal_entries_are_numbered_logged_and_found(h: &mut Harness) {
     let query = |reviewer: &str| RequestQuery {
         state: None,
         authority: None,
+        issuer: None,
         provider: None,
         reviewer: Some(pid(reviewer)),
         page: 1,
