@@ -54,6 +54,9 @@ pub enum TotpError {
     /// An issuer or account name that cannot go into an otpauth URI.
     #[error("the {0} of an otpauth URI must be non-empty and must not contain ':'")]
     Label(&'static str),
+    /// Text that is not base32.
+    #[error("the secret is not base32 (the letters A-Z and the digits 2-7 an authenticator app shows)")]
+    Base32,
 }
 
 /// A TOTP secret: the key shared with the user's authenticator app. Its `Debug` does not
@@ -76,6 +79,15 @@ impl TotpSecret {
         } else {
             Err(TotpError::SecretLength(bytes.len()))
         }
+    }
+
+    /// A secret from its base32 (RFC 4648 §6), as [`TotpSecret::base32`] gives it and
+    /// authenticator apps show it; spaces and padding are ignored, case too.
+    pub fn from_base32(text: &str) -> Result<TotpSecret, TotpError> {
+        let clean: String = text.chars().filter(|c| !c.is_whitespace() && *c != '=').collect();
+        let bytes =
+            totp_rs::Secret::Encoded(clean.to_ascii_uppercase()).to_bytes().map_err(|_| TotpError::Base32)?;
+        TotpSecret::from_bytes(&bytes)
     }
 
     /// The secret's bytes.

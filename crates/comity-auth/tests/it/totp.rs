@@ -76,3 +76,22 @@ fn secrets() {
     let debug = format!("{secret:?}");
     assert!(!debug.contains("GEZDG") && !debug.contains("12345"), "{debug}");
 }
+
+#[test]
+fn a_secret_reads_back_from_its_base32_as_apps_show_it() {
+    let secret = comity_auth::totp::TotpSecret::generate();
+    let text = secret.base32();
+    assert_eq!(comity_auth::totp::TotpSecret::from_base32(&text).unwrap(), secret);
+    let spaced: String = text
+        .to_lowercase()
+        .chars()
+        .collect::<Vec<_>>()
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(comity_auth::totp::TotpSecret::from_base32(&spaced).unwrap(), secret);
+    for bad in ["not base32!", "AB", ""] {
+        assert!(comity_auth::totp::TotpSecret::from_base32(bad).is_err(), "{bad}");
+    }
+}

@@ -2,13 +2,13 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{EXAMPLES, TestApp, example};
+use crate::support::{EXAMPLES, REVIEWER, TestApp, example};
 
 crate::both_backends!(
     every_example_is_accepted_and_read_back,
     a_request_walks_its_lifecycle_and_every_step_is_an_event,
     illegal_and_stale_moves_are_refused_with_409_and_a_reason,
-    moves_need_an_actor_and_a_reason,
+    moves_need_a_reason_and_record_the_caller,
     unknown_and_malformed_ids,
     listing_filters_and_pages,
     parties_are_registered_once_and_listed,
@@ -20,18 +20,32 @@ crate::both_backends!(
 async fn every_example_is_accepted_and_read_back(app: TestApp) {
     for name in EXAMPLES {
         let doc = example(name);
-        let r = app.client.post(app.url("/v1/requests")).json(&doc).send().await.unwrap();
+        let r = app
+            .client
+            .post(app.url("/v1/requests"))
+            .header("content-type", "application/jose")
+            .body(app.sign(&doc))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status().as_u16(), 201, "{name}");
         let location = r.headers()["location"].to_str().unwrap().to_owned();
         let created: Value = r.json().await.unwrap();
         let id = created["id"].as_str().unwrap();
         assert_eq!(location, format!("/v1/requests/{id}"));
-        // Intake screens every request and moves it on; the examples all go to review.
-        assert_eq!(created["state"], "under_review", "{name}");
-        assert_eq!(
-            created["next_states"],
-            json!(["clarification_requested", "approved", "partially_approved", "rejected", "withdrawn"])
-        );
+        assert_eq!(created["submitted"], "signed");
+        // Intake screens every request and moves it on: to review, or an emergency to
+        // verification by a second contact of its authority.
+        if doc["emergency"] == true {
+            assert_eq!(created["state"], "pending_verification", "{name}");
+            assert_eq!(created["next_states"], json!(["under_review", "rejected", "withdrawn"]));
+        } else {
+            assert_eq!(created["state"], "under_review", "{name}");
+            assert_eq!(
+                created["next_states"],
+                json!(["clarification_requested", "approved", "partially_approved", "rejected", "withdrawn"])
+            );
+        }
         // Each instrument's pack is named after it.
         let pack = doc["instrument"].as_str().unwrap();
         assert_eq!(created["screening"]["pack"]["id"], pack, "{name}");
@@ -45,25 +59,32 @@ async fn every_example_is_accepted_and_read_back(app: TestApp) {
         let mut created = created;
         created.as_object_mut().unwrap().remove("log_indexes");
 
-        let (status, read) = app.get(&location).await;
+        // The provider it is addressed to reads it back.
+        let provider = app.token(doc["addressee"]["provider"].as_str().unwrap());
+        let (status, read) = provider.get(&location).await;
         assert_eq!(status, 200);
         assert_eq!(read, created, "{name}: what is read back differs from what intake answered");
+        assert_eq!(read["authority_record"]["authority"], doc["issuing"]["authority"]);
         // The stored document is the submitted one in canonical form.
         assert_eq!(read["document"]["targets"], without_nulls(&doc["targets"]), "{name}");
         assert_eq!(read["document"]["issuing"]["reference"], doc["issuing"]["reference"]);
         assert_eq!(read["authority"], doc["issuing"]["authority"]);
         assert_eq!(read["provider"], doc["addressee"]["provider"]);
 
-        let (status, events) = app.get(&format!("{location}/events")).await;
+        let (status, events) = provider.get(&format!("{location}/events")).await;
         assert_eq!(status, 200);
         assert_eq!(events.as_array().unwrap().len(), 3);
         assert_eq!(events[0]["seq"], 1);
         assert_eq!(events[0]["from"], Value::Null);
         assert_eq!(events[0]["to"], "received");
-        assert_eq!(events[0]["actor"], doc["issuing"]["authority"]);
+        // The receipt names the key that signed it, of the authority that owns it.
+        let authority = doc["issuing"]["authority"].as_str().unwrap();
+        let kid = app.key_of(authority).public().key_id();
+        assert_eq!(events[0]["actor"], format!("key:{}@{authority}", kid.as_str()));
+        assert!(events[0]["reason"].as_str().unwrap().contains("signed by key"), "{}", events[0]["reason"]);
         assert_eq!((&events[1]["to"], &events[1]["actor"]), (&json!("screening"), &json!("comity")));
         assert!(events[1]["reason"].as_str().unwrap().contains(pack), "{}", events[1]["reason"]);
-        assert_eq!(events[2]["to"], "under_review");
+        assert_eq!(events[2]["to"], created["state"]);
     }
 }
 
@@ -92,7 +113,8 @@ async fn a_request_walks_its_lifecycle_and_every_step_is_an_event(app: TestApp) 
         assert_eq!(body["event"]["seq"], n + 4);
         assert_eq!(body["event"]["to"], *to);
     }
-    let (_, events) = app.get(&format!("/v1/requests/{id}/events")).await;
+    let provider = app.token("example-mail");
+    let (_, events) = provider.get(&format!("/v1/requests/{id}/events")).await;
     let events = events.as_array().unwrap();
     assert_eq!(events.len(), path.len() + 3);
     for pair in events.windows(2) {
@@ -100,8 +122,11 @@ async fn a_request_walks_its_lifecycle_and_every_step_is_an_event(app: TestApp) 
         assert!(pair[1]["at"].as_str() >= pair[0]["at"].as_str());
     }
     assert_eq!(events.last().unwrap()["reason"], "test moves it to closed");
-    assert_eq!(events.last().unwrap()["actor"], "ie-high-court");
-    let (_, read) = app.get(&format!("/v1/requests/{id}")).await;
+    // Each step names who took it: the reviewer decided, the provider produced.
+    let actor = |n: usize| events[n]["actor"].as_str().unwrap().to_owned();
+    assert!(actor(3).starts_with("token:") && actor(3).ends_with(&format!("@{REVIEWER}")), "{}", actor(3));
+    assert!(actor(6).ends_with("@example-mail"), "{}", actor(6));
+    let (_, read) = provider.get(&format!("/v1/requests/{id}")).await;
     assert_eq!(read["next_states"], json!([]), "closed is final");
     // The answer to a move is what a later read returns.
     for field in ["state", "version", "updated_at", "received_at"] {
@@ -128,11 +153,12 @@ async fn illegal_and_stale_moves_are_refused_with_409_and_a_reason(app: TestApp)
     assert_eq!(status, 409);
     assert!(body["error"]["message"].as_str().unwrap().contains("preservation"), "{body}");
     // A stale view is refused and changes nothing.
-    let stale = json!({"to": "preserved", "actor": "example-cloud", "reason": "kept", "expected_version": 3});
-    let (status, body) = app.post(&format!("/v1/requests/{id}/transitions"), &stale).await;
+    let provider = app.token("example-cloud");
+    let stale = json!({"to": "preserved", "reason": "kept", "expected_version": 3});
+    let (status, body) = provider.post(&format!("/v1/requests/{id}/transitions"), &stale).await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["error"]["code"], "conflict");
-    let (_, read) = app.get(&format!("/v1/requests/{id}")).await;
+    let (_, read) = provider.get(&format!("/v1/requests/{id}")).await;
     assert_eq!(read["state"], "approved");
     assert_eq!(read["version"], 4);
     // Final states are final.
@@ -142,14 +168,15 @@ async fn illegal_and_stale_moves_are_refused_with_409_and_a_reason(app: TestApp)
     assert!(body["error"]["message"].as_str().unwrap().contains("final"), "{body}");
 }
 
-async fn moves_need_an_actor_and_a_reason(app: TestApp) {
+async fn moves_need_a_reason_and_record_the_caller(app: TestApp) {
     let id = app.submit(&example("mlat-content.json")).await;
     let path = format!("/v1/requests/{id}/transitions");
+    let provider = app.token("example-social");
     let check = |body: Value, status: u16, code: &'static str, field: &'static str| {
-        let app = &app;
+        let provider = provider.clone();
         let path = &path;
         async move {
-            let (got, answer) = app.post(path, &body).await;
+            let (got, answer) = provider.post(path, &body).await;
             assert_eq!(got, status, "{body} -> {answer}");
             assert_eq!(answer["error"]["code"], code, "{answer}");
             if !field.is_empty() {
@@ -157,67 +184,99 @@ async fn moves_need_an_actor_and_a_reason(app: TestApp) {
             }
         }
     };
-    check(json!({"to": "screening", "actor": "comity", "reason": "  "}), 422, "invalid_transition", "reason")
+    check(json!({"to": "clarification_requested", "reason": "  "}), 422, "invalid_transition", "reason")
         .await;
-    check(json!({"to": "screening", "actor": "", "reason": "r"}), 422, "invalid_transition", "actor").await;
-    check(json!({"to": "screening", "reason": "r"}), 422, "invalid_document", "").await;
-    check(json!({"to": "approvedd", "actor": "a", "reason": "r"}), 422, "invalid_document", "to").await;
-    check(json!({"to": "screening", "actor": "a", "reason": "r", "extra": 1}), 422, "invalid_document", "")
+    check(json!({"to": "clarification_requested"}), 422, "invalid_document", "").await;
+    check(json!({"to": "approvedd", "reason": "r"}), 422, "invalid_document", "to").await;
+    check(json!({"to": "clarification_requested", "reason": "r", "extra": 1}), 422, "invalid_document", "")
         .await;
-    let (_, events) = app.get(&format!("/v1/requests/{id}/events")).await;
+    // The actor is who the caller is, never what the body says.
+    check(
+        json!({"to": "clarification_requested", "actor": "ie-high-court", "reason": "r"}),
+        422,
+        "invalid_document",
+        "",
+    )
+    .await;
+    let (_, events) = provider.get(&format!("/v1/requests/{id}/events")).await;
     assert_eq!(events.as_array().unwrap().len(), 3, "a refused move leaves no event");
+    let (status, body) = provider.move_to(&id, "clarification_requested").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["event"]["actor"].as_str().unwrap().ends_with("@example-social"), "{body}");
 }
 
 async fn unknown_and_malformed_ids(app: TestApp) {
     let unknown = "0192f3c4-5b6a-7c8d-9e0f-1a2b3c4d5e6f";
+    let provider = app.token("example-mail");
     for path in [format!("/v1/requests/{unknown}"), format!("/v1/requests/{unknown}/events")] {
-        let (status, body) = app.get(&path).await;
+        let (status, body) = provider.get(&path).await;
         assert_eq!(status, 404, "{path}");
         assert_eq!(body["error"]["code"], "not_found");
     }
-    let (status, _) = app.move_to(unknown, "screening").await;
+    let (status, _) = provider.move_to(unknown, "screening").await;
     assert_eq!(status, 404);
-    let (status, body) = app.get("/v1/requests/not-an-id").await;
+    let (status, body) = provider.get("/v1/requests/not-an-id").await;
     assert_eq!(status, 400);
     assert!(body["error"]["message"].as_str().unwrap().contains("not a request id"), "{body}");
 }
 
 async fn listing_filters_and_pages(app: TestApp) {
+    // Six requests to example-mail, from three authorities; the other examples elsewhere.
     let mut ids = Vec::new();
-    for name in EXAMPLES {
-        ids.push(app.submit(&example(name)).await);
+    for (n, authority) in
+        ["fr-tj-paris", "de-sta-berlin", "nl-om-rotterdam", "fr-tj-paris", "de-sta-berlin", "fr-tj-paris"]
+            .iter()
+            .enumerate()
+    {
+        let mut doc = example("eu-epoc-traffic.json");
+        doc["issuing"]["authority"] = (*authority).into();
+        doc["issuing"]["country"] = authority[..2].to_uppercase().into();
+        doc["issuing"]["reference"] = format!("REF-{n}").into();
+        doc["issuing"]["validated_by"] = Value::Null;
+        doc["data_categories"] = json!(["subscriber"]);
+        ids.push(app.submit(&doc).await);
     }
+    app.submit(&example("mlat-content.json")).await;
     app.move_to(&ids[0], "approved").await;
-    let (status, all) = app.get("/v1/requests").await;
+    let provider = app.token("example-mail");
+    let (status, all) = provider.get("/v1/requests").await;
     assert_eq!(status, 200);
+    // The provider sees what is addressed to it, and nothing else.
     assert_eq!(all["total"], 6);
     let listed: Vec<&str> =
         all["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
     let newest_first: Vec<&str> = ids.iter().rev().map(String::as_str).collect();
     assert_eq!(listed, newest_first);
 
-    let (_, approved) = app.get("/v1/requests?state=approved").await;
+    let (_, approved) = provider.get("/v1/requests?state=approved").await;
     assert_eq!(approved["total"], 1);
     assert_eq!(approved["items"][0]["id"], ids[0].as_str());
-    let (_, under_review) = app.get("/v1/requests?state=under_review").await;
+    let (_, under_review) = provider.get("/v1/requests?state=under_review").await;
     assert_eq!(under_review["total"], 5);
-    let (_, by_authority) = app.get("/v1/requests?authority=gb-nca").await;
-    assert_eq!(by_authority["total"], 1);
-    let (_, by_provider) = app.get("/v1/requests?provider=example-mail").await;
-    assert_eq!(by_provider["total"], 3);
-    let (_, page2) = app.get("/v1/requests?per_page=4&page=2").await;
+    let (_, by_authority) = provider.get("/v1/requests?authority=fr-tj-paris").await;
+    assert_eq!(by_authority["total"], 3);
+    let (_, other_provider) = provider.get("/v1/requests?provider=example-social").await;
+    assert_eq!(other_provider["total"], 0, "a filter cannot widen the scope");
+    let (_, page2) = provider.get("/v1/requests?per_page=4&page=2").await;
     assert_eq!(page2["items"].as_array().unwrap().len(), 2);
     assert_eq!(page2["total"], 6);
     assert_eq!(page2["page"], 2);
+    // An authority sees its own; the reviewer what is assigned to it.
+    assert_eq!(app.token("fr-tj-paris").get("/v1/requests").await.1["total"], 3);
+    let (_, assigned) = app.token(REVIEWER).get("/v1/requests").await;
+    assert_eq!(assigned["total"], 1);
+    assert_eq!(assigned["items"][0]["id"], ids[0].as_str());
 
     for bad in ["state=lost", "page=0", "per_page=500", "page=x", "authority=Not%20An%20Id", "colour=blue"] {
-        let (status, body) = app.get(&format!("/v1/requests?{bad}")).await;
+        let (status, body) = provider.get(&format!("/v1/requests?{bad}")).await;
         assert_eq!(status, 400, "{bad}: {body}");
         assert_eq!(body["error"]["code"], "invalid_request", "{bad}");
     }
 }
 
 async fn parties_are_registered_once_and_listed(app: TestApp) {
+    let app_admin = app.admin();
+    let app = &app_admin;
     let (_, authorities) = app.get("/v1/admin/authorities").await;
     assert_eq!(authorities.as_array().unwrap().len(), 10);
     assert_eq!(authorities[0]["id"], "br-jf-sp-10", "ordered by id");
@@ -236,6 +295,11 @@ async fn parties_are_registered_once_and_listed(app: TestApp) {
     assert_eq!(providers.as_array().unwrap().len(), 3);
     let (_, reviewers) = app.get("/v1/admin/reviewers").await;
     assert_eq!(reviewers[0]["kind"], "court");
+    // Parties of one institution are registered with it.
+    let court = json!({"id": "gb-ipc-review", "country": "GB", "kind": "court", "name": "Judicial Commissioners", "institution": "gb-ipc"});
+    let (status, body) = app.post("/v1/admin/reviewers", &court).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["institution"], "gb-ipc");
 }
 
 async fn intake_checks_the_parties_against_the_registers(app: TestApp) {
@@ -244,7 +308,7 @@ async fn intake_checks_the_parties_against_the_registers(app: TestApp) {
         async move {
             let mut doc = example("eu-epoc-traffic.json");
             edit(&mut doc);
-            let (status, body) = app.post("/v1/requests", &doc).await;
+            let (status, body) = app.person("fr-tj-paris").await.post("/v1/requests", &doc).await;
             assert_eq!(status, 422, "{body}");
             assert_eq!(body["error"]["code"], code, "{body}");
             assert_eq!(body["error"]["details"][0]["path"], path, "{body}");
@@ -272,13 +336,14 @@ async fn intake_checks_the_parties_against_the_registers(app: TestApp) {
     )
     .await;
     check(|d| d["addressee"]["provider"] = "gb-nca".into(), "unknown_provider", "addressee.provider").await;
-    let (_, list) = app.get("/v1/requests").await;
+    let (_, list) = app.token("fr-tj-paris").get("/v1/requests").await;
     assert_eq!(list["total"], 0, "nothing refused was stored");
 }
 
 async fn operations_endpoints(app: TestApp) {
-    assert_eq!(app.get("/healthz").await, (200, json!({"status": "ok"})));
-    assert_eq!(app.get("/readyz").await, (200, json!({"status": "ok"})));
+    let anonymous = app.anonymous();
+    assert_eq!(anonymous.get("/healthz").await, (200, json!({"status": "ok"})));
+    assert_eq!(anonymous.get("/readyz").await, (200, json!({"status": "ok"})));
     let id = app.submit(&example("eu-epoc-traffic.json")).await;
     app.move_to(&id, "approved").await;
     app.submit(&example("mlat-content.json")).await;
@@ -297,11 +362,11 @@ async fn operations_endpoints(app: TestApp) {
     );
     assert!(metrics.trim_end().ends_with("# EOF"));
 
-    let (status, schema) = app.get("/v1/schemas/request").await;
+    let (status, schema) = anonymous.get("/v1/schemas/request").await;
     assert_eq!(status, 200);
     assert_eq!(schema, comity_wire::request_schema());
 
-    let (status, body) = app.get("/v1/nothing-here").await;
+    let (status, body) = anonymous.get("/v1/nothing-here").await;
     assert_eq!(status, 404);
     assert_eq!(body["error"]["code"], "not_found");
     let r = app.client.delete(app.url("/v1/requests")).send().await.unwrap();
@@ -311,7 +376,7 @@ async fn operations_endpoints(app: TestApp) {
 }
 
 async fn the_api_description_covers_every_endpoint(app: TestApp) {
-    let (status, doc) = app.get("/openapi.json").await;
+    let (status, doc) = app.anonymous().get("/openapi.json").await;
     assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     let expected = [
@@ -339,6 +404,32 @@ async fn the_api_description_covers_every_endpoint(app: TestApp) {
         ("/v1/log/proof/consistency", "get"),
         ("/log/checkpoint", "get"),
         ("/log/tile/{path}", "get"),
+        ("/v1/requests/{id}/signature", "get"),
+        ("/v1/requests/{id}/reviewers", "post"),
+        ("/v1/requests/{id}/reviewers", "get"),
+        ("/v1/requests/{id}/verification", "post"),
+        ("/v1/requests/{id}/verification/links", "post"),
+        ("/v1/verify/{token}", "get"),
+        ("/v1/verify/{token}", "post"),
+        ("/v1/authorities/{id}/record", "get"),
+        ("/v1/session", "post"),
+        ("/v1/session", "get"),
+        ("/v1/session", "delete"),
+        ("/v1/session/password", "post"),
+        ("/v1/admin/auditors", "post"),
+        ("/v1/admin/auditors", "get"),
+        ("/v1/admin/operators", "post"),
+        ("/v1/admin/operators", "get"),
+        ("/v1/admin/authorities/{id}/keys", "post"),
+        ("/v1/admin/authorities/{id}/keys", "get"),
+        ("/v1/admin/authorities/{id}/keys/{kid}/revoke", "post"),
+        ("/v1/admin/authorities/{id}/contacts", "post"),
+        ("/v1/admin/authorities/{id}/contacts", "get"),
+        ("/v1/admin/users", "post"),
+        ("/v1/admin/users", "get"),
+        ("/v1/admin/tokens", "post"),
+        ("/v1/admin/tokens", "get"),
+        ("/v1/admin/tokens/{id}/revoke", "post"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let described: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
@@ -350,7 +441,12 @@ async fn the_api_description_covers_every_endpoint(app: TestApp) {
             .client
             .request(
                 method.to_uppercase().parse().unwrap(),
-                app.url(&path.replace("{id}", "0192f3c4-5b6a-7c8d-9e0f-1a2b3c4d5e6f")),
+                app.url(
+                    &path
+                        .replace("{id}", "0192f3c4-5b6a-7c8d-9e0f-1a2b3c4d5e6f")
+                        .replace("{kid}", "k1")
+                        .replace("{token}", "t"),
+                ),
             )
             .send()
             .await

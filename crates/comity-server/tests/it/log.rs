@@ -30,30 +30,53 @@ fn hashes(proof: &Value) -> Vec<Vec<u8>> {
 
 async fn the_log_is_served_as_c2sp_tiles_and_proves_every_entry(app: TestApp) {
     let key = LogKey::generate(ORIGIN);
-    let r = app.client.post(app.url("/v1/requests")).json(&example(EXAMPLES[0])).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/v1/requests"))
+        .header("content-type", "application/jose")
+        .body(app.sign(&example(EXAMPLES[0])))
+        .send()
+        .await
+        .unwrap();
     let intake = log_index(&r);
     assert_eq!(intake.len(), 4, "receipt, screening, two moves");
     let created: Value = r.json().await.unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
 
-    // Every read of the request's personal data is logged before it is answered.
+    // Every read of the request's personal data is logged before it is answered, with the
+    // reader as the entry's actor.
+    let provider = app.token("example-mail");
     let mut reads = Vec::new();
     for path in ["", "/events", "/screenings"] {
-        let r = app.client.get(app.url(&format!("/v1/requests/{id}{path}"))).send().await.unwrap();
-        assert_eq!(r.status().as_u16(), 200);
-        reads.extend(log_index(&r));
+        let a = provider.send("GET", &format!("/v1/requests/{id}{path}"), None).await;
+        assert_eq!(a.status, 200);
+        reads.extend(
+            a.headers
+                .get("comity-log-index")
+                .map(|v| {
+                    v.to_str().unwrap().split(", ").map(|i| i.parse::<u64>().unwrap()).collect::<Vec<_>>()
+                })
+                .unwrap_or_default(),
+        );
     }
     assert_eq!(reads.len(), 3);
     assert_eq!(reads[0], intake[3] + 1);
+    let read = app.store.log_records(reads[0], 1).await.unwrap();
+    let entry = comity_log::Entry::from_bytes(&read[0].entry).unwrap();
+    assert!(
+        entry.actor().starts_with("token:") && entry.actor().ends_with("@example-mail"),
+        "{}",
+        entry.actor()
+    );
     // Events name their entries.
-    let (_, events) = app.get(&format!("/v1/requests/{id}/events")).await;
+    let (_, events) = provider.get(&format!("/v1/requests/{id}/events")).await;
     let event_entries: Vec<u64> =
         events.as_array().unwrap().iter().map(|e| e["log_index"].as_u64().unwrap()).collect();
     assert_eq!(event_entries, vec![intake[0], intake[2], intake[3]]);
 
     // Enough reads to fill the first tile, then a checkpoint.
     for _ in 0..260 {
-        app.client.get(app.url(&format!("/v1/requests/{id}/events"))).send().await.unwrap();
+        provider.get(&format!("/v1/requests/{id}/events")).await;
     }
     let size = comity_server::log::checkpoint_now(app.store.as_ref(), &key, ORIGIN).await.unwrap().unwrap();
     assert!(size > 256);
@@ -89,21 +112,22 @@ async fn the_log_is_served_as_c2sp_tiles_and_proves_every_entry(app: TestApp) {
 
     // Inclusion of each of the request's entries, and consistency with an earlier size.
     for index in intake.iter().chain(&reads) {
-        let (status, proof) = app.get(&format!("/v1/log/proof/inclusion?index={index}&size={size}")).await;
+        let (status, proof) =
+            app.anonymous().get(&format!("/v1/log/proof/inclusion?index={index}&size={size}")).await;
         assert_eq!(status, 200);
         let proof = hashes(&proof);
         let refs: Vec<&[u8]> = proof.iter().map(Vec::as_slice).collect();
         let leaf = MemoryTree::leaf_hash(&entries[*index as usize]);
         verify_inclusion(*index, size, &leaf.0, &refs, &checkpoint.hash().0).unwrap();
     }
-    let (status, proof) = app.get(&format!("/v1/log/proof/consistency?from=7&to={size}")).await;
+    let (status, proof) = app.anonymous().get(&format!("/v1/log/proof/consistency?from=7&to={size}")).await;
     assert_eq!(status, 200);
     let proof = hashes(&proof);
     let refs: Vec<&[u8]> = proof.iter().map(Vec::as_slice).collect();
     verify_consistency(7, size, &tree.root(7).unwrap().0, &checkpoint.hash().0, &refs).unwrap();
 
     // The request's own log: its events, its screening and every read.
-    let (status, log) = app.get(&format!("/v1/requests/{id}/log")).await;
+    let (status, log) = provider.get(&format!("/v1/requests/{id}/log")).await;
     assert_eq!(status, 200);
     let subjects: Vec<&str> =
         log.as_array().unwrap().iter().map(|e| e["subject"].as_str().unwrap()).collect();
@@ -116,7 +140,7 @@ async fn the_log_is_served_as_c2sp_tiles_and_proves_every_entry(app: TestApp) {
         assert!(!public.contains(secret), "{secret} is in the public log");
     }
 
-    let (_, info) = app.get("/v1/log").await;
+    let (_, info) = app.anonymous().get("/v1/log").await;
     assert_eq!(info["size"].as_u64().unwrap(), size);
 }
 
@@ -136,7 +160,7 @@ async fn bad_log_queries_get_clear_errors(app: TestApp) {
         ("/log/checkpoint".to_owned(), 404, "no checkpoint".to_owned()),
         ("/v1/requests/0192f3c4-5b6a-7c8d-9e0f-1a2b3c4d5e6f/log".to_owned(), 404, "no request".to_owned()),
     ] {
-        let (got, body) = app.get(&path).await;
+        let (got, body) = app.token("example-mail").get(&path).await;
         assert_eq!(got, status, "{path}: {body}");
         assert!(body["error"]["message"].as_str().unwrap().contains(&words), "{path}: {body}");
     }

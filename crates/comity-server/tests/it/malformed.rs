@@ -261,10 +261,12 @@ const CASES: &[Case] = &[
 
 async fn every_malformed_document_gets_a_precise_4xx(app: TestApp) {
     assert!(CASES.len() >= 20);
+    // Through the portal, as a person of the authority sends a document.
+    let person = app.person("fr-tj-paris").await;
     for case in CASES {
         let mut doc = example("eu-epoc-traffic.json");
         (case.edit)(&mut doc);
-        let (status, body) = app.post("/v1/requests", &doc).await;
+        let (status, body) = person.post("/v1/requests", &doc).await;
         assert_eq!(status, case.status, "{}: {body}", case.name);
         assert_eq!(body["error"]["code"], case.code, "{}: {body}", case.name);
         assert_eq!(body["error"]["details"][0]["path"], case.path, "{}: {body}", case.name);
@@ -280,12 +282,12 @@ async fn every_malformed_document_gets_a_precise_4xx(app: TestApp) {
     for (name, raw) in
         [("truncated", &b"{\"instrument\": "[..]), ("empty", b""), ("not JSON", b"instrument=eu")]
     {
-        let (status, body) = app.post_raw("/v1/requests", "application/json", raw.to_vec()).await;
+        let (status, body) = person.post_raw("/v1/requests", "application/json", raw.to_vec()).await;
         assert_eq!(status, 400, "{name}: {body}");
         assert_eq!(body["error"]["code"], "invalid_json", "{name}");
         assert!(body["error"]["message"].as_str().unwrap().contains("line 1"), "{name}: {body}");
     }
-    let (_, list) = app.get("/v1/requests").await;
+    let (_, list) = person.get("/v1/requests").await;
     assert_eq!(list["total"], 0, "nothing malformed was stored");
 }
 
@@ -293,18 +295,24 @@ async fn oversized_and_mistyped_bodies(app: TestApp) {
     // 10 MB: refused with 413 before it is read in full, in the JSON error shape.
     let mut doc = example("eu-epoc-traffic.json");
     doc["justification"] = "x".repeat(10 * 1024 * 1024).into();
-    let (status, body) = app.post("/v1/requests", &doc).await;
+    let person = app.person("fr-tj-paris").await;
+    let (status, body) = person.post("/v1/requests", &doc).await;
     assert_eq!(status, 413, "{body}");
     assert_eq!(body["error"]["code"], "body_too_large");
     assert!(body["error"]["message"].as_str().unwrap().contains("bytes"), "{body}");
 
     let bytes = serde_json::to_vec(&example("eu-epoc-traffic.json")).unwrap();
     for content_type in ["text/plain", "application/x-www-form-urlencoded", ""] {
-        let (status, body) = app.post_raw("/v1/requests", content_type, bytes.clone()).await;
+        let (status, body) = person.post_raw("/v1/requests", content_type, bytes.clone()).await;
         assert_eq!(status, 415, "{content_type:?}: {body}");
         assert_eq!(body["error"]["code"], "unsupported_media_type");
     }
-    // With a charset parameter it is still JSON.
-    let (status, body) = app.post_raw("/v1/requests", "application/json; charset=utf-8", bytes).await;
+    // With a charset parameter it is still JSON, and the portal records the person.
+    let (status, body) = person.post_raw("/v1/requests", "application/json; charset=utf-8", bytes).await;
     assert_eq!(status, 201, "{body}");
+    assert_eq!(body["submitted"], "portal");
+    let id = body["id"].as_str().unwrap();
+    let (_, events) = person.get(&format!("/v1/requests/{id}/events")).await;
+    assert_eq!(events[0]["actor"], "person.fr.tj.paris@fr-tj-paris");
+    assert_eq!(events[0]["reason"], "received through the portal from person.fr.tj.paris@fr-tj-paris");
 }

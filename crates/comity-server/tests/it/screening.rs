@@ -2,7 +2,7 @@
 
 use chrono::{SubsecRound, Utc};
 use comity_core::{ActorId, Instrument, NewRequest, PartyId, RequestId, RequestKind};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::support::{TestApp, example};
 
@@ -17,7 +17,7 @@ crate::both_backends!(
 async fn an_inadmissible_request_is_rejected_on_intake_with_its_report(app: TestApp) {
     let mut doc = example("eu-epoc-traffic.json");
     doc["targets"] = json!([{"selector": {"type": "geofence", "value": "48.8566,2.3522 r=2km"}}]);
-    let (status, created) = app.post("/v1/requests", &doc).await;
+    let (status, created) = app.post_jws(&app.sign(&doc)).await;
     assert_eq!(status, 201, "the request is received and kept, then rejected: {created}");
     assert_eq!(created["state"], "rejected");
     let report = &created["screening"];
@@ -35,11 +35,12 @@ async fn an_inadmissible_request_is_rejected_on_intake_with_its_report(app: Test
     assert_eq!(report["pack"]["hash"].as_str().unwrap().len(), 64);
 
     let id = created["id"].as_str().unwrap();
-    let (_, events) = app.get(&format!("/v1/requests/{id}/events")).await;
+    let provider = app.token("example-mail");
+    let (_, events) = provider.get(&format!("/v1/requests/{id}/events")).await;
     let last = events.as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["to"], "rejected");
     assert!(last["reason"].as_str().unwrap().contains("general.specific_selectors (fail)"), "{last}");
-    let (status, screenings) = app.get(&format!("/v1/requests/{id}/screenings")).await;
+    let (status, screenings) = provider.get(&format!("/v1/requests/{id}/screenings")).await;
     assert_eq!(status, 200);
     assert_eq!(screenings.as_array().unwrap().len(), 1);
     assert_eq!(screenings[0], *report, "the stored report reads back exactly as it was answered");
@@ -48,36 +49,33 @@ async fn an_inadmissible_request_is_rejected_on_intake_with_its_report(app: Test
 async fn a_request_that_needs_review_goes_to_review_with_the_flagged_rules(app: TestApp) {
     let mut doc = example("us-cloud-act-content.json");
     doc["targets"][0]["protected_role"] = "journalist".into();
-    let (_, created) = app.post("/v1/requests", &doc).await;
+    let (_, created) = app.post_jws(&app.sign(&doc)).await;
     assert_eq!(created["state"], "under_review");
     assert_eq!(created["screening"]["verdict"], "needs_review");
     assert_eq!(created["screening"]["required_review"], json!(["court"]));
     let id = created["id"].as_str().unwrap();
-    let (_, events) = app.get(&format!("/v1/requests/{id}/events")).await;
+    let (_, events) = app.token("example-social").get(&format!("/v1/requests/{id}/events")).await;
     assert!(events[2]["reason"].as_str().unwrap().contains("general.protected_roles (review)"), "{events}");
 }
 
 async fn the_dry_run_screens_without_storing(app: TestApp) {
     let doc = example("eu-epoc-emergency-subscriber.json");
-    let r = app
-        .client
-        .post(app.url("/v1/screen?received_at=2026-11-26T10:00:00Z"))
-        .json(&doc)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-    let report: Value = r.json().await.unwrap();
+    let provider = app.token("example-mail");
+    let (status, report) = provider.post("/v1/screen?received_at=2026-11-26T10:00:00Z", &doc).await;
+    assert_eq!(status, 200, "{report}");
     assert_eq!(report["verdict"], "admissible");
     assert_eq!(report["deadlines"]["respond_by"], "2026-11-26T18:00:00Z", "8 hours in an emergency");
     assert_eq!(report["received_at"], "2026-11-26T10:00:00Z");
-    let (_, list) = app.get("/v1/requests").await;
+    let (_, list) = provider.get("/v1/requests").await;
     assert_eq!(list["total"], 0, "a dry run stores nothing");
 
-    let r = app.client.post(app.url("/v1/screen?received_at=yesterday")).json(&doc).send().await.unwrap();
-    assert_eq!(r.status().as_u16(), 400);
-    let (status, body) = app.post("/v1/screen", &json!({"instrument": "eu-e-evidence"})).await;
+    let (status, _) = provider.post("/v1/screen?received_at=yesterday", &doc).await;
+    assert_eq!(status, 400);
+    let (status, body) = provider.post("/v1/screen", &json!({"instrument": "eu-e-evidence"})).await;
     assert_eq!(status, 422, "{body}");
+    // Signed in or not at all; auditors and admins do not screen requests.
+    assert_eq!(app.anonymous().post("/v1/screen", &doc).await.0, 401);
+    assert_eq!(app.admin().post("/v1/screen", &doc).await.0, 403);
 }
 
 async fn many_narrow_requests_that_add_up_to_bulk_go_to_review(app: TestApp) {
@@ -90,8 +88,8 @@ async fn many_narrow_requests_that_add_up_to_bulk_go_to_review(app: TestApp) {
         doc["targets"] = (0..10)
             .map(|n| json!({"selector": {"type": "email", "value": format!("member{batch}-{n}@example.org")}, "residence_country": "FR"}))
             .collect();
-        let (status, created) = app.post("/v1/requests", &doc).await;
-        assert_eq!(status, 201);
+        let (status, created) = app.post_jws(&app.sign(&doc)).await;
+        assert_eq!(status, 201, "{created}");
         let bulk = created["screening"]["findings"]
             .as_array()
             .unwrap()
@@ -139,7 +137,7 @@ async fn screening_interrupted_by_a_crash_is_finished_on_resume(app: TestApp) {
     let packs = comity_policy::PackSet::builtin().unwrap();
     let done = comity_server::resume_screening(app.store.as_ref(), &packs).await.unwrap();
     assert_eq!(done, 1);
-    let (_, read) = app.get(&format!("/v1/requests/{}", new.id)).await;
+    let (_, read) = app.token("example-social").get(&format!("/v1/requests/{}", new.id)).await;
     assert_eq!(read["state"], "under_review");
     assert_eq!(read["screening"]["verdict"], "needs_review");
     assert_eq!(

@@ -1,15 +1,37 @@
 //! `spawn_app()` and the helpers every test uses.
+//!
+//! Every call says who makes it: `app.admin()`, `app.token(org)` (an API token of the
+//! organisation's role), `app.person(org)` (a person of the organisation, logged in with
+//! password and TOTP), or `app.anonymous()`. Submissions are signed by a key registered
+//! for the issuing authority, as an authority's system sends them.
 
-use std::{path::Path, sync::Arc};
+use std::{
+    collections::HashMap,
+    path::Path,
+    sync::{Arc, Mutex},
+};
 
-use comity_core::Store;
+use comity_auth::jws::{Claims, SigningKey};
+use comity_core::{ActorId, Store};
+use comity_server::{TrustConfig, limits::RateLimits};
+use comity_wire::trust::{TokenBody, UserBody};
 use serde_json::{Value, json};
+
+/// The operator whose admin sets every test up.
+pub const OPERATOR: &str = "test-ops";
 
 /// A running server and a client for it.
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub store: Arc<dyn Store>,
+    server_key: comity_auth::seal::ServerKey,
+    /// Each authority's signing key, by authority id.
+    keys: Mutex<HashMap<String, SigningKey>>,
+    /// API tokens by organisation.
+    tokens: Mutex<HashMap<String, String>>,
+    /// Session cookies of people, by organisation.
+    sessions: Mutex<HashMap<String, String>>,
     _data: Option<tempfile::TempDir>,
     _pg: Option<comity_store::testing::TestDatabase>,
 }
@@ -19,9 +41,14 @@ pub enum Backend {
     Postgres,
 }
 
-/// Starts the real server on port 0 against a fresh database of the given backend, or
-/// returns `None` (after saying so loudly) when PostgreSQL is not configured.
+/// Starts the real server on port 0 against a fresh database of the given backend, with
+/// rate limits off (the tests of the limits turn them on), or returns `None` (after saying
+/// so loudly) when PostgreSQL is not configured.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, RateLimits { per_second: 0, failures_per_minute: 0 }).await
+}
+
+pub async fn spawn_app_with(backend: Backend, limits: RateLimits) -> Option<TestApp> {
     let (store, data, pg): (Arc<dyn Store>, _, _) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
@@ -34,9 +61,25 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = comity_server::AppState::new(store.clone(), comity_policy::PackSet::builtin().unwrap());
+    let server_key = comity_auth::seal::ServerKey::generate();
+    // Plain HTTP to 127.0.0.1 in tests; `Secure` cookies are checked on their own.
+    let trust =
+        TrustConfig { rate_limits: limits, secure_cookies: false, ..TrustConfig::new(server_key.clone()) };
+    let state = comity_server::AppState::new(store.clone(), comity_policy::PackSet::builtin().unwrap())
+        .with_trust(trust);
     tokio::spawn(comity_server::serve(listener, state, std::future::pending()));
-    let app = TestApp { base, client: reqwest::Client::new(), store, _data: data, _pg: pg };
+    let app = TestApp {
+        base,
+        client: reqwest::Client::new(),
+        store,
+        server_key,
+        keys: Mutex::default(),
+        tokens: Mutex::default(),
+        sessions: Mutex::default(),
+        _data: data,
+        _pg: pg,
+    };
+    app.bootstrap().await;
     app.register_example_parties().await;
     Some(app)
 }
@@ -82,27 +125,74 @@ pub const EXAMPLES: [&str; 6] = [
     "mlat-content.json",
 ];
 
-impl TestApp {
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+/// The authorities the examples name.
+pub const AUTHORITIES: [(&str, &str, &str); 10] = [
+    ("fr-tj-paris", "FR", "prosecutor"),
+    ("fr-jld-paris", "FR", "judge"),
+    ("de-sta-berlin", "DE", "prosecutor"),
+    ("nl-om-rotterdam", "NL", "prosecutor"),
+    ("gb-nca", "GB", "police"),
+    ("gb-ipc", "GB", "judge"),
+    ("jp-mpd-cyber", "JP", "police"),
+    ("jp-tokyo-dc", "JP", "court"),
+    ("br-mpf-sp", "BR", "prosecutor"),
+    ("br-jf-sp-10", "BR", "judge"),
+];
+
+/// The reviewer body the tests assign.
+pub const REVIEWER: &str = "ie-high-court";
+
+/// One caller: a bearer token, a session cookie, or nothing.
+#[derive(Clone)]
+pub struct Caller<'a> {
+    app: &'a TestApp,
+    token: Option<String>,
+    cookie: Option<String>,
+}
+
+/// What an answer was: status, body (JSON or null), and headers.
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Caller<'_> {
+    fn with(&self, r: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        let r = match &self.token {
+            Some(t) => r.bearer_auth(t),
+            None => r,
+        };
+        match &self.cookie {
+            Some(c) => r.header("cookie", format!("comity_session={c}")),
+            None => r,
+        }
+    }
+
+    pub async fn send(&self, method: &str, path: &str, body: Option<&Value>) -> Answer {
+        let mut r = self.with(self.app.client.request(method.parse().unwrap(), self.app.url(path)));
+        if let Some(body) = body {
+            r = r.json(body);
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        Answer { status, headers, body: r.json().await.unwrap_or(Value::Null) }
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let r = self.client.get(self.url(path)).send().await.unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        let a = self.send("GET", path, None).await;
+        (a.status, a.body)
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let r = self.client.post(self.url(path)).json(body).send().await.unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        let a = self.send("POST", path, Some(body)).await;
+        (a.status, a.body)
     }
 
     pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
         let r = self
-            .client
-            .post(self.url(path))
+            .with(self.app.client.post(self.app.url(path)))
             .header("content-type", content_type)
             .body(body)
             .send()
@@ -112,45 +202,245 @@ impl TestApp {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
-    /// Submits a document and returns the new request's id.
+    /// Moves a request, with a reason naming the step.
+    pub async fn move_to(&self, id: &str, to: &str) -> (u16, Value) {
+        let body = json!({"to": to, "reason": format!("test moves it to {to}")});
+        self.post(&format!("/v1/requests/{id}/transitions"), &body).await
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn anonymous(&self) -> Caller<'_> {
+        Caller { app: self, token: None, cookie: None }
+    }
+
+    /// The operator's admin.
+    pub fn admin(&self) -> Caller<'_> {
+        self.token_caller(OPERATOR)
+    }
+
+    /// A system of `org`, with an API token of the org's role.
+    pub fn token(&self, org: &str) -> Caller<'_> {
+        self.token_caller(org)
+    }
+
+    fn token_caller(&self, org: &str) -> Caller<'_> {
+        let token = self.tokens.lock().unwrap().get(org).cloned();
+        let token = token.unwrap_or_else(|| panic!("no token for {org}: call app.issue_token first"));
+        Caller { app: self, token: Some(token), cookie: None }
+    }
+
+    /// Issues (and keeps) an API token for `org` with its register's role.
+    pub async fn issue_token(&self, org: &str) -> String {
+        if let Some(t) = self.tokens.lock().unwrap().get(org) {
+            return t.clone();
+        }
+        let party = self.store.party(&comity_core::PartyId::parse(org).unwrap()).await.unwrap().unwrap();
+        let role = comity_core::Role::of_register(party.role());
+        let body = TokenBody { org: org.into(), role: role.to_string(), label: None, expires_in: None };
+        let created = comity_server::accounts::create_token(self.store.as_ref(), &ActorId::system(), &body)
+            .await
+            .unwrap();
+        let token = created.token.unwrap();
+        self.tokens.lock().unwrap().insert(org.to_owned(), token.clone());
+        token
+    }
+
+    /// A person of `org`, logged in with password and TOTP (one account per org).
+    pub async fn person(&self, org: &str) -> Caller<'_> {
+        let known = self.sessions.lock().unwrap().get(org).cloned();
+        let cookie = match known {
+            Some(c) => c,
+            None => {
+                let username = format!("person.{}", org.replace('-', "."));
+                let cookie = self.log_in_new_user(org, &username).await;
+                self.sessions.lock().unwrap().insert(org.to_owned(), cookie.clone());
+                cookie
+            }
+        };
+        Caller { app: self, token: None, cookie: Some(cookie) }
+    }
+
+    /// Creates an account in `org` and logs it in; returns the session cookie's value.
+    pub async fn log_in_new_user(&self, org: &str, username: &str) -> String {
+        let (password, secret) = self.create_user(org, username).await;
+        let code = comity_auth::totp::code_at(&secret, now_unix());
+        let login = json!({"username": username, "password": password, "totp": code});
+        let r = self.client.post(self.url("/v1/session")).json(&login).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{:?}", r.text().await);
+        session_cookie(&r).unwrap()
+    }
+
+    /// Creates an account; returns its password and TOTP secret.
+    pub async fn create_user(&self, org: &str, username: &str) -> (String, comity_auth::totp::TotpSecret) {
+        let party = self.store.party(&comity_core::PartyId::parse(org).unwrap()).await.unwrap().unwrap();
+        let role = comity_core::Role::of_register(party.role());
+        let body = UserBody {
+            username: username.into(),
+            org: org.into(),
+            role: role.to_string(),
+            name: format!("Person of {org}"),
+        };
+        let password = "correct horse battery staple".to_owned();
+        let created = comity_server::accounts::create_user(
+            self.store.as_ref(),
+            &self.server_key,
+            &ActorId::system(),
+            &body,
+            Some(password.clone()),
+        )
+        .await
+        .unwrap();
+        let secret = totp_secret(&created.totp_secret);
+        (password, secret)
+    }
+
+    /// The signing key of an authority (registered at setup).
+    pub fn key_of(&self, authority: &str) -> SigningKey {
+        self.keys.lock().unwrap().get(authority).cloned().unwrap_or_else(|| panic!("no key for {authority}"))
+    }
+
+    /// A compact JWS of `doc`, signed by its issuing authority's key, for its provider.
+    pub fn sign(&self, doc: &Value) -> String {
+        let authority = doc["issuing"]["authority"].as_str().unwrap();
+        let provider = doc["addressee"]["provider"].as_str().unwrap();
+        self.sign_claims(authority, &claims(authority, provider, doc.clone()))
+    }
+
+    /// Signs claims with `authority`'s registered key.
+    pub fn sign_claims(&self, authority: &str, claims: &Claims) -> String {
+        let key = self.key_of(authority);
+        key.sign_compact(&key.public().key_id(), &claims.to_payload())
+    }
+
+    /// Sends a signed submission.
+    pub async fn post_jws(&self, jws: &str) -> (u16, Value) {
+        self.anonymous().post_raw("/v1/requests", "application/jose", jws.as_bytes().to_vec()).await
+    }
+
+    /// Submits a document signed by its authority; returns the new request's id.
     pub async fn submit(&self, doc: &Value) -> String {
-        let (status, body) = self.post("/v1/requests", doc).await;
+        let (status, body) = self.post_jws(&self.sign(doc)).await;
         assert_eq!(status, 201, "{body}");
         body["id"].as_str().unwrap().to_owned()
     }
 
-    pub async fn move_to(&self, id: &str, to: &str) -> (u16, Value) {
-        let body = json!({"to": to, "actor": "ie-high-court", "reason": format!("test moves it to {to}")});
-        self.post(&format!("/v1/requests/{id}/transitions"), &body).await
+    /// The provider's legal team (a token), who can see every request addressed to it.
+    pub async fn provider_of(&self, id: &str) -> Caller<'_> {
+        let r = self.store.request(comity_core::RequestId::parse(id).unwrap()).await.unwrap().unwrap();
+        self.token(r.provider.as_str())
     }
 
-    /// Registers every party the example requests name.
+    /// Moves a request as the party whose step it is: the reviewer decides (assigned
+    /// first, by the provider), the authority answers and withdraws, the provider does
+    /// the rest.
+    pub async fn move_to(&self, id: &str, to: &str) -> (u16, Value) {
+        let rid = comity_core::RequestId::parse(id).unwrap();
+        let Some(r) = self.store.request(rid).await.unwrap() else {
+            return self.token("example-mail").move_to(id, to).await;
+        };
+        let to_state = comity_core::State::parse(to).unwrap();
+        use comity_access::Action;
+        match comity_access::action_for_move(r.state, to_state) {
+            Some(Action::Decide) => {
+                self.assign(id, REVIEWER).await;
+                self.token(REVIEWER).move_to(id, to).await
+            }
+            Some(Action::AnswerClarification | Action::Withdraw) => {
+                self.token(r.authority.as_str()).move_to(id, to).await
+            }
+            _ => self.token(r.provider.as_str()).move_to(id, to).await,
+        }
+    }
+
+    /// Assigns a reviewer body to a request, as its provider (once).
+    pub async fn assign(&self, id: &str, reviewer: &str) {
+        let provider = self.provider_of(id).await;
+        let (status, body) = provider.get(&format!("/v1/requests/{id}/reviewers")).await;
+        assert_eq!(status, 200, "{body}");
+        if body["reviewers"].as_array().unwrap().iter().any(|r| r == reviewer) {
+            return;
+        }
+        let assign = json!({"reviewer": reviewer, "reason": "independent court of the provider's country"});
+        let (status, body) = provider.post(&format!("/v1/requests/{id}/reviewers"), &assign).await;
+        assert_eq!(status, 201, "{body}");
+    }
+
+    /// The operator and its admin token, straight on the store, as `comity operator add`
+    /// and `comity token create` do.
+    async fn bootstrap(&self) {
+        let operator = comity_core::Party::Operator(comity_core::Organisation {
+            id: comity_core::PartyId::parse(OPERATOR).unwrap(),
+            country: comity_core::CountryCode::parse("IE").unwrap(),
+            name: "Test operator".into(),
+            institution: None,
+        });
+        self.store.add_party(&operator).await.unwrap();
+        self.issue_token(OPERATOR).await;
+    }
+
+    /// Registers every party the example requests name, a signing key for each
+    /// authority, and a token for each provider, reviewer body and authority.
     async fn register_example_parties(&self) {
-        let authorities = [
-            ("fr-tj-paris", "FR", "prosecutor"),
-            ("fr-jld-paris", "FR", "judge"),
-            ("de-sta-berlin", "DE", "prosecutor"),
-            ("nl-om-rotterdam", "NL", "prosecutor"),
-            ("gb-nca", "GB", "police"),
-            ("gb-ipc", "GB", "judge"),
-            ("jp-mpd-cyber", "JP", "police"),
-            ("jp-tokyo-dc", "JP", "court"),
-            ("br-mpf-sp", "BR", "prosecutor"),
-            ("br-jf-sp-10", "BR", "judge"),
-        ];
-        for (id, country, t) in authorities {
+        let admin = self.admin();
+        for (id, country, t) in AUTHORITIES {
             let body =
                 json!({"id": id, "country": country, "authority_type": t, "name": format!("Authority {id}")});
-            let (status, body) = self.post("/v1/admin/authorities", &body).await;
+            let (status, body) = admin.post("/v1/admin/authorities", &body).await;
             assert_eq!(status, 201, "{body}");
+            let key = SigningKey::generate();
+            let jwk: Value = serde_json::from_str(&key.public().to_jwk()).unwrap();
+            let (status, body) =
+                admin.post(&format!("/v1/admin/authorities/{id}/keys"), &json!({"public_key": jwk})).await;
+            assert_eq!(status, 201, "{body}");
+            self.keys.lock().unwrap().insert(id.to_owned(), key);
+            self.issue_token(id).await;
         }
         for (id, country) in [("example-mail", "IE"), ("example-cloud", "NL"), ("example-social", "US")] {
             let body = json!({"id": id, "country": country, "name": format!("Provider {id}")});
-            let (status, body) = self.post("/v1/admin/providers", &body).await;
+            let (status, body) = admin.post("/v1/admin/providers", &body).await;
             assert_eq!(status, 201, "{body}");
+            self.issue_token(id).await;
         }
-        let body = json!({"id": "ie-high-court", "country": "IE", "kind": "court", "name": "The High Court"});
-        let (status, body) = self.post("/v1/admin/reviewers", &body).await;
+        let body = json!({"id": REVIEWER, "country": "IE", "kind": "court", "name": "The High Court"});
+        let (status, body) = admin.post("/v1/admin/reviewers", &body).await;
         assert_eq!(status, 201, "{body}");
+        self.issue_token(REVIEWER).await;
     }
+}
+
+/// The claims of a submission of `doc` from `authority` to `provider`, valid now.
+pub fn claims(authority: &str, provider: &str, doc: Value) -> Claims {
+    let now = now_unix() as i64;
+    Claims {
+        iss: authority.into(),
+        aud: provider.into(),
+        iat: now,
+        exp: now + 300,
+        jti: uuid::Uuid::now_v7().to_string(),
+        request: doc.as_object().cloned().unwrap_or_default(),
+    }
+}
+
+pub fn now_unix() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// The session cookie a login answer sets.
+pub fn session_cookie(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("comity_session=").or_else(|| c.strip_prefix("__Host-comity_session=")))
+        .map(|c| c.split(';').next().unwrap_or("").to_owned())
+}
+
+/// A TOTP secret from its base32.
+pub fn totp_secret(base32: &str) -> comity_auth::totp::TotpSecret {
+    comity_auth::totp::TotpSecret::from_base32(base32).unwrap()
 }
