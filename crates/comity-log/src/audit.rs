@@ -191,23 +191,23 @@ impl LogVerifier {
         // `Entry::from_bytes`'s parser, without building an `Entry`.
         let parsed =
             Fields::parse(entry).map_err(|e| AuditError::Entry { index, reason: reason(&e.to_string()) })?;
-        if let (Some(requests), Some(request)) = (&mut self.requests, parsed.request) {
-            if !requests.seen.contains(request) {
-                requests.seen.insert(request.to_owned());
-                requests.order.push(request.to_owned());
-            }
+        if let (Some(requests), Some(request)) = (&mut self.requests, parsed.request)
+            && !requests.seen.contains(request)
+        {
+            requests.seen.insert(request.to_owned());
+            requests.order.push(request.to_owned());
         }
         self.append(record_hash(entry));
-        if let Some(earlier) = &self.earlier {
-            if earlier.size == self.size {
-                let computed = self.root();
-                if computed != earlier.root {
-                    return Err(AuditError::Inconsistent {
-                        size: self.size,
-                        computed: b64(&computed),
-                        claimed: b64(&earlier.root),
-                    });
-                }
+        if let Some(earlier) = &self.earlier
+            && earlier.size == self.size
+        {
+            let computed = self.root();
+            if computed != earlier.root {
+                return Err(AuditError::Inconsistent {
+                    size: self.size,
+                    computed: b64(&computed),
+                    claimed: b64(&earlier.root),
+                });
             }
         }
         Ok(())
@@ -215,7 +215,7 @@ impl LogVerifier {
 
     fn append(&mut self, leaf: Hash) {
         let n = self.size;
-        if n % TILE_WIDTH == 0 && self.leaves.len() as u64 >= 2 * TILE_WIDTH {
+        if n.is_multiple_of(TILE_WIDTH) && self.leaves.len() as u64 >= 2 * TILE_WIDTH {
             // Keep the last complete tile's leaves and start the next one.
             self.leaves.drain(..TILE_WIDTH as usize);
             self.leaves_from += TILE_WIDTH;
@@ -230,7 +230,7 @@ impl LogVerifier {
             hash = node_hash(left, hash);
             bits >>= 1;
             level += 1;
-            if level % u32::from(TILE_HEIGHT) == 0 {
+            if level.is_multiple_of(u32::from(TILE_HEIGHT)) {
                 let row = (level / u32::from(TILE_HEIGHT) - 1) as usize;
                 if self.rows.len() <= row {
                     self.rows.resize_with(row + 1, Vec::new);

@@ -49,10 +49,10 @@ impl TilePath {
         };
         // `Tile::from_path` panics on a width of 0 or a level of 64 or more (it asserts in
         // `Tile::new`); a path comes from anyone on the network, so those are refused first.
-        if let Some((_, w)) = rest.rsplit_once(".p/") {
-            if !w.parse::<u32>().is_ok_and(|w| (1..TILE_WIDTH as u32).contains(&w)) {
-                return Err(bad());
-            }
+        if let Some((_, w)) = rest.rsplit_once(".p/")
+            && !w.parse::<u32>().is_ok_and(|w| (1..TILE_WIDTH as u32).contains(&w))
+        {
+            return Err(bad());
         }
         let level = rest.split('/').next().unwrap_or_default();
         if level != "entries" && !level.parse::<u8>().is_ok_and(|l| l < 64) {

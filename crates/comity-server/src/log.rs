@@ -431,11 +431,11 @@ async fn submit_one(
         .map_err(|e| other(&e))?;
     let status = response.status();
     let text = response.bytes().await.map_err(|e| other(&e))?;
-    if status == reqwest::StatusCode::CONFLICT {
-        if let Ok(size) = comity_log::parse_tlog_size(&text) {
-            // Prove from the witness's size next time, at once if it is behind us.
-            return Err(Refused::Behind(size));
-        }
+    if status == reqwest::StatusCode::CONFLICT
+        && let Ok(size) = comity_log::parse_tlog_size(&text)
+    {
+        // Prove from the witness's size next time, at once if it is behind us.
+        return Err(Refused::Behind(size));
     }
     if !status.is_success() {
         return Err(Refused::Other(format!("{status}: {}", String::from_utf8_lossy(&text).trim())));

@@ -117,7 +117,9 @@ async fn check(app: &AppState, body: &[u8], seen: &mut Seen) -> Result<Signed, F
     }
     let issuing = claims.request.get("issuing").and_then(|i| i.get("authority")).and_then(|a| a.as_str());
     if issuing != Some(claims.iss.as_str()) {
-        return Err(JwsRefusal::issuer_mismatch(&claims.iss, issuing.unwrap_or("(none)")).into());
+        // The document names its issuer; the signature is by another: the one who signs
+        // is who submits.
+        return Err(JwsRefusal::issuer_mismatch(issuing.unwrap_or("(none)"), &claims.iss).into());
     }
     if app.store.request_by_jti(&key.authority, &claims.jti).await?.is_some() {
         return Err(JwsRefusal::replayed(&claims.jti).into());

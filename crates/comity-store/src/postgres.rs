@@ -147,10 +147,10 @@ impl PgStore {
 
     /// Keeps a committed frontier for the next append of this process.
     fn committed(&self, frontier: Frontier) {
-        if let Ok(mut cached) = self.frontier.lock() {
-            if cached.as_ref().is_none_or(|c| c.size() < frontier.size()) {
-                *cached = Some(frontier);
-            }
+        if let Ok(mut cached) = self.frontier.lock()
+            && cached.as_ref().is_none_or(|c| c.size() < frontier.size())
+        {
+            *cached = Some(frontier);
         }
     }
 

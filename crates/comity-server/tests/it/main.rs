@@ -4,8 +4,12 @@
 #![allow(clippy::unwrap_used)]
 
 mod api;
+mod emergency;
+mod jws;
 mod idempotency;
 mod log;
 mod malformed;
 mod screening;
+mod sessions;
+mod stolen;
 mod support;

@@ -49,6 +49,13 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 }
 
 pub async fn spawn_app_with(backend: Backend, limits: RateLimits) -> Option<TestApp> {
+    let app = spawn_bare(backend, limits).await?;
+    app.register_example_parties().await;
+    Some(app)
+}
+
+/// The server with only its operator and the admin's token, registered on the store.
+pub async fn spawn_bare(backend: Backend, limits: RateLimits) -> Option<TestApp> {
     let (store, data, pg): (Arc<dyn Store>, _, _) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
@@ -80,7 +87,6 @@ pub async fn spawn_app_with(backend: Backend, limits: RateLimits) -> Option<Test
         _pg: pg,
     };
     app.bootstrap().await;
-    app.register_example_parties().await;
     Some(app)
 }
 
@@ -210,6 +216,39 @@ impl Caller<'_> {
 }
 
 impl TestApp {
+    /// Every byte the database holds, as a thief with a copy of it would have them: the
+    /// SQLite files, or every row of every PostgreSQL table as text.
+    pub async fn database_bytes(&self) -> Vec<u8> {
+        if let Some(dir) = &self._data {
+            let mut all = Vec::new();
+            for entry in std::fs::read_dir(dir.path()).unwrap() {
+                let path = entry.unwrap().path();
+                if path.file_name().unwrap().to_string_lossy().starts_with(comity_store::DATABASE_FILE) {
+                    all.extend(std::fs::read(&path).unwrap());
+                }
+            }
+            return all;
+        }
+        let db = self._pg.as_ref().unwrap();
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(db.url()).await.unwrap();
+        let tables: Vec<String> =
+            sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        let mut all = Vec::new();
+        for table in tables {
+            let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM {table} t"))
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+            for row in rows {
+                all.extend(row.into_bytes());
+            }
+        }
+        all
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
