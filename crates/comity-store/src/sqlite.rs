@@ -1331,6 +1331,7 @@ mod tests {
             idempotency_key: None,
             signature: None,
             jti: None,
+            validator: None,
             screening: None,
             targets: Vec::new(),
         }
