@@ -1,15 +1,29 @@
-//! `comity serve --demo`: realistic parties and requests on first start.
+//! `comity serve --demo`: realistic parties and requests on first start, and a person
+//! of each role to log in as.
 //!
 //! The requests are the documents in `examples/requests/`, accepted through the same
 //! intake as the API and moved along the same lifecycle, so the demo shows nothing the
-//! real path would not produce.
+//! real path would not produce. The accounts, the admin token, the contacts and
+//! de-sta-berlin's signing key are made by the same functions as `comity user add`,
+//! `comity token create`, `comity authority contact add` and `comity authority key add`;
+//! their secrets go to `DATA_DIR/demo/credentials.txt` (mode 0600), since a demo nobody
+//! can log in to shows nothing.
+
+use std::{fmt::Write as _, path::Path};
 
 use anyhow::Context;
+use chrono::{SubsecRound, Utc};
+use comity_auth::{jws::SigningKey, seal::ServerKey};
 use comity_core::{
-    ActorId, Authority, AuthorityType, CountryCode, Party, PartyId, PartyRole, Provider, ReviewerBody,
-    ReviewerKind, State, Store,
+    ActorId, Authority, AuthorityType, CountryCode, JournalEntry, Organisation, Party, PartyId, PartyRole,
+    Provider, ReviewerBody, ReviewerKind, State, Store,
 };
-use comity_wire::{api::TransitionBody, term::Term};
+use comity_server::{accounts, keys};
+use comity_wire::{
+    api::TransitionBody,
+    term::Term,
+    trust::{ContactBody, KeyBody, TokenBody, UserBody, UserCreated, journal},
+};
 
 const AUTHORITIES: &[(&str, &str, AuthorityType, &str)] = &[
     ("fr-tj-paris", "FR", AuthorityType::Prosecutor, "Parquet du tribunal judiciaire de Paris"),
@@ -52,14 +66,41 @@ const REVIEWERS: &[(&str, &str, ReviewerKind, &str)] = &[
     ),
 ];
 
+/// The operator of the demo, and its auditor.
+const OPERATOR: (&str, &str, &str) = ("demo-operator", "IE", "comity demo operator");
+const AUDITOR: (&str, &str, &str) = ("demo-auditor", "IE", "Demo Audit Office");
+
+/// One person of each role: user name, organisation, role, full name, what they do.
+const PEOPLE: &[(&str, &str, &str, &str, &str)] = &[
+    ("admin", "demo-operator", "admin", "Ada Admin", "registers parties, keys, accounts and tokens"),
+    ("clerk", "de-sta-berlin", "requester", "Clara Clerk", "submits and follows de-sta-berlin's requests"),
+    ("legal", "example-mail", "handler", "Liam Legal", "handles the requests addressed to example-mail"),
+    (
+        "judge",
+        "ie-high-court",
+        "reviewer",
+        "Judith Judge",
+        "decides on the requests assigned to ie-high-court",
+    ),
+    ("auditor", "demo-auditor", "auditor", "Otto Auditor", "reads the log and the aggregates"),
+];
+
+/// The authority whose system signs its demo request with a key of its own.
+const SIGNING_AUTHORITY: &str = "de-sta-berlin";
+
+/// Where the demo writes what it made up, inside the data directory.
+pub const DEMO_DIR: &str = "demo";
+pub const CREDENTIALS_FILE: &str = "credentials.txt";
+
 /// A move of the demo: to which state, by whom, why.
 type DemoMove = (State, &'static str, &'static str);
 
-/// Each example request and the moves it makes.
-const REQUESTS: &[(&str, &[DemoMove])] = &[
-    (include_str!("../../../examples/requests/eu-epoc-traffic.json"), &[]),
+/// Each example request, the reviewer body its provider assigns, and the moves it makes.
+const REQUESTS: &[(&str, &str, &[DemoMove])] = &[
+    (include_str!("../../../examples/requests/eu-epoc-traffic.json"), "ie-high-court", &[]),
     (
         include_str!("../../../examples/requests/eu-epoc-emergency-subscriber.json"),
+        "ie-high-court",
         &[
             (
                 State::UnderReview,
@@ -77,6 +118,7 @@ const REQUESTS: &[(&str, &[DemoMove])] = &[
     ),
     (
         include_str!("../../../examples/requests/eu-epoc-pr-preservation.json"),
+        "nl-ok-rotterdam",
         &[
             (
                 State::Approved,
@@ -86,9 +128,10 @@ const REQUESTS: &[(&str, &[DemoMove])] = &[
             (State::Preserved, "legal@example-cloud", "snapshot of the tenant taken; kept for 60 days"),
         ],
     ),
-    (include_str!("../../../examples/requests/us-cloud-act-content.json"), &[]),
+    (include_str!("../../../examples/requests/us-cloud-act-content.json"), "us-doj-oia", &[]),
     (
         include_str!("../../../examples/requests/coe-budapest-subscriber.json"),
+        "ie-high-court",
         &[(
             State::ClarificationRequested,
             "legal@example-mail",
@@ -97,6 +140,7 @@ const REQUESTS: &[(&str, &[DemoMove])] = &[
     ),
     (
         include_str!("../../../examples/requests/mlat-content.json"),
+        "us-doj-oia",
         &[(
             State::PartiallyApproved,
             "attorney@us-doj-oia",
@@ -105,12 +149,111 @@ const REQUESTS: &[(&str, &[DemoMove])] = &[
     ),
 ];
 
-/// Registers the demo parties and requests, unless authorities are already registered.
-pub async fn seed(store: &dyn Store, packs: &comity_policy::PackSet) -> anyhow::Result<()> {
+/// What the demo made up that someone needs to log in, call or sign.
+struct Credentials {
+    people: Vec<(UserCreated, &'static str)>,
+    admin_token: String,
+    key_path: std::path::PathBuf,
+    kid: String,
+}
+
+/// Registers the demo parties, people, keys and requests, unless authorities are already
+/// registered; writes their credentials to `DATA_DIR/demo/credentials.txt`.
+pub async fn seed(
+    store: &dyn Store,
+    packs: &comity_policy::PackSet,
+    data_dir: &Path,
+    server_key: &ServerKey,
+    listen: std::net::SocketAddr,
+) -> anyhow::Result<()> {
     if !store.parties(PartyRole::Authority).await?.is_empty() {
         tracing::info!("demo data not seeded: the store already has parties");
         return Ok(());
     }
+    let actor = crate::admin::actor();
+    register_parties(store).await?;
+    for &(authority, ..) in AUTHORITIES {
+        let contact = ContactBody {
+            id: "duty-officer".into(),
+            name: "Duty officer (demo)".into(),
+            email: Some(format!("duty-officer@{authority}.example.org")),
+            phone: None,
+            public_key: None,
+        };
+        crate::admin::api(keys::add_contact(store, &actor, authority, &contact).await, &[])
+            .await
+            .with_context(|| format!("registering the demo contact of {authority}"))?;
+    }
+    let mut people = Vec::new();
+    for &(username, org, role, name, does) in PEOPLE {
+        let body =
+            UserBody { username: username.into(), org: org.into(), role: role.into(), name: name.into() };
+        let created =
+            crate::admin::api(accounts::create_user(store, server_key, &actor, &body, None).await, &[])
+                .await
+                .with_context(|| format!("creating the demo account {username}"))?;
+        people.push((created, does));
+    }
+    let token = TokenBody {
+        org: OPERATOR.0.into(),
+        role: "admin".into(),
+        label: Some("demo".into()),
+        expires_in: None,
+    };
+    let admin_token = crate::admin::api(accounts::create_token(store, &actor, &token).await, &[])
+        .await
+        .context("creating the demo admin token")?
+        .token
+        .context("the demo admin token came back without its secret")?;
+
+    let signing = SigningKey::generate();
+    let body = KeyBody {
+        public_key: serde_json::Value::String(signing.public().to_jwk()),
+        kid: None,
+        replaces: None,
+        overlap_hours: None,
+    };
+    crate::admin::api(keys::add_key(store, &actor, SIGNING_AUTHORITY, &body).await, &[])
+        .await
+        .context("registering the demo signing key")?;
+    let dir = data_dir.join(DEMO_DIR);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let key_path = dir.join(format!("{SIGNING_AUTHORITY}.jwk"));
+    replace_private(&key_path, signing.to_jwk_private().as_bytes())?;
+
+    for (document, reviewer, moves) in REQUESTS {
+        submit(store, packs, document, reviewer, moves, &signing).await?;
+    }
+    let credentials =
+        Credentials { people, admin_token, key_path, kid: signing.public().key_id().to_string() };
+    let file = dir.join(CREDENTIALS_FILE);
+    replace_private(&file, credentials_text(&credentials, listen).as_bytes())?;
+    tracing::info!(
+        authorities = AUTHORITIES.len(),
+        providers = PROVIDERS.len(),
+        reviewers = REVIEWERS.len(),
+        requests = REQUESTS.len(),
+        "demo data seeded"
+    );
+    // On standard error, whatever the log level: the first line on standard output is
+    // the listening address, which scripts read.
+    let names: Vec<&str> = PEOPLE.iter().map(|p| p.0).collect();
+    eprintln!(
+        "comity demo: seeded {} authorities, {} providers, {} reviewer bodies, an operator, an auditor, \
+         {} requests and a person of each role. Demo data, for looking only.\n\
+         comity demo: the passwords, TOTP secrets, admin token and signing key are in {}\n\
+         comity demo: log in as {} (POST /v1/session); `comity totp code --secret SECRET` prints a code",
+        AUTHORITIES.len(),
+        PROVIDERS.len(),
+        REVIEWERS.len(),
+        REQUESTS.len(),
+        file.display(),
+        names.join(", ")
+    );
+    Ok(())
+}
+
+async fn register_parties(store: &dyn Store) -> anyhow::Result<()> {
     let id = |s: &str| PartyId::parse(s).with_context(|| format!("demo party id {s}"));
     let country = |s: &str| CountryCode::parse(s).with_context(|| format!("demo country {s}"));
     for &(i, c, authority_type, name) in AUTHORITIES {
@@ -143,15 +286,59 @@ pub async fn seed(store: &dyn Store, packs: &comity_policy::PackSet) -> anyhow::
         });
         store.add_party(&party).await?;
     }
-    for (document, moves) in REQUESTS {
-        let authority = serde_json::from_str::<serde_json::Value>(document)?
-            .pointer("/issuing/authority")
-            .and_then(|a| a.as_str())
-            .map(PartyId::parse)
-            .transpose()?
-            .context("a demo request names no issuing authority")?;
-        // The demo's requests arrive as if a clerk of the authority submitted them through
-        // the portal; a real authority's system signs them.
+    let organisation = |(i, c, name): (&str, &str, &str)| -> anyhow::Result<Organisation> {
+        Ok(Organisation { id: id(i)?, country: country(c)?, name: name.into(), institution: None })
+    };
+    store.add_party(&Party::Operator(organisation(OPERATOR)?)).await?;
+    store.add_party(&Party::Auditor(organisation(AUDITOR)?)).await?;
+    Ok(())
+}
+
+/// Submits one demo request, has its provider assign the reviewer body, and makes its
+/// moves. The signing authority's request arrives signed with its key, the others as if
+/// a clerk of the authority submitted them through the portal.
+async fn submit(
+    store: &dyn Store,
+    packs: &comity_policy::PackSet,
+    document: &str,
+    reviewer: &str,
+    moves: &[DemoMove],
+    signing: &SigningKey,
+) -> anyhow::Result<()> {
+    let value: serde_json::Value = serde_json::from_str(document)?;
+    let authority = value
+        .pointer("/issuing/authority")
+        .and_then(|a| a.as_str())
+        .map(PartyId::parse)
+        .transpose()?
+        .context("a demo request names no issuing authority")?;
+    let (submitter, body) = if authority.as_str() == SIGNING_AUTHORITY {
+        let request = value.as_object().cloned().context("a demo request is not a JSON object")?;
+        let provider = value.pointer("/addressee/provider").and_then(|p| p.as_str()).unwrap_or_default();
+        let iat = Utc::now().timestamp();
+        let claims = comity_auth::jws::Claims {
+            iss: authority.to_string(),
+            aud: provider.to_owned(),
+            iat,
+            exp: iat + 300,
+            jti: uuid::Uuid::now_v7().to_string(),
+            request,
+        };
+        let kid = signing.public().key_id();
+        let principal = comity_core::Principal {
+            org: authority.clone(),
+            role: comity_core::Role::Requester,
+            credential: comity_core::Credential::Key(comity_core::KeyId::parse(kid.as_str())?),
+        };
+        let submitter = comity_server::Submitter {
+            actor: principal.actor(),
+            receipt: format!("received signed by key {kid} of {authority}"),
+            signature: Some(signing.sign_compact(&kid, &claims.to_payload())),
+            jti: Some(claims.jti.clone()),
+            authority,
+        };
+        (submitter, serde_json::to_vec(&claims.request)?)
+    } else {
         let submitter = comity_server::Submitter {
             actor: ActorId::parse(&format!("clerk@{authority}"))?,
             receipt: format!("received through the portal from clerk@{authority} (demo)"),
@@ -159,24 +346,86 @@ pub async fn seed(store: &dyn Store, packs: &comity_policy::PackSet) -> anyhow::
             signature: None,
             jti: None,
         };
-        let mut current = comity_server::accept(store, packs, document.as_bytes(), None, &submitter, None)
-            .await
-            .map_err(|e| anyhow::anyhow!("demo request refused: {e:?}"))?
-            .request;
-        for &(to, actor, reason) in *moves {
-            let body = TransitionBody { to: Term(to), reason: reason.into(), expected_version: None };
-            current = comity_server::move_request(store, &current, &body, ActorId::parse(actor)?)
-                .await
-                .map_err(|e| anyhow::anyhow!("demo move to {to} refused: {e:?}"))?
-                .0;
-        }
+        (submitter, document.as_bytes().to_vec())
+    };
+    let accepted = comity_server::accept(store, packs, &body, None, &submitter, None).await;
+    let mut current = crate::admin::api(accepted, &[]).await.context("a demo request was refused")?.request;
+    // The provider's legal team assigns the reviewer body, as POST /v1/requests/{id}/reviewers
+    // records it (the demo's reviewers are of no party's institution).
+    let fact = journal::ReviewerAssigned {
+        request: current.id.to_string(),
+        reviewer: reviewer.to_owned(),
+        reason: "the competent independent reviewer for this instrument (demo)".into(),
+    };
+    store
+        .append_journal(&[JournalEntry {
+            seq: 0,
+            at: Utc::now().trunc_subsecs(6),
+            kind: journal::REVIEWER_ASSIGNED.to_owned(),
+            actor: ActorId::parse(&format!("legal@{}", current.provider))?,
+            party: Some(current.provider.clone()),
+            subject: reviewer.to_owned(),
+            request_id: Some(current.id),
+            content: journal::content(&fact),
+            log_index: None,
+        }])
+        .await
+        .with_context(|| format!("assigning {reviewer} to a demo request"))?;
+    for &(to, actor, reason) in moves {
+        let body = TransitionBody { to: Term(to), reason: reason.into(), expected_version: None };
+        let moved = comity_server::move_request(store, &current, &body, ActorId::parse(actor)?).await;
+        current =
+            crate::admin::api(moved, &[]).await.with_context(|| format!("demo move to {to} refused"))?.0;
     }
-    tracing::info!(
-        authorities = AUTHORITIES.len(),
-        providers = PROVIDERS.len(),
-        reviewers = REVIEWERS.len(),
-        requests = REQUESTS.len(),
-        "demo data seeded"
-    );
     Ok(())
+}
+
+/// Writes a file only its owner can read, replacing what an earlier demo left.
+fn replace_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("replacing {}", path.display())),
+    }
+    crate::logkey::write_private(path, bytes)
+}
+
+fn credentials_text(c: &Credentials, listen: std::net::SocketAddr) -> String {
+    let mut text = format!(
+        "comity demo credentials\n\
+         =======================\n\
+         \n\
+         DEMO DATA, FOR LOOKING ONLY.\n\
+         `comity serve --demo` made all of this up on {}: the parties, the requests,\n\
+         the people and their secrets. Nothing here is real, none of it is secret from anyone\n\
+         who can read this data directory, and a real deployment never starts from a demo data\n\
+         directory.\n\
+         \n\
+         People log in with POST /v1/session and {{\"username\", \"password\", \"totp\"}}. The TOTP\n\
+         code is what an authenticator app shows once it has scanned the otpauth URI (as a QR\n\
+         code); that is the real thing. For scripts, `comity totp code --secret SECRET` prints\n\
+         the current code. A code is good once: wait for the next one to log in again.\n",
+        Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    );
+    for (user, does) in &c.people {
+        let _ = write!(
+            text,
+            "\n{}    ({} at {}: {does})\n  password     {}\n  totp secret  {}\n  totp uri     {}\n",
+            user.username, user.role, user.org, user.password, user.totp_secret, user.totp_uri
+        );
+    }
+    let base = format!("http://{listen}");
+    let _ = write!(
+        text,
+        "\nadmin API token of {operator} (Authorization: Bearer ...), for /v1/admin:\n  token        {token}\n\
+         \n{SIGNING_AUTHORITY}'s signing key (a private JWK), for signed submissions:\n  key file     {key}\n  kid          {kid}\n\
+         \nTo submit a request as {SIGNING_AUTHORITY}'s system:\n\
+         \x20 comity request sign --key {key} --document examples/requests/eu-epoc-emergency-subscriber.json \\\n\
+         \x20   | curl --data-binary @- -H 'content-type: application/jose' {base}/v1/requests\n",
+        operator = OPERATOR.0,
+        token = c.admin_token,
+        key = c.key_path.display(),
+        kid = c.kid,
+    );
+    text
 }

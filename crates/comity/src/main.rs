@@ -3,14 +3,18 @@
 //! The binary is thin: it reads the command line, opens the store and calls into
 //! `comity-server`, `comity-wire` and `comity-store`.
 
+mod accounts;
+mod admin;
 mod audit;
 mod demo;
+mod keys;
 mod logkey;
 mod parties;
 mod policies;
 mod screen;
 mod serve;
 mod serverkey;
+mod sign;
 mod validate;
 mod witness;
 
@@ -39,7 +43,7 @@ enum Command {
         #[arg(value_enum, default_value = "request")]
         which: SchemaName,
     },
-    /// Register and list requesting authorities.
+    /// Register and list requesting authorities, their signing keys and their contacts.
     #[command(subcommand)]
     Authority(parties::AuthorityCommand),
     /// Register and list providers.
@@ -55,6 +59,18 @@ enum Command {
     /// and accounts, and read no request).
     #[command(subcommand)]
     Operator(parties::OrganisationCommand),
+    /// Create, list and revoke the API tokens of systems (the token is shown once).
+    #[command(subcommand)]
+    Token(accounts::TokenCommand),
+    /// Create and list people's accounts (password and TOTP secret are shown once).
+    #[command(subcommand)]
+    User(accounts::UserCommand),
+    /// One-time codes of a TOTP secret, for scripts and demos.
+    #[command(subcommand)]
+    Totp(accounts::TotpCommand),
+    /// Sign a request document for submission as an authority's system.
+    #[command(subcommand)]
+    Request(sign::RequestCommand),
     /// Check the public audit log.
     #[command(subcommand)]
     Log(audit::LogCommand),
@@ -133,6 +149,10 @@ fn main() -> ExitCode {
             Command::Operator(c) => {
                 parties::organisation(c, comity_core::PartyRole::Operator).await.map(|()| ExitCode::SUCCESS)
             }
+            Command::Token(c) => accounts::token(c).await.map(|()| ExitCode::SUCCESS),
+            Command::User(c) => accounts::user(c).await.map(|()| ExitCode::SUCCESS),
+            Command::Totp(c) => accounts::totp(c).map(|()| ExitCode::SUCCESS),
+            Command::Request(c) => sign::run(c).map(|()| ExitCode::SUCCESS),
             Command::Log(c) => Ok(audit::log(c).await),
             Command::Audit(c) => Ok(audit::audit(c).await),
             Command::Witness(c) => witness::run(c).await.map(|()| ExitCode::SUCCESS),

@@ -46,6 +46,13 @@ pub enum AuthorityCommand {
     },
     /// List the registered authorities.
     List(ListArgs),
+    /// Register, rotate, revoke and list an authority's signing keys, or generate a key
+    /// pair for its system.
+    #[command(subcommand)]
+    Key(crate::keys::KeyCommand),
+    /// Register and list an authority's contacts, who confirm its emergency requests.
+    #[command(subcommand)]
+    Contact(crate::keys::ContactCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,6 +173,8 @@ pub async fn authority(command: AuthorityCommand) -> anyhow::Result<()> {
             add(&p.store, body.to_party()).await
         }
         AuthorityCommand::List(args) => list(&args, PartyRole::Authority).await,
+        AuthorityCommand::Key(c) => crate::keys::key(c).await,
+        AuthorityCommand::Contact(c) => crate::keys::contact(c).await,
     }
 }
 

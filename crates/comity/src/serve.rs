@@ -13,8 +13,9 @@ pub struct ServeArgs {
     /// The address to listen on; port 0 picks a free port.
     #[arg(long, env = "COMITY_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// On first start, register example parties and submit the example requests, so
-    /// there is something to look at.
+    /// On first start, register example parties, a person of each role and the example
+    /// requests, so there is something to look at; the people's credentials go to
+    /// DATA_DIR/demo/credentials.txt. Demo data is for looking only.
     #[arg(long)]
     demo: bool,
     #[command(flatten)]
@@ -95,16 +96,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if resumed > 0 {
         tracing::warn!(requests = resumed, "finished screenings a previous run left unfinished");
     }
-    if args.demo {
-        crate::demo::seed(store.as_ref(), &packs).await.context("seeding the demo data")?;
-    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
     let addr = listener.local_addr().context("reading the listening address")?;
-    // On stdout, for scripts and tests that start the server on port 0.
-    println!("comity listening on http://{addr}");
-    tracing::info!(%addr, "comity is serving");
+    if args.demo {
+        crate::demo::seed(store.as_ref(), &packs, &args.store.data_dir, &server_key, addr)
+            .await
+            .context("seeding the demo data")?;
+    }
     let checkpointer = comity_server::log::spawn_checkpointer(
         store.clone(),
         key.clone(),
@@ -127,7 +127,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             verifier_key: key.verifier_key().to_owned(),
         })
         .with_trust(trust);
-    comity_server::serve(listener, state, shutdown_signal()).await.context("serving HTTP")?;
+    // The signals are caught from here on: whoever reads the line below and stops the
+    // server at once gets a clean stop, not the default end of the process.
+    let shutdown = shutdown_signal();
+    // On stdout, for scripts and tests that start the server on port 0.
+    println!("comity listening on http://{addr}");
+    tracing::info!(%addr, "comity is serving");
+    comity_server::serve(listener, state, shutdown).await.context("serving HTTP")?;
     checkpointer.abort();
     // Sign what the last requests appended, so a clean stop leaves no entry unsigned.
     match comity_server::log::checkpoint_now(store.as_ref(), &key, &origin).await {
@@ -139,26 +145,34 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Completes on Ctrl-C or SIGTERM; the server then finishes the requests in flight.
-pub(crate) async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Completes on Ctrl-C or SIGTERM; the server then finishes the requests in flight. The
+/// signals are caught from the call on, not only once the future is first polled.
+pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    let (interrupt, terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (signal(SignalKind::interrupt()).ok(), signal(SignalKind::terminate()).ok())
+    };
+    async move {
+        #[cfg(unix)]
+        tokio::select! {
+            () = received(interrupt) => {},
+            () = received(terminate) => {},
+        }
+        #[cfg(not(unix))]
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    }
+}
+
+/// Completes when the signal arrives; never, if it could not be caught.
+#[cfg(unix)]
+async fn received(signal: Option<tokio::signal::unix::Signal>) {
+    match signal {
+        Some(mut s) => {
+            s.recv().await;
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        None => std::future::pending::<()>().await,
     }
 }

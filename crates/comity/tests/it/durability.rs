@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::support::{Data, Server, example, register_parties, transition};
+use crate::support::{Data, Server, Trust, example, signed_post, transition};
 
 #[tokio::test]
 async fn sqlite_restart_keeps_requests_and_events() {
@@ -32,22 +32,18 @@ async fn postgres_kill9_under_load_loses_nothing_acknowledged() {
 }
 
 async fn restart_keeps_requests_and_events(data: Data) {
-    register_parties(&data);
     let client = reqwest::Client::new();
     let server = Server::start(&data, &[]);
-    let created: Value = client
-        .post(server.url("/v1/requests"))
-        .json(&example("eu-epoc-traffic.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let trust = Trust::setup(&server, &data).await;
+    let created: Value =
+        trust.submit(&client, &server, &example("eu-epoc-traffic.json")).await.json().await.unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
-    for to in ["approved", "producing"] {
+    trust.assign_reviewer(&client, &server, &id).await;
+    // The reviewer decides, the provider produces.
+    for (to, token) in [("approved", &trust.reviewer), ("producing", &trust.handler)] {
         let r = client
             .post(server.url(&format!("/v1/requests/{id}/transitions")))
+            .bearer_auth(token)
             .json(&transition(to))
             .send()
             .await
@@ -56,6 +52,7 @@ async fn restart_keeps_requests_and_events(data: Data) {
     }
     let events_before: Value = client
         .get(server.url(&format!("/v1/requests/{id}/events")))
+        .bearer_auth(&trust.handler)
         .send()
         .await
         .unwrap()
@@ -65,13 +62,21 @@ async fn restart_keeps_requests_and_events(data: Data) {
     drop(server);
 
     let server = Server::start(&data, &[]);
-    let read: Value =
-        client.get(server.url(&format!("/v1/requests/{id}"))).send().await.unwrap().json().await.unwrap();
+    let read: Value = client
+        .get(server.url(&format!("/v1/requests/{id}")))
+        .bearer_auth(&trust.handler)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(read["state"], "producing");
     assert_eq!(read["document"], created["document"]);
     assert_eq!(read["screening"], created["screening"], "the screening report survives the restart");
     let events_after: Value = client
         .get(server.url(&format!("/v1/requests/{id}/events")))
+        .bearer_auth(&trust.handler)
         .send()
         .await
         .unwrap()
@@ -80,14 +85,27 @@ async fn restart_keeps_requests_and_events(data: Data) {
         .unwrap();
     assert_eq!(events_after, events_before);
     assert_eq!(events_after.as_array().unwrap().len(), 5);
+    // The trust registers survive too: the admin's token, the authority's key.
+    let keys: Value = client
+        .get(server.url("/v1/admin/authorities/fr-tj-paris/keys"))
+        .bearer_auth(&trust.admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(keys[0]["status"], "active", "{keys}");
 }
 
-/// 1,000 submissions in flight at once; the server is killed with SIGKILL once a third
-/// have been acknowledged. After a restart, every request that got a 201 is there.
+/// 1,000 signed submissions in flight at once; the server is killed with SIGKILL once a
+/// third have been acknowledged. After a restart, every request that got a 201 is there.
+/// The rate limits are off: all 1,000 come from one address, on purpose.
 async fn kill9_under_load_loses_nothing_acknowledged(data: Data) {
     const TOTAL: usize = 1000;
-    register_parties(&data);
-    let server = Server::start(&data, &[]);
+    const UNLIMITED: [&str; 4] = ["--rate-limit", "0", "--failure-limit", "0"];
+    let server = Server::start(&data, &UNLIMITED);
+    let trust = Arc::new(Trust::setup(&server, &data).await);
     let doc = Arc::new(example("eu-epoc-traffic.json"));
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
     let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
@@ -95,13 +113,20 @@ async fn kill9_under_load_loses_nothing_acknowledged(data: Data) {
 
     let mut submissions = Vec::new();
     for _ in 0..TOTAL {
-        let (client, url, doc, acknowledged, start) =
-            (client.clone(), server.url("/v1/requests"), doc.clone(), acknowledged.clone(), start.clone());
+        let (client, url, doc, acknowledged, start, trust) = (
+            client.clone(),
+            server.url("/v1/requests"),
+            doc.clone(),
+            acknowledged.clone(),
+            start.clone(),
+            trust.clone(),
+        );
         submissions.push(tokio::spawn(async move {
             start.wait().await;
-            // A well-behaved client: on 503 ("busy, retry") it waits and tries again.
+            // A well-behaved client: on 503 ("busy, retry") it waits and tries again, with
+            // a new signature and jti, as a new submission (as the unsigned retries were).
             loop {
-                match client.post(&url).json(&*doc).send().await {
+                match signed_post(&client, &url, trust.sign(&doc)).await {
                     Ok(r) if r.status().as_u16() == 201 => {
                         // Only a 201 whose id arrived counts as acknowledged.
                         if let Ok(body) = r.json::<Value>().await {
@@ -138,13 +163,26 @@ async fn kill9_under_load_loses_nothing_acknowledged(data: Data) {
         acknowledged.len()
     );
 
-    let server = Server::start(&data, &[]);
-    let list: Value =
-        client.get(server.url("/v1/requests?per_page=1")).send().await.unwrap().json().await.unwrap();
+    let server = Server::start(&data, &UNLIMITED);
+    // The provider's system sees every request: all are addressed to it.
+    let list: Value = client
+        .get(server.url("/v1/requests?per_page=1"))
+        .bearer_auth(&trust.handler)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let total = list["total"].as_u64().unwrap() as usize;
     assert!(total >= acknowledged.len(), "{total} stored < {} acknowledged", acknowledged.len());
     for id in &acknowledged {
-        let r = client.get(server.url(&format!("/v1/requests/{id}/events"))).send().await.unwrap();
+        let r = client
+            .get(server.url(&format!("/v1/requests/{id}/events")))
+            .bearer_auth(&trust.handler)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status().as_u16(), 200, "acknowledged request {id} was lost");
         let events: Value = r.json().await.unwrap();
         assert_eq!(events[0]["to"], "received", "{id} lost its receipt event");

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 use sqlx::Connection;
 
-use crate::support::{Data, Server, comity, example, register_parties};
+use crate::support::{Data, Server, Trust, comity, example, register_parties};
 
 const ORIGIN: &str = "comity.test/log";
 
@@ -25,22 +25,19 @@ fn stop(mut server: Server) {
 }
 
 async fn the_log_verifies_inside_and_out_and_an_edit_is_caught(data: Data) {
-    register_parties(&data);
     let server = Server::start(&data, &["--log-origin", ORIGIN]);
+    let trust = Trust::setup(&server, &data).await;
     let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
     let mut ids = Vec::new();
     for _ in 0..3 {
-        let r = client
-            .post(server.url("/v1/requests"))
-            .json(&example("eu-epoc-traffic.json"))
-            .send()
-            .await
-            .unwrap();
+        let r = trust.submit(&client, &server, &example("eu-epoc-traffic.json")).await;
         assert_eq!(r.status().as_u16(), 201);
         let body: Value = r.json().await.unwrap();
         ids.push(body["id"].as_str().unwrap().to_owned());
     }
-    client.get(server.url(&format!("/v1/requests/{}", ids[0]))).send().await.unwrap();
+    let r =
+        client.get(server.url(&format!("/v1/requests/{}", ids[0]))).bearer_auth(&trust.handler).send().await;
+    assert_eq!(r.unwrap().status().as_u16(), 200);
 
     // The server signs a checkpoint within a second of the log growing.
     let mut info = Value::Null;
@@ -85,7 +82,12 @@ async fn the_log_verifies_inside_and_out_and_an_edit_is_caught(data: Data) {
     assert!(drawn.iter().all(|d| ids.iter().any(|id| id == d)), "{drawn:?} not among {ids:?}");
 
     // A clean stop signs what is left; the store then checks against its own log.
-    client.get(server.url(&format!("/v1/requests/{}/events", ids[1]))).send().await.unwrap();
+    let r = client
+        .get(server.url(&format!("/v1/requests/{}/events", ids[1])))
+        .bearer_auth(&trust.handler)
+        .send()
+        .await;
+    assert_eq!(r.unwrap().status().as_u16(), 200);
     stop(server);
     let out = comity(&["log", "verify", "--log-origin", ORIGIN], Some(&data));
     let (stdout, err) = text(&out);

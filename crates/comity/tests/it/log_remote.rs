@@ -298,10 +298,10 @@ fn the_sample_is_the_librarys_and_the_same_every_time() {
 
     let mut requests: Vec<String> = Vec::new();
     for e in &all[..600] {
-        if let Some(r) = Entry::from_bytes(e).unwrap().request() {
-            if !requests.iter().any(|x| x == r) {
-                requests.push(r.to_owned());
-            }
+        if let Some(r) = Entry::from_bytes(e).unwrap().request()
+            && !requests.iter().any(|x| x == r)
+        {
+            requests.push(r.to_owned());
         }
     }
     let checkpoint = verify_checkpoint(&note, key.verifier_key()).unwrap();

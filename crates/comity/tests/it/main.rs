@@ -6,4 +6,5 @@ mod durability;
 mod log_local;
 mod log_remote;
 mod support;
+mod trust_cli;
 mod witness;

@@ -54,6 +54,19 @@ pub fn comity(args: &[&str], data: Option<&Data>) -> Output {
     cmd.output().unwrap()
 }
 
+/// Runs a `comity` command with this standard input and these environment variables.
+pub fn comity_with(args: &[&str], data: Option<&Data>, stdin: &str, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args);
+    if let Some(data) = data {
+        cmd.args(data.args());
+    }
+    cmd.env_remove("COMITY_DATA_DIR").env_remove("COMITY_DATABASE_URL").envs(env.iter().copied());
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// A running `comity serve`.
 pub struct Server {
     pub child: Child,
@@ -152,6 +165,136 @@ pub fn register_parties(data: &Data) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// A move's body; who moves is whoever calls.
 pub fn transition(to: &str) -> Value {
-    json!({"to": to, "actor": "ie-high-court", "reason": format!("moved to {to}")})
+    json!({"to": to, "reason": format!("moved to {to}")})
+}
+
+/// Runs a `comity` command that must succeed, and returns its standard output.
+pub fn comity_ok(args: &[&str], data: Option<&Data>) -> String {
+    let out = comity(args, data);
+    assert!(
+        out.status.success(),
+        "comity {} failed: {}{}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The parties of `eu-epoc-traffic.json`, a reviewer body for it, and a credential for
+/// each, set up as an operator does: the operator and its admin token with the command
+/// line, everything else through the admin API with that token. Each authority has a
+/// key of its own, made by `comity authority key generate`, that signs its submissions.
+pub struct Trust {
+    /// An admin token of the operator `test-operator`.
+    pub admin: String,
+    /// A handler token of the provider `example-mail`.
+    pub handler: String,
+    /// A reviewer token of the reviewer body `ie-high-court`.
+    pub reviewer: String,
+    /// The authorities' private keys, by authority.
+    keys: Vec<(String, comity_auth::jws::SigningKey)>,
+    _dir: tempfile::TempDir,
+}
+
+impl Trust {
+    /// Sets everything up on a running server.
+    pub async fn setup(server: &Server, data: &Data) -> Trust {
+        comity_ok(
+            &["operator", "add", "--id", "test-operator", "--country", "IE", "--name", "Test operator"],
+            Some(data),
+        );
+        let admin = comity_ok(&["token", "create", "--org", "test-operator", "--role", "admin"], Some(data))
+            .trim()
+            .to_owned();
+        let client = reqwest::Client::new();
+        let post = |path: &str, body: Value| {
+            let request = client.post(server.url(path)).bearer_auth(&admin).json(&body);
+            async move {
+                let r = request.send().await.unwrap();
+                let status = r.status().as_u16();
+                let body: Value = r.json().await.unwrap();
+                assert_eq!(status, 201, "{body}");
+                body
+            }
+        };
+        for (id, kind) in [("fr-tj-paris", "prosecutor"), ("fr-jld-paris", "judge")] {
+            let name = format!("{id} (test)");
+            post(
+                "/v1/admin/authorities",
+                json!({"id": id, "country": "FR", "authority_type": kind, "name": name}),
+            )
+            .await;
+        }
+        post("/v1/admin/providers", json!({"id": "example-mail", "country": "IE", "name": "Example Mail"}))
+            .await;
+        post(
+            "/v1/admin/reviewers",
+            json!({"id": "ie-high-court", "country": "IE", "kind": "court", "name": "The High Court"}),
+        )
+        .await;
+        let token = |org: &str, role: &str| post("/v1/admin/tokens", json!({"org": org, "role": role}));
+        let handler = token("example-mail", "handler").await["token"].as_str().unwrap().to_owned();
+        let reviewer = token("ie-high-court", "reviewer").await["token"].as_str().unwrap().to_owned();
+        let dir = tempfile::tempdir().unwrap();
+        let mut keys = Vec::new();
+        for authority in ["fr-tj-paris", "fr-jld-paris"] {
+            let file = dir.path().join(format!("{authority}.jwk"));
+            let public = comity_ok(&["authority", "key", "generate", "--out", file.to_str().unwrap()], None);
+            let path = format!("/v1/admin/authorities/{authority}/keys");
+            post(&path, json!({"public_key": serde_json::from_str::<Value>(&public).unwrap()})).await;
+            let private = std::fs::read_to_string(&file).unwrap();
+            keys.push((authority.to_owned(), comity_auth::jws::SigningKey::parse(&private).unwrap()));
+        }
+        Trust { admin, handler, reviewer, keys, _dir: dir }
+    }
+
+    /// The document signed by its issuing authority's key, with a fresh jti.
+    pub fn sign(&self, document: &Value) -> String {
+        let iss = document["issuing"]["authority"].as_str().unwrap();
+        let (_, key) = self.keys.iter().find(|(a, _)| a == iss).unwrap_or_else(|| panic!("no key for {iss}"));
+        let iat = chrono::Utc::now().timestamp();
+        let claims = comity_auth::jws::Claims {
+            iss: iss.to_owned(),
+            aud: document["addressee"]["provider"].as_str().unwrap().to_owned(),
+            iat,
+            exp: iat + 300,
+            jti: uuid::Uuid::now_v7().to_string(),
+            request: document.as_object().unwrap().clone(),
+        };
+        key.sign_compact(&key.public().key_id(), &claims.to_payload())
+    }
+
+    /// Submits the document signed, as its authority's system does.
+    pub async fn submit(
+        &self,
+        client: &reqwest::Client,
+        server: &Server,
+        document: &Value,
+    ) -> reqwest::Response {
+        signed_post(client, &server.url("/v1/requests"), self.sign(document)).await.unwrap()
+    }
+
+    /// The provider's legal team assigns the reviewer body `ie-high-court` to a request.
+    pub async fn assign_reviewer(&self, client: &reqwest::Client, server: &Server, id: &str) {
+        let r = client
+            .post(server.url(&format!("/v1/requests/{id}/reviewers")))
+            .bearer_auth(&self.handler)
+            .json(&json!({"reviewer": "ie-high-court", "reason": "the competent court"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap());
+    }
+}
+
+/// POSTs a compact JWS as a signed submission.
+pub async fn signed_post(
+    client: &reqwest::Client,
+    url: &str,
+    jws: String,
+) -> reqwest::Result<reqwest::Response> {
+    client.post(url).header("content-type", "application/jose").body(jws).send().await
 }

@@ -255,7 +255,7 @@ fn witness_key_needs_a_name_to_create_one_and_refuses_a_log_key() {
 /// cosigned checkpoint, which `comity log verify --url` still accepts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_submits_every_checkpoint_and_serves_the_cosignature() {
-    use crate::support::{Data, Server, comity, example, register_parties};
+    use crate::support::{Data, Server, Trust, comity, example};
     const LOG: &str = "comity.test/witnessed";
     let data = Data::sqlite();
     let Data::Sqlite(data_dir) = &data else { unreachable!() };
@@ -269,20 +269,15 @@ async fn the_server_submits_every_checkpoint_and_serves_the_cosignature() {
     let witness = Witness::start(state.path(), &[format!("{LOG}={log_vkey}")]);
     let witness_vkey = witness_key(state.path());
 
-    register_parties(&data);
     let server = Server::start(
         &data,
         &["--log-origin", LOG, "--witness", &format!("{}={witness_vkey}", witness.base)],
     );
+    let trust = Trust::setup(&server, &data).await;
     let client = reqwest::Client::new();
     let mut cosigned_sizes = Vec::new();
     for round in 0..2 {
-        let r = client
-            .post(server.url("/v1/requests"))
-            .json(&example("eu-epoc-traffic.json"))
-            .send()
-            .await
-            .unwrap();
+        let r = trust.submit(&client, &server, &example("eu-epoc-traffic.json")).await;
         assert_eq!(r.status().as_u16(), 201);
         let size_now: u64 = {
             let info: serde_json::Value =
@@ -291,7 +286,14 @@ async fn the_server_submits_every_checkpoint_and_serves_the_cosignature() {
         };
         let mut found = None;
         for _ in 0..100 {
-            let note = client.get(server.url("/log/checkpoint")).send().await.unwrap().bytes().await.unwrap();
+            let r = client.get(server.url("/log/checkpoint")).send().await.unwrap();
+            // The parties were registered a moment ago, on an empty log: its first
+            // checkpoint may not be signed yet.
+            if r.status().as_u16() == 404 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+            let note = r.bytes().await.unwrap();
             let body = comity_log::verify_checkpoint(&note, &log_vkey).unwrap();
             if body.size() > size_now && comity_log::verify_cosignature(&note, &witness_vkey).is_ok() {
                 found = Some(body.size());

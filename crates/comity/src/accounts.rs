@@ -1,0 +1,321 @@
+//! `comity token`, `comity user` and `comity totp`: systems' API tokens and people's
+//! accounts, straight on the store, like the admin API's `/v1/admin/tokens` and
+//! `/v1/admin/users`.
+
+use std::io::BufRead;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use comity_server::accounts::{create_token, create_user, parse_lifetime, revoke_token, token_resource};
+use comity_wire::trust::{TokenBody, UserBody, UserResource};
+
+use crate::{
+    StoreArgs,
+    admin::{actor, api, print_json, print_table, time},
+};
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a system of an organisation. Prints the token alone on
+    /// standard output (`TOKEN=$(comity token create ...)`), shown this once.
+    Create {
+        /// The organisation the token acts for (a registered party).
+        #[arg(long)]
+        org: String,
+        /// The role: the one of the organisation's register (operator: admin, authority:
+        /// requester, provider: handler, reviewer: reviewer, auditor: auditor).
+        #[arg(long)]
+        role: String,
+        /// How long it lasts: such as 90d, 12h or 30m; at most 365d.
+        #[arg(long, default_value = "90d")]
+        expires: String,
+        /// What the token is for, such as case-management.
+        #[arg(long)]
+        label: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List the API tokens, newest first (never their secrets).
+    List(ListArgs),
+    /// Revoke an API token at once.
+    Revoke {
+        /// The token's id (the part after `comity_`, as `comity token list` shows it).
+        id: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a person's account. Prints the first password and the TOTP secret, once.
+    Add {
+        /// The organisation the person works for (a registered party).
+        #[arg(long)]
+        org: String,
+        /// The role: the one of the organisation's register (see `comity token create`).
+        #[arg(long)]
+        role: String,
+        /// 2 to 48 lower-case letters, digits, '.', '_' or '-', starting with a letter.
+        #[arg(long)]
+        username: String,
+        /// The person's full name.
+        #[arg(long)]
+        name: String,
+        /// Read the first password from the first line of standard input instead of
+        /// generating one (at least 12 characters).
+        #[arg(long)]
+        password_stdin: bool,
+        /// Print the account and its secrets as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List the accounts.
+    List(ListArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TotpCommand {
+    /// Print the current 6-digit code of a TOTP secret, for scripted logins and demos.
+    /// A person uses an authenticator app: this is not a second factor if it runs where
+    /// the password is typed.
+    Code {
+        /// The secret in base32 (as `comity user add` printed it), or its otpauth:// URI.
+        /// Prefer the environment variable: a command line is visible to other users.
+        #[arg(long, env = "COMITY_TOTP_SECRET", hide_env_values = true)]
+        secret: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+pub async fn token(command: TokenCommand) -> anyhow::Result<()> {
+    crate::admin::init_tracing();
+    match command {
+        TokenCommand::Create { org, role, expires, label, store } => {
+            // Checked here first, to name the flag in the message.
+            parse_lifetime(&expires).map_err(|e| anyhow::anyhow!("--expires {expires}: {e}"))?;
+            let store = store.open().await?;
+            let body = TokenBody { org, role, label, expires_in: Some(expires) };
+            let created = api(create_token(store.as_ref(), &actor(), &body).await, &[]).await?;
+            let Some(secret) = &created.token else { bail!("the new token came back without its secret") };
+            eprintln!(
+                "created API token {} for {} ({}), label {:?}, valid until {}.\n\
+                 It is shown this once: keep it in a secret store. Revoke it with `comity token revoke {}`.",
+                created.id,
+                created.org,
+                created.role,
+                created.label,
+                time(created.expires_at),
+                created.id
+            );
+            println!("{secret}");
+            Ok(())
+        }
+        TokenCommand::List(args) => {
+            let store = args.store.open().await?;
+            let tokens = store.tokens().await.context("reading the API tokens")?;
+            let tokens: Vec<_> = tokens.iter().map(token_resource).collect();
+            if args.json {
+                return print_json(&tokens);
+            }
+            if tokens.is_empty() {
+                println!("no API token has been created");
+                return Ok(());
+            }
+            let now = chrono::Utc::now();
+            let mut rows =
+                vec![["id", "org", "role", "status", "expires", "label"].map(str::to_owned).to_vec()];
+            for t in &tokens {
+                let status = match t.revoked_at {
+                    Some(at) => format!("revoked {}", time(at)),
+                    None if t.expires_at <= now => "expired".to_owned(),
+                    None => "active".to_owned(),
+                };
+                rows.push(vec![
+                    t.id.clone(),
+                    t.org.clone(),
+                    t.role.clone(),
+                    status,
+                    time(t.expires_at),
+                    t.label.clone(),
+                ]);
+            }
+            print_table(&rows);
+            Ok(())
+        }
+        TokenCommand::Revoke { id, store } => {
+            // A whole token pasted instead of its id: take the id out of it.
+            let id =
+                comity_auth::token::ApiToken::parse(&id).map(|(id, _)| id.as_str().to_owned()).unwrap_or(id);
+            let store = store.open().await?;
+            let hints = [("not_found", "`comity token list` shows the tokens and whether they are active")];
+            let revoked = api(revoke_token(store.as_ref(), &actor(), &id).await, &hints).await?;
+            println!("revoked API token {} of {} ({})", revoked.id, revoked.org, revoked.role);
+            Ok(())
+        }
+    }
+}
+
+pub async fn user(command: UserCommand) -> anyhow::Result<()> {
+    crate::admin::init_tracing();
+    match command {
+        UserCommand::Add { org, role, username, name, password_stdin, json, store } => {
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .context("reading the password from standard input")?;
+                let line = line.trim_end_matches(['\r', '\n']).to_owned();
+                if line.is_empty() {
+                    bail!("--password-stdin: standard input has no password on its first line");
+                }
+                Some(line)
+            } else {
+                None
+            };
+            let server_key = server_key(&store)?;
+            let store = store.open().await?;
+            let body = UserBody { username, org, role, name };
+            let hints =
+                [("conflict", "user names are unique across organisations; `comity user list` shows them")];
+            let created =
+                api(create_user(store.as_ref(), &server_key, &actor(), &body, password).await, &hints)
+                    .await?;
+            eprintln!(
+                "warning: the password and the TOTP secret below are shown this once and never again. \
+                 Hand the password over by one channel and the TOTP secret (or a QR code of the URI) \
+                 by another; the person changes the password after the first login."
+            );
+            if json {
+                return print_json(&created);
+            }
+            println!("created the account {}@{} ({})", created.username, created.org, created.role);
+            if !password_stdin {
+                println!("password:    {}", created.password);
+            }
+            println!("totp secret: {}", created.totp_secret);
+            println!("totp uri:    {}", created.totp_uri);
+            Ok(())
+        }
+        UserCommand::List(args) => {
+            let store = args.store.open().await?;
+            let users = store.users().await.context("reading the accounts")?;
+            let users: Vec<UserResource> = users
+                .iter()
+                .map(|u| UserResource {
+                    username: u.username.to_string(),
+                    org: u.org.to_string(),
+                    role: u.role.to_string(),
+                    name: u.name.clone(),
+                    created_at: u.created_at,
+                })
+                .collect();
+            if args.json {
+                return print_json(&users);
+            }
+            if users.is_empty() {
+                println!("no account has been created");
+                return Ok(());
+            }
+            let mut rows = vec![["username", "org", "role", "created", "name"].map(str::to_owned).to_vec()];
+            rows.extend(
+                users.into_iter().map(|u| vec![u.username, u.org, u.role, time(u.created_at), u.name]),
+            );
+            print_table(&rows);
+            Ok(())
+        }
+    }
+}
+
+/// The server key that seals the TOTP secrets. With SQLite it is created on first use
+/// like the server does; with PostgreSQL it must be the servers' key, so it is never
+/// made up here.
+fn server_key(store: &StoreArgs) -> anyhow::Result<comity_auth::seal::ServerKey> {
+    let path = store.data_dir.join(crate::serverkey::KEY_FILE);
+    if store.database_url.is_some() && !path.exists() {
+        bail!(
+            "no server key at {}: the servers seal TOTP secrets with it, and an account sealed with \
+             another key could never log in. Point --data-dir at a server's data directory, or copy its \
+             {} file there",
+            path.display(),
+            crate::serverkey::KEY_FILE
+        );
+    }
+    crate::serverkey::load_or_create(&store.data_dir)
+}
+
+pub fn totp(command: TotpCommand) -> anyhow::Result<()> {
+    match command {
+        TotpCommand::Code { secret } => {
+            let secret = totp_secret(&secret)?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .context("the system clock is before 1970")?
+                .as_secs();
+            println!("{}", comity_auth::totp::code_at(&secret, now));
+            Ok(())
+        }
+    }
+}
+
+/// A TOTP secret from its base32 (spaces, lower case and padding allowed) or from an
+/// otpauth:// URI.
+fn totp_secret(text: &str) -> anyhow::Result<comity_auth::totp::TotpSecret> {
+    let text = text.trim();
+    let base32 = if text.starts_with("otpauth://") {
+        text.split_once('?')
+            .map(|(_, query)| query)
+            .unwrap_or_default()
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("secret="))
+            .context("the otpauth URI has no secret= parameter")?
+            .to_owned()
+    } else {
+        text.to_owned()
+    };
+    let normalized: String =
+        base32.chars().filter(|c| !c.is_whitespace() && *c != '=').map(|c| c.to_ascii_uppercase()).collect();
+    let bytes = totp_rs::Secret::Encoded(normalized).to_bytes().map_err(|_| {
+        anyhow::anyhow!(
+            "--secret is not base32 (letters A-Z and digits 2-7), as `comity user add` printed it"
+        )
+    })?;
+    comity_auth::totp::TotpSecret::from_bytes(&bytes).map_err(|e| anyhow::anyhow!("--secret: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::totp_secret;
+
+    #[test]
+    fn a_totp_secret_is_read_from_base32_or_its_uri() {
+        let secret = comity_auth::totp::TotpSecret::generate();
+        let b32 = secret.base32();
+        let uri = secret.otpauth_uri("comity", "ana@example-mail").unwrap_or_else(|e| panic!("{e}"));
+        let spaced: String = b32
+            .to_lowercase()
+            .chars()
+            .collect::<Vec<_>>()
+            .chunks(4)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join(" ");
+        for text in [b32.as_str(), uri.as_str(), spaced.as_str()] {
+            let read = totp_secret(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(read.as_bytes(), secret.as_bytes(), "{text}");
+        }
+        assert!(totp_secret("not base32!").is_err());
+        assert!(totp_secret("AAAA").is_err(), "too short a secret");
+    }
+}

@@ -1,0 +1,160 @@
+//! What the operator's commands share (`comity token`, `user`, `authority key` and
+//! `authority contact`): the actor they record, their errors, their tables.
+//!
+//! These commands call the same functions as the admin API (`comity_server::accounts`
+//! and `comity_server::keys`) straight on the store, so the journal and the audit log
+//! record the same facts whichever way an operator works. The command line is the
+//! operator's root-equivalent tool: whoever can run it with the data directory can do
+//! what an admin can. What it does is recorded under the actor
+//! `cli:<unix user>@local`, so the journal tells the command line from the API.
+
+use std::path::Path;
+
+use anyhow::{Context, anyhow};
+use chrono::{DateTime, SecondsFormat, Utc};
+use comity_core::ActorId;
+use comity_server::ApiError;
+
+/// The actor recorded for what the command line does: `cli:<unix user>@local`.
+///
+/// The user name comes from `$USER` (or `$LOGNAME`); it is a label for the journal, not
+/// a credential: anyone who can open the store can write anything into it.
+pub fn actor() -> ActorId {
+    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_default();
+    let user: String =
+        user.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')).take(48).collect();
+    let user = if user.is_empty() { "operator".to_owned() } else { user };
+    ActorId::parse(&format!("cli:{user}@local")).unwrap_or_else(|_| ActorId::system())
+}
+
+/// Logs to standard error, warnings and errors only (`RUST_LOG` overrides): a failure
+/// the API would answer with an opaque 500 is printed in full here, where the operator
+/// is the one to fix it.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // Another subscriber may be set already (by a test harness); then that one logs.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .with_target(false)
+        .try_init();
+}
+
+/// The result of a server function as a command's result: the message an API caller
+/// would read, with a hint for what to do on the command line. `hints` are the
+/// command's own, by error code (such as `not_found` or `conflict`).
+pub async fn api<T>(result: Result<T, ApiError>, hints: &[(&str, &str)]) -> anyhow::Result<T> {
+    match result {
+        Ok(t) => Ok(t),
+        Err(e) => Err(explain(e, hints).await),
+    }
+}
+
+/// An API error told as a command's error.
+pub async fn explain(e: ApiError, hints: &[(&str, &str)]) -> anyhow::Error {
+    let (status, code) = (e.status(), e.code());
+    // The message is the one the API answers with: render the error as the API would and
+    // read it back, so the command line says exactly what the API says.
+    let response = axum::response::IntoResponse::into_response(e);
+    let body = axum::body::to_bytes(response.into_body(), 1024 * 1024).await.unwrap_or_default();
+    let body = serde_json::from_slice::<serde_json::Value>(&body).unwrap_or_default();
+    let detail = match body.pointer("/error/details").and_then(|d| d.as_array()).map(Vec::as_slice) {
+        Some([one]) => one["path"].as_str().zip(one["message"].as_str()),
+        _ => None,
+    };
+    let message = match detail {
+        // One field at fault: name the flag that set it.
+        Some((path, message)) => format!("{}: {message}", flag(path)),
+        None => body
+            .pointer("/error/message")
+            .and_then(|m| m.as_str())
+            .map_or_else(|| status.to_string(), str::to_owned),
+    };
+    if status.is_server_error() {
+        return anyhow!("{message} (the error is logged above)");
+    }
+    let own = hints.iter().find(|(c, _)| *c == code).map(|(_, h)| *h);
+    match own.or_else(|| hint(code)) {
+        Some(hint) => anyhow!("{message}\nhint: {hint}"),
+        None => anyhow!("{message}"),
+    }
+}
+
+/// The command-line flag that sets a field of the API's bodies.
+fn flag(path: &str) -> String {
+    match path {
+        "expires_in" => "--expires".to_owned(),
+        "overlap_hours" => "--overlap".to_owned(),
+        "effective_at" => "--effective".to_owned(),
+        "replaces" | "kid" | "org" | "role" | "username" | "name" | "label" | "email" | "phone"
+        | "public_key" | "reason" | "id" => format!("--{}", path.replace('_', "-")),
+        other => other.to_owned(),
+    }
+}
+
+fn hint(code: &str) -> Option<&'static str> {
+    match code {
+        "unknown_org" => Some(
+            "`comity authority list` (or provider, reviewer, auditor, operator list) shows the registered \
+             parties; register a new one with `comity <register> add`",
+        ),
+        "invalid_role" => Some(
+            "the role follows from the organisation's register: operator → admin, authority → \
+             requester, provider → handler, reviewer → reviewer, auditor → auditor",
+        ),
+        _ => None,
+    }
+}
+
+/// Reads a file as text, or standard input for `-`.
+pub fn read_text(path: &Path, what: &str) -> anyhow::Result<String> {
+    let bytes = crate::read_input(path).with_context(|| {
+        if path.as_os_str() == "-" {
+            format!("reading {what} from standard input")
+        } else {
+            format!("reading {what} from {}", path.display())
+        }
+    })?;
+    String::from_utf8(bytes).map_err(|_| anyhow!("{what} in {} is not UTF-8 text", path.display()))
+}
+
+/// A time as a table shows it: to the second, in UTC.
+pub fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Prints rows as columns separated by two spaces, the last column unpadded.
+pub fn print_table(rows: &[Vec<String>]) {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|i| rows.iter().filter_map(|r| r.get(i)).map(|c| c.chars().count()).max().unwrap_or(0))
+        .collect();
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+            }
+        }
+        println!("{}", line.trim_end());
+    }
+}
+
+/// Prints a value as pretty JSON.
+pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value).context("writing JSON")?);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_actor_is_a_valid_actor_id_naming_the_command_line() {
+        let actor = super::actor();
+        assert!(actor.as_str().starts_with("cli:") && actor.as_str().ends_with("@local"), "{actor}");
+    }
+}

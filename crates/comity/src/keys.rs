@@ -1,0 +1,363 @@
+//! `comity authority key` and `comity authority contact`: the authorities' signing keys
+//! and contacts, straight on the store, like the admin API's
+//! `/v1/admin/authorities/{id}/keys` and `/contacts`. Every change is a journal entry
+//! with its audit-log entry; a key's history is kept whole.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
+use clap::Subcommand;
+use comity_auth::jws::{PublicKey, SigningKey};
+use comity_core::PartyId;
+use comity_server::keys::{add_contact, add_key, contacts, key_resource, keys_of, revoke_key};
+use comity_wire::trust::{ContactBody, KeyBody, KeyResource, RevokeBody};
+
+use crate::{
+    StoreArgs,
+    admin::{actor, api, print_json, print_table, read_text, time},
+};
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Register a public key of an authority; its systems sign requests with the private
+    /// key (see `comity request sign`).
+    Add {
+        #[arg(long)]
+        authority: String,
+        /// The Ed25519 public key: a JWK file or a PEM file (`-----BEGIN PUBLIC KEY-----`),
+        /// `-` for standard input.
+        #[arg(long)]
+        public_key: PathBuf,
+        /// The key id signatures name in their header; by default the key's RFC 7638
+        /// thumbprint.
+        #[arg(long)]
+        kid: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Register a new key that replaces one: the old key stays usable for the overlap,
+    /// then is retired.
+    Rotate {
+        #[arg(long)]
+        authority: String,
+        /// The id of the key being replaced.
+        #[arg(long)]
+        replaces: String,
+        /// The new public key (JWK or PEM file, `-` for standard input).
+        #[arg(long)]
+        public_key: PathBuf,
+        /// The new key's id; by default its RFC 7638 thumbprint.
+        #[arg(long)]
+        kid: Option<String>,
+        /// How long the replaced key stays usable, in hours or days (such as 24h or 7d; at
+        /// most 30d), so that systems can switch without a gap.
+        #[arg(long, default_value = "24h")]
+        overlap: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Revoke a key: nothing it signs from the effective time on is accepted.
+    Revoke {
+        #[arg(long)]
+        authority: String,
+        #[arg(long)]
+        kid: String,
+        /// Why, in a line; kept forever in the journal.
+        #[arg(long)]
+        reason: String,
+        /// From when (RFC 3339, such as 2026-12-01T10:00:00Z); default now. A time in the
+        /// past covers a compromise found late.
+        #[arg(long)]
+        effective: Option<DateTime<Utc>>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List an authority's keys with their whole history.
+    List {
+        #[arg(long)]
+        authority: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Generate a new Ed25519 key pair for an authority's system: writes the private key
+    /// as a JWK (mode 0600) and prints the public JWK on standard output (the key id on
+    /// standard error), ready for `comity authority key add --public-key -`.
+    Generate {
+        /// Where to write the private key; an existing file is never overwritten.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactCommand {
+    /// Register a contact of an authority: a person who confirms its emergency requests
+    /// through a channel other than the one they came by.
+    Add {
+        #[arg(long)]
+        authority: String,
+        /// Unique within the authority, such as duty-officer.
+        #[arg(long)]
+        id: String,
+        /// The person's name or function.
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        /// An Ed25519 public key (JWK or PEM file, `-` for standard input) the contact signs
+        /// confirmations with.
+        #[arg(long)]
+        public_key: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List an authority's contacts.
+    List {
+        #[arg(long)]
+        authority: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// Reads a public key file, refusing a private key before it goes anywhere.
+fn public_key_text(path: &std::path::Path) -> anyhow::Result<String> {
+    let text = read_text(path, "the public key")?;
+    if SigningKey::parse(&text).is_ok() || text.contains("PRIVATE KEY-----") {
+        bail!(
+            "{} holds a private key; register only the public key. `comity authority key generate` \
+             printed it on standard output; from a PEM private key, `openssl pkey -in FILE -pubout` \
+             prints it. Keep the private key with the system that signs, and never hand it to comity",
+            path.display()
+        );
+    }
+    Ok(text)
+}
+
+/// Reads an overlap such as `24h` or `7d` as whole hours.
+fn overlap_hours(text: &str) -> anyhow::Result<u32> {
+    let text = text.trim();
+    let bad = || anyhow::anyhow!("--overlap {text:?} is not a duration such as 24h or 7d");
+    let split = text.len().checked_sub(1).ok_or_else(bad)?;
+    let (number, unit) = (text.get(..split).ok_or_else(bad)?, text.get(split..).ok_or_else(bad)?);
+    let n: u32 = number.parse().map_err(|_| bad())?;
+    let hours = match unit {
+        "h" => n,
+        "d" => n.checked_mul(24).ok_or_else(bad)?,
+        _ => return Err(bad()),
+    };
+    if hours > 720 {
+        bail!(
+            "--overlap {text}: an overlap lasts at most 30 days (720h); revoke the old key when it must end"
+        );
+    }
+    Ok(hours)
+}
+
+const AUTHORITIES: &str = "`comity authority list` shows the registered authorities";
+
+/// What to run when a key command fails: the authority's keys, or the authorities.
+struct KeyHints(String);
+
+fn key_hints(authority: &str) -> KeyHints {
+    KeyHints(format!(
+        "`comity authority key list --authority {authority}` shows its keys (and `comity authority list` the authorities)"
+    ))
+}
+
+impl KeyHints {
+    fn each(&self) -> [(&str, &str); 2] {
+        [("not_found", self.0.as_str()), ("conflict", self.0.as_str())]
+    }
+}
+
+fn print_key(k: &KeyResource, verb: &str) {
+    println!("{verb} key {} of {}: {}", k.kid, k.authority, k.status);
+}
+
+pub async fn key(command: KeyCommand) -> anyhow::Result<()> {
+    crate::admin::init_tracing();
+    match command {
+        KeyCommand::Add { authority, public_key, kid, store } => {
+            let body = KeyBody {
+                public_key: serde_json::Value::String(public_key_text(&public_key)?),
+                kid,
+                replaces: None,
+                overlap_hours: None,
+            };
+            let store = store.open().await?;
+            let hints = key_hints(&authority);
+            let key = api(add_key(store.as_ref(), &actor(), &authority, &body).await, &hints.each()).await?;
+            print_key(&key, "registered");
+            Ok(())
+        }
+        KeyCommand::Rotate { authority, replaces, public_key, kid, overlap, store } => {
+            let body = KeyBody {
+                public_key: serde_json::Value::String(public_key_text(&public_key)?),
+                kid,
+                replaces: Some(replaces.clone()),
+                overlap_hours: Some(overlap_hours(&overlap)?),
+            };
+            let store = store.open().await?;
+            let hints = key_hints(&authority);
+            let key = api(add_key(store.as_ref(), &actor(), &authority, &body).await, &hints.each()).await?;
+            print_key(&key, "registered");
+            let authority_id = PartyId::parse(&authority)?;
+            let old = api(keys_of(store.as_ref(), &authority_id).await, &[])
+                .await?
+                .into_iter()
+                .find(|(k, _)| k.kid.as_str() == replaces);
+            if let Some(retired) = old.and_then(|(k, _)| k.retired_at) {
+                println!(
+                    "key {replaces} of {authority} stays usable until {}, then is retired",
+                    time(retired)
+                );
+            }
+            Ok(())
+        }
+        KeyCommand::Revoke { authority, kid, reason, effective, store } => {
+            let store = store.open().await?;
+            let body = RevokeBody { reason, effective_at: effective };
+            let hints = key_hints(&authority);
+            let key = api(revoke_key(store.as_ref(), &actor(), &authority, &kid, &body).await, &hints.each())
+                .await?;
+            let from = key.revoked_at.map(time).unwrap_or_default();
+            println!("revoked key {} of {} from {from}: {}", key.kid, key.authority, key.status);
+            Ok(())
+        }
+        KeyCommand::List { authority, json, store } => {
+            let store = store.open().await?;
+            let id = PartyId::parse(&authority).map_err(|e| anyhow::anyhow!("--authority: {e}"))?;
+            match store.party(&id).await.context("reading the register")? {
+                Some(comity_core::Party::Authority(_)) => {}
+                _ => bail!("no authority {id} is registered; `comity authority list` shows them"),
+            }
+            let now = Utc::now();
+            let keys: Vec<KeyResource> = api(keys_of(store.as_ref(), &id).await, &[])
+                .await?
+                .into_iter()
+                .map(|(k, logged)| key_resource(&k, logged, now))
+                .collect();
+            if json {
+                return print_json(&keys);
+            }
+            if keys.is_empty() {
+                println!("{id} has no key; register one with `comity authority key add`");
+                return Ok(());
+            }
+            let mut rows =
+                vec![["kid", "status", "added", "retired", "revoked", "reason"].map(str::to_owned).to_vec()];
+            for k in keys {
+                rows.push(vec![
+                    k.kid,
+                    k.status,
+                    time(k.added_at),
+                    k.retired_at.map(time).unwrap_or_else(|| "-".into()),
+                    k.revoked_at.map(time).unwrap_or_else(|| "-".into()),
+                    k.revocation_reason.unwrap_or_default(),
+                ]);
+            }
+            print_table(&rows);
+            Ok(())
+        }
+        KeyCommand::Generate { out } => {
+            let key = SigningKey::generate();
+            crate::logkey::write_private(&out, key.to_jwk_private().as_bytes()).with_context(|| {
+                format!("writing the private key (an existing {} is never overwritten)", out.display())
+            })?;
+            let public = key.public();
+            println!("{}", public.to_jwk());
+            eprintln!(
+                "wrote the private key to {} (mode 0600); keep it with the system that signs.\n\
+                 key id (RFC 7638 thumbprint): {}\n\
+                 register the public key printed above: comity authority key add --authority ID --public-key FILE",
+                out.display(),
+                public.key_id()
+            );
+            Ok(())
+        }
+    }
+}
+
+pub async fn contact(command: ContactCommand) -> anyhow::Result<()> {
+    crate::admin::init_tracing();
+    match command {
+        ContactCommand::Add { authority, id, name, email, phone, public_key, store } => {
+            let public_key =
+                public_key.map(|p| public_key_text(&p)).transpose()?.map(serde_json::Value::String);
+            let body = ContactBody { id, name, email, phone, public_key };
+            let store = store.open().await?;
+            let listing =
+                format!("`comity authority contact list --authority {authority}` shows its contacts");
+            let hints = [("conflict", listing.as_str()), ("not_found", AUTHORITIES)];
+            let added = api(add_contact(store.as_ref(), &actor(), &authority, &body).await, &hints).await?;
+            println!("registered contact {} of {authority}: {}", added.id, added.name);
+            Ok(())
+        }
+        ContactCommand::List { authority, json, store } => {
+            let store = store.open().await?;
+            let id = PartyId::parse(&authority).map_err(|e| anyhow::anyhow!("--authority: {e}"))?;
+            match store.party(&id).await.context("reading the register")? {
+                Some(comity_core::Party::Authority(_)) => {}
+                _ => bail!("no authority {id} is registered; `comity authority list` shows them"),
+            }
+            let listed: Vec<ContactBody> = api(contacts(store.as_ref(), &id).await, &[])
+                .await?
+                .into_iter()
+                .map(|c| ContactBody {
+                    id: c.id.to_string(),
+                    name: c.name,
+                    email: c.email,
+                    phone: c.phone,
+                    public_key: c
+                        .public_key
+                        .and_then(|k| PublicKey::from_bytes(&k).ok())
+                        .and_then(|k| serde_json::from_str(&k.to_jwk()).ok()),
+                })
+                .collect();
+            if json {
+                return print_json(&listed);
+            }
+            if listed.is_empty() {
+                println!("{id} has no contact; register one with `comity authority contact add`");
+                return Ok(());
+            }
+            let mut rows = vec![["id", "email", "phone", "key", "name"].map(str::to_owned).to_vec()];
+            for c in listed {
+                rows.push(vec![
+                    c.id,
+                    c.email.unwrap_or_else(|| "-".into()),
+                    c.phone.unwrap_or_else(|| "-".into()),
+                    if c.public_key.is_some() { "yes" } else { "-" }.to_owned(),
+                    c.name,
+                ]);
+            }
+            print_table(&rows);
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::overlap_hours;
+
+    #[test]
+    fn overlaps_are_hours_or_days_up_to_thirty_days() {
+        assert_eq!(overlap_hours("24h").ok(), Some(24));
+        assert_eq!(overlap_hours("7d").ok(), Some(168));
+        assert_eq!(overlap_hours("30d").ok(), Some(720));
+        for bad in ["", "h", "31d", "721h", "1w", "-1h", "1.5h"] {
+            assert!(overlap_hours(bad).is_err(), "{bad}");
+        }
+    }
+}
