@@ -284,14 +284,7 @@ fn totp_secret(text: &str) -> anyhow::Result<comity_auth::totp::TotpSecret> {
     } else {
         text.to_owned()
     };
-    let normalized: String =
-        base32.chars().filter(|c| !c.is_whitespace() && *c != '=').map(|c| c.to_ascii_uppercase()).collect();
-    let bytes = totp_rs::Secret::Encoded(normalized).to_bytes().map_err(|_| {
-        anyhow::anyhow!(
-            "--secret is not base32 (letters A-Z and digits 2-7), as `comity user add` printed it"
-        )
-    })?;
-    comity_auth::totp::TotpSecret::from_bytes(&bytes).map_err(|e| anyhow::anyhow!("--secret: {e}"))
+    comity_auth::totp::TotpSecret::from_base32(&base32).map_err(|e| anyhow::anyhow!("--secret: {e}"))
 }
 
 #[cfg(test)]

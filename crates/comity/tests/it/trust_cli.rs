@@ -612,7 +612,7 @@ fn bad_input_is_refused_with_what_to_fix() {
             &["request", "sign", "--key", private, "--document", public_file],
             "has no issuing.authority",
         ),
-        (false, &["totp", "code", "--secret", "not base32!"], "--secret is not base32"),
+        (false, &["totp", "code", "--secret", "not base32!"], "--secret: the secret is not base32"),
     ];
     for (on_store, args, expected) in cases {
         let out = run(comity(args, on_store.then_some(&data)));
