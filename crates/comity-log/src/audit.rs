@@ -813,10 +813,10 @@ mod tests {
             .unwrap();
         let mut expected: Vec<String> = Vec::new();
         for e in &log.entries {
-            if let Some(r) = Entry::from_bytes(e).unwrap().request() {
-                if !expected.iter().any(|x| x == r) {
-                    expected.push(r.to_owned());
-                }
+            if let Some(r) = Entry::from_bytes(e).unwrap().request()
+                && !expected.iter().any(|x| x == r)
+            {
+                expected.push(r.to_owned());
             }
         }
         assert_eq!(verified.requests, expected);

@@ -99,8 +99,8 @@ pub fn require(app: &AppState, caller: &Caller, action: &Action, on: &On<'_>) ->
         Ok(())
     } else {
         Err(ApiError::forbidden(format!(
-            "a {} of {} may not {}",
-            caller.principal.role,
+            "{} of {} may not {}",
+            crate::error::a(caller.principal.role.as_str()),
             caller.org(),
             action.name().replace('_', " ")
         )))
@@ -148,8 +148,8 @@ pub fn require_on_request(
         Ok(())
     } else {
         Err(ApiError::forbidden(format!(
-            "a {} of {} may not {} on this request",
-            caller.principal.role,
+            "{} of {} may not {} on this request",
+            crate::error::a(caller.principal.role.as_str()),
             caller.org(),
             action.name().replace('_', " ")
         )))

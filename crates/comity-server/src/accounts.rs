@@ -70,9 +70,9 @@ fn role_for(store_party: &comity_core::Party, role: &str, path: &str) -> Result<
             "invalid_role",
             path,
             format!(
-                "{} is a {}, whose people and systems are {}s, not {role}s",
+                "{} is {}, whose people and systems are {}s, not {role}s",
                 store_party.id(),
-                store_party.role().noun(),
+                crate::error::a(store_party.role().noun()),
                 Role::of_register(store_party.role())
             ),
         ));

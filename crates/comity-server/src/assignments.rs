@@ -10,7 +10,7 @@ use axum::{
 };
 use chrono::{SubsecRound, Utc};
 use comity_access::{Action, On};
-use comity_core::{JournalEntry, Party, PartyId, check_name};
+use comity_core::{ActorId, JournalEntry, Party, PartyId, Store, StoredRequest, check_name};
 use comity_wire::{
     parse_json,
     trust::{AssignBody, AuthorityRecordResource, journal},
@@ -77,32 +77,46 @@ pub async fn assign(
             )
         } else {
             format!(
-                "a {} of {} may not assign reviewers to this request",
-                caller.principal.role,
+                "{} of {} may not assign reviewers to this request",
+                crate::error::a(caller.principal.role.as_str()),
                 caller.org()
             )
         }));
     }
-    let fact = journal::ReviewerAssigned { request: id.to_string(), reviewer: reviewer.to_string(), reason };
-    let written = app
-        .store
+    let written = record_assignment(app.store.as_ref(), &caller.actor(), &stored, &reviewer, reason).await?;
+    let mut reviewers: Vec<String> = facts.reviewers.iter().map(PartyId::to_string).collect();
+    reviewers.push(reviewer.to_string());
+    let mut response = (StatusCode::CREATED, Json(Reviewers { reviewers })).into_response();
+    crate::log::receipt(&mut response, written.log_index.as_slice());
+    Ok(response)
+}
+
+/// Records that `reviewer` decides on `request`: a `reviewer.assigned` journal entry with
+/// its audit-log entry. The caller has checked that the assignment is allowed; the API
+/// and the demo seeder assign through here.
+pub async fn record_assignment(
+    store: &dyn Store,
+    actor: &ActorId,
+    request: &StoredRequest,
+    reviewer: &PartyId,
+    reason: String,
+) -> Result<JournalEntry, ApiError> {
+    let fact =
+        journal::ReviewerAssigned { request: request.id.to_string(), reviewer: reviewer.to_string(), reason };
+    let mut written = store
         .append_journal(&[JournalEntry {
             seq: 0,
             at: Utc::now().trunc_subsecs(6),
             kind: journal::REVIEWER_ASSIGNED.to_owned(),
-            actor: caller.actor(),
-            party: Some(stored.provider.clone()),
+            actor: actor.clone(),
+            party: Some(request.provider.clone()),
             subject: reviewer.to_string(),
-            request_id: Some(id),
+            request_id: Some(request.id),
             content: journal::content(&fact),
             log_index: None,
         }])
         .await?;
-    let mut reviewers: Vec<String> = facts.reviewers.iter().map(PartyId::to_string).collect();
-    reviewers.push(reviewer.to_string());
-    let mut response = (StatusCode::CREATED, Json(Reviewers { reviewers })).into_response();
-    crate::log::receipt(&mut response, &written.iter().filter_map(|j| j.log_index).collect::<Vec<_>>());
-    Ok(response)
+    written.pop().ok_or_else(|| ApiError::internal(&comity_core::StoreError::NotFound))
 }
 
 /// The reviewer bodies assigned to a request.

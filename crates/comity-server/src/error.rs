@@ -94,6 +94,16 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         self.code
     }
+
+    /// What the caller is told (for a 5xx, only that it failed and the incident id).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// One entry per problem, with its path.
+    pub fn details(&self) -> &[Problem] {
+        &self.details
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -176,4 +186,10 @@ impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> Self {
         Self::bad_request(format!("the path is not valid: {}", r.body_text()))
     }
+}
+
+/// `a` or `an` before a word, for messages that name a role or a register.
+pub(crate) fn a(word: &str) -> String {
+    let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {word}")
 }

@@ -16,7 +16,7 @@
 
 mod access;
 pub mod accounts;
-mod assignments;
+pub mod assignments;
 pub mod auth;
 mod error;
 pub mod keys;

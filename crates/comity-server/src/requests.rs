@@ -171,8 +171,8 @@ impl Permit<'_> {
             )
         } else {
             ApiError::forbidden(format!(
-                "a {} of {} may not submit requests for {}",
-                self.caller.principal.role,
+                "{} of {} may not submit requests for {}",
+                crate::error::a(self.caller.principal.role.as_str()),
                 self.caller.org(),
                 request.issuing.authority
             ))

@@ -55,22 +55,10 @@ pub async fn api<T>(result: Result<T, ApiError>, hints: &[(&str, &str)]) -> anyh
 /// An API error told as a command's error.
 pub async fn explain(e: ApiError, hints: &[(&str, &str)]) -> anyhow::Error {
     let (status, code) = (e.status(), e.code());
-    // The message is the one the API answers with: render the error as the API would and
-    // read it back, so the command line says exactly what the API says.
-    let response = axum::response::IntoResponse::into_response(e);
-    let body = axum::body::to_bytes(response.into_body(), 1024 * 1024).await.unwrap_or_default();
-    let body = serde_json::from_slice::<serde_json::Value>(&body).unwrap_or_default();
-    let detail = match body.pointer("/error/details").and_then(|d| d.as_array()).map(Vec::as_slice) {
-        Some([one]) => one["path"].as_str().zip(one["message"].as_str()),
-        _ => None,
-    };
-    let message = match detail {
+    let message = match e.details() {
         // One field at fault: name the flag that set it.
-        Some((path, message)) => format!("{}: {message}", flag(path)),
-        None => body
-            .pointer("/error/message")
-            .and_then(|m| m.as_str())
-            .map_or_else(|| status.to_string(), str::to_owned),
+        [one] => format!("{}: {}", flag(&one.path), one.message),
+        _ => e.message().to_owned(),
     };
     if status.is_server_error() {
         return anyhow!("{message} (the error is logged above)");

@@ -12,17 +12,17 @@
 use std::{fmt::Write as _, path::Path};
 
 use anyhow::Context;
-use chrono::{SubsecRound, Utc};
+use chrono::Utc;
 use comity_auth::{jws::SigningKey, seal::ServerKey};
 use comity_core::{
-    ActorId, Authority, AuthorityType, CountryCode, JournalEntry, Organisation, Party, PartyId, PartyRole,
-    Provider, ReviewerBody, ReviewerKind, State, Store,
+    ActorId, Authority, AuthorityType, CountryCode, Organisation, Party, PartyId, PartyRole, Provider,
+    ReviewerBody, ReviewerKind, State, Store,
 };
 use comity_server::{accounts, keys};
 use comity_wire::{
     api::TransitionBody,
     term::Term,
-    trust::{ContactBody, KeyBody, TokenBody, UserBody, UserCreated, journal},
+    trust::{ContactBody, KeyBody, TokenBody, UserBody, UserCreated},
 };
 
 const AUTHORITIES: &[(&str, &str, AuthorityType, &str)] = &[
@@ -351,24 +351,18 @@ async fn submit(
     let accepted = comity_server::accept(store, packs, &body, None, &submitter, None).await;
     let mut current = crate::admin::api(accepted, &[]).await.context("a demo request was refused")?.request;
     // The provider's legal team assigns the reviewer body, as POST /v1/requests/{id}/reviewers
-    // records it (the demo's reviewers are of no party's institution).
-    let fact = journal::ReviewerAssigned {
-        request: current.id.to_string(),
-        reviewer: reviewer.to_owned(),
-        reason: "the competent independent reviewer for this instrument (demo)".into(),
-    };
-    store
-        .append_journal(&[JournalEntry {
-            seq: 0,
-            at: Utc::now().trunc_subsecs(6),
-            kind: journal::REVIEWER_ASSIGNED.to_owned(),
-            actor: ActorId::parse(&format!("legal@{}", current.provider))?,
-            party: Some(current.provider.clone()),
-            subject: reviewer.to_owned(),
-            request_id: Some(current.id),
-            content: journal::content(&fact),
-            log_index: None,
-        }])
+    // does (the demo's reviewers are of no party's institution).
+    let legal = ActorId::parse(&format!("legal@{}", current.provider))?;
+    let reason = "the competent independent reviewer for this instrument (demo)".to_owned();
+    let assigned = comity_server::assignments::record_assignment(
+        store,
+        &legal,
+        &current,
+        &PartyId::parse(reviewer)?,
+        reason,
+    )
+    .await;
+    crate::admin::api(assigned, &[])
         .await
         .with_context(|| format!("assigning {reviewer} to a demo request"))?;
     for &(to, actor, reason) in moves {

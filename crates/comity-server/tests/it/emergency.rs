@@ -50,13 +50,20 @@ async fn an_emergency_waits_for_a_second_contact_through_a_one_time_link(app: Te
     // the contact's registered channels to send it by.
     let (status, contacts) = provider.get("/v1/admin/authorities/de-sta-berlin/contacts").await;
     assert_eq!(status, 200, "{contacts}");
-    let (status, link) =
-        provider.post(&format!("/v1/requests/{id}/verification/links"), &json!({"contact": "duty-officer"})).await;
+    let (status, link) = provider
+        .post(&format!("/v1/requests/{id}/verification/links"), &json!({"contact": "duty-officer"}))
+        .await;
     assert_eq!(status, 201, "{link}");
     assert_eq!(link["email"], "duty@berlin.example.org");
     let url = link["url"].as_str().unwrap().to_owned();
     // Others may not issue one: the authority itself (it would confirm itself), a reviewer.
-    assert_eq!(app.token("de-sta-berlin").post(&format!("/v1/requests/{id}/verification/links"), &json!({"contact": "duty-officer"})).await.0, 403);
+    assert_eq!(
+        app.token("de-sta-berlin")
+            .post(&format!("/v1/requests/{id}/verification/links"), &json!({"contact": "duty-officer"}))
+            .await
+            .0,
+        403
+    );
     let (status, _) =
         provider.post(&format!("/v1/requests/{id}/verification/links"), &json!({"contact": "nobody"})).await;
     assert_eq!(status, 422);
@@ -72,7 +79,10 @@ async fn an_emergency_waits_for_a_second_contact_through_a_one_time_link(app: Te
         assert!(!text.contains(value), "the link shows a target: {text}");
     }
     // and confirms: the request goes to review, with the contact as the actor.
-    let (status, moved) = app.anonymous().post(&url, &json!({"decision": "confirm", "note": "called back on the registered number"})).await;
+    let (status, moved) = app
+        .anonymous()
+        .post(&url, &json!({"decision": "confirm", "note": "called back on the registered number"}))
+        .await;
     assert_eq!(status, 200, "{moved}");
     assert_eq!(moved["state"], "under_review");
     let (_, events) = provider.get(&format!("/v1/requests/{id}/events")).await;
@@ -116,10 +126,13 @@ async fn a_contact_can_deny_and_a_signed_confirmation_works_but_not_by_the_submi
     let mut doc = emergency();
     doc["issuing"]["reference"] = "BER-EMERG-2".into();
     let denied = app.submit(&doc).await;
-    let (_, link) =
-        provider.post(&format!("/v1/requests/{denied}/verification/links"), &json!({"contact": "duty-officer"})).await;
-    let (status, moved) =
-        app.anonymous().post(link["url"].as_str().unwrap(), &json!({"decision": "deny", "note": "we sent no such request"})).await;
+    let (_, link) = provider
+        .post(&format!("/v1/requests/{denied}/verification/links"), &json!({"contact": "duty-officer"}))
+        .await;
+    let (status, moved) = app
+        .anonymous()
+        .post(link["url"].as_str().unwrap(), &json!({"decision": "deny", "note": "we sent no such request"}))
+        .await;
     assert_eq!(status, 200, "{moved}");
     assert_eq!(moved["state"], "rejected");
 
@@ -148,7 +161,10 @@ async fn a_contact_can_deny_and_a_signed_confirmation_works_but_not_by_the_submi
 
     // The record counts the two held: one confirmed by key, one denied.
     let (_, record) = provider.get("/v1/authorities/de-sta-berlin/record").await;
-    assert_eq!((record["held"].as_u64(), record["confirmed"].as_u64(), record["rejected"].as_u64()), (Some(2), Some(1), Some(1)));
+    assert_eq!(
+        (record["held"].as_u64(), record["confirmed"].as_u64(), record["rejected"].as_u64()),
+        (Some(2), Some(1), Some(1))
+    );
     assert_eq!(record["unconfirmed_share"], 0.5);
     assert_eq!(record["rejected_share"], 0.5);
     // An authority sees its own record; another requester does not see it.

@@ -49,31 +49,72 @@ async fn every_refusal_has_its_code_and_leaves_a_trace(app: TestApp) {
     let paris_kid = app.key_of("fr-tj-paris").public().key_id();
     // A key registered to de-sta-berlin, signing as fr-tj-paris.
     let berlin = app.key_of("de-sta-berlin");
-    let as_paris_by_berlin =
-        berlin.sign_compact(&berlin.public().key_id(), &claims("fr-tj-paris", "example-mail", doc()).to_payload());
+    let as_paris_by_berlin = berlin
+        .sign_compact(&berlin.public().key_id(), &claims("fr-tj-paris", "example-mail", doc()).to_payload());
     let cases: Vec<(&str, String, &str)> = vec![
         ("missing_signature", String::new(), "not signed"),
         ("malformed_jws", "not a jws".into(), "malformed"),
         ("malformed_jws", format!("{header}.{payload}"), "malformed"),
         ("unsupported_algorithm", format!("{}.{payload}.", b64(br#"{"alg":"none","kid":"x"}"#)), "EdDSA"),
-        ("unsupported_algorithm", format!("{}.{payload}.c2ln", b64(br#"{"alg":"HS256","kid":"x"}"#)), "EdDSA"),
-        ("unknown_key", stranger.sign_compact(&stranger.public().key_id(), &claims("fr-tj-paris", "example-mail", doc()).to_payload()), "no registered key"),
+        (
+            "unsupported_algorithm",
+            format!("{}.{payload}.c2ln", b64(br#"{"alg":"HS256","kid":"x"}"#)),
+            "EdDSA",
+        ),
+        (
+            "unknown_key",
+            stranger.sign_compact(
+                &stranger.public().key_id(),
+                &claims("fr-tj-paris", "example-mail", doc()).to_payload(),
+            ),
+            "no registered key",
+        ),
         (
             "bad_signature",
             stranger.sign_compact(&paris_kid, &claims("fr-tj-paris", "example-mail", doc()).to_payload()),
             "does not verify",
         ),
-        ("bad_signature", format!("{header}.{}.{}", b64(b"{}"), valid.rsplit('.').next().unwrap()), "does not verify"),
+        (
+            "bad_signature",
+            format!("{header}.{}.{}", b64(b"{}"), valid.rsplit('.').next().unwrap()),
+            "does not verify",
+        ),
         ("key_not_of_issuer", as_paris_by_berlin, "not registered to the issuer"),
-        ("expired", with(&app, |c| { c.iat = now - 1000; c.exp = now - 200; }), "expired"),
-        ("issued_in_future", with(&app, |c| { c.iat = now + 600; c.exp = now + 900; }), "later than now"),
+        (
+            "expired",
+            with(&app, |c| {
+                c.iat = now - 1000;
+                c.exp = now - 200;
+            }),
+            "expired",
+        ),
+        (
+            "issued_in_future",
+            with(&app, |c| {
+                c.iat = now + 600;
+                c.exp = now + 900;
+            }),
+            "later than now",
+        ),
         ("lifetime_too_long", with(&app, |c| c.exp = c.iat + 901), "at most 900 s"),
         ("wrong_audience", with(&app, |c| c.aud = "example-cloud".into()), "audience"),
-        ("wrong_audience", with(&app, |c| { c.aud = "nobody-here".into(); c.request.insert("addressee".into(), json!({"provider": "nobody-here", "country": "IE"})); }), "audience"),
-        ("issuer_mismatch", with(&app, |c| { c.request["issuing"]["authority"] = "de-sta-berlin".into(); }), "iss is \"fr-tj-paris\""),
+        (
+            "wrong_audience",
+            with(&app, |c| {
+                c.aud = "nobody-here".into();
+                c.request.insert("addressee".into(), json!({"provider": "nobody-here", "country": "IE"}));
+            }),
+            "audience",
+        ),
+        (
+            "issuer_mismatch",
+            with(&app, |c| {
+                c.request["issuing"]["authority"] = "de-sta-berlin".into();
+            }),
+            "iss is \"fr-tj-paris\"",
+        ),
     ];
-    let journal_before =
-        app.store.journal(&JournalQuery::kinds(&["auth.refused"])).await.unwrap().len();
+    let journal_before = app.store.journal(&JournalQuery::kinds(&["auth.refused"])).await.unwrap().len();
     for (code, jws, says) in &cases {
         let before = refusals(&app, code).await;
         let (status, body) = app.post_jws(jws).await;
@@ -156,20 +197,26 @@ async fn key_rotation_keeps_an_overlap_and_revocation_takes_effect(app: TestApp)
     let mut doc = example("eu-epoc-pr-preservation.json");
     doc["issuing"]["reference"] = "ROT-1".into();
     let sign = |key: &SigningKey, doc: &Value| {
-        key.sign_compact(&key.public().key_id(), &claims("nl-om-rotterdam", "example-cloud", doc.clone()).to_payload())
+        key.sign_compact(
+            &key.public().key_id(),
+            &claims("nl-om-rotterdam", "example-cloud", doc.clone()).to_payload(),
+        )
     };
     // Both keys work during the overlap.
     assert_eq!(app.post_jws(&sign(&old, &doc)).await.0, 201);
     assert_eq!(app.post_jws(&sign(&new, &doc)).await.0, 201);
     let (_, keys) = admin.get("/v1/admin/authorities/nl-om-rotterdam/keys").await;
-    let statuses: Vec<&str> = keys.as_array().unwrap().iter().map(|k| k["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> =
+        keys.as_array().unwrap().iter().map(|k| k["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["retiring", "active"]);
 
     // Revoked from a minute ago: whatever it signs now is refused.
-    let revoke = json!({"reason": "laptop stolen", "effective_at": chrono::Utc::now() - chrono::Duration::minutes(1)});
+    let revoke =
+        json!({"reason": "laptop stolen", "effective_at": chrono::Utc::now() - chrono::Duration::minutes(1)});
     let kid = old.public().key_id();
-    let (status, body) =
-        admin.post(&format!("/v1/admin/authorities/nl-om-rotterdam/keys/{}/revoke", kid.as_str()), &revoke).await;
+    let (status, body) = admin
+        .post(&format!("/v1/admin/authorities/nl-om-rotterdam/keys/{}/revoke", kid.as_str()), &revoke)
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "revoked");
     let (status, body) = app.post_jws(&sign(&old, &doc)).await;
@@ -196,19 +243,31 @@ async fn key_rotation_keeps_an_overlap_and_revocation_takes_effect(app: TestApp)
     // Mistakes get clear answers.
     for (body, code) in [
         (json!({"public_key": "not a key"}), "invalid_key"),
-        (json!({"public_key": serde_json::from_str::<Value>(&SigningKey::generate().to_jwk_private()).unwrap()}), "invalid_key"),
+        (
+            json!({"public_key": serde_json::from_str::<Value>(&SigningKey::generate().to_jwk_private()).unwrap()}),
+            "invalid_key",
+        ),
         (json!({"public_key": jwk.clone()}), "conflict"),
-        (json!({"public_key": serde_json::from_str::<Value>(&SigningKey::generate().public().to_jwk()).unwrap(), "replaces": "nope"}), "not_found"),
-        (json!({"public_key": serde_json::from_str::<Value>(&SigningKey::generate().public().to_jwk()).unwrap(), "overlap_hours": 5}), "invalid_key"),
+        (
+            json!({"public_key": serde_json::from_str::<Value>(&SigningKey::generate().public().to_jwk()).unwrap(), "replaces": "nope"}),
+            "not_found",
+        ),
+        (
+            json!({"public_key": serde_json::from_str::<Value>(&SigningKey::generate().public().to_jwk()).unwrap(), "overlap_hours": 5}),
+            "invalid_key",
+        ),
     ] {
         let (status, answer) = admin.post("/v1/admin/authorities/nl-om-rotterdam/keys", &body).await;
-        assert!(status >= 400 && status < 500, "{body} -> {answer}");
+        assert!((400..500).contains(&status), "{body} -> {answer}");
         assert_eq!(answer["error"]["code"], code, "{body} -> {answer}");
     }
     let (status, _) = admin.post("/v1/admin/authorities/nobody/keys", &json!({"public_key": jwk})).await;
     assert_eq!(status, 404);
     // Only the operator's admin manages keys.
-    assert_eq!(app.token("example-cloud").post("/v1/admin/authorities/nl-om-rotterdam/keys", &rotate).await.0, 403);
+    assert_eq!(
+        app.token("example-cloud").post("/v1/admin/authorities/nl-om-rotterdam/keys", &rotate).await.0,
+        403
+    );
 }
 
 async fn a_request_cannot_be_passed_off_as_another_authority(app: TestApp) {

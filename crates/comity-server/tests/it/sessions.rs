@@ -34,9 +34,13 @@ async fn a_person_logs_in_with_password_and_code_and_out_again(app: TestApp) {
     }
     let cookie = session_cookie(&r).unwrap();
     let who: Value = r.json().await.unwrap();
-    assert_eq!((who["actor"].as_str(), who["role"].as_str()), (Some("legal.7@example-mail"), Some("handler")));
+    assert_eq!(
+        (who["actor"].as_str(), who["role"].as_str()),
+        (Some("legal.7@example-mail"), Some("handler"))
+    );
 
-    let with = |c: &str| app.client.get(app.url("/v1/session")).header("cookie", format!("comity_session={c}"));
+    let with =
+        |c: &str| app.client.get(app.url("/v1/session")).header("cookie", format!("comity_session={c}"));
     let me: Value = with(&cookie).send().await.unwrap().json().await.unwrap();
     assert_eq!(me["credential"], "person");
     // The person's reads are logged under their account.
@@ -128,8 +132,12 @@ async fn a_code_is_good_once(app: TestApp) {
 
 async fn tokens_expire_are_revoked_and_never_say_why_they_fail(app: TestApp) {
     let admin = app.admin();
-    let (status, created) =
-        admin.post("/v1/admin/tokens", &json!({"org": "example-cloud", "role": "handler", "label": "case system", "expires_in": "1d"})).await;
+    let (status, created) = admin
+        .post(
+            "/v1/admin/tokens",
+            &json!({"org": "example-cloud", "role": "handler", "label": "case system", "expires_in": "1d"}),
+        )
+        .await;
     assert_eq!(status, 201, "{created}");
     let token = created["token"].as_str().unwrap().to_owned();
     assert!(token.starts_with("comity_") && token.len() == 67, "{token}");
@@ -153,7 +161,13 @@ async fn tokens_expire_are_revoked_and_never_say_why_they_fail(app: TestApp) {
     assert!(r.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
     let unknown: Value = r.json().await.unwrap();
     assert_eq!(revoked, unknown);
-    let r = app.client.get(app.url("/v1/session")).header("authorization", "Basic dXNlcjpwYXNz").send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/v1/session"))
+        .header("authorization", "Basic dXNlcjpwYXNz")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 401);
 
     // A role that does not fit the organisation, or a life beyond a year, is refused.
@@ -167,14 +181,21 @@ async fn tokens_expire_are_revoked_and_never_say_why_they_fail(app: TestApp) {
         assert_eq!(answer["error"]["details"][0]["path"], field, "{answer}");
     }
     // Only the operator's admin issues tokens.
-    assert_eq!(app.token("example-cloud").post("/v1/admin/tokens", &json!({"org": "example-cloud", "role": "handler"})).await.0, 403);
+    assert_eq!(
+        app.token("example-cloud")
+            .post("/v1/admin/tokens", &json!({"org": "example-cloud", "role": "handler"}))
+            .await
+            .0,
+        403
+    );
 }
 
 /// Per-client limits: a burst over the rate gets 429 with Retry-After, and a client that
 /// keeps failing to authenticate is blocked from every endpoint for a while.
 #[tokio::test]
 async fn limits_answer_429_with_retry_after_sqlite() {
-    let app = spawn_bare(Backend::Sqlite, RateLimits { per_second: 5, failures_per_minute: 3 }).await.unwrap();
+    let app =
+        spawn_bare(Backend::Sqlite, RateLimits { per_second: 5, failures_per_minute: 3 }).await.unwrap();
     let mut statuses = Vec::new();
     for _ in 0..30 {
         statuses.push(app.client.get(app.url("/healthz")).send().await.unwrap());
@@ -185,9 +206,20 @@ async fn limits_answer_429_with_retry_after_sqlite() {
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     // Three bad tokens, then even a good one is refused for a while.
     for _ in 0..4 {
-        app.client.get(app.url("/v1/session")).bearer_auth("comity_aaaaaaaaaaaaaaaa_bad").send().await.unwrap();
+        app.client
+            .get(app.url("/v1/session"))
+            .bearer_auth("comity_aaaaaaaaaaaaaaaa_bad")
+            .send()
+            .await
+            .unwrap();
     }
-    let r = app.client.get(app.url("/v1/session")).bearer_auth(app.issue_token(crate::support::OPERATOR).await).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/v1/session"))
+        .bearer_auth(app.issue_token(crate::support::OPERATOR).await)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 429);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "rate_limited");

@@ -11,7 +11,12 @@ crate::both_backends!(a_copy_of_the_database_holds_no_secret_in_the_clear);
 
 fn encodings(secret: &[u8]) -> Vec<Vec<u8>> {
     let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
-    vec![secret.to_vec(), STANDARD.encode(secret).into_bytes(), URL_SAFE_NO_PAD.encode(secret).into_bytes(), hex.into_bytes()]
+    vec![
+        secret.to_vec(),
+        STANDARD.encode(secret).into_bytes(),
+        URL_SAFE_NO_PAD.encode(secret).into_bytes(),
+        hex.into_bytes(),
+    ]
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -35,13 +40,17 @@ async fn a_copy_of_the_database_holds_no_secret_in_the_clear(app: TestApp) {
 
     // A person: first password and TOTP secret, and a session.
     let (status, user) = admin
-        .post("/v1/admin/users", &json!({"username": "legal.3", "org": "example-mail", "role": "handler", "name": "Legal Three"}))
+        .post(
+            "/v1/admin/users",
+            &json!({"username": "legal.3", "org": "example-mail", "role": "handler", "name": "Legal Three"}),
+        )
         .await;
     assert_eq!(status, 201, "{user}");
     let password = user["password"].as_str().unwrap().to_owned();
     let totp = totp_secret(user["totp_secret"].as_str().unwrap());
     secrets.push(("the password".into(), password.clone().into_bytes()));
-    secrets.push(("the TOTP secret (base32)".into(), user["totp_secret"].as_str().unwrap().as_bytes().to_vec()));
+    secrets
+        .push(("the TOTP secret (base32)".into(), user["totp_secret"].as_str().unwrap().as_bytes().to_vec()));
     for e in encodings(totp.as_bytes()) {
         secrets.push(("the TOTP secret".into(), e));
     }

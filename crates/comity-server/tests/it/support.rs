@@ -238,10 +238,11 @@ impl TestApp {
                 .unwrap();
         let mut all = Vec::new();
         for table in tables {
-            let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM {table} t"))
-                .fetch_all(&mut conn)
-                .await
-                .unwrap();
+            let rows: Vec<String> =
+                sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM {table} t"))
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap();
             for row in rows {
                 all.extend(row.into_bytes());
             }
