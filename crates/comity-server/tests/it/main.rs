@@ -3,6 +3,7 @@
 //! PostgreSQL database. Every test runs on both.
 #![allow(clippy::unwrap_used)]
 
+mod access_table;
 mod api;
 mod emergency;
 mod jws;
