@@ -100,8 +100,8 @@ pub struct NewRequest {
     /// The signature's `jti`, unique per authority forever: a replayed signature can never
     /// create a second request.
     pub jti: Option<String>,
-    /// The request's targets, recorded against its authority and its case reference for
-    /// the anti-bulk rule (see [`Store::recent_targets`]).
+    /// The request's targets, recorded against its authority for the anti-bulk rule (see
+    /// [`Store::recent_targets`]).
     pub targets: Vec<Selector>,
     /// Screening done before the write, stored in the same transaction: the report, then
     /// comity's moves (to `screening`, then `under_review` or `rejected`). `None` leaves
@@ -379,13 +379,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn list_requests(&self, query: &RequestQuery) -> Result<RequestPage, StoreError>;
     /// Applies a move and records its event and the event's audit-log entry, atomically.
     async fn apply_move(&self, m: &Move) -> Result<Event, StoreError>;
-    /// The targets `authority`, or any authority under case `reference`, named at or
-    /// after `since`, newest first, at most `limit` of them: the history the anti-bulk
-    /// rule reads. A target named under both appears at most twice.
+    /// The targets `authority` named at or after `since`, newest first, at most `limit`
+    /// of them: the history the anti-bulk rule reads. Only the authority's own: another
+    /// authority quoting the same case reference must learn nothing of these.
     async fn recent_targets(
         &self,
         authority: &PartyId,
-        reference: &str,
         since: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<NamedTarget>, StoreError>;

@@ -27,6 +27,7 @@ fn main() {
     // (so one request in six reads the whole history).
     let history: Vec<Prior> = (0..200)
         .map(|i| Prior {
+            disclosed: true,
             id: RequestId::new_at(1_700_000_000_000 + i),
             received_at: now - Duration::hours(i as i64),
             authority: requests[0].issuing.authority.clone(),

@@ -118,6 +118,9 @@ pub struct Prior {
     pub authority: PartyId,
     pub reference: String,
     pub targets: Vec<Selector>,
+    /// Whether this request's parties may see the earlier one, so that the finding may
+    /// name it. Its targets count whether or not it is named.
+    pub disclosed: bool,
 }
 
 /// What the rules need besides the request.
@@ -372,26 +375,32 @@ fn bulk(cx: &Context<'_>) -> Verdict {
     }
     let n = distinct.len();
     if n > s.bulk_max_targets as usize {
-        let mut ids: Vec<RequestId> = related.iter().map(|p| p.id).collect();
+        // Only what this request's parties may see is named; the rest is counted.
+        let mut ids: Vec<RequestId> = related.iter().filter(|p| p.disclosed).map(|p| p.id).collect();
         ids.sort();
+        let unnamed = related.len() - ids.len();
+        let listed = match ids.len() {
+            0 => String::new(),
+            1 => "; the earlier request is listed".to_owned(),
+            k => format!("; the {k} earlier requests are listed"),
+        };
+        let counted = match unnamed {
+            0 => String::new(),
+            1 => "; 1 more, addressed to another provider, is counted but not named".to_owned(),
+            k => format!("; {k} more, addressed to other providers, are counted but not named"),
+        };
         Verdict {
             outcome: Outcome::Review,
             message: format!(
-                "with this request, {} (or case {}) has named {n} distinct targets in {} days, more than the {} \
-                 this policy allows: many narrow requests can add up to a bulk one; the {} earlier request{} are \
-                 listed",
-                r.issuing.authority,
-                r.issuing.reference,
-                s.bulk_period_days,
-                s.bulk_max_targets,
-                ids.len(),
-                if ids.len() == 1 { " is" } else { "s" }
+                "with this request, {} has named {n} distinct targets in {} days, more than the {} this policy \
+                 allows: many narrow requests can add up to a bulk one{listed}{counted}",
+                r.issuing.authority, s.bulk_period_days, s.bulk_max_targets,
             ),
             related: ids,
         }
     } else {
         pass(format!(
-            "{n} distinct target{} from this authority or case in {} days (at most {})",
+            "{n} distinct target{} from this authority in {} days (at most {})",
             if n == 1 { "" } else { "s" },
             s.bulk_period_days,
             s.bulk_max_targets

@@ -72,7 +72,7 @@ pub async fn assign(
             facts.issuer_institutions.contains(&institution) || facts.provider_institution == institution;
         return Err(ApiError::forbidden(if conflicted {
             format!(
-                "{reviewer} is of institution {institution}, which is a party to this request; \\
+                "{reviewer} is of institution {institution}, which is a party to this request; \
                  assign a reviewer independent of the authority and the provider"
             )
         } else {

@@ -54,7 +54,7 @@ pub use error::ApiError;
 use metrics::{HttpLabels, Metrics};
 pub(crate) use requests::require_json as requests_json;
 pub use requests::{Accepted, Submitter, accept, move_request};
-pub use screening::{resume as resume_screening, screen_request};
+pub use screening::{History, resume as resume_screening, screen_request};
 
 /// The largest body accepted. A document naming the maximum of 10,000 targets fits.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;

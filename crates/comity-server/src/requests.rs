@@ -270,11 +270,18 @@ pub async fn accept(
     // its report and moves commit with the request: one durable write per intake. If it
     // fails, the request is still stored, as `received`, and `screening::resume`
     // screens it on the next start.
-    let screened = crate::screening::screen_request(store, packs, &request, received_at, None)
-        .await
-        .and_then(|report| {
-            crate::screening::plan(id, request.kind, request.emergency, State::Received, &report, received_at)
-        });
+    let screened = crate::screening::screen_request(
+        store,
+        packs,
+        &request,
+        received_at,
+        None,
+        crate::screening::History::Authority,
+    )
+    .await
+    .and_then(|report| {
+        crate::screening::plan(id, request.kind, request.emergency, State::Received, &report, received_at)
+    });
     let new = match screened {
         Ok(intake) => NewRequest { screening: Some(intake), ..new },
         Err(e) => {

@@ -14,8 +14,8 @@ use axum::{
 };
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use comity_core::{
-    ActorId, IntakeScreening, Move, Request, RequestId, RequestKind, RequestQuery, Screening, State, Store,
-    StoreError, StoredRequest,
+    ActorId, IntakeScreening, Move, PartyId, Request, RequestId, RequestKind, RequestQuery, Screening, State,
+    Store, StoreError, StoredRequest,
 };
 use comity_policy::{PackSet, Prior, Report, Verdict, screen};
 use comity_wire::{RequestDocument, parse_json, parse_request, screening::ScreeningReport};
@@ -23,6 +23,19 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::{AppState, auth::Authenticated, error::ApiError, requests::require_json};
+
+/// Which earlier requests a screening may count.
+#[derive(Debug, Clone, Copy)]
+pub enum History<'a> {
+    /// All of the authority's (intake, and the authority's own dry runs): the rule must
+    /// see them all to judge; its finding names only those addressed to the same provider.
+    Authority,
+    /// Only those addressed to this provider (a provider's dry run: it learns nothing of
+    /// the authority's requests to others).
+    Provider(&'a PartyId),
+    /// None (a dry run by anyone else).
+    None,
+}
 
 /// Screens a request against the pack that covers it, with the history the anti-bulk
 /// rule needs read from the store.
@@ -32,6 +45,7 @@ pub async fn screen_request(
     request: &Request,
     received_at: DateTime<Utc>,
     exclude: Option<&StoredRequest>,
+    scope: History<'_>,
 ) -> Result<Report, ApiError> {
     // `exclude` is the request being screened, whose own targets are already recorded.
     let pack = packs.for_request(request).ok_or_else(|| {
@@ -40,12 +54,14 @@ pub async fn screen_request(
             request.instrument, request.purpose
         )))
     })?;
+    if matches!(scope, History::None) {
+        return Ok(screen(pack, request, received_at, &[]));
+    }
     let since = received_at - Duration::days(i64::from(pack.settings.bulk_period_days));
     // Enough rows to cross the limit whatever the current request names: the rule only
     // needs to know whether the total goes over it, and which requests took it there.
     let limit = 2 * (pack.settings.bulk_max_targets + 1 + request.targets.len() as u32);
-    let named =
-        store.recent_targets(&request.issuing.authority, &request.issuing.reference, since, limit).await?;
+    let named = store.recent_targets(&request.issuing.authority, since, limit).await?;
     let mut history: Vec<Prior> = Vec::new();
     for t in named {
         if exclude.is_some_and(|x| x.id == t.last_request) || t.last_seen > received_at {
@@ -56,14 +72,28 @@ pub async fn screen_request(
             None => history.push(Prior {
                 id: t.last_request,
                 received_at: t.last_seen,
-                // The rows were selected for this authority or this case; both match.
+                // The rows were selected for this authority.
                 authority: request.issuing.authority.clone(),
-                reference: request.issuing.reference.clone(),
+                reference: String::new(),
                 targets: vec![t.selector],
+                disclosed: false,
             }),
         }
     }
-    Ok(screen(pack, request, received_at, &history))
+    // Each earlier request's provider decides whether it may be named, or counted at all.
+    let mut kept = Vec::with_capacity(history.len());
+    for mut prior in history {
+        let Some(earlier) = store.request(prior.id).await? else { continue };
+        prior.disclosed = earlier.provider == request.addressee.provider;
+        let counted = match scope {
+            History::Provider(p) => &earlier.provider == p,
+            _ => true,
+        };
+        if counted {
+            kept.push(prior);
+        }
+    }
+    Ok(screen(pack, request, received_at, &kept))
 }
 
 /// What a screening leads to: the record to keep, and comity's moves from `from` (to
@@ -134,7 +164,8 @@ pub async fn screen_stored(
             stored.id
         )))
     })?;
-    let report = screen_request(store, packs, &request, stored.received_at, Some(&stored)).await?;
+    let report =
+        screen_request(store, packs, &request, stored.received_at, Some(&stored), History::Authority).await?;
     let now = Utc::now().trunc_subsecs(6);
     let IntakeScreening { screening, moves } =
         plan(stored.id, stored.kind, stored.emergency, stored.state, &report, now)?;
@@ -238,19 +269,16 @@ pub async fn dry_run(
     let (_, request) = parse_request(&body?)?;
     let received_at = params.received_at.unwrap_or_else(Utc::now).trunc_subsecs(6);
     // The anti-bulk rule reads the authority's history, which only its own side may
-    // learn of: anyone else's dry run is screened as if it had none.
-    let own = caller.org() == &request.issuing.authority || caller.org() == &request.addressee.provider;
-    let report = if own {
-        screen_request(app.store.as_ref(), &app.packs, &request, received_at, None).await?
+    // learn of: a provider's dry run counts only what was addressed to it, and anyone
+    // else's is screened as if there were none.
+    let scope = if caller.org() == &request.issuing.authority {
+        History::Authority
+    } else if caller.org() == &request.addressee.provider {
+        History::Provider(caller.org())
     } else {
-        let pack = app.packs.for_request(&request).ok_or_else(|| {
-            ApiError::internal(&StoreError::Corrupt(format!(
-                "no policy pack covers instrument {}",
-                request.instrument
-            )))
-        })?;
-        screen(pack, &request, received_at, &[])
+        History::None
     };
+    let report = screen_request(app.store.as_ref(), &app.packs, &request, received_at, None, scope).await?;
     Ok(Json(ScreeningReport::from(&report)))
 }
 

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use comity_core::{
     ActorId, AuthorityRecord, CheckpointSigner, Event, IdempotencyKey, Intake, JournalEntry, JournalQuery,
     LinkRecord, LogRecord, Move, NamedTarget, NewRequest, Party, PartyId, PartyRole, Read, RequestId,
-    RequestPage, RequestQuery, Screening, Selector, SelectorType, SessionRecord, State, Store, StoreError,
-    StoredCheckpoint, StoredRequest, Throttle, TokenRecord, UnloggedRows, UserRecord, Username,
+    RequestPage, RequestQuery, Screening, SessionRecord, State, Store, StoreError, StoredCheckpoint,
+    StoredRequest, Throttle, TokenRecord, UnloggedRows, UserRecord, Username,
 };
 use comity_log::Frontier;
 use sqlx::{
@@ -24,7 +24,7 @@ use crate::log::{Pending, RawRecord, SubjectColumns, Submission, frontier_from, 
 use crate::rows::{
     At, PartyColumns, RawEvent, RawParty, RawRequest, backend, event_columns, filtered, limit_offset,
     log_columns, micros, move_refused, not_found_on_foreign_key, party_columns, party_exists,
-    request_columns, request_exists, role_column, row_id, screening_columns, state_count,
+    read_named_target, request_columns, request_exists, role_column, row_id, screening_columns, state_count,
 };
 
 /// Runs one write (an expression giving `(value, pending entries)` from the connection
@@ -262,8 +262,9 @@ async fn insert_request(
     };
     let submission = Submission { document: &r.document, signature: r.signature.as_deref() };
     let mut pending = vec![Pending::event(&receipt, Some(submission))?];
-    // The targets, against the authority and the case, for the anti-bulk rule.
-    for scope in [format!("authority:{}", r.authority), format!("reference:{}", r.reference)] {
+    // The targets, against the authority, for the anti-bulk rule.
+    {
+        let scope = format!("authority:{}", r.authority);
         for t in &r.targets {
             sqlx::query(
                 "INSERT INTO named_targets (scope, selector_type, value, last_request, last_seen) \
@@ -645,37 +646,20 @@ impl Store for PgStore {
     async fn recent_targets(
         &self,
         authority: &PartyId,
-        reference: &str,
         since: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<NamedTarget>, StoreError> {
         let rows = sqlx::query(
             "SELECT selector_type, value, last_request, last_seen FROM named_targets \
-             WHERE scope IN ($1, $2) AND last_seen >= $3 ORDER BY last_seen DESC LIMIT $4",
+             WHERE scope = $1 AND last_seen >= $2 ORDER BY last_seen DESC LIMIT $3",
         )
         .bind(format!("authority:{authority}"))
-        .bind(format!("reference:{reference}"))
         .bind(micros(since))
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        rows.iter()
-            .map(|row| {
-                let value: String = At { table: "named_targets", id: "?" }.get(row, "value")?;
-                let at = At { table: "named_targets", id: &value };
-                let kind: String = at.get(row, "selector_type")?;
-                let kind = SelectorType::parse(&kind)
-                    .ok_or_else(|| at.corrupt("selector_type", format!("{kind:?}")))?;
-                let last_request: String = at.get(row, "last_request")?;
-                Ok(NamedTarget {
-                    selector: Selector::parse(kind, &value, None).map_err(|e| at.corrupt("value", e))?,
-                    last_request: RequestId::parse(&last_request)
-                        .map_err(|e| at.corrupt("last_request", e))?,
-                    last_seen: at.get(row, "last_seen")?,
-                })
-            })
-            .collect()
+        rows.iter().map(read_named_target).collect()
     }
 
     async fn record_screening(&self, x: &Screening) -> Result<u64, StoreError> {

@@ -419,6 +419,27 @@ pub(crate) fn limit_offset(q: &RequestQuery) -> (i64, i64) {
     (per_page, i64::from(q.page.max(1) - 1) * per_page)
 }
 
+/// A `named_targets` row (selector type, value, last request, last seen).
+pub(crate) fn read_named_target<R>(row: &R) -> Result<comity_core::NamedTarget, StoreError>
+where
+    R: Row,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
+    for<'c> &'c str: ColumnIndex<R>,
+{
+    let value: String = At { table: "named_targets", id: "?" }.get(row, "value")?;
+    let at = At { table: "named_targets", id: &value };
+    let kind: String = at.get(row, "selector_type")?;
+    let kind = comity_core::SelectorType::parse(&kind)
+        .ok_or_else(|| at.corrupt("selector_type", format!("{kind:?}")))?;
+    let last_request: String = at.get(row, "last_request")?;
+    Ok(comity_core::NamedTarget {
+        selector: comity_core::Selector::parse(kind, &value, None).map_err(|e| at.corrupt("value", e))?,
+        last_request: RequestId::parse(&last_request).map_err(|e| at.corrupt("last_request", e))?,
+        last_seen: at.get(row, "last_seen")?,
+    })
+}
+
 /// A `(state, count)` row of `count_by_state`.
 pub(crate) fn state_count(state: &str, count: i64) -> Result<(State, u64), StoreError> {
     let at = At { table: "requests", id: "(any)" };

@@ -29,6 +29,7 @@ fn history(received_at: DateTime<Utc>, v: Option<&Value>) -> Vec<Prior> {
         .map(|(n, h)| {
             let at = received_at - Duration::days(h["days_ago"].as_i64().unwrap());
             Prior {
+                disclosed: true,
                 id: RequestId::new_at(at.timestamp_millis() as u64 + n as u64),
                 received_at: at,
                 authority: PartyId::parse(h["authority"].as_str().unwrap()).unwrap(),
