@@ -6,8 +6,8 @@
 mod access_table;
 mod api;
 mod emergency;
-mod jws;
 mod idempotency;
+mod jws;
 mod log;
 mod malformed;
 mod screening;
