@@ -9,7 +9,7 @@ use axum::{
 use comity_wire::api::HealthBody;
 use utoipa::OpenApi;
 
-use crate::{AppState, error::ApiError};
+use crate::{AppState, auth::Authenticated, error::ApiError};
 
 /// The process is up.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = HealthBody)))]
@@ -38,9 +38,23 @@ pub async fn readyz(AxumState(app): AxumState<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Metrics in the OpenMetrics text format, which Prometheus scrapes.
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "application/openmetrics-text", body = String)))]
-pub async fn metrics(AxumState(app): AxumState<AppState>) -> Result<impl IntoResponse, ApiError> {
+/// Metrics in the OpenMetrics text format, which Prometheus scrapes with a token
+/// (`authorization` in its scrape config). The counts are aggregates: live, exact request
+/// counts are not for the public (national-security figures are published only in bands
+/// and after a delay, 50 U.S.C. § 1874(a)), so only those who may read aggregates see them.
+#[utoipa::path(
+    get, path = "/metrics", tag = "operations",
+    responses(
+        (status = 200, content_type = "application/openmetrics-text", body = String),
+        (status = 401, description = "Not signed in", body = comity_wire::api::ErrorBody),
+        (status = 403, description = "Only auditors, operators, providers and reviewers read aggregates", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn metrics(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+) -> Result<impl IntoResponse, ApiError> {
+    crate::access::require(&app, &caller, &comity_access::Action::ReadAggregates, &comity_access::On::Aggregates)?;
     let counts = app.store.count_by_state().await?;
     let text = app.metrics.render(&counts).map_err(|e| ApiError::internal(&e))?;
     Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text))

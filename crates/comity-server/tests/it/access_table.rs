@@ -156,10 +156,11 @@ POST   /v1/admin/users                                user                      
 GET    /v1/admin/tokens                               -                          401  200   403 403   403 403 403   403  403   403 403   403  403    403
 POST   /v1/admin/tokens                               token                      401  201   403 403   403 403 403   403  403   403 403   403  403    403
 POST   /v1/admin/tokens/{token}/revoke                -                          401  200   403 403   403 403 403   403  403   403 403   403  403    403
+# Aggregates (live counts by state, refusals): auditors, the operator, providers, reviewers.
+GET    /metrics                                       -                          401  200   403 403   403 403 403   200  200   200 200   200  200    200
 # Public: whoever asks, with a credential or without.
 GET    /healthz                                       -                          200  200   200 200   200 200 200   200  200   200 200   200  200    200
 GET    /readyz                                        -                          200  200   200 200   200 200 200   200  200   200 200   200  200    200
-GET    /metrics                                       -                          200  200   200 200   200 200 200   200  200   200 200   200  200    200
 GET    /openapi.json                                  -                          200  200   200 200   200 200 200   200  200   200 200   200  200    200
 GET    /v1/schemas/request                            -                          200  200   200 200   200 200 200   200  200   200 200   200  200    200
 GET    /v1/log                                        -                          200  200   200 200   200 200 200   200  200   200 200   200  200    200
