@@ -220,3 +220,162 @@ pub(crate) const AUTHORITY_RECORD: &str = "SELECT \
      COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.request_id = r.id \
          AND e.from_state = 'pending_verification' AND e.to_state = 'under_review') THEN 1 ELSE 0 END), 0) \
      FROM requests r WHERE r.authority = ";
+
+/// The reads of the trust registers, the same on both backends: `trust_reads!(Sqlite,
+/// SqlitePool)` in one, `trust_reads!(Postgres, PgPool)` in the other. `QueryBuilder`
+/// writes each backend's placeholders, so each statement is written once.
+macro_rules! trust_reads {
+    ($db:ty, $pool:ty) => {
+        fn select(sql: &str) -> sqlx::QueryBuilder<'_, $db> {
+            sqlx::QueryBuilder::<$db>::new(sql)
+        }
+
+        pub(super) async fn journal(
+            pool: &$pool,
+            q: &comity_core::JournalQuery,
+        ) -> Result<Vec<comity_core::JournalEntry>, comity_core::StoreError> {
+            let mut query =
+                select(concat!("SELECT ", $crate::trust_rows::journal_columns!(), " WHERE 1 = 1"));
+            if !q.kinds.is_empty() {
+                query.push(" AND j.kind IN (");
+                let mut list = query.separated(", ");
+                for k in &q.kinds {
+                    list.push_bind(k.as_str());
+                }
+                list.push_unseparated(")");
+            }
+            if let Some(p) = &q.party {
+                query.push(" AND j.party = ").push_bind(p.as_str());
+            }
+            if let Some(s) = &q.subject {
+                query.push(" AND j.subject = ").push_bind(s.as_str());
+            }
+            if let Some(r) = q.request_id {
+                query.push(" AND j.request_id = ").push_bind(r.to_string());
+            }
+            query.push(" ORDER BY j.seq");
+            let rows = query.build().fetch_all(pool).await.map_err($crate::rows::backend)?;
+            rows.iter().map($crate::trust_rows::read_journal).collect()
+        }
+
+        pub(super) async fn authority_record(
+            pool: &$pool,
+            authority: &comity_core::PartyId,
+        ) -> Result<comity_core::AuthorityRecord, comity_core::StoreError> {
+            let mut query = select($crate::trust_rows::AUTHORITY_RECORD);
+            query.push_bind(authority.as_str());
+            let (requests, rejected, emergencies, held, confirmed): (i64, i64, i64, i64, i64) =
+                query.build_query_as().fetch_one(pool).await.map_err($crate::rows::backend)?;
+            let n = |v: i64| u64::try_from(v).unwrap_or(0);
+            Ok(comity_core::AuthorityRecord {
+                requests: n(requests),
+                rejected: n(rejected),
+                emergencies: n(emergencies),
+                held: n(held),
+                confirmed: n(confirmed),
+            })
+        }
+
+        pub(super) async fn user(
+            pool: &$pool,
+            name: &comity_core::Username,
+        ) -> Result<Option<comity_core::UserRecord>, comity_core::StoreError> {
+            let mut query = select(concat!(
+                "SELECT ",
+                $crate::trust_rows::user_columns!(),
+                " FROM users WHERE username = "
+            ));
+            query.push_bind(name.as_str());
+            let row = query.build().fetch_optional(pool).await.map_err($crate::rows::backend)?;
+            row.map(|r| $crate::trust_rows::read_user(&r)).transpose()
+        }
+
+        pub(super) async fn users(
+            pool: &$pool,
+        ) -> Result<Vec<comity_core::UserRecord>, comity_core::StoreError> {
+            let rows = select(concat!(
+                "SELECT ",
+                $crate::trust_rows::user_columns!(),
+                " FROM users ORDER BY username"
+            ))
+            .build()
+            .fetch_all(pool)
+            .await
+            .map_err($crate::rows::backend)?;
+            rows.iter().map($crate::trust_rows::read_user).collect()
+        }
+
+        pub(super) async fn login_throttle(
+            pool: &$pool,
+            name: &str,
+        ) -> Result<Option<comity_core::Throttle>, comity_core::StoreError> {
+            let mut query =
+                select("SELECT CAST(failures AS BIGINT), locked_until FROM login_throttle WHERE name = ");
+            query.push_bind(name);
+            let row: Option<(i64, Option<chrono::DateTime<chrono::Utc>>)> =
+                query.build_query_as().fetch_optional(pool).await.map_err($crate::rows::backend)?;
+            Ok(row.map(|(failures, locked_until)| comity_core::Throttle {
+                failures: u32::try_from(failures).unwrap_or(u32::MAX),
+                locked_until,
+            }))
+        }
+
+        pub(super) async fn session(
+            pool: &$pool,
+            hash: &[u8; 32],
+        ) -> Result<Option<comity_core::SessionRecord>, comity_core::StoreError> {
+            let mut query = select(concat!(
+                "SELECT ",
+                $crate::trust_rows::session_columns!(),
+                " FROM sessions WHERE id_hash = "
+            ));
+            query.push_bind(hash.as_slice());
+            let row = query.build().fetch_optional(pool).await.map_err($crate::rows::backend)?;
+            row.map(|r| $crate::trust_rows::read_session(&r)).transpose()
+        }
+
+        pub(super) async fn token(
+            pool: &$pool,
+            id: &str,
+        ) -> Result<Option<comity_core::TokenRecord>, comity_core::StoreError> {
+            let mut query = select(concat!(
+                "SELECT ",
+                $crate::trust_rows::token_columns!(),
+                " FROM api_tokens WHERE id = "
+            ));
+            query.push_bind(id);
+            let row = query.build().fetch_optional(pool).await.map_err($crate::rows::backend)?;
+            row.map(|r| $crate::trust_rows::read_token(&r)).transpose()
+        }
+
+        pub(super) async fn tokens(
+            pool: &$pool,
+        ) -> Result<Vec<comity_core::TokenRecord>, comity_core::StoreError> {
+            let rows = select(concat!(
+                "SELECT ",
+                $crate::trust_rows::token_columns!(),
+                " FROM api_tokens ORDER BY created_at DESC, id"
+            ))
+            .build()
+            .fetch_all(pool)
+            .await
+            .map_err($crate::rows::backend)?;
+            rows.iter().map($crate::trust_rows::read_token).collect()
+        }
+
+        pub(super) async fn link(
+            pool: &$pool,
+            hash: &[u8; 32],
+        ) -> Result<Option<comity_core::LinkRecord>, comity_core::StoreError> {
+            let mut query = select(concat!(
+                "SELECT ",
+                $crate::trust_rows::link_columns!(),
+                " FROM verification_links WHERE secret_hash = "
+            ));
+            query.push_bind(hash.as_slice());
+            let row = query.build().fetch_optional(pool).await.map_err($crate::rows::backend)?;
+            row.map(|r| $crate::trust_rows::read_link(&r)).transpose()
+        }
+    };
+}
+pub(crate) use trust_reads;

@@ -3,16 +3,15 @@
 
 use chrono::{DateTime, Utc};
 use comity_core::{
-    AuthorityRecord, JournalEntry, JournalQuery, LinkRecord, PartyId, SessionRecord, StoreError, Throttle,
-    TokenRecord, UserRecord, Username,
+    JournalEntry, LinkRecord, PartyId, SessionRecord, StoreError, TokenRecord, UserRecord, Username,
 };
 use sqlx::{PgConnection, PgPool, Postgres};
 
 use crate::log::Pending;
 use crate::rows::{backend, micros, not_found_on_foreign_key};
 use crate::trust_rows::{
-    AUTHORITY_RECORD, is_unique_violation, journal_columns, journal_conflict, link_columns, read_journal,
-    read_link, read_session, read_token, read_user, session_columns, token_columns, user_columns,
+    is_unique_violation, journal_conflict, link_columns, read_link, session_columns, token_columns,
+    user_columns,
 };
 
 /// A unique violation is the caller's conflict; anything else a backend error.
@@ -202,19 +201,6 @@ pub(super) async fn clear_login_failures(pool: &PgPool, name: &str) -> Result<()
     Ok(())
 }
 
-pub(super) async fn login_throttle(pool: &PgPool, name: &str) -> Result<Option<Throttle>, StoreError> {
-    let row: Option<(i32, Option<DateTime<Utc>>)> =
-        sqlx::query_as("SELECT failures, locked_until FROM login_throttle WHERE name = $1")
-            .bind(name)
-            .fetch_optional(pool)
-            .await
-            .map_err(backend)?;
-    Ok(row.map(|(failures, locked_until)| Throttle {
-        failures: u32::try_from(failures).unwrap_or(u32::MAX),
-        locked_until,
-    }))
-}
-
 pub(super) async fn add_session(pool: &PgPool, s: &SessionRecord) -> Result<(), StoreError> {
     sqlx::query(concat!("INSERT INTO sessions (", session_columns!(), ") VALUES ($1, $2, $3, $4, $5)"))
         .bind(s.id_hash.as_slice())
@@ -257,96 +243,4 @@ pub(super) async fn use_link(
     row.map(|r| read_link(&r)).transpose()
 }
 
-pub(super) async fn journal(pool: &PgPool, q: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError> {
-    let mut query =
-        sqlx::QueryBuilder::<Postgres>::new(concat!("SELECT ", journal_columns!(), " WHERE 1 = 1"));
-    if !q.kinds.is_empty() {
-        query.push(" AND j.kind = ANY(").push_bind(q.kinds.clone()).push(")");
-    }
-    if let Some(p) = &q.party {
-        query.push(" AND j.party = ").push_bind(p.as_str());
-    }
-    if let Some(s) = &q.subject {
-        query.push(" AND j.subject = ").push_bind(s.as_str());
-    }
-    if let Some(r) = q.request_id {
-        query.push(" AND j.request_id = ").push_bind(r.to_string());
-    }
-    query.push(" ORDER BY j.seq");
-    let rows = query.build().fetch_all(pool).await.map_err(backend)?;
-    rows.iter().map(read_journal).collect()
-}
-
-pub(super) async fn authority_record(
-    pool: &PgPool,
-    authority: &PartyId,
-) -> Result<AuthorityRecord, StoreError> {
-    let (requests, rejected, emergencies, held, confirmed): (i64, i64, i64, i64, i64) =
-        sqlx::query_as(&format!("{AUTHORITY_RECORD}$1"))
-            .bind(authority.as_str())
-            .fetch_one(pool)
-            .await
-            .map_err(backend)?;
-    let n = |v: i64| u64::try_from(v).unwrap_or(0);
-    Ok(AuthorityRecord {
-        requests: n(requests),
-        rejected: n(rejected),
-        emergencies: n(emergencies),
-        held: n(held),
-        confirmed: n(confirmed),
-    })
-}
-
-pub(super) async fn user(pool: &PgPool, name: &Username) -> Result<Option<UserRecord>, StoreError> {
-    let row = sqlx::query(concat!("SELECT ", user_columns!(), " FROM users WHERE username = $1"))
-        .bind(name.as_str())
-        .fetch_optional(pool)
-        .await
-        .map_err(backend)?;
-    row.map(|r| read_user(&r)).transpose()
-}
-
-pub(super) async fn users(pool: &PgPool) -> Result<Vec<UserRecord>, StoreError> {
-    let rows = sqlx::query(concat!("SELECT ", user_columns!(), " FROM users ORDER BY username"))
-        .fetch_all(pool)
-        .await
-        .map_err(backend)?;
-    rows.iter().map(read_user).collect()
-}
-
-pub(super) async fn session(pool: &PgPool, hash: &[u8; 32]) -> Result<Option<SessionRecord>, StoreError> {
-    let row = sqlx::query(concat!("SELECT ", session_columns!(), " FROM sessions WHERE id_hash = $1"))
-        .bind(hash.as_slice())
-        .fetch_optional(pool)
-        .await
-        .map_err(backend)?;
-    row.map(|r| read_session(&r)).transpose()
-}
-
-pub(super) async fn token(pool: &PgPool, id: &str) -> Result<Option<TokenRecord>, StoreError> {
-    let row = sqlx::query(concat!("SELECT ", token_columns!(), " FROM api_tokens WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
-        .map_err(backend)?;
-    row.map(|r| read_token(&r)).transpose()
-}
-
-pub(super) async fn tokens(pool: &PgPool) -> Result<Vec<TokenRecord>, StoreError> {
-    let rows =
-        sqlx::query(concat!("SELECT ", token_columns!(), " FROM api_tokens ORDER BY created_at DESC, id"))
-            .fetch_all(pool)
-            .await
-            .map_err(backend)?;
-    rows.iter().map(read_token).collect()
-}
-
-pub(super) async fn link(pool: &PgPool, hash: &[u8; 32]) -> Result<Option<LinkRecord>, StoreError> {
-    let row =
-        sqlx::query(concat!("SELECT ", link_columns!(), " FROM verification_links WHERE secret_hash = $1"))
-            .bind(hash.as_slice())
-            .fetch_optional(pool)
-            .await
-            .map_err(backend)?;
-    row.map(|r| read_link(&r)).transpose()
-}
+crate::trust_rows::trust_reads!(Postgres, PgPool);
