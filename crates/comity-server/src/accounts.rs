@@ -281,18 +281,7 @@ pub async fn list_users(
 ) -> Result<Json<Vec<UserResource>>, ApiError> {
     crate::access::require(&app, &caller, &Action::ManageAccounts, &On::Accounts)?;
     let users = app.store.users().await?;
-    Ok(Json(
-        users
-            .iter()
-            .map(|u| UserResource {
-                username: u.username.to_string(),
-                org: u.org.to_string(),
-                role: u.role.to_string(),
-                name: u.name.clone(),
-                created_at: u.created_at,
-            })
-            .collect(),
-    ))
+    Ok(Json(users.iter().map(UserResource::from).collect()))
 }
 
 /// Creates an API token for a system of an organisation; the token is in the answer only.

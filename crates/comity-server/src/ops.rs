@@ -54,7 +54,12 @@ pub async fn metrics(
     AxumState(app): AxumState<AppState>,
     Authenticated(caller): Authenticated,
 ) -> Result<impl IntoResponse, ApiError> {
-    crate::access::require(&app, &caller, &comity_access::Action::ReadAggregates, &comity_access::On::Aggregates)?;
+    crate::access::require(
+        &app,
+        &caller,
+        &comity_access::Action::ReadAggregates,
+        &comity_access::On::Aggregates,
+    )?;
     let counts = app.store.count_by_state().await?;
     let text = app.metrics.render(&counts).map_err(|e| ApiError::internal(&e))?;
     Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text))

@@ -248,6 +248,18 @@ pub struct UserResource {
     pub created_at: DateTime<Utc>,
 }
 
+impl From<&comity_core::UserRecord> for UserResource {
+    fn from(u: &comity_core::UserRecord) -> Self {
+        UserResource {
+            username: u.username.to_string(),
+            org: u.org.to_string(),
+            role: u.role.to_string(),
+            name: u.name.clone(),
+            created_at: u.created_at,
+        }
+    }
+}
+
 /// Creates an API token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

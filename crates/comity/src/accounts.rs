@@ -211,16 +211,7 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
         UserCommand::List(args) => {
             let store = args.store.open().await?;
             let users = store.users().await.context("reading the accounts")?;
-            let users: Vec<UserResource> = users
-                .iter()
-                .map(|u| UserResource {
-                    username: u.username.to_string(),
-                    org: u.org.to_string(),
-                    role: u.role.to_string(),
-                    name: u.name.clone(),
-                    created_at: u.created_at,
-                })
-                .collect();
+            let users: Vec<UserResource> = users.iter().map(UserResource::from).collect();
             if args.json {
                 return print_json(&users);
             }

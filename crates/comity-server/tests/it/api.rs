@@ -351,7 +351,13 @@ async fn operations_endpoints(app: TestApp) {
     // Aggregates, for those who may read them (an auditor, the operator), not the public.
     assert_eq!(anonymous.get("/metrics").await.0, 401);
     assert_eq!(app.token("fr-tj-paris").get("/metrics").await.0, 403);
-    let r = app.client.get(app.url("/metrics")).bearer_auth(app.issue_token(crate::support::OPERATOR).await).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(app.issue_token(crate::support::OPERATOR).await)
+        .send()
+        .await
+        .unwrap();
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/openmetrics-text"));
     let metrics = r.text().await.unwrap();
     assert!(metrics.contains("comity_requests_received_total 2"), "{metrics}");

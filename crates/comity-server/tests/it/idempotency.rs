@@ -74,16 +74,7 @@ async fn twenty_simultaneous_retries_make_one_request(app: TestApp) {
     assert_eq!(ids.len(), 1, "every retry names the one request");
     let (_, list) = app.token("example-social").get("/v1/requests").await;
     assert_eq!(list["total"], 1);
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .bearer_auth(app.issue_token(crate::support::OPERATOR).await)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("comity_requests_received_total 1\n"),
         "a replay is not a new intake: {metrics}"

@@ -33,16 +33,7 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 async fn refusals(app: &TestApp, code: &str) -> usize {
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .bearer_auth(app.issue_token(crate::support::OPERATOR).await)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     let line = format!("comity_auth_refusals_total{{code=\"{code}\"}} ");
     text.lines().find_map(|l| l.strip_prefix(&line)).map_or(0, |n| n.parse().unwrap())
 }

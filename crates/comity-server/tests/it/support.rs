@@ -250,6 +250,12 @@ impl TestApp {
         all
     }
 
+    /// `/metrics`, as the operator's admin reads it.
+    pub async fn metrics(&self) -> String {
+        let r = self.client.get(self.url("/metrics")).bearer_auth(self.issue_token(OPERATOR).await).send();
+        r.await.unwrap().text().await.unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
