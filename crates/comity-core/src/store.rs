@@ -452,6 +452,14 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// a later one was: `false` means the code was already used (a replay).
     async fn use_totp_step(&self, username: &Username, step: u64) -> Result<bool, StoreError>;
     async fn set_password(&self, username: &Username, password_hash: &str) -> Result<(), StoreError>;
+    /// Disables an account and ends its sessions at once, with its `user.disabled` journal
+    /// entry. [`StoreError::NotFound`] if there is no such account or it is disabled already.
+    async fn disable_user(
+        &self,
+        username: &Username,
+        at: DateTime<Utc>,
+        entry: &JournalEntry,
+    ) -> Result<JournalEntry, StoreError>;
 
     /// Counts a failed login for `name` (any name, existing or not) and returns the
     /// failures so far.

@@ -17,7 +17,7 @@ use comity_core::{
 };
 use comity_wire::{
     parse_json,
-    trust::{TokenBody, TokenResource, UserBody, UserCreated, UserResource, journal},
+    trust::{DisableBody, TokenBody, TokenResource, UserBody, UserCreated, UserResource, journal},
 };
 
 use crate::{AppState, auth::Authenticated, error::ApiError};
@@ -167,6 +167,34 @@ pub async fn create_user(
     })
 }
 
+/// Disables an account at once: it can no longer log in, and its sessions end.
+pub async fn disable_user(
+    store: &dyn Store,
+    actor: &ActorId,
+    username: &str,
+    reason: &str,
+) -> Result<UserResource, ApiError> {
+    let gone = || ApiError::not_found(format!("no enabled account {username:?}"));
+    let username = Username::parse(username).map_err(|_| gone())?;
+    let user = store.user(&username).await?.ok_or_else(gone)?;
+    let reason = check_name(reason)
+        .map_err(|e| ApiError::invalid_field("invalid_user", "reason", format!("give the reason: {e}")))?;
+    let now = Utc::now().trunc_subsecs(6);
+    let content = journal::UserDisabled { username: username.to_string(), org: user.org.to_string(), reason };
+    let entry = journal_entry(
+        journal::USER_DISABLED,
+        actor,
+        &user.org,
+        username.as_str(),
+        journal::content(&content),
+    );
+    match store.disable_user(&username, now, &entry).await {
+        Ok(_) => Ok(UserResource::from(&UserRecord { disabled_at: Some(now), ..user })),
+        Err(StoreError::NotFound) => Err(gone()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Creates an API token; the answer holds the token, shown this once.
 pub async fn create_token(
     store: &dyn Store,
@@ -282,6 +310,29 @@ pub async fn list_users(
     crate::access::require(&app, &caller, &Action::ManageAccounts, &On::Accounts)?;
     let users = app.store.users().await?;
     Ok(Json(users.iter().map(UserResource::from).collect()))
+}
+
+/// Disables an account: it can no longer log in, and its sessions end at once.
+#[utoipa::path(
+    post, path = "/v1/admin/users/{username}/disable", tag = "accounts",
+    params(("username" = String, Path, description = "The account")),
+    request_body(content = DisableBody, content_type = "application/json"),
+    responses(
+        (status = 200, body = UserResource),
+        (status = 404, description = "No enabled account of that name", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn disable(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(username): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<UserResource>, ApiError> {
+    crate::access::require(&app, &caller, &Action::ManageAccounts, &On::Accounts)?;
+    crate::requests_json(&headers)?;
+    let body: DisableBody = parse_json(&body?)?;
+    Ok(Json(disable_user(app.store.as_ref(), &caller.actor(), &username, &body.reason).await?))
 }
 
 /// Creates an API token for a system of an organisation; the token is in the answer only.

@@ -179,7 +179,7 @@ impl AppState {
         parties::add_reviewer, parties::list_reviewers, parties::add_auditor, parties::list_auditors,
         parties::add_operator, parties::list_operators,
         keys::add, keys::list, keys::revoke, keys::add_contact_route, keys::list_contacts,
-        accounts::add_user, accounts::list_users, accounts::add_token, accounts::list_tokens, accounts::revoke,
+        accounts::add_user, accounts::list_users, accounts::disable, accounts::add_token, accounts::list_tokens, accounts::revoke,
         ops::request_schema, ops::healthz, ops::readyz, ops::metrics, ops::openapi,
     ),
     components(schemas(comity_wire::trust::AuthorityRecordResource)),
@@ -255,6 +255,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/authorities/{id}/keys/{kid}/revoke", post(keys::revoke))
         .route("/v1/admin/authorities/{id}/contacts", post(keys::add_contact_route).get(keys::list_contacts))
         .route("/v1/admin/users", post(accounts::add_user).get(accounts::list_users))
+        .route("/v1/admin/users/{username}/disable", post(accounts::disable))
         .route("/v1/admin/tokens", post(accounts::add_token).get(accounts::list_tokens))
         .route("/v1/admin/tokens/{id}/revoke", post(accounts::revoke))
         .route("/v1/schemas/request", get(ops::request_schema))

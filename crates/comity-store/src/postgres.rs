@@ -842,6 +842,16 @@ impl Store for PgStore {
         trust::use_totp_step(&self.pool, username, step).await
     }
 
+    async fn disable_user(
+        &self,
+        username: &Username,
+        at: DateTime<Utc>,
+        entry: &JournalEntry,
+    ) -> Result<JournalEntry, StoreError> {
+        let (written, log) = logged!(self, |c| trust::disable_user(c, username, at, entry));
+        trust::indexed(written, &log).pop().ok_or(StoreError::NotFound)
+    }
+
     async fn set_password(&self, username: &Username, password_hash: &str) -> Result<(), StoreError> {
         trust::set_password(&self.pool, username, password_hash).await
     }

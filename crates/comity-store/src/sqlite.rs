@@ -1149,6 +1149,15 @@ impl Store for SqliteStore {
         }
     }
 
+    async fn disable_user(
+        &self,
+        username: &Username,
+        at: DateTime<Utc>,
+        entry: &JournalEntry,
+    ) -> Result<JournalEntry, StoreError> {
+        self.one_entry(TrustOp::DisableUser(username.clone(), micros(at), entry.clone())).await
+    }
+
     async fn set_password(&self, username: &Username, password_hash: &str) -> Result<(), StoreError> {
         self.done(TrustOp::SetPassword(username.clone(), password_hash.to_owned())).await
     }

@@ -20,6 +20,7 @@ pub mod journal {
     pub const CONTACT_ADDED: &str = "contact.added";
     pub const REVIEWER_ASSIGNED: &str = "reviewer.assigned";
     pub const USER_ADDED: &str = "user.added";
+    pub const USER_DISABLED: &str = "user.disabled";
     pub const TOKEN_CREATED: &str = "token.created";
     pub const TOKEN_REVOKED: &str = "token.revoked";
     pub const LINK_ISSUED: &str = "verification.link_issued";
@@ -86,6 +87,14 @@ pub mod journal {
         pub org: String,
         pub role: String,
         pub name: String,
+    }
+
+    /// A person's account disabled, and its sessions ended.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct UserDisabled {
+        pub username: String,
+        pub org: String,
+        pub reason: String,
     }
 
     /// An API token created (never its secret).
@@ -246,6 +255,16 @@ pub struct UserResource {
     pub role: String,
     pub name: String,
     pub created_at: DateTime<Utc>,
+    /// When it was disabled, if it was: it can no longer log in, its sessions ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+/// Disables an account (a lost device, a leaver, a suspected compromise).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisableBody {
+    pub reason: String,
 }
 
 impl From<&comity_core::UserRecord> for UserResource {
@@ -256,6 +275,7 @@ impl From<&comity_core::UserRecord> for UserResource {
             role: u.role.to_string(),
             name: u.name.clone(),
             created_at: u.created_at,
+            disabled_at: u.disabled_at,
         }
     }
 }

@@ -74,6 +74,17 @@ pub enum UserCommand {
     },
     /// List the accounts.
     List(ListArgs),
+    /// Disable an account at once (a lost device, a leaver, a suspected compromise): it
+    /// can no longer log in, and its sessions end.
+    Disable {
+        /// The account's user name.
+        username: String,
+        /// Why (kept in the journal and the audit log).
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -219,11 +230,24 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
                 println!("no account has been created");
                 return Ok(());
             }
-            let mut rows = vec![["username", "org", "role", "created", "name"].map(str::to_owned).to_vec()];
-            rows.extend(
-                users.into_iter().map(|u| vec![u.username, u.org, u.role, time(u.created_at), u.name]),
-            );
+            let mut rows =
+                vec![["username", "org", "role", "created", "disabled", "name"].map(str::to_owned).to_vec()];
+            rows.extend(users.into_iter().map(|u| {
+                let disabled = u.disabled_at.map(time).unwrap_or_default();
+                vec![u.username, u.org, u.role, time(u.created_at), disabled, u.name]
+            }));
             print_table(&rows);
+            Ok(())
+        }
+        UserCommand::Disable { username, reason, store } => {
+            let store = store.open().await?;
+            let hints = [("not_found", "`comity user list` shows the accounts and which are disabled")];
+            let disabled = api(
+                comity_server::accounts::disable_user(store.as_ref(), &actor(), &username, &reason).await,
+                &hints,
+            )
+            .await?;
+            println!("disabled {} of {}; its sessions have ended", disabled.username, disabled.org);
             Ok(())
         }
     }

@@ -85,7 +85,8 @@ enum As {
 /// cell that is expected to succeed gets one of its own, and the refused cells of a row
 /// share one, so that no row depends on another. `{link}` is a one-time link of
 /// `{emergency}`, `{once-link}` a fresh one per cell; `{auth}` is fr-tj-paris, `{kid}` a
-/// spare key of it, `{token}` a spare API token, `{size}` the size of the signed log.
+/// spare key of it, `{token}` a spare API token, `{user}` a spare account, `{size}` the
+/// size of the signed log.
 ///
 /// `body` is what is sent: `-` nothing, `doc` the request document of fr-tj-paris as
 /// JSON, `doc:oth` one of de-sta-berlin, `jws` fr-tj-paris' document signed with its key,
@@ -156,6 +157,7 @@ POST   /v1/admin/users                                user                      
 GET    /v1/admin/tokens                               -                          401  200   403 403   403 403 403   403  403   403 403   403  403    403
 POST   /v1/admin/tokens                               token                      401  201   403 403   403 403 403   403  403   403 403   403  403    403
 POST   /v1/admin/tokens/{token}/revoke                -                          401  200   403 403   403 403 403   403  403   403 403   403  403    403
+POST   /v1/admin/users/{user}/disable                 disable                    401  200   403 403   403 403 403   403  403   403 403   403  403    403
 # Aggregates (live counts by state, refusals): auditors, the operator, providers, reviewers.
 GET    /metrics                                       -                          401  200   403 403   403 403 403   200  200   200 200   200  200    200
 # Public: whoever asks, with a credential or without.
@@ -316,6 +318,7 @@ struct World<'a> {
     link: String,
     kid: String,
     token: String,
+    user: String,
     size: u64,
     contact_key: SigningKey,
 }
@@ -377,6 +380,9 @@ impl<'a> World<'a> {
             register("/v1/admin/authorities/fr-tj-paris/keys", key).await["kid"].as_str().unwrap().to_owned();
         let token = json!({"org": "example-cloud", "role": "handler", "label": "spare"});
         let token = register("/v1/admin/tokens", token).await["id"].as_str().unwrap().to_owned();
+        let user =
+            json!({"username": "spare.user", "org": "example-cloud", "role": "handler", "name": "Spare"});
+        let user = register("/v1/admin/users", user).await["username"].as_str().unwrap().to_owned();
 
         let mut world = World {
             app,
@@ -386,6 +392,7 @@ impl<'a> World<'a> {
             link: String::new(),
             kid,
             token,
+            user,
             size: 0,
             contact_key,
         };
@@ -502,6 +509,7 @@ impl<'a> World<'a> {
                 "auth" => "fr-tj-paris".into(),
                 "kid" => self.kid.clone(),
                 "token" => self.token.clone(),
+                "user" => self.user.clone(),
                 "size" => self.size.to_string(),
                 name if FRESH.contains(&name) => fresh.unwrap().to_owned(),
                 other => panic!("no placeholder {{{other}}}"),
@@ -555,6 +563,7 @@ impl<'a> World<'a> {
                 "name": "A handler",
             }),
             "token" => json!({"org": "example-cloud", "role": "handler", "label": "table"}),
+            "disable" => json!({"reason": "a spare account, disabled by the access table"}),
             "login" => {
                 json!({"username": format!("nobody.{n}"), "password": "not the password", "totp": "000000"})
             }

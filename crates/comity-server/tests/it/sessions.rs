@@ -11,6 +11,7 @@ crate::both_backends!(
     a_person_logs_in_with_password_and_code_and_out_again,
     every_failed_login_answers_alike_and_locks_the_name,
     a_code_is_good_once,
+    a_disabled_account_is_out_at_once,
     tokens_expire_are_revoked_and_never_say_why_they_fail,
 );
 
@@ -128,6 +129,36 @@ async fn a_code_is_good_once(app: TestApp) {
     assert_eq!(login(&app, "officer.9", &password, &code).await.status().as_u16(), 200);
     // The same code again, as someone who looked over a shoulder would send it.
     assert_eq!(login(&app, "officer.9", &password, &code).await.status().as_u16(), 401);
+}
+
+async fn a_disabled_account_is_out_at_once(app: TestApp) {
+    let (password, secret) = app.create_user("fr-tj-paris", "clerk.5").await;
+    let code = comity_auth::totp::code_at(&secret, now_unix());
+    let r = login(&app, "clerk.5", &password, &code).await;
+    let cookie = session_cookie(&r).unwrap();
+    let me =
+        || app.client.get(app.url("/v1/session")).header("cookie", format!("comity_session={cookie}")).send();
+    assert_eq!(me().await.unwrap().status().as_u16(), 200);
+    // A stolen account (issue 5: police portal accounts on sale) is disabled by the admin.
+    let admin = app.admin();
+    let reason = json!({"reason": "credentials seen for sale"});
+    assert_eq!(app.token("fr-tj-paris").post("/v1/admin/users/clerk.5/disable", &reason).await.0, 403);
+    let (status, user) = admin.post("/v1/admin/users/clerk.5/disable", &reason).await;
+    assert_eq!(status, 200, "{user}");
+    assert!(user["disabled_at"].is_string());
+    // Its session is over, and the right password and a fresh code no longer log in.
+    assert_eq!(me().await.unwrap().status().as_u16(), 401);
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let code = comity_auth::totp::code_at(&secret, now_unix() + 30);
+    let r = login(&app, "clerk.5", &password, &code).await;
+    assert_eq!(r.status().as_u16(), 401);
+    assert_eq!(admin.post("/v1/admin/users/clerk.5/disable", &reason).await.0, 404, "once");
+    let (_, users) = admin.get("/v1/admin/users").await;
+    let listed = users.as_array().unwrap().iter().find(|u| u["username"] == "clerk.5").unwrap();
+    assert!(listed["disabled_at"].is_string());
+    // The journal keeps why, in the audit log.
+    let facts = app.store.journal(&comity_core::JournalQuery::kinds(&["user.disabled"])).await.unwrap();
+    assert!(facts.iter().any(|j| j.subject == "clerk.5" && j.log_index.is_some()));
 }
 
 async fn tokens_expire_are_revoked_and_never_say_why_they_fail(app: TestApp) {

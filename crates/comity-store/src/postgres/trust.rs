@@ -80,6 +80,30 @@ pub(super) async fn add_user(
     insert_journal(conn, std::slice::from_ref(entry)).await
 }
 
+pub(super) async fn disable_user(
+    conn: &mut PgConnection,
+    user: &Username,
+    at: DateTime<Utc>,
+    entry: &JournalEntry,
+) -> Result<(Vec<JournalEntry>, Vec<Pending>), StoreError> {
+    let done = sqlx::query("UPDATE users SET disabled_at = $1 WHERE username = $2 AND disabled_at IS NULL")
+        .bind(micros(at))
+        .bind(user.as_str())
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    sqlx::query("UPDATE sessions SET ended_at = $1 WHERE username = $2 AND ended_at IS NULL")
+        .bind(micros(at))
+        .bind(user.as_str())
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    insert_journal(conn, std::slice::from_ref(entry)).await
+}
+
 pub(super) async fn add_token(
     conn: &mut PgConnection,
     t: &TokenRecord,

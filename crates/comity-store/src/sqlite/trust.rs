@@ -20,6 +20,7 @@ pub(super) enum TrustOp {
     AppendJournal(Vec<JournalEntry>),
     AddUser(Box<UserRecord>, JournalEntry),
     UseTotpStep(Username, u64),
+    DisableUser(Username, DateTime<Utc>, JournalEntry),
     SetPassword(Username, String),
     LoginFailed(String, DateTime<Utc>),
     LockLogin(String, DateTime<Utc>),
@@ -71,6 +72,25 @@ pub(super) async fn run(
             .execute(&mut *conn)
             .await
             .map_err(|e| taken(e, format!("the user name {} is taken", user.username)))?;
+            append(conn, log, std::slice::from_ref(entry)).await.map(one)
+        }
+        TrustOp::DisableUser(user, at, entry) => {
+            let done =
+                sqlx::query("UPDATE users SET disabled_at = ? WHERE username = ? AND disabled_at IS NULL")
+                    .bind(sqlite_time(*at))
+                    .bind(user.as_str())
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(backend)?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query("UPDATE sessions SET ended_at = ? WHERE username = ? AND ended_at IS NULL")
+                .bind(sqlite_time(*at))
+                .bind(user.as_str())
+                .execute(&mut *conn)
+                .await
+                .map_err(backend)?;
             append(conn, log, std::slice::from_ref(entry)).await.map(one)
         }
         TrustOp::UseTotpStep(user, step) => {
