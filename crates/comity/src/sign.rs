@@ -10,7 +10,7 @@
 //! Any JOSE library makes the same JWS (EdDSA over Ed25519, RFC 8037); this command uses
 //! comity's own signer, `comity_auth::jws`.
 
-use std::path::PathBuf;
+use std::{io::Write, path::PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
@@ -44,20 +44,55 @@ pub struct SignArgs {
     lifetime: u32,
     /// The submission's unique id; by default a fresh UUIDv7. A second submission with the
     /// same jti is refused as a replay.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "count")]
     jti: Option<String>,
+    /// Print this many signed submissions of the document, one a line, each with a fresh
+    /// jti: what a load test sends (`bench/intake.sh`), since a replay is refused.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    count: u32,
 }
 
 pub fn run(command: RequestCommand) -> anyhow::Result<()> {
     match command {
         RequestCommand::Sign(args) => {
-            println!("{}", sign(&args)?);
-            Ok(())
+            let signer = signer(&args)?;
+            // One lock and one buffer: a load test asks for tens of thousands of lines.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for _ in 0..args.count {
+                writeln!(out, "{}", signer.sign(args.jti.clone()))?;
+            }
+            out.flush().context("writing the signed submissions")
         }
     }
 }
 
-fn sign(args: &SignArgs) -> anyhow::Result<String> {
+/// A key and a document, ready to sign as often as asked.
+struct Signer {
+    key: SigningKey,
+    kid: KeyId,
+    iss: String,
+    aud: String,
+    lifetime: u32,
+    request: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Signer {
+    /// A compact JWS of the document, signed now, with `jti` or a fresh UUIDv7.
+    fn sign(&self, jti: Option<String>) -> String {
+        let iat = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            iss: self.iss.clone(),
+            aud: self.aud.clone(),
+            iat,
+            exp: iat + i64::from(self.lifetime),
+            jti: jti.unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
+            request: self.request.clone(),
+        };
+        self.key.sign_compact(&self.kid, &claims.to_payload())
+    }
+}
+
+fn signer(args: &SignArgs) -> anyhow::Result<Signer> {
     let max = Limits::default().max_lifetime_secs;
     if args.lifetime == 0 || args.lifetime > max {
         bail!("--lifetime {}: a signature lasts 1 to {max} seconds", args.lifetime);
@@ -86,12 +121,10 @@ fn sign(args: &SignArgs) -> anyhow::Result<String> {
     };
     let iss = field("/issuing/authority", "issuing.authority")?;
     let aud = field("/addressee/provider", "addressee.provider")?;
-    let jti = match &args.jti {
-        Some(j) if !j.is_empty() && j.len() <= 128 && j.bytes().all(|b| b.is_ascii_graphic()) => j.clone(),
-        Some(_) => bail!("--jti: use 1 to 128 visible ASCII characters (a UUID is a good choice)"),
-        None => uuid::Uuid::now_v7().to_string(),
-    };
-    let iat = chrono::Utc::now().timestamp();
-    let claims = Claims { iss, aud, iat, exp: iat + i64::from(args.lifetime), jti, request };
-    Ok(key.sign_compact(&kid, &claims.to_payload()))
+    if let Some(j) = &args.jti
+        && (j.is_empty() || j.len() > 128 || !j.bytes().all(|b| b.is_ascii_graphic()))
+    {
+        bail!("--jti: use 1 to 128 visible ASCII characters (a UUID is a good choice)");
+    }
+    Ok(Signer { key, kid, iss, aud, lifetime: args.lifetime, request })
 }

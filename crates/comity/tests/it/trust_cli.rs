@@ -670,3 +670,61 @@ async fn the_demo_people_log_in_with_the_credentials_file() {
     let r = signed_post(&client, &server.url("/v1/requests"), jws).await.unwrap();
     assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap());
 }
+
+/// `comity request sign --count N` prints N submissions, one a line, each with its own
+/// jti, so that a load test (bench/intake.sh) sends no replay: every one is accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_sign_count_prints_fresh_submissions_one_a_line() {
+    let data = Data::sqlite();
+    register_parties(&data);
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k.jwk");
+    let key = key.to_str().unwrap();
+    let public = comity_ok(&["authority", "key", "generate", "--out", key], None);
+    let out = run(comity_with(
+        &["authority", "key", "add", "--authority", "fr-tj-paris", "--public-key", "-"],
+        Some(&data),
+        &public,
+        &[],
+    ));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let document = example_path("eu-epoc-traffic.json");
+    let lines = comity_ok(
+        &["request", "sign", "--key", key, "--document", document.to_str().unwrap(), "--count", "3"],
+        None,
+    );
+    let lines: Vec<&str> = lines.lines().collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    let jtis: std::collections::BTreeSet<String> = lines
+        .iter()
+        .map(|jws| {
+            let compact = comity_auth::jws::parse_compact(jws).unwrap();
+            let claims: Value = serde_json::from_slice(compact.payload()).unwrap();
+            claims["jti"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(jtis.len(), 3, "a fresh jti each: {jtis:?}");
+    let refused = run(comity(
+        &[
+            "request",
+            "sign",
+            "--key",
+            key,
+            "--document",
+            document.to_str().unwrap(),
+            "--count",
+            "2",
+            "--jti",
+            "x",
+        ],
+        None,
+    ));
+    assert_eq!(refused.code, Some(2), "one jti cannot name two submissions: {}", refused.stderr);
+
+    let server = Server::start(&data, &[]);
+    let client = reqwest::Client::new();
+    for jws in lines {
+        let r = signed_post(&client, &server.url("/v1/requests"), jws.to_owned()).await.unwrap();
+        assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap());
+    }
+}
