@@ -1,20 +1,38 @@
 #!/usr/bin/env bash
-# Intake throughput over HTTP with durable commits, and the reference points measured in
-# the same run. Usage: bench/intake.sh [seconds] [connections]
-# Needs wrk (apt-get install wrk). Figures go to docs/benchmarks.md.
+# Intake of signed submissions over HTTP with durable commits, an authenticated read, and
+# the reference points measured in the same run. Usage: bench/intake.sh [seconds] [connections]
+# Needs wrk (apt-get install wrk); sqlite3 and bc for the reference. PostgreSQL too when
+# COMITY_BENCH_DATABASE_URL is set. Honours CARGO_TARGET_DIR. Figures go to
+# docs/benchmarks.md.
+#
+# Optional binaries, each measured the same way in the same run, right after the current
+# one on each backend:
+#   COMITY_BENCH_BASELINE=path/to/comity   built from before issue 5 (commit a92808e:
+#       unsigned JSON, no authentication): the reference for what identity and trust cost;
+#   COMITY_BENCH_CANDIDATE=path/to/comity  another build of the current API (a fix to
+#       compare with the current code).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-20}
 CONNECTIONS=${2:-64}
+THREADS=2
+# Signed submissions made per run: each is accepted once (a replay is refused), so a run
+# needs one per request it sends. 4,000 a second of run is more than any intake measured
+# so far; bench/intake.lua counts any sent beyond the supply.
+SUBMISSIONS=${COMITY_BENCH_SUBMISSIONS:-$((4000 * SECONDS_PER_RUN))}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
 
 cargo build --release --quiet -p comity
-BIN=target/release/comity
+CURRENT=${CARGO_TARGET_DIR:-target}/release/comity
+BASELINE=${COMITY_BENCH_BASELINE:-}
+CANDIDATE=${COMITY_BENCH_CANDIDATE:-}
 WORK=$(mktemp -d)
-trap 'kill $SERVER 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
+SERVER=
+trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
+DOC=examples/requests/eu-epoc-traffic.json
 
 echo "== machine"
-nproc; uname -r
+echo "$(nproc) cores; $(uname -r); $(date -u +%FT%TZ); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo "== fsync ceiling: 4 KiB writes with O_DSYNC on the data directory's disk (dd)"
 dd if=/dev/zero of="$WORK/dsync" bs=4k count=2000 oflag=dsync 2>&1 | tail -1
 rm -f "$WORK/dsync"
@@ -23,11 +41,11 @@ echo "== reference: the sqlite3 CLI, one durable transaction per insert (WAL, sy
 # What a store without group commit can do at best on this disk: 5,000 single-row
 # transactions of a 1.5 KB document, no HTTP, no parsing.
 if command -v sqlite3 >/dev/null; then
-  DOC=$(tr -d "\n'" < examples/requests/eu-epoc-traffic.json)
+  DOCTEXT=$(tr -d "\n'" < "$DOC")
   {
     echo "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
     echo "CREATE TABLE r (id INTEGER PRIMARY KEY, doc TEXT NOT NULL);"
-    for _ in $(seq 1 5000); do echo "INSERT INTO r (doc) VALUES ('$DOC');"; done
+    for _ in $(seq 1 5000); do echo "INSERT INTO r (doc) VALUES ('$DOCTEXT');"; done
   } > "$WORK/ref.sql"
   START=$(date +%s.%N)
   sqlite3 "$WORK/ref.db" < "$WORK/ref.sql" > /dev/null
@@ -37,36 +55,131 @@ else
   echo "sqlite3 not installed (apt-get install sqlite3); reference skipped"
 fi
 
-start_server() { # $1: extra args
-  $BIN serve --listen 127.0.0.1:0 $1 > "$WORK/out" 2> "$WORK/err" &
+load() { echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"; }
+
+start_server() { # $1: binary, $2: store args, $3: extra serve args
+  $1 serve --listen 127.0.0.1:0 $3 $2 > "$WORK/out" 2> "$WORK/err" &
   SERVER=$!
   for _ in $(seq 1 100); do grep -q listening "$WORK/out" 2>/dev/null && break; sleep 0.1; done
   URL=$(sed -n 's/^comity listening on //p' "$WORK/out")
+  [ -n "$URL" ] || { cat "$WORK/err" >&2; exit 1; }
 }
 
-register() { # $1: store args
-  $BIN authority add $1 --id fr-tj-paris --country FR --type prosecutor --name "Parquet de Paris" >/dev/null
-  $BIN authority add $1 --id fr-jld-paris --country FR --type judge --name "JLD de Paris" >/dev/null
-  $BIN provider add $1 --id example-mail --country IE --name "Example Mail" >/dev/null
-}
-
-run() { # $1: label, $2: store args
-  register "$2"
-  start_server "$2"
-  echo "== $1: GET /healthz (HTTP alone, no database)"
-  wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" "$URL/healthz" | grep -E 'Requests/sec|Latency'
-  echo "== $1: POST /v1/requests (intake with durable commit)"
-  wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" -s bench/intake.lua "$URL/v1/requests" | grep -E 'Requests/sec|Latency|non-201|Socket errors'
+stop_server() {
   echo "peak server memory (VmHWM): $(grep VmHWM /proc/$SERVER/status | awk '{print $2, $3}')"
-  echo "stored: $(curl -s "$URL/v1/requests?per_page=1" | sed -n 's/.*"total":\([0-9]*\).*/\1/p') requests"
   kill $SERVER; wait $SERVER 2>/dev/null || true
+  SERVER=
 }
 
-run "SQLite (synchronous=FULL)" "--data-dir $WORK/sqlite"
+register_parties() { # $1: binary, $2: store args
+  $1 authority add $2 --id fr-tj-paris --country FR --type prosecutor --name "Parquet de Paris" >/dev/null
+  $1 authority add $2 --id fr-jld-paris --country FR --type judge --name "JLD de Paris" >/dev/null
+  $1 provider add $2 --id example-mail --country IE --name "Example Mail" >/dev/null
+}
+
+healthz() { # $1: label
+  echo "== $1: GET /healthz (HTTP alone, no database, no authentication)"
+  load
+  wrk -t$THREADS -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "$URL/healthz" \
+    | grep -E 'Requests/sec|^ +(50|99)%|Non-2xx|Socket errors'
+}
+
+read_run() { # $1: label, $2: request id, $3: how full the store is
+  echo "== $1: GET /v1/requests/{id}, $3 ($READ_WHAT)"
+  load
+  local auth=()
+  [ -z "$TOKEN" ] || auth=(-H "Authorization: Bearer $TOKEN")
+  wrk -t$THREADS -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "${auth[@]}" \
+    "$URL/v1/requests/$2" | grep -E 'Requests/sec|^ +(50|99)%|Non-2xx|Socket errors'
+}
+
+stored() {
+  local auth=()
+  [ -z "$TOKEN" ] || auth=(-H "Authorization: Bearer $TOKEN")
+  curl -s "$URL/v1/requests?per_page=1" "${auth[@]}" | sed -n 's/.*"total":\([0-9]*\).*/\1/p'
+}
+
+# The current API: the parties, a signing key for the authority's system, an API token
+# for the provider's handlers; signed submissions; a handler reads. The submissions are
+# signed by the current binary, which has `request sign --count`, whatever the server.
+run() { # $1: label, $2: store args, $3: binary
+  local bin=$3
+  register_parties "$bin" "$2"
+  rm -f "$WORK/paris.jwk"
+  $bin authority key generate --out "$WORK/paris.jwk" 2>/dev/null > "$WORK/paris.pub.jwk"
+  $bin authority key add $2 --authority fr-tj-paris --public-key "$WORK/paris.pub.jwk" >/dev/null
+  TOKEN=$($bin token create $2 --org example-mail --role handler --label bench 2>/dev/null)
+  READ_WHAT="as a handler: token, access decision, durable read log"
+  echo "== $1: signing $SUBMISSIONS submissions (comity request sign --count, one fresh jti each)"
+  START=$(date +%s.%N)
+  $CURRENT request sign --key "$WORK/paris.jwk" --document "$DOC" --lifetime 900 --count "$SUBMISSIONS" \
+    > "$WORK/signed.jws"
+  END=$(date +%s.%N)
+  echo "signed in $(echo "$END - $START" | bc -l | xargs printf '%.1f') s;" \
+    "one JWS is $(head -1 "$WORK/signed.jws" | tr -d '\n' | wc -c) bytes"
+  # No per-client limits: every request comes from one address.
+  start_server "$bin" "$2" "--rate-limit 0 --failure-limit 0"
+  healthz "$1"
+
+  # One request to read before the intake run fills the store.
+  FIRST=$($CURRENT request sign --key "$WORK/paris.jwk" --document "$DOC" \
+    | curl -s "$URL/v1/requests" -H 'content-type: application/jose' --data-binary @- \
+    | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')
+  [ -n "$FIRST" ] || { echo "the first signed submission was refused" >&2; exit 1; }
+  read_run "$1" "$FIRST" "1 request stored"
+
+  echo "== $1: POST /v1/requests, signed (application/jose): intake with durable commit"
+  load
+  COMITY_BENCH_JWS="$WORK/signed.jws" COMITY_BENCH_THREADS=$THREADS \
+    wrk -t$THREADS -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" -s bench/intake.lua "$URL/v1/requests" \
+    | grep -E 'Requests/sec|non-201|first refusal|latency p|Socket errors'
+  STORED=$(stored)
+  echo "stored: $STORED requests"
+  read_run "$1" "$FIRST" "$STORED requests stored"
+  stop_server
+}
+
+# The same with a binary from before issue 5: unsigned JSON, anyone may submit and read.
+baseline() { # $1: label, $2: store args
+  register_parties "$BASELINE" "$2"
+  TOKEN=
+  READ_WHAT="anonymous, durable read log"
+  start_server "$BASELINE" "$2" ""
+  healthz "$1"
+  FIRST=$(curl -s "$URL/v1/requests" -H 'content-type: application/json' --data-binary @"$DOC" \
+    | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')
+  [ -n "$FIRST" ] || { echo "the baseline refused the first document" >&2; exit 1; }
+  read_run "$1" "$FIRST" "1 request stored"
+  echo "== $1: POST /v1/requests, unsigned (application/json): intake with durable commit"
+  load
+  COMITY_BENCH_JSON="$DOC" \
+    wrk -t$THREADS -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" -s bench/intake.lua "$URL/v1/requests" \
+    | grep -E 'Requests/sec|non-201|first refusal|latency p|Socket errors'
+  STORED=$(stored)
+  echo "stored: $STORED requests"
+  read_run "$1" "$FIRST" "$STORED requests stored"
+  stop_server
+}
+
+# Each on a fresh store: a fresh data directory, or a fresh PostgreSQL database.
+backend() { # $1: name, $2: store args of a fresh store for $3 (a tag)
+  run "$1" "$($2 current)" "$CURRENT"
+  [ -z "$CANDIDATE" ] || run "candidate, $1" "$($2 candidate)" "$CANDIDATE"
+  [ -z "$BASELINE" ] || baseline "baseline before issue 5, $1" "$($2 baseline)"
+}
+
+sqlite_store() { echo "--data-dir $WORK/sqlite-$1"; }
+backend "SQLite (synchronous=FULL)" sqlite_store
+
 if [ -n "${COMITY_BENCH_DATABASE_URL:-}" ]; then
   DB="comity_bench_$$"
-  psql "$COMITY_BENCH_DATABASE_URL" -qc "CREATE DATABASE $DB" >/dev/null
-  PGURL="${COMITY_BENCH_DATABASE_URL%/*}/$DB"
-  run "PostgreSQL" "--database-url $PGURL"
-  psql "$COMITY_BENCH_DATABASE_URL" -qc "DROP DATABASE $DB WITH (FORCE)" >/dev/null
+  postgres_store() {
+    psql "$COMITY_BENCH_DATABASE_URL" -qc "CREATE DATABASE ${DB}_$1" >/dev/null
+    # The data directory holds the log's and the server's keys; the rest is in PostgreSQL.
+    echo "--database-url ${COMITY_BENCH_DATABASE_URL%/*}/${DB}_$1 --data-dir $WORK/pg-$1"
+  }
+  backend "PostgreSQL" postgres_store
+  for db in "${DB}_current" "${DB}_candidate" "${DB}_baseline"; do
+    psql "$COMITY_BENCH_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
+  done
 fi
