@@ -42,9 +42,8 @@ pub async fn reviewers(store: &dyn Store, id: RequestId) -> Result<Vec<PartyId>,
 
 /// What the policy needs to know of a stored request.
 pub async fn facts(app: &AppState, r: &StoredRequest) -> Result<RequestFacts, ApiError> {
-    let validator = validator_of(&r.document);
     let reviewers = reviewers(app.store.as_ref(), r.id).await?;
-    facts_of(app, &r.authority, validator.as_ref(), &r.provider, reviewers, r.state, r.emergency).await
+    facts_of(app, &r.authority, r.validator.as_ref(), &r.provider, reviewers, r.state, r.emergency).await
 }
 
 /// The facts of a request between these parties; the parties must be registered.
@@ -74,12 +73,6 @@ pub async fn facts_of(
     };
     let provider = party(provider).await?;
     Ok(RequestFacts::new(&authority, validator.as_ref(), &provider, reviewers, state, emergency))
-}
-
-/// The validating authority a stored document names, if any.
-fn validator_of(document: &str) -> Option<PartyId> {
-    let doc: serde_json::Value = serde_json::from_str(document).ok()?;
-    PartyId::parse(doc.pointer("/issuing/validated_by/authority")?.as_str()?).ok()
 }
 
 /// Whether the caller may do `action` on `on`; logs a refusal with the policies that

@@ -116,6 +116,8 @@ pub(crate) struct Trust {
     pub access: &'static comity_access::Access,
     pub parties: access::PartyCache,
     pub limits: limits::Limiter,
+    /// Password hashes running at once (see `session::hashing`).
+    pub hashing: tokio::sync::Semaphore,
 }
 
 impl Trust {
@@ -128,6 +130,7 @@ impl Trust {
             access: comity_access::Access::builtin(),
             parties: access::PartyCache::default(),
             limits: limits::Limiter::new(config.rate_limits),
+            hashing: tokio::sync::Semaphore::new(session::HASHES_AT_ONCE),
         }
     }
 }

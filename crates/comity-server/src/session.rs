@@ -26,6 +26,21 @@ use crate::{
     error::ApiError,
 };
 
+/// Password hashes (argon2id, 19 MiB and about 15 ms each) run off the async workers and
+/// one at a time: on a small machine two at once on the workers stalled every other answer
+/// (docs/benchmarks.md, "Identity and trust"), and a burst of logins must not take the
+/// memory of many hashes at once.
+pub(crate) const HASHES_AT_ONCE: usize = 1;
+
+/// Runs a password hash or check on the blocking pool, one at a time.
+async fn hashing<T: Send + 'static>(
+    app: &AppState,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let _permit = app.trust.hashing.acquire().await.map_err(|e| ApiError::internal(&e))?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| ApiError::internal(&e))
+}
+
 /// How long a session lasts: a working day.
 pub const SESSION_HOURS: i64 = 8;
 
@@ -133,11 +148,13 @@ async fn check(
         Ok(username) => app.store.user(&username).await?,
         Err(_) => None,
     };
+    let given = body.password.clone();
     let Some(user) = user.filter(|u| u.disabled_at.is_none()) else {
-        password::dummy_verify(&body.password);
+        hashing(app, move || password::dummy_verify(&given)).await?;
         return Ok(None);
     };
-    if !password::verify(&body.password, &user.password_hash) {
+    let stored = user.password_hash.clone();
+    if !hashing(app, move || password::verify(&given, &stored)).await? {
         return Ok(None);
     }
     let secret = app
@@ -226,11 +243,14 @@ pub async fn change_password(
     };
     let body: PasswordBody = parse_json(&body?)?;
     let user = app.store.user(username).await?.ok_or_else(crate::auth::unauthenticated)?;
-    if !password::verify(&body.current_password, &user.password_hash) {
+    let (current, stored) = (body.current_password.clone(), user.password_hash.clone());
+    if !hashing(&app, move || password::verify(&current, &stored)).await? {
         crate::auth::refused(&app, "invalid_credentials", client, "wrong current password");
         return Err(invalid_credentials());
     }
-    let hash = password::hash(&body.new_password)
+    let new = body.new_password.clone();
+    let hash = hashing(&app, move || password::hash(&new))
+        .await?
         .map_err(|e| ApiError::invalid_field("invalid_password", "new_password", e.to_string()))?;
     app.store.set_password(username, &hash).await?;
     Ok(StatusCode::NO_CONTENT.into_response())

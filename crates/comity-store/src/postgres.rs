@@ -262,6 +262,7 @@ async fn insert_request(
     };
     let submission = Submission { document: &r.document, signature: r.signature.as_deref() };
     let mut pending = vec![Pending::event(&receipt, Some(submission))?];
+    trust::count_intake(conn, &r.authority, r.emergency).await?;
     // The targets, against the authority, for the anti-bulk rule.
     {
         let scope = format!("authority:{}", r.authority);
@@ -318,19 +319,18 @@ async fn insert_request(
             .execute(&mut *conn)
             .await
             .map_err(backend)?;
-            pending.push(Pending::event(
-                &Event {
-                    request_id: r.id,
-                    seq: version,
-                    from: Some(state),
-                    to: *to,
-                    actor: ActorId::system(),
-                    at,
-                    reason: reason.clone(),
-                    log_index: None,
-                },
-                None,
-            )?);
+            let event = Event {
+                request_id: r.id,
+                seq: version,
+                from: Some(state),
+                to: *to,
+                actor: ActorId::system(),
+                at,
+                reason: reason.clone(),
+                log_index: None,
+            };
+            trust::count_event(conn, &r.authority, &event).await?;
+            pending.push(Pending::event(&event, None)?);
             state = *to;
         }
         updated_at = micros(intake.screening.at);
@@ -368,19 +368,19 @@ async fn apply_move(conn: &mut PgConnection, m: &Move) -> Result<(Event, Vec<Pen
     // The compare-and-set. A concurrent mover holding the row makes this wait for its
     // commit; PostgreSQL then re-checks the WHERE against the new row, finds the version
     // gone, and updates nothing.
-    let updated = sqlx::query(
+    let authority: Option<String> = sqlx::query_scalar(
         "UPDATE requests SET state = $1, version = version + 1, updated_at = $2 \
-         WHERE id = $3 AND version = $4 AND state = $5",
+         WHERE id = $3 AND version = $4 AND state = $5 RETURNING authority",
     )
     .bind(m.to.as_str())
     .bind(at)
     .bind(&id)
     .bind(i64::from(m.expected_version))
     .bind(m.from.as_str())
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await
     .map_err(backend)?;
-    if updated.rows_affected() == 0 {
+    let Some(authority) = authority else {
         let current: Option<(String, i32)> =
             sqlx::query_as("SELECT state, version FROM requests WHERE id = $1")
                 .bind(&id)
@@ -388,7 +388,7 @@ async fn apply_move(conn: &mut PgConnection, m: &Move) -> Result<(Event, Vec<Pen
                 .await
                 .map_err(backend)?;
         return Err(move_refused(m, current.map(|(s, v)| (s, i64::from(v)))));
-    }
+    };
     let seq = m.expected_version + 1;
     sqlx::query(
         "INSERT INTO events (request_id, seq, from_state, to_state, actor, at, reason) \
@@ -414,6 +414,9 @@ async fn apply_move(conn: &mut PgConnection, m: &Move) -> Result<(Event, Vec<Pen
         reason: m.reason.clone(),
         log_index: None,
     };
+    let authority =
+        PartyId::parse(&authority).map_err(|e| At { table: "requests", id: &id }.corrupt("authority", e))?;
+    trust::count_event(conn, &authority, &event).await?;
     let pending = vec![Pending::event(&event, None)?];
     Ok((event, pending))
 }

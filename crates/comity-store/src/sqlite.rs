@@ -611,6 +611,7 @@ async fn insert_request(
     };
     let submission = Submission { document: &r.document, signature: r.signature.as_deref() };
     let mut logged = log.append(conn, vec![Pending::event(&receipt, Some(submission))?]).await?;
+    trust::count_intake(conn, &r.authority, r.emergency).await?;
     // The targets, against the authority, for the anti-bulk rule.
     {
         let scope = format!("authority:{}", r.authority);
@@ -663,6 +664,7 @@ async fn insert_request(
                 reason: reason.clone(),
                 log_index: None,
             };
+            trust::count_event(conn, &r.authority, &event).await?;
             logged.extend(log.append(conn, vec![Pending::event(&event, None)?]).await?);
             state = *to;
         }
@@ -701,19 +703,19 @@ async fn apply_move(conn: &mut SqliteConnection, log: &mut Log<'_>, m: &Move) ->
     let id = m.request_id.to_string();
     let expected = i64::from(m.expected_version);
     // The compare-and-set: the move applies only to the version (and state) the caller read.
-    let updated = sqlx::query(
+    let authority: Option<String> = sqlx::query_scalar(
         "UPDATE requests SET state = ?, version = version + 1, updated_at = ? \
-         WHERE id = ? AND version = ? AND state = ?",
+         WHERE id = ? AND version = ? AND state = ? RETURNING authority",
     )
     .bind(m.to.as_str())
     .bind(&at_text)
     .bind(&id)
     .bind(expected)
     .bind(m.from.as_str())
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await
     .map_err(backend)?;
-    if updated.rows_affected() == 0 {
+    let Some(authority) = authority else {
         let current: Option<(String, i64)> =
             sqlx::query_as("SELECT state, version FROM requests WHERE id = ?")
                 .bind(&id)
@@ -721,7 +723,7 @@ async fn apply_move(conn: &mut SqliteConnection, log: &mut Log<'_>, m: &Move) ->
                 .await
                 .map_err(backend)?;
         return Err(move_refused(m, current));
-    }
+    };
     let seq = m.expected_version + 1;
     sqlx::query(
         "INSERT INTO events (request_id, seq, from_state, to_state, actor, at, reason) \
@@ -747,6 +749,9 @@ async fn apply_move(conn: &mut SqliteConnection, log: &mut Log<'_>, m: &Move) ->
         reason: m.reason.clone(),
         log_index: None,
     };
+    let authority =
+        PartyId::parse(&authority).map_err(|e| At { table: "requests", id: &id }.corrupt("authority", e))?;
+    trust::count_event(conn, &authority, &event).await?;
     event.log_index = Some(log.append(conn, vec![Pending::event(&event, None)?]).await?[0]);
     Ok(event)
 }

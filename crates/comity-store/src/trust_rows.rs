@@ -209,17 +209,60 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error().is_some_and(|d| d.is_unique_violation())
 }
 
-/// The counts of an authority's track record; the same SQL on both backends.
-pub(crate) const AUTHORITY_RECORD: &str = "SELECT \
-     COUNT(*), \
-     COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.request_id = r.id \
-         AND e.to_state = 'rejected') THEN 1 ELSE 0 END), 0), \
-     COALESCE(SUM(CASE WHEN r.emergency THEN 1 ELSE 0 END), 0), \
-     COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.request_id = r.id \
-         AND e.to_state = 'pending_verification') THEN 1 ELSE 0 END), 0), \
-     COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.request_id = r.id \
-         AND e.from_state = 'pending_verification' AND e.to_state = 'under_review') THEN 1 ELSE 0 END), 0) \
-     FROM requests r WHERE r.authority = ";
+/// The track record's counts, as kept in `authority_records`.
+pub(crate) const AUTHORITY_RECORD: &str =
+    "SELECT requests, rejected, emergencies, held, confirmed FROM authority_records WHERE authority = ";
+
+/// The track record kept up to date inside the transaction of each write, the same on
+/// both backends: `track_record!(Sqlite, SqliteConnection)`. `count_intake` counts a new
+/// request; `count_event` counts what an event adds: a first rejection, an emergency held,
+/// a held emergency confirmed. Call it after the event is inserted.
+macro_rules! track_record {
+    ($db:ty, $conn:ty) => {
+        pub(crate) async fn count_intake(
+            conn: &mut $conn,
+            authority: &comity_core::PartyId,
+            emergency: bool,
+        ) -> Result<(), comity_core::StoreError> {
+            let mut q = sqlx::QueryBuilder::<$db>::new(
+                "INSERT INTO authority_records (authority, requests, emergencies) VALUES (",
+            );
+            q.push_bind(authority.as_str()).push(", 1, ").push_bind(i64::from(emergency)).push(
+                ") ON CONFLICT (authority) DO UPDATE SET requests = authority_records.requests + 1, \
+                 emergencies = authority_records.emergencies + excluded.emergencies",
+            );
+            q.build().execute(&mut *conn).await.map_err($crate::rows::backend)?;
+            Ok(())
+        }
+
+        pub(crate) async fn count_event(
+            conn: &mut $conn,
+            authority: &comity_core::PartyId,
+            event: &comity_core::Event,
+        ) -> Result<(), comity_core::StoreError> {
+            use comity_core::State;
+            let column = match (event.from, event.to) {
+                (_, State::Rejected) => "rejected",
+                (_, State::PendingVerification) => "held",
+                (Some(State::PendingVerification), State::UnderReview) => "confirmed",
+                _ => return Ok(()),
+            };
+            let mut q = sqlx::QueryBuilder::<$db>::new(format!(
+                "UPDATE authority_records SET {column} = {column} + 1 WHERE authority = "
+            ));
+            q.push_bind(authority.as_str());
+            if event.to == State::Rejected {
+                // A request rejected, appealed and rejected again counts once.
+                q.push(" AND (SELECT COUNT(*) FROM events WHERE request_id = ")
+                    .push_bind(event.request_id.to_string())
+                    .push(" AND to_state = 'rejected') = 1");
+            }
+            q.build().execute(&mut *conn).await.map_err($crate::rows::backend)?;
+            Ok(())
+        }
+    };
+}
+pub(crate) use track_record;
 
 /// The reads of the trust registers, the same on both backends: `trust_reads!(Sqlite,
 /// SqlitePool)` in one, `trust_reads!(Postgres, PgPool)` in the other. `QueryBuilder`
@@ -264,8 +307,9 @@ macro_rules! trust_reads {
         ) -> Result<comity_core::AuthorityRecord, comity_core::StoreError> {
             let mut query = select($crate::trust_rows::AUTHORITY_RECORD);
             query.push_bind(authority.as_str());
-            let (requests, rejected, emergencies, held, confirmed): (i64, i64, i64, i64, i64) =
-                query.build_query_as().fetch_one(pool).await.map_err($crate::rows::backend)?;
+            let row: Option<(i64, i64, i64, i64, i64)> =
+                query.build_query_as().fetch_optional(pool).await.map_err($crate::rows::backend)?;
+            let (requests, rejected, emergencies, held, confirmed) = row.unwrap_or_default();
             let n = |v: i64| u64::try_from(v).unwrap_or(0);
             Ok(comity_core::AuthorityRecord {
                 requests: n(requests),

@@ -98,3 +98,25 @@ CREATE TABLE verification_links (
     expires_at  TIMESTAMPTZ NOT NULL,
     used_at     TIMESTAMPTZ NULL
 );
+
+-- Each authority's track record, kept up to date in the transaction of every intake and
+-- move, so that showing it beside a request costs one row, not a count over the
+-- authority's whole history. It is derived from requests and events (and rebuilt from them
+-- here for requests received before it existed).
+CREATE TABLE authority_records (
+    authority   TEXT PRIMARY KEY,
+    requests    BIGINT NOT NULL DEFAULT 0,
+    rejected    BIGINT NOT NULL DEFAULT 0,
+    emergencies BIGINT NOT NULL DEFAULT 0,
+    held        BIGINT NOT NULL DEFAULT 0,
+    confirmed   BIGINT NOT NULL DEFAULT 0
+);
+INSERT INTO authority_records (authority, requests, rejected, emergencies, held, confirmed)
+SELECT r.authority,
+    COUNT(*),
+    SUM(CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.request_id = r.id AND e.to_state = 'rejected') THEN 1 ELSE 0 END),
+    SUM(CASE WHEN r.emergency THEN 1 ELSE 0 END),
+    SUM(CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.request_id = r.id AND e.to_state = 'pending_verification') THEN 1 ELSE 0 END),
+    SUM(CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.request_id = r.id
+        AND e.from_state = 'pending_verification' AND e.to_state = 'under_review') THEN 1 ELSE 0 END)
+FROM requests r GROUP BY r.authority;

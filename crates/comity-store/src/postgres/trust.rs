@@ -268,3 +268,4 @@ pub(super) async fn use_link(
 }
 
 crate::trust_rows::trust_reads!(Postgres, PgPool);
+crate::trust_rows::track_record!(Postgres, PgConnection);

@@ -271,3 +271,4 @@ async fn append(
 }
 
 crate::trust_rows::trust_reads!(Sqlite, SqlitePool);
+crate::trust_rows::track_record!(Sqlite, SqliteConnection);

@@ -330,6 +330,9 @@ pub async fn an_authority_track_record_counts_its_requests(h: &mut Harness) {
     let plain =
         store.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap().request;
     let plain = plain.after(&store.apply_move(&a_move(&plain, State::Screening, t0())).await.unwrap());
+    let plain = plain.after(&store.apply_move(&a_move(&plain, State::Rejected, t0())).await.unwrap());
+    // Appealed and rejected again: still one rejected request.
+    let plain = plain.after(&store.apply_move(&a_move(&plain, State::Appealed, t0())).await.unwrap());
     store.apply_move(&a_move(&plain, State::Rejected, t0())).await.unwrap();
     for n in 1..=2 {
         let r = store.insert_request(&emergency(n)).await.unwrap().request;
