@@ -21,6 +21,7 @@ mod id;
 pub mod identity;
 pub mod lifecycle;
 mod party;
+pub mod production;
 mod request;
 mod selector;
 pub mod store;
@@ -38,7 +39,7 @@ pub use party::{Authority, NameError, Organisation, PartyRole, Provider, Reviewe
 pub use request::{
     Addressee, Issuing, Nondisclosure, Offence, Request, Target, TimeWindow, TimeWindowError, Validation,
 };
-pub use selector::{Selector, SelectorError, SelectorType};
+pub use selector::{Selector, SelectorError, SelectorType, normalize};
 pub use store::{
     CheckpointSigner, Event, Intake, IntakeScreening, LogRecord, LogSubject, Move, NamedTarget, NewRequest,
     Party, Read, ReadOf, RequestPage, RequestQuery, Screening, Store, StoreError, StoredCheckpoint,

@@ -118,6 +118,28 @@ impl Selector {
     pub fn port(&self) -> Option<u16> {
         self.port
     }
+
+    /// The value in the form comity compares identifiers in (see [`normalize`]).
+    pub fn normalized(&self) -> String {
+        normalize(self.kind, &self.value)
+    }
+}
+
+/// The canonical form of an identifier of a kind, so that the spellings of one account
+/// compare equal: e-mail addresses, domains and user names lower-cased; phone numbers as
+/// `+` and digits; IP addresses as the standard library prints them (`2001:db8::1`);
+/// account and device ids as written (trimmed), since their case can matter.
+pub fn normalize(kind: SelectorType, value: &str) -> String {
+    let value = value.trim();
+    match kind {
+        SelectorType::Email | SelectorType::Domain | SelectorType::Username => value.to_lowercase(),
+        SelectorType::Phone => {
+            let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+            if value.starts_with('+') { format!("+{digits}") } else { digits }
+        }
+        SelectorType::Ip => value.parse::<IpAddr>().map_or_else(|_| value.to_owned(), |ip| ip.to_string()),
+        _ => value.to_owned(),
+    }
 }
 
 fn is_email(s: &str) -> bool {
@@ -195,6 +217,16 @@ mod tests {
             check(kind, "anything at all", true);
         }
         assert!(!Email.is_mass());
+    }
+
+    #[test]
+    fn spellings_of_one_identifier_normalize_alike() {
+        assert_eq!(normalize(Email, " Invest.Desk@Example.ORG "), "invest.desk@example.org");
+        assert_eq!(normalize(Phone, "+33 6 12-34.56 (78)"), "+33612345678");
+        assert_eq!(normalize(Ip, "2001:0db8:0:0::1"), "2001:db8::1");
+        assert_eq!(normalize(AccountId, "AbC"), "AbC");
+        let s = Selector::parse(Email, "A@B.org", None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.normalized(), "a@b.org");
     }
 
     #[test]

@@ -184,6 +184,9 @@ pub struct Move {
     pub actor: ActorId,
     pub at: DateTime<Utc>,
     pub reason: String,
+    /// Journal entries that belong to the move and commit with it, or not at all: a
+    /// decision's scope, a production sealed or acknowledged.
+    pub facts: Vec<JournalEntry>,
 }
 
 /// A screening of a request: which pack judged it, the verdict, and the full report as

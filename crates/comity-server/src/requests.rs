@@ -14,7 +14,8 @@ use chrono::{SubsecRound, Utc};
 use comity_access::{Action, ListScope, On, RequestFacts, action_for_move, list_scope};
 use comity_core::{
     ActorId, Credential, Event, IdempotencyKey, NewRequest, Party, PartyId, ReadOf, Request, RequestId,
-    RequestQuery, State, Store, StoreError, StoredRequest, lifecycle, store::Move,
+    RequestQuery, State, Store, StoreError, StoredRequest, TimeWindow, lifecycle, production::Scope,
+    store::Move,
 };
 use comity_policy::PackSet;
 use comity_wire::screening::ScreeningReport;
@@ -22,7 +23,7 @@ use comity_wire::{
     RequestDocument,
     api::{EventResource, RequestList, RequestResource, RequestSummary, TransitionBody, TransitionResult},
     parse_json, parse_request,
-    trust::AuthorityRecordResource,
+    trust::{AuthorityRecordResource, journal},
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -643,6 +644,90 @@ pub async fn transition(
     Ok(response)
 }
 
+/// What an approval lets leave, as the journal keeps it with the decision's event: the
+/// request's scope, narrowed by the body's. `None` for any other move; a scope given with
+/// another move is refused, and a partial approval must say what it keeps.
+fn decision_scope(
+    current: &StoredRequest,
+    body: &TransitionBody,
+    actor: &ActorId,
+) -> Result<Option<comity_core::JournalEntry>, ApiError> {
+    let to = body.to.0;
+    let invalid = |message: String| ApiError::invalid_field("invalid_scope", "scope", message);
+    if !matches!(to, State::Approved | State::PartiallyApproved) {
+        return match body.scope {
+            Some(_) => Err(invalid(format!("only an approval has a scope, not a move to {to}"))),
+            None => Ok(None),
+        };
+    }
+    let (_, request) = parse_request(current.document.as_bytes()).map_err(|e| {
+        ApiError::internal(&StoreError::Corrupt(format!(
+            "request {}: its document no longer parses: {e}",
+            current.id
+        )))
+    })?;
+    let asked = Scope::of_request(&request);
+    let scope = match &body.scope {
+        None if to == State::PartiallyApproved => {
+            return Err(invalid(
+                "a partial approval says what it keeps: give the targets, window or categories it approves"
+                    .into(),
+            ));
+        }
+        None => asked.clone(),
+        Some(s) => {
+            let window = match (s.from, s.to) {
+                (None, None) => None,
+                (from, until) => Some(
+                    TimeWindow::new(
+                        from.unwrap_or(asked.window().from()),
+                        until.unwrap_or(asked.window().to()),
+                    )
+                    .map_err(|e| invalid(e.to_string()))?,
+                ),
+            };
+            let categories: Option<Vec<_>> = s.categories.as_ref().map(|cs| cs.iter().map(|c| c.0).collect());
+            asked
+                .narrow(s.targets.as_deref(), window, categories.as_deref())
+                .map_err(|e| invalid(e.to_string()))?
+        }
+    };
+    match (to, scope.is_all_of(&asked)) {
+        (State::Approved, false) => {
+            return Err(invalid(
+                "this scope keeps less than the request asks: move to partially_approved".into(),
+            ));
+        }
+        (State::PartiallyApproved, true) => {
+            return Err(invalid("this scope keeps all the request asks: move to approved".into()));
+        }
+        _ => {}
+    }
+    let fact = journal::DecisionScope {
+        request: current.id.to_string(),
+        decision: current.version + 1,
+        targets: scope
+            .targets()
+            .iter()
+            .map(|t| journal::ScopedTarget { kind: t.kind().to_string(), value: t.value().to_owned() })
+            .collect(),
+        from: scope.window().from(),
+        to: scope.window().to(),
+        categories: scope.categories().iter().map(ToString::to_string).collect(),
+    };
+    Ok(Some(comity_core::JournalEntry {
+        seq: 0,
+        at: Utc::now().trunc_subsecs(6),
+        kind: journal::DECISION_SCOPE.to_owned(),
+        actor: actor.clone(),
+        party: Some(current.provider.clone()),
+        subject: format!("decision-{}", current.version + 1),
+        request_id: Some(current.id),
+        content: journal::content(&fact),
+        log_index: None,
+    }))
+}
+
 /// Checks and applies a move by `actor` to a request as it was read; the API, the
 /// verification of emergencies and the demo seeder all move requests through here.
 pub async fn move_request(
@@ -680,6 +765,10 @@ pub async fn move_request(
     }
     let to = body.to.0;
     lifecycle::check(current.kind, current.state, to)?;
+    let facts = match decision_scope(current, body, &actor)? {
+        Some(fact) => vec![fact],
+        None => Vec::new(),
+    };
     let event = store
         .apply_move(&Move {
             request_id: current.id,
@@ -689,6 +778,7 @@ pub async fn move_request(
             actor,
             at: Utc::now().trunc_subsecs(6),
             reason: reason.to_owned(),
+            facts,
         })
         .await?;
     Ok((current.after(&event), event))

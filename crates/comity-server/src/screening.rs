@@ -181,6 +181,7 @@ pub async fn screen_stored(
                 actor: ActorId::system(),
                 at: now,
                 reason,
+                facts: Vec::new(),
             })
             .await?;
         current = current.after(&event);

@@ -274,7 +274,7 @@ async fn settle(
         format!("emergency denied by {how}; not acted on{note}")
     };
     let actor = ActorId::parse(&contact_actor(contact)).map_err(|e| ApiError::internal(&e))?;
-    let body = TransitionBody { to: Term(to), reason, expected_version: Some(stored.version) };
+    let body = TransitionBody { to: Term(to), reason, expected_version: Some(stored.version), scope: None };
     let (after, _) = crate::requests::move_request(app.store.as_ref(), stored, &body, actor).await?;
     tracing::info!(request = %stored.id, contact = %contact.id, confirm, "emergency verification settled");
     Ok(Json(RequestSummary::from(&after)))

@@ -417,7 +417,8 @@ async fn apply_move(conn: &mut PgConnection, m: &Move) -> Result<(Event, Vec<Pen
     let authority =
         PartyId::parse(&authority).map_err(|e| At { table: "requests", id: &id }.corrupt("authority", e))?;
     trust::count_event(conn, &authority, &event).await?;
-    let pending = vec![Pending::event(&event, None)?];
+    let mut pending = vec![Pending::event(&event, None)?];
+    pending.extend(trust::insert_journal(conn, &m.facts).await?.1);
     Ok((event, pending))
 }
 

@@ -753,6 +753,7 @@ async fn apply_move(conn: &mut SqliteConnection, log: &mut Log<'_>, m: &Move) ->
         PartyId::parse(&authority).map_err(|e| At { table: "requests", id: &id }.corrupt("authority", e))?;
     trust::count_event(conn, &authority, &event).await?;
     event.log_index = Some(log.append(conn, vec![Pending::event(&event, None)?]).await?[0]);
+    trust::append(conn, log, &m.facts).await?;
     Ok(event)
 }
 

@@ -173,6 +173,26 @@ pub struct TransitionBody {
     /// refused with 409 instead of acting on a stale view.
     #[serde(default)]
     pub expected_version: Option<u32>,
+    /// For `approved` (optional) and `partially_approved` (required): what the decision
+    /// lets leave, within what the request asks for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<ScopeBody>,
+}
+
+/// What a decision lets leave: each field left out keeps what the request asks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeBody {
+    /// The targets kept, by selector value (any spelling of one the request names).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub categories: Option<Vec<Term<comity_core::DataCategory>>>,
 }
 
 /// The result of a move.

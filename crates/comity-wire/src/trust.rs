@@ -25,6 +25,7 @@ pub mod journal {
     pub const TOKEN_REVOKED: &str = "token.revoked";
     pub const LINK_ISSUED: &str = "verification.link_issued";
     pub const AUTH_REFUSED: &str = "auth.refused";
+    pub const DECISION_SCOPE: &str = "decision.scope";
 
     /// A signing key registered for an authority.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,6 +134,26 @@ pub mod journal {
         pub iss: Option<String>,
         /// The client's address.
         pub client: String,
+    }
+
+    /// A selector as a decision's scope names it.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ScopedTarget {
+        #[serde(rename = "type")]
+        pub kind: String,
+        pub value: String,
+    }
+
+    /// What a decision (the event `decision` of `request`) lets leave.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct DecisionScope {
+        pub request: String,
+        /// The decision's event, by its sequence number.
+        pub decision: u32,
+        pub targets: Vec<ScopedTarget>,
+        pub from: DateTime<Utc>,
+        pub to: DateTime<Utc>,
+        pub categories: Vec<String>,
     }
 
     /// The canonical content of a journal entry.

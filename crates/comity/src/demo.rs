@@ -15,8 +15,8 @@ use anyhow::Context;
 use chrono::Utc;
 use comity_auth::{jws::SigningKey, seal::ServerKey};
 use comity_core::{
-    ActorId, Authority, AuthorityType, CountryCode, Organisation, Party, PartyId, PartyRole, Provider,
-    ReviewerBody, ReviewerKind, State, Store,
+    ActorId, Authority, AuthorityType, CountryCode, DataCategory, Organisation, Party, PartyId, PartyRole,
+    Provider, ReviewerBody, ReviewerKind, State, Store,
 };
 use comity_server::{accounts, keys};
 use comity_wire::{
@@ -366,7 +366,14 @@ async fn submit(
         .await
         .with_context(|| format!("assigning {reviewer} to a demo request"))?;
     for &(to, actor, reason) in moves {
-        let body = TransitionBody { to: Term(to), reason: reason.into(), expected_version: None };
+        // The demo's one partial approval keeps the subscriber and traffic data, not the content.
+        let scope = (to == State::PartiallyApproved).then(|| comity_wire::api::ScopeBody {
+            targets: None,
+            from: None,
+            to: None,
+            categories: Some(vec![Term(DataCategory::Subscriber), Term(DataCategory::Traffic)]),
+        });
+        let body = TransitionBody { to: Term(to), reason: reason.into(), expected_version: None, scope };
         let moved = comity_server::move_request(store, &current, &body, ActorId::parse(actor)?).await;
         current =
             crate::admin::api(moved, &[]).await.with_context(|| format!("demo move to {to} refused"))?.0;

@@ -5,6 +5,7 @@
 
 mod access_table;
 mod api;
+mod decisions;
 mod emergency;
 mod idempotency;
 mod jws;

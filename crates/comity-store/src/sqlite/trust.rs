@@ -240,7 +240,7 @@ fn taken(e: sqlx::Error, message: String) -> StoreError {
 }
 
 /// Inserts journal rows and appends their log entries.
-async fn append(
+pub(super) async fn append(
     conn: &mut SqliteConnection,
     log: &mut Log<'_>,
     entries: &[JournalEntry],

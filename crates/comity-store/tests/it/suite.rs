@@ -96,6 +96,7 @@ pub(crate) fn a_move(r: &StoredRequest, to: State, at: DateTime<Utc>) -> Move {
         actor: actor("ie-dpc:reviewer-7"),
         at,
         reason: format!("to {to}"),
+        facts: Vec::new(),
     }
 }
 
