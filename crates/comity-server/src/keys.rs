@@ -21,7 +21,7 @@ use comity_core::{
 };
 use comity_wire::{
     parse_json,
-    trust::{ContactBody, KeyBody, KeyResource, RevokeBody, journal},
+    trust::{ContactBody, KeyBody, KeyResource, RecipientBody, RegisteredKey, RevokeBody, journal},
 };
 
 use crate::{AppState, auth::Authenticated, error::ApiError};
@@ -478,4 +478,190 @@ pub async fn list_contacts(
     crate::access::require(&app, &caller, &Action::ReadContacts, &On::Registers)?;
     let authority = authority(app.store.as_ref(), &id).await?;
     Ok(Json(contacts(app.store.as_ref(), &authority).await?.iter().map(contact_body).collect()))
+}
+
+// ---- productions: the authorities' age recipients and the providers' production keys ----
+
+/// Whether text is an X25519 age recipient: `age1`, then bech32 (lower-case, without `1bio`),
+/// 62 characters in all (age-encryption.org/v1). The sealing itself parses it for real.
+fn is_age_recipient(text: &str) -> bool {
+    const BECH32: &str = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+    text.len() == 62 && text.starts_with("age1") && text[4..].chars().all(|c| BECH32.contains(c))
+}
+
+/// Registers an authority's age recipient; productions are encrypted to the latest.
+pub async fn add_recipient(
+    store: &dyn Store,
+    actor: &ActorId,
+    authority_id: &str,
+    recipient: &str,
+) -> Result<RegisteredKey, ApiError> {
+    let authority = authority(store, authority_id).await?;
+    let recipient = recipient.trim();
+    if !is_age_recipient(recipient) {
+        return Err(ApiError::invalid_field(
+            "invalid_recipient",
+            "recipient",
+            "is not an X25519 age recipient: `age-keygen -o key.txt` prints one, `age1` and 58 more characters",
+        ));
+    }
+    let fact = journal::RecipientAdded { authority: authority.to_string(), recipient: recipient.to_owned() };
+    let written = store
+        .append_journal(&[entry(
+            journal::RECIPIENT_ADDED,
+            actor,
+            &authority,
+            recipient,
+            journal::content(&fact),
+        )])
+        .await?;
+    let j = written.into_iter().next().ok_or_else(|| ApiError::internal(&StoreError::NotFound))?;
+    Ok(RegisteredKey {
+        key: recipient.to_owned(),
+        jwk: None,
+        added_at: j.at,
+        current: true,
+        log_index: j.log_index,
+    })
+}
+
+/// An authority's age recipients, oldest first; the last is the one in use.
+pub async fn recipients(store: &dyn Store, authority: &PartyId) -> Result<Vec<RegisteredKey>, ApiError> {
+    let entries = store.journal(&JournalQuery::kinds(&[journal::RECIPIENT_ADDED]).party(authority)).await?;
+    let n = entries.len();
+    Ok(entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, j)| RegisteredKey {
+            key: j.subject,
+            jwk: None,
+            added_at: j.at,
+            current: i + 1 == n,
+            log_index: j.log_index,
+        })
+        .collect())
+}
+
+/// A provider, or 404.
+async fn provider(store: &dyn Store, id: &str) -> Result<PartyId, ApiError> {
+    let id = PartyId::parse(id).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    match store.party(&id).await? {
+        Some(Party::Provider(_)) => Ok(id),
+        _ => Err(ApiError::not_found(format!("no provider {id} is registered"))),
+    }
+}
+
+/// Registers a provider's production key (its public half); the latest signs.
+pub async fn add_production_key(
+    store: &dyn Store,
+    actor: &ActorId,
+    provider_id: &str,
+    key: &PublicKey,
+) -> Result<RegisteredKey, ApiError> {
+    let provider = provider(store, provider_id).await?;
+    let kid = key.thumbprint();
+    let fact = journal::ProductionKeyAdded { provider: provider.to_string(), kid: kid.clone(), x: x_of(key) };
+    let written = store
+        .append_journal(&[entry(
+            journal::PRODUCTION_KEY_ADDED,
+            actor,
+            &provider,
+            &kid,
+            journal::content(&fact),
+        )])
+        .await?;
+    let j = written.into_iter().next().ok_or_else(|| ApiError::internal(&StoreError::NotFound))?;
+    let jwk = serde_json::from_str(&key.to_jwk()).ok();
+    Ok(RegisteredKey { key: kid, jwk, added_at: j.at, current: true, log_index: j.log_index })
+}
+
+/// A provider's production keys, oldest first; the last is the one in use.
+pub async fn production_keys(
+    store: &dyn Store,
+    provider: &PartyId,
+) -> Result<Vec<(RegisteredKey, PublicKey)>, ApiError> {
+    let entries =
+        store.journal(&JournalQuery::kinds(&[journal::PRODUCTION_KEY_ADDED]).party(provider)).await?;
+    let n = entries.len();
+    entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, j)| {
+            let fact: journal::ProductionKeyAdded = journal::read(&j.content).map_err(|e| corrupt(&j, e))?;
+            let key = PublicKey::parse(
+                &serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": fact.x}).to_string(),
+            )
+            .map_err(|e| corrupt(&j, e))?;
+            let jwk = serde_json::from_str(&key.to_jwk()).ok();
+            Ok((
+                RegisteredKey {
+                    key: j.subject,
+                    jwk,
+                    added_at: j.at,
+                    current: i + 1 == n,
+                    log_index: j.log_index,
+                },
+                key,
+            ))
+        })
+        .collect()
+}
+
+/// Registers an authority's age recipient.
+#[utoipa::path(
+    post, path = "/v1/admin/authorities/{id}/recipients", tag = "trust",
+    params(("id" = String, Path, description = "The authority")),
+    request_body(content = RecipientBody, content_type = "application/json"),
+    responses(
+        (status = 201, body = RegisteredKey),
+        (status = 422, description = "Not an X25519 age recipient", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn add_recipient_route(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    crate::access::require(&app, &caller, &Action::ManageRegisters, &On::Registers)?;
+    crate::requests_json(&headers)?;
+    let body: RecipientBody = parse_json(&body?)?;
+    let added = add_recipient(app.store.as_ref(), &caller.actor(), &id, &body.recipient).await?;
+    let mut response = (StatusCode::CREATED, Json(added.clone())).into_response();
+    crate::log::receipt(&mut response, added.log_index.as_slice());
+    Ok(response)
+}
+
+/// An authority's age recipients (public keys).
+#[utoipa::path(
+    get, path = "/v1/admin/authorities/{id}/recipients", tag = "trust",
+    params(("id" = String, Path, description = "The authority")),
+    responses((status = 200, body = [RegisteredKey]))
+)]
+pub async fn list_recipients(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<RegisteredKey>>, ApiError> {
+    crate::access::require(&app, &caller, &Action::ReadRegisters, &On::Registers)?;
+    let authority = authority(app.store.as_ref(), &id).await?;
+    Ok(Json(recipients(app.store.as_ref(), &authority).await?))
+}
+
+/// A provider's production keys (public keys): what an authority checks a package's
+/// signature against.
+#[utoipa::path(
+    get, path = "/v1/admin/providers/{id}/keys", tag = "trust",
+    params(("id" = String, Path, description = "The provider")),
+    responses((status = 200, body = [RegisteredKey]))
+)]
+pub async fn list_production_keys(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<RegisteredKey>>, ApiError> {
+    crate::access::require(&app, &caller, &Action::ReadRegisters, &On::Registers)?;
+    let provider = provider(app.store.as_ref(), &id).await?;
+    Ok(Json(production_keys(app.store.as_ref(), &provider).await?.into_iter().map(|(k, _)| k).collect()))
 }

@@ -182,6 +182,7 @@ impl AppState {
         parties::add_reviewer, parties::list_reviewers, parties::add_auditor, parties::list_auditors,
         parties::add_operator, parties::list_operators,
         keys::add, keys::list, keys::revoke, keys::add_contact_route, keys::list_contacts,
+        keys::add_recipient_route, keys::list_recipients, keys::list_production_keys,
         accounts::add_user, accounts::list_users, accounts::disable, accounts::add_token, accounts::list_tokens, accounts::revoke,
         ops::request_schema, ops::healthz, ops::readyz, ops::metrics, ops::openapi,
     ),
@@ -257,6 +258,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/authorities/{id}/keys", post(keys::add).get(keys::list))
         .route("/v1/admin/authorities/{id}/keys/{kid}/revoke", post(keys::revoke))
         .route("/v1/admin/authorities/{id}/contacts", post(keys::add_contact_route).get(keys::list_contacts))
+        .route(
+            "/v1/admin/authorities/{id}/recipients",
+            post(keys::add_recipient_route).get(keys::list_recipients),
+        )
+        .route("/v1/admin/providers/{id}/keys", get(keys::list_production_keys))
         .route("/v1/admin/users", post(accounts::add_user).get(accounts::list_users))
         .route("/v1/admin/users/{username}/disable", post(accounts::disable))
         .route("/v1/admin/tokens", post(accounts::add_token).get(accounts::list_tokens))

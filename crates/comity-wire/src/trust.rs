@@ -26,6 +26,8 @@ pub mod journal {
     pub const LINK_ISSUED: &str = "verification.link_issued";
     pub const AUTH_REFUSED: &str = "auth.refused";
     pub const DECISION_SCOPE: &str = "decision.scope";
+    pub const RECIPIENT_ADDED: &str = "recipient.added";
+    pub const PRODUCTION_KEY_ADDED: &str = "production_key.added";
 
     /// A signing key registered for an authority.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,6 +138,24 @@ pub mod journal {
         pub client: String,
     }
 
+    /// An authority's age recipient (an X25519 public key, `age1...`): productions for it
+    /// are encrypted to the latest one registered.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct RecipientAdded {
+        pub authority: String,
+        pub recipient: String,
+    }
+
+    /// A provider's production key: the Ed25519 key its packages' manifests are signed
+    /// with; productions are signed with the latest one registered.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ProductionKeyAdded {
+        pub provider: String,
+        pub kid: String,
+        /// The public key, base64url (the JWK `x`, RFC 8037 §2).
+        pub x: String,
+    }
+
     /// A selector as a decision's scope names it.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     pub struct ScopedTarget {
@@ -220,6 +240,31 @@ pub struct KeyResource {
     pub revocation_reason: Option<String>,
     /// The audit-log entries of its history.
     pub log_indexes: Vec<u64>,
+}
+
+/// Registers an authority's age recipient, to encrypt its productions to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecipientBody {
+    /// An X25519 age recipient, as `age-keygen` prints it: `age1` and 58 characters.
+    #[schema(example = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p")]
+    pub recipient: String,
+}
+
+/// A registered age recipient or production key, with when and its log entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RegisteredKey {
+    /// The age recipient, or the production key's id.
+    pub key: String,
+    /// The production key as a JWK (production keys only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub jwk: Option<serde_json::Value>,
+    pub added_at: DateTime<Utc>,
+    /// The one in use: the latest registered.
+    pub current: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_index: Option<u64>,
 }
 
 /// Registers a contact of an authority.

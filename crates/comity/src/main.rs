@@ -11,6 +11,7 @@ mod keys;
 mod logkey;
 mod parties;
 mod policies;
+mod productions;
 mod screen;
 mod serve;
 mod serverkey;

@@ -53,6 +53,9 @@ pub enum AuthorityCommand {
     /// Register and list an authority's contacts, who confirm its emergency requests.
     #[command(subcommand)]
     Contact(crate::keys::ContactCommand),
+    /// The age recipients an authority receives its productions with.
+    #[command(subcommand)]
+    Recipient(crate::productions::RecipientCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,6 +64,9 @@ pub enum ProviderCommand {
     Add(PartyArgs),
     /// List the registered providers.
     List(ListArgs),
+    /// A provider's production keys, which sign its packages' manifests.
+    #[command(subcommand)]
+    Key(crate::productions::ProductionKeyCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -175,6 +181,7 @@ pub async fn authority(command: AuthorityCommand) -> anyhow::Result<()> {
         AuthorityCommand::List(args) => list(&args, PartyRole::Authority).await,
         AuthorityCommand::Key(c) => crate::keys::key(c).await,
         AuthorityCommand::Contact(c) => crate::keys::contact(c).await,
+        AuthorityCommand::Recipient(c) => crate::productions::recipient(c).await,
     }
 }
 
@@ -186,6 +193,7 @@ pub async fn provider(command: ProviderCommand) -> anyhow::Result<()> {
             add(&p.store, body.to_party()).await
         }
         ProviderCommand::List(args) => list(&args, PartyRole::Provider).await,
+        ProviderCommand::Key(c) => crate::productions::production_key(c).await,
     }
 }
 

@@ -150,6 +150,10 @@ POST   /v1/admin/authorities/{auth}/keys              key                       
 POST   /v1/admin/authorities/{auth}/keys/{kid}/revoke revoke                     401  200   403 403   403 403 403   403  403   403 403   403  403    403
 # Contacts are personal data: the operator and the providers' legal teams.
 GET    /v1/admin/authorities/{auth}/contacts          -                          401  200   403 403   403 403 403   200  200   403 403   403  403    403
+# Age recipients and production keys are public keys: any signed-in caller reads them.
+GET    /v1/admin/authorities/{auth}/recipients        -                          401  200   200 200   200 200 200   200  200   200 200   200  200    200
+POST   /v1/admin/authorities/{auth}/recipients        recipient                  401  201   403 403   403 403 403   403  403   403 403   403  403    403
+GET    /v1/admin/providers/example-mail/keys          -                          401  200   200 200   200 200 200   200  200   200 200   200  200    200
 POST   /v1/admin/authorities/{auth}/contacts          contact                    401  201   403 403   403 403 403   403  403   403 403   403  403    403
 # Accounts and tokens: the operator's admin only.
 GET    /v1/admin/users                                -                          401  200   403 403   403 403 403   403  403   403 403   403  403    403
@@ -564,6 +568,7 @@ impl<'a> World<'a> {
             }),
             "token" => json!({"org": "example-cloud", "role": "handler", "label": "table"}),
             "disable" => json!({"reason": "a spare account, disabled by the access table"}),
+            "recipient" => json!({"recipient": "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}),
             "login" => {
                 json!({"username": format!("nobody.{n}"), "password": "not the password", "totp": "000000"})
             }
