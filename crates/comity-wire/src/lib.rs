@@ -27,6 +27,7 @@
 
 pub mod api;
 mod document;
+pub mod export;
 mod schema;
 pub mod screening;
 pub mod term;
