@@ -1,0 +1,336 @@
+//! Masking one free-text field: third parties become their pseudonyms, other personal
+//! data its type, and the targets' own identifiers stay.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    detect::Detector,
+    pseudonym::{IdentifierKind, normalize},
+    scan::{word_at, word_before},
+    types::PiiType,
+};
+
+/// Builds a [`Masker`]: the targets' identifiers, the third parties with their
+/// replacements, and the detector.
+#[derive(Debug, Default)]
+pub struct MaskerBuilder {
+    keep: Vec<String>,
+    third: Vec<(String, String)>,
+    detector: Option<Detector>,
+}
+
+impl MaskerBuilder {
+    /// A target's own identifier (e-mail address, phone number, IP address, account id):
+    /// never masked, in whatever spelling [`normalize`] takes for the same. Its kind is
+    /// guessed with [`IdentifierKind::guess`].
+    #[must_use]
+    pub fn keep(mut self, identifier: impl Into<String>) -> Self {
+        self.keep.push(identifier.into());
+        self
+    }
+
+    /// A third party seen in the production's structured fields, an identifier or a
+    /// display name, and what replaces it (its pseudonym). Found anywhere in free text as
+    /// a whole word, ignoring ASCII case (and the case of other letters as the whole name
+    /// is upper- or lower-cased). An identifier that is also kept is ignored: a target is
+    /// never pseudonymized.
+    #[must_use]
+    pub fn third_party(
+        mut self,
+        identifier_or_name: impl Into<String>,
+        replacement: impl Into<String>,
+    ) -> Self {
+        self.third.push((identifier_or_name.into(), replacement.into()));
+        self
+    }
+
+    /// The detector of personal data that is not a known party; without one, only the
+    /// third parties are replaced.
+    #[must_use]
+    pub fn detector(mut self, detector: Detector) -> Self {
+        self.detector = Some(detector);
+        self
+    }
+
+    pub fn build(self) -> Result<Masker, BuildError> {
+        let mut kept = HashSet::new();
+        let mut patterns: Vec<String> = Vec::new();
+        let mut actions: Vec<Action> = Vec::new();
+        for raw in &self.keep {
+            let v = raw.trim();
+            if v.is_empty() {
+                continue;
+            }
+            for key in keys(IdentifierKind::guess(v), v) {
+                kept.insert(key);
+            }
+            if v.chars().count() >= 2 {
+                patterns.push(v.to_owned());
+                actions.push(Action::Keep);
+            }
+        }
+        let mut replacements = Vec::new();
+        let mut third = HashMap::new();
+        let mut seen = HashSet::new();
+        for (raw, replacement) in &self.third {
+            let v = raw.trim();
+            if v.is_empty() {
+                continue;
+            }
+            let kind = IdentifierKind::guess(v);
+            let own = keys(kind, v);
+            if own.iter().any(|k| kept.contains(k)) {
+                continue;
+            }
+            let index = replacements.len();
+            replacements.push(replacement.clone());
+            for key in own {
+                third.entry(key).or_insert(index);
+            }
+            // ASCII case is folded by the automaton; for other letters, the name as given,
+            // in lower case and in upper case.
+            let mut variants = vec![v.to_owned()];
+            if !v.is_ascii() {
+                variants.push(v.to_lowercase());
+                variants.push(v.to_uppercase());
+            }
+            for variant in variants {
+                if seen.insert(variant.to_ascii_lowercase()) {
+                    patterns.push(variant);
+                    actions.push(Action::Pseudonym(index));
+                }
+            }
+        }
+        let automaton = if patterns.is_empty() {
+            None
+        } else {
+            let ac = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .ascii_case_insensitive(true)
+                .build(&patterns)
+                .map_err(|source| BuildError { count: patterns.len(), source })?;
+            Some(ac)
+        };
+        Ok(Masker { automaton, actions, replacements, kept, third, detector: self.detector })
+    }
+}
+
+/// The keys under which an identifier is looked up: its canonical form by kind, and for
+/// phone numbers the national significant number, so that `06 12 34 56 78` in a message
+/// is the same person as the party `+33612345678`.
+fn keys(kind: IdentifierKind, value: &str) -> Vec<String> {
+    let tag = match kind {
+        IdentifierKind::Email => "e:",
+        IdentifierKind::Phone => "p:",
+        IdentifierKind::Ip => "i:",
+        IdentifierKind::Account => "a:",
+    };
+    let normal = normalize(kind, value);
+    let mut out = vec![format!("{tag}{normal}")];
+    if kind == IdentifierKind::Phone {
+        if let Some(international) = normal.strip_prefix('+') {
+            // The national number after a 1- to 3-digit country code, as a national
+            // number with its trunk 0 would be written.
+            for cc in 1..=3.min(international.len()) {
+                out.push(format!("n:{}", &international[cc..]));
+            }
+        } else if let Some(national) = normal.strip_prefix('0') {
+            out.push(format!("n:{national}"));
+        }
+    }
+    let compact: String =
+        value.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect();
+    out.push(format!("c:{compact}"));
+    out
+}
+
+/// The key a detected value is looked up under, for the national form too.
+fn detected_keys(kind: PiiType, value: &str) -> Vec<String> {
+    let id = match kind {
+        PiiType::EmailAddress => IdentifierKind::Email,
+        PiiType::PhoneNumber => IdentifierKind::Phone,
+        PiiType::IpAddress => IdentifierKind::Ip,
+        _ => {
+            let compact: String =
+                value.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect();
+            return vec![format!("c:{compact}")];
+        }
+    };
+    let mut k = keys(id, value);
+    // Only the canonical form and, for a national number, its national key: a detected
+    // international number must match a kept one exactly.
+    k.retain(|key| !key.starts_with("c:"));
+    if id == IdentifierKind::Phone && k[0].starts_with("p:+") {
+        k.truncate(1);
+    }
+    k
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Keep,
+    Pseudonym(usize),
+    Mask(PiiType),
+}
+
+/// Masks free text for one production. Built once with [`Masker::builder`], then used
+/// for every free-text field; `Send + Sync`.
+#[derive(Debug)]
+pub struct Masker {
+    automaton: Option<AhoCorasick>,
+    actions: Vec<Action>,
+    replacements: Vec<String>,
+    kept: HashSet<String>,
+    third: HashMap<String, usize>,
+    detector: Option<Detector>,
+}
+
+impl Masker {
+    pub fn builder() -> MaskerBuilder {
+        MaskerBuilder::default()
+    }
+
+    /// `text` with every third party replaced by its pseudonym and every other piece of
+    /// personal data by its type in brackets (`[PHONE_NUMBER]`); the targets'
+    /// identifiers stay. Counts what it replaced into `summary`.
+    ///
+    /// Where candidates overlap, a kept identifier protects what lies inside it (a third
+    /// party's name inside a target's address), then the longer candidate wins, and of
+    /// two as long the pseudonym. A detected address or number that is a known third
+    /// party's gets that party's pseudonym.
+    pub fn mask(&self, text: &str, summary: &mut Summary) -> String {
+        let mut found: Vec<(usize, usize, Action)> = Vec::new();
+        if let Some(ac) = &self.automaton {
+            for m in ac.find_overlapping_iter(text) {
+                let (s, e) = (m.start(), m.end());
+                // Whole words only: "Ann" is not in "Annual". A needle that begins or ends
+                // with punctuation (`+33...`, `(Jean)`) is bounded by it.
+                if word_at(text, s) && word_before(text, s) || word_before(text, e) && word_at(text, e) {
+                    continue;
+                }
+                found.push((s, e, self.actions[m.pattern().as_usize()]));
+            }
+        }
+        if let Some(detector) = &self.detector {
+            for span in detector.detect(text) {
+                let value = &text[span.range()];
+                let keys = detected_keys(span.kind(), value);
+                let action = if keys.iter().any(|k| self.kept.contains(k)) {
+                    Action::Keep
+                } else if let Some(index) = keys.iter().find_map(|k| self.third.get(k)) {
+                    Action::Pseudonym(*index)
+                } else {
+                    Action::Mask(span.kind())
+                };
+                found.push((span.start(), span.end(), action));
+            }
+        }
+        let chosen = choose(found);
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (s, e, action) in chosen {
+            out.push_str(&text[at..s]);
+            match action {
+                Action::Keep => out.push_str(&text[s..e]),
+                Action::Pseudonym(index) => {
+                    out.push_str(&self.replacements[index]);
+                    summary.record(Summary::THIRD_PARTY, 1);
+                }
+                Action::Mask(kind) => {
+                    out.push_str(kind.placeholder());
+                    summary.record(kind.as_str(), 1);
+                }
+            }
+            at = e;
+        }
+        out.push_str(&text[at..]);
+        out
+    }
+}
+
+/// Which candidates apply: none inside a kept identifier; then, left to right, the longer
+/// of two that overlap, and of two as long the pseudonym.
+fn choose(mut found: Vec<(usize, usize, Action)>) -> Vec<(usize, usize, Action)> {
+    let mut keeps: Vec<(usize, usize)> =
+        found.iter().filter(|(_, _, a)| *a == Action::Keep).map(|(s, e, _)| (*s, *e)).collect();
+    keeps.sort_unstable();
+    found.retain(|(s, e, a)| *a == Action::Keep || !keeps.iter().any(|(ks, ke)| ks <= s && e <= ke));
+    let rank = |a: &Action| match a {
+        Action::Keep => 2,
+        Action::Pseudonym(_) => 1,
+        Action::Mask(_) => 0,
+    };
+    found.sort_unstable_by_key(|(s, e, a)| (*s, std::cmp::Reverse(*e), std::cmp::Reverse(rank(a))));
+    let mut out: Vec<(usize, usize, Action)> = Vec::with_capacity(found.len());
+    for c in found {
+        match out.last_mut() {
+            Some(last) if c.0 < last.1 => {
+                let (len, last_len) = (c.1 - c.0, last.1 - last.0);
+                if len > last_len || len == last_len && rank(&c.2) > rank(&last.2) {
+                    *last = c;
+                    while out.len() >= 2 && out[out.len() - 2].1 > out[out.len() - 1].0 {
+                        let l = out.pop().expect("two are there");
+                        let p = out.last_mut().expect("one is there");
+                        if l.1 - l.0 > p.1 - p.0 {
+                            *p = l;
+                        }
+                    }
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// How many of each type a production masked: `THIRD_PARTY` for pseudonymized third
+/// parties, Presidio's names for the rest. Serializes as a JSON object of counts, in the
+/// order of the names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Summary {
+    counts: BTreeMap<String, u64>,
+}
+
+impl Summary {
+    pub const THIRD_PARTY: &'static str = "THIRD_PARTY";
+
+    /// Counts `n` more of `kind` (for the pipeline: a party pseudonymized in a
+    /// structured field counts as `THIRD_PARTY`).
+    pub fn record(&mut self, kind: &str, n: u64) {
+        if n > 0 {
+            *self.counts.entry(kind.to_owned()).or_default() += n;
+        }
+    }
+
+    /// Adds another summary's counts to this one.
+    pub fn add(&mut self, other: &Summary) {
+        for (kind, n) in &other.counts {
+            self.record(kind, *n);
+        }
+    }
+
+    pub fn count(&self, kind: &str) -> u64 {
+        self.counts.get(kind).copied().unwrap_or(0)
+    }
+
+    pub fn total(&self) -> u64 {
+        self.counts.values().sum()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.counts.iter().map(|(k, v)| (k.as_str(), *v))
+    }
+}
+
+/// The third parties' automaton could not be built (aho-corasick's limits).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the automaton of {count} names and identifiers: {source}")]
+pub struct BuildError {
+    count: usize,
+    #[source]
+    source: aho_corasick::BuildError,
+}

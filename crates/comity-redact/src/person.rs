@@ -1,0 +1,404 @@
+//! Person names where the text shows them, without a language model.
+//!
+//! A name is recognised only where a convention announces one:
+//!
+//! - after a greeting: `Dear Jane Doe,`, `Bonjour Claire`, `Hallo Jürgen`, `Hola María`;
+//! - after a title: `Mr Smith`, `Mrs. O'Brien`, `M. Dupont`, `Mme Lefèvre`, `Herr Müller`,
+//!   `Frau Schröder`, `Sr. García`, `Dott. Rossi`;
+//! - on the line after a sign-off: `Best regards,` / `Cordialement,` / `Mit freundlichen
+//!   Grüßen` / `Saludos,` then a line that is only a name.
+//!
+//! A name is one to three capitalised words (letters, inner apostrophes and hyphens:
+//! `O'Brien`, `Jean-Luc`), not a word that greetings are also followed by (`Dear Sir`,
+//! `Hi team`, `Bonjour à tous`). The limits are those of any rule without a model: a name
+//! in running prose (`I met Jane yesterday`) is not found unless the caller gives it (the
+//! production's display names go to the masker's automaton, which finds them anywhere); a
+//! capitalised word after a greeting is taken for a name (`Hello World`); names written
+//! in lower case, or in scripts without case, are not found.
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use crate::{
+    scan::{word_at, word_before},
+    types::{PiiType, Span},
+};
+
+#[derive(Clone, Copy)]
+enum Trigger {
+    /// A greeting: the name follows on the same line.
+    Greeting,
+    /// A title: the name (often a surname alone) follows.
+    Title,
+    /// A sign-off: the name is the next line.
+    SignOff,
+}
+
+const GREETINGS: &[&str] = &[
+    "Dear",
+    "Hi",
+    "Hello",
+    "Hey",
+    "Good morning",
+    "Good afternoon",
+    "Bonjour",
+    "Bonsoir",
+    "Salut",
+    "Coucou",
+    "Cher",
+    "Chère",
+    "Chers",
+    "Hallo",
+    "Liebe",
+    "Lieber",
+    "Guten Tag",
+    "Guten Morgen",
+    "Servus",
+    "Moin",
+    "Hola",
+    "Estimado",
+    "Estimada",
+    "Querido",
+    "Querida",
+    "Buenos días",
+    "Buenas tardes",
+    "Ciao",
+    "Gentile",
+    "Caro",
+    "Cara",
+];
+
+const TITLES: &[&str] = &[
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Miss",
+    "Dr",
+    "Prof",
+    "M.",
+    "Mme",
+    "Mlle",
+    "Monsieur",
+    "Madame",
+    "Mademoiselle",
+    "Herr",
+    "Frau",
+    "Sr",
+    "Sra",
+    "Srta",
+    "Señor",
+    "Señora",
+    "Don",
+    "Doña",
+    "Dott",
+    "Sig",
+    "Sig.ra",
+];
+
+const SIGN_OFFS: &[&str] = &[
+    "Regards",
+    "Best regards",
+    "Kind regards",
+    "Warm regards",
+    "Best wishes",
+    "Best",
+    "Thanks",
+    "Thank you",
+    "Cheers",
+    "Sincerely",
+    "Yours sincerely",
+    "Yours",
+    "Cordialement",
+    "Bien cordialement",
+    "Bien à vous",
+    "Amicalement",
+    "Bises",
+    "Merci",
+    "Merci d’avance",
+    "Merci d'avance",
+    "À bientôt",
+    "Viele Grüße",
+    "Beste Grüße",
+    "Liebe Grüße",
+    "Mit freundlichen Grüßen",
+    "Freundliche Grüße",
+    "Gruß",
+    "Grüße",
+    "Danke",
+    "Danke und Gruß",
+    "Saludos",
+    "Un saludo",
+    "Un abrazo",
+    "Atentamente",
+    "Gracias",
+    "Cordialmente",
+    "Un cordiale saluto",
+    "Distinti saluti",
+];
+
+/// Words that follow greetings and titles but are not names (compared in lower case).
+const NOT_NAMES: &[&str] = &[
+    "sir",
+    "madam",
+    "team",
+    "all",
+    "everyone",
+    "everybody",
+    "there",
+    "colleagues",
+    "friends",
+    "folks",
+    "guys",
+    "customer",
+    "customers",
+    "client",
+    "support",
+    "again",
+    "tout",
+    "tous",
+    "toutes",
+    "monsieur",
+    "madame",
+    "mademoiselle",
+    "messieurs",
+    "mesdames",
+    "équipe",
+    "herr",
+    "frau",
+    "damen",
+    "herren",
+    "kollegen",
+    "kolleginnen",
+    "zusammen",
+    "equipo",
+    "todos",
+    "todas",
+    "señor",
+    "señora",
+    "señores",
+    "amigos",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "the",
+    "this",
+    "i",
+    "we",
+    "you",
+    "it",
+    "thanks",
+    "thank",
+    "je",
+    "nous",
+    "merci",
+    "ich",
+    "wir",
+    "danke",
+    "el",
+    "la",
+    "los",
+    "las",
+    "gracias",
+    "le",
+    "les",
+    "der",
+    "die",
+    "das",
+    "und",
+    "and",
+    "et",
+    "y",
+    "mit",
+    "with",
+    "my",
+    "mon",
+    "ma",
+    "mes",
+    "mein",
+    "meine",
+    "mi",
+    "mis",
+    "a",
+    "an",
+    "un",
+    "une",
+    "ein",
+    "eine",
+    "in",
+    "on",
+    "at",
+    "for",
+    "from",
+    "to",
+    "per",
+    "pour",
+    "für",
+    "para",
+    "de",
+    "du",
+    "des",
+    "von",
+    "del",
+    "sehr",
+    "geehrte",
+    "geehrter",
+    "world",
+    "please",
+    "bitte",
+    "por",
+    "favor",
+    "s'il",
+    "sorry",
+    "ok",
+    "okay",
+    "yes",
+    "no",
+    "oui",
+    "non",
+    "ja",
+    "nein",
+    "sí",
+];
+
+pub(crate) struct PersonFinder {
+    automaton: AhoCorasick,
+    triggers: Vec<Trigger>,
+}
+
+impl std::fmt::Debug for PersonFinder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PersonFinder").field("triggers", &self.triggers.len()).finish()
+    }
+}
+
+impl PersonFinder {
+    pub(crate) fn new() -> PersonFinder {
+        let mut patterns = Vec::new();
+        let mut triggers = Vec::new();
+        for (list, trigger) in
+            [(GREETINGS, Trigger::Greeting), (TITLES, Trigger::Title), (SIGN_OFFS, Trigger::SignOff)]
+        {
+            for p in list {
+                patterns.push(*p);
+                triggers.push(trigger);
+            }
+        }
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .expect("a few dozen short literals always build");
+        PersonFinder { automaton, triggers }
+    }
+
+    pub(crate) fn find(&self, text: &str, out: &mut Vec<Span>) {
+        for m in self.automaton.find_iter(text) {
+            if word_before(text, m.start()) || word_at(text, m.end()) && !text[..m.end()].ends_with('.') {
+                continue;
+            }
+            let found = match self.triggers[m.pattern().as_usize()] {
+                Trigger::Greeting => after_greeting(text, m.end(), 3),
+                Trigger::Title => after_title(text, m.end()),
+                Trigger::SignOff => after_sign_off(text, m.end()),
+            };
+            if let Some((s, e)) = found {
+                out.push(Span::new(s, e, PiiType::Person));
+            }
+        }
+    }
+}
+
+fn after_greeting(text: &str, at: usize, max_words: usize) -> Option<(usize, usize)> {
+    let rest = &text[at..];
+    let start = at + rest.strip_prefix(' ').map(|_| 1)?;
+    let (s, e) = name(text, start, max_words)?;
+    // A greeting's name ends the greeting: a comma, a colon, an exclamation mark, a full
+    // stop, a line's end, an emoji or the text's end follows it.
+    let next = text[e..].chars().next();
+    let ends = match next {
+        None => true,
+        Some(c) => {
+            matches!(c, ',' | ':' | '!' | '.' | '\n' | '\r' | ' ' | ';')
+                || !c.is_alphanumeric() && !c.is_ascii()
+        }
+    };
+    ends.then_some((s, e))
+}
+
+fn after_title(text: &str, at: usize) -> Option<(usize, usize)> {
+    let mut i = at;
+    if text[i..].starts_with('.') {
+        i += 1;
+    }
+    if !text[i..].starts_with(' ') {
+        return None;
+    }
+    name(text, i + 1, 3)
+}
+
+fn after_sign_off(text: &str, at: usize) -> Option<(usize, usize)> {
+    let rest = &text[at..];
+    let line_end = rest.find('\n')?;
+    if !rest[..line_end]
+        .trim_matches(|c: char| c == ',' || c == '!' || c == '.' || c.is_whitespace())
+        .is_empty()
+    {
+        return None;
+    }
+    let start = at + line_end + 1;
+    let (s, e) = name(text, start, 3)?;
+    // The whole line is the name.
+    let after = &text[e..];
+    let line_rest = after.split('\n').next().unwrap_or("");
+    line_rest.trim().is_empty().then_some((s, e))
+}
+
+/// One to `max_words` capitalised words starting at `start`, separated by single spaces.
+fn name(text: &str, start: usize, max_words: usize) -> Option<(usize, usize)> {
+    let mut end = start;
+    let mut words = 0;
+    let mut i = start;
+    while words < max_words {
+        let word_end = word(text, i)?;
+        if word_end == i {
+            break;
+        }
+        let w = &text[i..word_end];
+        if NOT_NAMES.iter().any(|n| n.eq_ignore_ascii_case(w) || w.to_lowercase() == *n) {
+            break;
+        }
+        words += 1;
+        end = word_end;
+        if text[word_end..].starts_with(' ') && text[word_end + 1..].starts_with(|c: char| c.is_uppercase()) {
+            i = word_end + 1;
+        } else {
+            break;
+        }
+    }
+    (words > 0).then_some((start, end))
+}
+
+/// The end of a capitalised word at `i` (`i` itself if there is none); `None` if the word
+/// goes on with digits or other marks that no name has.
+fn word(text: &str, i: usize) -> Option<usize> {
+    let mut chars = text[i..].char_indices();
+    match chars.next() {
+        Some((_, c)) if c.is_uppercase() => {}
+        _ => return Some(i),
+    }
+    let mut end = text[i..].chars().next().map_or(i, |c| i + c.len_utf8());
+    let mut letters = 1;
+    for (k, c) in chars {
+        if c.is_alphabetic() {
+            letters += 1;
+            end = i + k + c.len_utf8();
+        } else if matches!(c, '\'' | '’' | '-') {
+            continue;
+        } else if c.is_numeric() || c == '_' || c == '@' {
+            return None;
+        } else {
+            break;
+        }
+    }
+    // "O'" or "A-" alone, or a single capital ("I"), is no name.
+    (letters >= 2).then_some(end)
+}

@@ -1,0 +1,563 @@
+//! One pass over the bytes for the structured types: e-mail addresses, IPv4 and IPv6
+//! addresses, IBANs, payment cards, US SSNs and phone numbers.
+//!
+//! Candidates start only at a word boundary. Digits with separators are read as a *run*
+//! of groups (`+33 6 12 34 56 78`: a `+`, then the groups 33, 6, 12, ... separated by
+//! spaces); a run is then cut into *windows* at its soft separators (those with a space,
+//! and `/`), the longest window that validates wins, and the scan goes on after it. A
+//! run that nothing validates is skipped whole, so its tail is never tried on its own
+//! (`10.0.19045.3803` yields neither `0.19045.3803` nor anything else).
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use crate::{
+    checks,
+    types::{PiiType, Span},
+};
+
+/// Is the character that ends at byte `i` part of a word (alphanumeric or `_`)?
+pub(crate) fn word_before(text: &str, i: usize) -> bool {
+    let Some(&b) = i.checked_sub(1).and_then(|j| text.as_bytes().get(j)) else {
+        return false;
+    };
+    if b < 0x80 {
+        return b.is_ascii_alphanumeric() || b == b'_';
+    }
+    text[..i].chars().next_back().is_some_and(char::is_alphanumeric)
+}
+
+/// Is the character that starts at byte `i` part of a word?
+pub(crate) fn word_at(text: &str, i: usize) -> bool {
+    let Some(&b) = text.as_bytes().get(i) else {
+        return false;
+    };
+    if b < 0x80 {
+        return b.is_ascii_alphanumeric() || b == b'_';
+    }
+    text[i..].chars().next().is_some_and(char::is_alphanumeric)
+}
+
+/// Finds the structured types in `text`, in order, into `out`; `ssn` says whether US SSNs
+/// are looked for. Spans may overlap only where an e-mail address contains another
+/// candidate; the detector resolves that.
+pub(crate) fn scan(text: &str, ssn: bool, out: &mut Vec<Span>) {
+    emails(text, out);
+    let b = text.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    while i < n {
+        let c = b[i];
+        let interesting = c.is_ascii_alphanumeric() || c == b'+' || c == b'(' || c == b':';
+        if !interesting {
+            i += 1;
+            continue;
+        }
+        if !word_before(text, i) {
+            if (c.is_ascii_hexdigit() || c == b':')
+                && let Some(end) = ipv6(text, i)
+            {
+                out.push(Span::new(i, end, PiiType::IpAddress));
+                i = end;
+                continue;
+            }
+            if c.is_ascii_alphabetic() {
+                match iban(text, i) {
+                    Iban::Found(end) => {
+                        out.push(Span::new(i, end, PiiType::IbanCode));
+                        i = end;
+                        continue;
+                    }
+                    Iban::Skip(end) => {
+                        i = end;
+                        continue;
+                    }
+                    Iban::No => {}
+                }
+            }
+            if c.is_ascii_digit() || c == b'+' || c == b'(' {
+                let end = numbers(text, i, ssn, out);
+                if end > i {
+                    i = end;
+                    continue;
+                }
+            }
+        }
+        // Not a start: skip the rest of the word, so that nothing starts inside it.
+        i += 1;
+        if c.is_ascii_alphanumeric() {
+            while i < n && b[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+        }
+    }
+}
+
+/// The characters of a local part in practice (RFC 5322 §3.2.3 atext and dots, and
+/// letters beyond ASCII as RFC 6531 allows).
+fn local_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c) || (!c.is_ascii() && c.is_alphanumeric())
+}
+
+fn domain_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '.' || (!c.is_ascii() && c.is_alphanumeric())
+}
+
+/// E-mail addresses, found from their `@`: a practical subset of RFC 5322's addr-spec
+/// (no quoted local parts, no domain literals) with internationalized labels.
+fn emails(text: &str, out: &mut Vec<Span>) {
+    let mut after = 0;
+    for (at, _) in text.match_indices('@') {
+        if at < after {
+            continue;
+        }
+        // The local part: back over its characters, then forward past punctuation that
+        // cannot start it ("'jean@" in a quote, "..jean@").
+        let mut start = at;
+        for (i, c) in text[..at].char_indices().rev() {
+            if !local_char(c) || at - i > 64 {
+                break;
+            }
+            start = i;
+        }
+        let local = &text[start..at];
+        let Some(skip) = local.find(|c: char| c.is_alphanumeric() || c == '_') else {
+            continue;
+        };
+        let mut start = start + skip;
+        // "a..b@" is no address; what follows the last ".." may be.
+        if let Some(dots) = text[start..at].rfind("..") {
+            start += dots + 2;
+        }
+        if start >= at || text[..at].ends_with('.') {
+            continue;
+        }
+        // The domain: labels of letters, digits and inner hyphens, at least two, the last
+        // (the top-level domain) of letters only.
+        let mut end = at + 1;
+        for (i, c) in text[at + 1..].char_indices() {
+            if !domain_char(c) || i > 253 {
+                break;
+            }
+            end = at + 1 + i + c.len_utf8();
+        }
+        let mut domain = &text[at + 1..end];
+        while domain.ends_with(['.', '-']) {
+            domain = &domain[..domain.len() - 1];
+        }
+        let end = at + 1 + domain.len();
+        let labels_ok = domain.split('.').all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'));
+        let tld = domain.rsplit('.').next().unwrap_or("");
+        let tld_ok = tld.chars().count() >= 2
+            && (tld.chars().all(char::is_alphabetic) || tld.to_ascii_lowercase().starts_with("xn--"));
+        if domain.contains('.') && labels_ok && tld_ok && !word_at(text, end) {
+            out.push(Span::new(start, end, PiiType::EmailAddress));
+            after = end;
+        }
+    }
+}
+
+/// An IPv6 address (RFC 4291 §2.2 text forms, compressed and with an embedded IPv4
+/// address) starting at `i`, confirmed by std's parser; returns its end.
+fn ipv6(text: &str, i: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let n = b.len();
+    // Cheap rejection first: at most four hex digits, then a colon.
+    let mut j = i;
+    while j < n && j - i < 5 && b[j].is_ascii_hexdigit() {
+        j += 1;
+    }
+    if j >= n || b[j] != b':' || j - i > 4 {
+        return None;
+    }
+    if i > 0 && b[i - 1] == b':' {
+        return None;
+    }
+    let mut end = i;
+    let mut colons = 0;
+    let mut hex = false;
+    while end < n && end - i < 64 && (b[end].is_ascii_hexdigit() || b[end] == b':' || b[end] == b'.') {
+        colons += usize::from(b[end] == b':');
+        hex |= b[end].is_ascii_hexdigit();
+        end += 1;
+    }
+    if colons < 2 || !hex {
+        return None;
+    }
+    // A sentence's full stop or a label's colon may follow the address.
+    for _ in 0..2 {
+        let candidate = &text[i..end];
+        if candidate.parse::<Ipv6Addr>().is_ok() {
+            return (!word_at(text, end)).then_some(end);
+        }
+        if candidate.ends_with('.') || (candidate.ends_with(':') && !candidate.ends_with("::")) {
+            end -= 1;
+        } else {
+            return None;
+        }
+    }
+    None
+}
+
+enum Iban {
+    Found(usize),
+    /// It had the shape of an IBAN but not the checksum: skip it whole, or its digits
+    /// would be read as a card or a phone number.
+    Skip(usize),
+    No,
+}
+
+/// An IBAN (ISO 13616) at `i`: the country's length of letters and digits, in groups
+/// separated by single spaces or hyphens as printed, or none, and the mod-97 checksum.
+/// Letters may be in either case (the standard prints upper case; people type both).
+fn iban(text: &str, i: usize) -> Iban {
+    let b = text.as_bytes();
+    let n = b.len();
+    if i + 4 > n
+        || !b[i + 1].is_ascii_alphabetic()
+        || !b[i + 2].is_ascii_digit()
+        || !b[i + 3].is_ascii_digit()
+    {
+        return Iban::No;
+    }
+    let Some(len) = checks::iban_length([b[i].to_ascii_uppercase(), b[i + 1].to_ascii_uppercase()]) else {
+        return Iban::No;
+    };
+    let mut chars = [0u8; 34];
+    let mut k = 0;
+    let mut j = i;
+    while k < len && j < n {
+        let c = b[j];
+        if c.is_ascii_alphanumeric() {
+            chars[k] = c.to_ascii_uppercase();
+            k += 1;
+            j += 1;
+        } else if (c == b' ' || c == b'-') && k >= 4 && j + 1 < n && b[j + 1].is_ascii_alphanumeric() {
+            j += 1;
+        } else {
+            break;
+        }
+    }
+    if k < len || word_at(text, j) {
+        // Too short, or longer than the country's IBAN: not one.
+        return if k >= 12 { Iban::Skip(j) } else { Iban::No };
+    }
+    if checks::iban_checksum(&chars[..len]) { Iban::Found(j) } else { Iban::Skip(j) }
+}
+
+const MAX_GROUPS: usize = 16;
+
+/// A run of digit groups with the separators between them.
+struct Run {
+    /// The first byte: a `+` or `(` if the run starts with one.
+    start: usize,
+    plus: bool,
+    open: bool,
+    groups: [(usize, usize); MAX_GROUPS],
+    /// `seps[k]` lies between `groups[k]` and `groups[k + 1]`.
+    seps: [Sep; MAX_GROUPS],
+    len: usize,
+}
+
+/// The separators a number may have between its groups.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Sep {
+    Space,
+    Dash,
+    Dot,
+    Slash,
+    SpacedDash,
+    SpacedSlash,
+    /// `) ` or `)`, closing an area code or a trunk `(0)`.
+    Close,
+    /// ` (` or `(`, opening one.
+    Open,
+    CloseDash,
+}
+
+impl Sep {
+    fn parse(s: &[u8]) -> Option<Sep> {
+        Some(match s {
+            b" " | b"\xc2\xa0" => Sep::Space,
+            b"-" => Sep::Dash,
+            b"." => Sep::Dot,
+            b"/" => Sep::Slash,
+            b" - " => Sep::SpacedDash,
+            b" / " => Sep::SpacedSlash,
+            b") " | b")" => Sep::Close,
+            b" (" | b"(" => Sep::Open,
+            b")-" => Sep::CloseDash,
+            _ => return None,
+        })
+    }
+
+    /// May a window end before this separator and the next start after it?
+    fn soft(self) -> bool {
+        matches!(self, Sep::Space | Sep::Slash | Sep::SpacedDash | Sep::SpacedSlash)
+    }
+
+    fn paren(self) -> bool {
+        matches!(self, Sep::Close | Sep::Open | Sep::CloseDash)
+    }
+}
+
+/// Reads the run at `i`, records what it holds into `out`, and returns where the scan
+/// goes on: after the run, whether or not anything in it validated.
+fn numbers(text: &str, i: usize, ssn: bool, out: &mut Vec<Span>) -> usize {
+    let b = text.as_bytes();
+    let n = b.len();
+    let mut run = Run {
+        start: i,
+        plus: b[i] == b'+',
+        open: b[i] == b'(',
+        groups: [(0, 0); MAX_GROUPS],
+        seps: [Sep::Space; MAX_GROUPS],
+        len: 0,
+    };
+    let mut j = i + usize::from(run.plus || run.open);
+    if j >= n || !b[j].is_ascii_digit() {
+        return i;
+    }
+    loop {
+        let gs = j;
+        while j < n && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        run.groups[run.len] = (gs, j);
+        run.len += 1;
+        if run.len == MAX_GROUPS {
+            break;
+        }
+        let ss = j;
+        while j < n && j - ss < 3 && matches!(b[j], b' ' | b'-' | b'.' | b'/' | b'(' | b')') {
+            j += 1;
+        }
+        // A no-break space (U+00A0) groups digits in French typography.
+        if j == ss && b[j..].starts_with(b"\xc2\xa0") {
+            j += 2;
+        }
+        match Sep::parse(&b[ss..j]) {
+            Some(sep) if j < n && b[j].is_ascii_digit() => run.seps[run.len - 1] = sep,
+            _ => break,
+        }
+    }
+    let end = run.groups[run.len - 1].1;
+    // A last group glued to letters ("12 34abc") is part of a word, not of a number.
+    if word_at(text, end) {
+        run.len -= 1;
+        if run.len == 0 {
+            return end;
+        }
+    }
+    windows(text, &run, ssn, out);
+    end
+}
+
+/// Cuts the run at its soft separators and records, from the left, the longest window
+/// that validates at each start.
+fn windows(text: &str, run: &Run, ssn: bool, out: &mut Vec<Span>) {
+    let mut cuts = [0usize; MAX_GROUPS + 1];
+    let mut ncuts = 1;
+    for k in 1..run.len {
+        if run.seps[k - 1].soft() {
+            cuts[ncuts] = k;
+            ncuts += 1;
+        }
+    }
+    cuts[ncuts] = run.len;
+    ncuts += 1;
+    let mut a = 0;
+    while a + 1 < ncuts {
+        let mut found = None;
+        for e in (a + 1..ncuts).rev() {
+            if let Some(kind) = classify(text, run, cuts[a], cuts[e], ssn) {
+                found = Some((e, kind));
+                break;
+            }
+        }
+        match found {
+            Some((e, kind)) => {
+                let first = cuts[a];
+                let start = if first == 0 { run.start } else { run.groups[first].0 };
+                out.push(Span::new(start, run.groups[cuts[e] - 1].1, kind));
+                a = e;
+            }
+            None => a += 1,
+        }
+    }
+}
+
+/// What the groups `a..e` of the run are, if anything.
+fn classify(text: &str, run: &Run, a: usize, e: usize, ssn: bool) -> Option<PiiType> {
+    let groups = &run.groups[a..e];
+    let seps = &run.seps[a..e - 1];
+    let count = e - a;
+    let mut digits = [0u8; 20];
+    let mut nd = 0;
+    let mut lens = [0usize; MAX_GROUPS];
+    for (k, &(s, t)) in groups.iter().enumerate() {
+        lens[k] = t - s;
+        if nd + (t - s) > digits.len() {
+            return None;
+        }
+        digits[nd..nd + t - s].copy_from_slice(&text.as_bytes()[s..t]);
+        nd += t - s;
+    }
+    let digits = &digits[..nd];
+    let lens = &lens[..count];
+    let plus = a == 0 && run.plus;
+    let open = a == 0 && run.open;
+    let parens = open || seps.iter().any(|s| s.paren());
+    let same = |sep: Sep| seps.iter().all(|s| *s == sep);
+    let uniform = seps.windows(2).all(|w| w[0] == w[1]);
+
+    // IPv4 (RFC 791 dotted quad), confirmed by std's parser (which refuses leading zeros).
+    if count == 4 && same(Sep::Dot) && !plus && !open {
+        let (s, t) = (groups[0].0, groups[3].1);
+        return text[s..t].parse::<Ipv4Addr>().ok().map(|_| PiiType::IpAddress);
+    }
+    // Dates are not phone numbers: 12.05.2024, 2024-05-12, 12/05/24.
+    if count == 3 && uniform && matches!(seps[0], Sep::Dot | Sep::Slash | Sep::Dash) {
+        let date = matches!(lens, [1 | 2, 1 | 2, 4] | [4, 1 | 2, 1 | 2] | [1 | 2, 1 | 2, 2]);
+        if date {
+            return None;
+        }
+    }
+    // Payment cards: 13 to 19 digits (ISO/IEC 7812), grouped as printed, Luhn-valid.
+    if !plus
+        && !parens
+        && (13..=19).contains(&nd)
+        && uniform
+        && card_layout(lens, seps)
+        && checks::card_prefix(digits)
+        && checks::luhn(digits)
+    {
+        return Some(PiiType::CreditCard);
+    }
+    if ssn
+        && count == 3
+        && lens == [3, 2, 4]
+        && uniform
+        && matches!(seps[0], Sep::Dash | Sep::Space | Sep::Dot)
+        && !plus
+        && !open
+        && checks::ssn_valid(digits)
+    {
+        return Some(PiiType::UsSsn);
+    }
+    phone(text, groups, seps, lens, digits, plus, open).then_some(PiiType::PhoneNumber)
+}
+
+/// Card numbers as printed: in one piece, or in groups of four with an Amex (4-6-5) or
+/// Diners (4-6-4) layout, the last group possibly shorter.
+fn card_layout(lens: &[usize], seps: &[Sep]) -> bool {
+    if !seps.iter().all(|s| matches!(s, Sep::Space | Sep::Dash)) {
+        return false;
+    }
+    match lens {
+        [_] => true,
+        [4, 6, 4 | 5] => true,
+        [4, middle @ .., last] => middle.iter().all(|l| *l == 4) && (1..=4).contains(last),
+        _ => false,
+    }
+}
+
+/// Phone numbers: what this accepts, and why.
+///
+/// - International, with `+` or `00` and an assigned country code (ITU-T E.164), the
+///   national number of that country's length (or 4 to 15 digits in all where the plan
+///   varies), any grouping, and a trunk `(0)` as Britons, Germans and the French print it
+///   (`+44 (0)20 7946 0958`).
+/// - North American: `(202) 555-0142`, `202-555-0142`, `202.555.0142`, `202 555 0142`,
+///   with or without a leading `1`; area code and exchange start with 2-9 (NANP).
+/// - National with a trunk `0` (France, Germany, the UK, Italy, the Netherlands, Belgium,
+///   Switzerland, Austria, ...): `0` then not `0`, grouped with one kind of separator, 9
+///   or 10 digits in four groups or more (`06 12 34 56 78`), 9 to 12 in two or three
+///   (`030/12345678`, `0151 23456789`, `020 7946 0958`), or 10 or 11 digits in one piece
+///   (`0612345678`). The leading `0` is what makes these unambiguous: amounts
+///   and order numbers rarely start with one, and a date is refused first.
+/// - Spanish, which has no trunk prefix: 9 digits starting with 6, 7, 8 or 9, grouped
+///   3-2-2-2 or 3-3-3 with spaces (`612 34 56 78`).
+///
+/// Not accepted: 10 digits in one piece without `+` or `0` (`2025550142`: as often an
+/// order number), numbers spelled with letters, and extensions.
+#[allow(clippy::too_many_arguments)]
+fn phone(
+    text: &str,
+    groups: &[(usize, usize)],
+    seps: &[Sep],
+    lens: &[usize],
+    digits: &[u8],
+    plus: bool,
+    open: bool,
+) -> bool {
+    let nd = digits.len();
+    let international = plus || (lens[0] >= 2 && digits.starts_with(b"00") && digits.get(2) != Some(&b'0'));
+    if international {
+        if seps.iter().any(|s| matches!(s, Sep::SpacedSlash | Sep::SpacedDash)) || open {
+            return false;
+        }
+        let number = if plus { digits } else { &digits[2..] };
+        // A trunk zero in parentheses is not dialled from abroad: `(0)`.
+        let trunk = (1..groups.len())
+            .filter(|&k| {
+                lens[k] == 1
+                    && &text.as_bytes()[groups[k].0..groups[k].1] == b"0"
+                    && seps[k - 1] == Sep::Open
+                    && seps.get(k).is_some_and(|s| matches!(s, Sep::Close | Sep::CloseDash))
+            })
+            .count();
+        let Some(cc) = checks::country_code_len(number) else {
+            return false;
+        };
+        let Some(national) = number.len().checked_sub(cc + trunk) else {
+            return false;
+        };
+        let (min, max) = checks::national_number_len(&number[..cc]);
+        return (min..=max).contains(&national) && number.len() - trunk <= 15;
+    }
+    if nanp(lens, seps, digits, open) {
+        return true;
+    }
+    if open || seps.iter().any(|s| s.paren()) {
+        return false;
+    }
+    let uniform = seps.windows(2).all(|w| w[0] == w[1]);
+    if digits[0] == b'0' && digits.get(1).is_some_and(|d| *d != b'0') {
+        if lens.len() == 1 {
+            return nd == 10 || nd == 11;
+        }
+        let separators_ok = uniform
+            && matches!(seps[0], Sep::Space | Sep::Dot | Sep::Dash | Sep::Slash)
+            && (seps[0] != Sep::Slash || lens.len() == 2);
+        // Four groups or more is the French, Belgian, Swiss or Dutch way of writing a
+        // 10-digit number; two or three groups are German, British or Italian, up to 12.
+        let length_ok = if lens.len() >= 4 { (9..=10).contains(&nd) } else { (9..=12).contains(&nd) };
+        return length_ok && separators_ok && (2..=5).contains(&lens[0]) && lens.iter().all(|l| *l >= 2);
+    }
+    nd == 9
+        && matches!(digits[0], b'6'..=b'9')
+        && seps.iter().all(|s| *s == Sep::Space)
+        && matches!(lens, [3, 2, 2, 2] | [3, 3, 3])
+}
+
+/// North American Numbering Plan layouts: [1] NXX NXX XXXX.
+fn nanp(lens: &[usize], seps: &[Sep], digits: &[u8], open: bool) -> bool {
+    let (lens, seps, digits, open) = match lens {
+        [1, _, ..] if digits[0] == b'1' && !open => {
+            if !matches!(seps[0], Sep::Dash | Sep::Space | Sep::Open) {
+                return false;
+            }
+            (&lens[1..], &seps[1..], &digits[1..], seps[0] == Sep::Open)
+        }
+        _ => (lens, seps, digits, open),
+    };
+    if lens != [3, 3, 4] || !matches!(digits[0], b'2'..=b'9') || !matches!(digits[3], b'2'..=b'9') {
+        return false;
+    }
+    if open {
+        seps[0] == Sep::Close && matches!(seps[1], Sep::Dash | Sep::Space | Sep::Dot)
+            || seps[0] == Sep::CloseDash && seps[1] == Sep::Dash
+    } else {
+        seps[0] == seps[1] && matches!(seps[0], Sep::Dash | Sep::Dot | Sep::Space)
+    }
+}
