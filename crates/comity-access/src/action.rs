@@ -23,7 +23,8 @@ pub enum Action {
     Decide,
     /// approved, partially_approved or rejected → appealed.
     Appeal,
-    /// approved or partially_approved → producing or preserved; producing → delivered.
+    /// approved or partially_approved → producing (by producing a sealed package) or
+    /// preserved.
     Execute,
     /// rejected, delivered or preserved → closed.
     Close,
@@ -42,6 +43,9 @@ pub enum Action {
         /// The reviewer body's institution ([`comity_core::Party::institution`]).
         reviewer_institution: PartyId,
     },
+    /// Download a sealed production's package, and acknowledge its receipt: producing →
+    /// delivered.
+    ReceiveProduction,
     /// Issue a one-time link for a registered contact of the issuing authority to confirm
     /// an emergency request.
     IssueVerificationLink,
@@ -83,6 +87,7 @@ impl Action {
             Action::Screen => "screen",
             Action::ConfirmEmergency => "confirm_emergency",
             Action::AssignReviewer { .. } => "assign_reviewer",
+            Action::ReceiveProduction => "receive_production",
             Action::IssueVerificationLink => "issue_verification_link",
             Action::ListRequests => "list_requests",
             Action::DryRunScreen => "dry_run_screen",
@@ -127,7 +132,8 @@ pub fn action_for_move(from: State, to: State) -> Option<Action> {
         (UnderReview | Appealed, Approved | PartiallyApproved | Rejected)
         | (ClarificationRequested, Rejected) => Action::Decide,
         (Approved | PartiallyApproved | Rejected, Appealed) => Action::Appeal,
-        (Approved | PartiallyApproved, Producing | Preserved) | (Producing, Delivered) => Action::Execute,
+        (Approved | PartiallyApproved, Producing | Preserved) => Action::Execute,
+        (Producing, Delivered) => Action::ReceiveProduction,
         (Rejected | Delivered | Preserved, Closed) => Action::Close,
         _ => return None,
     };

@@ -28,6 +28,19 @@ pub mod journal {
     pub const DECISION_SCOPE: &str = "decision.scope";
     pub const RECIPIENT_ADDED: &str = "recipient.added";
     pub const PRODUCTION_KEY_ADDED: &str = "production_key.added";
+    pub const PRODUCTION_STARTED: &str = "production.started";
+    pub const PRODUCTION_SEALED: &str = "production.sealed";
+    pub const PRODUCTION_FAILED: &str = "production.failed";
+    pub const PRODUCTION_DOWNLOADED: &str = "production.downloaded";
+    pub const PRODUCTION_ACKNOWLEDGED: &str = "production.acknowledged";
+    /// Every kind of a production's chain of custody, in the order they happen.
+    pub const PRODUCTION_KINDS: &[&str] = &[
+        PRODUCTION_STARTED,
+        PRODUCTION_SEALED,
+        PRODUCTION_FAILED,
+        PRODUCTION_DOWNLOADED,
+        PRODUCTION_ACKNOWLEDGED,
+    ];
 
     /// A signing key registered for an authority.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,6 +187,62 @@ pub mod journal {
         pub from: DateTime<Utc>,
         pub to: DateTime<Utc>,
         pub categories: Vec<String>,
+    }
+
+    /// A production begun from a provider's export: the production event the package's
+    /// manifest names by its log index. The export itself is never kept; its hash is.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ProductionStarted {
+        pub production: String,
+        pub request: String,
+        /// The decision it executes, by its event's sequence number.
+        pub decision: u32,
+        /// The SHA-256 of the export as the provider handed it, hex.
+        pub export_sha256: String,
+        pub export_bytes: u64,
+        /// The export's records, and how many of them the decision's scope admits.
+        pub records: u64,
+        pub in_scope: u64,
+        pub retention_until: String,
+    }
+
+    /// A production sealed: the package that leaves, and what is in it.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ProductionSealed {
+        pub production: String,
+        pub recipient: String,
+        /// The provider's production key that signed the manifest.
+        pub kid: String,
+        /// The SHA-256 of `manifest.json`, hex.
+        pub manifest_sha256: String,
+        /// The SHA-256 and size of the package (the age file).
+        pub package_sha256: String,
+        pub package_bytes: u64,
+        /// The redaction summary, as the manifest states it.
+        pub redaction: serde_json::Value,
+    }
+
+    /// A production that stopped before its package was sealed; nothing left.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ProductionFailed {
+        pub production: String,
+        pub reason: String,
+    }
+
+    /// A download of a production's package by the recipient authority, logged before the
+    /// first byte is sent.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ProductionDownloaded {
+        pub production: String,
+        pub package_sha256: String,
+    }
+
+    /// The recipient authority's acknowledgement that it holds the package: the hash it
+    /// computed matches the one sealed.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ProductionAcknowledged {
+        pub production: String,
+        pub package_sha256: String,
     }
 
     /// The canonical content of a journal entry.

@@ -118,6 +118,7 @@ pub fn every_action(facts: &RequestFacts) -> Vec<(Action, On<'_>)> {
         (Action::ConfirmEmergency, On::Request(facts)),
         (assign, On::Request(facts)),
         (Action::IssueVerificationLink, On::Request(facts)),
+        (Action::ReceiveProduction, On::Request(facts)),
         (Action::ListRequests, On::Requests),
         (Action::DryRunScreen, On::Requests),
         (Action::ManageRegisters, On::Registers),

@@ -35,7 +35,7 @@ fn each_move_is_the_action_docs_access_md_names() {
         (PartiallyApproved,      Producing,              Execute),
         (Approved,               Preserved,              Execute),
         (PartiallyApproved,      Preserved,              Execute),
-        (Producing,              Delivered,              Execute),
+        (Producing,              Delivered,              ReceiveProduction),
         (Rejected,               Closed,                 Close),
         (Delivered,              Closed,                 Close),
         (Preserved,              Closed,                 Close),

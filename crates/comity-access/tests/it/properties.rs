@@ -79,7 +79,7 @@ fn facts() -> impl Strategy<Value = RequestFacts> {
 
 /// Every request-scoped action, assigning a reviewer drawn like any party.
 fn request_action() -> impl Strategy<Value = Action> {
-    (0..14usize, party(), party()).prop_map(|(i, reviewer, reviewer_institution)| match i {
+    (0..15usize, party(), party()).prop_map(|(i, reviewer, reviewer_institution)| match i {
         0 => Action::View,
         1 => Action::ViewLogEntries,
         2 => Action::Submit,
@@ -93,7 +93,8 @@ fn request_action() -> impl Strategy<Value = Action> {
         10 => Action::Screen,
         11 => Action::ConfirmEmergency,
         12 => Action::AssignReviewer { reviewer, reviewer_institution },
-        _ => Action::IssueVerificationLink,
+        13 => Action::IssueVerificationLink,
+        _ => Action::ReceiveProduction,
     })
 }
 

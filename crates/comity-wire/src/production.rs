@@ -1,0 +1,74 @@
+//! Productions on the wire: what the API answers about a sealed production and its chain
+//! of custody, and the authority's acknowledgement (`docs/production.md`).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A production of a request, and its chain of custody so far.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ProductionResource {
+    /// The production's id, `prod-` and 16 characters.
+    #[schema(example = "prod-5k2q8w0c3x1m7r4t")]
+    pub id: String,
+    pub request: String,
+    /// `started` (the package is being sealed, or sealing stopped without a word: produce
+    /// again), `failed`, `sealed` (waiting for the authority), or `acknowledged`.
+    pub status: String,
+    pub started_at: DateTime<Utc>,
+    /// The production event's index in the audit log, which the manifest names.
+    pub log_index: Option<u64>,
+    /// The records of the export, and how many the decision's scope admitted.
+    pub records: u64,
+    pub in_scope: u64,
+    /// Until when the authority may keep the data (RFC 3339 date or time).
+    pub retention_until: String,
+    /// What left, once sealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<PackageResource>,
+    /// Why it stopped, if it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    /// Every step, oldest first: started, sealed or failed, each download, the
+    /// acknowledgement.
+    pub custody: Vec<CustodyEntry>,
+}
+
+/// A sealed package.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PackageResource {
+    /// The SHA-256 of the package (the age file), hex.
+    pub sha256: String,
+    pub bytes: u64,
+    /// The SHA-256 of its `manifest.json`, hex.
+    pub manifest_sha256: String,
+    /// The authority's age recipient it is encrypted to.
+    pub recipient: String,
+    /// The provider's production key that signed the manifest.
+    pub kid: String,
+    /// What redaction masked, by type, as the manifest states it.
+    #[schema(value_type = Object)]
+    pub redaction: serde_json::Value,
+}
+
+/// One step of a production's chain of custody.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CustodyEntry {
+    /// `production.started`, `production.sealed`, `production.failed`,
+    /// `production.downloaded` or `production.acknowledged`.
+    pub kind: String,
+    /// Who took it.
+    pub actor: String,
+    pub at: DateTime<Utc>,
+    /// Its entry in the audit log.
+    pub log_index: Option<u64>,
+}
+
+/// The recipient authority acknowledges that it holds the package.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcknowledgeBody {
+    /// The SHA-256 of the package as received (`sha256sum PKG.age`), hex: it must be the
+    /// one sealed.
+    pub package_sha256: String,
+}
