@@ -25,6 +25,7 @@ pub mod log;
 mod metrics;
 mod ops;
 mod parties;
+pub mod production;
 mod requests;
 mod screening;
 pub mod session;
@@ -63,8 +64,9 @@ pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// competing for the database's connections, which would time out under a burst.
 const MAX_IN_FLIGHT: usize = 128;
 
-/// How long a client may take to send its body, and a handler to answer, before the
-/// connection is answered with 408 or 503 instead of hanging.
+/// How long a client may pause while sending its body, and a handler take to answer
+/// (but for the streaming productions), before the connection is answered with 408 or
+/// 503 instead of hanging.
 const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 const HANDLER_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -76,6 +78,7 @@ pub struct AppState {
     metrics: Arc<Metrics>,
     log: Option<Arc<log::LogConfig>>,
     trust: Arc<Trust>,
+    productions: Option<Arc<production::Productions>>,
 }
 
 /// How the server tells who is calling and what they may do.
@@ -147,12 +150,20 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             log: None,
             trust: Arc::new(Trust::new(trust)),
+            productions: None,
         }
     }
 
     /// Sets how callers are authenticated and limited.
     pub fn with_trust(mut self, config: TrustConfig) -> Self {
         self.trust = Arc::new(Trust::new(config));
+        self
+    }
+
+    /// Where productions keep their packages and find the providers' production keys
+    /// (the data directory); without it, the production endpoints answer 503.
+    pub fn with_productions(mut self, productions: production::Productions) -> Self {
+        self.productions = Some(Arc::new(productions));
         self
     }
 
@@ -176,6 +187,8 @@ impl AppState {
         assignments::assign, assignments::list, assignments::record,
         verification::issue_link, verification::view_link, verification::answer_link,
         verification::signed_confirmation,
+        production::routes::create, production::routes::list, production::routes::get,
+        production::routes::package, production::routes::acknowledge,
         session::login, session::logout, session::whoami, session::change_password,
         log::info, log::checkpoint, log::tile, log::inclusion, log::consistency, log::request_log,
         parties::add_authority, parties::list_authorities, parties::add_provider, parties::list_providers,
@@ -191,6 +204,7 @@ impl AppState {
     security(("bearer" = []), ("session" = [])),
     tags(
         (name = "requests", description = "Intake and lifecycle of requests for data"),
+        (name = "productions", description = "Sealed productions: scope-filtered, redacted, signed and encrypted to the requesting authority; downloads and acknowledgements logged"),
         (name = "verification", description = "Emergency requests confirmed by a second registered contact of the authority"),
         (name = "session", description = "People log in with a password and a TOTP code"),
         (name = "trust", description = "Authorities' signing keys, contacts and track records"),
@@ -229,6 +243,14 @@ impl utoipa::Modify for BearerAuth {
 
 /// The application's routes.
 pub fn router(state: AppState) -> Router {
+    // An export's upload and a package's download take as long as their size needs: they
+    // stream (their bodies have their own bounds) and are not cut at HANDLER_TIMEOUT.
+    let long = Router::new()
+        .route(
+            "/v1/requests/{id}/productions",
+            post(production::routes::create).get(production::routes::list),
+        )
+        .route("/v1/requests/{id}/productions/{production}/package", get(production::routes::package));
     Router::new()
         .route("/v1/requests", post(requests::submit).get(requests::list))
         .route("/v1/requests/{id}", get(requests::get))
@@ -240,6 +262,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/requests/{id}/reviewers", post(assignments::assign).get(assignments::list))
         .route("/v1/requests/{id}/verification", post(verification::signed_confirmation))
         .route("/v1/requests/{id}/verification/links", post(verification::issue_link))
+        .route("/v1/requests/{id}/productions/{production}", get(production::routes::get))
+        .route(
+            "/v1/requests/{id}/productions/{production}/acknowledgement",
+            post(production::routes::acknowledge),
+        )
         .route("/v1/verify/{token}", get(verification::view_link).post(verification::answer_link))
         .route("/v1/authorities/{id}/record", get(assignments::record))
         .route("/v1/session", post(session::login).get(session::whoami).delete(session::logout))
@@ -272,6 +299,8 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route("/openapi.json", get(ops::openapi))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, HANDLER_TIMEOUT))
+        .merge(long)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(MAX_IN_FLIGHT))
@@ -282,7 +311,6 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, HANDLER_TIMEOUT))
         .with_state(state)
 }
 

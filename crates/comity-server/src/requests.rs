@@ -635,6 +635,20 @@ pub async fn transition(
         ));
     }
     crate::access::require_on_request(&app, &caller, &action, &facts)?;
+    // Producing and delivering are the production's own steps, so that `producing` always
+    // has a production behind it and `delivered` an acknowledged package.
+    if to == State::Producing {
+        return Err(ApiError::forbidden(
+            "a request moves to producing when the provider produces it: POST /v1/requests/{id}/productions \
+             with the export (or `comity produce`)",
+        ));
+    }
+    if action == Action::ReceiveProduction {
+        return Err(ApiError::forbidden(
+            "a request is delivered when the authority acknowledges the sealed package: \
+             POST /v1/requests/{id}/productions/{production}/acknowledgement",
+        ));
+    }
     let (after, event) = move_request(app.store.as_ref(), &current, &body, caller.actor()).await?;
     app.metrics.transitions.get_or_create(&StateLabels { state: event.to.to_string() }).inc();
     let mut response =

@@ -118,10 +118,18 @@ POST   /v1/requests/{clarify}/transitions             to:under_review           
 POST   /v1/requests/{review}/transitions              to:approved                401  nf    403 403   403 nf  nf    403  nf    200 nf    nf   403    nf
 POST   /v1/requests/{approved}/transitions            to:appealed                401  nf    200 200   200 nf  nf    200  nf    403 nf    nf   403    nf
 POST   /v1/requests/{appealed}/transitions            to:approved                401  nf    403 403   403 nf  nf    403  nf    200 nf    nf   403    nf
-POST   /v1/requests/{approved}/transitions            to:producing               401  nf    403 403   403 nf  nf    200  nf    403 nf    nf   403    nf
+POST   /v1/requests/{approved}/transitions            to:producing               401  nf    403 403   403 nf  nf    403  nf    403 nf    nf   403    nf
 POST   /v1/requests/{rejected}/transitions            to:closed                  401  nf    403 403   403 nf  nf    200  nf    403 nf    nf   403    nf
 POST   /v1/requests/{review}/transitions              to:withdrawn               401  nf    200 200   200 nf  nf    200  nf    403 nf    nf   403    nf
 POST   /v1/requests/{pending}/transitions             to:under_review            401  nf    403 403   403 nf  nf    403  nf    403 nf    nf   403    nf
+# Productions: the provider produces; the parties follow the custody; the issuing
+# authority alone downloads and acknowledges. {sealed} has a sealed production {prod}.
+POST   /v1/requests/{approved}/productions?retention_until=2030-12-31 export     401  nf    403 403   403 nf  nf    201  nf    403 nf    nf   403    nf
+GET    /v1/requests/{sealed}/productions              -                          401  nf    200 200   200 nf  nf    200  nf    200 nf    nf   200    nf
+GET    /v1/requests/{sealed}/productions/{prod}       -                          401  nf    200 200   200 nf  nf    200  nf    200 nf    nf   200    nf
+GET    /v1/requests/{sealed}/productions/{prod}/package -                        401  nf    200 200   403 nf  nf    403  nf    403 nf    nf   403    nf
+POST   /v1/requests/{downloaded}/productions/{prod}/acknowledgement ack          401  nf    200 200   403 nf  nf    403  nf    403 nf    nf   403    nf
+POST   /v1/requests/{sealed}/transitions              to:delivered               401  nf    403 403   403 nf  nf    403  nf    403 nf    nf   403    nf
 # Reviewers: the provider assigns, never a body of a party's institution.
 POST   /v1/requests/{review}/reviewers                assign:ie-dpc              401  nf    403 403   403 nf  nf    201  nf    403 nf    nf   403    nf
 POST   /v1/requests/{review}/reviewers                assign:fr-tj-review        401  nf    403 403   403 nf  nf    403  nf    403 nf    nf   403    nf
@@ -198,8 +206,8 @@ const LOGGED_READS: [(&str, &str); 4] = [
 ];
 
 /// The placeholders of [`TABLE`] that stand for a fresh request (or link) per cell.
-const FRESH: [&str; 8] =
-    ["review", "clarify", "approved", "appealed", "rejected", "pending", "held", "once-link"];
+const FRESH: [&str; 9] =
+    ["review", "clarify", "approved", "appealed", "rejected", "pending", "held", "once-link", "downloaded"];
 
 /// The contact of fr-tj-paris who confirms its emergencies.
 const CONTACT: &str = "second-officer";
@@ -311,6 +319,7 @@ enum Sent {
     Nothing,
     Json(Value),
     Jose(String),
+    Export(Vec<u8>),
 }
 
 /// The requests, links, keys and tokens the table acts on.
@@ -325,11 +334,22 @@ struct World<'a> {
     user: String,
     size: u64,
     contact_key: SigningKey,
+    /// A request with a sealed production.
+    sealed: String,
+    /// Each produced request's production: its id and its package's SHA-256.
+    productions: std::sync::Mutex<std::collections::HashMap<String, (String, String)>>,
 }
 
 /// The request document of fr-tj-paris, validated by fr-jld-paris, to example-mail.
 fn traffic() -> Value {
     example("eu-epoc-traffic.json")
+}
+
+/// The example export of example-mail, whose target is the traffic request's.
+fn export() -> Vec<u8> {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl");
+    std::fs::read(path).unwrap()
 }
 
 /// An emergency of the same parties.
@@ -399,6 +419,8 @@ impl<'a> World<'a> {
             user,
             size: 0,
             contact_key,
+            sealed: String::new(),
+            productions: Default::default(),
         };
         world.shared = world.fresh("review").await;
         let (status, created) = app.person("fr-tj-paris").await.post("/v1/requests", &traffic()).await;
@@ -407,6 +429,7 @@ impl<'a> World<'a> {
         world.assign(&world.portal).await;
         world.emergency = world.fresh("pending").await;
         world.link = world.issue_link(&world.emergency).await;
+        world.sealed = world.fresh("sealed").await;
         let key = comity_log::LogKey::generate("comity.test/log");
         world.size = comity_server::log::checkpoint_now(app.store.as_ref(), &key, "comity.test/log")
             .await
@@ -453,6 +476,7 @@ impl<'a> World<'a> {
             "appealed" => (traffic(), &["approved", "appealed"]),
             "rejected" => (traffic(), &["rejected"]),
             "pending" | "held" => (emergency(), &[]),
+            "sealed" | "downloaded" => (traffic(), &["approved"]),
             other => panic!("no fresh request {other:?}"),
         };
         let id = self.app.submit(&doc).await;
@@ -463,6 +487,18 @@ impl<'a> World<'a> {
         for to in moves {
             let (status, body) = self.app.move_to(&id, to).await;
             assert_eq!(status, 200, "{to}: {body}");
+        }
+        if matches!(state, "sealed" | "downloaded") {
+            self.app.prepare_production(&id).await;
+            let (status, produced) = self.app.produce(&id, &export(), "retention_until=2030-12-31").await;
+            assert_eq!(status, 201, "{produced}");
+            let pid = produced["id"].as_str().unwrap().to_owned();
+            let sha = produced["package"]["sha256"].as_str().unwrap().to_owned();
+            if state == "downloaded" {
+                let path = format!("/v1/requests/{id}/productions/{pid}/package");
+                assert_eq!(self.app.token("fr-tj-paris").get_bytes(&path).await.0, 200);
+            }
+            self.productions.lock().unwrap().insert(id.clone(), (pid, sha));
         }
         id
     }
@@ -515,6 +551,8 @@ impl<'a> World<'a> {
                 "token" => self.token.clone(),
                 "user" => self.user.clone(),
                 "size" => self.size.to_string(),
+                "sealed" => self.sealed.clone(),
+                "prod" => self.productions.lock().unwrap()[request.as_ref().unwrap()].0.clone(),
                 name if FRESH.contains(&name) => fresh.unwrap().to_owned(),
                 other => panic!("no placeholder {{{other}}}"),
             };
@@ -540,6 +578,8 @@ impl<'a> World<'a> {
                 return Sent::Jose(key.sign_compact(&key.public().key_id(), &claims.to_payload()));
             }
             "link" => json!({"contact": CONTACT}),
+            "export" => return Sent::Export(export()),
+            "ack" => json!({"package_sha256": self.productions.lock().unwrap()[request.unwrap()].1}),
             "verify" => json!({"decision": "confirm", "note": "called back on the registered number"}),
             "authority" => json!({
                 "id": format!("table-authority-{n}"), "country": "FR", "authority_type": "prosecutor",
@@ -568,7 +608,9 @@ impl<'a> World<'a> {
             }),
             "token" => json!({"org": "example-cloud", "role": "handler", "label": "table"}),
             "disable" => json!({"reason": "a spare account, disabled by the access table"}),
-            "recipient" => json!({"recipient": "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}),
+            "recipient" => {
+                json!({"recipient": "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"})
+            }
             "login" => {
                 json!({"username": format!("nobody.{n}"), "password": "not the password", "totp": "000000"})
             }
@@ -616,6 +658,11 @@ async fn send(caller: &Caller<'_>, method: &str, path: &str, body: &Sent) -> Ans
         Sent::Jose(jws) => {
             assert_eq!(method, "POST");
             let (status, body) = caller.post_raw(path, "application/jose", jws.clone().into_bytes()).await;
+            Answer { status, body, headers: Default::default() }
+        }
+        Sent::Export(bytes) => {
+            assert_eq!(method, "POST");
+            let (status, body) = caller.post_raw(path, "application/x-ndjson", bytes.clone()).await;
             Answer { status, body, headers: Default::default() }
         }
     }

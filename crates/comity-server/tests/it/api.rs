@@ -101,18 +101,40 @@ fn without_nulls(v: &Value) -> Value {
 
 async fn a_request_walks_its_lifecycle_and_every_step_is_an_event(app: TestApp) {
     let id = app.submit(&example("eu-epoc-traffic.json")).await;
-    // Intake took it through received, screening and under_review.
+    // Intake took it through received, screening and under_review; the reviewer approves,
+    // the provider produces (approved -> producing), the authority acknowledges the
+    // package (producing -> delivered), the provider closes.
     let path = ["approved", "producing", "delivered", "closed"];
-    let mut last = Value::Null;
-    for (n, to) in path.iter().enumerate() {
-        let (status, body) = app.move_to(&id, to).await;
-        last = body["request"].clone();
-        assert_eq!(status, 200, "{to}: {body}");
-        assert_eq!(body["request"]["state"], *to);
+    let check = |n: usize, to: &str, body: &Value| {
+        assert_eq!(body["request"]["state"], *to, "{body}");
         assert_eq!(body["request"]["version"], n + 4);
         assert_eq!(body["event"]["seq"], n + 4);
         assert_eq!(body["event"]["to"], *to);
-    }
+    };
+    let (status, body) = app.move_to(&id, "approved").await;
+    assert_eq!(status, 200, "{body}");
+    check(0, "approved", &body);
+    app.prepare_production(&id).await;
+    let export = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl"),
+    )
+    .unwrap();
+    let (status, produced) = app.produce(&id, &export, "retention_until=2030-12-31").await;
+    assert_eq!(status, 201, "{produced}");
+    let pid = produced["id"].as_str().unwrap();
+    let authority = app.token("fr-tj-paris");
+    let (status, _, package) =
+        authority.get_bytes(&format!("/v1/requests/{id}/productions/{pid}/package")).await;
+    assert_eq!(status, 200);
+    let sha = comity_seal::Sha256Hash::of(&package).to_string();
+    let ack = json!({"package_sha256": sha});
+    let (status, body) =
+        authority.post(&format!("/v1/requests/{id}/productions/{pid}/acknowledgement"), &ack).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app.move_to(&id, "closed").await;
+    assert_eq!(status, 200, "{body}");
+    check(3, "closed", &body);
+    let last = body["request"].clone();
     let provider = app.token("example-mail");
     let (_, events) = provider.get(&format!("/v1/requests/{id}/events")).await;
     let events = events.as_array().unwrap();
@@ -443,6 +465,11 @@ async fn the_api_description_covers_every_endpoint(app: TestApp) {
         ("/v1/admin/authorities/{id}/recipients", "post"),
         ("/v1/admin/authorities/{id}/recipients", "get"),
         ("/v1/admin/providers/{id}/keys", "get"),
+        ("/v1/requests/{id}/productions", "post"),
+        ("/v1/requests/{id}/productions", "get"),
+        ("/v1/requests/{id}/productions/{production}", "get"),
+        ("/v1/requests/{id}/productions/{production}/package", "get"),
+        ("/v1/requests/{id}/productions/{production}/acknowledgement", "post"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let described: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();

@@ -11,6 +11,8 @@ mod idempotency;
 mod jws;
 mod log;
 mod malformed;
+mod production_properties;
+mod productions;
 mod screening;
 mod sessions;
 mod stolen;

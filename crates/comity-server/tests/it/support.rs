@@ -32,6 +32,10 @@ pub struct TestApp {
     tokens: Mutex<HashMap<String, String>>,
     /// Session cookies of people, by organisation.
     sessions: Mutex<HashMap<String, String>>,
+    /// Each authority's age identity, once its recipient is registered.
+    identities: Mutex<HashMap<String, comity_seal::age::x25519::Identity>>,
+    /// The data directory of productions (packages, providers' production keys).
+    pub files: tempfile::TempDir,
     _data: Option<tempfile::TempDir>,
     _pg: Option<comity_store::testing::TestDatabase>,
 }
@@ -72,8 +76,10 @@ pub async fn spawn_bare(backend: Backend, limits: RateLimits) -> Option<TestApp>
     // Plain HTTP to 127.0.0.1 in tests; `Secure` cookies are checked on their own.
     let trust =
         TrustConfig { rate_limits: limits, secure_cookies: false, ..TrustConfig::new(server_key.clone()) };
+    let files = tempfile::tempdir().unwrap();
     let state = comity_server::AppState::new(store.clone(), comity_policy::PackSet::builtin().unwrap())
-        .with_trust(trust);
+        .with_trust(trust)
+        .with_productions(comity_server::production::Productions::new(files.path()));
     tokio::spawn(comity_server::serve(listener, state, std::future::pending()));
     let app = TestApp {
         base,
@@ -83,6 +89,8 @@ pub async fn spawn_bare(backend: Backend, limits: RateLimits) -> Option<TestApp>
         keys: Mutex::default(),
         tokens: Mutex::default(),
         sessions: Mutex::default(),
+        identities: Mutex::default(),
+        files,
         _data: data,
         _pg: pg,
     };
@@ -206,6 +214,13 @@ impl Caller<'_> {
             .unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A GET whose answer is bytes: status, headers and body.
+    pub async fn get_bytes(&self, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let r = self.with(self.app.client.get(self.app.url(path))).send().await.unwrap();
+        let (status, headers) = (r.status().as_u16(), r.headers().clone());
+        (status, headers, r.bytes().await.unwrap().to_vec())
     }
 
     /// Moves a request, with a reason naming the step.
@@ -401,6 +416,54 @@ impl TestApp {
             }
             _ => self.token(r.provider.as_str()).move_to(id, to).await,
         }
+    }
+
+    /// Registers what producing a request needs, once: an age recipient for its authority
+    /// (the identity kept for the test to decrypt with) and a production key for its
+    /// provider, whose private half goes where the server looks for it.
+    pub async fn prepare_production(&self, id: &str) {
+        let r = self.store.request(comity_core::RequestId::parse(id).unwrap()).await.unwrap().unwrap();
+        let authority = r.authority.to_string();
+        if !self.identities.lock().unwrap().contains_key(&authority) {
+            let identity = comity_seal::age::x25519::Identity::generate();
+            let body = json!({"recipient": identity.to_public().to_string()});
+            let (status, body) =
+                self.admin().post(&format!("/v1/admin/authorities/{authority}/recipients"), &body).await;
+            assert_eq!(status, 201, "{body}");
+            self.identities.lock().unwrap().insert(authority, identity);
+        }
+        let path = comity_server::production::key_path(self.files.path(), &r.provider);
+        if !path.exists() {
+            let key = SigningKey::generate();
+            comity_server::keys::add_production_key(
+                self.store.as_ref(),
+                &ActorId::parse("test@local").unwrap(),
+                r.provider.as_str(),
+                &key.public(),
+            )
+            .await
+            .unwrap();
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, key.to_jwk_private()).unwrap();
+        }
+    }
+
+    /// The age identity of an authority whose recipient [`Self::prepare_production`]
+    /// registered.
+    pub fn identity(&self, authority: &str) -> comity_seal::age::x25519::Identity {
+        self.identities.lock().unwrap()[authority].clone()
+    }
+
+    /// Produces a request from an export, as its provider; `query` holds the options.
+    pub async fn produce(&self, id: &str, export: &[u8], query: &str) -> (u16, Value) {
+        let provider = self.provider_of(id).await;
+        provider
+            .post_raw(
+                &format!("/v1/requests/{id}/productions?{query}"),
+                "application/x-ndjson",
+                export.to_vec(),
+            )
+            .await
     }
 
     /// Assigns a reviewer body to a request, as its provider (once).

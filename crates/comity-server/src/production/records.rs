@@ -1,0 +1,290 @@
+//! What a production does to one record of an export (`docs/export-format.md`, "What
+//! comity does with a record"): the scope test, the third parties it names, and the
+//! record as it leaves, with every party who is not a target pseudonymized and every free
+//! text masked. Pure: the pipeline around it reads and writes the files.
+
+use std::collections::HashMap;
+
+use comity_core::{Selector, normalize as selector_normalize, production::Scope};
+use comity_redact::{
+    BuildError, Detector, DetectorConfig, IdentifierKind, Masker, NationalIds, Pseudonyms, Summary, normalize,
+};
+use comity_wire::export::{PARTY_IDS, Record, Role, fields_of};
+use serde_json::{Map, Value};
+
+/// The summary's count of parties pseudonymized in structured fields.
+pub const PSEUDONYMIZED: &str = "THIRD_PARTY_PSEUDONYMIZED";
+
+/// The decision's targets, to tell a target's identifier in any spelling.
+#[derive(Debug)]
+pub struct Targets<'a> {
+    scope: &'a Scope,
+}
+
+impl<'a> Targets<'a> {
+    pub fn new(scope: &'a Scope) -> Self {
+        Targets { scope }
+    }
+
+    /// Whether `value` is one of the targets', compared as each target's kind compares.
+    pub fn contains(&self, value: &str) -> bool {
+        self.scope.targets().iter().any(|t: &Selector| selector_normalize(t.kind(), value) == t.normalized())
+    }
+
+    /// Whether the record may leave: a target's, in the window, of an approved category.
+    pub fn admits(&self, record: &Record) -> bool {
+        let window = self.scope.window();
+        self.contains(&record.account)
+            && window.from() <= record.time
+            && record.time < window.to()
+            && self.scope.categories().contains(&record.category)
+    }
+
+    /// The targets' values as the request names them, for the masker to keep.
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        self.scope.targets().iter().map(|t| t.value())
+    }
+}
+
+/// The third parties of a production: each identifier (normalized) with its pseudonym and
+/// the display names it went by, gathered from the in-scope records' party fields.
+#[derive(Debug, Default)]
+pub struct ThirdParties {
+    by_identifier: HashMap<String, ThirdParty>,
+}
+
+#[derive(Debug)]
+struct ThirdParty {
+    /// The identifier as first written (the masker finds it in free text).
+    written: String,
+    pseudonym: String,
+    names: Vec<String>,
+}
+
+/// At most this many display names are kept per third party: one person's aliases, not
+/// a list someone stuffed into a field.
+const MAX_NAMES: usize = 8;
+
+impl ThirdParties {
+    pub fn len(&self) -> usize {
+        self.by_identifier.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_identifier.is_empty()
+    }
+
+    /// Notes the parties `record` names who are not targets. Call for in-scope records
+    /// only: those are the production's structured fields.
+    pub fn collect(&mut self, record: &Record, targets: &Targets<'_>, pseudonyms: &Pseudonyms) {
+        let Some(fields) = fields_of(&record.kind) else { return };
+        for (name, value) in &record.data {
+            if let Some(role) = role_of(fields, name) {
+                self.collect_value(value, role, targets, pseudonyms);
+            }
+        }
+    }
+
+    fn collect_value(&mut self, value: &Value, role: Role, targets: &Targets<'_>, pseudonyms: &Pseudonyms) {
+        match (role, value) {
+            (Role::Party, Value::Object(party)) => self.collect_party(party, targets, pseudonyms),
+            (Role::Parties, Value::Array(items)) => {
+                for item in items {
+                    self.collect_value(item, Role::Party, targets, pseudonyms);
+                }
+            }
+            (Role::List(fields), Value::Array(items)) => {
+                for item in items {
+                    self.collect_value(item, Role::Object(fields), targets, pseudonyms);
+                }
+            }
+            (Role::Object(fields), Value::Object(object)) => {
+                for (name, v) in object {
+                    if let Some(role) = role_of(fields, name) {
+                        self.collect_value(v, role, targets, pseudonyms);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn collect_party(&mut self, party: &Map<String, Value>, targets: &Targets<'_>, pseudonyms: &Pseudonyms) {
+        let Some((kind, id)) = party_identifier(party) else { return };
+        if targets.contains(id) {
+            return;
+        }
+        let key = normalize(kind, id);
+        let entry = self.by_identifier.entry(key).or_insert_with_key(|key| ThirdParty {
+            written: id.trim().to_owned(),
+            pseudonym: pseudonyms.pseudonym(key),
+            names: Vec::new(),
+        });
+        if let Some(Value::String(name)) = party.get("name") {
+            let name = name.trim();
+            if !name.is_empty() && entry.names.len() < MAX_NAMES && !entry.names.iter().any(|n| n == name) {
+                entry.names.push(name.to_owned());
+            }
+        }
+    }
+
+    /// The pseudonym of a party's identifier, if it is a third party.
+    fn pseudonym(&self, kind: IdentifierKind, id: &str) -> Option<&str> {
+        self.by_identifier.get(&normalize(kind, id)).map(|p| p.pseudonym.as_str())
+    }
+
+    /// Every identifier and display name with its pseudonym, for the masker. A display
+    /// name that is also a target's identifier stays out: a target is never masked.
+    pub fn patterns(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.by_identifier.values().flat_map(|p| {
+            std::iter::once((p.written.as_str(), p.pseudonym.as_str()))
+                .chain(p.names.iter().map(|n| (n.as_str(), p.pseudonym.as_str())))
+        })
+    }
+}
+
+fn role_of(fields: &[(&str, Role)], name: &str) -> Option<Role> {
+    fields.iter().find(|(n, _)| *n == name).map(|(_, r)| *r)
+}
+
+/// A party's identifier field: its kind and value.
+fn party_identifier(party: &Map<String, Value>) -> Option<(IdentifierKind, &str)> {
+    PARTY_IDS.iter().find_map(|(field, _)| match party.get(*field) {
+        Some(Value::String(v)) if !v.trim().is_empty() => Some((identifier_kind(field), v.as_str())),
+        _ => None,
+    })
+}
+
+fn identifier_kind(field: &str) -> IdentifierKind {
+    match field {
+        "address" => IdentifierKind::Email,
+        "number" => IdentifierKind::Phone,
+        "ip" => IdentifierKind::Ip,
+        _ => IdentifierKind::Account,
+    }
+}
+
+/// The masker of a production's free text: the targets' identifiers kept, every third
+/// party's identifier and display names replaced by its pseudonym, and the detector's
+/// types (with these national identifiers) masked.
+pub fn masker(
+    targets: &Targets<'_>,
+    parties: &ThirdParties,
+    national_ids: NationalIds,
+) -> Result<Masker, BuildError> {
+    let mut masker = Masker::builder()
+        .detector(Detector::new(DetectorConfig { national_ids, ..DetectorConfig::default() }));
+    for value in targets.values() {
+        masker = masker.keep(value);
+    }
+    for (pattern, pseudonym) in parties.patterns() {
+        masker = masker.third_party(pattern, pseudonym);
+    }
+    masker.build()
+}
+
+/// Rewrites in-scope records for the package.
+#[derive(Debug)]
+pub struct Redactor<'a> {
+    pub targets: &'a Targets<'a>,
+    pub parties: &'a ThirdParties,
+    pub masker: &'a Masker,
+}
+
+impl Redactor<'_> {
+    /// The record as it leaves: the same shape, with every party who is not a target
+    /// replaced by its pseudonym and every free text masked; counts go to `summary`.
+    pub fn redact(&self, record: &Record, summary: &mut Summary) -> Value {
+        let fields = fields_of(&record.kind);
+        let data: Map<String, Value> = record
+            .data
+            .iter()
+            .map(|(name, value)| {
+                // A field the kind does not list is free text, whatever it holds, so that
+                // nothing a provider adds slips past.
+                let role = fields.and_then(|f| role_of(f, name)).unwrap_or(Role::Text);
+                (name.clone(), self.value(value, role, summary))
+            })
+            .collect();
+        let mut out = Map::new();
+        out.insert("account".into(), Value::String(record.account.clone()));
+        out.insert("kind".into(), Value::String(record.kind.clone()));
+        out.insert("category".into(), Value::String(record.category.to_string()));
+        out.insert(
+            "time".into(),
+            Value::String(record.time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+        );
+        out.insert("data".into(), Value::Object(data));
+        Value::Object(out)
+    }
+
+    fn value(&self, value: &Value, role: Role, summary: &mut Summary) -> Value {
+        match (role, value) {
+            (Role::Kept, v) => v.clone(),
+            (Role::Party, Value::Object(party)) => self.party(party, summary),
+            (Role::Parties, Value::Array(items)) => {
+                Value::Array(items.iter().map(|v| self.value(v, Role::Party, summary)).collect())
+            }
+            (Role::List(fields), Value::Array(items)) => {
+                Value::Array(items.iter().map(|v| self.value(v, Role::Object(fields), summary)).collect())
+            }
+            (Role::Object(fields), Value::Object(object)) => Value::Object(
+                object
+                    .iter()
+                    .map(|(name, v)| {
+                        let role = role_of(fields, name).unwrap_or(Role::Text);
+                        (name.clone(), self.value(v, role, summary))
+                    })
+                    .collect(),
+            ),
+            // Free text, or a value not of the shape its role expects: every string in it
+            // is masked.
+            (_, v) => self.text(v, summary),
+        }
+    }
+
+    /// A party: a target stays as it is; anyone else becomes `{"<id field>": pseudonym}`,
+    /// the display name going with the identifier. A party without an identifier is
+    /// masked as text.
+    fn party(&self, party: &Map<String, Value>, summary: &mut Summary) -> Value {
+        let Some((kind, id)) = party_identifier(party) else {
+            return self.text(&Value::Object(party.clone()), summary);
+        };
+        if self.targets.contains(id) {
+            return Value::Object(party.clone());
+        }
+        let field = PARTY_IDS
+            .iter()
+            .map(|(f, _)| *f)
+            .find(|f| party.get(*f).is_some_and(|v| v.as_str() == Some(id)))
+            .unwrap_or("account");
+        let pseudonym = match self.parties.pseudonym(kind, id) {
+            Some(p) => p.to_owned(),
+            // Every in-scope party was collected in the first pass; this is a bug, and
+            // the identifier still never leaves.
+            None => "[THIRD_PARTY]".to_owned(),
+        };
+        summary.record(PSEUDONYMIZED, 1);
+        let mut out = Map::new();
+        out.insert(field.to_owned(), Value::String(pseudonym));
+        Value::Object(out)
+    }
+
+    /// Every string in `value`, masked; a number that masking would change (a phone
+    /// number written as a JSON number) becomes the masked text; booleans and nulls kept.
+    fn text(&self, value: &Value, summary: &mut Summary) -> Value {
+        match value {
+            Value::String(s) => Value::String(self.masker.mask(s, summary)),
+            Value::Number(n) => {
+                let written = n.to_string();
+                let masked = self.masker.mask(&written, summary);
+                if masked == written { value.clone() } else { Value::String(masked) }
+            }
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.text(v, summary)).collect()),
+            Value::Object(object) => {
+                Value::Object(object.iter().map(|(k, v)| (k.clone(), self.text(v, summary))).collect())
+            }
+            other => other.clone(),
+        }
+    }
+}
