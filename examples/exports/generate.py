@@ -85,12 +85,47 @@ def example_mail():
     return out
 
 
+def example_mail_emergency():
+    """The account nightfall_1999 behind the threat of
+    examples/requests/eu-epoc-emergency-subscriber.json (subscriber and identification
+    data, the night of 25 to 26 November 2026), with what a production must drop: the
+    messages' content, logins outside the twelve hours, and another account."""
+    rng = random.Random(7)
+    target = "nightfall_1999"
+    start = datetime(2026, 11, 25, 18, 0, tzinfo=timezone.utc)
+    out = [record(target, "profile", "subscriber", start + timedelta(hours=3, minutes=14), {
+        "name": "Nightfall", "email": "nightfall.1999@example.com", "phone": "+4915112345678",
+        "created": "2026-10-30T22:41:00Z",
+        "recovery": {"address": "+49 30 1234567", "name": "Jonas Weber"},
+    })]
+    for minutes in [25, 95, 140, 310, 545]:
+        out.append(record(target, "login", "identification", start + timedelta(minutes=minutes), {
+            "ip": "198.51.100.23", "port": 40112 if minutes == 140 else rng.randint(1024, 65535),
+            "device": "mobile", "user_agent": "ExampleMail/5.2 (Android 14)", "result": "success"}))
+    out.append(record(target, "message", "content", start + timedelta(minutes=142), {
+        "id": "<post-1@mail.example.org>", "direction": "sent",
+        "from": {"address": "nightfall.1999@example.com", "name": "Nightfall"},
+        "to": [{"address": "lena.schmidt@example.de", "name": "Lena Schmidt"}], "cc": [], "size": 700,
+        "subject": "morgen", "body": "Morgen an der Schule. Ruf Lena an: +49 170 9876543.", "attachments": []}))
+    for t in [start - timedelta(days=3), start + timedelta(hours=20)]:
+        out.append(record(target, "login", "identification", t, {
+            "ip": "203.0.113.77", "port": rng.randint(1024, 65535), "device": "desktop",
+            "user_agent": "Mozilla/5.0 (Windows NT 10.0)", "result": "success"}))
+    out.append(record("lena.schmidt", "login", "identification", start + timedelta(hours=1), {
+        "ip": "192.0.2.10", "port": 51000, "device": "mobile", "user_agent": "ExampleMail/5.2 (iOS 18)",
+        "result": "success"}))
+    out.sort(key=lambda r: (r["time"], r["account"]))
+    return out
+
+
 def main():
-    path = HERE / "example-mail.jsonl"
-    with path.open("w", encoding="utf-8") as f:
-        for r in example_mail():
-            f.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
-    print(f"wrote {path}")
+    for name, records in [("example-mail.jsonl", example_mail()),
+                          ("example-mail-emergency.jsonl", example_mail_emergency())]:
+        path = HERE / name
+        with path.open("w", encoding="utf-8") as f:
+            for r in records:
+                f.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":

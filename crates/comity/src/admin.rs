@@ -77,7 +77,7 @@ fn flag(path: &str) -> String {
         "overlap_hours" => "--overlap".to_owned(),
         "effective_at" => "--effective".to_owned(),
         "replaces" | "kid" | "org" | "role" | "username" | "name" | "label" | "email" | "phone"
-        | "public_key" | "reason" | "id" => format!("--{}", path.replace('_', "-")),
+        | "public_key" | "reason" | "id" | "retention_until" => format!("--{}", path.replace('_', "-")),
         other => other.to_owned(),
     }
 }

@@ -95,11 +95,17 @@ pub const CREDENTIALS_FILE: &str = "credentials.txt";
 /// A move of the demo: to which state, by whom, why.
 type DemoMove = (State, &'static str, &'static str);
 
+/// The emergency request is produced for real from this export of example-mail, sealed
+/// for de-sta-berlin, whose age identity the demo keeps in `demo/`: the package waits for
+/// its system to download and acknowledge it.
+const EMERGENCY: &str = include_str!("../../../examples/requests/eu-epoc-emergency-subscriber.json");
+const EMERGENCY_EXPORT: &str = include_str!("../../../examples/exports/example-mail-emergency.jsonl");
+
 /// Each example request, the reviewer body its provider assigns, and the moves it makes.
 const REQUESTS: &[(&str, &str, &[DemoMove])] = &[
     (include_str!("../../../examples/requests/eu-epoc-traffic.json"), "ie-high-court", &[]),
     (
-        include_str!("../../../examples/requests/eu-epoc-emergency-subscriber.json"),
+        EMERGENCY,
         "ie-high-court",
         &[
             (
@@ -112,8 +118,6 @@ const REQUESTS: &[(&str, &str, &[DemoMove])] = &[
                 "judge@ie-high-court",
                 "imminent threat to life substantiated by the post; scope limited to the two selectors and 12 hours",
             ),
-            (State::Producing, "legal@example-mail", "production started"),
-            (State::Delivered, "legal@example-mail", "sealed package delivered to de-sta-berlin"),
         ],
     ),
     (
@@ -155,6 +159,12 @@ struct Credentials {
     admin_token: String,
     key_path: std::path::PathBuf,
     kid: String,
+    /// An API token of de-sta-berlin's system, and its age identity file.
+    authority_token: String,
+    age_identity: std::path::PathBuf,
+    /// The emergency request and its sealed production.
+    emergency: String,
+    production: String,
 }
 
 /// Registers the demo parties, people, keys and requests, unless authorities are already
@@ -221,11 +231,26 @@ pub async fn seed(
     let key_path = dir.join(format!("{SIGNING_AUTHORITY}.jwk"));
     replace_private(&key_path, signing.to_jwk_private().as_bytes())?;
 
-    for (document, reviewer, moves) in REQUESTS {
-        submit(store, packs, document, reviewer, moves, &signing).await?;
+    let mut emergency = None;
+    for &(document, reviewer, moves) in REQUESTS {
+        let id = submit(store, packs, document, reviewer, moves, &signing).await?;
+        if document == EMERGENCY {
+            emergency = Some(id);
+        }
     }
-    let credentials =
-        Credentials { people, admin_token, key_path, kid: signing.public().key_id().to_string() };
+    let emergency = emergency.context("the demo has no emergency request")?;
+    let (authority_token, age_identity, production) =
+        produce_emergency(store, data_dir, &dir, emergency).await?;
+    let credentials = Credentials {
+        people,
+        admin_token,
+        key_path,
+        kid: signing.public().key_id().to_string(),
+        authority_token,
+        age_identity,
+        emergency: emergency.to_string(),
+        production,
+    };
     let file = dir.join(CREDENTIALS_FILE);
     replace_private(&file, credentials_text(&credentials, listen).as_bytes())?;
     tracing::info!(
@@ -304,7 +329,7 @@ async fn submit(
     reviewer: &str,
     moves: &[DemoMove],
     signing: &SigningKey,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<comity_core::RequestId> {
     let value: serde_json::Value = serde_json::from_str(document)?;
     let authority = value
         .pointer("/issuing/authority")
@@ -378,7 +403,78 @@ async fn submit(
         current =
             crate::admin::api(moved, &[]).await.with_context(|| format!("demo move to {to} refused"))?.0;
     }
-    Ok(())
+    Ok(current.id)
+}
+
+/// Produces the approved emergency request as example-mail does with `comity produce`:
+/// de-sta-berlin gets an age identity (its recipient registered) and an API token for its
+/// system, example-mail a production key. Returns the token, the identity file and the
+/// production's id.
+async fn produce_emergency(
+    store: &dyn Store,
+    data_dir: &Path,
+    dir: &Path,
+    id: comity_core::RequestId,
+) -> anyhow::Result<(String, std::path::PathBuf, String)> {
+    use comity_seal::age::secrecy::ExposeSecret;
+    use comity_server::production::{self, Options, Productions};
+    let actor = crate::admin::actor();
+    let identity = comity_seal::age::x25519::Identity::generate();
+    let identity_path = dir.join(format!("{SIGNING_AUTHORITY}.agekey"));
+    let recipient = identity.to_public().to_string();
+    let identity_text = format!(
+        "# demo age identity of {SIGNING_AUTHORITY}, for its productions\n# public key: {recipient}\n{}\n",
+        identity.to_string().expose_secret()
+    );
+    replace_private(&identity_path, identity_text.as_bytes())?;
+    crate::admin::api(keys::add_recipient(store, &actor, SIGNING_AUTHORITY, &recipient).await, &[])
+        .await
+        .context("registering the demo age recipient")?;
+
+    let provider = PartyId::parse("example-mail")?;
+    let key = SigningKey::generate();
+    crate::admin::api(keys::add_production_key(store, &actor, provider.as_str(), &key.public()).await, &[])
+        .await
+        .context("registering the demo production key")?;
+    let key_path = production::key_path(data_dir, &provider);
+    std::fs::create_dir_all(key_path.parent().unwrap_or(data_dir))
+        .with_context(|| format!("creating {}", key_path.display()))?;
+    replace_private(&key_path, key.to_jwk_private().as_bytes())?;
+
+    let token = TokenBody {
+        org: SIGNING_AUTHORITY.into(),
+        role: "requester".into(),
+        label: Some("demo system".into()),
+        expires_in: None,
+    };
+    let authority_token = crate::admin::api(accounts::create_token(store, &actor, &token).await, &[])
+        .await
+        .context("creating the demo authority token")?
+        .token
+        .context("the demo authority token came back without its secret")?;
+
+    let export = dir.join("example-mail-emergency.jsonl");
+    std::fs::write(&export, EMERGENCY_EXPORT).with_context(|| format!("writing {}", export.display()))?;
+    let keep_until = (Utc::now() + chrono::Duration::days(180)).date_naive();
+    let options = Options {
+        retention_until: comity_seal::RetentionUntil::Date(keep_until),
+        allow_unknown_kinds: false,
+        national_ids: comity_redact::NationalIds::default(),
+    };
+    let legal = ActorId::parse("legal@example-mail")?;
+    let productions = Productions::new(data_dir);
+    let produced = production::produce(
+        store,
+        &productions,
+        id,
+        &legal,
+        &export,
+        options,
+        std::sync::Arc::new(|_, _| {}),
+    )
+    .await;
+    let produced = crate::admin::api(produced, &[]).await.context("producing the demo emergency request")?;
+    Ok((authority_token, identity_path, produced.id))
 }
 
 /// Writes a file only its owner can read, replacing what an earlier demo left.
@@ -422,11 +518,22 @@ fn credentials_text(c: &Credentials, listen: std::net::SocketAddr) -> String {
          \n{SIGNING_AUTHORITY}'s signing key (a private JWK), for signed submissions:\n  key file     {key}\n  kid          {kid}\n\
          \nTo submit a request as {SIGNING_AUTHORITY}'s system:\n\
          \x20 comity request sign --key {key} --document examples/requests/eu-epoc-emergency-subscriber.json \\\n\
-         \x20   | curl --data-binary @- -H 'content-type: application/jose' {base}/v1/requests\n",
+         \x20   | curl --data-binary @- -H 'content-type: application/jose' {base}/v1/requests\n\
+         \n{SIGNING_AUTHORITY}'s system (an API token of a requester), for its productions:\n  token        {authority_token}\n\
+         {SIGNING_AUTHORITY}'s age identity, which opens its packages:\n  identity     {identity}\n\
+         \nexample-mail produced the emergency request {emergency} for real; its sealed package\n\
+         waits for {SIGNING_AUTHORITY} to download, verify and acknowledge it:\n\
+         \x20 curl -o package.age -H 'authorization: Bearer {authority_token}' \\\n\
+         \x20   {base}/v1/requests/{emergency}/productions/{production}/package\n\
+         \x20 comity package verify package.age --identity {identity} --out records/\n",
         operator = OPERATOR.0,
         token = c.admin_token,
         key = c.key_path.display(),
         kid = c.kid,
+        authority_token = c.authority_token,
+        identity = c.age_identity.display(),
+        emergency = c.emergency,
+        production = c.production,
     );
     text
 }

@@ -9,7 +9,9 @@ mod audit;
 mod demo;
 mod keys;
 mod logkey;
+mod package;
 mod parties;
+mod pii;
 mod policies;
 mod productions;
 mod screen;
@@ -81,6 +83,17 @@ enum Command {
     /// Run a C2SP tlog-witness that cosigns the checkpoints of known logs.
     #[command(subcommand)]
     Witness(witness::WitnessCommand),
+    /// Find personal data in texts, as the redaction of productions does.
+    #[command(subcommand)]
+    Pii(pii::PiiCommand),
+    /// Produce a sealed package for an approved request from the provider's export: only
+    /// what the decision allows, third parties pseudonymized and masked, signed and
+    /// encrypted to the authority (docs/production.md).
+    Produce(productions::ProduceArgs),
+    /// Check a production package received: decrypt it, verify the provider's signature
+    /// and every file (docs/package-format.md).
+    #[command(subcommand)]
+    Package(package::PackageCommand),
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -157,6 +170,9 @@ fn main() -> ExitCode {
             Command::Log(c) => Ok(audit::log(c).await),
             Command::Audit(c) => Ok(audit::audit(c).await),
             Command::Witness(c) => witness::run(c).await.map(|()| ExitCode::SUCCESS),
+            Command::Pii(c) => pii::run(c).map(|()| ExitCode::SUCCESS),
+            Command::Produce(args) => productions::produce(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Package(c) => package::run(c),
         }
     });
     match result {

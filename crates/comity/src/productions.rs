@@ -1,13 +1,14 @@
-//! What productions need from the registers, straight on the store: the authorities' age
-//! recipients (`comity authority recipient`) and the providers' production keys
-//! (`comity provider key`), like the admin API's `/recipients` and `/keys`.
+//! Productions on the command line, straight on the store: `comity produce`, and what
+//! productions need from the registers, the authorities' age recipients (`comity authority
+//! recipient`) and the providers' production keys (`comity provider key`), like the API's
+//! `/productions`, `/recipients` and `/keys`.
 //!
 //! A provider's production key signs its packages' manifests. Its private half lives in
 //! the data directory (`production-keys/<provider>.jwk`, mode 0600) beside the log and
 //! server keys, never in the database; its public half is registered in the journal, so
 //! an authority can check what it receives against it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Subcommand;
@@ -21,13 +22,7 @@ use crate::{
     admin::{actor, api, print_json, print_table, time},
 };
 
-/// The folder of the data directory that holds the providers' production keys.
-pub const KEY_DIR: &str = "production-keys";
-
-/// Where a provider's private production key is kept.
-pub fn key_path(data_dir: &Path, provider: &PartyId) -> PathBuf {
-    data_dir.join(KEY_DIR).join(format!("{provider}.jwk"))
-}
+use comity_server::production::key_path;
 
 #[derive(Debug, Subcommand)]
 pub enum RecipientCommand {
@@ -162,4 +157,113 @@ pub async fn production_key(command: ProductionKeyCommand) -> anyhow::Result<()>
             )
         }
     }
+}
+
+/// `comity produce`: a sealed production from a provider's export.
+#[derive(Debug, clap::Args)]
+pub struct ProduceArgs {
+    /// The approved request.
+    #[arg(long)]
+    request: String,
+    /// The provider's export: JSON Lines of records (docs/export-format.md). Read twice,
+    /// one line at a time, whatever its size; never copied.
+    #[arg(long)]
+    export: PathBuf,
+    /// Where to write the package (an age file); the server keeps its own copy for the
+    /// authority to download.
+    #[arg(long)]
+    out: PathBuf,
+    /// Until when the authority may keep the data: a date (2027-06-30, to the end of that
+    /// day, UTC) or an RFC 3339 time; in the future.
+    #[arg(long)]
+    retention_until: String,
+    /// Let records of kinds comity does not know through, all their strings masked as
+    /// free text (default: refuse them, naming their lines).
+    #[arg(long)]
+    allow_unknown_kinds: bool,
+    /// The national identifiers to mask, by Presidio name, comma-separated (UK_NINO,ES_NIF;
+    /// NONE for none).
+    #[arg(long, default_value = "US_SSN")]
+    national_ids: String,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+pub async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
+    use comity_server::production::{self, Options, Phase, Productions};
+    crate::admin::init_tracing();
+    let id = comity_core::RequestId::parse(&args.request).map_err(|e| anyhow::anyhow!("--request: {e}"))?;
+    let retention_until = comity_seal::RetentionUntil::parse(args.retention_until.trim())
+        .map_err(|e| anyhow::anyhow!("--retention-until: {e}"))?;
+    let national_ids = args.national_ids.parse().map_err(|e| anyhow::anyhow!("--national-ids: {e}"))?;
+    let size = std::fs::metadata(&args.export)
+        .with_context(|| format!("reading the export {}", args.export.display()))?
+        .len();
+    if args.out.exists() {
+        anyhow::bail!("{} exists already; choose another --out, or remove it", args.out.display());
+    }
+    let store = args.store.open().await?;
+    let bar = progress_bar(size);
+    let shown = bar.clone();
+    let progress: production::Progress = std::sync::Arc::new(move |phase, read| {
+        shown.set_message(match phase {
+            Phase::Checking => "checking",
+            Phase::Redacting => "redacting",
+            Phase::Sealing => "sealing",
+        });
+        if phase != Phase::Sealing {
+            shown.set_position(read);
+        }
+    });
+    let productions = Productions::new(&args.store.data_dir);
+    let options = Options { retention_until, allow_unknown_kinds: args.allow_unknown_kinds, national_ids };
+    let produced =
+        production::produce(store.as_ref(), &productions, id, &actor(), &args.export, options, progress)
+            .await;
+    bar.finish_and_clear();
+    let produced = api(
+        produced,
+        &[
+            (
+                "invalid_export",
+                "fix the lines named and produce again; docs/export-format.md describes a record",
+            ),
+            ("conflict", "see `comity authority recipient add` and `comity provider key generate`"),
+        ],
+    )
+    .await?;
+    let package = productions.package_path(&produced.id);
+    std::fs::copy(&package, &args.out)
+        .with_context(|| format!("copying the package {} to {}", package.display(), args.out.display()))?;
+    let sealed = produced.package.as_ref().context("the production has no package")?;
+    println!("{}", args.out.display());
+    eprintln!(
+        "production {} of request {id}: {} of {} records in scope, sealed for {}\n  package sha256 {} ({} bytes)\n  manifest sha256 {}\n  log entry {}\n  redaction {}",
+        produced.id,
+        produced.in_scope,
+        produced.records,
+        sealed.recipient,
+        sealed.sha256,
+        sealed.bytes,
+        sealed.manifest_sha256,
+        produced.log_index.map_or_else(|| "?".to_owned(), |i| i.to_string()),
+        sealed.redaction,
+    );
+    Ok(())
+}
+
+/// A progress bar over the export's bytes, on standard error when it is a terminal (and
+/// nothing otherwise, so that scripts and logs stay clean).
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg:>10} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
 }

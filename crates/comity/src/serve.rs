@@ -126,7 +126,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             origin: origin.clone(),
             verifier_key: key.verifier_key().to_owned(),
         })
-        .with_trust(trust);
+        .with_trust(trust)
+        .with_productions(comity_server::production::Productions::new(&args.store.data_dir));
     // The signals are caught from here on: whoever reads the line below and stops the
     // server at once gets a clean stop, not the default end of the process.
     let shutdown = shutdown_signal();

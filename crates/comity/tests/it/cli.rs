@@ -154,12 +154,86 @@ async fn the_demo_seeds_once() {
             }
         }
         assert_eq!(total, 6, "{states:?}");
-        for state in
-            ["delivered", "preserved", "under_review", "clarification_requested", "partially_approved"]
+        let produced = if round == 0 { "producing" } else { "delivered" };
+        for state in [produced, "preserved", "under_review", "clarification_requested", "partially_approved"]
         {
             assert!(states.iter().any(|s| s == state), "the demo shows a request {state}: {states:?}");
         }
+        if round == 0 {
+            receive_the_demo_production(&client, &server, &credentials).await;
+        }
     }
+}
+
+/// What the credentials file tells de-sta-berlin to do with the emergency request's
+/// package works: download it, verify it with `comity package verify`, acknowledge it.
+async fn receive_the_demo_production(client: &reqwest::Client, server: &Server, credentials: &str) {
+    let after = |label: &str| -> String {
+        credentials
+            .lines()
+            .find_map(|l| l.trim_start().strip_prefix(label).map(|v| v.trim().to_owned()))
+            .unwrap_or_else(|| panic!("no {label:?} in the credentials:\n{credentials}"))
+    };
+    let token = credentials
+        .lines()
+        .skip_while(|l| !l.starts_with("de-sta-berlin's system"))
+        .find_map(|l| l.trim_start().strip_prefix("token").map(|v| v.trim().to_owned()))
+        .unwrap();
+    let identity = after("identity");
+    let download = credentials.lines().find(|l| l.contains("/productions/")).unwrap().trim().to_owned();
+    let path = &download[download.find("/v1/").unwrap()..];
+    let r = client.get(server.url(path)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{path}");
+    let package = r.bytes().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("package.age");
+    std::fs::write(&file, &package).unwrap();
+    let records = dir.path().join("records");
+    let out = comity_ok(
+        &[
+            "package",
+            "verify",
+            file.to_str().unwrap(),
+            "--identity",
+            &identity,
+            "--out",
+            records.to_str().unwrap(),
+            "--json",
+        ],
+        None,
+    );
+    let verified: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(verified["manifest"]["recipient"]["authority"], "de-sta-berlin");
+    assert_eq!(verified["manifest"]["provider"], "example-mail");
+    // Only the target's records of the twelve hours, subscriber and identification: the
+    // profile and the five logins from the threat's address.
+    let mut lines = Vec::new();
+    for file in verified["manifest"]["files"].as_array().unwrap() {
+        let text = std::fs::read_to_string(records.join(file["name"].as_str().unwrap())).unwrap();
+        lines.extend(text.lines().map(str::to_owned));
+    }
+    let kinds: Vec<String> = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|r| r["kind"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "login").count(), 5, "{lines:#?}");
+    assert_eq!(kinds.iter().filter(|k| *k == "profile").count(), 1, "{lines:#?}");
+    assert_eq!(kinds.len(), 6, "nothing else: {lines:#?}");
+    let all = lines.join("\n");
+    for third_party in ["Jonas Weber", "+49 30 1234567", "lena", "Lena", "203.0.113.77"] {
+        assert!(!all.contains(third_party), "{third_party} left in the production:\n{all}");
+    }
+    let sha = comity_seal::Sha256Hash::of(&package).to_string();
+    let ack = path.replace("/package", "/acknowledgement");
+    let r = client
+        .post(server.url(&ack))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"package_sha256": sha}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
 }
 
 /// The demo's credentials file, which only its owner may read.

@@ -5,6 +5,8 @@ mod cli;
 mod durability;
 mod log_local;
 mod log_remote;
+mod pii;
+mod production_cli;
 mod support;
 mod trust_cli;
 mod witness;

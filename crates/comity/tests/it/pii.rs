@@ -1,0 +1,88 @@
+//! `comity pii scan`: JSON Lines in, spans in character offsets out, in order (issue 6).
+
+use serde_json::{Value, json};
+
+use crate::support::{comity, comity_with};
+
+fn lines(out: &std::process::Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn scan_writes_one_line_per_record_in_character_offsets() {
+    let input = [
+        json!({"id": "m1", "text": "Écris à zoë@exemple.fr ou appelle le +33 6 12 34 56 78."}),
+        json!({"id": 2, "text": "Nothing here, version 1.2.3 on 12.05.2024."}),
+        json!({"id": "m3", "text": "IBAN DE89 3704 0044 0532 0130 00, card 4111-1111-1111-1111, from 2001:db8::1"}),
+        json!({"id": "m4", "text": "Dear Jane,\nSSN 536-22-1234, NINO AB 12 34 56 C"}),
+    ]
+    .iter()
+    .map(Value::to_string)
+    .collect::<Vec<_>>()
+    .join("\n\n");
+    let out = comity_with(&["pii", "scan"], None, &input, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let found = lines(&out);
+    assert_eq!(
+        found,
+        [
+            json!({"id": "m1", "spans": [
+                {"start": 8, "end": 22, "type": "EMAIL_ADDRESS"},
+                {"start": 37, "end": 54, "type": "PHONE_NUMBER"}]}),
+            json!({"id": 2, "spans": []}),
+            json!({"id": "m3", "spans": [
+                {"start": 5, "end": 32, "type": "IBAN_CODE"},
+                {"start": 39, "end": 58, "type": "CREDIT_CARD"},
+                {"start": 65, "end": 76, "type": "IP_ADDRESS"}]}),
+            json!({"id": "m4", "spans": [
+                {"start": 5, "end": 9, "type": "PERSON"},
+                {"start": 15, "end": 26, "type": "US_SSN"}]}),
+        ]
+    );
+    // The offsets are characters: the first record's address starts after "Écris à ".
+    let text = "Écris à zoë@exemple.fr";
+    assert_eq!(text.chars().skip(8).collect::<String>(), "zoë@exemple.fr");
+
+    // National identifiers as configured, person names off.
+    let out =
+        comity_with(&["pii", "scan", "--national-ids", "UK_NINO,ES_NIF", "--no-persons"], None, &input, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(lines(&out)[3], json!({"id": "m4", "spans": [{"start": 33, "end": 46, "type": "UK_NINO"}]}));
+}
+
+#[test]
+fn scan_reads_and_writes_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    let output = dir.path().join("out.jsonl");
+    std::fs::write(&input, "{\"id\": \"a\", \"text\": \"mail a@example.com\"}\n").unwrap();
+    let out = comity(
+        &["pii", "scan", "--input", input.to_str().unwrap(), "--output", output.to_str().unwrap()],
+        None,
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(&output).unwrap(),
+        "{\"id\":\"a\",\"spans\":[{\"start\":5,\"end\":18,\"type\":\"EMAIL_ADDRESS\"}]}\n"
+    );
+}
+
+#[test]
+fn scan_stops_at_a_bad_line_and_names_it() {
+    let input = "{\"id\": 1, \"text\": \"ok\"}\n{\"id\": 2}\n{\"id\": 3, \"text\": \"never read\"}\n";
+    let out = comity_with(&["pii", "scan"], None, input, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("standard input, line 2: not a record"), "{err}");
+    assert!(err.contains("missing field `text`"), "{err}");
+    assert_eq!(lines(&out), [json!({"id": 1, "spans": []})]);
+
+    let out = comity_with(&["pii", "scan", "--national-ids", "FR_SSN"], None, "", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--national-ids") && err.contains("FR_SSN"), "{err}");
+
+    let out = comity(&["pii", "scan", "--input", "/nonexistent/in.jsonl"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("opening /nonexistent/in.jsonl"));
+}
