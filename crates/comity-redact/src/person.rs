@@ -363,7 +363,7 @@ fn name(text: &str, start: usize, max_words: usize) -> Option<(usize, usize)> {
             break;
         }
         let w = &text[i..word_end];
-        if NOT_NAMES.iter().any(|n| n.eq_ignore_ascii_case(w) || w.to_lowercase() == *n) {
+        if is_not_a_name(w) {
             break;
         }
         words += 1;
@@ -375,6 +375,17 @@ fn name(text: &str, start: usize, max_words: usize) -> Option<(usize, usize)> {
         }
     }
     (words > 0).then_some((start, end))
+}
+
+/// Whether a capitalised word is one of [`NOT_NAMES`] in any case. The list is lower
+/// case; most words are ASCII and compare without allocating.
+fn is_not_a_name(word: &str) -> bool {
+    if word.is_ascii() {
+        NOT_NAMES.iter().any(|n| n.eq_ignore_ascii_case(word))
+    } else {
+        let lower = word.to_lowercase();
+        NOT_NAMES.contains(&lower.as_str())
+    }
 }
 
 /// The end of a capitalised word at `i` (`i` itself if there is none); `None` if the word

@@ -266,7 +266,8 @@ pub async fn seed(
     eprintln!(
         "comity demo: seeded {} authorities, {} providers, {} reviewer bodies, an operator, an auditor, \
          {} requests and a person of each role. Demo data, for looking only.\n\
-         comity demo: the passwords, TOTP secrets, admin token and signing key are in {}\n\
+         comity demo: the passwords, TOTP secrets, admin token, signing key, and de-sta-berlin's token and \
+         age identity for its sealed production are in {}\n\
          comity demo: log in as {} (POST /v1/session); `comity totp code --secret SECRET` prints a code",
         AUTHORITIES.len(),
         PROVIDERS.len(),

@@ -73,13 +73,15 @@ fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let reader = BufReader::with_capacity(64 * 1024, package);
 
     let outcome = match &args.out {
-        None => comity_seal::open(reader, &identity, expected.as_ref()),
+        None => comity_seal::open(reader, &identity, expected.as_ref())
+            .map_err(Refusal::from)
+            .and_then(|verified| sealed_for(&identity, verified)),
         Some(dir) => {
             let out = Output::prepare(dir)?;
             let result = comity_seal::open_with(reader, &identity, expected.as_ref(), |entry| {
                 File::create(out.partial(entry.name.as_str())).map(BufWriter::new)
             });
-            match result {
+            match result.map_err(Refusal::from).and_then(|verified| sealed_for(&identity, verified)) {
                 Ok(verified) => {
                     out.keep(&verified)?;
                     Ok(verified)
@@ -96,15 +98,57 @@ fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             report(&verified, args)?;
             Ok(ExitCode::SUCCESS)
         }
-        Err(VerifyError::Read(e)) => {
+        Err(Refusal::Package(VerifyError::Read(e))) => {
             Err(e).with_context(|| format!("reading the package {}", args.package.display()))
         }
-        Err(e) => {
-            eprintln!("refused: {e} [{}]", e.code());
-            eprintln!("{} was not verified; do not use its content", args.package.display());
-            Ok(ExitCode::FAILURE)
-        }
+        Err(Refusal::Package(e)) => refused(&e.to_string(), e.code(), args),
+        Err(Refusal::NotForThisIdentity { sealed_for, identity }) => refused(
+            &format!(
+                "the signed manifest names {sealed_for} as the recipient, not this identity's {identity}: \
+                 the package was re-encrypted after it was sealed"
+            ),
+            "recipient_mismatch",
+            args,
+        ),
     }
+}
+
+/// Why `package verify` refused a package.
+enum Refusal {
+    Package(VerifyError),
+    /// Decrypted with this identity, but sealed (per the signed manifest) for another
+    /// recipient: someone who could read it re-encrypted it.
+    NotForThisIdentity {
+        sealed_for: String,
+        identity: String,
+    },
+}
+
+impl From<VerifyError> for Refusal {
+    fn from(e: VerifyError) -> Self {
+        Refusal::Package(e)
+    }
+}
+
+/// The package must have been sealed for the identity that opened it: age proves it was
+/// encrypted to it, the signed manifest says to whom the provider sealed it.
+fn sealed_for(
+    identity: &comity_seal::age::x25519::Identity,
+    verified: Verified,
+) -> Result<Verified, Refusal> {
+    let ours = identity.to_public().to_string();
+    let named = verified.manifest().recipient.age.to_string();
+    if ours == named {
+        Ok(verified)
+    } else {
+        Err(Refusal::NotForThisIdentity { sealed_for: named, identity: ours })
+    }
+}
+
+fn refused(reason: &str, code: &str, args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+    eprintln!("refused: {reason} [{code}]");
+    eprintln!("{} was not verified; do not use its content", args.package.display());
+    Ok(ExitCode::FAILURE)
 }
 
 fn report(verified: &Verified, args: &VerifyArgs) -> anyhow::Result<()> {

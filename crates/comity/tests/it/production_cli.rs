@@ -198,6 +198,32 @@ async fn a_package_produced_on_the_command_line_opens_with_age_and_verifies() {
         let path = untarred.join(file["name"].as_str().unwrap());
         assert_eq!(sha256_file(&path), file["sha256"].as_str().unwrap());
     }
+    // Re-encrypted to someone else by a holder of the package, it is refused: the signed
+    // manifest names the authority it was sealed for.
+    let other = comity_seal::age::x25519::Identity::generate();
+    let other_key = dir.path().join("other.key");
+    {
+        use comity_seal::age::secrecy::ExposeSecret;
+        std::fs::write(&other_key, format!("{}\n", other.to_string().expose_secret())).unwrap();
+    }
+    let reencrypted = dir.path().join("reencrypted.age");
+    let status = Command::new(age)
+        .args([
+            "-r",
+            &other.to_public().to_string(),
+            "-o",
+            reencrypted.to_str().unwrap(),
+            tar.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = comity(
+        &["package", "verify", reencrypted.to_str().unwrap(), "--identity", other_key.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[recipient_mismatch]"), "{out:?}");
     // age itself refuses the flipped package.
     let status = Command::new(age)
         .args(["-d", "-i", key_file.to_str().unwrap(), "-o", "/dev/null", flipped.to_str().unwrap()])

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# A large production in bounded memory: `comity produce` over a generated export of
+# EXPORT_BYTES (default 2 GB), with its peak resident memory and time from /usr/bin/time,
+# and, in the same run on the same file, two references: `sha256sum` (one read of the
+# export) and `age -r` (encrypting it, what sealing alone costs).
+# Usage: bench/production.sh. Needs age, jq, curl and GNU time (apt-get install age jq time).
+# Honours CARGO_TARGET_DIR and WORK (where the export and packages go: ~4x EXPORT_BYTES of
+# disk). Figures go to docs/benchmarks.md ("Production").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EXPORT_BYTES=${EXPORT_BYTES:-2000000000}
+CORRESPONDENTS=${CORRESPONDENTS:-5000}
+for tool in age age-keygen jq curl /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install age jq curl time)" >&2; exit 2; }
+done
+
+cargo build --release --quiet -p comity
+BIN=$(realpath "${CARGO_TARGET_DIR:-target}/release/comity")
+# A WORK given is kept (with its export, reused by the next run); a temporary one is removed.
+if [ -n "${WORK:-}" ]; then KEEP=$WORK/export.jsonl; else WORK=$(mktemp -d); KEEP=; fi
+mkdir -p "$WORK"
+DATA=$WORK/data
+SERVER=
+cleanup() {
+  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null
+  wait 2>/dev/null || true
+  if [ -n "$KEEP" ]; then rm -rf "$WORK/data" "$WORK"/*.age; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+c() { "$BIN" "$@" --data-dir "$DATA"; }
+
+echo "== machine"
+echo "$(nproc) cores; $(uname -r); $(date -u +%FT%TZ); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $(age --version | head -1)"
+
+# The parties, as an operator registers them, and the request, approved as a reviewer
+# approves it: examples/requests/eu-epoc-traffic.json, asking for content as well so that
+# the free-text masking is measured too.
+c authority add --id fr-tj-paris --country FR --type prosecutor --name "Parquet de Paris" >/dev/null
+c authority add --id fr-jld-paris --country FR --type judge --name "JLD de Paris" >/dev/null
+c provider add --id example-mail --country IE --name "Example Mail" >/dev/null
+c reviewer add --id ie-high-court --country IE --kind court --name "The High Court" >/dev/null
+"$BIN" authority key generate --out "$WORK/fr.jwk" > "$WORK/fr.pub.jwk"
+c authority key add --authority fr-tj-paris --public-key "$WORK/fr.pub.jwk" >/dev/null
+"$BIN" serve --listen 127.0.0.1:0 --data-dir "$DATA" > "$WORK/out" 2> "$WORK/err" &
+SERVER=$!
+for _ in $(seq 1 100); do grep -q listening "$WORK/out" 2>/dev/null && break; sleep 0.1; done
+URL=$(sed -n 's/^comity listening on //p' "$WORK/out")
+[ -n "$URL" ] || { cat "$WORK/err" >&2; exit 1; }
+jq '.data_categories += ["content"]' examples/requests/eu-epoc-traffic.json > "$WORK/request.json"
+ID=$("$BIN" request sign --key "$WORK/fr.jwk" --document "$WORK/request.json" \
+  | curl -sf "$URL/v1/requests" -H 'content-type: application/jose' --data-binary @- | jq -r .id)
+LEGAL=$(c token create --org example-mail --role handler)
+JUDGE=$(c token create --org ie-high-court --role reviewer)
+curl -sf "$URL/v1/requests/$ID/reviewers" -H "authorization: Bearer $LEGAL" -H 'content-type: application/json' \
+  -d '{"reviewer": "ie-high-court", "reason": "benchmark"}' >/dev/null
+curl -sf "$URL/v1/requests/$ID/transitions" -H "authorization: Bearer $JUDGE" -H 'content-type: application/json' \
+  -d '{"to": "approved", "reason": "benchmark"}' >/dev/null
+kill $SERVER; wait $SERVER 2>/dev/null || true; SERVER=
+age-keygen -o "$WORK/key.txt" 2>/dev/null
+RECIPIENT=$(age-keygen -y "$WORK/key.txt")
+c authority recipient add --authority fr-tj-paris --recipient "$RECIPIENT" >/dev/null
+c provider key generate --provider example-mail > "$WORK/example-mail.pub.jwk" 2>/dev/null
+
+if [ ! -s "$WORK/export.jsonl" ] || [ "$(stat -c %s "$WORK/export.jsonl")" -lt "$EXPORT_BYTES" ]; then
+  python3 bench/production_export.py --bytes "$EXPORT_BYTES" --correspondents "$CORRESPONDENTS" > "$WORK/export.jsonl"
+fi
+SIZE=$(stat -c %s "$WORK/export.jsonl")
+LINES=$(wc -l < "$WORK/export.jsonl")
+echo "== export: $SIZE bytes, $LINES records, $CORRESPONDENTS correspondents"
+
+measure() { # $1: label, then the command; prints seconds, MB/s of export and peak RSS
+  local label=$1; shift
+  /usr/bin/time -f '%e %M' -o "$WORK/time" "$@" > "$WORK/ref.out" 2> "$WORK/ref.err" \
+    || { cat "$WORK/ref.err" >&2; exit 1; }
+  read -r secs kb < "$WORK/time"
+  python3 -c 'import sys; l,s,kb,b=sys.argv[1],float(sys.argv[2]),int(sys.argv[3]),int(sys.argv[4]); print(f"{l:<34} {s:8.1f} s  {b/s/1e6:7.1f} MB/s  peak RSS {kb/1024:7.1f} MiB")' \
+    "$label" "$secs" "$kb" "$SIZE"
+}
+
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+measure "sha256sum (one read)" sha256sum "$WORK/export.jsonl"
+measure "age -r (encryption only)" age -r "$RECIPIENT" -o "$WORK/ref.age" "$WORK/export.jsonl"
+rm -f "$WORK/ref.age"
+measure "comity produce" "$BIN" produce --request "$ID" --export "$WORK/export.jsonl" --out "$WORK/package.age" \
+  --retention-until 2030-12-31 --data-dir "$DATA"
+sed -n 's/^  //p' "$WORK/ref.err"
+head -1 "$WORK/ref.err"
+echo "package: $(stat -c %s "$WORK/package.age") bytes"
+measure "comity package verify" "$BIN" package verify "$WORK/package.age" --identity "$WORK/key.txt" \
+  --provider-key "$WORK/example-mail.pub.jwk"
