@@ -447,15 +447,17 @@ fn classify(text: &str, run: &Run, a: usize, e: usize, ssn: bool) -> Option<PiiT
     phone(text, groups, seps, lens, digits, plus, open).then_some(PiiType::PhoneNumber)
 }
 
-/// Card numbers as printed: in one piece, or in groups of four with an Amex (4-6-5) or
-/// Diners (4-6-4) layout, the last group possibly shorter.
+/// Card numbers as printed: in one piece, or in groups of four, the last group possibly
+/// shorter, with an Amex (4-6-5) or Diners (4-6-4) layout, or a 13-digit Visa's (4-4-5,
+/// 4-3-3-3).
 fn card_layout(lens: &[usize], seps: &[Sep]) -> bool {
     if !seps.iter().all(|s| matches!(s, Sep::Space | Sep::Dash)) {
         return false;
     }
     match lens {
         [_] => true,
-        [4, 6, 4 | 5] => true,
+        // Amex and Diners (4-6-5, 4-6-4); a 13-digit Visa as it is printed (4-4-5, 4-3-3-3).
+        [4, 6, 4 | 5] | [4, 4, 5] | [4, 3, 3, 3] => true,
         [4, middle @ .., last] => middle.iter().all(|l| *l == 4) && (1..=4).contains(last),
         _ => false,
     }
