@@ -20,11 +20,14 @@ BIN=$(realpath "${CARGO_TARGET_DIR:-target}/release/comity")
 if [ -n "${WORK:-}" ]; then KEEP=$WORK/export.jsonl; else WORK=$(mktemp -d); KEEP=; fi
 mkdir -p "$WORK"
 DATA=$WORK/data
+RUN=$WORK/run   # keys, logs and packages of this run
+rm -rf "$DATA" "$RUN"
+mkdir -p "$RUN"
 SERVER=
 cleanup() {
   [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null
   wait 2>/dev/null || true
-  if [ -n "$KEEP" ]; then rm -rf "$WORK/data" "$WORK"/*.age; else rm -rf "$WORK"; fi
+  if [ -n "$KEEP" ]; then rm -rf "$DATA" "$RUN"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 c() { "$BIN" "$@" --data-dir "$DATA"; }
@@ -39,15 +42,15 @@ c authority add --id fr-tj-paris --country FR --type prosecutor --name "Parquet 
 c authority add --id fr-jld-paris --country FR --type judge --name "JLD de Paris" >/dev/null
 c provider add --id example-mail --country IE --name "Example Mail" >/dev/null
 c reviewer add --id ie-high-court --country IE --kind court --name "The High Court" >/dev/null
-"$BIN" authority key generate --out "$WORK/fr.jwk" > "$WORK/fr.pub.jwk"
-c authority key add --authority fr-tj-paris --public-key "$WORK/fr.pub.jwk" >/dev/null
-"$BIN" serve --listen 127.0.0.1:0 --data-dir "$DATA" > "$WORK/out" 2> "$WORK/err" &
+"$BIN" authority key generate --out "$RUN/fr.jwk" > "$RUN/fr.pub.jwk"
+c authority key add --authority fr-tj-paris --public-key "$RUN/fr.pub.jwk" >/dev/null
+"$BIN" serve --listen 127.0.0.1:0 --data-dir "$DATA" > "$RUN/out" 2> "$RUN/err" &
 SERVER=$!
-for _ in $(seq 1 100); do grep -q listening "$WORK/out" 2>/dev/null && break; sleep 0.1; done
-URL=$(sed -n 's/^comity listening on //p' "$WORK/out")
-[ -n "$URL" ] || { cat "$WORK/err" >&2; exit 1; }
-jq '.data_categories += ["content"]' examples/requests/eu-epoc-traffic.json > "$WORK/request.json"
-ID=$("$BIN" request sign --key "$WORK/fr.jwk" --document "$WORK/request.json" \
+for _ in $(seq 1 100); do grep -q listening "$RUN/out" 2>/dev/null && break; sleep 0.1; done
+URL=$(sed -n 's/^comity listening on //p' "$RUN/out")
+[ -n "$URL" ] || { cat "$RUN/err" >&2; exit 1; }
+jq '.data_categories += ["content"]' examples/requests/eu-epoc-traffic.json > "$RUN/request.json"
+ID=$("$BIN" request sign --key "$RUN/fr.jwk" --document "$RUN/request.json" \
   | curl -sf "$URL/v1/requests" -H 'content-type: application/jose' --data-binary @- | jq -r .id)
 LEGAL=$(c token create --org example-mail --role handler)
 JUDGE=$(c token create --org ie-high-court --role reviewer)
@@ -56,10 +59,10 @@ curl -sf "$URL/v1/requests/$ID/reviewers" -H "authorization: Bearer $LEGAL" -H '
 curl -sf "$URL/v1/requests/$ID/transitions" -H "authorization: Bearer $JUDGE" -H 'content-type: application/json' \
   -d '{"to": "approved", "reason": "benchmark"}' >/dev/null
 kill $SERVER; wait $SERVER 2>/dev/null || true; SERVER=
-age-keygen -o "$WORK/key.txt" 2>/dev/null
-RECIPIENT=$(age-keygen -y "$WORK/key.txt")
+age-keygen -o "$RUN/key.txt" 2>/dev/null
+RECIPIENT=$(age-keygen -y "$RUN/key.txt")
 c authority recipient add --authority fr-tj-paris --recipient "$RECIPIENT" >/dev/null
-c provider key generate --provider example-mail > "$WORK/example-mail.pub.jwk" 2>/dev/null
+c provider key generate --provider example-mail > "$RUN/example-mail.pub.jwk" 2>/dev/null
 
 if [ ! -s "$WORK/export.jsonl" ] || [ "$(stat -c %s "$WORK/export.jsonl")" -lt "$EXPORT_BYTES" ]; then
   python3 bench/production_export.py --bytes "$EXPORT_BYTES" --correspondents "$CORRESPONDENTS" > "$WORK/export.jsonl"
@@ -70,21 +73,21 @@ echo "== export: $SIZE bytes, $LINES records, $CORRESPONDENTS correspondents"
 
 measure() { # $1: label, then the command; prints seconds, MB/s of export and peak RSS
   local label=$1; shift
-  /usr/bin/time -f '%e %M' -o "$WORK/time" "$@" > "$WORK/ref.out" 2> "$WORK/ref.err" \
-    || { cat "$WORK/ref.err" >&2; exit 1; }
-  read -r secs kb < "$WORK/time"
+  /usr/bin/time -f '%e %M' -o "$RUN/time" "$@" > "$RUN/ref.out" 2> "$RUN/ref.err" \
+    || { cat "$RUN/ref.err" >&2; exit 1; }
+  read -r secs kb < "$RUN/time"
   python3 -c 'import sys; l,s,kb,b=sys.argv[1],float(sys.argv[2]),int(sys.argv[3]),int(sys.argv[4]); print(f"{l:<34} {s:8.1f} s  {b/s/1e6:7.1f} MB/s  peak RSS {kb/1024:7.1f} MiB")' \
     "$label" "$secs" "$kb" "$SIZE"
 }
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 measure "sha256sum (one read)" sha256sum "$WORK/export.jsonl"
-measure "age -r (encryption only)" age -r "$RECIPIENT" -o "$WORK/ref.age" "$WORK/export.jsonl"
-rm -f "$WORK/ref.age"
-measure "comity produce" "$BIN" produce --request "$ID" --export "$WORK/export.jsonl" --out "$WORK/package.age" \
+measure "age -r (encryption only)" age -r "$RECIPIENT" -o "$RUN/ref.age" "$WORK/export.jsonl"
+rm -f "$RUN/ref.age"
+measure "comity produce" "$BIN" produce --request "$ID" --export "$WORK/export.jsonl" --out "$RUN/package.age" \
   --retention-until 2030-12-31 --data-dir "$DATA"
-sed -n 's/^  //p' "$WORK/ref.err"
-head -1 "$WORK/ref.err"
-echo "package: $(stat -c %s "$WORK/package.age") bytes"
-measure "comity package verify" "$BIN" package verify "$WORK/package.age" --identity "$WORK/key.txt" \
-  --provider-key "$WORK/example-mail.pub.jwk"
+sed -n 's/^  //p' "$RUN/ref.err"
+head -1 "$RUN/ref.err"
+echo "package: $(stat -c %s "$RUN/package.age") bytes"
+measure "comity package verify" "$BIN" package verify "$RUN/package.age" --identity "$RUN/key.txt" \
+  --provider-key "$RUN/example-mail.pub.jwk"

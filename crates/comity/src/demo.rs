@@ -204,17 +204,7 @@ pub async fn seed(
                 .with_context(|| format!("creating the demo account {username}"))?;
         people.push((created, does));
     }
-    let token = TokenBody {
-        org: OPERATOR.0.into(),
-        role: "admin".into(),
-        label: Some("demo".into()),
-        expires_in: None,
-    };
-    let admin_token = crate::admin::api(accounts::create_token(store, &actor, &token).await, &[])
-        .await
-        .context("creating the demo admin token")?
-        .token
-        .context("the demo admin token came back without its secret")?;
+    let admin_token = token(store, OPERATOR.0, "admin", "demo").await?;
 
     let signing = SigningKey::generate();
     let body = KeyBody {
@@ -442,17 +432,7 @@ async fn produce_emergency(
         .with_context(|| format!("creating {}", key_path.display()))?;
     replace_private(&key_path, key.to_jwk_private().as_bytes())?;
 
-    let token = TokenBody {
-        org: SIGNING_AUTHORITY.into(),
-        role: "requester".into(),
-        label: Some("demo system".into()),
-        expires_in: None,
-    };
-    let authority_token = crate::admin::api(accounts::create_token(store, &actor, &token).await, &[])
-        .await
-        .context("creating the demo authority token")?
-        .token
-        .context("the demo authority token came back without its secret")?;
+    let authority_token = token(store, SIGNING_AUTHORITY, "requester", "demo system").await?;
 
     let export = dir.join("example-mail-emergency.jsonl");
     std::fs::write(&export, EMERGENCY_EXPORT).with_context(|| format!("writing {}", export.display()))?;
@@ -476,6 +456,16 @@ async fn produce_emergency(
     .await;
     let produced = crate::admin::api(produced, &[]).await.context("producing the demo emergency request")?;
     Ok((authority_token, identity_path, produced.id))
+}
+
+/// An API token of the demo, as `comity token create` makes one; its secret.
+async fn token(store: &dyn Store, org: &str, role: &str, label: &str) -> anyhow::Result<String> {
+    let body = TokenBody { org: org.into(), role: role.into(), label: Some(label.into()), expires_in: None };
+    crate::admin::api(accounts::create_token(store, &crate::admin::actor(), &body).await, &[])
+        .await
+        .with_context(|| format!("creating the demo token of {org} ({role})"))?
+        .token
+        .with_context(|| format!("the demo token of {org} came back without its secret"))
 }
 
 /// Writes a file only its owner can read, replacing what an earlier demo left.

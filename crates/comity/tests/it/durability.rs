@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::support::{Data, Server, Trust, example, signed_post, transition};
+use crate::support::{Data, Server, Trust, example, signed_post};
 
 #[tokio::test]
 async fn sqlite_restart_keeps_requests_and_events() {
@@ -38,16 +38,7 @@ async fn restart_keeps_requests_and_events(data: Data) {
     let created: Value =
         trust.submit(&client, &server, &example("eu-epoc-traffic.json")).await.json().await.unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
-    trust.assign_reviewer(&client, &server, &id).await;
-    // The reviewer decides.
-    let r = client
-        .post(server.url(&format!("/v1/requests/{id}/transitions")))
-        .bearer_auth(&trust.reviewer)
-        .json(&transition("approved"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
+    trust.approve(&client, &server, &id).await;
     let events_before: Value = client
         .get(server.url(&format!("/v1/requests/{id}/events")))
         .bearer_auth(&trust.handler)

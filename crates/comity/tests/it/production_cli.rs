@@ -7,7 +7,7 @@ use std::{path::Path, process::Command};
 
 use serde_json::Value;
 
-use crate::support::{Data, Server, Trust, comity, comity_ok, example, transition};
+use crate::support::{Data, Server, Trust, comity, comity_ok, example};
 
 /// The standard `age` tool, when installed. CI installs it and sets COMITY_REQUIRE_AGE=1,
 /// so there its absence fails the test; elsewhere the test says loudly what it left out.
@@ -49,15 +49,7 @@ async fn a_package_produced_on_the_command_line_opens_with_age_and_verifies() {
     let created: Value =
         trust.submit(&client, &server, &example("eu-epoc-traffic.json")).await.json().await.unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
-    trust.assign_reviewer(&client, &server, &id).await;
-    let r = client
-        .post(server.url(&format!("/v1/requests/{id}/transitions")))
-        .bearer_auth(&trust.reviewer)
-        .json(&transition("approved"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+    trust.approve(&client, &server, &id).await;
 
     // The authority's age identity, its recipient registered; the provider's production key.
     let dir = tempfile::tempdir().unwrap();

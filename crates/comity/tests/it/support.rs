@@ -277,6 +277,19 @@ impl Trust {
         signed_post(client, &server.url("/v1/requests"), self.sign(document)).await.unwrap()
     }
 
+    /// The reviewer body `ie-high-court` is assigned to a request and approves it.
+    pub async fn approve(&self, client: &reqwest::Client, server: &Server, id: &str) {
+        self.assign_reviewer(client, server, id).await;
+        let r = client
+            .post(server.url(&format!("/v1/requests/{id}/transitions")))
+            .bearer_auth(&self.reviewer)
+            .json(&transition("approved"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+    }
+
     /// The provider's legal team assigns the reviewer body `ie-high-court` to a request.
     pub async fn assign_reviewer(&self, client: &reqwest::Client, server: &Server, id: &str) {
         let r = client
