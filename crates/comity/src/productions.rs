@@ -51,7 +51,7 @@ pub enum RecipientCommand {
 #[derive(Debug, Subcommand)]
 pub enum ProductionKeyCommand {
     /// Make a new production key for a provider: the private key goes to
-    /// DATA_DIR/production-keys/<provider>.jwk (0600), the public key into the register.
+    /// `DATA_DIR/production-keys/<provider>.jwk` (0600), the public key into the register.
     /// Later productions are signed with it.
     Generate {
         #[arg(long)]
