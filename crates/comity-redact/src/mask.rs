@@ -75,6 +75,7 @@ impl MaskerBuilder {
         let mut replacements = Vec::new();
         let mut third = HashMap::new();
         let mut seen = HashSet::new();
+        let mut addresses = Addresses::default();
         for (raw, replacement) in &self.third {
             let v = raw.trim();
             if v.is_empty() {
@@ -89,6 +90,12 @@ impl MaskerBuilder {
             replacements.push(replacement.clone());
             for key in own {
                 third.entry(key).or_insert(index);
+            }
+            // E-mail addresses go to their own index, not the automaton: a mailbox has
+            // thousands of correspondents, and an automaton over them all takes about 1 KB
+            // each to build (docs/benchmarks.md, "Production").
+            if addresses.insert(v, index) {
+                continue;
             }
             // ASCII case is folded by the automaton; for other letters, the name as given,
             // in lower case and in upper case.
@@ -114,7 +121,7 @@ impl MaskerBuilder {
                 .map_err(|source| BuildError { count: patterns.len(), source })?;
             Some(ac)
         };
-        Ok(Masker { automaton, actions, replacements, kept, third, detector: self.detector })
+        Ok(Masker { automaton, addresses, actions, replacements, kept, third, detector: self.detector })
     }
 }
 
@@ -181,6 +188,7 @@ enum Action {
 #[derive(Debug)]
 pub struct Masker {
     automaton: Option<AhoCorasick>,
+    addresses: Addresses,
     actions: Vec<Action>,
     replacements: Vec<String>,
     kept: HashSet<String>,
@@ -214,6 +222,7 @@ impl Masker {
                 found.push((s, e, self.actions[m.pattern().as_usize()]));
             }
         }
+        self.addresses.find(text, &mut found);
         if let Some(detector) = &self.detector {
             for span in detector.detect(text) {
                 let value = &text[span.range()];
@@ -248,6 +257,67 @@ impl Masker {
         }
         out.push_str(&text[at..]);
         out
+    }
+}
+
+/// The third parties' e-mail addresses, by local part then domain, lower-cased: found in
+/// text from each `@`, as a whole word (the automaton's rule), in any letter case.
+#[derive(Debug, Default)]
+struct Addresses {
+    by_local: HashMap<String, HashMap<String, usize>>,
+    /// The longest local part and domain, in characters: how far from an `@` to look.
+    local_chars: usize,
+    domain_chars: usize,
+}
+
+impl Addresses {
+    /// Indexes `value` for the third party `index` if it is an e-mail address (one `@`
+    /// between two non-empty parts, no white space); the first party wins a duplicate.
+    fn insert(&mut self, value: &str, index: usize) -> bool {
+        let Some((local, domain)) = value.split_once('@') else {
+            return false;
+        };
+        if local.is_empty()
+            || domain.is_empty()
+            || domain.contains('@')
+            || value.contains(char::is_whitespace)
+        {
+            return false;
+        }
+        self.local_chars = self.local_chars.max(local.chars().count());
+        self.domain_chars = self.domain_chars.max(domain.chars().count());
+        self.by_local.entry(local.to_lowercase()).or_default().entry(domain.to_lowercase()).or_insert(index);
+        true
+    }
+
+    /// Adds a pseudonym candidate for every indexed address in `text`.
+    fn find(&self, text: &str, found: &mut Vec<(usize, usize, Action)>) {
+        if self.by_local.is_empty() {
+            return;
+        }
+        // A match may not start or end inside a word: "xa@b.org" does not hold "a@b.org".
+        let starts_ok = |i: usize| !(word_at(text, i) && word_before(text, i));
+        let ends_ok = |i: usize| !(word_before(text, i) && word_at(text, i));
+        for (at, _) in text.match_indices('@') {
+            for (s, _) in text[..at].char_indices().rev().take(self.local_chars) {
+                if !starts_ok(s) {
+                    continue;
+                }
+                let Some(domains) = self.by_local.get(&text[s..at].to_lowercase()) else {
+                    continue;
+                };
+                let from = at + 1;
+                for (k, c) in text[from..].char_indices().take(self.domain_chars) {
+                    let e = from + k + c.len_utf8();
+                    if !ends_ok(e) {
+                        continue;
+                    }
+                    if let Some(&index) = domains.get(&text[from..e].to_lowercase()) {
+                        found.push((s, e, Action::Pseudonym(index)));
+                    }
+                }
+            }
+        }
     }
 }
 
