@@ -91,3 +91,21 @@ head -1 "$RUN/ref.err"
 echo "package: $(stat -c %s "$RUN/package.age") bytes"
 measure "comity package verify" "$BIN" package verify "$RUN/package.age" --identity "$RUN/key.txt" \
   --provider-key "$RUN/example-mail.pub.jwk"
+
+# The same export through the API, as a provider's system uploads it (a second production
+# of the request): the server's peak resident memory covers the upload, both passes and
+# the sealing, and includes what a running server holds anyway.
+"$BIN" serve --listen 127.0.0.1:0 --data-dir "$DATA" > "$RUN/out" 2> "$RUN/err" &
+SERVER=$!
+for _ in $(seq 1 100); do grep -q listening "$RUN/out" 2>/dev/null && break; sleep 0.1; done
+URL=$(sed -n 's/^comity listening on //p' "$RUN/out")
+[ -n "$URL" ] || { cat "$RUN/err" >&2; exit 1; }
+before=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status")
+t0=$(date +%s.%N)
+curl -sf -o "$RUN/api.json" -X POST -T "$WORK/export.jsonl" -H "authorization: Bearer $LEGAL" \
+  -H 'content-type: application/x-ndjson' "$URL/v1/requests/$ID/productions?retention_until=2030-12-31"
+t1=$(date +%s.%N)
+after=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status")
+python3 -c 'import sys; t,b,a,n=float(sys.argv[1]),int(sys.argv[2]),int(sys.argv[3]),int(sys.argv[4]); l="POST .../productions (server)"; print(f"{l:<34} {t:8.1f} s  {n/t/1e6:7.1f} MB/s  peak RSS {a/1024:7.1f} MiB (idle {b/1024:.1f} MiB)")' \
+  "$(python3 -c "print($t1 - $t0)")" "$before" "$after" "$SIZE"
+jq -c '{status, records, in_scope}' "$RUN/api.json"
