@@ -15,9 +15,8 @@ use comity_auth::{password, seal::ServerKey, token::ApiToken, totp::TotpSecret};
 use comity_core::{
     ActorId, JournalEntry, PartyId, Role, Store, StoreError, TokenRecord, UserRecord, Username, check_name,
 };
-use comity_wire::{
-    parse_json,
-    trust::{DisableBody, TokenBody, TokenResource, UserBody, UserCreated, UserResource, journal},
+use comity_wire::trust::{
+    DisableBody, TokenBody, TokenResource, UserBody, UserCreated, UserResource, journal,
 };
 
 use crate::{AppState, auth::Authenticated, error::ApiError};
@@ -292,8 +291,7 @@ pub async fn add_user(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     crate::access::require(&app, &caller, &Action::ManageAccounts, &On::Accounts)?;
-    crate::requests_json(&headers)?;
-    let body: UserBody = parse_json(&body?)?;
+    let body: UserBody = crate::json_body(&headers, body)?;
     let created =
         create_user(app.store.as_ref(), &app.trust.server_key, &caller.actor(), &body, None).await?;
     let mut response = (StatusCode::CREATED, Json(created.clone())).into_response();
@@ -330,8 +328,7 @@ pub async fn disable(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<UserResource>, ApiError> {
     crate::access::require(&app, &caller, &Action::ManageAccounts, &On::Accounts)?;
-    crate::requests_json(&headers)?;
-    let body: DisableBody = parse_json(&body?)?;
+    let body: DisableBody = crate::json_body(&headers, body)?;
     Ok(Json(disable_user(app.store.as_ref(), &caller.actor(), &username, &body.reason).await?))
 }
 
@@ -351,8 +348,7 @@ pub async fn add_token(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     crate::access::require(&app, &caller, &Action::ManageAccounts, &On::Accounts)?;
-    crate::requests_json(&headers)?;
-    let body: TokenBody = parse_json(&body?)?;
+    let body: TokenBody = crate::json_body(&headers, body)?;
     Ok((StatusCode::CREATED, Json(create_token(app.store.as_ref(), &caller.actor(), &body).await?)))
 }
 

@@ -11,10 +11,7 @@ use axum::{
 use chrono::{SubsecRound, Utc};
 use comity_access::{Action, On};
 use comity_core::{ActorId, JournalEntry, Party, PartyId, Store, StoredRequest, check_name};
-use comity_wire::{
-    parse_json,
-    trust::{AssignBody, AuthorityRecordResource, journal},
-};
+use comity_wire::trust::{AssignBody, AuthorityRecordResource, journal};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -49,8 +46,7 @@ pub async fn assign(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let id = crate::requests::parse_id(id)?;
-    crate::requests_json(&headers)?;
-    let body: AssignBody = parse_json(&body?)?;
+    let body: AssignBody = crate::json_body(&headers, body)?;
     let (stored, facts) = crate::access::visible(&app, &caller, id).await?;
     let reviewer = PartyId::parse(&body.reviewer)
         .map_err(|e| ApiError::invalid_field("unknown_reviewer", "reviewer", e.to_string()))?;

@@ -61,6 +61,10 @@ impl ApiError {
         self
     }
 
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", message)
+    }
+
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
     }
@@ -145,7 +149,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => Self::not_found("not found"),
-            StoreError::Conflict(message) => Self::new(StatusCode::CONFLICT, "conflict", message),
+            StoreError::Conflict(message) => Self::conflict(message),
             StoreError::Unavailable(message) => {
                 tracing::warn!(%message, "store overloaded");
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "the server is busy; retry in a moment")

@@ -19,9 +19,8 @@ use comity_core::{
     ActorId, AuthorityKey, Contact, JournalEntry, JournalQuery, KeyChange, KeyId, Party, PartyId, Store,
     StoreError, Username, check_name,
 };
-use comity_wire::{
-    parse_json,
-    trust::{ContactBody, KeyBody, KeyResource, RecipientBody, RegisteredKey, RevokeBody, journal},
+use comity_wire::trust::{
+    ContactBody, KeyBody, KeyResource, RecipientBody, RegisteredKey, RevokeBody, journal,
 };
 
 use crate::{AppState, auth::Authenticated, error::ApiError};
@@ -386,8 +385,7 @@ pub async fn add(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     crate::access::require(&app, &caller, &Action::ManageRegisters, &On::Registers)?;
-    crate::requests_json(&headers)?;
-    let body: KeyBody = parse_json(&body?)?;
+    let body: KeyBody = crate::json_body(&headers, body)?;
     let key = add_key(app.store.as_ref(), &caller.actor(), &id, &body).await?;
     let location = format!("/v1/admin/authorities/{id}/keys/{}", key.kid);
     let mut response =
@@ -432,8 +430,7 @@ pub async fn revoke(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     crate::access::require(&app, &caller, &Action::ManageRegisters, &On::Registers)?;
-    crate::requests_json(&headers)?;
-    let body: RevokeBody = parse_json(&body?)?;
+    let body: RevokeBody = crate::json_body(&headers, body)?;
     let key = revoke_key(app.store.as_ref(), &caller.actor(), &id, &kid, &body).await?;
     let mut response = Json(key.clone()).into_response();
     crate::log::receipt(&mut response, key.log_indexes.last().map(std::slice::from_ref).unwrap_or_default());
@@ -458,8 +455,7 @@ pub async fn add_contact_route(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     crate::access::require(&app, &caller, &Action::ManageRegisters, &On::Registers)?;
-    crate::requests_json(&headers)?;
-    let body: ContactBody = parse_json(&body?)?;
+    let body: ContactBody = crate::json_body(&headers, body)?;
     let contact = add_contact(app.store.as_ref(), &caller.actor(), &id, &body).await?;
     Ok((StatusCode::CREATED, Json(contact)))
 }
@@ -625,8 +621,7 @@ pub async fn add_recipient_route(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     crate::access::require(&app, &caller, &Action::ManageRegisters, &On::Registers)?;
-    crate::requests_json(&headers)?;
-    let body: RecipientBody = parse_json(&body?)?;
+    let body: RecipientBody = crate::json_body(&headers, body)?;
     let added = add_recipient(app.store.as_ref(), &caller.actor(), &id, &body.recipient).await?;
     let mut response = (StatusCode::CREATED, Json(added.clone())).into_response();
     crate::log::receipt(&mut response, added.log_index.as_slice());

@@ -53,8 +53,8 @@ use utoipa::OpenApi;
 
 pub use error::ApiError;
 use metrics::{HttpLabels, Metrics};
-pub(crate) use requests::require_json as requests_json;
 pub use requests::{Accepted, Submitter, accept, move_request};
+pub(crate) use requests::{json_body, require_json as requests_json};
 pub use screening::{History, resume as resume_screening, screen_request};
 
 /// The largest body accepted. A document naming the maximum of 10,000 targets fits.

@@ -14,7 +14,6 @@ use comity_core::{Party, PartyRole};
 use comity_wire::{
     DocumentError,
     api::{AuthorityBody, ErrorBody, OrganisationBody, ProviderBody, ReviewerBodyBody},
-    parse_json,
 };
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -34,8 +33,7 @@ async fn add<B: DeserializeOwned + Serialize>(
     collection: &str,
 ) -> Result<impl IntoResponse + use<B>, ApiError> {
     crate::access::require(app, caller, &Action::ManageRegisters, &On::Registers)?;
-    crate::requests_json(headers)?;
-    let parsed: B = parse_json(&body?)?;
+    let parsed: B = crate::json_body(headers, body)?;
     let party = to_party(&parsed)?;
     let index = app.store.add_party(&party).await?;
     let location = format!("/v1/admin/{collection}/{}", party.id());

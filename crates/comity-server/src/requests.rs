@@ -330,6 +330,16 @@ fn replay(earlier: StoredRequest, document_json: &str) -> Result<Accepted, ApiEr
     }
 }
 
+/// A JSON body of type `T`: sent as `application/json` (415 otherwise), read whole, and
+/// parsed strictly (every problem with its path).
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
+    require_json(headers)?;
+    Ok(parse_json(&body?)?)
+}
+
 pub(crate) fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim();
@@ -408,7 +418,12 @@ async fn check_authority(
 
 pub(crate) fn parse_id(id: Result<Path<String>, PathRejection>) -> Result<RequestId, ApiError> {
     let Path(id) = id?;
-    RequestId::parse(&id).map_err(|e| ApiError::bad_request(e.to_string()))
+    request_id(&id)
+}
+
+/// A request id from a path, or 400 saying what is wrong with it.
+pub(crate) fn request_id(text: &str) -> Result<RequestId, ApiError> {
+    RequestId::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 /// Reads one request.
@@ -620,8 +635,7 @@ pub async fn transition(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let id = parse_id(id)?;
-    require_json(&headers)?;
-    let body: TransitionBody = parse_json(&body?)?;
+    let body: TransitionBody = crate::json_body(&headers, body)?;
     let (current, facts) = crate::access::visible(&app, &caller, id).await?;
     let to = body.to.0;
     lifecycle::check(current.kind, current.state, to)?;
@@ -768,14 +782,10 @@ pub async fn move_request(
     if let Some(expected) = body.expected_version
         && expected != current.version
     {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "conflict",
-            format!(
-                "the request is at version {} ({}), not {expected}; reload it and decide again",
-                current.version, current.state
-            ),
-        ));
+        return Err(ApiError::conflict(format!(
+            "the request is at version {} ({}), not {expected}; reload it and decide again",
+            current.version, current.state
+        )));
     }
     let to = body.to.0;
     lifecycle::check(current.kind, current.state, to)?;

@@ -91,8 +91,7 @@ pub async fn login(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    crate::requests_json(&headers)?;
-    let body: LoginBody = parse_json(&body?)?;
+    let body: LoginBody = crate::json_body(&headers, body)?;
     let name = body.username.trim().to_lowercase();
     let now = Utc::now().trunc_subsecs(6);
     if let Some(t) = app.store.login_throttle(&name).await?

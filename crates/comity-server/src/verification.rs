@@ -35,7 +35,6 @@ use comity_auth::{
 use comity_core::{ActorId, Contact, JournalEntry, LinkRecord, State, StoredRequest, lifecycle};
 use comity_wire::{
     api::{RequestSummary, TransitionBody},
-    parse_json,
     term::Term,
     trust::{LinkBody, LinkResource, VerificationView, VerifyBody, journal},
 };
@@ -70,8 +69,7 @@ pub async fn issue_link(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let id = crate::requests::parse_id(id)?;
-    crate::requests_json(&headers)?;
-    let body: LinkBody = parse_json(&body?)?;
+    let body: LinkBody = crate::json_body(&headers, body)?;
     let (stored, _) = crate::access::actionable(&app, &caller, id, &Action::IssueVerificationLink).await?;
     let contact = contact(&app, &stored, &body.contact).await?;
     let token = OpaqueToken::generate();
@@ -221,8 +219,7 @@ pub async fn answer_link(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<RequestSummary>, ApiError> {
-    crate::requests_json(&headers)?;
-    let body: VerifyBody = parse_json(&body?)?;
+    let body: VerifyBody = crate::json_body(&headers, body)?;
     let confirm = decision(&body.decision)?;
     live_link(&app, &token, client).await?;
     let hash = OpaqueToken::hash_of(&token).ok_or_else(invalid_link)?;

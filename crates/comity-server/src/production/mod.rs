@@ -133,7 +133,7 @@ async fn basis(store: &dyn Store, current: &StoredRequest) -> Result<Basis, ApiE
         .rev()
         .find(|e| matches!(e.to, State::Approved | State::PartiallyApproved))
         .cloned()
-        .ok_or_else(|| conflict("the request has no approval to produce under".into()))?;
+        .ok_or_else(|| ApiError::conflict("the request has no approval to produce under"))?;
     let asked = Scope::of_request(&request);
     let facts = store.journal(&JournalQuery::kinds(&[journal::DECISION_SCOPE]).request(current.id)).await?;
     let fact = facts
@@ -155,17 +155,25 @@ async fn basis(store: &dyn Store, current: &StoredRequest) -> Result<Basis, ApiE
         // Approved before decisions recorded their scope: all that was asked.
         None if decision.to == State::Approved => asked,
         None => {
-            return Err(conflict(
-                "the partial approval does not say what it keeps (it predates recorded scopes); decide again"
-                    .into(),
+            return Err(ApiError::conflict(
+                "the partial approval does not say what it keeps (it predates recorded scopes); decide again",
             ));
         }
     };
     Ok(Basis { request, decision, scope })
 }
 
-fn conflict(message: String) -> ApiError {
-    ApiError::new(axum::http::StatusCode::CONFLICT, "conflict", message)
+/// Only an approved or partially approved request is produced (or one producing already,
+/// whose earlier production failed or is to be redone).
+pub fn check_producible(request: &StoredRequest) -> Result<(), ApiError> {
+    if matches!(request.state, State::Approved | State::PartiallyApproved | State::Producing) {
+        Ok(())
+    } else {
+        Err(ApiError::conflict(format!(
+            "the request is {}; only an approved or partially approved request is produced",
+            request.state
+        )))
+    }
 }
 
 fn corrupt(j: &JournalEntry, e: &dyn std::fmt::Display) -> ApiError {
@@ -208,7 +216,7 @@ async fn keys(
 ) -> Result<Keys, ApiError> {
     let recipients = crate::keys::recipients(store, &current.authority).await?;
     let Some(recipient) = recipients.last() else {
-        return Err(conflict(format!(
+        return Err(ApiError::conflict(format!(
             "{} has registered no age recipient to encrypt productions to: its operator registers one \
              (`comity authority recipient add`, or POST /v1/admin/authorities/{}/recipients)",
             current.authority, current.authority
@@ -217,23 +225,24 @@ async fn keys(
     let recipient = comity_seal::parse_recipient(&recipient.key).map_err(|e| ApiError::internal(&e))?;
     let registered = crate::keys::production_keys(store, &current.provider).await?;
     let Some((registered, public)) = registered.last() else {
-        return Err(conflict(format!(
+        return Err(ApiError::conflict(format!(
             "{} has no production key to sign packages with: make one with `comity provider key generate --provider {}`",
             current.provider, current.provider
         )));
     };
     let path = productions.key_path(&current.provider);
     let text = std::fs::read_to_string(&path).map_err(|e| {
-        conflict(format!(
+        ApiError::conflict(format!(
             "the private half of {}'s production key {} is not at {} ({e}): generate a new key on this server's data directory",
             current.provider,
             registered.key,
             path.display()
         ))
     })?;
-    let signing = SigningKey::parse(&text).map_err(|e| conflict(format!("{}: {e}", path.display())))?;
+    let signing =
+        SigningKey::parse(&text).map_err(|e| ApiError::conflict(format!("{}: {e}", path.display())))?;
     if signing.public() != *public {
-        return Err(conflict(format!(
+        return Err(ApiError::conflict(format!(
             "{} is not {}'s registered production key {}: generate a new key",
             path.display(),
             current.provider,
@@ -318,12 +327,7 @@ pub async fn produce(
 ) -> Result<ProductionResource, ApiError> {
     let current =
         store.request(id).await?.ok_or_else(|| ApiError::not_found(format!("no request with id {id}")))?;
-    if !matches!(current.state, State::Approved | State::PartiallyApproved | State::Producing) {
-        return Err(conflict(format!(
-            "the request is {}; only an approved or partially approved request is produced",
-            current.state
-        )));
-    }
+    check_producible(&current)?;
     let keep_until = match options.retention_until {
         // The end of that day, in UTC.
         RetentionUntil::Date(day) => day.and_hms_opt(23, 59, 59).map(|t| t.and_utc()),

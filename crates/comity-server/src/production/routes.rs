@@ -17,7 +17,6 @@ use comity_core::{Move, RequestId, State, StoreError};
 use comity_redact::NationalIds;
 use comity_seal::RetentionUntil;
 use comity_wire::{
-    parse_json,
     production::{AcknowledgeBody, ProductionResource},
     trust::journal,
 };
@@ -97,16 +96,8 @@ pub async fn create(
     let Query(params) =
         params.map_err(|e| ApiError::bad_request(format!("{}; give retention_until", e.body_text())))?;
     let options = options(&params)?;
-    if !matches!(current.state, State::Approved | State::PartiallyApproved | State::Producing) {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "conflict",
-            format!(
-                "the request is {}; only an approved or partially approved request is produced",
-                current.state
-            ),
-        ));
-    }
+    // Before the upload is read: a request that cannot be produced gets no 2 GB written.
+    super::check_producible(&current)?;
     // The upload goes to the data directory (the export is personal data: it stays where
     // the database is), and is deleted when the production ends, whatever the outcome.
     let incoming = productions.packages().join("incoming");
@@ -220,8 +211,7 @@ pub async fn get(
     Authenticated(caller): Authenticated,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<ProductionResource>, ApiError> {
-    let Path((id, production)) = path?;
-    let id = RequestId::parse(&id).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let (id, production) = production_path(path)?;
     let (_, found) = visible_production(&app, &caller, id, &production, None).await?;
     Ok(Json(found))
 }
@@ -243,17 +233,15 @@ pub async fn package(
     Authenticated(caller): Authenticated,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let Path((id, production)) = path?;
-    let id = RequestId::parse(&id).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let (id, production) = production_path(path)?;
     let productions = productions(&app)?;
     let (current, found) =
         visible_production(&app, &caller, id, &production, Some(&Action::ReceiveProduction)).await?;
     let Some(sealed) = &found.package else {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "conflict",
-            format!("production {} is {}: there is no package to download", found.id, found.status),
-        ));
+        return Err(ApiError::conflict(format!(
+            "production {} is {}: there is no package to download",
+            found.id, found.status
+        )));
     };
     let file = tokio::fs::File::open(productions.package_path(&found.id)).await.map_err(|e| {
         tracing::error!(production = %found.id, "the sealed package is missing: {e}");
@@ -307,24 +295,21 @@ pub async fn acknowledge(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let Path((id, production)) = path?;
-    let id = RequestId::parse(&id).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    crate::requests_json(&headers)?;
-    let body: AcknowledgeBody = parse_json(&body?)?;
+    let (id, production) = production_path(path)?;
+    let body: AcknowledgeBody = crate::json_body(&headers, body)?;
     let (current, found) =
         visible_production(&app, &caller, id, &production, Some(&Action::ReceiveProduction)).await?;
-    let conflict = |m: String| ApiError::new(StatusCode::CONFLICT, "conflict", m);
     let Some(sealed) = &found.package else {
-        return Err(conflict(format!(
+        return Err(ApiError::conflict(format!(
             "production {} is {}: there is nothing to acknowledge",
             found.id, found.status
         )));
     };
     if found.status == "acknowledged" {
-        return Err(conflict(format!("production {} is acknowledged already", found.id)));
+        return Err(ApiError::conflict(format!("production {} is acknowledged already", found.id)));
     }
     if !found.custody.iter().any(|c| c.kind == journal::PRODUCTION_DOWNLOADED) {
-        return Err(conflict(format!(
+        return Err(ApiError::conflict(format!(
             "production {} has not been downloaded: download it (GET .../package), check it with `comity package verify`, then acknowledge",
             found.id
         )));
@@ -374,4 +359,12 @@ pub async fn acknowledge(
     let mut response = Json(after).into_response();
     crate::log::receipt(&mut response, &indexes);
     Ok(response)
+}
+
+/// The request id and production id of `/v1/requests/{id}/productions/{production}/...`.
+fn production_path(
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<(RequestId, String), ApiError> {
+    let Path((id, production)) = path?;
+    Ok((crate::requests::request_id(&id)?, production))
 }
