@@ -30,6 +30,12 @@ fn sha256_file(path: &Path) -> String {
     String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_owned()
 }
 
+/// Writes an age identity file as `age-keygen` does (one AGE-SECRET-KEY-1... line).
+fn write_identity(path: &Path, identity: &comity_seal::age::x25519::Identity) {
+    use comity_seal::age::secrecy::ExposeSecret;
+    std::fs::write(path, format!("{}\n", identity.to_string().expose_secret())).unwrap();
+}
+
 /// The value after `label` in `comity produce`'s report.
 fn reported(stderr: &str, label: &str) -> String {
     stderr
@@ -55,10 +61,7 @@ async fn a_package_produced_on_the_command_line_opens_with_age_and_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let identity = comity_seal::age::x25519::Identity::generate();
     let key_file = dir.path().join("fr-tj-paris.key");
-    {
-        use comity_seal::age::secrecy::ExposeSecret;
-        std::fs::write(&key_file, format!("{}\n", identity.to_string().expose_secret())).unwrap();
-    }
+    write_identity(&key_file, &identity);
     let recipient = identity.to_public().to_string();
     comity_ok(
         &["authority", "recipient", "add", "--authority", "fr-tj-paris", "--recipient", &recipient],
@@ -194,10 +197,7 @@ async fn a_package_produced_on_the_command_line_opens_with_age_and_verifies() {
     // manifest names the authority it was sealed for.
     let other = comity_seal::age::x25519::Identity::generate();
     let other_key = dir.path().join("other.key");
-    {
-        use comity_seal::age::secrecy::ExposeSecret;
-        std::fs::write(&other_key, format!("{}\n", other.to_string().expose_secret())).unwrap();
-    }
+    write_identity(&other_key, &other);
     let reencrypted = dir.path().join("reencrypted.age");
     let status = Command::new(age)
         .args([
