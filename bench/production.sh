@@ -31,6 +31,13 @@ cleanup() {
 }
 trap cleanup EXIT
 c() { "$BIN" "$@" --data-dir "$DATA"; }
+start_server() { # sets SERVER and URL
+  "$BIN" serve --listen 127.0.0.1:0 --data-dir "$DATA" > "$RUN/out" 2> "$RUN/err" &
+  SERVER=$!
+  for _ in $(seq 1 100); do grep -q listening "$RUN/out" 2>/dev/null && break; sleep 0.1; done
+  URL=$(sed -n 's/^comity listening on //p' "$RUN/out")
+  [ -n "$URL" ] || { cat "$RUN/err" >&2; exit 1; }
+}
 
 echo "== machine"
 echo "$(nproc) cores; $(uname -r); $(date -u +%FT%TZ); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $(age --version | head -1)"
@@ -44,11 +51,7 @@ c provider add --id example-mail --country IE --name "Example Mail" >/dev/null
 c reviewer add --id ie-high-court --country IE --kind court --name "The High Court" >/dev/null
 "$BIN" authority key generate --out "$RUN/fr.jwk" > "$RUN/fr.pub.jwk"
 c authority key add --authority fr-tj-paris --public-key "$RUN/fr.pub.jwk" >/dev/null
-"$BIN" serve --listen 127.0.0.1:0 --data-dir "$DATA" > "$RUN/out" 2> "$RUN/err" &
-SERVER=$!
-for _ in $(seq 1 100); do grep -q listening "$RUN/out" 2>/dev/null && break; sleep 0.1; done
-URL=$(sed -n 's/^comity listening on //p' "$RUN/out")
-[ -n "$URL" ] || { cat "$RUN/err" >&2; exit 1; }
+start_server
 jq '.data_categories += ["content"]' examples/requests/eu-epoc-traffic.json > "$RUN/request.json"
 ID=$("$BIN" request sign --key "$RUN/fr.jwk" --document "$RUN/request.json" \
   | curl -sf "$URL/v1/requests" -H 'content-type: application/jose' --data-binary @- | jq -r .id)
@@ -76,7 +79,7 @@ measure() { # $1: label, then the command; prints seconds, MB/s of export and pe
   /usr/bin/time -f '%e %M' -o "$RUN/time" "$@" > "$RUN/ref.out" 2> "$RUN/ref.err" \
     || { cat "$RUN/ref.err" >&2; exit 1; }
   read -r secs kb < "$RUN/time"
-  python3 -c 'import sys; l,s,kb,b=sys.argv[1],float(sys.argv[2]),int(sys.argv[3]),int(sys.argv[4]); print(f"{l:<34} {s:8.1f} s  {b/s/1e6:7.1f} MB/s  peak RSS {kb/1024:7.1f} MiB")' \
+  python3 -c 'import sys; l,s,kb,b=sys.argv[1],max(float(sys.argv[2]),0.01),int(sys.argv[3]),int(sys.argv[4]); print(f"{l:<34} {s:8.1f} s  {b/s/1e6:7.1f} MB/s  peak RSS {kb/1024:7.1f} MiB")' \
     "$label" "$secs" "$kb" "$SIZE"
 }
 
@@ -95,17 +98,13 @@ measure "comity package verify" "$BIN" package verify "$RUN/package.age" --ident
 # The same export through the API, as a provider's system uploads it (a second production
 # of the request): the server's peak resident memory covers the upload, both passes and
 # the sealing, and includes what a running server holds anyway.
-"$BIN" serve --listen 127.0.0.1:0 --data-dir "$DATA" > "$RUN/out" 2> "$RUN/err" &
-SERVER=$!
-for _ in $(seq 1 100); do grep -q listening "$RUN/out" 2>/dev/null && break; sleep 0.1; done
-URL=$(sed -n 's/^comity listening on //p' "$RUN/out")
-[ -n "$URL" ] || { cat "$RUN/err" >&2; exit 1; }
+start_server
 before=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status")
 t0=$(date +%s.%N)
 curl -sf -o "$RUN/api.json" -X POST -T "$WORK/export.jsonl" -H "authorization: Bearer $LEGAL" \
   -H 'content-type: application/x-ndjson' "$URL/v1/requests/$ID/productions?retention_until=2030-12-31"
 t1=$(date +%s.%N)
 after=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status")
-python3 -c 'import sys; t,b,a,n=float(sys.argv[1]),int(sys.argv[2]),int(sys.argv[3]),int(sys.argv[4]); l="POST .../productions (server)"; print(f"{l:<34} {t:8.1f} s  {n/t/1e6:7.1f} MB/s  peak RSS {a/1024:7.1f} MiB (idle {b/1024:.1f} MiB)")' \
+python3 -c 'import sys; t,b,a,n=max(float(sys.argv[1]),0.01),int(sys.argv[2]),int(sys.argv[3]),int(sys.argv[4]); l="POST .../productions (server)"; print(f"{l:<34} {t:8.1f} s  {n/t/1e6:7.1f} MB/s  peak RSS {a/1024:7.1f} MiB (idle {b/1024:.1f} MiB)")' \
   "$(python3 -c "print($t1 - $t0)")" "$before" "$after" "$SIZE"
 jq -c '{status, records, in_scope}' "$RUN/api.json"
