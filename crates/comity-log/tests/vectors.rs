@@ -1,6 +1,6 @@
-//! The RFC 6962 / RFC 9162 proof vectors of transparency-dev/merkle
-//! (`../shared/vectors/merkle`): every case with `wantErr: false` is accepted, every case
-//! with `wantErr: true` is refused.
+//! The RFC 6962 / RFC 9162 proof vectors of transparency-dev/merkle, copied into
+//! `tests/vectors/merkle` (its README names the commit and the licence): every case with
+//! `wantErr: false` is accepted, every case with `wantErr: true` is refused.
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
@@ -10,8 +10,7 @@ use comity_log::{verify_consistency, verify_inclusion};
 use serde_json::Value;
 
 fn vectors(kind: &str) -> Vec<(PathBuf, Value)> {
-    let root =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/merkle/testdata").join(kind);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/merkle/testdata").join(kind);
     assert!(root.is_dir(), "the vectors are missing at {}", root.display());
     let mut out = Vec::new();
     let mut dirs = vec![root];
