@@ -1,13 +1,12 @@
 //! `comity log verify` and `comity audit sample`: checking a published log from outside,
 //! with nothing but its base URL and its public key.
 //!
-//! Both read the C2SP tlog-tiles static API (`{base}/checkpoint`, `{base}/tile/...`) and
-//! feed `comity_log::audit::LogVerifier`, which does all the checking. Exit codes: 0 when
+//! The reading and checking are `comity_auditor`'s (`RemoteLog`, over the log's C2SP
+//! tlog-tiles static API); this module has the flags, the output and the exit codes: 0 when
 //! everything verifies, 1 when the log disagrees with itself or with its signatures (the
 //! first discrepancy is printed), 2 for a usage or network error.
 
 use std::{
-    collections::VecDeque,
     io::IsTerminal,
     path::{Path, PathBuf},
     process::ExitCode,
@@ -16,12 +15,8 @@ use std::{
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use clap::{Args, Subcommand};
-use comity_log::{
-    Checkpoint, CheckpointError, TILE_WIDTH, TilePath,
-    audit::{self, AuditError, LogVerifier, Verified},
-    verify_checkpoint,
-};
-use tokio::task::JoinHandle;
+use comity_auditor::{RemoteLog, check_checkpoint};
+use comity_log::TILE_WIDTH;
 
 /// `comity log ...`
 #[derive(Debug, Subcommand)]
@@ -110,9 +105,15 @@ enum Failure {
     Error(String),
 }
 
-impl From<AuditError> for Failure {
-    fn from(e: AuditError) -> Failure {
-        if e.is_discrepancy() { Failure::Discrepancy(e.to_string()) } else { Failure::Error(e.to_string()) }
+impl From<comity_auditor::Error> for Failure {
+    fn from(e: comity_auditor::Error) -> Failure {
+        // The auditor does not know the flags; its usage errors are named after them here.
+        let message = match &e {
+            comity_auditor::Error::Url { .. } => format!("--url {e}"),
+            comity_auditor::Error::Key(reason) => format!("--vkey is not a note verifier key: {reason}"),
+            _ => e.to_string(),
+        };
+        if e.is_discrepancy() { Failure::Discrepancy(message) } else { Failure::Error(message) }
     }
 }
 
@@ -157,14 +158,6 @@ fn read_vkey(vkey: &str) -> Result<String, Failure> {
     Ok(vkey.trim().to_owned())
 }
 
-/// Verifies a signed checkpoint; `what` names it in messages.
-fn check_checkpoint(note: &[u8], vkey: &str, what: &str) -> Result<Checkpoint, Failure> {
-    verify_checkpoint(note, vkey).map_err(|e| match e {
-        CheckpointError::Key(e) => Failure::Error(format!("--vkey is not a note verifier key: {e}")),
-        e => Failure::Discrepancy(format!("{what}: {e}")),
-    })
-}
-
 fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure::Error(format!("cannot read {}: {e}", path.display())))
 }
@@ -205,15 +198,10 @@ async fn verify(args: VerifyArgs) -> Result<(), Failure> {
         )?),
         None => None,
     };
-    let remote = Remote::new(&url)?;
-    let note = remote.get(&remote.url("checkpoint")).await?;
-    let checkpoint =
-        check_checkpoint(&note, &vkey, &format!("the checkpoint at {}", remote.url("checkpoint")))?;
-    let mut verifier = LogVerifier::new();
-    if let Some(earlier) = &earlier {
-        verifier = verifier.since(earlier);
-    }
-    let verified = remote.verify(verifier, &checkpoint, true).await?;
+    let remote = RemoteLog::new(&url)?;
+    let mut progress = Progress::new();
+    let report = remote.verify(&vkey, earlier.as_ref(), |p| progress.show(p)).await?;
+    let verified = &report.verified;
     println!(
         "verified: {} has {} entries with root {}, as its checkpoint signs; every hash tile matches",
         verified.origin,
@@ -224,7 +212,7 @@ async fn verify(args: VerifyArgs) -> Result<(), Failure> {
         println!("consistent: its first {size} entries are the tree of the earlier checkpoint");
     }
     if let Some(path) = &args.save {
-        std::fs::write(path, &note)
+        std::fs::write(path, &report.checkpoint)
             .map_err(|e| Failure::Error(format!("cannot save the checkpoint to {}: {e}", path.display())))?;
     }
     Ok(())
@@ -235,204 +223,55 @@ async fn sample(args: SampleArgs) -> Result<(), Failure> {
     let note = read_file(&args.checkpoint)?;
     let checkpoint =
         check_checkpoint(&note, &vkey, &format!("the checkpoint {}", args.checkpoint.display()))?;
-    let remote = Remote::new(&args.url)?;
-    // The requests are read from the entries, which must give the checkpoint's root:
-    // otherwise the log could serve other entries to shape the sample.
-    let verified = remote.verify(LogVerifier::new().collect_requests(), &checkpoint, false).await?;
-    let drawn = audit::sample(&verified.root, verified.size, &verified.requests, args.n);
+    let remote = RemoteLog::new(&args.url)?;
+    let mut progress = Progress::new();
+    let sample = remote.sample(&checkpoint, args.n, |p| progress.show(p)).await?;
     if args.json {
+        let verified = &sample.verified;
         let out = serde_json::json!({
             "origin": verified.origin,
             "size": verified.size,
             "root": STANDARD.encode(verified.root.0),
             "requests": verified.requests.len(),
             "n": args.n,
-            "sample": drawn,
+            "sample": sample.drawn,
         });
         println!("{}", serde_json::to_string_pretty(&out).map_err(|e| Failure::Error(e.to_string()))?);
     } else {
-        for request in drawn {
+        for request in sample.drawn {
             println!("{request}");
         }
     }
     Ok(())
 }
 
-/// How many tiles are fetched ahead of the one being verified.
-const AHEAD: usize = 8;
-
-/// A log's tlog-tiles API.
-struct Remote {
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Remote {
-    fn new(base: &str) -> Result<Remote, Failure> {
-        let parsed = reqwest::Url::parse(base).map_err(|e| Failure::Error(format!("--url {base}: {e}")))?;
-        if parsed.scheme() != "http" {
-            // reqwest is built without TLS in this workspace (no TLS stack is declared).
-            return Err(Failure::Error(format!(
-                "--url {base}: only http:// URLs are supported by this build (put an HTTPS proxy in front)"
-            )));
-        }
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(30))
-            .timeout(Duration::from_secs(300))
-            .build()
-            .map_err(|e| Failure::Error(format!("cannot start the HTTP client: {e}")))?;
-        Ok(Remote { client, base: base.trim_end_matches('/').to_owned() })
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}/{path}", self.base)
-    }
-
-    async fn get(&self, url: &str) -> Result<Vec<u8>, Failure> {
-        get(&self.client, url).await.map_err(Failure::Error)
-    }
-
-    /// Fetches a tile in the background. A partial tile that is gone (404) is fetched as
-    /// the full tile, and only its first items kept: logs may delete partial tiles once
-    /// the full one is published.
-    fn spawn_tile(&self, tile: TilePath) -> JoinHandle<Result<Vec<u8>, String>> {
-        let client = self.client.clone();
-        let url = self.url(&tile.path());
-        let full_url = (!tile.is_full()).then(|| {
-            let full = if tile.is_entries() {
-                TilePath::entries(tile.index(), TILE_WIDTH as u32)
-            } else {
-                TilePath::hashes(tile.level(), tile.index(), TILE_WIDTH as u32)
-            };
-            self.url(&full.path())
-        });
-        tokio::spawn(async move {
-            match (fetch(&client, &url).await?, full_url) {
-                (Some(bytes), _) => Ok(bytes),
-                (None, Some(full_url)) => match fetch(&client, &full_url).await? {
-                    Some(bytes) => prefix(&tile, bytes)
-                        .ok_or_else(|| format!("GET {full_url}: holds fewer than {} items", tile.width())),
-                    None => Err(format!("GET {url}: 404 Not Found, and GET {full_url}: 404 Not Found")),
-                },
-                (None, None) => Err(format!("GET {url}: 404 Not Found")),
-            }
-        })
-    }
-
-    /// Reads every data tile the checkpoint's size implies into the verifier (and, with
-    /// `hash_tiles`, every hash tile), then checks the tree against the checkpoint.
-    async fn verify(
-        &self,
-        mut verifier: LogVerifier,
-        checkpoint: &Checkpoint,
-        hash_tiles: bool,
-    ) -> Result<Verified, Failure> {
-        let size = checkpoint.size();
-        let mut progress = Progress::new(size);
-        let mut pending: VecDeque<(TilePath, Option<TilePath>, Handles)> = VecDeque::new();
-        let mut data = audit::tiles_at(size, 0, true);
-        let mut hashes = audit::tiles_at(size, 0, false);
-        loop {
-            while pending.len() < AHEAD {
-                let Some(tile) = data.next() else { break };
-                let hash = if hash_tiles { hashes.next() } else { None };
-                let handles = Handles { data: self.spawn_tile(tile), hash: hash.map(|h| self.spawn_tile(h)) };
-                pending.push_back((tile, hash, handles));
-            }
-            let Some((tile, hash, handles)) = pending.pop_front() else { break };
-            let bundle = join(handles.data).await?;
-            verifier.push_bundle(&tile, &bundle)?;
-            if let (Some(hash), Some(handle)) = (hash, handles.hash) {
-                verifier.check_hash_tile(&hash, &join(handle).await?)?;
-            }
-            progress.show(verifier.size());
-        }
-        progress.done();
-        if hash_tiles {
-            for level in 1..audit::tile_levels(size) {
-                let tiles: Vec<TilePath> = audit::tiles_at(size, level, false).collect();
-                for chunk in tiles.chunks(AHEAD * 4) {
-                    let handles: Vec<_> = chunk.iter().map(|t| self.spawn_tile(*t)).collect();
-                    for (tile, handle) in chunk.iter().zip(handles) {
-                        verifier.check_hash_tile(tile, &join(handle).await?)?;
-                    }
-                }
-            }
-        }
-        Ok(verifier.finish(checkpoint)?)
-    }
-}
-
-struct Handles {
-    data: JoinHandle<Result<Vec<u8>, String>>,
-    hash: Option<JoinHandle<Result<Vec<u8>, String>>>,
-}
-
-async fn join(handle: JoinHandle<Result<Vec<u8>, String>>) -> Result<Vec<u8>, Failure> {
-    handle.await.map_err(|e| Failure::Error(format!("a fetch failed: {e}")))?.map_err(Failure::Error)
-}
-
-/// The first `width` items of a full tile, for a partial tile fetched as a full one.
-fn prefix(tile: &TilePath, mut bytes: Vec<u8>) -> Option<Vec<u8>> {
-    let width = tile.width() as usize;
-    let len = if tile.is_entries() {
-        let mut at = 0usize;
-        for _ in 0..width {
-            let len = bytes.get(at..at + 2)?;
-            at += 2 + usize::from(u16::from_be_bytes([len[0], len[1]]));
-        }
-        at
-    } else {
-        width * 32
-    };
-    if len > bytes.len() {
-        return None;
-    }
-    bytes.truncate(len);
-    Some(bytes)
-}
-
-/// GET, with `None` for a 404 and an error naming the URL otherwise.
-async fn fetch(client: &reqwest::Client, url: &str) -> Result<Option<Vec<u8>>, String> {
-    let response = client.get(url).send().await.map_err(|e| format!("GET {url}: {e}"))?;
-    let status = response.status();
-    if status == reqwest::StatusCode::NOT_FOUND {
-        return Ok(None);
-    }
-    if !status.is_success() {
-        return Err(format!("GET {url}: {status}"));
-    }
-    let bytes = response.bytes().await.map_err(|e| format!("GET {url}: {e}"))?;
-    Ok(Some(bytes.to_vec()))
-}
-
-async fn get(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, String> {
-    fetch(client, url).await?.ok_or_else(|| format!("GET {url}: 404 Not Found"))
-}
-
-/// `entries verified / total` on standard error, when it is a terminal.
+/// `entries verified / total` on standard error, when it is a terminal and the log is
+/// large enough for it to matter.
 struct Progress {
-    total: u64,
     shown: Option<Instant>,
-    enabled: bool,
+    terminal: bool,
 }
 
 impl Progress {
-    fn new(total: u64) -> Progress {
-        Progress { total, shown: None, enabled: std::io::stderr().is_terminal() && total > 10 * TILE_WIDTH }
+    fn new() -> Progress {
+        Progress { shown: None, terminal: std::io::stderr().is_terminal() }
     }
 
-    fn show(&mut self, done: u64) {
-        if !self.enabled || self.shown.is_some_and(|t| t.elapsed() < Duration::from_millis(200)) {
+    fn show(&mut self, p: comity_auditor::Progress) {
+        if !self.terminal || p.total <= 10 * TILE_WIDTH {
+            return;
+        }
+        if p.verified == p.total {
+            // The last data tile: the line is finished (hash tiles may follow, silently).
+            if self.shown.is_some() {
+                eprintln!("\r{} / {} entries verified", p.total, p.total);
+            }
+            return;
+        }
+        if self.shown.is_some_and(|t| t.elapsed() < Duration::from_millis(200)) {
             return;
         }
         self.shown = Some(Instant::now());
-        eprint!("\r{done} / {} entries verified", self.total);
-    }
-
-    fn done(&mut self) {
-        if self.enabled && self.shown.is_some() {
-            eprintln!("\r{} / {} entries verified", self.total, self.total);
-        }
+        eprint!("\r{} / {} entries verified", p.verified, p.total);
     }
 }
