@@ -177,3 +177,46 @@ async fn unknown_logs_impostors_and_dead_witnesses_are_errors() {
     assert!(matches!(err, SubmitError::Http(_)), "{err:?}");
     assert_eq!(gone.witnessed_size(), 0);
 }
+
+/// A log's own hash source, as a server implements one over its store: asynchronous, and
+/// counting what it is asked.
+struct Store {
+    tree: MemoryTree,
+    asked: std::sync::Mutex<Vec<Vec<u64>>>,
+}
+
+impl comity_witness::HashSource for Store {
+    async fn read_hashes(
+        &self,
+        indexes: &[u64],
+    ) -> Result<Vec<comity_log::Hash>, comity_witness::SourceError> {
+        tokio::task::yield_now().await;
+        self.asked.lock().unwrap().push(indexes.to_vec());
+        Ok(comity_log::HashReader::read_hashes(&self.tree, indexes)?)
+    }
+}
+
+#[tokio::test]
+async fn a_source_is_asked_once_per_proof_for_exactly_its_hashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = LogKey::generate(ORIGIN);
+    let witness = Running::start(dir.path(), &known(&log)).await;
+    let mut store = Store { tree: tree(300, None), asked: Default::default() };
+    let mut client = witness.client();
+    for size in [7, 7, 300] {
+        let note = log.sign(ORIGIN, size, store.tree.root(size).unwrap()).unwrap();
+        // A checkpointer submits from a spawned task: the submission is Send.
+        let submission = tokio::spawn(async move {
+            let line = client.submit(&note, &store).await;
+            (client, store, line)
+        });
+        let (back, source, line) = submission.await.unwrap();
+        (client, store) = (back, source);
+        line.unwrap();
+    }
+    // No proof from 0 or to the same size; one read for the proof from 7 to 300.
+    let asked = store.asked.lock().unwrap().clone();
+    let needed = comity_log::hashes_needed(|r| comity_log::consistency_proof(7, 300, r));
+    assert_eq!(asked, [needed]);
+    witness.stop().await;
+}
