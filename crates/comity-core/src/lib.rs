@@ -19,6 +19,7 @@
 mod country;
 mod id;
 pub mod identity;
+pub mod journal;
 pub mod lifecycle;
 mod party;
 pub mod production;
@@ -34,6 +35,7 @@ pub use id::{
     RequestIdError,
 };
 pub use identity::{Credential, KeyId, KeyIdError, Principal, Role, Username, UsernameError};
+pub use journal::{Fact, FactKind, JournalEntry, JournalQuery, NewEntry};
 pub use lifecycle::{IllegalTransition, State};
 pub use party::{Authority, NameError, Organisation, PartyRole, Provider, ReviewerBody, check_name};
 pub use request::{
@@ -46,8 +48,8 @@ pub use store::{
     StoredRequest, UnloggedRows,
 };
 pub use trust::{
-    AuthorityKey, AuthorityRecord, Contact, JournalEntry, JournalQuery, KeyChange, KeyUnusable, LinkRecord,
-    SessionRecord, Throttle, TokenRecord, UserRecord,
+    AuthorityKey, AuthorityRecord, Contact, KeyChange, KeyUnusable, LinkRecord, SessionRecord, Throttle,
+    TokenRecord, UserRecord,
 };
 pub use vocabulary::{
     AuthorityType, DataCategory, Instrument, ListedOffence, ProtectedRole, Purpose, RequestKind,

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use crate::{DataCategory, Request, Selector, TimeWindow};
+use crate::{DataCategory, Fact, FactKind, JournalEntry, Request, RequestId, Selector, TimeWindow, journal};
 
 /// The targets, window and categories a decision lets leave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,6 +139,72 @@ impl Scope {
             && self.window.from() <= time
             && time < self.window.to()
             && self.categories.contains(&category)
+    }
+}
+
+/// A production as its journal facts make it: its status, what left, and its chain of
+/// custody.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Production {
+    /// `prod-` and 16 characters.
+    pub id: String,
+    pub request: RequestId,
+    /// `started`, `failed`, `sealed` or `acknowledged`.
+    pub status: &'static str,
+    pub started_at: DateTime<Utc>,
+    /// The production event's index in the audit log, which the manifest names.
+    pub log_index: Option<u64>,
+    pub records: u64,
+    pub in_scope: u64,
+    pub retention_until: String,
+    /// What left, once sealed.
+    pub package: Option<journal::ProductionSealed>,
+    /// Why it stopped, if it failed.
+    pub failure: Option<String>,
+    /// Every fact of its chain of custody, oldest first.
+    pub custody: Vec<JournalEntry>,
+}
+
+impl Production {
+    /// Folds one production's facts, oldest first, into what it is now; `None` unless
+    /// they start with its `production.started`.
+    pub fn fold(custody: Vec<JournalEntry>) -> Option<Production> {
+        let first = custody.first()?;
+        let Fact::ProductionStarted(started) = &first.fact else { return None };
+        let mut p = Production {
+            id: started.production.clone(),
+            request: started.request,
+            status: "started",
+            started_at: first.at,
+            log_index: first.log_index,
+            records: started.records,
+            in_scope: started.in_scope,
+            retention_until: started.retention_until.clone(),
+            package: None,
+            failure: None,
+            custody: Vec::new(),
+        };
+        for e in &custody {
+            match &e.fact {
+                Fact::ProductionSealed(s) => {
+                    p.status = "sealed";
+                    p.package = Some(s.clone());
+                }
+                Fact::ProductionFailed(f) => {
+                    p.status = "failed";
+                    p.failure = Some(f.reason.clone());
+                }
+                Fact::ProductionAcknowledged(_) => p.status = "acknowledged",
+                _ => {}
+            }
+        }
+        p.custody = custody;
+        Some(p)
+    }
+
+    /// Whether the recipient authority has downloaded its package.
+    pub fn downloaded(&self) -> bool {
+        self.custody.iter().any(|c| c.kind() == FactKind::ProductionDownloaded)
     }
 }
 

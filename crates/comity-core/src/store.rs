@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     ActorId, Authority, AuthorityRecord, IdempotencyKey, Instrument, JournalEntry, JournalQuery, LinkRecord,
-    Organisation, PartyId, PartyRole, Provider, RequestId, RequestKind, ReviewerBody, Selector,
+    NewEntry, Organisation, PartyId, PartyRole, Provider, RequestId, RequestKind, ReviewerBody, Selector,
     SessionRecord, State, Throttle, TokenRecord, UserRecord, Username,
 };
 
@@ -186,7 +186,7 @@ pub struct Move {
     pub reason: String,
     /// Journal entries that belong to the move and commit with it, or not at all: a
     /// decision's scope, a production sealed or acknowledged.
-    pub facts: Vec<JournalEntry>,
+    pub facts: Vec<NewEntry>,
 }
 
 /// A screening of a request: which pack judged it, the verdict, and the full report as
@@ -439,7 +439,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// and log indexes. A second registration of a key id, of a contact id within its
     /// authority, or of a reviewer to a request fails with [`StoreError::Conflict`], and
     /// then nothing is appended.
-    async fn append_journal(&self, entries: &[JournalEntry]) -> Result<Vec<JournalEntry>, StoreError>;
+    async fn append_journal(&self, entries: &[NewEntry]) -> Result<Vec<JournalEntry>, StoreError>;
     /// Journal entries matching `query`, oldest first.
     async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError>;
     /// An authority's track record.
@@ -447,7 +447,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// Creates an account and its `user.added` journal entry. [`StoreError::Conflict`] if
     /// the name is taken; [`StoreError::NotFound`] if its organisation is not registered.
-    async fn add_user(&self, user: &UserRecord, entry: &JournalEntry) -> Result<JournalEntry, StoreError>;
+    async fn add_user(&self, user: &UserRecord, entry: &NewEntry) -> Result<JournalEntry, StoreError>;
     async fn user(&self, username: &Username) -> Result<Option<UserRecord>, StoreError>;
     /// Every account, by name.
     async fn users(&self) -> Result<Vec<UserRecord>, StoreError>;
@@ -461,7 +461,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         &self,
         username: &Username,
         at: DateTime<Utc>,
-        entry: &JournalEntry,
+        entry: &NewEntry,
     ) -> Result<JournalEntry, StoreError>;
 
     /// Counts a failed login for `name` (any name, existing or not) and returns the
@@ -477,7 +477,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn end_session(&self, id_hash: &[u8; 32], at: DateTime<Utc>) -> Result<(), StoreError>;
 
     /// Creates an API token and its `token.created` journal entry.
-    async fn add_token(&self, token: &TokenRecord, entry: &JournalEntry) -> Result<JournalEntry, StoreError>;
+    async fn add_token(&self, token: &TokenRecord, entry: &NewEntry) -> Result<JournalEntry, StoreError>;
     async fn token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError>;
     /// Every token, newest first.
     async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError>;
@@ -487,11 +487,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         &self,
         id: &str,
         at: DateTime<Utc>,
-        entry: &JournalEntry,
+        entry: &NewEntry,
     ) -> Result<JournalEntry, StoreError>;
 
     /// Creates a one-time verification link and its journal entry.
-    async fn add_link(&self, link: &LinkRecord, entry: &JournalEntry) -> Result<JournalEntry, StoreError>;
+    async fn add_link(&self, link: &LinkRecord, entry: &NewEntry) -> Result<JournalEntry, StoreError>;
     async fn link(&self, secret_hash: &[u8; 32]) -> Result<Option<LinkRecord>, StoreError>;
     /// Marks a link used if it is unused and unexpired at `at`; `None` otherwise, so a link
     /// works once, however many times it is sent.

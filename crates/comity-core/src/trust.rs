@@ -5,71 +5,15 @@
 //!
 //! Facts that auditors must be able to check afterwards (a key added, rotated or revoked,
 //! a contact registered, a reviewer assigned, an account or token created, a refused
-//! signature) are kept as [`JournalEntry`]s: an append-only journal whose every row has an
-//! entry in the audit log, like a request's events. Operational state that changes (a
+//! signature) are kept as [`crate::journal::JournalEntry`]s: an append-only journal whose
+//! every row has an entry in the audit log, like a request's events. Operational state that changes (a
 //! password hash, the last TOTP step used, failed logins, sessions) lives in ordinary rows
 //! and holds no secret in the clear: passwords are argon2id hashes, tokens and session ids
 //! SHA-256 hashes, TOTP secrets sealed with a server key that is not in the database.
 
 use chrono::{DateTime, Utc};
 
-use crate::{ActorId, KeyId, PartyId, RequestId, Role, Username};
-
-/// One fact of the trust registers, kept forever with an entry in the audit log.
-///
-/// `content` is the fact itself as canonical JSON (its shape per `kind` is documented in
-/// `comity-wire`'s `journal` module); the log entry commits to exactly these bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JournalEntry {
-    /// Given by the store; 0 in an entry not yet written.
-    pub seq: u64,
-    pub at: DateTime<Utc>,
-    /// What happened, as a dotted name: `key.added`, `contact.added`, `reviewer.assigned`,
-    /// `user.added`, `token.created`, `auth.refused`, ... It is also the log entry's kind.
-    pub kind: String,
-    pub actor: ActorId,
-    /// The organisation it concerns, if any.
-    pub party: Option<PartyId>,
-    /// What it is about within its kind: a key id, a contact id, a reviewer's id, a user
-    /// name, a token id, a refusal code.
-    pub subject: String,
-    /// The request it concerns, if any.
-    pub request_id: Option<RequestId>,
-    pub content: String,
-    /// The audit-log entry; `None` only in an entry not yet written.
-    pub log_index: Option<u64>,
-}
-
-/// Which journal entries to read; every filter given must match. Oldest first.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct JournalQuery {
-    /// Entries of these kinds (any kind if empty).
-    pub kinds: Vec<String>,
-    pub party: Option<PartyId>,
-    pub subject: Option<String>,
-    pub request_id: Option<RequestId>,
-}
-
-impl JournalQuery {
-    pub fn kinds(kinds: &[&str]) -> Self {
-        Self { kinds: kinds.iter().map(|k| (*k).to_owned()).collect(), ..Self::default() }
-    }
-
-    pub fn party(mut self, party: &PartyId) -> Self {
-        self.party = Some(party.clone());
-        self
-    }
-
-    pub fn subject(mut self, subject: &str) -> Self {
-        self.subject = Some(subject.to_owned());
-        self
-    }
-
-    pub fn request(mut self, id: RequestId) -> Self {
-        self.request_id = Some(id);
-        self
-    }
-}
+use crate::{KeyId, PartyId, RequestId, Role, Username};
 
 /// A change in the life of an authority's signing key.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,10 +21,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use chrono::{DateTime, SubsecRound, Utc};
-use comity_access::Who;
-use comity_auth::{opaque::OpaqueToken, token::ApiToken};
-use comity_core::{ActorId, Credential, Party, PartyId, Principal};
+use chrono::{SubsecRound, Utc};
 
 use crate::{AppState, error::ApiError, metrics::RefusalLabels};
 
@@ -34,40 +31,7 @@ use crate::{AppState, error::ApiError, metrics::RefusalLabels};
 pub const SESSION_COOKIE: &str = "__Host-comity_session";
 pub const SESSION_COOKIE_INSECURE: &str = "comity_session";
 
-/// An authenticated caller: the principal, its organisation as registered, and when the
-/// credential ends.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub principal: Principal,
-    pub party: Party,
-    pub expires_at: Option<DateTime<Utc>>,
-    /// The session's id hash, for logging out.
-    pub session: Option<[u8; 32]>,
-}
-
-impl Caller {
-    /// The actor recorded for what this caller does.
-    pub fn actor(&self) -> ActorId {
-        self.principal.actor()
-    }
-
-    /// The caller as the access policy sees it.
-    pub fn who(&self) -> Who {
-        // The party is the principal's organisation by construction (see `resolve`).
-        Who::new(&self.principal, &self.party).unwrap_or_else(|_| Who {
-            actor: self.actor(),
-            org: self.principal.org.clone(),
-            register: self.party.role(),
-            institution: self.party.institution().clone(),
-            role: self.principal.role,
-            credential: comity_access::CredentialKind::from(&self.principal.credential),
-        })
-    }
-
-    pub fn org(&self) -> &PartyId {
-        &self.principal.org
-    }
-}
+pub use comity_app::Caller;
 
 /// Extracts the authenticated caller, or answers 401.
 #[derive(Debug, Clone)]
@@ -108,13 +72,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 
 /// 401 with the one message every missing or failed credential gets.
 pub fn unauthenticated() -> ApiError {
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "unauthenticated",
-        "sign in first: send `Authorization: Bearer <token>` (an API token) or log in with \
-         POST /v1/session (password and TOTP code)",
-    )
-    .www_authenticate("Bearer realm=\"comity\"")
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", comity_app::SIGN_IN_FIRST)
+        .www_authenticate("Bearer realm=\"comity\"")
 }
 
 /// Counts a refused credential and leaves a line in the server log. The line names the
@@ -123,6 +82,14 @@ pub fn refused(app: &AppState, code: &str, client: IpAddr, detail: &str) {
     app.metrics.auth_refusals.get_or_create(&RefusalLabels { code: code.to_owned() }).inc();
     app.trust.limits.failed(client);
     tracing::warn!(code, %client, detail, "credential refused");
+}
+
+impl AppState {
+    /// Counts each refusal of the client at `ip` as [`refused`] does: the closure to give a
+    /// use case's `comity_app::Client`.
+    pub fn refusals(&self, ip: IpAddr) -> impl Fn(&str, &str) + Send + Sync + '_ {
+        move |code, detail| refused(self, code, ip, detail)
+    }
 }
 
 /// Resolves the request's credential, if any, and records the client's address.
@@ -180,7 +147,7 @@ async fn resolve(app: &AppState, headers: &HeaderMap, client: IpAddr) -> Result<
             )
             .www_authenticate("Bearer realm=\"comity\", error=\"invalid_request\""));
         };
-        return match token_caller(app, token, now).await? {
+        return match app.app.token_caller(token, now).await? {
             Some(caller) => Ok(Some(caller)),
             None => {
                 refused(app, "invalid_token", client, "unknown, expired or revoked API token");
@@ -189,7 +156,7 @@ async fn resolve(app: &AppState, headers: &HeaderMap, client: IpAddr) -> Result<
         };
     }
     let Some(cookie) = session_cookie(headers) else { return Ok(None) };
-    match session_caller(app, cookie, now).await? {
+    match app.app.session_caller(cookie, now).await? {
         Some(caller) => Ok(Some(caller)),
         None => {
             refused(app, "invalid_session", client, "unknown, expired or ended session");
@@ -212,48 +179,4 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == SESSION_COOKIE || *name == SESSION_COOKIE_INSECURE)
         .map(|(_, value)| value)
-}
-
-async fn token_caller(app: &AppState, text: &str, now: DateTime<Utc>) -> Result<Option<Caller>, ApiError> {
-    let Ok((id, secret)) = ApiToken::parse(text) else { return Ok(None) };
-    let Some(record) = app.store.token(id.as_str()).await? else { return Ok(None) };
-    if !secret.verify(&record.secret_hash) || record.revoked_at.is_some() || record.expires_at <= now {
-        return Ok(None);
-    }
-    let principal =
-        Principal { org: record.org, role: record.role, credential: Credential::Token(record.id) };
-    caller(app, principal, Some(record.expires_at), None).await
-}
-
-async fn session_caller(app: &AppState, text: &str, now: DateTime<Utc>) -> Result<Option<Caller>, ApiError> {
-    let Some(hash) = OpaqueToken::hash_of(text) else { return Ok(None) };
-    let Some(session) = app.store.session(&hash).await? else { return Ok(None) };
-    if session.ended_at.is_some() || session.expires_at <= now {
-        return Ok(None);
-    }
-    let Some(user) = app.store.user(&session.username).await? else { return Ok(None) };
-    if user.disabled_at.is_some() {
-        return Ok(None);
-    }
-    let principal =
-        Principal { org: user.org, role: user.role, credential: Credential::Person(user.username) };
-    caller(app, principal, Some(session.expires_at), Some(hash)).await
-}
-
-/// A caller for a principal whose organisation is registered and whose role belongs to
-/// its register; `None` otherwise (a tampered row, or a party that is gone).
-pub async fn caller(
-    app: &AppState,
-    principal: Principal,
-    expires_at: Option<DateTime<Utc>>,
-    session: Option<[u8; 32]>,
-) -> Result<Option<Caller>, ApiError> {
-    let Some(party) = app.trust.parties.get(app.store.as_ref(), &principal.org).await? else {
-        return Ok(None);
-    };
-    if principal.role.register() != party.role() {
-        tracing::error!(org = %principal.org, role = %principal.role, "a credential's role does not fit its organisation");
-        return Ok(None);
-    }
-    Ok(Some(Caller { principal, party, expires_at, session }))
 }

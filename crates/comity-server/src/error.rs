@@ -9,7 +9,6 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use comity_core::{IllegalTransition, StoreError};
 use comity_wire::{
     DocumentError, Problem,
     api::{ErrorBody, ErrorDetail},
@@ -145,24 +144,41 @@ impl From<DocumentError> for ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
+impl From<comity_app::Error> for ApiError {
+    fn from(e: comity_app::Error) -> Self {
+        use comity_app::Error as E;
         match e {
-            StoreError::NotFound => Self::not_found("not found"),
-            StoreError::Conflict(message) => Self::conflict(message),
-            StoreError::Unavailable(message) => {
-                tracing::warn!(%message, "store overloaded");
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "the server is busy; retry in a moment")
-                    .retry_after(1)
+            E::Invalid { code, message, problems } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message).with_details(problems)
             }
-            other => Self::internal(&other),
+            E::Document(e) => e.into(),
+            E::BadInput(message) => Self::bad_request(message),
+            E::NotFound(message) => Self::not_found(message),
+            E::Forbidden(message) => Self::forbidden(message),
+            E::Conflict { code, message } => Self::new(StatusCode::CONFLICT, code, message),
+            E::Unauthenticated { code, message } => {
+                let e = Self::new(StatusCode::UNAUTHORIZED, code, message);
+                if code == "unauthenticated" { e.www_authenticate("Bearer realm=\"comity\"") } else { e }
+            }
+            E::Locked { code, message, retry_after } => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, code, message).retry_after(retry_after)
+            }
+            E::TooLarge { code, message } => Self::new(StatusCode::PAYLOAD_TOO_LARGE, code, message),
+            E::Unavailable { code, message, retry_after } => {
+                let e = Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message);
+                match retry_after {
+                    Some(seconds) => e.retry_after(seconds),
+                    None => e,
+                }
+            }
+            E::Internal(e) => Self::internal(e.as_ref()),
         }
     }
 }
 
-impl From<IllegalTransition> for ApiError {
-    fn from(e: IllegalTransition) -> Self {
-        Self::new(StatusCode::CONFLICT, "illegal_transition", e.reason)
+impl From<comity_core::StoreError> for ApiError {
+    fn from(e: comity_core::StoreError) -> Self {
+        comity_app::Error::from(e).into()
     }
 }
 
@@ -190,10 +206,4 @@ impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> Self {
         Self::bad_request(format!("the path is not valid: {}", r.body_text()))
     }
-}
-
-/// `a` or `an` before a word, for messages that name a role or a register.
-pub(crate) fn a(word: &str) -> String {
-    let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
-    format!("{article} {word}")
 }

@@ -1,24 +1,26 @@
 //! comity's HTTP API.
 //!
-//! Only this crate knows HTTP. It turns requests into calls on `comity-core` types and
-//! the `Store` trait of `comity-core`, and answers in the shapes of `comity-wire`.
-//! Every error has one JSON shape; every handler takes its body as bytes and parses it
-//! itself, so that a malformed body gets the path of its problem instead of a generic
-//! rejection.
+//! Only this crate knows HTTP. Each handler reads what the request brings (the caller,
+//! the ids in the path, a strictly parsed body: `extract`), calls one use case of
+//! `comity-app`, and answers in the shapes of `comity-wire`. Every error has one JSON
+//! shape (`ApiError`), and a malformed body gets the path of its problem instead of a
+//! generic rejection.
 //!
 //! ```no_run
 //! # async fn run(store: std::sync::Arc<dyn comity_core::Store>) -> std::io::Result<()> {
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! let packs = comity_policy::PackSet::builtin().expect("the built-in packs load");
-//! comity_server::serve(listener, comity_server::AppState::new(store, packs), std::future::pending()).await
+//! let settings = comity_app::Settings::new(comity_auth::seal::ServerKey::generate());
+//! let app = comity_app::App::new(store, packs, settings);
+//! comity_server::serve(listener, comity_server::AppState::new(app), std::future::pending()).await
 //! # }
 //! ```
 
-mod access;
 pub mod accounts;
 pub mod assignments;
 pub mod auth;
 mod error;
+pub mod extract;
 pub mod keys;
 pub mod limits;
 pub mod log;
@@ -29,7 +31,7 @@ pub mod production;
 mod requests;
 mod screening;
 pub mod session;
-mod signed;
+pub mod startup;
 mod verification;
 
 use std::{future::Future, sync::Arc, time::Duration};
@@ -42,8 +44,7 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
-use comity_core::Store;
-use comity_policy::PackSet;
+use comity_app::App;
 use tokio::net::TcpListener;
 use tower_http::{
     timeout::{RequestBodyTimeoutLayer, TimeoutLayer},
@@ -53,9 +54,7 @@ use utoipa::OpenApi;
 
 pub use error::ApiError;
 use metrics::{HttpLabels, Metrics};
-pub use requests::{Accepted, Submitter, accept, move_request};
-pub(crate) use requests::{json_body, require_json as requests_json};
-pub use screening::{History, resume as resume_screening, screen_request};
+pub use startup::{Application, Config, StartError};
 
 /// The largest body accepted. A document naming the maximum of 10,000 targets fits.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -70,100 +69,65 @@ const MAX_IN_FLIGHT: usize = 128;
 const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 const HANDLER_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// What every handler shares.
+/// What every handler shares: the use cases, and what only HTTP needs.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    store: Arc<dyn Store>,
-    packs: Arc<PackSet>,
+    pub(crate) app: App,
     metrics: Arc<Metrics>,
     log: Option<Arc<log::LogConfig>>,
     trust: Arc<Trust>,
-    productions: Option<Arc<production::Productions>>,
 }
 
-/// How the server tells who is calling and what they may do.
-#[derive(Debug, Clone)]
-pub struct TrustConfig {
-    /// Seals and opens TOTP secrets; every server of one database needs the same key.
-    pub server_key: comity_auth::seal::ServerKey,
+/// How the server treats its clients: cookies, proxies and limits.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpConfig {
     /// Session cookies are `Secure` (sent over HTTPS and to localhost only). Turn off only
     /// for a demo over plain HTTP on another host.
     pub secure_cookies: bool,
     /// Behind a reverse proxy, the client's address is the last `X-Forwarded-For` entry.
     pub behind_proxy: bool,
     pub rate_limits: limits::RateLimits,
-    /// The time limits of signed submissions (15 minutes of life, 60 s of clock skew).
-    pub jws: comity_auth::jws::Limits,
 }
 
-impl TrustConfig {
-    /// Secure cookies, default limits, with this server key.
-    pub fn new(server_key: comity_auth::seal::ServerKey) -> Self {
-        Self {
-            server_key,
-            secure_cookies: true,
-            behind_proxy: false,
-            rate_limits: limits::RateLimits::default(),
-            jws: comity_auth::jws::Limits::default(),
-        }
+impl Default for HttpConfig {
+    /// Secure cookies, no proxy, default limits.
+    fn default() -> Self {
+        Self { secure_cookies: true, behind_proxy: false, rate_limits: limits::RateLimits::default() }
     }
 }
 
-/// The trust settings, the policy, the party cache and the limiters.
+/// The client settings and the limiters.
 #[derive(Debug)]
 pub(crate) struct Trust {
-    pub server_key: comity_auth::seal::ServerKey,
     pub secure_cookies: bool,
     pub behind_proxy: bool,
-    pub jws: comity_auth::jws::Limits,
-    pub access: &'static comity_access::Access,
-    pub parties: access::PartyCache,
     pub limits: limits::Limiter,
-    /// Password hashes running at once (see `session::hashing`).
-    pub hashing: tokio::sync::Semaphore,
 }
 
 impl Trust {
-    fn new(config: TrustConfig) -> Self {
+    fn new(config: HttpConfig) -> Self {
         Trust {
-            server_key: config.server_key,
             secure_cookies: config.secure_cookies,
             behind_proxy: config.behind_proxy,
-            jws: config.jws,
-            access: comity_access::Access::builtin(),
-            parties: access::PartyCache::default(),
             limits: limits::Limiter::new(config.rate_limits),
-            hashing: tokio::sync::Semaphore::new(session::HASHES_AT_ONCE),
         }
     }
 }
 
 impl AppState {
-    /// The server's state: its store and the policy packs it screens with, with a fresh
-    /// server key (TOTP secrets sealed with it do not open after a restart: set the
-    /// persistent key with [`AppState::with_trust`]).
-    pub fn new(store: Arc<dyn Store>, packs: PackSet) -> Self {
-        let trust = TrustConfig::new(comity_auth::seal::ServerKey::generate());
+    /// The server's state over these use cases, with secure cookies and default limits.
+    pub fn new(app: App) -> Self {
         Self {
-            store,
-            packs: Arc::new(packs),
+            app,
             metrics: Arc::new(Metrics::default()),
             log: None,
-            trust: Arc::new(Trust::new(trust)),
-            productions: None,
+            trust: Arc::new(Trust::new(HttpConfig::default())),
         }
     }
 
-    /// Sets how callers are authenticated and limited.
-    pub fn with_trust(mut self, config: TrustConfig) -> Self {
+    /// Sets how clients are treated.
+    pub fn with_http(mut self, config: HttpConfig) -> Self {
         self.trust = Arc::new(Trust::new(config));
-        self
-    }
-
-    /// Where productions keep their packages and find the providers' production keys
-    /// (the data directory); without it, the production endpoints answer 503.
-    pub fn with_productions(mut self, productions: production::Productions) -> Self {
-        self.productions = Some(Arc::new(productions));
         self
     }
 
@@ -171,6 +135,11 @@ impl AppState {
     pub fn with_log(mut self, config: log::LogConfig) -> Self {
         self.log = Some(Arc::new(config));
         self
+    }
+
+    /// The use cases.
+    pub fn app(&self) -> &App {
+        &self.app
     }
 }
 
@@ -187,8 +156,8 @@ impl AppState {
         assignments::assign, assignments::list, assignments::record,
         verification::issue_link, verification::view_link, verification::answer_link,
         verification::signed_confirmation,
-        production::routes::create, production::routes::list, production::routes::get,
-        production::routes::package, production::routes::acknowledge,
+        production::create, production::list, production::get,
+        production::package, production::acknowledge,
         session::login, session::logout, session::whoami, session::change_password,
         log::info, log::checkpoint, log::tile, log::inclusion, log::consistency, log::request_log,
         parties::add_authority, parties::list_authorities, parties::add_provider, parties::list_providers,
@@ -246,11 +215,8 @@ pub fn router(state: AppState) -> Router {
     // An export's upload and a package's download take as long as their size needs: they
     // stream (their bodies have their own bounds) and are not cut at HANDLER_TIMEOUT.
     let long = Router::new()
-        .route(
-            "/v1/requests/{id}/productions",
-            post(production::routes::create).get(production::routes::list),
-        )
-        .route("/v1/requests/{id}/productions/{production}/package", get(production::routes::package));
+        .route("/v1/requests/{id}/productions", post(production::create).get(production::list))
+        .route("/v1/requests/{id}/productions/{production}/package", get(production::package));
     Router::new()
         .route("/v1/requests", post(requests::submit).get(requests::list))
         .route("/v1/requests/{id}", get(requests::get))
@@ -262,11 +228,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/requests/{id}/reviewers", post(assignments::assign).get(assignments::list))
         .route("/v1/requests/{id}/verification", post(verification::signed_confirmation))
         .route("/v1/requests/{id}/verification/links", post(verification::issue_link))
-        .route("/v1/requests/{id}/productions/{production}", get(production::routes::get))
-        .route(
-            "/v1/requests/{id}/productions/{production}/acknowledgement",
-            post(production::routes::acknowledge),
-        )
+        .route("/v1/requests/{id}/productions/{production}", get(production::get))
+        .route("/v1/requests/{id}/productions/{production}/acknowledgement", post(production::acknowledge))
         .route("/v1/verify/{token}", get(verification::view_link).post(verification::answer_link))
         .route("/v1/authorities/{id}/record", get(assignments::record))
         .route("/v1/session", post(session::login).get(session::whoami).delete(session::logout))

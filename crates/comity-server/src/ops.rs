@@ -23,7 +23,7 @@ pub async fn healthz() -> Json<HealthBody> {
     responses((status = 200, body = HealthBody), (status = 503, description = "The database does not answer", body = HealthBody))
 )]
 pub async fn readyz(AxumState(app): AxumState<AppState>) -> impl IntoResponse {
-    match app.store.ping().await {
+    match app.app.store().ping().await {
         Ok(()) => (StatusCode::OK, Json(HealthBody { status: "ok".into(), detail: None })),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
@@ -54,13 +54,7 @@ pub async fn metrics(
     AxumState(app): AxumState<AppState>,
     Authenticated(caller): Authenticated,
 ) -> Result<impl IntoResponse, ApiError> {
-    crate::access::require(
-        &app,
-        &caller,
-        &comity_access::Action::ReadAggregates,
-        &comity_access::On::Aggregates,
-    )?;
-    let counts = app.store.count_by_state().await?;
+    let counts = app.app.count_by_state(&caller).await?;
     let text = app.metrics.render(&counts).map_err(|e| ApiError::internal(&e))?;
     Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text))
 }

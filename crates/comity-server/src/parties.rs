@@ -4,38 +4,33 @@
 
 use axum::{
     Json,
-    body::Bytes,
-    extract::{State as AxumState, rejection::BytesRejection},
-    http::{HeaderMap, StatusCode, header},
+    extract::State as AxumState,
+    http::{StatusCode, header},
     response::IntoResponse,
 };
-use comity_access::{Action, On};
 use comity_core::{Party, PartyRole};
 use comity_wire::{
     DocumentError,
     api::{AuthorityBody, ErrorBody, OrganisationBody, ProviderBody, ReviewerBodyBody},
 };
-use serde::{Serialize, de::DeserializeOwned};
+use serde::Serialize;
 
 use crate::{
     AppState,
     auth::{Authenticated, Caller},
     error::ApiError,
+    extract::{JsonBody, ManageRegisters},
 };
 
-/// Reads a party body, registers it and answers 201 with it.
-async fn add<B: DeserializeOwned + Serialize>(
-    app: &AppState,
-    caller: &Caller,
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+/// Registers the party a body describes and answers 201 with the body.
+async fn add<B: Serialize>(
+    registers: &comity_app::Registers,
+    parsed: B,
     to_party: fn(&B) -> Result<Party, DocumentError>,
     collection: &str,
 ) -> Result<impl IntoResponse + use<B>, ApiError> {
-    crate::access::require(app, caller, &Action::ManageRegisters, &On::Registers)?;
-    let parsed: B = crate::json_body(headers, body)?;
     let party = to_party(&parsed)?;
-    let index = app.store.add_party(&party).await?;
+    let index = registers.add_party(&party).await?;
     let location = format!("/v1/admin/{collection}/{}", party.id());
     let mut response = (StatusCode::CREATED, [(header::LOCATION, location)], Json(parsed)).into_response();
     crate::log::receipt(&mut response, &[index]);
@@ -43,8 +38,7 @@ async fn add<B: DeserializeOwned + Serialize>(
 }
 
 async fn list(app: &AppState, caller: &Caller, role: PartyRole) -> Result<Vec<Party>, ApiError> {
-    crate::access::require(app, caller, &Action::ReadRegisters, &On::Registers)?;
-    Ok(app.store.parties(role).await?)
+    Ok(app.app.parties(caller, role).await?)
 }
 
 /// Registers a requesting authority.
@@ -58,12 +52,10 @@ async fn list(app: &AppState, caller: &Caller, role: PartyRole) -> Result<Vec<Pa
     )
 )]
 pub async fn add_authority(
-    AxumState(app): AxumState<AppState>,
-    Authenticated(caller): Authenticated,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    ManageRegisters(registers): ManageRegisters,
+    JsonBody(body): JsonBody<AuthorityBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    add(&app, &caller, &headers, body, AuthorityBody::to_party, "authorities").await
+    add(&registers, body, AuthorityBody::to_party, "authorities").await
 }
 
 /// Lists the registered authorities.
@@ -92,12 +84,10 @@ pub async fn list_authorities(
     )
 )]
 pub async fn add_provider(
-    AxumState(app): AxumState<AppState>,
-    Authenticated(caller): Authenticated,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    ManageRegisters(registers): ManageRegisters,
+    JsonBody(body): JsonBody<ProviderBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    add(&app, &caller, &headers, body, ProviderBody::to_party, "providers").await
+    add(&registers, body, ProviderBody::to_party, "providers").await
 }
 
 /// Lists the registered providers.
@@ -126,12 +116,10 @@ pub async fn list_providers(
     )
 )]
 pub async fn add_reviewer(
-    AxumState(app): AxumState<AppState>,
-    Authenticated(caller): Authenticated,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    ManageRegisters(registers): ManageRegisters,
+    JsonBody(body): JsonBody<ReviewerBodyBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    add(&app, &caller, &headers, body, ReviewerBodyBody::to_party, "reviewers").await
+    add(&registers, body, ReviewerBodyBody::to_party, "reviewers").await
 }
 
 /// Lists the registered reviewer bodies.
@@ -160,12 +148,10 @@ pub async fn list_reviewers(
     )
 )]
 pub async fn add_auditor(
-    AxumState(app): AxumState<AppState>,
-    Authenticated(caller): Authenticated,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    ManageRegisters(registers): ManageRegisters,
+    JsonBody(body): JsonBody<OrganisationBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    add(&app, &caller, &headers, body, OrganisationBody::to_auditor, "auditors").await
+    add(&registers, body, OrganisationBody::to_auditor, "auditors").await
 }
 
 /// Lists the registered auditors.
@@ -188,12 +174,10 @@ pub async fn list_auditors(
     )
 )]
 pub async fn add_operator(
-    AxumState(app): AxumState<AppState>,
-    Authenticated(caller): Authenticated,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    ManageRegisters(registers): ManageRegisters,
+    JsonBody(body): JsonBody<OrganisationBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    add(&app, &caller, &headers, body, OrganisationBody::to_operator, "operators").await
+    add(&registers, body, OrganisationBody::to_operator, "operators").await
 }
 
 /// Lists the registered operators.

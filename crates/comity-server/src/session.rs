@@ -1,79 +1,23 @@
-//! People log in (issue 5, item 4): a password (argon2id) and a TOTP code (RFC 6238),
-//! both required, give a session in a `Secure`, `HttpOnly`, `SameSite=Strict` cookie that
-//! expires. Failures count per attempted name, whether or not an account has it, and
-//! lock the name with a growing back-off; they count per client too (`crate::limits`).
-//! Every failure answers the same, so a login never tells whether a user exists, whether
-//! the password was right, or whether the code was.
+//! People log in (issue 5, item 4): `comity_app`'s login over HTTP. The session is a
+//! `Secure`, `HttpOnly`, `SameSite=Strict` cookie that expires. Every failure answers the
+//! same, so a login never tells whether a user exists, whether the password was right, or
+//! whether the code was.
 
 use axum::{
     Json,
-    body::Bytes,
-    extract::{State as AxumState, rejection::BytesRejection},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    extract::State as AxumState,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use chrono::{DateTime, Duration, SubsecRound, Utc};
-use comity_auth::{opaque::OpaqueToken, password, totp};
-use comity_core::{Credential, SessionRecord, UserRecord, Username};
-use comity_wire::{
-    parse_json,
-    trust::{LoginBody, PasswordBody, WhoAmI},
-};
+use comity_app::{Client, Login, SESSION_HOURS};
+use comity_wire::trust::{LoginBody, PasswordBody, WhoAmI};
 
 use crate::{
     AppState,
     auth::{Authenticated, Caller, ClientIp, SESSION_COOKIE, SESSION_COOKIE_INSECURE},
     error::ApiError,
+    extract::JsonBody,
 };
-
-/// Password hashes (argon2id, 19 MiB and about 15 ms each) run off the async workers and
-/// one at a time: on a small machine two at once on the workers stalled every other answer
-/// (docs/benchmarks.md, "Identity and trust"), and a burst of logins must not take the
-/// memory of many hashes at once.
-pub(crate) const HASHES_AT_ONCE: usize = 1;
-
-/// Runs a password hash or check on the blocking pool, one at a time.
-async fn hashing<T: Send + 'static>(
-    app: &AppState,
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ApiError> {
-    let _permit = app.trust.hashing.acquire().await.map_err(|e| ApiError::internal(&e))?;
-    tokio::task::spawn_blocking(work).await.map_err(|e| ApiError::internal(&e))
-}
-
-/// How long a session lasts: a working day.
-pub const SESSION_HOURS: i64 = 8;
-
-/// Failures of one name before it is locked; each further failure doubles the lock, up
-/// to an hour.
-const FREE_FAILURES: u32 = 5;
-const MAX_LOCK_MINUTES: i64 = 60;
-
-fn invalid_credentials() -> ApiError {
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "invalid_credentials",
-        "the user name, password or code is wrong; check all three (the code changes every 30 seconds)",
-    )
-}
-
-fn locked(until: DateTime<Utc>, now: DateTime<Utc>) -> ApiError {
-    let seconds = u32::try_from((until - now).num_seconds().max(1)).unwrap_or(u32::MAX);
-    ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "locked",
-        format!("too many failed logins for this name; try again in {seconds} s"),
-    )
-    .retry_after(seconds)
-}
-
-/// The lock after `failures` failures in a row: none for the first few, then 1, 2, 4 ...
-/// minutes, at most an hour.
-pub fn lock_after(failures: u32) -> Option<Duration> {
-    let over = failures.checked_sub(FREE_FAILURES)?;
-    let minutes = 1i64.checked_shl(over.min(10)).unwrap_or(i64::MAX).min(MAX_LOCK_MINUTES);
-    Some(Duration::minutes(minutes))
-}
 
 /// Logs a person in.
 #[utoipa::path(
@@ -88,93 +32,22 @@ pub fn lock_after(failures: u32) -> Option<Duration> {
 pub async fn login(
     AxumState(app): AxumState<AppState>,
     ClientIp(client): ClientIp,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(body): JsonBody<LoginBody>,
 ) -> Result<Response, ApiError> {
-    let body: LoginBody = crate::json_body(&headers, body)?;
-    let name = body.username.trim().to_lowercase();
-    let now = Utc::now().trunc_subsecs(6);
-    if let Some(t) = app.store.login_throttle(&name).await?
-        && let Some(until) = t.locked_until.filter(|u| *u > now)
-    {
-        crate::auth::refused(&app, "locked", client, "login while locked");
-        return Err(locked(until, now));
-    }
-    match check(&app, &name, &body, now).await? {
-        Some(user) => {
-            app.store.clear_login_failures(&name).await?;
-            let token = OpaqueToken::generate();
-            let session = SessionRecord {
-                id_hash: token.hash(),
-                username: user.username.clone(),
-                created_at: now,
-                expires_at: now + Duration::hours(SESSION_HOURS),
-                ended_at: None,
-            };
-            app.store.add_session(&session).await?;
-            tracing::info!(user = %user.username, org = %user.org, "logged in");
-            let who = WhoAmI {
-                actor: format!("{}@{}", user.username, user.org),
-                org: user.org.to_string(),
-                role: user.role.to_string(),
-                credential: "person".into(),
-                expires_at: Some(session.expires_at),
-            };
-            let mut response = Json(who).into_response();
-            set_cookie(&app, &mut response, token.text(), SESSION_HOURS * 3600);
-            Ok(response)
-        }
-        None => {
-            let failures = app.store.login_failed(&name, now).await?;
-            if let Some(lock) = lock_after(failures) {
-                app.store.lock_login(&name, now + lock).await?;
-            }
-            crate::auth::refused(&app, "invalid_credentials", client, "failed login");
-            Err(invalid_credentials())
-        }
-    }
-}
-
-/// The account, if the password and the code are right, the code unused, and the
-/// account enabled. Spends as long on an unknown name as on a known one.
-async fn check(
-    app: &AppState,
-    name: &str,
-    body: &LoginBody,
-    now: DateTime<Utc>,
-) -> Result<Option<UserRecord>, ApiError> {
-    let user = match Username::parse(name) {
-        Ok(username) => app.store.user(&username).await?,
-        Err(_) => None,
+    let count = app.refusals(client);
+    let login = Login { username: body.username, password: body.password, totp: body.totp };
+    let opened = app.app.login(&login, &Client::new(client, &count)).await?;
+    let user = &opened.user;
+    let who = WhoAmI {
+        actor: format!("{}@{}", user.username, user.org),
+        org: user.org.to_string(),
+        role: user.role.to_string(),
+        credential: "person".into(),
+        expires_at: Some(opened.session.expires_at),
     };
-    let given = body.password.clone();
-    let Some(user) = user.filter(|u| u.disabled_at.is_none()) else {
-        hashing(app, move || password::dummy_verify(&given)).await?;
-        return Ok(None);
-    };
-    let stored = user.password_hash.clone();
-    if !hashing(app, move || password::verify(&given, &stored)).await? {
-        return Ok(None);
-    }
-    let secret = app
-        .trust
-        .server_key
-        .open(&user.totp_sealed, &crate::accounts::totp_aad(&user.username))
-        .map_err(|e| {
-            tracing::error!(user = %user.username, error = %e, "the server key does not open this TOTP secret: is it the key the account was created with?");
-            ApiError::internal(&e)
-        })?;
-    let secret = totp::TotpSecret::from_bytes(&secret).map_err(|e| ApiError::internal(&e))?;
-    let now_unix = u64::try_from(now.timestamp()).unwrap_or(0);
-    let Ok(step) = totp::verify(&secret, &body.totp, now_unix, user.totp_last_step) else {
-        return Ok(None);
-    };
-    // The step is taken in the database, so two logins racing with one code cannot both
-    // win (RFC 6238 §5.2).
-    if !app.store.use_totp_step(&user.username, step).await? {
-        return Ok(None);
-    }
-    Ok(Some(user))
+    let mut response = Json(who).into_response();
+    set_cookie(&app, &mut response, opened.token.text(), SESSION_HOURS * 3600);
+    Ok(response)
 }
 
 /// Sets (or with `max_age` 0, clears) the session cookie.
@@ -195,9 +68,7 @@ pub async fn logout(
     AxumState(app): AxumState<AppState>,
     Authenticated(caller): Authenticated,
 ) -> Result<Response, ApiError> {
-    if let Some(hash) = caller.session {
-        app.store.end_session(&hash, Utc::now()).await?;
-    }
+    app.app.logout(&caller).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     set_cookie(&app, &mut response, "", 0);
     Ok(response)
@@ -233,36 +104,10 @@ pub async fn change_password(
     AxumState(app): AxumState<AppState>,
     Authenticated(caller): Authenticated,
     ClientIp(client): ClientIp,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(body): JsonBody<PasswordBody>,
 ) -> Result<Response, ApiError> {
-    crate::requests_json(&headers)?;
-    let Credential::Person(username) = &caller.principal.credential else {
-        return Err(ApiError::forbidden("only a person who logged in has a password"));
-    };
-    let body: PasswordBody = parse_json(&body?)?;
-    let user = app.store.user(username).await?.ok_or_else(crate::auth::unauthenticated)?;
-    let (current, stored) = (body.current_password.clone(), user.password_hash.clone());
-    if !hashing(&app, move || password::verify(&current, &stored)).await? {
-        crate::auth::refused(&app, "invalid_credentials", client, "wrong current password");
-        return Err(invalid_credentials());
-    }
-    let new = body.new_password.clone();
-    let hash = hashing(&app, move || password::hash(&new))
-        .await?
-        .map_err(|e| ApiError::invalid_field("invalid_password", "new_password", e.to_string()))?;
-    app.store.set_password(username, &hash).await?;
+    let count = app.refusals(client);
+    let client = Client::new(client, &count);
+    app.app.change_password(&caller, &body.current_password, &body.new_password, &client).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_lock_grows_after_five_failures_up_to_an_hour() {
-        let minutes = |n: u32| lock_after(n).map(|d| d.num_minutes());
-        assert_eq!([0, 1, 4].map(minutes), [None, None, None]);
-        assert_eq!([5, 6, 7, 8, 10, 11, 40, u32::MAX].map(minutes), [1, 2, 4, 8, 32, 60, 60, 60].map(Some));
-    }
 }

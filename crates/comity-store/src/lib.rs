@@ -69,6 +69,7 @@
 //! applied on open. A row that no longer parses (edited outside comity) is reported as
 //! [`StoreError::Corrupt`] naming the table, the row and the column.
 
+pub mod journal;
 pub mod log;
 mod postgres;
 mod rows;

@@ -9,9 +9,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use comity_core::{
     ActorId, AuthorityRecord, CheckpointSigner, Event, IdempotencyKey, Intake, JournalEntry, JournalQuery,
-    LinkRecord, LogRecord, Move, NamedTarget, NewRequest, Party, PartyId, PartyRole, Read, RequestId,
-    RequestPage, RequestQuery, Screening, SessionRecord, State, Store, StoreError, StoredCheckpoint,
-    StoredRequest, Throttle, TokenRecord, UnloggedRows, UserRecord, Username,
+    LinkRecord, LogRecord, Move, NamedTarget, NewEntry, NewRequest, Party, PartyId, PartyRole, Read,
+    RequestId, RequestPage, RequestQuery, Screening, SessionRecord, State, Store, StoreError,
+    StoredCheckpoint, StoredRequest, Throttle, TokenRecord, UnloggedRows, UserRecord, Username,
 };
 use comity_log::Frontier;
 use sqlx::{
@@ -816,7 +816,7 @@ impl Store for PgStore {
         })
     }
 
-    async fn append_journal(&self, entries: &[JournalEntry]) -> Result<Vec<JournalEntry>, StoreError> {
+    async fn append_journal(&self, entries: &[NewEntry]) -> Result<Vec<JournalEntry>, StoreError> {
         let (written, log) = logged!(self, |c| trust::insert_journal(c, entries));
         Ok(trust::indexed(written, &log))
     }
@@ -829,7 +829,7 @@ impl Store for PgStore {
         trust::authority_record(&self.pool, authority).await
     }
 
-    async fn add_user(&self, user: &UserRecord, entry: &JournalEntry) -> Result<JournalEntry, StoreError> {
+    async fn add_user(&self, user: &UserRecord, entry: &NewEntry) -> Result<JournalEntry, StoreError> {
         let (written, log) = logged!(self, |c| trust::add_user(c, user, entry));
         trust::indexed(written, &log).pop().ok_or(StoreError::NotFound)
     }
@@ -850,7 +850,7 @@ impl Store for PgStore {
         &self,
         username: &Username,
         at: DateTime<Utc>,
-        entry: &JournalEntry,
+        entry: &NewEntry,
     ) -> Result<JournalEntry, StoreError> {
         let (written, log) = logged!(self, |c| trust::disable_user(c, username, at, entry));
         trust::indexed(written, &log).pop().ok_or(StoreError::NotFound)
@@ -888,7 +888,7 @@ impl Store for PgStore {
         trust::end_session(&self.pool, id_hash, at).await
     }
 
-    async fn add_token(&self, token: &TokenRecord, entry: &JournalEntry) -> Result<JournalEntry, StoreError> {
+    async fn add_token(&self, token: &TokenRecord, entry: &NewEntry) -> Result<JournalEntry, StoreError> {
         let (written, log) = logged!(self, |c| trust::add_token(c, token, entry));
         trust::indexed(written, &log).pop().ok_or(StoreError::NotFound)
     }
@@ -905,13 +905,13 @@ impl Store for PgStore {
         &self,
         id: &str,
         at: DateTime<Utc>,
-        entry: &JournalEntry,
+        entry: &NewEntry,
     ) -> Result<JournalEntry, StoreError> {
         let (written, log) = logged!(self, |c| trust::revoke_token(c, id, at, entry));
         trust::indexed(written, &log).pop().ok_or(StoreError::NotFound)
     }
 
-    async fn add_link(&self, link: &LinkRecord, entry: &JournalEntry) -> Result<JournalEntry, StoreError> {
+    async fn add_link(&self, link: &LinkRecord, entry: &NewEntry) -> Result<JournalEntry, StoreError> {
         let (written, log) = logged!(self, |c| trust::add_link(c, link, entry));
         trust::indexed(written, &log).pop().ok_or(StoreError::NotFound)
     }

@@ -14,9 +14,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use comity_core::{
     ActorId, AuthorityRecord, CheckpointSigner, Event, IdempotencyKey, Intake, JournalEntry, JournalQuery,
-    LinkRecord, LogRecord, Move, NamedTarget, NewRequest, Party, PartyId, PartyRole, Read, RequestId,
-    RequestPage, RequestQuery, Screening, SessionRecord, State, Store, StoreError, StoredCheckpoint,
-    StoredRequest, Throttle, TokenRecord, UnloggedRows, UserRecord, Username,
+    LinkRecord, LogRecord, Move, NamedTarget, NewEntry, NewRequest, Party, PartyId, PartyRole, Read,
+    RequestId, RequestPage, RequestQuery, Screening, SessionRecord, State, Store, StoreError,
+    StoredCheckpoint, StoredRequest, Throttle, TokenRecord, UnloggedRows, UserRecord, Username,
 };
 use comity_log::Frontier;
 use sqlx::{
@@ -1121,7 +1121,7 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn append_journal(&self, entries: &[JournalEntry]) -> Result<Vec<JournalEntry>, StoreError> {
+    async fn append_journal(&self, entries: &[NewEntry]) -> Result<Vec<JournalEntry>, StoreError> {
         match self.trust(TrustOp::AppendJournal(entries.to_vec())).await? {
             TrustAnswer::Journal(written) => Ok(written),
             _ => Err(unexpected_answer()),
@@ -1136,7 +1136,7 @@ impl Store for SqliteStore {
         trust::authority_record(&self.read, authority).await
     }
 
-    async fn add_user(&self, user: &UserRecord, entry: &JournalEntry) -> Result<JournalEntry, StoreError> {
+    async fn add_user(&self, user: &UserRecord, entry: &NewEntry) -> Result<JournalEntry, StoreError> {
         self.one_entry(TrustOp::AddUser(Box::new(user.clone()), entry.clone())).await
     }
 
@@ -1159,7 +1159,7 @@ impl Store for SqliteStore {
         &self,
         username: &Username,
         at: DateTime<Utc>,
-        entry: &JournalEntry,
+        entry: &NewEntry,
     ) -> Result<JournalEntry, StoreError> {
         self.one_entry(TrustOp::DisableUser(username.clone(), micros(at), entry.clone())).await
     }
@@ -1199,7 +1199,7 @@ impl Store for SqliteStore {
         self.done(TrustOp::EndSession(*id_hash, micros(at))).await
     }
 
-    async fn add_token(&self, token: &TokenRecord, entry: &JournalEntry) -> Result<JournalEntry, StoreError> {
+    async fn add_token(&self, token: &TokenRecord, entry: &NewEntry) -> Result<JournalEntry, StoreError> {
         self.one_entry(TrustOp::AddToken(Box::new(token.clone()), entry.clone())).await
     }
 
@@ -1215,12 +1215,12 @@ impl Store for SqliteStore {
         &self,
         id: &str,
         at: DateTime<Utc>,
-        entry: &JournalEntry,
+        entry: &NewEntry,
     ) -> Result<JournalEntry, StoreError> {
         self.one_entry(TrustOp::RevokeToken(id.to_owned(), micros(at), entry.clone())).await
     }
 
-    async fn add_link(&self, link: &LinkRecord, entry: &JournalEntry) -> Result<JournalEntry, StoreError> {
+    async fn add_link(&self, link: &LinkRecord, entry: &NewEntry) -> Result<JournalEntry, StoreError> {
         self.one_entry(TrustOp::AddLink(link.clone(), entry.clone())).await
     }
 

@@ -6,8 +6,8 @@
 
 use chrono::{DateTime, Utc};
 use comity_core::{
-    ActorId, JournalEntry, LinkRecord, PartyId, RequestId, Role, SessionRecord, StoreError, TokenRecord,
-    UserRecord, Username,
+    ActorId, FactKind, JournalEntry, LinkRecord, NewEntry, PartyId, RequestId, Role, SessionRecord,
+    StoreError, TokenRecord, UserRecord, Username,
 };
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
@@ -72,19 +72,22 @@ where
     let id = seq.to_string();
     let at = At { table: "journal", id: &id };
     let party_text: Option<String> = at.get(row, "party")?;
+    let kind: String = at.get(row, "kind")?;
+    let content: String = at.get(row, "content")?;
+    let fact = crate::journal::decode(&kind, &content).map_err(|e| at.corrupt("content", e))?;
     let request: Option<String> = at.get(row, "request_id")?;
     let actor: String = at.get(row, "actor")?;
     Ok(JournalEntry {
         seq: unsigned(&at, "seq", seq)?,
         at: at.get(row, "at")?,
-        kind: at.get(row, "kind")?,
         actor: ActorId::parse(&actor).map_err(|e| at.corrupt("actor", e))?,
         party: party_text.map(|p| party(&at, "party", &p)).transpose()?,
         subject: at.get(row, "subject")?,
         request_id: request
             .map(|r| RequestId::parse(&r).map_err(|e| at.corrupt("request_id", e)))
             .transpose()?,
-        content: at.get(row, "content")?,
+        fact,
+        content,
         log_index: at
             .get::<_, Option<i64>>(row, "log_index")?
             .map(|i| unsigned(&at, "log_index", i))
@@ -194,12 +197,12 @@ where
 }
 
 /// The conflict a journal entry meets when what it registers is registered already.
-pub(crate) fn journal_conflict(e: &JournalEntry) -> StoreError {
+pub(crate) fn journal_conflict(e: &NewEntry) -> StoreError {
     let party = e.party.as_ref().map_or_else(String::new, |p| format!(" of {p}"));
-    StoreError::Conflict(match e.kind.as_str() {
-        "key.added" => format!("a key with id {} is already registered", e.subject),
-        "contact.added" => format!("a contact {}{party} is already registered", e.subject),
-        "reviewer.assigned" => format!("{} is already assigned to this request", e.subject),
+    StoreError::Conflict(match e.fact.kind() {
+        FactKind::KeyAdded => format!("a key with id {} is already registered", e.subject),
+        FactKind::ContactAdded => format!("a contact {}{party} is already registered", e.subject),
+        FactKind::ReviewerAssigned => format!("{} is already assigned to this request", e.subject),
         other => format!("this {other} entry is already recorded"),
     })
 }

@@ -46,7 +46,18 @@ pub enum VerifyError {
     Discrepancy(String),
     /// The store could not be read.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+impl From<StoreError> for VerifyError {
+    /// A row that no longer parses was edited outside comity: a discrepancy, named by its
+    /// table, row and column.
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Corrupt(message) => VerifyError::Discrepancy(message),
+            other => VerifyError::Store(other),
+        }
+    }
 }
 
 fn discrepancy(message: impl Into<String>) -> VerifyError {
@@ -310,9 +321,9 @@ async fn check_subject(
             })?;
             done.journal += 1;
             (
-                format!("journal entry {seq} ({})", j.kind),
+                format!("journal entry {seq} ({})", j.kind()),
                 j.content.clone().into_bytes(),
-                j.kind.clone(),
+                j.kind().as_str().to_owned(),
                 j.request_id.map(|r| r.to_string()),
                 j.actor.as_str().to_owned(),
                 j.at,

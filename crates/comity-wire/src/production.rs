@@ -72,3 +72,37 @@ pub struct AcknowledgeBody {
     /// one sealed.
     pub package_sha256: String,
 }
+
+impl From<&comity_core::production::Production> for ProductionResource {
+    fn from(p: &comity_core::production::Production) -> Self {
+        ProductionResource {
+            id: p.id.clone(),
+            request: p.request.to_string(),
+            status: p.status.to_owned(),
+            started_at: p.started_at,
+            log_index: p.log_index,
+            records: p.records,
+            in_scope: p.in_scope,
+            retention_until: p.retention_until.clone(),
+            package: p.package.as_ref().map(|s| PackageResource {
+                sha256: s.package_sha256.clone(),
+                bytes: s.package_bytes,
+                manifest_sha256: s.manifest_sha256.clone(),
+                recipient: s.recipient.clone(),
+                kid: s.kid.clone(),
+                redaction: serde_json::from_str(&s.redaction).unwrap_or(serde_json::Value::Null),
+            }),
+            failure: p.failure.clone(),
+            custody: p
+                .custody
+                .iter()
+                .map(|e| CustodyEntry {
+                    kind: e.kind().to_string(),
+                    actor: e.actor.to_string(),
+                    at: e.at,
+                    log_index: e.log_index,
+                })
+                .collect(),
+        }
+    }
+}

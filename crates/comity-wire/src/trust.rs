@@ -1,261 +1,9 @@
-//! The trust registers on the wire: the bodies of the identity and key API, and the
-//! content of each kind of journal entry.
-//!
-//! A journal entry's `content` is the JSON of one of the `journal::*` structs, written by
-//! `serde_json` with the fields in the order declared here. Those exact bytes are what
-//! the entry's audit-log commitment covers (see `docs/log.md`), so the field order of
-//! these structs is part of the format: add fields at the end, never reorder.
+//! The trust registers on the wire: the bodies of the identity and key API. (The content
+//! of each kind of journal entry is a storage format, `comity-store`'s `journal` module.)
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-/// The content of each kind of journal entry, and the kinds' names.
-pub mod journal {
-    use super::*;
-
-    pub const KEY_ADDED: &str = "key.added";
-    pub const KEY_RETIRED: &str = "key.retired";
-    pub const KEY_REVOKED: &str = "key.revoked";
-    pub const CONTACT_ADDED: &str = "contact.added";
-    pub const REVIEWER_ASSIGNED: &str = "reviewer.assigned";
-    pub const USER_ADDED: &str = "user.added";
-    pub const USER_DISABLED: &str = "user.disabled";
-    pub const TOKEN_CREATED: &str = "token.created";
-    pub const TOKEN_REVOKED: &str = "token.revoked";
-    pub const LINK_ISSUED: &str = "verification.link_issued";
-    pub const AUTH_REFUSED: &str = "auth.refused";
-    pub const DECISION_SCOPE: &str = "decision.scope";
-    pub const RECIPIENT_ADDED: &str = "recipient.added";
-    pub const PRODUCTION_KEY_ADDED: &str = "production_key.added";
-    pub const PRODUCTION_STARTED: &str = "production.started";
-    pub const PRODUCTION_SEALED: &str = "production.sealed";
-    pub const PRODUCTION_FAILED: &str = "production.failed";
-    pub const PRODUCTION_DOWNLOADED: &str = "production.downloaded";
-    pub const PRODUCTION_ACKNOWLEDGED: &str = "production.acknowledged";
-    /// Every kind of a production's chain of custody, in the order they happen.
-    pub const PRODUCTION_KINDS: &[&str] = &[
-        PRODUCTION_STARTED,
-        PRODUCTION_SEALED,
-        PRODUCTION_FAILED,
-        PRODUCTION_DOWNLOADED,
-        PRODUCTION_ACKNOWLEDGED,
-    ];
-
-    /// A signing key registered for an authority.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct KeyAdded {
-        pub authority: String,
-        pub kid: String,
-        /// The Ed25519 public key, base64url without padding (the JWK `x`, RFC 8037 §2).
-        pub x: String,
-        /// The key this one replaces, when it was added by rotation.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub replaces: Option<String>,
-    }
-
-    /// A key retired by rotation: usable until `effective_at`.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct KeyRetired {
-        pub authority: String,
-        pub kid: String,
-        pub effective_at: DateTime<Utc>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub replaced_by: Option<String>,
-    }
-
-    /// A key revoked: nothing it signs from `effective_at` on is accepted.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct KeyRevoked {
-        pub authority: String,
-        pub kid: String,
-        pub effective_at: DateTime<Utc>,
-        pub reason: String,
-    }
-
-    /// A contact registered for an authority.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct ContactAdded {
-        pub authority: String,
-        pub id: String,
-        pub name: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub email: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub phone: Option<String>,
-        /// An Ed25519 key the contact signs confirmations with, base64url.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub x: Option<String>,
-    }
-
-    /// A reviewer body assigned to a request.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct ReviewerAssigned {
-        pub request: String,
-        pub reviewer: String,
-        pub reason: String,
-    }
-
-    /// A person's account created (never its secrets).
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct UserAdded {
-        pub username: String,
-        pub org: String,
-        pub role: String,
-        pub name: String,
-    }
-
-    /// A person's account disabled, and its sessions ended.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct UserDisabled {
-        pub username: String,
-        pub org: String,
-        pub reason: String,
-    }
-
-    /// An API token created (never its secret).
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct TokenCreated {
-        pub id: String,
-        pub org: String,
-        pub role: String,
-        pub label: String,
-        pub expires_at: DateTime<Utc>,
-    }
-
-    /// An API token revoked.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct TokenRevoked {
-        pub id: String,
-        pub org: String,
-    }
-
-    /// A one-time verification link issued for an emergency request (never the link).
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct LinkIssued {
-        pub request: String,
-        pub authority: String,
-        pub contact: String,
-        pub expires_at: DateTime<Utc>,
-    }
-
-    /// A refused signature or credential: forged and replayed requests leave a trace.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct AuthRefused {
-        pub code: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub kid: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub iss: Option<String>,
-        /// The client's address.
-        pub client: String,
-    }
-
-    /// An authority's age recipient (an X25519 public key, `age1...`): productions for it
-    /// are encrypted to the latest one registered.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct RecipientAdded {
-        pub authority: String,
-        pub recipient: String,
-    }
-
-    /// A provider's production key: the Ed25519 key its packages' manifests are signed
-    /// with; productions are signed with the latest one registered.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct ProductionKeyAdded {
-        pub provider: String,
-        pub kid: String,
-        /// The public key, base64url (the JWK `x`, RFC 8037 §2).
-        pub x: String,
-    }
-
-    /// A selector as a decision's scope names it.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct ScopedTarget {
-        #[serde(rename = "type")]
-        pub kind: String,
-        pub value: String,
-    }
-
-    /// What a decision (the event `decision` of `request`) lets leave.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct DecisionScope {
-        pub request: String,
-        /// The decision's event, by its sequence number.
-        pub decision: u32,
-        pub targets: Vec<ScopedTarget>,
-        pub from: DateTime<Utc>,
-        pub to: DateTime<Utc>,
-        pub categories: Vec<String>,
-    }
-
-    /// A production begun from a provider's export: the production event the package's
-    /// manifest names by its log index. The export itself is never kept; its hash is.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct ProductionStarted {
-        pub production: String,
-        pub request: String,
-        /// The decision it executes, by its event's sequence number.
-        pub decision: u32,
-        /// The SHA-256 of the export as the provider handed it, hex.
-        pub export_sha256: String,
-        pub export_bytes: u64,
-        /// The export's records, and how many of them the decision's scope admits.
-        pub records: u64,
-        pub in_scope: u64,
-        pub retention_until: String,
-    }
-
-    /// A production sealed: the package that leaves, and what is in it.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct ProductionSealed {
-        pub production: String,
-        pub recipient: String,
-        /// The provider's production key that signed the manifest.
-        pub kid: String,
-        /// The SHA-256 of `manifest.json`, hex.
-        pub manifest_sha256: String,
-        /// The SHA-256 and size of the package (the age file).
-        pub package_sha256: String,
-        pub package_bytes: u64,
-        /// The redaction summary, as the manifest states it.
-        pub redaction: serde_json::Value,
-    }
-
-    /// A production that stopped before its package was sealed; nothing left.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct ProductionFailed {
-        pub production: String,
-        pub reason: String,
-    }
-
-    /// A download of a production's package by the recipient authority, logged before the
-    /// first byte is sent.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct ProductionDownloaded {
-        pub production: String,
-        pub package_sha256: String,
-    }
-
-    /// The recipient authority's acknowledgement that it holds the package: the hash it
-    /// computed matches the one sealed.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct ProductionAcknowledged {
-        pub production: String,
-        pub package_sha256: String,
-    }
-
-    /// The canonical content of a journal entry.
-    pub fn content<T: Serialize>(fact: &T) -> String {
-        // Serializing plain structs of strings and times cannot fail.
-        serde_json::to_string(fact).unwrap_or_default()
-    }
-
-    /// Reads a journal entry's content back.
-    pub fn read<T: serde::de::DeserializeOwned>(content: &str) -> Result<T, serde_json::Error> {
-        serde_json::from_str(content)
-    }
-}
 
 /// Registers an authority's signing key, or rotates one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -559,5 +307,74 @@ impl AuthorityRecordResource {
             confirmed: r.confirmed,
             unconfirmed_share: share(r.held.saturating_sub(r.confirmed), r.held),
         }
+    }
+}
+
+/// An Ed25519 public key as a JWK object (RFC 8037 §2): `{"crv", "kty", "x"}`.
+pub fn ed25519_jwk(key: &[u8; 32]) -> serde_json::Value {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode(key)})
+}
+
+impl KeyResource {
+    /// A key as its history makes it at `now`, with its history's log entries.
+    pub fn new(key: &comity_core::AuthorityKey, log_indexes: Vec<u64>, now: DateTime<Utc>) -> Self {
+        let status = match (&key.revoked, key.retired_at) {
+            (Some((t, _)), _) if *t <= now => "revoked",
+            (_, Some(t)) if t <= now => "retired",
+            (_, Some(_)) => "retiring",
+            _ => "active",
+        };
+        KeyResource {
+            kid: key.kid.to_string(),
+            authority: key.authority.to_string(),
+            public_key: ed25519_jwk(&key.public_key),
+            status: status.to_owned(),
+            added_at: key.added_at,
+            retired_at: key.retired_at,
+            revoked_at: key.revoked.as_ref().map(|(t, _)| *t),
+            revocation_reason: key.revoked.as_ref().map(|(_, r)| r.clone()),
+            log_indexes,
+        }
+    }
+}
+
+impl From<&comity_core::Contact> for ContactBody {
+    fn from(c: &comity_core::Contact) -> Self {
+        ContactBody {
+            id: c.id.to_string(),
+            name: c.name.clone(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            public_key: c.public_key.as_ref().map(ed25519_jwk),
+        }
+    }
+}
+
+impl From<&comity_core::TokenRecord> for TokenResource {
+    fn from(t: &comity_core::TokenRecord) -> Self {
+        TokenResource {
+            id: t.id.clone(),
+            org: t.org.to_string(),
+            role: t.role.to_string(),
+            label: t.label.clone(),
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
+            token: None,
+        }
+    }
+}
+
+impl RegisteredKey {
+    /// A registered age recipient (`public_key` `None`) or production key.
+    pub fn new(
+        key: &str,
+        public_key: Option<&[u8; 32]>,
+        added_at: DateTime<Utc>,
+        current: bool,
+        log_index: Option<u64>,
+    ) -> Self {
+        RegisteredKey { key: key.to_owned(), jwk: public_key.map(ed25519_jwk), added_at, current, log_index }
     }
 }

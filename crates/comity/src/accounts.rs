@@ -1,17 +1,17 @@
 //! `comity token`, `comity user` and `comity totp`: systems' API tokens and people's
 //! accounts, straight on the store, like the admin API's `/v1/admin/tokens` and
-//! `/v1/admin/users`.
+//! `/v1/admin/users` (both are `comity_app::Accounts`).
 
 use std::io::BufRead;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use comity_server::accounts::{create_token, create_user, parse_lifetime, revoke_token, token_resource};
-use comity_wire::trust::{TokenBody, UserBody, UserResource};
+use comity_app::{NewToken, NewUser, parse_lifetime};
+use comity_wire::trust::{TokenResource, UserCreated, UserResource};
 
 use crate::{
     StoreArgs,
-    admin::{actor, api, print_json, print_table, time},
+    admin::{api, print_json, print_table, time},
 };
 
 #[derive(Debug, Subcommand)]
@@ -115,10 +115,11 @@ pub async fn token(command: TokenCommand) -> anyhow::Result<()> {
         TokenCommand::Create { org, role, expires, label, store } => {
             // Checked here first, to name the flag in the message.
             parse_lifetime(&expires).map_err(|e| anyhow::anyhow!("--expires {expires}: {e}"))?;
-            let store = store.open().await?;
-            let body = TokenBody { org, role, label, expires_in: Some(expires) };
-            let created = api(create_token(store.as_ref(), &actor(), &body).await, &[]).await?;
-            let Some(secret) = &created.token else { bail!("the new token came back without its secret") };
+            let local = store.local().await?;
+            let new = NewToken { org, role, label, expires_in: Some(expires) };
+            let created = api(local.operator().accounts().create_token(&new).await, &[])?;
+            let secret = created.token;
+            let created = TokenResource::from(&created.record);
             eprintln!(
                 "created API token {} for {} ({}), label {:?}, valid until {}.\n\
                  It is shown this once: keep it in a secret store. Revoke it with `comity token revoke {}`.",
@@ -133,9 +134,9 @@ pub async fn token(command: TokenCommand) -> anyhow::Result<()> {
             Ok(())
         }
         TokenCommand::List(args) => {
-            let store = args.store.open().await?;
-            let tokens = store.tokens().await.context("reading the API tokens")?;
-            let tokens: Vec<_> = tokens.iter().map(token_resource).collect();
+            let local = args.store.local().await?;
+            let tokens = api(local.operator().accounts().tokens().await, &[])?;
+            let tokens: Vec<TokenResource> = tokens.iter().map(TokenResource::from).collect();
             if args.json {
                 return print_json(&tokens);
             }
@@ -168,9 +169,10 @@ pub async fn token(command: TokenCommand) -> anyhow::Result<()> {
             // A whole token pasted instead of its id: take the id out of it.
             let id =
                 comity_auth::token::ApiToken::parse(&id).map(|(id, _)| id.as_str().to_owned()).unwrap_or(id);
-            let store = store.open().await?;
+            let local = store.local().await?;
             let hints = [("not_found", "`comity token list` shows the tokens and whether they are active")];
-            let revoked = api(revoke_token(store.as_ref(), &actor(), &id).await, &hints).await?;
+            let revoked =
+                TokenResource::from(&api(local.operator().accounts().revoke_token(&id).await, &hints)?);
             println!("revoked API token {} of {} ({})", revoked.id, revoked.org, revoked.role);
             Ok(())
         }
@@ -195,14 +197,21 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
             } else {
                 None
             };
-            let server_key = server_key(&store)?;
-            let store = store.open().await?;
-            let body = UserBody { username, org, role, name };
+            let local = store.local().await?;
+            server_key(&store, &local)?;
+            let new = NewUser { username, org, role, name, password };
             let hints =
                 [("conflict", "user names are unique across organisations; `comity user list` shows them")];
-            let created =
-                api(create_user(store.as_ref(), &server_key, &actor(), &body, password).await, &hints)
-                    .await?;
+            let created = api(local.operator().accounts().create_user(&new).await, &hints)?;
+            let created = UserCreated {
+                username: created.user.username.to_string(),
+                org: created.user.org.to_string(),
+                role: created.user.role.to_string(),
+                password: created.password,
+                totp_uri: created.totp_uri,
+                totp_secret: created.totp_secret.base32(),
+                log_index: created.log_index,
+            };
             eprintln!(
                 "warning: the password and the TOTP secret below are shown this once and never again. \
                  Hand the password over by one channel and the TOTP secret (or a QR code of the URI) \
@@ -220,8 +229,8 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
             Ok(())
         }
         UserCommand::List(args) => {
-            let store = args.store.open().await?;
-            let users = store.users().await.context("reading the accounts")?;
+            let local = args.store.local().await?;
+            let users = api(local.operator().accounts().users().await, &[])?;
             let users: Vec<UserResource> = users.iter().map(UserResource::from).collect();
             if args.json {
                 return print_json(&users);
@@ -240,34 +249,32 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
             Ok(())
         }
         UserCommand::Disable { username, reason, store } => {
-            let store = store.open().await?;
+            let local = store.local().await?;
             let hints = [("not_found", "`comity user list` shows the accounts and which are disabled")];
-            let disabled = api(
-                comity_server::accounts::disable_user(store.as_ref(), &actor(), &username, &reason).await,
+            let disabled = UserResource::from(&api(
+                local.operator().accounts().disable_user(&username, &reason).await,
                 &hints,
-            )
-            .await?;
+            )?);
             println!("disabled {} of {}; its sessions have ended", disabled.username, disabled.org);
             Ok(())
         }
     }
 }
 
-/// The server key that seals the TOTP secrets. With SQLite it is created on first use
-/// like the server does; with PostgreSQL it must be the servers' key, so it is never
-/// made up here.
-fn server_key(store: &StoreArgs) -> anyhow::Result<comity_auth::seal::ServerKey> {
-    let path = store.data_dir.join(crate::serverkey::KEY_FILE);
-    if store.database_url.is_some() && !path.exists() {
-        bail!(
-            "no server key at {}: the servers seal TOTP secrets with it, and an account sealed with \
-             another key could never log in. Point --data-dir at a server's data directory, or copy its \
-             {} file there",
-            path.display(),
-            crate::serverkey::KEY_FILE
-        );
+/// The server key that seals the TOTP secrets must be the servers' own (an account sealed
+/// with another key could never log in), so it is never made up here.
+fn server_key(store: &StoreArgs, local: &crate::Local) -> anyhow::Result<()> {
+    if local.data_dir.as_ref().is_some_and(comity_app::DataDir::has_server_key) {
+        return Ok(());
     }
-    crate::serverkey::load_or_create(&store.data_dir)
+    let path = store.data_dir.join(comity_app::data_dir::SERVER_KEY_FILE);
+    bail!(
+        "no server key at {}: the servers seal TOTP secrets with it, and an account sealed with \
+         another key could never log in. Point --data-dir at a server's data directory, or copy its \
+         {} file there",
+        path.display(),
+        comity_app::data_dir::SERVER_KEY_FILE
+    );
 }
 
 pub fn totp(command: TotpCommand) -> anyhow::Result<()> {

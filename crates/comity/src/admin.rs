@@ -1,11 +1,11 @@
 //! What the operator's commands share (`comity token`, `user`, `authority key` and
 //! `authority contact`): the actor they record, their errors, their tables.
 //!
-//! These commands call the same functions as the admin API (`comity_server::accounts`
-//! and `comity_server::keys`) straight on the store, so the journal and the audit log
-//! record the same facts whichever way an operator works. The command line is the
-//! operator's root-equivalent tool: whoever can run it with the data directory can do
-//! what an admin can. What it does is recorded under the actor
+//! These commands call the same use cases as the admin API (`comity_app`'s `Registers`
+//! and `Accounts`) straight on the store, so the journal and the audit log record the
+//! same facts whichever way an operator works. The command line is the operator's
+//! root-equivalent tool: whoever can run it with the data directory can do what an admin
+//! can (`comity_app::Operator`). What it does is recorded under the actor
 //! `cli:<unix user>@local`, so the journal tells the command line from the API.
 
 use std::path::Path;
@@ -13,7 +13,6 @@ use std::path::Path;
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, SecondsFormat, Utc};
 use comity_core::ActorId;
-use comity_server::ApiError;
 
 /// The actor recorded for what the command line does: `cli:<unix user>@local`.
 ///
@@ -42,27 +41,26 @@ pub fn init_tracing() {
         .try_init();
 }
 
-/// The result of a server function as a command's result: the message an API caller
-/// would read, with a hint for what to do on the command line. `hints` are the
-/// command's own, by error code (such as `not_found` or `conflict`).
-pub async fn api<T>(result: Result<T, ApiError>, hints: &[(&str, &str)]) -> anyhow::Result<T> {
-    match result {
-        Ok(t) => Ok(t),
-        Err(e) => Err(explain(e, hints).await),
-    }
+/// The result of a use case as a command's result: the message an API caller would
+/// read, with a hint for what to do on the command line. `hints` are the command's own,
+/// by error code (such as `not_found` or `conflict`).
+pub fn api<T>(result: comity_app::Result<T>, hints: &[(&str, &str)]) -> anyhow::Result<T> {
+    result.map_err(|e| explain(e, hints))
 }
 
-/// An API error told as a command's error.
-pub async fn explain(e: ApiError, hints: &[(&str, &str)]) -> anyhow::Error {
-    let (status, code) = (e.status(), e.code());
-    let message = match e.details() {
-        // One field at fault: name the flag that set it.
-        [one] => format!("{}: {}", flag(&one.path), one.message),
-        _ => e.message().to_owned(),
-    };
-    if status.is_server_error() {
-        return anyhow!("{message} (the error is logged above)");
+/// A use case's error told as a command's error.
+pub fn explain(e: comity_app::Error, hints: &[(&str, &str)]) -> anyhow::Error {
+    let code = e.code();
+    if let comity_app::Error::Internal(source) = &e {
+        return anyhow!("{source}");
     }
+    let message = match &e {
+        // One field at fault: name the flag that set it.
+        comity_app::Error::Invalid { problems, .. } if problems.len() == 1 => {
+            format!("{}: {}", flag(&problems[0].path), problems[0].message)
+        }
+        other => other.to_string(),
+    };
     let own = hints.iter().find(|(c, _)| *c == code).map(|(_, h)| *h);
     match own.or_else(|| hint(code)) {
         Some(hint) => anyhow!("{message}\nhint: {hint}"),

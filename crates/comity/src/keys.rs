@@ -8,14 +8,13 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
-use comity_auth::jws::{PublicKey, SigningKey};
-use comity_core::PartyId;
-use comity_server::keys::{add_contact, add_key, contacts, key_resource, keys_of, revoke_key};
-use comity_wire::trust::{ContactBody, KeyBody, KeyResource, RevokeBody};
+use comity_app::{KeyView, NewContact, NewKey, Revocation};
+use comity_auth::jws::SigningKey;
+use comity_wire::trust::{ContactBody, KeyResource};
 
 use crate::{
     StoreArgs,
-    admin::{actor, api, print_json, print_table, read_text, time},
+    admin::{api, print_json, print_table, read_text, time},
 };
 
 #[derive(Debug, Subcommand)]
@@ -180,6 +179,20 @@ impl KeyHints {
     }
 }
 
+/// A key as the API shows it, now.
+fn resource(view: &KeyView) -> KeyResource {
+    KeyResource::new(&view.key, view.log_indexes.clone(), Utc::now())
+}
+
+/// The authority `id`, if it is registered (a listing of an unknown one says so).
+async fn registered_authority(local: &crate::Local, id: &str) -> anyhow::Result<comity_core::PartyId> {
+    let parsed = comity_core::PartyId::parse(id).map_err(|e| anyhow::anyhow!("--authority: {e}"))?;
+    match local.app.store().party(&parsed).await.context("reading the register")? {
+        Some(comity_core::Party::Authority(_)) => Ok(parsed),
+        _ => bail!("no authority {parsed} is registered; `comity authority list` shows them"),
+    }
+}
+
 fn print_key(k: &KeyResource, verb: &str) {
     println!("{verb} key {} of {}: {}", k.kid, k.authority, k.status);
 }
@@ -188,35 +201,29 @@ pub async fn key(command: KeyCommand) -> anyhow::Result<()> {
     crate::admin::init_tracing();
     match command {
         KeyCommand::Add { authority, public_key, kid, store } => {
-            let body = KeyBody {
-                public_key: serde_json::Value::String(public_key_text(&public_key)?),
-                kid,
-                replaces: None,
-                overlap_hours: None,
-            };
-            let store = store.open().await?;
+            let new = NewKey { public_key: public_key_text(&public_key)?, kid, ..NewKey::default() };
+            let local = store.local().await?;
             let hints = key_hints(&authority);
-            let key = api(add_key(store.as_ref(), &actor(), &authority, &body).await, &hints.each()).await?;
-            print_key(&key, "registered");
+            let key = api(local.operator().registers().add_key(&authority, &new).await, &hints.each())?;
+            print_key(&resource(&key), "registered");
             Ok(())
         }
         KeyCommand::Rotate { authority, replaces, public_key, kid, overlap, store } => {
-            let body = KeyBody {
-                public_key: serde_json::Value::String(public_key_text(&public_key)?),
+            let new = NewKey {
+                public_key: public_key_text(&public_key)?,
                 kid,
                 replaces: Some(replaces.clone()),
                 overlap_hours: Some(overlap_hours(&overlap)?),
             };
-            let store = store.open().await?;
+            let local = store.local().await?;
+            let registers = local.operator().registers();
             let hints = key_hints(&authority);
-            let key = api(add_key(store.as_ref(), &actor(), &authority, &body).await, &hints.each()).await?;
-            print_key(&key, "registered");
-            let authority_id = PartyId::parse(&authority)?;
-            let old = api(keys_of(store.as_ref(), &authority_id).await, &[])
-                .await?
+            let key = api(registers.add_key(&authority, &new).await, &hints.each())?;
+            print_key(&resource(&key), "registered");
+            let old = api(registers.keys_of(&authority).await, &[])?
                 .into_iter()
-                .find(|(k, _)| k.kid.as_str() == replaces);
-            if let Some(retired) = old.and_then(|(k, _)| k.retired_at) {
+                .find(|k| k.key.kid.as_str() == replaces);
+            if let Some(retired) = old.and_then(|k| k.key.retired_at) {
                 println!(
                     "key {replaces} of {authority} stays usable until {}, then is retired",
                     time(retired)
@@ -225,27 +232,23 @@ pub async fn key(command: KeyCommand) -> anyhow::Result<()> {
             Ok(())
         }
         KeyCommand::Revoke { authority, kid, reason, effective, store } => {
-            let store = store.open().await?;
-            let body = RevokeBody { reason, effective_at: effective };
+            let local = store.local().await?;
+            let revocation = Revocation { reason, effective_at: effective };
             let hints = key_hints(&authority);
-            let key = api(revoke_key(store.as_ref(), &actor(), &authority, &kid, &body).await, &hints.each())
-                .await?;
+            let key = resource(&api(
+                local.operator().registers().revoke_key(&authority, &kid, &revocation).await,
+                &hints.each(),
+            )?);
             let from = key.revoked_at.map(time).unwrap_or_default();
             println!("revoked key {} of {} from {from}: {}", key.kid, key.authority, key.status);
             Ok(())
         }
         KeyCommand::List { authority, json, store } => {
-            let store = store.open().await?;
-            let id = PartyId::parse(&authority).map_err(|e| anyhow::anyhow!("--authority: {e}"))?;
-            match store.party(&id).await.context("reading the register")? {
-                Some(comity_core::Party::Authority(_)) => {}
-                _ => bail!("no authority {id} is registered; `comity authority list` shows them"),
-            }
-            let now = Utc::now();
-            let keys: Vec<KeyResource> = api(keys_of(store.as_ref(), &id).await, &[])
-                .await?
-                .into_iter()
-                .map(|(k, logged)| key_resource(&k, logged, now))
+            let local = store.local().await?;
+            let id = registered_authority(&local, &authority).await?;
+            let keys: Vec<KeyResource> = api(local.operator().registers().keys_of(&authority).await, &[])?
+                .iter()
+                .map(resource)
                 .collect();
             if json {
                 return print_json(&keys);
@@ -271,9 +274,9 @@ pub async fn key(command: KeyCommand) -> anyhow::Result<()> {
         }
         KeyCommand::Generate { out } => {
             let key = SigningKey::generate();
-            crate::logkey::write_private(&out, key.to_jwk_private().as_bytes()).with_context(|| {
-                format!("writing the private key (an existing {} is never overwritten)", out.display())
-            })?;
+            comity_app::data_dir::write_private(&out, key.to_jwk_private().as_bytes()).with_context(
+                || format!("writing the private key (an existing {} is never overwritten)", out.display()),
+            )?;
             let public = key.public();
             println!("{}", public.to_jwk());
             eprintln!(
@@ -292,37 +295,22 @@ pub async fn contact(command: ContactCommand) -> anyhow::Result<()> {
     crate::admin::init_tracing();
     match command {
         ContactCommand::Add { authority, id, name, email, phone, public_key, store } => {
-            let public_key =
-                public_key.map(|p| public_key_text(&p)).transpose()?.map(serde_json::Value::String);
-            let body = ContactBody { id, name, email, phone, public_key };
-            let store = store.open().await?;
+            let public_key = public_key.map(|p| public_key_text(&p)).transpose()?;
+            let new = NewContact { id, name, email, phone, public_key };
+            let local = store.local().await?;
             let listing =
                 format!("`comity authority contact list --authority {authority}` shows its contacts");
             let hints = [("conflict", listing.as_str()), ("not_found", AUTHORITIES)];
-            let added = api(add_contact(store.as_ref(), &actor(), &authority, &body).await, &hints).await?;
+            let added = api(local.operator().registers().add_contact(&authority, &new).await, &hints)?;
             println!("registered contact {} of {authority}: {}", added.id, added.name);
             Ok(())
         }
         ContactCommand::List { authority, json, store } => {
-            let store = store.open().await?;
-            let id = PartyId::parse(&authority).map_err(|e| anyhow::anyhow!("--authority: {e}"))?;
-            match store.party(&id).await.context("reading the register")? {
-                Some(comity_core::Party::Authority(_)) => {}
-                _ => bail!("no authority {id} is registered; `comity authority list` shows them"),
-            }
-            let listed: Vec<ContactBody> = api(contacts(store.as_ref(), &id).await, &[])
-                .await?
-                .into_iter()
-                .map(|c| ContactBody {
-                    id: c.id.to_string(),
-                    name: c.name,
-                    email: c.email,
-                    phone: c.phone,
-                    public_key: c
-                        .public_key
-                        .and_then(|k| PublicKey::from_bytes(&k).ok())
-                        .and_then(|k| serde_json::from_str(&k.to_jwk()).ok()),
-                })
+            let local = store.local().await?;
+            let id = registered_authority(&local, &authority).await?;
+            let listed: Vec<ContactBody> = api(local.operator().registers().contacts(&authority).await, &[])?
+                .iter()
+                .map(ContactBody::from)
                 .collect();
             if json {
                 return print_json(&listed);

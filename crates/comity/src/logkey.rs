@@ -1,19 +1,13 @@
-//! The log's signing key in the data directory, and the local side of `comity log`:
-//! `comity log key` and `comity log verify --data-dir`.
+//! The local side of `comity log`: `comity log key` and `comity log verify --data-dir`.
+//! The key itself lives in the data directory (`comity_app::DataDir`).
 
-use std::{
-    io::{IsTerminal, Write},
-    path::{Path, PathBuf},
-};
+use std::{io::IsTerminal, path::Path};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Args;
-use comity_log::LogKey;
+use comity_app::DataDir;
 
 use crate::StoreArgs;
-
-/// The file in the data directory that holds the log's private key.
-pub const KEY_FILE: &str = "log-key";
 
 /// The default origin: the checkpoint's first line names the log (c2sp.org/tlog-checkpoint).
 /// A deployment sets its own, such as `comity.example.org/log`, before the first start.
@@ -28,58 +22,9 @@ pub struct LogArgs {
     pub log_origin: String,
 }
 
-fn key_path(data_dir: &Path) -> PathBuf {
-    data_dir.join(KEY_FILE)
-}
-
-/// Loads the log key from the data directory, creating it (mode 0600) on first use.
-pub fn load_or_create(data_dir: &Path, origin: &str) -> anyhow::Result<LogKey> {
-    let path = key_path(data_dir);
-    if path.exists() {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading the log key {}", path.display()))?;
-        let key = LogKey::from_signer_key(&text)
-            .with_context(|| format!("reading the log key {}", path.display()))?;
-        let name = key.verifier_key().split('+').next().unwrap_or_default();
-        if name != origin {
-            bail!(
-                "the log key in {} is for the log {name:?}, but the configured origin is {origin:?}; \
-                 a log keeps its origin for life: set --log-origin {name} (or COMITY_LOG_ORIGIN)",
-                path.display()
-            );
-        }
-        return Ok(key);
-    }
-    if origin.is_empty() || origin.contains(char::is_whitespace) || origin.contains('+') {
-        bail!(
-            "the log origin {origin:?} must be a non-empty name without spaces or '+', such as comity.example.org/log"
-        );
-    }
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
-    let key = LogKey::generate(origin);
-    write_private(&path, key.signer_key().as_bytes())?;
-    tracing::info!(key = %key.verifier_key(), "created the log's signing key");
-    Ok(key)
-}
-
-/// Writes a new file only its owner can read, and syncs it.
-pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
-    file.write_all(bytes)
-        .and_then(|()| file.write_all(b"\n"))
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
-}
-
-/// `comity log key`: prints the verifier key, creating the key if the log has none yet.
+/// `comity log key`: prints the verifier key of an existing data directory.
 pub fn print_key(data_dir: &Path, log: &LogArgs) -> anyhow::Result<()> {
-    let key = load_or_create(data_dir, &log.log_origin)?;
+    let key = DataDir::existing(data_dir)?.existing_log_key(&log.log_origin)?;
     println!("{}", key.verifier_key());
     Ok(())
 }
@@ -92,11 +37,9 @@ pub async fn verify_data_dir(
     log: &LogArgs,
     vkey: Option<&str>,
 ) -> anyhow::Result<Result<String, String>> {
-    let path = key_path(data_dir);
-    if !path.exists() {
-        bail!("no log key at {}: this data directory has never been served", path.display());
-    }
-    let key = load_or_create(data_dir, &log.log_origin)?;
+    let dir = DataDir::existing(data_dir)?;
+    let path = dir.path().join(comity_app::data_dir::LOG_KEY_FILE);
+    let key = dir.existing_log_key(&log.log_origin)?;
     if let Some(vkey) = vkey
         && vkey != key.verifier_key()
     {
@@ -107,7 +50,8 @@ pub async fn verify_data_dir(
         )));
     }
     let store = StoreArgs { data_dir: data_dir.to_owned(), database_url: database_url.map(str::to_owned) };
-    let store = store.open().await?;
+    let local = store.local().await?;
+    let store = local.app.shared_store();
     let tty = std::io::stderr().is_terminal();
     let result = comity_store::verify::verify_store(store.as_ref(), key.verifier_key(), |done, all| {
         if tty {

@@ -1,12 +1,12 @@
 //! `comity`: serve the API, validate request documents, manage the registers of parties.
 //!
-//! The binary is thin: it reads the command line, opens the store and calls into
-//! `comity-server`, `comity-wire` and `comity-store`.
+//! The binary is thin: it reads the command line, and either starts the server
+//! (`comity_server::Application`) or calls the use cases (`comity_app`) itself, as the
+//! operator, on the store of its data directory.
 
 mod accounts;
 mod admin;
 mod audit;
-mod demo;
 mod keys;
 mod logkey;
 mod package;
@@ -16,7 +16,6 @@ mod policies;
 mod productions;
 mod screen;
 mod serve;
-mod serverkey;
 mod sign;
 mod validate;
 mod witness;
@@ -37,6 +36,9 @@ struct Cli {
 enum Command {
     /// Run the HTTP API.
     Serve(serve::ServeArgs),
+    /// Create a data directory (the database, the log key and the server key) without
+    /// serving, to register parties, keys and accounts before the first start.
+    Init(serve::InitArgs),
     /// Check request documents without submitting them; exits 1 if any has a problem.
     Validate(validate::ValidateArgs),
     /// Screen a request document against its policy pack and print the report (JSON).
@@ -105,23 +107,71 @@ enum SchemaName {
 /// Where comity keeps its data.
 #[derive(Debug, Clone, Args)]
 struct StoreArgs {
-    /// The data directory of the embedded SQLite database (created if missing).
+    /// The data directory: the embedded SQLite database, the log and server keys, the
+    /// productions. `comity serve` creates it; every other command needs it to exist.
     #[arg(long, env = "COMITY_DATA_DIR", default_value = "comity-data")]
     data_dir: PathBuf,
     /// A PostgreSQL URL (postgres://user@host/db); when given, it is used instead of the
-    /// data directory, and several servers may share it.
+    /// data directory's SQLite database, and several servers may share it.
     #[arg(long, env = "COMITY_DATABASE_URL")]
     database_url: Option<String>,
 }
 
+/// A comity as the operator reaches it from the command line: its data directory (if it
+/// has one here) and the use cases over its store.
+struct Local {
+    app: comity_app::App,
+    data_dir: Option<comity_app::DataDir>,
+}
+
 impl StoreArgs {
-    async fn open(&self) -> anyhow::Result<std::sync::Arc<dyn comity_core::Store>> {
+    /// Opens the store of an existing comity, never creating one: with SQLite, the data
+    /// directory and its database must be there; with PostgreSQL, the data directory is
+    /// used if it is.
+    async fn local(&self) -> anyhow::Result<Local> {
         use anyhow::Context;
-        let what = match &self.database_url {
+        let url = self.database_url.as_deref().map(str::trim).filter(|u| !u.is_empty());
+        let data_dir = match url {
+            None => {
+                let dir = comity_app::DataDir::existing(&self.data_dir)?;
+                let db = dir.path().join(comity_store::DATABASE_FILE);
+                if !db.exists() {
+                    anyhow::bail!(
+                        "no comity database at {}: `comity serve` creates it on its first start; run this \
+                         command where the data directory is, or pass --data-dir (COMITY_DATA_DIR), or \
+                         --database-url for PostgreSQL",
+                        db.display()
+                    );
+                }
+                Some(dir)
+            }
+            Some(_) => comity_app::DataDir::existing(&self.data_dir).ok(),
+        };
+        let what = match url {
             Some(_) => "connecting to the PostgreSQL database".to_owned(),
             None => format!("opening the data directory {}", self.data_dir.display()),
         };
-        comity_store::open(self.database_url.as_deref(), &self.data_dir).await.context(what)
+        let store = comity_store::open(url, &self.data_dir).await.context(what)?;
+        // Only `comity user add` seals with the server key, and it asks for the real one
+        // first (`accounts::server_key`); the other commands never use it.
+        let server_key = match &data_dir {
+            Some(dir) if dir.has_server_key() => dir.existing_server_key()?,
+            _ => comity_auth::seal::ServerKey::generate(),
+        };
+        let settings = comity_app::Settings {
+            server_key,
+            jws: comity_auth::jws::Limits::default(),
+            productions: data_dir.as_ref().map(comity_app::DataDir::productions),
+        };
+        let packs = comity_policy::PackSet::builtin().context("loading the built-in policy packs")?;
+        Ok(Local { app: comity_app::App::new(store, packs, settings), data_dir })
+    }
+}
+
+impl Local {
+    /// The operator acting from this command line (`cli:<unix user>@local`).
+    fn operator(&self) -> comity_app::Operator {
+        self.app.operator(crate::admin::actor())
     }
 }
 
@@ -148,6 +198,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Init(args) => serve::init(args).await.map(|()| ExitCode::SUCCESS),
             Command::Validate(args) => Ok(validate::run(&args)),
             Command::Screen(args) => Ok(screen::run(&args)),
             Command::Schema { which: SchemaName::Request } => {

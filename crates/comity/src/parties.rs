@@ -113,15 +113,16 @@ fn term<T: comity_core::Vocabulary>(flag: &str, value: &str) -> anyhow::Result<T
 
 async fn add(store: &StoreArgs, party: Result<Party, comity_wire::DocumentError>) -> anyhow::Result<()> {
     let party = party.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let store = store.open().await?;
-    store.add_party(&party).await.with_context(|| format!("registering {}", party.id()))?;
+    let local = store.local().await?;
+    crate::admin::api(local.operator().registers().add_party(&party).await, &[])
+        .with_context(|| format!("registering {}", party.id()))?;
     println!("registered {} {}", party.role().noun(), party.id());
     Ok(())
 }
 
 async fn list(args: &ListArgs, role: PartyRole) -> anyhow::Result<()> {
-    let store = args.store.open().await?;
-    let parties = store.parties(role).await.context("reading the register")?;
+    let local = args.store.local().await?;
+    let parties = local.app.store().parties(role).await.context("reading the register")?;
     let rows: Vec<(serde_json::Value, [String; 4])> = parties
         .iter()
         .map(|p| match p {

@@ -12,17 +12,15 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Subcommand;
+use comity_app::Registered;
 use comity_auth::jws::SigningKey;
 use comity_core::PartyId;
-use comity_server::keys::{add_production_key, add_recipient, production_keys, recipients};
 use comity_wire::trust::RegisteredKey;
 
 use crate::{
     StoreArgs,
-    admin::{actor, api, print_json, print_table, time},
+    admin::{api, print_json, print_table, time},
 };
-
-use comity_server::production::key_path;
 
 #[derive(Debug, Subcommand)]
 pub enum RecipientCommand {
@@ -70,7 +68,11 @@ pub enum ProductionKeyCommand {
     },
 }
 
-fn print_keys(keys: &[RegisteredKey], json: bool, none: &str) -> anyhow::Result<()> {
+fn print_keys(keys: &[Registered], json: bool, none: &str) -> anyhow::Result<()> {
+    let keys: Vec<RegisteredKey> = keys
+        .iter()
+        .map(|r| RegisteredKey::new(&r.key, r.public_key.as_ref(), r.added_at, r.current, r.log_index))
+        .collect();
     if json {
         return print_json(&keys);
     }
@@ -94,16 +96,15 @@ pub async fn recipient(command: RecipientCommand) -> anyhow::Result<()> {
     crate::admin::init_tracing();
     match command {
         RecipientCommand::Add { authority, recipient, store } => {
-            let store = store.open().await?;
-            let added =
-                api(add_recipient(store.as_ref(), &actor(), &authority, &recipient).await, &[]).await?;
+            let local = store.local().await?;
+            let added = api(local.operator().registers().add_recipient(&authority, &recipient).await, &[])?;
             println!("registered the age recipient {} for {authority}", added.key);
             Ok(())
         }
         RecipientCommand::List { authority, json, store } => {
-            let store = store.open().await?;
+            let local = store.local().await?;
             let id = party(&authority, "--authority")?;
-            let keys = api(recipients(store.as_ref(), &id).await, &[]).await?;
+            let keys = api(local.operator().registers().recipients(&authority).await, &[])?;
             print_keys(
                 &keys,
                 json,
@@ -118,13 +119,12 @@ pub async fn production_key(command: ProductionKeyCommand) -> anyhow::Result<()>
     match command {
         ProductionKeyCommand::Generate { provider, store: args } => {
             let id = party(&provider, "--provider")?;
-            let store = args.open().await?;
+            let local = args.local().await?;
             let key = SigningKey::generate();
-            let path = key_path(&args.data_dir, &id);
+            let path = comity_app::key_path(&args.data_dir, &id);
             // Registered first: a key that cannot be registered is never written out.
             let added =
-                api(add_production_key(store.as_ref(), &actor(), &provider, &key.public()).await, &[])
-                    .await?;
+                api(local.operator().registers().add_production_key(&provider, &key.public()).await, &[])?;
             std::fs::create_dir_all(path.parent().unwrap_or(&args.data_dir))
                 .with_context(|| format!("creating {}", path.display()))?;
             if path.exists() {
@@ -133,7 +133,7 @@ pub async fn production_key(command: ProductionKeyCommand) -> anyhow::Result<()>
                     .with_context(|| format!("keeping the old key as {}", old.display()))?;
                 eprintln!("the previous key is kept as {}", old.display());
             }
-            crate::logkey::write_private(&path, key.to_jwk_private().as_bytes())?;
+            comity_app::data_dir::write_private(&path, key.to_jwk_private().as_bytes())?;
             println!("{}", key.public().to_jwk());
             eprintln!(
                 "production key {} of {id} registered; its private key is {}",
@@ -143,13 +143,9 @@ pub async fn production_key(command: ProductionKeyCommand) -> anyhow::Result<()>
             Ok(())
         }
         ProductionKeyCommand::List { provider, json, store } => {
-            let store = store.open().await?;
+            let local = store.local().await?;
             let id = party(&provider, "--provider")?;
-            let keys: Vec<RegisteredKey> = api(production_keys(store.as_ref(), &id).await, &[])
-                .await?
-                .into_iter()
-                .map(|(k, _)| k)
-                .collect();
+            let keys = api(local.operator().registers().production_keys(&provider).await, &[])?;
             print_keys(
                 &keys,
                 json,
@@ -190,7 +186,7 @@ pub struct ProduceArgs {
 }
 
 pub async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
-    use comity_server::production::{self, Options, Phase, Productions};
+    use comity_app::{Options, Phase};
     crate::admin::init_tracing();
     let id = comity_core::RequestId::parse(&args.request).map_err(|e| anyhow::anyhow!("--request: {e}"))?;
     let retention_until = comity_seal::RetentionUntil::parse(args.retention_until.trim())
@@ -202,10 +198,10 @@ pub async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
     if args.out.exists() {
         anyhow::bail!("{} exists already; choose another --out, or remove it", args.out.display());
     }
-    let store = args.store.open().await?;
+    let local = args.store.local().await?;
     let bar = progress_bar(size);
     let shown = bar.clone();
-    let progress: production::Progress = std::sync::Arc::new(move |phase, read| {
+    let progress: comity_app::Progress = std::sync::Arc::new(move |phase, read| {
         shown.set_message(match phase {
             Phase::Checking => "checking",
             Phase::Redacting => "redacting",
@@ -215,11 +211,12 @@ pub async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
             shown.set_position(read);
         }
     });
-    let productions = Productions::new(&args.store.data_dir);
+    let productions = comity_app::Productions::new(&args.store.data_dir);
     let options = Options { retention_until, allow_unknown_kinds: args.allow_unknown_kinds, national_ids };
-    let produced =
-        production::produce(store.as_ref(), &productions, id, &actor(), &args.export, options, progress)
-            .await;
+    let produced = match local.operator().producing(id).await {
+        Ok(producing) => producing.produce(&args.export, options, progress).await,
+        Err(e) => Err(e),
+    };
     bar.finish_and_clear();
     let produced = api(
         produced,
@@ -230,12 +227,12 @@ pub async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
             ),
             ("conflict", "see `comity authority recipient add` and `comity provider key generate`"),
         ],
-    )
-    .await?;
+    )?;
     let package = productions.package_path(&produced.id);
     std::fs::copy(&package, &args.out)
         .with_context(|| format!("copying the package {} to {}", package.display(), args.out.display()))?;
     let sealed = produced.package.as_ref().context("the production has no package")?;
+    let redaction: serde_json::Value = serde_json::from_str(&sealed.redaction).unwrap_or_default();
     println!("{}", args.out.display());
     eprintln!(
         "production {} of request {id}: {} of {} records in scope, sealed for {}\n  package sha256 {} ({} bytes)\n  manifest sha256 {}\n  log entry {}\n  redaction {}",
@@ -243,11 +240,11 @@ pub async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
         produced.in_scope,
         produced.records,
         sealed.recipient,
-        sealed.sha256,
-        sealed.bytes,
+        sealed.package_sha256,
+        sealed.package_bytes,
         sealed.manifest_sha256,
         produced.log_index.map_or_else(|| "?".to_owned(), |i| i.to_string()),
-        sealed.redaction,
+        redaction,
     );
     Ok(())
 }

@@ -2,7 +2,6 @@
 
 use std::{io::IsTerminal, net::SocketAddr};
 
-use anyhow::Context;
 use clap::Args;
 use tracing_subscriber::EnvFilter;
 
@@ -48,9 +47,6 @@ pub struct ServeArgs {
     witnesses: Vec<String>,
 }
 
-/// How often the log signs a checkpoint when it has grown (issue 4: at most every second).
-const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
-
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
@@ -62,87 +58,82 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     for p in packs.packs() {
         tracing::info!(pack = %p.id, version = %p.version, hash = %p.hash, "policy pack loaded");
     }
-    // The key lives in the data directory, with PostgreSQL too: every server of one log
-    // signs with the same key (copy the file), and only the database is shared.
-    let key = crate::logkey::load_or_create(&args.store.data_dir, &args.log.log_origin)?;
-    let server_key = crate::serverkey::load_or_create(&args.store.data_dir)?;
-    let origin = args.log.log_origin.clone();
-    tracing::info!(origin = %origin, key = %key.verifier_key(), "audit log");
     let witnesses = args
         .witnesses
         .iter()
-        .map(|w| comity_server::log::WitnessConfig::parse(w))
+        .map(|w| comity_witness::WitnessClient::parse(w))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| anyhow::anyhow!("--witness: {e}"))?;
-    for w in &witnesses {
-        tracing::info!(url = %w.url, key = %w.vkey, "checkpoints go to this witness");
-    }
-    let store = args.store.open().await?;
-    // A log has one key for life. A server whose key did not sign the stored checkpoints
-    // (a lost key file, or a second PostgreSQL server given a fresh one) would fork the
-    // log's signatures; it stops here instead.
-    if let Some(latest) = store.latest_checkpoint().await.context("reading the latest checkpoint")?
-        && let Err(e) = comity_log::verify_checkpoint(&latest.note, key.verifier_key())
-    {
-        anyhow::bail!(
-            "the log's checkpoints were not signed by the key in {} ({e}); every server of one log \
-             needs the same key file: copy it from the server that created the log",
-            args.store.data_dir.join(crate::logkey::KEY_FILE).display()
-        );
-    }
-    let resumed = comity_server::resume_screening(store.as_ref(), &packs)
-        .await
-        .map_err(|e| anyhow::anyhow!("finishing interrupted screenings: {e:?}"))?;
-    if resumed > 0 {
-        tracing::warn!(requests = resumed, "finished screenings a previous run left unfinished");
-    }
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("listening on {}", args.listen))?;
-    let addr = listener.local_addr().context("reading the listening address")?;
-    if args.demo {
-        crate::demo::seed(store.as_ref(), &packs, &args.store.data_dir, &server_key, addr)
-            .await
-            .context("seeding the demo data")?;
-    }
-    let checkpointer = comity_server::log::spawn_checkpointer(
-        store.clone(),
-        key.clone(),
-        origin.clone(),
-        CHECKPOINT_INTERVAL,
-        witnesses,
-    );
-    let trust = comity_server::TrustConfig {
-        secure_cookies: !args.insecure_cookies,
-        behind_proxy: args.behind_proxy,
-        rate_limits: comity_server::limits::RateLimits {
-            per_second: args.rate_limit,
-            failures_per_minute: args.failure_limit,
+    let config = comity_server::Config {
+        listen: args.listen,
+        data_dir: args.store.data_dir.clone(),
+        database_url: args.store.database_url.clone(),
+        log_origin: args.log.log_origin.clone(),
+        packs,
+        http: comity_server::HttpConfig {
+            secure_cookies: !args.insecure_cookies,
+            behind_proxy: args.behind_proxy,
+            rate_limits: comity_server::limits::RateLimits {
+                per_second: args.rate_limit,
+                failures_per_minute: args.failure_limit,
+            },
         },
-        ..comity_server::TrustConfig::new(server_key)
+        witnesses,
+        checkpoint_interval: comity_server::startup::CHECKPOINT_INTERVAL,
+        demo: args.demo.then(crate::admin::actor),
     };
-    let state = comity_server::AppState::new(store.clone(), packs)
-        .with_log(comity_server::log::LogConfig {
-            origin: origin.clone(),
-            verifier_key: key.verifier_key().to_owned(),
-        })
-        .with_trust(trust)
-        .with_productions(comity_server::production::Productions::new(&args.store.data_dir));
-    // The signals are caught from here on: whoever reads the line below and stops the
+    // The signals are caught from here on: whoever reads the listening line and stops the
     // server at once gets a clean stop, not the default end of the process.
     let shutdown = shutdown_signal();
-    // On stdout, for scripts and tests that start the server on port 0.
-    println!("comity listening on http://{addr}");
-    tracing::info!(%addr, "comity is serving");
-    comity_server::serve(listener, state, shutdown).await.context("serving HTTP")?;
-    checkpointer.abort();
-    // Sign what the last requests appended, so a clean stop leaves no entry unsigned.
-    match comity_server::log::checkpoint_now(store.as_ref(), &key, &origin).await {
-        Ok(Some(size)) => tracing::info!(size, "signed a last checkpoint"),
-        Ok(None) => {}
-        Err(e) => tracing::warn!(error = %e, "could not sign a last checkpoint"),
+    let application = comity_server::Application::build(config).await?;
+    tracing::info!(origin = %args.log.log_origin, key = %application.verifier_key(), "audit log");
+    if let Some(seeded) = application.seeded() {
+        // On standard error, whatever the log level: the first line on standard output is
+        // the listening address, which scripts read.
+        eprintln!(
+            "comity demo: seeded {} authorities, {} providers, {} reviewer bodies, an operator, an auditor, \
+             {} requests and a person of each role. Demo data, for looking only.\n\
+             comity demo: the passwords, TOTP secrets, admin token, signing key, and de-sta-berlin's token and \
+             age identity for its sealed production are in {}\n\
+             comity demo: log in as {} (POST /v1/session); `comity totp code --secret SECRET` prints a code",
+            seeded.authorities,
+            seeded.providers,
+            seeded.reviewers,
+            seeded.requests,
+            seeded.credentials.display(),
+            seeded.people.join(", ")
+        );
     }
-    tracing::info!("comity stopped");
+    // On stdout, for scripts and tests that start the server on port 0.
+    println!("comity listening on http://{}", application.address());
+    application.run_until_stopped(shutdown).await?;
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(flatten)]
+    log: crate::logkey::LogArgs,
+}
+
+/// `comity init`: what `comity serve` creates on its first start, without serving.
+pub async fn init(args: InitArgs) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let dir = comity_app::DataDir::create(&args.store.data_dir)?;
+    let key = dir.log_key(&args.log.log_origin)?;
+    dir.server_key()?;
+    let store = comity_store::open(args.store.database_url.as_deref(), dir.path())
+        .await
+        .context("opening the database")?;
+    store.ping().await.context("opening the database")?;
+    println!("{}", key.verifier_key());
+    eprintln!(
+        "comity data directory {} is ready (the log's verifier key is above); register the operator with \
+         `comity operator add`, then start with `comity serve`",
+        dir.path().display()
+    );
     Ok(())
 }
 

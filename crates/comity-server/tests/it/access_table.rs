@@ -24,8 +24,7 @@ use std::task::Poll;
 
 use chrono::{SubsecRound, Utc};
 use comity_auth::jws::SigningKey;
-use comity_core::{ActorId, JournalEntry, PartyId, RequestId};
-use comity_wire::trust::journal;
+use comity_core::{ActorId, Fact, NewEntry, PartyId, RequestId, journal};
 use serde_json::{Value, json};
 
 use crate::support::{Answer, Caller, OPERATOR, REVIEWER, TestApp, claims, example};
@@ -430,11 +429,7 @@ impl<'a> World<'a> {
         world.emergency = world.fresh("pending").await;
         world.link = world.issue_link(&world.emergency).await;
         world.sealed = world.fresh("sealed").await;
-        let key = comity_log::LogKey::generate("comity.test/log");
-        world.size = comity_server::log::checkpoint_now(app.store.as_ref(), &key, "comity.test/log")
-            .await
-            .unwrap()
-            .unwrap();
+        world.size = app.checkpoint_now().await;
         world
     }
 
@@ -447,21 +442,18 @@ impl<'a> World<'a> {
         let path = format!("/v1/requests/{id}/reviewers");
         let (status, body) = self.app.token("example-mail").post(&path, &assign).await;
         assert_eq!(status, 201, "{body}");
-        let fact = journal::ReviewerAssigned {
-            request: id.to_owned(),
-            reviewer: "fr-jld-review".into(),
+        let fact = Fact::ReviewerAssigned(journal::ReviewerAssigned {
+            request: RequestId::parse(id).unwrap(),
+            reviewer: PartyId::parse("fr-jld-review").unwrap(),
             reason: "assigned before the conflict was known".into(),
-        };
-        let entry = JournalEntry {
-            seq: 0,
+        });
+        let entry = NewEntry {
             at: Utc::now().trunc_subsecs(6),
-            kind: journal::REVIEWER_ASSIGNED.to_owned(),
             actor: ActorId::system(),
             party: Some(PartyId::parse("example-mail").unwrap()),
             subject: "fr-jld-review".into(),
             request_id: Some(RequestId::parse(id).unwrap()),
-            content: journal::content(&fact),
-            log_index: None,
+            fact,
         };
         self.app.store.append_journal(&[entry]).await.unwrap();
     }

@@ -2,7 +2,7 @@
 //! approval records its scope with its event, a partial approval must state it, and no
 //! decision may widen what was asked.
 
-use comity_core::JournalQuery;
+use comity_core::{FactKind, JournalQuery};
 use serde_json::{Value, json};
 
 use crate::support::{REVIEWER, TestApp, example};
@@ -53,7 +53,7 @@ async fn a_decision_records_what_may_leave_and_never_widens_the_request(app: Tes
         "targets": ["INVEST.DESK@example.org"], "to": "2026-06-01T00:00:00Z", "categories": ["subscriber"]}});
     let (status, moved) = decide(partial).await;
     assert_eq!(status, 200, "{moved}");
-    let facts = app.store.journal(&JournalQuery::kinds(&["decision.scope"])).await.unwrap();
+    let facts = app.store.journal(&JournalQuery::kinds(&[FactKind::DecisionScope])).await.unwrap();
     assert_eq!(facts.len(), 1, "the scope commits with the decision, and only then");
     let scope: Value = serde_json::from_str(&facts[0].content).unwrap();
     assert_eq!(scope["decision"], moved["event"]["seq"]);

@@ -3,7 +3,7 @@
 //! accepted (the interop itself is tested in `comity-auth`).
 
 use comity_auth::jws::{Claims, SigningKey};
-use comity_core::JournalQuery;
+use comity_core::{FactKind, JournalQuery};
 
 use serde_json::{Value, json};
 
@@ -114,7 +114,8 @@ async fn every_refusal_has_its_code_and_leaves_a_trace(app: TestApp) {
             "iss is \"fr-tj-paris\"",
         ),
     ];
-    let journal_before = app.store.journal(&JournalQuery::kinds(&["auth.refused"])).await.unwrap().len();
+    let journal_before =
+        app.store.journal(&JournalQuery::kinds(&[FactKind::AuthRefused])).await.unwrap().len();
     for (code, jws, says) in &cases {
         let before = refusals(&app, code).await;
         let (status, body) = app.post_jws(jws).await;
@@ -125,7 +126,7 @@ async fn every_refusal_has_its_code_and_leaves_a_trace(app: TestApp) {
         assert_eq!(refusals(&app, code).await, before + 1, "{code} is counted in /metrics");
     }
     // Each refusal is in the journal, with its code, and so in the audit log.
-    let journal = app.store.journal(&JournalQuery::kinds(&["auth.refused"])).await.unwrap();
+    let journal = app.store.journal(&JournalQuery::kinds(&[FactKind::AuthRefused])).await.unwrap();
     assert_eq!(journal.len() - journal_before, cases.len());
     for (entry, (code, _, _)) in journal[journal_before..].iter().zip(&cases) {
         assert_eq!(entry.subject, *code);

@@ -3,13 +3,13 @@
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use comity_log::{
-    LogKey, MemoryTree, TilePath, decode_bundle, verify_checkpoint, verify_consistency, verify_inclusion,
+    MemoryTree, TilePath, decode_bundle, verify_checkpoint, verify_consistency, verify_inclusion,
 };
 use serde_json::Value;
 
 use crate::support::{EXAMPLES, TestApp, example};
 
-const ORIGIN: &str = "comity.test/log";
+use crate::support::ORIGIN;
 
 fn log_index(r: &reqwest::Response) -> Vec<u64> {
     r.headers()
@@ -29,7 +29,7 @@ fn hashes(proof: &Value) -> Vec<Vec<u8>> {
 }
 
 async fn the_log_is_served_as_c2sp_tiles_and_proves_every_entry(app: TestApp) {
-    let key = LogKey::generate(ORIGIN);
+    let key = app.log_key();
     let r = app
         .client
         .post(app.url("/v1/requests"))
@@ -78,7 +78,7 @@ async fn the_log_is_served_as_c2sp_tiles_and_proves_every_entry(app: TestApp) {
     for _ in 0..260 {
         provider.get(&format!("/v1/requests/{id}/events")).await;
     }
-    let size = comity_server::log::checkpoint_now(app.store.as_ref(), &key, ORIGIN).await.unwrap().unwrap();
+    let size = app.checkpoint_now().await;
     assert!(size > 256);
 
     let (status, cache, note) = bytes(&app, "/log/checkpoint").await;

@@ -11,7 +11,6 @@ mod idempotency;
 mod jws;
 mod log;
 mod malformed;
-mod production_properties;
 mod productions;
 mod screening;
 mod sessions;

@@ -112,15 +112,11 @@ async fn a_production_leaves_sealed_for_the_authority_with_only_what_the_decisio
     // The package opens for the authority's identity, signed by the provider's registered
     // production key, and its manifest says what leaves.
     let identity = app.identity("fr-tj-paris");
-    let keys = comity_server::keys::production_keys(
-        app.store.as_ref(),
-        &comity_core::PartyId::parse("example-mail").unwrap(),
-    )
-    .await
-    .unwrap();
-    let (_, provider_key) = keys.last().unwrap();
+    let keys = app.operator().registers().production_keys("example-mail").await.unwrap();
+    let provider_key =
+        comity_auth::jws::PublicKey::from_bytes(&keys.last().unwrap().public_key.unwrap()).unwrap();
     let out = tempfile::tempdir().unwrap();
-    let verified = comity_seal::open_with(&package[..], &identity, Some(provider_key), |file| {
+    let verified = comity_seal::open_with(&package[..], &identity, Some(&provider_key), |file| {
         std::fs::File::create(out.path().join(file.name.as_str()))
     })
     .unwrap();
@@ -266,7 +262,11 @@ async fn a_bad_export_or_a_missing_key_is_refused_before_anything_is_logged(app:
     let (status, body) = app.produce(&id, b"", "retention_until=2030-12-31").await;
     assert_eq!(status, 422, "{body}");
     // Nothing was logged, and the request still waits to be produced.
-    let logged = app.store.journal(&comity_core::JournalQuery::kinds(&["production.started"])).await.unwrap();
+    let logged = app
+        .store
+        .journal(&comity_core::JournalQuery::kinds(&[comity_core::FactKind::ProductionStarted]))
+        .await
+        .unwrap();
     assert!(logged.is_empty(), "{logged:?}");
     let (_, read) = app.provider_of(&id).await.get(&format!("/v1/requests/{id}")).await;
     assert_eq!(read["state"], "approved");

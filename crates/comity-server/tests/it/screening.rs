@@ -134,15 +134,10 @@ async fn screening_interrupted_by_a_crash_is_finished_on_resume(app: TestApp) {
         targets: request.targets.iter().map(|t| t.selector.clone()).collect(),
     };
     app.store.insert_request(&new).await.unwrap();
-    let packs = comity_policy::PackSet::builtin().unwrap();
-    let done = comity_server::resume_screening(app.store.as_ref(), &packs).await.unwrap();
+    let done = app.app.resume_screenings().await.unwrap();
     assert_eq!(done, 1);
     let (_, read) = app.token("example-social").get(&format!("/v1/requests/{}", new.id)).await;
     assert_eq!(read["state"], "under_review");
     assert_eq!(read["screening"]["verdict"], "needs_review");
-    assert_eq!(
-        comity_server::resume_screening(app.store.as_ref(), &packs).await.unwrap(),
-        0,
-        "nothing is screened twice"
-    );
+    assert_eq!(app.app.resume_screenings().await.unwrap(), 0, "nothing is screened twice");
 }

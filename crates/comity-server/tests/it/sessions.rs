@@ -157,7 +157,11 @@ async fn a_disabled_account_is_out_at_once(app: TestApp) {
     let listed = users.as_array().unwrap().iter().find(|u| u["username"] == "clerk.5").unwrap();
     assert!(listed["disabled_at"].is_string());
     // The journal keeps why, in the audit log.
-    let facts = app.store.journal(&comity_core::JournalQuery::kinds(&["user.disabled"])).await.unwrap();
+    let facts = app
+        .store
+        .journal(&comity_core::JournalQuery::kinds(&[comity_core::FactKind::UserDisabled]))
+        .await
+        .unwrap();
     assert!(facts.iter().any(|j| j.subject == "clerk.5" && j.log_index.is_some()));
 }
 

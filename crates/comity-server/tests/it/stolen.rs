@@ -93,7 +93,7 @@ async fn a_copy_of_the_database_holds_no_secret_in_the_clear(app: TestApp) {
 
     // The sealed TOTP secret is there, and opens with the server key only.
     let user = app.store.user(&comity_core::Username::parse("legal.3").unwrap()).await.unwrap().unwrap();
-    let aad = comity_server::accounts::totp_aad(&user.username);
+    let aad = comity_app::totp_aad(&user.username);
     let other = comity_auth::seal::ServerKey::generate();
     assert!(other.open(&user.totp_sealed, &aad).is_err(), "another key opens the TOTP secret");
     assert!(user.password_hash.starts_with("$argon2id$"), "{}", user.password_hash);

@@ -11,21 +11,25 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+use comity_app::{App, NewToken, NewUser};
 use comity_auth::jws::{Claims, SigningKey};
 use comity_core::{ActorId, Store};
-use comity_server::{TrustConfig, limits::RateLimits};
-use comity_wire::trust::{TokenBody, UserBody};
+use comity_server::{Application, Config, HttpConfig, limits::RateLimits};
 use serde_json::{Value, json};
 
 /// The operator whose admin sets every test up.
 pub const OPERATOR: &str = "test-ops";
 
+/// The log's origin in every test.
+pub const ORIGIN: &str = "comity.test/log";
+
 /// A running server and a client for it.
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
+    /// The use cases the server runs, for what a test sets up as the operator would.
+    pub app: App,
     pub store: Arc<dyn Store>,
-    server_key: comity_auth::seal::ServerKey,
     /// Each authority's signing key, by authority id.
     keys: Mutex<HashMap<String, SigningKey>>,
     /// API tokens by organisation.
@@ -34,9 +38,10 @@ pub struct TestApp {
     sessions: Mutex<HashMap<String, String>>,
     /// Each authority's age identity, once its recipient is registered.
     identities: Mutex<HashMap<String, comity_seal::age::x25519::Identity>>,
-    /// The data directory of productions (packages, providers' production keys).
+    /// The server's data directory (keys, productions, and the SQLite database unless
+    /// the test runs on PostgreSQL).
     pub files: tempfile::TempDir,
-    _data: Option<tempfile::TempDir>,
+    sqlite: bool,
     _pg: Option<comity_store::testing::TestDatabase>,
 }
 
@@ -60,42 +65,43 @@ pub async fn spawn_app_with(backend: Backend, limits: RateLimits) -> Option<Test
 
 /// The server with only its operator and the admin's token, registered on the store.
 pub async fn spawn_bare(backend: Backend, limits: RateLimits) -> Option<TestApp> {
-    let (store, data, pg): (Arc<dyn Store>, _, _) = match backend {
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir().unwrap();
-            (comity_store::open(None, dir.path()).await.unwrap(), Some(dir), None)
-        }
-        Backend::Postgres => {
-            let db = comity_store::testing::TestDatabase::create().await?;
-            (comity_store::open(Some(db.url()), Path::new("unused")).await.unwrap(), None, Some(db))
-        }
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let server_key = comity_auth::seal::ServerKey::generate();
-    // Plain HTTP to 127.0.0.1 in tests; `Secure` cookies are checked on their own.
-    let trust =
-        TrustConfig { rate_limits: limits, secure_cookies: false, ..TrustConfig::new(server_key.clone()) };
     let files = tempfile::tempdir().unwrap();
-    let state = comity_server::AppState::new(store.clone(), comity_policy::PackSet::builtin().unwrap())
-        .with_trust(trust)
-        .with_productions(comity_server::production::Productions::new(files.path()));
-    tokio::spawn(comity_server::serve(listener, state, std::future::pending()));
-    let app = TestApp {
+    let pg = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(comity_store::testing::TestDatabase::create().await?),
+    };
+    let config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: files.path().to_owned(),
+        database_url: pg.as_ref().map(|db| db.url().to_owned()),
+        log_origin: ORIGIN.to_owned(),
+        packs: comity_policy::PackSet::builtin().unwrap(),
+        // Plain HTTP to 127.0.0.1 in tests; `Secure` cookies are checked on their own.
+        http: HttpConfig { secure_cookies: false, behind_proxy: false, rate_limits: limits },
+        witnesses: Vec::new(),
+        // The tests sign the checkpoints they check (`TestApp::checkpoint_now`).
+        checkpoint_interval: std::time::Duration::from_secs(3600),
+        demo: None,
+    };
+    let application = Application::build(config).await.unwrap();
+    let base = format!("http://{}", application.address());
+    let app = application.app().clone();
+    tokio::spawn(application.run_until_stopped(std::future::pending()));
+    let test = TestApp {
         base,
         client: reqwest::Client::new(),
-        store,
-        server_key,
+        store: app.shared_store(),
+        app,
         keys: Mutex::default(),
         tokens: Mutex::default(),
         sessions: Mutex::default(),
         identities: Mutex::default(),
         files,
-        _data: data,
+        sqlite: pg.is_none(),
         _pg: pg,
     };
-    app.bootstrap().await;
-    Some(app)
+    test.bootstrap().await;
+    Some(test)
 }
 
 /// Generates one test per backend from an `async fn(TestApp)`.
@@ -234,9 +240,9 @@ impl TestApp {
     /// Every byte the database holds, as a thief with a copy of it would have them: the
     /// SQLite files, or every row of every PostgreSQL table as text.
     pub async fn database_bytes(&self) -> Vec<u8> {
-        if let Some(dir) = &self._data {
+        if self.sqlite {
             let mut all = Vec::new();
-            for entry in std::fs::read_dir(dir.path()).unwrap() {
+            for entry in std::fs::read_dir(self.files.path()).unwrap() {
                 let path = entry.unwrap().path();
                 if path.file_name().unwrap().to_string_lossy().starts_with(comity_store::DATABASE_FILE) {
                     all.extend(std::fs::read(&path).unwrap());
@@ -302,11 +308,8 @@ impl TestApp {
         }
         let party = self.store.party(&comity_core::PartyId::parse(org).unwrap()).await.unwrap().unwrap();
         let role = comity_core::Role::of_register(party.role());
-        let body = TokenBody { org: org.into(), role: role.to_string(), label: None, expires_in: None };
-        let created = comity_server::accounts::create_token(self.store.as_ref(), &ActorId::system(), &body)
-            .await
-            .unwrap();
-        let token = created.token.unwrap();
+        let new = NewToken { org: org.into(), role: role.to_string(), label: None, expires_in: None };
+        let token = self.operator().accounts().create_token(&new).await.unwrap().token;
         self.tokens.lock().unwrap().insert(org.to_owned(), token.clone());
         token
     }
@@ -340,24 +343,16 @@ impl TestApp {
     pub async fn create_user(&self, org: &str, username: &str) -> (String, comity_auth::totp::TotpSecret) {
         let party = self.store.party(&comity_core::PartyId::parse(org).unwrap()).await.unwrap().unwrap();
         let role = comity_core::Role::of_register(party.role());
-        let body = UserBody {
+        let password = "correct horse battery staple".to_owned();
+        let new = NewUser {
             username: username.into(),
             org: org.into(),
             role: role.to_string(),
             name: format!("Person of {org}"),
+            password: Some(password.clone()),
         };
-        let password = "correct horse battery staple".to_owned();
-        let created = comity_server::accounts::create_user(
-            self.store.as_ref(),
-            &self.server_key,
-            &ActorId::system(),
-            &body,
-            Some(password.clone()),
-        )
-        .await
-        .unwrap();
-        let secret = totp_secret(&created.totp_secret);
-        (password, secret)
+        let created = self.operator().accounts().create_user(&new).await.unwrap();
+        (password, created.totp_secret)
     }
 
     /// The signing key of an authority (registered at setup).
@@ -432,17 +427,11 @@ impl TestApp {
             assert_eq!(status, 201, "{body}");
             self.identities.lock().unwrap().insert(authority, identity);
         }
-        let path = comity_server::production::key_path(self.files.path(), &r.provider);
+        let path = comity_app::key_path(self.files.path(), &r.provider);
         if !path.exists() {
             let key = SigningKey::generate();
-            comity_server::keys::add_production_key(
-                self.store.as_ref(),
-                &ActorId::parse("test@local").unwrap(),
-                r.provider.as_str(),
-                &key.public(),
-            )
-            .await
-            .unwrap();
+            let operator = self.app.operator(ActorId::parse("test@local").unwrap());
+            operator.registers().add_production_key(r.provider.as_str(), &key.public()).await.unwrap();
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, key.to_jwk_private()).unwrap();
         }
@@ -479,6 +468,21 @@ impl TestApp {
         assert_eq!(status, 201, "{body}");
     }
 
+    /// The operator at the command line, as `comity token create` and the like act.
+    pub fn operator(&self) -> comity_app::Operator {
+        self.app.operator(ActorId::system())
+    }
+
+    /// The log's signing key, from the server's data directory.
+    pub fn log_key(&self) -> comity_log::LogKey {
+        comity_app::DataDir::existing(self.files.path()).unwrap().existing_log_key(ORIGIN).unwrap()
+    }
+
+    /// Signs a checkpoint of the log as it is now, as the checkpointer does; its size.
+    pub async fn checkpoint_now(&self) -> u64 {
+        self.app.sign_checkpoint(&self.log_key(), ORIGIN).await.unwrap().unwrap().size
+    }
+
     /// The operator and its admin token, straight on the store, as `comity operator add`
     /// and `comity token create` do.
     async fn bootstrap(&self) {
@@ -488,7 +492,7 @@ impl TestApp {
             name: "Test operator".into(),
             institution: None,
         });
-        self.store.add_party(&operator).await.unwrap();
+        self.operator().registers().add_party(&operator).await.unwrap();
         self.issue_token(OPERATOR).await;
     }
 

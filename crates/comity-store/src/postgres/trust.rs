@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use comity_core::{
-    JournalEntry, LinkRecord, PartyId, SessionRecord, StoreError, TokenRecord, UserRecord, Username,
+    JournalEntry, LinkRecord, NewEntry, PartyId, SessionRecord, StoreError, TokenRecord, UserRecord, Username,
 };
 use sqlx::{PgConnection, PgPool, Postgres};
 
@@ -22,7 +22,7 @@ fn taken(e: sqlx::Error, message: String) -> StoreError {
 /// Inserts journal rows; gives them back with their numbers, and their pending log entries.
 pub(super) async fn insert_journal(
     conn: &mut PgConnection,
-    entries: &[JournalEntry],
+    entries: &[NewEntry],
 ) -> Result<(Vec<JournalEntry>, Vec<Pending>), StoreError> {
     let mut written = Vec::with_capacity(entries.len());
     let mut pending = Vec::with_capacity(entries.len());
@@ -33,17 +33,16 @@ pub(super) async fn insert_journal(
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
         )
         .bind(at)
-        .bind(&e.kind)
+        .bind(e.fact.kind().as_str())
         .bind(e.actor.as_str())
         .bind(e.party.as_ref().map(PartyId::as_str))
         .bind(&e.subject)
         .bind(e.request_id.map(|r| r.to_string()))
-        .bind(&e.content)
+        .bind(crate::journal::encode(&e.fact))
         .fetch_one(&mut *conn)
         .await
         .map_err(|err| if is_unique_violation(&err) { journal_conflict(e) } else { backend(err) })?;
-        let entry =
-            JournalEntry { seq: u64::try_from(seq).map_err(backend)?, at, log_index: None, ..e.clone() };
+        let entry = crate::journal::written(e, u64::try_from(seq).map_err(backend)?, at);
         pending.push(Pending::journal(&entry)?);
         written.push(entry);
     }
@@ -58,7 +57,7 @@ pub(super) fn indexed(written: Vec<JournalEntry>, indexes: &[u64]) -> Vec<Journa
 pub(super) async fn add_user(
     conn: &mut PgConnection,
     user: &UserRecord,
-    entry: &JournalEntry,
+    entry: &NewEntry,
 ) -> Result<(Vec<JournalEntry>, Vec<Pending>), StoreError> {
     sqlx::query(concat!(
         "INSERT INTO users (",
@@ -84,7 +83,7 @@ pub(super) async fn disable_user(
     conn: &mut PgConnection,
     user: &Username,
     at: DateTime<Utc>,
-    entry: &JournalEntry,
+    entry: &NewEntry,
 ) -> Result<(Vec<JournalEntry>, Vec<Pending>), StoreError> {
     let done = sqlx::query("UPDATE users SET disabled_at = $1 WHERE username = $2 AND disabled_at IS NULL")
         .bind(micros(at))
@@ -107,7 +106,7 @@ pub(super) async fn disable_user(
 pub(super) async fn add_token(
     conn: &mut PgConnection,
     t: &TokenRecord,
-    entry: &JournalEntry,
+    entry: &NewEntry,
 ) -> Result<(Vec<JournalEntry>, Vec<Pending>), StoreError> {
     sqlx::query(concat!(
         "INSERT INTO api_tokens (",
@@ -132,7 +131,7 @@ pub(super) async fn revoke_token(
     conn: &mut PgConnection,
     id: &str,
     at: DateTime<Utc>,
-    entry: &JournalEntry,
+    entry: &NewEntry,
 ) -> Result<(Vec<JournalEntry>, Vec<Pending>), StoreError> {
     let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
         .bind(micros(at))
@@ -149,7 +148,7 @@ pub(super) async fn revoke_token(
 pub(super) async fn add_link(
     conn: &mut PgConnection,
     l: &LinkRecord,
-    entry: &JournalEntry,
+    entry: &NewEntry,
 ) -> Result<(Vec<JournalEntry>, Vec<Pending>), StoreError> {
     sqlx::query(concat!(
         "INSERT INTO verification_links (",

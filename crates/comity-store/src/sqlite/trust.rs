@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use comity_core::{
-    JournalEntry, LinkRecord, PartyId, SessionRecord, StoreError, TokenRecord, UserRecord, Username,
+    JournalEntry, LinkRecord, NewEntry, PartyId, SessionRecord, StoreError, TokenRecord, UserRecord, Username,
 };
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 
@@ -17,19 +17,19 @@ use crate::trust_rows::{
 
 /// A write to the trust registers, run by the writer task.
 pub(super) enum TrustOp {
-    AppendJournal(Vec<JournalEntry>),
-    AddUser(Box<UserRecord>, JournalEntry),
+    AppendJournal(Vec<NewEntry>),
+    AddUser(Box<UserRecord>, NewEntry),
     UseTotpStep(Username, u64),
-    DisableUser(Username, DateTime<Utc>, JournalEntry),
+    DisableUser(Username, DateTime<Utc>, NewEntry),
     SetPassword(Username, String),
     LoginFailed(String, DateTime<Utc>),
     LockLogin(String, DateTime<Utc>),
     ClearLoginFailures(String),
     AddSession(SessionRecord),
     EndSession([u8; 32], DateTime<Utc>),
-    AddToken(Box<TokenRecord>, JournalEntry),
-    RevokeToken(String, DateTime<Utc>, JournalEntry),
-    AddLink(LinkRecord, JournalEntry),
+    AddToken(Box<TokenRecord>, NewEntry),
+    RevokeToken(String, DateTime<Utc>, NewEntry),
+    AddLink(LinkRecord, NewEntry),
     UseLink([u8; 32], DateTime<Utc>),
 }
 
@@ -243,7 +243,7 @@ fn taken(e: sqlx::Error, message: String) -> StoreError {
 pub(super) async fn append(
     conn: &mut SqliteConnection,
     log: &mut Log<'_>,
-    entries: &[JournalEntry],
+    entries: &[NewEntry],
 ) -> Result<Vec<JournalEntry>, StoreError> {
     let mut written = Vec::with_capacity(entries.len());
     for e in entries {
@@ -253,17 +253,16 @@ pub(super) async fn append(
              VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
         )
         .bind(sqlite_time(at))
-        .bind(&e.kind)
+        .bind(e.fact.kind().as_str())
         .bind(e.actor.as_str())
         .bind(e.party.as_ref().map(PartyId::as_str))
         .bind(&e.subject)
         .bind(e.request_id.map(|r| r.to_string()))
-        .bind(&e.content)
+        .bind(crate::journal::encode(&e.fact))
         .fetch_one(&mut *conn)
         .await
         .map_err(|err| if is_unique_violation(&err) { journal_conflict(e) } else { backend(err) })?;
-        let entry =
-            JournalEntry { seq: u64::try_from(seq).map_err(backend)?, at, log_index: None, ..e.clone() };
+        let entry = crate::journal::written(e, u64::try_from(seq).map_err(backend)?, at);
         let index = log.append(conn, vec![Pending::journal(&entry)?]).await?[0];
         written.push(JournalEntry { log_index: Some(index), ..entry });
     }

@@ -270,8 +270,13 @@ pub async fn every_kind_of_edit_is_caught(h: &mut Harness) {
         ),
         (
             "a journal entry's content",
-            "UPDATE journal SET content = '{\"kid\":\"forged\"}'",
+            "UPDATE journal SET content = replace(content, '\"k1\"', '\"forged\"')",
             "does not commit to the stored journal entry 1 (key.added)",
+        ),
+        (
+            "a journal entry's content, no longer a fact of its kind",
+            "UPDATE journal SET content = '{\"kid\":\"forged\"}'",
+            "table journal, row 1, column content",
         ),
         ("a journal entry deleted", "DELETE FROM journal", "journal entry 1, which is not stored"),
         (

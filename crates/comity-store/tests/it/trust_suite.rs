@@ -3,9 +3,10 @@
 
 use chrono::Duration;
 use comity_core::{
-    ActorId, Authority, AuthorityType, CountryCode, JournalEntry, JournalQuery, LinkRecord, NewRequest,
-    Organisation, Party, PartyId, PartyRole, RequestQuery, ReviewerBody, ReviewerKind, Role, SessionRecord,
-    State, StoreError, Throttle, TokenRecord, UserRecord, Username,
+    ActorId, Authority, AuthorityType, CountryCode, Fact, FactKind, JournalQuery, KeyId, LinkRecord,
+    NewEntry, NewRequest, Organisation, Party, PartyId, PartyRole, RequestId, RequestQuery, ReviewerBody,
+    ReviewerKind, Role, SessionRecord, State, StoreError, Throttle, TokenRecord, UserRecord, Username,
+    journal,
 };
 
 use crate::harness::Harness;
@@ -15,23 +16,60 @@ fn pid(s: &str) -> PartyId {
     PartyId::parse(s).unwrap()
 }
 
-fn entry(kind: &str, party: Option<&str>, subject: &str, content: &str) -> JournalEntry {
-    JournalEntry {
-        seq: 0,
+fn entry(party: Option<&str>, subject: &str, fact: Fact) -> NewEntry {
+    NewEntry {
         at: t0(),
-        kind: kind.into(),
         actor: ActorId::parse("admin@ops").unwrap(),
         party: party.map(pid),
         subject: subject.into(),
         request_id: None,
-        content: content.into(),
-        log_index: None,
+        fact,
     }
 }
 
-/// A `key.added` entry (the content is opaque to the store).
-pub(crate) fn key_added(kid: &str, authority: &str) -> JournalEntry {
-    entry("key.added", Some(authority), kid, &format!(r#"{{"kid":"{kid}","authority":"{authority}"}}"#))
+/// A `key.added` entry.
+pub(crate) fn key_added(kid: &str, authority: &str) -> NewEntry {
+    let fact = Fact::KeyAdded(journal::KeyAdded {
+        authority: pid(authority),
+        kid: KeyId::parse(kid).unwrap(),
+        public_key: [7; 32],
+        replaces: None,
+    });
+    entry(Some(authority), kid, fact)
+}
+
+/// A `contact.added` entry of `authority`.
+fn contact_added(authority: &str) -> NewEntry {
+    let fact = Fact::ContactAdded(journal::ContactAdded {
+        authority: pid(authority),
+        id: Username::parse("duty-officer").unwrap(),
+        name: "Duty officer".into(),
+        email: Some("duty@example.org".into()),
+        phone: None,
+        public_key: None,
+    });
+    entry(Some(authority), "duty-officer", fact)
+}
+
+/// A `user.added` entry of `user`.
+fn user_added(user: &UserRecord) -> NewEntry {
+    let fact = Fact::UserAdded(journal::UserAdded {
+        username: user.username.clone(),
+        org: user.org.clone(),
+        role: user.role,
+        name: user.name.clone(),
+    });
+    entry(Some(user.org.as_str()), user.username.as_str(), fact)
+}
+
+/// A `reviewer.assigned` entry: `reviewer` decides on `request`.
+fn assigned(request: RequestId, reviewer: &str, party: Option<&str>) -> NewEntry {
+    let fact = Fact::ReviewerAssigned(journal::ReviewerAssigned {
+        request,
+        reviewer: pid(reviewer),
+        reason: "competent".into(),
+    });
+    NewEntry { request_id: Some(request), ..entry(party, reviewer, fact) }
 }
 
 fn user(name: &str, org: &str) -> UserRecord {
@@ -95,10 +133,7 @@ pub async fn parties_carry_institutions_and_two_more_registers(h: &mut Harness) 
 pub async fn journal_entries_are_numbered_logged_and_found(h: &mut Harness) {
     let store = h.store();
     let r = store.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap().request;
-    let assigned = JournalEntry {
-        request_id: Some(r.id),
-        ..entry("reviewer.assigned", Some("example-mail"), "ie-dpc", r#"{"reviewer":"ie-dpc"}"#)
-    };
+    let assigned = assigned(r.id, "ie-dpc", Some("example-mail"));
     let written = store
         .append_journal(&[key_added("k1", "fr-tj-paris"), key_added("k2", "de-bka"), assigned.clone()])
         .await
@@ -114,12 +149,12 @@ pub async fn journal_entries_are_numbered_logged_and_found(h: &mut Harness) {
     assert_eq!(third.request(), Some(r.id.to_string().as_str()));
 
     // Read back, exactly as written, by each filter.
-    let keys = store.journal(&JournalQuery::kinds(&["key.added"])).await.unwrap();
+    let keys = store.journal(&JournalQuery::kinds(&[FactKind::KeyAdded])).await.unwrap();
     assert_eq!(keys, written[..2].to_vec());
     let of_k2 = store.journal(&JournalQuery::default().subject("k2")).await.unwrap();
     assert_eq!(of_k2, vec![written[1].clone()]);
     let of_paris =
-        store.journal(&JournalQuery::kinds(&["key.added"]).party(&pid("fr-tj-paris"))).await.unwrap();
+        store.journal(&JournalQuery::kinds(&[FactKind::KeyAdded]).party(&pid("fr-tj-paris"))).await.unwrap();
     assert_eq!(of_paris, vec![written[0].clone()]);
     let of_request = store.journal(&JournalQuery::default().request(r.id)).await.unwrap();
     assert_eq!(of_request, vec![written[2].clone()]);
@@ -151,14 +186,13 @@ pub async fn what_is_registered_once_is_refused_twice_and_nothing_is_appended(h:
     assert_eq!(store.log_size().await.unwrap(), size);
     assert!(store.journal(&JournalQuery::default().subject("k9")).await.unwrap().is_empty());
 
-    let contact = entry("contact.added", Some("fr-tj-paris"), "duty-officer", "{}");
+    let contact = contact_added("fr-tj-paris");
     store.append_journal(std::slice::from_ref(&contact)).await.unwrap();
     conflict(store.append_journal(std::slice::from_ref(&contact)).await);
     // Another authority may have a contact of the same id.
-    store.append_journal(&[JournalEntry { party: Some(pid("de-bka")), ..contact }]).await.unwrap();
+    store.append_journal(&[contact_added("de-bka")]).await.unwrap();
 
-    let assigned =
-        JournalEntry { request_id: Some(r.id), ..entry("reviewer.assigned", None, "ie-dpc", "{}") };
+    let assigned = assigned(r.id, "ie-dpc", None);
     store.append_journal(std::slice::from_ref(&assigned)).await.unwrap();
     let message = conflict(store.append_journal(&[assigned]).await);
     assert_eq!(message, "ie-dpc is already assigned to this request");
@@ -178,7 +212,7 @@ pub async fn accounts_round_trip_and_a_totp_step_is_used_once(h: &mut Harness) {
     let store = h.store();
     store.add_party(&authority("fr-tj-paris")).await.unwrap();
     let alice = user("alice", "fr-tj-paris");
-    let added = entry("user.added", Some("fr-tj-paris"), "alice", r#"{"username":"alice"}"#);
+    let added = user_added(&alice);
     let written = store.add_user(&alice, &added).await.unwrap();
     assert!(written.log_index.is_some());
     assert_eq!(store.user(&alice.username).await.unwrap(), Some(alice.clone()));
@@ -221,7 +255,7 @@ pub async fn sessions_tokens_and_links(h: &mut Harness) {
     store.add_party(&authority("fr-tj-paris")).await.unwrap();
     store.add_party(&provider("example-mail")).await.unwrap();
     let alice = user("alice", "fr-tj-paris");
-    store.add_user(&alice, &entry("user.added", Some("fr-tj-paris"), "alice", "{}")).await.unwrap();
+    store.add_user(&alice, &user_added(&alice)).await.unwrap();
     let at = t0() - Duration::nanoseconds(789);
 
     let session = SessionRecord {
@@ -248,12 +282,26 @@ pub async fn sessions_tokens_and_links(h: &mut Harness) {
         expires_at: at + Duration::days(90),
         revoked_at: None,
     };
-    let created = entry("token.created", Some("example-mail"), &token.id, "{}");
+    let created = entry(
+        Some("example-mail"),
+        &token.id,
+        Fact::TokenCreated(journal::TokenCreated {
+            id: token.id.clone(),
+            org: token.org.clone(),
+            role: token.role,
+            label: token.label.clone(),
+            expires_at: token.expires_at,
+        }),
+    );
     store.add_token(&token, &created).await.unwrap();
     conflict(store.add_token(&token, &created).await);
     assert_eq!(store.token(&token.id).await.unwrap(), Some(token.clone()));
     assert_eq!(store.tokens().await.unwrap(), vec![token.clone()]);
-    let revoked = entry("token.revoked", Some("example-mail"), &token.id, "{}");
+    let revoked = entry(
+        Some("example-mail"),
+        &token.id,
+        Fact::TokenRevoked(journal::TokenRevoked { id: token.id.clone(), org: token.org.clone() }),
+    );
     store.revoke_token(&token.id, at + Duration::days(1), &revoked).await.unwrap();
     assert_eq!(store.token(&token.id).await.unwrap().unwrap().revoked_at, Some(at + Duration::days(1)));
     // Revoking twice, or a token that does not exist, is NotFound, and logs nothing.
@@ -271,7 +319,13 @@ pub async fn sessions_tokens_and_links(h: &mut Harness) {
         expires_at: at + Duration::hours(24),
         used_at: None,
     };
-    store.add_link(&link, &entry("verification.link_issued", None, "duty-officer", "{}")).await.unwrap();
+    let issued = Fact::LinkIssued(journal::LinkIssued {
+        request: r.id,
+        authority: pid("fr-tj-paris"),
+        contact: link.contact.clone(),
+        expires_at: link.expires_at,
+    });
+    store.add_link(&link, &entry(None, "duty-officer", issued)).await.unwrap();
     assert_eq!(store.link(&[5; 32]).await.unwrap(), Some(link.clone()));
     // Expired: refused, and still unused.
     assert_eq!(store.use_link(&[5; 32], at + Duration::hours(25)).await.unwrap(), None);

@@ -46,6 +46,7 @@ fn validate_accepts_the_examples_and_names_each_problem() {
 #[test]
 fn the_registers_are_managed_from_the_command_line() {
     let data = Data::sqlite();
+    crate::support::init(&data, crate::support::DEFAULT_ORIGIN);
     let out = comity(
         &[
             "authority",

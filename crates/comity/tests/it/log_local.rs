@@ -149,6 +149,7 @@ async fn postgres_the_log_verifies_inside_and_out_and_an_edit_is_caught() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_with_another_key_refuses_to_sign_the_log() {
     let data = Data::sqlite();
+    crate::support::init(&data, ORIGIN);
     register_parties(&data);
     let server = Server::start(&data, &["--log-origin", ORIGIN]);
     stop(server); // the clean stop signs a checkpoint over the registrations

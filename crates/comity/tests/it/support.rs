@@ -127,8 +127,25 @@ pub fn example(name: &str) -> Value {
     serde_json::from_slice(&std::fs::read(example_path(name)).unwrap()).unwrap()
 }
 
-/// Registers the parties of `eu-epoc-traffic.json` through the command line.
+/// The log's origin when none is given.
+pub const DEFAULT_ORIGIN: &str = "comity.localhost/log";
+
+/// Data the operator meets on a new host: `comity init` (the database, the log key for
+/// `origin`, the server key), as before registering anything ahead of the first start.
+pub fn init(data: &Data, origin: &str) {
+    let out = comity(&["init", "--log-origin", origin], Some(data));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Registers the parties of `eu-epoc-traffic.json` through the command line, on data
+/// made with `comity init` if nothing made it yet.
 pub fn register_parties(data: &Data) {
+    let dir = match data {
+        Data::Sqlite(dir) | Data::Postgres(_, dir) => dir.path(),
+    };
+    if !dir.join("log-key").exists() {
+        init(data, DEFAULT_ORIGIN);
+    }
     for args in [
         [
             "authority",

@@ -150,9 +150,14 @@ async fn a_person_logs_in_with_what_user_add_printed(data: Data) {
         "--name",
         "Ana Silva",
     ];
-    if let Data::Postgres(..) = data {
-        // No server has run on this data directory: no server key to seal the secret with.
-        let out = run(comity(&add, Some(&data)));
+    if let Data::Postgres(db, _) = &data {
+        // A data directory of no server of this database: no server key to seal the secret
+        // with, and one made up here would lock the account out.
+        let elsewhere = tempfile::tempdir().unwrap();
+        let mut args = add.to_vec();
+        let dir = elsewhere.path().display().to_string();
+        args.extend(["--database-url", db.url(), "--data-dir", &dir]);
+        let out = run(comity(&args, None));
         assert_eq!(out.code, Some(1), "{}", out.stdout);
         assert!(
             out.stderr.contains("no server key at") && out.stderr.contains("--data-dir"),

@@ -259,6 +259,7 @@ async fn the_server_submits_every_checkpoint_and_serves_the_cosignature() {
     const LOG: &str = "comity.test/witnessed";
     let data = Data::sqlite();
     let Data::Sqlite(data_dir) = &data else { unreachable!() };
+    crate::support::init(&data, LOG);
     let out = comity(
         &["log", "key", "--data-dir", &data_dir.path().display().to_string(), "--log-origin", LOG],
         None,

@@ -8,12 +8,12 @@
 //! the decision's scope.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use comity_core::{DataCategory, production::Scope};
-use comity_redact::{NationalIds, Pseudonyms};
-use comity_server::production::{
+use comity_app::production::{
     pipeline,
     records::{Redactor, Targets, masker},
 };
+use comity_core::{DataCategory, production::Scope};
+use comity_redact::{NationalIds, Pseudonyms};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 

@@ -1,0 +1,148 @@
+//! Need-to-know, applied: the policy of `comity-access` (`policies/access.cedar`) asked
+//! about every act of a [`Caller`] on every request, with the facts read from the store.
+//!
+//! A request the caller may not `view` is [`Error::NotFound`] exactly as one that does not
+//! exist (issue 5: nothing tells whether a request exists to someone who may not know).
+//! A request the caller may view but not act on is [`Error::Forbidden`], naming what was
+//! refused.
+
+use std::{collections::HashMap, sync::RwLock};
+
+use comity_access::{Action, On, RequestFacts};
+use comity_core::{Fact, FactKind, JournalQuery, Party, PartyId, RequestId, State, StoredRequest};
+
+use crate::{App, Caller, Error, Result, error::a};
+
+/// The registered parties, read once each. Parties are never changed or removed once
+/// registered, so an entry never goes stale; another server's new party is read on first
+/// use.
+#[derive(Debug, Default)]
+pub(crate) struct PartyCache {
+    known: RwLock<HashMap<PartyId, Party>>,
+}
+
+impl App {
+    /// A registered party, read once and then kept.
+    pub async fn party(&self, id: &PartyId) -> Result<Option<Party>> {
+        let cache = &self.inner.parties;
+        if let Some(p) = cache.known.read().ok().and_then(|k| k.get(id).cloned()) {
+            return Ok(Some(p));
+        }
+        let party = self.store().party(id).await?;
+        if let (Some(p), Ok(mut known)) = (&party, cache.known.write()) {
+            known.insert(id.clone(), p.clone());
+        }
+        Ok(party)
+    }
+
+    /// The reviewer bodies assigned to a request.
+    pub async fn reviewers(&self, id: RequestId) -> Result<Vec<PartyId>> {
+        let assigned =
+            self.store().journal(&JournalQuery::kinds(&[FactKind::ReviewerAssigned]).request(id)).await?;
+        Ok(assigned
+            .into_iter()
+            .filter_map(|j| match j.fact {
+                Fact::ReviewerAssigned(r) => Some(r.reviewer),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// What the policy needs to know of a stored request.
+    pub async fn facts(&self, r: &StoredRequest) -> Result<RequestFacts> {
+        let reviewers = self.reviewers(r.id).await?;
+        self.facts_of(&r.authority, r.validator.as_ref(), &r.provider, reviewers, r.state, r.emergency).await
+    }
+
+    /// The facts of a request between these parties; the parties must be registered.
+    pub(crate) async fn facts_of(
+        &self,
+        authority: &PartyId,
+        validator: Option<&PartyId>,
+        provider: &PartyId,
+        reviewers: Vec<PartyId>,
+        state: State,
+        emergency: bool,
+    ) -> Result<RequestFacts> {
+        let party = |id: &PartyId| {
+            let id = id.clone();
+            async move {
+                self.party(&id).await?.ok_or_else(|| {
+                    Error::corrupt(format!("a stored request names party {id}, which is not registered"))
+                })
+            }
+        };
+        let authority = party(authority).await?;
+        let validator = match validator {
+            Some(v) => Some(party(v).await?),
+            None => None,
+        };
+        let provider = party(provider).await?;
+        Ok(RequestFacts::new(&authority, validator.as_ref(), &provider, reviewers, state, emergency))
+    }
+
+    /// Whether the caller may do `action` on `on`; logs a refusal with the policies that
+    /// decided.
+    pub fn allowed(&self, caller: &Caller, action: &Action, on: &On<'_>) -> bool {
+        let decision = self.inner.access.decide(&caller.who(), action, on);
+        if !decision.allowed {
+            tracing::info!(actor = %caller.actor(), %decision, "access refused");
+        }
+        decision.allowed
+    }
+
+    /// Forbidden unless the caller may do `action` on `on` (never for a single request:
+    /// see [`App::visible`]).
+    pub fn require(&self, caller: &Caller, action: &Action, on: &On<'_>) -> Result<()> {
+        if self.allowed(caller, action, on) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!(
+                "{} of {} may not {}",
+                a(caller.principal.role.as_str()),
+                caller.org(),
+                action.name().replace('_', " ")
+            )))
+        }
+    }
+
+    /// The request, if the caller may see it; not found if it does not exist or the
+    /// caller may not see it, with the same message either way.
+    pub async fn visible(&self, caller: &Caller, id: RequestId) -> Result<(StoredRequest, RequestFacts)> {
+        let hidden = || Error::NotFound(format!("no request with id {id}"));
+        let stored = self.store().request(id).await?.ok_or_else(hidden)?;
+        let facts = self.facts(&stored).await?;
+        if self.allowed(caller, &Action::View, &On::Request(&facts)) {
+            Ok((stored, facts))
+        } else {
+            Err(hidden())
+        }
+    }
+
+    /// The request, if the caller may see it and do `action` on it: not found when it
+    /// may not see it, forbidden when it may see it but not do this.
+    pub async fn actionable(
+        &self,
+        caller: &Caller,
+        id: RequestId,
+        action: &Action,
+    ) -> Result<(StoredRequest, RequestFacts)> {
+        let (stored, facts) = self.visible(caller, id).await?;
+        self.require_on_request(caller, action, &facts)?;
+        Ok((stored, facts))
+    }
+
+    /// Forbidden unless the caller may do `action` on a request it can see.
+    pub fn require_on_request(&self, caller: &Caller, action: &Action, facts: &RequestFacts) -> Result<()> {
+        if self.allowed(caller, action, &On::Request(facts)) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!(
+                "{} of {} may not {} on this request",
+                a(caller.principal.role.as_str()),
+                caller.org(),
+                action.name().replace('_', " ")
+            )))
+        }
+    }
+}

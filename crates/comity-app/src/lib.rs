@@ -1,0 +1,149 @@
+//! comity's use cases: what the HTTP API and the command line both do, written once.
+//!
+//! Every use case takes a typed command and answers with domain values or an [`Error`]
+//! that carries no HTTP: `comity-server` turns it into a status and the one JSON error
+//! shape, the command line into a message naming the flag at fault. Neither transport
+//! calls the other; both call [`App`].
+//!
+//! Every use case names who acts. An authenticated [`Caller`] is asked of the access
+//! policy (`policies/access.cedar`) before anything is read or written; the operator at
+//! the command line acts through [`App::operator`], and the demo seeder through its own
+//! module, each under an actor of its own, so no check is ever skipped by leaving an
+//! argument out.
+//!
+//! ```no_run
+//! # async fn demo(store: std::sync::Arc<dyn comity_core::Store>) -> comity_app::Result<()> {
+//! use comity_app::{App, Settings};
+//!
+//! let packs = comity_policy::PackSet::builtin().expect("the built-in packs load");
+//! let app = App::new(store, packs, Settings::new(comity_auth::seal::ServerKey::generate()));
+//! // What a crash left unscreened is screened before anything is served.
+//! let resumed = app.resume_screenings().await?;
+//! # let _ = resumed;
+//! # Ok(()) }
+//! ```
+//!
+//! # Design
+//!
+//! The crate does I/O only through the [`comity_core::Store`] trait and, for productions
+//! and the data directory, the file system. It reads and writes comity's formats (the
+//! request document, screening reports) with `comity-wire`, and knows nothing of the
+//! API's bodies: the transports convert those to the commands here.
+
+mod access;
+mod accounts;
+mod assignments;
+mod caller;
+mod client;
+pub mod data_dir;
+mod demo;
+mod error;
+mod intake;
+mod log;
+mod operator;
+pub mod production;
+mod registers;
+mod requests;
+mod screening;
+mod sessions;
+mod signed;
+mod verification;
+
+use std::sync::Arc;
+
+use comity_core::Store;
+use comity_policy::PackSet;
+
+pub use accounts::{
+    Accounts, CreatedToken, CreatedUser, NewToken, NewUser, TOTP_ISSUER, parse_lifetime, totp_aad,
+};
+pub use caller::Caller;
+pub use client::{Client, OnRefusal};
+pub use data_dir::{DataDir, DataDirError};
+pub use demo::{CREDENTIALS_FILE, DEMO_DIR, Seeded};
+pub use error::{Error, Result, SIGN_IN_FIRST, a};
+pub use intake::Accepted;
+pub use log::{Tile, served};
+pub use operator::Operator;
+pub use production::{
+    Download, ExportError, MAX_LINE_BYTES, Options, Phase, Producing, Productions, Progress, RECORDS_FILE,
+    key_path, no_progress,
+};
+pub use registers::{KeyView, NewContact, NewKey, Registered, Registers, Revocation};
+pub use requests::{Listing, RequestView, ScopeAsked, Transition};
+pub use screening::DryRun;
+pub use sessions::{Login, Opened, SESSION_HOURS, lock_after};
+pub use verification::{IssuedLink, LinkView};
+
+/// What the use cases are configured with beyond the store and the packs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Seals and opens TOTP secrets; every server of one database needs the same key.
+    pub server_key: comity_auth::seal::ServerKey,
+    /// The time limits of signed submissions (15 minutes of life, 60 s of clock skew).
+    pub jws: comity_auth::jws::Limits,
+    /// Where productions keep their packages and find the providers' production keys
+    /// (the data directory); without it, productions are unavailable.
+    pub productions: Option<Productions>,
+}
+
+impl Settings {
+    /// Default limits, with this server key.
+    pub fn new(server_key: comity_auth::seal::ServerKey) -> Self {
+        Settings { server_key, jws: comity_auth::jws::Limits::default(), productions: None }
+    }
+}
+
+/// comity's use cases over one store. Cloning is cheap and shares everything.
+#[derive(Debug, Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Arc<dyn Store>,
+    packs: PackSet,
+    settings: Settings,
+    access: &'static comity_access::Access,
+    parties: access::PartyCache,
+    /// Password hashes running at once (see `sessions::HASHES_AT_ONCE`).
+    hashing: tokio::sync::Semaphore,
+    productions: Option<Productions>,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, packs: PackSet, settings: Settings) -> App {
+        let productions = settings.productions.clone();
+        App {
+            inner: Arc::new(Inner {
+                store,
+                packs,
+                settings,
+                access: comity_access::Access::builtin(),
+                parties: access::PartyCache::default(),
+                hashing: tokio::sync::Semaphore::new(sessions::HASHES_AT_ONCE),
+                productions,
+            }),
+        }
+    }
+
+    /// The store, for what only reads it (the log's tiles, health checks).
+    pub fn store(&self) -> &dyn Store {
+        self.inner.store.as_ref()
+    }
+
+    /// The store, shared (for tasks that outlive a call, such as the checkpointer).
+    pub fn shared_store(&self) -> Arc<dyn Store> {
+        self.inner.store.clone()
+    }
+
+    /// The policy packs requests are screened with.
+    pub fn packs(&self) -> &PackSet {
+        &self.inner.packs
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+}

@@ -1,0 +1,128 @@
+//! The audit log's public face and its checkpoints.
+//!
+//! The tiles (c2sp.org/tlog-tiles) and proofs (RFC 9162 §2.1.3, §2.1.4) are read here from
+//! the store; the transports only frame them. Checkpoints are signed here; the server's
+//! checkpointer decides when, and hands each to the witnesses (c2sp.org/tlog-witness).
+
+use std::sync::Arc;
+
+use comity_core::{StoreError, StoredCheckpoint};
+use comity_log::{Hash, HashMapReader, LogKey, TilePath, hashes_needed};
+
+use crate::{App, Error, Result};
+
+/// A tile or entry bundle, and whether it is full (a full tile never changes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tile {
+    pub bytes: Vec<u8>,
+    pub full: bool,
+}
+
+impl App {
+    /// The latest checkpoint with any witness cosignature lines appended
+    /// (c2sp.org/signed-note: signature lines follow each other at the end).
+    pub async fn served_checkpoint(&self) -> Result<Option<Vec<u8>>> {
+        Ok(self.store().latest_checkpoint().await?.map(|c| served(&c)))
+    }
+
+    /// A hash tile or an entry bundle, by its path under `tile/` (c2sp.org/tlog-tiles).
+    pub async fn tile(&self, path: &str) -> Result<Tile> {
+        let tile = TilePath::parse(&format!("tile/{path}")).map_err(|e| Error::BadInput(e.to_string()))?;
+        let store = self.store();
+        let size = store.log_size().await?;
+        if !tile.exists_in(size) {
+            return Err(Error::NotFound(format!("the log of {size} entries does not hold {tile} yet")));
+        }
+        let bytes = if tile.is_entries() {
+            let (first, count) = tile.entry_range();
+            let records = store.log_records(first, u32::try_from(count).unwrap_or(u32::MAX)).await?;
+            if records.len() as u64 != count {
+                return Err(Error::corrupt(format!(
+                    "log_entries lacks entries of {tile}: found {} of {count}",
+                    records.len()
+                )));
+            }
+            comity_log::encode_bundle(records.iter().map(|r| r.entry.as_slice())).map_err(Error::internal)?
+        } else {
+            let needed = hashes_needed(|r| comity_log::hash_tile(tile.tile(), r));
+            let reader = self.read_hashes(&needed).await?;
+            comity_log::hash_tile(tile.tile(), &reader).map_err(Error::internal)?
+        };
+        Ok(Tile { bytes, full: tile.is_full() })
+    }
+
+    /// The inclusion proof of entry `index` in the tree of `size` entries.
+    pub async fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>> {
+        self.check_size(size).await?;
+        if index >= size {
+            return Err(Error::BadInput(format!("entry {index} is not in a tree of {size} entries")));
+        }
+        let needed = hashes_needed(|r| comity_log::inclusion_proof(index, size, r));
+        let reader = self.read_hashes(&needed).await?;
+        comity_log::inclusion_proof(index, size, &reader).map_err(Error::internal)
+    }
+
+    /// The consistency proof between the trees of `from` and `to` entries.
+    pub async fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<Hash>> {
+        self.check_size(to).await?;
+        if from == 0 || from > to {
+            return Err(Error::BadInput(format!(
+                "a consistency proof needs 1 <= from <= to; got from={from}, to={to}"
+            )));
+        }
+        let needed = hashes_needed(|r| comity_log::consistency_proof(from, to, r));
+        let reader = self.read_hashes(&needed).await?;
+        comity_log::consistency_proof(from, to, &reader).map_err(Error::internal)
+    }
+
+    async fn check_size(&self, size: u64) -> Result<()> {
+        let log = self.store().log_size().await?;
+        if size > log {
+            return Err(Error::BadInput(format!("the log holds {log} entries, fewer than {size}")));
+        }
+        Ok(())
+    }
+
+    async fn read_hashes(&self, indexes: &[u64]) -> Result<HashMapReader> {
+        Ok(indexes.iter().copied().zip(self.log_hashes(indexes).await?).collect())
+    }
+}
+
+/// A checkpoint's note with its witnesses' cosignature lines appended.
+pub fn served(c: &StoredCheckpoint) -> Vec<u8> {
+    let mut note = c.note.clone();
+    for line in &c.cosignatures {
+        note.extend_from_slice(line.trim_end().as_bytes());
+        note.push(b'\n');
+    }
+    note
+}
+
+/// The store's checkpoint signer for the log `origin`.
+fn signer(key: LogKey, origin: String) -> Arc<comity_core::CheckpointSigner> {
+    Arc::new(move |size, root| key.sign(&origin, size, Hash(*root)).map_err(|e| e.to_string()))
+}
+
+impl App {
+    /// Signs a checkpoint if the log has grown since the last one: the log records it as
+    /// an entry of its own and signs the tree that includes it. `None` if it has not grown.
+    pub async fn sign_checkpoint(&self, key: &LogKey, origin: &str) -> Result<Option<StoredCheckpoint>> {
+        let sign = signer(key.clone(), origin.to_owned());
+        Ok(self.store().checkpoint(sign).await?)
+    }
+
+    /// Keeps a witness's cosignature line of checkpoint `seq`, served with it from then on.
+    pub async fn keep_cosignature(&self, seq: u64, line: &str) -> Result<()> {
+        Ok(self.store().add_cosignature(seq, line).await?)
+    }
+
+    /// Stored tree hashes by stored-hash index, in the order asked (what a consistency
+    /// proof for a witness reads).
+    pub async fn log_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>> {
+        let hashes = self.store().log_hashes(indexes).await.map_err(|e| match e {
+            StoreError::NotFound => Error::corrupt("log_hashes lacks a hash of the tree"),
+            e => e.into(),
+        })?;
+        Ok(hashes.into_iter().map(Hash).collect())
+    }
+}

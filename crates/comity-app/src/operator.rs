@@ -1,0 +1,42 @@
+//! The operator at the command line: `comity authority add`, `comity token create`,
+//! `comity produce` and the like, straight on the store of its data directory.
+//!
+//! Whoever can run the command line with the data directory can do what an admin can: it
+//! is the operator's root-equivalent tool, and asks no policy. What it does is recorded
+//! under the actor it names (`cli:<unix user>@local`), so the journal and the audit log
+//! tell the command line from the API.
+
+use comity_core::{ActorId, RequestId};
+
+use crate::{Accounts, App, Producing, Registers, Result};
+
+/// The operator, acting at the command line under `actor`.
+#[derive(Debug, Clone)]
+pub struct Operator {
+    app: App,
+    actor: ActorId,
+}
+
+impl App {
+    /// The operator at the command line, recorded as `actor`.
+    pub fn operator(&self, actor: ActorId) -> Operator {
+        Operator { app: self.clone(), actor }
+    }
+}
+
+impl Operator {
+    /// The registers: parties, keys, contacts, recipients, production keys.
+    pub fn registers(&self) -> Registers {
+        self.app.registers_as(self.actor.clone())
+    }
+
+    /// People's accounts and systems' API tokens.
+    pub fn accounts(&self) -> Accounts {
+        self.app.accounts_as(self.actor.clone())
+    }
+
+    /// A request to produce from a provider's export on the server's host.
+    pub async fn producing(&self, id: RequestId) -> Result<Producing> {
+        self.app.producing_as(self.actor.clone(), id).await
+    }
+}

@@ -1,0 +1,335 @@
+//! Reading requests and moving them along their lifecycle.
+//!
+//! Every read of a request's personal data (its document, its events, its screenings) is
+//! logged before it is answered: a read that cannot be logged is not answered.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use comity_access::{Action, ListScope, On, RequestFacts, action_for_move, list_scope};
+use comity_core::{
+    ActorId, AuthorityRecord, DataCategory, Event, Fact, LogRecord, NewEntry, PartyId, Read, ReadOf,
+    RequestId, RequestPage, RequestQuery, Screening, State, StoredRequest, TimeWindow, journal, lifecycle,
+    production::Scope, store::Move,
+};
+use comity_wire::parse_request;
+
+use crate::{App, Caller, Error, Result};
+
+/// A move a caller asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    pub to: State,
+    /// Why: every decision is reasoned, and the reason is kept forever.
+    pub reason: String,
+    /// The version the caller saw; the move is refused if the request has moved since.
+    pub expected_version: Option<u32>,
+    /// For an approval: what it lets leave, within what the request asks for.
+    pub scope: Option<ScopeAsked>,
+}
+
+/// What a decision lets leave: each part left out keeps what the request asks for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScopeAsked {
+    /// The targets kept, by selector value (any spelling of one the request names).
+    pub targets: Option<Vec<String>>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub categories: Option<Vec<DataCategory>>,
+}
+
+/// A request as its reader sees it, with what goes beside it, and the read's log entry.
+#[derive(Debug)]
+pub struct RequestView {
+    pub request: StoredRequest,
+    pub facts: RequestFacts,
+    /// Its screenings, oldest first.
+    pub screenings: Vec<Screening>,
+    /// Its authority's track record.
+    pub record: AuthorityRecord,
+}
+
+/// Which requests to list, as a caller asks: each filter narrows the caller's own scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listing {
+    pub state: Option<String>,
+    pub authority: Option<String>,
+    pub provider: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+impl App {
+    /// A request the caller may see, with its screenings and its authority's record; the
+    /// read is logged first. Returns the view and the read's log entry.
+    pub async fn read_request(&self, caller: &Caller, id: RequestId) -> Result<(RequestView, u64)> {
+        let (request, facts) = self.visible(caller, id).await?;
+        let screenings = self.store().screenings(request.id).await?;
+        let record = self.store().authority_record(&request.authority).await?;
+        // Logged before it is answered: a read that cannot be logged is not answered.
+        let index = self.log_read(caller, request.id, ReadOf::Document).await?;
+        Ok((RequestView { request, facts, screenings, record }, index))
+    }
+
+    /// A request as it stands, with the facts the policy reads, for one who just acted on
+    /// it (no read to log: the caller wrote it).
+    pub async fn view_after(&self, request: StoredRequest) -> Result<RequestView> {
+        let facts = self.facts(&request).await?;
+        let screenings = self.store().screenings(request.id).await?;
+        let record = self.store().authority_record(&request.authority).await?;
+        Ok(RequestView { request, facts, screenings, record })
+    }
+
+    /// A request's events, oldest first, and the read's log entry.
+    pub async fn read_events(&self, caller: &Caller, id: RequestId) -> Result<(Vec<Event>, u64)> {
+        let (stored, _) = self.visible(caller, id).await?;
+        let events = self.store().events(stored.id).await?;
+        let index = self.log_read(caller, stored.id, ReadOf::Events).await?;
+        Ok((events, index))
+    }
+
+    /// A request's screenings, oldest first, and the read's log entry.
+    pub async fn read_screenings(&self, caller: &Caller, id: RequestId) -> Result<(Vec<Screening>, u64)> {
+        let (stored, _) = self.visible(caller, id).await?;
+        let screenings = self.store().screenings(stored.id).await?;
+        let index = self.log_read(caller, stored.id, ReadOf::Screenings).await?;
+        Ok((screenings, index))
+    }
+
+    /// The signed submission a request arrived as (a compact JWS, byte for byte), and the
+    /// read's log entry.
+    pub async fn read_signature(&self, caller: &Caller, id: RequestId) -> Result<(String, u64)> {
+        let (stored, _) = self.visible(caller, id).await?;
+        let jws = stored.signature.ok_or_else(|| {
+            Error::NotFound(format!("request {} was submitted through the portal, not signed", stored.id))
+        })?;
+        let index = self.log_read(caller, stored.id, ReadOf::Document).await?;
+        Ok((jws, index))
+    }
+
+    /// A request's entries in the audit log: its events, screenings and every read of it.
+    /// Its entries are public in the tiles anyway; auditors may list them for any request.
+    pub async fn request_log(&self, caller: &Caller, id: RequestId) -> Result<Vec<LogRecord>> {
+        let hidden = || Error::NotFound(format!("no request with id {id}"));
+        let stored = self.store().request(id).await?.ok_or_else(hidden)?;
+        let facts = self.facts(&stored).await?;
+        if !self.allowed(caller, &Action::ViewLogEntries, &On::Request(&facts)) {
+            return Err(hidden());
+        }
+        Ok(self.store().request_log(id).await?)
+    }
+
+    /// The requests the caller may see, newest first: an authority's own, those addressed
+    /// to a provider, those assigned to a reviewer body. Returns the page, its number and
+    /// its size.
+    pub async fn list_requests(&self, caller: &Caller, listing: Listing) -> Result<(RequestPage, u32, u32)> {
+        self.require(caller, &Action::ListRequests, &On::Requests)?;
+        let state = listing
+            .state
+            .as_deref()
+            .map(|s| {
+                State::parse(s).ok_or_else(|| {
+                    let known: Vec<&str> = State::ALL.iter().map(|s| s.as_str()).collect();
+                    Error::BadInput(format!("state {s:?} is not a state; use one of: {}", known.join(", ")))
+                })
+            })
+            .transpose()?;
+        let party = |v: Option<String>, name: &str| {
+            v.map(|v| PartyId::parse(&v).map_err(|e| Error::BadInput(format!("{name}: {e}")))).transpose()
+        };
+        let authority = party(listing.authority, "authority")?;
+        let provider = party(listing.provider, "provider")?;
+        let page = listing.page.unwrap_or(1);
+        let per_page = listing.per_page.unwrap_or(50);
+        if page == 0 {
+            return Err(Error::BadInput("page counts from 1".to_owned()));
+        }
+        if !(1..=200).contains(&per_page) {
+            return Err(Error::BadInput("per_page must be between 1 and 200".to_owned()));
+        }
+        let mut query =
+            RequestQuery { state, authority, issuer: None, provider, reviewer: None, page, per_page };
+        // The scope the policy gives this caller, as a filter on top of the caller's own.
+        match list_scope(&caller.who()) {
+            ListScope::Authority(a) => query.issuer = Some(a),
+            ListScope::Provider(p) if query.provider.as_ref().is_some_and(|q| *q != p) => {
+                return Ok((RequestPage { items: Vec::new(), total: 0 }, page, per_page));
+            }
+            ListScope::Provider(p) => query.provider = Some(p),
+            ListScope::Reviewer(r) => query.reviewer = Some(r),
+            ListScope::Nothing => return Err(Error::Forbidden("this role lists no requests".to_owned())),
+        }
+        Ok((self.store().list_requests(&query).await?, page, per_page))
+    }
+
+    /// How many requests are in each state, for a caller who may read aggregates.
+    pub async fn count_by_state(&self, caller: &Caller) -> Result<Vec<(State, u64)>> {
+        self.require(caller, &Action::ReadAggregates, &On::Aggregates)?;
+        Ok(self.store().count_by_state().await?)
+    }
+
+    /// Moves a request to another state for a caller, recording who did it and why.
+    pub async fn transition(
+        &self,
+        caller: &Caller,
+        id: RequestId,
+        transition: &Transition,
+    ) -> Result<(StoredRequest, Event)> {
+        let (current, facts) = self.visible(caller, id).await?;
+        let to = transition.to;
+        lifecycle::check(current.kind, current.state, to)?;
+        let action = action_for_move(current.state, to)
+            .ok_or_else(|| Error::Forbidden("nobody takes this step".to_owned()))?;
+        if action == Action::ConfirmEmergency {
+            return Err(Error::Forbidden(
+                "an emergency request moves on only when a second registered contact of its authority \
+                 confirms it: issue a one-time link (POST /v1/requests/{id}/verification/links) or have \
+                 the contact send a signed confirmation"
+                    .to_owned(),
+            ));
+        }
+        self.require_on_request(caller, &action, &facts)?;
+        // Producing and delivering are the production's own steps, so that `producing` always
+        // has a production behind it and `delivered` an acknowledged package.
+        if to == State::Producing {
+            return Err(Error::Forbidden(
+                "a request moves to producing when the provider produces it: POST /v1/requests/{id}/productions \
+                 with the export (or `comity produce`)"
+                    .to_owned(),
+            ));
+        }
+        if action == Action::ReceiveProduction {
+            return Err(Error::Forbidden(
+                "a request is delivered when the authority acknowledges the sealed package: \
+                 POST /v1/requests/{id}/productions/{production}/acknowledgement"
+                    .to_owned(),
+            ));
+        }
+        self.move_request(&current, transition, caller.actor()).await
+    }
+
+    /// Checks and applies a move by `actor` to a request as it was read; callers' moves,
+    /// the verification of emergencies and the demo seeder all move requests through here.
+    pub(crate) async fn move_request(
+        &self,
+        current: &StoredRequest,
+        transition: &Transition,
+        actor: ActorId,
+    ) -> Result<(StoredRequest, Event)> {
+        let reason = transition.reason.trim();
+        if reason.is_empty() {
+            return Err(Error::invalid(
+                "invalid_transition",
+                "reason",
+                "give the reason for this step; every step is reasoned and the reason is kept",
+            ));
+        }
+        if reason.chars().count() > 10_000 {
+            return Err(Error::invalid("invalid_transition", "reason", "is longer than 10000 characters"));
+        }
+        if let Some(expected) = transition.expected_version
+            && expected != current.version
+        {
+            return Err(Error::conflict(format!(
+                "the request is at version {} ({}), not {expected}; reload it and decide again",
+                current.version, current.state
+            )));
+        }
+        let to = transition.to;
+        lifecycle::check(current.kind, current.state, to)?;
+        let facts = match decision_scope(current, transition, &actor)? {
+            Some(fact) => vec![fact],
+            None => Vec::new(),
+        };
+        let event = self
+            .store()
+            .apply_move(&Move {
+                request_id: current.id,
+                expected_version: current.version,
+                from: current.state,
+                to,
+                actor,
+                at: Utc::now().trunc_subsecs(6),
+                reason: reason.to_owned(),
+                facts,
+            })
+            .await?;
+        Ok((current.after(&event), event))
+    }
+
+    /// Logs a read of a request's personal data by `caller`; the answer waits for it.
+    pub(crate) async fn log_read(&self, caller: &Caller, request_id: RequestId, what: ReadOf) -> Result<u64> {
+        let read = Read { request_id, what, actor: caller.actor(), at: Utc::now().trunc_subsecs(6) };
+        Ok(self.store().log_read(&read).await?)
+    }
+}
+
+/// What an approval lets leave, as the journal keeps it with the decision's event: the
+/// request's scope, narrowed by the one asked. `None` for any other move; a scope given
+/// with another move is refused, and a partial approval must say what it keeps.
+fn decision_scope(
+    current: &StoredRequest,
+    transition: &Transition,
+    actor: &ActorId,
+) -> Result<Option<NewEntry>> {
+    let to = transition.to;
+    let invalid = |message: String| Error::invalid("invalid_scope", "scope", message);
+    if !matches!(to, State::Approved | State::PartiallyApproved) {
+        return match transition.scope {
+            Some(_) => Err(invalid(format!("only an approval has a scope, not a move to {to}"))),
+            None => Ok(None),
+        };
+    }
+    let (_, request) = parse_request(current.document.as_bytes())
+        .map_err(|e| Error::corrupt(format!("request {}: its document no longer parses: {e}", current.id)))?;
+    let asked = Scope::of_request(&request);
+    let scope = match &transition.scope {
+        None if to == State::PartiallyApproved => {
+            return Err(invalid(
+                "a partial approval says what it keeps: give the targets, window or categories it approves"
+                    .into(),
+            ));
+        }
+        None => asked.clone(),
+        Some(s) => {
+            let window = match (s.from, s.to) {
+                (None, None) => None,
+                (from, until) => Some(
+                    TimeWindow::new(
+                        from.unwrap_or(asked.window().from()),
+                        until.unwrap_or(asked.window().to()),
+                    )
+                    .map_err(|e| invalid(e.to_string()))?,
+                ),
+            };
+            asked
+                .narrow(s.targets.as_deref(), window, s.categories.as_deref())
+                .map_err(|e| invalid(e.to_string()))?
+        }
+    };
+    match (to, scope.is_all_of(&asked)) {
+        (State::Approved, false) => {
+            return Err(invalid(
+                "this scope keeps less than the request asks: move to partially_approved".into(),
+            ));
+        }
+        (State::PartiallyApproved, true) => {
+            return Err(invalid("this scope keeps all the request asks: move to approved".into()));
+        }
+        _ => {}
+    }
+    let fact = Fact::DecisionScope(journal::DecisionScope {
+        request: current.id,
+        decision: current.version + 1,
+        targets: scope.targets().to_vec(),
+        from: scope.window().from(),
+        to: scope.window().to(),
+        categories: scope.categories().to_vec(),
+    });
+    Ok(Some(NewEntry {
+        at: Utc::now().trunc_subsecs(6),
+        actor: actor.clone(),
+        party: Some(current.provider.clone()),
+        subject: format!("decision-{}", current.version + 1),
+        request_id: Some(current.id),
+        fact,
+    }))
+}

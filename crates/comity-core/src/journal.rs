@@ -1,0 +1,413 @@
+//! The facts of the trust registers and of productions, as the journal keeps them: one
+//! variant of [`Fact`] per kind, each with its own content, parsed once where it is read
+//! from the store.
+//!
+//! A fact is stored as canonical JSON (its shape is `comity-wire`'s `journal` module),
+//! and its audit-log entry commits to exactly those bytes; [`JournalEntry::content`]
+//! keeps them as read, so a check against the log never depends on writing them again.
+
+use chrono::{DateTime, Utc};
+
+use crate::{ActorId, DataCategory, KeyId, PartyId, RequestId, Role, Selector, Username};
+
+/// What kind of fact: its name is also the audit-log entry's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FactKind {
+    KeyAdded,
+    KeyRetired,
+    KeyRevoked,
+    ContactAdded,
+    ReviewerAssigned,
+    UserAdded,
+    UserDisabled,
+    TokenCreated,
+    TokenRevoked,
+    LinkIssued,
+    AuthRefused,
+    DecisionScope,
+    RecipientAdded,
+    ProductionKeyAdded,
+    ProductionStarted,
+    ProductionSealed,
+    ProductionFailed,
+    ProductionDownloaded,
+    ProductionAcknowledged,
+}
+
+impl FactKind {
+    /// Every kind, in the order they were introduced.
+    pub const ALL: [FactKind; 19] = [
+        FactKind::KeyAdded,
+        FactKind::KeyRetired,
+        FactKind::KeyRevoked,
+        FactKind::ContactAdded,
+        FactKind::ReviewerAssigned,
+        FactKind::UserAdded,
+        FactKind::UserDisabled,
+        FactKind::TokenCreated,
+        FactKind::TokenRevoked,
+        FactKind::LinkIssued,
+        FactKind::AuthRefused,
+        FactKind::DecisionScope,
+        FactKind::RecipientAdded,
+        FactKind::ProductionKeyAdded,
+        FactKind::ProductionStarted,
+        FactKind::ProductionSealed,
+        FactKind::ProductionFailed,
+        FactKind::ProductionDownloaded,
+        FactKind::ProductionAcknowledged,
+    ];
+
+    /// The kinds of a key's history.
+    pub const KEY: [FactKind; 3] = [FactKind::KeyAdded, FactKind::KeyRetired, FactKind::KeyRevoked];
+
+    /// Every kind of a production's chain of custody, in the order they happen.
+    pub const PRODUCTION: [FactKind; 5] = [
+        FactKind::ProductionStarted,
+        FactKind::ProductionSealed,
+        FactKind::ProductionFailed,
+        FactKind::ProductionDownloaded,
+        FactKind::ProductionAcknowledged,
+    ];
+
+    /// The dotted name, such as `key.added`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FactKind::KeyAdded => "key.added",
+            FactKind::KeyRetired => "key.retired",
+            FactKind::KeyRevoked => "key.revoked",
+            FactKind::ContactAdded => "contact.added",
+            FactKind::ReviewerAssigned => "reviewer.assigned",
+            FactKind::UserAdded => "user.added",
+            FactKind::UserDisabled => "user.disabled",
+            FactKind::TokenCreated => "token.created",
+            FactKind::TokenRevoked => "token.revoked",
+            FactKind::LinkIssued => "verification.link_issued",
+            FactKind::AuthRefused => "auth.refused",
+            FactKind::DecisionScope => "decision.scope",
+            FactKind::RecipientAdded => "recipient.added",
+            FactKind::ProductionKeyAdded => "production_key.added",
+            FactKind::ProductionStarted => "production.started",
+            FactKind::ProductionSealed => "production.sealed",
+            FactKind::ProductionFailed => "production.failed",
+            FactKind::ProductionDownloaded => "production.downloaded",
+            FactKind::ProductionAcknowledged => "production.acknowledged",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FactKind> {
+        FactKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for FactKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One fact, by kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fact {
+    KeyAdded(KeyAdded),
+    KeyRetired(KeyRetired),
+    KeyRevoked(KeyRevoked),
+    ContactAdded(ContactAdded),
+    ReviewerAssigned(ReviewerAssigned),
+    UserAdded(UserAdded),
+    UserDisabled(UserDisabled),
+    TokenCreated(TokenCreated),
+    TokenRevoked(TokenRevoked),
+    LinkIssued(LinkIssued),
+    AuthRefused(AuthRefused),
+    DecisionScope(DecisionScope),
+    RecipientAdded(RecipientAdded),
+    ProductionKeyAdded(ProductionKeyAdded),
+    ProductionStarted(ProductionStarted),
+    ProductionSealed(ProductionSealed),
+    ProductionFailed(ProductionFailed),
+    ProductionDownloaded(ProductionDownloaded),
+    ProductionAcknowledged(ProductionAcknowledged),
+}
+
+impl Fact {
+    pub fn kind(&self) -> FactKind {
+        match self {
+            Fact::KeyAdded(_) => FactKind::KeyAdded,
+            Fact::KeyRetired(_) => FactKind::KeyRetired,
+            Fact::KeyRevoked(_) => FactKind::KeyRevoked,
+            Fact::ContactAdded(_) => FactKind::ContactAdded,
+            Fact::ReviewerAssigned(_) => FactKind::ReviewerAssigned,
+            Fact::UserAdded(_) => FactKind::UserAdded,
+            Fact::UserDisabled(_) => FactKind::UserDisabled,
+            Fact::TokenCreated(_) => FactKind::TokenCreated,
+            Fact::TokenRevoked(_) => FactKind::TokenRevoked,
+            Fact::LinkIssued(_) => FactKind::LinkIssued,
+            Fact::AuthRefused(_) => FactKind::AuthRefused,
+            Fact::DecisionScope(_) => FactKind::DecisionScope,
+            Fact::RecipientAdded(_) => FactKind::RecipientAdded,
+            Fact::ProductionKeyAdded(_) => FactKind::ProductionKeyAdded,
+            Fact::ProductionStarted(_) => FactKind::ProductionStarted,
+            Fact::ProductionSealed(_) => FactKind::ProductionSealed,
+            Fact::ProductionFailed(_) => FactKind::ProductionFailed,
+            Fact::ProductionDownloaded(_) => FactKind::ProductionDownloaded,
+            Fact::ProductionAcknowledged(_) => FactKind::ProductionAcknowledged,
+        }
+    }
+}
+
+/// A signing key registered for an authority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyAdded {
+    pub authority: PartyId,
+    pub kid: KeyId,
+    /// The Ed25519 public key.
+    pub public_key: [u8; 32],
+    /// The key this one replaces, when it was added by rotation.
+    pub replaces: Option<KeyId>,
+}
+
+/// A key retired by rotation: usable until `effective_at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRetired {
+    pub authority: PartyId,
+    pub kid: KeyId,
+    pub effective_at: DateTime<Utc>,
+    pub replaced_by: Option<KeyId>,
+}
+
+/// A key revoked: nothing it signs from `effective_at` on is accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRevoked {
+    pub authority: PartyId,
+    pub kid: KeyId,
+    pub effective_at: DateTime<Utc>,
+    pub reason: String,
+}
+
+/// A contact registered for an authority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactAdded {
+    pub authority: PartyId,
+    pub id: Username,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// An Ed25519 key the contact signs confirmations with.
+    pub public_key: Option<[u8; 32]>,
+}
+
+/// A reviewer body assigned to a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewerAssigned {
+    pub request: RequestId,
+    pub reviewer: PartyId,
+    pub reason: String,
+}
+
+/// A person's account created (never its secrets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserAdded {
+    pub username: Username,
+    pub org: PartyId,
+    pub role: Role,
+    pub name: String,
+}
+
+/// A person's account disabled, and its sessions ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserDisabled {
+    pub username: Username,
+    pub org: PartyId,
+    pub reason: String,
+}
+
+/// An API token created (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenCreated {
+    pub id: String,
+    pub org: PartyId,
+    pub role: Role,
+    pub label: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An API token revoked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRevoked {
+    pub id: String,
+    pub org: PartyId,
+}
+
+/// A one-time verification link issued for an emergency request (never the link).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkIssued {
+    pub request: RequestId,
+    pub authority: PartyId,
+    pub contact: Username,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A refused signature or credential: forged and replayed requests leave a trace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthRefused {
+    pub code: String,
+    pub kid: Option<String>,
+    pub iss: Option<String>,
+    /// The client's address.
+    pub client: String,
+}
+
+/// What a decision (the event `decision` of `request`) lets leave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionScope {
+    pub request: RequestId,
+    /// The decision's event, by its sequence number.
+    pub decision: u32,
+    pub targets: Vec<Selector>,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub categories: Vec<DataCategory>,
+}
+
+/// An authority's age recipient (an X25519 public key, `age1...`): productions for it are
+/// encrypted to the latest one registered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecipientAdded {
+    pub authority: PartyId,
+    pub recipient: String,
+}
+
+/// A provider's production key: the Ed25519 key its packages' manifests are signed with;
+/// productions are signed with the latest one registered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductionKeyAdded {
+    pub provider: PartyId,
+    pub kid: KeyId,
+    pub public_key: [u8; 32],
+}
+
+/// A production begun from a provider's export: the production event the package's
+/// manifest names by its log index. The export itself is never kept; its hash is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductionStarted {
+    pub production: String,
+    pub request: RequestId,
+    /// The decision it executes, by its event's sequence number.
+    pub decision: u32,
+    /// The SHA-256 of the export as the provider handed it, hex.
+    pub export_sha256: String,
+    pub export_bytes: u64,
+    /// The export's records, and how many of them the decision's scope admits.
+    pub records: u64,
+    pub in_scope: u64,
+    pub retention_until: String,
+}
+
+/// A production sealed: the package that leaves, and what is in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductionSealed {
+    pub production: String,
+    pub recipient: String,
+    /// The provider's production key that signed the manifest.
+    pub kid: String,
+    /// The SHA-256 of `manifest.json`, hex.
+    pub manifest_sha256: String,
+    /// The SHA-256 and size of the package (the age file).
+    pub package_sha256: String,
+    pub package_bytes: u64,
+    /// The redaction summary, as the manifest states it: a JSON object.
+    pub redaction: String,
+}
+
+/// A production that stopped before its package was sealed; nothing left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductionFailed {
+    pub production: String,
+    pub reason: String,
+}
+
+/// A download of a production's package by the recipient authority, logged before the
+/// first byte is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductionDownloaded {
+    pub production: String,
+    pub package_sha256: String,
+}
+
+/// The recipient authority's acknowledgement that it holds the package: the hash it
+/// computed matches the one sealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductionAcknowledged {
+    pub production: String,
+    pub package_sha256: String,
+}
+
+/// A fact to keep: who records it and when, what it concerns, and the fact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEntry {
+    pub at: DateTime<Utc>,
+    pub actor: ActorId,
+    /// The organisation it concerns, if any.
+    pub party: Option<PartyId>,
+    /// What it is about within its kind: a key id, a contact id, a reviewer's id, a user
+    /// name, a token id, a refusal code, a production id.
+    pub subject: String,
+    /// The request it concerns, if any.
+    pub request_id: Option<RequestId>,
+    pub fact: Fact,
+}
+
+/// One fact as the journal keeps it, forever, with its entry in the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalEntry {
+    /// Given by the store.
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub actor: ActorId,
+    pub party: Option<PartyId>,
+    pub subject: String,
+    pub request_id: Option<RequestId>,
+    pub fact: Fact,
+    /// The fact as stored: the bytes its audit-log entry commits to.
+    pub content: String,
+    /// The audit-log entry.
+    pub log_index: Option<u64>,
+}
+
+impl JournalEntry {
+    pub fn kind(&self) -> FactKind {
+        self.fact.kind()
+    }
+}
+
+/// Which journal entries to read; every filter given must match. Oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JournalQuery {
+    /// Entries of these kinds (any kind if empty).
+    pub kinds: Vec<FactKind>,
+    pub party: Option<PartyId>,
+    pub subject: Option<String>,
+    pub request_id: Option<RequestId>,
+}
+
+impl JournalQuery {
+    pub fn kinds(kinds: &[FactKind]) -> Self {
+        Self { kinds: kinds.to_vec(), ..Self::default() }
+    }
+
+    pub fn party(mut self, party: &PartyId) -> Self {
+        self.party = Some(party.clone());
+        self
+    }
+
+    pub fn subject(mut self, subject: &str) -> Self {
+        self.subject = Some(subject.to_owned());
+        self
+    }
+
+    pub fn request(mut self, id: RequestId) -> Self {
+        self.request_id = Some(id);
+        self
+    }
+}

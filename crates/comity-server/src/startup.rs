@@ -1,0 +1,333 @@
+//! Start-up: from a [`Config`] to a running server, in the order that refuses clearly.
+//!
+//! [`Application::build`] is what `comity serve` runs and what every server test runs
+//! (`spawn_app`), so the tests go through the real start-up:
+//!
+//! 1. the port is bound first, so a port in use is found before anything is created;
+//! 2. the data directory is created and checked writable, and an SQLite directory is
+//!    locked, so a second server on it is refused, told which one holds it;
+//! 3. the log key and the server key are read (or made, on the first start);
+//! 4. the store is opened and checked writable: a read-only database refuses to start
+//!    rather than answer `500` at its first write;
+//! 5. the log is checked against its checkpoints: the stored ones must be signed by this
+//!    key, and neither they nor the one kept in the data directory may sign more entries
+//!    than the store holds (a database restored from an older copy, or cut short, would
+//!    otherwise fork the log);
+//! 6. screenings a crash interrupted are finished; the demo is seeded if asked for;
+//! 7. the checkpointer starts.
+//!
+//! [`Application::run_until_stopped`] serves until the shutdown signal, then signs a last
+//! checkpoint so that a clean stop leaves no entry unsigned.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use comity_app::{App, DataDir, Seeded, Settings, data_dir::DirLock};
+use comity_core::ActorId;
+use comity_log::{Hash, LogKey};
+use comity_policy::PackSet;
+use comity_witness::{HashSource, WitnessClient};
+use tokio::net::TcpListener;
+
+use crate::{AppState, HttpConfig, log::LogConfig};
+
+/// How often the log signs a checkpoint when it has grown (issue 4: at most every second).
+pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Everything a server is started with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// The data directory: the SQLite database (unless `database_url`), the keys, the
+    /// productions.
+    pub data_dir: PathBuf,
+    /// A PostgreSQL URL; when given, the database several servers share.
+    pub database_url: Option<String>,
+    /// The log's name, the first line of every checkpoint.
+    pub log_origin: String,
+    pub packs: PackSet,
+    pub http: HttpConfig,
+    /// The witnesses every checkpoint goes to.
+    pub witnesses: Vec<WitnessClient>,
+    pub checkpoint_interval: Duration,
+    /// Seed the demo's parties, people and requests on the first start, as this actor.
+    pub demo: Option<ActorId>,
+}
+
+/// Why a server did not start: what it was doing, and why that failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}: {source}")]
+pub struct StartError {
+    what: String,
+    #[source]
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl StartError {
+    fn new(what: impl Into<String>, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        StartError { what: what.into(), source: source.into() }
+    }
+}
+
+/// A server ready to serve: bound, its store open and checked, its checkpointer running.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    address: SocketAddr,
+    state: AppState,
+    data_dir: DataDir,
+    key: LogKey,
+    origin: String,
+    checkpointer: tokio::task::JoinHandle<()>,
+    seeded: Option<Seeded>,
+    _lock: Option<DirLock>,
+}
+
+impl Application {
+    /// Starts a server from `config` (see the module's docs for the order of the checks).
+    pub async fn build(config: Config) -> Result<Application, StartError> {
+        let listener = TcpListener::bind(config.listen).await.map_err(|e| {
+            StartError::new(
+                format!("listening on {}", config.listen),
+                format!(
+                    "{e}; is another comity (or another program) using that port? choose another --listen"
+                ),
+            )
+        })?;
+        let address =
+            listener.local_addr().map_err(|e| StartError::new("reading the listening address", e))?;
+
+        let data_dir =
+            DataDir::create(&config.data_dir).map_err(|e| StartError::new("the data directory", e))?;
+        let lock = match &config.database_url {
+            Some(_) => None,
+            None => {
+                let holder = format!(
+                    "pid {}, http://{address}, since {}",
+                    std::process::id(),
+                    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                );
+                Some(data_dir.lock(&holder).map_err(|e| StartError::new("the data directory", e))?)
+            }
+        };
+        let key = data_dir.log_key(&config.log_origin).map_err(|e| StartError::new("the log key", e))?;
+        let server_key = data_dir.server_key().map_err(|e| StartError::new("the server key", e))?;
+
+        let what = match &config.database_url {
+            Some(_) => "connecting to the PostgreSQL database".to_owned(),
+            None => format!("opening the data directory {}", data_dir.path().display()),
+        };
+        let store = comity_store::open(config.database_url.as_deref(), data_dir.path())
+            .await
+            .map_err(|e| StartError::new(what, e))?;
+        check_log(store.as_ref(), &data_dir, &key).await?;
+
+        let settings = Settings {
+            server_key,
+            jws: comity_auth::jws::Limits::default(),
+            productions: Some(data_dir.productions()),
+        };
+        let app = App::new(store, config.packs, settings);
+        let resumed = app
+            .resume_screenings()
+            .await
+            .map_err(|e| StartError::new("finishing interrupted screenings", e))?;
+        if resumed > 0 {
+            tracing::warn!(requests = resumed, "finished screenings a previous run left unfinished");
+        }
+        let seeded = match config.demo {
+            Some(seeder) => app
+                .seed_demo(&data_dir, seeder, address)
+                .await
+                .map_err(|e| StartError::new("seeding the demo data", e))?,
+            None => None,
+        };
+        for w in &config.witnesses {
+            tracing::info!(url = %w.url(), key = %w.vkey(), "checkpoints go to this witness");
+        }
+        let checkpointer = spawn_checkpointer(
+            app.clone(),
+            data_dir.clone(),
+            key.clone(),
+            config.log_origin.clone(),
+            config.checkpoint_interval,
+            config.witnesses,
+        );
+        let state = AppState::new(app).with_http(config.http).with_log(LogConfig {
+            origin: config.log_origin.clone(),
+            verifier_key: key.verifier_key().to_owned(),
+        });
+        Ok(Application {
+            listener,
+            address,
+            state,
+            data_dir,
+            key,
+            origin: config.log_origin,
+            checkpointer,
+            seeded,
+            _lock: lock,
+        })
+    }
+
+    /// Where it listens (with the port chosen, if 0 was asked for).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The use cases it serves.
+    pub fn app(&self) -> &App {
+        self.state.app()
+    }
+
+    /// The log's verifier key.
+    pub fn verifier_key(&self) -> &str {
+        self.key.verifier_key()
+    }
+
+    /// What the demo seeder made, if it ran.
+    pub fn seeded(&self) -> Option<&Seeded> {
+        self.seeded.as_ref()
+    }
+
+    /// Serves until `shutdown` completes, finishes the requests in flight, then signs a
+    /// last checkpoint so that a clean stop leaves no entry unsigned.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartError> {
+        let app = self.state.app().clone();
+        tracing::info!(addr = %self.address, "comity is serving");
+        crate::serve(self.listener, self.state, shutdown)
+            .await
+            .map_err(|e| StartError::new("serving HTTP", e))?;
+        self.checkpointer.abort();
+        match app.sign_checkpoint(&self.key, &self.origin).await {
+            Ok(Some(c)) => {
+                keep(&self.data_dir, &c.note);
+                tracing::info!(size = c.size, "signed a last checkpoint");
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "could not sign a last checkpoint"),
+        }
+        tracing::info!("comity stopped");
+        Ok(())
+    }
+}
+
+/// The store against the log's checkpoints: signed by this key, none beyond the entries
+/// the store holds.
+async fn check_log(store: &dyn comity_core::Store, dir: &DataDir, key: &LogKey) -> Result<(), StartError> {
+    let size = store.log_size().await.map_err(|e| StartError::new("reading the log's size", e))?;
+    let key_file = dir.path().join(comity_app::data_dir::LOG_KEY_FILE);
+    // A log has one key for life. A server whose key did not sign the stored checkpoints
+    // (a lost key file, or a second PostgreSQL server given a fresh one) would fork the
+    // log's signatures; it stops here instead.
+    if let Some(latest) =
+        store.latest_checkpoint().await.map_err(|e| StartError::new("reading the latest checkpoint", e))?
+    {
+        comity_log::verify_checkpoint(&latest.note, key.verifier_key()).map_err(|e| {
+            StartError::new(
+                "checking the log's key",
+                format!(
+                    "the log's checkpoints were not signed by the key in {} ({e}); every server of one log \
+                     needs the same key file: copy it from the server that created the log",
+                    key_file.display()
+                ),
+            )
+        })?;
+        if latest.size > size {
+            return Err(StartError::new(
+                "checking the log",
+                format!(
+                    "the database holds {size} log entries, but its checkpoint {} signs {}: the log was cut \
+                     short; restore the database from the copy that was running",
+                    latest.seq, latest.size
+                ),
+            ));
+        }
+    }
+    let kept_file = dir.path().join(comity_app::data_dir::CHECKPOINT_FILE);
+    if let Some(note) = dir.kept_checkpoint().map_err(|e| StartError::new("the kept checkpoint", e))? {
+        let kept = comity_log::verify_checkpoint(&note, key.verifier_key()).map_err(|e| {
+            StartError::new(
+                "checking the kept checkpoint",
+                format!("{} is not a checkpoint of this log ({e})", kept_file.display()),
+            )
+        })?;
+        if kept.size() > size {
+            return Err(StartError::new(
+                "checking the log",
+                format!(
+                    "the database holds {size} log entries, but the checkpoint this server signed and kept in \
+                     {} signs {}: the database was restored from an older copy or entries were deleted, \
+                     and serving it would fork the log; restore the database that was running",
+                    kept_file.display(),
+                    kept.size()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Keeps a signed checkpoint in the data directory; a failure is logged, not fatal (the
+/// database keeps every checkpoint too).
+fn keep(dir: &DataDir, note: &[u8]) {
+    if let Err(e) = dir.keep_checkpoint(note) {
+        tracing::warn!(error = %e, "could not keep the latest checkpoint in the data directory");
+    }
+}
+
+/// The store's tree hashes, for the consistency proofs witnesses ask for.
+struct StoreHashes(App);
+
+impl HashSource for StoreHashes {
+    async fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, comity_witness::SourceError> {
+        self.0.log_hashes(indexes).await.map_err(|e| e.to_string().into())
+    }
+}
+
+/// Signs a checkpoint whenever the log has grown, at most once per `interval`, keeps it
+/// in the data directory and hands it to every witness; their cosignatures are kept with
+/// it. Runs until aborted.
+fn spawn_checkpointer(
+    app: App,
+    dir: DataDir,
+    key: LogKey,
+    origin: String,
+    interval: Duration,
+    mut witnesses: Vec<WitnessClient>,
+) -> tokio::task::JoinHandle<()> {
+    let hashes = StoreHashes(app.clone());
+    tokio::spawn(async move {
+        // The first checkpoint one interval after the start, as every later one.
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match app.sign_checkpoint(&key, &origin).await {
+                Ok(Some(c)) => {
+                    tracing::debug!(size = c.size, seq = c.seq, "checkpoint signed");
+                    keep(&dir, &c.note);
+                    for witness in &mut witnesses {
+                        match witness.submit(&c.note, &hashes).await {
+                            Ok(line) => {
+                                if let Err(e) = app.keep_cosignature(c.seq, &line).await {
+                                    tracing::warn!(witness = %witness.url(), error = %e, "could not keep a cosignature");
+                                }
+                            }
+                            Err(e) => {
+                                tracing::warn!(witness = %witness.url(), size = c.size, error = %e, "a witness did not cosign");
+                            }
+                        }
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "signing a checkpoint failed; retrying at the next tick")
+                }
+            }
+        }
+    })
+}

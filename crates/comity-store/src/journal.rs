@@ -1,0 +1,637 @@
+//! The journal's facts as stored: the canonical JSON of each kind, and its reading back
+//! into a [`Fact`], once, where the store reads it.
+//!
+//! Each kind's content is the JSON of one of the structs below, written by `serde_json`
+//! with the fields in the order declared here. Those exact bytes are what the entry's
+//! audit-log commitment covers (see `docs/log.md`), so the field order of these structs
+//! is part of the format: add fields at the end, never reorder.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use comity_core::{
+    DataCategory, Fact, FactKind, JournalEntry, KeyId, NewEntry, PartyId, RequestId, Role, Selector,
+    SelectorType, Username, journal as fact,
+};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+#[derive(Serialize, Deserialize)]
+struct KeyAdded {
+    authority: String,
+    kid: String,
+    /// The Ed25519 public key, base64url without padding (the JWK `x`, RFC 8037 §2).
+    x: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    replaces: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeyRetired {
+    authority: String,
+    kid: String,
+    effective_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    replaced_by: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeyRevoked {
+    authority: String,
+    kid: String,
+    effective_at: DateTime<Utc>,
+    reason: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ContactAdded {
+    authority: String,
+    id: String,
+    name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    phone: Option<String>,
+    /// An Ed25519 key the contact signs confirmations with, base64url.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    x: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ReviewerAssigned {
+    request: String,
+    reviewer: String,
+    reason: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct UserAdded {
+    username: String,
+    org: String,
+    role: String,
+    name: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct UserDisabled {
+    username: String,
+    org: String,
+    reason: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TokenCreated {
+    id: String,
+    org: String,
+    role: String,
+    label: String,
+    expires_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TokenRevoked {
+    id: String,
+    org: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct LinkIssued {
+    request: String,
+    authority: String,
+    contact: String,
+    expires_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AuthRefused {
+    code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    kid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    iss: Option<String>,
+    client: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RecipientAdded {
+    authority: String,
+    recipient: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ProductionKeyAdded {
+    provider: String,
+    kid: String,
+    /// The public key, base64url (the JWK `x`, RFC 8037 §2).
+    x: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ScopedTarget {
+    #[serde(rename = "type")]
+    kind: String,
+    value: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DecisionScope {
+    request: String,
+    decision: u32,
+    targets: Vec<ScopedTarget>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    categories: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ProductionStarted {
+    production: String,
+    request: String,
+    decision: u32,
+    export_sha256: String,
+    export_bytes: u64,
+    records: u64,
+    in_scope: u64,
+    retention_until: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ProductionSealed {
+    production: String,
+    recipient: String,
+    kid: String,
+    manifest_sha256: String,
+    package_sha256: String,
+    package_bytes: u64,
+    redaction: serde_json::Value,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ProductionFailed {
+    production: String,
+    reason: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ProductionPackage {
+    production: String,
+    package_sha256: String,
+}
+
+fn key_x(key: &[u8; 32]) -> String {
+    URL_SAFE_NO_PAD.encode(key)
+}
+
+fn json<T: Serialize>(content: &T) -> String {
+    // Plain structs of strings, numbers and times always serialize.
+    serde_json::to_string(content).unwrap_or_default()
+}
+
+/// The canonical content of a fact: the bytes its journal row and audit-log entry keep.
+pub fn encode(f: &Fact) -> String {
+    match f {
+        Fact::KeyAdded(k) => json(&KeyAdded {
+            authority: k.authority.to_string(),
+            kid: k.kid.to_string(),
+            x: key_x(&k.public_key),
+            replaces: k.replaces.as_ref().map(ToString::to_string),
+        }),
+        Fact::KeyRetired(k) => json(&KeyRetired {
+            authority: k.authority.to_string(),
+            kid: k.kid.to_string(),
+            effective_at: k.effective_at,
+            replaced_by: k.replaced_by.as_ref().map(ToString::to_string),
+        }),
+        Fact::KeyRevoked(k) => json(&KeyRevoked {
+            authority: k.authority.to_string(),
+            kid: k.kid.to_string(),
+            effective_at: k.effective_at,
+            reason: k.reason.clone(),
+        }),
+        Fact::ContactAdded(c) => json(&ContactAdded {
+            authority: c.authority.to_string(),
+            id: c.id.to_string(),
+            name: c.name.clone(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            x: c.public_key.as_ref().map(key_x),
+        }),
+        Fact::ReviewerAssigned(r) => json(&ReviewerAssigned {
+            request: r.request.to_string(),
+            reviewer: r.reviewer.to_string(),
+            reason: r.reason.clone(),
+        }),
+        Fact::UserAdded(u) => json(&UserAdded {
+            username: u.username.to_string(),
+            org: u.org.to_string(),
+            role: u.role.to_string(),
+            name: u.name.clone(),
+        }),
+        Fact::UserDisabled(u) => json(&UserDisabled {
+            username: u.username.to_string(),
+            org: u.org.to_string(),
+            reason: u.reason.clone(),
+        }),
+        Fact::TokenCreated(t) => json(&TokenCreated {
+            id: t.id.clone(),
+            org: t.org.to_string(),
+            role: t.role.to_string(),
+            label: t.label.clone(),
+            expires_at: t.expires_at,
+        }),
+        Fact::TokenRevoked(t) => json(&TokenRevoked { id: t.id.clone(), org: t.org.to_string() }),
+        Fact::LinkIssued(l) => json(&LinkIssued {
+            request: l.request.to_string(),
+            authority: l.authority.to_string(),
+            contact: l.contact.to_string(),
+            expires_at: l.expires_at,
+        }),
+        Fact::AuthRefused(a) => json(&AuthRefused {
+            code: a.code.clone(),
+            kid: a.kid.clone(),
+            iss: a.iss.clone(),
+            client: a.client.clone(),
+        }),
+        Fact::DecisionScope(d) => json(&DecisionScope {
+            request: d.request.to_string(),
+            decision: d.decision,
+            targets: d
+                .targets
+                .iter()
+                .map(|t| ScopedTarget { kind: t.kind().to_string(), value: t.value().to_owned() })
+                .collect(),
+            from: d.from,
+            to: d.to,
+            categories: d.categories.iter().map(ToString::to_string).collect(),
+        }),
+        Fact::RecipientAdded(r) => {
+            json(&RecipientAdded { authority: r.authority.to_string(), recipient: r.recipient.clone() })
+        }
+        Fact::ProductionKeyAdded(k) => json(&ProductionKeyAdded {
+            provider: k.provider.to_string(),
+            kid: k.kid.to_string(),
+            x: key_x(&k.public_key),
+        }),
+        Fact::ProductionStarted(p) => json(&ProductionStarted {
+            production: p.production.clone(),
+            request: p.request.to_string(),
+            decision: p.decision,
+            export_sha256: p.export_sha256.clone(),
+            export_bytes: p.export_bytes,
+            records: p.records,
+            in_scope: p.in_scope,
+            retention_until: p.retention_until.clone(),
+        }),
+        Fact::ProductionSealed(p) => json(&ProductionSealed {
+            production: p.production.clone(),
+            recipient: p.recipient.clone(),
+            kid: p.kid.clone(),
+            manifest_sha256: p.manifest_sha256.clone(),
+            package_sha256: p.package_sha256.clone(),
+            package_bytes: p.package_bytes,
+            redaction: serde_json::from_str(&p.redaction).unwrap_or(serde_json::Value::Null),
+        }),
+        Fact::ProductionFailed(p) => {
+            json(&ProductionFailed { production: p.production.clone(), reason: p.reason.clone() })
+        }
+        Fact::ProductionDownloaded(p) => json(&ProductionPackage {
+            production: p.production.clone(),
+            package_sha256: p.package_sha256.clone(),
+        }),
+        Fact::ProductionAcknowledged(p) => json(&ProductionPackage {
+            production: p.production.clone(),
+            package_sha256: p.package_sha256.clone(),
+        }),
+    }
+}
+
+/// A new entry as its row is written, numbered `seq`, at `at` as stored.
+pub(crate) fn written(e: &NewEntry, seq: u64, at: DateTime<Utc>) -> JournalEntry {
+    JournalEntry {
+        seq,
+        at,
+        actor: e.actor.clone(),
+        party: e.party.clone(),
+        subject: e.subject.clone(),
+        request_id: e.request_id,
+        fact: e.fact.clone(),
+        content: encode(&e.fact),
+        log_index: None,
+    }
+}
+
+fn read<T: DeserializeOwned>(content: &str) -> Result<T, String> {
+    serde_json::from_str(content).map_err(|e| e.to_string())
+}
+
+fn party(s: &str) -> Result<PartyId, String> {
+    PartyId::parse(s).map_err(|e| e.to_string())
+}
+
+fn kid(s: &str) -> Result<KeyId, String> {
+    KeyId::parse(s).map_err(|e| e.to_string())
+}
+
+fn request(s: &str) -> Result<RequestId, String> {
+    RequestId::parse(s).map_err(|e| e.to_string())
+}
+
+fn username(s: &str) -> Result<Username, String> {
+    Username::parse(s).map_err(|e| e.to_string())
+}
+
+fn role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("{s:?} is not a role"))
+}
+
+fn public_key(x: &str) -> Result<[u8; 32], String> {
+    let bytes = URL_SAFE_NO_PAD.decode(x).map_err(|e| format!("the key {x:?} is not base64url: {e}"))?;
+    bytes.try_into().map_err(|_| format!("the key {x:?} is not 32 bytes"))
+}
+
+/// Reads a fact of `kind` back from its stored content; the message says what does not
+/// parse.
+pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
+    let kind = FactKind::parse(kind).ok_or_else(|| format!("{kind:?} is not a kind of journal entry"))?;
+    Ok(match kind {
+        FactKind::KeyAdded => {
+            let k: KeyAdded = read(content)?;
+            Fact::KeyAdded(fact::KeyAdded {
+                authority: party(&k.authority)?,
+                kid: kid(&k.kid)?,
+                public_key: public_key(&k.x)?,
+                replaces: k.replaces.as_deref().map(kid).transpose()?,
+            })
+        }
+        FactKind::KeyRetired => {
+            let k: KeyRetired = read(content)?;
+            Fact::KeyRetired(fact::KeyRetired {
+                authority: party(&k.authority)?,
+                kid: kid(&k.kid)?,
+                effective_at: k.effective_at,
+                replaced_by: k.replaced_by.as_deref().map(kid).transpose()?,
+            })
+        }
+        FactKind::KeyRevoked => {
+            let k: KeyRevoked = read(content)?;
+            Fact::KeyRevoked(fact::KeyRevoked {
+                authority: party(&k.authority)?,
+                kid: kid(&k.kid)?,
+                effective_at: k.effective_at,
+                reason: k.reason,
+            })
+        }
+        FactKind::ContactAdded => {
+            let c: ContactAdded = read(content)?;
+            Fact::ContactAdded(fact::ContactAdded {
+                authority: party(&c.authority)?,
+                id: username(&c.id)?,
+                name: c.name,
+                email: c.email,
+                phone: c.phone,
+                public_key: c.x.as_deref().map(public_key).transpose()?,
+            })
+        }
+        FactKind::ReviewerAssigned => {
+            let r: ReviewerAssigned = read(content)?;
+            Fact::ReviewerAssigned(fact::ReviewerAssigned {
+                request: request(&r.request)?,
+                reviewer: party(&r.reviewer)?,
+                reason: r.reason,
+            })
+        }
+        FactKind::UserAdded => {
+            let u: UserAdded = read(content)?;
+            Fact::UserAdded(fact::UserAdded {
+                username: username(&u.username)?,
+                org: party(&u.org)?,
+                role: role(&u.role)?,
+                name: u.name,
+            })
+        }
+        FactKind::UserDisabled => {
+            let u: UserDisabled = read(content)?;
+            Fact::UserDisabled(fact::UserDisabled {
+                username: username(&u.username)?,
+                org: party(&u.org)?,
+                reason: u.reason,
+            })
+        }
+        FactKind::TokenCreated => {
+            let t: TokenCreated = read(content)?;
+            Fact::TokenCreated(fact::TokenCreated {
+                id: t.id,
+                org: party(&t.org)?,
+                role: role(&t.role)?,
+                label: t.label,
+                expires_at: t.expires_at,
+            })
+        }
+        FactKind::TokenRevoked => {
+            let t: TokenRevoked = read(content)?;
+            Fact::TokenRevoked(fact::TokenRevoked { id: t.id, org: party(&t.org)? })
+        }
+        FactKind::LinkIssued => {
+            let l: LinkIssued = read(content)?;
+            Fact::LinkIssued(fact::LinkIssued {
+                request: request(&l.request)?,
+                authority: party(&l.authority)?,
+                contact: username(&l.contact)?,
+                expires_at: l.expires_at,
+            })
+        }
+        FactKind::AuthRefused => {
+            let a: AuthRefused = read(content)?;
+            Fact::AuthRefused(fact::AuthRefused { code: a.code, kid: a.kid, iss: a.iss, client: a.client })
+        }
+        FactKind::DecisionScope => {
+            let d: DecisionScope = read(content)?;
+            let targets = d
+                .targets
+                .iter()
+                .map(|t| {
+                    let kind = SelectorType::parse(&t.kind)
+                        .ok_or_else(|| format!("{:?} is not a selector type", t.kind))?;
+                    Selector::parse(kind, &t.value, None).map_err(|e| e.to_string())
+                })
+                .collect::<Result<_, String>>()?;
+            let categories = d
+                .categories
+                .iter()
+                .map(|c| DataCategory::parse(c).ok_or_else(|| format!("{c:?} is not a data category")))
+                .collect::<Result<_, String>>()?;
+            Fact::DecisionScope(fact::DecisionScope {
+                request: request(&d.request)?,
+                decision: d.decision,
+                targets,
+                from: d.from,
+                to: d.to,
+                categories,
+            })
+        }
+        FactKind::RecipientAdded => {
+            let r: RecipientAdded = read(content)?;
+            Fact::RecipientAdded(fact::RecipientAdded {
+                authority: party(&r.authority)?,
+                recipient: r.recipient,
+            })
+        }
+        FactKind::ProductionKeyAdded => {
+            let k: ProductionKeyAdded = read(content)?;
+            Fact::ProductionKeyAdded(fact::ProductionKeyAdded {
+                provider: party(&k.provider)?,
+                kid: kid(&k.kid)?,
+                public_key: public_key(&k.x)?,
+            })
+        }
+        FactKind::ProductionStarted => {
+            let p: ProductionStarted = read(content)?;
+            Fact::ProductionStarted(fact::ProductionStarted {
+                production: p.production,
+                request: request(&p.request)?,
+                decision: p.decision,
+                export_sha256: p.export_sha256,
+                export_bytes: p.export_bytes,
+                records: p.records,
+                in_scope: p.in_scope,
+                retention_until: p.retention_until,
+            })
+        }
+        FactKind::ProductionSealed => {
+            let p: ProductionSealed = read(content)?;
+            Fact::ProductionSealed(fact::ProductionSealed {
+                production: p.production,
+                recipient: p.recipient,
+                kid: p.kid,
+                manifest_sha256: p.manifest_sha256,
+                package_sha256: p.package_sha256,
+                package_bytes: p.package_bytes,
+                redaction: p.redaction.to_string(),
+            })
+        }
+        FactKind::ProductionFailed => {
+            let p: ProductionFailed = read(content)?;
+            Fact::ProductionFailed(fact::ProductionFailed { production: p.production, reason: p.reason })
+        }
+        FactKind::ProductionDownloaded => {
+            let p: ProductionPackage = read(content)?;
+            Fact::ProductionDownloaded(fact::ProductionDownloaded {
+                production: p.production,
+                package_sha256: p.package_sha256,
+            })
+        }
+        FactKind::ProductionAcknowledged => {
+            let p: ProductionPackage = read(content)?;
+            Fact::ProductionAcknowledged(fact::ProductionAcknowledged {
+                production: p.production,
+                package_sha256: p.package_sha256,
+            })
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Contents as comity wrote them before facts were typed: each reads back and is
+    /// written again byte for byte, so old rows and new ones share one format (issue 11).
+    #[test]
+    fn every_kind_reads_back_and_writes_the_same_bytes() {
+        let stored = [
+            (
+                "key.added",
+                r#"{"authority":"fr-tj-paris","kid":"k1","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#,
+            ),
+            (
+                "key.added",
+                r#"{"authority":"fr-tj-paris","kid":"k2","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","replaces":"k1"}"#,
+            ),
+            (
+                "key.retired",
+                r#"{"authority":"fr-tj-paris","kid":"k1","effective_at":"2026-12-01T10:00:00Z","replaced_by":"k2"}"#,
+            ),
+            (
+                "key.revoked",
+                r#"{"authority":"fr-tj-paris","kid":"k1","effective_at":"2026-12-01T10:00:00.123456Z","reason":"lost"}"#,
+            ),
+            (
+                "contact.added",
+                r#"{"authority":"fr-tj-paris","id":"duty-officer","name":"Duty","email":"d@example.org"}"#,
+            ),
+            (
+                "contact.added",
+                r#"{"authority":"fr-tj-paris","id":"duty-officer","name":"Duty","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#,
+            ),
+            (
+                "reviewer.assigned",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","reviewer":"ie-high-court","reason":"competent"}"#,
+            ),
+            (
+                "user.added",
+                r#"{"username":"judge","org":"ie-high-court","role":"reviewer","name":"Judith Judge"}"#,
+            ),
+            ("user.disabled", r#"{"username":"judge","org":"ie-high-court","reason":"left"}"#),
+            (
+                "token.created",
+                r#"{"id":"abc","org":"example-mail","role":"handler","label":"api","expires_at":"2027-03-01T00:00:00Z"}"#,
+            ),
+            ("token.revoked", r#"{"id":"abc","org":"example-mail"}"#),
+            (
+                "verification.link_issued",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","authority":"de-sta-berlin","contact":"duty-officer","expires_at":"2026-12-01T22:00:00Z"}"#,
+            ),
+            (
+                "auth.refused",
+                r#"{"code":"bad_signature","kid":"k1","iss":"fr-tj-paris","client":"127.0.0.1"}"#,
+            ),
+            ("auth.refused", r#"{"code":"malformed_jws","client":"::1"}"#),
+            (
+                "decision.scope",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","decision":5,"targets":[{"type":"email","value":"Suspect@Example.org"}],"from":"2026-05-01T00:00:00Z","to":"2026-07-01T00:00:00Z","categories":["subscriber","traffic"]}"#,
+            ),
+            (
+                "recipient.added",
+                r#"{"authority":"de-sta-berlin","recipient":"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}"#,
+            ),
+            (
+                "production_key.added",
+                r#"{"provider":"example-mail","kid":"pk1","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#,
+            ),
+            (
+                "production.started",
+                r#"{"production":"p1","request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","decision":5,"export_sha256":"ab","export_bytes":10,"records":3,"in_scope":2,"retention_until":"2027-03-01"}"#,
+            ),
+            (
+                "production.sealed",
+                r#"{"production":"p1","recipient":"age1x","kid":"pk1","manifest_sha256":"cd","package_sha256":"ef","package_bytes":99,"redaction":{"masked":{"email":2},"pseudonymized":1}}"#,
+            ),
+            ("production.failed", r#"{"production":"p1","reason":"line 3: not JSON"}"#),
+            ("production.downloaded", r#"{"production":"p1","package_sha256":"ef"}"#),
+            ("production.acknowledged", r#"{"production":"p1","package_sha256":"ef"}"#),
+        ];
+        let mut kinds = std::collections::BTreeSet::new();
+        for (kind, content) in stored {
+            let f = decode(kind, content).unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!(f.kind().as_str(), kind);
+            assert_eq!(encode(&f), content, "{kind}");
+            kinds.insert(f.kind());
+        }
+        assert_eq!(kinds.len(), FactKind::ALL.len(), "a kind has no example");
+    }
+
+    #[test]
+    fn a_content_that_does_not_fit_its_kind_is_named() {
+        for (kind, content, says) in [
+            ("key.lost", "{}", "not a kind"),
+            ("key.added", r#"{"authority":"fr-tj-paris","kid":"k1","x":"AAAA"}"#, "not 32 bytes"),
+            (
+                "user.added",
+                r#"{"username":"judge","org":"ie-high-court","role":"king","name":"J"}"#,
+                "not a role",
+            ),
+            ("token.revoked", "not json", "expected"),
+        ] {
+            let e = decode(kind, content).expect_err(kind);
+            assert!(e.contains(says), "{kind}: {e}");
+        }
+    }
+}
