@@ -43,7 +43,7 @@ pub async fn add_user(
         NewUser { username: body.username, org: body.org, role: body.role, name: body.name, password: None };
     let created = user_created(&accounts.create_user(&new).await?);
     let mut response = (StatusCode::CREATED, Json(created.clone())).into_response();
-    crate::log::receipt(&mut response, created.log_index.as_slice());
+    crate::receipt::receipt(&mut response, created.log_index.as_slice());
     Ok(response)
 }
 

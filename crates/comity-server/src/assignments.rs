@@ -13,8 +13,8 @@ use utoipa::ToSchema;
 
 use crate::{
     AppState,
-    auth::Authenticated,
     error::ApiError,
+    extract::Authenticated,
     extract::{JsonBody, RequestIdPath},
 };
 
@@ -48,7 +48,7 @@ pub async fn assign(
     let (reviewers, written) = app.app.assign_reviewer(&caller, id, &body.reviewer, &body.reason).await?;
     let reviewers = reviewers.iter().map(ToString::to_string).collect();
     let mut response = (StatusCode::CREATED, Json(Reviewers { reviewers })).into_response();
-    crate::log::receipt(&mut response, written.log_index.as_slice());
+    crate::receipt::receipt(&mut response, written.log_index.as_slice());
     Ok(response)
 }
 

@@ -2,12 +2,12 @@
 //!
 //! - an API token (`Authorization: Bearer comity_<id>_<secret>`) for a system;
 //! - a session cookie for a person who logged in with a password and a TOTP code
-//!   (`crate::session`);
-//! - a signature by a key registered for an authority, on a signed submission
-//!   (`crate::signed`), which authenticates that one request only.
+//!   (`session`);
+//! - a signature by a key registered for an authority, on a signed submission, which
+//!   authenticates that one request only (`comity_app`'s intake checks it).
 //!
 //! [`authenticate`] runs before every handler. A request that brings no credential goes
-//! on anonymous, and each handler that needs a caller takes [`Authenticated`], which
+//! on anonymous, and each handler that needs a caller takes `extract::Authenticated`, which
 //! answers 401 without one. A request that brings a credential that does not hold is
 //! refused with 401 there and then: a bad token never quietly becomes anonymous. The
 //! answer never says which part was wrong (unknown, expired, revoked), so a token cannot
@@ -16,65 +16,19 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::{
-    extract::{ConnectInfo, FromRequestParts, Request, State as AxumState},
-    http::{HeaderMap, StatusCode, header, request::Parts},
+    extract::{ConnectInfo, Request, State as AxumState},
+    http::{HeaderMap, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use chrono::{SubsecRound, Utc};
 
-use crate::{AppState, error::ApiError, metrics::RefusalLabels};
-
-/// The session cookie's name. The `__Host-` prefix (RFC 6265bis §4.1.3.2) makes browsers
-/// refuse it unless it is `Secure`, has `Path=/` and no `Domain`, so no other site or
-/// subdomain can set or overwrite it; without TLS (a local demo) the plain name is used.
-pub const SESSION_COOKIE: &str = "__Host-comity_session";
-pub const SESSION_COOKIE_INSECURE: &str = "comity_session";
-
-pub use comity_app::Caller;
-
-/// Extracts the authenticated caller, or answers 401.
-#[derive(Debug, Clone)]
-pub struct Authenticated(pub Caller);
-
-impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Caller>().cloned().map(Authenticated).ok_or_else(unauthenticated)
-    }
-}
-
-/// The caller if there is one, without refusing anonymous requests.
-#[derive(Debug, Clone)]
-pub struct MaybeAuthenticated(pub Option<Caller>);
-
-impl<S: Send + Sync> FromRequestParts<S> for MaybeAuthenticated {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(MaybeAuthenticated(parts.extensions.get::<Caller>().cloned()))
-    }
-}
-
-/// The client's address: the peer, or with `--behind-proxy` the address the proxy saw
-/// (the last `X-Forwarded-For` entry, the one the proxy itself added).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientIp(pub IpAddr);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts.extensions.get::<ClientIp>().copied().unwrap_or(ClientIp(IpAddr::from([0, 0, 0, 0]))))
-    }
-}
-
-/// 401 with the one message every missing or failed credential gets.
-pub fn unauthenticated() -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", comity_app::SIGN_IN_FIRST)
-        .www_authenticate("Bearer realm=\"comity\"")
-}
+use crate::{
+    AppState,
+    error::ApiError,
+    extract::{Caller, ClientIp, unauthenticated},
+    metrics::RefusalLabels,
+};
 
 /// Counts a refused credential and leaves a line in the server log. The line names the
 /// code and the client; never the credential.
@@ -155,7 +109,7 @@ async fn resolve(app: &AppState, headers: &HeaderMap, client: IpAddr) -> Result<
             }
         };
     }
-    let Some(cookie) = session_cookie(headers) else { return Ok(None) };
+    let Some(cookie) = crate::session::session_cookie(headers) else { return Ok(None) };
     match app.app.session_caller(cookie, now).await? {
         Some(caller) => Ok(Some(caller)),
         None => {
@@ -167,16 +121,4 @@ async fn resolve(app: &AppState, headers: &HeaderMap, client: IpAddr) -> Result<
             ))
         }
     }
-}
-
-/// The value of the session cookie, if the request has one.
-pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE || *name == SESSION_COOKIE_INSECURE)
-        .map(|(_, value)| value)
 }

@@ -1,6 +1,7 @@
-//! What handlers take from a request, each read once, with the one error shape: a strict
+//! What handlers take from a request, each read once, with the one error shape: the
+//! caller (which `auth::authenticate` resolved before), the client's address, a strict
 //! JSON body, the ids in paths, query parameters, and the leave to change the registers
-//! or the accounts. The caller and the client's address are `crate::auth`'s.
+//! or the accounts.
 //!
 //! Axum runs extractors in the order of a handler's arguments, so the order there is the
 //! order of the checks: who calls, whether the policy lets them, then what they sent.
@@ -14,7 +15,54 @@ use comity_core::RequestId;
 use comity_wire::parse_json;
 use serde::de::DeserializeOwned;
 
-use crate::{AppState, auth::Authenticated, error::ApiError};
+use std::net::IpAddr;
+
+pub use comity_app::Caller;
+
+use crate::{AppState, error::ApiError};
+
+/// Extracts the authenticated caller, or answers 401.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Caller>().cloned().map(Authenticated).ok_or_else(unauthenticated)
+    }
+}
+
+/// The caller if there is one, without refusing anonymous requests.
+#[derive(Debug, Clone)]
+pub struct MaybeAuthenticated(pub Option<Caller>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeAuthenticated {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeAuthenticated(parts.extensions.get::<Caller>().cloned()))
+    }
+}
+
+/// The client's address: the peer, or with `--behind-proxy` the address the proxy saw
+/// (the last `X-Forwarded-For` entry, the one the proxy itself added).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<ClientIp>().copied().unwrap_or(ClientIp(IpAddr::from([0, 0, 0, 0]))))
+    }
+}
+
+/// 401 with the one message every missing or failed credential gets.
+pub fn unauthenticated() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", comity_app::SIGN_IN_FIRST)
+        .www_authenticate("Bearer realm=\"comity\"")
+}
 
 /// A JSON body of type `T`: sent as `application/json` (415 otherwise), read whole, and
 /// parsed strictly, every problem with its path.

@@ -14,8 +14,8 @@ use comity_wire::trust::{ContactBody, KeyBody, KeyResource, RecipientBody, Regis
 
 use crate::{
     AppState,
-    auth::Authenticated,
     error::ApiError,
+    extract::Authenticated,
     extract::{JsonBody, ManageRegisters},
 };
 
@@ -64,7 +64,7 @@ pub async fn add(
     let location = format!("/v1/admin/authorities/{id}/keys/{}", key.kid);
     let mut response =
         (StatusCode::CREATED, [(header::LOCATION, location)], Json(key.clone())).into_response();
-    crate::log::receipt(&mut response, &key.log_indexes);
+    crate::receipt::receipt(&mut response, &key.log_indexes);
     Ok(response)
 }
 
@@ -102,7 +102,10 @@ pub async fn revoke(
     let revocation = Revocation { reason: body.reason, effective_at: body.effective_at };
     let key = key_resource(&registers.revoke_key(&id, &kid, &revocation).await?, Utc::now());
     let mut response = Json(key.clone()).into_response();
-    crate::log::receipt(&mut response, key.log_indexes.last().map(std::slice::from_ref).unwrap_or_default());
+    crate::receipt::receipt(
+        &mut response,
+        key.log_indexes.last().map(std::slice::from_ref).unwrap_or_default(),
+    );
     Ok(response)
 }
 
@@ -166,7 +169,7 @@ pub async fn add_recipient_route(
 ) -> Result<impl IntoResponse, ApiError> {
     let added = registered_key(&registers.add_recipient(&id, &body.recipient).await?);
     let mut response = (StatusCode::CREATED, Json(added.clone())).into_response();
-    crate::log::receipt(&mut response, added.log_index.as_slice());
+    crate::receipt::receipt(&mut response, added.log_index.as_slice());
     Ok(response)
 }
 

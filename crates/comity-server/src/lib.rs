@@ -28,6 +28,7 @@ mod metrics;
 mod ops;
 mod parties;
 pub mod production;
+pub mod receipt;
 mod requests;
 mod screening;
 pub mod session;
@@ -42,7 +43,7 @@ use axum::{
     http::StatusCode,
     middleware::{self, Next},
     response::Response,
-    routing::{get, post},
+    routing::get,
 };
 use comity_app::App;
 use tokio::net::TcpListener;
@@ -51,6 +52,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use error::ApiError;
 use metrics::{HttpLabels, Metrics};
@@ -150,24 +152,9 @@ impl AppState {
         description = "Cross-border requests for data: lawful, specific, proportionate, reviewed and auditable.",
         license(name = "Apache-2.0")
     ),
-    paths(
-        requests::submit, requests::list, requests::get, requests::events, requests::transition,
-        requests::screenings, requests::signature, screening::dry_run,
-        assignments::assign, assignments::list, assignments::record,
-        verification::issue_link, verification::view_link, verification::answer_link,
-        verification::signed_confirmation,
-        production::create, production::list, production::get,
-        production::package, production::acknowledge,
-        session::login, session::logout, session::whoami, session::change_password,
-        log::info, log::checkpoint, log::tile, log::inclusion, log::consistency, log::request_log,
-        parties::add_authority, parties::list_authorities, parties::add_provider, parties::list_providers,
-        parties::add_reviewer, parties::list_reviewers, parties::add_auditor, parties::list_auditors,
-        parties::add_operator, parties::list_operators,
-        keys::add, keys::list, keys::revoke, keys::add_contact_route, keys::list_contacts,
-        keys::add_recipient_route, keys::list_recipients, keys::list_production_keys,
-        accounts::add_user, accounts::list_users, accounts::disable, accounts::add_token, accounts::list_tokens, accounts::revoke,
-        ops::request_schema, ops::healthz, ops::readyz, ops::metrics, ops::openapi,
-    ),
+    // Every other path comes from the routes themselves (`routes`); the tiles' path holds
+    // a wildcard, which OpenAPI cannot say, so its route is added by hand.
+    paths(log::tile),
     components(schemas(comity_wire::trust::AuthorityRecordResource)),
     modifiers(&BearerAuth),
     security(("bearer" = []), ("session" = [])),
@@ -205,65 +192,85 @@ impl utoipa::Modify for BearerAuth {
         );
         components.add_security_scheme(
             "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::SESSION_COOKIE))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(session::SESSION_COOKIE))),
         );
     }
 }
 
-/// The application's routes.
-pub fn router(state: AppState) -> Router {
-    // An export's upload and a package's download take as long as their size needs: they
-    // stream (their bodies have their own bounds) and are not cut at HANDLER_TIMEOUT.
-    let long = Router::new()
-        .route("/v1/requests/{id}/productions", post(production::create).get(production::list))
-        .route("/v1/requests/{id}/productions/{production}/package", get(production::package));
-    Router::new()
-        .route("/v1/requests", post(requests::submit).get(requests::list))
-        .route("/v1/requests/{id}", get(requests::get))
-        .route("/v1/requests/{id}/events", get(requests::events))
-        .route("/v1/requests/{id}/transitions", post(requests::transition))
-        .route("/v1/requests/{id}/screenings", get(requests::screenings))
-        .route("/v1/requests/{id}/log", get(log::request_log))
-        .route("/v1/requests/{id}/signature", get(requests::signature))
-        .route("/v1/requests/{id}/reviewers", post(assignments::assign).get(assignments::list))
-        .route("/v1/requests/{id}/verification", post(verification::signed_confirmation))
-        .route("/v1/requests/{id}/verification/links", post(verification::issue_link))
-        .route("/v1/requests/{id}/productions/{production}", get(production::get))
-        .route("/v1/requests/{id}/productions/{production}/acknowledgement", post(production::acknowledge))
-        .route("/v1/verify/{token}", get(verification::view_link).post(verification::answer_link))
-        .route("/v1/authorities/{id}/record", get(assignments::record))
-        .route("/v1/session", post(session::login).get(session::whoami).delete(session::logout))
-        .route("/v1/session/password", post(session::change_password))
-        .route("/v1/screen", post(screening::dry_run))
-        .route("/v1/log", get(log::info))
-        .route("/v1/log/proof/inclusion", get(log::inclusion))
-        .route("/v1/log/proof/consistency", get(log::consistency))
-        .route("/log/checkpoint", get(log::checkpoint))
+/// Every route, each declared once: its method and path come from its handler's
+/// `#[utoipa::path]`, so the router and the OpenAPI description cannot disagree. The first
+/// router's handlers answer within [`HANDLER_TIMEOUT`]; the second's stream an export in
+/// or a package out, and take as long as their size needs (their bodies have their own
+/// bounds).
+fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
+    let bounded = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(requests::submit, requests::list))
+        .routes(routes!(requests::get))
+        .routes(routes!(requests::events))
+        .routes(routes!(requests::transition))
+        .routes(routes!(requests::screenings))
+        .routes(routes!(log::request_log))
+        .routes(routes!(requests::signature))
+        .routes(routes!(assignments::assign, assignments::list))
+        .routes(routes!(verification::signed_confirmation))
+        .routes(routes!(verification::issue_link))
+        .routes(routes!(production::get))
+        .routes(routes!(production::acknowledge))
+        .routes(routes!(verification::view_link, verification::answer_link))
+        .routes(routes!(assignments::record))
+        .routes(routes!(session::login, session::whoami, session::logout))
+        .routes(routes!(session::change_password))
+        .routes(routes!(screening::dry_run))
+        .routes(routes!(log::info))
+        .routes(routes!(log::inclusion))
+        .routes(routes!(log::consistency))
+        .routes(routes!(log::checkpoint))
         .route("/log/tile/{*path}", get(log::tile))
-        .route("/v1/admin/authorities", post(parties::add_authority).get(parties::list_authorities))
-        .route("/v1/admin/providers", post(parties::add_provider).get(parties::list_providers))
-        .route("/v1/admin/reviewers", post(parties::add_reviewer).get(parties::list_reviewers))
-        .route("/v1/admin/auditors", post(parties::add_auditor).get(parties::list_auditors))
-        .route("/v1/admin/operators", post(parties::add_operator).get(parties::list_operators))
-        .route("/v1/admin/authorities/{id}/keys", post(keys::add).get(keys::list))
-        .route("/v1/admin/authorities/{id}/keys/{kid}/revoke", post(keys::revoke))
-        .route("/v1/admin/authorities/{id}/contacts", post(keys::add_contact_route).get(keys::list_contacts))
-        .route(
-            "/v1/admin/authorities/{id}/recipients",
-            post(keys::add_recipient_route).get(keys::list_recipients),
+        .routes(routes!(parties::add_authority, parties::list_authorities))
+        .routes(routes!(parties::add_provider, parties::list_providers))
+        .routes(routes!(parties::add_reviewer, parties::list_reviewers))
+        .routes(routes!(parties::add_auditor, parties::list_auditors))
+        .routes(routes!(parties::add_operator, parties::list_operators))
+        .routes(routes!(keys::add, keys::list))
+        .routes(routes!(keys::revoke))
+        .routes(routes!(keys::add_contact_route, keys::list_contacts))
+        .routes(routes!(keys::add_recipient_route, keys::list_recipients))
+        .routes(routes!(keys::list_production_keys))
+        .routes(routes!(accounts::add_user, accounts::list_users))
+        .routes(routes!(accounts::disable))
+        .routes(routes!(accounts::add_token, accounts::list_tokens))
+        .routes(routes!(accounts::revoke))
+        .routes(routes!(ops::request_schema))
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
+        .routes(routes!(ops::openapi));
+    let streaming = OpenApiRouter::new()
+        .routes(routes!(production::create, production::list))
+        .routes(routes!(production::package));
+    (bounded, streaming)
+}
+
+/// This API's OpenAPI 3.1 description, as `/openapi.json` serves it.
+pub fn openapi() -> &'static utoipa::openapi::OpenApi {
+    static DESCRIPTION: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+    DESCRIPTION.get_or_init(|| {
+        let (bounded, streaming) = routes();
+        let mut api = bounded.split_for_parts().1;
+        api.merge(streaming.split_for_parts().1);
+        api
+    })
+}
+
+/// The application's routes, with the layers every request passes.
+pub fn router(state: AppState) -> Router {
+    let (bounded, streaming) = routes();
+    Router::new()
+        .merge(
+            Router::from(bounded)
+                .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, HANDLER_TIMEOUT)),
         )
-        .route("/v1/admin/providers/{id}/keys", get(keys::list_production_keys))
-        .route("/v1/admin/users", post(accounts::add_user).get(accounts::list_users))
-        .route("/v1/admin/users/{username}/disable", post(accounts::disable))
-        .route("/v1/admin/tokens", post(accounts::add_token).get(accounts::list_tokens))
-        .route("/v1/admin/tokens/{id}/revoke", post(accounts::revoke))
-        .route("/v1/schemas/request", get(ops::request_schema))
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
-        .route("/openapi.json", get(ops::openapi))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, HANDLER_TIMEOUT))
-        .merge(long)
+        .merge(Router::from(streaming))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(MAX_IN_FLIGHT))

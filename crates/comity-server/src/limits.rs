@@ -27,7 +27,7 @@ use axum::{
 };
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
 
-use crate::{AppState, auth::ClientIp, error::ApiError, metrics::RefusalLabels};
+use crate::{AppState, error::ApiError, extract::ClientIp, metrics::RefusalLabels};
 
 /// How fast each client may call, and how many credential failures it may have.
 #[derive(Debug, Clone, Copy)]

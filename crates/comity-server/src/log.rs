@@ -8,7 +8,7 @@
 use axum::{
     Json,
     extract::{Path, State as AxumState},
-    http::{HeaderValue, header},
+    http::header,
     response::{IntoResponse, Response},
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
@@ -18,24 +18,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     AppState,
-    auth::Authenticated,
     error::ApiError,
+    extract::Authenticated,
     extract::{QueryParams, RequestIdPath},
 };
-
-/// The response header naming the audit-log entries an answer appended.
-pub const LOG_INDEX_HEADER: &str = "comity-log-index";
-
-/// Sets `Comity-Log-Index: 12, 13` on an answer that appended entries 12 and 13.
-pub fn receipt(response: &mut Response, indexes: &[u64]) {
-    if indexes.is_empty() {
-        return;
-    }
-    let list = indexes.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
-    if let Ok(value) = HeaderValue::from_str(&list) {
-        response.headers_mut().insert(LOG_INDEX_HEADER, value);
-    }
-}
 
 /// The log's name and key, for the routes that serve it.
 #[derive(Debug, Clone)]

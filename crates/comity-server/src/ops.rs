@@ -7,9 +7,8 @@ use axum::{
     response::IntoResponse,
 };
 use comity_wire::api::HealthBody;
-use utoipa::OpenApi;
 
-use crate::{AppState, auth::Authenticated, error::ApiError};
+use crate::{AppState, error::ApiError, extract::Authenticated};
 
 /// The process is up.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = HealthBody)))]
@@ -71,5 +70,5 @@ pub async fn request_schema() -> impl IntoResponse {
 /// This API's OpenAPI 3.1 description.
 #[utoipa::path(get, path = "/openapi.json", tag = "operations", responses((status = 200, body = Object)))]
 pub async fn openapi() -> impl IntoResponse {
-    Json(crate::ApiDoc::openapi())
+    Json(crate::openapi())
 }

@@ -17,8 +17,8 @@ use serde::Serialize;
 
 use crate::{
     AppState,
-    auth::{Authenticated, Caller},
     error::ApiError,
+    extract::{Authenticated, Caller},
     extract::{JsonBody, ManageRegisters},
 };
 
@@ -33,7 +33,7 @@ async fn add<B: Serialize>(
     let index = registers.add_party(&party).await?;
     let location = format!("/v1/admin/{collection}/{}", party.id());
     let mut response = (StatusCode::CREATED, [(header::LOCATION, location)], Json(parsed)).into_response();
-    crate::log::receipt(&mut response, &[index]);
+    crate::receipt::receipt(&mut response, &[index]);
     Ok(response)
 }
 

@@ -18,8 +18,8 @@ use serde::Deserialize;
 
 use crate::{
     AppState,
-    auth::Authenticated,
     error::ApiError,
+    extract::Authenticated,
     extract::{JsonBody, ProductionPath, RequestIdPath},
 };
 
@@ -86,7 +86,7 @@ pub async fn create(
     if let Ok(v) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, v);
     }
-    crate::log::receipt(&mut response, &indexes);
+    crate::receipt::receipt(&mut response, &indexes);
     Ok(response)
 }
 
@@ -200,7 +200,7 @@ pub async fn package(
     if let Ok(v) = HeaderValue::from_str(&sha256) {
         headers.insert("comity-package-sha256", v);
     }
-    crate::log::receipt(&mut response, download.log_index.as_slice());
+    crate::receipt::receipt(&mut response, download.log_index.as_slice());
     Ok(response)
 }
 
@@ -226,6 +226,6 @@ pub async fn acknowledge(
 ) -> Result<Response, ApiError> {
     let (after, indexes) = app.app.acknowledge(&caller, id, &production, &body.package_sha256).await?;
     let mut response = Json(ProductionResource::from(&after)).into_response();
-    crate::log::receipt(&mut response, &indexes);
+    crate::receipt::receipt(&mut response, &indexes);
     Ok(response)
 }

@@ -22,8 +22,8 @@ use utoipa::IntoParams;
 
 use crate::{
     AppState,
-    auth::{Authenticated, ClientIp, MaybeAuthenticated},
     error::ApiError,
+    extract::{Authenticated, ClientIp, MaybeAuthenticated},
     extract::{JsonBody, QueryParams, RequestIdPath},
     metrics::StateLabels,
 };
@@ -97,7 +97,7 @@ pub async fn submit(
     if replayed {
         response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     } else {
-        crate::log::receipt(&mut response, &log);
+        crate::receipt::receipt(&mut response, &log);
     }
     Ok(response)
 }
@@ -144,7 +144,7 @@ pub async fn get(
 ) -> Result<impl IntoResponse, ApiError> {
     let (view, index) = app.app.read_request(&caller, id).await?;
     let mut response = Json(resource(&view)?).into_response();
-    crate::log::receipt(&mut response, &[index]);
+    crate::receipt::receipt(&mut response, &[index]);
     Ok(response)
 }
 
@@ -191,7 +191,7 @@ pub async fn screenings(
 ) -> Result<impl IntoResponse, ApiError> {
     let (screenings, index) = app.app.read_screenings(&caller, id).await?;
     let mut response = Json(reports(&screenings)?).into_response();
-    crate::log::receipt(&mut response, &[index]);
+    crate::receipt::receipt(&mut response, &[index]);
     Ok(response)
 }
 
@@ -212,7 +212,7 @@ pub async fn signature(
 ) -> Result<impl IntoResponse, ApiError> {
     let (jws, index) = app.app.read_signature(&caller, id).await?;
     let mut response = ([(header::CONTENT_TYPE, "application/jose")], jws).into_response();
-    crate::log::receipt(&mut response, &[index]);
+    crate::receipt::receipt(&mut response, &[index]);
     Ok(response)
 }
 
@@ -280,7 +280,7 @@ pub async fn events(
     let (events, index) = app.app.read_events(&caller, id).await?;
     let events: Vec<EventResource> = events.iter().map(EventResource::from).collect();
     let mut response = Json(events).into_response();
-    crate::log::receipt(&mut response, &[index]);
+    crate::receipt::receipt(&mut response, &[index]);
     Ok(response)
 }
 
@@ -319,6 +319,6 @@ pub async fn transition(
     let mut response =
         Json(TransitionResult { request: RequestSummary::from(&after), event: EventResource::from(&event) })
             .into_response();
-    crate::log::receipt(&mut response, event.log_index.as_slice());
+    crate::receipt::receipt(&mut response, event.log_index.as_slice());
     Ok(response)
 }

@@ -13,8 +13,8 @@ use utoipa::IntoParams;
 
 use crate::{
     AppState,
-    auth::Authenticated,
     error::ApiError,
+    extract::Authenticated,
     extract::{QueryParams, require_json},
 };
 

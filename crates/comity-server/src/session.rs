@@ -6,7 +6,7 @@
 use axum::{
     Json,
     extract::State as AxumState,
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use comity_app::{Client, Login, SESSION_HOURS};
@@ -14,10 +14,27 @@ use comity_wire::trust::{LoginBody, PasswordBody, WhoAmI};
 
 use crate::{
     AppState,
-    auth::{Authenticated, Caller, ClientIp, SESSION_COOKIE, SESSION_COOKIE_INSECURE},
     error::ApiError,
-    extract::JsonBody,
+    extract::{Authenticated, Caller, ClientIp, JsonBody},
 };
+
+/// The session cookie's name. The `__Host-` prefix (RFC 6265bis §4.1.3.2) makes browsers
+/// refuse it unless it is `Secure`, has `Path=/` and no `Domain`, so no other site or
+/// subdomain can set or overwrite it; without TLS (a local demo) the plain name is used.
+pub const SESSION_COOKIE: &str = "__Host-comity_session";
+pub const SESSION_COOKIE_INSECURE: &str = "comity_session";
+
+/// The value of the session cookie, if the request has one.
+pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE || *name == SESSION_COOKIE_INSECURE)
+        .map(|(_, value)| value)
+}
 
 /// Logs a person in.
 #[utoipa::path(

@@ -16,8 +16,8 @@ use comity_wire::{
 
 use crate::{
     AppState,
-    auth::{Authenticated, ClientIp},
     error::ApiError,
+    extract::{Authenticated, ClientIp},
     extract::{JsonBody, RequestIdPath},
 };
 
@@ -48,7 +48,7 @@ pub async fn issue_link(
         expires_at: issued.expires_at,
     };
     let mut response = (StatusCode::CREATED, Json(resource)).into_response();
-    crate::log::receipt(&mut response, issued.log_index.as_slice());
+    crate::receipt::receipt(&mut response, issued.log_index.as_slice());
     Ok(response)
 }
 
