@@ -7,6 +7,7 @@ mod log_local;
 mod log_remote;
 mod pii;
 mod production_cli;
+mod startup;
 mod support;
 mod trust_cli;
 mod witness;
