@@ -1,6 +1,7 @@
 //! The `comity` binary as a user runs it: real processes, real signals, real databases.
 #![allow(clippy::unwrap_used)]
 
+mod architecture;
 mod cli;
 mod durability;
 mod log_local;
