@@ -104,6 +104,9 @@ stored() {
 # signed by the current binary, which has `request sign --count`, whatever the server.
 run() { # $1: label, $2: store args, $3: binary
   local bin=$3
+  # Since issue 11 only `comity serve` and `comity init` create a data directory; a binary
+  # from before has no `init`, and its commands create one themselves.
+  if $bin init --help >/dev/null 2>&1; then $bin init $2 >/dev/null 2>&1; fi
   register_parties "$bin" "$2"
   rm -f "$WORK/paris.jwk"
   $bin authority key generate --out "$WORK/paris.jwk" 2>/dev/null > "$WORK/paris.pub.jwk"
@@ -141,6 +144,7 @@ run() { # $1: label, $2: store args, $3: binary
 
 # The same with a binary from before issue 5: unsigned JSON, anyone may submit and read.
 baseline() { # $1: label, $2: store args
+  if $BASELINE init --help >/dev/null 2>&1; then $BASELINE init $2 >/dev/null 2>&1; fi
   register_parties "$BASELINE" "$2"
   TOKEN=
   READ_WHAT="anonymous, durable read log"

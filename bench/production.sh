@@ -45,6 +45,7 @@ echo "$(nproc) cores; $(uname -r); $(date -u +%FT%TZ); commit $(git rev-parse --
 # The parties, as an operator registers them, and the request, approved as a reviewer
 # approves it: examples/requests/eu-epoc-traffic.json, asking for content as well so that
 # the free-text masking is measured too.
+c init >/dev/null 2>&1
 c authority add --id fr-tj-paris --country FR --type prosecutor --name "Parquet de Paris" >/dev/null
 c authority add --id fr-jld-paris --country FR --type judge --name "JLD de Paris" >/dev/null
 c provider add --id example-mail --country IE --name "Example Mail" >/dev/null

@@ -158,14 +158,7 @@ impl App {
         Ok(entries
             .into_iter()
             .filter_map(|j| match j.fact {
-                Fact::ContactAdded(c) => Some(Contact {
-                    authority: authority.clone(),
-                    id: c.id,
-                    name: c.name,
-                    email: c.email,
-                    phone: c.phone,
-                    public_key: c.public_key,
-                }),
+                Fact::ContactAdded(c) => Some(c),
                 _ => None,
             })
             .collect())
@@ -360,15 +353,8 @@ impl Registers {
             phone,
             public_key: key.map(|k| k.to_bytes()),
         };
-        let fact = Fact::ContactAdded(journal::ContactAdded {
-            authority: authority.clone(),
-            id: id.clone(),
-            name: contact.name.clone(),
-            email: contact.email.clone(),
-            phone: contact.phone.clone(),
-            public_key: contact.public_key,
-        });
-        self.app.store().append_journal(&[self.entry(&authority, id.as_str(), fact)]).await?;
+        let entry = self.entry(&authority, id.as_str(), Fact::ContactAdded(contact.clone()));
+        self.app.store().append_journal(&[entry]).await?;
         Ok(contact)
     }
 

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{ActorId, DataCategory, KeyId, PartyId, RequestId, Role, Selector, Username};
+use crate::{ActorId, Contact, DataCategory, KeyId, PartyId, RequestId, Role, Selector, Username};
 
 /// What kind of fact: its name is also the audit-log entry's kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -112,7 +112,8 @@ pub enum Fact {
     KeyAdded(KeyAdded),
     KeyRetired(KeyRetired),
     KeyRevoked(KeyRevoked),
-    ContactAdded(ContactAdded),
+    /// A contact registered for an authority.
+    ContactAdded(Contact),
     ReviewerAssigned(ReviewerAssigned),
     UserAdded(UserAdded),
     UserDisabled(UserDisabled),
@@ -183,18 +184,6 @@ pub struct KeyRevoked {
     pub kid: KeyId,
     pub effective_at: DateTime<Utc>,
     pub reason: String,
-}
-
-/// A contact registered for an authority.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContactAdded {
-    pub authority: PartyId,
-    pub id: Username,
-    pub name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    /// An Ed25519 key the contact signs confirmations with.
-    pub public_key: Option<[u8; 32]>,
 }
 
 /// A reviewer body assigned to a request.

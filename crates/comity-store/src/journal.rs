@@ -9,7 +9,7 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use comity_core::{
-    DataCategory, Fact, FactKind, JournalEntry, KeyId, NewEntry, PartyId, RequestId, Role, Selector,
+    Contact, DataCategory, Fact, FactKind, JournalEntry, KeyId, NewEntry, PartyId, RequestId, Role, Selector,
     SelectorType, Username, journal as fact,
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -381,7 +381,7 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
         }
         FactKind::ContactAdded => {
             let c: ContactAdded = read(content)?;
-            Fact::ContactAdded(fact::ContactAdded {
+            Fact::ContactAdded(Contact {
                 authority: party(&c.authority)?,
                 id: username(&c.id)?,
                 name: c.name,

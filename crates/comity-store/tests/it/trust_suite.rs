@@ -40,7 +40,7 @@ pub(crate) fn key_added(kid: &str, authority: &str) -> NewEntry {
 
 /// A `contact.added` entry of `authority`.
 fn contact_added(authority: &str) -> NewEntry {
-    let fact = Fact::ContactAdded(journal::ContactAdded {
+    let fact = Fact::ContactAdded(comity_core::Contact {
         authority: pid(authority),
         id: Username::parse("duty-officer").unwrap(),
         name: "Duty officer".into(),
