@@ -142,8 +142,7 @@ impl Accounts {
             role,
             name,
         });
-        let written =
-            self.app.store().add_user(&user, &self.entry(org.id(), username.as_str(), fact)).await?;
+        let written = self.app.store().add_user(&user, &self.entry(fact)).await?;
         Ok(CreatedUser { user, password, totp_uri: uri, totp_secret: secret, log_index: written.log_index })
     }
 
@@ -160,7 +159,7 @@ impl Accounts {
             org: user.org.clone(),
             reason,
         });
-        let entry = self.entry(&user.org, username.as_str(), fact);
+        let entry = self.entry(fact);
         match self.app.store().disable_user(&username, now, &entry).await {
             Ok(_) => Ok(UserRecord { disabled_at: Some(now), ..user }),
             Err(StoreError::NotFound) => Err(gone()),
@@ -206,7 +205,7 @@ impl Accounts {
             label,
             expires_at: record.expires_at,
         });
-        self.app.store().add_token(&record, &self.entry(org.id(), &record.id, fact)).await?;
+        self.app.store().add_token(&record, &self.entry(fact)).await?;
         Ok(CreatedToken { record, token: token.text().to_owned() })
     }
 
@@ -217,7 +216,7 @@ impl Accounts {
         let now = Utc::now().trunc_subsecs(6);
         let fact =
             Fact::TokenRevoked(journal::TokenRevoked { id: record.id.clone(), org: record.org.clone() });
-        let entry = self.entry(&record.org, &record.id, fact);
+        let entry = self.entry(fact);
         match self.app.store().revoke_token(id, now, &entry).await {
             Ok(_) => Ok(TokenRecord { revoked_at: Some(now), ..record }),
             Err(StoreError::NotFound) => Err(gone()),
@@ -237,15 +236,8 @@ impl Accounts {
         })
     }
 
-    fn entry(&self, org: &PartyId, subject: &str, fact: Fact) -> NewEntry {
-        NewEntry {
-            at: Utc::now().trunc_subsecs(6),
-            actor: self.actor.clone(),
-            party: Some(org.clone()),
-            subject: subject.to_owned(),
-            request_id: None,
-            fact,
-        }
+    fn entry(&self, fact: Fact) -> NewEntry {
+        NewEntry::new(Utc::now().trunc_subsecs(6), self.actor.clone(), fact)
     }
 }
 

@@ -98,12 +98,9 @@ impl App {
         let mut written = self
             .store()
             .append_journal(&[NewEntry {
-                at: Utc::now().trunc_subsecs(6),
-                actor: actor.clone(),
+                // The provider's: it assigns, and its requests' facts are listed by it.
                 party: Some(request.provider.clone()),
-                subject: reviewer.to_string(),
-                request_id: Some(request.id),
-                fact,
+                ..NewEntry::new(Utc::now().trunc_subsecs(6), actor.clone(), fact)
             }])
             .await?;
         written.pop().ok_or_else(|| Error::corrupt("the journal kept no entry"))

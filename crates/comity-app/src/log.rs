@@ -126,3 +126,91 @@ impl App {
         Ok(hashes.into_iter().map(Hash).collect())
     }
 }
+
+/// Why a store is not the log its checkpoints signed. A server refuses to start on it,
+/// and `comity log verify --data-dir` names it: serving it would fork the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch(pub String);
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Mismatch {}
+
+impl App {
+    /// The store against the checkpoints signed for it: those in the database, and the
+    /// one the server keeps in the data directory, apart from the database, so that a
+    /// database put back from an older copy is caught as Sunlight's kept checkpoint
+    /// catches it. Each must verify with `key`, sign no more entries than the store holds,
+    /// and (the kept one) sign the root the store's tree has at its size: a restored copy
+    /// written to since has grown past the kept size, but not along the same tree.
+    pub async fn check_signed_log(
+        &self,
+        dir: &crate::data_dir::DataDir,
+        key: &LogKey,
+    ) -> Result<std::result::Result<(), Mismatch>> {
+        // Read in the order a running server writes them (the database's checkpoint, then
+        // the kept file), backwards, so that one signing meanwhile cannot look like a cut.
+        let kept_note = dir.kept_checkpoint().map_err(Error::internal)?;
+        let latest = self.store().latest_checkpoint().await?;
+        let size = self.store().log_size().await?;
+        let key_file = dir.path().join(crate::data_dir::LOG_KEY_FILE);
+        if let Some(latest) = latest {
+            // A log has one key for life. A server whose key did not sign the stored
+            // checkpoints (a lost key file, or a second PostgreSQL server given a fresh
+            // one) would fork the log's signatures.
+            if let Err(e) = comity_log::verify_checkpoint(&latest.note, key.verifier_key()) {
+                return Ok(Err(Mismatch(format!(
+                    "the log's checkpoints were not signed by the key in {} ({e}); every server of one log \
+                     needs the same key file: copy it from the server that created the log",
+                    key_file.display()
+                ))));
+            }
+            if latest.size > size {
+                return Ok(Err(Mismatch(format!(
+                    "the database holds {size} log entries, but its checkpoint {} signs {}: the log was cut \
+                     short; restore the database from the copy that was running",
+                    latest.seq, latest.size
+                ))));
+            }
+        }
+        let kept_file = dir.path().join(crate::data_dir::CHECKPOINT_FILE);
+        let Some(note) = kept_note else { return Ok(Ok(())) };
+        let kept = match comity_log::verify_checkpoint(&note, key.verifier_key()) {
+            Ok(kept) => kept,
+            Err(e) => {
+                return Ok(Err(Mismatch(format!(
+                    "{} is not a checkpoint of this log ({e}); it is the checkpoint the server signed \
+                     last, and only a server of another log would have written it",
+                    kept_file.display()
+                ))));
+            }
+        };
+        let restored = "the database was restored from an older copy or entries were deleted, and serving \
+                        it would fork the log; restore the database that was running";
+        if kept.size() > size {
+            return Ok(Err(Mismatch(format!(
+                "the database holds {size} log entries, but the checkpoint this server signed and kept in {} \
+                 signs {}: {restored}",
+                kept_file.display(),
+                kept.size()
+            ))));
+        }
+        let needed = hashes_needed(|r| comity_log::root(kept.size(), r));
+        let reader = self.read_hashes(&needed).await?;
+        let root = comity_log::root(kept.size(), &reader).map_err(Error::internal)?;
+        if root != *kept.hash() {
+            return Ok(Err(Mismatch(format!(
+                "the checkpoint this server signed and kept in {} signs a tree of {} entries that the \
+                 database's log does not have (its first {} entries hash to another root): {restored}",
+                kept_file.display(),
+                kept.size(),
+                kept.size()
+            ))));
+        }
+        Ok(Ok(()))
+    }
+}

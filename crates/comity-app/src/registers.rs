@@ -290,10 +290,9 @@ impl Registers {
             public_key: new_key.to_bytes(),
             replaces: retired.as_ref().map(|r| r.kid.clone()),
         });
-        let mut entries = vec![self.entry(&authority, kid.as_str(), added)];
+        let mut entries = vec![self.entry(added)];
         if let Some(r) = retired {
-            let subject = r.kid.to_string();
-            entries.push(self.entry(&authority, &subject, Fact::KeyRetired(r)));
+            entries.push(self.entry(Fact::KeyRetired(r)));
         }
         app.store().append_journal(&entries).await?;
         app.key(&kid).await?.ok_or_else(|| Error::corrupt(format!("key {kid} was not kept")))
@@ -316,7 +315,7 @@ impl Registers {
             effective_at,
             reason,
         });
-        app.store().append_journal(&[self.entry(&authority, kid.as_str(), fact)]).await?;
+        app.store().append_journal(&[self.entry(fact)]).await?;
         app.key(&kid).await?.ok_or_else(|| Error::corrupt(format!("key {kid} was not kept")))
     }
 
@@ -353,8 +352,7 @@ impl Registers {
             phone,
             public_key: key.map(|k| k.to_bytes()),
         };
-        let entry = self.entry(&authority, id.as_str(), Fact::ContactAdded(contact.clone()));
-        self.app.store().append_journal(&[entry]).await?;
+        self.app.store().append_journal(&[self.entry(Fact::ContactAdded(contact.clone()))]).await?;
         Ok(contact)
     }
 
@@ -373,7 +371,7 @@ impl Registers {
             authority: authority.clone(),
             recipient: recipient.to_owned(),
         });
-        let j = self.append_one(self.entry(&authority, recipient, fact)).await?;
+        let j = self.append_one(self.entry(fact)).await?;
         Ok(Registered {
             key: recipient.to_owned(),
             public_key: None,
@@ -392,7 +390,7 @@ impl Registers {
             kid: kid.clone(),
             public_key: key.to_bytes(),
         });
-        let j = self.append_one(self.entry(&provider, kid.as_str(), fact)).await?;
+        let j = self.append_one(self.entry(fact)).await?;
         Ok(Registered {
             key: kid.to_string(),
             public_key: Some(key.to_bytes()),
@@ -426,15 +424,8 @@ impl Registers {
         Ok(self.app.production_keys(&provider).await?.into_iter().map(|(r, _)| r).collect())
     }
 
-    fn entry(&self, party: &PartyId, subject: &str, fact: Fact) -> NewEntry {
-        NewEntry {
-            at: Utc::now().trunc_subsecs(6),
-            actor: self.actor.clone(),
-            party: Some(party.clone()),
-            subject: subject.to_owned(),
-            request_id: None,
-            fact,
-        }
+    fn entry(&self, fact: Fact) -> NewEntry {
+        NewEntry::new(Utc::now().trunc_subsecs(6), self.actor.clone(), fact)
     }
 
     async fn append_one(&self, entry: NewEntry) -> Result<JournalEntry> {

@@ -325,11 +325,7 @@ fn decision_scope(
         categories: scope.categories().to_vec(),
     });
     Ok(Some(NewEntry {
-        at: Utc::now().trunc_subsecs(6),
-        actor: actor.clone(),
         party: Some(current.provider.clone()),
-        subject: format!("decision-{}", current.version + 1),
-        request_id: Some(current.id),
-        fact,
+        ..NewEntry::new(Utc::now().trunc_subsecs(6), actor.clone(), fact)
     }))
 }

@@ -144,14 +144,8 @@ impl App {
             iss: seen.iss.clone(),
             client: client.ip.to_string(),
         });
-        let entry = NewEntry {
-            at: Utc::now().trunc_subsecs(6),
-            actor: ActorId::parse("unauthenticated").unwrap_or_else(|_| ActorId::system()),
-            party: seen.iss.as_deref().and_then(|i| PartyId::parse(i).ok()),
-            subject: code.to_owned(),
-            request_id: None,
-            fact,
-        };
+        let actor = ActorId::parse("unauthenticated").unwrap_or_else(|_| ActorId::system());
+        let entry = NewEntry::new(Utc::now().trunc_subsecs(6), actor, fact);
         if let Err(e) = self.store().append_journal(&[entry]).await {
             tracing::error!(error = %e, code, "a refused signature could not be kept in the journal");
         }

@@ -80,14 +80,7 @@ impl App {
             contact: contact.id.clone(),
             expires_at: link.expires_at,
         });
-        let entry = NewEntry {
-            at: now,
-            actor: caller.actor(),
-            party: Some(stored.authority.clone()),
-            subject: contact.id.to_string(),
-            request_id: Some(id),
-            fact,
-        };
+        let entry = NewEntry::new(now, caller.actor(), fact);
         let written = self.store().add_link(&link, &entry).await?;
         Ok(IssuedLink {
             url: format!("/v1/verify/{}", token.text()),

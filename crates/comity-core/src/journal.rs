@@ -157,6 +157,61 @@ impl Fact {
     }
 }
 
+/// What a journal row keeps beside its fact, for queries, as the fact itself says it must
+/// be; `None` where the fact does not say (a decision's provider is its request's).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Columns {
+    pub party: Option<PartyId>,
+    pub subject: Option<String>,
+    pub request: Option<RequestId>,
+}
+
+impl Fact {
+    /// The columns its row must keep: a row whose columns disagree with its fact was edited
+    /// outside comity, and would send a query (a key's history, an authority's contacts, a
+    /// request's reviewers) to the wrong facts.
+    pub fn columns(&self) -> Columns {
+        let of = |party: &PartyId, subject: String| Columns {
+            party: Some(party.clone()),
+            subject: Some(subject),
+            request: None,
+        };
+        let subject = |subject: &str| Columns { subject: Some(subject.to_owned()), ..Columns::default() };
+        match self {
+            Fact::KeyAdded(k) => of(&k.authority, k.kid.to_string()),
+            Fact::KeyRetired(k) => of(&k.authority, k.kid.to_string()),
+            Fact::KeyRevoked(k) => of(&k.authority, k.kid.to_string()),
+            Fact::ContactAdded(c) => of(&c.authority, c.id.to_string()),
+            Fact::ReviewerAssigned(r) => {
+                Columns { subject: Some(r.reviewer.to_string()), request: Some(r.request), party: None }
+            }
+            Fact::UserAdded(u) => of(&u.org, u.username.to_string()),
+            Fact::UserDisabled(u) => of(&u.org, u.username.to_string()),
+            Fact::TokenCreated(t) => of(&t.org, t.id.clone()),
+            Fact::TokenRevoked(t) => of(&t.org, t.id.clone()),
+            Fact::LinkIssued(l) => {
+                Columns { request: Some(l.request), ..of(&l.authority, l.contact.to_string()) }
+            }
+            // The issuer the refused signature claimed, when it names a party at all.
+            Fact::AuthRefused(a) => {
+                Columns { party: a.iss.as_deref().and_then(|i| PartyId::parse(i).ok()), ..subject(&a.code) }
+            }
+            Fact::DecisionScope(d) => Columns {
+                subject: Some(format!("decision-{}", d.decision)),
+                request: Some(d.request),
+                party: None,
+            },
+            Fact::RecipientAdded(r) => of(&r.authority, r.recipient.clone()),
+            Fact::ProductionKeyAdded(k) => of(&k.provider, k.kid.to_string()),
+            Fact::ProductionStarted(p) => Columns { request: Some(p.request), ..subject(&p.production) },
+            Fact::ProductionSealed(p) => subject(&p.production),
+            Fact::ProductionFailed(p) => subject(&p.production),
+            Fact::ProductionDownloaded(p) => subject(&p.production),
+            Fact::ProductionAcknowledged(p) => subject(&p.production),
+        }
+    }
+}
+
 /// A signing key registered for an authority.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyAdded {
@@ -345,6 +400,15 @@ pub struct NewEntry {
     /// The request it concerns, if any.
     pub request_id: Option<RequestId>,
     pub fact: Fact,
+}
+
+impl NewEntry {
+    /// A fact to keep, its columns as the fact says ([`Fact::columns`]); set what the
+    /// fact does not say (the provider of a request's facts) on the result.
+    pub fn new(at: DateTime<Utc>, actor: ActorId, fact: Fact) -> NewEntry {
+        let Columns { party, subject, request } = fact.columns();
+        NewEntry { at, actor, party, subject: subject.unwrap_or_default(), request_id: request, fact }
+    }
 }
 
 /// One fact as the journal keeps it, forever, with its entry in the audit log.

@@ -35,7 +35,7 @@ pub use id::{
     RequestIdError,
 };
 pub use identity::{Credential, KeyId, KeyIdError, Principal, Role, Username, UsernameError};
-pub use journal::{Fact, FactKind, JournalEntry, JournalQuery, NewEntry};
+pub use journal::{Columns, Fact, FactKind, JournalEntry, JournalQuery, NewEntry};
 pub use lifecycle::{IllegalTransition, State};
 pub use party::{Authority, NameError, Organisation, PartyRole, Provider, ReviewerBody, check_name};
 pub use request::{

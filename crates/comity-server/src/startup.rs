@@ -120,14 +120,16 @@ impl Application {
         let store = comity_store::open(config.database_url.as_deref(), data_dir.path())
             .await
             .map_err(|e| StartError::new(what, e))?;
-        check_log(store.as_ref(), &data_dir, &key).await?;
-
         let settings = Settings {
             server_key,
             jws: comity_auth::jws::Limits::default(),
             productions: Some(data_dir.productions()),
         };
         let app = App::new(store, config.packs, settings);
+        app.check_signed_log(&data_dir, &key)
+            .await
+            .map_err(|e| StartError::new("reading the log", e))?
+            .map_err(|mismatch| StartError::new("checking the log", mismatch))?;
         let resumed = app
             .resume_screenings()
             .await
@@ -213,62 +215,6 @@ impl Application {
         tracing::info!("comity stopped");
         Ok(())
     }
-}
-
-/// The store against the log's checkpoints: signed by this key, none beyond the entries
-/// the store holds.
-async fn check_log(store: &dyn comity_core::Store, dir: &DataDir, key: &LogKey) -> Result<(), StartError> {
-    let size = store.log_size().await.map_err(|e| StartError::new("reading the log's size", e))?;
-    let key_file = dir.path().join(comity_app::data_dir::LOG_KEY_FILE);
-    // A log has one key for life. A server whose key did not sign the stored checkpoints
-    // (a lost key file, or a second PostgreSQL server given a fresh one) would fork the
-    // log's signatures; it stops here instead.
-    if let Some(latest) =
-        store.latest_checkpoint().await.map_err(|e| StartError::new("reading the latest checkpoint", e))?
-    {
-        comity_log::verify_checkpoint(&latest.note, key.verifier_key()).map_err(|e| {
-            StartError::new(
-                "checking the log's key",
-                format!(
-                    "the log's checkpoints were not signed by the key in {} ({e}); every server of one log \
-                     needs the same key file: copy it from the server that created the log",
-                    key_file.display()
-                ),
-            )
-        })?;
-        if latest.size > size {
-            return Err(StartError::new(
-                "checking the log",
-                format!(
-                    "the database holds {size} log entries, but its checkpoint {} signs {}: the log was cut \
-                     short; restore the database from the copy that was running",
-                    latest.seq, latest.size
-                ),
-            ));
-        }
-    }
-    let kept_file = dir.path().join(comity_app::data_dir::CHECKPOINT_FILE);
-    if let Some(note) = dir.kept_checkpoint().map_err(|e| StartError::new("the kept checkpoint", e))? {
-        let kept = comity_log::verify_checkpoint(&note, key.verifier_key()).map_err(|e| {
-            StartError::new(
-                "checking the kept checkpoint",
-                format!("{} is not a checkpoint of this log ({e})", kept_file.display()),
-            )
-        })?;
-        if kept.size() > size {
-            return Err(StartError::new(
-                "checking the log",
-                format!(
-                    "the database holds {size} log entries, but the checkpoint this server signed and kept in \
-                     {} signs {}: the database was restored from an older copy or entries were deleted, \
-                     and serving it would fork the log; restore the database that was running",
-                    kept_file.display(),
-                    kept.size()
-                ),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Keeps a signed checkpoint in the data directory; a failure is logged, not fatal (the

@@ -3,15 +3,23 @@
 //! Written once over the [`Store`] trait, so it checks SQLite and PostgreSQL alike. It
 //! recomputes the tree from the stored entries and compares every stored hash; checks
 //! every entry's commitment against the row it names (event, screening, party,
-//! checkpoint); checks every stored checkpoint's signature and root; and checks that
-//! every row has an entry. The first discrepancy is named and ends the check: after one,
-//! nothing later can be trusted anyway.
+//! checkpoint, journal fact); checks every stored checkpoint's signature and root, and
+//! that none signs more entries than are stored (a log cut short); and checks that every
+//! row has an entry.
+//!
+//! The log vouches for every column the server acts on (issue 11): what a row keeps
+//! beside what its entry commits to must follow from it. A request's parties,
+//! instrument, kind, emergency flag and reference are read again from the document its
+//! receipt commits to, and its state and version from its events; a journal row's party,
+//! subject and request from its fact; an account's and a token's organisation, role,
+//! expiry and whether it is disabled or revoked from their facts. The first discrepancy
+//! is named, with the row, and ends the check: after one, nothing later can be trusted.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use comity_core::{
-    Event, JournalEntry, JournalQuery, LogRecord, LogSubject, Party, RequestId, Screening, Store, StoreError,
-    StoredCheckpoint,
+    Event, Fact, JournalEntry, JournalQuery, LogRecord, LogSubject, Party, RequestId, RequestQuery,
+    Screening, Store, StoreError, StoredCheckpoint, StoredRequest,
 };
 use comity_log::{Entry, Frontier, commit, verify_checkpoint};
 
@@ -36,6 +44,10 @@ pub struct Verified {
     /// The size the latest checkpoint signs; entries after it are checked but not yet
     /// signed.
     pub signed_size: u64,
+    /// Requests, accounts and API tokens whose columns were checked against the log.
+    pub requests: u64,
+    pub accounts: u64,
+    pub tokens: u64,
 }
 
 /// Why a check failed.
@@ -88,8 +100,12 @@ pub async fn verify_store(
         let page = store.checkpoints(after, 1000).await?;
         let Some(last) = page.last() else { break };
         after = last.seq;
-        for c in page.into_iter().filter(|c| c.size <= size) {
-            checkpoints.insert(c.seq, c);
+        for c in page {
+            if c.size <= size {
+                checkpoints.insert(c.seq, c);
+            } else {
+                check_not_truncated(store, &c).await?;
+            }
         }
     }
     let mut signed_at: HashMap<u64, u64> = HashMap::new();
@@ -102,6 +118,10 @@ pub async fn verify_store(
     let mut done = Verified::default();
     let mut frontier = Frontier::new();
     let mut rows: HashMap<RequestId, RequestRows> = HashMap::new();
+    let mut visited: HashSet<RequestId> = HashSet::new();
+    // A request whose state does not follow from its events is reported after the walk:
+    // an event deleted is then named by its own entry first.
+    let mut deferred: Option<VerifyError> = None;
     // The journal holds the trust registers' facts: few, so read once, when first needed.
     let mut journal: Option<HashMap<u64, JournalEntry>> = None;
     let mut checkpoint_entries = 0u64;
@@ -109,7 +129,8 @@ pub async fn verify_store(
         let records = store.log_records(frontier.size(), BATCH).await?;
         if records.is_empty() {
             return Err(discrepancy(format!(
-                "the log should hold {size} entries but entry {} is missing",
+                "the log is truncated: it should hold {size} entries, but the store holds only {}: the \
+                 newest entries were deleted, or the database was restored from an older copy",
                 frontier.size()
             )));
         }
@@ -122,7 +143,13 @@ pub async fn verify_store(
                     record.index
                 )));
             }
-            check_subject(store, record, &mut rows, &mut journal, &checkpoints, &mut done).await?;
+            let mut reading = Reading {
+                rows: &mut rows,
+                visited: &mut visited,
+                journal: &mut journal,
+                deferred: &mut deferred,
+            };
+            check_subject(store, record, &mut reading, &checkpoints, &mut done).await?;
             if let LogSubject::Checkpoint { .. } = record.subject {
                 checkpoint_entries += 1;
             }
@@ -188,6 +215,12 @@ pub async fn verify_store(
             )));
         }
     }
+    if let Some(e) = deferred {
+        return Err(e);
+    }
+    done.requests = visited.len() as u64;
+    check_every_request_is_logged(store, &visited, size).await?;
+    (done.accounts, done.tokens) = check_accounts(store).await?;
     Ok(done)
 }
 
@@ -211,22 +244,33 @@ fn check_checkpoint(c: &StoredCheckpoint, key: &str, frontier: &Frontier) -> Res
     Ok(())
 }
 
+/// What the walk over the entries has read of the rows so far.
+struct Reading<'a> {
+    rows: &'a mut HashMap<RequestId, RequestRows>,
+    /// Every request met, so one no entry names is found at the end.
+    visited: &'a mut HashSet<RequestId>,
+    /// The journal holds the trust registers' facts: few, so read once, when first needed.
+    journal: &'a mut Option<HashMap<u64, JournalEntry>>,
+    /// The first request whose state does not follow from its events.
+    deferred: &'a mut Option<VerifyError>,
+}
+
 /// Checks that the entry commits to its row, and names the row in its fields.
 async fn check_subject(
     store: &dyn Store,
     record: &LogRecord,
-    rows: &mut HashMap<RequestId, RequestRows>,
-    journal: &mut Option<HashMap<u64, JournalEntry>>,
+    reading: &mut Reading<'_>,
     checkpoints: &HashMap<u64, StoredCheckpoint>,
     done: &mut Verified,
 ) -> Result<(), VerifyError> {
+    let Reading { rows, visited, journal, deferred } = reading;
     let index = record.index;
     let entry = Entry::from_bytes(&record.entry)
         .map_err(|e| discrepancy(format!("entry {index} is not a comity log entry: {e}")))?;
     let salt = comity_log::Salt(record.salt);
     let (what, content, kind, request, actor, at) = match &record.subject {
         LogSubject::Event { request_id, seq } => {
-            let r = request_rows(store, rows, *request_id, index).await?;
+            let r = request_rows(store, rows, visited, deferred, *request_id, index).await?;
             let e = r.events.iter().find(|e| e.seq == *seq).ok_or_else(|| {
                 discrepancy(format!(
                     "entry {index} records event {seq} of request {request_id}, which is not stored"
@@ -245,7 +289,7 @@ async fn check_subject(
             )
         }
         LogSubject::Screening { request_id, seq } => {
-            let r = request_rows(store, rows, *request_id, index).await?;
+            let r = request_rows(store, rows, visited, deferred, *request_id, index).await?;
             let s = r.screenings.iter().find(|s| s.log_index == Some(index)).ok_or_else(|| {
                 discrepancy(format!(
                     "entry {index} records screening {seq} of request {request_id}, which is not stored"
@@ -314,7 +358,7 @@ async fn check_subject(
         LogSubject::Journal { seq } => {
             if journal.is_none() {
                 let all = store.journal(&JournalQuery::default()).await?;
-                *journal = Some(all.into_iter().map(|j| (j.seq, j)).collect());
+                **journal = Some(all.into_iter().map(|j| (j.seq, j)).collect());
             }
             let j = journal.as_ref().and_then(|all| all.get(seq)).ok_or_else(|| {
                 discrepancy(format!("entry {index} records journal entry {seq}, which is not stored"))
@@ -344,12 +388,20 @@ async fn check_subject(
             "entry {index} does not describe the stored {what} (kind, request, actor or time differ)"
         )));
     }
+    // The fact is the one committed to; now the row's columns must follow from it.
+    if let LogSubject::Journal { seq } = &record.subject
+        && let Some(j) = journal.as_ref().and_then(|all| all.get(seq))
+    {
+        check_journal_columns(j)?;
+    }
     Ok(())
 }
 
 async fn request_rows<'a>(
     store: &dyn Store,
     rows: &'a mut HashMap<RequestId, RequestRows>,
+    visited: &mut HashSet<RequestId>,
+    deferred: &mut Option<VerifyError>,
     id: RequestId,
     index: u64,
 ) -> Result<&'a RequestRows, VerifyError> {
@@ -361,6 +413,12 @@ async fn request_rows<'a>(
             })?;
             let events = store.events(id).await?;
             let screenings = store.screenings(id).await?;
+            if visited.insert(id) {
+                check_request_columns(&request)?;
+                if deferred.is_none() {
+                    *deferred = check_request_state(&request, &events).err();
+                }
+            }
             Ok(slot.insert(RequestRows {
                 document: request.document,
                 signature: request.signature,
@@ -369,4 +427,237 @@ async fn request_rows<'a>(
             }))
         }
     }
+}
+
+/// A checkpoint that signs more entries than the store holds: unless the log grew since
+/// its size was read, the newest entries are gone.
+async fn check_not_truncated(store: &dyn Store, c: &StoredCheckpoint) -> Result<(), VerifyError> {
+    let now = store.log_size().await?;
+    if c.size > now {
+        return Err(discrepancy(format!(
+            "the log is truncated: checkpoint {} signs {} entries, but the store holds {now}: the newest \
+             entries were deleted, or the database was restored from an older copy",
+            c.seq, c.size
+        )));
+    }
+    Ok(())
+}
+
+/// The discrepancy of a request row whose `column` says `stored` where its log says
+/// `logged`.
+fn changed(
+    r: &StoredRequest,
+    column: &str,
+    stored: &dyn std::fmt::Display,
+    logged: &dyn std::fmt::Display,
+) -> VerifyError {
+    discrepancy(format!(
+        "request {}: its {column} column says {stored}, but its log says {logged}: the row was changed \
+         outside comity",
+        r.id
+    ))
+}
+
+/// A request's state, version and last change against its events (each of which the
+/// entry walk checks against its own entry).
+fn check_request_state(r: &StoredRequest, events: &[Event]) -> Result<(), VerifyError> {
+    let row = |column: &str, stored: &dyn std::fmt::Display, logged: &dyn std::fmt::Display| {
+        changed(r, column, stored, logged)
+    };
+    let Some(last) = events.last() else {
+        return Err(discrepancy(format!("request {} has no event: it was added outside comity", r.id)));
+    };
+    if r.state != last.to {
+        return Err(row("state", &r.state, &last.to));
+    }
+    if usize::try_from(r.version).ok() != Some(events.len()) {
+        return Err(row("version", &r.version, &events.len()));
+    }
+    if r.updated_at != last.at {
+        return Err(row("updated_at", &r.updated_at, &last.at));
+    }
+    Ok(())
+}
+
+/// A request's parties, instrument, kind, emergency flag and reference against the
+/// document its receipt commits to (the entry walk checks that commitment). Every access
+/// decision on a request reads these columns.
+fn check_request_columns(r: &StoredRequest) -> Result<(), VerifyError> {
+    let (_, request) = comity_wire::parse_request(r.document.as_bytes()).map_err(|e| {
+        discrepancy(format!("request {}: the document its receipt commits to no longer reads: {e}", r.id))
+    })?;
+    let validator =
+        |v: Option<&comity_core::PartyId>| v.map_or_else(|| "none".to_owned(), ToString::to_string);
+    let logged_validator = request.issuing.validated_by.as_ref().map(|v| &v.authority);
+    let checks: [(&str, String, String); 7] = [
+        ("authority", r.authority.to_string(), request.issuing.authority.to_string()),
+        ("provider", r.provider.to_string(), request.addressee.provider.to_string()),
+        ("validator", validator(r.validator.as_ref()), validator(logged_validator)),
+        ("instrument", r.instrument.to_string(), request.instrument.to_string()),
+        ("kind", r.kind.to_string(), request.kind.to_string()),
+        ("emergency", r.emergency.to_string(), request.emergency.to_string()),
+        ("reference", r.reference.clone(), request.issuing.reference.clone()),
+    ];
+    for (column, stored, logged) in checks {
+        if stored != logged {
+            return Err(changed(r, column, &stored, &logged));
+        }
+    }
+    Ok(())
+}
+
+/// A journal row's party, subject and request against its fact (the entry walk checks
+/// that the fact is what its entry commits to): queries find facts by these columns.
+fn check_journal_columns(j: &JournalEntry) -> Result<(), VerifyError> {
+    let columns = j.fact.columns();
+    let row = |column: &str, stored: String, logged: String| {
+        discrepancy(format!(
+            "journal entry {} ({}): its {column} column says {stored}, but its fact says {logged}: the row \
+             was changed outside comity",
+            j.seq,
+            j.kind()
+        ))
+    };
+    let show = |v: Option<String>| v.unwrap_or_else(|| "none".to_owned());
+    if let Some(party) = columns.party.as_ref().map(ToString::to_string).or_else(|| {
+        // A refusal names a party only if its claimed issuer is one.
+        matches!(j.fact, Fact::AuthRefused(_)).then(String::new)
+    }) {
+        let stored = j.party.as_ref().map_or_else(String::new, ToString::to_string);
+        if stored != party {
+            return Err(row(
+                "party",
+                show(j.party.as_ref().map(ToString::to_string)),
+                show(columns.party.map(|p| p.to_string())),
+            ));
+        }
+    }
+    if let Some(subject) = &columns.subject
+        && &j.subject != subject
+    {
+        return Err(row("subject", j.subject.clone(), subject.clone()));
+    }
+    if let Some(request) = columns.request
+        && j.request_id != Some(request)
+    {
+        return Err(row("request_id", show(j.request_id.map(|r| r.to_string())), request.to_string()));
+    }
+    Ok(())
+}
+
+/// Every request the walk did not meet must be newer than the check (its entries beyond
+/// the size it began with); one with no entry at all was added outside comity.
+async fn check_every_request_is_logged(
+    store: &dyn Store,
+    visited: &HashSet<RequestId>,
+    size: u64,
+) -> Result<(), VerifyError> {
+    let mut page = 1;
+    loop {
+        let query = RequestQuery {
+            state: None,
+            authority: None,
+            issuer: None,
+            provider: None,
+            reviewer: None,
+            page,
+            per_page: 1000,
+        };
+        let listed = store.list_requests(&query).await?;
+        for r in listed.items.iter().filter(|r| !visited.contains(&r.id)) {
+            let entries = store.request_log(r.id).await?;
+            if entries.iter().all(|e| e.index < size) {
+                return Err(discrepancy(format!(
+                    "request {} has no entry in the log: it was added outside comity",
+                    r.id
+                )));
+            }
+        }
+        if u64::from(page) * 1000 >= listed.total {
+            return Ok(());
+        }
+        page += 1;
+    }
+}
+
+/// Accounts and API tokens against their facts: the organisation and role a credential
+/// acts with, when it expires, whether it is disabled or revoked. Returns how many of
+/// each were checked.
+///
+/// The rows are read before the journal: a row and its fact commit together, so every row
+/// read has its fact by then. A running server may disable or revoke between the two
+/// reads; a difference is read again once before it is reported.
+async fn check_accounts(store: &dyn Store) -> Result<(u64, u64), VerifyError> {
+    match accounts_against_facts(store).await {
+        Ok(counts) => Ok(counts),
+        Err(VerifyError::Discrepancy(_)) => accounts_against_facts(store).await,
+        Err(e) => Err(e),
+    }
+}
+
+async fn accounts_against_facts(store: &dyn Store) -> Result<(u64, u64), VerifyError> {
+    let users = store.users().await?;
+    let tokens = store.tokens().await?;
+    let journal = store.journal(&JournalQuery::default()).await?;
+    let mut added = HashMap::new();
+    let mut disabled = HashSet::new();
+    let mut created = HashMap::new();
+    let mut revoked = HashSet::new();
+    for j in &journal {
+        match &j.fact {
+            Fact::UserAdded(u) => {
+                added.insert(u.username.clone(), u);
+            }
+            Fact::UserDisabled(u) => {
+                disabled.insert(u.username.clone());
+            }
+            Fact::TokenCreated(t) => {
+                created.insert(t.id.clone(), t);
+            }
+            Fact::TokenRevoked(t) => {
+                revoked.insert(t.id.clone());
+            }
+            _ => {}
+        }
+    }
+    for u in &users {
+        let row = |what: &str| {
+            discrepancy(format!(
+                "account {}: {what}: the row was changed or added outside comity",
+                u.username
+            ))
+        };
+        let Some(fact) = added.get(&u.username) else { return Err(row("no user.added fact records it")) };
+        if fact.org != u.org || fact.role != u.role {
+            return Err(row(&format!(
+                "its row says {} of {}, but its user.added fact says {} of {}",
+                u.role, u.org, fact.role, fact.org
+            )));
+        }
+        if u.disabled_at.is_some() != disabled.contains(&u.username) {
+            return Err(row("whether it is disabled differs from its user.disabled facts"));
+        }
+    }
+    for t in &tokens {
+        let row = |what: &str| {
+            discrepancy(format!("API token {}: {what}: the row was changed or added outside comity", t.id))
+        };
+        let Some(fact) = created.get(&t.id) else { return Err(row("no token.created fact records it")) };
+        if fact.org != t.org || fact.role != t.role {
+            return Err(row(&format!(
+                "its row says {} of {}, but its token.created fact says {} of {}",
+                t.role, t.org, fact.role, fact.org
+            )));
+        }
+        if fact.expires_at != t.expires_at {
+            return Err(row(&format!(
+                "its row expires at {}, but its token.created fact says {}",
+                t.expires_at, fact.expires_at
+            )));
+        }
+        if t.revoked_at.is_some() != revoked.contains(&t.id) {
+            return Err(row("whether it is revoked differs from its token.revoked facts"));
+        }
+    }
+    Ok((users.len() as u64, tokens.len() as u64))
 }

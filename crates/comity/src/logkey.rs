@@ -62,13 +62,28 @@ pub async fn verify_data_dir(
     if tty {
         eprintln!();
     }
-    match result {
-        Ok(v) => Ok(Ok(format!(
-            "verified: {} entries ({} events, {} screenings, {} parties, {} reads, {} trust facts, {} \
-             checkpoints); the latest checkpoint signs {} entries",
-            v.entries, v.events, v.screenings, v.parties, v.reads, v.journal, v.checkpoints, v.signed_size
-        ))),
-        Err(comity_store::verify::VerifyError::Discrepancy(d)) => Ok(Err(d)),
-        Err(e) => Err(e).context("reading the store"),
+    let v = match result {
+        Ok(v) => v,
+        Err(comity_store::verify::VerifyError::Discrepancy(d)) => return Ok(Err(d)),
+        Err(e) => return Err(e).context("reading the store"),
+    };
+    if let Err(mismatch) = local.app.check_signed_log(&dir, &key).await.context("reading the store")? {
+        return Ok(Err(mismatch.0));
     }
+    Ok(Ok(format!(
+        "verified: {} entries ({} events, {} screenings, {} parties, {} reads, {} trust facts, {} \
+             checkpoints); the columns of {} requests, {} accounts and {} API tokens follow from the log; \
+             the latest checkpoint signs {} entries",
+        v.entries,
+        v.events,
+        v.screenings,
+        v.parties,
+        v.reads,
+        v.journal,
+        v.checkpoints,
+        v.requests,
+        v.accounts,
+        v.tokens,
+        v.signed_size
+    )))
 }

@@ -248,15 +248,13 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A fact of a production's chain of custody, kept by `actor`.
-fn custody_fact(actor: &ActorId, current: &StoredRequest, production: &str, fact: Fact) -> NewEntry {
+/// A fact of a production's chain of custody, kept by `actor`: the provider's, and the
+/// request's, since a production's facts are listed by both.
+fn custody_fact(actor: &ActorId, current: &StoredRequest, fact: Fact) -> NewEntry {
     NewEntry {
-        at: Utc::now().trunc_subsecs(6),
-        actor: actor.clone(),
         party: Some(current.provider.clone()),
-        subject: production.to_owned(),
         request_id: Some(current.id),
-        fact,
+        ..NewEntry::new(Utc::now().trunc_subsecs(6), actor.clone(), fact)
     }
 }
 
@@ -382,8 +380,7 @@ impl App {
             production: found.id.clone(),
             package_sha256: sealed.package_sha256.clone(),
         });
-        let written =
-            self.store().append_journal(&[custody_fact(&caller.actor(), &current, &found.id, fact)]).await?;
+        let written = self.store().append_journal(&[custody_fact(&caller.actor(), &current, fact)]).await?;
         Ok(Download { production: found, file, log_index: written.first().and_then(|j| j.log_index) })
     }
 
@@ -429,7 +426,7 @@ impl App {
             production: found.id.clone(),
             package_sha256: given,
         });
-        let entry = custody_fact(&caller.actor(), &current, &found.id, ack);
+        let entry = custody_fact(&caller.actor(), &current, ack);
         let mut indexes = Vec::new();
         let store = self.store();
         if current.state == State::Producing {
@@ -562,7 +559,7 @@ impl Producing {
             in_scope: survey.in_scope,
             retention_until: options.retention_until.to_string(),
         });
-        let started = custody_fact(&actor, &current, &production, started);
+        let started = custody_fact(&actor, &current, started);
         if current.state == State::Producing {
             store.append_journal(&[started]).await?;
         } else {
@@ -640,7 +637,7 @@ impl Producing {
                     production: production.clone(),
                     reason: reason.clone(),
                 });
-                store.append_journal(&[custody_fact(&actor, &current, &production, failed)]).await?;
+                store.append_journal(&[custody_fact(&actor, &current, failed)]).await?;
                 return Err(Error::corrupt(format!("sealing production {production} failed: {reason}")));
             }
         };
@@ -653,7 +650,7 @@ impl Producing {
             package_bytes: sealed.package_bytes,
             redaction: Value::Object(sealed.redaction.clone()).to_string(),
         });
-        store.append_journal(&[custody_fact(&actor, &current, &production, fact_sealed)]).await?;
+        store.append_journal(&[custody_fact(&actor, &current, fact_sealed)]).await?;
         app.production_by_id(&production).await?.ok_or_else(|| Error::corrupt("the production is gone"))
     }
 }

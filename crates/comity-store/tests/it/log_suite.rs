@@ -78,6 +78,25 @@ async fn activity(store: &dyn Store, key: &LogKey) -> Vec<u64> {
         ..new_request("fr-tj-paris", "example-mail", t0() + Duration::seconds(9))
     };
     logged.extend(store.insert_request(&signed).await.unwrap().log);
+    // One validated by another authority, an account and an API token: what access
+    // decisions read of them is in the log too.
+    let mut validated = new_request("fr-tj-paris", "example-mail", t0() + Duration::seconds(10));
+    let mut doc: serde_json::Value = serde_json::from_str(&validated.document).unwrap();
+    doc["issuing"]["validated_by"] =
+        serde_json::json!({"authority": "fr-jld-paris", "authority_type": "judge"});
+    validated.document = doc.to_string();
+    validated.validator = Some(comity_core::PartyId::parse("fr-jld-paris").unwrap());
+    logged.extend(store.insert_request(&validated).await.unwrap().log);
+    let alice = crate::trust_suite::user("alice", "fr-tj-paris");
+    logged.extend(store.add_user(&alice, &crate::trust_suite::user_added(&alice)).await.unwrap().log_index);
+    let (token, created) = crate::trust_suite::token("abcdefghijklmnop", "example-mail");
+    logged.extend(store.add_token(&token, &created).await.unwrap().log_index);
+    let bob = crate::trust_suite::user("bob", "fr-tj-paris");
+    logged.extend(store.add_user(&bob, &crate::trust_suite::user_added(&bob)).await.unwrap().log_index);
+    let left = crate::trust_suite::user_disabled(&bob);
+    logged.extend(store.disable_user(&bob.username, t0(), &left).await.unwrap().log_index);
+    let assigned = crate::trust_suite::assigned(validated.id, "ie-dpc", Some("example-mail"));
+    logged.extend(store.append_journal(&[assigned]).await.unwrap().iter().map(|j| j.log_index.unwrap()));
     logged.push(store.add_party(&provider("example-cloud")).await.unwrap());
     let c = store.checkpoint(signer(key)).await.unwrap().unwrap();
     logged.push(c.size - 1);
@@ -148,9 +167,11 @@ pub async fn every_write_is_logged_in_order_and_the_tree_is_its_entries(h: &mut 
             verified.checkpoints,
             verified.journal,
         ),
-        (size, 8, 2, 3, 3, 2, 1)
+        (size, 9, 2, 3, 3, 2, 6)
     );
     assert_eq!(verified.signed_size, size);
+    // Issue 11: every request's, account's and token's columns were checked too.
+    assert_eq!((verified.requests, verified.accounts, verified.tokens), (5, 2, 1));
 }
 
 /// Two stores on one database, as two processes: each keeps its own frontier, and the
@@ -199,34 +220,44 @@ fn unguard(h: &Harness) -> &'static str {
     }
 }
 
-/// Each edit, made on a fresh copy of the same activity, and the words the check must
-/// say about it.
-pub async fn every_kind_of_edit_is_caught(h: &mut Harness) {
-    let sqlite = h.is_sqlite();
-    let edits: &[(&str, &str, &str)] = &[
-        (
+/// An edit made behind comity's back: what it is, the SQL, the words the check must say
+/// about it, and the fields of what an access decision reads (`RequestFacts`, `Who`) whose
+/// column it changes.
+struct Edit {
+    what: &'static str,
+    sql: &'static str,
+    says: &'static str,
+    feeds: &'static [&'static str],
+}
+
+/// Every edit the check must catch. On `sqlite`, SQLite's spelling.
+fn edits(sqlite: bool) -> Vec<Edit> {
+    let edit = |what, sql, says| Edit { what, sql, says, feeds: &[] };
+    let feeding = |what, sql, says, feeds| Edit { what, sql, says, feeds };
+    vec![
+        edit(
             "an event's reason",
             "UPDATE events SET reason = 'nothing to see' WHERE seq = 2",
             "does not commit to the stored event",
         ),
-        ("an event deleted", "DELETE FROM events WHERE seq = 2", "which is not stored"),
-        (
+        edit("an event deleted", "DELETE FROM events WHERE seq = 2", "which is not stored"),
+        edit(
             "an event added",
             "INSERT INTO events (request_id, seq, from_state, to_state, actor, at, reason) \
             SELECT request_id, 9, 'screening', 'rejected', 'x', at, 'forged' FROM events WHERE seq = 2 LIMIT 1",
             "have no entry in the log",
         ),
-        (
+        edit(
             "a screening's report",
             "UPDATE screenings SET report = '{}'",
             "does not commit to the stored screening",
         ),
-        (
+        edit(
             "a party's name",
             "UPDATE parties SET name = 'Someone else' WHERE id = 'fr-tj-paris'",
             "does not commit to the stored party",
         ),
-        (
+        edit(
             "an entry's actor",
             if sqlite {
                 "UPDATE log_entries SET entry = CAST(replace(CAST(entry AS TEXT), 'ie-dpc:auditor', 'ie-dpc:nobody') AS BLOB)"
@@ -235,8 +266,8 @@ pub async fn every_kind_of_edit_is_caught(h: &mut Harness) {
             },
             "does not commit",
         ),
-        ("an entry deleted", "DELETE FROM log_entries WHERE idx = 4", "entry 4 is missing"),
-        (
+        edit("an entry deleted", "DELETE FROM log_entries WHERE idx = 4", "entry 4 is missing"),
+        edit(
             "a stored hash",
             if sqlite {
                 "UPDATE log_hashes SET hash = zeroblob(32) WHERE idx = 5"
@@ -245,12 +276,12 @@ pub async fn every_kind_of_edit_is_caught(h: &mut Harness) {
             },
             "stored hash 5 differs",
         ),
-        (
+        edit(
             "a checkpoint deleted",
             "DELETE FROM log_checkpoints WHERE seq = 1",
             "checkpoint 1, which is not stored",
         ),
-        (
+        edit(
             "a checkpoint's note",
             if sqlite {
                 "UPDATE log_checkpoints SET note = CAST(replace(CAST(note AS TEXT), 'comity.test/log', 'comity.test/lag') AS BLOB) WHERE seq = 2"
@@ -259,7 +290,7 @@ pub async fn every_kind_of_edit_is_caught(h: &mut Harness) {
             },
             "checkpoint 2",
         ),
-        (
+        edit(
             "a salt",
             if sqlite {
                 "UPDATE log_entries SET salt = zeroblob(32) WHERE idx = 2"
@@ -268,39 +299,177 @@ pub async fn every_kind_of_edit_is_caught(h: &mut Harness) {
             },
             "entry 2 does not commit",
         ),
-        (
+        edit(
             "a journal entry's content",
             "UPDATE journal SET content = replace(content, '\"k1\"', '\"forged\"')",
             "does not commit to the stored journal entry 1 (key.added)",
         ),
-        (
+        edit(
             "a journal entry's content, no longer a fact of its kind",
             "UPDATE journal SET content = '{\"kid\":\"forged\"}'",
             "table journal, row 1, column content",
         ),
-        ("a journal entry deleted", "DELETE FROM journal", "journal entry 1, which is not stored"),
-        (
+        edit("a journal entry deleted", "DELETE FROM journal", "journal entry 1, which is not stored"),
+        edit(
             "a journal entry added",
             "INSERT INTO journal (at, kind, actor, party, subject, content) \
-             SELECT at, 'key.added', actor, party, 'k2', content FROM journal",
+             SELECT at, 'key.added', actor, party, 'k2', content FROM journal WHERE kind = 'key.added'",
             "1 journal entries have no entry in the log",
         ),
-        (
+        edit(
             "a signature swapped",
             "UPDATE requests SET signature = 'eyJhbGciOiJFZERTQSJ9.e30.Zm9yZ2Vk' WHERE signature IS NOT NULL",
             "does not commit to the stored event 1",
         ),
-    ];
+        // Issue 11: an insider's edits to the columns the server acts on, each of which
+        // changed what it would do, and the log cut short.
+        feeding(
+            "a request's state",
+            "UPDATE requests SET state = 'approved'",
+            "its state column says approved",
+            &["state"],
+        ),
+        feeding(
+            "a request's authority",
+            "UPDATE requests SET authority = 'de-bka'",
+            "its authority column says de-bka",
+            &["authority", "issuer_institutions"],
+        ),
+        feeding(
+            "a request's provider",
+            "UPDATE requests SET provider = 'example-cloud'",
+            "its provider column",
+            &["provider", "provider_institution"],
+        ),
+        feeding(
+            "a request's emergency flag",
+            if sqlite { "UPDATE requests SET emergency = 1" } else { "UPDATE requests SET emergency = TRUE" },
+            "its emergency column says true",
+            &["emergency"],
+        ),
+        feeding(
+            "a request's validator",
+            "UPDATE requests SET validator = 'de-bka' WHERE validator IS NOT NULL",
+            "its validator column says de-bka",
+            &["validator", "issuer_institutions"],
+        ),
+        edit(
+            "a request's instrument",
+            "UPDATE requests SET instrument = 'mlat'",
+            "its instrument column says mlat",
+        ),
+        edit(
+            "a request's kind",
+            "UPDATE requests SET kind = 'preservation'",
+            "its kind column says preservation",
+        ),
+        edit(
+            "a request added outside comity",
+            "INSERT INTO requests (id, state, version, received_at, updated_at, authority, provider, instrument, \
+             kind, emergency, reference, document, validator) SELECT '01950000-0000-7000-8000-000000000000', \
+             state, version, received_at, updated_at, authority, provider, instrument, kind, emergency, \
+             reference, document, validator FROM requests WHERE signature IS NULL AND validator IS NULL LIMIT 1",
+            "has no entry in the log",
+        ),
+        feeding(
+            "a token's organisation",
+            "UPDATE api_tokens SET org = 'example-cloud'",
+            "API token abcdefghijklmnop: its row says handler of example-cloud",
+            &["org", "actor"],
+        ),
+        feeding(
+            "a token's role",
+            "UPDATE api_tokens SET role = 'reviewer'",
+            "its row says reviewer of example-mail",
+            &["role"],
+        ),
+        feeding(
+            "a token's expiry extended",
+            if sqlite {
+                "UPDATE api_tokens SET expires_at = '2099-01-01T00:00:00.000000Z'"
+            } else {
+                "UPDATE api_tokens SET expires_at = '2099-01-01T00:00:00Z'"
+            },
+            "its row expires at 2099-01-01",
+            &["credential"],
+        ),
+        feeding(
+            "a user's organisation",
+            "UPDATE users SET org = 'example-mail'",
+            "account alice: its row says requester of example-mail",
+            &["org", "actor"],
+        ),
+        feeding(
+            "a user's role",
+            "UPDATE users SET role = 'reviewer'",
+            "its row says reviewer of fr-tj-paris",
+            &["role"],
+        ),
+        feeding(
+            "a user re-enabled",
+            "UPDATE users SET disabled_at = NULL WHERE username = 'bob'",
+            "whether it is disabled differs",
+            &["credential"],
+        ),
+        feeding(
+            "a reviewer swapped",
+            "UPDATE journal SET subject = 'ie-other' WHERE kind = 'reviewer.assigned'",
+            "its subject column says ie-other",
+            &["reviewers"],
+        ),
+        feeding(
+            "a reviewer moved to another request",
+            "UPDATE journal SET request_id = NULL WHERE kind = 'reviewer.assigned'",
+            "does not describe the stored journal entry 6 (reviewer.assigned)",
+            &["reviewers"],
+        ),
+        feeding(
+            "a party's institution",
+            "UPDATE parties SET institution = 'ie-dpc' WHERE id = 'example-mail'",
+            "does not commit to the stored party example-mail",
+            &["issuer_institutions", "provider_institution", "institution"],
+        ),
+        feeding(
+            "a party's register",
+            "UPDATE parties SET role = 'operator' WHERE id = 'example-cloud'",
+            "party example-cloud",
+            &["register"],
+        ),
+        edit(
+            "a journal row's subject",
+            "UPDATE journal SET subject = 'k9' WHERE kind = 'key.added'",
+            "its subject column says k9",
+        ),
+        edit(
+            "a journal row's party",
+            "UPDATE journal SET party = 'de-bka' WHERE kind = 'key.added'",
+            "its party column says de-bka",
+        ),
+        edit(
+            "the newest entries deleted",
+            "DELETE FROM log_entries WHERE idx >= (SELECT MAX(idx) - 1 FROM log_entries)",
+            "the log is truncated",
+        ),
+    ]
+}
+
+/// Each edit, made on a fresh copy of the same activity, and the words the check must
+/// say about it.
+pub async fn every_kind_of_edit_is_caught(h: &mut Harness) {
+    let edits = edits(h.is_sqlite());
     let key = LogKey::generate(ORIGIN);
-    for (what, sql, expected) in edits {
+    for Edit { what, sql, says: expected, .. } in &edits {
         let fresh = match h.is_sqlite() {
             true => Harness::sqlite().await,
             false => Harness::postgres().await.unwrap(),
         };
         activity(fresh.store(), &key).await;
         verify_store(fresh.store(), key.verifier_key(), |_, _| {}).await.unwrap();
-        // The guards refuse the edit as long as they stand.
-        if !sql.starts_with("INSERT") && !sql.contains("parties") && !sql.contains("requests") {
+        // The guards refuse the edit as long as they stand (the tables that change have none).
+        let guarded = !["INSERT", "UPDATE parties", "UPDATE requests", "UPDATE users", "UPDATE api_tokens"]
+            .iter()
+            .any(|unguarded| sql.starts_with(unguarded));
+        if guarded {
             assert!(fresh.raw(sql).await.is_err(), "{what}: the append-only guard let it through");
         }
         fresh.raw(unguard(&fresh)).await.unwrap();
@@ -319,4 +488,52 @@ pub async fn every_kind_of_edit_is_caught(h: &mut Harness) {
         other => panic!("another key was accepted: {other:?}"),
     }
     let _ = ActorId::system();
+}
+
+/// Every field of what an access decision reads has an edit of its column that the check
+/// catches (issue 11). The fields are named beside a destructuring with no `..`: a field
+/// added to `RequestFacts` or `Who` fails to compile here until it is named, and then
+/// fails this test until an edit of its column is in `edits`.
+#[test]
+fn every_column_an_access_decision_reads_is_vouched_for() {
+    #[allow(dead_code)]
+    fn named(f: comity_access::RequestFacts, w: comity_access::Who) {
+        let comity_access::RequestFacts {
+            authority: _,
+            validator: _,
+            issuer_institutions: _,
+            provider: _,
+            provider_institution: _,
+            reviewers: _,
+            state: _,
+            emergency: _,
+        } = f;
+        let comity_access::Who { actor: _, org: _, register: _, institution: _, role: _, credential: _ } = w;
+    }
+    let fields = [
+        "authority",
+        "validator",
+        "issuer_institutions",
+        "provider",
+        "provider_institution",
+        "reviewers",
+        "state",
+        "emergency",
+        "actor",
+        "org",
+        "register",
+        "institution",
+        "role",
+        "credential",
+    ];
+    for sqlite in [true, false] {
+        let fed: std::collections::BTreeSet<&str> =
+            edits(sqlite).iter().flat_map(|e| e.feeds.iter().copied()).collect();
+        for field in fields {
+            assert!(
+                fed.contains(field),
+                "no edit of the column behind {field} is checked: add one to `edits`"
+            );
+        }
+    }
 }

@@ -63,6 +63,21 @@ fn truncated(t: DateTime<Utc>) -> DateTime<Utc> {
     t - Duration::nanoseconds(i64::from(t.timestamp_subsec_nanos() % 1000))
 }
 
+/// A request document (examples/requests/eu-epoc-traffic.json) between these parties, as
+/// the columns of `new_request` describe it: what `verify_store` reads the columns from.
+fn document(authority: &str, provider: &str, reference: &str, target: &str) -> String {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(include_str!("../../../../examples/requests/eu-epoc-traffic.json")).unwrap();
+    doc["issuing"]["authority"] = authority.into();
+    doc["issuing"]["reference"] = reference.into();
+    doc["issuing"].as_object_mut().unwrap().remove("validated_by");
+    doc["addressee"]["provider"] = provider.into();
+    doc["targets"][0]["selector"]["value"] = target.into();
+    // Kept byte for byte whatever it holds.
+    doc["justification"] = "é ünïcode \" quote".into();
+    doc.to_string()
+}
+
 pub(crate) fn new_request(authority: &str, provider: &str, received_at: DateTime<Utc>) -> NewRequest {
     let millis = u64::try_from(received_at.timestamp_millis()).unwrap();
     let id = RequestId::new_at(millis);
@@ -77,7 +92,7 @@ pub(crate) fn new_request(authority: &str, provider: &str, received_at: DateTime
         kind: RequestKind::Production,
         emergency: false,
         reference: format!("REF-{id}"),
-        document: format!(r#"{{"id":"{id}","note":"é ünïcode \" quote"}}"#),
+        document: document(authority, provider, &format!("REF-{id}"), &format!("t-{id}@example.org")),
         idempotency_key: None,
         signature: None,
         jti: None,

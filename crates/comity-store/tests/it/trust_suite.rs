@@ -52,7 +52,7 @@ fn contact_added(authority: &str) -> NewEntry {
 }
 
 /// A `user.added` entry of `user`.
-fn user_added(user: &UserRecord) -> NewEntry {
+pub(crate) fn user_added(user: &UserRecord) -> NewEntry {
     let fact = Fact::UserAdded(journal::UserAdded {
         username: user.username.clone(),
         org: user.org.clone(),
@@ -62,8 +62,41 @@ fn user_added(user: &UserRecord) -> NewEntry {
     entry(Some(user.org.as_str()), user.username.as_str(), fact)
 }
 
+/// A `user.disabled` entry of `user`.
+pub(crate) fn user_disabled(user: &UserRecord) -> NewEntry {
+    let fact = Fact::UserDisabled(journal::UserDisabled {
+        username: user.username.clone(),
+        org: user.org.clone(),
+        reason: "left".into(),
+    });
+    entry(Some(user.org.as_str()), user.username.as_str(), fact)
+}
+
+/// An API token of `org`, and its `token.created` entry.
+pub(crate) fn token(id: &str, org: &str) -> (TokenRecord, NewEntry) {
+    let at = t0() - Duration::nanoseconds(789);
+    let token = TokenRecord {
+        id: id.into(),
+        org: pid(org),
+        role: Role::Handler,
+        label: "case system".into(),
+        secret_hash: [9; 32],
+        created_at: at,
+        expires_at: at + Duration::days(90),
+        revoked_at: None,
+    };
+    let fact = Fact::TokenCreated(journal::TokenCreated {
+        id: token.id.clone(),
+        org: token.org.clone(),
+        role: token.role,
+        label: token.label.clone(),
+        expires_at: token.expires_at,
+    });
+    (token, entry(Some(org), id, fact))
+}
+
 /// A `reviewer.assigned` entry: `reviewer` decides on `request`.
-fn assigned(request: RequestId, reviewer: &str, party: Option<&str>) -> NewEntry {
+pub(crate) fn assigned(request: RequestId, reviewer: &str, party: Option<&str>) -> NewEntry {
     let fact = Fact::ReviewerAssigned(journal::ReviewerAssigned {
         request,
         reviewer: pid(reviewer),
@@ -72,7 +105,7 @@ fn assigned(request: RequestId, reviewer: &str, party: Option<&str>) -> NewEntry
     NewEntry { request_id: Some(request), ..entry(party, reviewer, fact) }
 }
 
-fn user(name: &str, org: &str) -> UserRecord {
+pub(crate) fn user(name: &str, org: &str) -> UserRecord {
     UserRecord {
         username: Username::parse(name).unwrap(),
         org: pid(org),

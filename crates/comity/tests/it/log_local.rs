@@ -17,7 +17,7 @@ fn text(out: &std::process::Output) -> (String, String) {
 }
 
 /// Stops the server as `systemctl stop` would, and waits for it to finish.
-fn stop(mut server: Server) {
+pub(crate) fn stop(mut server: Server) {
     let pid = server.child.id().to_string();
     assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let status = server.child.wait().unwrap();

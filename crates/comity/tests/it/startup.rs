@@ -10,15 +10,29 @@ fn stderr(out: &std::process::Output) -> String {
 }
 
 /// `comity serve` to completion (it fails at once, or this hangs: the test would time out).
+/// Runs `comity serve` where it must refuse to start: a server still running after a
+/// minute is stopped and the test fails, rather than waiting on it for ever.
 fn serve(args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
+    let mut child = Command::new(BIN)
         .arg("serve")
         .args(args)
         .env_remove("COMITY_DATA_DIR")
         .env_remove("COMITY_DATABASE_URL")
         .env("RUST_LOG", "warn")
-        .output()
-        .unwrap()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            let out = child.wait_with_output().unwrap();
+            panic!("comity serve {args:?} started instead of refusing:\n{}", stderr(&out));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
 }
 
 #[test]
@@ -127,4 +141,114 @@ fn commands_that_read_never_create_a_data_directory_and_name_the_path() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("no comity database at"), "{}", stderr(&out));
     assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0, "the empty directory was written to");
+}
+
+/// The server's own data directory as `comity serve` would be started on it again.
+fn serve_again(data: &Data) -> std::process::Output {
+    let dir = match data {
+        Data::Sqlite(dir) | Data::Postgres(_, dir) => dir.path().display().to_string(),
+    };
+    serve(&["--listen", "127.0.0.1:0", "--data-dir", &dir])
+}
+
+/// Copies a stopped server's SQLite database, with its write-ahead log if it has one, as
+/// a file-level backup or restore would.
+fn copy_database(from: &std::path::Path, to: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let name = format!("{}{suffix}", comity_store::DATABASE_FILE);
+        let (source, target) = (from.join(&name), to.join(&name));
+        if source.exists() {
+            std::fs::copy(&source, &target).unwrap();
+        } else if target.exists() {
+            std::fs::remove_file(&target).unwrap();
+        }
+    }
+}
+
+/// Issue 11, item 7: a store shorter than a checkpoint its log signed is refused, whether
+/// its newest entries were deleted (the database's own checkpoint says so) or the whole
+/// database was put back from an older copy (the checkpoint kept in the data directory,
+/// apart from the database, says so), as Sunlight keeps its checkpoint apart so that a
+/// restored copy cannot fork the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_shorter_than_its_signed_log_is_refused() {
+    use sqlx::Connection;
+    let data = Data::sqlite();
+    crate::support::register_parties(&data);
+    let Data::Sqlite(dir) = &data else { unreachable!() };
+    let db = dir.path().join(comity_store::DATABASE_FILE);
+    // A clean stop signs the registrations, and keeps that checkpoint beside the database.
+    crate::log_local::stop(Server::start(&data, &[]));
+    let older = tempfile::tempdir().unwrap();
+    copy_database(dir.path(), older.path());
+    let out = comity(
+        &["reviewer", "add", "--id", "ie-dpc", "--country", "IE", "--kind", "court", "--name", "DPC"],
+        Some(&data),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    crate::log_local::stop(Server::start(&data, &[]));
+
+    // The older copy put back: its own checkpoints agree with it, the kept one does not.
+    let newer = tempfile::tempdir().unwrap();
+    copy_database(dir.path(), newer.path());
+    copy_database(older.path(), dir.path());
+    let out = serve_again(&data);
+    assert!(!out.status.success(), "a restored older database was served");
+    let err = stderr(&out);
+    assert!(err.contains("restored from an older copy") && err.contains("checkpoint"), "{err}");
+    let out = comity(&["log", "verify"], Some(&data));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("restored from an older copy"), "{}", stderr(&out));
+
+    // The older copy written to since, past the size of the kept checkpoint: a fork, which
+    // the kept checkpoint's root tells from the log it signed.
+    for id in ["de-bfdi", "nl-ap", "be-apd"] {
+        let country = id[..2].to_uppercase();
+        let out = comity(
+            &[
+                "reviewer",
+                "add",
+                "--id",
+                id,
+                "--country",
+                &country,
+                "--kind",
+                "data_protection_authority",
+                "--name",
+                id,
+            ],
+            Some(&data),
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let out = serve_again(&data);
+    assert!(!out.status.success(), "a forked log was served");
+    let err = stderr(&out);
+    assert!(err.contains("another root") && err.contains("restored from an older copy"), "{err}");
+    let out = comity(&["log", "verify"], Some(&data));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("another root"), "{}", stderr(&out));
+
+    // The newest entries deleted, guards and all: the database's own checkpoint says so.
+    copy_database(newer.path(), dir.path());
+    let url = format!("sqlite://{}", db.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(
+        "DROP TRIGGER log_entries_no_delete; \
+         DELETE FROM log_entries WHERE idx >= (SELECT MAX(idx) - 1 FROM log_entries); \
+         UPDATE log_head SET size = (SELECT MAX(idx) + 1 FROM log_entries)",
+    )
+    .execute(&mut conn)
+    .await
+    .map(|_| ())
+    .or_else(|e| {
+        // Before SQLite kept a log_head of its own, the size was the entries'.
+        if e.to_string().contains("log_head") { Ok(()) } else { Err(e) }
+    })
+    .unwrap();
+    conn.close().await.unwrap();
+    let out = serve_again(&data);
+    assert!(!out.status.success(), "a log cut short was served");
+    let err = stderr(&out);
+    assert!(err.contains("log entries, but") && err.contains("signs"), "{err}");
 }
