@@ -14,7 +14,7 @@ use comity_wire::trust::{ContactBody, KeyResource};
 
 use crate::{
     StoreArgs,
-    admin::{api, print_json, print_table, read_text, time},
+    admin::{ListArgs, api, print_listing, read_text, time},
 };
 
 #[derive(Debug, Subcommand)]
@@ -76,11 +76,8 @@ pub enum KeyCommand {
     List {
         #[arg(long)]
         authority: String,
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
         #[command(flatten)]
-        store: StoreArgs,
+        list: ListArgs,
     },
     /// Generate a new Ed25519 key pair for an authority's system: writes the private key
     /// as a JWK (mode 0600) and prints the public JWK on standard output (the key id on
@@ -120,11 +117,8 @@ pub enum ContactCommand {
     List {
         #[arg(long)]
         authority: String,
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
         #[command(flatten)]
-        store: StoreArgs,
+        list: ListArgs,
     },
 }
 
@@ -243,34 +237,29 @@ pub async fn key(command: KeyCommand) -> anyhow::Result<()> {
             println!("revoked key {} of {} from {from}: {}", key.kid, key.authority, key.status);
             Ok(())
         }
-        KeyCommand::List { authority, json, store } => {
+        KeyCommand::List { authority, list: ListArgs { json, store } } => {
             let local = store.local().await?;
             let id = registered_authority(&local, &authority).await?;
             let keys: Vec<KeyResource> = api(local.operator().registers().keys_of(&authority).await, &[])?
                 .iter()
                 .map(resource)
                 .collect();
-            if json {
-                return print_json(&keys);
-            }
-            if keys.is_empty() {
-                println!("{id} has no key; register one with `comity authority key add`");
-                return Ok(());
-            }
-            let mut rows =
-                vec![["kid", "status", "added", "retired", "revoked", "reason"].map(str::to_owned).to_vec()];
-            for k in keys {
-                rows.push(vec![
-                    k.kid,
-                    k.status,
-                    time(k.added_at),
-                    k.retired_at.map(time).unwrap_or_else(|| "-".into()),
-                    k.revoked_at.map(time).unwrap_or_else(|| "-".into()),
-                    k.revocation_reason.unwrap_or_default(),
-                ]);
-            }
-            print_table(&rows);
-            Ok(())
+            print_listing(
+                &keys,
+                json,
+                &format!("{id} has no key; register one with `comity authority key add`"),
+                &["kid", "status", "added", "retired", "revoked", "reason"],
+                |k| {
+                    vec![
+                        k.kid.clone(),
+                        k.status.clone(),
+                        time(k.added_at),
+                        k.retired_at.map(time).unwrap_or_else(|| "-".into()),
+                        k.revoked_at.map(time).unwrap_or_else(|| "-".into()),
+                        k.revocation_reason.clone().unwrap_or_default(),
+                    ]
+                },
+            )
         }
         KeyCommand::Generate { out } => {
             let key = SigningKey::generate();
@@ -305,32 +294,28 @@ pub async fn contact(command: ContactCommand) -> anyhow::Result<()> {
             println!("registered contact {} of {authority}: {}", added.id, added.name);
             Ok(())
         }
-        ContactCommand::List { authority, json, store } => {
+        ContactCommand::List { authority, list: ListArgs { json, store } } => {
             let local = store.local().await?;
             let id = registered_authority(&local, &authority).await?;
             let listed: Vec<ContactBody> = api(local.operator().registers().contacts(&authority).await, &[])?
                 .iter()
                 .map(ContactBody::from)
                 .collect();
-            if json {
-                return print_json(&listed);
-            }
-            if listed.is_empty() {
-                println!("{id} has no contact; register one with `comity authority contact add`");
-                return Ok(());
-            }
-            let mut rows = vec![["id", "email", "phone", "key", "name"].map(str::to_owned).to_vec()];
-            for c in listed {
-                rows.push(vec![
-                    c.id,
-                    c.email.unwrap_or_else(|| "-".into()),
-                    c.phone.unwrap_or_else(|| "-".into()),
-                    if c.public_key.is_some() { "yes" } else { "-" }.to_owned(),
-                    c.name,
-                ]);
-            }
-            print_table(&rows);
-            Ok(())
+            print_listing(
+                &listed,
+                json,
+                &format!("{id} has no contact; register one with `comity authority contact add`"),
+                &["id", "email", "phone", "key", "name"],
+                |c| {
+                    vec![
+                        c.id.clone(),
+                        c.email.clone().unwrap_or_else(|| "-".into()),
+                        c.phone.clone().unwrap_or_else(|| "-".into()),
+                        if c.public_key.is_some() { "yes" } else { "-" }.to_owned(),
+                        c.name.clone(),
+                    ]
+                },
+            )
         }
     }
 }
