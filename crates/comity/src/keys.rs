@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use comity_app::{KeyView, NewContact, NewKey, Revocation};
 use comity_auth::jws::SigningKey;
 use comity_wire::trust::{ContactBody, KeyResource};
@@ -73,12 +73,7 @@ pub enum KeyCommand {
         store: StoreArgs,
     },
     /// List an authority's keys with their whole history.
-    List {
-        #[arg(long)]
-        authority: String,
-        #[command(flatten)]
-        list: ListArgs,
-    },
+    List(AuthorityListArgs),
     /// Generate a new Ed25519 key pair for an authority's system: writes the private key
     /// as a JWK (mode 0600) and prints the public JWK on standard output (the key id on
     /// standard error), ready for `comity authority key add --public-key -`.
@@ -114,12 +109,30 @@ pub enum ContactCommand {
         store: StoreArgs,
     },
     /// List an authority's contacts.
-    List {
-        #[arg(long)]
-        authority: String,
-        #[command(flatten)]
-        list: ListArgs,
-    },
+    List(AuthorityListArgs),
+}
+
+// What the listings of an authority's keys and contacts take.
+#[derive(Debug, Args)]
+pub struct AuthorityListArgs {
+    #[arg(long)]
+    authority: String,
+    #[command(flatten)]
+    list: ListArgs,
+}
+
+impl AuthorityListArgs {
+    /// The store, once the authority is known to be registered (a listing of an unknown
+    /// one says so, where an empty listing would mislead).
+    async fn open(&self) -> anyhow::Result<(crate::Local, comity_core::PartyId)> {
+        let local = self.list.store.local().await?;
+        let id =
+            comity_core::PartyId::parse(&self.authority).map_err(|e| anyhow::anyhow!("--authority: {e}"))?;
+        match local.app.store().party(&id).await.context("reading the register")? {
+            Some(comity_core::Party::Authority(_)) => Ok((local, id)),
+            _ => bail!("no authority {id} is registered; `comity authority list` shows them"),
+        }
+    }
 }
 
 /// Reads a public key file, refusing a private key before it goes anywhere.
@@ -178,15 +191,6 @@ fn resource(view: &KeyView) -> KeyResource {
     KeyResource::new(&view.key, view.log_indexes.clone(), Utc::now())
 }
 
-/// The authority `id`, if it is registered (a listing of an unknown one says so).
-async fn registered_authority(local: &crate::Local, id: &str) -> anyhow::Result<comity_core::PartyId> {
-    let parsed = comity_core::PartyId::parse(id).map_err(|e| anyhow::anyhow!("--authority: {e}"))?;
-    match local.app.store().party(&parsed).await.context("reading the register")? {
-        Some(comity_core::Party::Authority(_)) => Ok(parsed),
-        _ => bail!("no authority {parsed} is registered; `comity authority list` shows them"),
-    }
-}
-
 fn print_key(k: &KeyResource, verb: &str) {
     println!("{verb} key {} of {}: {}", k.kid, k.authority, k.status);
 }
@@ -237,16 +241,16 @@ pub async fn key(command: KeyCommand) -> anyhow::Result<()> {
             println!("revoked key {} of {} from {from}: {}", key.kid, key.authority, key.status);
             Ok(())
         }
-        KeyCommand::List { authority, list: ListArgs { json, store } } => {
-            let local = store.local().await?;
-            let id = registered_authority(&local, &authority).await?;
-            let keys: Vec<KeyResource> = api(local.operator().registers().keys_of(&authority).await, &[])?
-                .iter()
-                .map(resource)
-                .collect();
+        KeyCommand::List(args) => {
+            let (local, id) = args.open().await?;
+            let keys: Vec<KeyResource> =
+                api(local.operator().registers().keys_of(&args.authority).await, &[])?
+                    .iter()
+                    .map(resource)
+                    .collect();
             print_listing(
                 &keys,
-                json,
+                args.list.json,
                 &format!("{id} has no key; register one with `comity authority key add`"),
                 &["kid", "status", "added", "retired", "revoked", "reason"],
                 |k| {
@@ -294,16 +298,16 @@ pub async fn contact(command: ContactCommand) -> anyhow::Result<()> {
             println!("registered contact {} of {authority}: {}", added.id, added.name);
             Ok(())
         }
-        ContactCommand::List { authority, list: ListArgs { json, store } } => {
-            let local = store.local().await?;
-            let id = registered_authority(&local, &authority).await?;
-            let listed: Vec<ContactBody> = api(local.operator().registers().contacts(&authority).await, &[])?
-                .iter()
-                .map(ContactBody::from)
-                .collect();
+        ContactCommand::List(args) => {
+            let (local, id) = args.open().await?;
+            let listed: Vec<ContactBody> =
+                api(local.operator().registers().contacts(&args.authority).await, &[])?
+                    .iter()
+                    .map(ContactBody::from)
+                    .collect();
             print_listing(
                 &listed,
-                json,
+                args.list.json,
                 &format!("{id} has no contact; register one with `comity authority contact add`"),
                 &["id", "email", "phone", "key", "name"],
                 |c| {
