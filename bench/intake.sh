@@ -99,6 +99,20 @@ stored() {
   curl -s "$URL/v1/requests?per_page=1" "${auth[@]}" | sed -n 's/.*"total":\([0-9]*\).*/\1/p'
 }
 
+# The intake run, then the read of request $FIRST again on the store it filled. $1: label,
+# $2: what is posted, then the variables that tell bench/intake.lua what to post.
+intake_then_read() {
+  local label=$1 what=$2
+  shift 2
+  echo "== $label: POST /v1/requests, $what: intake with durable commit"
+  load
+  env "$@" wrk -t$THREADS -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" -s bench/intake.lua "$URL/v1/requests" \
+    | grep -E 'Requests/sec|non-201|first refusal|latency p|Socket errors'
+  STORED=$(stored)
+  echo "stored: $STORED requests"
+  read_run "$label" "$FIRST" "$STORED requests stored"
+}
+
 # The current API: the parties, a signing key for the authority's system, an API token
 # for the provider's handlers; signed submissions; a handler reads. The submissions are
 # signed by the current binary, which has `request sign --count`, whatever the server.
@@ -131,14 +145,8 @@ run() { # $1: label, $2: store args, $3: binary
   [ -n "$FIRST" ] || { echo "the first signed submission was refused" >&2; exit 1; }
   read_run "$1" "$FIRST" "1 request stored"
 
-  echo "== $1: POST /v1/requests, signed (application/jose): intake with durable commit"
-  load
-  COMITY_BENCH_JWS="$WORK/signed.jws" COMITY_BENCH_THREADS=$THREADS \
-    wrk -t$THREADS -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" -s bench/intake.lua "$URL/v1/requests" \
-    | grep -E 'Requests/sec|non-201|first refusal|latency p|Socket errors'
-  STORED=$(stored)
-  echo "stored: $STORED requests"
-  read_run "$1" "$FIRST" "$STORED requests stored"
+  intake_then_read "$1" "signed (application/jose)" \
+    COMITY_BENCH_JWS="$WORK/signed.jws" COMITY_BENCH_THREADS=$THREADS
   stop_server
 }
 
@@ -154,14 +162,7 @@ baseline() { # $1: label, $2: store args
     | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')
   [ -n "$FIRST" ] || { echo "the baseline refused the first document" >&2; exit 1; }
   read_run "$1" "$FIRST" "1 request stored"
-  echo "== $1: POST /v1/requests, unsigned (application/json): intake with durable commit"
-  load
-  COMITY_BENCH_JSON="$DOC" \
-    wrk -t$THREADS -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" -s bench/intake.lua "$URL/v1/requests" \
-    | grep -E 'Requests/sec|non-201|first refusal|latency p|Socket errors'
-  STORED=$(stored)
-  echo "stored: $STORED requests"
-  read_run "$1" "$FIRST" "$STORED requests stored"
+  intake_then_read "$1" "unsigned (application/json)" COMITY_BENCH_JSON="$DOC"
   stop_server
 }
 

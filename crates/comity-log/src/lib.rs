@@ -15,11 +15,16 @@
 //! // A tree cannot be shown consistent with an empty one: that would prove nothing.
 //! assert!(matches!(verify_consistency(0, 5, &root, &root, &[]), Err(ProofError::Impossible(_))));
 //! ```
+//!
+//! **Testing.** With the `testing` feature, `testing` publishes a small sample log as
+//! C2SP tiles, for the tests of the crates that read a published log.
 
 pub mod audit;
 mod checkpoint;
 mod entry;
 mod proof;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod tiles;
 mod tree;
 mod witness;

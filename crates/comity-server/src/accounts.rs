@@ -9,6 +9,7 @@ use comity_wire::trust::{DisableBody, TokenBody, TokenResource, UserBody, UserCr
 use crate::{
     error::ApiError,
     extract::{JsonBody, ManageAccounts},
+    receipt::with_receipt,
 };
 
 pub fn user_created(created: &CreatedUser) -> UserCreated {
@@ -42,9 +43,7 @@ pub async fn add_user(
     let new =
         NewUser { username: body.username, org: body.org, role: body.role, name: body.name, password: None };
     let created = user_created(&accounts.create_user(&new).await?);
-    let mut response = (StatusCode::CREATED, Json(created.clone())).into_response();
-    crate::receipt::receipt(&mut response, created.log_index.as_slice());
-    Ok(response)
+    Ok(with_receipt((StatusCode::CREATED, Json(created.clone())), created.log_index.as_slice()))
 }
 
 /// The accounts.

@@ -16,6 +16,7 @@ use crate::{
     error::ApiError,
     extract::Authenticated,
     extract::{JsonBody, RequestIdPath},
+    receipt::with_receipt,
 };
 
 /// The reviewer bodies assigned to a request.
@@ -47,9 +48,7 @@ pub async fn assign(
 ) -> Result<impl IntoResponse, ApiError> {
     let (reviewers, written) = app.app.assign_reviewer(&caller, id, &body.reviewer, &body.reason).await?;
     let reviewers = reviewers.iter().map(ToString::to_string).collect();
-    let mut response = (StatusCode::CREATED, Json(Reviewers { reviewers })).into_response();
-    crate::receipt::receipt(&mut response, written.log_index.as_slice());
-    Ok(response)
+    Ok(with_receipt((StatusCode::CREATED, Json(Reviewers { reviewers })), written.log_index.as_slice()))
 }
 
 /// The reviewer bodies assigned to a request.

@@ -17,6 +17,7 @@ use crate::{
     error::ApiError,
     extract::Authenticated,
     extract::{JsonBody, ManageRegisters},
+    receipt::with_receipt,
 };
 
 /// The API's view of a key, at `now`.
@@ -62,10 +63,10 @@ pub async fn add(
     };
     let key = key_resource(&registers.add_key(&id, &new).await?, Utc::now());
     let location = format!("/v1/admin/authorities/{id}/keys/{}", key.kid);
-    let mut response =
-        (StatusCode::CREATED, [(header::LOCATION, location)], Json(key.clone())).into_response();
-    crate::receipt::receipt(&mut response, &key.log_indexes);
-    Ok(response)
+    Ok(with_receipt(
+        (StatusCode::CREATED, [(header::LOCATION, location)], Json(key.clone())),
+        &key.log_indexes,
+    ))
 }
 
 /// An authority's keys, with their whole history.
@@ -101,12 +102,7 @@ pub async fn revoke(
 ) -> Result<impl IntoResponse, ApiError> {
     let revocation = Revocation { reason: body.reason, effective_at: body.effective_at };
     let key = key_resource(&registers.revoke_key(&id, &kid, &revocation).await?, Utc::now());
-    let mut response = Json(key.clone()).into_response();
-    crate::receipt::receipt(
-        &mut response,
-        key.log_indexes.last().map(std::slice::from_ref).unwrap_or_default(),
-    );
-    Ok(response)
+    Ok(with_receipt(Json(key.clone()), key.log_indexes.last().map(std::slice::from_ref).unwrap_or_default()))
 }
 
 /// Registers a contact of an authority: a person who confirms its emergency requests.
@@ -168,9 +164,7 @@ pub async fn add_recipient_route(
     JsonBody(body): JsonBody<RecipientBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     let added = registered_key(&registers.add_recipient(&id, &body.recipient).await?);
-    let mut response = (StatusCode::CREATED, Json(added.clone())).into_response();
-    crate::receipt::receipt(&mut response, added.log_index.as_slice());
-    Ok(response)
+    Ok(with_receipt((StatusCode::CREATED, Json(added.clone())), added.log_index.as_slice()))
 }
 
 /// An authority's age recipients (public keys).

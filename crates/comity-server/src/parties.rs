@@ -20,6 +20,7 @@ use crate::{
     error::ApiError,
     extract::{Authenticated, Caller},
     extract::{JsonBody, ManageRegisters},
+    receipt::with_receipt,
 };
 
 /// Registers the party a body describes and answers 201 with the body.
@@ -32,9 +33,7 @@ async fn add<B: Serialize>(
     let party = to_party(&parsed)?;
     let index = registers.add_party(&party).await?;
     let location = format!("/v1/admin/{collection}/{}", party.id());
-    let mut response = (StatusCode::CREATED, [(header::LOCATION, location)], Json(parsed)).into_response();
-    crate::receipt::receipt(&mut response, &[index]);
-    Ok(response)
+    Ok(with_receipt((StatusCode::CREATED, [(header::LOCATION, location)], Json(parsed)), &[index]))
 }
 
 async fn list(app: &AppState, caller: &Caller, role: PartyRole) -> Result<Vec<Party>, ApiError> {

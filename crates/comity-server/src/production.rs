@@ -21,6 +21,7 @@ use crate::{
     error::ApiError,
     extract::Authenticated,
     extract::{JsonBody, ProductionPath, RequestIdPath},
+    receipt::with_receipt,
 };
 
 /// The largest export the API takes in one upload; `comity produce` on the server's host
@@ -225,7 +226,5 @@ pub async fn acknowledge(
     JsonBody(body): JsonBody<AcknowledgeBody>,
 ) -> Result<Response, ApiError> {
     let (after, indexes) = app.app.acknowledge(&caller, id, &production, &body.package_sha256).await?;
-    let mut response = Json(ProductionResource::from(&after)).into_response();
-    crate::receipt::receipt(&mut response, &indexes);
-    Ok(response)
+    Ok(with_receipt(Json(ProductionResource::from(&after)), &indexes))
 }

@@ -1,7 +1,10 @@
 //! The receipt an answer carries when it appended to the audit log: which entries, so the
 //! caller can ask for their inclusion proofs (`/v1/log/proof/inclusion`).
 
-use axum::{http::HeaderValue, response::Response};
+use axum::{
+    http::HeaderValue,
+    response::{IntoResponse, Response},
+};
 
 /// The response header naming the audit-log entries an answer appended.
 pub const LOG_INDEX_HEADER: &str = "comity-log-index";
@@ -15,4 +18,11 @@ pub fn receipt(response: &mut Response, indexes: &[u64]) {
     if let Ok(value) = HeaderValue::from_str(&list) {
         response.headers_mut().insert(LOG_INDEX_HEADER, value);
     }
+}
+
+/// The answer with the receipt of the entries it appended, as [`receipt`] sets it.
+pub fn with_receipt(answer: impl IntoResponse, indexes: &[u64]) -> Response {
+    let mut response = answer.into_response();
+    receipt(&mut response, indexes);
+    response
 }

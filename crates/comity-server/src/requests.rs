@@ -26,6 +26,7 @@ use crate::{
     extract::{Authenticated, ClientIp, MaybeAuthenticated},
     extract::{JsonBody, QueryParams, RequestIdPath},
     metrics::StateLabels,
+    receipt::with_receipt,
 };
 
 /// Accepts a request: signed by a key registered for its authority (a system), or from
@@ -143,9 +144,7 @@ pub async fn get(
     RequestIdPath(id): RequestIdPath,
 ) -> Result<impl IntoResponse, ApiError> {
     let (view, index) = app.app.read_request(&caller, id).await?;
-    let mut response = Json(resource(&view)?).into_response();
-    crate::receipt::receipt(&mut response, &[index]);
-    Ok(response)
+    Ok(with_receipt(Json(resource(&view)?), &[index]))
 }
 
 /// A request with its latest screening report, its reviewers and its authority's record.
@@ -190,9 +189,7 @@ pub async fn screenings(
     RequestIdPath(id): RequestIdPath,
 ) -> Result<impl IntoResponse, ApiError> {
     let (screenings, index) = app.app.read_screenings(&caller, id).await?;
-    let mut response = Json(reports(&screenings)?).into_response();
-    crate::receipt::receipt(&mut response, &[index]);
-    Ok(response)
+    Ok(with_receipt(Json(reports(&screenings)?), &[index]))
 }
 
 /// The signed submission a request arrived as: the compact JWS, byte for byte, which the
@@ -211,9 +208,7 @@ pub async fn signature(
     RequestIdPath(id): RequestIdPath,
 ) -> Result<impl IntoResponse, ApiError> {
     let (jws, index) = app.app.read_signature(&caller, id).await?;
-    let mut response = ([(header::CONTENT_TYPE, "application/jose")], jws).into_response();
-    crate::receipt::receipt(&mut response, &[index]);
-    Ok(response)
+    Ok(with_receipt(([(header::CONTENT_TYPE, "application/jose")], jws), &[index]))
 }
 
 /// Filters and page of a listing.
@@ -279,9 +274,7 @@ pub async fn events(
 ) -> Result<impl IntoResponse, ApiError> {
     let (events, index) = app.app.read_events(&caller, id).await?;
     let events: Vec<EventResource> = events.iter().map(EventResource::from).collect();
-    let mut response = Json(events).into_response();
-    crate::receipt::receipt(&mut response, &[index]);
-    Ok(response)
+    Ok(with_receipt(Json(events), &[index]))
 }
 
 /// Moves a request to another state, recording who did it and why.
@@ -316,9 +309,8 @@ pub async fn transition(
     };
     let (after, event) = app.app.transition(&caller, id, &transition).await?;
     app.metrics.transitions.get_or_create(&StateLabels { state: event.to.to_string() }).inc();
-    let mut response =
-        Json(TransitionResult { request: RequestSummary::from(&after), event: EventResource::from(&event) })
-            .into_response();
-    crate::receipt::receipt(&mut response, event.log_index.as_slice());
-    Ok(response)
+    Ok(with_receipt(
+        Json(TransitionResult { request: RequestSummary::from(&after), event: EventResource::from(&event) }),
+        event.log_index.as_slice(),
+    ))
 }

@@ -19,6 +19,7 @@ use crate::{
     error::ApiError,
     extract::{Authenticated, ClientIp},
     extract::{JsonBody, RequestIdPath},
+    receipt::with_receipt,
 };
 
 /// Issues a one-time link for a registered contact of the request's authority.
@@ -47,9 +48,7 @@ pub async fn issue_link(
         phone: issued.contact.phone,
         expires_at: issued.expires_at,
     };
-    let mut response = (StatusCode::CREATED, Json(resource)).into_response();
-    crate::receipt::receipt(&mut response, issued.log_index.as_slice());
-    Ok(response)
+    Ok(with_receipt((StatusCode::CREATED, Json(resource)), issued.log_index.as_slice()))
 }
 
 /// What a link is for: enough to recognise the request, none of its targets.

@@ -5,13 +5,13 @@
 use std::io::BufRead;
 
 use anyhow::{Context, bail};
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 use comity_app::{NewToken, NewUser, parse_lifetime};
 use comity_wire::trust::{TokenResource, UserCreated, UserResource};
 
 use crate::{
     StoreArgs,
-    admin::{api, print_json, print_table, time},
+    admin::{ListArgs, api, print_json, print_listing, time},
 };
 
 #[derive(Debug, Subcommand)]
@@ -100,15 +100,6 @@ pub enum TotpCommand {
     },
 }
 
-#[derive(Debug, Args)]
-pub struct ListArgs {
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    json: bool,
-    #[command(flatten)]
-    store: StoreArgs,
-}
-
 pub async fn token(command: TokenCommand) -> anyhow::Result<()> {
     crate::admin::init_tracing();
     match command {
@@ -137,33 +128,28 @@ pub async fn token(command: TokenCommand) -> anyhow::Result<()> {
             let local = args.store.local().await?;
             let tokens = api(local.operator().accounts().tokens().await, &[])?;
             let tokens: Vec<TokenResource> = tokens.iter().map(TokenResource::from).collect();
-            if args.json {
-                return print_json(&tokens);
-            }
-            if tokens.is_empty() {
-                println!("no API token has been created");
-                return Ok(());
-            }
             let now = chrono::Utc::now();
-            let mut rows =
-                vec![["id", "org", "role", "status", "expires", "label"].map(str::to_owned).to_vec()];
-            for t in &tokens {
-                let status = match t.revoked_at {
-                    Some(at) => format!("revoked {}", time(at)),
-                    None if t.expires_at <= now => "expired".to_owned(),
-                    None => "active".to_owned(),
-                };
-                rows.push(vec![
-                    t.id.clone(),
-                    t.org.clone(),
-                    t.role.clone(),
-                    status,
-                    time(t.expires_at),
-                    t.label.clone(),
-                ]);
-            }
-            print_table(&rows);
-            Ok(())
+            print_listing(
+                &tokens,
+                args.json,
+                "no API token has been created",
+                &["id", "org", "role", "status", "expires", "label"],
+                |t| {
+                    let status = match t.revoked_at {
+                        Some(at) => format!("revoked {}", time(at)),
+                        None if t.expires_at <= now => "expired".to_owned(),
+                        None => "active".to_owned(),
+                    };
+                    vec![
+                        t.id.clone(),
+                        t.org.clone(),
+                        t.role.clone(),
+                        status,
+                        time(t.expires_at),
+                        t.label.clone(),
+                    ]
+                },
+            )
         }
         TokenCommand::Revoke { id, store } => {
             // A whole token pasted instead of its id: take the id out of it.
@@ -232,21 +218,23 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
             let local = args.store.local().await?;
             let users = api(local.operator().accounts().users().await, &[])?;
             let users: Vec<UserResource> = users.iter().map(UserResource::from).collect();
-            if args.json {
-                return print_json(&users);
-            }
-            if users.is_empty() {
-                println!("no account has been created");
-                return Ok(());
-            }
-            let mut rows =
-                vec![["username", "org", "role", "created", "disabled", "name"].map(str::to_owned).to_vec()];
-            rows.extend(users.into_iter().map(|u| {
-                let disabled = u.disabled_at.map(time).unwrap_or_default();
-                vec![u.username, u.org, u.role, time(u.created_at), disabled, u.name]
-            }));
-            print_table(&rows);
-            Ok(())
+            print_listing(
+                &users,
+                args.json,
+                "no account has been created",
+                &["username", "org", "role", "created", "disabled", "name"],
+                |u| {
+                    let disabled = u.disabled_at.map(time).unwrap_or_default();
+                    vec![
+                        u.username.clone(),
+                        u.org.clone(),
+                        u.role.clone(),
+                        time(u.created_at),
+                        disabled,
+                        u.name.clone(),
+                    ]
+                },
+            )
         }
         UserCommand::Disable { username, reason, store } => {
             let local = store.local().await?;

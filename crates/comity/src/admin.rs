@@ -106,6 +106,16 @@ pub fn read_text(path: &Path, what: &str) -> anyhow::Result<String> {
     String::from_utf8(bytes).map_err(|_| anyhow!("{what} in {} is not UTF-8 text", path.display()))
 }
 
+/// What every listing command takes: the store to read, and whether to print JSON.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub store: crate::StoreArgs,
+}
+
 /// A time as a table shows it: to the second, in UTC.
 pub fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -128,6 +138,29 @@ pub fn print_table(rows: &[Vec<String>]) {
         }
         println!("{}", line.trim_end());
     }
+}
+
+/// Prints what a list command found: JSON with `--json` (an empty array when there is
+/// nothing), else `empty` when there is nothing, else a table of `header` and one row an
+/// item.
+pub fn print_listing<T: serde::Serialize>(
+    items: &[T],
+    json: bool,
+    empty: &str,
+    header: &[&str],
+    row: impl Fn(&T) -> Vec<String>,
+) -> anyhow::Result<()> {
+    if json {
+        return print_json(&items);
+    }
+    if items.is_empty() {
+        println!("{empty}");
+        return Ok(());
+    }
+    let mut rows = vec![header.iter().map(|h| (*h).to_owned()).collect()];
+    rows.extend(items.iter().map(row));
+    print_table(&rows);
+    Ok(())
 }
 
 /// Prints a value as pretty JSON.

@@ -7,14 +7,14 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use comity_app::{KeyView, NewContact, NewKey, Revocation};
 use comity_auth::jws::SigningKey;
 use comity_wire::trust::{ContactBody, KeyResource};
 
 use crate::{
     StoreArgs,
-    admin::{api, print_json, print_table, read_text, time},
+    admin::{ListArgs, api, print_listing, read_text, time},
 };
 
 #[derive(Debug, Subcommand)]
@@ -73,15 +73,7 @@ pub enum KeyCommand {
         store: StoreArgs,
     },
     /// List an authority's keys with their whole history.
-    List {
-        #[arg(long)]
-        authority: String,
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        store: StoreArgs,
-    },
+    List(AuthorityListArgs),
     /// Generate a new Ed25519 key pair for an authority's system: writes the private key
     /// as a JWK (mode 0600) and prints the public JWK on standard output (the key id on
     /// standard error), ready for `comity authority key add --public-key -`.
@@ -117,15 +109,30 @@ pub enum ContactCommand {
         store: StoreArgs,
     },
     /// List an authority's contacts.
-    List {
-        #[arg(long)]
-        authority: String,
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        store: StoreArgs,
-    },
+    List(AuthorityListArgs),
+}
+
+// What the listings of an authority's keys and contacts take.
+#[derive(Debug, Args)]
+pub struct AuthorityListArgs {
+    #[arg(long)]
+    authority: String,
+    #[command(flatten)]
+    list: ListArgs,
+}
+
+impl AuthorityListArgs {
+    /// The store, once the authority is known to be registered (a listing of an unknown
+    /// one says so, where an empty listing would mislead).
+    async fn open(&self) -> anyhow::Result<(crate::Local, comity_core::PartyId)> {
+        let local = self.list.store.local().await?;
+        let id =
+            comity_core::PartyId::parse(&self.authority).map_err(|e| anyhow::anyhow!("--authority: {e}"))?;
+        match local.app.store().party(&id).await.context("reading the register")? {
+            Some(comity_core::Party::Authority(_)) => Ok((local, id)),
+            _ => bail!("no authority {id} is registered; `comity authority list` shows them"),
+        }
+    }
 }
 
 /// Reads a public key file, refusing a private key before it goes anywhere.
@@ -184,15 +191,6 @@ fn resource(view: &KeyView) -> KeyResource {
     KeyResource::new(&view.key, view.log_indexes.clone(), Utc::now())
 }
 
-/// The authority `id`, if it is registered (a listing of an unknown one says so).
-async fn registered_authority(local: &crate::Local, id: &str) -> anyhow::Result<comity_core::PartyId> {
-    let parsed = comity_core::PartyId::parse(id).map_err(|e| anyhow::anyhow!("--authority: {e}"))?;
-    match local.app.store().party(&parsed).await.context("reading the register")? {
-        Some(comity_core::Party::Authority(_)) => Ok(parsed),
-        _ => bail!("no authority {parsed} is registered; `comity authority list` shows them"),
-    }
-}
-
 fn print_key(k: &KeyResource, verb: &str) {
     println!("{verb} key {} of {}: {}", k.kid, k.authority, k.status);
 }
@@ -243,34 +241,29 @@ pub async fn key(command: KeyCommand) -> anyhow::Result<()> {
             println!("revoked key {} of {} from {from}: {}", key.kid, key.authority, key.status);
             Ok(())
         }
-        KeyCommand::List { authority, json, store } => {
-            let local = store.local().await?;
-            let id = registered_authority(&local, &authority).await?;
-            let keys: Vec<KeyResource> = api(local.operator().registers().keys_of(&authority).await, &[])?
-                .iter()
-                .map(resource)
-                .collect();
-            if json {
-                return print_json(&keys);
-            }
-            if keys.is_empty() {
-                println!("{id} has no key; register one with `comity authority key add`");
-                return Ok(());
-            }
-            let mut rows =
-                vec![["kid", "status", "added", "retired", "revoked", "reason"].map(str::to_owned).to_vec()];
-            for k in keys {
-                rows.push(vec![
-                    k.kid,
-                    k.status,
-                    time(k.added_at),
-                    k.retired_at.map(time).unwrap_or_else(|| "-".into()),
-                    k.revoked_at.map(time).unwrap_or_else(|| "-".into()),
-                    k.revocation_reason.unwrap_or_default(),
-                ]);
-            }
-            print_table(&rows);
-            Ok(())
+        KeyCommand::List(args) => {
+            let (local, id) = args.open().await?;
+            let keys: Vec<KeyResource> =
+                api(local.operator().registers().keys_of(&args.authority).await, &[])?
+                    .iter()
+                    .map(resource)
+                    .collect();
+            print_listing(
+                &keys,
+                args.list.json,
+                &format!("{id} has no key; register one with `comity authority key add`"),
+                &["kid", "status", "added", "retired", "revoked", "reason"],
+                |k| {
+                    vec![
+                        k.kid.clone(),
+                        k.status.clone(),
+                        time(k.added_at),
+                        k.retired_at.map(time).unwrap_or_else(|| "-".into()),
+                        k.revoked_at.map(time).unwrap_or_else(|| "-".into()),
+                        k.revocation_reason.clone().unwrap_or_default(),
+                    ]
+                },
+            )
         }
         KeyCommand::Generate { out } => {
             let key = SigningKey::generate();
@@ -305,32 +298,28 @@ pub async fn contact(command: ContactCommand) -> anyhow::Result<()> {
             println!("registered contact {} of {authority}: {}", added.id, added.name);
             Ok(())
         }
-        ContactCommand::List { authority, json, store } => {
-            let local = store.local().await?;
-            let id = registered_authority(&local, &authority).await?;
-            let listed: Vec<ContactBody> = api(local.operator().registers().contacts(&authority).await, &[])?
-                .iter()
-                .map(ContactBody::from)
-                .collect();
-            if json {
-                return print_json(&listed);
-            }
-            if listed.is_empty() {
-                println!("{id} has no contact; register one with `comity authority contact add`");
-                return Ok(());
-            }
-            let mut rows = vec![["id", "email", "phone", "key", "name"].map(str::to_owned).to_vec()];
-            for c in listed {
-                rows.push(vec![
-                    c.id,
-                    c.email.unwrap_or_else(|| "-".into()),
-                    c.phone.unwrap_or_else(|| "-".into()),
-                    if c.public_key.is_some() { "yes" } else { "-" }.to_owned(),
-                    c.name,
-                ]);
-            }
-            print_table(&rows);
-            Ok(())
+        ContactCommand::List(args) => {
+            let (local, id) = args.open().await?;
+            let listed: Vec<ContactBody> =
+                api(local.operator().registers().contacts(&args.authority).await, &[])?
+                    .iter()
+                    .map(ContactBody::from)
+                    .collect();
+            print_listing(
+                &listed,
+                args.list.json,
+                &format!("{id} has no contact; register one with `comity authority contact add`"),
+                &["id", "email", "phone", "key", "name"],
+                |c| {
+                    vec![
+                        c.id.clone(),
+                        c.email.clone().unwrap_or_else(|| "-".into()),
+                        c.phone.clone().unwrap_or_else(|| "-".into()),
+                        if c.public_key.is_some() { "yes" } else { "-" }.to_owned(),
+                        c.name.clone(),
+                    ]
+                },
+            )
         }
     }
 }

@@ -11,7 +11,7 @@ use comity_wire::{
     term::Term,
 };
 
-use crate::StoreArgs;
+use crate::{StoreArgs, admin::ListArgs};
 
 /// What every party is registered with.
 #[derive(Debug, Args)]
@@ -90,15 +90,6 @@ pub enum OrganisationCommand {
     Add(PartyArgs),
     /// List them.
     List(ListArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct ListArgs {
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    json: bool,
-    #[command(flatten)]
-    store: StoreArgs,
 }
 
 fn term<T: comity_core::Vocabulary>(flag: &str, value: &str) -> anyhow::Result<Term<T>> {

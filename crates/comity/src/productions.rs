@@ -19,7 +19,7 @@ use comity_wire::trust::RegisteredKey;
 
 use crate::{
     StoreArgs,
-    admin::{api, print_json, print_table, time},
+    admin::{api, print_listing, time},
 };
 
 #[derive(Debug, Subcommand)]
@@ -73,19 +73,9 @@ fn print_keys(keys: &[Registered], json: bool, none: &str) -> anyhow::Result<()>
         .iter()
         .map(|r| RegisteredKey::new(&r.key, r.public_key.as_ref(), r.added_at, r.current, r.log_index))
         .collect();
-    if json {
-        return print_json(&keys);
-    }
-    if keys.is_empty() {
-        println!("{none}");
-        return Ok(());
-    }
-    let mut rows = vec![["key", "added", "in use"].map(str::to_owned).to_vec()];
-    rows.extend(keys.iter().map(|k| {
+    print_listing(&keys, json, none, &["key", "added", "in use"], |k| {
         vec![k.key.clone(), time(k.added_at), if k.current { "yes".to_owned() } else { String::new() }]
-    }));
-    print_table(&rows);
-    Ok(())
+    })
 }
 
 fn party(id: &str, flag: &str) -> anyhow::Result<PartyId> {

@@ -41,40 +41,28 @@ fn who() -> impl Strategy<Value = Who> {
         })
 }
 
-fn facts() -> impl Strategy<Value = RequestFacts> {
-    (
-        party(),
-        prop::option::of(party()),
-        parties(),
-        party(),
-        party(),
-        parties(),
-        prop::sample::select(State::ALL),
-        any::<bool>(),
-    )
-        .prop_map(
-            |(
-                authority,
-                validator,
-                issuer_institutions,
-                provider,
-                provider_institution,
-                reviewers,
-                state,
-                emergency,
-            )| {
-                RequestFacts {
-                    authority,
-                    validator,
-                    issuer_institutions,
-                    provider,
-                    provider_institution,
-                    reviewers,
-                    state,
-                    emergency,
-                }
-            },
-        )
+prop_compose! {
+    fn facts()(
+        authority in party(),
+        validator in prop::option::of(party()),
+        issuer_institutions in parties(),
+        provider in party(),
+        provider_institution in party(),
+        reviewers in parties(),
+        state in prop::sample::select(State::ALL),
+        emergency in any::<bool>(),
+    ) -> RequestFacts {
+        RequestFacts {
+            authority,
+            validator,
+            issuer_institutions,
+            provider,
+            provider_institution,
+            reviewers,
+            state,
+            emergency,
+        }
+    }
 }
 
 /// Every request-scoped action, assigning a reviewer drawn like any party.

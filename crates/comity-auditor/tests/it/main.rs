@@ -15,10 +15,10 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use chrono::{TimeZone, Utc};
 use comity_auditor::{Error, Progress, RemoteLog, check_checkpoint};
 use comity_log::{
-    Entry, LogKey, MemoryTree, Salt, TILE_WIDTH, Tile, TilePath, commit, encode_bundle, hash_tile,
+    Entry, LogKey, encode_bundle,
+    testing::{self, sample_entries},
 };
 
 const ORIGIN: &str = "comity.example/log";
@@ -59,52 +59,17 @@ async fn serve(files: Files) -> String {
     format!("http://{addr}/log")
 }
 
-fn entries(count: u64, rewritten: Option<u64>) -> Vec<Vec<u8>> {
-    let time = Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap();
-    (0..count)
-        .map(|i| {
-            let request = format!("0192f3c4-5b6a-7c8d-9e0f-{:012x}", (i * 7) % 41);
-            let content = if rewritten == Some(i) { "rewritten".to_owned() } else { format!("event {i}") };
-            Entry::new(
-                if i % 3 == 0 { "lifecycle.under_review" } else { "read" },
-                time + chrono::Duration::seconds(i as i64),
-                (i % 9 != 4).then_some(request.as_str()),
-                "comity",
-                commit(&Salt([3; 32]), content.as_bytes()),
-            )
-            .unwrap()
-            .to_bytes()
-        })
-        .collect()
-}
-
-/// Publishes the tiles of the first `size` entries and the checkpoint of
-/// `checkpoint_size`; returns the signed checkpoint and the tree.
+/// Publishes the first `size` entries and the checkpoint of `checkpoint_size` into
+/// `files`; returns the signed checkpoint.
 fn publish(files: &Files, key: &LogKey, entries: &[Vec<u8>], size: u64, checkpoint_size: u64) -> Vec<u8> {
-    let mut tree = MemoryTree::new();
-    for e in &entries[..size as usize] {
-        tree.append(e);
-    }
-    for start in (0..size).step_by(TILE_WIDTH as usize) {
-        let end = (start + TILE_WIDTH).min(size);
-        let tile = TilePath::entries(start / TILE_WIDTH, (end - start) as u32);
-        let bundle = encode_bundle(entries[start as usize..end as usize].iter().map(Vec::as_slice)).unwrap();
-        files.put(tile.path(), bundle);
-    }
-    for tile in Tile::new_tiles(8, 0, size) {
-        let path = TilePath::hashes(tile.level(), tile.level_index(), tile.width()).path();
-        files.put(path, hash_tile(&tile, &tree).unwrap());
-    }
-    let note = key.sign(ORIGIN, checkpoint_size, tree.root(checkpoint_size).unwrap()).unwrap();
-    files.put("checkpoint".into(), note.clone());
-    note
+    testing::publish(key, ORIGIN, entries, size, checkpoint_size, |path, bytes| files.put(path, bytes))
 }
 
 #[tokio::test]
 async fn an_honest_log_verifies_reports_progress_and_stays_consistent() {
     let files = Files::default();
     let key = LogKey::generate(ORIGIN);
-    let note = publish(&files, &key, &entries(700, None), 700, 700);
+    let note = publish(&files, &key, &sample_entries(700, None), 700, 700);
     let log = RemoteLog::new(&serve(files.clone()).await).unwrap();
 
     let mut seen = Vec::new();
@@ -118,14 +83,14 @@ async fn an_honest_log_verifies_reports_progress_and_stays_consistent() {
 
     // The log grows (and deletes a partial tile, as logs may): still a prefix.
     let earlier = check_checkpoint(&report.checkpoint, key.verifier_key(), "the saved checkpoint").unwrap();
-    publish(&files, &key, &entries(1000, None), 1000, 1000);
+    publish(&files, &key, &sample_entries(1000, None), 1000, 1000);
     files.remove("tile/entries/002.p/188");
     let report = log.verify(key.verifier_key(), Some(&earlier), |_| {}).await.unwrap();
     assert_eq!((report.verified.size, report.verified.consistent_with), (1000, Some(700)));
 
     // A fork shown to someone earlier, signed with the same key: a discrepancy.
     let forked_files = Files::default();
-    let forked = publish(&forked_files, &key, &entries(300, Some(3)), 300, 300);
+    let forked = publish(&forked_files, &key, &sample_entries(300, Some(3)), 300, 300);
     let forked = check_checkpoint(&forked, key.verifier_key(), "the forked checkpoint").unwrap();
     let err = log.verify(key.verifier_key(), Some(&forked), |_| {}).await.unwrap_err();
     assert!(err.is_discrepancy(), "{err:?}");
@@ -141,7 +106,7 @@ async fn an_honest_log_verifies_reports_progress_and_stays_consistent() {
 async fn a_checkpoint_behind_the_tiles_reads_partial_tiles_from_full_ones() {
     let files = Files::default();
     let key = LogKey::generate(ORIGIN);
-    let all = entries(768, None);
+    let all = sample_entries(768, None);
     publish(&files, &key, &all, 600, 600);
     publish(&files, &key, &all, 768, 600);
     files.remove("tile/entries/002.p/88");
@@ -168,7 +133,7 @@ async fn a_checkpoint_behind_the_tiles_reads_partial_tiles_from_full_ones() {
 async fn tampering_is_a_discrepancy_and_a_missing_or_failing_tile_is_not() {
     let files = Files::default();
     let key = LogKey::generate(ORIGIN);
-    let mut all = entries(700, None);
+    let mut all = sample_entries(700, None);
     publish(&files, &key, &all, 700, 700);
     let log = RemoteLog::new(&serve(files.clone()).await).unwrap();
 
@@ -204,7 +169,7 @@ async fn tampering_is_a_discrepancy_and_a_missing_or_failing_tile_is_not() {
 async fn the_sample_is_the_librarys_drawn_from_verified_entries() {
     let files = Files::default();
     let key = LogKey::generate(ORIGIN);
-    let all = entries(1000, None);
+    let all = sample_entries(1000, None);
     // The log has grown to 1000 entries; the sample is of the checkpoint at 600.
     let note = publish(&files, &key, &all, 1000, 600);
     publish(&files, &key, &all, 1000, 1000);

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::support::{Data, Server, comity, comity_ok, example_path};
+use crate::support::{Data, Server, add_authority, comity, comity_ok, example_path};
 
 fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -47,35 +47,15 @@ fn validate_accepts_the_examples_and_names_each_problem() {
 fn the_registers_are_managed_from_the_command_line() {
     let data = Data::sqlite();
     crate::support::init(&data, crate::support::DEFAULT_ORIGIN);
-    let out = comity(
-        &[
-            "authority",
-            "add",
-            "--id",
-            "fr-tj-paris",
-            "--country",
-            "FR",
-            "--type",
-            "prosecutor",
-            "--name",
-            "Parquet de Paris",
-        ],
-        Some(&data),
-    );
+    let out = comity(&add_authority("fr-tj-paris", "FR", "prosecutor", "Parquet de Paris"), Some(&data));
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("registered authority fr-tj-paris"));
 
-    let out = comity(
-        &["authority", "add", "--id", "fr-tj-paris", "--country", "FR", "--type", "judge", "--name", "Again"],
-        Some(&data),
-    );
+    let out = comity(&add_authority("fr-tj-paris", "FR", "judge", "Again"), Some(&data));
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("already registered"), "{}", stderr(&out));
 
-    let out = comity(
-        &["authority", "add", "--id", "x-y", "--country", "FR", "--type", "sheriff", "--name", "N"],
-        Some(&data),
-    );
+    let out = comity(&add_authority("x-y", "FR", "sheriff", "N"), Some(&data));
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("investigating_judge"), "the error lists the types: {}", stderr(&out));
 
@@ -140,15 +120,7 @@ async fn the_demo_seeds_once() {
         let mut total = 0;
         let mut states = Vec::new();
         for token in &providers {
-            let list: Value = client
-                .get(server.url("/v1/requests"))
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let list = server.get_json(&client, "/v1/requests", token).await;
             total += list["total"].as_u64().unwrap();
             for item in list["items"].as_array().unwrap() {
                 states.push(item["state"].as_str().unwrap().to_owned());

@@ -7,29 +7,11 @@ use tokio::sync::Mutex;
 
 use crate::support::{Data, Server, Trust, example, signed_post};
 
-#[tokio::test]
-async fn sqlite_restart_keeps_requests_and_events() {
-    restart_keeps_requests_and_events(Data::sqlite()).await;
-}
-
-#[tokio::test]
-async fn postgres_restart_keeps_requests_and_events() {
-    if let Some(data) = Data::postgres().await {
-        restart_keeps_requests_and_events(data).await;
-    }
-}
-
-#[tokio::test]
-async fn sqlite_kill9_under_load_loses_nothing_acknowledged() {
-    kill9_under_load_loses_nothing_acknowledged(Data::sqlite()).await;
-}
-
-#[tokio::test]
-async fn postgres_kill9_under_load_loses_nothing_acknowledged() {
-    if let Some(data) = Data::postgres().await {
-        kill9_under_load_loses_nothing_acknowledged(data).await;
-    }
-}
+crate::both_databases!(
+    #[tokio::test]
+    restart_keeps_requests_and_events,
+    kill9_under_load_loses_nothing_acknowledged,
+);
 
 async fn restart_keeps_requests_and_events(data: Data) {
     let client = reqwest::Client::new();
@@ -39,51 +21,19 @@ async fn restart_keeps_requests_and_events(data: Data) {
         trust.submit(&client, &server, &example("eu-epoc-traffic.json")).await.json().await.unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
     trust.approve(&client, &server, &id).await;
-    let events_before: Value = client
-        .get(server.url(&format!("/v1/requests/{id}/events")))
-        .bearer_auth(&trust.handler)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let events_before = server.get_json(&client, &format!("/v1/requests/{id}/events"), &trust.handler).await;
     drop(server);
 
     let server = Server::start(&data, &[]);
-    let read: Value = client
-        .get(server.url(&format!("/v1/requests/{id}")))
-        .bearer_auth(&trust.handler)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let read = server.get_json(&client, &format!("/v1/requests/{id}"), &trust.handler).await;
     assert_eq!(read["state"], "approved");
     assert_eq!(read["document"], created["document"]);
     assert_eq!(read["screening"], created["screening"], "the screening report survives the restart");
-    let events_after: Value = client
-        .get(server.url(&format!("/v1/requests/{id}/events")))
-        .bearer_auth(&trust.handler)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let events_after = server.get_json(&client, &format!("/v1/requests/{id}/events"), &trust.handler).await;
     assert_eq!(events_after, events_before);
     assert_eq!(events_after.as_array().unwrap().len(), 4);
     // The trust registers survive too: the admin's token, the authority's key.
-    let keys: Value = client
-        .get(server.url("/v1/admin/authorities/fr-tj-paris/keys"))
-        .bearer_auth(&trust.admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let keys = server.get_json(&client, "/v1/admin/authorities/fr-tj-paris/keys", &trust.admin).await;
     assert_eq!(keys[0]["status"], "active", "{keys}");
 }
 
@@ -154,15 +104,7 @@ async fn kill9_under_load_loses_nothing_acknowledged(data: Data) {
 
     let server = Server::start(&data, &UNLIMITED);
     // The provider's system sees every request: all are addressed to it.
-    let list: Value = client
-        .get(server.url("/v1/requests?per_page=1"))
-        .bearer_auth(&trust.handler)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = server.get_json(&client, "/v1/requests?per_page=1", &trust.handler).await;
     let total = list["total"].as_u64().unwrap() as usize;
     assert!(total >= acknowledged.len(), "{total} stored < {} acknowledged", acknowledged.len());
     for id in &acknowledged {

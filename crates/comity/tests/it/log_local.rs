@@ -132,17 +132,10 @@ async fn the_log_verifies_inside_and_out_and_an_edit_is_caught(data: Data) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_the_log_verifies_inside_and_out_and_an_edit_is_caught() {
-    the_log_verifies_inside_and_out_and_an_edit_is_caught(Data::sqlite()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_the_log_verifies_inside_and_out_and_an_edit_is_caught() {
-    if let Some(data) = Data::postgres().await {
-        the_log_verifies_inside_and_out_and_an_edit_is_caught(data).await;
-    }
-}
+crate::both_databases!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    the_log_verifies_inside_and_out_and_an_edit_is_caught,
+);
 
 /// A server with a key that did not sign the log's checkpoints refuses to start, so a
 /// lost or mismatched key file never forks the log's signatures.

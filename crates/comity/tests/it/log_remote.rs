@@ -8,9 +8,9 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use chrono::{TimeZone, Utc};
 use comity_log::{
-    Entry, LogKey, MemoryTree, Salt, TILE_WIDTH, Tile, TilePath, commit, encode_bundle, hash_tile,
+    Entry, LogKey, encode_bundle,
+    testing::{self, sample_entries},
     verify_checkpoint,
 };
 
@@ -69,51 +69,15 @@ fn serve(dir: PathBuf) -> String {
     format!("http://{addr}/log")
 }
 
-fn entries(count: u64, rewritten: Option<u64>) -> Vec<Vec<u8>> {
-    let time = Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap();
-    (0..count)
-        .map(|i| {
-            let request = format!("0192f3c4-5b6a-7c8d-9e0f-{:012x}", (i * 7) % 41);
-            let content = if rewritten == Some(i) { "rewritten".to_owned() } else { format!("event {i}") };
-            Entry::new(
-                if i % 3 == 0 { "lifecycle.under_review" } else { "read" },
-                time + chrono::Duration::seconds(i as i64),
-                (i % 9 != 4).then_some(request.as_str()),
-                "comity",
-                commit(&Salt([3; 32]), content.as_bytes()),
-            )
-            .unwrap()
-            .to_bytes()
-        })
-        .collect()
-}
-
-/// Writes the tiles of the first `size` entries at their C2SP paths, and the checkpoint of
+/// Writes the first `size` entries at their C2SP paths under `dir`, and the checkpoint of
 /// `checkpoint_size` entries (the log may have grown past its checkpoint); returns the
 /// signed checkpoint.
 fn publish(dir: &Path, key: &LogKey, entries: &[Vec<u8>], size: u64, checkpoint_size: u64) -> Vec<u8> {
-    let mut tree = MemoryTree::new();
-    for e in &entries[..size as usize] {
-        tree.append(e);
-    }
-    let write = |path: String, bytes: &[u8]| {
+    testing::publish(key, ORIGIN, entries, size, checkpoint_size, |path, bytes| {
         let file = dir.join(path);
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(file, bytes).unwrap();
-    };
-    for start in (0..size).step_by(TILE_WIDTH as usize) {
-        let end = (start + TILE_WIDTH).min(size);
-        let tile = TilePath::entries(start / TILE_WIDTH, (end - start) as u32);
-        let bundle = encode_bundle(entries[start as usize..end as usize].iter().map(Vec::as_slice)).unwrap();
-        write(tile.path(), &bundle);
-    }
-    for tile in Tile::new_tiles(8, 0, size) {
-        let path = TilePath::hashes(tile.level(), tile.level_index(), tile.width()).path();
-        write(path, &hash_tile(&tile, &tree).unwrap());
-    }
-    let note = key.sign(ORIGIN, checkpoint_size, tree.root(checkpoint_size).unwrap()).unwrap();
-    write("checkpoint".into(), &note);
-    note
+    })
 }
 
 struct Run {
@@ -141,7 +105,7 @@ fn verify(url: &str, vkey: &str, extra: &[&str]) -> Run {
 fn an_honest_log_verifies_and_stays_consistent() {
     let dir = tempfile::tempdir().unwrap();
     let key = LogKey::generate(ORIGIN);
-    let all = entries(700, None);
+    let all = sample_entries(700, None);
     publish(dir.path(), &key, &all, 700, 700);
     let url = serve(dir.path().to_owned());
     let saved = dir.path().join("saved-checkpoint");
@@ -157,7 +121,7 @@ fn an_honest_log_verifies_and_stays_consistent() {
 
     // The log grows (and deletes its partial tiles, as logs may); the saved checkpoint is
     // a prefix of it. The key is read from a file this time.
-    let grown = entries(1000, None);
+    let grown = sample_entries(1000, None);
     publish(dir.path(), &key, &grown, 1000, 1000);
     std::fs::remove_file(dir.path().join("tile/entries/002.p/188")).unwrap();
     let vkey_file = dir.path().join("vkey");
@@ -172,7 +136,7 @@ fn an_honest_log_verifies_and_stays_consistent() {
 fn a_checkpoint_behind_the_tiles_reads_partial_tiles_from_full_ones() {
     let dir = tempfile::tempdir().unwrap();
     let key = LogKey::generate(ORIGIN);
-    let all = entries(768, None);
+    let all = sample_entries(768, None);
     // Tiles for 600 entries, then for 768 under the checkpoint for 600: tile 002 is full
     // now, and the log deleted its partial versions (logs may), so the verifier reads
     // the first 88 items of the full tiles. (tile/1/000.p/2 stays: no full tile replaces it.)
@@ -190,7 +154,7 @@ fn a_checkpoint_behind_the_tiles_reads_partial_tiles_from_full_ones() {
 fn tampering_is_found_and_named() {
     let dir = tempfile::tempdir().unwrap();
     let key = LogKey::generate(ORIGIN);
-    let mut all = entries(700, None);
+    let mut all = sample_entries(700, None);
     publish(dir.path(), &key, &all, 700, 700);
     let url = serve(dir.path().to_owned());
 
@@ -236,7 +200,7 @@ fn tampering_is_found_and_named() {
 fn a_wrong_key_or_a_fork_is_a_discrepancy() {
     let dir = tempfile::tempdir().unwrap();
     let key = LogKey::generate(ORIGIN);
-    let all = entries(700, None);
+    let all = sample_entries(700, None);
     publish(dir.path(), &key, &all, 700, 700);
     let url = serve(dir.path().to_owned());
 
@@ -253,7 +217,7 @@ fn a_wrong_key_or_a_fork_is_a_discrepancy() {
 
     // Someone was shown a fork earlier: entry 3 rewritten, signed with the same key.
     let forked_dir = tempfile::tempdir().unwrap();
-    let forked = publish(forked_dir.path(), &key, &entries(300, Some(3)), 300, 300);
+    let forked = publish(forked_dir.path(), &key, &sample_entries(300, Some(3)), 300, 300);
     let forked_file = forked_dir.path().join("forked-checkpoint");
     std::fs::write(&forked_file, forked).unwrap();
     let out = verify(&url, key.verifier_key(), &["--since", forked_file.to_str().unwrap()]);
@@ -271,7 +235,7 @@ fn a_wrong_key_or_a_fork_is_a_discrepancy() {
 fn the_sample_is_the_librarys_and_the_same_every_time() {
     let dir = tempfile::tempdir().unwrap();
     let key = LogKey::generate(ORIGIN);
-    let all = entries(1000, None);
+    let all = sample_entries(1000, None);
     // The log has grown to 1000 entries; the sample is of the checkpoint at 600.
     let note = publish(dir.path(), &key, &all, 1000, 600);
     publish(dir.path(), &key, &all, 1000, 1000);

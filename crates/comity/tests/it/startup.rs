@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::support::{BIN, Data, Server, comity};
+use crate::support::{BIN, Data, Server, add_authority, comity};
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -104,20 +104,7 @@ fn commands_that_read_never_create_a_data_directory_and_name_the_path() {
         vec!["token", "list", "--data-dir", dir],
         vec!["user", "list", "--data-dir", dir],
         vec!["authority", "list", "--data-dir", dir],
-        vec![
-            "authority",
-            "add",
-            "--id",
-            "fr-tj-paris",
-            "--country",
-            "FR",
-            "--type",
-            "judge",
-            "--name",
-            "TJ",
-            "--data-dir",
-            dir,
-        ],
+        [&add_authority("fr-tj-paris", "FR", "judge", "TJ")[..], &["--data-dir", dir]].concat(),
     ] {
         let out = comity(&args, None);
         assert!(!out.status.success(), "{args:?} succeeded");

@@ -67,7 +67,7 @@ pub fn comity_with(args: &[&str], data: Option<&Data>, stdin: &str, env: &[(&str
     child.wait_with_output().unwrap()
 }
 
-/// A running `comity serve`.
+/// A running server of ours, `comity serve` or `comity witness serve`: killed when dropped.
 pub struct Server {
     pub child: Child,
     pub base: String,
@@ -76,15 +76,16 @@ pub struct Server {
 impl Server {
     /// Starts `comity serve` on a free port and waits until it listens.
     pub fn start(data: &Data, extra: &[&str]) -> Server {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(data.args())
-            .args(extra)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
+        let mut cmd = Command::new(BIN);
+        cmd.args(["serve", "--listen", "127.0.0.1:0"]).args(data.args()).args(extra);
+        Server::spawn(cmd, "comity serve", "comity listening on ")
+    }
+
+    /// Spawns `cmd`, a server named `what`, and waits (60 s at most) for the first line it
+    /// prints, `announce` and then the base URL it listens at.
+    pub fn spawn(mut cmd: Command, what: &str, announce: &str) -> Server {
+        let mut child =
+            cmd.env("RUST_LOG", "warn").stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -92,17 +93,24 @@ impl Server {
             let _ = BufReader::new(stdout).read_line(&mut line);
             let _ = tx.send(line);
         });
-        let line = rx.recv_timeout(Duration::from_secs(60)).expect("comity serve did not start within 60 s");
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("{what} did not start within 60 s"));
         let base = line
             .trim()
-            .strip_prefix("comity listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line from comity serve: {line:?}"))
+            .strip_prefix(announce)
+            .unwrap_or_else(|| panic!("unexpected first line from {what}: {line:?}"))
             .to_owned();
         Server { child, base }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// GETs `path` with a bearer token and reads the answer as JSON, whatever its status.
+    pub async fn get_json(&self, client: &reqwest::Client, path: &str, token: &str) -> Value {
+        client.get(self.url(path)).bearer_auth(token).send().await.unwrap().json().await.unwrap()
     }
 
     /// `kill -9`: no shutdown, no flush, nothing.
@@ -137,6 +145,12 @@ pub fn init(data: &Data, origin: &str) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// The arguments of `comity authority add` for an authority of this id, country, type and
+/// name (the data's flags are the caller's to add).
+pub fn add_authority<'a>(id: &'a str, country: &'a str, kind: &'a str, name: &'a str) -> [&'a str; 10] {
+    ["authority", "add", "--id", id, "--country", country, "--type", kind, "--name", name]
+}
+
 /// Registers the parties of `eu-epoc-traffic.json` through the command line, on data
 /// made with `comity init` if nothing made it yet.
 pub fn register_parties(data: &Data) {
@@ -147,30 +161,8 @@ pub fn register_parties(data: &Data) {
         init(data, DEFAULT_ORIGIN);
     }
     for args in [
-        [
-            "authority",
-            "add",
-            "--id",
-            "fr-tj-paris",
-            "--country",
-            "FR",
-            "--type",
-            "prosecutor",
-            "--name",
-            "Parquet de Paris",
-        ],
-        [
-            "authority",
-            "add",
-            "--id",
-            "fr-jld-paris",
-            "--country",
-            "FR",
-            "--type",
-            "judge",
-            "--name",
-            "JLD de Paris",
-        ],
+        add_authority("fr-tj-paris", "FR", "prosecutor", "Parquet de Paris"),
+        add_authority("fr-jld-paris", "FR", "judge", "JLD de Paris"),
     ] {
         let out = comity(&args, Some(data));
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -180,6 +172,33 @@ pub fn register_parties(data: &Data) {
         Some(data),
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Generates, from an `async fn(Data)`, a test of it on each database, run by the tokio
+/// test attribute given: `sqlite::name`, and `postgres::name`, which passes without
+/// running when `COMITY_TEST_DATABASE_URL` is not set (`Data::postgres` says so loudly).
+#[macro_export]
+macro_rules! both_databases {
+    (#[$runtime:meta] $($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[$runtime]
+                async fn $name() {
+                    super::$name($crate::support::Data::sqlite()).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[$runtime]
+                async fn $name() {
+                    if let Some(data) = $crate::support::Data::postgres().await {
+                        super::$name(data).await;
+                    }
+                }
+            )+
+        }
+    };
 }
 
 /// A move's body; who moves is whoever calls.

@@ -9,6 +9,13 @@ use crate::support::{
     Data, Server, comity, comity_ok, comity_with, example_path, register_parties, signed_post,
 };
 
+crate::both_databases!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    a_token_works_until_it_is_revoked,
+    a_person_logs_in_with_what_user_add_printed,
+    keys_are_added_rotated_and_revoked_and_signatures_follow,
+);
+
 struct Run {
     code: Option<i32>,
     stdout: String,
@@ -124,18 +131,6 @@ async fn a_token_works_until_it_is_revoked(data: Data) {
     assert!(again.stderr.contains("hint: `comity token list`"), "{}", again.stderr);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_a_token_works_until_it_is_revoked() {
-    a_token_works_until_it_is_revoked(Data::sqlite()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_a_token_works_until_it_is_revoked() {
-    if let Some(data) = Data::postgres().await {
-        a_token_works_until_it_is_revoked(data).await;
-    }
-}
-
 async fn a_person_logs_in_with_what_user_add_printed(data: Data) {
     register_parties(&data);
     let add = [
@@ -229,18 +224,6 @@ async fn a_person_logs_in_with_what_user_add_printed(data: Data) {
     let taken = run(comity(&add, Some(&data)));
     assert_eq!(taken.code, Some(1));
     assert!(taken.stderr.contains("hint: user names are unique"), "{}", taken.stderr);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_a_person_logs_in_with_what_user_add_printed() {
-    a_person_logs_in_with_what_user_add_printed(Data::sqlite()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_a_person_logs_in_with_what_user_add_printed() {
-    if let Some(data) = Data::postgres().await {
-        a_person_logs_in_with_what_user_add_printed(data).await;
-    }
 }
 
 /// Signs the traffic example with a key file and submits it; the status and the error code.
@@ -363,18 +346,6 @@ async fn keys_are_added_rotated_and_revoked_and_signatures_follow(data: Data) {
     let table = comity_ok(&["authority", "key", "list", "--authority", "fr-tj-paris"], Some(&data));
     let row = table.lines().find(|l| l.starts_with(&kid1)).unwrap();
     assert!(row.contains(" revoked ") && row.ends_with("laptop stolen"), "{table}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_keys_are_added_rotated_and_revoked_and_signatures_follow() {
-    keys_are_added_rotated_and_revoked_and_signatures_follow(Data::sqlite()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_keys_are_added_rotated_and_revoked_and_signatures_follow() {
-    if let Some(data) = Data::postgres().await {
-        keys_are_added_rotated_and_revoked_and_signatures_follow(data).await;
-    }
 }
 
 #[test]

@@ -1,65 +1,36 @@
 //! `comity witness serve` as a log talks to it: real process, real HTTP, real restarts.
 
-use std::{
-    io::{BufRead, BufReader},
-    path::Path,
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::{path::Path, process::Command, time::Duration};
 
 use comity_log::{
     LogKey, MemoryTree, TLOG_SIZE_CONTENT_TYPE, add_cosignatures, encode_add_checkpoint, parse_tlog_size,
     verify_checkpoint, verify_cosignature,
 };
 
-use crate::support::BIN;
+use crate::support::{BIN, Server};
 
 const ORIGIN: &str = "comity.test/log";
 const NAME: &str = "witness.test/w1";
 
 /// A running `comity witness serve`.
-struct Witness {
-    child: Child,
-    base: String,
-}
+struct Witness(Server);
 
 impl Witness {
     fn start(dir: &Path, logs: &[String]) -> Witness {
         let mut cmd = Command::new(BIN);
         cmd.args(["witness", "serve", "--listen", "127.0.0.1:0", "--name", NAME, "--state-dir"])
             .arg(dir)
-            .env_remove("COMITY_WITNESS_LOGS")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .env_remove("COMITY_WITNESS_LOGS");
         for log in logs {
             cmd.args(["--log", log]);
         }
-        let mut child = cmd.spawn().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx.recv_timeout(Duration::from_secs(60)).expect("the witness did not start within 60 s");
-        let base = line
-            .trim()
-            .strip_prefix("comity witness listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line from comity witness serve: {line:?}"))
-            .to_owned();
-        Witness { child, base }
+        Witness(Server::spawn(cmd, "comity witness serve", "comity witness listening on "))
     }
 
     /// POSTs an add-checkpoint body: status, content type, body.
     async fn add(&self, body: Vec<u8>) -> (u16, String, String) {
-        let response = reqwest::Client::new()
-            .post(format!("{}/add-checkpoint", self.base))
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let response =
+            reqwest::Client::new().post(self.0.url("/add-checkpoint")).body(body).send().await.unwrap();
         let status = response.status().as_u16();
         let content_type = response
             .headers()
@@ -69,16 +40,8 @@ impl Witness {
         (status, content_type, response.text().await.unwrap())
     }
 
-    fn kill9(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Witness {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    fn kill9(self) {
+        self.0.kill9();
     }
 }
 
@@ -272,7 +235,7 @@ async fn the_server_submits_every_checkpoint_and_serves_the_cosignature() {
 
     let server = Server::start(
         &data,
-        &["--log-origin", LOG, "--witness", &format!("{}={witness_vkey}", witness.base)],
+        &["--log-origin", LOG, "--witness", &format!("{}={witness_vkey}", witness.0.base)],
     );
     let trust = Trust::setup(&server, &data).await;
     let client = reqwest::Client::new();
