@@ -391,8 +391,7 @@ async fn current_frontier(
     conn: &mut SqliteConnection,
     cached: Option<Frontier>,
 ) -> Result<Frontier, sqlx::Error> {
-    let size: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries").fetch_one(&mut *conn).await?;
+    let size: i64 = sqlx::query_scalar("SELECT size FROM log_head").fetch_one(&mut *conn).await?;
     let size = u64::try_from(size).unwrap_or(0);
     if let Some(f) = cached.filter(|f| f.size() == size) {
         return Ok(f);
@@ -451,6 +450,12 @@ impl Log<'_> {
                 .await
                 .map_err(backend)?;
         }
+        // The size, as PostgreSQL keeps it: both read the log's size from log_head.
+        sqlx::query("UPDATE log_head SET size = ?")
+            .bind(i64::try_from(self.frontier.size()).map_err(backend)?)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
         Ok(indexes)
     }
 }
@@ -1017,10 +1022,8 @@ impl Store for SqliteStore {
     }
 
     async fn log_size(&self) -> Result<u64, StoreError> {
-        let size: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries")
-            .fetch_one(&self.read)
-            .await
-            .map_err(backend)?;
+        let size: i64 =
+            sqlx::query_scalar("SELECT size FROM log_head").fetch_one(&self.read).await.map_err(backend)?;
         u64::try_from(size).map_err(backend)
     }
 

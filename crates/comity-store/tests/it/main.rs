@@ -112,6 +112,30 @@ mod open {
         }
     }
 
+    /// Issue 11: SQLite gained `log_head` (migration 0007); a database from before it starts
+    /// from the entries it holds, and its log goes on from there.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_sqlite_database_from_before_log_head_migrates_forward() {
+        use crate::suite::{authority, new_request, t0};
+        let mut h = crate::harness::Harness::sqlite().await;
+        h.store().add_party(&authority("fr-tj-paris")).await.unwrap();
+        h.store().insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap();
+        let size = h.store().log_size().await.unwrap();
+        assert_eq!(size, 2);
+        h.raw("DROP TABLE log_head; DELETE FROM _sqlx_migrations WHERE version >= 7").await.unwrap();
+
+        h.reopen().await;
+        assert_eq!(h.store().log_size().await.unwrap(), size);
+        let later = new_request("fr-tj-paris", "example-mail", t0() + chrono::Duration::seconds(1));
+        assert_eq!(h.store().insert_request(&later).await.unwrap().log, vec![size]);
+        assert_eq!(h.store().log_size().await.unwrap(), size + 1);
+        let key = comity_log::LogKey::generate("comity.test/log");
+        let verified =
+            comity_store::verify::verify_store(h.store(), key.verifier_key(), |_, _| {}).await.unwrap();
+        assert_eq!(verified.entries, size + 1);
+        h.finish().await;
+    }
+
     #[tokio::test]
     async fn a_sqlite_url_points_to_the_data_directory() {
         let dir = tempfile::tempdir().unwrap();
