@@ -66,8 +66,11 @@
 //! server named by `COMITY_TEST_DATABASE_URL`, and skips loudly when it is not set.
 //!
 //! **Schema** changes are versioned migrations (`migrations/sqlite`, `migrations/postgres`),
-//! applied on open. A row that no longer parses (edited outside comity) is reported as
-//! [`StoreError::Corrupt`] naming the table, the row and the column.
+//! applied on open; an applied migration is never edited (sqlx checks their checksums). The
+//! two are written in each database's dialect, and a test reads both catalogues back and
+//! checks that they are one schema: the same tables, columns, keys, indexes, foreign keys
+//! and append-only guards. A row that no longer parses (edited outside comity) is reported
+//! as [`StoreError::Corrupt`] naming the table, the row and the column.
 
 pub mod log;
 mod postgres;

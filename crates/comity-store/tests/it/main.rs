@@ -7,6 +7,7 @@
 
 mod harness;
 mod log_suite;
+mod schema;
 mod suite;
 mod trust_suite;
 
