@@ -287,22 +287,9 @@ async fn insert_request(
     // Screening done before the write is kept in the same transaction: the report, then
     // comity's moves, so an intake is one durable commit however far it goes.
     if let Some(intake) = &r.screening {
-        sqlx::query(
-            "INSERT INTO screenings (request_id, at, pack_id, pack_version, pack_hash, verdict, report, seq) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 1)",
-        )
-        .bind(&id)
-        .bind(micros(intake.screening.at))
-        .bind(&intake.screening.pack_id)
-        .bind(&intake.screening.pack_version)
-        .bind(&intake.screening.pack_hash)
-        .bind(&intake.screening.verdict)
-        .bind(&intake.screening.report)
-        .execute(&mut *conn)
-        .await
-        .map_err(backend)?;
+        // Numbered as any screening is, as on SQLite (issue 11).
+        pending.extend(record_screening(conn, &intake.screening).await?.1);
         let at = micros(intake.screening.at);
-        pending.push(Pending::screening(&Screening { at, ..intake.screening.clone() }, 1)?);
         for (to, reason) in &intake.moves {
             version += 1;
             sqlx::query(

@@ -66,6 +66,7 @@ store_tests!(mod store for suite {
     every_write_is_logged_in_order_and_the_tree_is_its_entries,
     two_processes_append_to_one_tree,
     every_kind_of_edit_is_caught,
+    an_intake_screening_and_a_later_one_are_numbered_1_then_2,
 });
 
 store_tests!(mod trust for trust_suite {
