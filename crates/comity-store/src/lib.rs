@@ -53,6 +53,13 @@
 //! transaction. Nothing updated means `NotFound` (no such request) or `Conflict` (it moved
 //! meanwhile), so two processes can never both move one request from the same version.
 //!
+//! **Unique values are the database's to decide.** An intake inserts its request with `ON
+//! CONFLICT DO NOTHING` and no conflict target; when nothing was inserted, the store looks
+//! up which of its unique values another request holds: the authority's idempotency key
+//! ([`StoreError::IdempotencyKeyTaken`]), the authority's `jti` ([`StoreError::JtiTaken`]),
+//! or the id (a `Conflict`). Of two intakes racing, even on two servers, exactly one is
+//! stored, and the refused one leaves nothing behind.
+//!
 //! **Events are append-only.** Triggers reject any UPDATE or DELETE of `events` (and, on
 //! PostgreSQL, TRUNCATE), whoever sends it: a first defence for the audit trail.
 //!

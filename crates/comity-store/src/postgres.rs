@@ -24,7 +24,7 @@ use crate::log::{Pending, RawRecord, SubjectColumns, Submission, frontier_from, 
 use crate::rows::{
     At, PartyColumns, RawEvent, RawParty, RawRequest, backend, event_columns, filtered, limit_offset,
     log_columns, micros, move_refused, not_found_on_foreign_key, party_columns, party_exists,
-    read_named_target, request_columns, request_exists, role_column, row_id, screening_columns, state_count,
+    read_named_target, request_columns, role_column, row_id, screening_columns, state_count,
 };
 
 /// Runs one write (an expression giving `(value, pending entries)` from the connection
@@ -205,10 +205,13 @@ async fn insert_request(
 ) -> Result<(StoredRequest, Vec<Pending>), StoreError> {
     let received_at = micros(r.received_at);
     let id = r.id.to_string();
+    // No conflict target: when the id, the authority's idempotency key or its jti is taken,
+    // nothing is inserted. The unique indexes decide, so of two intakes racing exactly one
+    // is stored.
     let inserted = sqlx::query(
         "INSERT INTO requests (id, state, version, received_at, updated_at, authority, provider, \
          instrument, kind, emergency, reference, document, idempotency_key, signature, jti, validator) \
-         VALUES ($1, $2, 1, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (id) DO NOTHING",
+         VALUES ($1, $2, 1, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING",
     )
     .bind(&id)
     .bind(State::Received.as_str())
@@ -226,17 +229,9 @@ async fn insert_request(
     .bind(r.validator.as_ref().map(PartyId::as_str))
     .execute(&mut *conn)
     .await
-    .map_err(|e| {
-        // Two servers may take the same key, or a replay the same jti, at once; the unique
-        // indexes decide.
-        match e.as_database_error().and_then(|d| d.constraint()) {
-            Some("requests_by_idempotency_key") => StoreError::IdempotencyKeyTaken,
-            Some("requests_by_jti") => StoreError::JtiTaken,
-            _ => backend(e),
-        }
-    })?;
+    .map_err(backend)?;
     if inserted.rows_affected() == 0 {
-        return Err(request_exists(r.id));
+        return Err(intake_refused(conn, r).await?);
     }
     sqlx::query(
         "INSERT INTO events (request_id, seq, from_state, to_state, actor, at, reason) \
@@ -347,6 +342,19 @@ async fn insert_request(
         validator: r.validator.clone(),
     };
     Ok((request, pending))
+}
+
+/// Why an intake inserted nothing (see `rows::INTAKE_REFUSED`).
+async fn intake_refused(conn: &mut PgConnection, r: &NewRequest) -> Result<StoreError, StoreError> {
+    let taken: Option<String> = sqlx::query_scalar(crate::rows::INTAKE_REFUSED)
+        .bind(r.authority.as_str())
+        .bind(r.idempotency_key.as_ref().map(IdempotencyKey::as_str))
+        .bind(&r.jti)
+        .bind(r.id.to_string())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(backend)?;
+    Ok(crate::rows::intake_refused(r.id, taken.as_deref()))
 }
 
 async fn apply_move(conn: &mut PgConnection, m: &Move) -> Result<(Event, Vec<Pending>), StoreError> {

@@ -130,6 +130,29 @@ pub(crate) fn request_exists(id: RequestId) -> StoreError {
     StoreError::Conflict(format!("a request with id {id} exists"))
 }
 
+/// Which of an intake's unique values another request holds, when its `INSERT ... ON CONFLICT
+/// DO NOTHING` inserted nothing: `$1` the authority, `$2` the idempotency key, `$3` the jti,
+/// `$4` the id. The key comes first (the client retried: it gets its request back), then the
+/// jti (a replay), then the id. The same text serves both backends.
+pub(crate) const INTAKE_REFUSED: &str = "SELECT CASE \
+     WHEN EXISTS (SELECT 1 FROM requests WHERE authority = $1 AND idempotency_key = $2) THEN 'key' \
+     WHEN EXISTS (SELECT 1 FROM requests WHERE authority = $1 AND jti = $3) THEN 'jti' \
+     WHEN EXISTS (SELECT 1 FROM requests WHERE id = $4) THEN 'id' \
+     END AS taken";
+
+/// The error of a refused intake, from what [`INTAKE_REFUSED`] found taken.
+pub(crate) fn intake_refused(id: RequestId, taken: Option<&str>) -> StoreError {
+    match taken {
+        Some("key") => StoreError::IdempotencyKeyTaken,
+        Some("jti") => StoreError::JtiTaken,
+        Some(_) => request_exists(id),
+        // The request that held the value is gone again: only a hand edit does that.
+        None => StoreError::Conflict(format!(
+            "the request {id} was refused as a duplicate, but no request holds its id, key or jti"
+        )),
+    }
+}
+
 /// Why a compare-and-set move found nothing to update, from the request's current row
 /// (`None`: there is no such request).
 pub(crate) fn move_refused(m: &comity_core::Move, current: Option<(String, i64)>) -> StoreError {

@@ -33,8 +33,7 @@ use crate::log::{Pending, RawRecord, SubjectColumns, Submission, frontier_from, 
 use crate::rows::{
     At, PartyColumns, RawEvent, RawParty, RawRequest, backend, event_columns, filtered, limit_offset,
     log_columns, micros, move_refused, not_found_on_foreign_key, party_columns, party_exists,
-    read_named_target, request_columns, request_exists, role_column, row_id, screening_columns, sqlite_time,
-    state_count,
+    read_named_target, request_columns, role_column, row_id, screening_columns, sqlite_time, state_count,
 };
 
 mod trust;
@@ -540,36 +539,16 @@ async fn insert_request(
     log: &mut Log<'_>,
     r: &NewRequest,
 ) -> Result<Intake, StoreError> {
-    // The writer runs one write at a time, so checking first cannot race another intake.
-    if let Some(key) = &r.idempotency_key {
-        let taken = sqlx::query("SELECT 1 FROM requests WHERE authority = ? AND idempotency_key = ?")
-            .bind(r.authority.as_str())
-            .bind(key.as_str())
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(backend)?;
-        if taken.is_some() {
-            return Err(StoreError::IdempotencyKeyTaken);
-        }
-    }
-    if let Some(jti) = &r.jti {
-        let taken = sqlx::query("SELECT 1 FROM requests WHERE authority = ? AND jti = ?")
-            .bind(r.authority.as_str())
-            .bind(jti)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(backend)?;
-        if taken.is_some() {
-            return Err(StoreError::JtiTaken);
-        }
-    }
     let received_at = micros(r.received_at);
     let at = sqlite_time(received_at);
     let id = r.id.to_string();
+    // No conflict target: when the id, the authority's idempotency key or its jti is taken,
+    // nothing is inserted. The unique indexes decide, so of two intakes racing exactly one
+    // is stored.
     let inserted = sqlx::query(
         "INSERT INTO requests (id, state, version, received_at, updated_at, authority, provider, \
          instrument, kind, emergency, reference, document, idempotency_key, signature, jti, validator) \
-         VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+         VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
     )
     .bind(&id)
     .bind(State::Received.as_str())
@@ -590,7 +569,7 @@ async fn insert_request(
     .await
     .map_err(backend)?;
     if inserted.rows_affected() == 0 {
-        return Err(request_exists(r.id));
+        return Err(intake_refused(conn, r).await?);
     }
     sqlx::query(
         "INSERT INTO events (request_id, seq, from_state, to_state, actor, at, reason) \
@@ -700,6 +679,19 @@ async fn insert_request(
         validator: r.validator.clone(),
     };
     Ok(Intake { request, log: logged })
+}
+
+/// Why an intake inserted nothing (see `rows::INTAKE_REFUSED`).
+async fn intake_refused(conn: &mut SqliteConnection, r: &NewRequest) -> Result<StoreError, StoreError> {
+    let taken: Option<String> = sqlx::query_scalar(crate::rows::INTAKE_REFUSED)
+        .bind(r.authority.as_str())
+        .bind(r.idempotency_key.as_ref().map(IdempotencyKey::as_str))
+        .bind(&r.jti)
+        .bind(r.id.to_string())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(backend)?;
+    Ok(crate::rows::intake_refused(r.id, taken.as_deref()))
 }
 
 async fn apply_move(conn: &mut SqliteConnection, log: &mut Log<'_>, m: &Move) -> Result<Event, StoreError> {

@@ -50,6 +50,7 @@ store_tests!(mod store for suite {
     insert_then_get_returns_the_request_and_its_receipt,
     a_request_id_is_stored_once,
     an_idempotency_key_is_used_once_per_authority,
+    a_taken_key_jti_or_id_refuses_the_whole_intake,
     recent_targets_are_scoped_windowed_and_bounded,
     list_filters_and_paginates_newest_first,
     requests_received_at_the_same_time_list_by_id_descending,
