@@ -79,6 +79,7 @@
 //! and append-only guards. A row that no longer parses (edited outside comity) is reported
 //! as [`StoreError::Corrupt`] naming the table, the row and the column.
 
+mod db;
 pub mod log;
 mod postgres;
 mod rows;

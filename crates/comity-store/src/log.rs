@@ -15,7 +15,8 @@ use comity_core::{
 use comity_log::{Entry, Frontier, Salt, commit};
 use serde_json::json;
 
-use crate::rows::backend;
+use crate::db::Row;
+use crate::rows::{At, backend};
 
 fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
@@ -214,34 +215,25 @@ pub(crate) struct RawRecord {
 }
 
 impl RawRecord {
-    /// Reads a `log_entries` row (the columns of `log_columns!`) on either backend.
-    pub(crate) fn read<R>(row: &R) -> Result<RawRecord, StoreError>
-    where
-        R: sqlx::Row,
-        for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-        for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-        for<'r> Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-        for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-        for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-        for<'c> &'c str: sqlx::ColumnIndex<R>,
-    {
-        let idx: i64 = crate::rows::At { table: "log_entries", id: "?" }.get(row, "idx")?;
+    /// Reads a `log_entries` row (the columns of `log_columns!`).
+    pub(crate) fn read(row: &impl Row) -> Result<RawRecord, StoreError> {
+        let idx = row.int(&At { table: "log_entries", id: "?" }, "idx")?;
         let id = idx.to_string();
-        let at = crate::rows::At { table: "log_entries", id: &id };
+        let at = At { table: "log_entries", id: &id };
         Ok(RawRecord {
             idx,
-            entry: at.get(row, "entry")?,
-            salt: at.get(row, "salt")?,
-            request_id: at.get(row, "request_id")?,
-            kind: at.get(row, "subject_kind")?,
-            seq: at.get(row, "subject_seq")?,
-            id: at.get(row, "subject_id")?,
+            entry: row.bytes(&at, "entry")?,
+            salt: row.bytes(&at, "salt")?,
+            request_id: row.opt_text(&at, "request_id")?,
+            kind: row.text(&at, "subject_kind")?,
+            seq: row.opt_int(&at, "subject_seq")?,
+            id: row.opt_text(&at, "subject_id")?,
         })
     }
 
     pub(crate) fn parse(self) -> Result<LogRecord, StoreError> {
         let row = self.idx.to_string();
-        let at = crate::rows::At { table: "log_entries", id: &row };
+        let at = At { table: "log_entries", id: &row };
         let request = || -> Result<RequestId, StoreError> {
             let r = self.request_id.as_deref().ok_or_else(|| at.corrupt("request_id", "missing"))?;
             RequestId::parse(r).map_err(|e| at.corrupt("request_id", e))

@@ -17,14 +17,15 @@ use comity_log::Frontier;
 use sqlx::{
     Executor, Postgres,
     migrate::Migrator,
-    postgres::{PgConnection, PgPool, PgPoolOptions, PgRow},
+    postgres::{PgConnection, PgPool, PgPoolOptions},
 };
 
 use crate::log::{Pending, RawRecord, SubjectColumns, Submission, frontier_from, sequence};
 use crate::rows::{
-    At, PartyColumns, RawEvent, RawParty, RawRequest, backend, event_columns, filtered, limit_offset,
-    log_columns, micros, move_refused, not_found_on_foreign_key, party_columns, party_exists,
-    read_named_target, request_columns, role_column, row_id, screening_columns, state_count,
+    At, PartyColumns, backend, event_columns, filtered, limit_offset, log_columns, micros, move_refused,
+    not_found_on_foreign_key, party_columns, party_exists, read_checkpoint, read_event, read_named_target,
+    read_party, read_request, read_screening, read_state_count, request_columns, role_column,
+    screening_columns,
 };
 
 /// Runs one write (an expression giving `(value, pending entries)` from the connection
@@ -488,59 +489,6 @@ async fn checkpoint(
     Ok((Some(StoredCheckpoint { seq, size, note, at, cosignatures: Vec::new() }), Some(frontier)))
 }
 
-fn read_request(row: &PgRow) -> Result<StoredRequest, StoreError> {
-    let id = row_id(row, "requests", "id")?;
-    let at = At { table: "requests", id: &id };
-    let raw = RawRequest {
-        state: at.get(row, "state")?,
-        version: i64::from(at.get::<_, i32>(row, "version")?),
-        received_at: at.get(row, "received_at")?,
-        updated_at: at.get(row, "updated_at")?,
-        authority: at.get(row, "authority")?,
-        provider: at.get(row, "provider")?,
-        instrument: at.get(row, "instrument")?,
-        kind: at.get(row, "kind")?,
-        emergency: at.get(row, "emergency")?,
-        reference: at.get(row, "reference")?,
-        document: at.get(row, "document")?,
-        signature: at.get(row, "signature")?,
-        validator: at.get(row, "validator")?,
-        id: id.clone(),
-    };
-    raw.parse()
-}
-
-fn read_screening(row: &PgRow) -> Result<Screening, StoreError> {
-    let request_id = row_id(row, "screenings", "request_id")?;
-    let at = At { table: "screenings", id: &request_id };
-    Ok(Screening {
-        request_id: RequestId::parse(&request_id).map_err(|e| at.corrupt("request_id", e))?,
-        at: at.get(row, "at")?,
-        pack_id: at.get(row, "pack_id")?,
-        pack_version: at.get(row, "pack_version")?,
-        pack_hash: at.get(row, "pack_hash")?,
-        verdict: at.get(row, "verdict")?,
-        report: at.get(row, "report")?,
-        log_index: at.get::<_, Option<i64>>(row, "log_index")?.and_then(|i| u64::try_from(i).ok()),
-    })
-}
-
-fn read_event(row: &PgRow) -> Result<Event, StoreError> {
-    let request_id = row_id(row, "events", "request_id")?;
-    let at = At { table: "events", id: &request_id };
-    let raw = RawEvent {
-        seq: i64::from(at.get::<_, i32>(row, "seq")?),
-        from_state: at.get(row, "from_state")?,
-        to_state: at.get(row, "to_state")?,
-        actor: at.get(row, "actor")?,
-        at: at.get(row, "at")?,
-        reason: at.get(row, "reason")?,
-        log_index: at.get(row, "log_index")?,
-        request_id: request_id.clone(),
-    };
-    raw.parse()
-}
-
 #[async_trait]
 impl Store for PgStore {
     async fn ping(&self) -> Result<(), StoreError> {
@@ -559,7 +507,7 @@ impl Store for PgStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(backend)?;
-        row.map(|row| RawParty::read(&row)?.parse()).transpose()
+        row.map(|row| read_party(&row)).transpose()
     }
 
     async fn parties(&self, role: PartyRole) -> Result<Vec<Party>, StoreError> {
@@ -569,7 +517,7 @@ impl Store for PgStore {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(backend)?;
-        rows.iter().map(|row| RawParty::read(row)?.parse()).collect()
+        rows.iter().map(read_party).collect()
     }
 
     async fn insert_request(&self, request: &NewRequest) -> Result<Intake, StoreError> {
@@ -690,11 +638,11 @@ impl Store for PgStore {
     }
 
     async fn count_by_state(&self) -> Result<Vec<(State, u64)>, StoreError> {
-        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT state, COUNT(*) FROM requests GROUP BY state")
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM requests GROUP BY state")
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
-        let mut counts = rows.iter().map(|(s, n)| state_count(s, *n)).collect::<Result<Vec<_>, _>>()?;
+        let mut counts = rows.iter().map(read_state_count).collect::<Result<Vec<_>, _>>()?;
         counts.sort();
         Ok(counts)
     }
@@ -922,17 +870,4 @@ impl Store for PgStore {
     ) -> Result<Option<LinkRecord>, StoreError> {
         trust::use_link(&self.pool, secret_hash, at).await
     }
-}
-
-fn read_checkpoint(row: &PgRow) -> Result<StoredCheckpoint, StoreError> {
-    let seq: i64 = At { table: "log_checkpoints", id: "?" }.get(row, "seq")?;
-    let id = seq.to_string();
-    let at = At { table: "log_checkpoints", id: &id };
-    Ok(StoredCheckpoint {
-        seq: u64::try_from(seq).map_err(|e| at.corrupt("seq", e))?,
-        size: u64::try_from(at.get::<_, i64>(row, "size")?).map_err(|e| at.corrupt("size", e))?,
-        note: at.get(row, "note")?,
-        at: at.get(row, "at")?,
-        cosignatures: Vec::new(),
-    })
 }

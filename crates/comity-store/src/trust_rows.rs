@@ -1,17 +1,14 @@
 //! The trust registers' rows, read the same way on both backends (see `comity_core::trust`).
 //!
-//! Times are read as `DateTime<Utc>` on both: PostgreSQL's `TIMESTAMPTZ` directly, SQLite's
-//! fixed-width RFC 3339 text through sqlx's parser. Every value goes through the core
-//! parsers again; a row that does not parse is [`StoreError::Corrupt`].
+//! Times are read as each backend keeps them (see `crate::db::Backend`). Every value goes
+//! through the core parsers again; a row that does not parse is [`StoreError::Corrupt`].
 
-use chrono::{DateTime, Utc};
+use crate::db::Row;
+use crate::rows::{At, row_id};
 use comity_core::{
     ActorId, JournalEntry, LinkRecord, PartyId, RequestId, Role, SessionRecord, StoreError, TokenRecord,
     UserRecord, Username,
 };
-use sqlx::{ColumnIndex, Decode, Row, Type};
-
-use crate::rows::At;
 
 macro_rules! journal_columns {
     () => {
@@ -53,143 +50,89 @@ fn hash(at: &At<'_>, column: &str, bytes: Vec<u8>) -> Result<[u8; 32], StoreErro
     bytes.try_into().map_err(|_| at.corrupt(column, "not 32 bytes"))
 }
 
-fn unsigned(at: &At<'_>, column: &str, n: i64) -> Result<u64, StoreError> {
-    u64::try_from(n).map_err(|e| at.corrupt(column, e))
-}
-
 /// A `journal` row (the columns of `journal_columns!`).
-pub(crate) fn read_journal<R>(row: &R) -> Result<JournalEntry, StoreError>
-where
-    R: Row,
-    for<'c> &'c str: ColumnIndex<R>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Option<String>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let seq: i64 = At { table: "journal", id: "?" }.get(row, "seq")?;
+pub(crate) fn read_journal(row: &impl Row) -> Result<JournalEntry, StoreError> {
+    let seq = row.int(&At { table: "journal", id: "?" }, "seq")?;
     let id = seq.to_string();
     let at = At { table: "journal", id: &id };
-    let party_text: Option<String> = at.get(row, "party")?;
-    let request: Option<String> = at.get(row, "request_id")?;
-    let actor: String = at.get(row, "actor")?;
+    let actor = row.text(&at, "actor")?;
     Ok(JournalEntry {
-        seq: unsigned(&at, "seq", seq)?,
-        at: at.get(row, "at")?,
-        kind: at.get(row, "kind")?,
+        seq: at.unsigned("seq", seq)?,
+        at: row.time(&at, "at")?,
+        kind: row.text(&at, "kind")?,
         actor: ActorId::parse(&actor).map_err(|e| at.corrupt("actor", e))?,
-        party: party_text.map(|p| party(&at, "party", &p)).transpose()?,
-        subject: at.get(row, "subject")?,
-        request_id: request
+        party: row.opt_text(&at, "party")?.map(|p| party(&at, "party", &p)).transpose()?,
+        subject: row.text(&at, "subject")?,
+        request_id: row
+            .opt_text(&at, "request_id")?
             .map(|r| RequestId::parse(&r).map_err(|e| at.corrupt("request_id", e)))
             .transpose()?,
-        content: at.get(row, "content")?,
-        log_index: at
-            .get::<_, Option<i64>>(row, "log_index")?
-            .map(|i| unsigned(&at, "log_index", i))
-            .transpose()?,
+        content: row.text(&at, "content")?,
+        log_index: row.opt_int(&at, "log_index")?.map(|i| at.unsigned("log_index", i)).transpose()?,
     })
 }
 
 /// A `users` row.
-pub(crate) fn read_user<R>(row: &R) -> Result<UserRecord, StoreError>
-where
-    R: Row,
-    for<'c> &'c str: ColumnIndex<R>,
-    for<'r> Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Option<DateTime<Utc>>: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let name: String = At { table: "users", id: "?" }.get(row, "username")?;
+pub(crate) fn read_user(row: &impl Row) -> Result<UserRecord, StoreError> {
+    let name = row_id(row, "users", "username")?;
     let at = At { table: "users", id: &name };
-    let org: String = at.get(row, "org")?;
-    let role_text: String = at.get(row, "role")?;
     Ok(UserRecord {
         username: Username::parse(&name).map_err(|e| at.corrupt("username", e))?,
-        org: party(&at, "org", &org)?,
-        role: role(&at, &role_text)?,
-        name: at.get(row, "name")?,
-        password_hash: at.get(row, "password_hash")?,
-        totp_sealed: at.get(row, "totp_sealed")?,
-        totp_last_step: at
-            .get::<_, Option<i64>>(row, "totp_last_step")?
-            .map(|s| unsigned(&at, "totp_last_step", s))
+        org: party(&at, "org", &row.text(&at, "org")?)?,
+        role: role(&at, &row.text(&at, "role")?)?,
+        name: row.text(&at, "name")?,
+        password_hash: row.text(&at, "password_hash")?,
+        totp_sealed: row.bytes(&at, "totp_sealed")?,
+        totp_last_step: row
+            .opt_int(&at, "totp_last_step")?
+            .map(|s| at.unsigned("totp_last_step", s))
             .transpose()?,
-        created_at: at.get(row, "created_at")?,
-        disabled_at: at.get(row, "disabled_at")?,
+        created_at: row.time(&at, "created_at")?,
+        disabled_at: row.opt_time(&at, "disabled_at")?,
     })
 }
 
 /// An `api_tokens` row.
-pub(crate) fn read_token<R>(row: &R) -> Result<TokenRecord, StoreError>
-where
-    R: Row,
-    for<'c> &'c str: ColumnIndex<R>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Option<DateTime<Utc>>: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let id: String = At { table: "api_tokens", id: "?" }.get(row, "id")?;
+pub(crate) fn read_token(row: &impl Row) -> Result<TokenRecord, StoreError> {
+    let id = row_id(row, "api_tokens", "id")?;
     let at = At { table: "api_tokens", id: &id };
-    let org: String = at.get(row, "org")?;
-    let role_text: String = at.get(row, "role")?;
     Ok(TokenRecord {
-        org: party(&at, "org", &org)?,
-        role: role(&at, &role_text)?,
-        label: at.get(row, "label")?,
-        secret_hash: hash(&at, "secret_hash", at.get(row, "secret_hash")?)?,
-        created_at: at.get(row, "created_at")?,
-        expires_at: at.get(row, "expires_at")?,
-        revoked_at: at.get(row, "revoked_at")?,
+        org: party(&at, "org", &row.text(&at, "org")?)?,
+        role: role(&at, &row.text(&at, "role")?)?,
+        label: row.text(&at, "label")?,
+        secret_hash: hash(&at, "secret_hash", row.bytes(&at, "secret_hash")?)?,
+        created_at: row.time(&at, "created_at")?,
+        expires_at: row.time(&at, "expires_at")?,
+        revoked_at: row.opt_time(&at, "revoked_at")?,
         id: id.clone(),
     })
 }
 
 /// A `sessions` row.
-pub(crate) fn read_session<R>(row: &R) -> Result<SessionRecord, StoreError>
-where
-    R: Row,
-    for<'c> &'c str: ColumnIndex<R>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Option<DateTime<Utc>>: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let name: String = At { table: "sessions", id: "?" }.get(row, "username")?;
+pub(crate) fn read_session(row: &impl Row) -> Result<SessionRecord, StoreError> {
+    let name = row_id(row, "sessions", "username")?;
     let at = At { table: "sessions", id: &name };
     Ok(SessionRecord {
-        id_hash: hash(&at, "id_hash", at.get(row, "id_hash")?)?,
+        id_hash: hash(&at, "id_hash", row.bytes(&at, "id_hash")?)?,
         username: Username::parse(&name).map_err(|e| at.corrupt("username", e))?,
-        created_at: at.get(row, "created_at")?,
-        expires_at: at.get(row, "expires_at")?,
-        ended_at: at.get(row, "ended_at")?,
+        created_at: row.time(&at, "created_at")?,
+        expires_at: row.time(&at, "expires_at")?,
+        ended_at: row.opt_time(&at, "ended_at")?,
     })
 }
 
 /// A `verification_links` row.
-pub(crate) fn read_link<R>(row: &R) -> Result<LinkRecord, StoreError>
-where
-    R: Row,
-    for<'c> &'c str: ColumnIndex<R>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Option<DateTime<Utc>>: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let request: String = At { table: "verification_links", id: "?" }.get(row, "request_id")?;
+pub(crate) fn read_link(row: &impl Row) -> Result<LinkRecord, StoreError> {
+    let request = row_id(row, "verification_links", "request_id")?;
     let at = At { table: "verification_links", id: &request };
-    let contact: String = at.get(row, "contact")?;
+    let contact = row.text(&at, "contact")?;
     Ok(LinkRecord {
-        secret_hash: hash(&at, "secret_hash", at.get(row, "secret_hash")?)?,
+        secret_hash: hash(&at, "secret_hash", row.bytes(&at, "secret_hash")?)?,
         request_id: RequestId::parse(&request).map_err(|e| at.corrupt("request_id", e))?,
         contact: Username::parse(&contact).map_err(|e| at.corrupt("contact", e))?,
-        created_at: at.get(row, "created_at")?,
-        expires_at: at.get(row, "expires_at")?,
-        used_at: at.get(row, "used_at")?,
+        created_at: row.time(&at, "created_at")?,
+        expires_at: row.time(&at, "expires_at")?,
+        used_at: row.opt_time(&at, "used_at")?,
     })
 }
 
