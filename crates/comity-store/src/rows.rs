@@ -13,9 +13,9 @@ use comity_core::{
     PartyRole, Provider, RequestId, RequestKind, RequestQuery, ReviewerBody, ReviewerKind, Screening, State,
     StoreError, StoredCheckpoint, StoredRequest,
 };
-use sqlx::{ColumnIndex, Database, Decode, Encode, QueryBuilder, Type};
+use sqlx::{ColumnIndex, Decode, Type};
 
-use crate::db::Row;
+use crate::db::{Row, Sql};
 
 /// The columns of `requests` that [`read_request`] reads. Macros, so that `concat!` builds
 /// each statement at compile time.
@@ -44,17 +44,6 @@ macro_rules! screening_columns {
          AND l.subject_kind = 'screening' AND l.subject_seq = s.seq"
     };
 }
-
-/// Counts the events, screenings and parties that have no log entry (same SQL on both).
-pub(crate) const UNLOGGED_ROWS: &str = "SELECT \
-     (SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM log_entries l \
-      WHERE l.request_id = e.request_id AND l.subject_kind = 'event' AND l.subject_seq = e.seq)), \
-     (SELECT COUNT(*) FROM screenings s WHERE NOT EXISTS (SELECT 1 FROM log_entries l \
-      WHERE l.request_id = s.request_id AND l.subject_kind = 'screening' AND l.subject_seq = s.seq)), \
-     (SELECT COUNT(*) FROM parties p WHERE NOT EXISTS (SELECT 1 FROM log_entries l \
-      WHERE l.subject_kind = 'party' AND l.subject_id = p.id)), \
-     (SELECT COUNT(*) FROM journal j WHERE NOT EXISTS (SELECT 1 FROM log_entries l \
-      WHERE l.subject_kind = 'journal' AND l.subject_seq = j.seq))";
 
 /// The columns of `log_entries` that `RawRecord::read` reads.
 macro_rules! log_columns {
@@ -130,29 +119,6 @@ pub(crate) fn party_exists(id: &PartyId, existing_role: Option<&str>) -> StoreEr
 
 pub(crate) fn request_exists(id: RequestId) -> StoreError {
     StoreError::Conflict(format!("a request with id {id} exists"))
-}
-
-/// Which of an intake's unique values another request holds, when its `INSERT ... ON CONFLICT
-/// DO NOTHING` inserted nothing: `$1` the authority, `$2` the idempotency key, `$3` the jti,
-/// `$4` the id. The key comes first (the client retried: it gets its request back), then the
-/// jti (a replay), then the id. The same text serves both backends.
-pub(crate) const INTAKE_REFUSED: &str = "SELECT CASE \
-     WHEN EXISTS (SELECT 1 FROM requests WHERE authority = $1 AND idempotency_key = $2) THEN 'key' \
-     WHEN EXISTS (SELECT 1 FROM requests WHERE authority = $1 AND jti = $3) THEN 'jti' \
-     WHEN EXISTS (SELECT 1 FROM requests WHERE id = $4) THEN 'id' \
-     END AS taken";
-
-/// The error of a refused intake, from what [`INTAKE_REFUSED`] found taken.
-pub(crate) fn intake_refused(id: RequestId, taken: Option<&str>) -> StoreError {
-    match taken {
-        Some("key") => StoreError::IdempotencyKeyTaken,
-        Some("jti") => StoreError::JtiTaken,
-        Some(_) => request_exists(id),
-        // The request that held the value is gone again: only a hand edit does that.
-        None => StoreError::Conflict(format!(
-            "the request {id} was refused as a duplicate, but no request holds its id, key or jti"
-        )),
-    }
 }
 
 /// Why a compare-and-set move found nothing to update, from the request's current row
@@ -348,12 +314,8 @@ pub(crate) fn read_party(row: &impl Row) -> Result<Party, StoreError> {
 
 /// `select` followed by the query's filters, ANDed. Each filter has an index that already
 /// holds rows newest first (see the migrations).
-pub(crate) fn filtered<'a, DB>(select: &str, q: &'a RequestQuery) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new(select);
+pub(crate) fn filtered<'a>(select: &str, q: &'a RequestQuery) -> Sql<'a> {
+    let mut sql = Sql::new(select);
     let mut glue = " WHERE ";
     // (the SQL before the value, the value, the SQL after it)
     let filters = [
@@ -368,20 +330,20 @@ where
     ];
     for (before, value, after) in filters {
         if let Some(value) = value {
-            qb.push(glue).push(before).push_bind(value).push(after);
+            sql.push(glue).push(before).bind(value).push(after);
             glue = " AND ";
         }
     }
     // The issuing side: the authority that issued, or the one that validated.
     if let Some(issuer) = &q.issuer {
-        qb.push(glue)
+        sql.push(glue)
             .push("(authority = ")
-            .push_bind(issuer.as_str())
+            .bind(issuer.as_str())
             .push(" OR validator = ")
-            .push_bind(issuer.as_str())
+            .bind(issuer.as_str())
             .push(")");
     }
-    qb
+    sql
 }
 
 /// `LIMIT` and `OFFSET` of a 1-based page (page 0 is read as page 1).
