@@ -62,12 +62,14 @@
 //! (the writer task and its savepoints above, or a transaction of its own).
 //!
 //! **The log has one sequencer**, on both: the row of `log_head`, which holds the tree's
-//! size and which every append updates. On PostgreSQL a write locks it (`SELECT size FROM
-//! log_head FOR UPDATE`) as late as it can, after its own statements, so the lock is held
-//! only for the appends and the commit; another process appending waits, then sees the
-//! grown size. (A checkpoint locks it first: the size it reads is the size it signs.) On SQLite the writer task is the sequencer already, and reads the size at
-//! the start of each batch. Each process keeps the tree's frontier as it last committed it,
-//! and reuses it only when its size is `log_head`'s.
+//! size, and which a transaction that appended updates just before its COMMIT (on SQLite,
+//! once for the whole batch). On PostgreSQL a write locks it (`SELECT size FROM log_head
+//! FOR UPDATE`) as late as it can, after its own statements, so the lock is held only for
+//! the appends and the commit; another process appending waits, then sees the grown size.
+//! (A checkpoint locks it first: the size it reads is the size it signs.) On SQLite the
+//! writer task is the sequencer already, and reads the size at the start of each batch.
+//! Each process keeps the tree's frontier as it last committed it, and reuses it only when
+//! its size is `log_head`'s.
 //!
 //! **Moves are compare-and-set**, on both: `UPDATE requests ... WHERE id = $id AND
 //! version = $expected AND state = $from`, then the event with `seq = expected + 1`, in one

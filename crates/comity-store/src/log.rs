@@ -389,17 +389,22 @@ async fn read_hashes<C: Conn>(
 ///
 /// The frontier a process last committed is reused when its size is `log_head`'s (another
 /// process may have appended since); otherwise it is rebuilt from `log_hashes`.
+///
+/// The grown size goes back to `log_head` once, by [`Log::record_size`] just before COMMIT:
+/// once per write on PostgreSQL, once per batch on SQLite rather than once per write.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Log {
     /// This process's last committed frontier, not yet checked against `log_head`.
     cached: Option<Frontier>,
     /// The edge, once read in this transaction.
     edge: Option<Frontier>,
+    /// The size `log_head` holds in this transaction, once read.
+    head: Option<u64>,
 }
 
 impl Log {
     pub(crate) fn new(cached: Option<Frontier>) -> Log {
-        Log { cached, edge: None }
+        Log { cached, edge: None, head: None }
     }
 
     /// The log's edge in this transaction, read (and on PostgreSQL locked) on first use.
@@ -410,6 +415,7 @@ impl Log {
                 let head = conn.fetch_one(&C::locking("SELECT size FROM log_head"), args![]).await;
                 let at = At { table: "log_head", id: "the one row" };
                 let size = at.unsigned("size", head.map_err(backend)?.int(&at, "size")?)?;
+                self.head = Some(size);
                 match self.cached.take().filter(|f| f.size() == size) {
                     Some(cached) => cached,
                     None => frontier_from(size, stored_hashes(conn, &Frontier::indexes(size)).await?)?,
@@ -419,8 +425,8 @@ impl Log {
         Ok(self.edge.insert(edge))
     }
 
-    /// Sequences entries at the edge and writes them, with the tree hashes they add and
-    /// the new size; returns their indexes.
+    /// Sequences entries at the edge and writes them, with the tree hashes they add;
+    /// returns their indexes. The transaction must [`Log::record_size`] before it commits.
     pub(crate) async fn append<C: Conn>(
         &mut self,
         conn: &mut C,
@@ -431,7 +437,6 @@ impl Log {
         }
         let frontier = self.frontier(conn).await?;
         let seq = sequence(frontier, pending)?;
-        let size = i64::try_from(frontier.size()).map_err(backend)?;
         const ENTRY_COLUMNS: usize = 7;
         for chunk in seq.entries.chunks(MAX_ARGS / ENTRY_COLUMNS) {
             let mut sql = Sql::new(
@@ -451,8 +456,20 @@ impl Log {
             let (sql, args) = sql.into_parts();
             conn.execute(&sql, args).await.map_err(backend)?;
         }
-        conn.execute("UPDATE log_head SET size = $1", args![size]).await.map_err(backend)?;
         seq.entries.iter().map(|(index, _)| u64::try_from(*index).map_err(backend)).collect()
+    }
+
+    /// Writes the grown size to `log_head`, if this transaction appended. Call it last,
+    /// just before COMMIT.
+    pub(crate) async fn record_size<C: Conn>(&mut self, conn: &mut C) -> Result<(), StoreError> {
+        let Some(size) = self.edge.as_ref().map(Frontier::size).filter(|size| Some(*size) != self.head)
+        else {
+            return Ok(());
+        };
+        let stored = i64::try_from(size).map_err(backend)?;
+        conn.execute("UPDATE log_head SET size = $1", args![stored]).await.map_err(backend)?;
+        self.head = Some(size);
+        Ok(())
     }
 
     /// The edge after the transaction's appends, to keep for the next one once it has

@@ -93,6 +93,7 @@ impl Engine for PgStore {
         let cached = self.frontier.lock().ok().and_then(|f| f.clone());
         let mut log = Log::new(cached);
         let answer = op.run(&mut *tx, &mut log).await?;
+        log.record_size(&mut *tx).await?;
         tx.commit().await.map_err(backend)?;
         if let Some(frontier) = log.into_frontier() {
             self.committed(frontier);

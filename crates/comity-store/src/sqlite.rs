@@ -313,6 +313,13 @@ async fn run_batch(
             }
         }
     }
+    // The log's grown size, once for the whole batch.
+    if let Err(e) = log.record_size(conn).await {
+        let _ = conn.execute("ROLLBACK").await;
+        let failed = BatchFailed::new("the log's size could not be recorded", e);
+        done.into_iter().for_each(|(reply, _)| failed.answer(reply));
+        return Err(());
+    }
     match conn.execute("COMMIT").await {
         Ok(_) => {
             *frontier = log.into_frontier();
