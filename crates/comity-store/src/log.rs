@@ -7,7 +7,10 @@
 //! row against its entry, and a party holding a document can prove which entry is theirs.
 //! Each content is a JSON array of strings, numbers and nulls, so its bytes are fixed.
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use comity_core::{
@@ -392,19 +395,37 @@ async fn read_hashes<C: Conn>(
 ///
 /// The grown size goes back to `log_head` once, by [`Log::record_size`] just before COMMIT:
 /// once per write on PostgreSQL, once per batch on SQLite rather than once per write.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Log {
-    /// This process's last committed frontier, not yet checked against `log_head`.
-    cached: Option<Frontier>,
+    /// This process's last committed frontier, looked at once `log_head` has been read.
+    cached: Cached,
     /// The edge, once read in this transaction.
     edge: Option<Frontier>,
     /// The size `log_head` holds in this transaction, once read.
     head: Option<u64>,
 }
 
+/// Where a [`Log`] finds the frontier its process last committed.
+#[derive(Debug, Clone)]
+enum Cached {
+    /// Handed over: SQLite's writer task keeps its own.
+    Owned(Option<Frontier>),
+    /// Shared by a process's concurrent transactions (PostgreSQL's). It is read only once
+    /// this transaction holds `log_head`'s lock: by then the writes that held it before have
+    /// committed and left their frontier, so it is most often current.
+    Shared(Arc<Mutex<Option<Frontier>>>),
+}
+
 impl Log {
+    /// A log whose process's last frontier is `cached`.
     pub(crate) fn new(cached: Option<Frontier>) -> Log {
-        Log { cached, edge: None, head: None }
+        Log { cached: Cached::Owned(cached), edge: None, head: None }
+    }
+
+    /// A log whose process keeps its last frontier in `cached`, shared with its other
+    /// transactions.
+    pub(crate) fn shared(cached: Arc<Mutex<Option<Frontier>>>) -> Log {
+        Log { cached: Cached::Shared(cached), edge: None, head: None }
     }
 
     /// The log's edge in this transaction, read (and on PostgreSQL locked) on first use.
@@ -416,7 +437,14 @@ impl Log {
                 let at = At { table: "log_head", id: "the one row" };
                 let size = at.unsigned("size", head.map_err(backend)?.int(&at, "size")?)?;
                 self.head = Some(size);
-                match self.cached.take().filter(|f| f.size() == size) {
+                let current = |f: &Frontier| f.size() == size;
+                let cached = match std::mem::replace(&mut self.cached, Cached::Owned(None)) {
+                    Cached::Owned(cached) => cached.filter(current),
+                    Cached::Shared(shared) => {
+                        shared.lock().ok().and_then(|f| f.as_ref().filter(|f| current(f)).cloned())
+                    }
+                };
+                match cached {
                     Some(cached) => cached,
                     None => frontier_from(size, stored_hashes(conn, &Frontier::indexes(size)).await?)?,
                 }

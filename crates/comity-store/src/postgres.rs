@@ -90,8 +90,7 @@ impl Engine for PgStore {
     /// the write needs the log's edge sooner.
     async fn write(&self, op: WriteOp) -> Result<Answer, StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        let cached = self.frontier.lock().ok().and_then(|f| f.clone());
-        let mut log = Log::new(cached);
+        let mut log = Log::shared(self.frontier.clone());
         let answer = op.run(&mut *tx, &mut log).await?;
         log.record_size(&mut *tx).await?;
         tx.commit().await.map_err(backend)?;
