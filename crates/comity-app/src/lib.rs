@@ -146,4 +146,19 @@ impl App {
     pub fn settings(&self) -> &Settings {
         &self.inner.settings
     }
+
+    /// Whether this process can serve: its database answers, and accepts writes (a
+    /// read-only database would otherwise answer reads and fail the first write). `Err`
+    /// says which, for an operator; the cause is logged.
+    pub async fn readiness(&self) -> std::result::Result<(), &'static str> {
+        if let Err(e) = self.store().ping().await {
+            tracing::warn!(error = %e, "readiness: the database does not answer");
+            return Err("the database does not answer");
+        }
+        if let Err(e) = self.store().check_writable().await {
+            tracing::warn!(error = %e, "readiness: the database does not accept writes");
+            return Err("the database does not accept writes");
+        }
+        Ok(())
+    }
 }

@@ -358,6 +358,13 @@ pub enum StoreError {
 pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Succeeds when the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
+    /// Succeeds when the database accepts writes: a write that changes nothing, run and
+    /// committed as every write is. A read-only file, a role without the privilege or a
+    /// read-only standby fails it, before a real write would.
+    async fn check_writable(&self) -> Result<(), StoreError>;
+    /// Finishes the writes under way and closes the database (SQLite then folds its
+    /// write-ahead log back into the one file). Calls after it fail.
+    async fn close(&self);
 
     /// Registers a party and returns its audit-log entry's index. Ids are unique across
     /// all three registers.

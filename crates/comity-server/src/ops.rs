@@ -16,24 +16,18 @@ pub async fn healthz() -> Json<HealthBody> {
     Json(HealthBody { status: "ok".into(), detail: None })
 }
 
-/// The process can serve: its database answers.
+/// The process can serve: its database answers and accepts writes.
 #[utoipa::path(
     get, path = "/readyz", tag = "operations",
-    responses((status = 200, body = HealthBody), (status = 503, description = "The database does not answer", body = HealthBody))
+    responses((status = 200, body = HealthBody), (status = 503, description = "The database does not answer, or does not accept writes", body = HealthBody))
 )]
 pub async fn readyz(AxumState(app): AxumState<AppState>) -> impl IntoResponse {
-    match app.app.store().ping().await {
+    match app.app.readiness().await {
         Ok(()) => (StatusCode::OK, Json(HealthBody { status: "ok".into(), detail: None })),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(HealthBody {
-                    status: "unavailable".into(),
-                    detail: Some("the database does not answer".into()),
-                }),
-            )
-        }
+        Err(detail) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(HealthBody { status: "unavailable".into(), detail: Some(detail.into()) }),
+        ),
     }
 }
 

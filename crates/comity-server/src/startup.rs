@@ -120,6 +120,18 @@ impl Application {
         let store = comity_store::open(config.database_url.as_deref(), data_dir.path())
             .await
             .map_err(|e| StartError::new(what, e))?;
+        // A database that answers reads but refuses writes would start, say it is ready and
+        // fail the first request; it is refused here instead.
+        store.check_writable().await.map_err(|e| {
+            StartError::new(
+                "checking that the database accepts writes",
+                format!(
+                    "{e}: comity writes every request and every step to it; give the server a database it \
+                     may write (the file's and the directory's permissions for SQLite, the role's privileges \
+                     and a primary rather than a read-only standby for PostgreSQL)"
+                ),
+            )
+        })?;
         let settings = Settings {
             server_key,
             jws: comity_auth::jws::Limits::default(),
@@ -212,6 +224,7 @@ impl Application {
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "could not sign a last checkpoint"),
         }
+        app.store().close().await;
         tracing::info!("comity stopped");
         Ok(())
     }

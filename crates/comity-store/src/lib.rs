@@ -1,4 +1,4 @@
-//! comity's storage: the [`Store`] trait of `comity-core`, implemented twice.
+//! comity's storage: the [`Store`] trait of `comity-core`, for SQLite and for PostgreSQL.
 //!
 //! - [`SqliteStore`], the embedded default: one file, `comity.db`, in the data directory.
 //!   Nothing to install; right for one `comity serve` process.
@@ -48,35 +48,74 @@
 //! **PostgreSQL** needs none of this: writes are ordinary transactions on a pool, and
 //! PostgreSQL already shares WAL flushes between concurrent commits.
 //!
+//! **Each statement is written once**, for both backends. Statements are plain SQL with
+//! `$1`, `$2`, ... placeholders, which sqlx binds by number on SQLite as on PostgreSQL.
+//! Every write is a `WriteOp`, done by one function over a connection (`writes`,
+//! `trust_rows`) that gathers the log entries it owes and appends them before it returns;
+//! every read is one function over a connection (`reads`, `trust_rows`); and the [`Store`]
+//! implementation is one macro body (`store_impl!`), expanded for both stores. What truly
+//! differs is held in two small traits. `db::Backend`, implemented for sqlx's `Sqlite` and
+//! `Postgres`: how a time is bound and read (below), how wide a stored integer is, how a
+//! `SELECT` locks its rows (`FOR UPDATE` on PostgreSQL; nothing on SQLite, whose one writer
+//! holds the whole database), how a read snapshot begins, and how a result counts rows.
+//! `store::Engine`, implemented by each store: where reads run, and how a write commits
+//! (the writer task and its savepoints above, or a transaction of its own).
+//!
+//! **The log has one sequencer**, on both: the row of `log_head`, which holds the tree's
+//! size, and which a transaction that appended updates just before its COMMIT (on SQLite,
+//! once for the whole batch). On PostgreSQL a write locks it (`SELECT size FROM log_head
+//! FOR UPDATE`) as late as it can, after its own statements, so the lock is held only for
+//! the appends and the commit; another process appending waits, then sees the grown size.
+//! (A checkpoint locks it first: the size it reads is the size it signs.) On SQLite the
+//! writer task is the sequencer already, and reads the size at the start of each batch.
+//! Each process keeps the tree's frontier as it last committed it, and reuses it only when
+//! its size is `log_head`'s.
+//!
 //! **Moves are compare-and-set**, on both: `UPDATE requests ... WHERE id = $id AND
 //! version = $expected AND state = $from`, then the event with `seq = expected + 1`, in one
 //! transaction. Nothing updated means `NotFound` (no such request) or `Conflict` (it moved
 //! meanwhile), so two processes can never both move one request from the same version.
 //!
-//! **Events are append-only.** Triggers reject any UPDATE or DELETE of `events` (and, on
+//! **Unique values are the database's to decide.** An intake inserts its request with `ON
+//! CONFLICT DO NOTHING` and no conflict target; when nothing was inserted, the store looks
+//! up which of its unique values another request holds: the authority's idempotency key
+//! ([`StoreError::IdempotencyKeyTaken`]), the authority's `jti` ([`StoreError::JtiTaken`]),
+//! or the id (a `Conflict`). Of two intakes racing, even on two servers, exactly one is
+//! stored, and the refused one leaves nothing behind.
+//!
+//! **The audit trail is append-only.** Triggers reject any UPDATE or DELETE of `events`,
+//! `screenings`, the log's entries, hashes and checkpoints, and `journal` (and, on
 //! PostgreSQL, TRUNCATE), whoever sends it: a first defence for the audit trail.
 //!
 //! **Times** are truncated to the microsecond before they are written, and the stored
 //! value is what the calls return, because PostgreSQL keeps microseconds: a time written
-//! and read back compares equal on both backends. PostgreSQL stores `TIMESTAMPTZ`; SQLite
-//! stores TEXT in RFC 3339, UTC, with exactly six fractional digits and a `Z`
-//! (`2024-05-01T09:30:00.000000Z`), fixed width so that string order is time order.
+//! and read back compares equal on both backends. Statements do not care how a time is
+//! kept: PostgreSQL binds and stores `TIMESTAMPTZ`; SQLite binds and stores TEXT in RFC 3339,
+//! UTC, with exactly six fractional digits and a `Z` (`2024-05-01T09:30:00.000000Z`), fixed
+//! width so that string order is time order.
 //!
 //! **Testing.** [`testing::TestDatabase`] gives a test a fresh PostgreSQL database on the
 //! server named by `COMITY_TEST_DATABASE_URL`, and skips loudly when it is not set.
 //!
 //! **Schema** changes are versioned migrations (`migrations/sqlite`, `migrations/postgres`),
-//! applied on open. A row that no longer parses (edited outside comity) is reported as
-//! [`StoreError::Corrupt`] naming the table, the row and the column.
+//! applied on open; an applied migration is never edited (sqlx checks their checksums). The
+//! two are written in each database's dialect, and a test reads both catalogues back and
+//! checks that they are one schema: the same tables, columns, keys, indexes, foreign keys
+//! and append-only guards. A row that no longer parses (edited outside comity) is reported
+//! as [`StoreError::Corrupt`] naming the table, the row and the column.
 
+mod db;
 pub mod journal;
 pub mod log;
 mod postgres;
+mod reads;
 mod rows;
 mod sqlite;
+mod store;
 pub mod testing;
 mod trust_rows;
 pub mod verify;
+mod writes;
 
 use std::{path::Path, sync::Arc};
 

@@ -7,6 +7,11 @@
 //! row against its entry, and a party holding a document can prove which entry is theirs.
 //! Each content is a JSON array of strings, numbers and nulls, so its bytes are fixed.
 
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use comity_core::{
     ActorId, Event, JournalEntry, LogRecord, LogSubject, Party, PartyId, Read, ReadOf, RequestId, Screening,
@@ -15,7 +20,8 @@ use comity_core::{
 use comity_log::{Entry, Frontier, Salt, commit};
 use serde_json::json;
 
-use crate::rows::backend;
+use crate::db::{Arg, Conn, MAX_ARGS, Row, Sql, args};
+use crate::rows::{At, backend};
 
 fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
@@ -214,34 +220,25 @@ pub(crate) struct RawRecord {
 }
 
 impl RawRecord {
-    /// Reads a `log_entries` row (the columns of `log_columns!`) on either backend.
-    pub(crate) fn read<R>(row: &R) -> Result<RawRecord, StoreError>
-    where
-        R: sqlx::Row,
-        for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-        for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-        for<'r> Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-        for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-        for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-        for<'c> &'c str: sqlx::ColumnIndex<R>,
-    {
-        let idx: i64 = crate::rows::At { table: "log_entries", id: "?" }.get(row, "idx")?;
+    /// Reads a `log_entries` row (the columns of `log_columns!`).
+    pub(crate) fn read(row: &impl Row) -> Result<RawRecord, StoreError> {
+        let idx = row.int(&At { table: "log_entries", id: "?" }, "idx")?;
         let id = idx.to_string();
-        let at = crate::rows::At { table: "log_entries", id: &id };
+        let at = At { table: "log_entries", id: &id };
         Ok(RawRecord {
             idx,
-            entry: at.get(row, "entry")?,
-            salt: at.get(row, "salt")?,
-            request_id: at.get(row, "request_id")?,
-            kind: at.get(row, "subject_kind")?,
-            seq: at.get(row, "subject_seq")?,
-            id: at.get(row, "subject_id")?,
+            entry: row.bytes(&at, "entry")?,
+            salt: row.bytes(&at, "salt")?,
+            request_id: row.opt_text(&at, "request_id")?,
+            kind: row.text(&at, "subject_kind")?,
+            seq: row.opt_int(&at, "subject_seq")?,
+            id: row.opt_text(&at, "subject_id")?,
         })
     }
 
     pub(crate) fn parse(self) -> Result<LogRecord, StoreError> {
         let row = self.idx.to_string();
-        let at = crate::rows::At { table: "log_entries", id: &row };
+        let at = At { table: "log_entries", id: &row };
         let request = || -> Result<RequestId, StoreError> {
             let r = self.request_id.as_deref().ok_or_else(|| at.corrupt("request_id", "missing"))?;
             RequestId::parse(r).map_err(|e| at.corrupt("request_id", e))
@@ -300,16 +297,15 @@ pub(crate) fn sequence(frontier: &mut Frontier, pending: Vec<Pending>) -> Result
 }
 
 /// The hashes a frontier of `size` entries needs, checked as they come from the database.
-pub(crate) fn frontier_from(size: u64, rows: Vec<(i64, Vec<u8>)>) -> Result<Frontier, StoreError> {
+fn frontier_from(size: u64, mut found: HashMap<u64, Vec<u8>>) -> Result<Frontier, StoreError> {
     let wanted = Frontier::indexes(size);
     let mut hashes = Vec::with_capacity(wanted.len());
     for index in &wanted {
-        let (_, hash) =
-            rows.iter().find(|(i, _)| u64::try_from(*i).ok() == Some(*index)).ok_or_else(|| {
-                StoreError::Corrupt(format!(
-                    "log_hashes lacks the stored hash {index} of a tree of {size} entries"
-                ))
-            })?;
+        let hash = found.remove(index).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "log_hashes lacks the stored hash {index} of a tree of {size} entries"
+            ))
+        })?;
         let hash: [u8; 32] = hash
             .as_slice()
             .try_into()
@@ -322,16 +318,191 @@ pub(crate) fn frontier_from(size: u64, rows: Vec<(i64, Vec<u8>)>) -> Result<Fron
 /// Hashes in the order asked, or `NotFound` naming the first index the tree lacks.
 pub(crate) fn hashes_in_order(
     indexes: &[u64],
-    mut found: std::collections::HashMap<i64, Vec<u8>>,
+    mut found: HashMap<u64, Vec<u8>>,
 ) -> Result<Vec<[u8; 32]>, StoreError> {
     indexes
         .iter()
         .map(|i| {
-            let bytes = found.remove(&i64::try_from(*i).unwrap_or(i64::MAX)).ok_or(StoreError::NotFound)?;
+            let bytes = found.remove(i).ok_or(StoreError::NotFound)?;
             bytes
                 .as_slice()
                 .try_into()
                 .map_err(|_| StoreError::Corrupt(format!("log_hashes row {i} is not 32 bytes")))
         })
         .collect()
+}
+
+/// Stored tree hashes by index; those the tree lacks are left out.
+///
+/// A run of consecutive indexes (checking a log reads thousands) is read as one range;
+/// the other indexes (a proof's, a frontier's: a few dozen, scattered) as `IN` lists.
+pub(crate) async fn stored_hashes<C: Conn>(
+    conn: &mut C,
+    indexes: &[u64],
+) -> Result<HashMap<u64, Vec<u8>>, StoreError> {
+    const LONG_RUN: usize = 16;
+    let mut wanted: Vec<i64> = indexes.iter().map(|i| i64::try_from(*i).unwrap_or(i64::MAX)).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut found = HashMap::with_capacity(wanted.len());
+    let mut scattered = Vec::new();
+    for run in wanted.chunk_by(|a, b| a.checked_add(1) == Some(*b)) {
+        match run {
+            [first, .., last] if run.len() >= LONG_RUN => {
+                let sql = "SELECT idx, hash FROM log_hashes WHERE idx >= $1 AND idx <= $2";
+                read_hashes(conn, &mut found, sql, args![*first, *last]).await?;
+            }
+            _ => scattered.extend_from_slice(run),
+        }
+    }
+    for chunk in scattered.chunks(MAX_ARGS) {
+        let mut sql = Sql::new("SELECT idx, hash FROM log_hashes WHERE idx IN ");
+        sql.list(chunk.iter().copied());
+        let (sql, args) = sql.into_parts();
+        read_hashes(conn, &mut found, &sql, args).await?;
+    }
+    Ok(found)
+}
+
+async fn read_hashes<C: Conn>(
+    conn: &mut C,
+    found: &mut HashMap<u64, Vec<u8>>,
+    sql: &str,
+    args: Vec<Arg<'_>>,
+) -> Result<(), StoreError> {
+    let rows = conn.fetch_all(sql, args, |row| {
+        let idx = row.int(&At { table: "log_hashes", id: "?" }, "idx")?;
+        let id = idx.to_string();
+        let at = At { table: "log_hashes", id: &id };
+        Ok((at.unsigned("idx", idx)?, row.bytes(&at, "hash")?))
+    });
+    found.extend(rows.await?);
+    Ok(())
+}
+
+/// The log inside one write transaction: its right edge, and the appends that move it.
+///
+/// The edge is the size in `log_head` and the frontier of a tree of that size. It is read
+/// on first use, by the statement [`Conn::locking`] makes of `SELECT size FROM log_head`:
+/// on PostgreSQL that locks the row, so this transaction is the log's one sequencer until
+/// it commits or rolls back, and another process appending waits, then sees the grown size.
+/// A write that needs no edge until its appends takes the lock last, and holds it only for
+/// the appends and the commit. On SQLite the writer task is the one sequencer already, and
+/// reads the edge at the start of each batch.
+///
+/// The frontier a process last committed is reused when its size is `log_head`'s (another
+/// process may have appended since); otherwise it is rebuilt from `log_hashes`.
+///
+/// The grown size goes back to `log_head` once, by [`Log::record_size`] just before COMMIT:
+/// once per write on PostgreSQL, once per batch on SQLite rather than once per write.
+#[derive(Debug, Clone)]
+pub(crate) struct Log {
+    /// This process's last committed frontier, looked at once `log_head` has been read.
+    cached: Cached,
+    /// The edge, once read in this transaction.
+    edge: Option<Frontier>,
+    /// The size `log_head` holds in this transaction, once read.
+    head: Option<u64>,
+}
+
+/// Where a [`Log`] finds the frontier its process last committed.
+#[derive(Debug, Clone)]
+enum Cached {
+    /// Handed over: SQLite's writer task keeps its own.
+    Owned(Option<Frontier>),
+    /// Shared by a process's concurrent transactions (PostgreSQL's). It is read only once
+    /// this transaction holds `log_head`'s lock: by then the writes that held it before have
+    /// committed and left their frontier, so it is most often current.
+    Shared(Arc<Mutex<Option<Frontier>>>),
+}
+
+impl Log {
+    /// A log whose process's last frontier is `cached`.
+    pub(crate) fn new(cached: Option<Frontier>) -> Log {
+        Log { cached: Cached::Owned(cached), edge: None, head: None }
+    }
+
+    /// A log whose process keeps its last frontier in `cached`, shared with its other
+    /// transactions.
+    pub(crate) fn shared(cached: Arc<Mutex<Option<Frontier>>>) -> Log {
+        Log { cached: Cached::Shared(cached), edge: None, head: None }
+    }
+
+    /// The log's edge in this transaction, read (and on PostgreSQL locked) on first use.
+    pub(crate) async fn frontier<C: Conn>(&mut self, conn: &mut C) -> Result<&mut Frontier, StoreError> {
+        let edge = match self.edge.take() {
+            Some(edge) => edge,
+            None => {
+                let head = conn.fetch_one(&C::locking("SELECT size FROM log_head"), args![]).await;
+                let at = At { table: "log_head", id: "the one row" };
+                let size = at.unsigned("size", head.map_err(backend)?.int(&at, "size")?)?;
+                self.head = Some(size);
+                let current = |f: &Frontier| f.size() == size;
+                let cached = match std::mem::replace(&mut self.cached, Cached::Owned(None)) {
+                    Cached::Owned(cached) => cached.filter(current),
+                    Cached::Shared(shared) => {
+                        shared.lock().ok().and_then(|f| f.as_ref().filter(|f| current(f)).cloned())
+                    }
+                };
+                match cached {
+                    Some(cached) => cached,
+                    None => frontier_from(size, stored_hashes(conn, &Frontier::indexes(size)).await?)?,
+                }
+            }
+        };
+        Ok(self.edge.insert(edge))
+    }
+
+    /// Sequences entries at the edge and writes them, with the tree hashes they add;
+    /// returns their indexes. The transaction must [`Log::record_size`] before it commits.
+    pub(crate) async fn append<C: Conn>(
+        &mut self,
+        conn: &mut C,
+        pending: Vec<Pending>,
+    ) -> Result<Vec<u64>, StoreError> {
+        if pending.is_empty() {
+            return Ok(Vec::new());
+        }
+        let frontier = self.frontier(conn).await?;
+        let seq = sequence(frontier, pending)?;
+        const ENTRY_COLUMNS: usize = 7;
+        for chunk in seq.entries.chunks(MAX_ARGS / ENTRY_COLUMNS) {
+            let mut sql = Sql::new(
+                "INSERT INTO log_entries (idx, entry, salt, request_id, subject_kind, subject_seq, subject_id) \
+                 VALUES ",
+            );
+            sql.rows(chunk.iter().map(|(index, p)| {
+                let s = SubjectColumns::of(&p.subject);
+                args![*index, &p.entry, &p.salt, s.request_id, s.kind, s.seq, s.id]
+            }));
+            let (sql, args) = sql.into_parts();
+            conn.execute(&sql, args).await.map_err(backend)?;
+        }
+        for chunk in seq.hashes.chunks(MAX_ARGS / 2) {
+            let mut sql = Sql::new("INSERT INTO log_hashes (idx, hash) VALUES ");
+            sql.rows(chunk.iter().map(|(index, hash)| args![*index, hash]));
+            let (sql, args) = sql.into_parts();
+            conn.execute(&sql, args).await.map_err(backend)?;
+        }
+        seq.entries.iter().map(|(index, _)| u64::try_from(*index).map_err(backend)).collect()
+    }
+
+    /// Writes the grown size to `log_head`, if this transaction appended. Call it last,
+    /// just before COMMIT.
+    pub(crate) async fn record_size<C: Conn>(&mut self, conn: &mut C) -> Result<(), StoreError> {
+        let Some(size) = self.edge.as_ref().map(Frontier::size).filter(|size| Some(*size) != self.head)
+        else {
+            return Ok(());
+        };
+        let stored = i64::try_from(size).map_err(backend)?;
+        conn.execute("UPDATE log_head SET size = $1", args![stored]).await.map_err(backend)?;
+        self.head = Some(size);
+        Ok(())
+    }
+
+    /// The edge after the transaction's appends, to keep for the next one once it has
+    /// committed; `None` if this transaction never read it.
+    pub(crate) fn into_frontier(self) -> Option<Frontier> {
+        self.edge
+    }
 }

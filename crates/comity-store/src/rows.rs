@@ -10,12 +10,14 @@ use std::fmt;
 use chrono::{DateTime, SubsecRound, Utc};
 use comity_core::{
     ActorId, Authority, AuthorityType, CountryCode, Event, Instrument, Organisation, Party, PartyId,
-    PartyRole, Provider, RequestId, RequestKind, RequestQuery, ReviewerBody, ReviewerKind, State, StoreError,
-    StoredRequest,
+    PartyRole, Provider, RequestId, RequestKind, RequestQuery, ReviewerBody, ReviewerKind, Screening, State,
+    StoreError, StoredCheckpoint, StoredRequest,
 };
-use sqlx::{ColumnIndex, Database, Decode, Encode, QueryBuilder, Row, Type};
+use sqlx::{ColumnIndex, Decode, Type};
 
-/// The columns of `requests` that make a [`RawRequest`]. Macros, so that `concat!` builds
+use crate::db::{Row, Sql};
+
+/// The columns of `requests` that [`read_request`] reads. Macros, so that `concat!` builds
 /// each statement at compile time.
 macro_rules! request_columns {
     () => {
@@ -24,7 +26,7 @@ macro_rules! request_columns {
     };
 }
 
-/// The columns of `events` that make a [`RawEvent`].
+/// The columns of `events` that [`read_event`] reads.
 /// Read from `events e` joined with the event's log entry `l`.
 macro_rules! event_columns {
     () => {
@@ -43,25 +45,14 @@ macro_rules! screening_columns {
     };
 }
 
-/// Counts the events, screenings and parties that have no log entry (same SQL on both).
-pub(crate) const UNLOGGED_ROWS: &str = "SELECT \
-     (SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM log_entries l \
-      WHERE l.request_id = e.request_id AND l.subject_kind = 'event' AND l.subject_seq = e.seq)), \
-     (SELECT COUNT(*) FROM screenings s WHERE NOT EXISTS (SELECT 1 FROM log_entries l \
-      WHERE l.request_id = s.request_id AND l.subject_kind = 'screening' AND l.subject_seq = s.seq)), \
-     (SELECT COUNT(*) FROM parties p WHERE NOT EXISTS (SELECT 1 FROM log_entries l \
-      WHERE l.subject_kind = 'party' AND l.subject_id = p.id)), \
-     (SELECT COUNT(*) FROM journal j WHERE NOT EXISTS (SELECT 1 FROM log_entries l \
-      WHERE l.subject_kind = 'journal' AND l.subject_seq = j.seq))";
-
-/// The columns of `log_entries` that make a `RawRecord`.
+/// The columns of `log_entries` that `RawRecord::read` reads.
 macro_rules! log_columns {
     () => {
         "idx, entry, salt, request_id, subject_kind, subject_seq, subject_id"
     };
 }
 
-/// The columns of `parties` that make a [`RawParty`].
+/// The columns of `parties` that [`read_party`] reads.
 macro_rules! party_columns {
     () => {
         "id, role, country, kind, name, institution"
@@ -189,27 +180,15 @@ impl At<'_> {
         StoreError::Corrupt(format!("table {}, row {}, column {column}: {detail}", self.table, self.id))
     }
 
-    /// Reads a column; a value of the wrong type is corruption, not a database failure.
+    /// Reads a column with sqlx; a value of the wrong type is corruption, not a database
+    /// failure. Only [`crate::db`] calls this: everything else reads through [`Row`].
     pub(crate) fn get<'r, R, T>(&self, row: &'r R, column: &str) -> Result<T, StoreError>
     where
-        R: Row,
+        R: sqlx::Row,
         T: Decode<'r, R::Database> + Type<R::Database>,
         for<'c> &'c str: ColumnIndex<R>,
     {
         row.try_get(column).map_err(|e| self.corrupt(column, e))
-    }
-
-    /// Reads a SQLite time (see [`sqlite_time`]).
-    pub(crate) fn sqlite_time<R>(&self, row: &R, column: &str) -> Result<DateTime<Utc>, StoreError>
-    where
-        R: Row,
-        for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-        for<'c> &'c str: ColumnIndex<R>,
-    {
-        let text: String = self.get(row, column)?;
-        DateTime::parse_from_rfc3339(&text)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| self.corrupt(column, format!("{text:?} is not an RFC 3339 time ({e})")))
     }
 
     fn party_id(&self, column: &str, s: &str) -> Result<PartyId, StoreError> {
@@ -226,163 +205,117 @@ impl At<'_> {
             _ => Err(self.corrupt(column, format!("{n} is not a positive 32-bit number"))),
         }
     }
+
+    /// A column that holds a count or an index: never negative.
+    pub(crate) fn unsigned(&self, column: &str, n: i64) -> Result<u64, StoreError> {
+        u64::try_from(n).map_err(|e| self.corrupt(column, e))
+    }
 }
 
 /// Reads a row's key column first, so every later error can name the row.
-pub(crate) fn row_id<R>(row: &R, table: &'static str, column: &str) -> Result<String, StoreError>
-where
-    R: Row,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'c> &'c str: ColumnIndex<R>,
-{
-    At { table, id: "?" }.get(row, column)
+pub(crate) fn row_id(row: &impl Row, table: &'static str, column: &str) -> Result<String, StoreError> {
+    row.text(&At { table, id: "?" }, column)
 }
 
-/// A `requests` row as the database hands it over.
-pub(crate) struct RawRequest {
-    pub id: String,
-    pub state: String,
-    pub version: i64,
-    pub received_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub authority: String,
-    pub provider: String,
-    pub instrument: String,
-    pub kind: String,
-    pub emergency: bool,
-    pub reference: String,
-    pub document: String,
-    pub signature: Option<String>,
-    pub validator: Option<String>,
+/// A `requests` row (the columns of `request_columns!`).
+pub(crate) fn read_request(row: &impl Row) -> Result<StoredRequest, StoreError> {
+    let id = row_id(row, "requests", "id")?;
+    let at = At { table: "requests", id: &id };
+    let instrument = row.text(&at, "instrument")?;
+    let kind = row.text(&at, "kind")?;
+    Ok(StoredRequest {
+        id: RequestId::parse(&id).map_err(|e| at.corrupt("id", e))?,
+        state: at.state("state", &row.text(&at, "state")?)?,
+        version: at.counter("version", row.int(&at, "version")?)?,
+        received_at: row.time(&at, "received_at")?,
+        updated_at: row.time(&at, "updated_at")?,
+        authority: at.party_id("authority", &row.text(&at, "authority")?)?,
+        provider: at.party_id("provider", &row.text(&at, "provider")?)?,
+        instrument: Instrument::parse(&instrument)
+            .ok_or_else(|| at.corrupt("instrument", format!("{instrument:?} is not an instrument")))?,
+        kind: RequestKind::parse(&kind)
+            .ok_or_else(|| at.corrupt("kind", format!("{kind:?} is not a request kind")))?,
+        emergency: row.bool(&at, "emergency")?,
+        reference: row.text(&at, "reference")?,
+        document: row.text(&at, "document")?,
+        signature: row.opt_text(&at, "signature")?,
+        validator: row.opt_text(&at, "validator")?.map(|v| at.party_id("validator", &v)).transpose()?,
+    })
 }
 
-impl RawRequest {
-    pub(crate) fn parse(self) -> Result<StoredRequest, StoreError> {
-        let at = At { table: "requests", id: &self.id };
-        Ok(StoredRequest {
-            id: RequestId::parse(&self.id).map_err(|e| at.corrupt("id", e))?,
-            state: at.state("state", &self.state)?,
-            version: at.counter("version", self.version)?,
-            received_at: self.received_at,
-            updated_at: self.updated_at,
-            authority: at.party_id("authority", &self.authority)?,
-            provider: at.party_id("provider", &self.provider)?,
-            instrument: Instrument::parse(&self.instrument).ok_or_else(|| {
-                at.corrupt("instrument", format!("{:?} is not an instrument", self.instrument))
-            })?,
-            kind: RequestKind::parse(&self.kind)
-                .ok_or_else(|| at.corrupt("kind", format!("{:?} is not a request kind", self.kind)))?,
-            emergency: self.emergency,
-            reference: self.reference,
-            document: self.document,
-            signature: self.signature,
-            validator: self.validator.as_deref().map(|v| at.party_id("validator", v)).transpose()?,
-        })
-    }
+/// An `events` row with its log index (the columns of `event_columns!`).
+pub(crate) fn read_event(row: &impl Row) -> Result<Event, StoreError> {
+    let request_id = row_id(row, "events", "request_id")?;
+    let at = At { table: "events", id: &request_id };
+    let seq = row.int(&at, "seq")?;
+    let named = format!("{request_id} seq {seq}");
+    let at = At { table: "events", id: &named };
+    Ok(Event {
+        request_id: RequestId::parse(&request_id).map_err(|e| at.corrupt("request_id", e))?,
+        seq: at.counter("seq", seq)?,
+        from: row.opt_text(&at, "from_state")?.map(|s| at.state("from_state", &s)).transpose()?,
+        to: at.state("to_state", &row.text(&at, "to_state")?)?,
+        actor: ActorId::parse(&row.text(&at, "actor")?).map_err(|e| at.corrupt("actor", e))?,
+        at: row.time(&at, "at")?,
+        reason: row.text(&at, "reason")?,
+        log_index: row.opt_int(&at, "log_index")?.map(|i| at.unsigned("log_index", i)).transpose()?,
+    })
 }
 
-/// An `events` row as the database hands it over.
-pub(crate) struct RawEvent {
-    pub request_id: String,
-    pub seq: i64,
-    pub from_state: Option<String>,
-    pub to_state: String,
-    pub actor: String,
-    pub at: DateTime<Utc>,
-    pub reason: String,
-    pub log_index: Option<i64>,
+/// A `screenings` row with its log index (the columns of `screening_columns!`).
+pub(crate) fn read_screening(row: &impl Row) -> Result<Screening, StoreError> {
+    let request_id = row_id(row, "screenings", "request_id")?;
+    let at = At { table: "screenings", id: &request_id };
+    Ok(Screening {
+        request_id: RequestId::parse(&request_id).map_err(|e| at.corrupt("request_id", e))?,
+        at: row.time(&at, "at")?,
+        pack_id: row.text(&at, "pack_id")?,
+        pack_version: row.text(&at, "pack_version")?,
+        pack_hash: row.text(&at, "pack_hash")?,
+        verdict: row.text(&at, "verdict")?,
+        report: row.text(&at, "report")?,
+        log_index: row.opt_int(&at, "log_index")?.and_then(|i| u64::try_from(i).ok()),
+    })
 }
 
-impl RawEvent {
-    pub(crate) fn parse(self) -> Result<Event, StoreError> {
-        let row = format!("{} seq {}", self.request_id, self.seq);
-        let at = At { table: "events", id: &row };
-        Ok(Event {
-            request_id: RequestId::parse(&self.request_id).map_err(|e| at.corrupt("request_id", e))?,
-            seq: at.counter("seq", self.seq)?,
-            from: match &self.from_state {
-                Some(s) => Some(at.state("from_state", s)?),
-                None => None,
-            },
-            to: at.state("to_state", &self.to_state)?,
-            actor: ActorId::parse(&self.actor).map_err(|e| at.corrupt("actor", e))?,
-            at: self.at,
-            reason: self.reason,
-            log_index: match self.log_index {
-                Some(i) => Some(u64::try_from(i).map_err(|e| at.corrupt("log_index", e))?),
-                None => None,
-            },
-        })
-    }
-}
-
-/// A `parties` row as the database hands it over.
-pub(crate) struct RawParty {
-    pub id: String,
-    pub role: String,
-    pub country: String,
-    pub kind: Option<String>,
-    pub name: String,
-    pub institution: Option<String>,
-}
-
-impl RawParty {
-    pub(crate) fn read<R>(row: &R) -> Result<Self, StoreError>
-    where
-        R: Row,
-        for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-        for<'r> Option<String>: Decode<'r, R::Database> + Type<R::Database>,
-        for<'c> &'c str: ColumnIndex<R>,
-    {
-        let id = row_id(row, "parties", "id")?;
-        let at = At { table: "parties", id: &id };
-        Ok(Self {
-            role: at.get(row, "role")?,
-            country: at.get(row, "country")?,
-            kind: at.get(row, "kind")?,
-            name: at.get(row, "name")?,
-            institution: at.get(row, "institution")?,
-            id,
-        })
-    }
-
-    pub(crate) fn parse(self) -> Result<Party, StoreError> {
-        let at = At { table: "parties", id: &self.id };
-        let id = at.party_id("id", &self.id)?;
-        let country = CountryCode::parse(&self.country).map_err(|e| at.corrupt("country", e))?;
-        let kind = || self.kind.as_deref().ok_or_else(|| at.corrupt("kind", "missing (NULL)"));
-        let institution = self.institution.as_deref().map(|i| at.party_id("institution", i)).transpose()?;
-        let name = self.name;
-        // Parties without a kind ignore a stray value there: it changes nothing.
-        match PartyRole::parse(&self.role) {
-            Some(PartyRole::Authority) => {
-                let kind = kind()?;
-                let authority_type = AuthorityType::parse(kind)
-                    .ok_or_else(|| at.corrupt("kind", format!("{kind:?} is not an authority type")))?;
-                Ok(Party::Authority(Authority { id, country, authority_type, name, institution }))
-            }
-            Some(PartyRole::Provider) => Ok(Party::Provider(Provider { id, country, name, institution })),
-            Some(PartyRole::Reviewer) => {
-                let kind = kind()?;
-                let kind = ReviewerKind::parse(kind)
-                    .ok_or_else(|| at.corrupt("kind", format!("{kind:?} is not a reviewer kind")))?;
-                Ok(Party::Reviewer(ReviewerBody { id, country, kind, name, institution }))
-            }
-            Some(PartyRole::Auditor) => Ok(Party::Auditor(Organisation { id, country, name, institution })),
-            Some(PartyRole::Operator) => Ok(Party::Operator(Organisation { id, country, name, institution })),
-            None => Err(at.corrupt("role", format!("{:?} is not a role", self.role))),
+/// A `parties` row (the columns of `party_columns!`).
+pub(crate) fn read_party(row: &impl Row) -> Result<Party, StoreError> {
+    let raw_id = row_id(row, "parties", "id")?;
+    let at = At { table: "parties", id: &raw_id };
+    let role = row.text(&at, "role")?;
+    let country = row.text(&at, "country")?;
+    let kind = row.opt_text(&at, "kind")?;
+    let name = row.text(&at, "name")?;
+    let institution = row.opt_text(&at, "institution")?;
+    let id = at.party_id("id", &raw_id)?;
+    let country = CountryCode::parse(&country).map_err(|e| at.corrupt("country", e))?;
+    let kind = || kind.as_deref().ok_or_else(|| at.corrupt("kind", "missing (NULL)"));
+    let institution = institution.as_deref().map(|i| at.party_id("institution", i)).transpose()?;
+    // Parties without a kind ignore a stray value there: it changes nothing.
+    match PartyRole::parse(&role) {
+        Some(PartyRole::Authority) => {
+            let kind = kind()?;
+            let authority_type = AuthorityType::parse(kind)
+                .ok_or_else(|| at.corrupt("kind", format!("{kind:?} is not an authority type")))?;
+            Ok(Party::Authority(Authority { id, country, authority_type, name, institution }))
         }
+        Some(PartyRole::Provider) => Ok(Party::Provider(Provider { id, country, name, institution })),
+        Some(PartyRole::Reviewer) => {
+            let kind = kind()?;
+            let kind = ReviewerKind::parse(kind)
+                .ok_or_else(|| at.corrupt("kind", format!("{kind:?} is not a reviewer kind")))?;
+            Ok(Party::Reviewer(ReviewerBody { id, country, kind, name, institution }))
+        }
+        Some(PartyRole::Auditor) => Ok(Party::Auditor(Organisation { id, country, name, institution })),
+        Some(PartyRole::Operator) => Ok(Party::Operator(Organisation { id, country, name, institution })),
+        None => Err(at.corrupt("role", format!("{role:?} is not a role"))),
     }
 }
 
 /// `select` followed by the query's filters, ANDed. Each filter has an index that already
 /// holds rows newest first (see the migrations).
-pub(crate) fn filtered<'a, DB>(select: &str, q: &'a RequestQuery) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new(select);
+pub(crate) fn filtered<'a>(select: &str, q: &'a RequestQuery) -> Sql<'a> {
+    let mut sql = Sql::new(select);
     let mut glue = " WHERE ";
     // (the SQL before the value, the value, the SQL after it)
     let filters = [
@@ -397,20 +330,20 @@ where
     ];
     for (before, value, after) in filters {
         if let Some(value) = value {
-            qb.push(glue).push(before).push_bind(value).push(after);
+            sql.push(glue).push(before).bind(value).push(after);
             glue = " AND ";
         }
     }
     // The issuing side: the authority that issued, or the one that validated.
     if let Some(issuer) = &q.issuer {
-        qb.push(glue)
+        sql.push(glue)
             .push("(authority = ")
-            .push_bind(issuer.as_str())
+            .bind(issuer.as_str())
             .push(" OR validator = ")
-            .push_bind(issuer.as_str())
+            .bind(issuer.as_str())
             .push(")");
     }
-    qb
+    sql
 }
 
 /// `LIMIT` and `OFFSET` of a 1-based page (page 0 is read as page 1).
@@ -420,32 +353,40 @@ pub(crate) fn limit_offset(q: &RequestQuery) -> (i64, i64) {
 }
 
 /// A `named_targets` row (selector type, value, last request, last seen).
-pub(crate) fn read_named_target<R>(row: &R) -> Result<comity_core::NamedTarget, StoreError>
-where
-    R: Row,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'c> &'c str: ColumnIndex<R>,
-{
-    let value: String = At { table: "named_targets", id: "?" }.get(row, "value")?;
+pub(crate) fn read_named_target(row: &impl Row) -> Result<comity_core::NamedTarget, StoreError> {
+    let value = row_id(row, "named_targets", "value")?;
     let at = At { table: "named_targets", id: &value };
-    let kind: String = at.get(row, "selector_type")?;
+    let kind = row.text(&at, "selector_type")?;
     let kind = comity_core::SelectorType::parse(&kind)
         .ok_or_else(|| at.corrupt("selector_type", format!("{kind:?}")))?;
-    let last_request: String = at.get(row, "last_request")?;
+    let last_request = row.text(&at, "last_request")?;
     Ok(comity_core::NamedTarget {
         selector: comity_core::Selector::parse(kind, &value, None).map_err(|e| at.corrupt("value", e))?,
         last_request: RequestId::parse(&last_request).map_err(|e| at.corrupt("last_request", e))?,
-        last_seen: at.get(row, "last_seen")?,
+        last_seen: row.time(&at, "last_seen")?,
     })
 }
 
-/// A `(state, count)` row of `count_by_state`.
-pub(crate) fn state_count(state: &str, count: i64) -> Result<(State, u64), StoreError> {
+/// A `(state, n)` row of `count_by_state`.
+pub(crate) fn read_state_count(row: &impl Row) -> Result<(State, u64), StoreError> {
     let at = At { table: "requests", id: "(any)" };
-    let state = at.state("state", state)?;
-    let count = u64::try_from(count).map_err(|_| at.corrupt("state", "negative count"))?;
+    let state = at.state("state", &row.text(&at, "state")?)?;
+    let count = u64::try_from(row.int(&at, "n")?).map_err(|_| at.corrupt("state", "negative count"))?;
     Ok((state, count))
+}
+
+/// A `log_checkpoints` row, without its cosignatures.
+pub(crate) fn read_checkpoint(row: &impl Row) -> Result<StoredCheckpoint, StoreError> {
+    let seq = row.int(&At { table: "log_checkpoints", id: "?" }, "seq")?;
+    let id = seq.to_string();
+    let at = At { table: "log_checkpoints", id: &id };
+    Ok(StoredCheckpoint {
+        seq: at.unsigned("seq", seq)?,
+        size: at.unsigned("size", row.int(&at, "size")?)?,
+        note: row.bytes(&at, "note")?,
+        at: row.time(&at, "at")?,
+        cosignatures: Vec::new(),
+    })
 }
 
 #[cfg(test)]

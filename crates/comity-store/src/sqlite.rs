@@ -10,36 +10,22 @@ use std::{
     time::Duration,
 };
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use comity_core::{
-    ActorId, AuthorityRecord, CheckpointSigner, Event, IdempotencyKey, Intake, JournalEntry, JournalQuery,
-    LinkRecord, LogRecord, Move, NamedTarget, NewEntry, NewRequest, Party, PartyId, PartyRole, Read,
-    RequestId, RequestPage, RequestQuery, Screening, SessionRecord, State, Store, StoreError,
-    StoredCheckpoint, StoredRequest, Throttle, TokenRecord, UnloggedRows, UserRecord, Username,
-};
+use comity_core::StoreError;
 use comity_log::Frontier;
 use sqlx::{
     Connection, Executor, Sqlite,
     migrate::Migrator,
     sqlite::{
-        SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+        SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
         SqliteSynchronous,
     },
 };
 use tokio::sync::{mpsc, oneshot};
 
-use crate::log::{Pending, RawRecord, SubjectColumns, Submission, frontier_from, sequence};
-use crate::rows::{
-    At, PartyColumns, RawEvent, RawParty, RawRequest, backend, event_columns, filtered, limit_offset,
-    log_columns, micros, move_refused, not_found_on_foreign_key, party_columns, party_exists,
-    read_named_target, request_columns, request_exists, role_column, row_id, screening_columns, sqlite_time,
-    state_count,
-};
-
-mod trust;
-
-use trust::{TrustAnswer, TrustOp};
+use crate::log::Log;
+use crate::rows::backend;
+use crate::store::{Engine, store_impl};
+use crate::writes::{Answer, WriteOp};
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -120,21 +106,37 @@ impl SqliteStore {
     /// Finishes the writes already queued, then closes the database. Writes sent after
     /// this fail. Dropping every clone of the store closes it too, without waiting.
     pub async fn close(&self) {
+        // The readers first: the last connection to close folds the write-ahead log back
+        // into the database file and removes it, and only a connection that may write can.
+        self.read.close().await;
         let (tx, rx) = oneshot::channel();
         if self.writer.send(Op::Close(tx)).await.is_ok() {
             let _ = rx.await;
         }
-        self.read.close().await;
+    }
+}
+
+impl Engine for SqliteStore {
+    type DB = Sqlite;
+
+    fn reads(&self) -> &SqlitePool {
+        &self.read
     }
 
-    /// Hands a write to the writer task and waits until its transaction has committed
-    /// (or failed).
+    /// Hands a write to the writer task and waits until its batch has committed (or
+    /// failed).
     async fn write(&self, op: WriteOp) -> Result<Answer, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.writer.send(Op::Write(Write { op, reply })).await.map_err(|_| closed())?;
         answer.await.map_err(|_| closed())?
     }
+
+    fn check_open(&self) -> Result<(), StoreError> {
+        if self.writer.is_closed() { Err(closed()) } else { Ok(()) }
+    }
 }
+
+store_impl!(SqliteStore);
 
 /// Opens the write connection and brings the schema up to date.
 ///
@@ -171,10 +173,6 @@ fn closed() -> StoreError {
     backend(crate::rows::SetupError("the SQLite store is closed".to_owned()))
 }
 
-fn unexpected_answer() -> StoreError {
-    backend(crate::rows::SetupError("the SQLite writer answered the wrong operation".to_owned()))
-}
-
 /// What the writer task is asked to do.
 enum Op {
     Write(Write),
@@ -186,39 +184,17 @@ struct Write {
     reply: oneshot::Sender<Result<Answer, StoreError>>,
 }
 
-enum WriteOp {
-    AddParty(Party),
-    // Boxed: a request with its screening is far larger than the other operations.
-    InsertRequest(Box<NewRequest>),
-    ApplyMove(Move),
-    RecordScreening(Screening),
-    LogRead(Read),
-    Checkpoint(Arc<CheckpointSigner>),
-    AddCosignature(u64, String),
-    Trust(Box<TrustOp>),
-}
-
-enum Answer {
-    Done,
-    /// The index of the one entry the write appended.
-    Logged(u64),
-    Request(Box<Intake>),
-    Event(Box<Event>),
-    Checkpoint(Option<Box<StoredCheckpoint>>),
-    Trust(TrustAnswer),
-}
-
 /// Why a whole batch failed; every caller in it gets this.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{what}, so nothing in this write was saved: {cause}")]
 struct BatchFailed {
     what: &'static str,
-    cause: Arc<sqlx::Error>,
+    cause: Arc<dyn std::error::Error + Send + Sync>,
 }
 
 impl BatchFailed {
-    fn new(what: &'static str, cause: sqlx::Error) -> Self {
-        let failed = Self { what, cause: Arc::new(cause) };
+    fn new(what: &'static str, cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        let failed = Self { what, cause: Arc::from(cause.into()) };
         tracing::warn!(error = %failed, "a SQLite write batch failed; every write in it was refused");
         failed
     }
@@ -312,20 +288,22 @@ async fn run_batch(
         batch.into_iter().for_each(|w| failed.answer(w.reply));
         return Err(());
     }
-    // Holding the write lock, this writer is the log's one sequencer until COMMIT.
-    let mut edge = match current_frontier(conn, frontier.take()).await {
-        Ok(edge) => edge,
+    // Holding the write lock, this writer is the log's one sequencer until COMMIT. The
+    // frontier it left is checked against log_head: another process may have appended.
+    let mut log = Log::new(frontier.take());
+    match log.frontier(conn).await {
+        Ok(_) => {}
         Err(e) => {
             let _ = conn.execute("ROLLBACK").await;
             let failed = BatchFailed::new("the log's frontier could not be read", e);
             batch.into_iter().for_each(|w| failed.answer(w.reply));
             return Err(());
         }
-    };
+    }
     let mut done = Vec::with_capacity(batch.len());
     let mut pending = batch.into_iter();
     while let Some(w) = pending.next() {
-        match in_savepoint(conn, &mut edge, &w.op).await {
+        match in_savepoint(conn, &mut log, &w.op).await {
             Ok(result) => done.push((w.reply, result)),
             Err(e) => {
                 let _ = conn.execute("ROLLBACK").await;
@@ -337,9 +315,16 @@ async fn run_batch(
             }
         }
     }
+    // The log's grown size, once for the whole batch.
+    if let Err(e) = log.record_size(conn).await {
+        let _ = conn.execute("ROLLBACK").await;
+        let failed = BatchFailed::new("the log's size could not be recorded", e);
+        done.into_iter().for_each(|(reply, _)| failed.answer(reply));
+        return Err(());
+    }
     match conn.execute("COMMIT").await {
         Ok(_) => {
-            *frontier = Some(edge);
+            *frontier = log.into_frontier();
             for (reply, result) in done {
                 let _ = reply.send(result);
             }
@@ -359,940 +344,30 @@ async fn run_batch(
 /// the savepoint itself could not be handled, and the transaction is no longer trusted.
 async fn in_savepoint(
     conn: &mut SqliteConnection,
-    frontier: &mut Frontier,
+    log: &mut Log,
     op: &WriteOp,
 ) -> Result<Result<Answer, StoreError>, sqlx::Error> {
     conn.execute("SAVEPOINT op").await?;
-    // The write's entries are undone with it, so the frontier is too.
-    let before = frontier.clone();
-    let log = &mut Log { frontier };
-    let result = match op {
-        WriteOp::AddParty(p) => add_party(conn, log, p).await.map(Answer::Logged),
-        WriteOp::InsertRequest(r) => insert_request(conn, log, r).await.map(|r| Answer::Request(Box::new(r))),
-        WriteOp::ApplyMove(m) => apply_move(conn, log, m).await.map(|e| Answer::Event(Box::new(e))),
-        WriteOp::RecordScreening(x) => record_screening(conn, log, x).await.map(Answer::Logged),
-        WriteOp::LogRead(r) => log_read(conn, log, r).await.map(Answer::Logged),
-        WriteOp::Checkpoint(sign) => {
-            checkpoint(conn, log, sign.as_ref()).await.map(|c| Answer::Checkpoint(c.map(Box::new)))
-        }
-        WriteOp::AddCosignature(seq, line) => add_cosignature(conn, *seq, line).await.map(|()| Answer::Done),
-        WriteOp::Trust(op) => trust::run(conn, log, op).await.map(Answer::Trust),
-    };
+    // The write's entries are undone with it, so the log's edge is too.
+    let before = log.clone();
+    let result = op.run(conn, log).await;
     if result.is_err() {
-        *frontier = before;
+        *log = before;
         conn.execute("ROLLBACK TO op").await?;
     }
     conn.execute("RELEASE op").await?;
     Ok(result)
 }
 
-/// The log's frontier, reloaded from the table unless this writer's copy is current.
-async fn current_frontier(
-    conn: &mut SqliteConnection,
-    cached: Option<Frontier>,
-) -> Result<Frontier, sqlx::Error> {
-    let size: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries").fetch_one(&mut *conn).await?;
-    let size = u64::try_from(size).unwrap_or(0);
-    if let Some(f) = cached.filter(|f| f.size() == size) {
-        return Ok(f);
-    }
-    let indexes: Vec<i64> =
-        Frontier::indexes(size).into_iter().filter_map(|i| i64::try_from(i).ok()).collect();
-    let mut query = sqlx::QueryBuilder::<Sqlite>::new("SELECT idx, hash FROM log_hashes WHERE idx IN (");
-    let mut list = query.separated(", ");
-    for i in &indexes {
-        list.push_bind(*i);
-    }
-    list.push_unseparated(")");
-    let rows: Vec<(i64, Vec<u8>)> =
-        if indexes.is_empty() { Vec::new() } else { query.build_query_as().fetch_all(&mut *conn).await? };
-    frontier_from(size, rows).map_err(|e| sqlx::Error::Protocol(e.to_string()))
-}
-
-/// The log inside one write: appends go to the frontier and the tables together.
-struct Log<'a> {
-    frontier: &'a mut Frontier,
-}
-
-impl Log<'_> {
-    /// Sequences entries and writes them with the tree hashes they add; returns their
-    /// indexes.
-    async fn append(
-        &mut self,
-        conn: &mut SqliteConnection,
-        pending: Vec<Pending>,
-    ) -> Result<Vec<u64>, StoreError> {
-        let seq = sequence(self.frontier, pending)?;
-        let mut indexes = Vec::with_capacity(seq.entries.len());
-        for (index, p) in &seq.entries {
-            let s = SubjectColumns::of(&p.subject);
-            sqlx::query(
-                "INSERT INTO log_entries (idx, entry, salt, request_id, subject_kind, subject_seq, subject_id) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(index)
-            .bind(&p.entry)
-            .bind(p.salt.as_slice())
-            .bind(s.request_id)
-            .bind(s.kind)
-            .bind(s.seq)
-            .bind(s.id)
-            .execute(&mut *conn)
-            .await
-            .map_err(backend)?;
-            indexes.push(*index as u64);
-        }
-        for (index, hash) in &seq.hashes {
-            sqlx::query("INSERT INTO log_hashes (idx, hash) VALUES (?, ?)")
-                .bind(index)
-                .bind(hash.as_slice())
-                .execute(&mut *conn)
-                .await
-                .map_err(backend)?;
-        }
-        Ok(indexes)
-    }
-}
-
-async fn log_read(conn: &mut SqliteConnection, log: &mut Log<'_>, read: &Read) -> Result<u64, StoreError> {
-    let mut read = read.clone();
-    read.at = micros(read.at);
-    Ok(log.append(conn, vec![Pending::read(&read)?]).await?[0])
-}
-
-async fn checkpoint(
-    conn: &mut SqliteConnection,
-    log: &mut Log<'_>,
-    sign: &CheckpointSigner,
-) -> Result<Option<StoredCheckpoint>, StoreError> {
-    let last: Option<(i64, i64)> =
-        sqlx::query_as("SELECT seq, size FROM log_checkpoints ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(backend)?;
-    let (last_seq, last_size) = last.unwrap_or((0, 0));
-    if u64::try_from(last_size).ok() == Some(log.frontier.size()) {
-        return Ok(None);
-    }
-    let seq = u64::try_from(last_seq).map_err(backend)? + 1;
-    let at = micros(Utc::now());
-    let size = log.frontier.size() + 1;
-    log.append(conn, vec![Pending::checkpoint(seq, size, at)?]).await?;
-    let root = log.frontier.root();
-    let note = sign(size, &root.0).map_err(|e| backend(crate::rows::SetupError(e)))?;
-    sqlx::query("INSERT INTO log_checkpoints (seq, size, note, at) VALUES (?, ?, ?, ?)")
-        .bind(i64::try_from(seq).map_err(backend)?)
-        .bind(i64::try_from(size).map_err(backend)?)
-        .bind(&note)
-        .bind(sqlite_time(at))
-        .execute(&mut *conn)
-        .await
-        .map_err(backend)?;
-    Ok(Some(StoredCheckpoint { seq, size, note, at, cosignatures: Vec::new() }))
-}
-
-async fn add_cosignature(conn: &mut SqliteConnection, seq: u64, line: &str) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO log_cosignatures (seq, line) VALUES (?, ?) ON CONFLICT DO NOTHING")
-        .bind(i64::try_from(seq).map_err(backend)?)
-        .bind(line)
-        .execute(&mut *conn)
-        .await
-        .map_err(not_found_on_foreign_key)?;
-    Ok(())
-}
-
-async fn add_party(conn: &mut SqliteConnection, log: &mut Log<'_>, party: &Party) -> Result<u64, StoreError> {
-    let c = PartyColumns::of(party);
-    let created_at = micros(Utc::now());
-    let inserted = sqlx::query(
-        "INSERT INTO parties (id, role, country, kind, name, created_at, institution) \
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(c.id)
-    .bind(c.role)
-    .bind(c.country)
-    .bind(c.kind)
-    .bind(c.name)
-    .bind(sqlite_time(created_at))
-    .bind(c.institution)
-    .execute(&mut *conn)
-    .await
-    .map_err(backend)?;
-    if inserted.rows_affected() == 0 {
-        let role: Option<String> = sqlx::query_scalar("SELECT role FROM parties WHERE id = ?")
-            .bind(c.id)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(backend)?;
-        return Err(party_exists(party.id(), role.as_deref()));
-    }
-    Ok(log.append(conn, vec![Pending::party(party, created_at)?]).await?[0])
-}
-
-async fn insert_request(
-    conn: &mut SqliteConnection,
-    log: &mut Log<'_>,
-    r: &NewRequest,
-) -> Result<Intake, StoreError> {
-    // The writer runs one write at a time, so checking first cannot race another intake.
-    if let Some(key) = &r.idempotency_key {
-        let taken = sqlx::query("SELECT 1 FROM requests WHERE authority = ? AND idempotency_key = ?")
-            .bind(r.authority.as_str())
-            .bind(key.as_str())
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(backend)?;
-        if taken.is_some() {
-            return Err(StoreError::IdempotencyKeyTaken);
-        }
-    }
-    if let Some(jti) = &r.jti {
-        let taken = sqlx::query("SELECT 1 FROM requests WHERE authority = ? AND jti = ?")
-            .bind(r.authority.as_str())
-            .bind(jti)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(backend)?;
-        if taken.is_some() {
-            return Err(StoreError::JtiTaken);
-        }
-    }
-    let received_at = micros(r.received_at);
-    let at = sqlite_time(received_at);
-    let id = r.id.to_string();
-    let inserted = sqlx::query(
-        "INSERT INTO requests (id, state, version, received_at, updated_at, authority, provider, \
-         instrument, kind, emergency, reference, document, idempotency_key, signature, jti, validator) \
-         VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(&id)
-    .bind(State::Received.as_str())
-    .bind(&at)
-    .bind(&at)
-    .bind(r.authority.as_str())
-    .bind(r.provider.as_str())
-    .bind(r.instrument.as_str())
-    .bind(r.kind.as_str())
-    .bind(r.emergency)
-    .bind(&r.reference)
-    .bind(&r.document)
-    .bind(r.idempotency_key.as_ref().map(IdempotencyKey::as_str))
-    .bind(&r.signature)
-    .bind(&r.jti)
-    .bind(r.validator.as_ref().map(PartyId::as_str))
-    .execute(&mut *conn)
-    .await
-    .map_err(backend)?;
-    if inserted.rows_affected() == 0 {
-        return Err(request_exists(r.id));
-    }
-    sqlx::query(
-        "INSERT INTO events (request_id, seq, from_state, to_state, actor, at, reason) \
-         VALUES (?, 1, NULL, ?, ?, ?, ?)",
-    )
-    .bind(&id)
-    .bind(State::Received.as_str())
-    .bind(r.actor.as_str())
-    .bind(&at)
-    .bind(&r.receipt)
-    .execute(&mut *conn)
-    .await
-    .map_err(backend)?;
-    let receipt = Event {
-        request_id: r.id,
-        seq: 1,
-        from: None,
-        to: State::Received,
-        actor: r.actor.clone(),
-        at: received_at,
-        reason: r.receipt.clone(),
-        log_index: None,
-    };
-    let submission = Submission { document: &r.document, signature: r.signature.as_deref() };
-    let mut logged = log.append(conn, vec![Pending::event(&receipt, Some(submission))?]).await?;
-    trust::count_intake(conn, &r.authority, r.emergency).await?;
-    // The targets, against the authority, for the anti-bulk rule.
-    {
-        let scope = format!("authority:{}", r.authority);
-        for t in &r.targets {
-            sqlx::query(
-                "INSERT INTO named_targets (scope, selector_type, value, last_request, last_seen) \
-                 VALUES (?, ?, ?, ?, ?) ON CONFLICT (scope, selector_type, value) DO UPDATE \
-                 SET last_request = excluded.last_request, last_seen = excluded.last_seen \
-                 WHERE excluded.last_seen >= named_targets.last_seen",
-            )
-            .bind(&scope)
-            .bind(t.kind().as_str())
-            .bind(t.value())
-            .bind(&id)
-            .bind(&at)
-            .execute(&mut *conn)
-            .await
-            .map_err(backend)?;
-        }
-    }
-    let (mut state, mut version, mut updated_at) = (State::Received, 1u32, received_at);
-    // Screening done before the write is kept in the same transaction: the report, then
-    // comity's moves, so an intake is one durable commit however far it goes.
-    if let Some(intake) = &r.screening {
-        logged.push(record_screening(conn, log, &intake.screening).await?);
-        let at = sqlite_time(micros(intake.screening.at));
-        for (to, reason) in &intake.moves {
-            version += 1;
-            sqlx::query(
-                "INSERT INTO events (request_id, seq, from_state, to_state, actor, at, reason) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(&id)
-            .bind(i64::from(version))
-            .bind(state.as_str())
-            .bind(to.as_str())
-            .bind(ActorId::system().as_str())
-            .bind(&at)
-            .bind(reason)
-            .execute(&mut *conn)
-            .await
-            .map_err(backend)?;
-            let event = Event {
-                request_id: r.id,
-                seq: version,
-                from: Some(state),
-                to: *to,
-                actor: ActorId::system(),
-                at: micros(intake.screening.at),
-                reason: reason.clone(),
-                log_index: None,
-            };
-            trust::count_event(conn, &r.authority, &event).await?;
-            logged.extend(log.append(conn, vec![Pending::event(&event, None)?]).await?);
-            state = *to;
-        }
-        updated_at = micros(intake.screening.at);
-        sqlx::query("UPDATE requests SET state = ?, version = ?, updated_at = ? WHERE id = ?")
-            .bind(state.as_str())
-            .bind(i64::from(version))
-            .bind(&at)
-            .bind(&id)
-            .execute(&mut *conn)
-            .await
-            .map_err(backend)?;
-    }
-    let request = StoredRequest {
-        id: r.id,
-        state,
-        version,
-        received_at,
-        updated_at,
-        authority: r.authority.clone(),
-        provider: r.provider.clone(),
-        instrument: r.instrument,
-        kind: r.kind,
-        emergency: r.emergency,
-        reference: r.reference.clone(),
-        document: r.document.clone(),
-        signature: r.signature.clone(),
-        validator: r.validator.clone(),
-    };
-    Ok(Intake { request, log: logged })
-}
-
-async fn apply_move(conn: &mut SqliteConnection, log: &mut Log<'_>, m: &Move) -> Result<Event, StoreError> {
-    let at = micros(m.at);
-    let at_text = sqlite_time(at);
-    let id = m.request_id.to_string();
-    let expected = i64::from(m.expected_version);
-    // The compare-and-set: the move applies only to the version (and state) the caller read.
-    let authority: Option<String> = sqlx::query_scalar(
-        "UPDATE requests SET state = ?, version = version + 1, updated_at = ? \
-         WHERE id = ? AND version = ? AND state = ? RETURNING authority",
-    )
-    .bind(m.to.as_str())
-    .bind(&at_text)
-    .bind(&id)
-    .bind(expected)
-    .bind(m.from.as_str())
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(backend)?;
-    let Some(authority) = authority else {
-        let current: Option<(String, i64)> =
-            sqlx::query_as("SELECT state, version FROM requests WHERE id = ?")
-                .bind(&id)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(backend)?;
-        return Err(move_refused(m, current));
-    };
-    let seq = m.expected_version + 1;
-    sqlx::query(
-        "INSERT INTO events (request_id, seq, from_state, to_state, actor, at, reason) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&id)
-    .bind(i64::from(seq))
-    .bind(m.from.as_str())
-    .bind(m.to.as_str())
-    .bind(m.actor.as_str())
-    .bind(&at_text)
-    .bind(&m.reason)
-    .execute(&mut *conn)
-    .await
-    .map_err(backend)?;
-    let mut event = Event {
-        request_id: m.request_id,
-        seq,
-        from: Some(m.from),
-        to: m.to,
-        actor: m.actor.clone(),
-        at,
-        reason: m.reason.clone(),
-        log_index: None,
-    };
-    let authority =
-        PartyId::parse(&authority).map_err(|e| At { table: "requests", id: &id }.corrupt("authority", e))?;
-    trust::count_event(conn, &authority, &event).await?;
-    event.log_index = Some(log.append(conn, vec![Pending::event(&event, None)?]).await?[0]);
-    trust::append(conn, log, &m.facts).await?;
-    Ok(event)
-}
-
-fn read_request(row: &SqliteRow) -> Result<StoredRequest, StoreError> {
-    let id = row_id(row, "requests", "id")?;
-    let at = At { table: "requests", id: &id };
-    let raw = RawRequest {
-        state: at.get(row, "state")?,
-        version: at.get(row, "version")?,
-        received_at: at.sqlite_time(row, "received_at")?,
-        updated_at: at.sqlite_time(row, "updated_at")?,
-        authority: at.get(row, "authority")?,
-        provider: at.get(row, "provider")?,
-        instrument: at.get(row, "instrument")?,
-        kind: at.get(row, "kind")?,
-        emergency: at.get(row, "emergency")?,
-        reference: at.get(row, "reference")?,
-        document: at.get(row, "document")?,
-        signature: at.get(row, "signature")?,
-        validator: at.get(row, "validator")?,
-        id: id.clone(),
-    };
-    raw.parse()
-}
-
-async fn record_screening(
-    conn: &mut SqliteConnection,
-    log: &mut Log<'_>,
-    x: &Screening,
-) -> Result<u64, StoreError> {
-    let seq: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM screenings WHERE request_id = ?")
-            .bind(x.request_id.to_string())
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(backend)?;
-    sqlx::query(
-        "INSERT INTO screenings (request_id, at, pack_id, pack_version, pack_hash, verdict, report, seq) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(x.request_id.to_string())
-    .bind(sqlite_time(micros(x.at)))
-    .bind(&x.pack_id)
-    .bind(&x.pack_version)
-    .bind(&x.pack_hash)
-    .bind(&x.verdict)
-    .bind(&x.report)
-    .bind(seq)
-    .execute(&mut *conn)
-    .await
-    .map_err(not_found_on_foreign_key)?;
-    let x = Screening { at: micros(x.at), ..x.clone() };
-    let seq = u32::try_from(seq).map_err(backend)?;
-    Ok(log.append(conn, vec![Pending::screening(&x, seq)?]).await?[0])
-}
-
-fn read_screening(row: &SqliteRow) -> Result<Screening, StoreError> {
-    let request_id = row_id(row, "screenings", "request_id")?;
-    let at = At { table: "screenings", id: &request_id };
-    Ok(Screening {
-        request_id: RequestId::parse(&request_id).map_err(|e| at.corrupt("request_id", e))?,
-        at: at.sqlite_time(row, "at")?,
-        pack_id: at.get(row, "pack_id")?,
-        pack_version: at.get(row, "pack_version")?,
-        pack_hash: at.get(row, "pack_hash")?,
-        verdict: at.get(row, "verdict")?,
-        report: at.get(row, "report")?,
-        log_index: at.get::<_, Option<i64>>(row, "log_index")?.and_then(|i| u64::try_from(i).ok()),
-    })
-}
-
-fn read_event(row: &SqliteRow) -> Result<Event, StoreError> {
-    let request_id = row_id(row, "events", "request_id")?;
-    let at = At { table: "events", id: &request_id };
-    let raw = RawEvent {
-        seq: at.get(row, "seq")?,
-        from_state: at.get(row, "from_state")?,
-        to_state: at.get(row, "to_state")?,
-        actor: at.get(row, "actor")?,
-        at: at.sqlite_time(row, "at")?,
-        reason: at.get(row, "reason")?,
-        log_index: at.get(row, "log_index")?,
-        request_id: request_id.clone(),
-    };
-    raw.parse()
-}
-
-#[async_trait]
-impl Store for SqliteStore {
-    async fn ping(&self) -> Result<(), StoreError> {
-        if self.writer.is_closed() {
-            return Err(closed());
-        }
-        self.read.execute("SELECT 1").await.map_err(backend)?;
-        Ok(())
-    }
-
-    async fn add_party(&self, party: &Party) -> Result<u64, StoreError> {
-        match self.write(WriteOp::AddParty(party.clone())).await? {
-            Answer::Logged(index) => Ok(index),
-            _ => Err(unexpected_answer()),
-        }
-    }
-
-    async fn party(&self, id: &PartyId) -> Result<Option<Party>, StoreError> {
-        let row = sqlx::query(concat!("SELECT ", party_columns!(), " FROM parties WHERE id = ?"))
-            .bind(id.as_str())
-            .fetch_optional(&self.read)
-            .await
-            .map_err(backend)?;
-        row.map(|row| RawParty::read(&row)?.parse()).transpose()
-    }
-
-    async fn parties(&self, role: PartyRole) -> Result<Vec<Party>, StoreError> {
-        let rows =
-            sqlx::query(concat!("SELECT ", party_columns!(), " FROM parties WHERE role = ? ORDER BY id"))
-                .bind(role_column(role))
-                .fetch_all(&self.read)
-                .await
-                .map_err(backend)?;
-        rows.iter().map(|row| RawParty::read(row)?.parse()).collect()
-    }
-
-    async fn insert_request(&self, request: &NewRequest) -> Result<Intake, StoreError> {
-        match self.write(WriteOp::InsertRequest(Box::new(request.clone()))).await? {
-            Answer::Request(r) => Ok(*r),
-            _ => Err(unexpected_answer()),
-        }
-    }
-
-    async fn request(&self, id: RequestId) -> Result<Option<StoredRequest>, StoreError> {
-        let row = sqlx::query(concat!("SELECT ", request_columns!(), " FROM requests WHERE id = ?"))
-            .bind(id.to_string())
-            .fetch_optional(&self.read)
-            .await
-            .map_err(backend)?;
-        row.map(|row| read_request(&row)).transpose()
-    }
-
-    async fn request_by_jti(&self, authority: &PartyId, jti: &str) -> Result<Option<RequestId>, StoreError> {
-        let id: Option<String> =
-            sqlx::query_scalar("SELECT id FROM requests WHERE authority = ? AND jti = ?")
-                .bind(authority.as_str())
-                .bind(jti)
-                .fetch_optional(&self.read)
-                .await
-                .map_err(backend)?;
-        id.map(|id| RequestId::parse(&id).map_err(|e| At { table: "requests", id: &id }.corrupt("id", e)))
-            .transpose()
-    }
-
-    async fn request_by_idempotency_key(
-        &self,
-        authority: &PartyId,
-        key: &IdempotencyKey,
-    ) -> Result<Option<StoredRequest>, StoreError> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            request_columns!(),
-            " FROM requests WHERE authority = ? AND idempotency_key = ?"
-        ))
-        .bind(authority.as_str())
-        .bind(key.as_str())
-        .fetch_optional(&self.read)
-        .await
-        .map_err(backend)?;
-        row.map(|row| read_request(&row)).transpose()
-    }
-
-    async fn list_requests(&self, query: &RequestQuery) -> Result<RequestPage, StoreError> {
-        // One read transaction: the total and the page come from the same snapshot.
-        let mut tx = self.read.begin().await.map_err(backend)?;
-        let total: i64 = filtered::<Sqlite>("SELECT COUNT(*) FROM requests", query)
-            .build_query_scalar()
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend)?;
-        let (limit, offset) = limit_offset(query);
-        let mut page = filtered::<Sqlite>(concat!("SELECT ", request_columns!(), " FROM requests"), query);
-        page.push(" ORDER BY received_at DESC, id DESC LIMIT ")
-            .push_bind(limit)
-            .push(" OFFSET ")
-            .push_bind(offset);
-        let rows = page.build().fetch_all(&mut *tx).await.map_err(backend)?;
-        tx.commit().await.map_err(backend)?;
-        let items = rows.iter().map(read_request).collect::<Result<Vec<_>, _>>()?;
-        Ok(RequestPage { items, total: u64::try_from(total).unwrap_or(0) })
-    }
-
-    async fn apply_move(&self, m: &Move) -> Result<Event, StoreError> {
-        match self.write(WriteOp::ApplyMove(m.clone())).await? {
-            Answer::Event(e) => Ok(*e),
-            _ => Err(unexpected_answer()),
-        }
-    }
-
-    async fn recent_targets(
-        &self,
-        authority: &PartyId,
-        since: DateTime<Utc>,
-        limit: u32,
-    ) -> Result<Vec<NamedTarget>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT selector_type, value, last_request, last_seen FROM named_targets \
-             WHERE scope = ? AND last_seen >= ? ORDER BY last_seen DESC LIMIT ?",
-        )
-        .bind(format!("authority:{authority}"))
-        .bind(sqlite_time(micros(since)))
-        .bind(i64::from(limit))
-        .fetch_all(&self.read)
-        .await
-        .map_err(backend)?;
-        rows.iter().map(read_named_target).collect()
-    }
-
-    async fn record_screening(&self, screening: &Screening) -> Result<u64, StoreError> {
-        match self.write(WriteOp::RecordScreening(screening.clone())).await? {
-            Answer::Logged(index) => Ok(index),
-            _ => Err(unexpected_answer()),
-        }
-    }
-
-    async fn screenings(&self, id: RequestId) -> Result<Vec<Screening>, StoreError> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            screening_columns!(),
-            " WHERE s.request_id = ? ORDER BY s.seq, s.at"
-        ))
-        .bind(id.to_string())
-        .fetch_all(&self.read)
-        .await
-        .map_err(backend)?;
-        rows.iter().map(read_screening).collect()
-    }
-
-    async fn events(&self, id: RequestId) -> Result<Vec<Event>, StoreError> {
-        let rows =
-            sqlx::query(concat!("SELECT ", event_columns!(), " WHERE e.request_id = ? ORDER BY e.seq"))
-                .bind(id.to_string())
-                .fetch_all(&self.read)
-                .await
-                .map_err(backend)?;
-        rows.iter().map(read_event).collect()
-    }
-
-    async fn count_by_state(&self) -> Result<Vec<(State, u64)>, StoreError> {
-        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT state, COUNT(*) FROM requests GROUP BY state")
-            .fetch_all(&self.read)
-            .await
-            .map_err(backend)?;
-        let mut counts = rows.iter().map(|(s, n)| state_count(s, *n)).collect::<Result<Vec<_>, _>>()?;
-        counts.sort();
-        Ok(counts)
-    }
-
-    async fn log_read(&self, read: &Read) -> Result<u64, StoreError> {
-        match self.write(WriteOp::LogRead(read.clone())).await? {
-            Answer::Logged(index) => Ok(index),
-            _ => Err(unexpected_answer()),
-        }
-    }
-
-    async fn log_size(&self) -> Result<u64, StoreError> {
-        let size: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries")
-            .fetch_one(&self.read)
-            .await
-            .map_err(backend)?;
-        u64::try_from(size).map_err(backend)
-    }
-
-    async fn log_records(&self, from: u64, limit: u32) -> Result<Vec<LogRecord>, StoreError> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            log_columns!(),
-            " FROM log_entries WHERE idx >= ? ORDER BY idx LIMIT ?"
-        ))
-        .bind(i64::try_from(from).unwrap_or(i64::MAX))
-        .bind(i64::from(limit))
-        .fetch_all(&self.read)
-        .await
-        .map_err(backend)?;
-        rows.iter().map(|row| RawRecord::read(row)?.parse()).collect()
-    }
-
-    async fn request_log(&self, id: RequestId) -> Result<Vec<LogRecord>, StoreError> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            log_columns!(),
-            " FROM log_entries WHERE request_id = ? ORDER BY idx"
-        ))
-        .bind(id.to_string())
-        .fetch_all(&self.read)
-        .await
-        .map_err(backend)?;
-        rows.iter().map(|row| RawRecord::read(row)?.parse()).collect()
-    }
-
-    async fn log_hashes(&self, indexes: &[u64]) -> Result<Vec<[u8; 32]>, StoreError> {
-        let mut found = std::collections::HashMap::with_capacity(indexes.len());
-        // SQLite allows 32,766 parameters per statement.
-        for chunk in indexes.chunks(8192) {
-            let mut query =
-                sqlx::QueryBuilder::<Sqlite>::new("SELECT idx, hash FROM log_hashes WHERE idx IN (");
-            let mut list = query.separated(", ");
-            for i in chunk {
-                list.push_bind(i64::try_from(*i).unwrap_or(i64::MAX));
-            }
-            list.push_unseparated(")");
-            let rows: Vec<(i64, Vec<u8>)> =
-                query.build_query_as().fetch_all(&self.read).await.map_err(backend)?;
-            found.extend(rows);
-        }
-        crate::log::hashes_in_order(indexes, found)
-    }
-
-    async fn checkpoint(&self, sign: Arc<CheckpointSigner>) -> Result<Option<StoredCheckpoint>, StoreError> {
-        match self.write(WriteOp::Checkpoint(sign)).await? {
-            Answer::Checkpoint(c) => Ok(c.map(|c| *c)),
-            _ => Err(unexpected_answer()),
-        }
-    }
-
-    async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
-        let row = sqlx::query("SELECT seq, size, note, at FROM log_checkpoints ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&self.read)
-            .await
-            .map_err(backend)?;
-        match row {
-            Some(row) => Ok(Some(self.with_cosignatures(read_checkpoint(&row)?).await?)),
-            None => Ok(None),
-        }
-    }
-
-    async fn checkpoints(&self, after: u64, limit: u32) -> Result<Vec<StoredCheckpoint>, StoreError> {
-        let rows =
-            sqlx::query("SELECT seq, size, note, at FROM log_checkpoints WHERE seq > ? ORDER BY seq LIMIT ?")
-                .bind(i64::try_from(after).unwrap_or(i64::MAX))
-                .bind(i64::from(limit))
-                .fetch_all(&self.read)
-                .await
-                .map_err(backend)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            out.push(self.with_cosignatures(read_checkpoint(row)?).await?);
-        }
-        Ok(out)
-    }
-
-    async fn add_cosignature(&self, seq: u64, line: &str) -> Result<(), StoreError> {
-        match self.write(WriteOp::AddCosignature(seq, line.to_owned())).await? {
-            Answer::Done => Ok(()),
-            _ => Err(unexpected_answer()),
-        }
-    }
-
-    async fn unlogged_rows(&self) -> Result<UnloggedRows, StoreError> {
-        let (events, screenings, parties, journal): (i64, i64, i64, i64) =
-            sqlx::query_as(crate::rows::UNLOGGED_ROWS).fetch_one(&self.read).await.map_err(backend)?;
-        let n = |v: i64| u64::try_from(v).unwrap_or(0);
-        Ok(UnloggedRows {
-            events: n(events),
-            screenings: n(screenings),
-            parties: n(parties),
-            journal: n(journal),
-        })
-    }
-
-    async fn append_journal(&self, entries: &[NewEntry]) -> Result<Vec<JournalEntry>, StoreError> {
-        match self.trust(TrustOp::AppendJournal(entries.to_vec())).await? {
-            TrustAnswer::Journal(written) => Ok(written),
-            _ => Err(unexpected_answer()),
-        }
-    }
-
-    async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError> {
-        trust::journal(&self.read, query).await
-    }
-
-    async fn authority_record(&self, authority: &PartyId) -> Result<AuthorityRecord, StoreError> {
-        trust::authority_record(&self.read, authority).await
-    }
-
-    async fn add_user(&self, user: &UserRecord, entry: &NewEntry) -> Result<JournalEntry, StoreError> {
-        self.one_entry(TrustOp::AddUser(Box::new(user.clone()), entry.clone())).await
-    }
-
-    async fn user(&self, username: &Username) -> Result<Option<UserRecord>, StoreError> {
-        trust::user(&self.read, username).await
-    }
-
-    async fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
-        trust::users(&self.read).await
-    }
-
-    async fn use_totp_step(&self, username: &Username, step: u64) -> Result<bool, StoreError> {
-        match self.trust(TrustOp::UseTotpStep(username.clone(), step)).await? {
-            TrustAnswer::Flag(used) => Ok(used),
-            _ => Err(unexpected_answer()),
-        }
-    }
-
-    async fn disable_user(
-        &self,
-        username: &Username,
-        at: DateTime<Utc>,
-        entry: &NewEntry,
-    ) -> Result<JournalEntry, StoreError> {
-        self.one_entry(TrustOp::DisableUser(username.clone(), micros(at), entry.clone())).await
-    }
-
-    async fn set_password(&self, username: &Username, password_hash: &str) -> Result<(), StoreError> {
-        self.done(TrustOp::SetPassword(username.clone(), password_hash.to_owned())).await
-    }
-
-    async fn login_failed(&self, name: &str, at: DateTime<Utc>) -> Result<u32, StoreError> {
-        match self.trust(TrustOp::LoginFailed(name.to_owned(), micros(at))).await? {
-            TrustAnswer::Count(n) => Ok(n),
-            _ => Err(unexpected_answer()),
-        }
-    }
-
-    async fn lock_login(&self, name: &str, until: DateTime<Utc>) -> Result<(), StoreError> {
-        self.done(TrustOp::LockLogin(name.to_owned(), micros(until))).await
-    }
-
-    async fn login_throttle(&self, name: &str) -> Result<Option<Throttle>, StoreError> {
-        trust::login_throttle(&self.read, name).await
-    }
-
-    async fn clear_login_failures(&self, name: &str) -> Result<(), StoreError> {
-        self.done(TrustOp::ClearLoginFailures(name.to_owned())).await
-    }
-
-    async fn add_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
-        self.done(TrustOp::AddSession(session.clone())).await
-    }
-
-    async fn session(&self, id_hash: &[u8; 32]) -> Result<Option<SessionRecord>, StoreError> {
-        trust::session(&self.read, id_hash).await
-    }
-
-    async fn end_session(&self, id_hash: &[u8; 32], at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.done(TrustOp::EndSession(*id_hash, micros(at))).await
-    }
-
-    async fn add_token(&self, token: &TokenRecord, entry: &NewEntry) -> Result<JournalEntry, StoreError> {
-        self.one_entry(TrustOp::AddToken(Box::new(token.clone()), entry.clone())).await
-    }
-
-    async fn token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError> {
-        trust::token(&self.read, id).await
-    }
-
-    async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
-        trust::tokens(&self.read).await
-    }
-
-    async fn revoke_token(
-        &self,
-        id: &str,
-        at: DateTime<Utc>,
-        entry: &NewEntry,
-    ) -> Result<JournalEntry, StoreError> {
-        self.one_entry(TrustOp::RevokeToken(id.to_owned(), micros(at), entry.clone())).await
-    }
-
-    async fn add_link(&self, link: &LinkRecord, entry: &NewEntry) -> Result<JournalEntry, StoreError> {
-        self.one_entry(TrustOp::AddLink(link.clone(), entry.clone())).await
-    }
-
-    async fn link(&self, secret_hash: &[u8; 32]) -> Result<Option<LinkRecord>, StoreError> {
-        trust::link(&self.read, secret_hash).await
-    }
-
-    async fn use_link(
-        &self,
-        secret_hash: &[u8; 32],
-        at: DateTime<Utc>,
-    ) -> Result<Option<LinkRecord>, StoreError> {
-        match self.trust(TrustOp::UseLink(*secret_hash, micros(at))).await? {
-            TrustAnswer::Link(link) => Ok(link),
-            _ => Err(unexpected_answer()),
-        }
-    }
-}
-
-impl SqliteStore {
-    async fn trust(&self, op: TrustOp) -> Result<TrustAnswer, StoreError> {
-        match self.write(WriteOp::Trust(Box::new(op))).await? {
-            Answer::Trust(answer) => Ok(answer),
-            _ => Err(unexpected_answer()),
-        }
-    }
-
-    async fn done(&self, op: TrustOp) -> Result<(), StoreError> {
-        match self.trust(op).await? {
-            TrustAnswer::Done => Ok(()),
-            _ => Err(unexpected_answer()),
-        }
-    }
-
-    async fn one_entry(&self, op: TrustOp) -> Result<JournalEntry, StoreError> {
-        match self.trust(op).await? {
-            TrustAnswer::Journal(mut written) if written.len() == 1 => {
-                written.pop().ok_or_else(unexpected_answer)
-            }
-            _ => Err(unexpected_answer()),
-        }
-    }
-
-    async fn with_cosignatures(&self, mut c: StoredCheckpoint) -> Result<StoredCheckpoint, StoreError> {
-        c.cosignatures = sqlx::query_scalar("SELECT line FROM log_cosignatures WHERE seq = ? ORDER BY line")
-            .bind(i64::try_from(c.seq).unwrap_or(i64::MAX))
-            .fetch_all(&self.read)
-            .await
-            .map_err(backend)?;
-        Ok(c)
-    }
-}
-
-fn read_checkpoint(row: &SqliteRow) -> Result<StoredCheckpoint, StoreError> {
-    let seq: i64 = At { table: "log_checkpoints", id: "?" }.get(row, "seq")?;
-    let id = seq.to_string();
-    let at = At { table: "log_checkpoints", id: &id };
-    Ok(StoredCheckpoint {
-        seq: u64::try_from(seq).map_err(|e| at.corrupt("seq", e))?,
-        size: u64::try_from(at.get::<_, i64>(row, "size")?).map_err(|e| at.corrupt("size", e))?,
-        note: at.get(row, "note")?,
-        at: at.sqlite_time(row, "at")?,
-        cosignatures: Vec::new(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use chrono::TimeZone;
-    use comity_core::{ActorId, Authority, AuthorityType, CountryCode, Instrument, Provider, RequestKind};
+    use chrono::{TimeZone, Utc};
+    use comity_core::{
+        ActorId, Authority, AuthorityType, CountryCode, Instrument, NewRequest, Party, PartyId, PartyRole,
+        Provider, RequestId, RequestKind, Store,
+    };
 
     use super::*;
 

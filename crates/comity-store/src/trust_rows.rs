@@ -1,17 +1,18 @@
-//! The trust registers' rows, read the same way on both backends (see `comity_core::trust`).
+//! The trust registers (see `comity_core::trust`): their statements, written once for
+//! both backends, and their rows read back.
 //!
-//! Times are read as `DateTime<Utc>` on both: PostgreSQL's `TIMESTAMPTZ` directly, SQLite's
-//! fixed-width RFC 3339 text through sqlx's parser. Every value goes through the core
-//! parsers again; a row that does not parse is [`StoreError::Corrupt`].
+//! Writes run inside a write transaction of `crate::writes`, which appends the journal
+//! entries they return to the log. Every value read goes through the core parsers again;
+//! a row that does not parse is [`StoreError::Corrupt`].
 
 use chrono::{DateTime, Utc};
 use comity_core::{
-    ActorId, FactKind, JournalEntry, LinkRecord, NewEntry, PartyId, RequestId, Role, SessionRecord,
-    StoreError, TokenRecord, UserRecord, Username,
+    ActorId, AuthorityRecord, FactKind, JournalEntry, JournalQuery, LinkRecord, NewEntry, PartyId, RequestId,
+    Role, SessionRecord, State, StoreError, Throttle, TokenRecord, UserRecord, Username,
 };
-use sqlx::{ColumnIndex, Decode, Row, Type};
 
-use crate::rows::At;
+use crate::db::{Conn, Row, Sql, args};
+use crate::rows::{At, backend, micros, not_found_on_foreign_key, row_id};
 
 macro_rules! journal_columns {
     () => {
@@ -39,7 +40,6 @@ macro_rules! link_columns {
         "secret_hash, request_id, contact, created_at, expires_at, used_at"
     };
 }
-pub(crate) use {journal_columns, link_columns, session_columns, token_columns, user_columns};
 
 fn party(at: &At<'_>, column: &str, s: &str) -> Result<PartyId, StoreError> {
     PartyId::parse(s).map_err(|e| at.corrupt(column, e))
@@ -53,151 +53,97 @@ fn hash(at: &At<'_>, column: &str, bytes: Vec<u8>) -> Result<[u8; 32], StoreErro
     bytes.try_into().map_err(|_| at.corrupt(column, "not 32 bytes"))
 }
 
-fn unsigned(at: &At<'_>, column: &str, n: i64) -> Result<u64, StoreError> {
-    u64::try_from(n).map_err(|e| at.corrupt(column, e))
-}
-
 /// A `journal` row (the columns of `journal_columns!`).
-pub(crate) fn read_journal<R>(row: &R) -> Result<JournalEntry, StoreError>
-where
-    R: Row,
-    for<'c> &'c str: ColumnIndex<R>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Option<String>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let seq: i64 = At { table: "journal", id: "?" }.get(row, "seq")?;
+pub(crate) fn read_journal(row: &impl Row) -> Result<JournalEntry, StoreError> {
+    let seq = row.int(&At { table: "journal", id: "?" }, "seq")?;
     let id = seq.to_string();
     let at = At { table: "journal", id: &id };
-    let party_text: Option<String> = at.get(row, "party")?;
-    let kind: String = at.get(row, "kind")?;
-    let content: String = at.get(row, "content")?;
-    let fact = crate::journal::decode(&kind, &content).map_err(|e| at.corrupt("content", e))?;
-    let request: Option<String> = at.get(row, "request_id")?;
-    let actor: String = at.get(row, "actor")?;
+    let actor = row.text(&at, "actor")?;
+    let content = row.text(&at, "content")?;
+    let fact =
+        crate::journal::decode(&row.text(&at, "kind")?, &content).map_err(|e| at.corrupt("content", e))?;
     Ok(JournalEntry {
-        seq: unsigned(&at, "seq", seq)?,
-        at: at.get(row, "at")?,
+        seq: at.unsigned("seq", seq)?,
+        at: row.time(&at, "at")?,
         actor: ActorId::parse(&actor).map_err(|e| at.corrupt("actor", e))?,
-        party: party_text.map(|p| party(&at, "party", &p)).transpose()?,
-        subject: at.get(row, "subject")?,
-        request_id: request
+        party: row.opt_text(&at, "party")?.map(|p| party(&at, "party", &p)).transpose()?,
+        subject: row.text(&at, "subject")?,
+        request_id: row
+            .opt_text(&at, "request_id")?
             .map(|r| RequestId::parse(&r).map_err(|e| at.corrupt("request_id", e)))
             .transpose()?,
         fact,
         content,
-        log_index: at
-            .get::<_, Option<i64>>(row, "log_index")?
-            .map(|i| unsigned(&at, "log_index", i))
-            .transpose()?,
+        log_index: row.opt_int(&at, "log_index")?.map(|i| at.unsigned("log_index", i)).transpose()?,
     })
 }
 
 /// A `users` row.
-pub(crate) fn read_user<R>(row: &R) -> Result<UserRecord, StoreError>
-where
-    R: Row,
-    for<'c> &'c str: ColumnIndex<R>,
-    for<'r> Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Option<DateTime<Utc>>: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let name: String = At { table: "users", id: "?" }.get(row, "username")?;
+pub(crate) fn read_user(row: &impl Row) -> Result<UserRecord, StoreError> {
+    let name = row_id(row, "users", "username")?;
     let at = At { table: "users", id: &name };
-    let org: String = at.get(row, "org")?;
-    let role_text: String = at.get(row, "role")?;
     Ok(UserRecord {
         username: Username::parse(&name).map_err(|e| at.corrupt("username", e))?,
-        org: party(&at, "org", &org)?,
-        role: role(&at, &role_text)?,
-        name: at.get(row, "name")?,
-        password_hash: at.get(row, "password_hash")?,
-        totp_sealed: at.get(row, "totp_sealed")?,
-        totp_last_step: at
-            .get::<_, Option<i64>>(row, "totp_last_step")?
-            .map(|s| unsigned(&at, "totp_last_step", s))
+        org: party(&at, "org", &row.text(&at, "org")?)?,
+        role: role(&at, &row.text(&at, "role")?)?,
+        name: row.text(&at, "name")?,
+        password_hash: row.text(&at, "password_hash")?,
+        totp_sealed: row.bytes(&at, "totp_sealed")?,
+        totp_last_step: row
+            .opt_int(&at, "totp_last_step")?
+            .map(|s| at.unsigned("totp_last_step", s))
             .transpose()?,
-        created_at: at.get(row, "created_at")?,
-        disabled_at: at.get(row, "disabled_at")?,
+        created_at: row.time(&at, "created_at")?,
+        disabled_at: row.opt_time(&at, "disabled_at")?,
     })
 }
 
 /// An `api_tokens` row.
-pub(crate) fn read_token<R>(row: &R) -> Result<TokenRecord, StoreError>
-where
-    R: Row,
-    for<'c> &'c str: ColumnIndex<R>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Option<DateTime<Utc>>: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let id: String = At { table: "api_tokens", id: "?" }.get(row, "id")?;
+pub(crate) fn read_token(row: &impl Row) -> Result<TokenRecord, StoreError> {
+    let id = row_id(row, "api_tokens", "id")?;
     let at = At { table: "api_tokens", id: &id };
-    let org: String = at.get(row, "org")?;
-    let role_text: String = at.get(row, "role")?;
     Ok(TokenRecord {
-        org: party(&at, "org", &org)?,
-        role: role(&at, &role_text)?,
-        label: at.get(row, "label")?,
-        secret_hash: hash(&at, "secret_hash", at.get(row, "secret_hash")?)?,
-        created_at: at.get(row, "created_at")?,
-        expires_at: at.get(row, "expires_at")?,
-        revoked_at: at.get(row, "revoked_at")?,
+        org: party(&at, "org", &row.text(&at, "org")?)?,
+        role: role(&at, &row.text(&at, "role")?)?,
+        label: row.text(&at, "label")?,
+        secret_hash: hash(&at, "secret_hash", row.bytes(&at, "secret_hash")?)?,
+        created_at: row.time(&at, "created_at")?,
+        expires_at: row.time(&at, "expires_at")?,
+        revoked_at: row.opt_time(&at, "revoked_at")?,
         id: id.clone(),
     })
 }
 
 /// A `sessions` row.
-pub(crate) fn read_session<R>(row: &R) -> Result<SessionRecord, StoreError>
-where
-    R: Row,
-    for<'c> &'c str: ColumnIndex<R>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Option<DateTime<Utc>>: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let name: String = At { table: "sessions", id: "?" }.get(row, "username")?;
+pub(crate) fn read_session(row: &impl Row) -> Result<SessionRecord, StoreError> {
+    let name = row_id(row, "sessions", "username")?;
     let at = At { table: "sessions", id: &name };
     Ok(SessionRecord {
-        id_hash: hash(&at, "id_hash", at.get(row, "id_hash")?)?,
+        id_hash: hash(&at, "id_hash", row.bytes(&at, "id_hash")?)?,
         username: Username::parse(&name).map_err(|e| at.corrupt("username", e))?,
-        created_at: at.get(row, "created_at")?,
-        expires_at: at.get(row, "expires_at")?,
-        ended_at: at.get(row, "ended_at")?,
+        created_at: row.time(&at, "created_at")?,
+        expires_at: row.time(&at, "expires_at")?,
+        ended_at: row.opt_time(&at, "ended_at")?,
     })
 }
 
 /// A `verification_links` row.
-pub(crate) fn read_link<R>(row: &R) -> Result<LinkRecord, StoreError>
-where
-    R: Row,
-    for<'c> &'c str: ColumnIndex<R>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Option<DateTime<Utc>>: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let request: String = At { table: "verification_links", id: "?" }.get(row, "request_id")?;
+pub(crate) fn read_link(row: &impl Row) -> Result<LinkRecord, StoreError> {
+    let request = row_id(row, "verification_links", "request_id")?;
     let at = At { table: "verification_links", id: &request };
-    let contact: String = at.get(row, "contact")?;
+    let contact = row.text(&at, "contact")?;
     Ok(LinkRecord {
-        secret_hash: hash(&at, "secret_hash", at.get(row, "secret_hash")?)?,
+        secret_hash: hash(&at, "secret_hash", row.bytes(&at, "secret_hash")?)?,
         request_id: RequestId::parse(&request).map_err(|e| at.corrupt("request_id", e))?,
         contact: Username::parse(&contact).map_err(|e| at.corrupt("contact", e))?,
-        created_at: at.get(row, "created_at")?,
-        expires_at: at.get(row, "expires_at")?,
-        used_at: at.get(row, "used_at")?,
+        created_at: row.time(&at, "created_at")?,
+        expires_at: row.time(&at, "expires_at")?,
+        used_at: row.opt_time(&at, "used_at")?,
     })
 }
 
 /// The conflict a journal entry meets when what it registers is registered already.
-pub(crate) fn journal_conflict(e: &NewEntry) -> StoreError {
+fn journal_conflict(e: &NewEntry) -> StoreError {
     let party = e.party.as_ref().map_or_else(String::new, |p| format!(" of {p}"));
     StoreError::Conflict(match e.fact.kind() {
         FactKind::KeyAdded => format!("a key with id {} is already registered", e.subject),
@@ -208,221 +154,433 @@ pub(crate) fn journal_conflict(e: &NewEntry) -> StoreError {
 }
 
 /// True when `e` is the violation of a unique index (a second registration).
-pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error().is_some_and(|d| d.is_unique_violation())
 }
 
-/// The track record's counts, as kept in `authority_records`.
-pub(crate) const AUTHORITY_RECORD: &str =
-    "SELECT requests, rejected, emergencies, held, confirmed FROM authority_records WHERE authority = ";
-
-/// The track record kept up to date inside the transaction of each write, the same on
-/// both backends: `track_record!(Sqlite, SqliteConnection)`. `count_intake` counts a new
-/// request; `count_event` counts what an event adds: a first rejection, an emergency held,
-/// a held emergency confirmed. Call it after the event is inserted.
-macro_rules! track_record {
-    ($db:ty, $conn:ty) => {
-        pub(crate) async fn count_intake(
-            conn: &mut $conn,
-            authority: &comity_core::PartyId,
-            emergency: bool,
-        ) -> Result<(), comity_core::StoreError> {
-            let mut q = sqlx::QueryBuilder::<$db>::new(
-                "INSERT INTO authority_records (authority, requests, emergencies) VALUES (",
-            );
-            q.push_bind(authority.as_str()).push(", 1, ").push_bind(i64::from(emergency)).push(
-                ") ON CONFLICT (authority) DO UPDATE SET requests = authority_records.requests + 1, \
-                 emergencies = authority_records.emergencies + excluded.emergencies",
-            );
-            q.build().execute(&mut *conn).await.map_err($crate::rows::backend)?;
-            Ok(())
-        }
-
-        pub(crate) async fn count_event(
-            conn: &mut $conn,
-            authority: &comity_core::PartyId,
-            event: &comity_core::Event,
-        ) -> Result<(), comity_core::StoreError> {
-            use comity_core::State;
-            let column = match (event.from, event.to) {
-                (_, State::Rejected) => "rejected",
-                (_, State::PendingVerification) => "held",
-                (Some(State::PendingVerification), State::UnderReview) => "confirmed",
-                _ => return Ok(()),
-            };
-            let mut q = sqlx::QueryBuilder::<$db>::new(format!(
-                "UPDATE authority_records SET {column} = {column} + 1 WHERE authority = "
-            ));
-            q.push_bind(authority.as_str());
-            if event.to == State::Rejected {
-                // A request rejected, appealed and rejected again counts once.
-                q.push(" AND (SELECT COUNT(*) FROM events WHERE request_id = ")
-                    .push_bind(event.request_id.to_string())
-                    .push(" AND to_state = 'rejected') = 1");
-            }
-            q.build().execute(&mut *conn).await.map_err($crate::rows::backend)?;
-            Ok(())
-        }
-    };
+/// A unique violation is the caller's conflict; a dangling foreign key is `NotFound`;
+/// anything else a backend error.
+fn taken(e: sqlx::Error, message: String) -> StoreError {
+    if is_unique_violation(&e) { StoreError::Conflict(message) } else { not_found_on_foreign_key(e) }
 }
-pub(crate) use track_record;
 
-/// The reads of the trust registers, the same on both backends: `trust_reads!(Sqlite,
-/// SqlitePool)` in one, `trust_reads!(Postgres, PgPool)` in the other. `QueryBuilder`
-/// writes each backend's placeholders, so each statement is written once.
-macro_rules! trust_reads {
-    ($db:ty, $pool:ty) => {
-        fn select(sql: &str) -> sqlx::QueryBuilder<'_, $db> {
-            sqlx::QueryBuilder::<$db>::new(sql)
-        }
+// ---- writes: each inside a write transaction (see `crate::writes`) ---------------------
 
-        pub(super) async fn journal(
-            pool: &$pool,
-            q: &comity_core::JournalQuery,
-        ) -> Result<Vec<comity_core::JournalEntry>, comity_core::StoreError> {
-            let mut query =
-                select(concat!("SELECT ", $crate::trust_rows::journal_columns!(), " WHERE 1 = 1"));
-            if !q.kinds.is_empty() {
-                query.push(" AND j.kind IN (");
-                let mut list = query.separated(", ");
-                for k in &q.kinds {
-                    list.push_bind(k.as_str());
-                }
-                list.push_unseparated(")");
-            }
-            if let Some(p) = &q.party {
-                query.push(" AND j.party = ").push_bind(p.as_str());
-            }
-            if let Some(s) = &q.subject {
-                query.push(" AND j.subject = ").push_bind(s.as_str());
-            }
-            if let Some(r) = q.request_id {
-                query.push(" AND j.request_id = ").push_bind(r.to_string());
-            }
-            query.push(" ORDER BY j.seq");
-            let rows = query.build().fetch_all(pool).await.map_err($crate::rows::backend)?;
-            rows.iter().map($crate::trust_rows::read_journal).collect()
-        }
-
-        pub(super) async fn authority_record(
-            pool: &$pool,
-            authority: &comity_core::PartyId,
-        ) -> Result<comity_core::AuthorityRecord, comity_core::StoreError> {
-            let mut query = select($crate::trust_rows::AUTHORITY_RECORD);
-            query.push_bind(authority.as_str());
-            let row: Option<(i64, i64, i64, i64, i64)> =
-                query.build_query_as().fetch_optional(pool).await.map_err($crate::rows::backend)?;
-            let (requests, rejected, emergencies, held, confirmed) = row.unwrap_or_default();
-            let n = |v: i64| u64::try_from(v).unwrap_or(0);
-            Ok(comity_core::AuthorityRecord {
-                requests: n(requests),
-                rejected: n(rejected),
-                emergencies: n(emergencies),
-                held: n(held),
-                confirmed: n(confirmed),
-            })
-        }
-
-        pub(super) async fn user(
-            pool: &$pool,
-            name: &comity_core::Username,
-        ) -> Result<Option<comity_core::UserRecord>, comity_core::StoreError> {
-            let mut query = select(concat!(
-                "SELECT ",
-                $crate::trust_rows::user_columns!(),
-                " FROM users WHERE username = "
-            ));
-            query.push_bind(name.as_str());
-            let row = query.build().fetch_optional(pool).await.map_err($crate::rows::backend)?;
-            row.map(|r| $crate::trust_rows::read_user(&r)).transpose()
-        }
-
-        pub(super) async fn users(
-            pool: &$pool,
-        ) -> Result<Vec<comity_core::UserRecord>, comity_core::StoreError> {
-            let rows = select(concat!(
-                "SELECT ",
-                $crate::trust_rows::user_columns!(),
-                " FROM users ORDER BY username"
-            ))
-            .build()
-            .fetch_all(pool)
+/// Inserts journal rows; gives them back with their numbers, for the caller to log.
+pub(crate) async fn insert_journal<C: Conn>(
+    conn: &mut C,
+    entries: &[NewEntry],
+) -> Result<Vec<JournalEntry>, StoreError> {
+    let mut written = Vec::with_capacity(entries.len());
+    for e in entries {
+        let at = micros(e.at);
+        let row = conn
+            .fetch_one(
+                "INSERT INTO journal (at, kind, actor, party, subject, request_id, content) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
+                args![
+                    at,
+                    e.fact.kind().as_str(),
+                    e.actor.as_str(),
+                    e.party.as_ref().map(PartyId::as_str),
+                    &e.subject,
+                    e.request_id.map(|r| r.to_string()),
+                    crate::journal::encode(&e.fact),
+                ],
+            )
             .await
-            .map_err($crate::rows::backend)?;
-            rows.iter().map($crate::trust_rows::read_user).collect()
-        }
-
-        pub(super) async fn login_throttle(
-            pool: &$pool,
-            name: &str,
-        ) -> Result<Option<comity_core::Throttle>, comity_core::StoreError> {
-            let mut query =
-                select("SELECT CAST(failures AS BIGINT), locked_until FROM login_throttle WHERE name = ");
-            query.push_bind(name);
-            let row: Option<(i64, Option<chrono::DateTime<chrono::Utc>>)> =
-                query.build_query_as().fetch_optional(pool).await.map_err($crate::rows::backend)?;
-            Ok(row.map(|(failures, locked_until)| comity_core::Throttle {
-                failures: u32::try_from(failures).unwrap_or(u32::MAX),
-                locked_until,
-            }))
-        }
-
-        pub(super) async fn session(
-            pool: &$pool,
-            hash: &[u8; 32],
-        ) -> Result<Option<comity_core::SessionRecord>, comity_core::StoreError> {
-            let mut query = select(concat!(
-                "SELECT ",
-                $crate::trust_rows::session_columns!(),
-                " FROM sessions WHERE id_hash = "
-            ));
-            query.push_bind(hash.as_slice());
-            let row = query.build().fetch_optional(pool).await.map_err($crate::rows::backend)?;
-            row.map(|r| $crate::trust_rows::read_session(&r)).transpose()
-        }
-
-        pub(super) async fn token(
-            pool: &$pool,
-            id: &str,
-        ) -> Result<Option<comity_core::TokenRecord>, comity_core::StoreError> {
-            let mut query = select(concat!(
-                "SELECT ",
-                $crate::trust_rows::token_columns!(),
-                " FROM api_tokens WHERE id = "
-            ));
-            query.push_bind(id);
-            let row = query.build().fetch_optional(pool).await.map_err($crate::rows::backend)?;
-            row.map(|r| $crate::trust_rows::read_token(&r)).transpose()
-        }
-
-        pub(super) async fn tokens(
-            pool: &$pool,
-        ) -> Result<Vec<comity_core::TokenRecord>, comity_core::StoreError> {
-            let rows = select(concat!(
-                "SELECT ",
-                $crate::trust_rows::token_columns!(),
-                " FROM api_tokens ORDER BY created_at DESC, id"
-            ))
-            .build()
-            .fetch_all(pool)
-            .await
-            .map_err($crate::rows::backend)?;
-            rows.iter().map($crate::trust_rows::read_token).collect()
-        }
-
-        pub(super) async fn link(
-            pool: &$pool,
-            hash: &[u8; 32],
-        ) -> Result<Option<comity_core::LinkRecord>, comity_core::StoreError> {
-            let mut query = select(concat!(
-                "SELECT ",
-                $crate::trust_rows::link_columns!(),
-                " FROM verification_links WHERE secret_hash = "
-            ));
-            query.push_bind(hash.as_slice());
-            let row = query.build().fetch_optional(pool).await.map_err($crate::rows::backend)?;
-            row.map(|r| $crate::trust_rows::read_link(&r)).transpose()
-        }
-    };
+            .map_err(|err| if is_unique_violation(&err) { journal_conflict(e) } else { backend(err) })?;
+        let new = At { table: "journal", id: "(new)" };
+        let seq = new.unsigned("seq", row.int(&new, "seq")?)?;
+        written.push(crate::journal::written(e, seq, at));
+    }
+    Ok(written)
 }
-pub(crate) use trust_reads;
+
+/// Creates an account; its journal entry is the caller's to insert.
+pub(crate) async fn add_user<C: Conn>(conn: &mut C, user: &UserRecord) -> Result<(), StoreError> {
+    conn.execute(
+        concat!("INSERT INTO users (", user_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"),
+        args![
+            user.username.as_str(),
+            user.org.as_str(),
+            user.role.as_str(),
+            &user.name,
+            &user.password_hash,
+            &user.totp_sealed,
+            user.totp_last_step.and_then(|s| i64::try_from(s).ok()),
+            micros(user.created_at),
+            user.disabled_at.map(micros),
+        ],
+    )
+    .await
+    .map_err(|e| taken(e, format!("the user name {} is taken", user.username)))?;
+    Ok(())
+}
+
+/// Disables an account and ends its sessions at once. `NotFound` if there is no such
+/// account or it is disabled already.
+pub(crate) async fn disable_user<C: Conn>(
+    conn: &mut C,
+    user: &Username,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let at = micros(at);
+    let done = conn
+        .execute(
+            "UPDATE users SET disabled_at = $1 WHERE username = $2 AND disabled_at IS NULL",
+            args![at, user.as_str()],
+        )
+        .await
+        .map_err(backend)?;
+    if done == 0 {
+        return Err(StoreError::NotFound);
+    }
+    conn.execute(
+        "UPDATE sessions SET ended_at = $1 WHERE username = $2 AND ended_at IS NULL",
+        args![at, user.as_str()],
+    )
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// RFC 6238 §5.2: a step is used once, and never one older than the last used.
+pub(crate) async fn use_totp_step<C: Conn>(
+    conn: &mut C,
+    user: &Username,
+    step: u64,
+) -> Result<bool, StoreError> {
+    let step = i64::try_from(step).map_err(backend)?;
+    let done = conn
+        .execute(
+            "UPDATE users SET totp_last_step = $1 WHERE username = $2 \
+             AND (totp_last_step IS NULL OR totp_last_step < $1)",
+            args![step, user.as_str()],
+        )
+        .await
+        .map_err(backend)?;
+    Ok(done == 1)
+}
+
+pub(crate) async fn set_password<C: Conn>(
+    conn: &mut C,
+    user: &Username,
+    hash: &str,
+) -> Result<(), StoreError> {
+    let done = conn
+        .execute("UPDATE users SET password_hash = $1 WHERE username = $2", args![hash, user.as_str()])
+        .await
+        .map_err(backend)?;
+    if done == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+pub(crate) async fn login_failed<C: Conn>(
+    conn: &mut C,
+    name: &str,
+    at: DateTime<Utc>,
+) -> Result<u32, StoreError> {
+    let row = conn
+        .fetch_one(
+            "INSERT INTO login_throttle (name, failures, last_failure) VALUES ($1, 1, $2) \
+             ON CONFLICT (name) DO UPDATE SET failures = login_throttle.failures + 1, \
+             last_failure = excluded.last_failure RETURNING failures",
+            args![name, micros(at)],
+        )
+        .await
+        .map_err(backend)?;
+    let failures = row.int(&At { table: "login_throttle", id: name }, "failures")?;
+    Ok(u32::try_from(failures).unwrap_or(u32::MAX))
+}
+
+pub(crate) async fn lock_login<C: Conn>(
+    conn: &mut C,
+    name: &str,
+    until: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    conn.execute("UPDATE login_throttle SET locked_until = $1 WHERE name = $2", args![micros(until), name])
+        .await
+        .map_err(backend)?;
+    Ok(())
+}
+
+pub(crate) async fn clear_login_failures<C: Conn>(conn: &mut C, name: &str) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM login_throttle WHERE name = $1", args![name]).await.map_err(backend)?;
+    Ok(())
+}
+
+pub(crate) async fn add_session<C: Conn>(conn: &mut C, s: &SessionRecord) -> Result<(), StoreError> {
+    conn.execute(
+        concat!("INSERT INTO sessions (", session_columns!(), ") VALUES ($1, $2, $3, $4, $5)"),
+        args![
+            &s.id_hash,
+            s.username.as_str(),
+            micros(s.created_at),
+            micros(s.expires_at),
+            s.ended_at.map(micros)
+        ],
+    )
+    .await
+    .map_err(not_found_on_foreign_key)?;
+    Ok(())
+}
+
+pub(crate) async fn end_session<C: Conn>(
+    conn: &mut C,
+    hash: &[u8; 32],
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE sessions SET ended_at = $1 WHERE id_hash = $2 AND ended_at IS NULL",
+        args![micros(at), hash],
+    )
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// Creates an API token; its journal entry is the caller's to insert.
+pub(crate) async fn add_token<C: Conn>(conn: &mut C, t: &TokenRecord) -> Result<(), StoreError> {
+    conn.execute(
+        concat!("INSERT INTO api_tokens (", token_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"),
+        args![
+            &t.id,
+            t.org.as_str(),
+            t.role.as_str(),
+            &t.label,
+            &t.secret_hash,
+            micros(t.created_at),
+            micros(t.expires_at),
+            t.revoked_at.map(micros),
+        ],
+    )
+    .await
+    .map_err(|e| taken(e, format!("a token with id {} exists", t.id)))?;
+    Ok(())
+}
+
+/// `NotFound` if there is no such token or it is revoked already.
+pub(crate) async fn revoke_token<C: Conn>(
+    conn: &mut C,
+    id: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let done = conn
+        .execute(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+            args![micros(at), id],
+        )
+        .await
+        .map_err(backend)?;
+    if done == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+/// Creates a one-time link; its journal entry is the caller's to insert.
+pub(crate) async fn add_link<C: Conn>(conn: &mut C, l: &LinkRecord) -> Result<(), StoreError> {
+    conn.execute(
+        concat!("INSERT INTO verification_links (", link_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6)"),
+        args![
+            &l.secret_hash,
+            l.request_id.to_string(),
+            l.contact.as_str(),
+            micros(l.created_at),
+            micros(l.expires_at),
+            l.used_at.map(micros),
+        ],
+    )
+    .await
+    .map_err(not_found_on_foreign_key)?;
+    Ok(())
+}
+
+/// Marks a link used if it is unused and unexpired at `at`.
+pub(crate) async fn use_link<C: Conn>(
+    conn: &mut C,
+    hash: &[u8; 32],
+    at: DateTime<Utc>,
+) -> Result<Option<LinkRecord>, StoreError> {
+    let row = conn
+        .fetch_optional(
+            concat!(
+                "UPDATE verification_links SET used_at = $1 \
+                 WHERE secret_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING ",
+                link_columns!()
+            ),
+            args![micros(at), hash],
+        )
+        .await
+        .map_err(backend)?;
+    row.map(|r| read_link(&r)).transpose()
+}
+
+/// Counts a new request in its authority's track record.
+pub(crate) async fn count_intake<C: Conn>(
+    conn: &mut C,
+    authority: &PartyId,
+    emergency: bool,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO authority_records (authority, requests, emergencies) VALUES ($1, 1, $2) \
+         ON CONFLICT (authority) DO UPDATE SET requests = authority_records.requests + 1, \
+         emergencies = authority_records.emergencies + excluded.emergencies",
+        args![authority.as_str(), i64::from(emergency)],
+    )
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// Counts what an event adds to its authority's track record: a first rejection, an
+/// emergency held, a held emergency confirmed. Call it after the event is inserted.
+pub(crate) async fn count_event<C: Conn>(
+    conn: &mut C,
+    authority: &PartyId,
+    event: &comity_core::Event,
+) -> Result<(), StoreError> {
+    let column = match (event.from, event.to) {
+        (_, State::Rejected) => "rejected",
+        (_, State::PendingVerification) => "held",
+        (Some(State::PendingVerification), State::UnderReview) => "confirmed",
+        _ => return Ok(()),
+    };
+    let mut sql =
+        Sql::new(&format!("UPDATE authority_records SET {column} = {column} + 1 WHERE authority = "));
+    sql.bind(authority.as_str());
+    if event.to == State::Rejected {
+        // A request rejected, appealed and rejected again counts once.
+        sql.push(" AND (SELECT COUNT(*) FROM events WHERE request_id = ")
+            .bind(event.request_id.to_string())
+            .push(" AND to_state = 'rejected') = 1");
+    }
+    let (sql, args) = sql.into_parts();
+    conn.execute(&sql, args).await.map_err(backend)?;
+    Ok(())
+}
+
+// ---- reads ------------------------------------------------------------------------------
+
+pub(crate) async fn journal<C: Conn>(
+    conn: &mut C,
+    q: &JournalQuery,
+) -> Result<Vec<JournalEntry>, StoreError> {
+    let mut sql = Sql::new(concat!("SELECT ", journal_columns!(), " WHERE 1 = 1"));
+    // The kinds come from comity's code, a handful at most: one list, under any limit.
+    if !q.kinds.is_empty() {
+        sql.push(" AND j.kind IN ").list(q.kinds.iter().map(|k| k.as_str()));
+    }
+    if let Some(p) = &q.party {
+        sql.push(" AND j.party = ").bind(p.as_str());
+    }
+    if let Some(s) = &q.subject {
+        sql.push(" AND j.subject = ").bind(s.as_str());
+    }
+    if let Some(r) = q.request_id {
+        sql.push(" AND j.request_id = ").bind(r.to_string());
+    }
+    sql.push(" ORDER BY j.seq");
+    let (sql, args) = sql.into_parts();
+    conn.fetch_all(&sql, args, read_journal).await
+}
+
+pub(crate) async fn authority_record<C: Conn>(
+    conn: &mut C,
+    authority: &PartyId,
+) -> Result<AuthorityRecord, StoreError> {
+    let row = conn
+        .fetch_optional(
+            "SELECT requests, rejected, emergencies, held, confirmed FROM authority_records \
+             WHERE authority = $1",
+            args![authority.as_str()],
+        )
+        .await
+        .map_err(backend)?;
+    let Some(row) = row else {
+        return Ok(AuthorityRecord::default());
+    };
+    let at = At { table: "authority_records", id: authority.as_str() };
+    let n =
+        |column: &str| -> Result<u64, StoreError> { Ok(u64::try_from(row.int(&at, column)?).unwrap_or(0)) };
+    Ok(AuthorityRecord {
+        requests: n("requests")?,
+        rejected: n("rejected")?,
+        emergencies: n("emergencies")?,
+        held: n("held")?,
+        confirmed: n("confirmed")?,
+    })
+}
+
+pub(crate) async fn user<C: Conn>(conn: &mut C, name: &Username) -> Result<Option<UserRecord>, StoreError> {
+    let row = conn
+        .fetch_optional(
+            concat!("SELECT ", user_columns!(), " FROM users WHERE username = $1"),
+            args![name.as_str()],
+        )
+        .await
+        .map_err(backend)?;
+    row.map(|r| read_user(&r)).transpose()
+}
+
+pub(crate) async fn users<C: Conn>(conn: &mut C) -> Result<Vec<UserRecord>, StoreError> {
+    conn.fetch_all(concat!("SELECT ", user_columns!(), " FROM users ORDER BY username"), args![], read_user)
+        .await
+}
+
+pub(crate) async fn login_throttle<C: Conn>(
+    conn: &mut C,
+    name: &str,
+) -> Result<Option<Throttle>, StoreError> {
+    let row = conn
+        .fetch_optional("SELECT failures, locked_until FROM login_throttle WHERE name = $1", args![name])
+        .await
+        .map_err(backend)?;
+    let at = At { table: "login_throttle", id: name };
+    row.map(|row| {
+        Ok(Throttle {
+            failures: u32::try_from(row.int(&at, "failures")?).unwrap_or(u32::MAX),
+            locked_until: row.opt_time(&at, "locked_until")?,
+        })
+    })
+    .transpose()
+}
+
+pub(crate) async fn session<C: Conn>(
+    conn: &mut C,
+    hash: &[u8; 32],
+) -> Result<Option<SessionRecord>, StoreError> {
+    let row = conn
+        .fetch_optional(
+            concat!("SELECT ", session_columns!(), " FROM sessions WHERE id_hash = $1"),
+            args![hash],
+        )
+        .await
+        .map_err(backend)?;
+    row.map(|r| read_session(&r)).transpose()
+}
+
+pub(crate) async fn token<C: Conn>(conn: &mut C, id: &str) -> Result<Option<TokenRecord>, StoreError> {
+    let row = conn
+        .fetch_optional(concat!("SELECT ", token_columns!(), " FROM api_tokens WHERE id = $1"), args![id])
+        .await
+        .map_err(backend)?;
+    row.map(|r| read_token(&r)).transpose()
+}
+
+pub(crate) async fn tokens<C: Conn>(conn: &mut C) -> Result<Vec<TokenRecord>, StoreError> {
+    conn.fetch_all(
+        concat!("SELECT ", token_columns!(), " FROM api_tokens ORDER BY created_at DESC, id"),
+        args![],
+        read_token,
+    )
+    .await
+}
+
+pub(crate) async fn link<C: Conn>(conn: &mut C, hash: &[u8; 32]) -> Result<Option<LinkRecord>, StoreError> {
+    let row = conn
+        .fetch_optional(
+            concat!("SELECT ", link_columns!(), " FROM verification_links WHERE secret_hash = $1"),
+            args![hash],
+        )
+        .await
+        .map_err(backend)?;
+    row.map(|r| read_link(&r)).transpose()
+}

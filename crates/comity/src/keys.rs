@@ -30,7 +30,7 @@ pub enum KeyCommand {
         public_key: PathBuf,
         /// The key id signatures name in their header; by default the key's RFC 7638
         /// thumbprint.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         kid: Option<String>,
         #[command(flatten)]
         store: StoreArgs,
@@ -41,13 +41,13 @@ pub enum KeyCommand {
         #[arg(long)]
         authority: String,
         /// The id of the key being replaced.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         replaces: String,
         /// The new public key (JWK or PEM file, `-` for standard input).
         #[arg(long)]
         public_key: PathBuf,
         /// The new key's id; by default its RFC 7638 thumbprint.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         kid: Option<String>,
         /// How long the replaced key stays usable, in hours or days (such as 24h or 7d; at
         /// most 30d), so that systems can switch without a gap.
@@ -60,7 +60,8 @@ pub enum KeyCommand {
     Revoke {
         #[arg(long)]
         authority: String,
-        #[arg(long)]
+        /// The id of the key.
+        #[arg(long, allow_hyphen_values = true)]
         kid: String,
         /// Why, in a line; kept forever in the journal.
         #[arg(long)]

@@ -229,14 +229,53 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", causes(&e));
             ExitCode::FAILURE
         }
     }
 }
 
+/// An error and its causes in one line, each cause once: many errors (sqlx's, and ours
+/// that wrap one) say their cause in their own message and also give it as `source()`,
+/// which `{:#}` would print again at every level.
+fn causes(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn each_cause_is_said_once() {
+        /// Says its cause and gives it as its source, as sqlx's errors do.
+        #[derive(Debug)]
+        struct Wraps(std::io::Error);
+        impl std::fmt::Display for Wraps {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "database error: {}", self.0)
+            }
+        }
+        impl std::error::Error for Wraps {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let e = anyhow::Error::new(Wraps(std::io::Error::other("read-only"))).context("opening the store");
+        assert_eq!(super::causes(&e), "opening the store: database error: read-only");
+        let plain = anyhow::anyhow!("no such file").context("reading the key");
+        assert_eq!(super::causes(&plain), "reading the key: no such file");
+    }
+
     use clap::CommandFactory;
 
     #[test]

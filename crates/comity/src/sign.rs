@@ -37,7 +37,7 @@ pub struct SignArgs {
     document: PathBuf,
     /// The key id to name in the header; by default the key's RFC 7638 thumbprint, the id
     /// comity registers it under unless told otherwise.
-    #[arg(long, env = "COMITY_SIGNING_KID")]
+    #[arg(long, env = "COMITY_SIGNING_KID", allow_hyphen_values = true)]
     kid: Option<String>,
     /// Seconds the signature stays acceptable (exp - iat); at most 900.
     #[arg(long, default_value_t = 300)]

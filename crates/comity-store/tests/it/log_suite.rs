@@ -203,6 +203,48 @@ pub async fn two_processes_append_to_one_tree(h: &mut Harness) {
     assert_eq!(verified.signed_size, h.store().log_size().await.unwrap());
 }
 
+/// Issue 11: an intake's screening was numbered `MAX(seq) + 1` on SQLite but a literal 1 on
+/// PostgreSQL. It is numbered as `record_screening` numbers one, on both: the intake's is
+/// screening 1, a later one screening 2, and each log entry names its own.
+pub async fn an_intake_screening_and_a_later_one_are_numbered_1_then_2(h: &mut Harness) {
+    let store = h.store();
+    let mut new = new_request("fr-tj-paris", "example-mail", t0());
+    new.screening = Some(IntakeScreening {
+        screening: screening_of(new.id),
+        moves: vec![(State::Screening, "screening".into())],
+    });
+    let intake = store.insert_request(&new).await.unwrap();
+    let later = Screening { verdict: "admissible".into(), ..screening_of(new.id) };
+    let later_index = store.record_screening(&later).await.unwrap();
+
+    let screened: Vec<(u64, LogSubject)> = store
+        .request_log(new.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| matches!(r.subject, LogSubject::Screening { .. }))
+        .map(|r| (r.index, r.subject))
+        .collect();
+    assert_eq!(
+        screened,
+        vec![
+            (intake.log[1], LogSubject::Screening { request_id: new.id, seq: 1 }),
+            (later_index, LogSubject::Screening { request_id: new.id, seq: 2 }),
+        ]
+    );
+    // The rows carry the numbers their entries name (a screening finds its entry by them).
+    let kept: Vec<(String, Option<u64>)> =
+        store.screenings(new.id).await.unwrap().into_iter().map(|s| (s.verdict, s.log_index)).collect();
+    assert_eq!(
+        kept,
+        vec![("needs_review".to_owned(), Some(intake.log[1])), ("admissible".to_owned(), Some(later_index))]
+    );
+    // And each entry commits to its row, number included.
+    let key = LogKey::generate(ORIGIN);
+    let verified = verify_store(store, key.verifier_key(), |_, _| {}).await.unwrap();
+    assert_eq!(verified.screenings, 2);
+}
+
 /// The SQL that takes away the append-only guards, as an operator with the database's
 /// password could.
 fn unguard(h: &Harness) -> &'static str {

@@ -7,6 +7,7 @@
 
 mod harness;
 mod log_suite;
+mod schema;
 mod suite;
 mod trust_suite;
 
@@ -49,6 +50,7 @@ store_tests!(mod store for suite {
     insert_then_get_returns_the_request_and_its_receipt,
     a_request_id_is_stored_once,
     an_idempotency_key_is_used_once_per_authority,
+    a_taken_key_jti_or_id_refuses_the_whole_intake,
     recent_targets_are_scoped_windowed_and_bounded,
     list_filters_and_paginates_newest_first,
     requests_received_at_the_same_time_list_by_id_descending,
@@ -65,6 +67,7 @@ store_tests!(mod store for suite {
     every_write_is_logged_in_order_and_the_tree_is_its_entries,
     two_processes_append_to_one_tree,
     every_kind_of_edit_is_caught,
+    an_intake_screening_and_a_later_one_are_numbered_1_then_2,
 });
 
 store_tests!(mod trust for trust_suite {
@@ -110,6 +113,30 @@ mod open {
             a.close().await;
             b.close().await;
         }
+    }
+
+    /// Issue 11: SQLite gained `log_head` (migration 0007); a database from before it starts
+    /// from the entries it holds, and its log goes on from there.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_sqlite_database_from_before_log_head_migrates_forward() {
+        use crate::suite::{authority, new_request, t0};
+        let mut h = crate::harness::Harness::sqlite().await;
+        h.store().add_party(&authority("fr-tj-paris")).await.unwrap();
+        h.store().insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap();
+        let size = h.store().log_size().await.unwrap();
+        assert_eq!(size, 2);
+        h.raw("DROP TABLE log_head; DELETE FROM _sqlx_migrations WHERE version >= 7").await.unwrap();
+
+        h.reopen().await;
+        assert_eq!(h.store().log_size().await.unwrap(), size);
+        let later = new_request("fr-tj-paris", "example-mail", t0() + chrono::Duration::seconds(1));
+        assert_eq!(h.store().insert_request(&later).await.unwrap().log, vec![size]);
+        assert_eq!(h.store().log_size().await.unwrap(), size + 1);
+        let key = comity_log::LogKey::generate("comity.test/log");
+        let verified =
+            comity_store::verify::verify_store(h.store(), key.verifier_key(), |_, _| {}).await.unwrap();
+        assert_eq!(verified.entries, size + 1);
+        h.finish().await;
     }
 
     #[tokio::test]

@@ -278,6 +278,76 @@ pub async fn an_idempotency_key_is_used_once_per_authority(h: &mut Harness) {
     assert_eq!(created, 1);
 }
 
+/// Issue 11: SQLite caught a reused idempotency key or jti by a SELECT before its insert,
+/// PostgreSQL by the violated constraint's name after it. Both now let the unique indexes
+/// decide: the insert does nothing, and the store finds which value was taken. The refused
+/// intake leaves nothing behind: no request, event, log entry, named target or count.
+pub async fn a_taken_key_jti_or_id_refuses_the_whole_intake(h: &mut Harness) {
+    let store = h.store();
+    let authority = id("fr-tj-paris");
+    let key = IdempotencyKey::parse("issue-11").unwrap();
+    let first = NewRequest {
+        idempotency_key: Some(key.clone()),
+        jti: Some("jti-11".into()),
+        signature: Some("header.payload.sig".into()),
+        ..new_request("fr-tj-paris", "example-mail", t0())
+    };
+    store.insert_request(&first).await.unwrap();
+
+    let since = t0() - Duration::days(1);
+    let state = || async {
+        (
+            store.log_size().await.unwrap(),
+            store.authority_record(&authority).await.unwrap(),
+            store.recent_targets(&authority, since, 100).await.unwrap(),
+            store.count_by_state().await.unwrap(),
+            store.events(first.id).await.unwrap(),
+        )
+    };
+    let before = state().await;
+    // Each refused intake would count an emergency, name targets, screen and move on.
+    let refused = |n: i64| {
+        let mut new = new_request("fr-tj-paris", "example-mail", t0() + Duration::seconds(n));
+        new.emergency = true;
+        new.targets
+            .push(Selector::parse(SelectorType::Email, &format!("new-{n}@example.org"), None).unwrap());
+        new.screening = Some(comity_core::IntakeScreening {
+            screening: comity_core::Screening {
+                request_id: new.id,
+                at: t0() + Duration::seconds(n),
+                pack_id: "eu-e-evidence".into(),
+                pack_version: "1".into(),
+                pack_hash: "abc".into(),
+                verdict: "admissible".into(),
+                report: "{}".into(),
+                log_index: None,
+            },
+            moves: vec![(State::Screening, "screening".into())],
+        });
+        new
+    };
+
+    let same_key = NewRequest { idempotency_key: Some(key.clone()), ..refused(1) };
+    let result = store.insert_request(&same_key).await;
+    assert!(matches!(result, Err(StoreError::IdempotencyKeyTaken)), "{result:?}");
+    let same_jti = NewRequest { jti: Some("jti-11".into()), ..refused(2) };
+    let result = store.insert_request(&same_jti).await;
+    assert!(matches!(result, Err(StoreError::JtiTaken)), "{result:?}");
+    let same_id = NewRequest { id: first.id, ..refused(3) };
+    assert_eq!(
+        conflict(store.insert_request(&same_id).await),
+        format!("a request with id {} exists", first.id)
+    );
+
+    for refused in [&same_key, &same_jti] {
+        assert_eq!(store.request(refused.id).await.unwrap(), None);
+        assert!(store.events(refused.id).await.unwrap().is_empty());
+        assert!(store.request_log(refused.id).await.unwrap().is_empty());
+    }
+    assert_eq!(state().await, before, "a refused intake wrote something");
+    assert_eq!(store.request(first.id).await.unwrap().unwrap().reference, first.reference);
+}
+
 pub async fn a_request_id_is_stored_once(h: &mut Harness) {
     let store = h.store();
     let new = new_request("fr-tj-paris", "example-mail", t0());

@@ -10,14 +10,17 @@ fn stderr(out: &std::process::Output) -> String {
 }
 
 /// `comity serve` to completion (it fails at once, or this hangs: the test would time out).
-/// Runs `comity serve` where it must refuse to start: a server still running after a
-/// minute is stopped and the test fails, rather than waiting on it for ever.
+/// Runs `comity serve` where it must refuse to start.
 fn serve(args: &[&str]) -> std::process::Output {
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .args(args)
-        .env_remove("COMITY_DATA_DIR")
-        .env_remove("COMITY_DATABASE_URL")
+    let mut serve = Command::new(BIN);
+    serve.arg("serve").args(args).env_remove("COMITY_DATA_DIR").env_remove("COMITY_DATABASE_URL");
+    refused(serve)
+}
+
+/// Runs a server that must refuse to start: one still running after a minute is stopped
+/// and the test fails, rather than waiting on it for ever.
+fn refused(mut server: Command) -> std::process::Output {
+    let mut child = server
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -28,7 +31,7 @@ fn serve(args: &[&str]) -> std::process::Output {
         if std::time::Instant::now() > deadline {
             child.kill().unwrap();
             let out = child.wait_with_output().unwrap();
-            panic!("comity serve {args:?} started instead of refusing:\n{}", stderr(&out));
+            panic!("{server:?} started instead of refusing:\n{}", stderr(&out));
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
@@ -84,12 +87,47 @@ fn a_data_directory_that_cannot_be_written_is_refused_at_start() {
         std::fs::remove_file(&probe).unwrap();
         serve.uid(65534).gid(65534);
     }
-    let out = serve.output().unwrap();
+    let out = refused(serve);
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("is not writable") && err.contains("--data-dir"), "{err}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "the refused start wrote into it");
+}
+
+/// A database file the server may read but not write, in a directory it may write: the
+/// store opens, and a write that changes nothing tells it apart before anything is served.
+#[cfg(unix)]
+#[test]
+fn a_database_file_that_cannot_be_written_is_refused_at_start() {
+    use std::os::unix::{fs::PermissionsExt, process::CommandExt};
+    let data = Data::sqlite();
+    let Data::Sqlite(dir) = &data else { unreachable!() };
+    crate::support::register_parties(&data);
+    let mut serve = Command::new(BIN);
+    serve
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", dir.path().to_str().unwrap()])
+        .env_remove("COMITY_DATA_DIR")
+        .env_remove("COMITY_DATABASE_URL");
+    // As root, the data directory is given to nobody and the server runs as nobody, for
+    // whom the read-only file is read-only (root writes it regardless).
+    let probe = dir.path().join("probe");
+    if std::fs::write(&probe, b"x").is_ok()
+        && std::process::Command::new("id").arg("-u").output().unwrap().stdout == b"0\n"
+    {
+        std::fs::remove_file(&probe).unwrap();
+        let status = Command::new("chown").args(["-R", "65534:65534"]).arg(dir.path()).status().unwrap();
+        assert!(status.success());
+        serve.uid(65534).gid(65534);
+    } else {
+        let _ = std::fs::remove_file(&probe);
+    }
+    let db = dir.path().join(comity_store::DATABASE_FILE);
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let out = refused(serve);
+    assert!(!out.status.success(), "a read-only database was served");
+    let err = stderr(&out);
+    assert!(err.contains("accepts writes") && err.contains("permissions"), "{err}");
 }
 
 #[test]
@@ -238,4 +276,48 @@ async fn a_store_shorter_than_its_signed_log_is_refused() {
     assert!(!out.status.success(), "a log cut short was served");
     let err = stderr(&out);
     assert!(err.contains("log entries, but") && err.contains("signs"), "{err}");
+}
+
+/// Issue 11, item 8: a database that answers reads but refuses writes (PostgreSQL made
+/// read-only here, as a standby or a withdrawn privilege would be) is reported not ready
+/// while the server runs, and refused at start, rather than failing the first write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_that_refuses_writes_is_not_ready_and_not_served() {
+    use sqlx::Connection;
+    let Some(data) = Data::postgres().await else { return };
+    let Data::Postgres(db, dir) = &data else { unreachable!() };
+    let server = Server::start(&data, &[]);
+    let client = reqwest::Client::new();
+    let ready = |server: &Server| {
+        let request = client.get(server.url("/readyz"));
+        async move {
+            let answer = request.send().await.unwrap();
+            (answer.status().as_u16(), answer.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    assert_eq!(ready(&server).await, (200, serde_json::json!({"status": "ok"})));
+
+    let admin_url = std::env::var("COMITY_TEST_DATABASE_URL").unwrap();
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    // The setting applies to new sessions: the server's are ended, and it opens new ones.
+    sqlx::raw_sql(&format!(
+        "ALTER DATABASE {0} SET default_transaction_read_only = on; \
+         SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{0}'",
+        db.name()
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    let (status, body) = ready(&server).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["detail"], "the database does not accept writes", "{body}");
+    crate::log_local::stop(server);
+
+    let dir = dir.path().to_str().unwrap();
+    let out = serve(&["--listen", "127.0.0.1:0", "--database-url", db.url(), "--data-dir", dir]);
+    assert!(!out.status.success(), "a read-only database was served");
+    let err = stderr(&out);
+    assert!(err.contains("the database is read-only") && err.contains("a primary it may write"), "{err}");
+    assert_eq!(err.matches("read-only").count(), 1, "each cause once: {err}");
+    admin.close().await.unwrap();
 }

@@ -348,6 +348,35 @@ async fn keys_are_added_rotated_and_revoked_and_signatures_follow(data: Data) {
     assert!(row.contains(" revoked ") && row.ends_with("laptop stolen"), "{table}");
 }
 
+/// A key id is base64url (an RFC 7638 thumbprint by default), so one in 64 begins with
+/// `-`: the command line takes it as the value it is, not as a flag.
+#[test]
+fn a_key_id_that_begins_with_a_hyphen_is_a_value() {
+    let data = Data::sqlite();
+    register_parties(&data);
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old.jwk"), dir.path().join("new.jwk"));
+    let mut public = Vec::new();
+    for key in [&old, &new] {
+        let jwk = comity_ok(&["authority", "key", "generate", "--out", key.to_str().unwrap()], None);
+        let file = key.with_extension("pub.jwk");
+        std::fs::write(&file, jwk).unwrap();
+        public.push(file.to_str().unwrap().to_owned());
+    }
+    let key = |args: &[&str]| {
+        let mut all = vec!["authority", "key"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--authority", "fr-tj-paris"]);
+        comity_ok(&all, Some(&data))
+    };
+    let added = key(&["add", "--public-key", &public[0], "--kid", "-old"]);
+    assert_eq!(added.trim(), "registered key -old of fr-tj-paris: active");
+    let rotated = key(&["rotate", "--replaces", "-old", "--public-key", &public[1], "--kid", "-new"]);
+    assert!(rotated.contains("key -old of fr-tj-paris stays usable until "), "{rotated}");
+    let revoked = key(&["revoke", "--kid", "-new", "--reason", "a test"]);
+    assert!(revoked.starts_with("revoked key -new of fr-tj-paris"), "{revoked}");
+}
+
 #[test]
 fn contacts_are_registered_and_listed() {
     let data = Data::sqlite();

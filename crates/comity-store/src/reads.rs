@@ -1,0 +1,259 @@
+//! Every read of the store but the trust registers' (`crate::trust_rows`), written once for
+//! both backends. Each runs on a connection taken from the backend's read pool; a listing
+//! runs on one read snapshot.
+
+use comity_core::{
+    IdempotencyKey, LogRecord, NamedTarget, Party, PartyId, PartyRole, RequestId, RequestPage, RequestQuery,
+    Screening, State, StoreError, StoredCheckpoint, StoredRequest, UnloggedRows,
+};
+
+use crate::db::{Conn, Row, args};
+use crate::log::{RawRecord, hashes_in_order, stored_hashes};
+use crate::rows::{
+    At, backend, event_columns, filtered, limit_offset, log_columns, micros, party_columns, read_checkpoint,
+    read_event, read_named_target, read_party, read_request, read_screening, read_state_count,
+    request_columns, role_column, screening_columns,
+};
+
+pub(crate) async fn ping<C: Conn>(conn: &mut C) -> Result<(), StoreError> {
+    conn.execute("SELECT 1", args![]).await.map_err(backend)?;
+    Ok(())
+}
+
+pub(crate) async fn party<C: Conn>(conn: &mut C, id: &PartyId) -> Result<Option<Party>, StoreError> {
+    let row = conn
+        .fetch_optional(
+            concat!("SELECT ", party_columns!(), " FROM parties WHERE id = $1"),
+            args![id.as_str()],
+        )
+        .await
+        .map_err(backend)?;
+    row.map(|row| read_party(&row)).transpose()
+}
+
+pub(crate) async fn parties<C: Conn>(conn: &mut C, role: PartyRole) -> Result<Vec<Party>, StoreError> {
+    conn.fetch_all(
+        concat!("SELECT ", party_columns!(), " FROM parties WHERE role = $1 ORDER BY id"),
+        args![role_column(role)],
+        read_party,
+    )
+    .await
+}
+
+pub(crate) async fn request<C: Conn>(
+    conn: &mut C,
+    id: RequestId,
+) -> Result<Option<StoredRequest>, StoreError> {
+    let row = conn
+        .fetch_optional(
+            concat!("SELECT ", request_columns!(), " FROM requests WHERE id = $1"),
+            args![id.to_string()],
+        )
+        .await
+        .map_err(backend)?;
+    row.map(|row| read_request(&row)).transpose()
+}
+
+pub(crate) async fn request_by_jti<C: Conn>(
+    conn: &mut C,
+    authority: &PartyId,
+    jti: &str,
+) -> Result<Option<RequestId>, StoreError> {
+    let row = conn
+        .fetch_optional(
+            "SELECT id FROM requests WHERE authority = $1 AND jti = $2",
+            args![authority.as_str(), jti],
+        )
+        .await
+        .map_err(backend)?;
+    let Some(row) = row else { return Ok(None) };
+    let id = row.text(&At { table: "requests", id: "?" }, "id")?;
+    RequestId::parse(&id).map(Some).map_err(|e| At { table: "requests", id: &id }.corrupt("id", e))
+}
+
+pub(crate) async fn request_by_idempotency_key<C: Conn>(
+    conn: &mut C,
+    authority: &PartyId,
+    key: &IdempotencyKey,
+) -> Result<Option<StoredRequest>, StoreError> {
+    let row = conn
+        .fetch_optional(
+            concat!(
+                "SELECT ",
+                request_columns!(),
+                " FROM requests WHERE authority = $1 AND idempotency_key = $2"
+            ),
+            args![authority.as_str(), key.as_str()],
+        )
+        .await
+        .map_err(backend)?;
+    row.map(|row| read_request(&row)).transpose()
+}
+
+/// Runs on one read snapshot (see `Backend::SNAPSHOT`): the total and the page agree.
+pub(crate) async fn list_requests<C: Conn>(
+    conn: &mut C,
+    query: &RequestQuery,
+) -> Result<RequestPage, StoreError> {
+    let (sql, args) = filtered("SELECT COUNT(*) AS n FROM requests", query).into_parts();
+    let row = conn.fetch_one(&sql, args).await.map_err(backend)?;
+    let total = row.int(&At { table: "requests", id: "(count)" }, "n")?;
+    let (limit, offset) = limit_offset(query);
+    let mut page = filtered(concat!("SELECT ", request_columns!(), " FROM requests"), query);
+    page.push(" ORDER BY received_at DESC, id DESC LIMIT ").bind(limit).push(" OFFSET ").bind(offset);
+    let (sql, args) = page.into_parts();
+    let items = conn.fetch_all(&sql, args, read_request).await?;
+    Ok(RequestPage { items, total: u64::try_from(total).unwrap_or(0) })
+}
+
+pub(crate) async fn recent_targets<C: Conn>(
+    conn: &mut C,
+    authority: &PartyId,
+    since: chrono::DateTime<chrono::Utc>,
+    limit: u32,
+) -> Result<Vec<NamedTarget>, StoreError> {
+    conn.fetch_all(
+        "SELECT selector_type, value, last_request, last_seen FROM named_targets \
+         WHERE scope = $1 AND last_seen >= $2 ORDER BY last_seen DESC LIMIT $3",
+        args![format!("authority:{authority}"), micros(since), limit],
+        read_named_target,
+    )
+    .await
+}
+
+pub(crate) async fn screenings<C: Conn>(conn: &mut C, id: RequestId) -> Result<Vec<Screening>, StoreError> {
+    conn.fetch_all(
+        concat!("SELECT ", screening_columns!(), " WHERE s.request_id = $1 ORDER BY s.seq, s.at"),
+        args![id.to_string()],
+        read_screening,
+    )
+    .await
+}
+
+pub(crate) async fn events<C: Conn>(
+    conn: &mut C,
+    id: RequestId,
+) -> Result<Vec<comity_core::Event>, StoreError> {
+    conn.fetch_all(
+        concat!("SELECT ", event_columns!(), " WHERE e.request_id = $1 ORDER BY e.seq"),
+        args![id.to_string()],
+        read_event,
+    )
+    .await
+}
+
+pub(crate) async fn count_by_state<C: Conn>(conn: &mut C) -> Result<Vec<(State, u64)>, StoreError> {
+    let mut counts = conn
+        .fetch_all("SELECT state, COUNT(*) AS n FROM requests GROUP BY state", args![], read_state_count)
+        .await?;
+    counts.sort();
+    Ok(counts)
+}
+
+pub(crate) async fn log_size<C: Conn>(conn: &mut C) -> Result<u64, StoreError> {
+    let row = conn.fetch_one("SELECT size FROM log_head", args![]).await.map_err(backend)?;
+    let at = At { table: "log_head", id: "the one row" };
+    at.unsigned("size", row.int(&at, "size")?)
+}
+
+pub(crate) async fn log_records<C: Conn>(
+    conn: &mut C,
+    from: u64,
+    limit: u32,
+) -> Result<Vec<LogRecord>, StoreError> {
+    conn.fetch_all(
+        concat!("SELECT ", log_columns!(), " FROM log_entries WHERE idx >= $1 ORDER BY idx LIMIT $2"),
+        args![i64::try_from(from).unwrap_or(i64::MAX), limit],
+        |row| RawRecord::read(row)?.parse(),
+    )
+    .await
+}
+
+pub(crate) async fn request_log<C: Conn>(conn: &mut C, id: RequestId) -> Result<Vec<LogRecord>, StoreError> {
+    conn.fetch_all(
+        concat!("SELECT ", log_columns!(), " FROM log_entries WHERE request_id = $1 ORDER BY idx"),
+        args![id.to_string()],
+        |row| RawRecord::read(row)?.parse(),
+    )
+    .await
+}
+
+pub(crate) async fn log_hashes<C: Conn>(conn: &mut C, indexes: &[u64]) -> Result<Vec<[u8; 32]>, StoreError> {
+    hashes_in_order(indexes, stored_hashes(conn, indexes).await?)
+}
+
+async fn with_cosignatures<C: Conn>(
+    conn: &mut C,
+    mut c: StoredCheckpoint,
+) -> Result<StoredCheckpoint, StoreError> {
+    let id = c.seq.to_string();
+    let at = At { table: "log_cosignatures", id: &id };
+    c.cosignatures = conn
+        .fetch_all(
+            "SELECT line FROM log_cosignatures WHERE seq = $1 ORDER BY line",
+            args![i64::try_from(c.seq).unwrap_or(i64::MAX)],
+            |row| row.text(&at, "line"),
+        )
+        .await?;
+    Ok(c)
+}
+
+pub(crate) async fn latest_checkpoint<C: Conn>(conn: &mut C) -> Result<Option<StoredCheckpoint>, StoreError> {
+    let row = conn
+        .fetch_optional("SELECT seq, size, note, at FROM log_checkpoints ORDER BY seq DESC LIMIT 1", args![])
+        .await
+        .map_err(backend)?;
+    match row {
+        Some(row) => Ok(Some(with_cosignatures(conn, read_checkpoint(&row)?).await?)),
+        None => Ok(None),
+    }
+}
+
+pub(crate) async fn checkpoints<C: Conn>(
+    conn: &mut C,
+    after: u64,
+    limit: u32,
+) -> Result<Vec<StoredCheckpoint>, StoreError> {
+    let stored = conn
+        .fetch_all(
+            "SELECT seq, size, note, at FROM log_checkpoints WHERE seq > $1 ORDER BY seq LIMIT $2",
+            args![i64::try_from(after).unwrap_or(i64::MAX), limit],
+            read_checkpoint,
+        )
+        .await?;
+    let mut out = Vec::with_capacity(stored.len());
+    for c in stored {
+        out.push(with_cosignatures(conn, c).await?);
+    }
+    Ok(out)
+}
+
+/// Counts the events, screenings, parties and journal entries that have no log entry.
+pub(crate) async fn unlogged_rows<C: Conn>(conn: &mut C) -> Result<UnloggedRows, StoreError> {
+    let row = conn
+        .fetch_one(
+            "SELECT \
+             (SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM log_entries l \
+              WHERE l.request_id = e.request_id AND l.subject_kind = 'event' AND l.subject_seq = e.seq)) \
+              AS events, \
+             (SELECT COUNT(*) FROM screenings s WHERE NOT EXISTS (SELECT 1 FROM log_entries l \
+              WHERE l.request_id = s.request_id AND l.subject_kind = 'screening' AND l.subject_seq = s.seq)) \
+              AS screenings, \
+             (SELECT COUNT(*) FROM parties p WHERE NOT EXISTS (SELECT 1 FROM log_entries l \
+              WHERE l.subject_kind = 'party' AND l.subject_id = p.id)) AS parties, \
+             (SELECT COUNT(*) FROM journal j WHERE NOT EXISTS (SELECT 1 FROM log_entries l \
+              WHERE l.subject_kind = 'journal' AND l.subject_seq = j.seq)) AS journal",
+            args![],
+        )
+        .await
+        .map_err(backend)?;
+    let at = At { table: "(unlogged rows)", id: "(count)" };
+    let n =
+        |column: &str| -> Result<u64, StoreError> { Ok(u64::try_from(row.int(&at, column)?).unwrap_or(0)) };
+    Ok(UnloggedRows {
+        events: n("events")?,
+        screenings: n("screenings")?,
+        parties: n("parties")?,
+        journal: n("journal")?,
+    })
+}

@@ -1,0 +1,331 @@
+//! The [`Store`](comity_core::Store) implementation, written once: `store_impl!` expands it
+//! for [`SqliteStore`](crate::SqliteStore) and [`PgStore`](crate::PgStore) over what each
+//! does its own way ([`Engine`]). A macro, because `Store` is another crate's trait: Rust
+//! lets us implement it for our two types, but not once for every type of a trait of ours.
+
+use std::future::Future;
+
+use comity_core::StoreError;
+use sqlx::{Pool, Transaction, pool::PoolConnection};
+
+use crate::db::Backend;
+use crate::rows::backend;
+use crate::writes::{Answer, WriteOp};
+
+/// What a store does its own way: where reads run, and how a write is committed.
+pub(crate) trait Engine: Send + Sync {
+    type DB: Backend;
+
+    /// The pool that reads take their connection from.
+    fn reads(&self) -> &Pool<Self::DB>;
+
+    /// Runs a write in its own transaction, or its own savepoint of a transaction, and
+    /// answers only after that transaction has committed.
+    fn write(&self, op: WriteOp) -> impl Future<Output = Result<Answer, StoreError>> + Send;
+
+    /// `Err` once the store is closed.
+    fn check_open(&self) -> Result<(), StoreError>;
+}
+
+/// A connection of the read pool.
+pub(crate) async fn read<E: Engine>(engine: &E) -> Result<PoolConnection<E::DB>, StoreError> {
+    engine.reads().acquire().await.map_err(backend)
+}
+
+/// A read transaction of the read pool, whose statements all see one snapshot.
+pub(crate) async fn snapshot<E: Engine>(engine: &E) -> Result<Transaction<'static, E::DB>, StoreError> {
+    engine.reads().begin_with(E::DB::SNAPSHOT).await.map_err(backend)
+}
+
+/// `impl Store for $store`, for a type that implements [`Engine`].
+macro_rules! store_impl {
+    ($store:ty) => {
+        // An anonymous constant, so that the imports stay inside the expansion.
+        const _: () = {
+            use chrono::{DateTime, Utc};
+            use comity_core::{
+                AuthorityRecord, CheckpointSigner, Event, IdempotencyKey, Intake, JournalEntry, JournalQuery,
+                LinkRecord, LogRecord, Move, NamedTarget, NewEntry, NewRequest, Party, PartyId, PartyRole,
+                Read, RequestId, RequestPage, RequestQuery, Screening, SessionRecord, State, StoreError,
+                StoredCheckpoint, StoredRequest, Throttle, TokenRecord, UnloggedRows, UserRecord, Username,
+            };
+            use $crate::rows::backend;
+            use $crate::store::{Engine, read, snapshot};
+            use $crate::writes::WriteOp;
+            use $crate::{reads, trust_rows};
+
+            #[async_trait::async_trait]
+            impl comity_core::Store for $store {
+                async fn ping(&self) -> Result<(), StoreError> {
+                    self.check_open()?;
+                    reads::ping(&mut *read(self).await?).await
+                }
+
+                async fn check_writable(&self) -> Result<(), StoreError> {
+                    self.write(WriteOp::CheckWritable).await?.done()
+                }
+
+                async fn close(&self) {
+                    <$store>::close(self).await
+                }
+
+                async fn add_party(&self, party: &Party) -> Result<u64, StoreError> {
+                    self.write(WriteOp::AddParty(party.clone())).await?.logged()
+                }
+
+                async fn party(&self, id: &PartyId) -> Result<Option<Party>, StoreError> {
+                    reads::party(&mut *read(self).await?, id).await
+                }
+
+                async fn parties(&self, role: PartyRole) -> Result<Vec<Party>, StoreError> {
+                    reads::parties(&mut *read(self).await?, role).await
+                }
+
+                async fn insert_request(&self, request: &NewRequest) -> Result<Intake, StoreError> {
+                    self.write(WriteOp::InsertRequest(Box::new(request.clone()))).await?.request()
+                }
+
+                async fn request_by_idempotency_key(
+                    &self,
+                    authority: &PartyId,
+                    key: &IdempotencyKey,
+                ) -> Result<Option<StoredRequest>, StoreError> {
+                    let mut conn = read(self).await?;
+                    reads::request_by_idempotency_key(&mut *conn, authority, key).await
+                }
+
+                async fn request_by_jti(
+                    &self,
+                    authority: &PartyId,
+                    jti: &str,
+                ) -> Result<Option<RequestId>, StoreError> {
+                    reads::request_by_jti(&mut *read(self).await?, authority, jti).await
+                }
+
+                async fn request(&self, id: RequestId) -> Result<Option<StoredRequest>, StoreError> {
+                    reads::request(&mut *read(self).await?, id).await
+                }
+
+                async fn list_requests(&self, query: &RequestQuery) -> Result<RequestPage, StoreError> {
+                    let mut tx = snapshot(self).await?;
+                    let page = reads::list_requests(&mut *tx, query).await?;
+                    tx.commit().await.map_err(backend)?;
+                    Ok(page)
+                }
+
+                async fn apply_move(&self, m: &Move) -> Result<Event, StoreError> {
+                    self.write(WriteOp::ApplyMove(m.clone())).await?.event()
+                }
+
+                async fn recent_targets(
+                    &self,
+                    authority: &PartyId,
+                    since: DateTime<Utc>,
+                    limit: u32,
+                ) -> Result<Vec<NamedTarget>, StoreError> {
+                    let mut conn = read(self).await?;
+                    reads::recent_targets(&mut *conn, authority, since, limit).await
+                }
+
+                async fn record_screening(&self, screening: &Screening) -> Result<u64, StoreError> {
+                    self.write(WriteOp::RecordScreening(screening.clone())).await?.logged()
+                }
+
+                async fn screenings(&self, id: RequestId) -> Result<Vec<Screening>, StoreError> {
+                    reads::screenings(&mut *read(self).await?, id).await
+                }
+
+                async fn events(&self, id: RequestId) -> Result<Vec<Event>, StoreError> {
+                    reads::events(&mut *read(self).await?, id).await
+                }
+
+                async fn count_by_state(&self) -> Result<Vec<(State, u64)>, StoreError> {
+                    reads::count_by_state(&mut *read(self).await?).await
+                }
+
+                async fn log_read(&self, read: &Read) -> Result<u64, StoreError> {
+                    self.write(WriteOp::LogRead(read.clone())).await?.logged()
+                }
+
+                async fn log_size(&self) -> Result<u64, StoreError> {
+                    reads::log_size(&mut *read(self).await?).await
+                }
+
+                async fn log_records(&self, from: u64, limit: u32) -> Result<Vec<LogRecord>, StoreError> {
+                    reads::log_records(&mut *read(self).await?, from, limit).await
+                }
+
+                async fn request_log(&self, id: RequestId) -> Result<Vec<LogRecord>, StoreError> {
+                    reads::request_log(&mut *read(self).await?, id).await
+                }
+
+                async fn log_hashes(&self, indexes: &[u64]) -> Result<Vec<[u8; 32]>, StoreError> {
+                    reads::log_hashes(&mut *read(self).await?, indexes).await
+                }
+
+                async fn checkpoint(
+                    &self,
+                    sign: std::sync::Arc<CheckpointSigner>,
+                ) -> Result<Option<StoredCheckpoint>, StoreError> {
+                    self.write(WriteOp::Checkpoint(sign)).await?.checkpoint()
+                }
+
+                async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+                    reads::latest_checkpoint(&mut *read(self).await?).await
+                }
+
+                async fn checkpoints(
+                    &self,
+                    after: u64,
+                    limit: u32,
+                ) -> Result<Vec<StoredCheckpoint>, StoreError> {
+                    reads::checkpoints(&mut *read(self).await?, after, limit).await
+                }
+
+                async fn add_cosignature(&self, seq: u64, line: &str) -> Result<(), StoreError> {
+                    self.write(WriteOp::AddCosignature(seq, line.to_owned())).await?.done()
+                }
+
+                async fn unlogged_rows(&self) -> Result<UnloggedRows, StoreError> {
+                    reads::unlogged_rows(&mut *read(self).await?).await
+                }
+
+                async fn append_journal(
+                    &self,
+                    entries: &[NewEntry],
+                ) -> Result<Vec<JournalEntry>, StoreError> {
+                    self.write(WriteOp::AppendJournal(entries.to_vec())).await?.journal()
+                }
+
+                async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError> {
+                    trust_rows::journal(&mut *read(self).await?, query).await
+                }
+
+                async fn authority_record(&self, authority: &PartyId) -> Result<AuthorityRecord, StoreError> {
+                    trust_rows::authority_record(&mut *read(self).await?, authority).await
+                }
+
+                async fn add_user(
+                    &self,
+                    user: &UserRecord,
+                    entry: &NewEntry,
+                ) -> Result<JournalEntry, StoreError> {
+                    self.write(WriteOp::AddUser(Box::new(user.clone()), Box::new(entry.clone())))
+                        .await?
+                        .entry()
+                }
+
+                async fn user(&self, username: &Username) -> Result<Option<UserRecord>, StoreError> {
+                    trust_rows::user(&mut *read(self).await?, username).await
+                }
+
+                async fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
+                    trust_rows::users(&mut *read(self).await?).await
+                }
+
+                async fn use_totp_step(&self, username: &Username, step: u64) -> Result<bool, StoreError> {
+                    self.write(WriteOp::UseTotpStep(username.clone(), step)).await?.flag()
+                }
+
+                async fn set_password(
+                    &self,
+                    username: &Username,
+                    password_hash: &str,
+                ) -> Result<(), StoreError> {
+                    self.write(WriteOp::SetPassword(username.clone(), password_hash.to_owned())).await?.done()
+                }
+
+                async fn disable_user(
+                    &self,
+                    username: &Username,
+                    at: DateTime<Utc>,
+                    entry: &NewEntry,
+                ) -> Result<JournalEntry, StoreError> {
+                    self.write(WriteOp::DisableUser(username.clone(), at, Box::new(entry.clone())))
+                        .await?
+                        .entry()
+                }
+
+                async fn login_failed(&self, name: &str, at: DateTime<Utc>) -> Result<u32, StoreError> {
+                    self.write(WriteOp::LoginFailed(name.to_owned(), at)).await?.count()
+                }
+
+                async fn lock_login(&self, name: &str, until: DateTime<Utc>) -> Result<(), StoreError> {
+                    self.write(WriteOp::LockLogin(name.to_owned(), until)).await?.done()
+                }
+
+                async fn login_throttle(&self, name: &str) -> Result<Option<Throttle>, StoreError> {
+                    trust_rows::login_throttle(&mut *read(self).await?, name).await
+                }
+
+                async fn clear_login_failures(&self, name: &str) -> Result<(), StoreError> {
+                    self.write(WriteOp::ClearLoginFailures(name.to_owned())).await?.done()
+                }
+
+                async fn add_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
+                    self.write(WriteOp::AddSession(session.clone())).await?.done()
+                }
+
+                async fn session(&self, id_hash: &[u8; 32]) -> Result<Option<SessionRecord>, StoreError> {
+                    trust_rows::session(&mut *read(self).await?, id_hash).await
+                }
+
+                async fn end_session(&self, id_hash: &[u8; 32], at: DateTime<Utc>) -> Result<(), StoreError> {
+                    self.write(WriteOp::EndSession(*id_hash, at)).await?.done()
+                }
+
+                async fn add_token(
+                    &self,
+                    token: &TokenRecord,
+                    entry: &NewEntry,
+                ) -> Result<JournalEntry, StoreError> {
+                    self.write(WriteOp::AddToken(Box::new(token.clone()), Box::new(entry.clone())))
+                        .await?
+                        .entry()
+                }
+
+                async fn token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError> {
+                    trust_rows::token(&mut *read(self).await?, id).await
+                }
+
+                async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+                    trust_rows::tokens(&mut *read(self).await?).await
+                }
+
+                async fn revoke_token(
+                    &self,
+                    id: &str,
+                    at: DateTime<Utc>,
+                    entry: &NewEntry,
+                ) -> Result<JournalEntry, StoreError> {
+                    self.write(WriteOp::RevokeToken(id.to_owned(), at, Box::new(entry.clone())))
+                        .await?
+                        .entry()
+                }
+
+                async fn add_link(
+                    &self,
+                    link: &LinkRecord,
+                    entry: &NewEntry,
+                ) -> Result<JournalEntry, StoreError> {
+                    self.write(WriteOp::AddLink(Box::new(link.clone()), Box::new(entry.clone())))
+                        .await?
+                        .entry()
+                }
+
+                async fn link(&self, secret_hash: &[u8; 32]) -> Result<Option<LinkRecord>, StoreError> {
+                    trust_rows::link(&mut *read(self).await?, secret_hash).await
+                }
+
+                async fn use_link(
+                    &self,
+                    secret_hash: &[u8; 32],
+                    at: DateTime<Utc>,
+                ) -> Result<Option<LinkRecord>, StoreError> {
+                    self.write(WriteOp::UseLink(*secret_hash, at)).await?.link()
+                }
+            }
+        };
+    };
+}
+pub(crate) use store_impl;

@@ -1,0 +1,574 @@
+//! Every write of the store, written once for both backends.
+//!
+//! A write is a [`WriteOp`]. [`WriteOp::run`] does it on a connection inside a transaction
+//! the backend opened (SQLite: a savepoint in the writer's batch; PostgreSQL: a transaction
+//! of its own), and appends the log entries it owes through [`Log`] before it returns. Each
+//! write's statements gather the entries as [`Pending`]; they are appended at the end, so on
+//! PostgreSQL the log's lock is held only for the appends and the commit.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use comity_core::{
+    ActorId, CheckpointSigner, Event, IdempotencyKey, Intake, JournalEntry, LinkRecord, Move, NewEntry,
+    NewRequest, Party, PartyId, Read, Screening, SessionRecord, State, StoreError, StoredCheckpoint,
+    StoredRequest, TokenRecord, UserRecord, Username,
+};
+
+use crate::db::{Conn, Row, args};
+use crate::log::{Log, Pending, Submission};
+use crate::rows::{
+    At, PartyColumns, SetupError, backend, micros, move_refused, not_found_on_foreign_key, party_exists,
+    request_exists,
+};
+use crate::trust_rows;
+
+/// A write, with everything it needs owned: SQLite hands it to its writer task.
+pub(crate) enum WriteOp {
+    AddParty(Party),
+    // Boxed: a request with its screening is far larger than the other operations.
+    InsertRequest(Box<NewRequest>),
+    ApplyMove(Move),
+    RecordScreening(Screening),
+    LogRead(Read),
+    Checkpoint(Arc<CheckpointSigner>),
+    AddCosignature(u64, String),
+    AppendJournal(Vec<NewEntry>),
+    // The journal entries are boxed: each is larger than most whole operations.
+    AddUser(Box<UserRecord>, Box<NewEntry>),
+    UseTotpStep(Username, u64),
+    DisableUser(Username, DateTime<Utc>, Box<NewEntry>),
+    SetPassword(Username, String),
+    LoginFailed(String, DateTime<Utc>),
+    LockLogin(String, DateTime<Utc>),
+    ClearLoginFailures(String),
+    AddSession(SessionRecord),
+    EndSession([u8; 32], DateTime<Utc>),
+    AddToken(Box<TokenRecord>, Box<NewEntry>),
+    RevokeToken(String, DateTime<Utc>, Box<NewEntry>),
+    AddLink(Box<LinkRecord>, Box<NewEntry>),
+    UseLink([u8; 32], DateTime<Utc>),
+    /// A write that matches no row: it fails where the database refuses writes.
+    CheckWritable,
+}
+
+/// What a write answers, once committed.
+#[derive(Debug)]
+pub(crate) enum Answer {
+    Done,
+    /// The index of the one entry the write appended.
+    Logged(u64),
+    Request(Box<Intake>),
+    Event(Box<Event>),
+    Checkpoint(Option<Box<StoredCheckpoint>>),
+    Journal(Vec<JournalEntry>),
+    Flag(bool),
+    Count(u32),
+    Link(Option<LinkRecord>),
+}
+
+fn unexpected_answer() -> StoreError {
+    backend(SetupError("the store answered the wrong operation".to_owned()))
+}
+
+impl Answer {
+    pub(crate) fn done(self) -> Result<(), StoreError> {
+        match self {
+            Answer::Done => Ok(()),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    pub(crate) fn logged(self) -> Result<u64, StoreError> {
+        match self {
+            Answer::Logged(index) => Ok(index),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    pub(crate) fn request(self) -> Result<Intake, StoreError> {
+        match self {
+            Answer::Request(intake) => Ok(*intake),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    pub(crate) fn event(self) -> Result<Event, StoreError> {
+        match self {
+            Answer::Event(event) => Ok(*event),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    pub(crate) fn checkpoint(self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        match self {
+            Answer::Checkpoint(c) => Ok(c.map(|c| *c)),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    pub(crate) fn journal(self) -> Result<Vec<JournalEntry>, StoreError> {
+        match self {
+            Answer::Journal(written) => Ok(written),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    /// The one journal entry a trust write appended.
+    pub(crate) fn entry(self) -> Result<JournalEntry, StoreError> {
+        let mut written = self.journal()?;
+        match (written.pop(), written.is_empty()) {
+            (Some(one), true) => Ok(one),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    pub(crate) fn flag(self) -> Result<bool, StoreError> {
+        match self {
+            Answer::Flag(flag) => Ok(flag),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    pub(crate) fn count(self) -> Result<u32, StoreError> {
+        match self {
+            Answer::Count(n) => Ok(n),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    pub(crate) fn link(self) -> Result<Option<LinkRecord>, StoreError> {
+        match self {
+            Answer::Link(link) => Ok(link),
+            _ => Err(unexpected_answer()),
+        }
+    }
+}
+
+impl WriteOp {
+    /// Does the write and appends its log entries, in the caller's transaction. On `Err`
+    /// the caller must undo the transaction (or savepoint), and `log` with it.
+    pub(crate) async fn run<C: Conn>(&self, conn: &mut C, log: &mut Log) -> Result<Answer, StoreError> {
+        let answer = match self {
+            WriteOp::AddParty(p) => {
+                let pending = add_party(conn, p).await?;
+                Answer::Logged(one(log.append(conn, pending).await?)?)
+            }
+            WriteOp::InsertRequest(r) => {
+                let (request, pending) = insert_request(conn, r).await?;
+                let log = log.append(conn, pending).await?;
+                Answer::Request(Box::new(Intake { request, log }))
+            }
+            WriteOp::ApplyMove(m) => {
+                let (event, pending) = apply_move(conn, m).await?;
+                let logged = log.append(conn, pending).await?;
+                Answer::Event(Box::new(Event { log_index: logged.first().copied(), ..event }))
+            }
+            WriteOp::RecordScreening(x) => {
+                let pending = record_screening(conn, x).await?;
+                Answer::Logged(one(log.append(conn, pending).await?)?)
+            }
+            WriteOp::LogRead(read) => {
+                let read = Read { at: micros(read.at), ..read.clone() };
+                Answer::Logged(one(log.append(conn, vec![Pending::read(&read)?]).await?)?)
+            }
+            WriteOp::Checkpoint(sign) => {
+                Answer::Checkpoint(checkpoint(conn, log, sign.as_ref()).await?.map(Box::new))
+            }
+            WriteOp::AddCosignature(seq, line) => {
+                conn.execute(
+                    "INSERT INTO log_cosignatures (seq, line) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    args![i64::try_from(*seq).map_err(backend)?, line],
+                )
+                .await
+                .map_err(not_found_on_foreign_key)?;
+                Answer::Done
+            }
+            WriteOp::AppendJournal(entries) => {
+                let written = trust_rows::insert_journal(conn, entries).await?;
+                Answer::Journal(logged_journal(conn, log, written).await?)
+            }
+            WriteOp::AddUser(user, entry) => {
+                trust_rows::add_user(conn, user).await?;
+                Answer::Journal(journal_entry(conn, log, entry).await?)
+            }
+            WriteOp::DisableUser(user, at, entry) => {
+                trust_rows::disable_user(conn, user, *at).await?;
+                Answer::Journal(journal_entry(conn, log, entry).await?)
+            }
+            WriteOp::AddToken(token, entry) => {
+                trust_rows::add_token(conn, token).await?;
+                Answer::Journal(journal_entry(conn, log, entry).await?)
+            }
+            WriteOp::RevokeToken(id, at, entry) => {
+                trust_rows::revoke_token(conn, id, *at).await?;
+                Answer::Journal(journal_entry(conn, log, entry).await?)
+            }
+            WriteOp::AddLink(link, entry) => {
+                trust_rows::add_link(conn, link).await?;
+                Answer::Journal(journal_entry(conn, log, entry).await?)
+            }
+            WriteOp::UseTotpStep(user, step) => {
+                Answer::Flag(trust_rows::use_totp_step(conn, user, *step).await?)
+            }
+            WriteOp::SetPassword(user, hash) => {
+                trust_rows::set_password(conn, user, hash).await?;
+                Answer::Done
+            }
+            WriteOp::LoginFailed(name, at) => Answer::Count(trust_rows::login_failed(conn, name, *at).await?),
+            WriteOp::LockLogin(name, until) => {
+                trust_rows::lock_login(conn, name, *until).await?;
+                Answer::Done
+            }
+            WriteOp::ClearLoginFailures(name) => {
+                trust_rows::clear_login_failures(conn, name).await?;
+                Answer::Done
+            }
+            WriteOp::AddSession(session) => {
+                trust_rows::add_session(conn, session).await?;
+                Answer::Done
+            }
+            WriteOp::EndSession(hash, at) => {
+                trust_rows::end_session(conn, hash, *at).await?;
+                Answer::Done
+            }
+            WriteOp::UseLink(hash, at) => Answer::Link(trust_rows::use_link(conn, hash, *at).await?),
+            WriteOp::CheckWritable => {
+                conn.execute("UPDATE log_head SET size = size WHERE size < 0", args![])
+                    .await
+                    .map_err(backend)?;
+                Answer::Done
+            }
+        };
+        Ok(answer)
+    }
+}
+
+/// The index of a write's one entry.
+fn one(logged: Vec<u64>) -> Result<u64, StoreError> {
+    match logged.as_slice() {
+        [index] => Ok(*index),
+        _ => Err(unexpected_answer()),
+    }
+}
+
+/// Appends written journal entries to the log; gives them back with their indexes.
+async fn logged_journal<C: Conn>(
+    conn: &mut C,
+    log: &mut Log,
+    written: Vec<JournalEntry>,
+) -> Result<Vec<JournalEntry>, StoreError> {
+    let pending = written.iter().map(Pending::journal).collect::<Result<Vec<_>, _>>()?;
+    let indexes = log.append(conn, pending).await?;
+    Ok(written.into_iter().zip(indexes).map(|(e, i)| JournalEntry { log_index: Some(i), ..e }).collect())
+}
+
+/// Inserts and logs the one journal entry of a trust write.
+async fn journal_entry<C: Conn>(
+    conn: &mut C,
+    log: &mut Log,
+    entry: &NewEntry,
+) -> Result<Vec<JournalEntry>, StoreError> {
+    let written = trust_rows::insert_journal(conn, std::slice::from_ref(entry)).await?;
+    logged_journal(conn, log, written).await
+}
+
+async fn add_party<C: Conn>(conn: &mut C, party: &Party) -> Result<Vec<Pending>, StoreError> {
+    let c = PartyColumns::of(party);
+    let created_at = micros(Utc::now());
+    // ON CONFLICT DO NOTHING rather than catching the unique violation: on PostgreSQL an
+    // error would abort the transaction, and we still want to read who holds the id.
+    let inserted = conn
+        .execute(
+            "INSERT INTO parties (id, role, country, kind, name, created_at, institution) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+            args![c.id, c.role, c.country, c.kind, c.name, created_at, c.institution],
+        )
+        .await
+        .map_err(backend)?;
+    if inserted == 0 {
+        let row = conn.fetch_optional("SELECT role FROM parties WHERE id = $1", args![c.id]).await;
+        let at = At { table: "parties", id: c.id };
+        let role = row.map_err(backend)?.map(|row| row.text(&at, "role")).transpose()?;
+        return Err(party_exists(party.id(), role.as_deref()));
+    }
+    Ok(vec![Pending::party(party, created_at)?])
+}
+
+async fn insert_request<C: Conn>(
+    conn: &mut C,
+    r: &NewRequest,
+) -> Result<(StoredRequest, Vec<Pending>), StoreError> {
+    let received_at = micros(r.received_at);
+    let id = r.id.to_string();
+    // No conflict target: the id, the authority's idempotency key and the authority's jti
+    // are each unique (see the migrations), and when any of them is taken nothing is
+    // inserted. The unique indexes decide, so of two intakes racing (two servers on one
+    // PostgreSQL database) exactly one is stored.
+    let inserted = conn
+        .execute(
+            "INSERT INTO requests (id, state, version, received_at, updated_at, authority, provider, \
+             instrument, kind, emergency, reference, document, idempotency_key, signature, jti, validator) \
+             VALUES ($1, $2, 1, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING",
+            args![
+                &id,
+                State::Received.as_str(),
+                received_at,
+                r.authority.as_str(),
+                r.provider.as_str(),
+                r.instrument.as_str(),
+                r.kind.as_str(),
+                r.emergency,
+                &r.reference,
+                &r.document,
+                r.idempotency_key.as_ref().map(IdempotencyKey::as_str),
+                &r.signature,
+                &r.jti,
+                r.validator.as_ref().map(PartyId::as_str),
+            ],
+        )
+        .await
+        .map_err(backend)?;
+    if inserted == 0 {
+        return Err(intake_refused(conn, r, &id).await?);
+    }
+    let receipt = Event {
+        request_id: r.id,
+        seq: 1,
+        from: None,
+        to: State::Received,
+        actor: r.actor.clone(),
+        at: received_at,
+        reason: r.receipt.clone(),
+        log_index: None,
+    };
+    insert_event(conn, &receipt).await?;
+    let submission = Submission { document: &r.document, signature: r.signature.as_deref() };
+    let mut pending = vec![Pending::event(&receipt, Some(submission))?];
+    trust_rows::count_intake(conn, &r.authority, r.emergency).await?;
+    // The targets, against the authority, for the anti-bulk rule.
+    let scope = format!("authority:{}", r.authority);
+    for t in &r.targets {
+        conn.execute(
+            "INSERT INTO named_targets (scope, selector_type, value, last_request, last_seen) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (scope, selector_type, value) DO UPDATE \
+             SET last_request = excluded.last_request, last_seen = excluded.last_seen \
+             WHERE excluded.last_seen >= named_targets.last_seen",
+            args![&scope, t.kind().as_str(), t.value(), &id, received_at],
+        )
+        .await
+        .map_err(backend)?;
+    }
+    let (mut state, mut version, mut updated_at) = (State::Received, 1u32, received_at);
+    // Screening done before the write is kept in the same transaction: the report, then
+    // comity's moves, so an intake is one durable commit however far it goes.
+    if let Some(intake) = &r.screening {
+        pending.extend(record_screening(conn, &intake.screening).await?);
+        updated_at = micros(intake.screening.at);
+        for (to, reason) in &intake.moves {
+            version += 1;
+            let event = Event {
+                request_id: r.id,
+                seq: version,
+                from: Some(state),
+                to: *to,
+                actor: ActorId::system(),
+                at: updated_at,
+                reason: reason.clone(),
+                log_index: None,
+            };
+            insert_event(conn, &event).await?;
+            trust_rows::count_event(conn, &r.authority, &event).await?;
+            pending.push(Pending::event(&event, None)?);
+            state = *to;
+        }
+        conn.execute(
+            "UPDATE requests SET state = $1, version = $2, updated_at = $3 WHERE id = $4",
+            args![state.as_str(), version, updated_at, &id],
+        )
+        .await
+        .map_err(backend)?;
+    }
+    let request = StoredRequest {
+        id: r.id,
+        state,
+        version,
+        received_at,
+        updated_at,
+        authority: r.authority.clone(),
+        provider: r.provider.clone(),
+        instrument: r.instrument,
+        kind: r.kind,
+        emergency: r.emergency,
+        reference: r.reference.clone(),
+        document: r.document.clone(),
+        signature: r.signature.clone(),
+        validator: r.validator.clone(),
+    };
+    Ok((request, pending))
+}
+
+/// Why an intake inserted nothing: which of its unique values another request holds.
+/// The authority's idempotency key comes first (the client retried: it gets its request
+/// back), then its jti (a replay), then the id.
+async fn intake_refused<C: Conn>(conn: &mut C, r: &NewRequest, id: &str) -> Result<StoreError, StoreError> {
+    let row = conn
+        .fetch_one(
+            "SELECT CASE \
+             WHEN EXISTS (SELECT 1 FROM requests WHERE authority = $1 AND idempotency_key = $2) THEN 'key' \
+             WHEN EXISTS (SELECT 1 FROM requests WHERE authority = $1 AND jti = $3) THEN 'jti' \
+             WHEN EXISTS (SELECT 1 FROM requests WHERE id = $4) THEN 'id' \
+             END AS taken",
+            args![r.authority.as_str(), r.idempotency_key.as_ref().map(IdempotencyKey::as_str), &r.jti, id],
+        )
+        .await
+        .map_err(backend)?;
+    let taken = row.opt_text(&At { table: "requests", id }, "taken")?;
+    Ok(match taken.as_deref() {
+        Some("key") => StoreError::IdempotencyKeyTaken,
+        Some("jti") => StoreError::JtiTaken,
+        Some(_) => request_exists(r.id),
+        // The request that held the value is gone again: only a hand edit does that.
+        None => StoreError::Conflict(format!(
+            "the request {id} was refused as a duplicate, but no request holds its id, key or jti"
+        )),
+    })
+}
+
+async fn insert_event<C: Conn>(conn: &mut C, e: &Event) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO events (request_id, seq, from_state, to_state, actor, at, reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        args![
+            e.request_id.to_string(),
+            e.seq,
+            e.from.map(State::as_str),
+            e.to.as_str(),
+            e.actor.as_str(),
+            e.at,
+            &e.reason
+        ],
+    )
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+async fn apply_move<C: Conn>(conn: &mut C, m: &Move) -> Result<(Event, Vec<Pending>), StoreError> {
+    let at = micros(m.at);
+    let id = m.request_id.to_string();
+    // The compare-and-set: the move applies only to the version (and state) the caller
+    // read. On PostgreSQL a concurrent mover holding the row makes this wait for its
+    // commit; PostgreSQL then re-checks the WHERE against the new row, finds the version
+    // gone, and updates nothing.
+    let updated = conn
+        .fetch_optional(
+            "UPDATE requests SET state = $1, version = version + 1, updated_at = $2 \
+             WHERE id = $3 AND version = $4 AND state = $5 RETURNING authority",
+            args![m.to.as_str(), at, &id, m.expected_version, m.from.as_str()],
+        )
+        .await
+        .map_err(backend)?;
+    let row_at = At { table: "requests", id: &id };
+    let Some(updated) = updated else {
+        let current = conn
+            .fetch_optional("SELECT state, version FROM requests WHERE id = $1", args![&id])
+            .await
+            .map_err(backend)?;
+        let current = match current {
+            Some(row) => Some((row.text(&row_at, "state")?, row.int(&row_at, "version")?)),
+            None => None,
+        };
+        return Err(move_refused(m, current));
+    };
+    let authority =
+        PartyId::parse(&updated.text(&row_at, "authority")?).map_err(|e| row_at.corrupt("authority", e))?;
+    let event = Event {
+        request_id: m.request_id,
+        seq: m.expected_version + 1,
+        from: Some(m.from),
+        to: m.to,
+        actor: m.actor.clone(),
+        at,
+        reason: m.reason.clone(),
+        log_index: None,
+    };
+    insert_event(conn, &event).await?;
+    trust_rows::count_event(conn, &authority, &event).await?;
+    let mut pending = vec![Pending::event(&event, None)?];
+    for fact in trust_rows::insert_journal(conn, &m.facts).await? {
+        pending.push(Pending::journal(&fact)?);
+    }
+    Ok((event, pending))
+}
+
+/// Keeps a screening, numbered after the request's others: at intake (number 1) and any
+/// time later alike.
+async fn record_screening<C: Conn>(conn: &mut C, x: &Screening) -> Result<Vec<Pending>, StoreError> {
+    let id = x.request_id.to_string();
+    // On PostgreSQL the request's row lock orders its screenings, so two at once cannot
+    // take one number; on SQLite the one writer does.
+    let exists = conn
+        .fetch_optional(&C::locking("SELECT 1 FROM requests WHERE id = $1"), args![&id])
+        .await
+        .map_err(backend)?;
+    if exists.is_none() {
+        return Err(StoreError::NotFound);
+    }
+    let row = conn
+        .fetch_one(
+            "SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM screenings WHERE request_id = $1",
+            args![&id],
+        )
+        .await
+        .map_err(backend)?;
+    let at = At { table: "screenings", id: &id };
+    let seq = u32::try_from(row.int(&at, "seq")?).map_err(|e| at.corrupt("seq", e))?;
+    let x = Screening { at: micros(x.at), ..x.clone() };
+    conn.execute(
+        "INSERT INTO screenings (request_id, at, pack_id, pack_version, pack_hash, verdict, report, seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        args![&id, x.at, &x.pack_id, &x.pack_version, &x.pack_hash, &x.verdict, &x.report, seq],
+    )
+    .await
+    .map_err(backend)?;
+    Ok(vec![Pending::screening(&x, seq)?])
+}
+
+/// Signs the log if it grew since the last checkpoint, recording the checkpoint as the
+/// log's own last entry first.
+async fn checkpoint<C: Conn>(
+    conn: &mut C,
+    log: &mut Log,
+    sign: &CheckpointSigner,
+) -> Result<Option<StoredCheckpoint>, StoreError> {
+    // The log's edge first (on PostgreSQL, its lock): the size read here is the size signed.
+    let size = log.frontier(conn).await?.size();
+    let last = conn
+        .fetch_optional("SELECT seq, size FROM log_checkpoints ORDER BY seq DESC LIMIT 1", args![])
+        .await
+        .map_err(backend)?;
+    let (last_seq, last_size) = match last {
+        Some(row) => {
+            let at = At { table: "log_checkpoints", id: "(latest)" };
+            (at.unsigned("seq", row.int(&at, "seq")?)?, at.unsigned("size", row.int(&at, "size")?)?)
+        }
+        None => (0, 0),
+    };
+    if last_size == size {
+        return Ok(None);
+    }
+    let seq = last_seq + 1;
+    let at = micros(Utc::now());
+    let size = size + 1;
+    log.append(conn, vec![Pending::checkpoint(seq, size, at)?]).await?;
+    let root = log.frontier(conn).await?.root();
+    let note = sign(size, &root.0).map_err(|e| backend(SetupError(e)))?;
+    conn.execute(
+        "INSERT INTO log_checkpoints (seq, size, note, at) VALUES ($1, $2, $3, $4)",
+        args![i64::try_from(seq).map_err(backend)?, i64::try_from(size).map_err(backend)?, &note, at],
+    )
+    .await
+    .map_err(backend)?;
+    Ok(Some(StoredCheckpoint { seq, size, note, at, cosignatures: Vec::new() }))
+}
