@@ -165,15 +165,7 @@ impl App {
             loop {
                 let page = self
                     .store()
-                    .list_requests(&RequestQuery {
-                        state: Some(state),
-                        authority: None,
-                        issuer: None,
-                        provider: None,
-                        reviewer: None,
-                        page: 1,
-                        per_page: 200,
-                    })
+                    .list_requests(&RequestQuery { state: Some(state), ..RequestQuery::every(1, 200) })
                     .await?;
                 if page.items.is_empty() {
                     break;

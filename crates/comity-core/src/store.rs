@@ -321,6 +321,21 @@ pub struct RequestQuery {
     pub per_page: u32,
 }
 
+impl RequestQuery {
+    /// A page of every request, unfiltered.
+    pub fn every(page: u32, per_page: u32) -> RequestQuery {
+        RequestQuery {
+            state: None,
+            authority: None,
+            issuer: None,
+            provider: None,
+            reviewer: None,
+            page,
+            per_page,
+        }
+    }
+}
+
 /// One page of requests, newest first, and how many match in all.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestPage {

@@ -554,16 +554,7 @@ async fn check_every_request_is_logged(
 ) -> Result<(), VerifyError> {
     let mut page = 1;
     loop {
-        let query = RequestQuery {
-            state: None,
-            authority: None,
-            issuer: None,
-            provider: None,
-            reviewer: None,
-            page,
-            per_page: 1000,
-        };
-        let listed = store.list_requests(&query).await?;
+        let listed = store.list_requests(&RequestQuery::every(page, 1000)).await?;
         for r in listed.items.iter().filter(|r| !visited.contains(&r.id)) {
             let entries = store.request_log(r.id).await?;
             if entries.iter().all(|e| e.index < size) {

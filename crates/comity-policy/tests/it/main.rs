@@ -34,6 +34,18 @@ pub fn example(name: &str) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(repo().join("examples/requests").join(name)).unwrap()).unwrap()
 }
 
+/// Every example request in `examples/requests`, by name.
+pub fn examples() -> Vec<serde_json::Value> {
+    let mut names: Vec<_> = std::fs::read_dir(repo().join("examples/requests"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "no example requests in examples/requests");
+    names.iter().map(|n| example(n)).collect()
+}
+
 /// RFC 7396 JSON Merge Patch: objects merge, `null` removes, anything else replaces.
 pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
     use serde_json::Value;

@@ -5,16 +5,7 @@ use comity_core::{DataCategory, Selector, SelectorType, Target, TimeWindow};
 use comity_policy::{Verdict, screen};
 use proptest::prelude::*;
 
-use crate::{example, packs};
-
-const EXAMPLES: [&str; 6] = [
-    "eu-epoc-traffic.json",
-    "eu-epoc-emergency-subscriber.json",
-    "eu-epoc-pr-preservation.json",
-    "us-cloud-act-content.json",
-    "coe-budapest-subscriber.json",
-    "mlat-content.json",
-];
+use crate::packs;
 
 fn received() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-26T10:00:00Z").unwrap().with_timezone(&Utc)
@@ -23,9 +14,10 @@ fn received() -> DateTime<Utc> {
 /// A request drawn from the examples, with some of its constraints loosened or tightened
 /// so that every verdict occurs.
 fn arb_request() -> impl Strategy<Value = comity_core::Request> {
-    (0..EXAMPLES.len(), any::<bool>(), any::<bool>(), prop::option::of(0u32..80), 0u8..4).prop_map(
-        |(i, emergency, drop_validation, sentence, authority)| {
-            let mut doc = example(EXAMPLES[i]);
+    let docs = crate::examples();
+    (0..docs.len(), any::<bool>(), any::<bool>(), prop::option::of(0u32..80), 0u8..4).prop_map(
+        move |(i, emergency, drop_validation, sentence, authority)| {
+            let mut doc = docs[i].clone();
             doc["emergency"] = emergency.into();
             if drop_validation {
                 doc["issuing"].as_object_mut().unwrap().remove("validated_by");

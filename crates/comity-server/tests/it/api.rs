@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{EXAMPLES, REVIEWER, TestApp, example};
+use crate::support::{REVIEWER, TestApp, example, examples};
 
 crate::both_backends!(
     every_example_is_accepted_and_read_back,
@@ -18,8 +18,8 @@ crate::both_backends!(
 );
 
 async fn every_example_is_accepted_and_read_back(app: TestApp) {
-    for name in EXAMPLES {
-        let doc = example(name);
+    for name in examples() {
+        let doc = example(&name);
         let r = app
             .client
             .post(app.url("/v1/requests"))

@@ -7,7 +7,7 @@ use comity_log::{
 };
 use serde_json::Value;
 
-use crate::support::{EXAMPLES, TestApp, example};
+use crate::support::{TestApp, example};
 
 use crate::support::ORIGIN;
 
@@ -34,7 +34,7 @@ async fn the_log_is_served_as_c2sp_tiles_and_proves_every_entry(app: TestApp) {
         .client
         .post(app.url("/v1/requests"))
         .header("content-type", "application/jose")
-        .body(app.sign(&example(EXAMPLES[0])))
+        .body(app.sign(&example("eu-epoc-traffic.json")))
         .send()
         .await
         .unwrap();

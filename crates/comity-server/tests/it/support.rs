@@ -136,14 +136,18 @@ pub fn example(name: &str) -> Value {
     serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
 }
 
-pub const EXAMPLES: [&str; 6] = [
-    "eu-epoc-traffic.json",
-    "eu-epoc-emergency-subscriber.json",
-    "eu-epoc-pr-preservation.json",
-    "us-cloud-act-content.json",
-    "coe-budapest-subscriber.json",
-    "mlat-content.json",
-];
+/// The names of every example request in `examples/requests`, sorted.
+pub fn examples() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/requests");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "no example requests in {}", dir.display());
+    names
+}
 
 /// The authorities the examples name.
 pub const AUTHORITIES: [(&str, &str, &str); 10] = [

@@ -116,15 +116,7 @@ pub(crate) fn a_move(r: &StoredRequest, to: State, at: DateTime<Utc>) -> Move {
 }
 
 fn query(page: u32, per_page: u32) -> RequestQuery {
-    RequestQuery {
-        state: None,
-        authority: None,
-        issuer: None,
-        provider: None,
-        reviewer: None,
-        page,
-        per_page,
-    }
+    RequestQuery::every(page, per_page)
 }
 
 fn conflict(result: Result<impl std::fmt::Debug, StoreError>) -> String {

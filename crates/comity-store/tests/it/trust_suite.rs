@@ -305,27 +305,7 @@ pub async fn sessions_tokens_and_links(h: &mut Harness) {
     let ended = store.session(&[7; 32]).await.unwrap().unwrap();
     assert_eq!(ended.ended_at, Some(at + Duration::hours(1)));
 
-    let token = TokenRecord {
-        id: "abcdefghijklmnop".into(),
-        org: pid("example-mail"),
-        role: Role::Handler,
-        label: "case system".into(),
-        secret_hash: [9; 32],
-        created_at: at,
-        expires_at: at + Duration::days(90),
-        revoked_at: None,
-    };
-    let created = entry(
-        Some("example-mail"),
-        &token.id,
-        Fact::TokenCreated(journal::TokenCreated {
-            id: token.id.clone(),
-            org: token.org.clone(),
-            role: token.role,
-            label: token.label.clone(),
-            expires_at: token.expires_at,
-        }),
-    );
+    let (token, created) = token("abcdefghijklmnop", "example-mail");
     store.add_token(&token, &created).await.unwrap();
     conflict(store.add_token(&token, &created).await);
     assert_eq!(store.token(&token.id).await.unwrap(), Some(token.clone()));

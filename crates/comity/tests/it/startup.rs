@@ -10,11 +10,28 @@ fn stderr(out: &std::process::Output) -> String {
 }
 
 /// `comity serve` to completion (it fails at once, or this hangs: the test would time out).
-/// Runs `comity serve` where it must refuse to start.
-fn serve(args: &[&str]) -> std::process::Output {
+/// `comity serve` with these arguments, and none from the environment.
+fn serve_command(args: &[&str]) -> Command {
     let mut serve = Command::new(BIN);
     serve.arg("serve").args(args).env_remove("COMITY_DATA_DIR").env_remove("COMITY_DATABASE_URL");
-    refused(serve)
+    serve
+}
+
+/// Runs `comity serve` where it must refuse to start.
+fn serve(args: &[&str]) -> std::process::Output {
+    refused(serve_command(args))
+}
+
+/// Root writes anything, so as root (CI, containers) the server runs as nobody, given the
+/// data directory, as an operator's service account would be.
+#[cfg(unix)]
+fn as_service_account(serve: &mut Command, dir: &std::path::Path) {
+    use std::os::unix::process::CommandExt;
+    if Command::new("id").arg("-u").output().unwrap().stdout == b"0\n" {
+        let status = Command::new("chown").args(["-R", "65534:65534"]).arg(dir).status().unwrap();
+        assert!(status.success(), "chown {}", dir.display());
+        serve.uid(65534).gid(65534);
+    }
 }
 
 /// Runs a server that must refuse to start: one still running after a minute is stopped
@@ -71,22 +88,12 @@ fn a_second_server_on_one_data_directory_is_told_who_holds_it() {
 #[cfg(unix)]
 #[test]
 fn a_data_directory_that_cannot_be_written_is_refused_at_start() {
-    use std::os::unix::{fs::PermissionsExt, process::CommandExt};
+    use std::os::unix::fs::PermissionsExt;
     let data = Data::sqlite();
     let Data::Sqlite(dir) = &data else { unreachable!() };
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
-    let mut serve = Command::new(BIN);
-    serve
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", dir.path().to_str().unwrap()])
-        .env_remove("COMITY_DATA_DIR")
-        .env_remove("COMITY_DATABASE_URL");
-    // Root writes anywhere, so as root (CI, containers) the server runs as nobody, for
-    // whom the directory is read-only as it would be for any operator's service account.
-    let probe = dir.path().join("probe");
-    if std::fs::write(&probe, b"x").is_ok() {
-        std::fs::remove_file(&probe).unwrap();
-        serve.uid(65534).gid(65534);
-    }
+    let mut serve = serve_command(&["--listen", "127.0.0.1:0", "--data-dir", dir.path().to_str().unwrap()]);
+    as_service_account(&mut serve, dir.path());
     let out = refused(serve);
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     assert!(!out.status.success());
@@ -100,28 +107,12 @@ fn a_data_directory_that_cannot_be_written_is_refused_at_start() {
 #[cfg(unix)]
 #[test]
 fn a_database_file_that_cannot_be_written_is_refused_at_start() {
-    use std::os::unix::{fs::PermissionsExt, process::CommandExt};
+    use std::os::unix::fs::PermissionsExt;
     let data = Data::sqlite();
     let Data::Sqlite(dir) = &data else { unreachable!() };
     crate::support::register_parties(&data);
-    let mut serve = Command::new(BIN);
-    serve
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", dir.path().to_str().unwrap()])
-        .env_remove("COMITY_DATA_DIR")
-        .env_remove("COMITY_DATABASE_URL");
-    // As root, the data directory is given to nobody and the server runs as nobody, for
-    // whom the read-only file is read-only (root writes it regardless).
-    let probe = dir.path().join("probe");
-    if std::fs::write(&probe, b"x").is_ok()
-        && std::process::Command::new("id").arg("-u").output().unwrap().stdout == b"0\n"
-    {
-        std::fs::remove_file(&probe).unwrap();
-        let status = Command::new("chown").args(["-R", "65534:65534"]).arg(dir.path()).status().unwrap();
-        assert!(status.success());
-        serve.uid(65534).gid(65534);
-    } else {
-        let _ = std::fs::remove_file(&probe);
-    }
+    let mut serve = serve_command(&["--listen", "127.0.0.1:0", "--data-dir", dir.path().to_str().unwrap()]);
+    as_service_account(&mut serve, dir.path());
     let db = dir.path().join(comity_store::DATABASE_FILE);
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
     let out = refused(serve);
