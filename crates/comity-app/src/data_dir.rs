@@ -42,8 +42,8 @@ pub const CHECKPOINT_FILE: &str = "checkpoint";
 #[derive(Debug, thiserror::Error)]
 pub enum DataDirError {
     #[error(
-        "no comity data directory at {}: `comity serve` creates one on its first start; run this \
-         command where it is, or pass --data-dir (COMITY_DATA_DIR)",
+        "no comity data directory at {}: `comity serve` creates one on its first start (`comity \
+         init` without serving); run this command where it is, or pass --data-dir (COMITY_DATA_DIR)",
         .0.display()
     )]
     Missing(PathBuf),
@@ -112,7 +112,8 @@ impl DataDir {
         if path.is_dir() {
             Ok(DataDir { path: path.to_owned() })
         } else {
-            Err(DataDirError::Missing(path.to_owned()))
+            // The whole path: a relative one says nothing of where the command ran.
+            Err(DataDirError::Missing(std::path::absolute(path).unwrap_or_else(|_| path.to_owned())))
         }
     }
 
