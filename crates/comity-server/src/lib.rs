@@ -25,6 +25,7 @@ pub mod keys;
 pub mod limits;
 pub mod log;
 mod metrics;
+mod openapi;
 mod ops;
 mod parties;
 pub mod production;
@@ -258,6 +259,7 @@ pub fn openapi() -> &'static utoipa::openapi::OpenApi {
         let (bounded, streaming) = routes();
         let mut api = bounded.split_for_parts().1;
         api.merge(streaming.split_for_parts().1);
+        openapi::document_common_answers(&mut api);
         api
     })
 }

@@ -97,6 +97,7 @@ pub async fn tile(
 
 /// Where an inclusion proof is asked for.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct InclusionParams {
     /// The entry's index.
@@ -142,6 +143,7 @@ pub async fn inclusion(
 
 /// Which trees a consistency proof is asked for.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ConsistencyParams {
     /// The smaller tree's size, at least 1.

@@ -213,6 +213,7 @@ pub async fn signature(
 
 /// Filters and page of a listing.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// Only requests in this state.

@@ -20,9 +20,12 @@ use crate::{
 
 /// When the clocks of a dry run start.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ScreenParams {
-    /// The moment of receipt the deadlines run from (RFC 3339); now if left out.
+    /// The moment of receipt the deadlines run from (RFC 3339, 1970 to 9999); now if
+    /// left out.
+    #[serde(default, with = "comity_wire::time::bounded_option")]
     received_at: Option<DateTime<Utc>>,
 }
 

@@ -64,7 +64,7 @@ pub struct RequestDocument {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nondisclosure: Option<NondisclosureDoc>,
     /// When the authority issued the request (RFC 3339).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::time::bounded_option")]
     pub issued_at: Option<DateTime<Utc>>,
     /// For a preservation request: a request for mutual assistance or a production order
     /// will follow (Budapest Convention Art 29(2)(f)).
@@ -183,8 +183,10 @@ pub struct SelectorDoc {
 #[serde(deny_unknown_fields)]
 pub struct TimeWindowDoc {
     /// RFC 3339, such as 2026-05-01T00:00:00Z.
+    #[serde(with = "crate::time::bounded")]
     pub from: DateTime<Utc>,
     /// RFC 3339; after `from`.
+    #[serde(with = "crate::time::bounded")]
     pub to: DateTime<Utc>,
 }
 

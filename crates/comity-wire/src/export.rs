@@ -141,6 +141,7 @@ pub fn parse_record(line: &str) -> Result<Option<Record>, RecordError> {
     let time = DateTime::parse_from_rfc3339(&time)
         .map_err(|_| bad(format!("`time` {time:?} is not an RFC 3339 time such as 2026-05-14T09:12:44Z")))?
         .with_timezone(&Utc);
+    let time = crate::time::check(time).map_err(|m| bad(format!("`time` {m}")))?;
     let data = match object.remove("data") {
         Some(Value::Object(data)) => data,
         Some(_) => return Err(bad("`data` must be a JSON object".into())),

@@ -34,7 +34,7 @@ pub struct RevokeBody {
     pub reason: String,
     /// From when nothing it signs is accepted; default now. A time in the past covers a
     /// compromise found late.
-    #[serde(default)]
+    #[serde(default, with = "crate::time::bounded_option")]
     pub effective_at: Option<DateTime<Utc>>,
 }
 

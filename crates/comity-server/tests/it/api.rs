@@ -15,6 +15,7 @@ crate::both_backends!(
     intake_checks_the_parties_against_the_registers,
     operations_endpoints,
     the_api_description_covers_every_endpoint,
+    the_description_says_which_operations_need_a_credential,
 );
 
 async fn every_example_is_accepted_and_read_back(app: TestApp) {
@@ -497,4 +498,79 @@ async fn the_api_description_covers_every_endpoint(app: TestApp) {
             assert_ne!(r.status().as_u16(), 404, "{method} {path}");
         }
     }
+}
+
+/// Each operation of `/openapi.json`, as (method, path template, operation).
+fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+    let mut all = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            all.push((method.to_uppercase(), path.clone(), operation.clone()));
+        }
+    }
+    all
+}
+
+/// The description is what clients and fuzzers are built from, so it must say what the
+/// server does. An outside test's fuzzer never sent a query parameter because every one
+/// was declared `in: path` (issue 12, finding 4): every parameter is now declared where
+/// it goes, every operation lists the statuses every layer can answer, and the operations
+/// that need no credential are marked so, each checked against the running server.
+async fn the_description_says_which_operations_need_a_credential(app: TestApp) {
+    let (_, doc) = app.anonymous().get("/openapi.json").await;
+    let operations = operations(&doc);
+    assert!(operations.len() > 50, "{}", operations.len());
+    let mut public = Vec::new();
+    for (method, path, operation) in &operations {
+        for parameter in operation["parameters"].as_array().into_iter().flatten() {
+            let name = parameter["name"].as_str().unwrap();
+            let in_path = path.contains(&format!("{{{name}}}"));
+            let declared = parameter["in"].as_str().unwrap();
+            if declared != "header" {
+                assert_eq!(
+                    declared,
+                    if in_path { "path" } else { "query" },
+                    "{method} {path}: parameter {name}"
+                );
+            }
+        }
+        let responses = operation["responses"].as_object().unwrap();
+        for status in ["401", "429", "503"] {
+            assert!(responses.contains_key(status), "{method} {path} does not document {status}");
+        }
+        if operation.get("requestBody").is_some() {
+            for status in ["400", "408", "413", "415"] {
+                assert!(responses.contains_key(status), "{method} {path} does not document {status}");
+            }
+        }
+        // Anonymous, with ids that name nothing and an empty body: an operation that needs
+        // a credential says so before anything else; a public one answers on its merits.
+        let concrete = path
+            .replace("{id}", "0192f3c4-5b6a-7c8d-9e0f-1a2b3c4d5e6f")
+            .replace("{production}", "prod-aaaaaaaaaaaaaaaa")
+            .replace("{kid}", "no-such-key")
+            .replace("{username}", "nobody")
+            .replace("{token}", "no-such-link")
+            .replace("{path}", "0/000");
+        let body = operation.get("requestBody").map(|_| json!({}));
+        let answer = app.anonymous().send(method, &concrete, body.as_ref()).await;
+        let refused = answer.status == 401 && answer.body["error"]["code"] == "unauthenticated";
+        let marked_public = operation["security"] == json!([{}]);
+        assert_eq!(
+            !refused,
+            marked_public,
+            "{method} {path}: answered {} {} to an anonymous caller, but the description says it {} a credential",
+            answer.status,
+            answer.body,
+            if marked_public { "needs no" } else { "needs" },
+        );
+        if marked_public {
+            public.push(format!("{method} {path}"));
+        }
+    }
+    // The list is the server's, not this test's: it has the health checks and the log.
+    assert!(
+        public.contains(&"GET /healthz".to_owned()) && public.contains(&"GET /log/checkpoint".to_owned()),
+        "{public:?}"
+    );
 }

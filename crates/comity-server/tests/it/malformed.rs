@@ -257,6 +257,32 @@ const CASES: &[Case] = &[
         path: "version",
         says: "version 2 does not exist",
     },
+    // Times beyond what any clock can count from (issue 12, finding 4): refused where
+    // they are read, never screened, never a panic.
+    Case {
+        name: "issued in the year 0",
+        edit: |d| d["issued_at"] = "0000-01-01T00:00:00Z".into(),
+        status: 422,
+        code: "invalid_document",
+        path: "issued_at",
+        says: "out of range: a time must lie between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z",
+    },
+    Case {
+        name: "issued in the year 262142",
+        edit: |d| d["issued_at"] = "+262142-12-31T23:59:59Z".into(),
+        status: 422,
+        code: "invalid_document",
+        path: "issued_at",
+        says: "out of range",
+    },
+    Case {
+        name: "a window from before the epoch",
+        edit: |d| d["time_window"]["from"] = "-262143-01-01T00:00:00Z".into(),
+        status: 422,
+        code: "invalid_document",
+        path: "time_window.from",
+        says: "out of range",
+    },
 ];
 
 async fn every_malformed_document_gets_a_precise_4xx(app: TestApp) {

@@ -71,6 +71,16 @@ async fn the_dry_run_screens_without_storing(app: TestApp) {
 
     let (status, _) = provider.post("/v1/screen?received_at=yesterday", &doc).await;
     assert_eq!(status, 400);
+    // Both ends of chrono's range made the clocks overflow and the handler panic
+    // (issue 12, finding 4); each is now refused where it is read, naming the range.
+    for far in ["-262143-01-01T00:00:00Z", "%2B262142-12-31T23:59:59Z", "1969-12-31T23:59:59Z"] {
+        let (status, body) = provider.post(&format!("/v1/screen?received_at={far}"), &doc).await;
+        assert_eq!(status, 400, "received_at={far}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z"), "{message}");
+    }
+    let (status, report) = provider.post("/v1/screen?received_at=9999-12-31T23:59:59Z", &doc).await;
+    assert_eq!(status, 200, "the last second of 9999 is a time clocks can count from: {report}");
     let (status, body) = provider.post("/v1/screen", &json!({"instrument": "eu-e-evidence"})).await;
     assert_eq!(status, 422, "{body}");
     // Signed in or not at all; auditors and admins do not screen requests.
