@@ -100,11 +100,36 @@ pub struct DataDir {
 impl DataDir {
     /// The data directory at `path`, created if missing, and checked writable: a server
     /// that cannot write there refuses to start rather than fail at its first write.
+    ///
+    /// A new directory is its owner's alone (0700): it holds the database, the keys and the
+    /// packages. An existing one that others may enter is kept as it is, with a warning
+    /// naming the command that closes it (its owner may share it on purpose, with a backup
+    /// group say).
     pub fn create(path: &Path) -> Result<DataDir> {
-        std::fs::create_dir_all(path).map_err(io("cannot create the data directory", path))?;
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(path).map_err(io("cannot create the data directory", path))?;
         let dir = DataDir { path: path.to_owned() };
         dir.check_writable()?;
+        #[cfg(unix)]
+        if let Some(mode) = dir.open_to_others() {
+            tracing::warn!(
+                "the data directory {} may be entered by other users (mode {mode:o}): `chmod 700 {}` keeps them out",
+                path.display(),
+                path.display()
+            );
+        }
         Ok(dir)
+    }
+
+    /// The directory's mode, if it lets users other than its owner in.
+    #[cfg(unix)]
+    pub fn open_to_others(&self) -> Option<u32> {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&self.path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then_some(mode)
     }
 
     /// The data directory at `path`, which must exist.

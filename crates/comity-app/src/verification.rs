@@ -36,7 +36,8 @@ const LINK_HOURS: i64 = 12;
 /// A one-time link just issued: its path (shown once), the contact and their channels.
 #[derive(Debug, Clone)]
 pub struct IssuedLink {
-    /// `/v1/verify/<secret>`.
+    /// `/verify#<secret>`: the secret in the fragment, which no browser sends to a server
+    /// (RFC 3986 §3.5), so that no proxy or access log keeps it.
     pub url: String,
     pub contact: Contact,
     pub expires_at: DateTime<Utc>,
@@ -83,7 +84,7 @@ impl App {
         let entry = NewEntry::new(now, caller.actor(), fact);
         let written = self.store().add_link(&link, &entry).await?;
         Ok(IssuedLink {
-            url: format!("/v1/verify/{}", token.text()),
+            url: format!("/verify#{}", token.text()),
             contact,
             expires_at: link.expires_at,
             log_index: written.log_index,

@@ -21,6 +21,7 @@ pub mod assignments;
 pub mod auth;
 mod error;
 pub mod extract;
+mod headers;
 pub mod keys;
 pub mod limits;
 pub mod log;
@@ -217,7 +218,8 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(verification::issue_link))
         .routes(routes!(production::get))
         .routes(routes!(production::acknowledge))
-        .routes(routes!(verification::view_link, verification::answer_link))
+        .routes(routes!(verification::view_link))
+        .routes(routes!(verification::answer_link))
         .routes(routes!(assignments::record))
         .routes(routes!(session::login, session::whoami, session::logout))
         .routes(routes!(session::change_password))
@@ -280,6 +282,8 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), limits::limit))
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(middleware::from_fn_with_state(state.clone(), record))
+        // Outside the limits and the authentication, so their refusals carry them too.
+        .layer(middleware::from_fn_with_state(state.clone(), headers::secure))
         .layer(TraceLayer::new_for_http())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))

@@ -4,14 +4,14 @@
 use axum::{
     Json,
     body::Bytes,
-    extract::{Path, State as AxumState, rejection::BytesRejection},
+    extract::{State as AxumState, rejection::BytesRejection},
     http::StatusCode,
     response::IntoResponse,
 };
 use comity_app::Client;
 use comity_wire::{
     api::RequestSummary,
-    trust::{LinkBody, LinkResource, VerificationView, VerifyBody},
+    trust::{LinkBody, LinkResource, LinkSecretBody, VerificationView, VerifyBody},
 };
 
 use crate::{
@@ -51,19 +51,20 @@ pub async fn issue_link(
     Ok(with_receipt((StatusCode::CREATED, Json(resource)), issued.log_index.as_slice()))
 }
 
-/// What a link is for: enough to recognise the request, none of its targets.
+/// What a link is for: enough to recognise the request, none of its targets. A POST,
+/// because the secret must not be in a URL, and a GET has no body (RFC 9110 §9.3.1).
 #[utoipa::path(
-    get, path = "/v1/verify/{token}", tag = "verification",
-    params(("token" = String, Path, description = "The link's secret")),
+    post, path = "/v1/verify/view", tag = "verification",
+    request_body(content = LinkSecretBody, content_type = "application/json"),
     responses((status = 200, body = VerificationView), (status = 404, description = "Used, expired or unknown", body = comity_wire::api::ErrorBody))
 )]
 pub async fn view_link(
     AxumState(app): AxumState<AppState>,
     ClientIp(client): ClientIp,
-    Path(token): Path<String>,
+    JsonBody(body): JsonBody<LinkSecretBody>,
 ) -> Result<Json<VerificationView>, ApiError> {
     let count = app.refusals(client);
-    let view = app.app.view_link(&token, &Client::new(client, &count)).await?;
+    let view = app.app.view_link(&body.token, &Client::new(client, &count)).await?;
     let stored = &view.request;
     Ok(Json(VerificationView {
         request: stored.id.to_string(),
@@ -79,8 +80,7 @@ pub async fn view_link(
 
 /// The contact confirms or denies, through the link.
 #[utoipa::path(
-    post, path = "/v1/verify/{token}", tag = "verification",
-    params(("token" = String, Path, description = "The link's secret")),
+    post, path = "/v1/verify", tag = "verification",
     request_body(content = VerifyBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Recorded; the request moved to under_review (confirmed) or rejected (denied)", body = RequestSummary),
@@ -91,12 +91,11 @@ pub async fn view_link(
 pub async fn answer_link(
     AxumState(app): AxumState<AppState>,
     ClientIp(client): ClientIp,
-    Path(token): Path<String>,
     JsonBody(body): JsonBody<VerifyBody>,
 ) -> Result<Json<RequestSummary>, ApiError> {
     let count = app.refusals(client);
     let client = Client::new(client, &count);
-    let after = app.app.answer_link(&token, &body.decision, body.note.as_deref(), &client).await?;
+    let after = app.app.answer_link(&body.token, &body.decision, body.note.as_deref(), &client).await?;
     Ok(Json(RequestSummary::from(&after)))
 }
 

@@ -29,6 +29,50 @@ use crate::writes::{Answer, WriteOp};
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// Creates the directory, if missing, so that only its owner may enter it (0700).
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates the database file, if missing, readable and writable by its owner alone
+/// (0600), and takes group and other access away from an existing one and from its
+/// write-ahead log and shared-memory index: it holds every request and its targets, and an
+/// outside test found it world-readable (issue 12, finding 6). SQLite creates the `-wal`
+/// and `-shm` files with the database file's permissions, so they follow it.
+///
+/// Only group and other bits are taken away: an owner's read-only database stays read-only
+/// (and is refused at start as such, `Store::check_writable`).
+fn private_files(database: &Path) -> std::io::Result<()> {
+    if !database.exists() {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(database) {
+            Ok(_) => {}
+            // Another process made it first: its mode is fixed below like any other.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mut file = database.as_os_str().to_owned();
+        file.push(suffix);
+        let Ok(metadata) = std::fs::metadata(&file) else { continue };
+        let mode = metadata.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode & 0o7700))?;
+        }
+    }
+    Ok(())
+}
+
 /// The database file inside the data directory.
 pub const DATABASE_FILE: &str = "comity.db";
 
@@ -66,13 +110,12 @@ impl SqliteStore {
     /// Opens (creating if needed) `comity.db` in `data_dir`, which is created if missing,
     /// and brings its schema up to date.
     pub async fn open(data_dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
-            backend(crate::rows::SetupError(format!(
-                "cannot create the data directory {}: {e}",
-                data_dir.display()
-            )))
-        })?;
+        let setup = |what: &str, path: &Path, e: std::io::Error| {
+            backend(crate::rows::SetupError(format!("{what} {}: {e}", path.display())))
+        };
+        private_dir(data_dir).map_err(|e| setup("cannot create the data directory", data_dir, e))?;
         let path = data_dir.join(DATABASE_FILE);
+        private_files(&path).map_err(|e| setup("cannot make the database private:", &path, e))?;
         let common =
             SqliteConnectOptions::new().filename(&path).foreign_keys(true).busy_timeout(BUSY_TIMEOUT);
         // WAL: readers never block the writer nor the writer them. FULL: a commit is on

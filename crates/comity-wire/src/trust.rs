@@ -244,7 +244,10 @@ pub struct LinkBody {
 /// channel (`email`, `phone`), never through the channel the request came by.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct LinkResource {
-    /// The path to open, relative to this server; shown once.
+    /// What to send the contact, relative to this server, shown once: `/verify#<secret>`.
+    /// The secret is in the fragment, which browsers never send to a server (RFC 3986
+    /// §3.5), so no proxy or server log records it; it reaches comity only in the body of
+    /// `POST /v1/verify/view` and `POST /v1/verify`.
     pub url: String,
     pub contact: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -258,10 +261,20 @@ pub struct LinkResource {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyBody {
+    /// The link's secret: what follows `#` in its URL.
+    pub token: String,
     /// `confirm`: our authority sent it. `deny`: it did not, or should not be acted on.
     pub decision: String,
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// A one-time link's secret, to see what it is for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSecretBody {
+    /// The link's secret: what follows `#` in its URL.
+    pub token: String,
 }
 
 /// What a verification link shows before it is used: enough to recognise the request,

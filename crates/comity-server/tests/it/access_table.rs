@@ -90,7 +90,8 @@ enum As {
 /// `body` is what is sent: `-` nothing, `doc` the request document of fr-tj-paris as
 /// JSON, `doc:oth` one of de-sta-berlin, `jws` fr-tj-paris' document signed with its key,
 /// `to:STATE` a move, `assign:BODY` an assignment, `confirm` a contact's signed
-/// confirmation of the request in the path; the rest name the register or account they
+/// confirmation of the request in the path, `view:{link}` and `verify:{once-link}` a
+/// link's secret in the body (to see it, to confirm with it); the rest name the register or account they
 /// create (see [`World::body`]).
 ///
 /// The rows run in order; the sessions come last, since `DELETE /v1/session` ends the
@@ -137,8 +138,8 @@ POST   /v1/requests/{review}/reviewers                assign:mail-review        
 POST   /v1/requests/{emergency}/verification/links    link                       401  nf    403 403   403 nf  nf    201  nf    403 nf    nf   403    nf
 POST   /v1/requests/{shared}/verification/links       link                       401  nf    403 403   403 nf  nf    403  nf    403 nf    nf   403    nf
 POST   /v1/requests/{held}/verification               confirm                    200  200   200 200   200 200 200   200  200   200 200   200  200    200
-GET    /v1/verify/{link}                              -                          200  200   200 200   200 200 200   200  200   200 200   200  200    200
-POST   /v1/verify/{once-link}                         verify                     200  200   200 200   200 200 200   200  200   200 200   200  200    200
+POST   /v1/verify/view                                view:{link}                200  200   200 200   200 200 200   200  200   200 200   200  200    200
+POST   /v1/verify                                     verify:{once-link}         200  200   200 200   200 200 200   200  200   200 200   200  200    200
 # Aggregates: an authority sees its own record only.
 GET    /v1/authorities/{auth}/record                  -                          401  200   200 200   403 403 403   200  200   200 200   200  200    200
 # Registers: everyone signed in reads them, only the operator's admin writes.
@@ -500,7 +501,7 @@ impl<'a> World<'a> {
         let path = format!("/v1/requests/{id}/verification/links");
         let (status, link) = self.app.token("example-mail").post(&path, &json!({"contact": CONTACT})).await;
         assert_eq!(status, 201, "{link}");
-        link["url"].as_str().unwrap().strip_prefix("/v1/verify/").unwrap().to_owned()
+        link["url"].as_str().unwrap().strip_prefix("/verify#").unwrap().to_owned()
     }
 
     /// A fresh request (or link) for the placeholder `name`.
@@ -516,7 +517,9 @@ impl<'a> World<'a> {
     /// refused (a refusal changes nothing). Made together, since they are most of the
     /// test's time.
     async fn fixtures(&self, row: &Row<'_>) -> Vec<Option<String>> {
-        let Some(name) = FRESH.iter().find(|f| row.path.contains(&format!("{{{f}}}"))) else {
+        let needs =
+            |f: &&&str| row.path.contains(&format!("{{{f}}}")) || row.body.contains(&format!("{{{f}}}"));
+        let Some(name) = FRESH.iter().find(needs) else {
             return vec![None; row.want.len()];
         };
         let own = row.want.iter().filter(|w| w.allowed()).count();
@@ -557,7 +560,7 @@ impl<'a> World<'a> {
     }
 
     /// The body of one cell; `n` makes what it registers unique.
-    fn body(&self, spec: &str, request: Option<&str>, n: usize) -> Sent {
+    fn body(&self, spec: &str, request: Option<&str>, fresh: Option<&str>, n: usize) -> Sent {
         let sent = match spec {
             "-" => return Sent::Nothing,
             "doc" => traffic(),
@@ -572,7 +575,11 @@ impl<'a> World<'a> {
             "link" => json!({"contact": CONTACT}),
             "export" => return Sent::Export(export()),
             "ack" => json!({"package_sha256": self.productions.lock().unwrap()[request.unwrap()].1}),
-            "verify" => json!({"decision": "confirm", "note": "called back on the registered number"}),
+            // A link's secret goes in the body, never the path (issue 12, finding 6).
+            "view:{link}" => json!({"token": self.link}),
+            "verify:{once-link}" => {
+                json!({"token": fresh.unwrap(), "decision": "confirm", "note": "called back on the registered number"})
+            }
             "authority" => json!({
                 "id": format!("table-authority-{n}"), "country": "FR", "authority_type": "prosecutor",
                 "name": "An authority of the table",
@@ -703,7 +710,7 @@ async fn every_endpoint_answers_every_principal_as_the_table_says(app: TestApp) 
             let at =
                 format!("table line {}: {} {} [{}] as {}", row.line, row.method, row.path, row.body, p.name);
             let (path, request) = world.path(row.path, fresh.as_deref());
-            let body = world.body(row.body, request.as_deref(), row.line * 100 + column);
+            let body = world.body(row.body, request.as_deref(), fresh.as_deref(), row.line * 100 + column);
             let before = app.store.log_size().await.unwrap();
             let answer = send(&p.caller, row.method, &path, &body).await;
             let after = app.store.log_size().await.unwrap();

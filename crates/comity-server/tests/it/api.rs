@@ -16,6 +16,7 @@ crate::both_backends!(
     operations_endpoints,
     the_api_description_covers_every_endpoint,
     the_description_says_which_operations_need_a_credential,
+    every_answer_tells_a_browser_to_treat_it_as_data_and_keep_no_copy,
 );
 
 async fn every_example_is_accepted_and_read_back(app: TestApp) {
@@ -441,8 +442,8 @@ async fn the_api_description_covers_every_endpoint(app: TestApp) {
         ("/v1/requests/{id}/reviewers", "get"),
         ("/v1/requests/{id}/verification", "post"),
         ("/v1/requests/{id}/verification/links", "post"),
-        ("/v1/verify/{token}", "get"),
-        ("/v1/verify/{token}", "post"),
+        ("/v1/verify/view", "post"),
+        ("/v1/verify", "post"),
         ("/v1/authorities/{id}/record", "get"),
         ("/v1/session", "post"),
         ("/v1/session", "get"),
@@ -550,7 +551,6 @@ async fn the_description_says_which_operations_need_a_credential(app: TestApp) {
             .replace("{production}", "prod-aaaaaaaaaaaaaaaa")
             .replace("{kid}", "no-such-key")
             .replace("{username}", "nobody")
-            .replace("{token}", "no-such-link")
             .replace("{path}", "0/000");
         let body = operation.get("requestBody").map(|_| json!({}));
         let answer = app.anonymous().send(method, &concrete, body.as_ref()).await;
@@ -573,4 +573,40 @@ async fn the_description_says_which_operations_need_a_credential(app: TestApp) {
         public.contains(&"GET /healthz".to_owned()) && public.contains(&"GET /log/checkpoint".to_owned()),
         "{public:?}"
     );
+}
+
+/// Every answer, refusals and unknown paths included, tells a browser to render nothing,
+/// load nothing, frame nothing, send no referrer, and keep no copy of what may be
+/// personal data; the public log's tiles keep their own caching (issue 12, finding 6).
+async fn every_answer_tells_a_browser_to_treat_it_as_data_and_keep_no_copy(app: TestApp) {
+    let id = app.submit(&example("eu-epoc-traffic.json")).await;
+    let provider = app.token("example-mail");
+    let answers = [
+        ("a request's document", provider.send("GET", &format!("/v1/requests/{id}"), None).await, 200),
+        ("a health check", app.anonymous().send("GET", "/healthz", None).await, 200),
+        ("an unknown path", app.anonymous().send("GET", "/v1/nothing-here", None).await, 404),
+        ("a refused credential", app.anonymous().send("GET", "/v1/requests", None).await, 401),
+        ("a malformed body", provider.send("POST", "/v1/screen", Some(&json!([]))).await, 422),
+    ];
+    for (what, answer, status) in &answers {
+        assert_eq!(answer.status, *status, "{what}: {}", answer.body);
+        let h = |name: &str| answer.headers.get(name).map(|v| v.to_str().unwrap().to_owned());
+        let csp = h("content-security-policy").unwrap_or_default();
+        assert!(
+            csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+            "{what}: {csp}"
+        );
+        assert_eq!(h("x-content-type-options").as_deref(), Some("nosniff"), "{what}");
+        assert_eq!(h("x-frame-options").as_deref(), Some("DENY"), "{what}");
+        assert_eq!(h("referrer-policy").as_deref(), Some("no-referrer"), "{what}");
+        assert_eq!(h("cache-control").as_deref(), Some("no-store"), "{what}");
+        // Plain HTTP, no proxy: HSTS would be ignored, and X-Forwarded-Proto is not believed.
+        assert_eq!(h("strict-transport-security"), None, "{what}");
+    }
+    let r = app.client.get(app.url("/healthz")).header("x-forwarded-proto", "https").send().await.unwrap();
+    assert!(r.headers().get("strict-transport-security").is_none(), "a client is not a proxy");
+    app.checkpoint_now().await;
+    let r = app.client.get(app.url("/log/checkpoint")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-cache", "the checkpoint keeps its own caching");
 }

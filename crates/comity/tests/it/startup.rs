@@ -312,3 +312,35 @@ async fn a_database_that_refuses_writes_is_not_ready_and_not_served() {
     assert_eq!(err.matches("read-only").count(), 1, "each cause once: {err}");
     admin.close().await.unwrap();
 }
+
+/// The database holds every request and its targets; an outside test found it, and its
+/// write-ahead log, readable by every user of the machine (issue 12, finding 6). A new
+/// data directory is its owner's alone, the database files are too, and a database left
+/// readable by an earlier version is closed to others at the next start.
+#[cfg(unix)]
+#[test]
+fn the_data_directory_and_the_database_are_their_owners_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let parent = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(parent.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = parent.path().join("comity-data");
+    let start = || {
+        let mut cmd = serve_command(&["--listen", "127.0.0.1:0", "--data-dir", dir.to_str().unwrap()]);
+        cmd.env("RUST_LOG", "warn");
+        Server::spawn(cmd, "comity serve", "comity listening on ")
+    };
+    let server = start();
+    let db = dir.join(comity_store::DATABASE_FILE);
+    let wal = dir.join(format!("{}-wal", comity_store::DATABASE_FILE));
+    assert_eq!(mode(&dir), 0o700, "the data directory");
+    assert_eq!(mode(&db), 0o600, "the database");
+    assert!(wal.exists(), "the server runs in WAL mode");
+    assert_eq!(mode(&wal), 0o600, "its write-ahead log follows the database");
+    drop(server);
+
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let server = start();
+    assert_eq!(mode(&db), 0o600, "an existing database readable by others is closed to them");
+    drop(server);
+}
