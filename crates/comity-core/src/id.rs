@@ -126,14 +126,25 @@ pub struct IdempotencyKey(String);
 /// Why a string is not an idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "an Idempotency-Key must be 1 to 255 visible ASCII characters without spaces (a UUID is a good choice), got {0:?}"
+    "an Idempotency-Key must be 1 to 255 visible ASCII characters without spaces (a UUID is a good choice), got {0}"
 )]
 pub struct IdempotencyKeyError(String);
+
+impl IdempotencyKeyError {
+    /// What was given, as much as an answer should repeat: an outside test sent a 100 KB
+    /// key and had it echoed back whole (issue 12, finding 7), and a key may hold control
+    /// characters. At most 32 characters, escaped, and the length.
+    fn of(given: &str) -> Self {
+        let shown: String = given.chars().take(32).flat_map(char::escape_default).collect();
+        let chars = given.chars().count();
+        Self(if chars > 32 { format!("\"{shown}…\" ({chars} characters)") } else { format!("\"{shown}\"") })
+    }
+}
 
 impl IdempotencyKey {
     pub fn parse(s: &str) -> Result<Self, IdempotencyKeyError> {
         let ok = (1..=255).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_graphic());
-        if ok { Ok(Self(s.to_owned())) } else { Err(IdempotencyKeyError(s.to_owned())) }
+        if ok { Ok(Self(s.to_owned())) } else { Err(IdempotencyKeyError::of(s)) }
     }
 
     pub fn as_str(&self) -> &str {

@@ -251,6 +251,13 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(json: &[u8]) -> Result<T, Docu
     if json.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return Err(DocumentError::one("", "expected a JSON object ({...}), got an array"));
     }
+    // Text that displays other than it reads is refused in every body (crate::text); a
+    // body that is not JSON at all gets its syntax error from the typed read below.
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(json)
+        && let Some((path, problem)) = crate::text::first_deceptive(&value)
+    {
+        return Err(DocumentError::one(path, problem));
+    }
     let de = &mut serde_json::Deserializer::from_slice(json);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -297,6 +304,13 @@ impl Problems {
             self.push(path, "must not be empty");
         } else if value.chars().count() > max {
             self.push(path, format!("is longer than {max} characters"));
+        } else if let Err(problem) = crate::text::check(value) {
+            // Also here, for a document built in code rather than read (the CLI's).
+            self.push(path, problem);
+        } else if max <= MAX_SHORT_TEXT && value.contains(['\n', '\r', '\t']) {
+            // A reference or name is one line: a line break in it could fake another
+            // line wherever it is printed.
+            self.push(path, "must be one line, without tabs or line breaks");
         }
         value.to_owned()
     }

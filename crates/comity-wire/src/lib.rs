@@ -32,6 +32,7 @@ pub mod production;
 mod schema;
 pub mod screening;
 pub mod term;
+pub mod text;
 pub mod time;
 pub mod trust;
 

@@ -12,7 +12,7 @@
 //!
 //! ```
 //! use chrono::{DateTime, Utc};
-//! #[derive(serde::Deserialize)]
+//! #[derive(Debug, serde::Deserialize)]
 //! struct Body {
 //!     #[serde(with = "comity_wire::time::bounded")]
 //!     at: DateTime<Utc>,

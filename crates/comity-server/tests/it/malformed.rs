@@ -5,7 +5,11 @@ use serde_json::{Value, json};
 
 use crate::support::{TestApp, example};
 
-crate::both_backends!(every_malformed_document_gets_a_precise_4xx, oversized_and_mistyped_bodies);
+crate::both_backends!(
+    every_malformed_document_gets_a_precise_4xx,
+    oversized_and_mistyped_bodies,
+    text_that_can_deceive_is_refused_and_a_long_key_not_echoed,
+);
 
 /// An edit of the example document, and what the answer must say.
 struct Case {
@@ -341,4 +345,50 @@ async fn oversized_and_mistyped_bodies(app: TestApp) {
     let (_, events) = person.get(&format!("/v1/requests/{id}/events")).await;
     assert_eq!(events[0]["actor"], "person.fr.tj.paris@fr-tj-paris");
     assert_eq!(events[0]["reason"], "received through the portal from person.fr.tj.paris@fr-tj-paris");
+}
+
+/// An outside test stored and served a reference holding a NUL, an ANSI escape sequence
+/// and a right-to-left override, and had a 100 KB `Idempotency-Key` echoed back whole
+/// (issue 12, finding 7). Each is refused where it is read, with the path and the fix, and
+/// nothing is stored.
+async fn text_that_can_deceive_is_refused_and_a_long_key_not_echoed(app: TestApp) {
+    for (reference, says) in [
+        ("TJ-2026\u{0}-1", "NUL"),
+        ("TJ-2026-\u{1b}[2J\u{1b}[31mAPPROVED", "U+001B"),
+        ("TJ-\u{202e}1-6202", "RIGHT-TO-LEFT OVERRIDE (U+202E)"),
+        ("TJ-2026\n-1", "one line"),
+    ] {
+        let mut doc = example("eu-epoc-traffic.json");
+        doc["issuing"]["reference"] = reference.into();
+        let (status, body) = app.post_jws(&app.sign(&doc)).await;
+        assert_eq!(status, 422, "{reference:?}: {body}");
+        let problem = &body["error"]["details"][0];
+        assert_eq!(problem["path"], "issuing.reference", "{body}");
+        assert!(problem["message"].as_str().unwrap().contains(says), "{reference:?}: {body}");
+        assert!(!body.to_string().contains(reference), "the answer does not echo it: {body}");
+    }
+    // In any body, not only the request document: a move's reason, say.
+    let id = app.submit(&example("eu-epoc-traffic.json")).await;
+    let reason = json!({"to": "approved", "reason": "approved \u{2067}per the order"});
+    let (status, body) =
+        app.token(crate::support::REVIEWER).post(&format!("/v1/requests/{id}/transitions"), &reason).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("RIGHT-TO-LEFT ISOLATE (U+2067)"), "{body}");
+    let (_, list) = app.token("example-mail").get("/v1/requests").await;
+    assert_eq!(list["total"], 1, "only the clean request is stored");
+
+    let key = "k".repeat(100 * 1024);
+    let r = app
+        .client
+        .post(app.url("/v1/requests"))
+        .header("idempotency-key", &key)
+        .header("content-type", "application/jose")
+        .body(app.sign(&example("eu-epoc-traffic.json")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let text = r.text().await.unwrap();
+    assert!(text.len() < 1_000, "a {}-byte answer to a 100 KB key", text.len());
+    assert!(text.contains("102400 characters") && text.contains("1 to 255"), "{text}");
 }
