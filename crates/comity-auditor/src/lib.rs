@@ -43,8 +43,10 @@
 //! - Tiles are fetched [`AHEAD`] at a time in the background while the verifier reads them
 //!   in order, so a large log is checked at the speed of the network, in the verifier's
 //!   bounded memory.
-//! - Only `http://` URLs: reqwest is built without a TLS stack in this workspace, so an
-//!   HTTPS log is read through a local proxy.
+//! - `https://` and `http://` URLs. HTTPS is rustls with the machine's certificate
+//!   store (`SSL_CERT_FILE` names another bundle), so a log behind a private CA is read
+//!   once that CA is installed. Over plain HTTP the answers are still checked against the
+//!   verifier key: TLS hides what is read, the signatures are what make it trustworthy.
 
 use std::{collections::VecDeque, time::Duration};
 
@@ -164,16 +166,13 @@ pub struct RemoteLog {
 }
 
 impl RemoteLog {
-    /// A log served at `base` (the URL `checkpoint` and `tile/...` are under), which must
-    /// be `http://`.
+    /// A log served at `base` (the URL `checkpoint` and `tile/...` are under), `https://`
+    /// or `http://`.
     pub fn new(base: &str) -> Result<RemoteLog, Error> {
         let bad = |reason: String| Error::Url { url: base.to_owned(), reason };
         let parsed = reqwest::Url::parse(base).map_err(|e| bad(e.to_string()))?;
-        if parsed.scheme() != "http" {
-            // reqwest is built without TLS in this workspace (no TLS stack is declared).
-            return Err(bad(
-                "only http:// URLs are supported by this build (put an HTTPS proxy in front)".into()
-            ));
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(bad(format!("a log is read over https:// or http://, not {}://", parsed.scheme())));
         }
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(30))
@@ -337,7 +336,7 @@ fn prefix(tile: &TilePath, mut bytes: Vec<u8>) -> Option<Vec<u8>> {
 /// GET, with `None` for a 404 and an error naming the URL otherwise.
 async fn fetch(client: &reqwest::Client, url: &str) -> Result<Option<Vec<u8>>, Error> {
     let failed = |reason: String| Error::Get { url: url.to_owned(), reason };
-    let response = client.get(url).send().await.map_err(|e| failed(e.to_string()))?;
+    let response = client.get(url).send().await.map_err(|e| failed(causes(&e)))?;
     let status = response.status();
     if status == reqwest::StatusCode::NOT_FOUND {
         return Ok(None);
@@ -345,8 +344,25 @@ async fn fetch(client: &reqwest::Client, url: &str) -> Result<Option<Vec<u8>>, E
     if !status.is_success() {
         return Err(failed(status.to_string()));
     }
-    let bytes = response.bytes().await.map_err(|e| failed(e.to_string()))?;
+    let bytes = response.bytes().await.map_err(|e| failed(causes(&e)))?;
     Ok(Some(bytes.to_vec()))
+}
+
+/// An error with its causes, each said once: reqwest's own message is "error sending
+/// request", and what to fix (a name that does not resolve, a certificate nobody trusts)
+/// is in its sources.
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 #[cfg(test)]
@@ -371,10 +387,11 @@ mod tests {
     }
 
     #[test]
-    fn only_plain_http_urls_are_accepted() {
+    fn http_and_https_urls_are_accepted() {
         assert!(RemoteLog::new("http://127.0.0.1:9/log").is_ok());
+        assert!(RemoteLog::new("https://log.example.org/log").is_ok());
         for (url, reason) in [
-            ("https://log.example.org/log", "only http:// URLs are supported by this build"),
+            ("ftp://log.example.org/log", "a log is read over https:// or http://, not ftp://"),
             ("not a url", "relative URL without a base"),
         ] {
             let err = RemoteLog::new(url).unwrap_err();

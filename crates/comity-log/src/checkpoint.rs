@@ -89,6 +89,12 @@ fn verifier_of(signer: &str) -> Option<String> {
     Some(signed_note::new_ed25519_verifier_key(name, &key))
 }
 
+/// Checks that `verifier_key` is a note verifier key (`name+hash+base64`, Ed25519), so a
+/// mistyped key is named before anything is fetched.
+pub fn check_verifier_key(verifier_key: &str) -> Result<(), CheckpointError> {
+    StandardVerifier::new(verifier_key.trim()).map(|_| ()).map_err(|e| CheckpointError::Key(e.to_string()))
+}
+
 /// Verifies a signed checkpoint with a verifier key and returns its body.
 pub fn verify_checkpoint(note: &[u8], verifier_key: &str) -> Result<Checkpoint, CheckpointError> {
     let verifier =

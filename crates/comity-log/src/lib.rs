@@ -30,7 +30,7 @@ mod tree;
 mod witness;
 
 pub use audit::{AuditError, LogVerifier, Verified, sample};
-pub use checkpoint::{CheckpointError, LogKey, verify_checkpoint};
+pub use checkpoint::{CheckpointError, LogKey, check_verifier_key, verify_checkpoint};
 pub use entry::{ENTRY_HEADER, Entry, EntryError, Salt, commit};
 pub use proof::{ProofError, verify_consistency, verify_inclusion};
 pub use tiles::{

@@ -147,15 +147,22 @@ pub async fn audit(command: AuditCommand) -> ExitCode {
     }
 }
 
-/// The verifier key, given inline or in a file.
+/// The verifier key, given inline or in a file, checked before anything is fetched.
 fn read_vkey(vkey: &str) -> Result<String, Failure> {
     let path = Path::new(vkey);
-    if path.is_file() {
+    let key = if path.is_file() {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Failure::Error(format!("cannot read the key file {}: {e}", path.display())))?;
-        return Ok(text.trim().to_owned());
-    }
-    Ok(vkey.trim().to_owned())
+        text.trim().to_owned()
+    } else {
+        vkey.trim().to_owned()
+    };
+    comity_log::check_verifier_key(&key).map_err(|e| {
+        Failure::Error(format!(
+            "--vkey {vkey:?} is neither a note verifier key (name+hash+base64, as `comity log key` prints it) nor a file holding one: {e}"
+        ))
+    })?;
+    Ok(key)
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {

@@ -9,6 +9,7 @@ mod harness;
 mod log_suite;
 mod schema;
 mod suite;
+mod tls;
 mod trust_suite;
 
 /// One `#[tokio::test]` per backend for each named test of a suite module, in a module

@@ -4,6 +4,7 @@
 mod architecture;
 mod cli;
 mod durability;
+mod log_https;
 mod log_local;
 mod log_remote;
 mod pii;
