@@ -13,6 +13,7 @@ mod log;
 mod malformed;
 mod productions;
 mod screening;
+mod slow_clients;
 mod sessions;
 mod stolen;
 mod support;
