@@ -13,7 +13,7 @@ mod log;
 mod malformed;
 mod productions;
 mod screening;
-mod slow_clients;
 mod sessions;
+mod slow_clients;
 mod stolen;
 mod support;
