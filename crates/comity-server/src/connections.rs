@@ -4,7 +4,7 @@
 //!
 //! The controls, from the socket inwards:
 //!
-//! - **Connections per address.** [`serve`] runs its own accept loop (axum's `serve`
+//! - **Connections per address.** [`crate::serve`] runs its own accept loop (axum's `serve`
 //!   neither counts connections nor sets hyper's header read timeout) and counts each
 //!   peer's open connections; one over [`ConnectionLimits::connections_per_address`] is
 //!   answered 429 at once and closed. IPv6 peers are counted by their /64, which one
@@ -16,15 +16,15 @@
 //!   Timeout (RFC 9110 §15.5.9) with `Connection: close`; one that sent nothing is closed.
 //! - **Body read timeout.** The body of every bounded route is read whole, within
 //!   [`ConnectionLimits::body_timeout`] from its first byte, *before* the handler's slot
-//!   is taken ([`read_body`]): a slow body gets 408 and never holds a slot. The body must
+//!   is taken (`read_body`): a slow body gets 408 and never holds a slot. The body must
 //!   arrive in time as a whole, not merely keep trickling (a timeout between reads, which
 //!   is what `tower_http`'s body timeout is, lets one byte every few seconds go on for as
 //!   long as the body is).
-//! - **Requests in flight per address** ([`per_address`]): a client address, the one
+//! - **Requests in flight per address** (`per_address`): a client address, the one
 //!   `X-Forwarded-For` names behind a proxy, has at most
 //!   [`ConnectionLimits::in_flight_per_address`] requests being read or handled at once;
 //!   one more is answered 429 at once.
-//! - **Capacity kept apart** ([`admit`]): health checks (`/healthz`, `/readyz`,
+//! - **Capacity kept apart** (`admit`): health checks (`/healthz`, `/readyz`,
 //!   `/metrics`) have slots of their own; anonymous requests may take at most
 //!   [`ConnectionLimits::anonymous_in_flight`] of the [`ConnectionLimits::max_in_flight`]
 //!   handler slots, so that the rest is always there for callers with a credential. A
@@ -455,65 +455,91 @@ impl AsyncWrite for Shared {
     }
 }
 
-/// Refuses a request from an address that has its limit of requests in flight already.
-/// Health checks are not counted: they have slots of their own ([`admit`]).
-pub async fn per_address(AxumState(app): AxumState<AppState>, request: Request, next: Next) -> Response {
-    if is_health(request.uri().path()) {
-        return next.run(request).await;
-    }
-    let client = request.extensions().get::<ClientIp>().map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0);
-    let admission = &app.trust.admission;
-    let Some(_held) = admission.in_flight.take(client) else {
-        app.metrics.rate_limited.get_or_create(&RefusalLabels { code: "in_flight".to_owned() }).inc();
-        let limit = admission.limits.in_flight_per_address;
-        return ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!(
-                "your address has {limit} requests in progress already; wait for an answer before sending more"
-            ),
-        )
-        .retry_after(1)
-        .into_response();
+/// The way into a bounded route's handler: the address's requests in flight counted
+/// (`per_address`), the body read whole in time (`read_body`), then a handler slot
+/// taken (`admit`). One layer, so that a request pays for one.
+pub async fn bounded(AxumState(app): AxumState<AppState>, request: Request, next: Next) -> Response {
+    let health = is_health(request.uri().path());
+    let _held = match per_address(&app, &request, health) {
+        Ok(held) => held,
+        Err(refused) => return refused.into_response(),
+    };
+    let request = match read_body(&app, request).await {
+        Ok(request) => request,
+        Err(refused) => return close(refused.into_response()),
+    };
+    let class = class_of(&request, health);
+    let _slots = match admit(&app, class).await {
+        Ok(slots) => slots,
+        Err(refused) => return refused.into_response(),
     };
     next.run(request).await
 }
 
-/// Reads a bounded route's body whole, within the body read timeout, before its handler
-/// takes a slot: a client that sends its body slowly gets 408 Request Timeout (RFC 9110
-/// §15.5.9) and holds no slot while it sends.
-pub async fn read_body(AxumState(app): AxumState<AppState>, request: Request, next: Next) -> Response {
+/// The way into a streaming route's handler: as [`bounded`], but for the body, which the
+/// handler streams in as it comes.
+pub async fn streaming(AxumState(app): AxumState<AppState>, request: Request, next: Next) -> Response {
+    let _held = match per_address(&app, &request, false) {
+        Ok(held) => held,
+        Err(refused) => return refused.into_response(),
+    };
+    let class = class_of(&request, false);
+    let _slots = match admit(&app, class).await {
+        Ok(slots) => slots,
+        Err(refused) => return refused.into_response(),
+    };
+    next.run(request).await
+}
+
+/// Counts a request against its address's limit of requests in flight, or refuses it
+/// with 429. Health checks are not counted: they have slots of their own ([`admit`]).
+fn per_address(app: &AppState, request: &Request, health: bool) -> Result<Held, ApiError> {
+    let admission = &app.trust.admission;
+    if health {
+        return Ok(Held(None));
+    }
+    let client = request.extensions().get::<ClientIp>().map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0);
+    admission.in_flight.take(client).ok_or_else(|| {
+        app.metrics.rate_limited.get_or_create(&RefusalLabels { code: "in_flight".to_owned() }).inc();
+        let limit = admission.limits.in_flight_per_address;
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("your address has {limit} requests in progress already; wait for an answer before sending more"),
+        )
+        .retry_after(1)
+    })
+}
+
+/// Reads a body whole, within the body read timeout, before its handler takes a slot: a
+/// client that sends its body slowly gets 408 Request Timeout (RFC 9110 §15.5.9) and
+/// holds no slot while it sends. The connection is closed after a refusal
+/// ([`close`]).
+async fn read_body(app: &AppState, request: Request) -> Result<Request, ApiError> {
     if request.body().is_end_stream() {
-        return next.run(request).await;
+        return Ok(request);
     }
     let limit = crate::MAX_BODY_BYTES;
     let declared =
         request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return close(crate::error::body_too_large().into_response());
+        return Err(crate::error::body_too_large());
     }
     let timeout = app.trust.admission.limits.body_timeout;
     let (parts, body) = request.into_parts();
     let read = tokio::time::timeout(timeout, http_body_util::Limited::new(body, limit).collect()).await;
-    let body = match read {
-        Ok(Ok(collected)) => collected.to_bytes(),
-        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
-            return close(crate::error::body_too_large().into_response());
-        }
-        Ok(Err(e)) => {
-            return close(ApiError::bad_request(format!("the body could not be read: {e}")).into_response());
-        }
+    match read {
+        Ok(Ok(collected)) => Ok(Request::from_parts(parts, Body::from(collected.to_bytes()))),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(crate::error::body_too_large()),
+        Ok(Err(e)) => Err(ApiError::bad_request(format!("the body could not be read: {e}"))),
         Err(_) => {
             let message = format!(
                 "the body did not arrive within {} s; send it at once, or use a faster connection",
                 timeout.as_secs_f64()
             );
-            return close(
-                ApiError::new(StatusCode::REQUEST_TIMEOUT, "request_timeout", message).into_response(),
-            );
+            Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, "request_timeout", message))
         }
-    };
-    next.run(Request::from_parts(parts, Body::from(body))).await
+    }
 }
 
 /// An answer after which the connection closes: the rest of a body that was not read
@@ -523,27 +549,29 @@ fn close(mut response: Response) -> Response {
     response
 }
 
-/// Takes a handler slot for the request: health checks from their own, a caller with a
-/// credential from the shared ones, an anonymous request from the shared ones within the
-/// anonymous share. A request that waits too long for one is answered 503.
-pub async fn admit(AxumState(app): AxumState<AppState>, request: Request, next: Next) -> Response {
-    let class = if is_health(request.uri().path()) {
+/// Who a request is, for the slots it may take: `authenticate` has resolved its caller.
+fn class_of(request: &Request, health: bool) -> Class {
+    if health {
         Class::Health
     } else if request.extensions().get::<crate::extract::Caller>().is_some() {
         Class::Authenticated
     } else {
         Class::Anonymous
-    };
-    let Some(_slots) = app.trust.admission.enter(class, QUEUE_WAIT).await else {
-        return ApiError::new(
+    }
+}
+
+/// Takes a handler slot for the request: health checks from their own, a caller with a
+/// credential from the shared ones, an anonymous request from the shared ones within the
+/// anonymous share. A request that waits too long for one is answered 503.
+async fn admit(app: &AppState, class: Class) -> Result<Slots, ApiError> {
+    app.trust.admission.enter(class, QUEUE_WAIT).await.ok_or_else(|| {
+        ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "busy",
             "the server is busy with other requests; try again in a moment",
         )
         .retry_after(1)
-        .into_response();
-    };
-    next.run(request).await
+    })
 }
 
 #[cfg(test)]

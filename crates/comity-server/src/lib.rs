@@ -275,22 +275,20 @@ pub fn router(state: AppState) -> Router {
         .merge(
             Router::from(bounded)
                 .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, HANDLER_TIMEOUT))
-                // The body is read whole, in time, before a handler slot is taken.
-                .layer(middleware::from_fn_with_state(state.clone(), connections::admit))
-                .layer(middleware::from_fn_with_state(state.clone(), connections::read_body)),
+                // The address's requests in flight counted, the body read whole in time,
+                // then a handler slot taken.
+                .layer(middleware::from_fn_with_state(state.clone(), connections::bounded)),
         )
         .merge(
             // An export streams in as fast as it comes, but may not pause for longer than
             // the body timeout between two reads.
             Router::from(streaming)
-                .layer(middleware::from_fn_with_state(state.clone(), connections::admit))
+                .layer(middleware::from_fn_with_state(state.clone(), connections::streaming))
                 .layer(RequestBodyTimeoutLayer::new(body_timeout)),
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        // Outermost first: the client's address and credential, then its rate, then its
-        // requests in flight.
-        .layer(middleware::from_fn_with_state(state.clone(), connections::per_address))
+        // Outermost first: the client's address and credential, then its rate.
         .layer(middleware::from_fn_with_state(state.clone(), limits::limit))
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(middleware::from_fn_with_state(state.clone(), record))
