@@ -358,6 +358,9 @@ async fn a_client_over_its_connection_limit_is_refused_promptly() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(served, Some(200), "a closed connection is counted no more: {seen:?}");
+    // The operator sees the refusals.
+    let metrics = app.metrics().await;
+    assert!(metrics.contains("comity_rate_limited_total{code=\"connections\"}"), "{metrics}");
 }
 
 /// An address with its limit of requests in flight gets 429 for one more, at once;
@@ -399,4 +402,53 @@ async fn a_client_over_its_in_flight_limit_gets_429() {
     // Health checks are not counted against the address.
     let r = attacker.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(r.status(), 200);
+    let metrics = app.metrics().await;
+    assert!(metrics.contains("comity_rate_limited_total{code=\"in_flight\"}"), "{metrics}");
+}
+
+/// Behind a proxy every connection is the proxy's: they are not counted per address (the
+/// proxy limits them), but requests in flight are, per client as `X-Forwarded-For` names
+/// it.
+#[tokio::test]
+async fn behind_a_proxy_requests_in_flight_are_counted_per_forwarded_client() {
+    let app = spawn_app_http(
+        Backend::Sqlite,
+        HttpConfig {
+            behind_proxy: true,
+            ..settings(ConnectionLimits {
+                connections_per_address: 1,
+                in_flight_per_address: 1,
+                ..ConnectionLimits::default()
+            })
+        },
+    )
+    .await
+    .unwrap();
+    let server = server_address(&app);
+    // The proxy's connections: one holds a slow body for 198.51.100.7.
+    let mut slow = connect_from(COUNTED, server).await.unwrap();
+    let head = "POST /v1/session HTTP/1.1\r\nHost: comity.test\r\nX-Forwarded-For: 198.51.100.7\r\n\
+                Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{";
+    slow.write_all(head.as_bytes()).await.unwrap();
+    let proxy = reqwest::Client::builder()
+        .local_address(IpAddr::V4(COUNTED))
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let ask =
+        |client: &'static str| proxy.get(app.url("/openapi.json")).header("x-forwarded-for", client).send();
+    // Another client through the same proxy, on a second connection of the proxy's.
+    assert_eq!(ask("198.51.100.8").await.unwrap().status(), 200, "the proxy's connections are not counted");
+    // The slow client's next request waits for its first; ask until the first is in.
+    let mut refused = None;
+    for _ in 0..50 {
+        let r = ask("198.51.100.7").await.unwrap();
+        if r.status() == 429 {
+            refused = Some(r.status());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(refused, Some(reqwest::StatusCode::TOO_MANY_REQUESTS), "counted per forwarded client");
+    assert_eq!(ask("198.51.100.8").await.unwrap().status(), 200);
 }
