@@ -30,6 +30,9 @@
 //!   handler slots, so that the rest is always there for callers with a credential. A
 //!   request that waits too long for a slot gets 503 with `Retry-After`.
 //!
+//! The server speaks HTTP/1.1 only (hyper's `http1` connection, as axum's features in
+//! this workspace have it); TLS and HTTP/2 are the proxy's in front.
+//!
 //! `docs/threat-model.md` §8 lists each control with its limits and its test.
 
 use std::{
