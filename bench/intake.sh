@@ -135,7 +135,7 @@ run() { # $1: label, $2: store args, $3: binary
   echo "signed in $(echo "$END - $START" | bc -l | xargs printf '%.1f') s;" \
     "one JWS is $(head -1 "$WORK/signed.jws" | tr -d '\n' | wc -c) bytes"
   # No per-client limits: every request comes from one address.
-  start_server "$bin" "$2" "--rate-limit 0 --failure-limit 0"
+  start_server "$bin" "$2" "--rate-limit 0 --failure-limit 0 --connections-per-address 0 --in-flight-per-address 0"
   healthz "$1"
 
   # One request to read before the intake run fills the store.

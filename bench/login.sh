@@ -17,7 +17,7 @@ trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; wait 2>/dev/null || true; rm
 echo "== machine"
 echo "$(nproc) cores; $(uname -r); $(date -u +%FT%TZ); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 # No per-client limits: every request comes from one address, and every login fails.
-$BIN serve --listen 127.0.0.1:0 --rate-limit 0 --failure-limit 0 --data-dir "$WORK/data" \
+$BIN serve --listen 127.0.0.1:0 --rate-limit 0 --failure-limit 0 --connections-per-address 0 --in-flight-per-address 0 --data-dir "$WORK/data" \
   > "$WORK/out" 2> "$WORK/err" &
 SERVER=$!
 for _ in $(seq 1 100); do grep -q listening "$WORK/out" 2>/dev/null && break; sleep 0.1; done

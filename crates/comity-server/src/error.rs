@@ -185,11 +185,7 @@ impl From<comity_core::StoreError> for ApiError {
 impl From<BytesRejection> for ApiError {
     fn from(r: BytesRejection) -> Self {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Self::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                format!("the body is larger than the {} bytes this server accepts", crate::MAX_BODY_BYTES),
-            )
+            body_too_large()
         } else {
             Self::new(r.status(), "unreadable_body", format!("the body could not be read: {}", r.body_text()))
         }
@@ -206,4 +202,13 @@ impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> Self {
         Self::bad_request(format!("the path is not valid: {}", r.body_text()))
     }
+}
+
+/// 413 for a body over [`crate::MAX_BODY_BYTES`].
+pub(crate) fn body_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        format!("the body is larger than the {} bytes this server accepts", crate::MAX_BODY_BYTES),
+    )
 }

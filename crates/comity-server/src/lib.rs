@@ -19,6 +19,7 @@
 pub mod accounts;
 pub mod assignments;
 pub mod auth;
+pub mod connections;
 mod error;
 pub mod extract;
 mod headers;
@@ -63,14 +64,9 @@ pub use startup::{Application, Config, StartError};
 /// The largest body accepted. A document naming the maximum of 10,000 targets fits.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
-/// Handlers running at once. Past this, requests wait at the door instead of all
-/// competing for the database's connections, which would time out under a burst.
-const MAX_IN_FLIGHT: usize = 128;
-
-/// How long a client may pause while sending its body, and a handler take to answer
-/// (but for the streaming productions), before the connection is answered with 408 or
-/// 503 instead of hanging.
-const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a handler may take to answer (but for the streaming productions) before it
+/// is answered 503 instead of hanging. How long a client may take to send its request is
+/// [`connections::ConnectionLimits`]'.
 const HANDLER_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What every handler shares: the use cases, and what only HTTP needs.
@@ -91,12 +87,19 @@ pub struct HttpConfig {
     /// Behind a reverse proxy, the client's address is the last `X-Forwarded-For` entry.
     pub behind_proxy: bool,
     pub rate_limits: limits::RateLimits,
+    /// Connections and requests in flight per client, and the time to send a request.
+    pub connections: connections::ConnectionLimits,
 }
 
 impl Default for HttpConfig {
     /// Secure cookies, no proxy, default limits.
     fn default() -> Self {
-        Self { secure_cookies: true, behind_proxy: false, rate_limits: limits::RateLimits::default() }
+        Self {
+            secure_cookies: true,
+            behind_proxy: false,
+            rate_limits: limits::RateLimits::default(),
+            connections: connections::ConnectionLimits::default(),
+        }
     }
 }
 
@@ -106,6 +109,7 @@ pub(crate) struct Trust {
     pub secure_cookies: bool,
     pub behind_proxy: bool,
     pub limits: limits::Limiter,
+    pub admission: Arc<connections::Admission>,
 }
 
 impl Trust {
@@ -114,6 +118,7 @@ impl Trust {
             secure_cookies: config.secure_cookies,
             behind_proxy: config.behind_proxy,
             limits: limits::Limiter::new(config.rate_limits),
+            admission: Arc::new(connections::Admission::new(config.connections)),
         }
     }
 }
@@ -269,15 +274,24 @@ pub fn openapi() -> &'static utoipa::openapi::OpenApi {
 /// The application's routes, with the layers every request passes.
 pub fn router(state: AppState) -> Router {
     let (bounded, streaming) = routes();
+    let body_timeout = state.trust.admission.limits().body_timeout;
     Router::new()
         .merge(
             Router::from(bounded)
-                .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, HANDLER_TIMEOUT)),
+                .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, HANDLER_TIMEOUT))
+                // The address's requests in flight counted, the body read whole in time,
+                // then a handler slot taken.
+                .layer(middleware::from_fn_with_state(state.clone(), connections::bounded)),
         )
-        .merge(Router::from(streaming))
+        .merge(
+            // An export streams in as fast as it comes, but may not pause for longer than
+            // the body timeout between two reads.
+            Router::from(streaming)
+                .layer(middleware::from_fn_with_state(state.clone(), connections::streaming))
+                .layer(RequestBodyTimeoutLayer::new(body_timeout)),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(MAX_IN_FLIGHT))
         // Outermost first: the client's address and credential, then its rate.
         .layer(middleware::from_fn_with_state(state.clone(), limits::limit))
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
@@ -286,7 +300,6 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), headers::secure))
         .layer(TraceLayer::new_for_http())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
         .with_state(state)
 }
 
@@ -322,14 +335,13 @@ async fn record(
 }
 
 /// Serves the API on `listener` until `shutdown` completes, then finishes the requests
-/// in flight.
+/// in flight. Each connection is counted against its address's limit and must send its
+/// requests in time ([`connections`]).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // With the peer's address, for per-client limits.
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    let router = router(state.clone());
+    connections::serve(listener, state, router, shutdown).await
 }

@@ -1,6 +1,6 @@
 //! `comity serve`: run the HTTP API.
 
-use std::{io::IsTerminal, net::SocketAddr};
+use std::{io::IsTerminal, net::SocketAddr, time::Duration};
 
 use clap::Args;
 use tracing_subscriber::EnvFilter;
@@ -39,12 +39,45 @@ pub struct ServeArgs {
     /// it is blocked for a while.
     #[arg(long, env = "COMITY_FAILURE_LIMIT", default_value_t = 10)]
     failure_limit: u32,
+    /// Connections each client address may hold open (each IPv6 /64); one more is
+    /// answered 429 and closed. 0 turns the limit off. Behind a proxy it is off: limit
+    /// connections per client at the proxy.
+    #[arg(long, env = "COMITY_CONNECTIONS_PER_ADDRESS", default_value_t = limits().connections_per_address)]
+    connections_per_address: usize,
+    /// Requests each client address may have being sent or handled at once; one more is
+    /// answered 429. 0 turns the limit off.
+    #[arg(long, env = "COMITY_IN_FLIGHT_PER_ADDRESS", default_value_t = limits().in_flight_per_address)]
+    in_flight_per_address: usize,
+    /// Handlers running at once; past this, requests wait up to 10 s for one, then get 503.
+    #[arg(long, env = "COMITY_MAX_IN_FLIGHT", default_value_t = limits().max_in_flight as u64,
+          value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    max_in_flight: u64,
+    /// Of --max-in-flight, how many anonymous requests may take; the rest is kept for
+    /// callers with a token or a session. Health checks have slots of their own.
+    #[arg(long, env = "COMITY_ANONYMOUS_IN_FLIGHT", default_value_t = limits().anonymous_in_flight as u64,
+          value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    anonymous_in_flight: u64,
+    /// Seconds a client has to send a request's line and headers, and an idle connection
+    /// stays open; a late head is answered 408.
+    #[arg(long, env = "COMITY_HEADER_TIMEOUT", default_value_t = limits().header_timeout.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout: u64,
+    /// Seconds a client has to send a whole body (the longest pause between two reads of
+    /// an export streamed in); a late body is answered 408.
+    #[arg(long, env = "COMITY_BODY_TIMEOUT", default_value_t = limits().body_timeout.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout: u64,
     /// A witness to hand every checkpoint to, as URL=VKEY (its base URL and its
     /// cosignature key, which `comity witness key` prints). Repeat for several; in the
     /// environment, separate them with commas. Their cosignatures are served with the
     /// checkpoint.
     #[arg(long = "witness", env = "COMITY_WITNESSES", value_delimiter = ',')]
     witnesses: Vec<String>,
+}
+
+/// The defaults of the connection flags: the server's own.
+fn limits() -> comity_server::connections::ConnectionLimits {
+    comity_server::connections::ConnectionLimits::default()
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -54,6 +87,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         // Colour codes only where a person reads a terminal, never into log files.
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+    if args.anonymous_in_flight > args.max_in_flight {
+        anyhow::bail!(
+            "--anonymous-in-flight ({}) is a share of --max-in-flight ({}) and cannot be larger; lower it or raise \
+             --max-in-flight",
+            args.anonymous_in_flight,
+            args.max_in_flight
+        );
+    }
     let packs = args.policies.load()?;
     for p in packs.packs() {
         tracing::info!(pack = %p.id, version = %p.version, hash = %p.hash, "policy pack loaded");
@@ -76,6 +117,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             rate_limits: comity_server::limits::RateLimits {
                 per_second: args.rate_limit,
                 failures_per_minute: args.failure_limit,
+            },
+            connections: comity_server::connections::ConnectionLimits {
+                connections_per_address: args.connections_per_address,
+                in_flight_per_address: args.in_flight_per_address,
+                max_in_flight: usize::try_from(args.max_in_flight).unwrap_or(usize::MAX),
+                anonymous_in_flight: usize::try_from(args.anonymous_in_flight).unwrap_or(usize::MAX),
+                header_timeout: Duration::from_secs(args.header_timeout),
+                body_timeout: Duration::from_secs(args.body_timeout),
             },
         },
         witnesses,

@@ -14,5 +14,6 @@ mod malformed;
 mod productions;
 mod screening;
 mod sessions;
+mod slow_clients;
 mod stolen;
 mod support;

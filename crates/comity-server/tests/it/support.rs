@@ -63,8 +63,25 @@ pub async fn spawn_app_with(backend: Backend, limits: RateLimits) -> Option<Test
     Some(app)
 }
 
+/// [`spawn_app`] with every setting of how clients are treated.
+pub async fn spawn_app_http(backend: Backend, http: HttpConfig) -> Option<TestApp> {
+    let app = spawn_bare_http(backend, http).await?;
+    app.register_example_parties().await;
+    Some(app)
+}
+
 /// The server with only its operator and the admin's token, registered on the store.
 pub async fn spawn_bare(backend: Backend, limits: RateLimits) -> Option<TestApp> {
+    // Plain HTTP to 127.0.0.1 in tests; `Secure` cookies are checked on their own.
+    spawn_bare_http(
+        backend,
+        HttpConfig { secure_cookies: false, rate_limits: limits, ..HttpConfig::default() },
+    )
+    .await
+}
+
+/// [`spawn_bare`] with every setting of how clients are treated.
+pub async fn spawn_bare_http(backend: Backend, http: HttpConfig) -> Option<TestApp> {
     let files = tempfile::tempdir().unwrap();
     let pg = match backend {
         Backend::Sqlite => None,
@@ -76,8 +93,7 @@ pub async fn spawn_bare(backend: Backend, limits: RateLimits) -> Option<TestApp>
         database_url: pg.as_ref().map(|db| db.url().to_owned()),
         log_origin: ORIGIN.to_owned(),
         packs: comity_policy::PackSet::builtin().unwrap(),
-        // Plain HTTP to 127.0.0.1 in tests; `Secure` cookies are checked on their own.
-        http: HttpConfig { secure_cookies: false, behind_proxy: false, rate_limits: limits },
+        http,
         witnesses: Vec::new(),
         // The tests sign the checkpoints they check (`TestApp::checkpoint_now`).
         checkpoint_interval: std::time::Duration::from_secs(3600),

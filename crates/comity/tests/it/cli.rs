@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::support::{Data, Server, add_authority, comity, comity_ok, example_path};
+use crate::support::{Data, Server, add_authority, comity, comity_ok, comity_with, example_path};
 
 fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -243,9 +243,45 @@ fn help_describes_every_command() {
         assert!(text.contains(command), "--help does not mention {command}");
     }
     let out = comity(&["serve", "--help"], None);
-    for flag in ["--data-dir", "--listen", "--database-url", "--demo", "--policies", "--house"] {
+    for flag in [
+        "--data-dir",
+        "--listen",
+        "--database-url",
+        "--demo",
+        "--policies",
+        "--house",
+        "--connections-per-address",
+        "--in-flight-per-address",
+        "--max-in-flight",
+        "--anonymous-in-flight",
+        "--header-timeout",
+        "--body-timeout",
+    ] {
         assert!(stdout(&out).contains(flag), "serve --help does not mention {flag}");
     }
+}
+
+/// Issue 12: the connection limits of `comity serve` that cannot hold are refused before
+/// anything starts, naming the flag to change.
+#[test]
+fn serve_refuses_connection_limits_that_cannot_hold() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("data");
+    let dir = dir.to_str().unwrap();
+    let serve = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dir];
+    let out = comity(&[&serve[..], &["--max-in-flight", "8", "--anonymous-in-flight", "16"]].concat(), None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(text.contains("--anonymous-in-flight (16)") && text.contains("--max-in-flight (8)"), "{text}");
+    // A timeout of 0 would refuse every request: clap names the range, from the flag or
+    // from its environment variable.
+    let out = comity(&[&serve[..], &["--header-timeout", "0"]].concat(), None);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--header-timeout"), "{}", stderr(&out));
+    let out = comity_with(&serve, None, "", &[("COMITY_BODY_TIMEOUT", "0")]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--body-timeout"), "{}", stderr(&out));
+    assert!(!data.path().join("data").exists(), "nothing was created");
 }
 
 #[test]

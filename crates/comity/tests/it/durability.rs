@@ -39,10 +39,19 @@ async fn restart_keeps_requests_and_events(data: Data) {
 
 /// 1,000 signed submissions in flight at once; the server is killed with SIGKILL once a
 /// third have been acknowledged. After a restart, every request that got a 201 is there.
-/// The rate limits are off: all 1,000 come from one address, on purpose.
+/// The per-address limits are off: all 1,000 come from one address, on purpose.
 async fn kill9_under_load_loses_nothing_acknowledged(data: Data) {
     const TOTAL: usize = 1000;
-    const UNLIMITED: [&str; 4] = ["--rate-limit", "0", "--failure-limit", "0"];
+    const UNLIMITED: [&str; 8] = [
+        "--rate-limit",
+        "0",
+        "--failure-limit",
+        "0",
+        "--connections-per-address",
+        "0",
+        "--in-flight-per-address",
+        "0",
+    ];
     let server = Server::start(&data, &UNLIMITED);
     let trust = Arc::new(Trust::setup(&server, &data).await);
     let doc = Arc::new(example("eu-epoc-traffic.json"));
