@@ -3,8 +3,8 @@
 -- included. An attempt is counted before its password is checked, and cleared when it
 -- succeeds; idle pairs are forgotten (see comity_core::trust::LOGIN_ATTEMPTS_RESET_HOURS).
 -- The old counts per name are dropped: they only ever delayed, and would now lock nobody.
-DROP TABLE login_throttle;
-CREATE TABLE login_attempts (
+DROP TABLE IF EXISTS login_throttle;
+CREATE TABLE IF NOT EXISTS login_attempts (
     name         TEXT NOT NULL,
     client       TEXT NOT NULL,
     attempts     INTEGER NOT NULL,
@@ -12,4 +12,4 @@ CREATE TABLE login_attempts (
     locked_until TIMESTAMPTZ NULL,
     PRIMARY KEY (name, client)
 );
-CREATE INDEX login_attempts_by_last_attempt ON login_attempts (last_attempt);
+CREATE INDEX IF NOT EXISTS login_attempts_by_last_attempt ON login_attempts (last_attempt);
