@@ -85,7 +85,7 @@ impl State {
 
 /// The right to run one hash; handed to the next in turn when dropped.
 #[derive(Debug)]
-struct Slot {
+pub(crate) struct Slot {
     shared: Option<Arc<Shared>>,
 }
 
@@ -157,28 +157,41 @@ impl HashPool {
 
     /// Runs `work` on the blocking pool when it is `client`'s turn; [`Busy`] at once if
     /// the client already has as many waiting as it may.
-    pub async fn run<T: Send + 'static>(
+    #[cfg(test)]
+    async fn run<T: Send + 'static>(
         &self,
         client: IpAddr,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<Result<T, tokio::task::JoinError>, Busy> {
-        let slot = self.acquire(client)?.resolve().await;
+        Ok(self.run_in(self.enter(client)?, work).await)
+    }
+
+    /// Runs `work` on the blocking pool in a turn taken before with [`Self::enter`].
+    pub(crate) async fn run_in<T: Send + 'static>(
+        &self,
+        turn: Turn,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, tokio::task::JoinError> {
+        let slot = turn.resolve().await;
         // The slot goes with the work, so the place is freed when the hash is done, even if
         // the request that asked for it was dropped meanwhile.
-        Ok(tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             let out = work();
             drop(slot);
             out
         })
-        .await)
+        .await
     }
 
-    fn acquire(&self, client: IpAddr) -> Result<Waiting, Busy> {
+    /// Takes `client`'s place in the queue now, to hash later with [`Self::run_in`]:
+    /// a client past its bound is refused before anything else is spent on it (a login
+    /// then writes nothing to the database). Dropping the turn unused gives it up.
+    pub(crate) fn enter(&self, client: IpAddr) -> Result<Turn, Busy> {
         let mut state = lock(&self.shared);
         if state.running < self.settings.workers && state.turns.is_empty() {
             state.running += 1;
             let slot = Slot { shared: Some(self.shared.clone()) };
-            return Ok(Waiting::Ready(Some(slot)));
+            return Ok(Turn::Ready(Some(slot)));
         }
         let queue = state.waiting.entry(client).or_default();
         // Waiters whose client hung up hold no place in the bound.
@@ -192,23 +205,24 @@ impl HashPool {
         if first && !state.turns.contains(&client) {
             state.turns.push_back(client);
         }
-        Ok(Waiting::Queued(rx))
+        Ok(Turn::Queued(rx))
     }
 }
 
-/// A place now, or one to wait for.
-enum Waiting {
+/// A client's place: a worker now, or a place in its queue to wait in.
+#[derive(Debug)]
+pub(crate) enum Turn {
     Ready(Option<Slot>),
     Queued(oneshot::Receiver<Slot>),
 }
 
-impl Waiting {
+impl Turn {
     async fn resolve(self) -> Option<Slot> {
         match self {
-            Waiting::Ready(slot) => slot,
+            Turn::Ready(slot) => slot,
             // The pool never drops a waiter's sender without sending: `None` cannot happen
             // while the pool lives, and then the hash runs without a place.
-            Waiting::Queued(rx) => rx.await.ok(),
+            Turn::Queued(rx) => rx.await.ok(),
         }
     }
 }

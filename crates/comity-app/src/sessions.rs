@@ -20,7 +20,7 @@ use comity_core::{
     Credential, Fact, LoginSlot, NewEntry, Principal, SessionRecord, UserRecord, Username, journal,
 };
 
-use crate::{App, Caller, Client, Error, Result, accounts::totp_aad};
+use crate::{App, Caller, Client, Error, Result, accounts::totp_aad, hashing::Turn};
 
 /// How long a session lasts: a working day.
 pub const SESSION_HOURS: i64 = 8;
@@ -113,8 +113,10 @@ impl App {
         let now = Utc::now().trunc_subsecs(6);
         let store = self.store();
         let from = client.network().to_string();
+        // The client's place in the hashing queue first: one past its bound costs nothing more.
+        let turn = self.hashing_turn(client)?;
         self.reserve_attempt(&name, &from, now, client).await?;
-        match self.check_login(&name, &login.password, &login.totp, now, client).await? {
+        match self.check_login(&name, &login.password, &login.totp, now, turn).await? {
             Some(user) => {
                 store.clear_login_attempts(&name, &from).await?;
                 let token = OpaqueToken::generate();
@@ -169,7 +171,7 @@ impl App {
         given: &str,
         code: &str,
         now: DateTime<Utc>,
-        client: &Client<'_>,
+        turn: Turn,
     ) -> Result<Option<UserRecord>> {
         let user = match Username::parse(name) {
             Ok(username) => self.store().user(&username).await?,
@@ -177,11 +179,11 @@ impl App {
         };
         let given = given.to_owned();
         let Some(user) = user.filter(|u| u.disabled_at.is_none()) else {
-            self.checking_password(client, move || password::dummy_verify(&given)).await?;
+            self.checking_password(turn, move || password::dummy_verify(&given)).await?;
             return Ok(None);
         };
         let stored = user.password_hash.clone();
-        if !self.checking_password(client, move || password::verify(&given, &stored)).await? {
+        if !self.checking_password(turn, move || password::verify(&given, &stored)).await? {
             return Ok(None);
         }
         if !self.use_totp(&user, code, now).await? {
@@ -234,10 +236,11 @@ impl App {
             .map_err(|e| Error::invalid("invalid_password", "new_password", e.to_string()))?;
         let now = Utc::now().trunc_subsecs(6);
         let from = client.network().to_string();
+        let turn = self.hashing_turn(client)?;
         self.reserve_attempt(username.as_str(), &from, now, client).await?;
         let user = self.store().user(username).await?.ok_or_else(crate::error::unauthenticated)?;
         let (current, stored) = (change.current_password.clone(), user.password_hash.clone());
-        let right = self.checking_password(client, move || password::verify(&current, &stored)).await?
+        let right = self.checking_password(turn, move || password::verify(&current, &stored)).await?
             && self.use_totp(&user, &change.totp, now).await?;
         if !right {
             client.refused("invalid_credentials", "wrong current password or code");
@@ -264,35 +267,38 @@ impl App {
         Ok(())
     }
 
-    /// Checks a password on the pool, counted in `comity_password_checks_total`.
+    /// Checks a password on the pool in `turn`, counted in `comity_password_checks_total`.
     async fn checking_password<T: Send + 'static>(
         &self,
-        client: &Client<'_>,
+        turn: Turn,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T> {
-        let out = self.hashing(client, work).await?;
+        let out = self.inner.hashing.run_in(turn, work).await.map_err(Error::internal)?;
         self.inner.hashing.count_check();
         Ok(out)
     }
 
-    /// Runs a password hash or check on the pool, in the client's turn; 429 if the client
-    /// already has as many waiting as it may.
+    /// Runs a password hash on the pool, in the client's turn.
     async fn hashing<T: Send + 'static>(
         &self,
         client: &Client<'_>,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T> {
-        match self.inner.hashing.run(client.network(), work).await {
-            Ok(done) => done.map_err(Error::internal),
-            Err(crate::hashing::Busy) => Err(Error::Locked {
-                code: "rate_limited",
-                message: format!(
-                    "{} sign-ins from your address are already waiting; wait a second and send one at a time",
-                    self.inner.hashing.settings().queue_per_client
-                ),
-                retry_after: 1,
-            }),
-        }
+        let turn = self.hashing_turn(client)?;
+        self.inner.hashing.run_in(turn, work).await.map_err(Error::internal)
+    }
+
+    /// The client's place in the hashing queue; 429 if it already has as many waiting as
+    /// it may.
+    fn hashing_turn(&self, client: &Client<'_>) -> Result<Turn> {
+        self.inner.hashing.enter(client.network()).map_err(|crate::hashing::Busy| Error::Locked {
+            code: "rate_limited",
+            message: format!(
+                "{} sign-ins from your address are already waiting; wait a second and send one at a time",
+                self.inner.hashing.settings().queue_per_client
+            ),
+            retry_after: 1,
+        })
     }
 }
 
