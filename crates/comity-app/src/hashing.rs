@@ -183,9 +183,22 @@ impl HashPool {
         .await
     }
 
-    /// Takes `client`'s place in the queue now, to hash later with [`Self::run_in`]:
-    /// a client past its bound is refused before anything else is spent on it (a login
-    /// then writes nothing to the database). Dropping the turn unused gives it up.
+    /// Whether [`Self::enter`] would let `client` in now, taking nothing: a client past its
+    /// bound is refused before anything else is spent on it (a login then writes nothing to
+    /// the database), and no worker is held idle while the attempt is recorded.
+    pub(crate) fn admits(&self, client: IpAddr) -> bool {
+        let mut state = lock(&self.shared);
+        if state.running < self.settings.workers && state.turns.is_empty() {
+            return true;
+        }
+        state.waiting.get_mut(&client).is_none_or(|queue| {
+            queue.retain(|w| !w.is_closed());
+            queue.len() < self.settings.queue_per_client
+        })
+    }
+
+    /// Takes `client`'s place now (a worker, or a place in its queue), to hash with
+    /// [`Self::run_in`]. Dropping the turn unused gives it up.
     pub(crate) fn enter(&self, client: IpAddr) -> Result<Turn, Busy> {
         let mut state = lock(&self.shared);
         if state.running < self.settings.workers && state.turns.is_empty() {

@@ -113,9 +113,10 @@ impl App {
         let now = Utc::now().trunc_subsecs(6);
         let store = self.store();
         let from = client.network().to_string();
-        // The client's place in the hashing queue first: one past its bound costs nothing more.
-        let turn = self.hashing_turn(client)?;
+        // A client past its bound of waiting hashes is refused before anything is written.
+        self.admit_hashing(client)?;
         self.reserve_attempt(&name, &from, now, client).await?;
+        let turn = self.hashing_turn(client)?;
         match self.check_login(&name, &login.password, &login.totp, now, turn).await? {
             Some(user) => {
                 store.clear_login_attempts(&name, &from).await?;
@@ -236,8 +237,9 @@ impl App {
             .map_err(|e| Error::invalid("invalid_password", "new_password", e.to_string()))?;
         let now = Utc::now().trunc_subsecs(6);
         let from = client.network().to_string();
-        let turn = self.hashing_turn(client)?;
+        self.admit_hashing(client)?;
         self.reserve_attempt(username.as_str(), &from, now, client).await?;
+        let turn = self.hashing_turn(client)?;
         let user = self.store().user(username).await?.ok_or_else(crate::error::unauthenticated)?;
         let (current, stored) = (change.current_password.clone(), user.password_hash.clone());
         let right = self.checking_password(turn, move || password::verify(&current, &stored)).await?
@@ -291,14 +293,24 @@ impl App {
     /// The client's place in the hashing queue; 429 if it already has as many waiting as
     /// it may.
     fn hashing_turn(&self, client: &Client<'_>) -> Result<Turn> {
-        self.inner.hashing.enter(client.network()).map_err(|crate::hashing::Busy| Error::Locked {
+        self.inner.hashing.enter(client.network()).map_err(|crate::hashing::Busy| self.busy())
+    }
+
+    /// 429 now if the client already has as many hashes waiting as it may, before anything
+    /// is spent on its attempt; nothing is taken, so no worker idles meanwhile.
+    fn admit_hashing(&self, client: &Client<'_>) -> Result<()> {
+        if self.inner.hashing.admits(client.network()) { Ok(()) } else { Err(self.busy()) }
+    }
+
+    fn busy(&self) -> Error {
+        Error::Locked {
             code: "rate_limited",
             message: format!(
                 "{} sign-ins from your address are already waiting; wait a second and send one at a time",
                 self.inner.hashing.settings().queue_per_client
             ),
             retry_after: 1,
-        })
+        }
     }
 }
 

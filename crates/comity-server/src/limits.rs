@@ -134,7 +134,7 @@ impl Limiter {
         let Some((_, per_second)) = self.failures else { return };
         let Ok(mut buckets) = self.buckets.lock() else { return };
         // Forget drained clients now and then, so the table stays as small as the traffic.
-        if buckets.len() > 1024 && self.checks.fetch_add(1, Ordering::Relaxed) % 1024 == 0 {
+        if buckets.len() > 1024 && self.checks.fetch_add(1, Ordering::Relaxed).is_multiple_of(1024) {
             buckets.retain(|_, b| {
                 b.drain(now, per_second);
                 b.level > 0.0 || b.in_flight > 0
@@ -220,4 +220,43 @@ pub async fn limit(AxumState(app): AxumState<AppState>, request: Request, next: 
         return too_many(&app, "requests", wait);
     }
     next.run(request).await.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    /// Issue 12, finding 2: sign-ins in progress hold their place in the failure budget,
+    /// so those sent at once cannot all be checked against it; failures drain with time;
+    /// an IPv6 client's whole /64 shares one budget.
+    #[test]
+    fn sign_ins_in_progress_and_failures_share_one_budget_per_network() {
+        let limiter = Limiter::new(RateLimits { per_second: 0, failures_per_minute: 3 });
+        let (client, t0) = (ip("192.0.2.1"), Instant::now());
+        let held: Vec<_> = (0..3).map(|_| limiter.reserve_at(client, t0).expect("a place")).collect();
+        assert!(limiter.reserve_at(client, t0).is_none(), "three in progress fill a budget of three");
+        assert!(limiter.reserve_at(ip("192.0.2.2"), t0).is_some(), "another client has its own");
+        drop(held);
+        assert!(limiter.reserve_at(client, t0).is_some(), "a finished sign-in gives its place back");
+
+        for _ in 0..3 {
+            limiter.failed_at(client, t0);
+        }
+        assert!(limiter.reserve_at(client, t0).is_none());
+        let wait = limiter.blocked_at(client, t0).expect("blocked after three failures");
+        assert_eq!(wait, Duration::from_secs(20), "one failure drains in 60 s / 3");
+        let later = t0 + wait;
+        assert_eq!(limiter.blocked_at(client, later), None);
+        assert!(limiter.reserve_at(client, later).is_some(), "one failure has drained");
+
+        for n in 1..=3 {
+            limiter.failed_at(ip(&format!("2001:db8:1:2::{n}")), t0);
+        }
+        assert!(limiter.blocked_at(ip("2001:db8:1:2:ffff::9"), t0).is_some(), "the same /64");
+        assert_eq!(limiter.blocked_at(ip("2001:db8:1:3::1"), t0), None, "another /64");
+    }
 }
