@@ -50,3 +50,22 @@ healthz "$SECONDS_PER_RUN"
 wait $LOGINS
 echo "-- the logins meanwhile:"
 cat "$WORK/logins"
+# Issue 12, finding 2: 190 logins from one address made a bystander's login take 2.4 s.
+# One address (127.0.0.1) floods with 190 connections while a bystander at 127.0.0.2
+# logs in (an unknown name: one hash, like a real login's) ten times, one after another.
+echo "== a bystander's login (from 127.0.0.2) while 190 connections from 127.0.0.1 flood logins"
+load
+logins 190 $((SECONDS_PER_RUN + 2)) > "$WORK/flood" &
+FLOOD=$!
+sleep 1
+for i in $(seq 1 10); do
+  curl -s -o /dev/null -w '%{http_code} %{time_total}\n' --interface 127.0.0.2 \
+    -H 'content-type: application/json' \
+    -d "{\"username\":\"bystander-$i\",\"password\":\"not the password of anyone\",\"totp\":\"000000\"}" \
+    "$URL/v1/session"
+done | sort -k2 -n | awk '{ t[NR] = $2; c[$1]++ } END {
+  printf "bystander: statuses"; for (k in c) printf " %s x%d", k, c[k];
+  printf "; time_total min %.3f s, median %.3f s, max %.3f s\n", t[1], t[5], t[NR] }'
+wait $FLOOD
+echo "-- the flood meanwhile (429s are sign-ins past the address's queue of waiting hashes):"
+cat "$WORK/flood"

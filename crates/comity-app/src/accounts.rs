@@ -95,17 +95,22 @@ pub struct CreatedToken {
 pub struct Accounts {
     app: App,
     actor: ActorId,
+    /// The operator at the command line, root on its data directory: it may revoke its
+    /// organisation's last admin token (with a warning), since it can always create
+    /// another; an admin over the API may not (issue 12, finding 5).
+    root: bool,
 }
 
 impl App {
     /// The leave to manage accounts and tokens, if the policy gives it to `caller`.
     pub fn manage_accounts(&self, caller: &Caller) -> Result<Accounts> {
         self.require(caller, &Action::ManageAccounts, &On::Accounts)?;
-        Ok(Accounts { app: self.clone(), actor: caller.actor() })
+        Ok(Accounts { app: self.clone(), actor: caller.actor(), root: false })
     }
 
+    /// The operator's leave, at the command line.
     pub(crate) fn accounts_as(&self, actor: ActorId) -> Accounts {
-        Accounts { app: self.clone(), actor }
+        Accounts { app: self.clone(), actor, root: true }
     }
 }
 
@@ -209,7 +214,12 @@ impl Accounts {
         Ok(CreatedToken { record, token: token.text().to_owned() })
     }
 
-    /// Revokes a token at once.
+    /// Revokes a token at once. Over the API, the organisation's last admin credential
+    /// (no other unrevoked, unexpired admin token and no enabled admin account) is not
+    /// revoked: 409 `last_admin`, naming the fix, since nobody could then manage accounts
+    /// over the API. At the command line it is revoked, with a warning: the operator can
+    /// always create another with `comity token create`, and a leaked last token must be
+    /// revocable at once.
     pub async fn revoke_token(&self, id: &str) -> Result<TokenRecord> {
         let gone = || Error::NotFound(format!("no active token {id}"));
         let record = self.app.store().token(id).await?.ok_or_else(gone)?;
@@ -217,9 +227,16 @@ impl Accounts {
         let fact =
             Fact::TokenRevoked(journal::TokenRevoked { id: record.id.clone(), org: record.org.clone() });
         let entry = self.entry(fact);
-        match self.app.store().revoke_token(id, now, &entry).await {
+        let store = self.app.store();
+        let mut revoked = store.revoke_token(id, now, &entry, true).await;
+        if let (true, Err(StoreError::Conflict(last))) = (self.root, &revoked) {
+            tracing::warn!("{last}; revoked anyway, as the operator asked at the command line");
+            revoked = store.revoke_token(id, now, &entry, false).await;
+        }
+        match revoked {
             Ok(_) => Ok(TokenRecord { revoked_at: Some(now), ..record }),
             Err(StoreError::NotFound) => Err(gone()),
+            Err(StoreError::Conflict(message)) => Err(Error::Conflict { code: "last_admin", message }),
             Err(e) => Err(e.into()),
         }
     }

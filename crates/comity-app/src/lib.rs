@@ -38,6 +38,7 @@ mod client;
 pub mod data_dir;
 mod demo;
 mod error;
+mod hashing;
 mod intake;
 mod log;
 mod operator;
@@ -58,10 +59,11 @@ pub use accounts::{
     Accounts, CreatedToken, CreatedUser, NewToken, NewUser, TOTP_ISSUER, parse_lifetime, totp_aad,
 };
 pub use caller::Caller;
-pub use client::{Client, OnRefusal};
+pub use client::{Client, OnRefusal, network};
 pub use data_dir::{DataDir, DataDirError};
 pub use demo::{CREDENTIALS_FILE, DEMO_DIR, Seeded};
 pub use error::{Error, Result, SIGN_IN_FIRST, a};
+pub use hashing::{DEFAULT_QUEUE_PER_CLIENT, HashingSettings};
 pub use intake::Accepted;
 pub use log::{Tile, served};
 pub use operator::Operator;
@@ -72,7 +74,7 @@ pub use production::{
 pub use registers::{KeyView, NewContact, NewKey, Registered, Registers, Revocation};
 pub use requests::{Listing, RequestView, ScopeAsked, Transition};
 pub use screening::DryRun;
-pub use sessions::{Login, Opened, SESSION_HOURS, lock_after};
+pub use sessions::{Login, Opened, PasswordChange, SESSION_HOURS};
 pub use verification::{IssuedLink, LinkView};
 
 /// What the use cases are configured with beyond the store and the packs.
@@ -85,12 +87,19 @@ pub struct Settings {
     /// Where productions keep their packages and find the providers' production keys
     /// (the data directory); without it, productions are unavailable.
     pub productions: Option<Productions>,
+    /// How many password hashes run at once, and how many one client may have waiting.
+    pub hashing: HashingSettings,
 }
 
 impl Settings {
     /// Default limits, with this server key.
     pub fn new(server_key: comity_auth::seal::ServerKey) -> Self {
-        Settings { server_key, jws: comity_auth::jws::Limits::default(), productions: None }
+        Settings {
+            server_key,
+            jws: comity_auth::jws::Limits::default(),
+            productions: None,
+            hashing: HashingSettings::from_machine(),
+        }
     }
 }
 
@@ -107,14 +116,15 @@ struct Inner {
     settings: Settings,
     access: &'static comity_access::Access,
     parties: access::PartyCache,
-    /// Password hashes running at once (see `sessions::HASHES_AT_ONCE`).
-    hashing: tokio::sync::Semaphore,
+    /// Password hashes, on a bounded pool fair between clients (see `hashing`).
+    hashing: hashing::HashPool,
     productions: Option<Productions>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, packs: PackSet, settings: Settings) -> App {
         let productions = settings.productions.clone();
+        let hashing = hashing::HashPool::new(settings.hashing);
         App {
             inner: Arc::new(Inner {
                 store,
@@ -122,7 +132,7 @@ impl App {
                 settings,
                 access: comity_access::Access::builtin(),
                 parties: access::PartyCache::default(),
-                hashing: tokio::sync::Semaphore::new(sessions::HASHES_AT_ONCE),
+                hashing,
                 productions,
             }),
         }
@@ -145,6 +155,12 @@ impl App {
 
     pub fn settings(&self) -> &Settings {
         &self.inner.settings
+    }
+
+    /// Password checks run since start, and password hashes waiting for a worker now: what
+    /// `/metrics` shows as `comity_password_checks_total` and `comity_password_hashes_waiting`.
+    pub fn password_hashing(&self) -> (u64, usize) {
+        (self.inner.hashing.checks(), self.inner.hashing.waiting())
     }
 
     /// Whether this process can serve: its database answers, and accepts writes (a

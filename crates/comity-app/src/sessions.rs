@@ -4,29 +4,26 @@
 //! and a TOTP code (RFC 6238), both required. Either resolves into a [`Caller`] only if
 //! its organisation is registered and its role belongs to that organisation's register.
 //!
-//! Failed logins count per attempted name, whether or not an account has it, and lock
-//! the name with a growing back-off. Every failure answers the same, so a login never
+//! Login attempts count per (attempted name, client network), whether or not an account
+//! has the name, and lock that pair with a growing back-off (issue 12, finding 2): one
+//! client's failures never lock the name's owner out from elsewhere. The attempt is
+//! reserved in the store before the password is checked, so attempts that race cannot
+//! all be checked against the limit. Every failure answers the same, so a login never
 //! tells whether a user exists, whether the password was right, or whether the code was.
+//!
+//! Password hashes (argon2id, 19 MiB and about 15 ms each) run off the async workers on a
+//! bounded pool that serves clients in turn (`crate::hashing`).
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use comity_auth::{opaque::OpaqueToken, password, token::ApiToken, totp};
-use comity_core::{Credential, Principal, SessionRecord, UserRecord, Username};
+use comity_core::{
+    Credential, Fact, LoginSlot, NewEntry, Principal, SessionRecord, UserRecord, Username, journal,
+};
 
-use crate::{App, Caller, Client, Error, Result, accounts::totp_aad};
+use crate::{App, Caller, Client, Error, Result, accounts::totp_aad, hashing::Turn};
 
 /// How long a session lasts: a working day.
 pub const SESSION_HOURS: i64 = 8;
-
-/// Password hashes (argon2id, 19 MiB and about 15 ms each) run off the async workers and
-/// one at a time: on a small machine two at once on the workers stalled every other answer
-/// (docs/benchmarks.md, "Identity and trust"), and a burst of logins must not take the
-/// memory of many hashes at once.
-pub(crate) const HASHES_AT_ONCE: usize = 1;
-
-/// Failures of one name before it is locked; each further failure doubles the lock, up
-/// to an hour.
-const FREE_FAILURES: u32 = 5;
-const MAX_LOCK_MINUTES: i64 = 60;
 
 /// A login: the name, the password and the current TOTP code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,12 +41,12 @@ pub struct Opened {
     pub user: UserRecord,
 }
 
-/// The lock after `failures` failures in a row: none for the first few, then 1, 2, 4 ...
-/// minutes, at most an hour.
-pub fn lock_after(failures: u32) -> Option<Duration> {
-    let over = failures.checked_sub(FREE_FAILURES)?;
-    let minutes = 1i64.checked_shl(over.min(10)).unwrap_or(i64::MAX).min(MAX_LOCK_MINUTES);
-    Some(Duration::minutes(minutes))
+/// A password change: the current password and a current TOTP code, and the new password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub totp: String,
+    pub new_password: String,
 }
 
 fn invalid_credentials() -> Error {
@@ -109,25 +106,20 @@ impl App {
     }
 
     /// Logs a person in: a session if the name, password and code are right, the code
-    /// unused and the account enabled. A failure counts against the name and may lock it.
+    /// unused and the account enabled. The attempt counts against the name from this
+    /// client's network before the password is checked, and may lock that pair.
     pub async fn login(&self, login: &Login, client: &Client<'_>) -> Result<Opened> {
         let name = login.username.trim().to_lowercase();
         let now = Utc::now().trunc_subsecs(6);
         let store = self.store();
-        if let Some(t) = store.login_throttle(&name).await?
-            && let Some(until) = t.locked_until.filter(|u| *u > now)
-        {
-            client.refused("locked", "login while locked");
-            let seconds = u32::try_from((until - now).num_seconds().max(1)).unwrap_or(u32::MAX);
-            return Err(Error::Locked {
-                code: "locked",
-                message: format!("too many failed logins for this name; try again in {seconds} s"),
-                retry_after: seconds,
-            });
-        }
-        match self.check_login(&name, login, now).await? {
+        let from = client.network().to_string();
+        // A client past its bound of waiting hashes is refused before anything is written.
+        self.admit_hashing(client)?;
+        self.reserve_attempt(&name, &from, now, client).await?;
+        let turn = self.hashing_turn(client)?;
+        match self.check_login(&name, &login.password, &login.totp, now, turn).await? {
             Some(user) => {
-                store.clear_login_failures(&name).await?;
+                store.clear_login_attempts(&name, &from).await?;
                 let token = OpaqueToken::generate();
                 let session = SessionRecord {
                     id_hash: token.hash(),
@@ -141,47 +133,80 @@ impl App {
                 Ok(Opened { token, session, user })
             }
             None => {
-                let failures = store.login_failed(&name, now).await?;
-                if let Some(lock) = lock_after(failures) {
-                    store.lock_login(&name, now + lock).await?;
-                }
                 client.refused("invalid_credentials", "failed login");
                 Err(invalid_credentials())
             }
         }
     }
 
+    /// Takes one attempt of `name` from `from` in the store, or refuses with 429 while the
+    /// pair is locked (RFC 6585 §4: `Retry-After` says how long).
+    async fn reserve_attempt(
+        &self,
+        name: &str,
+        from: &str,
+        now: DateTime<Utc>,
+        client: &Client<'_>,
+    ) -> Result<()> {
+        match self.store().reserve_login(name, from, now).await? {
+            LoginSlot::Granted { .. } => Ok(()),
+            LoginSlot::Locked { until } => {
+                client.refused("locked", "login while locked");
+                let seconds = u32::try_from((until - now).num_seconds().max(1)).unwrap_or(u32::MAX);
+                Err(Error::Locked {
+                    code: "locked",
+                    message: format!(
+                        "too many failed logins for this name from your address; try again in {seconds} s"
+                    ),
+                    retry_after: seconds,
+                })
+            }
+        }
+    }
+
     /// The account, if the password and the code are right, the code unused, and the
     /// account enabled. Spends as long on an unknown name as on a known one.
-    async fn check_login(&self, name: &str, login: &Login, now: DateTime<Utc>) -> Result<Option<UserRecord>> {
+    async fn check_login(
+        &self,
+        name: &str,
+        given: &str,
+        code: &str,
+        now: DateTime<Utc>,
+        turn: Turn,
+    ) -> Result<Option<UserRecord>> {
         let user = match Username::parse(name) {
             Ok(username) => self.store().user(&username).await?,
             Err(_) => None,
         };
-        let given = login.password.clone();
+        let given = given.to_owned();
         let Some(user) = user.filter(|u| u.disabled_at.is_none()) else {
-            self.hashing(move || password::dummy_verify(&given)).await?;
+            self.checking_password(turn, move || password::dummy_verify(&given)).await?;
             return Ok(None);
         };
         let stored = user.password_hash.clone();
-        if !self.hashing(move || password::verify(&given, &stored)).await? {
+        if !self.checking_password(turn, move || password::verify(&given, &stored)).await? {
             return Ok(None);
         }
+        if !self.use_totp(&user, code, now).await? {
+            return Ok(None);
+        }
+        Ok(Some(user))
+    }
+
+    /// Whether `code` is the account's current TOTP code, unused: its step is then taken
+    /// in the database, so two attempts racing with one code cannot both win (RFC 6238
+    /// §5.2).
+    async fn use_totp(&self, user: &UserRecord, code: &str, now: DateTime<Utc>) -> Result<bool> {
         let secret = self.settings().server_key.open(&user.totp_sealed, &totp_aad(&user.username)).map_err(|e| {
             tracing::error!(user = %user.username, error = %e, "the server key does not open this TOTP secret: is it the key the account was created with?");
             Error::internal(e)
         })?;
         let secret = totp::TotpSecret::from_bytes(&secret).map_err(Error::internal)?;
         let now_unix = u64::try_from(now.timestamp()).unwrap_or(0);
-        let Ok(step) = totp::verify(&secret, &login.totp, now_unix, user.totp_last_step) else {
-            return Ok(None);
+        let Ok(step) = totp::verify(&secret, code, now_unix, user.totp_last_step) else {
+            return Ok(false);
         };
-        // The step is taken in the database, so two logins racing with one code cannot both
-        // win (RFC 6238 §5.2).
-        if !self.store().use_totp_step(&user.username, step).await? {
-            return Ok(None);
-        }
-        Ok(Some(user))
+        Ok(self.store().use_totp_step(&user.username, step).await?)
     }
 
     /// Ends the caller's session, if it has one.
@@ -192,45 +217,110 @@ impl App {
         Ok(())
     }
 
-    /// Changes the password of the person who is calling, given the current one.
+    /// Changes the password of the person who is calling, given the current one and a
+    /// current TOTP code (issue 12, finding 5: a stolen session alone must not be enough to
+    /// keep the account). Every other session of the account ends; the caller's stays
+    /// open, so the person is not logged out of the page they changed it on. The change is
+    /// a `user.password_changed` fact in the journal and the audit log (never the hash).
+    /// The attempt counts against the name from this client as a login does.
     pub async fn change_password(
         &self,
         caller: &Caller,
-        current: &str,
-        new: &str,
+        change: &PasswordChange,
         client: &Client<'_>,
     ) -> Result<()> {
         let Credential::Person(username) = &caller.principal.credential else {
             return Err(Error::Forbidden("only a person who logged in has a password".to_owned()));
         };
+        // The new password is checked first, so a refused one spends no attempt and no code.
+        password::check_policy(&change.new_password)
+            .map_err(|e| Error::invalid("invalid_password", "new_password", e.to_string()))?;
+        let now = Utc::now().trunc_subsecs(6);
+        let from = client.network().to_string();
+        self.admit_hashing(client)?;
+        self.reserve_attempt(username.as_str(), &from, now, client).await?;
+        let turn = self.hashing_turn(client)?;
         let user = self.store().user(username).await?.ok_or_else(crate::error::unauthenticated)?;
-        let (current, stored) = (current.to_owned(), user.password_hash.clone());
-        if !self.hashing(move || password::verify(&current, &stored)).await? {
-            client.refused("invalid_credentials", "wrong current password");
-            return Err(invalid_credentials());
+        let (current, stored) = (change.current_password.clone(), user.password_hash.clone());
+        let right = self.checking_password(turn, move || password::verify(&current, &stored)).await?
+            && self.use_totp(&user, &change.totp, now).await?;
+        if !right {
+            client.refused("invalid_credentials", "wrong current password or code");
+            return Err(Error::Unauthenticated {
+                code: "invalid_credentials",
+                message: "the current password or the code is wrong; check both (the code changes every 30 \
+                          seconds, and each code works once)"
+                    .to_owned(),
+            });
         }
-        let new = new.to_owned();
+        self.store().clear_login_attempts(username.as_str(), &from).await?;
+        let new = change.new_password.clone();
         let hash = self
-            .hashing(move || password::hash(&new))
+            .hashing(client, move || password::hash(&new))
             .await?
             .map_err(|e| Error::invalid("invalid_password", "new_password", e.to_string()))?;
-        Ok(self.store().set_password(username, &hash).await?)
+        let fact = Fact::PasswordChanged(journal::PasswordChanged {
+            username: username.clone(),
+            org: user.org.clone(),
+        });
+        let entry = NewEntry::new(now, caller.actor(), fact);
+        self.store().change_password(username, &hash, caller.session.as_ref(), now, &entry).await?;
+        tracing::info!(user = %username, org = %user.org, "password changed; the other sessions ended");
+        Ok(())
     }
 
-    /// Runs a password hash or check on the blocking pool, one at a time.
-    async fn hashing<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-        let _permit = self.inner.hashing.acquire().await.map_err(Error::internal)?;
-        tokio::task::spawn_blocking(work).await.map_err(Error::internal)
+    /// Checks a password on the pool in `turn`, counted in `comity_password_checks_total`.
+    async fn checking_password<T: Send + 'static>(
+        &self,
+        turn: Turn,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        let out = self.inner.hashing.run_in(turn, work).await.map_err(Error::internal)?;
+        self.inner.hashing.count_check();
+        Ok(out)
+    }
+
+    /// Runs a password hash on the pool, in the client's turn.
+    async fn hashing<T: Send + 'static>(
+        &self,
+        client: &Client<'_>,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        let turn = self.hashing_turn(client)?;
+        self.inner.hashing.run_in(turn, work).await.map_err(Error::internal)
+    }
+
+    /// The client's place in the hashing queue; 429 if it already has as many waiting as
+    /// it may.
+    fn hashing_turn(&self, client: &Client<'_>) -> Result<Turn> {
+        self.inner.hashing.enter(client.network()).map_err(|crate::hashing::Busy| self.busy())
+    }
+
+    /// 429 now if the client already has as many hashes waiting as it may, before anything
+    /// is spent on its attempt; nothing is taken, so no worker idles meanwhile.
+    fn admit_hashing(&self, client: &Client<'_>) -> Result<()> {
+        if self.inner.hashing.admits(client.network()) { Ok(()) } else { Err(self.busy()) }
+    }
+
+    fn busy(&self) -> Error {
+        Error::Locked {
+            code: "rate_limited",
+            message: format!(
+                "{} sign-ins from your address are already waiting; wait a second and send one at a time",
+                self.inner.hashing.settings().queue_per_client
+            ),
+            retry_after: 1,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use comity_core::trust::login_lock_after;
 
     #[test]
-    fn the_lock_grows_after_five_failures_up_to_an_hour() {
-        let minutes = |n: u32| lock_after(n).map(|d| d.num_minutes());
+    fn the_lock_grows_after_five_attempts_up_to_an_hour() {
+        let minutes = |n: u32| login_lock_after(n).map(|d| d.num_minutes());
         assert_eq!([0, 1, 4].map(minutes), [None, None, None]);
         assert_eq!([5, 6, 7, 8, 10, 11, 40, u32::MAX].map(minutes), [1, 2, 4, 8, 32, 60, 60, 60].map(Some));
     }

@@ -32,11 +32,12 @@ pub enum FactKind {
     ProductionFailed,
     ProductionDownloaded,
     ProductionAcknowledged,
+    PasswordChanged,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 19] = [
+    pub const ALL: [FactKind; 20] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -56,6 +57,7 @@ impl FactKind {
         FactKind::ProductionFailed,
         FactKind::ProductionDownloaded,
         FactKind::ProductionAcknowledged,
+        FactKind::PasswordChanged,
     ];
 
     /// The kinds of a key's history.
@@ -92,6 +94,7 @@ impl FactKind {
             FactKind::ProductionFailed => "production.failed",
             FactKind::ProductionDownloaded => "production.downloaded",
             FactKind::ProductionAcknowledged => "production.acknowledged",
+            FactKind::PasswordChanged => "user.password_changed",
         }
     }
 
@@ -129,6 +132,7 @@ pub enum Fact {
     ProductionFailed(ProductionFailed),
     ProductionDownloaded(ProductionDownloaded),
     ProductionAcknowledged(ProductionAcknowledged),
+    PasswordChanged(PasswordChanged),
 }
 
 impl Fact {
@@ -153,6 +157,7 @@ impl Fact {
             Fact::ProductionFailed(_) => FactKind::ProductionFailed,
             Fact::ProductionDownloaded(_) => FactKind::ProductionDownloaded,
             Fact::ProductionAcknowledged(_) => FactKind::ProductionAcknowledged,
+            Fact::PasswordChanged(_) => FactKind::PasswordChanged,
         }
     }
 }
@@ -208,6 +213,7 @@ impl Fact {
             Fact::ProductionFailed(p) => subject(&p.production),
             Fact::ProductionDownloaded(p) => subject(&p.production),
             Fact::ProductionAcknowledged(p) => subject(&p.production),
+            Fact::PasswordChanged(u) => of(&u.org, u.username.to_string()),
         }
     }
 }
@@ -264,6 +270,14 @@ pub struct UserDisabled {
     pub username: Username,
     pub org: PartyId,
     pub reason: String,
+}
+
+/// A person changed their own password (never the password or its hash), and every other
+/// session of the account ended (issue 12, finding 5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordChanged {
+    pub username: Username,
+    pub org: PartyId,
 }
 
 /// An API token created (never its secret).

@@ -48,7 +48,7 @@ pub use store::{
     StoredRequest, UnloggedRows,
 };
 pub use trust::{
-    AuthorityKey, AuthorityRecord, Contact, KeyChange, KeyUnusable, LinkRecord, SessionRecord, Throttle,
+    AuthorityKey, AuthorityRecord, Contact, KeyChange, KeyUnusable, LinkRecord, LoginSlot, SessionRecord,
     TokenRecord, UserRecord,
 };
 pub use vocabulary::{

@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     ActorId, Authority, AuthorityRecord, IdempotencyKey, Instrument, JournalEntry, JournalQuery, LinkRecord,
-    NewEntry, Organisation, PartyId, PartyRole, Provider, RequestId, RequestKind, ReviewerBody, Selector,
-    SessionRecord, State, Throttle, TokenRecord, UserRecord, Username,
+    LoginSlot, NewEntry, Organisation, PartyId, PartyRole, Provider, RequestId, RequestKind, ReviewerBody,
+    Selector, SessionRecord, State, TokenRecord, UserRecord, Username,
 };
 
 /// A party in one of the registers.
@@ -476,7 +476,17 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Records that a TOTP code of time step `step` was used, if no code of that step or
     /// a later one was: `false` means the code was already used (a replay).
     async fn use_totp_step(&self, username: &Username, step: u64) -> Result<bool, StoreError>;
-    async fn set_password(&self, username: &Username, password_hash: &str) -> Result<(), StoreError>;
+    /// Sets an account's password, ends every open session of the account but `keep`, and
+    /// appends its `user.password_changed` journal entry, atomically (issue 12, finding 5).
+    /// [`StoreError::NotFound`] if there is no such account.
+    async fn change_password(
+        &self,
+        username: &Username,
+        password_hash: &str,
+        keep: Option<&[u8; 32]>,
+        at: DateTime<Utc>,
+        entry: &NewEntry,
+    ) -> Result<JournalEntry, StoreError>;
     /// Disables an account and ends its sessions at once, with its `user.disabled` journal
     /// entry. [`StoreError::NotFound`] if there is no such account or it is disabled already.
     async fn disable_user(
@@ -486,13 +496,22 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         entry: &NewEntry,
     ) -> Result<JournalEntry, StoreError>;
 
-    /// Counts a failed login for `name` (any name, existing or not) and returns the
-    /// failures so far.
-    async fn login_failed(&self, name: &str, at: DateTime<Utc>) -> Result<u32, StoreError>;
-    async fn lock_login(&self, name: &str, until: DateTime<Utc>) -> Result<(), StoreError>;
-    async fn login_throttle(&self, name: &str) -> Result<Option<Throttle>, StoreError>;
-    /// Forgets the failures of `name` after a successful login.
-    async fn clear_login_failures(&self, name: &str) -> Result<(), StoreError>;
+    /// Reserves an attempt to log in as `name` (any name, existing or not) from `client`
+    /// (the client's network, as the caller names it) at `now`, before its password is
+    /// checked. In one atomic statement: a pair that is locked at `now` is refused and
+    /// nothing is counted; otherwise the attempt is counted and, past
+    /// [`crate::trust::FREE_LOGIN_ATTEMPTS`], the pair is locked for
+    /// [`crate::trust::login_lock_after`]. So however many attempts race, at most the free
+    /// ones are granted before the lock (issue 12, finding 2). Attempts of a pair idle for
+    /// [`crate::trust::LOGIN_ATTEMPTS_RESET_HOURS`] are forgotten.
+    async fn reserve_login(
+        &self,
+        name: &str,
+        client: &str,
+        now: DateTime<Utc>,
+    ) -> Result<LoginSlot, StoreError>;
+    /// Forgets the attempts of `name` from `client` after a successful login.
+    async fn clear_login_attempts(&self, name: &str, client: &str) -> Result<(), StoreError>;
 
     async fn add_session(&self, session: &SessionRecord) -> Result<(), StoreError>;
     async fn session(&self, id_hash: &[u8; 32]) -> Result<Option<SessionRecord>, StoreError>;
@@ -504,12 +523,18 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Every token, newest first.
     async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError>;
     /// Revokes a token and appends its `token.revoked` journal entry.
-    /// [`StoreError::NotFound`] if there is no such token or it is already revoked.
+    /// [`StoreError::NotFound`] if there is no such token or it is already revoked. With
+    /// `keep_an_admin`, an admin token that is its organisation's last admin credential
+    /// unrevoked and unexpired at `at` (no other such admin token, no enabled admin
+    /// account) is not revoked: [`StoreError::Conflict`]. The check and the revocation are
+    /// one transaction that locks the organisation's row, so two revocations at once
+    /// cannot each leave the other as the last (issue 12, finding 5).
     async fn revoke_token(
         &self,
         id: &str,
         at: DateTime<Utc>,
         entry: &NewEntry,
+        keep_an_admin: bool,
     ) -> Result<JournalEntry, StoreError>;
 
     /// Creates a one-time verification link and its journal entry.

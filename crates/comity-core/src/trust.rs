@@ -144,12 +144,32 @@ pub struct UserRecord {
     pub disabled_at: Option<DateTime<Utc>>,
 }
 
-/// Failed logins for a name, whether or not an account has it: the same answers for
-/// both, so a login never tells whether a user exists.
+/// Login attempts one client may make for one name before the pair is locked (issue 12,
+/// finding 2). Each further attempt doubles the lock, up to [`MAX_LOGIN_LOCK_MINUTES`].
+pub const FREE_LOGIN_ATTEMPTS: u32 = 5;
+/// The longest lock of a (name, client) pair.
+pub const MAX_LOGIN_LOCK_MINUTES: i64 = 60;
+/// Attempts of a pair are forgotten after this long without one, as Keycloak's "failure
+/// reset time" (12 hours by default) forgets them.
+pub const LOGIN_ATTEMPTS_RESET_HOURS: i64 = 12;
+
+/// The lock after a pair's `attempts`th attempt since its last success: none before the
+/// [`FREE_LOGIN_ATTEMPTS`]th, then 1, 2, 4 ... minutes, at most an hour.
+pub fn login_lock_after(attempts: u32) -> Option<chrono::Duration> {
+    let over = attempts.checked_sub(FREE_LOGIN_ATTEMPTS)?;
+    let minutes = 1i64.checked_shl(over.min(10)).unwrap_or(i64::MAX).min(MAX_LOGIN_LOCK_MINUTES);
+    Some(chrono::Duration::minutes(minutes))
+}
+
+/// The answer to reserving a login attempt of a name (any name, existing or not, so that
+/// a login never tells whether a user exists) from one client's network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Throttle {
-    pub failures: u32,
-    pub locked_until: Option<DateTime<Utc>>,
+pub enum LoginSlot {
+    /// The attempt may check the password; it is the pair's `attempt`th since its last
+    /// success (or since its attempts were forgotten).
+    Granted { attempt: u32 },
+    /// The pair is locked until then; no password is checked.
+    Locked { until: DateTime<Utc> },
 }
 
 /// A session of a person who logged in. Only the SHA-256 of its id is stored.

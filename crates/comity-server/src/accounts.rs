@@ -105,7 +105,11 @@ pub async fn list_tokens(
 #[utoipa::path(
     post, path = "/v1/admin/tokens/{id}/revoke", tag = "accounts",
     params(("id" = String, Path, description = "The token's id")),
-    responses((status = 200, body = TokenResource), (status = 404, description = "No active token with this id", body = comity_wire::api::ErrorBody))
+    responses(
+        (status = 200, body = TokenResource),
+        (status = 404, description = "No active token with this id", body = comity_wire::api::ErrorBody),
+        (status = 409, description = "The token is its organisation's last admin credential (`last_admin`): create another admin token first", body = comity_wire::api::ErrorBody),
+    )
 )]
 pub async fn revoke(
     ManageAccounts(accounts): ManageAccounts,

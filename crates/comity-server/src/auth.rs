@@ -109,7 +109,9 @@ async fn resolve(app: &AppState, headers: &HeaderMap, client: IpAddr) -> Result<
             }
         };
     }
-    let Some(cookie) = crate::session::session_cookie(headers) else { return Ok(None) };
+    let Some(cookie) = crate::session::session_cookie(headers, app.trust.secure_cookies) else {
+        return Ok(None);
+    };
     match app.app.session_caller(cookie, now).await? {
         Some(caller) => Ok(Some(caller)),
         None => {

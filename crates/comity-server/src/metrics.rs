@@ -77,10 +77,23 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// The text exposition, with the per-state gauge appended from the store's counts.
-    pub fn render(&self, by_state: &[(comity_core::State, u64)]) -> Result<String, std::fmt::Error> {
+    /// The text exposition, with the per-state gauge appended from the store's counts, and
+    /// the password hashing's counter and gauge from the use cases (`App::password_hashing`).
+    pub fn render(
+        &self,
+        by_state: &[(comity_core::State, u64)],
+        (checks, waiting): (u64, usize),
+    ) -> Result<String, std::fmt::Error> {
         let mut out = String::new();
         prometheus_client::encoding::text::encode_registry(&mut out, &self.registry)?;
+        // Every argon2id check of a password, a login's or a password change's (an unknown
+        // name's dummy check included): what a guesser got to try, and what the CPU spent.
+        out.push_str("# HELP comity_password_checks Passwords checked against their argon2id hash.\n");
+        out.push_str("# TYPE comity_password_checks counter\n");
+        out.push_str(&format!("comity_password_checks_total {checks}\n"));
+        out.push_str("# HELP comity_password_hashes_waiting Password hashes waiting for a worker now.\n");
+        out.push_str("# TYPE comity_password_hashes_waiting gauge\n");
+        out.push_str(&format!("comity_password_hashes_waiting {waiting}\n"));
         out.push_str("# HELP comity_requests Requests currently in each lifecycle state.\n");
         out.push_str("# TYPE comity_requests gauge\n");
         for state in comity_core::State::ALL {

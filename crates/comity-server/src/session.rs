@@ -9,7 +9,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use comity_app::{Client, Login, SESSION_HOURS};
+use comity_app::{Client, Login, PasswordChange, SESSION_HOURS};
 use comity_wire::trust::{LoginBody, PasswordBody, WhoAmI};
 
 use crate::{
@@ -24,15 +24,25 @@ use crate::{
 pub const SESSION_COOKIE: &str = "__Host-comity_session";
 pub const SESSION_COOKIE_INSECURE: &str = "comity_session";
 
-/// The value of the session cookie, if the request has one.
-pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+/// The one name the session cookie has on this server: `secure` (`Secure` cookies, the
+/// default) or not (`--insecure-cookies`).
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure { SESSION_COOKIE } else { SESSION_COOKIE_INSECURE }
+}
+
+/// The value of the session cookie, if the request has one under the name this server
+/// sets. Only that name: were the plain name accepted beside the `__Host-` one, a
+/// subdomain or a plain-HTTP answer could plant a session cookie (session fixation) that
+/// the prefix exists to rule out (issue 12, finding 5).
+pub fn session_cookie(headers: &HeaderMap, secure: bool) -> Option<&str> {
+    let wanted = cookie_name(secure);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE || *name == SESSION_COOKIE_INSECURE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value)
 }
 
@@ -43,7 +53,8 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
     responses(
         (status = 200, description = "Logged in; the session cookie is set", body = WhoAmI),
         (status = 401, description = "The user name, password or code is wrong (never says which)", body = comity_wire::api::ErrorBody),
-        (status = 429, description = "Too many failures for this name or from this address", body = comity_wire::api::ErrorBody),
+        (status = 422, description = "The body is not a login (a field missing or unknown)", body = comity_wire::api::ErrorBody),
+        (status = 429, description = "Too many attempts for this name from this address (`locked`), too many failures from this address, or too many sign-ins from it waiting (`rate_limited`); `Retry-After` says when to try again", body = comity_wire::api::ErrorBody),
     )
 )]
 pub async fn login(
@@ -51,6 +62,11 @@ pub async fn login(
     ClientIp(client): ClientIp,
     JsonBody(body): JsonBody<LoginBody>,
 ) -> Result<Response, ApiError> {
+    // A sign-in takes its place in the client's failure budget before its password is
+    // checked, so sign-ins sent at once cannot all be checked against the same budget.
+    let Some(_attempt) = app.trust.limits.reserve(client) else {
+        return Ok(crate::limits::too_many_failures(&app, client));
+    };
     let count = app.refusals(client);
     let login = Login { username: body.username, password: body.password, totp: body.totp };
     let opened = app.app.login(&login, &Client::new(client, &count)).await?;
@@ -69,11 +85,9 @@ pub async fn login(
 
 /// Sets (or with `max_age` 0, clears) the session cookie.
 fn set_cookie(app: &AppState, response: &mut Response, value: &str, max_age: i64) {
-    let cookie = if app.trust.secure_cookies {
-        format!("{SESSION_COOKIE}={value}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age}")
-    } else {
-        format!("{SESSION_COOKIE_INSECURE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}")
-    };
+    let name = cookie_name(app.trust.secure_cookies);
+    let secure = if app.trust.secure_cookies { " Secure;" } else { "" };
+    let cookie = format!("{name}={value}; Path=/;{secure} HttpOnly; SameSite=Strict; Max-Age={max_age}");
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -107,14 +121,18 @@ pub fn who_am_i(caller: &Caller) -> WhoAmI {
     }
 }
 
-/// Changes the logged-in person's password.
+/// Changes the logged-in person's password. It needs the current password and a current
+/// TOTP code; every other session of the account ends, the caller's stays open; the change
+/// is a `user.password_changed` entry of the audit log.
 #[utoipa::path(
     post, path = "/v1/session/password", tag = "session",
     request_body(content = PasswordBody, content_type = "application/json"),
     responses(
-        (status = 204, description = "Changed"),
-        (status = 401, description = "The current password is wrong", body = comity_wire::api::ErrorBody),
-        (status = 422, description = "The new password does not meet the policy", body = comity_wire::api::ErrorBody),
+        (status = 204, description = "Changed; every other session of the account has ended"),
+        (status = 401, description = "Not logged in, or the current password or the code is wrong (never says which)", body = comity_wire::api::ErrorBody),
+        (status = 403, description = "The caller is a system (an API token), which has no password", body = comity_wire::api::ErrorBody),
+        (status = 422, description = "The new password does not meet the policy, or the body is not a password change", body = comity_wire::api::ErrorBody),
+        (status = 429, description = "Too many attempts for this account from this address; `Retry-After` says when to try again", body = comity_wire::api::ErrorBody),
     )
 )]
 pub async fn change_password(
@@ -123,8 +141,16 @@ pub async fn change_password(
     ClientIp(client): ClientIp,
     JsonBody(body): JsonBody<PasswordBody>,
 ) -> Result<Response, ApiError> {
+    let Some(_attempt) = app.trust.limits.reserve(client) else {
+        return Ok(crate::limits::too_many_failures(&app, client));
+    };
     let count = app.refusals(client);
     let client = Client::new(client, &count);
-    app.app.change_password(&caller, &body.current_password, &body.new_password, &client).await?;
+    let change = PasswordChange {
+        current_password: body.current_password,
+        totp: body.totp,
+        new_password: body.new_password,
+    };
+    app.app.change_password(&caller, &change, &client).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -21,7 +21,7 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use comity_app::{App, DataDir, Seeded, Settings, data_dir::DirLock};
+use comity_app::{App, DataDir, HashingSettings, Seeded, Settings, data_dir::DirLock};
 use comity_core::ActorId;
 use comity_log::{Hash, LogKey};
 use comity_policy::PackSet;
@@ -52,6 +52,8 @@ pub struct Config {
     pub checkpoint_interval: Duration,
     /// Seed the demo's parties, people and requests on the first start, as this actor.
     pub demo: Option<ActorId>,
+    /// How many password hashes run at once, and how many one client may have waiting.
+    pub hashing: HashingSettings,
 }
 
 /// Why a server did not start: what it was doing, and why that failed.
@@ -136,6 +138,7 @@ impl Application {
             server_key,
             jws: comity_auth::jws::Limits::default(),
             productions: Some(data_dir.productions()),
+            hashing: config.hashing,
         };
         let app = App::new(store, config.packs, settings);
         app.check_signed_log(&data_dir, &key)

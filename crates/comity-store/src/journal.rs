@@ -77,6 +77,13 @@ struct UserDisabled {
     reason: String,
 }
 
+/// The same fields as [`UserAdded`]'s first two: never the password or its hash.
+#[derive(Serialize, Deserialize)]
+struct PasswordChanged {
+    username: String,
+    org: String,
+}
+
 #[derive(Serialize, Deserialize)]
 struct TokenCreated {
     id: String,
@@ -300,6 +307,9 @@ pub fn encode(f: &Fact) -> String {
             production: p.production.clone(),
             package_sha256: p.package_sha256.clone(),
         }),
+        Fact::PasswordChanged(u) => {
+            json(&PasswordChanged { username: u.username.to_string(), org: u.org.to_string() })
+        }
     }
 }
 
@@ -525,6 +535,13 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
                 package_sha256: p.package_sha256,
             })
         }
+        FactKind::PasswordChanged => {
+            let u: PasswordChanged = read(content)?;
+            Fact::PasswordChanged(fact::PasswordChanged {
+                username: username(&u.username)?,
+                org: party(&u.org)?,
+            })
+        }
     })
 }
 
@@ -570,6 +587,7 @@ mod tests {
                 r#"{"username":"judge","org":"ie-high-court","role":"reviewer","name":"Judith Judge"}"#,
             ),
             ("user.disabled", r#"{"username":"judge","org":"ie-high-court","reason":"left"}"#),
+            ("user.password_changed", r#"{"username":"judge","org":"ie-high-court"}"#),
             (
                 "token.created",
                 r#"{"id":"abc","org":"example-mail","role":"handler","label":"api","expires_at":"2027-03-01T00:00:00Z"}"#,

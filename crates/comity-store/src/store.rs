@@ -45,9 +45,9 @@ macro_rules! store_impl {
             use chrono::{DateTime, Utc};
             use comity_core::{
                 AuthorityRecord, CheckpointSigner, Event, IdempotencyKey, Intake, JournalEntry, JournalQuery,
-                LinkRecord, LogRecord, Move, NamedTarget, NewEntry, NewRequest, Party, PartyId, PartyRole,
-                Read, RequestId, RequestPage, RequestQuery, Screening, SessionRecord, State, StoreError,
-                StoredCheckpoint, StoredRequest, Throttle, TokenRecord, UnloggedRows, UserRecord, Username,
+                LinkRecord, LogRecord, LoginSlot, Move, NamedTarget, NewEntry, NewRequest, Party, PartyId,
+                PartyRole, Read, RequestId, RequestPage, RequestQuery, Screening, SessionRecord, State,
+                StoreError, StoredCheckpoint, StoredRequest, TokenRecord, UnloggedRows, UserRecord, Username,
             };
             use $crate::rows::backend;
             use $crate::store::{Engine, read, snapshot};
@@ -227,12 +227,22 @@ macro_rules! store_impl {
                     self.write(WriteOp::UseTotpStep(username.clone(), step)).await?.flag()
                 }
 
-                async fn set_password(
+                async fn change_password(
                     &self,
                     username: &Username,
                     password_hash: &str,
-                ) -> Result<(), StoreError> {
-                    self.write(WriteOp::SetPassword(username.clone(), password_hash.to_owned())).await?.done()
+                    keep: Option<&[u8; 32]>,
+                    at: DateTime<Utc>,
+                    entry: &NewEntry,
+                ) -> Result<JournalEntry, StoreError> {
+                    let op = WriteOp::ChangePassword(
+                        username.clone(),
+                        password_hash.to_owned(),
+                        keep.copied(),
+                        at,
+                        Box::new(entry.clone()),
+                    );
+                    self.write(op).await?.entry()
                 }
 
                 async fn disable_user(
@@ -246,20 +256,17 @@ macro_rules! store_impl {
                         .entry()
                 }
 
-                async fn login_failed(&self, name: &str, at: DateTime<Utc>) -> Result<u32, StoreError> {
-                    self.write(WriteOp::LoginFailed(name.to_owned(), at)).await?.count()
+                async fn reserve_login(
+                    &self,
+                    name: &str,
+                    client: &str,
+                    now: DateTime<Utc>,
+                ) -> Result<LoginSlot, StoreError> {
+                    self.write(WriteOp::ReserveLogin(name.to_owned(), client.to_owned(), now)).await?.login()
                 }
 
-                async fn lock_login(&self, name: &str, until: DateTime<Utc>) -> Result<(), StoreError> {
-                    self.write(WriteOp::LockLogin(name.to_owned(), until)).await?.done()
-                }
-
-                async fn login_throttle(&self, name: &str) -> Result<Option<Throttle>, StoreError> {
-                    trust_rows::login_throttle(&mut *read(self).await?, name).await
-                }
-
-                async fn clear_login_failures(&self, name: &str) -> Result<(), StoreError> {
-                    self.write(WriteOp::ClearLoginFailures(name.to_owned())).await?.done()
+                async fn clear_login_attempts(&self, name: &str, client: &str) -> Result<(), StoreError> {
+                    self.write(WriteOp::ClearLoginAttempts(name.to_owned(), client.to_owned())).await?.done()
                 }
 
                 async fn add_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
@@ -297,10 +304,16 @@ macro_rules! store_impl {
                     id: &str,
                     at: DateTime<Utc>,
                     entry: &NewEntry,
+                    keep_an_admin: bool,
                 ) -> Result<JournalEntry, StoreError> {
-                    self.write(WriteOp::RevokeToken(id.to_owned(), at, Box::new(entry.clone())))
-                        .await?
-                        .entry()
+                    self.write(WriteOp::RevokeToken(
+                        id.to_owned(),
+                        at,
+                        Box::new(entry.clone()),
+                        keep_an_admin,
+                    ))
+                    .await?
+                    .entry()
                 }
 
                 async fn add_link(

@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, Utc};
 use comity_core::{
-    ActorId, AuthorityRecord, FactKind, JournalEntry, JournalQuery, LinkRecord, NewEntry, PartyId, RequestId,
-    Role, SessionRecord, State, StoreError, Throttle, TokenRecord, UserRecord, Username,
+    ActorId, AuthorityRecord, FactKind, JournalEntry, JournalQuery, LinkRecord, LoginSlot, NewEntry, PartyId,
+    RequestId, Role, SessionRecord, State, StoreError, TokenRecord, UserRecord, Username,
 };
 
 use crate::db::{Conn, Row, Sql, args};
@@ -263,49 +263,98 @@ pub(crate) async fn use_totp_step<C: Conn>(
     Ok(done == 1)
 }
 
-pub(crate) async fn set_password<C: Conn>(
+/// Sets a password and ends every open session of the account but `keep`.
+pub(crate) async fn change_password<C: Conn>(
     conn: &mut C,
     user: &Username,
     hash: &str,
+    keep: Option<&[u8; 32]>,
+    at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let done = conn
         .execute("UPDATE users SET password_hash = $1 WHERE username = $2", args![hash, user.as_str()])
         .await
         .map_err(backend)?;
-    if done == 0 { Err(StoreError::NotFound) } else { Ok(()) }
-}
-
-pub(crate) async fn login_failed<C: Conn>(
-    conn: &mut C,
-    name: &str,
-    at: DateTime<Utc>,
-) -> Result<u32, StoreError> {
-    let row = conn
-        .fetch_one(
-            "INSERT INTO login_throttle (name, failures, last_failure) VALUES ($1, 1, $2) \
-             ON CONFLICT (name) DO UPDATE SET failures = login_throttle.failures + 1, \
-             last_failure = excluded.last_failure RETURNING failures",
-            args![name, micros(at)],
-        )
-        .await
-        .map_err(backend)?;
-    let failures = row.int(&At { table: "login_throttle", id: name }, "failures")?;
-    Ok(u32::try_from(failures).unwrap_or(u32::MAX))
-}
-
-pub(crate) async fn lock_login<C: Conn>(
-    conn: &mut C,
-    name: &str,
-    until: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    conn.execute("UPDATE login_throttle SET locked_until = $1 WHERE name = $2", args![micros(until), name])
-        .await
-        .map_err(backend)?;
+    if done == 0 {
+        return Err(StoreError::NotFound);
+    }
+    // A session that may have been opened by whoever knew the old password ends with it
+    // (OWASP ASVS 4.0 V3.3.3: log out of other sessions after a password change).
+    let mut sql = Sql::new("UPDATE sessions SET ended_at = ");
+    sql.bind(micros(at)).push(" WHERE username = ").bind(user.as_str()).push(" AND ended_at IS NULL");
+    if let Some(keep) = keep {
+        sql.push(" AND id_hash <> ").bind(keep.as_slice());
+    }
+    let (sql, args) = sql.into_parts();
+    conn.execute(&sql, args).await.map_err(backend)?;
     Ok(())
 }
 
-pub(crate) async fn clear_login_failures<C: Conn>(conn: &mut C, name: &str) -> Result<(), StoreError> {
-    conn.execute("DELETE FROM login_throttle WHERE name = $1", args![name]).await.map_err(backend)?;
+/// Reserves a login attempt of `name` from `client` (see `Store::reserve_login`).
+///
+/// The upsert counts the attempt only if the pair is not locked at `now`, and the row it
+/// takes stays locked to this transaction (PostgreSQL's `ON CONFLICT DO UPDATE` locks it;
+/// SQLite's one writer holds the whole database), so a racing attempt waits and then sees
+/// the count and the lock this one leaves.
+pub(crate) async fn reserve_login<C: Conn>(
+    conn: &mut C,
+    name: &str,
+    client: &str,
+    now: DateTime<Utc>,
+) -> Result<LoginSlot, StoreError> {
+    let now = micros(now);
+    let forgotten = now - chrono::Duration::hours(comity_core::trust::LOGIN_ATTEMPTS_RESET_HOURS);
+    // Pairs idle for the reset time are forgotten, this one's included, so the table holds
+    // only what a lock still needs.
+    conn.execute(
+        "DELETE FROM login_attempts WHERE last_attempt < $1 AND (locked_until IS NULL OR locked_until <= $2)",
+        args![forgotten, now],
+    )
+    .await
+    .map_err(backend)?;
+    let at = At { table: "login_attempts", id: name };
+    let counted = conn
+        .fetch_optional(
+            "INSERT INTO login_attempts (name, client, attempts, last_attempt) VALUES ($1, $2, 1, $3) \
+             ON CONFLICT (name, client) DO UPDATE SET attempts = login_attempts.attempts + 1, \
+             last_attempt = excluded.last_attempt \
+             WHERE login_attempts.locked_until IS NULL OR login_attempts.locked_until <= excluded.last_attempt \
+             RETURNING attempts",
+            args![name, client, now],
+        )
+        .await
+        .map_err(backend)?;
+    let Some(row) = counted else {
+        let row = conn
+            .fetch_one(
+                "SELECT locked_until FROM login_attempts WHERE name = $1 AND client = $2",
+                args![name, client],
+            )
+            .await
+            .map_err(backend)?;
+        let until = row.opt_time(&at, "locked_until")?.unwrap_or(now);
+        return Ok(LoginSlot::Locked { until });
+    };
+    let attempt = u32::try_from(row.int(&at, "attempts")?).unwrap_or(u32::MAX);
+    if let Some(lock) = comity_core::trust::login_lock_after(attempt) {
+        conn.execute(
+            "UPDATE login_attempts SET locked_until = $1 WHERE name = $2 AND client = $3",
+            args![now + lock, name, client],
+        )
+        .await
+        .map_err(backend)?;
+    }
+    Ok(LoginSlot::Granted { attempt })
+}
+
+pub(crate) async fn clear_login_attempts<C: Conn>(
+    conn: &mut C,
+    name: &str,
+    client: &str,
+) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM login_attempts WHERE name = $1 AND client = $2", args![name, client])
+        .await
+        .map_err(backend)?;
     Ok(())
 }
 
@@ -359,12 +408,17 @@ pub(crate) async fn add_token<C: Conn>(conn: &mut C, t: &TokenRecord) -> Result<
     Ok(())
 }
 
-/// `NotFound` if there is no such token or it is revoked already.
+/// `NotFound` if there is no such token or it is revoked already; `Conflict` if
+/// `keep_an_admin` and it is its organisation's last admin credential at `at`.
 pub(crate) async fn revoke_token<C: Conn>(
     conn: &mut C,
     id: &str,
     at: DateTime<Utc>,
+    keep_an_admin: bool,
 ) -> Result<(), StoreError> {
+    if keep_an_admin {
+        keep_an_admin_beside(conn, id, at).await?;
+    }
     let done = conn
         .execute(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
@@ -373,6 +427,44 @@ pub(crate) async fn revoke_token<C: Conn>(
         .await
         .map_err(backend)?;
     if done == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+/// `Conflict` if token `id` is an admin token and its organisation has no other admin
+/// credential usable at `at`: no other unrevoked, unexpired admin token and no enabled
+/// admin account. The organisation's row is locked first (`FOR UPDATE` on PostgreSQL;
+/// SQLite's one writer), so revocations of its tokens take turns.
+async fn keep_an_admin_beside<C: Conn>(conn: &mut C, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+    let at = micros(at);
+    let row = conn
+        .fetch_optional("SELECT org, role FROM api_tokens WHERE id = $1 AND revoked_at IS NULL", args![id])
+        .await
+        .map_err(backend)?;
+    let Some(row) = row else { return Ok(()) };
+    let place = At { table: "api_tokens", id };
+    let (org, role) = (row.text(&place, "org")?, row.text(&place, "role")?);
+    if role != Role::Admin.as_str() {
+        return Ok(());
+    }
+    conn.fetch_optional(&C::locking("SELECT id FROM parties WHERE id = $1"), args![&org])
+        .await
+        .map_err(backend)?;
+    let others = conn
+        .fetch_one(
+            "SELECT (SELECT COUNT(*) FROM api_tokens WHERE org = $1 AND role = $2 AND id <> $3 \
+             AND revoked_at IS NULL AND expires_at > $4) \
+             + (SELECT COUNT(*) FROM users WHERE org = $1 AND role = $2 AND disabled_at IS NULL) AS n",
+            args![&org, Role::Admin.as_str(), id, at],
+        )
+        .await
+        .map_err(backend)?;
+    if others.int(&At { table: "api_tokens", id }, "n")? == 0 {
+        return Err(StoreError::Conflict(format!(
+            "token {id} is the last admin credential of {org}: revoking it would leave nobody able to \
+             manage {org}'s accounts and tokens; create another admin token first (POST /v1/admin/tokens \
+             or `comity token create --org {org} --role admin`), then revoke this one"
+        )));
+    }
+    Ok(())
 }
 
 /// Creates a one-time link; its journal entry is the caller's to insert.
@@ -523,24 +615,6 @@ pub(crate) async fn user<C: Conn>(conn: &mut C, name: &Username) -> Result<Optio
 pub(crate) async fn users<C: Conn>(conn: &mut C) -> Result<Vec<UserRecord>, StoreError> {
     conn.fetch_all(concat!("SELECT ", user_columns!(), " FROM users ORDER BY username"), args![], read_user)
         .await
-}
-
-pub(crate) async fn login_throttle<C: Conn>(
-    conn: &mut C,
-    name: &str,
-) -> Result<Option<Throttle>, StoreError> {
-    let row = conn
-        .fetch_optional("SELECT failures, locked_until FROM login_throttle WHERE name = $1", args![name])
-        .await
-        .map_err(backend)?;
-    let at = At { table: "login_throttle", id: name };
-    row.map(|row| {
-        Ok(Throttle {
-            failures: u32::try_from(row.int(&at, "failures")?).unwrap_or(u32::MAX),
-            locked_until: row.opt_time(&at, "locked_until")?,
-        })
-    })
-    .transpose()
 }
 
 pub(crate) async fn session<C: Conn>(

@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use comity_core::{
-    ActorId, CheckpointSigner, Event, IdempotencyKey, Intake, JournalEntry, LinkRecord, Move, NewEntry,
-    NewRequest, Party, PartyId, Read, Screening, SessionRecord, State, StoreError, StoredCheckpoint,
-    StoredRequest, TokenRecord, UserRecord, Username,
+    ActorId, CheckpointSigner, Event, IdempotencyKey, Intake, JournalEntry, LinkRecord, LoginSlot, Move,
+    NewEntry, NewRequest, Party, PartyId, Read, Screening, SessionRecord, State, StoreError,
+    StoredCheckpoint, StoredRequest, TokenRecord, UserRecord, Username,
 };
 
 use crate::db::{Conn, Row, args};
@@ -38,14 +38,15 @@ pub(crate) enum WriteOp {
     AddUser(Box<UserRecord>, Box<NewEntry>),
     UseTotpStep(Username, u64),
     DisableUser(Username, DateTime<Utc>, Box<NewEntry>),
-    SetPassword(Username, String),
-    LoginFailed(String, DateTime<Utc>),
-    LockLogin(String, DateTime<Utc>),
-    ClearLoginFailures(String),
+    ChangePassword(Username, String, Option<[u8; 32]>, DateTime<Utc>, Box<NewEntry>),
+    /// Name, client, now.
+    ReserveLogin(String, String, DateTime<Utc>),
+    ClearLoginAttempts(String, String),
     AddSession(SessionRecord),
     EndSession([u8; 32], DateTime<Utc>),
     AddToken(Box<TokenRecord>, Box<NewEntry>),
-    RevokeToken(String, DateTime<Utc>, Box<NewEntry>),
+    /// Id, when, its entry, and whether the organisation's last admin credential is kept.
+    RevokeToken(String, DateTime<Utc>, Box<NewEntry>, bool),
     AddLink(Box<LinkRecord>, Box<NewEntry>),
     UseLink([u8; 32], DateTime<Utc>),
     /// A write that matches no row: it fails where the database refuses writes.
@@ -63,7 +64,7 @@ pub(crate) enum Answer {
     Checkpoint(Option<Box<StoredCheckpoint>>),
     Journal(Vec<JournalEntry>),
     Flag(bool),
-    Count(u32),
+    Login(LoginSlot),
     Link(Option<LinkRecord>),
 }
 
@@ -130,9 +131,9 @@ impl Answer {
         }
     }
 
-    pub(crate) fn count(self) -> Result<u32, StoreError> {
+    pub(crate) fn login(self) -> Result<LoginSlot, StoreError> {
         match self {
-            Answer::Count(n) => Ok(n),
+            Answer::Login(slot) => Ok(slot),
             _ => Err(unexpected_answer()),
         }
     }
@@ -200,8 +201,8 @@ impl WriteOp {
                 trust_rows::add_token(conn, token).await?;
                 Answer::Journal(journal_entry(conn, log, entry).await?)
             }
-            WriteOp::RevokeToken(id, at, entry) => {
-                trust_rows::revoke_token(conn, id, *at).await?;
+            WriteOp::RevokeToken(id, at, entry, keep_an_admin) => {
+                trust_rows::revoke_token(conn, id, *at, *keep_an_admin).await?;
                 Answer::Journal(journal_entry(conn, log, entry).await?)
             }
             WriteOp::AddLink(link, entry) => {
@@ -211,17 +212,15 @@ impl WriteOp {
             WriteOp::UseTotpStep(user, step) => {
                 Answer::Flag(trust_rows::use_totp_step(conn, user, *step).await?)
             }
-            WriteOp::SetPassword(user, hash) => {
-                trust_rows::set_password(conn, user, hash).await?;
-                Answer::Done
+            WriteOp::ChangePassword(user, hash, keep, at, entry) => {
+                trust_rows::change_password(conn, user, hash, keep.as_ref(), *at).await?;
+                Answer::Journal(journal_entry(conn, log, entry).await?)
             }
-            WriteOp::LoginFailed(name, at) => Answer::Count(trust_rows::login_failed(conn, name, *at).await?),
-            WriteOp::LockLogin(name, until) => {
-                trust_rows::lock_login(conn, name, *until).await?;
-                Answer::Done
+            WriteOp::ReserveLogin(name, client, now) => {
+                Answer::Login(trust_rows::reserve_login(conn, name, client, *now).await?)
             }
-            WriteOp::ClearLoginFailures(name) => {
-                trust_rows::clear_login_failures(conn, name).await?;
+            WriteOp::ClearLoginAttempts(name, client) => {
+                trust_rows::clear_login_attempts(conn, name, client).await?;
                 Answer::Done
             }
             WriteOp::AddSession(session) => {

@@ -203,11 +203,15 @@ pub struct LoginBody {
     pub totp: String,
 }
 
-/// Changes one's password.
+/// Changes one's password: the current one and a current TOTP code, as a login needs
+/// them, so that a session alone (a stolen cookie) cannot take the account over.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordBody {
     pub current_password: String,
+    /// The current code of the account's authenticator app (RFC 6238); each code works once.
+    #[schema(example = "123456")]
+    pub totp: String,
     pub new_password: String,
 }
 

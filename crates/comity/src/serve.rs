@@ -67,6 +67,15 @@ pub struct ServeArgs {
     #[arg(long, env = "COMITY_BODY_TIMEOUT", default_value_t = limits().body_timeout.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     body_timeout: u64,
+    /// Password hashes (argon2id, about 19 MiB and 15 ms of a core each) run at once; by
+    /// default one per core the process may use but one (at least one).
+    #[arg(long, env = "COMITY_PASSWORD_HASHERS", value_parser = clap::value_parser!(u16).range(1..))]
+    password_hashers: Option<u16>,
+    /// Sign-ins one client address (an IPv6 client's /64) may have waiting for a password
+    /// hash; past this it is answered 429 at once. Others' sign-ins are served in turn
+    /// with its own, never behind all of them.
+    #[arg(long, env = "COMITY_PASSWORD_QUEUE", default_value_t = comity_app::DEFAULT_QUEUE_PER_CLIENT, value_parser = clap::value_parser!(u16).range(1..))]
+    password_queue: u16,
     /// A witness to hand every checkpoint to, as URL=VKEY (its base URL and its
     /// cosignature key, which `comity witness key` prints). Repeat for several; in the
     /// environment, separate them with commas. Their cosignatures are served with the
@@ -130,6 +139,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         witnesses,
         checkpoint_interval: comity_server::startup::CHECKPOINT_INTERVAL,
         demo: args.demo.then(crate::admin::actor),
+        hashing: comity_app::HashingSettings {
+            workers: args
+                .password_hashers
+                .map_or_else(|| comity_app::HashingSettings::from_machine().workers, usize::from),
+            queue_per_client: usize::from(args.password_queue),
+        },
     };
     // The signals are caught from here on: whoever reads the listening line and stops the
     // server at once gets a clean stop, not the default end of the process.

@@ -614,7 +614,14 @@ impl<'a> World<'a> {
                 json!({"username": format!("nobody.{n}"), "password": "not the password", "totp": "000000"})
             }
             "password" => {
-                json!({"current_password": PASSWORD, "new_password": "a new horse, battery and staple"})
+                // The column's person's next code (issue 12: a password change needs one);
+                // a column that is no person sends a code that matters not.
+                let (_, org, how) = &COLUMNS[n % 100];
+                let totp = match how {
+                    As::Person => self.app.next_person_code(org),
+                    _ => "000000".to_owned(),
+                };
+                json!({"current_password": PASSWORD, "totp": totp, "new_password": "a new horse, battery and staple"})
             }
             other => {
                 if let Some(to) = other.strip_prefix("to:") {

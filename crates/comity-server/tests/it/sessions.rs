@@ -58,12 +58,14 @@ async fn a_person_logs_in_with_password_and_code_and_out_again(app: TestApp) {
     let entry = app.store.log_records(index, 1).await.unwrap();
     assert_eq!(comity_log::Entry::from_bytes(&entry[0].entry).unwrap().actor(), "legal.7@example-mail");
 
-    // A password change needs the current one, and the new one must meet the policy.
+    // A password change needs the current one and a fresh code, and the new one must meet
+    // the policy (the next step's code: the login used this one's).
+    let next = comity_auth::totp::code_at(&secret, now_unix() + 30);
     let change = |current: &str, new: &str| {
         app.client
             .post(app.url("/v1/session/password"))
             .header("cookie", format!("comity_session={cookie}"))
-            .json(&json!({"current_password": current, "new_password": new}))
+            .json(&json!({"current_password": current, "totp": next, "new_password": new}))
             .send()
     };
     assert_eq!(change("wrong password!", "a new long passphrase").await.unwrap().status().as_u16(), 401);

@@ -36,6 +36,8 @@ pub struct TestApp {
     tokens: Mutex<HashMap<String, String>>,
     /// Session cookies of people, by organisation.
     sessions: Mutex<HashMap<String, String>>,
+    /// The TOTP secrets of those people, by organisation.
+    person_secrets: Mutex<HashMap<String, comity_auth::totp::TotpSecret>>,
     /// Each authority's age identity, once its recipient is registered.
     identities: Mutex<HashMap<String, comity_seal::age::x25519::Identity>>,
     /// The server's data directory (keys, productions, and the SQLite database unless
@@ -82,6 +84,16 @@ pub async fn spawn_bare(backend: Backend, limits: RateLimits) -> Option<TestApp>
 
 /// [`spawn_bare`] with every setting of how clients are treated.
 pub async fn spawn_bare_http(backend: Backend, http: HttpConfig) -> Option<TestApp> {
+    spawn_configured(backend, http, None).await
+}
+
+/// [`spawn_bare`] with the client settings and the password-hash pool given (the pool's
+/// default is the machine's).
+pub async fn spawn_configured(
+    backend: Backend,
+    http: HttpConfig,
+    hashing: Option<comity_app::HashingSettings>,
+) -> Option<TestApp> {
     let files = tempfile::tempdir().unwrap();
     let pg = match backend {
         Backend::Sqlite => None,
@@ -98,6 +110,7 @@ pub async fn spawn_bare_http(backend: Backend, http: HttpConfig) -> Option<TestA
         // The tests sign the checkpoints they check (`TestApp::checkpoint_now`).
         checkpoint_interval: std::time::Duration::from_secs(3600),
         demo: None,
+        hashing: hashing.unwrap_or_default(),
     };
     let application = Application::build(config).await.unwrap();
     let base = format!("http://{}", application.address());
@@ -111,6 +124,7 @@ pub async fn spawn_bare_http(backend: Backend, http: HttpConfig) -> Option<TestA
         keys: Mutex::default(),
         tokens: Mutex::default(),
         sessions: Mutex::default(),
+        person_secrets: Mutex::default(),
         identities: Mutex::default(),
         files,
         sqlite: pg.is_none(),
@@ -341,22 +355,32 @@ impl TestApp {
             Some(c) => c,
             None => {
                 let username = format!("person.{}", org.replace('-', "."));
-                let cookie = self.log_in_new_user(org, &username).await;
+                let (cookie, secret) = self.log_in_user(org, &username).await;
                 self.sessions.lock().unwrap().insert(org.to_owned(), cookie.clone());
+                self.person_secrets.lock().unwrap().insert(org.to_owned(), secret);
                 cookie
             }
         };
         Caller { app: self, token: None, cookie: Some(cookie) }
     }
 
-    /// Creates an account in `org` and logs it in; returns the session cookie's value.
-    pub async fn log_in_new_user(&self, org: &str, username: &str) -> String {
+    /// The TOTP code of [`Self::person`]'s account in `org` for the time step after the
+    /// one it logged in with (a code is good once), as its authenticator app shows it.
+    pub fn next_person_code(&self, org: &str) -> String {
+        let secrets = self.person_secrets.lock().unwrap();
+        let secret = secrets.get(org).unwrap_or_else(|| panic!("no person of {org}: call app.person first"));
+        comity_auth::totp::code_at(secret, now_unix() + 30)
+    }
+
+    /// Creates an account in `org` and logs it in; returns the session cookie's value and
+    /// the account's TOTP secret.
+    async fn log_in_user(&self, org: &str, username: &str) -> (String, comity_auth::totp::TotpSecret) {
         let (password, secret) = self.create_user(org, username).await;
         let code = comity_auth::totp::code_at(&secret, now_unix());
         let login = json!({"username": username, "password": password, "totp": code});
         let r = self.client.post(self.url("/v1/session")).json(&login).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 200, "{:?}", r.text().await);
-        session_cookie(&r).unwrap()
+        (session_cookie(&r).unwrap(), secret)
     }
 
     /// Creates an account; returns its password and TOTP secret.

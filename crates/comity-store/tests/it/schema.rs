@@ -28,7 +28,7 @@ const TIME_COLUMNS: &[&str] = &[
     "disabled_at",
     "ended_at",
     "expires_at",
-    "last_failure",
+    "last_attempt",
     "last_seen",
     "locked_until",
     "received_at",

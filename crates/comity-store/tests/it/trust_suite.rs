@@ -4,8 +4,8 @@
 use chrono::Duration;
 use comity_core::{
     ActorId, Authority, AuthorityType, CountryCode, Fact, FactKind, JournalQuery, KeyId, LinkRecord,
-    NewEntry, NewRequest, Organisation, Party, PartyId, PartyRole, RequestId, RequestQuery, ReviewerBody,
-    ReviewerKind, Role, SessionRecord, State, StoreError, Throttle, TokenRecord, UserRecord, Username,
+    LoginSlot, NewEntry, NewRequest, Organisation, Party, PartyId, PartyRole, RequestId, RequestQuery,
+    ReviewerBody, ReviewerKind, Role, SessionRecord, State, StoreError, TokenRecord, UserRecord, Username,
     journal,
 };
 
@@ -262,25 +262,168 @@ pub async fn accounts_round_trip_and_a_totp_step_is_used_once(h: &mut Harness) {
     assert!(!store.use_totp_step(&alice.username, 99).await.unwrap());
     assert!(store.use_totp_step(&alice.username, 101).await.unwrap());
     assert_eq!(store.user(&alice.username).await.unwrap().unwrap().totp_last_step, Some(101));
-
-    store.set_password(&alice.username, "$argon2id$new").await.unwrap();
-    assert_eq!(store.user(&alice.username).await.unwrap().unwrap().password_hash, "$argon2id$new");
-    let nobody = Username::parse("nobody").unwrap();
-    assert!(matches!(store.set_password(&nobody, "x").await, Err(StoreError::NotFound)));
 }
 
-pub async fn failed_logins_count_lock_and_clear_for_any_name(h: &mut Harness) {
+/// Issue 12, finding 2: attempts count per (name, client), so one client's failures never
+/// lock the same name from another; an attempt is reserved before its password is checked,
+/// so however many race, only the free ones are granted before the lock.
+pub async fn login_attempts_count_per_name_and_client_and_lock_before_the_check(h: &mut Harness) {
     let store = h.store();
-    assert_eq!(store.login_throttle("ghost").await.unwrap(), None);
-    for n in 1..=3 {
-        assert_eq!(store.login_failed("ghost", t0()).await.unwrap(), n);
+    let (name, here, there) = ("judge", "192.0.2.1", "198.51.100.7");
+    let free = comity_core::trust::FREE_LOGIN_ATTEMPTS;
+    for n in 1..=free {
+        assert_eq!(store.reserve_login(name, here, t0()).await.unwrap(), LoginSlot::Granted { attempt: n });
     }
-    let until = t0() + Duration::minutes(2);
-    store.lock_login("ghost", until).await.unwrap();
-    let expected = Throttle { failures: 3, locked_until: Some(until - Duration::nanoseconds(789)) };
-    assert_eq!(store.login_throttle("ghost").await.unwrap(), Some(expected));
-    store.clear_login_failures("ghost").await.unwrap();
-    assert_eq!(store.login_throttle("ghost").await.unwrap(), None);
+    // The last free attempt locked the pair for a minute, counted from it.
+    let until = t0() - Duration::nanoseconds(789) + Duration::minutes(1);
+    assert_eq!(store.reserve_login(name, here, t0()).await.unwrap(), LoginSlot::Locked { until });
+    // Refused attempts are not counted: the lock does not grow while it holds.
+    assert_eq!(
+        store.reserve_login(name, here, t0() + Duration::seconds(30)).await.unwrap(),
+        LoginSlot::Locked { until }
+    );
+    // The same name from another client, and another name from this one, are free.
+    assert_eq!(store.reserve_login(name, there, t0()).await.unwrap(), LoginSlot::Granted { attempt: 1 });
+    assert_eq!(store.reserve_login("ghost", here, t0()).await.unwrap(), LoginSlot::Granted { attempt: 1 });
+    // Once the lock is over, one more attempt, and a lock twice as long.
+    let later = t0() + Duration::minutes(1);
+    let attempt = free + 1;
+    assert_eq!(store.reserve_login(name, here, later).await.unwrap(), LoginSlot::Granted { attempt });
+    assert!(matches!(
+        store.reserve_login(name, here, later).await.unwrap(),
+        LoginSlot::Locked { until } if until - later >= Duration::minutes(2) - Duration::seconds(1)
+    ));
+    // A success clears the pair, and only that pair.
+    store.clear_login_attempts(name, here).await.unwrap();
+    assert_eq!(store.reserve_login(name, here, later).await.unwrap(), LoginSlot::Granted { attempt: 1 });
+    assert_eq!(store.reserve_login(name, there, later).await.unwrap(), LoginSlot::Granted { attempt: 2 });
+    // A pair idle for the reset time is forgotten, lock and count.
+    let idle = later + Duration::hours(comity_core::trust::LOGIN_ATTEMPTS_RESET_HOURS) + Duration::minutes(1);
+    assert_eq!(store.reserve_login(name, there, idle).await.unwrap(), LoginSlot::Granted { attempt: 1 });
+
+    // Fifty attempts at once for one pair: only the free ones are granted.
+    let mut racing = tokio::task::JoinSet::new();
+    for _ in 0..50 {
+        let store = h.shared();
+        racing.spawn(async move { store.reserve_login("racer", "203.0.113.9", t0()).await.unwrap() });
+    }
+    let mut granted = Vec::new();
+    while let Some(slot) = racing.join_next().await {
+        if let LoginSlot::Granted { attempt } = slot.unwrap() {
+            granted.push(attempt);
+        }
+    }
+    granted.sort_unstable();
+    assert_eq!(granted, (1..=free).collect::<Vec<_>>());
+}
+
+/// Issue 12, finding 5: a password change ends every other session of the account, keeps
+/// the one asked for, and is journaled and logged in the same transaction.
+pub async fn a_password_change_ends_the_other_sessions_and_is_journaled(h: &mut Harness) {
+    let store = h.store();
+    store.add_party(&authority("fr-tj-paris")).await.unwrap();
+    let (alice, bob) = (user("alice", "fr-tj-paris"), user("bob", "fr-tj-paris"));
+    for u in [&alice, &bob] {
+        store.add_user(u, &user_added(u)).await.unwrap();
+    }
+    let at = t0() - Duration::nanoseconds(789);
+    let session = |hash: u8, who: &UserRecord| SessionRecord {
+        id_hash: [hash; 32],
+        username: who.username.clone(),
+        created_at: at,
+        expires_at: at + Duration::hours(8),
+        ended_at: None,
+    };
+    for s in [session(1, &alice), session(2, &alice), session(3, &bob)] {
+        store.add_session(&s).await.unwrap();
+    }
+    let fact = Fact::PasswordChanged(journal::PasswordChanged {
+        username: alice.username.clone(),
+        org: alice.org.clone(),
+    });
+    let changed = entry(Some("fr-tj-paris"), "alice", fact);
+    let later = at + Duration::hours(1);
+    let written = store
+        .change_password(&alice.username, "$argon2id$new", Some(&[1; 32]), later, &changed)
+        .await
+        .unwrap();
+    assert!(written.log_index.is_some());
+    assert_eq!(store.user(&alice.username).await.unwrap().unwrap().password_hash, "$argon2id$new");
+    let ended = |hash: u8| async move { store.session(&[hash; 32]).await.unwrap().unwrap().ended_at };
+    assert_eq!((ended(1).await, ended(2).await, ended(3).await), (None, Some(later), None));
+    let facts = store.journal(&JournalQuery::kinds(&[FactKind::PasswordChanged])).await.unwrap();
+    assert_eq!(facts.iter().map(|j| j.subject.as_str()).collect::<Vec<_>>(), ["alice"]);
+    // Without a session to keep, every one ends; an account that does not exist is NotFound.
+    store.change_password(&alice.username, "$argon2id$newer", None, later, &changed).await.unwrap();
+    assert_eq!(ended(1).await, Some(later));
+    let nobody = Username::parse("nobody").unwrap();
+    let size = store.log_size().await.unwrap();
+    assert!(matches!(
+        store.change_password(&nobody, "x", None, later, &changed).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.log_size().await.unwrap(), size);
+}
+
+/// Issue 12, finding 5: asked to, the store refuses to revoke an organisation's last admin
+/// credential (another unrevoked, unexpired admin token, or an enabled admin account).
+pub async fn the_last_admin_credential_is_kept_when_asked(h: &mut Harness) {
+    let store = h.store();
+    let ops = Party::Operator(Organisation {
+        id: pid("ops"),
+        country: CountryCode::parse("IE").unwrap(),
+        name: "Operator".into(),
+        institution: None,
+    });
+    store.add_party(&ops).await.unwrap();
+    let admin_token = |id: &str, expires: Duration| {
+        let (t, e) = token(id, "ops");
+        let t = TokenRecord { role: Role::Admin, expires_at: t.created_at + expires, ..t };
+        let e = match e.fact {
+            Fact::TokenCreated(c) => NewEntry {
+                fact: Fact::TokenCreated(journal::TokenCreated {
+                    role: Role::Admin,
+                    expires_at: t.expires_at,
+                    ..c
+                }),
+                ..e
+            },
+            _ => unreachable!("token() makes a token.created entry"),
+        };
+        (t, e)
+    };
+    let revoked = |t: &TokenRecord| {
+        let fact = Fact::TokenRevoked(journal::TokenRevoked { id: t.id.clone(), org: t.org.clone() });
+        entry(Some("ops"), &t.id, fact)
+    };
+    let at = t0() + Duration::hours(1);
+    let (first, created) = admin_token("firstadmintoken0", Duration::days(90));
+    store.add_token(&first, &created).await.unwrap();
+    // An expired admin token is no admin.
+    let (old, created) = admin_token("expiredadmintkn0", Duration::minutes(1));
+    store.add_token(&old, &created).await.unwrap();
+    let size = store.log_size().await.unwrap();
+    let refused = conflict(store.revoke_token(&first.id, at, &revoked(&first), true).await);
+    assert!(refused.contains("create another admin token first"), "{refused}");
+    assert_eq!(store.token(&first.id).await.unwrap().unwrap().revoked_at, None);
+    assert_eq!(store.log_size().await.unwrap(), size, "nothing is logged");
+
+    // With a second admin token, the first may go; then the second is the last.
+    let (second, created) = admin_token("secondadmintoken", Duration::days(90));
+    store.add_token(&second, &created).await.unwrap();
+    store.revoke_token(&first.id, at, &revoked(&first), true).await.unwrap();
+    conflict(store.revoke_token(&second.id, at, &revoked(&second), true).await);
+    // An enabled admin account is an admin credential too.
+    let admin = UserRecord { role: Role::Admin, ..user("root", "ops") };
+    store.add_user(&admin, &user_added(&admin)).await.unwrap();
+    store.revoke_token(&second.id, at, &revoked(&second), true).await.unwrap();
+
+    // Without the guard (the operator's command line), the last one goes.
+    let (third, created) = admin_token("thirdadmintoken0", Duration::days(90));
+    store.add_token(&third, &created).await.unwrap();
+    store.disable_user(&admin.username, at, &user_disabled(&admin)).await.unwrap();
+    conflict(store.revoke_token(&third.id, at, &revoked(&third), true).await);
+    store.revoke_token(&third.id, at, &revoked(&third), false).await.unwrap();
 }
 
 pub async fn sessions_tokens_and_links(h: &mut Harness) {
@@ -315,12 +458,12 @@ pub async fn sessions_tokens_and_links(h: &mut Harness) {
         &token.id,
         Fact::TokenRevoked(journal::TokenRevoked { id: token.id.clone(), org: token.org.clone() }),
     );
-    store.revoke_token(&token.id, at + Duration::days(1), &revoked).await.unwrap();
+    store.revoke_token(&token.id, at + Duration::days(1), &revoked, true).await.unwrap();
     assert_eq!(store.token(&token.id).await.unwrap().unwrap().revoked_at, Some(at + Duration::days(1)));
     // Revoking twice, or a token that does not exist, is NotFound, and logs nothing.
     let size = store.log_size().await.unwrap();
-    assert!(matches!(store.revoke_token(&token.id, at, &revoked).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.revoke_token("nope", at, &revoked).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.revoke_token(&token.id, at, &revoked, true).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.revoke_token("nope", at, &revoked, true).await, Err(StoreError::NotFound)));
     assert_eq!(store.log_size().await.unwrap(), size);
 
     let r = store.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap().request;

@@ -14,6 +14,7 @@ crate::both_databases!(
     a_token_works_until_it_is_revoked,
     a_person_logs_in_with_what_user_add_printed,
     keys_are_added_rotated_and_revoked_and_signatures_follow,
+    the_last_admin_token_goes_at_the_command_line_with_a_warning,
 );
 
 struct Run {
@@ -732,4 +733,19 @@ async fn request_sign_count_prints_fresh_submissions_one_a_line() {
         let r = signed_post(&client, &server.url("/v1/requests"), jws.to_owned()).await.unwrap();
         assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap());
     }
+}
+
+/// Issue 12, finding 5: over the API the last admin token cannot be revoked (409); the
+/// operator at the command line is root and may, told what it leaves.
+async fn the_last_admin_token_goes_at_the_command_line_with_a_warning(data: Data) {
+    register_parties(&data);
+    let operator = ["operator", "add", "--id", "cli-ops", "--country", "IE", "--name", "CLI operations"];
+    comity_ok(&operator, Some(&data));
+    let token = comity_ok(&["token", "create", "--org", "cli-ops", "--role", "admin"], Some(&data));
+    let id = token.trim()["comity_".len()..].split('_').next().unwrap().to_owned();
+    let out = run(comity(&["token", "revoke", &id], Some(&data)));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stdout.contains(&format!("revoked API token {id}")), "{}", out.stdout);
+    assert!(out.stderr.contains("last admin credential of cli-ops"), "{}", out.stderr);
+    assert!(out.stderr.contains("comity token create --org cli-ops --role admin"), "{}", out.stderr);
 }
