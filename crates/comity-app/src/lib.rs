@@ -70,7 +70,7 @@ pub use production::{
     key_path, no_progress,
 };
 pub use registers::{KeyView, NewContact, NewKey, Registered, Registers, Revocation};
-pub use requests::{Listing, RequestView, ScopeAsked, Transition};
+pub use requests::{Listing, RequestLog, RequestView, ScopeAsked, Transition};
 pub use screening::DryRun;
 pub use sessions::{Login, Opened, SESSION_HOURS, lock_after};
 pub use verification::{IssuedLink, LinkView};
@@ -110,6 +110,8 @@ struct Inner {
     /// Password hashes running at once (see `sessions::HASHES_AT_ONCE`).
     hashing: tokio::sync::Semaphore,
     productions: Option<Productions>,
+    /// Access decisions made (see `App::access_decisions`).
+    decisions: std::sync::atomic::AtomicU64,
 }
 
 impl App {
@@ -124,6 +126,7 @@ impl App {
                 parties: access::PartyCache::default(),
                 hashing: tokio::sync::Semaphore::new(sessions::HASHES_AT_ONCE),
                 productions,
+                decisions: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }

@@ -8,7 +8,7 @@
 //! use comity_log::{LogKey, MemoryTree, TilePath, encode_bundle, verify_checkpoint};
 //! use comity_log::audit::LogVerifier;
 //! # use comity_log::{Entry, commit, Salt};
-//! # let entry = Entry::new("read", chrono::Utc::now(), Some("r1"), "comity", commit(&Salt([1; 32]), b"x")).unwrap();
+//! # let entry = Entry::v1("read", chrono::Utc::now(), Some("r1"), "comity", commit(&Salt([1; 32]), b"x")).unwrap();
 //! let entries = vec![entry.to_bytes(); 3];
 //! let mut tree = MemoryTree::new();
 //! entries.iter().for_each(|e| { tree.append(e); });
@@ -503,7 +503,7 @@ mod tests {
             .map(|i| {
                 let request = format!("req-{}", (i * 7 + u64::from(seed)) % 53);
                 let content = format!("content {i} {seed}");
-                Entry::new(
+                Entry::v1(
                     "lifecycle.under_review",
                     time + chrono::Duration::microseconds(i as i64),
                     (i % 5 != 0).then_some(request.as_str()),
@@ -633,7 +633,7 @@ mod tests {
             log.verify_with(LogVerifier::new(), tamper(&log, 300, |e| e[0] = b'C'), hashes).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "entry 300 is not a comity log entry: the first line is not comity-log-entry/v1"
+            "entry 300 is not a comity log entry: the first line is not comity-log-entry/v2 (or v1)"
         );
         // Still an entry, but not the one the log hashed: the hash tile shows it.
         let err = log
