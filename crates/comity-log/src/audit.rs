@@ -29,7 +29,7 @@
 //! last two data tiles (16 KiB), and every hash at the tree levels 8, 16, 24, … that hash
 //! tiles of level ≥ 1 list: 32 bytes per 256 entries, about 0.126 byte per entry (126 MB
 //! for a billion entries). With [`LogVerifier::collect_requests`] it also keeps each
-//! distinct request id once.
+//! distinct request (its tag, or its id in a v1 entry) once.
 //!
 //! # Audit sampling
 //!
@@ -107,7 +107,7 @@ pub struct Verified {
     pub root: Hash,
     /// The size of the earlier checkpoint the log was found consistent with, if one was given.
     pub consistent_with: Option<u64>,
-    /// The distinct request ids in order of first appearance, when collected.
+    /// The distinct requests (tags, or ids in v1 entries) in order of first appearance, when collected.
     pub requests: Vec<String>,
 }
 
@@ -154,7 +154,7 @@ impl LogVerifier {
         LogVerifier::default()
     }
 
-    /// Also collect the distinct request ids, in order of first appearance (for [`sample`]).
+    /// Also collect the distinct requests (tags, or ids in v1 entries), in order of first appearance (for [`sample`]).
     pub fn collect_requests(mut self) -> LogVerifier {
         self.requests = Some(Requests::default());
         self
@@ -453,7 +453,7 @@ impl SampleStream<'_> {
     }
 }
 
-/// Draws `n` requests to audit, without replacement, from the distinct request ids of the
+/// Draws `n` requests to audit, without replacement, from the distinct requests (tags, or ids in v1 entries) of the
 /// first `size` entries of a log (`requests`, in order of first appearance), seeded by the
 /// root of the checkpoint of that size.
 ///
