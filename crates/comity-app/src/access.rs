@@ -162,7 +162,7 @@ impl App {
     /// caller may not see it, with the same message either way.
     ///
     /// Both take the same path: the same reads and the same decision, on placeholder facts
-    /// for a request that does not exist (see [`App::request_and_facts`]).
+    /// for a request that does not exist (see `App::request_and_facts`).
     pub async fn visible(&self, caller: &Caller, id: RequestId) -> Result<(StoredRequest, RequestFacts)> {
         let (stored, facts) = self.request_and_facts(id).await?;
         let allowed = self.allowed(caller, &Action::View, &On::Request(&facts));
