@@ -7,7 +7,8 @@
 ALTER TABLE requests ADD COLUMN log_salt BYTEA NULL CHECK (log_salt IS NULL OR length(log_salt) = 32);
 -- The requests of a database from before get theirs now: their v1 entries keep naming
 -- them in the clear, their later entries are tagged. gen_random_uuid() draws from
--- pg_strong_random() (the operating system's CSPRNG); two of them give 244 random bits.
+-- pg_strong_random() (the operating system's CSPRNG), built in since PostgreSQL 13; two of
+-- them give 244 random bits.
 UPDATE requests SET log_salt = sha256(convert_to(gen_random_uuid()::text || gen_random_uuid()::text, 'UTF8'))
     WHERE log_salt IS NULL;
 

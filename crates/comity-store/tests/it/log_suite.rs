@@ -600,3 +600,32 @@ fn every_column_an_access_decision_reads_is_vouched_for() {
         }
     }
 }
+
+/// A database from before issue 12 gives each of its requests a salt of its own when it
+/// migrates (0009_request_salt), on either backend: the requests' later entries are then
+/// tagged, and nobody can link two requests by a shared salt.
+pub async fn a_database_from_before_request_salts_gives_each_request_its_own(h: &mut Harness) {
+    let store = h.store();
+    store.add_party(&authority("fr-tj-paris")).await.unwrap();
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let new = new_request("fr-tj-paris", "example-mail", t0() + Duration::seconds(n));
+        ids.push(store.insert_request(&new).await.unwrap().request.id);
+    }
+    // Back to the schema before the migration, as a database of that time has it.
+    h.raw(
+        "ALTER TABLE requests DROP COLUMN log_salt; ALTER TABLE log_entries DROP COLUMN actor; \
+         DELETE FROM _sqlx_migrations WHERE version = 9",
+    )
+    .await
+    .unwrap();
+    h.reopen().await;
+    let mut salts = Vec::new();
+    for id in &ids {
+        salts.push(h.store().request(*id).await.unwrap().unwrap().log_salt);
+    }
+    salts.sort_unstable();
+    salts.dedup();
+    assert_eq!(salts.len(), ids.len(), "each request has a salt of its own");
+    assert!(salts.iter().all(|s| s.iter().any(|b| *b != 0)), "random, not zero");
+}
