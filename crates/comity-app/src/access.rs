@@ -6,12 +6,32 @@
 //! A request the caller may view but not act on is [`Error::Forbidden`], naming what was
 //! refused.
 
-use std::{collections::HashMap, sync::RwLock};
+use std::{
+    collections::HashMap,
+    sync::{RwLock, atomic::Ordering},
+};
 
 use comity_access::{Action, On, RequestFacts};
 use comity_core::{Fact, FactKind, JournalQuery, Party, PartyId, RequestId, State, StoredRequest};
 
 use crate::{App, Caller, Error, Result, error::a};
+
+/// The facts of a request that does not exist: between parties that are nobody's.
+fn placeholder_facts(reviewers: Vec<PartyId>) -> RequestFacts {
+    static NOBODY: std::sync::LazyLock<PartyId> = std::sync::LazyLock::new(|| {
+        PartyId::parse("comity-no-such-request").unwrap_or_else(|e| unreachable!("a valid party id: {e}"))
+    });
+    RequestFacts {
+        authority: NOBODY.clone(),
+        validator: None,
+        issuer_institutions: vec![NOBODY.clone()],
+        provider: NOBODY.clone(),
+        provider_institution: NOBODY.clone(),
+        reviewers,
+        state: State::Received,
+        emergency: false,
+    }
+}
 
 /// The registered parties, read once each. Parties are never changed or removed once
 /// registered, so an entry never goes stale; another server's new party is read on first
@@ -46,6 +66,37 @@ impl App {
                 _ => None,
             })
             .collect())
+    }
+
+    /// A request, if it exists, and the facts the policy reads of it.
+    ///
+    /// A request that does not exist gets placeholder facts, read the same way: the same
+    /// store reads (the request, its reviewers) and then, in the caller, the same access
+    /// decision. A 404 then takes as long for a request outside one's scope as for one that
+    /// does not exist (issue 12, finding 3: the difference, 1.40 ms against 0.89 ms, told
+    /// which ids exist). The placeholder parties are nobody's, so no scoped caller may see
+    /// them; a caller who sees every request learns nothing a listing does not show.
+    pub(crate) async fn request_and_facts(
+        &self,
+        id: RequestId,
+    ) -> Result<(Option<StoredRequest>, RequestFacts)> {
+        let stored = self.store().request(id).await?;
+        let reviewers = self.reviewers(id).await?;
+        let facts = match &stored {
+            Some(r) => {
+                self.facts_of(
+                    &r.authority,
+                    r.validator.as_ref(),
+                    &r.provider,
+                    reviewers,
+                    r.state,
+                    r.emergency,
+                )
+                .await?
+            }
+            None => placeholder_facts(reviewers),
+        };
+        Ok((stored, facts))
     }
 
     /// What the policy needs to know of a stored request.
@@ -84,6 +135,7 @@ impl App {
     /// Whether the caller may do `action` on `on`; logs a refusal with the policies that
     /// decided.
     pub fn allowed(&self, caller: &Caller, action: &Action, on: &On<'_>) -> bool {
+        self.inner.decisions.fetch_add(1, Ordering::Relaxed);
         let decision = self.inner.access.decide(&caller.who(), action, on);
         if !decision.allowed {
             tracing::info!(actor = %caller.actor(), %decision, "access refused");
@@ -108,15 +160,23 @@ impl App {
 
     /// The request, if the caller may see it; not found if it does not exist or the
     /// caller may not see it, with the same message either way.
+    ///
+    /// Both take the same path: the same reads and the same decision, on placeholder facts
+    /// for a request that does not exist (see `App::request_and_facts`).
     pub async fn visible(&self, caller: &Caller, id: RequestId) -> Result<(StoredRequest, RequestFacts)> {
-        let hidden = || Error::NotFound(format!("no request with id {id}"));
-        let stored = self.store().request(id).await?.ok_or_else(hidden)?;
-        let facts = self.facts(&stored).await?;
-        if self.allowed(caller, &Action::View, &On::Request(&facts)) {
-            Ok((stored, facts))
-        } else {
-            Err(hidden())
+        let (stored, facts) = self.request_and_facts(id).await?;
+        let allowed = self.allowed(caller, &Action::View, &On::Request(&facts));
+        match stored {
+            Some(stored) if allowed => Ok((stored, facts)),
+            _ => Err(Error::NotFound(format!("no request with id {id}"))),
         }
+    }
+
+    /// How many access decisions this process has made: each is one question to the
+    /// policy. For the tests that check that a hidden request and a missing one take the
+    /// same path.
+    pub fn access_decisions(&self) -> u64 {
+        self.inner.decisions.load(Ordering::Relaxed)
     }
 
     /// The request, if the caller may see it and do `action` on it: not found when it

@@ -72,7 +72,7 @@ pub use production::{
     key_path, no_progress,
 };
 pub use registers::{KeyView, NewContact, NewKey, Registered, Registers, Revocation};
-pub use requests::{Listing, RequestView, ScopeAsked, Transition};
+pub use requests::{Listing, RequestLog, RequestView, ScopeAsked, Transition};
 pub use screening::DryRun;
 pub use sessions::{Login, Opened, PasswordChange, SESSION_HOURS};
 pub use verification::{IssuedLink, LinkView};
@@ -119,6 +119,8 @@ struct Inner {
     /// Password hashes, on a bounded pool fair between clients (see `hashing`).
     hashing: hashing::HashPool,
     productions: Option<Productions>,
+    /// Access decisions made (see `App::access_decisions`).
+    decisions: std::sync::atomic::AtomicU64,
 }
 
 impl App {
@@ -134,6 +136,7 @@ impl App {
                 parties: access::PartyCache::default(),
                 hashing,
                 productions,
+                decisions: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }

@@ -47,6 +47,15 @@ pub struct RequestView {
     pub record: AuthorityRecord,
 }
 
+/// A request's entries in the audit log, and the salt its entries are tagged with.
+#[derive(Debug)]
+pub struct RequestLog {
+    /// The request's salt: its entries' `request` line is
+    /// `comity_log::RequestTag::new(salt, id)`.
+    pub log_salt: [u8; 32],
+    pub records: Vec<LogRecord>,
+}
+
 /// Which requests to list, as a caller asks: each filter narrows the caller's own scope.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Listing {
@@ -105,16 +114,21 @@ impl App {
         Ok((jws, index))
     }
 
-    /// A request's entries in the audit log: its events, screenings and every read of it.
-    /// Its entries are public in the tiles anyway; auditors may list them for any request.
-    pub async fn request_log(&self, caller: &Caller, id: RequestId) -> Result<Vec<LogRecord>> {
-        let hidden = || Error::NotFound(format!("no request with id {id}"));
-        let stored = self.store().request(id).await?.ok_or_else(hidden)?;
-        let facts = self.facts(&stored).await?;
-        if !self.allowed(caller, &Action::ViewLogEntries, &On::Request(&facts)) {
-            return Err(hidden());
+    /// A request's entries in the audit log: its events, screenings and every read of it,
+    /// with the salts that open them. The public tiles name the request only by its tag
+    /// and commit to each actor (issue 12); those who may list the entries (the request's
+    /// parties, and auditors for any request) get the request's salt, each entry's salt
+    /// and actor, and can so find and check its entries in the public log.
+    pub async fn request_log(&self, caller: &Caller, id: RequestId) -> Result<RequestLog> {
+        // The same reads and decision whether or not the request exists (see `visible`).
+        let (stored, facts) = self.request_and_facts(id).await?;
+        let allowed = self.allowed(caller, &Action::ViewLogEntries, &On::Request(&facts));
+        match stored {
+            Some(stored) if allowed => {
+                Ok(RequestLog { log_salt: stored.log_salt, records: self.store().request_log(id).await? })
+            }
+            _ => Err(Error::NotFound(format!("no request with id {id}"))),
         }
-        Ok(self.store().request_log(id).await?)
     }
 
     /// The requests the caller may see, newest first: an authority's own, those addressed

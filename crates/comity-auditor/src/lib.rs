@@ -151,8 +151,9 @@ pub struct Report {
 /// What [`RemoteLog::sample`] drew.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
-    /// The verified tree, with every distinct request id in order of first appearance
-    /// (the population the sample is drawn from).
+    /// The verified tree, with every distinct request in order of first appearance (the
+    /// population the sample is drawn from), as the entries name it: by its tag in a
+    /// `comity-log-entry/v2` entry, by its id in a v1 entry from before issue 12.
     pub verified: Verified,
     /// The requests drawn, as `comity_log::audit::sample` draws them.
     pub drawn: Vec<String>,

@@ -146,6 +146,10 @@ pub struct StoredRequest {
     pub document: String,
     /// The signed submission it arrived as, if it was signed.
     pub signature: Option<String>,
+    /// The request's own random salt, under which its log entries name it by a tag
+    /// (`comity_log::RequestTag`) rather than by its id. Given to those who may see the
+    /// request, so that they can find its entries in the public log; nobody else can.
+    pub log_salt: [u8; 32],
 }
 
 impl StoredRequest {
@@ -269,12 +273,15 @@ pub enum LogSubject {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogRecord {
     pub index: u64,
-    /// The entry's bytes as they are hashed into the tree (`comity-log-entry/v1`, see
+    /// The entry's bytes as they are hashed into the tree (`comity-log-entry/v2`, or v1 for the oldest; see
     /// `comity-log`).
     pub entry: Vec<u8>,
     /// The salt of the entry's commitment. Whoever holds the content and this salt can
     /// show which entry is theirs.
     pub salt: [u8; 32],
+    /// Who acted, for a `comity-log-entry/v2` entry, which commits to the actor rather
+    /// than naming it; `None` for a v1 entry, which names it.
+    pub actor: Option<ActorId>,
     pub subject: LogSubject,
 }
 

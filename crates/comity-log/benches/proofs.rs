@@ -62,7 +62,7 @@ fn main() {
     let size: u64 =
         std::env::var("COMITY_BENCH_ENTRIES").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000_000);
     let time = Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap();
-    let template = Entry::new(
+    let template = Entry::v1(
         "read.document",
         time,
         Some("0194f3a2-7c1e-7b3a-9f10-3c5d2e8a4b61"),

@@ -41,7 +41,7 @@ fn entries(count: u64) -> Vec<Vec<u8>> {
             let actor = if kind.starts_with("read") { "ie-dpc:auditor" } else { "comity" };
             let mut salt = [0u8; 32];
             salt[..8].copy_from_slice(&i.to_be_bytes());
-            Entry::new(
+            Entry::v1(
                 kind,
                 t0 + Duration::microseconds(i as i64 * 250),
                 (!checkpoint).then_some(request.as_str()),

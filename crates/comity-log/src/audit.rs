@@ -8,7 +8,7 @@
 //! use comity_log::{LogKey, MemoryTree, TilePath, encode_bundle, verify_checkpoint};
 //! use comity_log::audit::LogVerifier;
 //! # use comity_log::{Entry, commit, Salt};
-//! # let entry = Entry::new("read", chrono::Utc::now(), Some("r1"), "comity", commit(&Salt([1; 32]), b"x")).unwrap();
+//! # let entry = Entry::v1("read", chrono::Utc::now(), Some("r1"), "comity", commit(&Salt([1; 32]), b"x")).unwrap();
 //! let entries = vec![entry.to_bytes(); 3];
 //! let mut tree = MemoryTree::new();
 //! entries.iter().for_each(|e| { tree.append(e); });
@@ -29,7 +29,7 @@
 //! last two data tiles (16 KiB), and every hash at the tree levels 8, 16, 24, … that hash
 //! tiles of level ≥ 1 list: 32 bytes per 256 entries, about 0.126 byte per entry (126 MB
 //! for a billion entries). With [`LogVerifier::collect_requests`] it also keeps each
-//! distinct request id once.
+//! distinct request (its tag, or its id in a v1 entry) once.
 //!
 //! # Audit sampling
 //!
@@ -107,7 +107,7 @@ pub struct Verified {
     pub root: Hash,
     /// The size of the earlier checkpoint the log was found consistent with, if one was given.
     pub consistent_with: Option<u64>,
-    /// The distinct request ids in order of first appearance, when collected.
+    /// The distinct requests (tags, or ids in v1 entries) in order of first appearance, when collected.
     pub requests: Vec<String>,
 }
 
@@ -154,7 +154,7 @@ impl LogVerifier {
         LogVerifier::default()
     }
 
-    /// Also collect the distinct request ids, in order of first appearance (for [`sample`]).
+    /// Also collect the distinct requests (tags, or ids in v1 entries), in order of first appearance (for [`sample`]).
     pub fn collect_requests(mut self) -> LogVerifier {
         self.requests = Some(Requests::default());
         self
@@ -453,7 +453,7 @@ impl SampleStream<'_> {
     }
 }
 
-/// Draws `n` requests to audit, without replacement, from the distinct request ids of the
+/// Draws `n` requests to audit, without replacement, from the distinct requests (tags, or ids in v1 entries) of the
 /// first `size` entries of a log (`requests`, in order of first appearance), seeded by the
 /// root of the checkpoint of that size.
 ///
@@ -503,7 +503,7 @@ mod tests {
             .map(|i| {
                 let request = format!("req-{}", (i * 7 + u64::from(seed)) % 53);
                 let content = format!("content {i} {seed}");
-                Entry::new(
+                Entry::v1(
                     "lifecycle.under_review",
                     time + chrono::Duration::microseconds(i as i64),
                     (i % 5 != 0).then_some(request.as_str()),
@@ -633,7 +633,7 @@ mod tests {
             log.verify_with(LogVerifier::new(), tamper(&log, 300, |e| e[0] = b'C'), hashes).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "entry 300 is not a comity log entry: the first line is not comity-log-entry/v1"
+            "entry 300 is not a comity log entry: the first line is not comity-log-entry/v2 (or v1)"
         );
         // Still an entry, but not the one the log hashed: the hash tile shows it.
         let err = log

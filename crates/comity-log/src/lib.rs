@@ -31,7 +31,9 @@ mod witness;
 
 pub use audit::{AuditError, LogVerifier, Verified, sample};
 pub use checkpoint::{CheckpointError, LogKey, check_verifier_key, verify_checkpoint};
-pub use entry::{ENTRY_HEADER, Entry, EntryError, Salt, commit};
+pub use entry::{
+    ENTRY_HEADER, ENTRY_HEADER_V1, Entry, EntryError, RequestTag, Salt, Version, commit, commit_as,
+};
 pub use proof::{ProofError, verify_consistency, verify_inclusion};
 pub use tiles::{
     BundleError, TILE_HEIGHT, TILE_WIDTH, TilePath, TilePathError, decode_bundle, encode_bundle,

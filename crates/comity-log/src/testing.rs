@@ -15,7 +15,7 @@ pub fn sample_entries(count: u64, rewritten: Option<u64>) -> Vec<Vec<u8>> {
         .map(|i| {
             let request = format!("0192f3c4-5b6a-7c8d-9e0f-{:012x}", (i * 7) % 41);
             let content = if rewritten == Some(i) { "rewritten".to_owned() } else { format!("event {i}") };
-            Entry::new(
+            Entry::v1(
                 if i % 3 == 0 { "lifecycle.under_review" } else { "read" },
                 time + Duration::seconds(i as i64),
                 (i % 9 != 4).then_some(request.as_str()),

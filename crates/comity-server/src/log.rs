@@ -173,39 +173,57 @@ pub async fn consistency(
     }))
 }
 
-/// One entry of a request's log.
+/// One entry of a request's log, with what opens it: the public entry names the request
+/// only by its tag and commits to the actor (issue 12), so those who may list a
+/// request's entries get the salts that let them find and check each entry in the
+/// public tiles (docs/log.md, "Checking your entries").
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct LogEntryResource {
     pub index: u64,
-    /// The entry as hashed into the tree (`comity-log-entry/v1`).
+    /// The entry as hashed into the tree (`comity-log-entry/v2`, or v1 for entries
+    /// written before version 2).
     pub entry: String,
-    /// What it records: `event`, `screening`, `read`.
+    /// What it records: `event`, `screening`, `read.document`, ...
     pub subject: String,
     /// The event's or screening's number, for those.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<u32>,
+    /// Who acted; a v2 entry commits to it without naming it.
+    pub actor: String,
+    /// The entry's salt, base64: its commitment is SHA-256(salt ‖ actor ‖ LF ‖ content)
+    /// (v2) or SHA-256(salt ‖ content) (v1).
+    pub salt: String,
+    /// The request's salt, base64: a v2 entry's `request` line is
+    /// SHA-256("comity-log-request/v2" ‖ 0x00 ‖ salt ‖ request id).
+    pub request_salt: String,
 }
 
-impl From<&LogRecord> for LogEntryResource {
-    fn from(r: &LogRecord) -> Self {
+impl LogEntryResource {
+    fn new(r: &LogRecord, request_salt: &[u8; 32]) -> Self {
         let (subject, seq) = match &r.subject {
-            LogSubject::Event { seq, .. } => ("event", Some(*seq)),
-            LogSubject::Screening { seq, .. } => ("screening", Some(*seq)),
-            LogSubject::Read { what, .. } => (what.as_str(), None),
-            LogSubject::Party(_) => ("party", None),
-            LogSubject::Checkpoint { .. } => ("checkpoint", None),
-            LogSubject::Journal { .. } => ("journal", None),
+            LogSubject::Event { seq, .. } => ("event".to_owned(), Some(*seq)),
+            LogSubject::Screening { seq, .. } => ("screening".to_owned(), Some(*seq)),
+            LogSubject::Read { what, .. } => (format!("read.{}", what.as_str()), None),
+            LogSubject::Party(_) => ("party".to_owned(), None),
+            LogSubject::Checkpoint { .. } => ("checkpoint".to_owned(), None),
+            LogSubject::Journal { .. } => ("journal".to_owned(), None),
         };
-        let subject = if matches!(r.subject, LogSubject::Read { .. }) {
-            format!("read.{subject}")
-        } else {
-            subject.to_owned()
+        // A v1 entry names its actor itself; a v2 one has it kept beside it.
+        let actor = match &r.actor {
+            Some(actor) => actor.as_str().to_owned(),
+            None => comity_log::Entry::from_bytes(&r.entry)
+                .ok()
+                .and_then(|e| e.actor().map(str::to_owned))
+                .unwrap_or_default(),
         };
         LogEntryResource {
             index: r.index,
             entry: String::from_utf8_lossy(&r.entry).into_owned(),
             subject,
             seq,
+            actor,
+            salt: STANDARD.encode(r.salt),
+            request_salt: STANDARD.encode(request_salt),
         }
     }
 }
@@ -224,6 +242,6 @@ pub async fn request_log(
     Authenticated(caller): Authenticated,
     RequestIdPath(id): RequestIdPath,
 ) -> Result<Json<Vec<LogEntryResource>>, ApiError> {
-    let records = app.app.request_log(&caller, id).await?;
-    Ok(Json(records.iter().map(LogEntryResource::from).collect()))
+    let log = app.app.request_log(&caller, id).await?;
+    Ok(Json(log.records.iter().map(|r| LogEntryResource::new(r, &log.log_salt)).collect()))
 }

@@ -17,7 +17,7 @@ use comity_core::{
     ActorId, Event, JournalEntry, LogRecord, LogSubject, Party, PartyId, Read, ReadOf, RequestId, Screening,
     StoreError,
 };
-use comity_log::{Entry, Frontier, Salt, commit};
+use comity_log::{Entry, Frontier, RequestTag, Salt, commit_as};
 use serde_json::json;
 
 use crate::db::{Arg, Conn, MAX_ARGS, Row, Sql, args};
@@ -89,10 +89,18 @@ pub fn checkpoint_content(seq: u64, size: u64) -> Vec<u8> {
 }
 
 /// An entry ready to be sequenced, and the row it belongs to.
+///
+/// Its commitment is made at once (it needs only the entry's own salt); the request it
+/// concerns is named by its tag (`comity_log::RequestTag`) only when it is appended, from
+/// the request's salt as the transaction reads it, so that every write tags alike.
 #[derive(Debug, Clone)]
 pub(crate) struct Pending {
-    pub entry: Vec<u8>,
+    kind: String,
+    at: DateTime<Utc>,
+    request: Option<RequestId>,
+    commitment: [u8; 32],
     pub salt: [u8; 32],
+    pub actor: ActorId,
     pub subject: LogSubject,
 }
 
@@ -106,10 +114,27 @@ impl Pending {
         subject: LogSubject,
     ) -> Result<Pending, StoreError> {
         let salt = Salt::random();
-        let request = request.map(|r| r.to_string());
-        let entry = Entry::new(kind, at, request.as_deref(), actor.as_str(), commit(&salt, content))
-            .map_err(backend)?;
-        Ok(Pending { entry: entry.to_bytes(), salt: salt.0, subject })
+        let commitment = commit_as(&salt, actor.as_str(), content).map_err(backend)?;
+        Ok(Pending {
+            kind: kind.to_owned(),
+            at,
+            request,
+            commitment,
+            salt: salt.0,
+            actor: actor.clone(),
+            subject,
+        })
+    }
+
+    /// The entry's bytes, its request (if any) tagged under `request_salt`.
+    pub(crate) fn entry(&self, request_salt: Option<&[u8; 32]>) -> Result<Vec<u8>, StoreError> {
+        let tag = match (self.request, request_salt) {
+            (Some(id), Some(salt)) => Some(RequestTag::new(&Salt(*salt), &id.to_string())),
+            (None, _) => None,
+            // The request is not stored: nothing can be logged of it.
+            (Some(_), None) => return Err(StoreError::NotFound),
+        };
+        Ok(Entry::new(&self.kind, self.at, tag.as_ref(), self.commitment).map_err(backend)?.to_bytes())
     }
 
     pub(crate) fn event(e: &Event, submission: Option<Submission<'_>>) -> Result<Pending, StoreError> {
@@ -213,6 +238,7 @@ pub(crate) struct RawRecord {
     pub idx: i64,
     pub entry: Vec<u8>,
     pub salt: Vec<u8>,
+    pub actor: Option<String>,
     pub request_id: Option<String>,
     pub kind: String,
     pub seq: Option<i64>,
@@ -229,6 +255,7 @@ impl RawRecord {
             idx,
             entry: row.bytes(&at, "entry")?,
             salt: row.bytes(&at, "salt")?,
+            actor: row.opt_text(&at, "actor")?,
             request_id: row.opt_text(&at, "request_id")?,
             kind: row.text(&at, "subject_kind")?,
             seq: row.opt_int(&at, "subject_seq")?,
@@ -272,28 +299,68 @@ impl RawRecord {
             index: u64::try_from(self.idx).map_err(|e| at.corrupt("idx", e))?,
             entry: self.entry,
             salt: self.salt.as_slice().try_into().map_err(|_| at.corrupt("salt", "not 32 bytes"))?,
+            actor: self
+                .actor
+                .as_deref()
+                .map(ActorId::parse)
+                .transpose()
+                .map_err(|e| at.corrupt("actor", e))?,
             subject,
         })
     }
 }
 
-/// Rows to insert for a batch of entries: `(index, pending)` and `(stored index, hash)`.
+/// A pending entry made: its bytes, with its request tagged.
+pub(crate) struct Ready {
+    pub entry: Vec<u8>,
+    pub pending: Pending,
+}
+
+/// Rows to insert for a batch of entries: `(index, entry)` and `(stored index, hash)`.
 pub(crate) struct Sequenced {
-    pub entries: Vec<(i64, Pending)>,
+    pub entries: Vec<(i64, Ready)>,
     pub hashes: Vec<(i64, [u8; 32])>,
 }
 
-/// Gives each pending entry the next index and computes the tree hashes it adds.
-pub(crate) fn sequence(frontier: &mut Frontier, pending: Vec<Pending>) -> Result<Sequenced, StoreError> {
-    let mut out = Sequenced { entries: Vec::with_capacity(pending.len()), hashes: Vec::new() };
-    for p in pending {
-        let appended = frontier.append(&p.entry);
+/// Gives each entry the next index and computes the tree hashes it adds.
+pub(crate) fn sequence(frontier: &mut Frontier, ready: Vec<Ready>) -> Result<Sequenced, StoreError> {
+    let mut out = Sequenced { entries: Vec::with_capacity(ready.len()), hashes: Vec::new() };
+    for r in ready {
+        let appended = frontier.append(&r.entry);
         let index = i64::try_from(appended.index).map_err(backend)?;
         let first = i64::try_from(appended.first).map_err(backend)?;
         out.hashes.extend((first..).zip(appended.hashes.iter().map(|h| h.0)));
-        out.entries.push((index, p));
+        out.entries.push((index, r));
     }
     Ok(out)
+}
+
+/// The log salts of the requests that `pending` entries concern, read in the writing
+/// transaction (a request inserted by it included).
+async fn request_salts<C: Conn>(
+    conn: &mut C,
+    pending: &[Pending],
+) -> Result<HashMap<RequestId, [u8; 32]>, StoreError> {
+    let mut ids: Vec<String> = pending.iter().filter_map(|p| p.request.map(|r| r.to_string())).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut salts = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(MAX_ARGS) {
+        let mut sql = Sql::new("SELECT id, log_salt FROM requests WHERE id IN ");
+        sql.list(chunk.iter().map(String::as_str));
+        let (sql, args) = sql.into_parts();
+        let rows = conn.fetch_all(&sql, args, |row| {
+            let id = crate::rows::row_id(row, "requests", "id")?;
+            let at = At { table: "requests", id: &id };
+            let salt = row
+                .opt_bytes(&at, "log_salt")?
+                .and_then(|salt| <[u8; 32]>::try_from(salt).ok())
+                .ok_or_else(|| at.corrupt("log_salt", "not 32 bytes"))?;
+            Ok((RequestId::parse(&id).map_err(|e| at.corrupt("id", e))?, salt))
+        });
+        salts.extend(rows.await?);
+    }
+    Ok(salts)
 }
 
 /// The hashes a frontier of `size` entries needs, checked as they come from the database.
@@ -463,17 +530,27 @@ impl Log {
         if pending.is_empty() {
             return Ok(Vec::new());
         }
+        // Before the edge: on PostgreSQL the log's lock is then held only for the appends.
+        let salts = request_salts(conn, &pending).await?;
+        let ready = pending
+            .into_iter()
+            .map(|p| {
+                let entry = p.entry(p.request.and_then(|r| salts.get(&r)))?;
+                Ok(Ready { entry, pending: p })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
         let frontier = self.frontier(conn).await?;
-        let seq = sequence(frontier, pending)?;
-        const ENTRY_COLUMNS: usize = 7;
+        let seq = sequence(frontier, ready)?;
+        const ENTRY_COLUMNS: usize = 8;
         for chunk in seq.entries.chunks(MAX_ARGS / ENTRY_COLUMNS) {
             let mut sql = Sql::new(
-                "INSERT INTO log_entries (idx, entry, salt, request_id, subject_kind, subject_seq, subject_id) \
-                 VALUES ",
+                "INSERT INTO log_entries \
+                 (idx, entry, salt, actor, request_id, subject_kind, subject_seq, subject_id) VALUES ",
             );
-            sql.rows(chunk.iter().map(|(index, p)| {
+            sql.rows(chunk.iter().map(|(index, r)| {
+                let p = &r.pending;
                 let s = SubjectColumns::of(&p.subject);
-                args![*index, &p.entry, &p.salt, s.request_id, s.kind, s.seq, s.id]
+                args![*index, &r.entry, &p.salt, p.actor.as_str(), s.request_id, s.kind, s.seq, s.id]
             }));
             let (sql, args) = sql.into_parts();
             conn.execute(&sql, args).await.map_err(backend)?;

@@ -22,7 +22,7 @@ use crate::db::{Row, Sql};
 macro_rules! request_columns {
     () => {
         "id, state, version, received_at, updated_at, authority, provider, instrument, kind, \
-         emergency, reference, document, signature, validator"
+         emergency, reference, document, signature, validator, log_salt"
     };
 }
 
@@ -48,7 +48,7 @@ macro_rules! screening_columns {
 /// The columns of `log_entries` that `RawRecord::read` reads.
 macro_rules! log_columns {
     () => {
-        "idx, entry, salt, request_id, subject_kind, subject_seq, subject_id"
+        "idx, entry, salt, actor, request_id, subject_kind, subject_seq, subject_id"
     };
 }
 
@@ -240,6 +240,10 @@ pub(crate) fn read_request(row: &impl Row) -> Result<StoredRequest, StoreError> 
         document: row.text(&at, "document")?,
         signature: row.opt_text(&at, "signature")?,
         validator: row.opt_text(&at, "validator")?.map(|v| at.party_id("validator", &v)).transpose()?,
+        log_salt: row
+            .opt_bytes(&at, "log_salt")?
+            .and_then(|salt| <[u8; 32]>::try_from(salt).ok())
+            .ok_or_else(|| at.corrupt("log_salt", "not 32 bytes"))?,
     })
 }
 

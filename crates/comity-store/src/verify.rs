@@ -21,7 +21,7 @@ use comity_core::{
     Event, Fact, JournalEntry, JournalQuery, LogRecord, LogSubject, Party, RequestId, RequestQuery,
     Screening, Store, StoreError, StoredCheckpoint, StoredRequest,
 };
-use comity_log::{Entry, Frontier, commit, verify_checkpoint};
+use comity_log::{Entry, Frontier, RequestTag, Salt, Version, commit, commit_as, verify_checkpoint};
 
 use crate::log::{
     Submission, checkpoint_content, event_content, party_content, read_content, screening_content,
@@ -78,6 +78,8 @@ fn discrepancy(message: impl Into<String>) -> VerifyError {
 
 /// Rows of one request, read once for all its entries.
 struct RequestRows {
+    /// The salt its v2 entries' tags are made with.
+    log_salt: [u8; 32],
     document: String,
     signature: Option<String>,
     events: Vec<Event>,
@@ -125,6 +127,8 @@ pub async fn verify_store(
     // The journal holds the trust registers' facts: few, so read once, when first needed.
     let mut journal: Option<HashMap<u64, JournalEntry>> = None;
     let mut checkpoint_entries = 0u64;
+    // The first `comity-log-entry/v2` entry: comity writes no v1 entry after it.
+    let mut first_v2: Option<u64> = None;
     while frontier.size() < size {
         let records = store.log_records(frontier.size(), BATCH).await?;
         if records.is_empty() {
@@ -140,6 +144,15 @@ pub async fn verify_store(
                 return Err(discrepancy(format!(
                     "entry {} is missing: the next stored entry is {}",
                     frontier.size(),
+                    record.index
+                )));
+            }
+            if record.entry.starts_with(comity_log::ENTRY_HEADER.as_bytes()) {
+                first_v2.get_or_insert(record.index);
+            } else if let Some(v2) = first_v2 {
+                return Err(discrepancy(format!(
+                    "entry {} is not a comity-log-entry/v2 entry, but entry {v2} already was: comity has \
+                     written only v2 entries since, so it was added or changed behind comity's back",
                     record.index
                 )));
             }
@@ -267,7 +280,19 @@ async fn check_subject(
     let index = record.index;
     let entry = Entry::from_bytes(&record.entry)
         .map_err(|e| discrepancy(format!("entry {index} is not a comity log entry: {e}")))?;
-    let salt = comity_log::Salt(record.salt);
+    let salt = Salt(record.salt);
+    // Who acted, as the entry has it: named in a v1 entry, kept beside a v2 one (whose
+    // commitment covers it, so the column cannot change unnoticed).
+    let entry_actor = match (entry.version(), entry.actor(), &record.actor) {
+        (Version::V1, Some(actor), None) => actor.to_owned(),
+        (Version::V2, None, Some(actor)) => actor.as_str().to_owned(),
+        _ => {
+            return Err(discrepancy(format!(
+                "entry {index}: its actor column does not fit a {:?} entry: the row was changed",
+                entry.version()
+            )));
+        }
+    };
     let (what, content, kind, request, actor, at) = match &record.subject {
         LogSubject::Event { request_id, seq } => {
             let r = request_rows(store, rows, visited, deferred, *request_id, index).await?;
@@ -283,7 +308,7 @@ async fn check_subject(
                 format!("event {seq} of request {request_id}"),
                 event_content(e, submission),
                 format!("lifecycle.{}", e.to.as_str()),
-                Some(request_id.to_string()),
+                Some(*request_id),
                 e.actor.as_str().to_owned(),
                 e.at,
             )
@@ -300,7 +325,7 @@ async fn check_subject(
                 format!("screening {seq} of request {request_id}"),
                 screening_content(s, *seq),
                 format!("screening.{}", s.verdict),
-                Some(request_id.to_string()),
+                Some(*request_id),
                 comity_core::ActorId::system().as_str().to_owned(),
                 s.at,
             )
@@ -315,21 +340,23 @@ async fn check_subject(
                 party_content(&p),
                 format!("party.{}", crate::rows::role_column(p.role())),
                 None,
-                entry.actor().to_owned(),
+                comity_core::ActorId::system().as_str().to_owned(),
                 entry.time(),
             )
         }
         LogSubject::Read { request_id, what } => {
             done.reads += 1;
-            let actor = comity_core::ActorId::parse(entry.actor())
+            let actor = comity_core::ActorId::parse(&entry_actor)
                 .map_err(|e| discrepancy(format!("entry {index}: {e}")))?;
+            // A read has no row but its entry; its request must still be stored.
+            request_rows(store, rows, visited, deferred, *request_id, index).await?;
             let read = comity_core::Read { request_id: *request_id, what: *what, actor, at: entry.time() };
             (
                 format!("read of request {request_id}"),
                 read_content(&read),
                 format!("read.{}", what.as_str()),
-                Some(request_id.to_string()),
-                entry.actor().to_owned(),
+                Some(*request_id),
+                entry_actor.clone(),
                 entry.time(),
             )
         }
@@ -351,7 +378,7 @@ async fn check_subject(
                 checkpoint_content(*seq, c.size),
                 "log.checkpoint".to_owned(),
                 None,
-                entry.actor().to_owned(),
+                comity_core::ActorId::system().as_str().to_owned(),
                 entry.time(),
             )
         }
@@ -368,24 +395,41 @@ async fn check_subject(
                 format!("journal entry {seq} ({})", j.kind()),
                 j.content.clone().into_bytes(),
                 j.kind().as_str().to_owned(),
-                j.request_id.map(|r| r.to_string()),
+                j.request_id,
                 j.actor.as_str().to_owned(),
                 j.at,
             )
         }
     };
-    if commit(&salt, &content) != *entry.commitment() {
+    let (commitment, named) = match entry.version() {
+        Version::V1 => (commit(&salt, &content), request.map(|r| r.to_string())),
+        Version::V2 => {
+            // The request by its tag, under the salt kept with it.
+            let named = match request {
+                Some(id) => {
+                    let r = request_rows(store, rows, visited, deferred, id, index).await?;
+                    Some(RequestTag::new(&Salt(r.log_salt), &id.to_string()).to_string())
+                }
+                None => None,
+            };
+            let commitment = commit_as(&salt, &actor, &content)
+                .map_err(|e| discrepancy(format!("entry {index}: the stored {what}'s actor: {e}")))?;
+            (commitment, named)
+        }
+    };
+    if commitment != *entry.commitment() {
         return Err(discrepancy(format!(
             "entry {index} does not commit to the stored {what}: the row, the entry or its salt was changed"
         )));
     }
     if entry.kind() != kind
-        || entry.request() != request.as_deref()
-        || entry.actor() != actor
+        || entry.request() != named.as_deref()
+        || entry_actor != actor
         || entry.time() != at
     {
         return Err(discrepancy(format!(
-            "entry {index} does not describe the stored {what} (kind, request, actor or time differ)"
+            "entry {index} does not describe the stored {what} (kind, request, actor or time differ; a \
+             request's log salt changed tags it otherwise)"
         )));
     }
     // The fact is the one committed to; now the row's columns must follow from it.
@@ -420,6 +464,7 @@ async fn request_rows<'a>(
                 }
             }
             Ok(slot.insert(RequestRows {
+                log_salt: request.log_salt,
                 document: request.document,
                 signature: request.signature,
                 events,

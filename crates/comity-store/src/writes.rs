@@ -300,6 +300,8 @@ async fn insert_request<C: Conn>(
 ) -> Result<(StoredRequest, Vec<Pending>), StoreError> {
     let received_at = micros(r.received_at);
     let id = r.id.to_string();
+    // The request's own salt, under which its log entries name it (issue 12).
+    let log_salt = comity_log::Salt::random().0;
     // No conflict target: the id, the authority's idempotency key and the authority's jti
     // are each unique (see the migrations), and when any of them is taken nothing is
     // inserted. The unique indexes decide, so of two intakes racing (two servers on one
@@ -307,8 +309,10 @@ async fn insert_request<C: Conn>(
     let inserted = conn
         .execute(
             "INSERT INTO requests (id, state, version, received_at, updated_at, authority, provider, \
-             instrument, kind, emergency, reference, document, idempotency_key, signature, jti, validator) \
-             VALUES ($1, $2, 1, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING",
+             instrument, kind, emergency, reference, document, idempotency_key, signature, jti, validator, \
+             log_salt) \
+             VALUES ($1, $2, 1, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+             ON CONFLICT DO NOTHING",
             args![
                 &id,
                 State::Received.as_str(),
@@ -324,6 +328,7 @@ async fn insert_request<C: Conn>(
                 &r.signature,
                 &r.jti,
                 r.validator.as_ref().map(PartyId::as_str),
+                &log_salt,
             ],
         )
         .await
@@ -403,6 +408,7 @@ async fn insert_request<C: Conn>(
         document: r.document.clone(),
         signature: r.signature.clone(),
         validator: r.validator.clone(),
+        log_salt,
     };
     Ok((request, pending))
 }

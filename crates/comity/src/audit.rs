@@ -92,7 +92,8 @@ pub struct SampleArgs {
     /// How many requests to draw.
     #[arg(long)]
     pub n: usize,
-    /// Print a JSON object instead of one request id per line.
+    /// Print a JSON object instead of one request per line (its tag, or its id in an entry
+    /// from before issue 12; docs/log.md, "Audit sampling").
     #[arg(long)]
     pub json: bool,
 }

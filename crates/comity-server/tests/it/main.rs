@@ -10,6 +10,7 @@ mod emergency;
 mod idempotency;
 mod jws;
 mod log;
+mod log_privacy;
 mod logins;
 mod malformed;
 mod productions;

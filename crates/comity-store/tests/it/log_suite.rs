@@ -299,14 +299,35 @@ fn edits(sqlite: bool) -> Vec<Edit> {
             "UPDATE parties SET name = 'Someone else' WHERE id = 'fr-tj-paris'",
             "does not commit to the stored party",
         ),
+        // A v2 entry commits to its actor, kept beside it (issue 12): a read's actor has
+        // no other row, an event's is also the event's.
         edit(
-            "an entry's actor",
-            if sqlite {
-                "UPDATE log_entries SET entry = CAST(replace(CAST(entry AS TEXT), 'ie-dpc:auditor', 'ie-dpc:nobody') AS BLOB)"
-            } else {
-                "UPDATE log_entries SET entry = convert_to(replace(convert_from(entry, 'UTF8'), 'ie-dpc:auditor', 'ie-dpc:nobody'), 'UTF8')"
-            },
+            "a read's actor",
+            "UPDATE log_entries SET actor = 'ie-dpc:nobody' WHERE actor = 'ie-dpc:auditor'",
             "does not commit",
+        ),
+        edit(
+            "an event entry's actor",
+            "UPDATE log_entries SET actor = 'ie-dpc:nobody' WHERE subject_kind = 'event' AND subject_seq = 2",
+            "does not describe",
+        ),
+        edit(
+            "a request's log salt",
+            if sqlite {
+                "UPDATE requests SET log_salt = zeroblob(32)"
+            } else {
+                "UPDATE requests SET log_salt = decode(repeat('00', 32), 'hex')"
+            },
+            "does not describe",
+        ),
+        edit(
+            "an entry's request tag",
+            if sqlite {
+                "UPDATE log_entries SET entry = CAST(replace(CAST(entry AS TEXT), 'request: ', 'request: A') AS BLOB) WHERE idx = 3"
+            } else {
+                "UPDATE log_entries SET entry = convert_to(replace(convert_from(entry, 'UTF8'), 'request: ', 'request: A'), 'UTF8') WHERE idx = 3"
+            },
+            "entry 3 is not a comity log entry",
         ),
         edit("an entry deleted", "DELETE FROM log_entries WHERE idx = 4", "entry 4 is missing"),
         edit(
@@ -408,9 +429,9 @@ fn edits(sqlite: bool) -> Vec<Edit> {
         edit(
             "a request added outside comity",
             "INSERT INTO requests (id, state, version, received_at, updated_at, authority, provider, instrument, \
-             kind, emergency, reference, document, validator) SELECT '01950000-0000-7000-8000-000000000000', \
+             kind, emergency, reference, document, validator, log_salt) SELECT '01950000-0000-7000-8000-000000000000', \
              state, version, received_at, updated_at, authority, provider, instrument, kind, emergency, \
-             reference, document, validator FROM requests WHERE signature IS NULL AND validator IS NULL LIMIT 1",
+             reference, document, validator, log_salt FROM requests WHERE signature IS NULL AND validator IS NULL LIMIT 1",
             "has no entry in the log",
         ),
         feeding(
@@ -578,4 +599,33 @@ fn every_column_an_access_decision_reads_is_vouched_for() {
             );
         }
     }
+}
+
+/// A database from before issue 12 gives each of its requests a salt of its own when it
+/// migrates (0010_request_salt), on either backend: the requests' later entries are then
+/// tagged, and nobody can link two requests by a shared salt.
+pub async fn a_database_from_before_request_salts_gives_each_request_its_own(h: &mut Harness) {
+    let store = h.store();
+    store.add_party(&authority("fr-tj-paris")).await.unwrap();
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let new = new_request("fr-tj-paris", "example-mail", t0() + Duration::seconds(n));
+        ids.push(store.insert_request(&new).await.unwrap().request.id);
+    }
+    // Back to the schema before the migration, as a database of that time has it.
+    h.raw(
+        "ALTER TABLE requests DROP COLUMN log_salt; ALTER TABLE log_entries DROP COLUMN actor; \
+         DELETE FROM _sqlx_migrations WHERE version = 10",
+    )
+    .await
+    .unwrap();
+    h.reopen().await;
+    let mut salts = Vec::new();
+    for id in &ids {
+        salts.push(h.store().request(*id).await.unwrap().unwrap().log_salt);
+    }
+    salts.sort_unstable();
+    salts.dedup();
+    assert_eq!(salts.len(), ids.len(), "each request has a salt of its own");
+    assert!(salts.iter().all(|s| s.iter().any(|b| *b != 0)), "random, not zero");
 }

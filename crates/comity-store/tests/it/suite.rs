@@ -194,7 +194,10 @@ pub async fn insert_then_get_returns_the_request_and_its_receipt(h: &mut Harness
         document: new.document.clone(),
         signature: None,
         validator: None,
+        // Random, and the request's own (issue 12).
+        log_salt: stored.log_salt,
     };
+    assert_ne!(stored.log_salt, [0; 32]);
     assert_eq!(stored, expected);
     assert_eq!(store.request(new.id).await.unwrap(), Some(expected));
 

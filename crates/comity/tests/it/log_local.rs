@@ -79,7 +79,20 @@ async fn the_log_verifies_inside_and_out_and_an_edit_is_caught(data: Data) {
     assert!(out.status.success(), "{err}");
     let drawn: Vec<&str> = stdout.lines().collect();
     assert_eq!(drawn.len(), 2);
-    assert!(drawn.iter().all(|d| ids.iter().any(|id| id == d)), "{drawn:?} not among {ids:?}");
+    // The public log names requests by their tags (issue 12); whoever may list a request's
+    // entries gets its salt, and so its tag.
+    let mut tags = Vec::new();
+    for id in &ids {
+        let log = server.get_json(&client, &format!("/v1/requests/{id}/log"), &trust.handler).await;
+        let salt = base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            log[0]["request_salt"].as_str().unwrap(),
+        )
+        .unwrap();
+        let salt = comity_log::Salt(salt.try_into().unwrap());
+        tags.push(comity_log::RequestTag::new(&salt, id).to_string());
+    }
+    assert!(drawn.iter().all(|d| tags.iter().any(|t| t == d)), "{drawn:?} not among {tags:?}");
 
     // A clean stop signs what is left; the store then checks against its own log.
     let r = client

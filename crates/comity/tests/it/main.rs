@@ -4,6 +4,7 @@
 mod architecture;
 mod cli;
 mod durability;
+mod go_verifier;
 mod log_https;
 mod log_local;
 mod log_remote;
@@ -12,4 +13,5 @@ mod production_cli;
 mod startup;
 mod support;
 mod trust_cli;
+mod upgrade;
 mod witness;
