@@ -39,12 +39,14 @@ pub fn deceptive(c: char) -> Option<&'static str> {
 pub fn check(text: &str) -> Result<(), String> {
     match text.chars().enumerate().find_map(|(n, c)| deceptive(c).map(|why| (n, c, why))) {
         None => Ok(()),
-        Some((n, c, why)) => Err(format!(
-            "contains {why} at character {}: control and bidirectional formatting characters make \
-             text display other than it reads; remove it (U+{:04X})",
-            n + 1,
-            u32::from(c)
-        )),
+        Some((n, c, why)) => {
+            let code = if why.contains("U+") { String::new() } else { format!(" (U+{:04X})", u32::from(c)) };
+            Err(format!(
+                "contains {why}{code} at character {}: control and bidirectional formatting characters \
+                 make text display other than it reads; remove it",
+                n + 1,
+            ))
+        }
     }
 }
 
@@ -90,6 +92,9 @@ mod tests {
 
     #[test]
     fn what_an_outside_test_stored_is_refused_and_what_text_needs_is_kept() {
+        assert!(
+            check("a\u{7}b").unwrap_err().starts_with("contains a control character (U+0007) at character 2")
+        );
         for bad in ["TJ\u{0}2026", "TJ-\u{1b}[2J2026", "TJ-\u{202e}6202", "a\u{2066}b", "\u{85}", "\u{7f}"] {
             assert!(check(bad).is_err(), "{bad:?}");
         }
