@@ -76,16 +76,7 @@ async fn go_sumdb_verifies_the_log_and_refuses_a_forged_checkpoint() {
     }
     // The server signs a checkpoint within a second of the log growing; wait for it,
     // boundedly.
-    let mut info = Value::Null;
-    for _ in 0..100 {
-        info = client.get(server.url("/v1/log")).send().await.unwrap().json().await.unwrap();
-        let signed =
-            info["checkpoint"].as_str().and_then(|c| c.lines().nth(1)).and_then(|s| s.parse::<u64>().ok());
-        if signed == info["size"].as_u64() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let info = server.signed_log_info(&client).await;
     let size = info["size"].as_u64().unwrap();
     let vkey = info["verifier_key"].as_str().unwrap().to_owned();
     let base = server.url("/log");

@@ -40,16 +40,7 @@ async fn the_log_verifies_inside_and_out_and_an_edit_is_caught(data: Data) {
     assert_eq!(r.unwrap().status().as_u16(), 200);
 
     // The server signs a checkpoint within a second of the log growing.
-    let mut info = Value::Null;
-    for _ in 0..100 {
-        info = client.get(server.url("/v1/log")).send().await.unwrap().json().await.unwrap();
-        let signed =
-            info["checkpoint"].as_str().and_then(|c| c.lines().nth(1)).and_then(|s| s.parse::<u64>().ok());
-        if signed == info["size"].as_u64() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let info = server.signed_log_info(&client).await;
     let size = info["size"].as_u64().unwrap();
     assert!(info["checkpoint"].as_str().unwrap().starts_with(&format!("{ORIGIN}\n{size}\n")), "{info}");
 

@@ -108,6 +108,24 @@ impl Server {
         format!("{}{path}", self.base)
     }
 
+    /// `GET /v1/log` once the server has signed a checkpoint of the whole log: it signs
+    /// within a second of the log growing, so this waits, boundedly (10 s).
+    pub async fn signed_log_info(&self, client: &reqwest::Client) -> Value {
+        let mut info = Value::Null;
+        for _ in 0..100 {
+            info = client.get(self.url("/v1/log")).send().await.unwrap().json().await.unwrap();
+            let signed = info["checkpoint"]
+                .as_str()
+                .and_then(|c| c.lines().nth(1))
+                .and_then(|s| s.parse::<u64>().ok());
+            if signed == info["size"].as_u64() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        info
+    }
+
     /// GETs `path` with a bearer token and reads the answer as JSON, whatever its status.
     pub async fn get_json(&self, client: &reqwest::Client, path: &str, token: &str) -> Value {
         client.get(self.url(path)).bearer_auth(token).send().await.unwrap().json().await.unwrap()

@@ -6,7 +6,6 @@ use std::{path::Path, time::Duration};
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use comity_log::{Entry, RequestTag, Salt, TilePath, Version, decode_bundle};
-use serde_json::Value;
 use sqlx::Connection;
 
 use crate::support::{Data, Server, comity, comity_ok};
@@ -69,16 +68,7 @@ async fn a_data_directory_from_before_v2_entries_starts_verifies_and_grows_in_v2
     assert!(log.last().unwrap()["actor"].as_str().unwrap().ends_with("@example-mail"));
 
     // From outside, the mixed log verifies, and the tiles hold both versions.
-    let mut info = Value::Null;
-    for _ in 0..100 {
-        info = client.get(server.url("/v1/log")).send().await.unwrap().json().await.unwrap();
-        let signed =
-            info["checkpoint"].as_str().and_then(|c| c.lines().nth(1)).and_then(|s| s.parse::<u64>().ok());
-        if signed == info["size"].as_u64() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let info = server.signed_log_info(&client).await;
     let size = info["size"].as_u64().unwrap();
     assert!(size > 86);
     let vkey = info["verifier_key"].as_str().unwrap();
