@@ -22,6 +22,7 @@ pub enum KeyCommand {
     /// Register a public key of an authority; its systems sign requests with the private
     /// key (see `comity request sign`).
     Add {
+        /// The authority (a registered party id).
         #[arg(long)]
         authority: String,
         /// The Ed25519 public key: a JWK file or a PEM file (`-----BEGIN PUBLIC KEY-----`),
@@ -38,6 +39,7 @@ pub enum KeyCommand {
     /// Register a new key that replaces one: the old key stays usable for the overlap,
     /// then is retired.
     Rotate {
+        /// The authority (a registered party id).
         #[arg(long)]
         authority: String,
         /// The id of the key being replaced.
@@ -58,6 +60,7 @@ pub enum KeyCommand {
     },
     /// Revoke a key: nothing it signs from the effective time on is accepted.
     Revoke {
+        /// The authority (a registered party id).
         #[arg(long)]
         authority: String,
         /// The id of the key.
@@ -90,6 +93,7 @@ pub enum ContactCommand {
     /// Register a contact of an authority: a person who confirms its emergency requests
     /// through a channel other than the one they came by.
     Add {
+        /// The authority (a registered party id).
         #[arg(long)]
         authority: String,
         /// Unique within the authority, such as duty-officer.
@@ -98,8 +102,10 @@ pub enum ContactCommand {
         /// The person's name or function.
         #[arg(long)]
         name: String,
+        /// The contact's e-mail address, where one-time verification links are sent.
         #[arg(long)]
         email: Option<String>,
+        /// The contact's phone number, for a call-back, in international form (+49 30 1234567).
         #[arg(long)]
         phone: Option<String>,
         /// An Ed25519 public key (JWK or PEM file, `-` for standard input) the contact signs
@@ -116,6 +122,7 @@ pub enum ContactCommand {
 // What the listings of an authority's keys and contacts take.
 #[derive(Debug, Args)]
 pub struct AuthorityListArgs {
+    /// The authority (a registered party id).
     #[arg(long)]
     authority: String,
     #[command(flatten)]

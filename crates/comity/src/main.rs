@@ -45,6 +45,7 @@ enum Command {
     Screen(screen::ScreenArgs),
     /// Print a published JSON Schema.
     Schema {
+        /// Which schema: the request document.
         #[arg(value_enum, default_value = "request")]
         which: SchemaName,
     },
@@ -256,6 +257,33 @@ fn causes(e: &anyhow::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// Every command says what it does, and every flag and argument what it is: `--help`
+    /// is the operator's manual, and an option listed with nothing beside it is a guess.
+    #[test]
+    fn every_command_and_option_has_help() {
+        fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let here = format!("{path} {}", command.get_name());
+            if command.get_about().is_none() && !path.is_empty() {
+                missing.push(format!("{here}: the command"));
+            }
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if !matches!(id, "help" | "version")
+                    && arg.get_help().is_none()
+                    && arg.get_long_help().is_none()
+                {
+                    missing.push(format!("{here}: {id}"));
+                }
+            }
+            for sub in command.get_subcommands() {
+                walk(sub, &here, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&<super::Cli as clap::CommandFactory>::command(), "", &mut missing);
+        assert!(missing.is_empty(), "without help: {missing:#?}");
+    }
+
     #[test]
     fn each_cause_is_said_once() {
         /// Says its cause and gives it as its source, as sqlx's errors do.

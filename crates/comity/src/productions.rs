@@ -27,6 +27,7 @@ pub enum RecipientCommand {
     /// Register the age recipient an authority receives productions with (`age-keygen`
     /// prints it, `age1...`); productions are encrypted to the latest registered.
     Add {
+        /// The authority (a registered party id).
         #[arg(long)]
         authority: String,
         /// The X25519 age recipient, `age1` and 58 characters.
@@ -37,8 +38,10 @@ pub enum RecipientCommand {
     },
     /// List an authority's age recipients; the last is the one in use.
     List {
+        /// The authority (a registered party id).
         #[arg(long)]
         authority: String,
+        /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -52,6 +55,7 @@ pub enum ProductionKeyCommand {
     /// `DATA_DIR/production-keys/<provider>.jwk` (0600), the public key into the register.
     /// Later productions are signed with it.
     Generate {
+        /// The provider (a registered party id).
         #[arg(long)]
         provider: String,
         #[command(flatten)]
@@ -59,8 +63,10 @@ pub enum ProductionKeyCommand {
     },
     /// List a provider's production keys; the last is the one in use.
     List {
+        /// The provider (a registered party id).
         #[arg(long)]
         provider: String,
+        /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
