@@ -39,7 +39,7 @@ use std::{
     collections::HashMap,
     future::Future,
     io,
-    net::{IpAddr, Ipv6Addr},
+    net::IpAddr,
     pin::Pin,
     sync::{
         Arc, Mutex,
@@ -215,7 +215,8 @@ impl PerAddress {
         if self.limit == 0 {
             return Some(Held(None));
         }
-        let key = address_key(ip);
+        // One client per IPv4 address or IPv6 /64, as every per-client limit counts.
+        let key = comity_app::network(ip);
         let mut held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let count = held.entry(key).or_default();
         if *count >= self.limit {
@@ -237,19 +238,6 @@ impl Drop for Held {
                 held.remove(&key);
             }
         }
-    }
-}
-
-/// What an address is counted as: an IPv4 address (an IPv4-mapped IPv6 one too), or an
-/// IPv6 address's /64, the smallest prefix a subscriber is usually given (RFC 6177 §2), so
-/// that one subscriber cannot count as 2^64 clients.
-fn address_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => IpAddr::V6(Ipv6Addr::from(v6.to_bits() & !u128::from(u64::MAX))),
-        },
     }
 }
 
@@ -631,7 +619,7 @@ mod tests {
         drop(first);
         assert!(per.take(same_64).is_some(), "a connection closed is counted no more");
         let mapped: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
-        assert_eq!(address_key(mapped), "192.0.2.1".parse::<IpAddr>().unwrap());
+        assert_eq!(comity_app::network(mapped), "192.0.2.1".parse::<IpAddr>().unwrap());
         let off = PerAddress::new(0);
         assert!((0..1000).all(|_| off.take(a).is_some()));
     }
