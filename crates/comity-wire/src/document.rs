@@ -253,7 +253,8 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(json: &[u8]) -> Result<T, Docu
     }
     // Text that displays other than it reads is refused in every body (crate::text); a
     // body that is not JSON at all gets its syntax error from the typed read below.
-    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(json)
+    if crate::text::may_deceive(json)
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(json)
         && let Some((path, problem)) = crate::text::first_deceptive(&value)
     {
         return Err(DocumentError::one(path, problem));

@@ -50,6 +50,25 @@ pub fn check(text: &str) -> Result<(), String> {
     }
 }
 
+/// Whether a JSON text may hold a character [`deceptive`] refuses: any `\u` escape, the
+/// short escapes of backspace and form feed (`\b`, `\f`), or one written as it is in
+/// UTF-8 (DEL, a C1 control, an embedding, override or isolate). A C0 control written as
+/// it is cannot be in a JSON string (RFC 8259 §7), so the parser refuses it itself. Most
+/// bodies hold none of these, and only those that do are parsed a second time to find the
+/// field ([`first_deceptive`]): the check stays off intake's path.
+pub fn may_deceive(json: &[u8]) -> bool {
+    (0..json.len()).any(|i| {
+        matches!(
+            json[i..],
+            [b'\\', b'u' | b'b' | b'f', ..]
+                | [0x7f, ..]
+                | [0xc2, 0x80..=0x9f, ..]
+                | [0xe2, 0x80, 0xaa..=0xae, ..]
+                | [0xe2, 0x81, 0xa6..=0xa9, ..]
+        )
+    })
+}
+
 /// The path and problem of the first string in `value` that [`check`] refuses, with
 /// paths written as `serde_path_to_error` writes them (`targets[0].selector.value`).
 /// Object keys are checked too, since a key is text a reader sees; such a key is named by
@@ -105,6 +124,31 @@ mod tests {
         {
             assert_eq!(check(good), Ok(()), "{good:?}");
         }
+    }
+
+    /// The fast look at the bytes never passes over a character the walk would refuse,
+    /// written as it is or escaped, anywhere in a body.
+    #[test]
+    fn every_deceptive_character_is_seen_in_the_bytes_raw_or_escaped() {
+        let all = (0..=0x10ffff_u32).filter_map(char::from_u32).filter(|c| deceptive(*c).is_some());
+        let mut n = 0;
+        for c in all {
+            n += 1;
+            let raw = serde_json::to_vec(&json!({"k": format!("a{c}")})).unwrap();
+            assert!(may_deceive(&raw), "{c:?} as serde_json writes it");
+            let escaped = format!("{{\"k\":\"\\u{:04x}\"}}", u32::from(c));
+            assert!(may_deceive(escaped.as_bytes()), "{c:?} escaped");
+            // Written as it is, a C0 control is not JSON at all: serde_json refuses it.
+            if c > '\u{1f}' {
+                assert!(may_deceive(format!("{c}").as_bytes()), "{c:?} alone");
+            } else {
+                assert!(serde_json::from_slice::<Value>(format!("\"{c}\"").as_bytes()).is_err(), "{c:?}");
+            }
+        }
+        assert_eq!(n, 29 + 33 + 9, "C0 but tab and line breaks, DEL and C1, and the bidi controls");
+        let plain =
+            serde_json::to_vec(&json!({"reference": "TJ-2026-1", "name": "Łódź שלום\u{200f}"})).unwrap();
+        assert!(!may_deceive(&plain));
     }
 
     #[test]
