@@ -116,23 +116,11 @@ async fn a_request_walks_its_lifecycle_and_every_step_is_an_event(app: TestApp) 
     let (status, body) = app.move_to(&id, "approved").await;
     assert_eq!(status, 200, "{body}");
     check(0, "approved", &body);
-    app.prepare_production(&id).await;
     let export = std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl"),
     )
     .unwrap();
-    let (status, produced) = app.produce(&id, &export, "retention_until=2030-12-31").await;
-    assert_eq!(status, 201, "{produced}");
-    let pid = produced["id"].as_str().unwrap();
-    let authority = app.token("fr-tj-paris");
-    let (status, _, package) =
-        authority.get_bytes(&format!("/v1/requests/{id}/productions/{pid}/package")).await;
-    assert_eq!(status, 200);
-    let sha = comity_seal::Sha256Hash::of(&package).to_string();
-    let ack = json!({"package_sha256": sha});
-    let (status, body) =
-        authority.post(&format!("/v1/requests/{id}/productions/{pid}/acknowledgement"), &ack).await;
-    assert_eq!(status, 200, "{body}");
+    app.deliver(&id, &export).await;
     let (status, body) = app.move_to(&id, "closed").await;
     assert_eq!(status, 200, "{body}");
     check(3, "closed", &body);

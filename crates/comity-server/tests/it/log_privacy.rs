@@ -60,19 +60,7 @@ async fn the_public_log_names_no_request_party_actor_user_or_token(app: TestApp)
     let approve = json!({"to": "approved", "reason": "necessary and proportionate"});
     let (status, body) = app.token(REVIEWER).post(&format!("/v1/requests/{id}/transitions"), &approve).await;
     assert_eq!(status, 200, "{body}");
-    app.prepare_production(&id).await;
-    let (status, produced) = app.produce(&id, &export(), "retention_until=2030-12-31").await;
-    assert_eq!(status, 201, "{produced}");
-    let pid = produced["id"].as_str().unwrap();
-    let authority = app.token("fr-tj-paris");
-    let (status, _, package) =
-        authority.get_bytes(&format!("/v1/requests/{id}/productions/{pid}/package")).await;
-    assert_eq!(status, 200);
-    let sha = comity_seal::Sha256Hash::of(&package).to_string();
-    let ack = json!({"package_sha256": sha});
-    let (status, body) =
-        authority.post(&format!("/v1/requests/{id}/productions/{pid}/acknowledgement"), &ack).await;
-    assert_eq!(status, 200, "{body}");
+    app.deliver(&id, &export()).await;
 
     let (public, entries) = public_entries(&app).await;
     let public =

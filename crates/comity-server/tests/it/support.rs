@@ -499,6 +499,25 @@ impl TestApp {
             .await
     }
 
+    /// Produces an approved request of fr-tj-paris from an export (retained until 2030),
+    /// then downloads and acknowledges its package as fr-tj-paris: the request is then
+    /// `delivered`. Each step must succeed; returns the production's id.
+    pub async fn deliver(&self, id: &str, export: &[u8]) -> String {
+        self.prepare_production(id).await;
+        let (status, produced) = self.produce(id, export, "retention_until=2030-12-31").await;
+        assert_eq!(status, 201, "{produced}");
+        let pid = produced["id"].as_str().unwrap().to_owned();
+        let authority = self.token("fr-tj-paris");
+        let (status, _, package) =
+            authority.get_bytes(&format!("/v1/requests/{id}/productions/{pid}/package")).await;
+        assert_eq!(status, 200);
+        let ack = json!({"package_sha256": comity_seal::Sha256Hash::of(&package).to_string()});
+        let (status, body) =
+            authority.post(&format!("/v1/requests/{id}/productions/{pid}/acknowledgement"), &ack).await;
+        assert_eq!(status, 200, "{body}");
+        pid
+    }
+
     /// Assigns a reviewer body to a request, as its provider (once).
     pub async fn assign(&self, id: &str, reviewer: &str) {
         let provider = self.provider_of(id).await;
