@@ -59,6 +59,22 @@ fn status_of(answer: &[u8]) -> u16 {
     text.strip_prefix("HTTP/1.1 ").and_then(|rest| rest.get(..3)).and_then(|s| s.parse().ok()).unwrap_or(0)
 }
 
+/// The head of a slow client's request: a login that promises a 1000-byte body.
+const SLOW_HEAD: &str = "POST /v1/session HTTP/1.1\r\nHost: comity.test\r\nContent-Type: application/json\r\n\
+                         Content-Length: 1000\r\n\r\n";
+
+/// `n` connections from the attacker's address, each with a slow request's head and the
+/// first byte of its body sent, and the rest never.
+async fn slow_bodies(server: SocketAddr, n: usize) -> Vec<TcpStream> {
+    let mut slow = Vec::new();
+    for _ in 0..n {
+        let mut stream = connect_from(ATTACKER, server).await.unwrap();
+        stream.write_all(format!("{SLOW_HEAD}{{").as_bytes()).await.unwrap();
+        slow.push(stream);
+    }
+    slow
+}
+
 /// One slow client: `POST /v1/session` with `Content-Length: 1000`, one byte of body every
 /// `pause`, until the server answers or closes, or the run ends; then again, at most
 /// `rounds` times, as an attacker keeping the pressure on would.
@@ -78,9 +94,7 @@ async fn trickle(
             tokio::time::sleep(pause).await;
             continue;
         };
-        let head = "POST /v1/session HTTP/1.1\r\nHost: comity.test\r\nContent-Type: application/json\r\n\
-                    Content-Length: 1000\r\n\r\n";
-        if stream.write_all(head.as_bytes()).await.is_err() {
+        if stream.write_all(SLOW_HEAD.as_bytes()).await.is_err() {
             outcomes.record(0);
             continue;
         }
@@ -253,14 +267,7 @@ async fn a_slow_body_gets_408_and_holds_no_handler_slot() {
     })
     .await;
     let server = server_address(&app);
-    let mut slow = Vec::new();
-    for _ in 0..3 {
-        let mut stream = connect_from(ATTACKER, server).await.unwrap();
-        let head = "POST /v1/session HTTP/1.1\r\nHost: comity.test\r\nContent-Type: application/json\r\n\
-                    Content-Length: 1000\r\n\r\n{";
-        stream.write_all(head.as_bytes()).await.unwrap();
-        slow.push(stream);
-    }
+    let slow = slow_bodies(server, 3).await;
     // Anonymous, so it needs the one slot the slow bodies would hold if they could.
     let r = bystander_client(Duration::from_secs(5)).get(app.url("/openapi.json")).send().await.unwrap();
     assert_eq!(r.status(), 200);
@@ -369,14 +376,8 @@ async fn a_client_over_its_connection_limit_is_refused_promptly() {
 async fn a_client_over_its_in_flight_limit_gets_429() {
     let app = spawn(ConnectionLimits { in_flight_per_address: 2, ..ConnectionLimits::default() }).await;
     let server = server_address(&app);
-    let mut slow = Vec::new();
-    for _ in 0..2 {
-        let mut stream = connect_from(ATTACKER, server).await.unwrap();
-        let head = "POST /v1/session HTTP/1.1\r\nHost: comity.test\r\nContent-Type: application/json\r\n\
-                    Content-Length: 1000\r\n\r\n{";
-        stream.write_all(head.as_bytes()).await.unwrap();
-        slow.push(stream);
-    }
+    // Held open to the end of the test: their requests stay in flight.
+    let _slow = slow_bodies(server, 2).await;
     let attacker = reqwest::Client::builder()
         .local_address(IpAddr::V4(ATTACKER))
         .timeout(Duration::from_secs(5))
