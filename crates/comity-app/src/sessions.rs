@@ -112,11 +112,7 @@ impl App {
         let name = login.username.trim().to_lowercase();
         let now = Utc::now().trunc_subsecs(6);
         let store = self.store();
-        let from = client.network().to_string();
-        // A client past its bound of waiting hashes is refused before anything is written.
-        self.admit_hashing(client)?;
-        self.reserve_attempt(&name, &from, now, client).await?;
-        let turn = self.hashing_turn(client)?;
+        let (from, turn) = self.begin_attempt(&name, now, client).await?;
         match self.check_login(&name, &login.password, &login.totp, now, turn).await? {
             Some(user) => {
                 store.clear_login_attempts(&name, &from).await?;
@@ -137,6 +133,24 @@ impl App {
                 Err(invalid_credentials())
             }
         }
+    }
+
+    /// Starts an attempt to prove `name`'s password from the client: refused with 429 at
+    /// once if the client has as many hashes waiting as it may (before anything is
+    /// written), then counted against (name, client network) in the store before any hash
+    /// (so that racing attempts cannot all pass), then queued for a hash. Returns the
+    /// client network as the store keys it, and the place in the queue.
+    async fn begin_attempt(
+        &self,
+        name: &str,
+        now: DateTime<Utc>,
+        client: &Client<'_>,
+    ) -> Result<(String, Turn)> {
+        let from = client.network().to_string();
+        self.admit_hashing(client)?;
+        self.reserve_attempt(name, &from, now, client).await?;
+        let turn = self.hashing_turn(client)?;
+        Ok((from, turn))
     }
 
     /// Takes one attempt of `name` from `from` in the store, or refuses with 429 while the
@@ -236,10 +250,7 @@ impl App {
         password::check_policy(&change.new_password)
             .map_err(|e| Error::invalid("invalid_password", "new_password", e.to_string()))?;
         let now = Utc::now().trunc_subsecs(6);
-        let from = client.network().to_string();
-        self.admit_hashing(client)?;
-        self.reserve_attempt(username.as_str(), &from, now, client).await?;
-        let turn = self.hashing_turn(client)?;
+        let (from, turn) = self.begin_attempt(username.as_str(), now, client).await?;
         let user = self.store().user(username).await?.ok_or_else(crate::error::unauthenticated)?;
         let (current, stored) = (change.current_password.clone(), user.password_hash.clone());
         let right = self.checking_password(turn, move || password::verify(&current, &stored)).await?
