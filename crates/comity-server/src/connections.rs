@@ -450,32 +450,36 @@ impl AsyncWrite for Shared {
 /// (`per_address`), the body read whole in time (`read_body`), then a handler slot
 /// taken (`admit`). One layer, so that a request pays for one.
 pub async fn bounded(AxumState(app): AxumState<AppState>, request: Request, next: Next) -> Response {
-    let health = is_health(request.uri().path());
-    let _held = match per_address(&app, &request, health) {
-        Ok(held) => held,
-        Err(refused) => return refused.into_response(),
-    };
-    let request = match read_body(&app, request).await {
-        Ok(request) => request,
-        Err(refused) => return close(refused.into_response()),
-    };
-    let class = class_of(&request, health);
-    let _slots = match admit(&app, class).await {
-        Ok(slots) => slots,
-        Err(refused) => return refused.into_response(),
-    };
-    next.run(request).await
+    enter(&app, request, next, BodyTaken::ReadWhole).await
 }
 
 /// The way into a streaming route's handler: as [`bounded`], but for the body, which the
 /// handler streams in as it comes.
 pub async fn streaming(AxumState(app): AxumState<AppState>, request: Request, next: Next) -> Response {
-    let _held = match per_address(&app, &request, false) {
+    enter(&app, request, next, BodyTaken::Streamed).await
+}
+
+/// How a route takes its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyTaken {
+    ReadWhole,
+    Streamed,
+}
+
+async fn enter(app: &AppState, request: Request, next: Next, body: BodyTaken) -> Response {
+    let health = is_health(request.uri().path());
+    let _held = match per_address(app, &request, health) {
         Ok(held) => held,
         Err(refused) => return refused.into_response(),
     };
-    let class = class_of(&request, false);
-    let _slots = match admit(&app, class).await {
+    let request = match body {
+        BodyTaken::Streamed => request,
+        BodyTaken::ReadWhole => match read_body(app, request).await {
+            Ok(request) => request,
+            Err(refused) => return close(refused.into_response()),
+        },
+    };
+    let _slots = match admit(app, class_of(&request, health)).await {
         Ok(slots) => slots,
         Err(refused) => return refused.into_response(),
     };
