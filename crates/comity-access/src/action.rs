@@ -37,7 +37,9 @@ pub enum Action {
     /// confirmation channel of the authority's second registered contact, which the
     /// server handles outside this policy; nobody does it through the API's moves.
     ConfirmEmergency,
-    /// Assign a reviewer body to decide on a request.
+    /// Object to the reviewer body the law assigned, for a conflict of interest.
+    ObjectToReviewer,
+    /// Assign a reviewer body to decide on a request (the operator, with a reason).
     AssignReviewer {
         reviewer: PartyId,
         /// The reviewer body's institution ([`comity_core::Party::institution`]).
@@ -86,6 +88,7 @@ impl Action {
             Action::Withdraw => "withdraw",
             Action::Screen => "screen",
             Action::ConfirmEmergency => "confirm_emergency",
+            Action::ObjectToReviewer => "object_to_reviewer",
             Action::AssignReviewer { .. } => "assign_reviewer",
             Action::ReceiveProduction => "receive_production",
             Action::IssueVerificationLink => "issue_verification_link",

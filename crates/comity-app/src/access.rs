@@ -55,17 +55,18 @@ impl App {
         Ok(party)
     }
 
-    /// The reviewer bodies assigned to a request.
+    /// The reviewer bodies assigned to a request, and not taken off it since.
     pub async fn reviewers(&self, id: RequestId) -> Result<Vec<PartyId>> {
-        let assigned =
-            self.store().journal(&JournalQuery::kinds(&[FactKind::ReviewerAssigned]).request(id)).await?;
-        Ok(assigned
-            .into_iter()
-            .filter_map(|j| match j.fact {
-                Fact::ReviewerAssigned(r) => Some(r.reviewer),
-                _ => None,
-            })
-            .collect())
+        let kinds = [FactKind::ReviewerAssigned, FactKind::ReviewerUnassigned];
+        let mut reviewers = Vec::new();
+        for j in self.store().journal(&JournalQuery::kinds(&kinds).request(id)).await? {
+            match j.fact {
+                Fact::ReviewerAssigned(r) => reviewers.push(r.reviewer),
+                Fact::ReviewerUnassigned(r) => reviewers.retain(|x| *x != r.reviewer),
+                _ => {}
+            }
+        }
+        Ok(reviewers)
     }
 
     /// A request, if it exists, and the facts the policy reads of it.

@@ -8,24 +8,31 @@ use comity_core::{
     check_name, journal,
 };
 
+use comity_core::ReviewerKind;
+use comity_wire::{parse_request, screening::ScreeningReport};
+
+use crate::routing::{Competent, competent};
 use crate::{App, Caller, Error, Result, error::a};
 
 impl App {
-    /// Assigns a reviewer body to decide on a request. Refused when the reviewer is of the
-    /// issuing or validating authority's institution, or of the provider's: nobody decides
-    /// on what their own side asked for or holds. Returns every reviewer now assigned, and
-    /// the assignment's journal entry.
+    /// Assigns a reviewer body to decide on a request: the operator's act, where routing by
+    /// law found no body in the register or a provider's objection was upheld (issue 13).
+    /// `replaces` takes another body off the request in the same act. Refused when the body
+    /// is not of a kind the law makes competent for the request, or is of the issuing or
+    /// validating authority's institution, or of the provider's. Returns every reviewer now
+    /// assigned, and the assignment's journal entry.
     pub async fn assign_reviewer(
         &self,
         caller: &Caller,
         id: RequestId,
         reviewer: &str,
         reason: &str,
+        replaces: Option<&str>,
     ) -> Result<(Vec<PartyId>, JournalEntry)> {
-        let (stored, facts) = self.visible(caller, id).await?;
+        let (stored, facts) = self.request_and_facts(id).await?;
         let reviewer = PartyId::parse(reviewer)
             .map_err(|e| Error::invalid("unknown_reviewer", "reviewer", e.to_string()))?;
-        let Some(Party::Reviewer(r)) = self.party(&reviewer).await? else {
+        let Some(Party::Reviewer(body)) = self.party(&reviewer).await? else {
             return Err(Error::invalid(
                 "unknown_reviewer",
                 "reviewer",
@@ -34,9 +41,14 @@ impl App {
         };
         let reason = check_name(reason)
             .map_err(|e| Error::invalid("invalid_assignment", "reason", format!("give the reason: {e}")))?;
-        let institution = Party::Reviewer(r).institution().clone();
+        let institution = Party::Reviewer(body.clone()).institution().clone();
         let action =
             Action::AssignReviewer { reviewer: reviewer.clone(), reviewer_institution: institution.clone() };
+        // Whoever may not see the request learns nothing of it: 404, as for none.
+        let sees = self.allowed(caller, &Action::View, &On::Request(&facts));
+        if !sees && caller.principal.role != comity_core::Role::Admin {
+            return Err(Error::NotFound(format!("no request with id {id}")));
+        }
         if !self.allowed(caller, &action, &On::Request(&facts)) {
             let conflicted =
                 facts.issuer_institutions.contains(&institution) || facts.provider_institution == institution;
@@ -45,6 +57,11 @@ impl App {
                     "{reviewer} is of institution {institution}, which is a party to this request; \
                      assign a reviewer independent of the authority and the provider"
                 )
+            } else if caller.principal.role == comity_core::Role::Handler {
+                "review is routed by law, and the provider never chooses its reviewer: object to the \
+                 assigned body for a conflict (POST /v1/requests/{id}/reviewers/objections), and an \
+                 operator decides"
+                    .to_owned()
             } else {
                 format!(
                     "{} of {} may not assign reviewers to this request",
@@ -53,10 +70,91 @@ impl App {
                 )
             }));
         }
-        let written = self.record_assignment(&caller.actor(), &stored, &reviewer, reason).await?;
+        let Some(stored) = stored else { return Err(Error::NotFound(format!("no request {id}"))) };
+        let competent = self.competent_for(&stored).await?;
+        if !competent.iter().any(|c| c.kind == body.kind && c.country == body.country) {
+            let wanted: Vec<String> = competent.iter().map(|c| format!("a {} of {}", c.kind, c.country)).collect();
+            return Err(Error::invalid(
+                "not_competent",
+                "reviewer",
+                format!(
+                    "{reviewer} is a {} of {}; the law makes competent for this request: {}",
+                    body.kind,
+                    body.country,
+                    wanted.join(", ")
+                ),
+            ));
+        }
+        let replaced = match replaces {
+            None => None,
+            Some(r) => {
+                let r = PartyId::parse(r).map_err(|e| Error::invalid("unknown_reviewer", "replaces", e.to_string()))?;
+                if !facts.reviewers.contains(&r) {
+                    return Err(Error::invalid(
+                        "unknown_reviewer",
+                        "replaces",
+                        format!("{r} is not assigned to this request"),
+                    ));
+                }
+                Some(r)
+            }
+        };
+        let written =
+            self.record_assignment(&caller.actor(), &stored, &reviewer, reason, replaced.as_ref()).await?;
         let mut reviewers = facts.reviewers;
+        reviewers.retain(|r| Some(r) != replaced.as_ref());
         reviewers.push(reviewer);
         Ok((reviewers, written))
+    }
+
+    /// The provider objects to a reviewer body the law assigned, for a conflict of interest;
+    /// an operator decides whether to assign another (`assign_reviewer` with `replaces`).
+    pub async fn object_to_reviewer(
+        &self,
+        caller: &Caller,
+        id: RequestId,
+        reviewer: &str,
+        grounds: &str,
+    ) -> Result<JournalEntry> {
+        let (stored, facts) = self.visible(caller, id).await?;
+        self.require_on_request(caller, &Action::ObjectToReviewer, &facts)?;
+        let reviewer = PartyId::parse(reviewer)
+            .map_err(|e| Error::invalid("unknown_reviewer", "reviewer", e.to_string()))?;
+        if !facts.reviewers.contains(&reviewer) {
+            return Err(Error::invalid(
+                "unknown_reviewer",
+                "reviewer",
+                format!("{reviewer} is not assigned to this request"),
+            ));
+        }
+        let grounds = check_name(grounds).map_err(|e| {
+            Error::invalid("invalid_objection", "grounds", format!("say what the conflict is: {e}"))
+        })?;
+        let fact = Fact::ReviewerObjected(journal::ReviewerObjected { request: id, reviewer, grounds });
+        let mut written = self
+            .store()
+            .append_journal(&[NewEntry {
+                party: Some(stored.provider.clone()),
+                ..NewEntry::new(Utc::now().trunc_subsecs(6), caller.actor(), fact)
+            }])
+            .await?;
+        written.pop().ok_or_else(|| Error::corrupt("the journal kept no entry"))
+    }
+
+    /// The kinds of body competent for a stored request, from its latest screening.
+    pub(crate) async fn competent_for(&self, stored: &StoredRequest) -> Result<Vec<Competent>> {
+        let (_, request) = parse_request(stored.document.as_bytes())
+            .map_err(|e| Error::corrupt(format!("request {}: its document no longer parses: {e}", stored.id)))?;
+        let screenings = self.store().screenings(stored.id).await?;
+        let Some(latest) = screenings.last() else { return Ok(Vec::new()) };
+        let Some(pack) = self.packs().packs().iter().find(|p| p.id == latest.pack_id) else {
+            return Ok(Vec::new());
+        };
+        let report: ScreeningReport = serde_json::from_str(&latest.report)
+            .map_err(|e| Error::corrupt(format!("request {}: its screening report does not read: {e}", stored.id)))?;
+        let required: Vec<ReviewerKind> =
+            report.required_review.iter().filter_map(|k| ReviewerKind::parse(k)).collect();
+        Ok(competent(pack, &request, &required))
     }
 
     /// The reviewer bodies assigned to a request the caller may see.
@@ -80,29 +178,35 @@ impl App {
         Ok((id, record))
     }
 
-    /// Records that `reviewer` decides on `request`: a `reviewer.assigned` fact with its
-    /// audit-log entry. The caller has checked that the assignment is allowed; callers and
-    /// the demo seeder assign through here.
+    /// Records that `reviewer` decides on `request`, in place of `replaces` if given: a
+    /// `reviewer.unassigned` and a `reviewer.assigned` fact, with their audit-log entries, in
+    /// one write. The caller has checked that the assignment is allowed; callers and the
+    /// demo seeder assign through here.
     pub(crate) async fn record_assignment(
         &self,
         actor: &ActorId,
         request: &StoredRequest,
         reviewer: &PartyId,
         reason: String,
+        replaces: Option<&PartyId>,
     ) -> Result<JournalEntry> {
-        let fact = Fact::ReviewerAssigned(journal::ReviewerAssigned {
+        let at = Utc::now().trunc_subsecs(6);
+        // The provider's: its requests' facts are listed by it.
+        let entry = |fact| NewEntry { party: Some(request.provider.clone()), ..NewEntry::new(at, actor.clone(), fact) };
+        let mut entries = Vec::new();
+        if let Some(old) = replaces {
+            entries.push(entry(Fact::ReviewerUnassigned(journal::ReviewerUnassigned {
+                request: request.id,
+                reviewer: old.clone(),
+                reason: reason.clone(),
+            })));
+        }
+        entries.push(entry(Fact::ReviewerAssigned(journal::ReviewerAssigned {
             request: request.id,
             reviewer: reviewer.clone(),
             reason,
-        });
-        let mut written = self
-            .store()
-            .append_journal(&[NewEntry {
-                // The provider's: it assigns, and its requests' facts are listed by it.
-                party: Some(request.provider.clone()),
-                ..NewEntry::new(Utc::now().trunc_subsecs(6), actor.clone(), fact)
-            }])
-            .await?;
+        })));
+        let mut written = self.store().append_journal(&entries).await?;
         written.pop().ok_or_else(|| Error::corrupt("the journal kept no entry"))
     }
 }

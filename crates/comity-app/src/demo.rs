@@ -329,14 +329,17 @@ impl App {
             self.seed_request(document.as_bytes(), &submitter).await.map_err(refused)?
         };
         let mut current = accepted.request;
-        // The provider's legal team assigns the reviewer body, as POST
+        // Screening routed the request by law to the competent body of the register; where
+        // the demo's body is not the one routing picked, the operator assigns it, as POST
         // /v1/requests/{id}/reviewers does (the demo's reviewers are of no party's institution).
-        let legal = ActorId::parse(&format!("legal@{}", current.provider)).map_err(Error::internal)?;
-        let reason = "the competent independent reviewer for this instrument (demo)".to_owned();
         let reviewer_id = PartyId::parse(reviewer).map_err(Error::internal)?;
-        self.record_assignment(&legal, &current, &reviewer_id, reason)
-            .await
-            .map_err(step(format!("assigning {reviewer} to a demo request")))?;
+        if !self.reviewers(current.id).await?.contains(&reviewer_id) {
+            let operator = ActorId::parse("operator@comity-operator").map_err(Error::internal)?;
+            let reason = "the competent independent reviewer for this instrument (demo)".to_owned();
+            self.record_assignment(&operator, &current, &reviewer_id, reason, None)
+                .await
+                .map_err(step(format!("assigning {reviewer} to a demo request")))?;
+        }
         for &(to, actor, reason) in moves {
             // The demo's one partial approval keeps the subscriber and traffic data, not the content.
             let scope = (to == State::PartiallyApproved).then(|| ScopeAsked {

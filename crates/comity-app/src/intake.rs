@@ -184,17 +184,10 @@ impl App {
         // its report and moves commit with the request: one durable write per intake. If it
         // fails, the request is still stored, as `received`, and `resume_screenings`
         // screens it on the next start.
-        let screened =
-            self.screen_request(&request, received_at, None, History::Authority).await.and_then(|report| {
-                crate::screening::plan(
-                    id,
-                    request.kind,
-                    request.emergency,
-                    State::Received,
-                    &report,
-                    received_at,
-                )
-            });
+        let screened = match self.screen_request(&request, received_at, None, History::Authority).await {
+            Ok(report) => self.plan(id, &request, State::Received, &report, received_at).await,
+            Err(e) => Err(e),
+        };
         let new = match screened {
             Ok(intake) => NewRequest { screening: Some(intake), ..new },
             Err(e) => {

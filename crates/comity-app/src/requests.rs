@@ -201,6 +201,9 @@ impl App {
             ));
         }
         self.require_on_request(caller, &action, &facts)?;
+        if action == Action::Decide {
+            self.require_competent(caller, &current).await?;
+        }
         // Producing and delivering are the production's own steps, so that `producing` always
         // has a production behind it and `delivered` an acknowledged package.
         if to == State::Producing {
@@ -218,6 +221,30 @@ impl App {
             ));
         }
         self.move_request(&current, transition, caller.actor()).await
+    }
+
+    /// A decision is taken only by a body of a kind the law makes competent for the request
+    /// (issue 13): the enforcing authority raises grounds for refusal, it does not decide,
+    /// and a body of another kind than screening required decides nothing.
+    async fn require_competent(&self, caller: &Caller, current: &StoredRequest) -> Result<()> {
+        let Some(comity_core::Party::Reviewer(body)) = self.party(caller.org()).await? else {
+            return Err(Error::Forbidden("only a reviewer body decides".to_owned()));
+        };
+        let competent = self.competent_for(current).await?;
+        if crate::routing::may_decide(body.kind, &competent) {
+            return Ok(());
+        }
+        let wanted: Vec<String> = competent
+            .iter()
+            .filter(|c| crate::routing::may_decide(c.kind, &competent))
+            .map(|c| format!("a {} of {}", c.kind, c.country))
+            .collect();
+        Err(Error::Forbidden(format!(
+            "{} is a {}, which does not decide on this request; the law makes competent: {}",
+            body.id,
+            body.kind,
+            wanted.join(", ")
+        )))
     }
 
     /// Checks and applies a move by `actor` to a request as it was read; callers' moves,
@@ -264,6 +291,8 @@ impl App {
                 at: Utc::now().trunc_subsecs(6),
                 reason: reason.to_owned(),
                 facts,
+                clocks: Vec::new(),
+                closes: None,
             })
             .await?;
         Ok((current.after(&event), event))

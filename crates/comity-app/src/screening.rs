@@ -134,12 +134,13 @@ impl App {
         let report =
             self.screen_request(&request, stored.received_at, Some(&stored), History::Authority).await?;
         let now = Utc::now().trunc_subsecs(6);
-        let IntakeScreening { screening, moves } =
-            plan(stored.id, stored.kind, stored.emergency, stored.state, &report, now)?;
+        let IntakeScreening { screening, moves, clocks, mut facts } =
+            self.plan(stored.id, &request, stored.state, &report, now).await?;
         let store = self.store();
-        store.record_screening(&screening).await?;
+        store.record_screening(&screening, &clocks).await?;
         let mut current = stored;
-        for (to, reason) in moves {
+        let last = moves.len();
+        for (n, (to, reason)) in moves.into_iter().enumerate() {
             let event = store
                 .apply_move(&Move {
                     request_id: current.id,
@@ -149,7 +150,10 @@ impl App {
                     actor: ActorId::system(),
                     at: now,
                     reason,
-                    facts: Vec::new(),
+                    // The assignments go with the move into review.
+                    facts: if n + 1 == last { std::mem::take(&mut facts) } else { Vec::new() },
+                    clocks: Vec::new(),
+                    closes: None,
                 })
                 .await?;
             current = current.after(&event);
@@ -177,6 +181,44 @@ impl App {
             }
         }
         Ok(done)
+    }
+}
+
+impl App {
+    /// What a screening leads to (see [`plan`]), with the deadlines it sets and, for a
+    /// request that goes on to review, the bodies the law assigns (`crate::routing`); the
+    /// move into review says whom, or that the register holds none.
+    pub(crate) async fn plan(
+        &self,
+        id: RequestId,
+        request: &Request,
+        from: State,
+        report: &Report,
+        at: DateTime<Utc>,
+    ) -> Result<IntakeScreening> {
+        let mut planned = plan(id, request.kind, request.emergency, from, report, at)?;
+        planned.clocks = crate::clocks::screening_clocks(report, request);
+        let reviewed = planned.moves.last().is_some_and(|(to, _)| *to != State::Rejected);
+        if reviewed {
+            let (facts, routed) = self.route(id, request, report, at).await?;
+            planned.facts = facts;
+            if let Some((_, reason)) = planned.moves.last_mut() {
+                for r in &routed {
+                    match &r.body {
+                        Some(body) => reason.push_str(&format!(
+                            "; routed by law to {body}, the {} of {}",
+                            r.competent.kind, r.competent.country
+                        )),
+                        None => reason.push_str(&format!(
+                            "; no {} of {} is registered: an operator must register one and assign it \
+                             (comity reviewers assign)",
+                            r.competent.kind, r.competent.country
+                        )),
+                    }
+                }
+            }
+        }
+        Ok(planned)
     }
 }
 
@@ -232,7 +274,7 @@ pub(crate) fn plan(
         moves.push((to, reason));
         current = to;
     }
-    Ok(IntakeScreening { screening, moves })
+    Ok(IntakeScreening { screening, moves, clocks: Vec::new(), facts: Vec::new() })
 }
 
 /// The reason recorded on the move that follows screening.

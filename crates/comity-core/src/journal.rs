@@ -8,7 +8,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{ActorId, Contact, DataCategory, KeyId, PartyId, RequestId, Role, Selector, Username};
+use crate::{
+    ActorId, ClockKind, ClockOutcome, Contact, DataCategory, KeyId, PartyId, RequestId, Role, Selector, State,
+    Username,
+};
 
 /// What kind of fact: its name is also the audit-log entry's kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -33,11 +36,15 @@ pub enum FactKind {
     ProductionDownloaded,
     ProductionAcknowledged,
     PasswordChanged,
+    ClockExpired,
+    PreservationExtended,
+    ReviewerObjected,
+    ReviewerUnassigned,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 20] = [
+    pub const ALL: [FactKind; 24] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -58,6 +65,10 @@ impl FactKind {
         FactKind::ProductionDownloaded,
         FactKind::ProductionAcknowledged,
         FactKind::PasswordChanged,
+        FactKind::ClockExpired,
+        FactKind::PreservationExtended,
+        FactKind::ReviewerObjected,
+        FactKind::ReviewerUnassigned,
     ];
 
     /// The kinds of a key's history.
@@ -95,6 +106,10 @@ impl FactKind {
             FactKind::ProductionDownloaded => "production.downloaded",
             FactKind::ProductionAcknowledged => "production.acknowledged",
             FactKind::PasswordChanged => "user.password_changed",
+            FactKind::ClockExpired => "clock.expired",
+            FactKind::PreservationExtended => "preservation.extended",
+            FactKind::ReviewerObjected => "reviewer.objected",
+            FactKind::ReviewerUnassigned => "reviewer.unassigned",
         }
     }
 
@@ -133,6 +148,10 @@ pub enum Fact {
     ProductionDownloaded(ProductionDownloaded),
     ProductionAcknowledged(ProductionAcknowledged),
     PasswordChanged(PasswordChanged),
+    ClockExpired(ClockExpired),
+    PreservationExtended(PreservationExtended),
+    ReviewerObjected(ReviewerObjected),
+    ReviewerUnassigned(ReviewerUnassigned),
 }
 
 impl Fact {
@@ -158,6 +177,10 @@ impl Fact {
             Fact::ProductionDownloaded(_) => FactKind::ProductionDownloaded,
             Fact::ProductionAcknowledged(_) => FactKind::ProductionAcknowledged,
             Fact::PasswordChanged(_) => FactKind::PasswordChanged,
+            Fact::ClockExpired(_) => FactKind::ClockExpired,
+            Fact::PreservationExtended(_) => FactKind::PreservationExtended,
+            Fact::ReviewerObjected(_) => FactKind::ReviewerObjected,
+            Fact::ReviewerUnassigned(_) => FactKind::ReviewerUnassigned,
         }
     }
 }
@@ -214,6 +237,22 @@ impl Fact {
             Fact::ProductionDownloaded(p) => subject(&p.production),
             Fact::ProductionAcknowledged(p) => subject(&p.production),
             Fact::PasswordChanged(u) => of(&u.org, u.username.to_string()),
+            Fact::ClockExpired(c) => Columns {
+                subject: Some(format!("{}@{}", c.clock, c.due.to_rfc3339())),
+                request: Some(c.request),
+                party: None,
+            },
+            Fact::PreservationExtended(p) => Columns {
+                subject: Some(ClockKind::PreservationEnd.as_str().to_owned()),
+                request: Some(p.request),
+                party: None,
+            },
+            Fact::ReviewerObjected(r) => {
+                Columns { subject: Some(r.reviewer.to_string()), request: Some(r.request), party: None }
+            }
+            Fact::ReviewerUnassigned(r) => {
+                Columns { subject: Some(r.reviewer.to_string()), request: Some(r.request), party: None }
+            }
         }
     }
 }
@@ -250,6 +289,45 @@ pub struct KeyRevoked {
 /// A reviewer body assigned to a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewerAssigned {
+    pub request: RequestId,
+    pub reviewer: PartyId,
+    pub reason: String,
+}
+
+/// A deadline passed, and what it did (issue 13). Written with the move it made, if any,
+/// in the transaction that closed the clock, so it is written once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockExpired {
+    pub request: RequestId,
+    pub clock: ClockKind,
+    pub due: DateTime<Utc>,
+    pub outcome: ClockOutcome,
+    /// The state the request was in when the clock was acted on.
+    pub state: State,
+    pub reason: String,
+}
+
+/// A preservation extended once, before it ended (Regulation (EU) 2023/1543 Art 11(1)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreservationExtended {
+    pub request: RequestId,
+    pub until: DateTime<Utc>,
+    pub reason: String,
+}
+
+/// The provider objected to the reviewer body the law assigned, for a conflict of
+/// interest; an operator decides whether to reassign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewerObjected {
+    pub request: RequestId,
+    pub reviewer: PartyId,
+    pub grounds: String,
+}
+
+/// A reviewer body taken off a request by an operator, with the reason; another is
+/// assigned in the same act.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewerUnassigned {
     pub request: RequestId,
     pub reviewer: PartyId,
     pub reason: String,

@@ -16,6 +16,7 @@
 //! Storage is the [`Store`] trait; `comity-store` implements it for SQLite and
 //! PostgreSQL, so nothing here knows which database is behind it.
 
+pub mod clock;
 mod country;
 mod id;
 pub mod identity;
@@ -29,6 +30,7 @@ pub mod store;
 pub mod trust;
 mod vocabulary;
 
+pub use clock::{Clock, ClockClose, ClockKind, ClockOutcome, ClockSet};
 pub use country::{CountryCode, CountryError};
 pub use id::{
     ActorId, ActorIdError, IdempotencyKey, IdempotencyKeyError, PartyId, PartyIdError, RequestId,
@@ -43,7 +45,7 @@ pub use request::{
 };
 pub use selector::{Selector, SelectorError, SelectorType, normalize};
 pub use store::{
-    CheckpointSigner, Event, Intake, IntakeScreening, LogRecord, LogSubject, Move, NamedTarget, NewRequest,
+    Act, CheckpointSigner, Event, Intake, IntakeScreening, LogRecord, LogSubject, Move, NamedTarget, NewRequest,
     Party, Read, ReadOf, RequestPage, RequestQuery, Screening, Store, StoreError, StoredCheckpoint,
     StoredRequest, UnloggedRows,
 };

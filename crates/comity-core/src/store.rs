@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    ActorId, Authority, AuthorityRecord, IdempotencyKey, Instrument, JournalEntry, JournalQuery, LinkRecord,
+    ActorId, Authority, AuthorityRecord, Clock, ClockClose, ClockSet, IdempotencyKey, Instrument, JournalEntry, JournalQuery, LinkRecord,
     LoginSlot, NewEntry, Organisation, PartyId, PartyRole, Provider, RequestId, RequestKind, ReviewerBody,
     Selector, SessionRecord, State, TokenRecord, UserRecord, Username,
 };
@@ -117,6 +117,11 @@ pub struct IntakeScreening {
     pub screening: Screening,
     /// Each state to move to, and why.
     pub moves: Vec<(State, String)>,
+    /// The deadlines the screening set, stored with it.
+    pub clocks: Vec<ClockSet>,
+    /// Journal entries that belong to the screening (the reviewer bodies the law
+    /// assigns), written in its transaction.
+    pub facts: Vec<NewEntry>,
 }
 
 /// A target an authority or a case named, and the latest request that named it.
@@ -191,6 +196,22 @@ pub struct Move {
     /// Journal entries that belong to the move and commit with it, or not at all: a
     /// decision's scope, a production sealed or acknowledged.
     pub facts: Vec<NewEntry>,
+    /// Deadlines the move sets, moves or takes away.
+    pub clocks: Vec<ClockSet>,
+    /// The clock whose passing made this move; the move fails with
+    /// [`StoreError::Conflict`] if another sweep closed it first.
+    pub closes: Option<ClockClose>,
+}
+
+/// An act on a request that does not move it: journal entries, the deadlines it sets, and
+/// the clock whose passing it records; one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Act {
+    pub request_id: RequestId,
+    pub at: DateTime<Utc>,
+    pub facts: Vec<NewEntry>,
+    pub clocks: Vec<ClockSet>,
+    pub closes: Option<ClockClose>,
 }
 
 /// A screening of a request: which pack judged it, the verdict, and the full report as
@@ -422,8 +443,18 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Vec<NamedTarget>, StoreError>;
     /// Keeps a screening. A request may be screened more than once (a pack changes, a
     /// clarification arrives); every screening is kept.
-    /// Returns the screening's audit-log entry's index.
-    async fn record_screening(&self, screening: &Screening) -> Result<u64, StoreError>;
+    /// Returns the screening's audit-log entry's index. `clocks` are the deadlines it
+    /// sets, stored in its transaction.
+    async fn record_screening(&self, screening: &Screening, clocks: &[ClockSet]) -> Result<u64, StoreError>;
+    /// Records an act that does not move the request (see [`Act`]); returns its journal
+    /// entries as written.
+    async fn act(&self, act: &Act) -> Result<Vec<JournalEntry>, StoreError>;
+    /// The running clocks due at or before `at`, soonest first, at most `limit`.
+    async fn due_clocks(&self, at: DateTime<Utc>, limit: u32) -> Result<Vec<Clock>, StoreError>;
+    /// The clocks whose passing was escalated and whose request is still unanswered.
+    async fn overdue_clocks(&self) -> Result<Vec<Clock>, StoreError>;
+    /// A request's clocks, running and closed, by due time.
+    async fn clocks(&self, id: RequestId) -> Result<Vec<Clock>, StoreError>;
     /// A request's screenings, oldest first.
     async fn screenings(&self, id: RequestId) -> Result<Vec<Screening>, StoreError>;
     /// A request's events, oldest first.

@@ -46,7 +46,7 @@ mod rules;
 use chrono::{DateTime, Utc};
 use comity_core::{Purpose, Request, RequestKind};
 
-pub use pack::{AppliesTo, DayCount, Pack, PackError, RuleSpec, Settings};
+pub use pack::{AppliesTo, DayCount, Pack, PackError, ReviewerState, RuleSpec, Settings};
 pub use report::{Deadlines, Finding, Outcome, PackRef, Report, Verdict};
 pub use rules::{Prior, Rule};
 

@@ -69,8 +69,21 @@ pub struct Settings {
     pub dual_criminality: bool,
     /// Who decides when a rule asks for review.
     pub reviewer: ReviewerKind,
+    /// Of which State that reviewer is: the issuing State's (an independent authority on
+    /// the issuing side, as 18 U.S.C. § 2523(b)(4)(D)(v) has it) or the requested State's
+    /// (where the provider is established, as mutual assistance has it). The enforcing
+    /// authority (Regulation (EU) 2023/1543 Art 8) and a central authority are always the
+    /// requested State's.
+    pub reviewer_state: ReviewerState,
     /// How periods in days are counted (see `deadline`).
     pub day_count: DayCount,
+}
+
+/// Whose reviewer decides: see [`Settings::reviewer_state`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewerState {
+    Issuing,
+    Requested,
 }
 
 /// How a period of days is counted from the moment of receipt.
@@ -107,6 +120,7 @@ impl Default for Settings {
             sensitive_terms: Vec::new(),
             dual_criminality: false,
             reviewer: ReviewerKind::Court,
+            reviewer_state: ReviewerState::Requested,
             day_count: DayCount::FromInstant,
         }
     }
@@ -191,6 +205,7 @@ struct SettingsFile {
     sensitive_terms: Option<Vec<String>>,
     dual_criminality: Option<bool>,
     reviewer: Option<String>,
+    reviewer_state: Option<String>,
     day_count: Option<String>,
 }
 
@@ -370,6 +385,13 @@ fn apply(s: &mut Settings, f: &SettingsFile) -> Result<(), String> {
         s.reviewer =
             ReviewerKind::parse(r).ok_or_else(|| format!("reviewer: unknown reviewer kind {r:?}"))?;
     }
+    if let Some(r) = &f.reviewer_state {
+        s.reviewer_state = match r.as_str() {
+            "issuing" => ReviewerState::Issuing,
+            "requested" => ReviewerState::Requested,
+            other => return Err(format!("reviewer_state: {other:?} is not issuing or requested")),
+        };
+    }
     Ok(())
 }
 
@@ -416,6 +438,7 @@ impl Settings {
             preservation_days,
             preservation_extension_days,
             reviewer,
+            reviewer_state,
             day_count
         );
         if self.dual_criminality && !house.dual_criminality {

@@ -7,7 +7,7 @@ use axum::{
     http::StatusCode,
     response::IntoResponse,
 };
-use comity_wire::trust::{AssignBody, AuthorityRecordResource};
+use comity_wire::trust::{AssignBody, AuthorityRecordResource, ObjectionBody, ObjectionResource};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -25,19 +25,21 @@ pub struct Reviewers {
     pub reviewers: Vec<String>,
 }
 
-/// Assigns a reviewer body to decide on a request. Refused when the reviewer is of the
-/// issuing or validating authority's institution, or of the provider's: nobody decides
-/// on what their own side asked for or holds.
+/// Assigns a reviewer body to decide on a request: the operator's act, where routing by law
+/// found none in the register or a provider's objection was upheld (`replaces` takes the
+/// objected body off in the same act). The provider never chooses its reviewer. Refused
+/// when the body is not of a kind and State the law makes competent, or is of the issuing
+/// or validating authority's institution, or of the provider's.
 #[utoipa::path(
     post, path = "/v1/requests/{id}/reviewers", tag = "requests",
     params(("id" = String, Path, description = "The request id")),
     request_body(content = AssignBody, content_type = "application/json"),
     responses(
         (status = 201, body = Reviewers),
-        (status = 403, description = "The caller may not assign, or the reviewer is not independent of the request's parties", body = comity_wire::api::ErrorBody),
+        (status = 403, description = "The caller may not assign (only an operator does), or the reviewer is not independent of the request's parties", body = comity_wire::api::ErrorBody),
         (status = 404, description = "No such request, or none the caller may see", body = comity_wire::api::ErrorBody),
         (status = 409, description = "The reviewer is assigned already", body = comity_wire::api::ErrorBody),
-        (status = 422, description = "No such reviewer body, or no reason", body = comity_wire::api::ErrorBody),
+        (status = 422, description = "No such reviewer body, not a competent one, or no reason", body = comity_wire::api::ErrorBody),
     )
 )]
 pub async fn assign(
@@ -46,9 +48,34 @@ pub async fn assign(
     RequestIdPath(id): RequestIdPath,
     JsonBody(body): JsonBody<AssignBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (reviewers, written) = app.app.assign_reviewer(&caller, id, &body.reviewer, &body.reason).await?;
+    let (reviewers, written) =
+        app.app.assign_reviewer(&caller, id, &body.reviewer, &body.reason, body.replaces.as_deref()).await?;
     let reviewers = reviewers.iter().map(ToString::to_string).collect();
     Ok(with_receipt((StatusCode::CREATED, Json(Reviewers { reviewers })), written.log_index.as_slice()))
+}
+
+/// The provider objects to a reviewer body the law assigned, for a conflict of interest.
+/// The objection is logged; an operator decides whether to assign another.
+#[utoipa::path(
+    post, path = "/v1/requests/{id}/reviewers/objections", tag = "requests",
+    params(("id" = String, Path, description = "The request id")),
+    request_body(content = ObjectionBody, content_type = "application/json"),
+    responses(
+        (status = 201, body = ObjectionResource),
+        (status = 403, description = "Only the addressed provider objects", body = comity_wire::api::ErrorBody),
+        (status = 404, description = "No such request, or none the caller may see", body = comity_wire::api::ErrorBody),
+        (status = 422, description = "The body is not assigned, or no grounds were given", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn object(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+    RequestIdPath(id): RequestIdPath,
+    JsonBody(body): JsonBody<ObjectionBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let written = app.app.object_to_reviewer(&caller, id, &body.reviewer, &body.grounds).await?;
+    let resource = ObjectionResource { reviewer: body.reviewer, grounds: body.grounds, at: written.at };
+    Ok(with_receipt((StatusCode::CREATED, Json(resource)), written.log_index.as_slice()))
 }
 
 /// The reviewer bodies assigned to a request.

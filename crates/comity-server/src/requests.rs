@@ -13,7 +13,7 @@ use comity_core::IdempotencyKey;
 use comity_wire::screening::ScreeningReport;
 use comity_wire::{
     RequestDocument,
-    api::{EventResource, RequestList, RequestResource, RequestSummary, TransitionBody, TransitionResult},
+    api::{ClockResource, EventResource, RequestList, RequestResource, RequestSummary, TransitionBody, TransitionResult},
     parse_json,
     trust::AuthorityRecordResource,
 };
@@ -276,6 +276,25 @@ pub async fn events(
     let (events, index) = app.app.read_events(&caller, id).await?;
     let events: Vec<EventResource> = events.iter().map(EventResource::from).collect();
     Ok(with_receipt(Json(events), &[index]))
+}
+
+/// A request's deadlines, running and closed, soonest first: what is due when, and what
+/// each one's passing did (issue 13).
+#[utoipa::path(
+    get, path = "/v1/requests/{id}/clocks", tag = "requests",
+    params(("id" = String, Path, description = "The request id")),
+    responses(
+        (status = 200, body = [ClockResource]),
+        (status = 404, description = "No such request, or none the caller may see", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn clocks(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+    RequestIdPath(id): RequestIdPath,
+) -> Result<Json<Vec<ClockResource>>, ApiError> {
+    let clocks = app.app.request_clocks(&caller, id).await?;
+    Ok(Json(clocks.iter().map(ClockResource::from).collect()))
 }
 
 /// Moves a request to another state, recording who did it and why.

@@ -9,7 +9,7 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use comity_core::{
-    Contact, DataCategory, Fact, FactKind, JournalEntry, KeyId, NewEntry, PartyId, RequestId, Role, Selector,
+    ClockKind, ClockOutcome, Contact, DataCategory, State, Fact, FactKind, JournalEntry, KeyId, NewEntry, PartyId, RequestId, Role, Selector,
     SelectorType, Username, journal as fact,
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -82,6 +82,32 @@ struct UserDisabled {
 struct PasswordChanged {
     username: String,
     org: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ClockExpired {
+    request: String,
+    clock: String,
+    due: DateTime<Utc>,
+    outcome: String,
+    state: String,
+    reason: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PreservationExtended {
+    request: String,
+    until: DateTime<Utc>,
+    reason: String,
+}
+
+/// A reviewer objected to, or unassigned: `why` is the objection's grounds or the
+/// operator's reason.
+#[derive(Serialize, Deserialize)]
+struct ReviewerChange {
+    request: String,
+    reviewer: String,
+    why: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -310,6 +336,29 @@ pub fn encode(f: &Fact) -> String {
         Fact::PasswordChanged(u) => {
             json(&PasswordChanged { username: u.username.to_string(), org: u.org.to_string() })
         }
+        Fact::ClockExpired(c) => json(&ClockExpired {
+            request: c.request.to_string(),
+            clock: c.clock.to_string(),
+            due: c.due,
+            outcome: c.outcome.to_string(),
+            state: c.state.to_string(),
+            reason: c.reason.clone(),
+        }),
+        Fact::PreservationExtended(p) => json(&PreservationExtended {
+            request: p.request.to_string(),
+            until: p.until,
+            reason: p.reason.clone(),
+        }),
+        Fact::ReviewerObjected(r) => json(&ReviewerChange {
+            request: r.request.to_string(),
+            reviewer: r.reviewer.to_string(),
+            why: r.grounds.clone(),
+        }),
+        Fact::ReviewerUnassigned(r) => json(&ReviewerChange {
+            request: r.request.to_string(),
+            reviewer: r.reviewer.to_string(),
+            why: r.reason.clone(),
+        }),
     }
 }
 
@@ -540,6 +589,42 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
             Fact::PasswordChanged(fact::PasswordChanged {
                 username: username(&u.username)?,
                 org: party(&u.org)?,
+            })
+        }
+        FactKind::ClockExpired => {
+            let c: ClockExpired = read(content)?;
+            Fact::ClockExpired(fact::ClockExpired {
+                request: request(&c.request)?,
+                clock: ClockKind::parse(&c.clock).ok_or_else(|| format!("{:?} is not a clock", c.clock))?,
+                due: c.due,
+                outcome: ClockOutcome::parse(&c.outcome)
+                    .ok_or_else(|| format!("{:?} is not a clock outcome", c.outcome))?,
+                state: State::parse(&c.state).ok_or_else(|| format!("{:?} is not a state", c.state))?,
+                reason: c.reason,
+            })
+        }
+        FactKind::PreservationExtended => {
+            let p: PreservationExtended = read(content)?;
+            Fact::PreservationExtended(fact::PreservationExtended {
+                request: request(&p.request)?,
+                until: p.until,
+                reason: p.reason,
+            })
+        }
+        FactKind::ReviewerObjected => {
+            let r: ReviewerChange = read(content)?;
+            Fact::ReviewerObjected(fact::ReviewerObjected {
+                request: request(&r.request)?,
+                reviewer: party(&r.reviewer)?,
+                grounds: r.why,
+            })
+        }
+        FactKind::ReviewerUnassigned => {
+            let r: ReviewerChange = read(content)?;
+            Fact::ReviewerUnassigned(fact::ReviewerUnassigned {
+                request: request(&r.request)?,
+                reviewer: party(&r.reviewer)?,
+                reason: r.why,
             })
         }
     })

@@ -550,7 +550,10 @@ impl Log {
             sql.rows(chunk.iter().map(|(index, r)| {
                 let p = &r.pending;
                 let s = SubjectColumns::of(&p.subject);
-                args![*index, &r.entry, &p.salt, p.actor.as_str(), s.request_id, s.kind, s.seq, s.id]
+                // A journal fact about a request (an assignment, a deadline that passed) is
+                // listed among the request's entries, as its tag already says.
+                let request_id = s.request_id.or_else(|| p.request.map(|r| r.to_string()));
+                args![*index, &r.entry, &p.salt, p.actor.as_str(), request_id, s.kind, s.seq, s.id]
             }));
             let (sql, args) = sql.into_parts();
             conn.execute(&sql, args).await.map_err(backend)?;

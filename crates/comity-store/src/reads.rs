@@ -2,16 +2,17 @@
 //! both backends. Each runs on a connection taken from the backend's read pool; a listing
 //! runs on one read snapshot.
 
+use chrono::{DateTime, Utc};
 use comity_core::{
-    IdempotencyKey, LogRecord, NamedTarget, Party, PartyId, PartyRole, RequestId, RequestPage, RequestQuery,
+    Clock, IdempotencyKey, LogRecord, NamedTarget, Party, PartyId, PartyRole, RequestId, RequestPage, RequestQuery,
     Screening, State, StoreError, StoredCheckpoint, StoredRequest, UnloggedRows,
 };
 
 use crate::db::{Conn, Row, args};
 use crate::log::{RawRecord, hashes_in_order, stored_hashes};
 use crate::rows::{
-    At, backend, event_columns, filtered, limit_offset, log_columns, micros, party_columns, read_checkpoint,
-    read_event, read_named_target, read_party, read_request, read_screening, read_state_count,
+    At, backend, clock_columns, event_columns, filtered, limit_offset, log_columns, micros, party_columns, read_checkpoint,
+    read_clock, read_event, read_named_target, read_party, read_request, read_screening, read_state_count,
     request_columns, role_column, screening_columns,
 };
 
@@ -126,6 +127,49 @@ pub(crate) async fn screenings<C: Conn>(conn: &mut C, id: RequestId) -> Result<V
         concat!("SELECT ", screening_columns!(), " WHERE s.request_id = $1 ORDER BY s.seq, s.at"),
         args![id.to_string()],
         read_screening,
+    )
+    .await
+}
+
+pub(crate) async fn due_clocks<C: Conn>(
+    conn: &mut C,
+    at: DateTime<Utc>,
+    limit: u32,
+) -> Result<Vec<Clock>, StoreError> {
+    conn.fetch_all(
+        concat!(
+            "SELECT ",
+            clock_columns!(),
+            " FROM clocks c WHERE c.closed_at IS NULL AND c.due_at <= $1 ORDER BY c.due_at, c.request_id, c.kind \
+             LIMIT $2"
+        ),
+        args![micros(at), i64::from(limit)],
+        read_clock,
+    )
+    .await
+}
+
+pub(crate) async fn overdue_clocks<C: Conn>(conn: &mut C) -> Result<Vec<Clock>, StoreError> {
+    // Answered as `comity_core::clock::is_answered` says.
+    conn.fetch_all(
+        concat!(
+            "SELECT ",
+            clock_columns!(),
+            " FROM clocks c JOIN requests r ON r.id = c.request_id WHERE c.outcome = 'overdue' \
+             AND r.state NOT IN ('delivered', 'preserved', 'rejected', 'closed', 'withdrawn') \
+             ORDER BY c.due_at, c.request_id"
+        ),
+        args![],
+        read_clock,
+    )
+    .await
+}
+
+pub(crate) async fn clocks<C: Conn>(conn: &mut C, id: RequestId) -> Result<Vec<Clock>, StoreError> {
+    conn.fetch_all(
+        concat!("SELECT ", clock_columns!(), " FROM clocks c WHERE c.request_id = $1 ORDER BY c.due_at, c.kind"),
+        args![id.to_string()],
+        read_clock,
     )
     .await
 }

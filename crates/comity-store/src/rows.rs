@@ -9,7 +9,7 @@ use std::fmt;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use comity_core::{
-    ActorId, Authority, AuthorityType, CountryCode, Event, Instrument, Organisation, Party, PartyId,
+    ActorId, Authority, AuthorityType, Clock, ClockKind, ClockOutcome, CountryCode, Event, Instrument, Organisation, Party, PartyId,
     PartyRole, Provider, RequestId, RequestKind, RequestQuery, ReviewerBody, ReviewerKind, Screening, State,
     StoreError, StoredCheckpoint, StoredRequest,
 };
@@ -59,7 +59,14 @@ macro_rules! party_columns {
     };
 }
 
-pub(crate) use {event_columns, log_columns, party_columns, request_columns, screening_columns};
+/// The columns of `clocks` that [`read_clock`] reads.
+macro_rules! clock_columns {
+    () => {
+        "c.request_id, c.kind, c.due_at, c.set_at, c.closed_at, c.outcome"
+    };
+}
+
+pub(crate) use {clock_columns, event_columns, log_columns, party_columns, request_columns, screening_columns};
 
 /// Drops everything below the microsecond.
 ///
@@ -279,6 +286,28 @@ pub(crate) fn read_screening(row: &impl Row) -> Result<Screening, StoreError> {
         verdict: row.text(&at, "verdict")?,
         report: row.text(&at, "report")?,
         log_index: row.opt_int(&at, "log_index")?.and_then(|i| u64::try_from(i).ok()),
+    })
+}
+
+/// A `clocks` row (the columns of `clock_columns!`).
+pub(crate) fn read_clock(row: &impl Row) -> Result<Clock, StoreError> {
+    let request_id = row_id(row, "clocks", "request_id")?;
+    let at = At { table: "clocks", id: &request_id };
+    let kind = row.text(&at, "kind")?;
+    let closed = match (row.opt_time(&at, "closed_at")?, row.opt_text(&at, "outcome")?) {
+        (Some(when), Some(outcome)) => Some((
+            when,
+            ClockOutcome::parse(&outcome).ok_or_else(|| at.corrupt("outcome", format!("{outcome:?}")))?,
+        )),
+        (None, None) => None,
+        _ => return Err(at.corrupt("outcome", "closed_at and outcome disagree")),
+    };
+    Ok(Clock {
+        request_id: RequestId::parse(&request_id).map_err(|e| at.corrupt("request_id", e))?,
+        kind: ClockKind::parse(&kind).ok_or_else(|| at.corrupt("kind", format!("{kind:?}")))?,
+        due: row.time(&at, "due_at")?,
+        set_at: row.time(&at, "set_at")?,
+        closed,
     })
 }
 

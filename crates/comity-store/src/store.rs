@@ -44,7 +44,7 @@ macro_rules! store_impl {
         const _: () = {
             use chrono::{DateTime, Utc};
             use comity_core::{
-                AuthorityRecord, CheckpointSigner, Event, IdempotencyKey, Intake, JournalEntry, JournalQuery,
+                Act, AuthorityRecord, CheckpointSigner, Clock, ClockSet, Event, IdempotencyKey, Intake, JournalEntry, JournalQuery,
                 LinkRecord, LogRecord, LoginSlot, Move, NamedTarget, NewEntry, NewRequest, Party, PartyId,
                 PartyRole, Read, RequestId, RequestPage, RequestQuery, Screening, SessionRecord, State,
                 StoreError, StoredCheckpoint, StoredRequest, TokenRecord, UnloggedRows, UserRecord, Username,
@@ -127,8 +127,28 @@ macro_rules! store_impl {
                     reads::recent_targets(&mut *conn, authority, since, limit).await
                 }
 
-                async fn record_screening(&self, screening: &Screening) -> Result<u64, StoreError> {
-                    self.write(WriteOp::RecordScreening(screening.clone())).await?.logged()
+                async fn record_screening(
+                    &self,
+                    screening: &Screening,
+                    clocks: &[ClockSet],
+                ) -> Result<u64, StoreError> {
+                    self.write(WriteOp::RecordScreening(screening.clone(), clocks.to_vec())).await?.logged()
+                }
+
+                async fn act(&self, act: &Act) -> Result<Vec<JournalEntry>, StoreError> {
+                    self.write(WriteOp::Act(Box::new(act.clone()))).await?.journal()
+                }
+
+                async fn due_clocks(&self, at: DateTime<Utc>, limit: u32) -> Result<Vec<Clock>, StoreError> {
+                    reads::due_clocks(&mut *read(self).await?, at, limit).await
+                }
+
+                async fn overdue_clocks(&self) -> Result<Vec<Clock>, StoreError> {
+                    reads::overdue_clocks(&mut *read(self).await?).await
+                }
+
+                async fn clocks(&self, id: RequestId) -> Result<Vec<Clock>, StoreError> {
+                    reads::clocks(&mut *read(self).await?, id).await
                 }
 
                 async fn screenings(&self, id: RequestId) -> Result<Vec<Screening>, StoreError> {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use comity_core::{
-    ActorId, CheckpointSigner, Event, IdempotencyKey, Intake, JournalEntry, LinkRecord, LoginSlot, Move,
+    Act, ActorId, CheckpointSigner, ClockClose, ClockOutcome, ClockSet, RequestId, Event, IdempotencyKey, Intake, JournalEntry, LinkRecord, LoginSlot, Move,
     NewEntry, NewRequest, Party, PartyId, Read, Screening, SessionRecord, State, StoreError,
     StoredCheckpoint, StoredRequest, TokenRecord, UserRecord, Username,
 };
@@ -29,7 +29,8 @@ pub(crate) enum WriteOp {
     // Boxed: a request with its screening is far larger than the other operations.
     InsertRequest(Box<NewRequest>),
     ApplyMove(Move),
-    RecordScreening(Screening),
+    RecordScreening(Screening, Vec<ClockSet>),
+    Act(Box<Act>),
     LogRead(Read),
     Checkpoint(Arc<CheckpointSigner>),
     AddCosignature(u64, String),
@@ -165,9 +166,18 @@ impl WriteOp {
                 let logged = log.append(conn, pending).await?;
                 Answer::Event(Box::new(Event { log_index: logged.first().copied(), ..event }))
             }
-            WriteOp::RecordScreening(x) => {
+            WriteOp::RecordScreening(x, clocks) => {
                 let pending = record_screening(conn, x).await?;
+                set_clocks(conn, x.request_id, x.at, clocks).await?;
                 Answer::Logged(one(log.append(conn, pending).await?)?)
+            }
+            WriteOp::Act(act) => {
+                if let Some(close) = &act.closes {
+                    close_clock(conn, close).await?;
+                }
+                set_clocks(conn, act.request_id, act.at, &act.clocks).await?;
+                let written = trust_rows::insert_journal(conn, &act.facts).await?;
+                Answer::Journal(logged_journal(conn, log, written).await?)
             }
             WriteOp::LogRead(read) => {
                 let read = Read { at: micros(read.at), ..read.clone() };
@@ -368,6 +378,7 @@ async fn insert_request<C: Conn>(
     // comity's moves, so an intake is one durable commit however far it goes.
     if let Some(intake) = &r.screening {
         pending.extend(record_screening(conn, &intake.screening).await?);
+        set_clocks(conn, r.id, intake.screening.at, &intake.clocks).await?;
         updated_at = micros(intake.screening.at);
         for (to, reason) in &intake.moves {
             version += 1;
@@ -392,6 +403,9 @@ async fn insert_request<C: Conn>(
         )
         .await
         .map_err(backend)?;
+        for fact in trust_rows::insert_journal(conn, &intake.facts).await? {
+            pending.push(Pending::journal(&fact)?);
+        }
     }
     let request = StoredRequest {
         id: r.id,
@@ -462,6 +476,9 @@ async fn insert_event<C: Conn>(conn: &mut C, e: &Event) -> Result<(), StoreError
 async fn apply_move<C: Conn>(conn: &mut C, m: &Move) -> Result<(Event, Vec<Pending>), StoreError> {
     let at = micros(m.at);
     let id = m.request_id.to_string();
+    if let Some(close) = &m.closes {
+        close_clock(conn, close).await?;
+    }
     // The compare-and-set: the move applies only to the version (and state) the caller
     // read. On PostgreSQL a concurrent mover holding the row makes this wait for its
     // commit; PostgreSQL then re-checks the WHERE against the new row, finds the version
@@ -504,7 +521,65 @@ async fn apply_move<C: Conn>(conn: &mut C, m: &Move) -> Result<(Event, Vec<Pendi
     for fact in trust_rows::insert_journal(conn, &m.facts).await? {
         pending.push(Pending::journal(&fact)?);
     }
+    set_clocks(conn, m.request_id, at, &m.clocks).await?;
     Ok((event, pending))
+}
+
+/// Sets, moves or takes away a request's deadlines, in the transaction of the act that
+/// does it. Setting a deadline (again) runs the clock from the new due time; taking it away
+/// closes a running clock as cancelled.
+async fn set_clocks<C: Conn>(
+    conn: &mut C,
+    request: RequestId,
+    at: DateTime<Utc>,
+    clocks: &[ClockSet],
+) -> Result<(), StoreError> {
+    let id = request.to_string();
+    let at = micros(at);
+    for clock in clocks {
+        match clock.due {
+            Some(due) => conn.execute(
+                "INSERT INTO clocks (request_id, kind, due_at, set_at, closed_at, outcome) \
+                 VALUES ($1, $2, $3, $4, NULL, NULL) ON CONFLICT (request_id, kind) DO UPDATE \
+                 SET due_at = excluded.due_at, set_at = excluded.set_at, closed_at = NULL, outcome = NULL",
+                args![&id, clock.kind.as_str(), micros(due), at],
+            ),
+            None => conn.execute(
+                "UPDATE clocks SET closed_at = $1, outcome = $2 \
+                 WHERE request_id = $3 AND kind = $4 AND closed_at IS NULL",
+                args![at, ClockOutcome::Cancelled.as_str(), &id, clock.kind.as_str()],
+            ),
+        }
+        .await
+        .map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Closes a clock that passed, once: unless it is still running with the due time the
+/// sweep read, nothing is written and the whole act is refused as a conflict.
+async fn close_clock<C: Conn>(conn: &mut C, close: &ClockClose) -> Result<(), StoreError> {
+    let closed = conn
+        .execute(
+            "UPDATE clocks SET closed_at = $1, outcome = $2 \
+             WHERE request_id = $3 AND kind = $4 AND due_at = $5 AND closed_at IS NULL",
+            args![
+                micros(close.at),
+                close.outcome.as_str(),
+                close.request_id.to_string(),
+                close.kind.as_str(),
+                micros(close.due)
+            ],
+        )
+        .await
+        .map_err(backend)?;
+    if closed == 0 {
+        return Err(StoreError::Conflict(format!(
+            "the {} clock of request {} was acted on already, or has moved",
+            close.kind, close.request_id
+        )));
+    }
+    Ok(())
 }
 
 /// Keeps a screening, numbered after the request's others: at intake (number 1) and any

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use comity_core::{
-    Authority, AuthorityType, CountryCode, Event, Organisation, Party, PartyId, Provider, ReviewerBody,
+    Authority, AuthorityType, Clock, ClockKind, ClockOutcome, CountryCode, Event, Organisation, Party, PartyId, Provider, ReviewerBody,
     ReviewerKind, State, StoredRequest, check_name, lifecycle,
 };
 use serde::{Deserialize, Serialize};
@@ -127,6 +127,38 @@ pub struct RequestList {
     pub per_page: u32,
     /// How many requests match the filters in all.
     pub total: u64,
+}
+
+/// A request's deadline: when it is due, and what its passing did (issue 13).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ClockResource {
+    /// What the deadline is for: `respond_by`, `validation`, `objection_window`,
+    /// `preservation_end`, `nondisclosure_end` or `retention`.
+    #[schema(schema_with = term::schema::<ClockKind>)]
+    pub kind: Term<ClockKind>,
+    pub due: DateTime<Utc>,
+    /// When it was set, or moved by an extension.
+    pub set_at: DateTime<Utc>,
+    /// When its passing was acted on; absent while it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
+    /// What its passing did: `met`, `overdue`, `withdrawn`, `proceeds`, `lapsed`,
+    /// `notice_due`, `disposal_due`, `moot` or `cancelled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = term::optional_schema::<ClockOutcome>)]
+    pub outcome: Option<Term<ClockOutcome>>,
+}
+
+impl From<&Clock> for ClockResource {
+    fn from(c: &Clock) -> Self {
+        ClockResource {
+            kind: Term(c.kind),
+            due: c.due,
+            set_at: c.set_at,
+            closed_at: c.closed.map(|(at, _)| at),
+            outcome: c.closed.map(|(_, o)| Term(o)),
+        }
+    }
 }
 
 /// One step in a request's life.

@@ -228,12 +228,32 @@ pub struct WhoAmI {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// Assigns a reviewer body to a request.
+/// Assigns a reviewer body to a request (an operator, with a reason).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
     pub reviewer: String,
     pub reason: String,
+    /// A body assigned now that this one replaces (after an objection was upheld).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
+}
+
+/// The provider's objection to an assigned reviewer body, for a conflict of interest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectionBody {
+    pub reviewer: String,
+    /// What the conflict is.
+    pub grounds: String,
+}
+
+/// An objection as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ObjectionResource {
+    pub reviewer: String,
+    pub grounds: String,
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Asks for a one-time link to send to a registered contact of the request's authority.

@@ -116,6 +116,7 @@ pub fn every_action(facts: &RequestFacts) -> Vec<(Action, On<'_>)> {
         (Action::Withdraw, On::Request(facts)),
         (Action::Screen, On::Request(facts)),
         (Action::ConfirmEmergency, On::Request(facts)),
+        (Action::ObjectToReviewer, On::Request(facts)),
         (assign, On::Request(facts)),
         (Action::IssueVerificationLink, On::Request(facts)),
         (Action::ReceiveProduction, On::Request(facts)),

@@ -8,7 +8,7 @@ use comity_core::{PartyRole, Role, State};
 use crate::{Party, decide, id, party::*, request, who};
 
 /// The columns of the table, in order.
-fn actions() -> [Action; 15] {
+fn actions() -> [Action; 16] {
     [
         Action::View,
         Action::ViewLogEntries,
@@ -22,6 +22,7 @@ fn actions() -> [Action; 15] {
         Action::Withdraw,
         Action::Screen,
         Action::ConfirmEmergency,
+        Action::ObjectToReviewer,
         // An independent reviewer body; the conflicts are in their own table below.
         Action::AssignReviewer {
             reviewer: id(UNASSIGNED_REVIEWER.0),
@@ -42,30 +43,30 @@ type Row = (&'static str, Role, Reg, Party, CredentialKind, &'static str);
 
 #[rustfmt::skip]
 const TABLE: &[Row] = &[
-    //                                                                                     view log submit clar answer decide appeal exec close withdraw screen confirm assign link receive
-    ("issuing authority",              Role::Requester, Reg::Authority, ISSUER,               Person, "Y Y Y . Y . Y . . Y . . . . Y"),
-    ("issuing authority, signed",      Role::Requester, Reg::Authority, ISSUER,               Key,    "Y Y Y . Y . Y . . Y . . . . Y"),
-    ("issuing authority, API token",   Role::Requester, Reg::Authority, ISSUER,               Token,  "Y Y . . Y . Y . . Y . . . . Y"),
-    ("validating authority",           Role::Requester, Reg::Authority, VALIDATOR,            Person, "Y Y . . Y . Y . . Y . . . . ."),
-    ("other authority",                Role::Requester, Reg::Authority, OTHER_AUTHORITY,      Person, ". . . . . . . . . . . . . . ."),
-    ("addressed provider",             Role::Handler,   Reg::Provider,  PROVIDER,             Person, "Y Y . Y . . Y Y Y Y . . Y Y ."),
-    ("addressed provider, API token",  Role::Handler,   Reg::Provider,  PROVIDER,             Token,  "Y Y . Y . . Y Y Y Y . . Y Y ."),
-    ("other provider",                 Role::Handler,   Reg::Provider,  OTHER_PROVIDER,       Person, ". . . . . . . . . . . . . . ."),
-    ("assigned reviewer",              Role::Reviewer,  Reg::Reviewer,  REVIEWER,             Person, "Y Y . Y . Y . . . . . . . . ."),
-    ("unassigned reviewer",            Role::Reviewer,  Reg::Reviewer,  UNASSIGNED_REVIEWER,  Person, ". . . . . . . . . . . . . . ."),
+    //                                                                                     view log submit clar answer decide appeal exec close withdraw screen confirm object assign link receive
+    ("issuing authority",              Role::Requester, Reg::Authority, ISSUER,               Person, "Y Y Y . Y . Y . . Y . . . . . Y"),
+    ("issuing authority, signed",      Role::Requester, Reg::Authority, ISSUER,               Key,    "Y Y Y . Y . Y . . Y . . . . . Y"),
+    ("issuing authority, API token",   Role::Requester, Reg::Authority, ISSUER,               Token,  "Y Y . . Y . Y . . Y . . . . . Y"),
+    ("validating authority",           Role::Requester, Reg::Authority, VALIDATOR,            Person, "Y Y . . Y . Y . . Y . . . . . ."),
+    ("other authority",                Role::Requester, Reg::Authority, OTHER_AUTHORITY,      Person, ". . . . . . . . . . . . . . . ."),
+    ("addressed provider",             Role::Handler,   Reg::Provider,  PROVIDER,             Person, "Y Y . Y . . Y Y Y Y . . Y . Y ."),
+    ("addressed provider, API token",  Role::Handler,   Reg::Provider,  PROVIDER,             Token,  "Y Y . Y . . Y Y Y Y . . Y . Y ."),
+    ("other provider",                 Role::Handler,   Reg::Provider,  OTHER_PROVIDER,       Person, ". . . . . . . . . . . . . . . ."),
+    ("assigned reviewer",              Role::Reviewer,  Reg::Reviewer,  REVIEWER,             Person, "Y Y . Y . Y . . . . . . . . . ."),
+    ("unassigned reviewer",            Role::Reviewer,  Reg::Reviewer,  UNASSIGNED_REVIEWER,  Person, ". . . . . . . . . . . . . . . ."),
     // Assigned (wrongly), but of a party's institution: sees it, never acts as reviewer.
-    ("reviewer of issuer's institution",    Role::Reviewer, Reg::Reviewer, REVIEWER_OF_ISSUER,    Person, "Y Y . . . . . . . . . . . . ."),
-    ("reviewer of validator's institution", Role::Reviewer, Reg::Reviewer, REVIEWER_OF_VALIDATOR, Person, "Y Y . . . . . . . . . . . . ."),
-    ("reviewer of provider's institution",  Role::Reviewer, Reg::Reviewer, REVIEWER_OF_PROVIDER,  Person, "Y Y . . . . . . . . . . . . ."),
-    ("operator",                       Role::Admin,     Reg::Operator,  OPERATOR,             Person, ". . . . . . . . . . . . . . ."),
-    ("operator of issuer's institution", Role::Admin,   Reg::Operator,  ("fr-operator", ISSUER.1), Person, ". . . . . . . . . . . . . . ."),
-    ("auditor",                        Role::Auditor,   Reg::Auditor,   AUDITOR,              Person, ". Y . . . . . . . . . . . . ."),
+    ("reviewer of issuer's institution",    Role::Reviewer, Reg::Reviewer, REVIEWER_OF_ISSUER,    Person, "Y Y . . . . . . . . . . . . . ."),
+    ("reviewer of validator's institution", Role::Reviewer, Reg::Reviewer, REVIEWER_OF_VALIDATOR, Person, "Y Y . . . . . . . . . . . . . ."),
+    ("reviewer of provider's institution",  Role::Reviewer, Reg::Reviewer, REVIEWER_OF_PROVIDER,  Person, "Y Y . . . . . . . . . . . . . ."),
+    ("operator",                       Role::Admin,     Reg::Operator,  OPERATOR,             Person, ". . . . . . . . . . . . . Y . ."),
+    ("operator of issuer's institution", Role::Admin,   Reg::Operator,  ("fr-operator", ISSUER.1), Person, ". . . . . . . . . . . . . . . ."),
+    ("auditor",                        Role::Auditor,   Reg::Auditor,   AUDITOR,              Person, ". Y . . . . . . . . . . . . . ."),
     // A role that is not its organisation's register's gains nothing.
-    ("admin account at the issuer",    Role::Admin,     Reg::Authority, ISSUER,               Person, ". . . . . . . . . . . . . . ."),
-    ("auditor account at the provider", Role::Auditor,  Reg::Provider,  PROVIDER,             Person, ". . . . . . . . . . . . . . ."),
-    ("handler account at the issuer",  Role::Handler,   Reg::Authority, ISSUER,               Person, ". . . . . . . . . . . . . . ."),
-    ("requester account at the provider", Role::Requester, Reg::Provider, PROVIDER,           Person, ". . . . . . . . . . . . . . ."),
-    ("requester account at the reviewer", Role::Requester, Reg::Reviewer, REVIEWER,           Person, ". . . . . . . . . . . . . . ."),
+    ("admin account at the issuer",    Role::Admin,     Reg::Authority, ISSUER,               Person, ". . . . . . . . . . . . . . . ."),
+    ("auditor account at the provider", Role::Auditor,  Reg::Provider,  PROVIDER,             Person, ". . . . . . . . . . . . . . . ."),
+    ("handler account at the issuer",  Role::Handler,   Reg::Authority, ISSUER,               Person, ". . . . . . . . . . . . . . . ."),
+    ("requester account at the provider", Role::Requester, Reg::Provider, PROVIDER,           Person, ". . . . . . . . . . . . . . . ."),
+    ("requester account at the reviewer", Role::Requester, Reg::Reviewer, REVIEWER,           Person, ". . . . . . . . . . . . . . . ."),
 ];
 
 #[test]
@@ -104,7 +105,7 @@ fn refusals_name_the_forbid_behind_them() {
             "no-clarification-by-conflicted-reviewer",
         ),
         (
-            who(Role::Handler, Reg::Provider, PROVIDER, Person),
+            who(Role::Admin, Reg::Operator, OPERATOR, Person),
             Action::AssignReviewer {
                 reviewer: id(REVIEWER_OF_VALIDATOR.0),
                 reviewer_institution: id(REVIEWER_OF_VALIDATOR.1),
@@ -140,12 +141,14 @@ fn refusals_name_the_forbid_behind_them() {
     assert_eq!(unrelated.to_string(), "view denied: no policy permits it");
 }
 
-/// Which reviewer bodies the provider may assign: none of the issuers' or its own
-/// institution, whoever is assigned already.
+/// Which reviewer bodies the operator may assign: none of the issuers' or the provider's
+/// institution, whoever is assigned already. The provider assigns none at all: review is
+/// routed by law, and the data holder never picks its own reviewer (issue 13).
 #[test]
 fn a_reviewer_of_a_party_s_institution_is_never_assigned() {
     let facts = request();
-    let handler = who(Role::Handler, Reg::Provider, PROVIDER, Person);
+    let handler = who(Role::Admin, Reg::Operator, OPERATOR, Person);
+    let provider = who(Role::Handler, Reg::Provider, PROVIDER, Person);
     #[rustfmt::skip]
     let table: [(Party, bool); 6] = [
         (REVIEWER,              true),
@@ -161,6 +164,8 @@ fn a_reviewer_of_a_party_s_institution_is_never_assigned() {
             Action::AssignReviewer { reviewer: id(reviewer.0), reviewer_institution: id(reviewer.1) };
         let d = decide(&handler, &action, &On::Request(&facts));
         assert_eq!(d.allowed, allowed, "assigning {reviewer:?}: {d}");
+        let d = decide(&provider, &action, &On::Request(&facts));
+        assert!(!d.allowed, "the provider assigning {reviewer:?}: {d}");
     }
 }
 

@@ -26,7 +26,7 @@ use chrono::{SubsecRound, Utc};
 use comity_access::Action;
 use comity_auth::jws::{PublicKey, SigningKey};
 use comity_core::{
-    ActorId, Fact, FactKind, JournalQuery, Move, NewEntry, RequestId, State, StoredRequest, TimeWindow,
+    Act, ActorId, ClockKind, ClockSet, Fact, FactKind, JournalQuery, Move, NewEntry, RequestId, State, StoredRequest, TimeWindow,
     journal,
     production::{Production, Scope},
 };
@@ -443,6 +443,8 @@ impl App {
                         found.id
                     ),
                     facts: vec![entry],
+                    clocks: Vec::new(),
+                    closes: None,
                 })
                 .await?;
             indexes.extend(event.log_index);
@@ -560,8 +562,21 @@ impl Producing {
             retention_until: options.retention_until.to_string(),
         });
         let started = custody_fact(&actor, &current, started);
+        // The package is kept until its retention date; then its clock says disposal is due.
+        let retention = ClockSet {
+            kind: ClockKind::Retention,
+            due: keep_until,
+        };
         if current.state == State::Producing {
-            store.append_journal(&[started]).await?;
+            store
+                .act(&Act {
+                    request_id: id,
+                    at: Utc::now().trunc_subsecs(6),
+                    facts: vec![started],
+                    clocks: vec![retention],
+                    closes: None,
+                })
+                .await?;
         } else {
             store
                 .apply_move(&Move {
@@ -576,6 +591,8 @@ impl Producing {
                         survey.in_scope, survey.records
                     ),
                     facts: vec![started],
+                    clocks: vec![retention],
+                    closes: None,
                 })
                 .await?;
         }

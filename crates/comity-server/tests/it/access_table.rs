@@ -105,6 +105,7 @@ GET    /v1/requests/{shared}/screenings               -                         
 GET    /v1/requests/{shared}/signature                -                          401  nf    200 200   200 nf  nf    200  nf    200 nf    nf   200    nf
 GET    /v1/requests/{portal}/signature                -                          401  nf    404 404   404 nf  nf    404  nf    404 nf    nf   404    nf
 GET    /v1/requests/{shared}/reviewers                -                          401  nf    200 200   200 nf  nf    200  nf    200 nf    nf   200    nf
+GET    /v1/requests/{shared}/clocks                   -                          401  nf    200 200   200 nf  nf    200  nf    200 nf    nf   200    nf
 GET    /v1/requests/{shared}/log                      -                          401  nf    200 200   200 nf  nf    200  nf    200 nf    nf   200    200
 # Requests in general: listing, submitting (a system signs, a person may post JSON), dry runs.
 GET    /v1/requests                                   -                          401  403   200 200   200 200 200   200  200   200 200   200  200    403
@@ -130,10 +131,12 @@ GET    /v1/requests/{sealed}/productions/{prod}       -                         
 GET    /v1/requests/{sealed}/productions/{prod}/package -                        401  nf    200 200   403 nf  nf    403  nf    403 nf    nf   403    nf
 POST   /v1/requests/{downloaded}/productions/{prod}/acknowledgement ack          401  nf    200 200   403 nf  nf    403  nf    403 nf    nf   403    nf
 POST   /v1/requests/{sealed}/transitions              to:delivered               401  nf    403 403   403 nf  nf    403  nf    403 nf    nf   403    nf
-# Reviewers: the provider assigns, never a body of a party's institution.
-POST   /v1/requests/{review}/reviewers                assign:ie-dpc              401  nf    403 403   403 nf  nf    201  nf    403 nf    nf   403    nf
-POST   /v1/requests/{review}/reviewers                assign:fr-tj-review        401  nf    403 403   403 nf  nf    403  nf    403 nf    nf   403    nf
-POST   /v1/requests/{review}/reviewers                assign:mail-review         401  nf    403 403   403 nf  nf    403  nf    403 nf    nf   403    nf
+# Reviewers: routed by law on screening; the provider never assigns, it objects, and the
+# operator assigns (never a body of a party's institution).
+POST   /v1/requests/{review}/reviewers                assign:ie-dpc              401  201   403 403   403 nf  nf    403  nf    403 nf    nf   403    nf
+POST   /v1/requests/{review}/reviewers                assign:fr-tj-review        401  403   403 403   403 nf  nf    403  nf    403 nf    nf   403    nf
+POST   /v1/requests/{review}/reviewers                assign:mail-review         401  403   403 403   403 nf  nf    403  nf    403 nf    nf   403    nf
+POST   /v1/requests/{review}/reviewers/objections     object:ie-high-court       401  nf    403 403   403 nf  nf    201  nf    403 nf    nf   403    nf
 # Emergencies: the provider sends a one-time link; the contact answers it, or signs.
 POST   /v1/requests/{emergency}/verification/links    link                       401  nf    403 403   403 nf  nf    201  nf    403 nf    nf   403    nf
 POST   /v1/requests/{shared}/verification/links       link                       401  nf    403 403   403 nf  nf    403  nf    403 nf    nf   403    nf
@@ -434,15 +437,21 @@ impl<'a> World<'a> {
         world
     }
 
-    /// Assigns ie-high-court through the API, and fr-jld-review behind its back: the API
-    /// refuses a reviewer of a party's institution, and the policy must hold even for an
-    /// assignment it did not check.
+    /// Has ie-high-court assigned (routing by law picks one of the independent courts of
+    /// Ireland the register holds; the operator puts ie-high-court in its place), and
+    /// fr-jld-review behind the API's back: the API refuses a reviewer of a party's
+    /// institution, and the policy must hold even for an assignment it did not check.
     async fn assign(&self, id: &str) {
-        let assign =
-            json!({"reviewer": REVIEWER, "reason": "the independent court of the provider's country"});
         let path = format!("/v1/requests/{id}/reviewers");
-        let (status, body) = self.app.token("example-mail").post(&path, &assign).await;
-        assert_eq!(status, 201, "{body}");
+        let (status, routed) = self.app.token("example-mail").get(&path).await;
+        assert_eq!(status, 200, "{routed}");
+        let routed: Vec<String> = serde_json::from_value(routed["reviewers"].clone()).unwrap();
+        assert_eq!(routed.len(), 1, "one independent court of Ireland is routed: {routed:?}");
+        if routed[0] != REVIEWER {
+            let assign = json!({"reviewer": REVIEWER, "reason": "the objection was upheld", "replaces": routed[0]});
+            let (status, body) = self.app.admin().post(&path, &assign).await;
+            assert_eq!(status, 201, "{body}");
+        }
         let fact = Fact::ReviewerAssigned(journal::ReviewerAssigned {
             request: RequestId::parse(id).unwrap(),
             reviewer: PartyId::parse("fr-jld-review").unwrap(),
@@ -628,6 +637,8 @@ impl<'a> World<'a> {
                     json!({"to": to, "reason": format!("the access table moves it to {to}")})
                 } else if let Some(reviewer) = other.strip_prefix("assign:") {
                     json!({"reviewer": reviewer, "reason": "a reviewer the access table assigns"})
+                } else if let Some(reviewer) = other.strip_prefix("object:") {
+                    json!({"reviewer": reviewer, "grounds": "the access table objects for a conflict"})
                 } else {
                     panic!("no body {other:?}")
                 }

@@ -54,9 +54,15 @@ async fn every_example_is_accepted_and_read_back(app: TestApp) {
         assert_ne!(created["screening"]["verdict"], "inadmissible", "{name}");
 
         // Intake answers with the entries it appended to the audit log: the receipt, the
-        // screening and comity's two moves, consecutive.
+        // screening, comity's two moves and one assignment per body routing by law found in
+        // the register, consecutive.
         let logged: Vec<u64> = serde_json::from_value(created["log_indexes"].clone()).unwrap();
-        assert_eq!(logged.len(), 4, "{name}");
+        let id = created["id"].as_str().unwrap();
+        let provider = app.token(doc["addressee"]["provider"].as_str().unwrap());
+        let (_, routed) = provider.get(&format!("/v1/requests/{id}/reviewers")).await;
+        let routed = routed["reviewers"].as_array().unwrap().len();
+        assert!(routed >= 1, "{name}: every example has a competent body in the register");
+        assert_eq!(logged.len(), 4 + routed, "{name}");
         assert!(logged.windows(2).all(|w| w[1] == w[0] + 1), "{name}: {logged:?}");
         let mut created = created;
         created.as_object_mut().unwrap().remove("log_indexes");
@@ -275,9 +281,12 @@ async fn listing_filters_and_pages(app: TestApp) {
     assert_eq!(page2["page"], 2);
     // An authority sees its own; the reviewer what is assigned to it.
     assert_eq!(app.token("fr-tj-paris").get("/v1/requests").await.1["total"], 3);
+    // Routing by law assigned the court of Ireland, where example-mail is established, to
+    // each of its six; the MLAT request to example-social went to the United States'.
     let (_, assigned) = app.token(REVIEWER).get("/v1/requests").await;
-    assert_eq!(assigned["total"], 1);
-    assert_eq!(assigned["items"][0]["id"], ids[0].as_str());
+    assert_eq!(assigned["total"], 6);
+    let (_, elsewhere) = app.token("us-oia").get("/v1/requests").await;
+    assert_eq!(elsewhere["total"], 1);
 
     for bad in ["state=lost", "page=0", "per_page=500", "page=x", "authority=Not%20An%20Id", "colour=blue"] {
         let (status, body) = provider.get(&format!("/v1/requests?{bad}")).await;
@@ -405,6 +414,7 @@ async fn the_api_description_covers_every_endpoint(app: TestApp) {
         ("/v1/requests", "get"),
         ("/v1/requests/{id}", "get"),
         ("/v1/requests/{id}/events", "get"),
+        ("/v1/requests/{id}/clocks", "get"),
         ("/v1/requests/{id}/transitions", "post"),
         ("/v1/requests/{id}/screenings", "get"),
         ("/v1/screen", "post"),
@@ -428,6 +438,7 @@ async fn the_api_description_covers_every_endpoint(app: TestApp) {
         ("/v1/requests/{id}/signature", "get"),
         ("/v1/requests/{id}/reviewers", "post"),
         ("/v1/requests/{id}/reviewers", "get"),
+        ("/v1/requests/{id}/reviewers/objections", "post"),
         ("/v1/requests/{id}/verification", "post"),
         ("/v1/requests/{id}/verification/links", "post"),
         ("/v1/verify/view", "post"),

@@ -196,6 +196,15 @@ pub const AUTHORITIES: [(&str, &str, &str); 10] = [
 /// The reviewer body the tests assign.
 pub const REVIEWER: &str = "ie-high-court";
 
+/// The reviewer bodies the tests register: id, country, kind.
+pub const REVIEWERS: [(&str, &str, &str); 5] = [
+    (REVIEWER, "IE", "court"),
+    ("nl-rechtbank", "NL", "court"),
+    ("gb-ipt", "GB", "court"),
+    ("us-oia", "US", "central_authority"),
+    ("ie-enforcing", "IE", "enforcing_authority"),
+];
+
 /// One caller: a bearer token, a session cookie, or nothing.
 #[derive(Clone)]
 pub struct Caller<'a> {
@@ -446,9 +455,13 @@ impl TestApp {
         let to_state = comity_core::State::parse(to).unwrap();
         use comity_access::Action;
         match comity_access::action_for_move(r.state, to_state) {
+            // The body routing by law assigned decides (the enforcing authority only objects).
             Some(Action::Decide) => {
-                self.assign(id, REVIEWER).await;
-                self.token(REVIEWER).move_to(id, to).await
+                let (_, body) = self.token(r.provider.as_str()).get(&format!("/v1/requests/{id}/reviewers")).await;
+                let routed: Vec<String> = serde_json::from_value(body["reviewers"].clone()).unwrap_or_default();
+                let decides = routed.iter().find(|b| !b.ends_with("-enforcing")).cloned();
+                let reviewer = decides.unwrap_or_else(|| panic!("no reviewer routed to {id}: {body}"));
+                self.token(&reviewer).move_to(id, to).await
             }
             Some(Action::AnswerClarification | Action::Withdraw) => {
                 self.token(r.authority.as_str()).move_to(id, to).await
@@ -518,7 +531,8 @@ impl TestApp {
         pid
     }
 
-    /// Assigns a reviewer body to a request, as its provider (once).
+    /// Makes sure a reviewer body is assigned to a request: routing by law assigns the
+    /// competent one on screening; any other is assigned by the operator (once).
     pub async fn assign(&self, id: &str, reviewer: &str) {
         let provider = self.provider_of(id).await;
         let (status, body) = provider.get(&format!("/v1/requests/{id}/reviewers")).await;
@@ -527,7 +541,7 @@ impl TestApp {
             return;
         }
         let assign = json!({"reviewer": reviewer, "reason": "independent court of the provider's country"});
-        let (status, body) = provider.post(&format!("/v1/requests/{id}/reviewers"), &assign).await;
+        let (status, body) = self.admin().post(&format!("/v1/requests/{id}/reviewers"), &assign).await;
         assert_eq!(status, 201, "{body}");
     }
 
@@ -582,10 +596,16 @@ impl TestApp {
             assert_eq!(status, 201, "{body}");
             self.issue_token(id).await;
         }
-        let body = json!({"id": REVIEWER, "country": "IE", "kind": "court", "name": "The High Court"});
-        let (status, body) = admin.post("/v1/admin/reviewers", &body).await;
-        assert_eq!(status, 201, "{body}");
-        self.issue_token(REVIEWER).await;
+        // A competent body for each example, as routing by law looks for it: a court of the
+        // provider's State (e-Evidence, Budapest, national security), of the issuing State
+        // (CLOUD Act), the requested State's central authority (MLAT), and Ireland's
+        // enforcing authority (Regulation (EU) 2023/1543 Art 8).
+        for (id, country, kind) in REVIEWERS {
+            let body = json!({"id": id, "country": country, "kind": kind, "name": format!("Reviewer {id}")});
+            let (status, body) = admin.post("/v1/admin/reviewers", &body).await;
+            assert_eq!(status, 201, "{body}");
+            self.issue_token(id).await;
+        }
     }
 }
 

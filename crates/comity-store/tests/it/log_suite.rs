@@ -49,6 +49,8 @@ async fn activity(store: &dyn Store, key: &LogKey) -> Vec<u64> {
                     (State::Screening, "screening".into()),
                     (State::UnderReview, "needs review".into()),
                 ],
+                clocks: Vec::new(),
+                facts: Vec::new(),
             });
         }
         let intake = store.insert_request(&new).await.unwrap();
@@ -64,7 +66,7 @@ async fn activity(store: &dyn Store, key: &LogKey) -> Vec<u64> {
             Read { request_id: r.id, what: ReadOf::Document, actor: actor("ie-dpc:auditor"), at: t0() };
         logged.push(store.log_read(&read).await.unwrap());
         if n == 2 {
-            logged.push(store.record_screening(&screening_of(r.id)).await.unwrap());
+            logged.push(store.record_screening(&screening_of(r.id), &[]).await.unwrap());
             let c = store.checkpoint(signer(key)).await.unwrap().unwrap();
             logged.push(c.size - 1);
         }
@@ -212,10 +214,12 @@ pub async fn an_intake_screening_and_a_later_one_are_numbered_1_then_2(h: &mut H
     new.screening = Some(IntakeScreening {
         screening: screening_of(new.id),
         moves: vec![(State::Screening, "screening".into())],
+        clocks: Vec::new(),
+        facts: Vec::new(),
     });
     let intake = store.insert_request(&new).await.unwrap();
     let later = Screening { verdict: "admissible".into(), ..screening_of(new.id) };
-    let later_index = store.record_screening(&later).await.unwrap();
+    let later_index = store.record_screening(&later, &[]).await.unwrap();
 
     let screened: Vec<(u64, LogSubject)> = store
         .request_log(new.id)

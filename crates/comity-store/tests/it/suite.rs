@@ -112,6 +112,8 @@ pub(crate) fn a_move(r: &StoredRequest, to: State, at: DateTime<Utc>) -> Move {
         at,
         reason: format!("to {to}"),
         facts: Vec::new(),
+        clocks: Vec::new(),
+        closes: None,
     }
 }
 
@@ -318,6 +320,8 @@ pub async fn a_taken_key_jti_or_id_refuses_the_whole_intake(h: &mut Harness) {
                 log_index: None,
             },
             moves: vec![(State::Screening, "screening".into())],
+            clocks: Vec::new(),
+            facts: Vec::new(),
         });
         new
     };

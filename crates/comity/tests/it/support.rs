@@ -344,16 +344,18 @@ impl Trust {
         assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
     }
 
-    /// The provider's legal team assigns the reviewer body `ie-high-court` to a request.
+    /// Routing by law assigned the reviewer body `ie-high-court` (the court of the State
+    /// where the provider is established) to a request on screening: the provider chose none.
     pub async fn assign_reviewer(&self, client: &reqwest::Client, server: &Server, id: &str) {
         let r = client
-            .post(server.url(&format!("/v1/requests/{id}/reviewers")))
+            .get(server.url(&format!("/v1/requests/{id}/reviewers")))
             .bearer_auth(&self.handler)
-            .json(&json!({"reviewer": "ie-high-court", "reason": "the competent court"}))
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap());
+        assert_eq!(r.status().as_u16(), 200);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["reviewers"], json!(["ie-high-court"]), "routing assigns the competent court");
     }
 }
 
