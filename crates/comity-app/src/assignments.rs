@@ -73,7 +73,8 @@ impl App {
         let Some(stored) = stored else { return Err(Error::NotFound(format!("no request {id}"))) };
         let competent = self.competent_for(&stored).await?;
         if !competent.iter().any(|c| c.kind == body.kind && c.country == body.country) {
-            let wanted: Vec<String> = competent.iter().map(|c| format!("a {} of {}", c.kind, c.country)).collect();
+            let wanted: Vec<String> =
+                competent.iter().map(|c| format!("a {} of {}", c.kind, c.country)).collect();
             return Err(Error::invalid(
                 "not_competent",
                 "reviewer",
@@ -88,7 +89,8 @@ impl App {
         let replaced = match replaces {
             None => None,
             Some(r) => {
-                let r = PartyId::parse(r).map_err(|e| Error::invalid("unknown_reviewer", "replaces", e.to_string()))?;
+                let r = PartyId::parse(r)
+                    .map_err(|e| Error::invalid("unknown_reviewer", "replaces", e.to_string()))?;
                 if !facts.reviewers.contains(&r) {
                     return Err(Error::invalid(
                         "unknown_reviewer",
@@ -143,15 +145,17 @@ impl App {
 
     /// The kinds of body competent for a stored request, from its latest screening.
     pub(crate) async fn competent_for(&self, stored: &StoredRequest) -> Result<Vec<Competent>> {
-        let (_, request) = parse_request(stored.document.as_bytes())
-            .map_err(|e| Error::corrupt(format!("request {}: its document no longer parses: {e}", stored.id)))?;
+        let (_, request) = parse_request(stored.document.as_bytes()).map_err(|e| {
+            Error::corrupt(format!("request {}: its document no longer parses: {e}", stored.id))
+        })?;
         let screenings = self.store().screenings(stored.id).await?;
         let Some(latest) = screenings.last() else { return Ok(Vec::new()) };
         let Some(pack) = self.packs().packs().iter().find(|p| p.id == latest.pack_id) else {
             return Ok(Vec::new());
         };
-        let report: ScreeningReport = serde_json::from_str(&latest.report)
-            .map_err(|e| Error::corrupt(format!("request {}: its screening report does not read: {e}", stored.id)))?;
+        let report: ScreeningReport = serde_json::from_str(&latest.report).map_err(|e| {
+            Error::corrupt(format!("request {}: its screening report does not read: {e}", stored.id))
+        })?;
         let required: Vec<ReviewerKind> =
             report.required_review.iter().filter_map(|k| ReviewerKind::parse(k)).collect();
         Ok(competent(pack, &request, &required))
@@ -192,7 +196,10 @@ impl App {
     ) -> Result<JournalEntry> {
         let at = Utc::now().trunc_subsecs(6);
         // The provider's: its requests' facts are listed by it.
-        let entry = |fact| NewEntry { party: Some(request.provider.clone()), ..NewEntry::new(at, actor.clone(), fact) };
+        let entry = |fact| NewEntry {
+            party: Some(request.provider.clone()),
+            ..NewEntry::new(at, actor.clone(), fact)
+        };
         let mut entries = Vec::new();
         if let Some(old) = replaces {
             entries.push(entry(Fact::ReviewerUnassigned(journal::ReviewerUnassigned {

@@ -10,8 +10,8 @@
 
 use chrono::{DateTime, Days, NaiveTime, SubsecRound, Utc};
 use comity_core::{
-    Act, ActorId, Clock, ClockClose, ClockKind, ClockOutcome, ClockSet, Fact, Move, NewEntry, Request, RequestId,
-    State, StoreError, clock::on_expiry, journal,
+    Act, ActorId, Clock, ClockClose, ClockKind, ClockOutcome, ClockSet, Fact, Move, NewEntry, Request,
+    RequestId, State, StoreError, clock::on_expiry, journal,
 };
 use comity_policy::Report;
 
@@ -85,7 +85,8 @@ impl App {
                     state: request.state,
                     outcome: ClockOutcome::Overdue,
                     to: None,
-                    reason: "the deadline passed without an answer; escalated, and overdue until answered".into(),
+                    reason: "the deadline passed without an answer; escalated, and overdue until answered"
+                        .into(),
                     clock,
                 });
             }
@@ -188,13 +189,20 @@ impl App {
                     .map(|event| event.log_index.map(|i| i + 1)),
                 None => self
                     .store()
-                    .act(&Act { request_id: request.id, at, facts: vec![fact], clocks: Vec::new(), closes: Some(close) })
+                    .act(&Act {
+                        request_id: request.id,
+                        at,
+                        facts: vec![fact],
+                        clocks: Vec::new(),
+                        closes: Some(close),
+                    })
                     .await
                     .map(|written| written.first().and_then(|w| w.log_index)),
             };
             match written {
                 Ok(index) => {
-                    let due = Due { clock, state: request.state, outcome: e.outcome, to: e.to, reason: e.reason };
+                    let due =
+                        Due { clock, state: request.state, outcome: e.outcome, to: e.to, reason: e.reason };
                     tracing::info!(request = %due.clock.request_id, clock = %due.clock.kind, outcome = %due.outcome, "a deadline passed");
                     return Ok(Some((due, index)));
                 }

@@ -126,7 +126,8 @@ impl App {
         };
         let competent = competent(pack, request, &report.required_review);
         let mut conflicted = Vec::new();
-        let sides = [Some(&request.issuing.authority), request.issuing.validated_by.as_ref().map(|v| &v.authority)];
+        let sides =
+            [Some(&request.issuing.authority), request.issuing.validated_by.as_ref().map(|v| &v.authority)];
         for party in sides.into_iter().flatten().chain([&request.addressee.provider]) {
             if let Some(p) = self.party(party).await? {
                 conflicted.push(p.institution().clone());

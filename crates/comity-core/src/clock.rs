@@ -105,10 +105,7 @@ pub struct Expiry {
 /// Whether a request has had its answer: data delivered, preservation carried out, or the
 /// request ended one way or another.
 pub fn is_answered(state: State) -> bool {
-    matches!(
-        state,
-        State::Delivered | State::Preserved | State::Rejected | State::Closed | State::Withdrawn
-    )
+    matches!(state, State::Delivered | State::Preserved | State::Rejected | State::Closed | State::Withdrawn)
 }
 
 /// What passing the deadline `kind` does to a request that is now `state`.
@@ -165,8 +162,8 @@ pub fn on_expiry(kind: ClockKind, state: State) -> Expiry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ClockKind::*;
     use crate::RequestKind;
+    use ClockKind::*;
 
     #[test]
     fn an_unvalidated_emergency_is_withdrawn_from_any_open_state() {

@@ -9,8 +9,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::{
-    ActorId, ClockKind, ClockOutcome, Contact, DataCategory, KeyId, PartyId, RequestId, Role, Selector, State,
-    Username,
+    ActorId, ClockKind, ClockOutcome, Contact, DataCategory, KeyId, PartyId, RequestId, Role, Selector,
+    State, Username,
 };
 
 /// What kind of fact: its name is also the audit-log entry's kind.

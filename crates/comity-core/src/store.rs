@@ -11,9 +11,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    ActorId, Authority, AuthorityRecord, Clock, ClockClose, ClockSet, IdempotencyKey, Instrument, JournalEntry, JournalQuery, LinkRecord,
-    LoginSlot, NewEntry, Organisation, PartyId, PartyRole, Provider, RequestId, RequestKind, ReviewerBody,
-    Selector, SessionRecord, State, TokenRecord, UserRecord, Username,
+    ActorId, Authority, AuthorityRecord, Clock, ClockClose, ClockSet, IdempotencyKey, Instrument,
+    JournalEntry, JournalQuery, LinkRecord, LoginSlot, NewEntry, Organisation, PartyId, PartyRole, Provider,
+    RequestId, RequestKind, ReviewerBody, Selector, SessionRecord, State, TokenRecord, UserRecord, Username,
 };
 
 /// A party in one of the registers.

@@ -82,6 +82,7 @@ impl Metrics {
     pub fn render(
         &self,
         by_state: &[(comity_core::State, u64)],
+        overdue: &[(comity_core::ClockKind, u64)],
         (checks, waiting): (u64, usize),
     ) -> Result<String, std::fmt::Error> {
         let mut out = String::new();
@@ -99,6 +100,12 @@ impl Metrics {
         for state in comity_core::State::ALL {
             let n = by_state.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
             out.push_str(&format!("comity_requests{{state=\"{state}\"}} {n}\n"));
+        }
+        // Deadlines that passed without an answer and are still unanswered (issue 13).
+        out.push_str("# HELP comity_overdue Deadlines passed without an answer, by kind, until answered.\n");
+        out.push_str("# TYPE comity_overdue gauge\n");
+        for (kind, n) in overdue {
+            out.push_str(&format!("comity_overdue{{kind=\"{kind}\"}} {n}\n"));
         }
         prometheus_client::encoding::text::encode_eof(&mut out)?;
         Ok(out)

@@ -48,7 +48,11 @@ pub async fn metrics(
     Authenticated(caller): Authenticated,
 ) -> Result<impl IntoResponse, ApiError> {
     let counts = app.app.count_by_state(&caller).await?;
-    let text = app.metrics.render(&counts, app.app.password_hashing()).map_err(|e| ApiError::internal(&e))?;
+    let overdue = app.app.overdue_by_kind().await?;
+    let text = app
+        .metrics
+        .render(&counts, &overdue, app.app.password_hashing())
+        .map_err(|e| ApiError::internal(&e))?;
     Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text))
 }
 

@@ -13,7 +13,10 @@ use comity_core::IdempotencyKey;
 use comity_wire::screening::ScreeningReport;
 use comity_wire::{
     RequestDocument,
-    api::{ClockResource, EventResource, RequestList, RequestResource, RequestSummary, TransitionBody, TransitionResult},
+    api::{
+        ClockResource, EventResource, RequestList, RequestResource, RequestSummary, TransitionBody,
+        TransitionResult,
+    },
     parse_json,
     trust::AuthorityRecordResource,
 };

@@ -33,6 +33,10 @@ use crate::{AppState, HttpConfig, log::LogConfig};
 /// How often the log signs a checkpoint when it has grown (issue 4: at most every second).
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 
+/// How often the sweeper acts on the deadlines that passed (issue 13). A deadline is
+/// acted on at most this long after it passes; the law's shortest period is 8 hours.
+pub const SWEEP_INTERVAL: Duration = Duration::from_secs(30);
+
 /// Everything a server is started with.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -50,6 +54,8 @@ pub struct Config {
     /// The witnesses every checkpoint goes to.
     pub witnesses: Vec<WitnessClient>,
     pub checkpoint_interval: Duration,
+    /// How often the deadlines that passed are acted on ([`SWEEP_INTERVAL`]).
+    pub sweep_interval: Duration,
     /// Seed the demo's parties, people and requests on the first start, as this actor.
     pub demo: Option<ActorId>,
     /// How many password hashes run at once, and how many one client may have waiting.
@@ -81,6 +87,7 @@ pub struct Application {
     key: LogKey,
     origin: String,
     checkpointer: tokio::task::JoinHandle<()>,
+    sweeper: tokio::task::JoinHandle<()>,
     seeded: Option<Seeded>,
     _lock: Option<DirLock>,
 }
@@ -170,6 +177,7 @@ impl Application {
             config.checkpoint_interval,
             config.witnesses,
         );
+        let sweeper = spawn_sweeper(app.clone(), config.sweep_interval);
         let state = AppState::new(app).with_http(config.http).with_log(LogConfig {
             origin: config.log_origin.clone(),
             verifier_key: key.verifier_key().to_owned(),
@@ -182,6 +190,7 @@ impl Application {
             key,
             origin: config.log_origin,
             checkpointer,
+            sweeper,
             seeded,
             _lock: lock,
         })
@@ -219,6 +228,7 @@ impl Application {
             .await
             .map_err(|e| StartError::new("serving HTTP", e))?;
         self.checkpointer.abort();
+        self.sweeper.abort();
         match app.sign_checkpoint(&self.key, &self.origin).await {
             Ok(Some(c)) => {
                 keep(&self.data_dir, &c.note);
@@ -248,6 +258,29 @@ impl HashSource for StoreHashes {
     async fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, comity_witness::SourceError> {
         self.0.log_hashes(indexes).await.map_err(|e| e.to_string().into())
     }
+}
+
+/// Acts on every deadline that passed, once per `interval`, from the start on: what a
+/// stopped server left due is done first. Each act is one transaction that closes its
+/// clock, so a sweep killed halfway, or two servers sweeping one database, act on each
+/// deadline exactly once (`App::sweep`). Runs until aborted.
+fn spawn_sweeper(app: App, interval: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match app.sweep(chrono::Utc::now()).await {
+                Ok(sweep) if !sweep.acted.is_empty() => {
+                    tracing::info!(acted = sweep.acted.len(), taken = sweep.taken, "deadlines acted on")
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "the sweep of deadlines failed; retrying at the next tick")
+                }
+            }
+        }
+    })
 }
 
 /// Signs a checkpoint whenever the log has grown, at most once per `interval`, keeps it

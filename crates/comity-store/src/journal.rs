@@ -9,8 +9,8 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use comity_core::{
-    ClockKind, ClockOutcome, Contact, DataCategory, State, Fact, FactKind, JournalEntry, KeyId, NewEntry, PartyId, RequestId, Role, Selector,
-    SelectorType, Username, journal as fact,
+    ClockKind, ClockOutcome, Contact, DataCategory, Fact, FactKind, JournalEntry, KeyId, NewEntry, PartyId,
+    RequestId, Role, Selector, SelectorType, State, Username, journal as fact,
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 

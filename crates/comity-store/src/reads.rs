@@ -4,16 +4,16 @@
 
 use chrono::{DateTime, Utc};
 use comity_core::{
-    Clock, IdempotencyKey, LogRecord, NamedTarget, Party, PartyId, PartyRole, RequestId, RequestPage, RequestQuery,
-    Screening, State, StoreError, StoredCheckpoint, StoredRequest, UnloggedRows,
+    Clock, IdempotencyKey, LogRecord, NamedTarget, Party, PartyId, PartyRole, RequestId, RequestPage,
+    RequestQuery, Screening, State, StoreError, StoredCheckpoint, StoredRequest, UnloggedRows,
 };
 
 use crate::db::{Conn, Row, args};
 use crate::log::{RawRecord, hashes_in_order, stored_hashes};
 use crate::rows::{
-    At, backend, clock_columns, event_columns, filtered, limit_offset, log_columns, micros, party_columns, read_checkpoint,
-    read_clock, read_event, read_named_target, read_party, read_request, read_screening, read_state_count,
-    request_columns, role_column, screening_columns,
+    At, backend, clock_columns, event_columns, filtered, limit_offset, log_columns, micros, party_columns,
+    read_checkpoint, read_clock, read_event, read_named_target, read_party, read_request, read_screening,
+    read_state_count, request_columns, role_column, screening_columns,
 };
 
 pub(crate) async fn ping<C: Conn>(conn: &mut C) -> Result<(), StoreError> {
@@ -167,7 +167,11 @@ pub(crate) async fn overdue_clocks<C: Conn>(conn: &mut C) -> Result<Vec<Clock>, 
 
 pub(crate) async fn clocks<C: Conn>(conn: &mut C, id: RequestId) -> Result<Vec<Clock>, StoreError> {
     conn.fetch_all(
-        concat!("SELECT ", clock_columns!(), " FROM clocks c WHERE c.request_id = $1 ORDER BY c.due_at, c.kind"),
+        concat!(
+            "SELECT ",
+            clock_columns!(),
+            " FROM clocks c WHERE c.request_id = $1 ORDER BY c.due_at, c.kind"
+        ),
         args![id.to_string()],
         read_clock,
     )

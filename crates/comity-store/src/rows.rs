@@ -9,9 +9,9 @@ use std::fmt;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use comity_core::{
-    ActorId, Authority, AuthorityType, Clock, ClockKind, ClockOutcome, CountryCode, Event, Instrument, Organisation, Party, PartyId,
-    PartyRole, Provider, RequestId, RequestKind, RequestQuery, ReviewerBody, ReviewerKind, Screening, State,
-    StoreError, StoredCheckpoint, StoredRequest,
+    ActorId, Authority, AuthorityType, Clock, ClockKind, ClockOutcome, CountryCode, Event, Instrument,
+    Organisation, Party, PartyId, PartyRole, Provider, RequestId, RequestKind, RequestQuery, ReviewerBody,
+    ReviewerKind, Screening, State, StoreError, StoredCheckpoint, StoredRequest,
 };
 use sqlx::{ColumnIndex, Decode, Type};
 
@@ -66,7 +66,9 @@ macro_rules! clock_columns {
     };
 }
 
-pub(crate) use {clock_columns, event_columns, log_columns, party_columns, request_columns, screening_columns};
+pub(crate) use {
+    clock_columns, event_columns, log_columns, party_columns, request_columns, screening_columns,
+};
 
 /// Drops everything below the microsecond.
 ///

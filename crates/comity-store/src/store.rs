@@ -44,10 +44,11 @@ macro_rules! store_impl {
         const _: () = {
             use chrono::{DateTime, Utc};
             use comity_core::{
-                Act, AuthorityRecord, CheckpointSigner, Clock, ClockSet, Event, IdempotencyKey, Intake, JournalEntry, JournalQuery,
-                LinkRecord, LogRecord, LoginSlot, Move, NamedTarget, NewEntry, NewRequest, Party, PartyId,
-                PartyRole, Read, RequestId, RequestPage, RequestQuery, Screening, SessionRecord, State,
-                StoreError, StoredCheckpoint, StoredRequest, TokenRecord, UnloggedRows, UserRecord, Username,
+                Act, AuthorityRecord, CheckpointSigner, Clock, ClockSet, Event, IdempotencyKey, Intake,
+                JournalEntry, JournalQuery, LinkRecord, LogRecord, LoginSlot, Move, NamedTarget, NewEntry,
+                NewRequest, Party, PartyId, PartyRole, Read, RequestId, RequestPage, RequestQuery, Screening,
+                SessionRecord, State, StoreError, StoredCheckpoint, StoredRequest, TokenRecord, UnloggedRows,
+                UserRecord, Username,
             };
             use $crate::rows::backend;
             use $crate::store::{Engine, read, snapshot};

@@ -10,9 +10,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use comity_core::{
-    Act, ActorId, CheckpointSigner, ClockClose, ClockOutcome, ClockSet, RequestId, Event, IdempotencyKey, Intake, JournalEntry, LinkRecord, LoginSlot, Move,
-    NewEntry, NewRequest, Party, PartyId, Read, Screening, SessionRecord, State, StoreError,
-    StoredCheckpoint, StoredRequest, TokenRecord, UserRecord, Username,
+    Act, ActorId, CheckpointSigner, ClockClose, ClockOutcome, ClockSet, Event, IdempotencyKey, Intake,
+    JournalEntry, LinkRecord, LoginSlot, Move, NewEntry, NewRequest, Party, PartyId, Read, RequestId,
+    Screening, SessionRecord, State, StoreError, StoredCheckpoint, StoredRequest, TokenRecord, UserRecord,
+    Username,
 };
 
 use crate::db::{Conn, Row, args};

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use comity_core::{
-    Authority, AuthorityType, Clock, ClockKind, ClockOutcome, CountryCode, Event, Organisation, Party, PartyId, Provider, ReviewerBody,
-    ReviewerKind, State, StoredRequest, check_name, lifecycle,
+    Authority, AuthorityType, Clock, ClockKind, ClockOutcome, CountryCode, Event, Organisation, Party,
+    PartyId, Provider, ReviewerBody, ReviewerKind, State, StoredRequest, check_name, lifecycle,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

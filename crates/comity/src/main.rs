@@ -7,6 +7,7 @@
 mod accounts;
 mod admin;
 mod audit;
+mod deadlines;
 mod keys;
 mod logkey;
 mod package;
@@ -93,6 +94,9 @@ enum Command {
     /// what the decision allows, third parties pseudonymized and masked, signed and
     /// encrypted to the authority (docs/production.md).
     Produce(productions::ProduceArgs),
+    /// List the deadlines due at a time (now, or --at), and why; --apply acts on them,
+    /// each exactly once and logged, as the server's sweeper does every 30 seconds.
+    Deadlines(deadlines::DeadlinesArgs),
     /// Check a production package received: decrypt it, verify the provider's signature
     /// and every file (docs/package-format.md).
     #[command(subcommand)]
@@ -225,6 +229,7 @@ fn main() -> ExitCode {
             Command::Witness(c) => witness::run(c).await.map(|()| ExitCode::SUCCESS),
             Command::Pii(c) => pii::run(c).map(|()| ExitCode::SUCCESS),
             Command::Produce(args) => productions::produce(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Deadlines(args) => deadlines::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Package(c) => package::run(c),
         }
     });

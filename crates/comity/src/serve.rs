@@ -138,6 +138,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
         witnesses,
         checkpoint_interval: comity_server::startup::CHECKPOINT_INTERVAL,
+        sweep_interval: comity_server::startup::SWEEP_INTERVAL,
         demo: args.demo.then(crate::admin::actor),
         hashing: comity_app::HashingSettings {
             workers: args

@@ -26,8 +26,8 @@ use chrono::{SubsecRound, Utc};
 use comity_access::Action;
 use comity_auth::jws::{PublicKey, SigningKey};
 use comity_core::{
-    Act, ActorId, ClockKind, ClockSet, Fact, FactKind, JournalQuery, Move, NewEntry, RequestId, State, StoredRequest, TimeWindow,
-    journal,
+    Act, ActorId, ClockKind, ClockSet, Fact, FactKind, JournalQuery, Move, NewEntry, RequestId, State,
+    StoredRequest, TimeWindow, journal,
     production::{Production, Scope},
 };
 use comity_redact::{NationalIds, Pseudonyms};
@@ -563,10 +563,7 @@ impl Producing {
         });
         let started = custody_fact(&actor, &current, started);
         // The package is kept until its retention date; then its clock says disposal is due.
-        let retention = ClockSet {
-            kind: ClockKind::Retention,
-            due: keep_until,
-        };
+        let retention = ClockSet { kind: ClockKind::Retention, due: keep_until };
         if current.state == State::Producing {
             store
                 .act(&Act {

@@ -448,7 +448,8 @@ impl<'a> World<'a> {
         let routed: Vec<String> = serde_json::from_value(routed["reviewers"].clone()).unwrap();
         assert_eq!(routed.len(), 1, "one independent court of Ireland is routed: {routed:?}");
         if routed[0] != REVIEWER {
-            let assign = json!({"reviewer": REVIEWER, "reason": "the objection was upheld", "replaces": routed[0]});
+            let assign =
+                json!({"reviewer": REVIEWER, "reason": "the objection was upheld", "replaces": routed[0]});
             let (status, body) = self.app.admin().post(&path, &assign).await;
             assert_eq!(status, 201, "{body}");
         }

@@ -5,6 +5,7 @@
 
 mod access_table;
 mod api;
+mod clocks;
 mod decisions;
 mod emergency;
 mod idempotency;

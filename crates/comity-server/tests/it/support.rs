@@ -109,6 +109,8 @@ pub async fn spawn_configured(
         witnesses: Vec::new(),
         // The tests sign the checkpoints they check (`TestApp::checkpoint_now`).
         checkpoint_interval: std::time::Duration::from_secs(3600),
+        // The tests sweep at the times they choose (`App::sweep`).
+        sweep_interval: std::time::Duration::from_secs(3600),
         demo: None,
         hashing: hashing.unwrap_or_default(),
     };
@@ -180,10 +182,11 @@ pub fn examples() -> Vec<String> {
 }
 
 /// The authorities the examples name.
-pub const AUTHORITIES: [(&str, &str, &str); 10] = [
+pub const AUTHORITIES: [(&str, &str, &str); 11] = [
     ("fr-tj-paris", "FR", "prosecutor"),
     ("fr-jld-paris", "FR", "judge"),
     ("de-sta-berlin", "DE", "prosecutor"),
+    ("de-lka-berlin", "DE", "police"),
     ("nl-om-rotterdam", "NL", "prosecutor"),
     ("gb-nca", "GB", "police"),
     ("gb-ipc", "GB", "judge"),
@@ -457,8 +460,10 @@ impl TestApp {
         match comity_access::action_for_move(r.state, to_state) {
             // The body routing by law assigned decides (the enforcing authority only objects).
             Some(Action::Decide) => {
-                let (_, body) = self.token(r.provider.as_str()).get(&format!("/v1/requests/{id}/reviewers")).await;
-                let routed: Vec<String> = serde_json::from_value(body["reviewers"].clone()).unwrap_or_default();
+                let (_, body) =
+                    self.token(r.provider.as_str()).get(&format!("/v1/requests/{id}/reviewers")).await;
+                let routed: Vec<String> =
+                    serde_json::from_value(body["reviewers"].clone()).unwrap_or_default();
                 let decides = routed.iter().find(|b| !b.ends_with("-enforcing")).cloned();
                 let reviewer = decides.unwrap_or_else(|| panic!("no reviewer routed to {id}: {body}"));
                 self.token(&reviewer).move_to(id, to).await
