@@ -357,10 +357,13 @@ pub(crate) fn filtered<'a>(select: &str, q: &'a RequestQuery) -> Sql<'a> {
         ("state = ", q.state.map(State::as_str), ""),
         ("authority = ", q.authority.as_ref().map(PartyId::as_str), ""),
         ("provider = ", q.provider.as_ref().map(PartyId::as_str), ""),
+        // Assigned and not taken off since (a body once taken off is never assigned again:
+        // the journal's unique index on assignments).
         (
-            "id IN (SELECT request_id FROM journal WHERE kind = 'reviewer.assigned' AND subject = ",
+            "id IN (SELECT a.request_id FROM journal a WHERE a.kind = 'reviewer.assigned' AND a.subject = ",
             q.reviewer.as_ref().map(PartyId::as_str),
-            ")",
+            " AND NOT EXISTS (SELECT 1 FROM journal u WHERE u.kind = 'reviewer.unassigned' \
+             AND u.request_id = a.request_id AND u.subject = a.subject))",
         ),
     ];
     for (before, value, after) in filters {

@@ -299,7 +299,7 @@ async fn parties_are_registered_once_and_listed(app: TestApp) {
     let app_admin = app.admin();
     let app = &app_admin;
     let (_, authorities) = app.get("/v1/admin/authorities").await;
-    assert_eq!(authorities.as_array().unwrap().len(), 10);
+    assert_eq!(authorities.as_array().unwrap().len(), crate::support::AUTHORITIES.len());
     assert_eq!(authorities[0]["id"], "br-jf-sp-10", "ordered by id");
     // The same id in another register is taken too.
     let dup = json!({"id": "fr-tj-paris", "country": "FR", "name": "Someone"});
