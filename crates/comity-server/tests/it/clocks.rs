@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use comity_core::{ClockKind, ClockOutcome, Fact, FactKind, JournalQuery, RequestId, State};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::support::{REVIEWER, TestApp, example};
 
@@ -172,8 +172,43 @@ async fn the_provider_never_chooses_its_reviewer_and_the_wrong_kind_never_decide
     assert_eq!(status, 422, "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("a court of IE"), "{body}");
 
+    // The objection upheld, the operator puts another court of Ireland in its place.
+    let circuit =
+        json!({"id": "ie-circuit-court", "country": "IE", "kind": "court", "name": "The Circuit Court"});
+    assert_eq!(app.admin().post("/v1/admin/reviewers", &circuit).await.0, 201);
+    let upheld = json!({"reviewer": "ie-circuit-court", "reason": "objection upheld", "replaces": REVIEWER});
+    let (status, body) = app.admin().post(&format!("/v1/requests/{id}/reviewers"), &upheld).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["reviewers"], json!(["ie-circuit-court"]));
+    // The court taken off no longer sees the request, nor decides on it.
     let approve = json!({"to": "approved", "reason": "necessary and proportionate"});
-    let (status, body): (u16, Value) =
-        app.token(REVIEWER).post(&format!("/v1/requests/{id}/transitions"), &approve).await;
-    assert_eq!(status, 200, "{body}");
+    let (status, _) = app.token(REVIEWER).post(&format!("/v1/requests/{id}/transitions"), &approve).await;
+    assert_eq!(status, 404);
+    assert_eq!(app.token(REVIEWER).get("/v1/requests").await.1["total"], 0);
+    let reviewer = app.issue_token("ie-circuit-court").await;
+    let r = app
+        .client
+        .post(app.url(&format!("/v1/requests/{id}/transitions")))
+        .bearer_auth(reviewer)
+        .json(&approve)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // Every act of it is in the request's log: the assignment, the objection, the change.
+    let log = app.store.request_log(RequestId::parse(&id).unwrap()).await.unwrap();
+    let facts: Vec<String> = log
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.entry).lines().nth(1).unwrap_or_default().to_owned())
+        .filter(|kind| kind.contains("reviewer."))
+        .collect();
+    assert_eq!(
+        facts,
+        [
+            "kind: reviewer.assigned",
+            "kind: reviewer.objected",
+            "kind: reviewer.unassigned",
+            "kind: reviewer.assigned"
+        ]
+    );
 }
