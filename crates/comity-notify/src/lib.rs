@@ -60,6 +60,20 @@
 //!   names a request, and does not cross a network in the clear.
 //! - Errors are typed and say what to fix; each failure says whether to retry, and
 //!   [`RetryPolicy::next`] turns that into a delay or a dead letter.
+//!
+//! # Tests against outside implementations
+//!
+//! `tests/it` checks webhooks against a receiver in Python that verifies them with pyauth's
+//! `http-message-signatures` (RFC 9421), and e-mail against `aiosmtpd`. Both come from
+//! PyPI, pinned in `tests/python/requirements.txt`, into a virtual environment that one
+//! command makes, for developers and CI alike:
+//!
+//! ```sh
+//! crates/comity-notify/tests/python/setup   # creates target/notify-python
+//! ```
+//!
+//! Without it those tests print `SKIPPED (python tools)` and pass, unless
+//! `COMITY_REQUIRE_PYTHON_TOOLS=1`, which CI sets, makes them fail.
 
 mod mail;
 mod retry;

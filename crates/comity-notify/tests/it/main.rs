@@ -2,6 +2,7 @@
 //! the settings, webhook outcomes against a real HTTP server, and the outside
 //! implementations (pyauth's http-message-signatures, aiosmtpd) in `interop`.
 
+mod interop;
 mod retry;
 mod rfc;
 mod settings;
