@@ -1,5 +1,5 @@
 //! The architecture, checked (issue 11, item 10): which crates of comity may depend on
-//! which, which may name the I/O libraries (axum, sqlx, reqwest, tokio), that the core
+//! which, which may name the I/O libraries (axum, sqlx, reqwest, lettre, tokio), that the core
 //! crates do no I/O, and that the HTTP crate's modules import each other without a circle.
 //! `ARCHITECTURE.md` states the same rules; a change to one changes the other.
 
@@ -32,6 +32,8 @@ fn layers() -> Vec<(&'static str, Vec<&'static str>)> {
         ("comity-log", vec![]),
         ("comity-auth", vec![]),
         ("comity-redact", vec![]),
+        // Notices to parties: told what to send, it knows nothing of comity (issue 13, item 8).
+        ("comity-notify", vec![]),
         ("comity-policy", vec!["comity-core"]),
         ("comity-access", vec!["comity-core"]),
         ("comity-wire", vec!["comity-core", "comity-policy"]),
@@ -65,7 +67,8 @@ fn layers() -> Vec<(&'static str, Vec<&'static str>)> {
 const IO: &[(&str, &[&str])] = &[
     ("axum", &["comity-server", "comity-witness"]),
     ("sqlx", &["comity-store"]),
-    ("reqwest", &["comity-witness", "comity-auditor"]),
+    ("reqwest", &["comity-witness", "comity-auditor", "comity-notify"]),
+    ("lettre", &["comity-notify"]),
     ("tokio", &["comity-store", "comity-app", "comity-server", "comity-witness", "comity-auditor", "comity"]),
 ];
 
