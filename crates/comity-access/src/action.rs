@@ -128,7 +128,10 @@ pub fn action_for_move(from: State, to: State) -> Option<Action> {
         // withdrawn (`lifecycle::next_states`).
         (Closed | Withdrawn | Rejected, Withdrawn) => return None,
         (_, Withdrawn) => Action::Withdraw,
-        (Received, Screening) | (Screening, UnderReview | PendingVerification | Rejected) => Action::Screen,
+        (Received, Screening)
+        | (Screening, UnderReview | PendingVerification | ClarificationRequested | Rejected) => {
+            Action::Screen
+        }
         (PendingVerification, UnderReview | Rejected) => Action::ConfirmEmergency,
         (UnderReview, ClarificationRequested) => Action::RequestClarification,
         (ClarificationRequested, UnderReview) => Action::AnswerClarification,

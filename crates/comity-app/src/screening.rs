@@ -223,7 +223,8 @@ impl App {
 }
 
 /// What a screening leads to: the record to keep, and comity's moves from `from` (to
-/// `screening`, then `under_review`, or `rejected` when the law rules the request out).
+/// `screening`, then `under_review`; `rejected` when the law rules the request out;
+/// `clarification_requested` when the authority must supply a missing element).
 /// An emergency request that is not ruled out goes to `pending_verification` instead of
 /// review: it is acted on only once a second registered contact of its authority has
 /// confirmed it through a separate channel (issue 5: forged emergency requests).
@@ -256,7 +257,14 @@ pub(crate) fn plan(
     for &step in steps {
         let to = match step {
             State::UnderReview if report.verdict == Verdict::Inadmissible => State::Rejected,
+            // An emergency is verified before anything else, a clarification included: a
+            // forged request must not be answered as if it came from the authority.
             State::UnderReview if emergency => State::PendingVerification,
+            // The authority is asked to supply what is missing (Regulation (EU) 2023/1543
+            // Art 10(5), Annex III); its answer brings the request to review.
+            State::UnderReview if report.verdict == Verdict::NeedsClarification => {
+                State::ClarificationRequested
+            }
             _ => step,
         };
         comity_core::lifecycle::check(kind, current, to)?;
@@ -287,8 +295,93 @@ fn summary(report: &Report) -> String {
             format!("screening found no ground to refuse under {pack}; a reviewer decides")
         }
         Verdict::NeedsReview => format!("screening under {pack} asks for review: {}", flagged.join(", ")),
+        Verdict::NeedsClarification => format!(
+            "screening under {pack} asks the authority to supply what the request lacks: {}",
+            flagged.join(", ")
+        ),
         Verdict::Inadmissible => {
             format!("screening under {pack} found the request inadmissible: {}", flagged.join(", "))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use comity_policy::PackSet;
+
+    use super::*;
+
+    /// The Budapest example as a preservation request, with `fields` set on its document.
+    fn report(fields: serde_json::Value) -> (Request, Report) {
+        let mut doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../../examples/requests/coe-budapest-subscriber.json"))
+                .expect("the example parses");
+        doc["kind"] = "preservation".into();
+        doc["mutual_assistance_to_follow"] = true.into();
+        for (k, v) in fields.as_object().expect("an object") {
+            doc[k] = v.clone();
+        }
+        let (_, request) = parse_request(&serde_json::to_vec(&doc).expect("json")).expect("a request");
+        let packs = PackSet::builtin().expect("the builtin packs");
+        let at = Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).single().expect("a time");
+        let report = screen(packs.for_request(&request).expect("a pack"), &request, at, &[]);
+        (request, report)
+    }
+
+    #[test]
+    fn each_verdict_moves_the_request_where_a_person_expects() {
+        use serde_json::json;
+        // (fields, verdict, states after received)
+        let table = [
+            (json!({}), Verdict::Admissible, vec![State::Screening, State::UnderReview]),
+            // Budapest Art 29(2)(f) not stated: the authority is asked for it (issue 13, item 9).
+            (
+                json!({"mutual_assistance_to_follow": null}),
+                Verdict::NeedsClarification,
+                vec![State::Screening, State::ClarificationRequested],
+            ),
+            // An emergency is verified first, even when something must be clarified.
+            (
+                json!({"mutual_assistance_to_follow": null, "emergency": true}),
+                Verdict::NeedsClarification,
+                vec![State::Screening, State::PendingVerification],
+            ),
+            (
+                json!({"data_categories": ["traffic"], "kind": "production"}),
+                Verdict::NeedsReview,
+                vec![State::Screening, State::UnderReview],
+            ),
+            (
+                json!({"data_categories": ["content"], "kind": "production"}),
+                Verdict::Inadmissible,
+                vec![State::Screening, State::Rejected],
+            ),
+        ];
+        for (fields, verdict, states) in table {
+            let (request, report) = report(fields.clone());
+            assert_eq!(report.verdict, verdict, "{fields}");
+            let planned = plan(
+                RequestId::new_at(1),
+                request.kind,
+                request.emergency,
+                State::Received,
+                &report,
+                report.received_at,
+            )
+            .expect("a plan");
+            let got: Vec<State> = planned.moves.iter().map(|(s, _)| *s).collect();
+            assert_eq!(got, states, "{fields}");
+            assert_eq!(planned.screening.verdict, verdict.as_str());
+        }
+        let (request, report) = report(json!({"mutual_assistance_to_follow": null}));
+        let planned =
+            plan(RequestId::new_at(1), request.kind, false, State::Received, &report, report.received_at)
+                .expect("a plan");
+        assert_eq!(
+            planned.moves[1].1,
+            "screening under policy pack coe-budapest 2026.2 asks the authority to supply what the request lacks: \
+             coe.preservation_fields (clarify)"
+        );
     }
 }

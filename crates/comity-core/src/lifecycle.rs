@@ -55,7 +55,9 @@ pub fn next_states(kind: RequestKind, from: State) -> &'static [State] {
     use State::*;
     match (from, kind) {
         (Received, _) => &[Screening, Withdrawn],
-        (Screening, _) => &[UnderReview, PendingVerification, Rejected, Withdrawn],
+        // Screening asks for clarification itself when a mandatory element is missing that
+        // the authority can supply (Regulation (EU) 2023/1543 Art 10(5), Annex III).
+        (Screening, _) => &[UnderReview, PendingVerification, ClarificationRequested, Rejected, Withdrawn],
         // Only a confirmation by a second contact leads on to review; a denial rejects it.
         (PendingVerification, _) => &[UnderReview, Rejected, Withdrawn],
         (UnderReview, _) => &[ClarificationRequested, Approved, PartiallyApproved, Rejected, Withdrawn],
@@ -122,6 +124,18 @@ mod tests {
         let path = [Received, Screening, UnderReview, Approved, Preserved, Closed];
         for w in path.windows(2) {
             assert_eq!(check(Preservation, w[0], w[1]), Ok(()), "{} -> {}", w[0], w[1]);
+        }
+    }
+
+    #[test]
+    fn screening_asks_for_clarification_and_the_answer_goes_to_review() {
+        for kind in [Production, Preservation] {
+            let path = [Received, Screening, ClarificationRequested, UnderReview];
+            for w in path.windows(2) {
+                assert_eq!(check(kind, w[0], w[1]), Ok(()), "{kind:?}: {} -> {}", w[0], w[1]);
+            }
+            // Nothing is approved straight from a request for clarification.
+            assert!(check(kind, ClarificationRequested, Approved).is_err());
         }
     }
 

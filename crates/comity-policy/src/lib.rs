@@ -28,14 +28,18 @@
 //! # let (_, request) = comity_wire::parse_request(json).unwrap();
 //! let pack = packs.for_request(&request).unwrap();
 //! let report = screen(pack, &request, chrono::Utc::now(), &[]);
-//! // No justification was given: the one rule of this pack fails.
-//! assert_eq!(report.verdict, Verdict::Inadmissible);
+//! // No justification was given: the authority is asked to supply one.
+//! assert_eq!(report.verdict, Verdict::NeedsClarification);
 //! ```
 //!
 //! Design: rules are code, packs are data. A rule always yields a finding when its pack
 //! lists it (`not_applicable` included), so a lawyer reading a report sees every rule
-//! the pack holds relevant. Any `fail` makes the verdict `inadmissible`; otherwise any
-//! `review` makes it `needs_review`. The rules are monotone: naming more targets, a longer
+//! the pack holds relevant. A rule names the provision that decided its outcome by a key
+//! (`eu.issuer` names `traffic_content` when Art 4(2) decided), and the pack says how to
+//! cite each key, so a finding cites the exact paragraph while the pack's citation for
+//! the rule stays its scope. Any `fail` makes the verdict `inadmissible`; otherwise any
+//! `clarify` (a missing element the authority can supply) makes it `needs_clarification`;
+//! otherwise any `review` makes it `needs_review`. The rules are monotone: naming more targets, a longer
 //! window or more categories never makes a request more admissible.
 
 pub mod deadline;
@@ -120,10 +124,11 @@ impl PackSet {
 pub fn screen(pack: &Pack, request: &Request, received_at: DateTime<Utc>, history: &[Prior]) -> Report {
     let cx = rules::Context { pack, request, received_at, history };
     let mut fx = rules::Effects::default();
-    let findings: Vec<Finding> =
-        pack.rules.iter().map(|spec| rules::apply(spec.rule, &spec.citation, &cx, &mut fx)).collect();
+    let findings: Vec<Finding> = pack.rules.iter().map(|spec| rules::apply(spec, &cx, &mut fx)).collect();
     let verdict = if findings.iter().any(|f| f.outcome == Outcome::Fail) {
         Verdict::Inadmissible
+    } else if findings.iter().any(|f| f.outcome == Outcome::Clarify) {
+        Verdict::NeedsClarification
     } else if findings.iter().any(|f| f.outcome == Outcome::Review) {
         Verdict::NeedsReview
     } else {

@@ -9,6 +9,7 @@
 use std::fmt::Write as _;
 
 use aho_corasick::AhoCorasick;
+use chrono::NaiveDate;
 use comity_core::{CountryCode, Instrument, Purpose, ReviewerKind};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -77,6 +78,10 @@ pub struct Settings {
     pub reviewer_state: ReviewerState,
     /// How periods in days are counted (see `deadline`).
     pub day_count: DayCount,
+    /// The day from which the instrument applies (Regulation (EU) 2023/1543 Art 34(2):
+    /// 18 August 2026). A request received on an earlier day, counted in UTC, is refused
+    /// by the rule `general.applies_from`. None: the pack sets no such day.
+    pub applies_from: Option<NaiveDate>,
 }
 
 /// Whose reviewer decides: see [`Settings::reviewer_state`].
@@ -122,6 +127,7 @@ impl Default for Settings {
             reviewer: ReviewerKind::Court,
             reviewer_state: ReviewerState::Requested,
             day_count: DayCount::FromInstant,
+            applies_from: None,
         }
     }
 }
@@ -130,8 +136,30 @@ impl Default for Settings {
 #[derive(Debug, Clone)]
 pub struct RuleSpec {
     pub rule: Rule,
-    /// Instrument and article, such as "Regulation (EU) 2023/1543 Art 4(2)".
+    /// Instrument and articles the rule covers as a whole, such as
+    /// "Regulation (EU) 2023/1543 Art 4(1)-(3), Art 4(5)".
     pub citation: String,
+    /// How the pack cites each provision the rule can name as the one that decided
+    /// (`Rule::provisions`), such as `traffic_content` = "Regulation (EU) 2023/1543 Art
+    /// 4(2)". A provision the pack does not cite is cited as the whole rule.
+    pub provisions: Vec<(&'static str, String)>,
+}
+
+impl RuleSpec {
+    /// The citation for a finding decided by `keys` (the provisions the rule named): the
+    /// pack's citation of each, in order and without repeats, or the rule's citation when
+    /// the rule named none or the pack cites any of them not at all.
+    pub fn cite(&self, keys: &[&str]) -> String {
+        let mut parts: Vec<&str> = Vec::with_capacity(keys.len());
+        for key in keys {
+            match self.provisions.iter().find(|(k, _)| k == key) {
+                Some((_, c)) if !parts.contains(&c.as_str()) => parts.push(c),
+                Some(_) => {}
+                None => return self.citation.clone(),
+            }
+        }
+        if parts.is_empty() { self.citation.clone() } else { parts.join("; ") }
+    }
 }
 
 /// A loaded policy pack.
@@ -207,6 +235,8 @@ struct SettingsFile {
     reviewer: Option<String>,
     reviewer_state: Option<String>,
     day_count: Option<String>,
+    /// A TOML date, such as `applies_from = 2026-08-18`.
+    applies_from: Option<toml::value::Datetime>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -214,6 +244,8 @@ struct SettingsFile {
 struct RuleFile {
     id: String,
     citation: String,
+    #[serde(default)]
+    provisions: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -264,7 +296,21 @@ impl Pack {
             if r.citation.trim().is_empty() {
                 return Err(invalid(format!("rule {} has no citation", r.id)));
             }
-            rules.push(RuleSpec { rule, citation: r.citation.trim().to_owned() });
+            let mut provisions = Vec::with_capacity(r.provisions.len());
+            for (key, citation) in &r.provisions {
+                let Some(known) = rule.provisions().iter().find(|k| **k == key.as_str()) else {
+                    return Err(invalid(format!(
+                        "rule {} names no provision {key:?}; it names: {}",
+                        r.id,
+                        rule.provisions().join(", ")
+                    )));
+                };
+                if citation.trim().is_empty() {
+                    return Err(invalid(format!("rule {} gives provision {key} no citation", r.id)));
+                }
+                provisions.push((*known, citation.trim().to_owned()));
+            }
+            rules.push(RuleSpec { rule, citation: r.citation.trim().to_owned(), provisions });
         }
         let sensitive = build_automaton(&settings.sensitive_terms).map_err(invalid)?;
         Ok(Pack {
@@ -381,6 +427,9 @@ fn apply(s: &mut Settings, f: &SettingsFile) -> Result<(), String> {
             other => return Err(format!("day_count: {other:?} is not from_instant or end_of_last_day")),
         };
     }
+    if let Some(d) = &f.applies_from {
+        s.applies_from = Some(toml_date("applies_from", d)?);
+    }
     if let Some(r) = &f.reviewer {
         s.reviewer =
             ReviewerKind::parse(r).ok_or_else(|| format!("reviewer: unknown reviewer kind {r:?}"))?;
@@ -393,6 +442,17 @@ fn apply(s: &mut Settings, f: &SettingsFile) -> Result<(), String> {
         };
     }
     Ok(())
+}
+
+/// A TOML local date (`2026-08-18`), without a time or an offset.
+fn toml_date(field: &str, d: &toml::value::Datetime) -> Result<NaiveDate, String> {
+    match (d.date, d.time, d.offset) {
+        (Some(date), None, None) => {
+            NaiveDate::from_ymd_opt(i32::from(date.year), u32::from(date.month), u32::from(date.day))
+                .ok_or_else(|| format!("{field}: {d} is not a date"))
+        }
+        _ => Err(format!("{field}: expected a date such as 2026-08-18, got {d}")),
+    }
 }
 
 impl Settings {
@@ -439,7 +499,8 @@ impl Settings {
             preservation_extension_days,
             reviewer,
             reviewer_state,
-            day_count
+            day_count,
+            applies_from
         );
         if self.dual_criminality && !house.dual_criminality {
             return looser("dual_criminality", "false".into(), "true".into());

@@ -6,11 +6,17 @@ use comity_core::{RequestId, ReviewerKind};
 use crate::rules::Rule;
 
 /// What screening concludes. A person still decides on every request; the verdict says
-/// whether the law already rules it out, and whether an independent reviewer must look.
+/// whether the law already rules it out, whether the authority must first supply something
+/// the request lacks, and whether an independent reviewer must look. The order is one of
+/// strictness: a verdict further down is never more favourable to the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Verdict {
     Admissible,
     NeedsReview,
+    /// A mandatory element is missing that the authority can supply (a statement, a
+    /// field): the request is answered with a request for clarification, not refused
+    /// (Regulation (EU) 2023/1543 Art 10(5), Annex III).
+    NeedsClarification,
     Inadmissible,
 }
 
@@ -19,6 +25,7 @@ impl Verdict {
         match self {
             Verdict::Admissible => "admissible",
             Verdict::NeedsReview => "needs_review",
+            Verdict::NeedsClarification => "needs_clarification",
             Verdict::Inadmissible => "inadmissible",
         }
     }
@@ -30,6 +37,9 @@ pub enum Outcome {
     Pass,
     Fail,
     Review,
+    /// A mandatory element is missing that the authority can supply; the message says
+    /// exactly what.
+    Clarify,
     NotApplicable,
 }
 
@@ -39,6 +49,7 @@ impl Outcome {
             Outcome::Pass => "pass",
             Outcome::Fail => "fail",
             Outcome::Review => "review",
+            Outcome::Clarify => "clarify",
             Outcome::NotApplicable => "not_applicable",
         }
     }
@@ -49,8 +60,12 @@ impl Outcome {
 pub struct Finding {
     pub rule: Rule,
     pub outcome: Outcome,
-    /// As the pack cites the rule.
+    /// The provision that decided the outcome, as precisely as the rule can name it
+    /// ("Regulation (EU) 2023/1543 Art 4(2)"); the pack's citation for the whole rule
+    /// when the rule names no narrower provision.
     pub citation: String,
+    /// The pack's citation for the whole rule: its scope ("... Art 4(1)-(3), Art 4(5)").
+    pub rule_citation: String,
     /// For a person who is not a lawyer.
     pub message: String,
     /// Earlier requests the finding is about (anti-bulk).
@@ -97,8 +112,10 @@ pub struct Report {
 }
 
 impl Report {
-    /// The rules that failed or asked for review, in pack order.
+    /// The rules that failed, asked for clarification or asked for review, in pack order.
     pub fn flagged(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(|f| matches!(f.outcome, Outcome::Fail | Outcome::Review))
+        self.findings
+            .iter()
+            .filter(|f| matches!(f.outcome, Outcome::Fail | Outcome::Clarify | Outcome::Review))
     }
 }

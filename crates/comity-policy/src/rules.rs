@@ -10,7 +10,7 @@ use comity_core::{
 };
 
 use crate::{
-    Pack,
+    Pack, RuleSpec,
     deadline::{after_days, after_hours},
     report::{Deadlines, Finding, Outcome},
 };
@@ -27,6 +27,7 @@ pub enum Rule {
     SensitiveGrounds,
     Nondisclosure,
     Bulk,
+    AppliesFrom,
     EuStates,
     EuIssuer,
     EuOffenceThreshold,
@@ -35,6 +36,7 @@ pub enum Rule {
     UsPersons,
     UsSeriousCrime,
     UsIndependentReview,
+    CoeParties,
     CoeOrderScope,
     CoePreservationFields,
     MlatDualCriminality,
@@ -54,6 +56,7 @@ impl Rule {
         Rule::SensitiveGrounds,
         Rule::Nondisclosure,
         Rule::Bulk,
+        Rule::AppliesFrom,
         Rule::EuStates,
         Rule::EuIssuer,
         Rule::EuOffenceThreshold,
@@ -62,6 +65,7 @@ impl Rule {
         Rule::UsPersons,
         Rule::UsSeriousCrime,
         Rule::UsIndependentReview,
+        Rule::CoeParties,
         Rule::CoeOrderScope,
         Rule::CoePreservationFields,
         Rule::MlatDualCriminality,
@@ -81,6 +85,7 @@ impl Rule {
             Rule::SensitiveGrounds => "general.sensitive_grounds",
             Rule::Nondisclosure => "general.nondisclosure",
             Rule::Bulk => "general.bulk",
+            Rule::AppliesFrom => "general.applies_from",
             Rule::EuStates => "eu.member_states",
             Rule::EuIssuer => "eu.issuer",
             Rule::EuOffenceThreshold => "eu.offence_threshold",
@@ -89,6 +94,7 @@ impl Rule {
             Rule::UsPersons => "us.us_persons",
             Rule::UsSeriousCrime => "us.serious_crime",
             Rule::UsIndependentReview => "us.independent_review",
+            Rule::CoeParties => "coe.parties",
             Rule::CoeOrderScope => "coe.order_scope",
             Rule::CoePreservationFields => "coe.preservation_fields",
             Rule::MlatDualCriminality => "mlat.dual_criminality",
@@ -102,7 +108,48 @@ impl Rule {
     pub fn parse(s: &str) -> Option<Rule> {
         Rule::ALL.iter().copied().find(|r| r.as_str() == s)
     }
+
+    /// The provisions the rule can name as the one that decided its outcome. A pack
+    /// cites each in its own words (`[rule.provisions]`); the keys are the rule's, so a
+    /// pack can only cite a provision the rule actually decides by.
+    pub fn provisions(self) -> &'static [&'static str] {
+        match self {
+            // Art 4(1), 4(2), 4(3) and the emergency derogation of Art 4(5).
+            Rule::EuIssuer => {
+                &[ISSUER_SUBSCRIBER, ISSUER_TRAFFIC_CONTENT, ISSUER_PRESERVATION, ISSUER_EMERGENCY]
+            }
+            // Art 5(3) and Art 5(4).
+            Rule::EuOffenceThreshold => &[THRESHOLD_SUBSCRIBER, THRESHOLD_TRAFFIC_CONTENT],
+            // Art 8(1) (scope and duty) and the exception of Art 8(2).
+            Rule::EuNotification => &[NOTIFICATION_SCOPE, NOTIFICATION_EXCEPTION, NOTIFICATION_REQUIRED],
+            // ETS 185 Art 29(2)(b) and (e), and (f).
+            Rule::CoePreservationFields => &[PRESERVATION_FACTS, PRESERVATION_FOLLOW_UP],
+            // CETS 224 Art 7(1) and Art 8(1).
+            Rule::CoeOrderScope => &[SCOPE_SUBSCRIBER, SCOPE_TRAFFIC, SCOPE_CONTENT],
+            Rule::CoeParties => &[PARTY_ISSUING, PARTY_REQUESTED],
+            // Each criminal-law instrument's own scope provision.
+            Rule::NsInstrumentScope => &["eu-e-evidence", "us-cloud-act", "coe-budapest", "mlat"],
+            _ => &[],
+        }
+    }
 }
+
+const ISSUER_SUBSCRIBER: &str = "subscriber_identification";
+const ISSUER_TRAFFIC_CONTENT: &str = "traffic_content";
+const ISSUER_PRESERVATION: &str = "preservation";
+const ISSUER_EMERGENCY: &str = "emergency";
+const THRESHOLD_SUBSCRIBER: &str = "subscriber_identification";
+const THRESHOLD_TRAFFIC_CONTENT: &str = "traffic_content";
+const NOTIFICATION_SCOPE: &str = "scope";
+const NOTIFICATION_EXCEPTION: &str = "exception";
+const NOTIFICATION_REQUIRED: &str = "required";
+const PRESERVATION_FACTS: &str = "facts";
+const PRESERVATION_FOLLOW_UP: &str = "follow_up";
+const SCOPE_SUBSCRIBER: &str = "subscriber";
+const SCOPE_TRAFFIC: &str = "traffic";
+const SCOPE_CONTENT: &str = "content";
+const PARTY_ISSUING: &str = "issuing_state";
+const PARTY_REQUESTED: &str = "requested_state";
 
 impl std::fmt::Display for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -143,23 +190,42 @@ struct Verdict {
     outcome: Outcome,
     message: String,
     related: Vec<RequestId>,
+    /// The provisions that decided (keys of `Rule::provisions`); empty: the whole rule.
+    provisions: Vec<&'static str>,
+}
+
+impl Verdict {
+    fn new(outcome: Outcome, message: impl Into<String>) -> Verdict {
+        Verdict { outcome, message: message.into(), related: Vec::new(), provisions: Vec::new() }
+    }
+
+    /// Names the provision that decided.
+    fn under(mut self, provision: &'static str) -> Verdict {
+        self.provisions.push(provision);
+        self
+    }
 }
 
 fn pass(message: impl Into<String>) -> Verdict {
-    Verdict { outcome: Outcome::Pass, message: message.into(), related: Vec::new() }
+    Verdict::new(Outcome::Pass, message)
 }
 fn fail(message: impl Into<String>) -> Verdict {
-    Verdict { outcome: Outcome::Fail, message: message.into(), related: Vec::new() }
+    Verdict::new(Outcome::Fail, message)
 }
 fn review(message: impl Into<String>) -> Verdict {
-    Verdict { outcome: Outcome::Review, message: message.into(), related: Vec::new() }
+    Verdict::new(Outcome::Review, message)
+}
+/// A mandatory element is missing that the authority can supply: the message says what.
+fn clarify(message: impl Into<String>) -> Verdict {
+    Verdict::new(Outcome::Clarify, message)
 }
 fn not_applicable(message: impl Into<String>) -> Verdict {
-    Verdict { outcome: Outcome::NotApplicable, message: message.into(), related: Vec::new() }
+    Verdict::new(Outcome::NotApplicable, message)
 }
 
-/// Applies one rule.
-pub(crate) fn apply(rule: Rule, citation: &str, cx: &Context<'_>, fx: &mut Effects) -> Finding {
+/// Applies one rule as the pack lists it.
+pub(crate) fn apply(spec: &RuleSpec, cx: &Context<'_>, fx: &mut Effects) -> Finding {
+    let rule = spec.rule;
     let v = match rule {
         Rule::Justification => justification(cx),
         Rule::SpecificSelectors => specific_selectors(cx),
@@ -169,6 +235,7 @@ pub(crate) fn apply(rule: Rule, citation: &str, cx: &Context<'_>, fx: &mut Effec
         Rule::SensitiveGrounds => sensitive_grounds(cx),
         Rule::Nondisclosure => nondisclosure(cx),
         Rule::Bulk => bulk(cx),
+        Rule::AppliesFrom => applies_from(cx),
         Rule::EuStates => eu_states(cx),
         Rule::EuIssuer => eu_issuer(cx, fx),
         Rule::EuOffenceThreshold => eu_offence_threshold(cx),
@@ -177,6 +244,7 @@ pub(crate) fn apply(rule: Rule, citation: &str, cx: &Context<'_>, fx: &mut Effec
         Rule::UsPersons => us_persons(cx),
         Rule::UsSeriousCrime => us_serious_crime(cx),
         Rule::UsIndependentReview => us_independent_review(cx),
+        Rule::CoeParties => coe_parties(cx),
         Rule::CoeOrderScope => coe_order_scope(cx),
         Rule::CoePreservationFields => coe_preservation_fields(cx),
         Rule::MlatDualCriminality => mlat_dual_criminality(cx),
@@ -194,7 +262,8 @@ pub(crate) fn apply(rule: Rule, citation: &str, cx: &Context<'_>, fx: &mut Effec
     Finding {
         rule,
         outcome: v.outcome,
-        citation: citation.to_owned(),
+        citation: spec.cite(&v.provisions),
+        rule_citation: spec.citation.clone(),
         message: v.message,
         related: v.related,
     }
@@ -211,8 +280,10 @@ fn asks_for_traffic_or_content(r: &Request) -> bool {
 
 fn justification(cx: &Context<'_>) -> Verdict {
     if cx.request.justification.trim().is_empty() {
-        fail(
-            "the request gives no justification: it must state the facts that make it necessary and proportionate",
+        // A statement the authority can supply: asked for, not a ground to refuse.
+        clarify(
+            "the request gives no justification: supply the facts that make it necessary and proportionate \
+             (justification)",
         )
     } else {
         pass("the request states its justification")
@@ -391,6 +462,7 @@ fn bulk(cx: &Context<'_>) -> Verdict {
         };
         Verdict {
             outcome: Outcome::Review,
+            provisions: Vec::new(),
             message: format!(
                 "with this request, {} has named {n} distinct targets in {} days, more than the {} this policy \
                  allows: many narrow requests can add up to a bulk one{listed}{counted}",
@@ -405,6 +477,23 @@ fn bulk(cx: &Context<'_>) -> Verdict {
             s.bulk_period_days,
             s.bulk_max_targets
         ))
+    }
+}
+
+/// The instrument applies only from its date of application (Regulation (EU) 2023/1543
+/// Art 34(2): "It shall apply from 18 August 2026"). The day of receipt is taken in UTC,
+/// the clock comity keeps every time in.
+fn applies_from(cx: &Context<'_>) -> Verdict {
+    let Some(from) = cx.pack.settings.applies_from else {
+        return not_applicable("this policy sets no date from which the instrument applies");
+    };
+    let received = cx.received_at.date_naive();
+    if received < from {
+        fail(format!(
+            "the request was received on {received}, before {from}, the day from which the instrument applies"
+        ))
+    } else {
+        pass(format!("received on {received}; the instrument applies from {from}"))
     }
 }
 
@@ -450,11 +539,18 @@ fn eu_issuer(cx: &Context<'_>, fx: &mut Effects) -> Verdict {
     } else {
         "a judge, a court, an investigating judge or a public prosecutor"
     };
+    // The paragraph that governs what is asked: Art 4(1) subscriber and identification
+    // data, Art 4(2) traffic and content data, Art 4(3) preservation.
+    let paragraph = match r.kind {
+        RequestKind::Preservation => ISSUER_PRESERVATION,
+        RequestKind::Production if asks_for_traffic_or_content(r) => ISSUER_TRAFFIC_CONTENT,
+        RequestKind::Production => ISSUER_SUBSCRIBER,
+    };
     if may_issue_alone(r, issuer) {
-        return pass(format!("a {issuer} may issue {what}"));
+        return pass(format!("a {issuer} may issue {what}")).under(paragraph);
     }
     if let Some(v) = &r.issuing.validated_by {
-        return if may_issue_alone(r, v.authority_type) {
+        let verdict = if may_issue_alone(r, v.authority_type) {
             pass(format!(
                 "{what} issued by a {issuer} and validated by a {} ({})",
                 v.authority_type, v.authority
@@ -465,6 +561,7 @@ fn eu_issuer(cx: &Context<'_>, fx: &mut Effects) -> Verdict {
                 v.authority_type
             ))
         };
+        return verdict.under(paragraph);
     }
     // The emergency derogation of Art 4(5): subscriber and identification data, and
     // preservation, may be ordered without prior validation, which must follow.
@@ -476,20 +573,30 @@ fn eu_issuer(cx: &Context<'_>, fx: &mut Effects) -> Verdict {
             "emergency: {what} issued by a {issuer} without prior validation; it must be validated within {} hours \
              ({due}), or it is withdrawn and the data deleted",
             cx.pack.settings.validation_hours
-        ));
+        ))
+        .under(ISSUER_EMERGENCY);
     }
     fail(format!(
         "{what} may be issued only by {who}, or validated by one; it was issued by a {issuer} without validation"
     ))
+    .under(paragraph)
 }
 
 fn eu_offence_threshold(cx: &Context<'_>) -> Verdict {
     let r = cx.request;
-    let o = &r.offence;
-    let s = &cx.pack.settings;
     if r.kind == RequestKind::Preservation {
         return not_applicable("a preservation order may be issued for any criminal offence");
     }
+    // Art 5(3) governs subscriber and identification data, Art 5(4) traffic and content.
+    let paragraph =
+        if asks_for_traffic_or_content(r) { THRESHOLD_TRAFFIC_CONTENT } else { THRESHOLD_SUBSCRIBER };
+    offence_threshold(cx).under(paragraph)
+}
+
+fn offence_threshold(cx: &Context<'_>) -> Verdict {
+    let r = cx.request;
+    let o = &r.offence;
+    let s = &cx.pack.settings;
     if r.purpose == Purpose::SentenceExecution {
         let min = s.sentence_execution_min_months;
         return match (o.imposed_sentence_months, o.in_absentia) {
@@ -502,7 +609,11 @@ fn eu_offence_threshold(cx: &Context<'_>) -> Verdict {
             (Some(m), _) => {
                 fail(format!("a custodial sentence of {m} months is below the {min} months required"))
             }
-            (None, _) => fail("state the custodial sentence imposed (imposed_sentence_months) to execute it"),
+            // A fact the authority knows and can state: asked for, not a ground to refuse.
+            (None, _) => clarify(format!(
+                "supply the custodial sentence imposed (imposed_sentence_months): executing a sentence needs at \
+                 least {min} months"
+            )),
         };
     }
     if !asks_for_traffic_or_content(r) {
@@ -510,8 +621,8 @@ fn eu_offence_threshold(cx: &Context<'_>) -> Verdict {
     }
     let min = s.traffic_content_min_sentence_months;
     if let Some(listed) = o.listed_category {
-        // Terrorism qualifies as such; the three others only when committed wholly or
-        // partly by means of an information system (Art 5(4)(b)-(d)).
+        // Terrorism (Art 5(4)(c)) qualifies as such; the three others (Art 5(4)(b)) only
+        // when committed wholly or partly by means of an information system.
         let qualifies = listed == ListedOffence::Terrorism || o.via_information_system == Some(true);
         if qualifies {
             return pass(format!("{listed} is a listed offence for traffic and content data"));
@@ -519,9 +630,15 @@ fn eu_offence_threshold(cx: &Context<'_>) -> Verdict {
         if o.max_sentence_months.is_some_and(|m| m >= min) {
             return pass(format!("the offence carries a maximum of at least {min} months"));
         }
+        if o.via_information_system.is_none() {
+            return clarify(format!(
+                "state whether the {listed} was committed by means of an information system \
+                 (via_information_system): below {min} months it qualifies only if it was"
+            ));
+        }
         return fail(format!(
             "{listed} qualifies below {min} months only if committed by means of an information system, \
-             and the request does not say so (via_information_system)"
+             and the request says it was not"
         ));
     }
     match o.max_sentence_months {
@@ -530,16 +647,18 @@ fn eu_offence_threshold(cx: &Context<'_>) -> Verdict {
             "traffic and content data need an offence with a maximum sentence of at least {min} months, or a \
              listed offence; this one carries {m}"
         )),
-        None => fail(
-            "state the maximum sentence (max_sentence_months): traffic and content data need at least 3 years",
-        ),
+        None => clarify(format!(
+            "supply the maximum sentence of the offence (max_sentence_months): traffic and content data need at \
+             least {min} months, or a listed offence"
+        )),
     }
 }
 
 fn eu_notification(cx: &Context<'_>, fx: &mut Effects) -> Verdict {
     let r = cx.request;
     if r.kind == RequestKind::Preservation || !asks_for_traffic_or_content(r) {
-        return not_applicable("no notification for subscriber or identification data, or for preservation");
+        return not_applicable("no notification for subscriber or identification data, or for preservation")
+            .under(NOTIFICATION_SCOPE);
     }
     // Art 8(2): no notification where the offence was committed in the issuing State and
     // the person resides there.
@@ -549,7 +668,8 @@ fn eu_notification(cx: &Context<'_>, fx: &mut Effects) -> Verdict {
         return pass(format!(
             "no notification: the offence was committed in {} and every target resides there",
             r.issuing.country
-        ));
+        ))
+        .under(NOTIFICATION_EXCEPTION);
     }
     fx.notification_required = true;
     fx.reviewers.insert(ReviewerKind::EnforcingAuthority);
@@ -573,6 +693,7 @@ fn eu_notification(cx: &Context<'_>, fx: &mut Effects) -> Verdict {
             format!("{} days", s.objection_days)
         }
     ))
+    .under(NOTIFICATION_REQUIRED)
 }
 
 fn us_partner(cx: &Context<'_>) -> Verdict {
@@ -637,8 +758,10 @@ fn us_serious_crime(cx: &Context<'_>) -> Verdict {
         Some(m) => fail(format!(
             "only serious crimes qualify (a maximum of at least {min} months); this one carries {m}"
         )),
-        None => fail(format!(
-            "state the maximum sentence (max_sentence_months): only serious crimes qualify (at least {min} months)"
+        // A fact the authority knows and can state: asked for, not a ground to refuse.
+        None => clarify(format!(
+            "supply the maximum sentence of the offence (max_sentence_months): only serious crimes qualify (at \
+             least {min} months)"
         )),
     }
 }
@@ -654,6 +777,27 @@ fn us_independent_review(cx: &Context<'_>) -> Verdict {
     }
 }
 
+/// Cooperation under the Convention and its Protocol is between Parties (ETS 185 Art 23,
+/// Art 25(1); CETS 224 Art 7(1), Art 8(1)): both the issuing State and the State where
+/// the provider is addressed must be Parties. The Parties are the pack's `issuing_states`
+/// and `addressee_states` (from the Treaty Office's chart).
+fn coe_parties(cx: &Context<'_>) -> Verdict {
+    let s = &cx.pack.settings;
+    let r = cx.request;
+    if !s.issuing_states.is_empty() && !s.issuing_states.contains(&r.issuing.country) {
+        return fail(format!("{} is not a Party to the Convention on Cybercrime", r.issuing.country))
+            .under(PARTY_ISSUING);
+    }
+    if !s.addressee_states.is_empty() && !s.addressee_states.contains(&r.addressee.country) {
+        return fail(format!(
+            "the provider is addressed in {}, which is not a Party to the Convention on Cybercrime",
+            r.addressee.country
+        ))
+        .under(PARTY_REQUESTED);
+    }
+    pass(format!("{} and {} are both Parties to the Convention", r.issuing.country, r.addressee.country))
+}
+
 fn coe_order_scope(cx: &Context<'_>) -> Verdict {
     let r = cx.request;
     if r.kind == RequestKind::Preservation {
@@ -662,15 +806,18 @@ fn coe_order_scope(cx: &Context<'_>) -> Verdict {
     if asks_for(r, DataCategory::Content) {
         return fail(
             "content data cannot be ordered under the Second Protocol's direct or expedited procedures; use mutual assistance",
-        );
+        )
+        .under(SCOPE_CONTENT);
     }
     if asks_for(r, DataCategory::Traffic) || asks_for(r, DataCategory::Identification) {
         return review(
             "traffic data is disclosed only by giving effect to an order through the authorities of the provider's \
              State, not by a direct order to the provider",
-        );
+        )
+        .under(SCOPE_TRAFFIC);
     }
     pass("subscriber information may be ordered directly from a provider in another Party")
+        .under(SCOPE_SUBSCRIBER)
 }
 
 fn coe_preservation_fields(cx: &Context<'_>) -> Verdict {
@@ -678,19 +825,32 @@ fn coe_preservation_fields(cx: &Context<'_>) -> Verdict {
     if r.kind != RequestKind::Preservation {
         return not_applicable("applies to preservation requests");
     }
+    // Each element is a statement the requesting authority can supply, so a missing one is
+    // asked for (clarify), not a ground to refuse.
     let mut missing = Vec::new();
+    let mut provisions = Vec::new();
     if r.offence.description.trim().is_empty() || r.justification.trim().is_empty() {
-        missing.push("the offence and a brief summary of the facts, and why preservation is necessary");
+        missing.push(
+            "the offence and a brief summary of the facts (offence.description), and why preservation is \
+             necessary (justification)",
+        );
+        provisions.push(PRESERVATION_FACTS);
     }
     if r.mutual_assistance_to_follow != Some(true) {
-        missing.push("that a request for mutual assistance will follow (mutual_assistance_to_follow)");
+        missing.push(
+            "the statement that a request for mutual assistance will follow (mutual_assistance_to_follow: true)",
+        );
+        provisions.push(PRESERVATION_FOLLOW_UP);
     }
     if missing.is_empty() {
         pass(
             "the request states the authority, offence, facts, data, custodian, necessity and the follow-up request",
         )
     } else {
-        fail(format!("a preservation request must state {}", missing.join(", and ")))
+        let mut v =
+            clarify(format!("a preservation request must state it; supply {}", missing.join(", and ")));
+        v.provisions = provisions;
+        v
     }
 }
 
@@ -708,19 +868,27 @@ fn mlat_central_authority(fx: &mut Effects) -> Verdict {
 }
 
 fn ns_instrument_scope(cx: &Context<'_>) -> Verdict {
-    match cx.request.instrument {
+    let i = cx.request.instrument;
+    let v = match i {
         Instrument::Mlat => {
             review("whether this treaty covers national-security matters must be checked by the reviewer")
         }
         i => fail(format!("{i} covers criminal matters; it cannot be used for national-security purposes")),
+    };
+    // Each instrument's own scope provision decides (keys: the instrument ids).
+    match Rule::NsInstrumentScope.provisions().iter().find(|k| **k == i.as_str()) {
+        Some(key) => v.under(key),
+        None => v,
     }
 }
 
 fn ns_notice(cx: &Context<'_>) -> Verdict {
     match &cx.request.nondisclosure {
-        Some(n) if n.requested && n.until.is_none() => {
-            fail("notice may be delayed, never barred for good: a nondisclosure request needs an end date")
-        }
+        // An end date the authority can supply: asked for, not a ground to refuse.
+        Some(n) if n.requested && n.until.is_none() => clarify(
+            "notice may be delayed, never barred for good: supply the date until which the user may not be told \
+             (nondisclosure.until)",
+        ),
         Some(n) if n.requested => pass("notice is delayed until a stated date"),
         _ => pass("no nondisclosure is asked for"),
     }

@@ -8,8 +8,9 @@ use utoipa::ToSchema;
 /// What screening concludes about a request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ScreeningReport {
-    /// `admissible`, `needs_review` or `inadmissible`. Any `fail` makes a request
-    /// inadmissible; otherwise any `review` sends it to review.
+    /// `admissible`, `needs_review`, `needs_clarification` or `inadmissible`. Any `fail`
+    /// makes a request inadmissible; otherwise any `clarify` asks the authority to supply
+    /// what is missing; otherwise any `review` sends it to review.
     #[schema(example = "needs_review")]
     pub verdict: String,
     /// One finding per rule of the pack, in the pack's order.
@@ -29,10 +30,18 @@ pub struct ScreeningReport {
 pub struct FindingBody {
     /// The rule's stable id, such as `eu.issuer`.
     pub rule: String,
-    /// `pass`, `fail`, `review` or `not_applicable`.
+    /// `pass`, `fail`, `review`, `clarify` (a missing element the authority can supply;
+    /// the message says what) or `not_applicable`.
     pub outcome: String,
-    /// Instrument and article.
+    /// The provision that decided the outcome, as precisely as the rule names it, such as
+    /// `Regulation (EU) 2023/1543 Art 4(2)`.
+    #[schema(example = "Regulation (EU) 2023/1543 Art 4(2)")]
     pub citation: String,
+    /// The pack's citation for the whole rule (its scope), such as
+    /// `Regulation (EU) 2023/1543 Art 4(1)-(3), Art 4(5)`. Absent from reports stored
+    /// before findings named their provision, whose `citation` is the rule's.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub rule_citation: String,
     pub message: String,
     /// Earlier requests the finding is about (anti-bulk).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -75,6 +84,7 @@ impl From<&Report> for ScreeningReport {
                     rule: f.rule.as_str().to_owned(),
                     outcome: f.outcome.as_str().to_owned(),
                     citation: f.citation.clone(),
+                    rule_citation: f.rule_citation.clone(),
                     message: f.message.clone(),
                     related: f.related.iter().map(ToString::to_string).collect(),
                 })

@@ -16,6 +16,7 @@ fn each_move_is_the_action_docs_access_md_names() {
         (Received,               Screening,              Screen),
         (Screening,              UnderReview,            Screen),
         (Screening,              PendingVerification,    Screen),
+        (Screening,              ClarificationRequested, Screen),
         (Screening,              Rejected,               Screen),
         (PendingVerification,    UnderReview,            ConfirmEmergency),
         (PendingVerification,    Rejected,               ConfirmEmergency),

@@ -1,6 +1,7 @@
 //! Screening as a legal team checks it: the scenario table, properties, and the packs.
 #![allow(clippy::unwrap_used)]
 
+mod citations;
 mod packs;
 mod properties;
 mod scenarios;

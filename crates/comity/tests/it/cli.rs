@@ -287,12 +287,13 @@ fn serve_refuses_connection_limits_that_cannot_hold() {
 #[test]
 fn screen_prints_the_report_and_exits_0_whatever_the_verdict() {
     let file = example_path("eu-epoc-emergency-subscriber.json");
-    let out = comity(&["screen", file.to_str().unwrap(), "--received-at", "2026-02-28T20:00:00Z"], None);
+    // Received after 18 August 2026, the day the Regulation applies (Art 34(2)).
+    let out = comity(&["screen", file.to_str().unwrap(), "--received-at", "2027-02-28T20:00:00Z"], None);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["verdict"], "admissible");
     assert_eq!(
-        report["deadlines"]["respond_by"], "2026-03-01T04:00:00Z",
+        report["deadlines"]["respond_by"], "2027-03-01T04:00:00Z",
         "8 hours, across the end of February"
     );
     assert_eq!(report["pack"]["id"], "eu-e-evidence");
@@ -339,7 +340,7 @@ fn a_house_file_makes_screening_stricter_and_cannot_loosen_it() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["verdict"], "needs_review", "a 61-day window is over the house's 30 days");
-    assert_eq!(report["pack"]["version"], "2026.1+house");
+    assert_eq!(report["pack"]["version"], "2026.2+house");
 
     let looser = tmp.path().join("looser.toml");
     std::fs::write(&looser, "pack = \"eu-e-evidence\"\n[settings]\nmax_targets = 500\n").unwrap();
