@@ -710,6 +710,22 @@ mod tests {
             ("production.failed", r#"{"production":"p1","reason":"line 3: not JSON"}"#),
             ("production.downloaded", r#"{"production":"p1","package_sha256":"ef"}"#),
             ("production.acknowledged", r#"{"production":"p1","package_sha256":"ef"}"#),
+            (
+                "clock.expired",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","clock":"validation","due":"2026-12-08T10:00:00Z","outcome":"withdrawn","state":"pending_verification","reason":"not validated within 48 hours"}"#,
+            ),
+            (
+                "preservation.extended",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","until":"2027-03-01T00:00:00Z","reason":"the production order follows"}"#,
+            ),
+            (
+                "reviewer.objected",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","reviewer":"ie-high-court","why":"a judge advised us"}"#,
+            ),
+            (
+                "reviewer.unassigned",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","reviewer":"ie-high-court","why":"objection upheld"}"#,
+            ),
         ];
         let mut kinds = std::collections::BTreeSet::new();
         for (kind, content) in stored {

@@ -272,9 +272,8 @@ async fn a_bad_export_or_a_missing_key_is_refused_before_anything_is_logged(app:
     assert_eq!(read["state"], "approved");
     // An authority without a registered age recipient cannot be produced for.
     let other = app.submit(&example("coe-budapest-subscriber.json")).await;
-    app.assign(&other, REVIEWER).await;
-    let body = json!({"to": "approved", "reason": "fine"});
-    let (status, moved) = app.token(REVIEWER).post(&format!("/v1/requests/{other}/transitions"), &body).await;
+    // Routed by law to the court of the Netherlands, where the provider is addressed.
+    let (status, moved) = app.move_to(&other, "approved").await;
     assert_eq!(status, 200, "{moved}");
     let (status, body) = app.produce(&other, &export(), "retention_until=2030-12-31").await;
     assert_eq!(status, 409, "{body}");
