@@ -39,6 +39,10 @@ pub enum Action {
     ConfirmEmergency,
     /// Object to the reviewer body the law assigned, for a conflict of interest.
     ObjectToReviewer,
+    /// Raise grounds for refusal, as the enforcing authority, within its time.
+    RaiseGrounds,
+    /// Extend a preservation once, before it ends.
+    ExtendPreservation,
     /// Assign a reviewer body to decide on a request (the operator, with a reason).
     AssignReviewer {
         reviewer: PartyId,
@@ -89,6 +93,8 @@ impl Action {
             Action::Screen => "screen",
             Action::ConfirmEmergency => "confirm_emergency",
             Action::ObjectToReviewer => "object_to_reviewer",
+            Action::RaiseGrounds => "raise_grounds",
+            Action::ExtendPreservation => "extend_preservation",
             Action::AssignReviewer { .. } => "assign_reviewer",
             Action::ReceiveProduction => "receive_production",
             Action::IssueVerificationLink => "issue_verification_link",

@@ -346,10 +346,31 @@ impl App {
                 categories: Some(vec![DataCategory::Subscriber, DataCategory::Traffic]),
                 ..ScopeAsked::default()
             });
-            let transition = Transition { to, reason: reason.into(), expected_version: None, scope };
+            let mut transition = Transition { scope, ..Transition::to(to, reason) };
+            // A decision is reasoned in the pack's grounds, and an approval answers each
+            // finding screening flagged, as a reviewer does through the API.
+            let mut reasoned = Vec::new();
+            if matches!(to, State::Approved | State::PartiallyApproved | State::Rejected) {
+                transition.grounds = vec![
+                    match to {
+                        State::Approved => "necessary_and_proportionate",
+                        State::PartiallyApproved => "narrowed_to_what_is_necessary",
+                        _ => "not_necessary_or_proportionate",
+                    }
+                    .to_owned(),
+                ];
+                let report = self.latest_report(&current).await?;
+                transition.answers = report
+                    .findings
+                    .iter()
+                    .filter(|f| matches!(f.outcome.as_str(), "review" | "fail" | "clarify"))
+                    .map(|f| (f.rule.clone(), format!("considered by {reviewer} (demo)")))
+                    .collect();
+                reasoned.push(self.reasoned(&current, &transition, reviewer_id.clone()).await?);
+            }
             let actor = ActorId::parse(actor).map_err(Error::internal)?;
             current = self
-                .move_request(&current, &transition, actor)
+                .move_request_with(&current, &transition, actor, reasoned)
                 .await
                 .map_err(step(format!("demo move to {to} refused")))?
                 .0;

@@ -46,6 +46,7 @@ mod operator;
 pub mod production;
 mod registers;
 mod requests;
+mod review;
 pub mod routing;
 mod screening;
 mod sessions;

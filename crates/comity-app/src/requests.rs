@@ -6,9 +6,9 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use comity_access::{Action, ListScope, On, RequestFacts, action_for_move, list_scope};
 use comity_core::{
-    ActorId, AuthorityRecord, DataCategory, Event, Fact, LogRecord, NewEntry, PartyId, Read, ReadOf,
-    RequestId, RequestPage, RequestQuery, Screening, State, StoredRequest, TimeWindow, journal, lifecycle,
-    production::Scope, store::Move,
+    ActorId, AuthorityRecord, DataCategory, Event, Fact, FactKind, JournalQuery, LogRecord, NewEntry,
+    PartyId, Read, ReadOf, RequestId, RequestPage, RequestQuery, Screening, State, StoredRequest, TimeWindow,
+    journal, lifecycle, production::Scope, store::Move,
 };
 use comity_wire::parse_request;
 
@@ -24,6 +24,24 @@ pub struct Transition {
     pub expected_version: Option<u32>,
     /// For an approval: what it lets leave, within what the request asks for.
     pub scope: Option<ScopeAsked>,
+    /// For a decision: the grounds it rests on, as the pack's codes (issue 13).
+    pub grounds: Vec<String>,
+    /// For an approval: an answer to each finding screening flagged, by rule id.
+    pub answers: Vec<(String, String)>,
+}
+
+impl Transition {
+    /// A move with its reason and nothing else: no scope, no grounds.
+    pub fn to(to: State, reason: impl Into<String>) -> Transition {
+        Transition {
+            to,
+            reason: reason.into(),
+            expected_version: None,
+            scope: None,
+            grounds: Vec::new(),
+            answers: Vec::new(),
+        }
+    }
 }
 
 /// What a decision lets leave: each part left out keeps what the request asks for.
@@ -201,8 +219,10 @@ impl App {
             ));
         }
         self.require_on_request(caller, &action, &facts)?;
+        let mut reasoned = None;
         if action == Action::Decide {
-            self.require_competent(caller, &current).await?;
+            let body = self.require_competent(caller, &current).await?;
+            reasoned = Some(self.reasoned(&current, transition, body).await?);
         }
         // Producing and delivering are the production's own steps, so that `producing` always
         // has a production behind it and `delivered` an acknowledged package.
@@ -220,19 +240,179 @@ impl App {
                     .to_owned(),
             ));
         }
-        self.move_request(&current, transition, caller.actor()).await
+        let mut facts = reasoned.into_iter().collect::<Vec<_>>();
+        if to == State::Appealed {
+            facts.extend(self.appeal(&current, transition, &caller.actor()).await?);
+        }
+        self.move_request_with(&current, transition, caller.actor(), facts).await
+    }
+
+    /// The reasons of a decision, checked against the pack and the screening: grounds from
+    /// the pack's codes for the outcome, and, for an approval, an answer to each finding
+    /// screening flagged (issue 13: a decision holds outcome, scope, grounds, an answer to
+    /// each finding sent to review, and the reasoning in prose, its event's reason).
+    pub(crate) async fn reasoned(
+        &self,
+        current: &StoredRequest,
+        transition: &Transition,
+        body: PartyId,
+    ) -> Result<NewEntry> {
+        let pack = self.pack_of(current).await?;
+        let outcome = match transition.to {
+            State::Approved => comity_policy::GroundUse::Approved,
+            State::PartiallyApproved => comity_policy::GroundUse::PartiallyApproved,
+            _ => comity_policy::GroundUse::Rejected,
+        };
+        let known: Vec<&str> = pack.grounds_for(outcome).map(|g| g.id.as_str()).collect();
+        let grounds = crate::review::checked_grounds(&transition.grounds, &known, "grounds")?;
+        let report = self.latest_report(current).await?;
+        let flagged: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| matches!(f.outcome.as_str(), "review" | "fail" | "clarify"))
+            .map(|f| f.rule.as_str())
+            .collect();
+        let mut answers: Vec<(String, String)> = Vec::new();
+        for (rule, answer) in &transition.answers {
+            let rule = rule.trim();
+            if !flagged.contains(&rule) {
+                return Err(Error::invalid(
+                    "invalid_answers",
+                    "answers",
+                    format!(
+                        "screening did not flag {rule:?}; answer the findings it flagged: {}",
+                        if flagged.is_empty() { "none".to_owned() } else { flagged.join(", ") }
+                    ),
+                ));
+            }
+            let answer = answer.trim();
+            if answer.is_empty() || answers.iter().any(|(r, _)| r == rule) {
+                return Err(Error::invalid(
+                    "invalid_answers",
+                    "answers",
+                    format!("answer {rule} once, in words"),
+                ));
+            }
+            answers.push((rule.to_owned(), answer.to_owned()));
+        }
+        if transition.to != State::Rejected {
+            let missing: Vec<&str> =
+                flagged.iter().copied().filter(|r| !answers.iter().any(|(a, _)| a == r)).collect();
+            if !missing.is_empty() {
+                return Err(Error::invalid(
+                    "invalid_answers",
+                    "answers",
+                    format!(
+                        "an approval answers every finding screening flagged; answer: {}",
+                        missing.join(", ")
+                    ),
+                ));
+            }
+        }
+        let fact = Fact::DecisionReasoned(journal::DecisionReasoned {
+            request: current.id,
+            decision: current.version + 1,
+            by: body,
+            outcome: transition.to,
+            grounds,
+            answers,
+        });
+        let at = Utc::now().trunc_subsecs(6);
+        Ok(NewEntry { party: Some(current.provider.clone()), ..NewEntry::new(at, ActorId::system(), fact) })
+    }
+
+    /// An appeal against the decision a request is in: its grounds kept, and a second
+    /// body of the kind that decided, never the one that decided, assigned to hear it
+    /// (issue 13, item 6). Production waits: an appealed request is never produced
+    /// (`lifecycle`, `production::check_producible`).
+    async fn appeal(
+        &self,
+        current: &StoredRequest,
+        transition: &Transition,
+        actor: &ActorId,
+    ) -> Result<Vec<NewEntry>> {
+        let at = Utc::now().trunc_subsecs(6);
+        let entry = |fact| NewEntry {
+            party: Some(current.provider.clone()),
+            ..NewEntry::new(at, actor.clone(), fact)
+        };
+        let mut out = vec![entry(Fact::AppealLodged(journal::AppealLodged {
+            request: current.id,
+            decision: current.version,
+            grounds: transition.reason.trim().to_owned(),
+        }))];
+        let Some(first) = self.first_decider(current.id).await? else { return Ok(out) };
+        let Some(comity_core::Party::Reviewer(decided)) = self.party(&first).await? else { return Ok(out) };
+        let assigned = self.reviewers(current.id).await?;
+        let facts = self.facts(current).await?;
+        let mut conflicted = facts.issuer_institutions.clone();
+        conflicted.push(facts.provider_institution.clone());
+        let second = self
+            .store()
+            .parties(comity_core::PartyRole::Reviewer)
+            .await?
+            .into_iter()
+            .filter_map(|p| {
+                let institution = p.institution().clone();
+                match p {
+                    comity_core::Party::Reviewer(r) => Some((r, institution)),
+                    _ => None,
+                }
+            })
+            .filter(|(r, institution)| {
+                r.kind == decided.kind
+                    && r.country == decided.country
+                    && r.id != decided.id
+                    && !assigned.contains(&r.id)
+                    && !conflicted.contains(institution)
+            })
+            .map(|(r, _)| r.id)
+            .min();
+        if let Some(second) = second {
+            out.push(NewEntry {
+                actor: ActorId::system(),
+                ..entry(Fact::ReviewerAssigned(journal::ReviewerAssigned {
+                    request: current.id,
+                    reviewer: second,
+                    reason: format!(
+                        "an appeal is heard by a second {} of {}, never the body that decided ({first})",
+                        decided.kind, decided.country
+                    ),
+                }))
+            });
+        }
+        Ok(out)
+    }
+
+    /// The body that took a request's latest reasoned decision.
+    pub(crate) async fn first_decider(&self, id: RequestId) -> Result<Option<PartyId>> {
+        let reasoned =
+            self.store().journal(&JournalQuery::kinds(&[FactKind::DecisionReasoned]).request(id)).await?;
+        Ok(reasoned.into_iter().rev().find_map(|j| match j.fact {
+            Fact::DecisionReasoned(d) => Some(d.by),
+            _ => None,
+        }))
     }
 
     /// A decision is taken only by a body of a kind the law makes competent for the request
     /// (issue 13): the enforcing authority raises grounds for refusal, it does not decide,
-    /// and a body of another kind than screening required decides nothing.
-    async fn require_competent(&self, caller: &Caller, current: &StoredRequest) -> Result<()> {
+    /// a body of another kind than screening required decides nothing, and an appeal is
+    /// never decided by the body that decided first. Returns the deciding body.
+    async fn require_competent(&self, caller: &Caller, current: &StoredRequest) -> Result<PartyId> {
         let Some(comity_core::Party::Reviewer(body)) = self.party(caller.org()).await? else {
             return Err(Error::Forbidden("only a reviewer body decides".to_owned()));
         };
+        if current.state == State::Appealed
+            && self.first_decider(current.id).await?.as_ref() == Some(&body.id)
+        {
+            return Err(Error::Forbidden(format!(
+                "{} took the decision under appeal; a second body hears the appeal",
+                body.id
+            )));
+        }
         let competent = self.competent_for(current).await?;
         if crate::routing::may_decide(body.kind, &competent) {
-            return Ok(());
+            return Ok(body.id);
         }
         let wanted: Vec<String> = competent
             .iter()
@@ -255,6 +435,17 @@ impl App {
         transition: &Transition,
         actor: ActorId,
     ) -> Result<(StoredRequest, Event)> {
+        self.move_request_with(current, transition, actor, Vec::new()).await
+    }
+
+    /// [`App::move_request`], with journal entries that commit with the move.
+    pub(crate) async fn move_request_with(
+        &self,
+        current: &StoredRequest,
+        transition: &Transition,
+        actor: ActorId,
+        extra: Vec<NewEntry>,
+    ) -> Result<(StoredRequest, Event)> {
         let reason = transition.reason.trim();
         if reason.is_empty() {
             return Err(Error::invalid(
@@ -276,10 +467,11 @@ impl App {
         }
         let to = transition.to;
         lifecycle::check(current.kind, current.state, to)?;
-        let facts = match decision_scope(current, transition, &actor)? {
+        let mut facts = match decision_scope(current, transition, &actor)? {
             Some(fact) => vec![fact],
             None => Vec::new(),
         };
+        facts.extend(extra.into_iter().map(|e| NewEntry { actor: actor.clone(), ..e }));
         let event = self
             .store()
             .apply_move(&Move {

@@ -255,7 +255,7 @@ impl App {
             format!("emergency denied by {how}; not acted on{note}")
         };
         let actor = ActorId::parse(&contact_actor(contact)).map_err(Error::internal)?;
-        let transition = Transition { to, reason, expected_version: Some(stored.version), scope: None };
+        let transition = Transition { expected_version: Some(stored.version), ..Transition::to(to, reason) };
         let (after, _) = self.move_request(stored, &transition, actor).await?;
         tracing::info!(request = %stored.id, contact = %contact.id, confirm, "emergency verification settled");
         Ok(after)

@@ -58,6 +58,9 @@ vocabulary! {
         Moot = "moot",
         /// A later act took the deadline away (an emergency validated after all, say).
         Cancelled = "cancelled",
+        /// The enforcing authority raised grounds for refusal within its time (Regulation
+        /// (EU) 2023/1543 Art 12(1)).
+        Objected = "objected",
     }
 }
 

@@ -40,11 +40,14 @@ pub enum FactKind {
     PreservationExtended,
     ReviewerObjected,
     ReviewerUnassigned,
+    GroundsRaised,
+    DecisionReasoned,
+    AppealLodged,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 24] = [
+    pub const ALL: [FactKind; 27] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -69,6 +72,9 @@ impl FactKind {
         FactKind::PreservationExtended,
         FactKind::ReviewerObjected,
         FactKind::ReviewerUnassigned,
+        FactKind::GroundsRaised,
+        FactKind::DecisionReasoned,
+        FactKind::AppealLodged,
     ];
 
     /// The kinds of a key's history.
@@ -110,6 +116,9 @@ impl FactKind {
             FactKind::PreservationExtended => "preservation.extended",
             FactKind::ReviewerObjected => "reviewer.objected",
             FactKind::ReviewerUnassigned => "reviewer.unassigned",
+            FactKind::GroundsRaised => "grounds.raised",
+            FactKind::DecisionReasoned => "decision.reasoned",
+            FactKind::AppealLodged => "appeal.lodged",
         }
     }
 
@@ -152,6 +161,9 @@ pub enum Fact {
     PreservationExtended(PreservationExtended),
     ReviewerObjected(ReviewerObjected),
     ReviewerUnassigned(ReviewerUnassigned),
+    GroundsRaised(GroundsRaised),
+    DecisionReasoned(DecisionReasoned),
+    AppealLodged(AppealLodged),
 }
 
 impl Fact {
@@ -181,6 +193,9 @@ impl Fact {
             Fact::PreservationExtended(_) => FactKind::PreservationExtended,
             Fact::ReviewerObjected(_) => FactKind::ReviewerObjected,
             Fact::ReviewerUnassigned(_) => FactKind::ReviewerUnassigned,
+            Fact::GroundsRaised(_) => FactKind::GroundsRaised,
+            Fact::DecisionReasoned(_) => FactKind::DecisionReasoned,
+            Fact::AppealLodged(_) => FactKind::AppealLodged,
         }
     }
 }
@@ -253,6 +268,19 @@ impl Fact {
             Fact::ReviewerUnassigned(r) => {
                 Columns { subject: Some(r.reviewer.to_string()), request: Some(r.request), party: None }
             }
+            Fact::GroundsRaised(g) => {
+                Columns { subject: Some(g.by.to_string()), request: Some(g.request), party: None }
+            }
+            Fact::DecisionReasoned(d) => Columns {
+                subject: Some(format!("decision-{}", d.decision)),
+                request: Some(d.request),
+                party: None,
+            },
+            Fact::AppealLodged(a) => Columns {
+                subject: Some(format!("appeal-{}", a.decision)),
+                request: Some(a.request),
+                party: None,
+            },
         }
     }
 }
@@ -331,6 +359,42 @@ pub struct ReviewerUnassigned {
     pub request: RequestId,
     pub reviewer: PartyId,
     pub reason: String,
+}
+
+/// The enforcing authority raised grounds for refusal within its time (Regulation (EU)
+/// 2023/1543 Art 12(1)): production stops.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroundsRaised {
+    pub request: RequestId,
+    /// The reviewer body that raised them.
+    pub by: PartyId,
+    /// The pack's codes, such as `ne_bis_in_idem`.
+    pub grounds: Vec<String>,
+    pub reasoning: String,
+}
+
+/// What a decision (the event `decision` of `request`) rests on: the pack's grounds, and
+/// an answer to each finding screening sent to review (issue 13). Its prose reasoning is
+/// the decision event's reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionReasoned {
+    pub request: RequestId,
+    pub decision: u32,
+    /// The reviewer body that decided.
+    pub by: PartyId,
+    pub outcome: State,
+    pub grounds: Vec<String>,
+    /// Each flagged finding's rule, and the reviewer's answer to it.
+    pub answers: Vec<(String, String)>,
+}
+
+/// An appeal against a decision (the event `decision`), with its grounds: production
+/// waits until a second body decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppealLodged {
+    pub request: RequestId,
+    pub decision: u32,
+    pub grounds: String,
 }
 
 /// A person's account created (never its secrets).

@@ -50,7 +50,7 @@ mod rules;
 use chrono::{DateTime, Utc};
 use comity_core::{Purpose, Request, RequestKind};
 
-pub use pack::{AppliesTo, DayCount, Pack, PackError, ReviewerState, RuleSpec, Settings};
+pub use pack::{AppliesTo, DayCount, Ground, GroundUse, Pack, PackError, ReviewerState, RuleSpec, Settings};
 pub use report::{Deadlines, Finding, Outcome, PackRef, Report, Verdict};
 pub use rules::{Prior, Rule};
 

@@ -173,10 +173,58 @@ pub struct Pack {
     pub applies_to: AppliesTo,
     pub settings: Settings,
     pub rules: Vec<RuleSpec>,
+    /// The grounds a decision or a refusal may cite, by stable code (issue 13: a decision
+    /// is reasoned in the pack's codes, not only in prose).
+    pub grounds: Vec<Ground>,
     /// Built once from `settings.sensitive_terms`.
     pub(crate) sensitive: Option<AhoCorasick>,
     /// The file's text, which the hash covers (and a house layer's hash too).
     source: String,
+}
+
+/// What a ground may reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GroundUse {
+    /// The enforcing State's grounds for refusal (Regulation (EU) 2023/1543 Art 12(1)).
+    Refusal,
+    Approved,
+    PartiallyApproved,
+    Rejected,
+}
+
+impl GroundUse {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroundUse::Refusal => "refusal",
+            GroundUse::Approved => "approved",
+            GroundUse::PartiallyApproved => "partially_approved",
+            GroundUse::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<GroundUse> {
+        [GroundUse::Refusal, GroundUse::Approved, GroundUse::PartiallyApproved, GroundUse::Rejected]
+            .into_iter()
+            .find(|g| g.as_str() == s)
+    }
+}
+
+/// A ground a decision or refusal may cite, as the pack lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ground {
+    /// The stable code, such as `ne_bis_in_idem`.
+    pub id: String,
+    pub citation: String,
+    /// For a person who is not a lawyer.
+    pub text: String,
+    pub used_for: Vec<GroundUse>,
+}
+
+impl Pack {
+    /// The grounds of the pack that may reason `what`.
+    pub fn grounds_for(&self, what: GroundUse) -> impl Iterator<Item = &Ground> {
+        self.grounds.iter().filter(move |g| g.used_for.contains(&what))
+    }
 }
 
 /// Why a pack or house file cannot be loaded.
@@ -201,6 +249,20 @@ struct PackFile {
     settings: SettingsFile,
     #[serde(rename = "rule")]
     rules: Vec<RuleFile>,
+    #[serde(rename = "ground", default)]
+    grounds: Vec<GroundFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroundFile {
+    id: String,
+    citation: String,
+    text: String,
+    /// What the ground may reason: `refusal` (the enforcing State's grounds for refusal),
+    /// or the decisions `approved`, `partially_approved`, `rejected`.
+    #[serde(rename = "for")]
+    used_for: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -312,8 +374,44 @@ impl Pack {
             }
             rules.push(RuleSpec { rule, citation: r.citation.trim().to_owned(), provisions });
         }
+        let mut grounds: Vec<Ground> = Vec::with_capacity(raw.grounds.len());
+        for g in &raw.grounds {
+            let id = g.id.trim();
+            let well_formed = !id.is_empty()
+                && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !well_formed {
+                return Err(invalid(format!("ground {id:?}: an id is lower-case letters, digits and _")));
+            }
+            if grounds.iter().any(|x| x.id == id) {
+                return Err(invalid(format!("ground {id} is listed twice")));
+            }
+            if g.citation.trim().is_empty() || g.text.trim().is_empty() {
+                return Err(invalid(format!("ground {id} needs a citation and a text")));
+            }
+            let used_for = g
+                .used_for
+                .iter()
+                .map(|u| {
+                    GroundUse::parse(u).ok_or_else(|| {
+                        invalid(format!(
+                            "ground {id}: for {u:?} is not refusal, approved, partially_approved or rejected"
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if used_for.is_empty() {
+                return Err(invalid(format!("ground {id} says what it is for (for = [...])")));
+            }
+            grounds.push(Ground {
+                id: id.to_owned(),
+                citation: g.citation.trim().to_owned(),
+                text: g.text.trim().to_owned(),
+                used_for,
+            });
+        }
         let sensitive = build_automaton(&settings.sensitive_terms).map_err(invalid)?;
         Ok(Pack {
+            grounds,
             id: raw.id,
             version: raw.version,
             title: raw.title,

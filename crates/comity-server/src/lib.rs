@@ -231,6 +231,8 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(requests::get))
         .routes(routes!(requests::events))
         .routes(routes!(requests::clocks))
+        .routes(routes!(requests::raise_grounds))
+        .routes(routes!(requests::extend_preservation))
         .routes(routes!(requests::transition))
         .routes(routes!(requests::screenings))
         .routes(routes!(log::request_log))

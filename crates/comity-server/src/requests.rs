@@ -14,8 +14,8 @@ use comity_wire::screening::ScreeningReport;
 use comity_wire::{
     RequestDocument,
     api::{
-        ClockResource, EventResource, RequestList, RequestResource, RequestSummary, TransitionBody,
-        TransitionResult,
+        ClockResource, EventResource, ExtensionBody, ExtensionResource, GroundsBody, RequestList,
+        RequestResource, RequestSummary, TransitionBody, TransitionResult,
     },
     parse_json,
     trust::AuthorityRecordResource,
@@ -300,6 +300,59 @@ pub async fn clocks(
     Ok(Json(clocks.iter().map(ClockResource::from).collect()))
 }
 
+/// The enforcing authority raises grounds for refusal within its time (Regulation (EU)
+/// 2023/1543 Art 12(1)): production stops, the request is rejected (or withdrawn, if it was
+/// approved), and data already sent in an emergency must be deleted.
+#[utoipa::path(
+    post, path = "/v1/requests/{id}/grounds", tag = "requests",
+    params(("id" = String, Path, description = "The request id")),
+    request_body(content = GroundsBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Raised; the request moved", body = TransitionResult),
+        (status = 403, description = "Only the enforcing authority assigned to the request raises grounds", body = comity_wire::api::ErrorBody),
+        (status = 404, description = "No such request, or none the caller may see", body = comity_wire::api::ErrorBody),
+        (status = 409, description = "The enforcing State was not notified, or its time ended", body = comity_wire::api::ErrorBody),
+        (status = 422, description = "No grounds of the pack, or no reasoning", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn raise_grounds(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+    RequestIdPath(id): RequestIdPath,
+    JsonBody(body): JsonBody<GroundsBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (after, event) = app.app.raise_grounds(&caller, id, &body.grounds, &body.reasoning).await?;
+    app.metrics.transitions.get_or_create(&StateLabels { state: event.to.to_string() }).inc();
+    Ok(with_receipt(
+        Json(TransitionResult { request: RequestSummary::from(&after), event: EventResource::from(&event) }),
+        event.log_index.as_slice(),
+    ))
+}
+
+/// The issuing authority extends a preservation once, before it ends (Regulation (EU)
+/// 2023/1543 Art 11(1): by 30 days).
+#[utoipa::path(
+    post, path = "/v1/requests/{id}/preservation/extension", tag = "requests",
+    params(("id" = String, Path, description = "The request id")),
+    request_body(content = ExtensionBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Extended; the preservation now ends at `until`", body = ExtensionResource),
+        (status = 403, description = "Only the issuing or validating authority extends", body = comity_wire::api::ErrorBody),
+        (status = 404, description = "No such request, or none the caller may see", body = comity_wire::api::ErrorBody),
+        (status = 409, description = "No running preservation, or extended once already", body = comity_wire::api::ErrorBody),
+        (status = 422, description = "No reason", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn extend_preservation(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+    RequestIdPath(id): RequestIdPath,
+    JsonBody(body): JsonBody<ExtensionBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (until, entry) = app.app.extend_preservation(&caller, id, &body.reason).await?;
+    Ok(with_receipt((StatusCode::CREATED, Json(ExtensionResource { until })), entry.log_index.as_slice()))
+}
+
 /// Moves a request to another state, recording who did it and why.
 #[utoipa::path(
     post, path = "/v1/requests/{id}/transitions", tag = "requests",
@@ -310,7 +363,7 @@ pub async fn clocks(
         (status = 403, description = "The caller may see the request but not take this step (an authority does not decide; a reviewer decides only what is assigned to it, never for its own institution)", body = comity_wire::api::ErrorBody),
         (status = 404, description = "No such request, or none the caller may see", body = comity_wire::api::ErrorBody),
         (status = 409, description = "The lifecycle does not allow this move now, or the request moved meanwhile", body = comity_wire::api::ErrorBody),
-        (status = 422, description = "The reason is missing or not valid", body = comity_wire::api::ErrorBody),
+        (status = 422, description = "The reason is missing or not valid; a decision names no grounds of its pack, or an approval leaves a flagged finding unanswered", body = comity_wire::api::ErrorBody),
     )
 )]
 pub async fn transition(
@@ -329,6 +382,8 @@ pub async fn transition(
             to: s.to,
             categories: s.categories.map(|cs| cs.iter().map(|c| c.0).collect()),
         }),
+        grounds: body.grounds,
+        answers: body.answers.into_iter().map(|a| (a.rule, a.answer)).collect(),
     };
     let (after, event) = app.app.transition(&caller, id, &transition).await?;
     app.metrics.transitions.get_or_create(&StateLabels { state: event.to.to_string() }).inc();

@@ -111,6 +111,37 @@ struct ReviewerChange {
 }
 
 #[derive(Serialize, Deserialize)]
+struct GroundsRaised {
+    request: String,
+    by: String,
+    grounds: Vec<String>,
+    reasoning: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Answer {
+    rule: String,
+    answer: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DecisionReasoned {
+    request: String,
+    decision: u32,
+    by: String,
+    outcome: String,
+    grounds: Vec<String>,
+    answers: Vec<Answer>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AppealLodged {
+    request: String,
+    decision: u32,
+    grounds: String,
+}
+
+#[derive(Serialize, Deserialize)]
 struct TokenCreated {
     id: String,
     org: String,
@@ -358,6 +389,29 @@ pub fn encode(f: &Fact) -> String {
             request: r.request.to_string(),
             reviewer: r.reviewer.to_string(),
             why: r.reason.clone(),
+        }),
+        Fact::GroundsRaised(g) => json(&GroundsRaised {
+            request: g.request.to_string(),
+            by: g.by.to_string(),
+            grounds: g.grounds.clone(),
+            reasoning: g.reasoning.clone(),
+        }),
+        Fact::DecisionReasoned(d) => json(&DecisionReasoned {
+            request: d.request.to_string(),
+            decision: d.decision,
+            by: d.by.to_string(),
+            outcome: d.outcome.to_string(),
+            grounds: d.grounds.clone(),
+            answers: d
+                .answers
+                .iter()
+                .map(|(rule, answer)| Answer { rule: rule.clone(), answer: answer.clone() })
+                .collect(),
+        }),
+        Fact::AppealLodged(a) => json(&AppealLodged {
+            request: a.request.to_string(),
+            decision: a.decision,
+            grounds: a.grounds.clone(),
         }),
     }
 }
@@ -627,6 +681,34 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
                 reason: r.why,
             })
         }
+        FactKind::GroundsRaised => {
+            let g: GroundsRaised = read(content)?;
+            Fact::GroundsRaised(fact::GroundsRaised {
+                request: request(&g.request)?,
+                by: party(&g.by)?,
+                grounds: g.grounds,
+                reasoning: g.reasoning,
+            })
+        }
+        FactKind::DecisionReasoned => {
+            let d: DecisionReasoned = read(content)?;
+            Fact::DecisionReasoned(fact::DecisionReasoned {
+                request: request(&d.request)?,
+                decision: d.decision,
+                by: party(&d.by)?,
+                outcome: State::parse(&d.outcome).ok_or_else(|| format!("{:?} is not a state", d.outcome))?,
+                grounds: d.grounds,
+                answers: d.answers.into_iter().map(|a| (a.rule, a.answer)).collect(),
+            })
+        }
+        FactKind::AppealLodged => {
+            let a: AppealLodged = read(content)?;
+            Fact::AppealLodged(fact::AppealLodged {
+                request: request(&a.request)?,
+                decision: a.decision,
+                grounds: a.grounds,
+            })
+        }
     })
 }
 
@@ -721,6 +803,18 @@ mod tests {
             (
                 "reviewer.objected",
                 r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","reviewer":"ie-high-court","why":"a judge advised us"}"#,
+            ),
+            (
+                "grounds.raised",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","by":"ie-enforcing","grounds":["ne_bis_in_idem"],"reasoning":"tried in Ireland"}"#,
+            ),
+            (
+                "decision.reasoned",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","decision":4,"by":"ie-high-court","outcome":"approved","grounds":["necessary_and_proportionate"],"answers":[{"rule":"general.time_window","answer":"the window matches the offence"}]}"#,
+            ),
+            (
+                "appeal.lodged",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","decision":4,"grounds":"the target is a journalist"}"#,
             ),
             (
                 "reviewer.unassigned",

@@ -209,6 +209,46 @@ pub struct TransitionBody {
     /// lets leave, within what the request asks for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<ScopeBody>,
+    /// For a decision (`approved`, `partially_approved`, `rejected`): the grounds it rests
+    /// on, as codes of the request's policy pack (`GET /v1/policies/{pack}` lists them), such
+    /// as `necessary_and_proportionate`. Required for a decision.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grounds: Vec<String>,
+    /// For an approval: an answer to each finding screening flagged (`review`, `fail` or
+    /// `clarify`), by its rule.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<AnswerBody>,
+}
+
+/// A reviewer's answer to one finding of screening.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerBody {
+    /// The finding's rule, such as `general.time_window`.
+    pub rule: String,
+    pub answer: String,
+}
+
+/// The enforcing authority's grounds for refusal (Regulation (EU) 2023/1543 Art 12(1)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroundsBody {
+    /// Codes of the pack, such as `ne_bis_in_idem` or `no_dual_criminality`.
+    pub grounds: Vec<String>,
+    pub reasoning: String,
+}
+
+/// Asks to extend a preservation once, before it ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionBody {
+    pub reason: String,
+}
+
+/// A preservation extended: its new end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ExtensionResource {
+    pub until: DateTime<Utc>,
 }
 
 /// What a decision lets leave: each field left out keeps what the request asks for.

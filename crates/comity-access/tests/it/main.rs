@@ -117,6 +117,8 @@ pub fn every_action(facts: &RequestFacts) -> Vec<(Action, On<'_>)> {
         (Action::Screen, On::Request(facts)),
         (Action::ConfirmEmergency, On::Request(facts)),
         (Action::ObjectToReviewer, On::Request(facts)),
+        (Action::RaiseGrounds, On::Request(facts)),
+        (Action::ExtendPreservation, On::Request(facts)),
         (assign, On::Request(facts)),
         (Action::IssueVerificationLink, On::Request(facts)),
         (Action::ReceiveProduction, On::Request(facts)),

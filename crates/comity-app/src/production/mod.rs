@@ -516,6 +516,7 @@ impl Producing {
         let app = &app;
         let productions = app.productions()?;
         check_producible(&current)?;
+        app.check_not_suspended(&current, Utc::now()).await?;
         let id = current.id;
         let store = app.store();
         let keep_until = match options.retention_until {

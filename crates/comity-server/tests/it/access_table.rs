@@ -118,7 +118,12 @@ POST   /v1/requests/{review}/transitions              to:clarification_requested
 POST   /v1/requests/{clarify}/transitions             to:under_review            401  nf    200 200   200 nf  nf    403  nf    403 nf    nf   403    nf
 POST   /v1/requests/{review}/transitions              to:approved                401  nf    403 403   403 nf  nf    403  nf    200 nf    nf   403    nf
 POST   /v1/requests/{approved}/transitions            to:appealed                401  nf    200 200   200 nf  nf    200  nf    403 nf    nf   403    nf
-POST   /v1/requests/{appealed}/transitions            to:approved                401  nf    403 403   403 nf  nf    403  nf    200 nf    nf   403    nf
+# An appeal is heard by a second court (ie-dpc, assigned on appeal), never by the first.
+POST   /v1/requests/{appealed}/transitions            to:approved                401  nf    403 403   403 nf  nf    403  nf    403 200   nf   403    nf
+# The enforcing State's grounds: only its authority, when notified (this request is not);
+# a preservation is extended by its authority, and this one is a production.
+POST   /v1/requests/{review}/grounds                  grounds                    401  nf    403 403   403 nf  nf    403  nf    403 nf    nf   403    nf
+POST   /v1/requests/{review}/preservation/extension   extend                     401  nf    409 409   409 nf  nf    403  nf    403 nf    nf   403    nf
 POST   /v1/requests/{approved}/transitions            to:producing               401  nf    403 403   403 nf  nf    403  nf    403 nf    nf   403    nf
 POST   /v1/requests/{rejected}/transitions            to:closed                  401  nf    403 403   403 nf  nf    200  nf    403 nf    nf   403    nf
 POST   /v1/requests/{review}/transitions              to:withdrawn               401  nf    200 200   200 nf  nf    200  nf    403 nf    nf   403    nf
@@ -599,6 +604,8 @@ impl<'a> World<'a> {
                 return Sent::Jose(key.sign_compact(&key.public().key_id(), &claims.to_payload()));
             }
             "link" => json!({"contact": CONTACT}),
+            "grounds" => json!({"grounds": ["ne_bis_in_idem"], "reasoning": "tried for the same acts"}),
+            "extend" => json!({"reason": "the production order follows"}),
             "export" => return Sent::Export(export()),
             "ack" => json!({"package_sha256": self.productions.lock().unwrap()[request.unwrap()].1}),
             // A link's secret goes in the body, never the path (issue 12, finding 6).
@@ -651,7 +658,15 @@ impl<'a> World<'a> {
             }
             other => {
                 if let Some(to) = other.strip_prefix("to:") {
-                    json!({"to": to, "reason": format!("the access table moves it to {to}")})
+                    let mut body = json!({"to": to, "reason": format!("the access table moves it to {to}")});
+                    // A decision is reasoned in its pack's grounds (the table's request has no
+                    // finding for an approval to answer).
+                    match to {
+                        "approved" => body["grounds"] = json!(["necessary_and_proportionate"]),
+                        "rejected" => body["grounds"] = json!(["not_necessary_or_proportionate"]),
+                        _ => {}
+                    }
+                    body
                 } else if let Some(reviewer) = other.strip_prefix("assign:") {
                     json!({"reviewer": reviewer, "reason": "a reviewer the access table assigns"})
                 } else if let Some(reviewer) = other.strip_prefix("object:") {

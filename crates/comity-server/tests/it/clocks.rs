@@ -181,7 +181,10 @@ async fn the_provider_never_chooses_its_reviewer_and_the_wrong_kind_never_decide
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["reviewers"], json!(["ie-circuit-court"]));
     // The court taken off no longer sees the request, nor decides on it.
-    let approve = json!({"to": "approved", "reason": "necessary and proportionate"});
+    let approve = app
+        .token(REVIEWER)
+        .reasoned(&id, json!({"to": "approved", "reason": "necessary and proportionate"}))
+        .await;
     let (status, _) = app.token(REVIEWER).post(&format!("/v1/requests/{id}/transitions"), &approve).await;
     assert_eq!(status, 404);
     assert_eq!(app.token(REVIEWER).get("/v1/requests").await.1["total"], 0);

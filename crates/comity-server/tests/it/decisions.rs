@@ -14,10 +14,16 @@ async fn a_decision_records_what_may_leave_and_never_widens_the_request(app: Tes
     let id = app.submit(&example("eu-epoc-traffic.json")).await;
     app.assign(&id, REVIEWER).await;
     let reviewer = app.token(REVIEWER);
+    // Each decision reasoned as a reviewer writes it (grounds, answers), so that only its
+    // scope is at fault.
     let decide = |body: Value| {
         let reviewer = reviewer.clone();
         let path = format!("/v1/requests/{id}/transitions");
-        async move { reviewer.post(&path, &body).await }
+        let id = id.clone();
+        async move {
+            let body = reviewer.reasoned(&id, body).await;
+            reviewer.post(&path, &body).await
+        }
     };
     for (body, says) in [
         (json!({"to": "partially_approved", "reason": "r"}), "says what it keeps"),

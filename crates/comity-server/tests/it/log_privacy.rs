@@ -57,8 +57,10 @@ async fn the_public_log_names_no_request_party_actor_user_or_token(app: TestApp)
         }
     }
     app.assign(&id, REVIEWER).await;
-    let approve = json!({"to": "approved", "reason": "necessary and proportionate"});
-    let (status, body) = app.token(REVIEWER).post(&format!("/v1/requests/{id}/transitions"), &approve).await;
+    let reviewer = app.token(REVIEWER);
+    let approve =
+        reviewer.reasoned(&id, json!({"to": "approved", "reason": "necessary and proportionate"})).await;
+    let (status, body) = reviewer.post(&format!("/v1/requests/{id}/transitions"), &approve).await;
     assert_eq!(status, 200, "{body}");
     app.deliver(&id, &export()).await;
 

@@ -64,7 +64,9 @@ async fn approved(app: &TestApp, scope: Option<Value>) -> String {
     if let Some(scope) = scope {
         body = json!({"to": "partially_approved", "reason": "subscriber data only", "scope": scope});
     }
-    let (status, moved) = app.token(REVIEWER).post(&format!("/v1/requests/{id}/transitions"), &body).await;
+    let reviewer = app.token(REVIEWER);
+    let body = reviewer.reasoned(&id, body).await;
+    let (status, moved) = reviewer.post(&format!("/v1/requests/{id}/transitions"), &body).await;
     assert_eq!(status, 200, "{moved}");
     app.prepare_production(&id).await;
     id

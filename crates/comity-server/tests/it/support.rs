@@ -277,8 +277,40 @@ impl Caller<'_> {
 
     /// Moves a request, with a reason naming the step.
     pub async fn move_to(&self, id: &str, to: &str) -> (u16, Value) {
-        let body = json!({"to": to, "reason": format!("test moves it to {to}")});
+        let body = self.reasoned(id, json!({"to": to, "reason": format!("test moves it to {to}")})).await;
         self.post(&format!("/v1/requests/{id}/transitions"), &body).await
+    }
+
+    /// A move's body as a reviewer writes a decision: the pack's ground for its outcome and
+    /// an answer to each finding the request's latest screening flagged (read as this
+    /// caller). Any other move is left as it is.
+    pub async fn reasoned(&self, id: &str, mut body: Value) -> Value {
+        let ground = match body["to"].as_str() {
+            Some("approved") => "necessary_and_proportionate",
+            Some("partially_approved") => "narrowed_to_what_is_necessary",
+            Some("rejected") => "not_necessary_or_proportionate",
+            _ => return body,
+        };
+        if body.get("grounds").is_none() {
+            body["grounds"] = json!([ground]);
+        }
+        let (status, screenings) = self.get(&format!("/v1/requests/{id}/screenings")).await;
+        let answers: Vec<Value> = if status == 200 {
+            let last = screenings.as_array().and_then(|s| s.last()).cloned().unwrap_or(Value::Null);
+            last["report"]["findings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|f| matches!(f["outcome"].as_str(), Some("review" | "fail" | "clarify")))
+                .map(|f| json!({"rule": f["rule"], "answer": "weighed against the request's facts"}))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if body.get("answers").is_none() && !answers.is_empty() {
+            body["answers"] = Value::Array(answers);
+        }
+        body
     }
 }
 

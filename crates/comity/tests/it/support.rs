@@ -221,7 +221,15 @@ macro_rules! both_databases {
 
 /// A move's body; who moves is whoever calls.
 pub fn transition(to: &str) -> Value {
-    json!({"to": to, "reason": format!("moved to {to}")})
+    let mut body = json!({"to": to, "reason": format!("moved to {to}")});
+    // A decision is reasoned in its pack's grounds (issue 13); the CLI tests' requests have
+    // no finding an approval must answer.
+    match to {
+        "approved" => body["grounds"] = json!(["necessary_and_proportionate"]),
+        "rejected" => body["grounds"] = json!(["not_necessary_or_proportionate"]),
+        _ => {}
+    }
+    body
 }
 
 /// Runs a `comity` command that must succeed, and returns its standard output.
