@@ -13,6 +13,11 @@ crate::both_backends!(
     a_preservation_lapses_at_its_end,
     the_objection_window_ends_and_a_missed_answer_stays_overdue,
     two_sweeps_at_once_act_on_each_deadline_exactly_once,
+    the_enforcing_state_suspends_production_and_its_grounds_stop_it,
+    silence_of_the_enforcing_state_lets_the_request_proceed,
+    a_preservation_extended_in_time_lasts_30_days_more,
+    an_appeal_blocks_production_until_a_second_body_decides,
+    a_decision_is_reasoned_in_the_packs_grounds,
     the_provider_never_chooses_its_reviewer_and_the_wrong_kind_never_decides
 );
 
@@ -214,4 +219,193 @@ async fn the_provider_never_chooses_its_reviewer_and_the_wrong_kind_never_decide
             "kind: reviewer.assigned"
         ]
     );
+}
+
+fn export() -> Vec<u8> {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl");
+    std::fs::read(path).unwrap()
+}
+
+/// Traffic data from France for an offence not committed there: Ireland, where the
+/// provider is, is notified (Regulation (EU) 2023/1543 Art 8(1)).
+fn notified() -> serde_json::Value {
+    let mut doc = example("eu-epoc-traffic.json");
+    doc["offence"]["committed_in_issuing_state"] = false.into();
+    doc
+}
+
+async fn the_enforcing_state_suspends_production_and_its_grounds_stop_it(app: TestApp) {
+    let id = app.submit(&notified()).await;
+    let provider = app.provider_of(&id).await;
+    let (_, routed) = provider.get(&format!("/v1/requests/{id}/reviewers")).await;
+    assert_eq!(
+        routed["reviewers"],
+        json!([REVIEWER, "ie-enforcing"]),
+        "the court and the enforcing authority"
+    );
+    // The enforcing authority raises grounds; it does not decide.
+    let enforcing = app.token("ie-enforcing");
+    let approve = enforcing.reasoned(&id, json!({"to": "approved", "reason": "no objection"})).await;
+    let (status, body) = enforcing.post(&format!("/v1/requests/{id}/transitions"), &approve).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("does not decide"), "{body}");
+    // The court approves; production waits for the enforcing State's 10 days (Art 10(2)).
+    assert_eq!(app.move_to(&id, "approved").await.0, 200);
+    app.prepare_production(&id).await;
+    let (status, body) = app.produce(&id, &export(), "retention_until=2030-12-31").await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("suspended until"), "{body}");
+    // A ground that is not the pack's is refused, naming those that are.
+    let wrong = json!({"grounds": ["we_dislike_it"], "reasoning": "no"});
+    let (status, body) = enforcing.post(&format!("/v1/requests/{id}/grounds"), &wrong).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("ne_bis_in_idem"), "{body}");
+    // The court cannot raise them in the enforcing authority's place.
+    let grounds =
+        json!({"grounds": ["ne_bis_in_idem"], "reasoning": "tried in Ireland for the same acts in 2025"});
+    let (status, _) = app.token(REVIEWER).post(&format!("/v1/requests/{id}/grounds"), &grounds).await;
+    assert_eq!(status, 403);
+    let (status, body) = enforcing.post(&format!("/v1/requests/{id}/grounds"), &grounds).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["request"]["state"], "withdrawn");
+    assert!(body["event"]["reason"].as_str().unwrap().contains("Art 12(1)(c)"), "{body}");
+    // Production stops for good, and the window's clock closed as objected, once.
+    let (status, _) = app.produce(&id, &export(), "retention_until=2030-12-31").await;
+    assert_eq!(status, 409);
+    let (_, clocks) = provider.get(&format!("/v1/requests/{id}/clocks")).await;
+    let window = clocks.as_array().unwrap().iter().find(|c| c["kind"] == "objection_window").unwrap().clone();
+    assert_eq!(window["outcome"], "objected");
+    let (status, _) = enforcing.post(&format!("/v1/requests/{id}/grounds"), &grounds).await;
+    assert_eq!(status, 409, "grounds are raised once");
+}
+
+async fn silence_of_the_enforcing_state_lets_the_request_proceed(app: TestApp) {
+    let id = app.submit(&notified()).await;
+    let (rid, t0) = received(&app, &id).await;
+    assert_eq!(app.move_to(&id, "approved").await.0, 200);
+    let sweep = app.app.sweep(t0 + Duration::days(10) + Duration::seconds(1)).await.unwrap();
+    assert!(
+        sweep
+            .acted
+            .iter()
+            .any(|(d, _)| d.clock.kind == ClockKind::ObjectionWindow && d.outcome == ClockOutcome::Proceeds),
+        "{sweep:?}"
+    );
+    // The window has closed: grounds come too late, and production goes ahead.
+    let late = json!({"grounds": ["ne_bis_in_idem"], "reasoning": "too late"});
+    let (status, body) = app.token("ie-enforcing").post(&format!("/v1/requests/{id}/grounds"), &late).await;
+    assert_eq!(status, 409, "{body}");
+    app.prepare_production(&id).await;
+    let (status, body) = app.produce(&id, &export(), "retention_until=2030-12-31").await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(state(&app, rid).await, State::Producing);
+}
+
+async fn a_preservation_extended_in_time_lasts_30_days_more(app: TestApp) {
+    let id = app.submit(&example("eu-epoc-pr-preservation.json")).await;
+    let (rid, t0) = received(&app, &id).await;
+    assert_eq!(app.move_to(&id, "approved").await.0, 200);
+    assert_eq!(app.move_to(&id, "preserved").await.0, 200);
+    let authority = app.token("nl-om-rotterdam");
+    let path = format!("/v1/requests/{id}/preservation/extension");
+    let (status, body) =
+        authority.post(&path, &json!({"reason": "a production order follows next week"})).await;
+    assert_eq!(status, 201, "{body}");
+    let until: DateTime<Utc> = serde_json::from_value(body["until"].clone()).unwrap();
+    assert_eq!(until, t0 + Duration::days(90), "60 days and 30 more (Art 11(1))");
+    // Once only.
+    let (status, body) = authority.post(&path, &json!({"reason": "again"})).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("only once"), "{body}");
+    // Day 61: still preserved; day 90 and a second: lapsed.
+    assert!(app.app.sweep(t0 + Duration::days(61)).await.unwrap().acted.is_empty());
+    assert_eq!(state(&app, rid).await, State::Preserved);
+    let sweep = app.app.sweep(t0 + Duration::days(90) + Duration::seconds(1)).await.unwrap();
+    assert_eq!(sweep.acted.len(), 1, "{sweep:?}");
+    assert_eq!(state(&app, rid).await, State::Closed);
+}
+
+async fn an_appeal_blocks_production_until_a_second_body_decides(app: TestApp) {
+    let id = app.submit(&example("eu-epoc-traffic.json")).await;
+    // A second court of Ireland, registered after the request was routed, to hear appeals.
+    let second =
+        json!({"id": "ie-court-of-appeal", "country": "IE", "kind": "court", "name": "Court of Appeal"});
+    assert_eq!(app.admin().post("/v1/admin/reviewers", &second).await.0, 201);
+    let (rid, _) = received(&app, &id).await;
+    assert_eq!(app.move_to(&id, "approved").await.0, 200);
+    // The authority's target's lawyer, say, would appeal through a representative; here the
+    // provider appeals, with its grounds.
+    let provider = app.provider_of(&id).await;
+    let appeal =
+        json!({"to": "appealed", "reason": "the target is a journalist; Art 12(1)(a) was not weighed"});
+    let (status, body) = provider.post(&format!("/v1/requests/{id}/transitions"), &appeal).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, routed) = provider.get(&format!("/v1/requests/{id}/reviewers")).await;
+    assert_eq!(routed["reviewers"], json!([REVIEWER, "ie-court-of-appeal"]));
+    // Provisional protection: nothing is produced while the appeal runs.
+    app.prepare_production(&id).await;
+    let (status, body) = app.produce(&id, &export(), "retention_until=2030-12-31").await;
+    assert_eq!(status, 409, "{body}");
+    // The first court does not hear the appeal against its own decision.
+    let first = app.token(REVIEWER);
+    let again = first.reasoned(&id, json!({"to": "approved", "reason": "still fine"})).await;
+    let (status, body) = first.post(&format!("/v1/requests/{id}/transitions"), &again).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("second body"), "{body}");
+    // The second does, like any decision.
+    let token = app.issue_token("ie-court-of-appeal").await;
+    let r = app
+        .client
+        .post(app.url(&format!("/v1/requests/{id}/transitions")))
+        .bearer_auth(token)
+        .json(&json!({"to": "rejected", "reason": "the target is a journalist", "grounds": ["sensitive_or_protected"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+    assert_eq!(state(&app, rid).await, State::Rejected);
+    let lodged =
+        app.store.journal(&JournalQuery::kinds(&[FactKind::AppealLodged]).request(rid)).await.unwrap();
+    assert_eq!(lodged.len(), 1);
+    let reasoned =
+        app.store.journal(&JournalQuery::kinds(&[FactKind::DecisionReasoned]).request(rid)).await.unwrap();
+    let by: Vec<String> = reasoned
+        .iter()
+        .filter_map(|j| match &j.fact {
+            Fact::DecisionReasoned(d) => Some(d.by.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(by, [REVIEWER, "ie-court-of-appeal"]);
+}
+
+async fn a_decision_is_reasoned_in_the_packs_grounds(app: TestApp) {
+    let id = app.submit(&example("eu-epoc-traffic.json")).await;
+    let reviewer = app.token(REVIEWER);
+    let path = format!("/v1/requests/{id}/transitions");
+    let (status, body) = reviewer.post(&path, &json!({"to": "approved", "reason": "fine"})).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["details"][0]["path"], "grounds", "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("necessary_and_proportionate"), "{body}");
+    // A ground for rejecting does not reason an approval.
+    let wrong = json!({"to": "approved", "reason": "fine", "grounds": ["insufficiently_specific"]});
+    assert_eq!(reviewer.post(&path, &wrong).await.0, 422);
+    // An answer to a finding screening did not flag is refused, naming those it did.
+    let stray = json!({"to": "approved", "reason": "fine", "grounds": ["necessary_and_proportionate"],
+        "answers": [{"rule": "eu.not_a_rule", "answer": "x"}]});
+    let (status, body) = reviewer.post(&path, &stray).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["details"][0]["path"], "answers", "{body}");
+    let good =
+        reviewer.reasoned(&id, json!({"to": "approved", "reason": "necessary for the fraud inquiry"})).await;
+    let (status, moved) = reviewer.post(&path, &good).await;
+    assert_eq!(status, 200, "{moved}");
+    let rid = RequestId::parse(&id).unwrap();
+    let reasoned =
+        app.store.journal(&JournalQuery::kinds(&[FactKind::DecisionReasoned]).request(rid)).await.unwrap();
+    let Fact::DecisionReasoned(d) = &reasoned[0].fact else { panic!() };
+    assert_eq!(d.grounds, ["necessary_and_proportionate"]);
+    assert_eq!(d.decision, moved["event"]["seq"].as_u64().unwrap() as u32);
+    assert_eq!(d.by.as_str(), REVIEWER);
 }
