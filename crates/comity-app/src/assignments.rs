@@ -71,7 +71,56 @@ impl App {
             }));
         }
         let Some(stored) = stored else { return Err(Error::NotFound(format!("no request {id}"))) };
-        let competent = self.competent_for(&stored).await?;
+        self.assign_checked(&caller.actor(), &stored, facts.reviewers, &body, reason, replaces).await
+    }
+
+    /// The operator at the command line assigns a reviewer body (`comity reviewer assign`):
+    /// the same checks as through the API, the conflict of institutions included, which
+    /// there the policy makes.
+    pub(crate) async fn assign_as(
+        &self,
+        actor: &ActorId,
+        id: RequestId,
+        reviewer: &str,
+        reason: &str,
+        replaces: Option<&str>,
+    ) -> Result<(Vec<PartyId>, JournalEntry)> {
+        let (stored, facts) = self.request_and_facts(id).await?;
+        let Some(stored) = stored else { return Err(Error::NotFound(format!("no request {id}"))) };
+        let reviewer = PartyId::parse(reviewer)
+            .map_err(|e| Error::invalid("unknown_reviewer", "reviewer", e.to_string()))?;
+        let Some(Party::Reviewer(body)) = self.party(&reviewer).await? else {
+            return Err(Error::invalid(
+                "unknown_reviewer",
+                "reviewer",
+                format!("no reviewer body {reviewer} is registered"),
+            ));
+        };
+        let reason = check_name(reason)
+            .map_err(|e| Error::invalid("invalid_assignment", "reason", format!("give the reason: {e}")))?;
+        let institution = Party::Reviewer(body.clone()).institution().clone();
+        if facts.issuer_institutions.contains(&institution) || facts.provider_institution == institution {
+            return Err(Error::Forbidden(format!(
+                "{reviewer} is of institution {institution}, which is a party to this request; assign a \
+                 reviewer independent of the authority and the provider"
+            )));
+        }
+        self.assign_checked(actor, &stored, facts.reviewers, &body, reason, replaces).await
+    }
+
+    /// Assigns `body` once the caller may: refused unless the law makes its kind and State
+    /// competent for the request, and `replaces` (if given) is assigned now.
+    async fn assign_checked(
+        &self,
+        actor: &ActorId,
+        stored: &StoredRequest,
+        assigned: Vec<PartyId>,
+        body: &comity_core::ReviewerBody,
+        reason: String,
+        replaces: Option<&str>,
+    ) -> Result<(Vec<PartyId>, JournalEntry)> {
+        let reviewer = body.id.clone();
+        let competent = self.competent_for(stored).await?;
         if !competent.iter().any(|c| c.kind == body.kind && c.country == body.country) {
             let wanted: Vec<String> =
                 competent.iter().map(|c| format!("a {} of {}", c.kind, c.country)).collect();
@@ -91,7 +140,7 @@ impl App {
             Some(r) => {
                 let r = PartyId::parse(r)
                     .map_err(|e| Error::invalid("unknown_reviewer", "replaces", e.to_string()))?;
-                if !facts.reviewers.contains(&r) {
+                if !assigned.contains(&r) {
                     return Err(Error::invalid(
                         "unknown_reviewer",
                         "replaces",
@@ -101,9 +150,8 @@ impl App {
                 Some(r)
             }
         };
-        let written =
-            self.record_assignment(&caller.actor(), &stored, &reviewer, reason, replaced.as_ref()).await?;
-        let mut reviewers = facts.reviewers;
+        let written = self.record_assignment(actor, stored, &reviewer, reason, replaced.as_ref()).await?;
+        let mut reviewers = assigned;
         reviewers.retain(|r| Some(r) != replaced.as_ref());
         reviewers.push(reviewer);
         Ok((reviewers, written))

@@ -35,6 +35,18 @@ impl Operator {
         self.app.accounts_as(self.actor.clone())
     }
 
+    /// Assigns a reviewer body to a request, in place of `replaces` if given (`comity
+    /// reviewer assign`): where routing by law found none, or an objection was upheld.
+    pub async fn assign_reviewer(
+        &self,
+        id: RequestId,
+        reviewer: &str,
+        reason: &str,
+        replaces: Option<&str>,
+    ) -> Result<(Vec<comity_core::PartyId>, comity_core::JournalEntry)> {
+        self.app.assign_as(&self.actor, id, reviewer, reason, replaces).await
+    }
+
     /// A request to produce from a provider's export on the server's host.
     pub async fn producing(&self, id: RequestId) -> Result<Producing> {
         self.app.producing_as(self.actor.clone(), id).await

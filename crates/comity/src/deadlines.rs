@@ -58,6 +58,9 @@ fn row(d: &Due) -> serde_json::Value {
         "outcome": d.outcome.as_str(),
         "moves_to": d.to.map(|s| s.as_str()),
         "why": d.reason,
+        // Whether its passing was acted on already (an overdue answer stays listed until
+        // the request is answered).
+        "acted": d.clock.closed.is_some(),
     })
 }
 

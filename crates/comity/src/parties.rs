@@ -81,6 +81,25 @@ pub enum ReviewerCommand {
     },
     /// List the registered reviewer bodies.
     List(ListArgs),
+    /// Assign a reviewer body to a request, with the reason: where routing by law found
+    /// none in the register, or a provider's objection was upheld (--replaces). Only a body
+    /// of the kind and State the law makes competent, and of no party's institution.
+    Assign {
+        #[command(flatten)]
+        store: crate::StoreArgs,
+        /// The request.
+        #[arg(long)]
+        request: String,
+        /// The reviewer body to assign.
+        #[arg(long)]
+        reviewer: String,
+        /// Why; kept in the journal and the audit log.
+        #[arg(long)]
+        reason: String,
+        /// A body assigned now that this one takes the place of.
+        #[arg(long)]
+        replaces: Option<String>,
+    },
 }
 
 /// The registers of organisations with no kind: auditors and operators.
@@ -202,6 +221,23 @@ pub async fn reviewer(command: ReviewerCommand) -> anyhow::Result<()> {
             add(&p.store, body.to_party()).await
         }
         ReviewerCommand::List(args) => list(&args, PartyRole::Reviewer).await,
+        ReviewerCommand::Assign { store, request, reviewer, reason, replaces } => {
+            let id =
+                comity_core::RequestId::parse(&request).map_err(|e| anyhow::anyhow!("--request: {e}"))?;
+            let local = store.local().await?;
+            let hints =
+                [("not_found", "list the requests with the API (GET /v1/requests) as a party to them")];
+            let (reviewers, entry) = crate::admin::api(
+                local.operator().assign_reviewer(id, &reviewer, &reason, replaces.as_deref()).await,
+                &hints,
+            )?;
+            let index = entry.log_index.map(|i| format!(" (audit-log entry {i})")).unwrap_or_default();
+            println!(
+                "{reviewer} assigned to {id}{index}; assigned now: {}",
+                reviewers.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            );
+            Ok(())
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod architecture;
 mod cli;
+mod deadlines;
 mod durability;
 mod go_verifier;
 mod log_https;

@@ -1,0 +1,108 @@
+//! `comity deadlines`: what is due at a time, and acting on it exactly once, across a
+//! `kill -9` in the middle of a sweep (issue 13).
+
+use std::{process::Command, time::Duration};
+
+use comity_core::{Fact, FactKind, JournalQuery};
+use serde_json::Value;
+
+use crate::support::{BIN, Data, Server, Trust, comity, comity_ok, example};
+
+crate::both_databases!(
+    #[tokio::test]
+    a_sweep_killed_halfway_acts_on_every_deadline_exactly_once,
+);
+
+const UNLIMITED: [&str; 8] = [
+    "--rate-limit",
+    "0",
+    "--failure-limit",
+    "0",
+    "--connections-per-address",
+    "0",
+    "--in-flight-per-address",
+    "0",
+];
+
+/// The deadlines due ten days and a day from now, as `comity deadlines --json` lists them:
+/// (running, acted on).
+fn listed(data: &Data) -> (usize, usize) {
+    let out = comity_ok(&["deadlines", "--at", "+11d", "--json"], Some(data));
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let acted = rows.iter().filter(|r| r["acted"] == true).count();
+    (rows.len() - acted, acted)
+}
+
+async fn a_sweep_killed_halfway_acts_on_every_deadline_exactly_once(data: Data) {
+    const N: usize = 120;
+    let client = reqwest::Client::new();
+    let server = Server::start(&data, &UNLIMITED);
+    let trust = Trust::setup(&server, &data).await;
+    for n in 0..N {
+        let mut doc = example("eu-epoc-traffic.json");
+        doc["issuing"]["reference"] = format!("REF-DEADLINE-{n}").into();
+        let r = trust.submit(&client, &server, &doc).await;
+        assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap());
+    }
+    drop(server);
+
+    // Now nothing is due; in ten days and a day every answer is (e-Evidence Art 10(1)).
+    let now = comity_ok(&["deadlines", "--json"], Some(&data));
+    assert_eq!(now.trim(), "[]");
+    assert_eq!(listed(&data), (N, 0));
+    let table = comity_ok(&["deadlines", "--at", "+11d"], Some(&data));
+    assert!(table.starts_with("DUE"), "{table}");
+    assert!(table.contains("respond_by") && table.contains("overdue"), "{table}");
+    let bad = comity(&["deadlines", "--at", "next week"], Some(&data));
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--at \"next week\""));
+
+    // Act, and kill -9 the sweep once it has acted on some.
+    let mut sweep = Command::new(BIN);
+    sweep.args(["deadlines", "--apply", "--at", "+11d"]).args(data.args());
+    sweep.env_remove("COMITY_DATA_DIR").env_remove("COMITY_DATABASE_URL");
+    let mut child = sweep.stdout(std::process::Stdio::null()).spawn().unwrap();
+    let mut killed_midway = false;
+    for _ in 0..3000 {
+        let (running, _) = listed(&data);
+        if running < N {
+            killed_midway = child.try_wait().unwrap().is_none();
+            break;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "the sweep ended before acting on anything");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (running, acted) = listed(&data);
+    assert_eq!(running + acted, N);
+    eprintln!("killed with {acted} of {N} acted on (mid-sweep: {killed_midway})");
+
+    // Again: the rest, and nothing twice.
+    comity_ok(&["deadlines", "--apply", "--at", "+11d"], Some(&data));
+    assert_eq!(listed(&data), (0, N), "every answer is overdue, each listed once until answered");
+    let again = comity_ok(&["deadlines", "--apply", "--at", "+12d", "--json"], Some(&data));
+    assert_eq!(again.trim(), "[]", "a third sweep finds nothing to do");
+
+    let (url, dir) = match &data {
+        Data::Sqlite(dir) => (None, dir.path()),
+        Data::Postgres(db, dir) => (Some(db.url()), dir.path()),
+    };
+    let store = comity_store::open(url, dir).await.unwrap();
+    let expired = store.journal(&JournalQuery::kinds(&[FactKind::ClockExpired])).await.unwrap();
+    let mut requests: Vec<String> = expired
+        .iter()
+        .map(|j| match &j.fact {
+            Fact::ClockExpired(c) => c.request.to_string(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(requests.len(), N, "one clock.expired per deadline");
+    requests.sort();
+    requests.dedup();
+    assert_eq!(requests.len(), N, "no deadline acted on twice");
+    store.close().await;
+    // And the audit log still verifies against the store.
+    let verify = comity(&["log", "verify"], Some(&data));
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+}
