@@ -223,7 +223,7 @@ impl App {
     /// The issuing and validating authorities and the provider must be registered, and the
     /// document must describe the issuer as registered: a request cannot promote a police
     /// force to a court by saying so.
-    async fn check_parties(&self, request: &Request) -> Result<()> {
+    pub(crate) async fn check_parties(&self, request: &Request) -> Result<()> {
         let issuing = &request.issuing;
         self.check_authority("issuing", &issuing.authority, issuing.authority_type, Some(issuing.country))
             .await?;

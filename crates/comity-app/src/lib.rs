@@ -32,6 +32,7 @@
 
 mod access;
 mod accounts;
+mod amendments;
 mod assignments;
 mod caller;
 mod client;

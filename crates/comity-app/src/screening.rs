@@ -236,17 +236,7 @@ pub(crate) fn plan(
     report: &Report,
     at: DateTime<Utc>,
 ) -> Result<IntakeScreening> {
-    let body = ScreeningReport::from(report);
-    let screening = Screening {
-        request_id,
-        at,
-        pack_id: report.pack.id.clone(),
-        pack_version: report.pack.version.clone(),
-        pack_hash: report.pack.hash.clone(),
-        verdict: body.verdict.clone(),
-        report: serde_json::to_string(&body).map_err(Error::internal)?,
-        log_index: None,
-    };
+    let screening = record(request_id, report, at)?;
     let steps: &[State] = match from {
         State::Received => &[State::Screening, State::UnderReview],
         State::Screening => &[State::UnderReview],
@@ -285,8 +275,24 @@ pub(crate) fn plan(
     Ok(IntakeScreening { screening, moves, clocks: Vec::new(), facts: Vec::new() })
 }
 
+/// The screening to keep for a report: its pack and verdict, and the report as its wire
+/// shape, so that it reads back as it was answered.
+pub(crate) fn record(request_id: RequestId, report: &Report, at: DateTime<Utc>) -> Result<Screening> {
+    let body = ScreeningReport::from(report);
+    Ok(Screening {
+        request_id,
+        at,
+        pack_id: report.pack.id.clone(),
+        pack_version: report.pack.version.clone(),
+        pack_hash: report.pack.hash.clone(),
+        verdict: body.verdict.clone(),
+        report: serde_json::to_string(&body).map_err(Error::internal)?,
+        log_index: None,
+    })
+}
+
 /// The reason recorded on the move that follows screening.
-fn summary(report: &Report) -> String {
+pub(crate) fn summary(report: &Report) -> String {
     let flagged: Vec<String> =
         report.flagged().map(|f| format!("{} ({})", f.rule, f.outcome.as_str())).collect();
     let pack = format!("policy pack {} {}", report.pack.id, report.pack.version);

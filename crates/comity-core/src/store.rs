@@ -203,6 +203,34 @@ pub struct Move {
     pub closes: Option<ClockClose>,
 }
 
+/// A clarification answered with an amended document: the move back to review (or to
+/// rejected), with the document that came with it, its new screening and its deadlines;
+/// one transaction. The move's event commits to the document and its signature in the
+/// audit log, as a receipt does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Amendment {
+    pub to_review: Move,
+    /// The amended document, canonical JSON.
+    pub document: String,
+    /// The compact JWS it came as, if signed.
+    pub signature: Option<String>,
+    pub jti: Option<String>,
+    /// The validating authority the amended document names, if any.
+    pub validator: Option<PartyId>,
+    pub screening: Screening,
+    pub clocks: Vec<ClockSet>,
+}
+
+/// One version of a request's document, by the event that brought it (1: the receipt).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDocument {
+    pub seq: u32,
+    pub document: String,
+    pub signature: Option<String>,
+    /// Its signature's `jti`, if signed.
+    pub jti: Option<String>,
+}
+
 /// An act on a request that does not move it: journal entries, the deadlines it sets, and
 /// the clock whose passing it records; one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -446,6 +474,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Returns the screening's audit-log entry's index. `clocks` are the deadlines it
     /// sets, stored in its transaction.
     async fn record_screening(&self, screening: &Screening, clocks: &[ClockSet]) -> Result<u64, StoreError>;
+    /// Records a clarification answered with an amended document (see [`Amendment`]);
+    /// returns the move's event. A jti used before for the request is refused as
+    /// [`StoreError::JtiTaken`].
+    async fn amend(&self, amendment: &Amendment) -> Result<Event, StoreError>;
+    /// Every version of a request's document, oldest first.
+    async fn documents(&self, id: RequestId) -> Result<Vec<StoredDocument>, StoreError>;
     /// Records an act that does not move the request (see [`Act`]); returns its journal
     /// entries as written.
     async fn act(&self, act: &Act) -> Result<Vec<JournalEntry>, StoreError>;

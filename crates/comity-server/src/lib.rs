@@ -232,6 +232,8 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(requests::events))
         .routes(routes!(requests::clocks))
         .routes(routes!(requests::raise_grounds))
+        .routes(routes!(requests::amend))
+        .routes(routes!(requests::documents))
         .routes(routes!(requests::extend_preservation))
         .routes(routes!(requests::transition))
         .routes(routes!(requests::screenings))

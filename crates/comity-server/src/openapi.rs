@@ -31,6 +31,8 @@ pub const PUBLIC: &[(HttpMethod, &str)] = &[
     (HttpMethod::Get, "/v1/schemas/request"),
     (HttpMethod::Post, "/v1/session"),
     (HttpMethod::Post, "/v1/requests"),
+    // An amended document comes signed, as a submission does.
+    (HttpMethod::Post, "/v1/requests/{id}/amendments"),
     (HttpMethod::Post, "/v1/verify/view"),
     (HttpMethod::Post, "/v1/verify"),
     (HttpMethod::Post, "/v1/requests/{id}/verification"),

@@ -14,8 +14,8 @@ use comity_wire::screening::ScreeningReport;
 use comity_wire::{
     RequestDocument,
     api::{
-        ClockResource, EventResource, ExtensionBody, ExtensionResource, GroundsBody, RequestList,
-        RequestResource, RequestSummary, TransitionBody, TransitionResult,
+        ClockResource, DocumentVersion, EventResource, ExtensionBody, ExtensionResource, GroundsBody,
+        RequestList, RequestResource, RequestSummary, TransitionBody, TransitionResult,
     },
     parse_json,
     trust::AuthorityRecordResource,
@@ -298,6 +298,101 @@ pub async fn clocks(
 ) -> Result<Json<Vec<ClockResource>>, ApiError> {
     let clocks = app.app.request_clocks(&caller, id).await?;
     Ok(Json(clocks.iter().map(ClockResource::from).collect()))
+}
+
+/// Answers a request for clarification with an amended document: signed by a key
+/// registered for the authority (`application/jose`, as a submission), or from a person of
+/// the authority logged in (`application/json`). It keeps the request's parties,
+/// instrument, kind and reference; it is screened again, and every version is kept.
+#[utoipa::path(
+    post, path = "/v1/requests/{id}/amendments", tag = "requests",
+    params(("id" = String, Path, description = "The request id")),
+    request_body(description = "The amended document: a compact JWS whose payload holds the claims of a submission, or the document itself from a logged-in person of the authority", content(
+        (String = "application/jose"),
+        (RequestDocument = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "Amended and screened again; the request is back under review, or rejected if the amended document is inadmissible", body = TransitionResult),
+        (status = 401, description = "Not signed, or the signature is refused (the codes of a submission), or no session", body = comity_wire::api::ErrorBody),
+        (status = 403, description = "Only the issuing or validating authority answers", body = comity_wire::api::ErrorBody),
+        (status = 404, description = "No such request, or none the caller may see", body = comity_wire::api::ErrorBody),
+        (status = 409, description = "The request is not awaiting clarification", body = comity_wire::api::ErrorBody),
+        (status = 415, description = "The body is neither `application/jose` nor `application/json`", body = comity_wire::api::ErrorBody),
+        (status = 422, description = "The document has problems, changes the parties, instrument, kind or reference, or changes nothing", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn amend(
+    AxumState(app): AxumState<AppState>,
+    MaybeAuthenticated(caller): MaybeAuthenticated,
+    ClientIp(client): ClientIp,
+    RequestIdPath(id): RequestIdPath,
+    request: Request,
+) -> Result<impl IntoResponse, ApiError> {
+    let headers = request.headers().clone();
+    let body = Bytes::from_request(request, &()).await;
+    let (after, event) = match media_type(&headers).as_str() {
+        "application/jose" => {
+            let count = app.refusals(client);
+            app.app.amend_signed(id, &body?, &comity_app::Client::new(client, &count)).await?
+        }
+        "application/json" => {
+            let caller = caller.ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "missing_signature",
+                    "sign the amended document as a compact JWS (`Content-Type: application/jose`) with a key \
+                     registered for your authority, or log in to send it as a person",
+                )
+            })?;
+            app.app.amend_document(&caller, id, &body?).await?
+        }
+        other => {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                format!(
+                    "send the amended document signed as `Content-Type: application/jose`, or (logged in) as \
+                     `application/json` (got {})",
+                    if other.is_empty() { "none".to_owned() } else { format!("{other:?}") }
+                ),
+            ));
+        }
+    };
+    app.metrics.transitions.get_or_create(&StateLabels { state: event.to.to_string() }).inc();
+    Ok(with_receipt(
+        Json(TransitionResult { request: RequestSummary::from(&after), event: EventResource::from(&event) }),
+        event.log_index.as_slice(),
+    ))
+}
+
+/// Every version of a request's document, oldest first, with what each changed. The read
+/// is logged.
+#[utoipa::path(
+    get, path = "/v1/requests/{id}/documents", tag = "requests",
+    params(("id" = String, Path, description = "The request id")),
+    responses(
+        (status = 200, body = [DocumentVersion]),
+        (status = 404, description = "No such request, or none the caller may see", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn documents(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+    RequestIdPath(id): RequestIdPath,
+) -> Result<impl IntoResponse, ApiError> {
+    let (versions, index) = app.app.read_documents(&caller, id).await?;
+    let versions = versions
+        .into_iter()
+        .map(|(d, changed)| {
+            Ok(DocumentVersion {
+                event: d.seq,
+                document: serde_json::from_str(&d.document).map_err(|e| ApiError::internal(&e))?,
+                signed: d.signature.is_some(),
+                changed,
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(with_receipt(Json(versions), &[index]))
 }
 
 /// The enforcing authority raises grounds for refusal within its time (Regulation (EU)

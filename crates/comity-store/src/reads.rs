@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 use comity_core::{
     Clock, IdempotencyKey, LogRecord, NamedTarget, Party, PartyId, PartyRole, RequestId, RequestPage,
-    RequestQuery, Screening, State, StoreError, StoredCheckpoint, StoredRequest, UnloggedRows,
+    RequestQuery, Screening, State, StoreError, StoredCheckpoint, StoredDocument, StoredRequest,
+    UnloggedRows,
 };
 
 use crate::db::{Conn, Row, args};
@@ -174,6 +175,27 @@ pub(crate) async fn clocks<C: Conn>(conn: &mut C, id: RequestId) -> Result<Vec<C
         ),
         args![id.to_string()],
         read_clock,
+    )
+    .await
+}
+
+pub(crate) async fn documents<C: Conn>(
+    conn: &mut C,
+    id: RequestId,
+) -> Result<Vec<StoredDocument>, StoreError> {
+    let id = id.to_string();
+    conn.fetch_all(
+        "SELECT seq, document, signature, jti FROM documents WHERE request_id = $1 ORDER BY seq",
+        args![&id],
+        |row| {
+            let at = At { table: "documents", id: &id };
+            Ok(StoredDocument {
+                seq: u32::try_from(row.int(&at, "seq")?).map_err(|e| at.corrupt("seq", e))?,
+                document: row.text(&at, "document")?,
+                signature: row.opt_text(&at, "signature")?,
+                jti: row.opt_text(&at, "jti")?,
+            })
+        },
     )
     .await
 }

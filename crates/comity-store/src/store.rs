@@ -44,11 +44,11 @@ macro_rules! store_impl {
         const _: () = {
             use chrono::{DateTime, Utc};
             use comity_core::{
-                Act, AuthorityRecord, CheckpointSigner, Clock, ClockSet, Event, IdempotencyKey, Intake,
-                JournalEntry, JournalQuery, LinkRecord, LogRecord, LoginSlot, Move, NamedTarget, NewEntry,
-                NewRequest, Party, PartyId, PartyRole, Read, RequestId, RequestPage, RequestQuery, Screening,
-                SessionRecord, State, StoreError, StoredCheckpoint, StoredRequest, TokenRecord, UnloggedRows,
-                UserRecord, Username,
+                Act, Amendment, AuthorityRecord, CheckpointSigner, Clock, ClockSet, Event, IdempotencyKey,
+                Intake, JournalEntry, JournalQuery, LinkRecord, LogRecord, LoginSlot, Move, NamedTarget,
+                NewEntry, NewRequest, Party, PartyId, PartyRole, Read, RequestId, RequestPage, RequestQuery,
+                Screening, SessionRecord, State, StoreError, StoredCheckpoint, StoredDocument, StoredRequest,
+                TokenRecord, UnloggedRows, UserRecord, Username,
             };
             use $crate::rows::backend;
             use $crate::store::{Engine, read, snapshot};
@@ -134,6 +134,14 @@ macro_rules! store_impl {
                     clocks: &[ClockSet],
                 ) -> Result<u64, StoreError> {
                     self.write(WriteOp::RecordScreening(screening.clone(), clocks.to_vec())).await?.logged()
+                }
+
+                async fn amend(&self, amendment: &Amendment) -> Result<Event, StoreError> {
+                    self.write(WriteOp::Amend(Box::new(amendment.clone()))).await?.event()
+                }
+
+                async fn documents(&self, id: RequestId) -> Result<Vec<StoredDocument>, StoreError> {
+                    reads::documents(&mut *read(self).await?, id).await
                 }
 
                 async fn act(&self, act: &Act) -> Result<Vec<JournalEntry>, StoreError> {

@@ -80,8 +80,8 @@ fn discrepancy(message: impl Into<String>) -> VerifyError {
 struct RequestRows {
     /// The salt its v2 entries' tags are made with.
     log_salt: [u8; 32],
-    document: String,
-    signature: Option<String>,
+    /// Every version of its document, by the event that brought it (issue 13).
+    documents: Vec<comity_core::StoredDocument>,
     events: Vec<Event>,
     screenings: Vec<Screening>,
 }
@@ -302,8 +302,13 @@ async fn check_subject(
                 ))
             })?;
             done.events += 1;
-            let submission = (e.seq == 1)
-                .then_some(Submission { document: r.document.as_str(), signature: r.signature.as_deref() });
+            // The receipt, and each answer to a clarification that brought an amended
+            // document, commit to that document and its signature.
+            let submission = r
+                .documents
+                .iter()
+                .find(|d| d.seq == e.seq)
+                .map(|d| Submission { document: d.document.as_str(), signature: d.signature.as_deref() });
             (
                 format!("event {seq} of request {request_id}"),
                 event_content(e, submission),
@@ -457,19 +462,28 @@ async fn request_rows<'a>(
             })?;
             let events = store.events(id).await?;
             let screenings = store.screenings(id).await?;
+            let documents = store.documents(id).await?;
             if visited.insert(id) {
+                // The request's document is the latest its events brought, each committed in
+                // the log (the entry walk checks those).
+                let latest = documents.last().ok_or_else(|| {
+                    discrepancy(format!(
+                        "request {id} keeps no document its receipt brought: a row was removed"
+                    ))
+                })?;
+                if latest.document != request.document || latest.signature != request.signature {
+                    return Err(discrepancy(format!(
+                        "request {id}: its document is not the latest one its events brought (event {}): the \
+                         row was changed outside comity",
+                        latest.seq
+                    )));
+                }
                 check_request_columns(&request)?;
                 if deferred.is_none() {
                     *deferred = check_request_state(&request, &events).err();
                 }
             }
-            Ok(slot.insert(RequestRows {
-                log_salt: request.log_salt,
-                document: request.document,
-                signature: request.signature,
-                events,
-                screenings,
-            }))
+            Ok(slot.insert(RequestRows { log_salt: request.log_salt, documents, events, screenings }))
         }
     }
 }

@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use comity_core::{
-    Act, ActorId, CheckpointSigner, ClockClose, ClockOutcome, ClockSet, Event, IdempotencyKey, Intake,
-    JournalEntry, LinkRecord, LoginSlot, Move, NewEntry, NewRequest, Party, PartyId, Read, RequestId,
+    Act, ActorId, Amendment, CheckpointSigner, ClockClose, ClockOutcome, ClockSet, Event, IdempotencyKey,
+    Intake, JournalEntry, LinkRecord, LoginSlot, Move, NewEntry, NewRequest, Party, PartyId, Read, RequestId,
     Screening, SessionRecord, State, StoreError, StoredCheckpoint, StoredRequest, TokenRecord, UserRecord,
     Username,
 };
@@ -32,6 +32,7 @@ pub(crate) enum WriteOp {
     ApplyMove(Move),
     RecordScreening(Screening, Vec<ClockSet>),
     Act(Box<Act>),
+    Amend(Box<Amendment>),
     LogRead(Read),
     Checkpoint(Arc<CheckpointSigner>),
     AddCosignature(u64, String),
@@ -171,6 +172,11 @@ impl WriteOp {
                 let pending = record_screening(conn, x).await?;
                 set_clocks(conn, x.request_id, x.at, clocks).await?;
                 Answer::Logged(one(log.append(conn, pending).await?)?)
+            }
+            WriteOp::Amend(a) => {
+                let (event, pending) = amend(conn, a).await?;
+                let logged = log.append(conn, pending).await?;
+                Answer::Event(Box::new(Event { log_index: logged.first().copied(), ..event }))
             }
             WriteOp::Act(act) => {
                 if let Some(close) = &act.closes {
@@ -358,6 +364,7 @@ async fn insert_request<C: Conn>(
         log_index: None,
     };
     insert_event(conn, &receipt).await?;
+    insert_document(conn, r.id, 1, &r.document, r.signature.as_deref(), r.jti.as_deref()).await?;
     let submission = Submission { document: &r.document, signature: r.signature.as_deref() };
     let mut pending = vec![Pending::event(&receipt, Some(submission))?];
     trust_rows::count_intake(conn, &r.authority, r.emergency).await?;
@@ -523,6 +530,52 @@ async fn apply_move<C: Conn>(conn: &mut C, m: &Move) -> Result<(Event, Vec<Pendi
         pending.push(Pending::journal(&fact)?);
     }
     set_clocks(conn, m.request_id, at, &m.clocks).await?;
+    Ok((event, pending))
+}
+
+/// Keeps one version of a request's document, by the event that brought it.
+async fn insert_document<C: Conn>(
+    conn: &mut C,
+    request: RequestId,
+    seq: u32,
+    document: &str,
+    signature: Option<&str>,
+    jti: Option<&str>,
+) -> Result<(), StoreError> {
+    let inserted = conn
+        .execute(
+            "INSERT INTO documents (request_id, seq, document, signature, jti) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT DO NOTHING",
+            args![request.to_string(), seq, document, signature, jti],
+        )
+        .await
+        .map_err(backend)?;
+    if inserted == 0 {
+        // The (request, seq) is the event's, which was just inserted: only the jti can be
+        // taken.
+        return Err(StoreError::JtiTaken);
+    }
+    Ok(())
+}
+
+/// A clarification answered with an amended document: the move, with its event committing
+/// to the document in the log; the document kept beside the earlier versions and made the
+/// request's; the new screening; the deadlines it sets.
+async fn amend<C: Conn>(conn: &mut C, a: &Amendment) -> Result<(Event, Vec<Pending>), StoreError> {
+    let m = &a.to_review;
+    let (event, mut pending) = apply_move(conn, m).await?;
+    let submission = Submission { document: &a.document, signature: a.signature.as_deref() };
+    pending[0] = Pending::event(&event, Some(submission))?;
+    insert_document(conn, m.request_id, event.seq, &a.document, a.signature.as_deref(), a.jti.as_deref())
+        .await?;
+    conn.execute(
+        "UPDATE requests SET document = $1, signature = $2, validator = $3 WHERE id = $4",
+        args![&a.document, &a.signature, a.validator.as_ref().map(PartyId::as_str), m.request_id.to_string()],
+    )
+    .await
+    .map_err(backend)?;
+    pending.extend(record_screening(conn, &a.screening).await?);
+    set_clocks(conn, m.request_id, m.at, &a.clocks).await?;
     Ok((event, pending))
 }
 

@@ -220,6 +220,21 @@ pub struct TransitionBody {
     pub answers: Vec<AnswerBody>,
 }
 
+/// One version of a request's document: the receipt's, then each amendment's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DocumentVersion {
+    /// The event that brought it: 1 for the receipt.
+    pub event: u32,
+    /// The document, version 1 (`schemas/request-v1.schema.json`).
+    #[schema(value_type = Object)]
+    pub document: serde_json::Value,
+    /// Whether it came signed (its compact JWS is kept; the request's signature endpoint
+    /// serves the latest).
+    pub signed: bool,
+    /// The JSON paths it changed from the version before.
+    pub changed: Vec<String>,
+}
+
 /// A reviewer's answer to one finding of screening.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

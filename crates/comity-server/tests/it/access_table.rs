@@ -106,6 +106,7 @@ GET    /v1/requests/{shared}/signature                -                         
 GET    /v1/requests/{portal}/signature                -                          401  nf    404 404   404 nf  nf    404  nf    404 nf    nf   404    nf
 GET    /v1/requests/{shared}/reviewers                -                          401  nf    200 200   200 nf  nf    200  nf    200 nf    nf   200    nf
 GET    /v1/requests/{shared}/clocks                   -                          401  nf    200 200   200 nf  nf    200  nf    200 nf    nf   200    nf
+GET    /v1/requests/{shared}/documents                -                          401  nf    200 200   200 nf  nf    200  nf    200 nf    nf   200    nf
 GET    /v1/requests/{shared}/log                      -                          401  nf    200 200   200 nf  nf    200  nf    200 nf    nf   200    200
 # Requests in general: listing, submitting (a system signs, a person may post JSON), dry runs.
 GET    /v1/requests                                   -                          401  403   200 200   200 200 200   200  200   200 200   200  200    403
@@ -116,6 +117,9 @@ POST   /v1/screen                                     doc                       
 # Moves, one per action, each from a fresh request in the state it moves from.
 POST   /v1/requests/{review}/transitions              to:clarification_requested 401  nf    403 403   403 nf  nf    200  nf    200 nf    nf   403    nf
 POST   /v1/requests/{clarify}/transitions             to:under_review            401  nf    200 200   200 nf  nf    403  nf    403 nf    nf   403    nf
+# An amended document comes signed or from a person (the table's is the request's own,
+# unchanged: 422 for whoever may answer).
+POST   /v1/requests/{clarify}/amendments              doc                        401  nf    403 422   403 nf  nf    403  nf    403 nf    nf   403    nf
 POST   /v1/requests/{review}/transitions              to:approved                401  nf    403 403   403 nf  nf    403  nf    200 nf    nf   403    nf
 POST   /v1/requests/{approved}/transitions            to:appealed                401  nf    200 200   200 nf  nf    200  nf    403 nf    nf   403    nf
 # An appeal is heard by a second court (ie-dpc, assigned on appeal), never by the first.

@@ -416,6 +416,8 @@ async fn the_api_description_covers_every_endpoint(app: TestApp) {
         ("/v1/requests/{id}/events", "get"),
         ("/v1/requests/{id}/clocks", "get"),
         ("/v1/requests/{id}/grounds", "post"),
+        ("/v1/requests/{id}/amendments", "post"),
+        ("/v1/requests/{id}/documents", "get"),
         ("/v1/requests/{id}/preservation/extension", "post"),
         ("/v1/requests/{id}/transitions", "post"),
         ("/v1/requests/{id}/screenings", "get"),

@@ -18,6 +18,7 @@ crate::both_backends!(
     a_preservation_extended_in_time_lasts_30_days_more,
     an_appeal_blocks_production_until_a_second_body_decides,
     a_decision_is_reasoned_in_the_packs_grounds,
+    a_clarification_is_answered_with_an_amended_signed_document_and_screened_again,
     the_provider_never_chooses_its_reviewer_and_the_wrong_kind_never_decides
 );
 
@@ -408,4 +409,61 @@ async fn a_decision_is_reasoned_in_the_packs_grounds(app: TestApp) {
     assert_eq!(d.grounds, ["necessary_and_proportionate"]);
     assert_eq!(d.decision, moved["event"]["seq"].as_u64().unwrap() as u32);
     assert_eq!(d.by.as_str(), REVIEWER);
+}
+
+async fn a_clarification_is_answered_with_an_amended_signed_document_and_screened_again(app: TestApp) {
+    let doc = example("eu-epoc-traffic.json");
+    let id = app.submit(&doc).await;
+    let rid = RequestId::parse(&id).unwrap();
+    let path = format!("/v1/requests/{id}/amendments");
+    let anonymous = app.anonymous();
+    // Only while a clarification is asked for.
+    let mut amended = doc.clone();
+    amended["justification"] =
+        "The account received the proceeds of 14 transfers between 2 and 19 May 2026, \
+        traced through the bank's records (annex 3 of the file)."
+            .into();
+    let (status, body) = anonymous.post_raw(&path, "application/jose", app.sign(&amended).into_bytes()).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(app.move_to(&id, "clarification_requested").await.0, 200);
+    // An amendment keeps the parties: another provider is another request.
+    let mut elsewhere = amended.clone();
+    elsewhere["addressee"]["provider"] = "example-cloud".into();
+    elsewhere["addressee"]["country"] = "NL".into();
+    let (status, body) =
+        anonymous.post_raw(&path, "application/jose", app.sign(&elsewhere).into_bytes()).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["details"][0]["path"], "addressee.provider", "{body}");
+    // The amended document, signed: screened again, back under review, both versions kept.
+    let jws = app.sign(&amended);
+    let (status, body) = anonymous.post_raw(&path, "application/jose", jws.clone().into_bytes()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["request"]["state"], "under_review");
+    let reason = body["event"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("amended signed document") && reason.contains("changed: justification"),
+        "{reason}"
+    );
+    let provider = app.provider_of(&id).await;
+    let (status, versions) = provider.get(&format!("/v1/requests/{id}/documents")).await;
+    assert_eq!(status, 200, "{versions}");
+    let versions = versions.as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0]["event"], 1);
+    assert_eq!(versions[1]["changed"], json!(["justification"]));
+    assert_eq!(versions[1]["document"]["justification"], amended["justification"]);
+    assert_eq!(versions[1]["signed"], true);
+    let (_, read) = provider.get(&format!("/v1/requests/{id}")).await;
+    assert_eq!(read["document"]["justification"], amended["justification"], "the request reads as amended");
+    assert_eq!(app.store.screenings(rid).await.unwrap().len(), 2, "screened again");
+    // The same signature again is a replay.
+    assert_eq!(app.move_to(&id, "clarification_requested").await.0, 200);
+    let (status, body) = anonymous.post_raw(&path, "application/jose", jws.into_bytes()).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"]["code"], "replayed", "{body}");
+    // The log vouches for both versions: verification passes.
+    app.checkpoint_now().await;
+    comity_store::verify::verify_store(app.store.as_ref(), app.log_key().verifier_key(), |_, _| {})
+        .await
+        .unwrap();
 }
