@@ -74,10 +74,10 @@ fn print(due: &[Due], json: bool) {
         println!("nothing is due");
         return;
     }
-    println!("{:<20} {:<28} {:<18} {:<22} {:<12} WHY", "DUE", "REQUEST", "DEADLINE", "STATE", "OUTCOME");
+    println!("{:<20} {:<36} {:<17} {:<32} {:<12} WHY", "DUE", "REQUEST", "DEADLINE", "STATE", "OUTCOME");
     for d in due {
         println!(
-            "{:<20} {:<28} {:<18} {:<22} {:<12} {}",
+            "{:<20} {:<36} {:<17} {:<32} {:<12} {}",
             d.clock.due.format("%Y-%m-%d %H:%M:%SZ"),
             d.clock.request_id,
             d.clock.kind,
