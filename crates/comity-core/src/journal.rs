@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::notice::{Channel, Endpoint};
 use crate::{
     ActorId, ClockKind, ClockOutcome, Contact, DataCategory, KeyId, PartyId, RequestId, Role, Selector,
     State, Username,
@@ -40,11 +41,15 @@ pub enum FactKind {
     PreservationExtended,
     ReviewerObjected,
     ReviewerUnassigned,
+    EndpointAdded,
+    EndpointRemoved,
+    NoticeDead,
+    NoticeRetried,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 24] = [
+    pub const ALL: [FactKind; 28] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -69,7 +74,14 @@ impl FactKind {
         FactKind::PreservationExtended,
         FactKind::ReviewerObjected,
         FactKind::ReviewerUnassigned,
+        FactKind::EndpointAdded,
+        FactKind::EndpointRemoved,
+        FactKind::NoticeDead,
+        FactKind::NoticeRetried,
     ];
+
+    /// The kinds of a party's notice endpoints' history.
+    pub const ENDPOINT: [FactKind; 2] = [FactKind::EndpointAdded, FactKind::EndpointRemoved];
 
     /// The kinds of a key's history.
     pub const KEY: [FactKind; 3] = [FactKind::KeyAdded, FactKind::KeyRetired, FactKind::KeyRevoked];
@@ -110,6 +122,10 @@ impl FactKind {
             FactKind::PreservationExtended => "preservation.extended",
             FactKind::ReviewerObjected => "reviewer.objected",
             FactKind::ReviewerUnassigned => "reviewer.unassigned",
+            FactKind::EndpointAdded => "endpoint.added",
+            FactKind::EndpointRemoved => "endpoint.removed",
+            FactKind::NoticeDead => "notice.dead",
+            FactKind::NoticeRetried => "notice.retried",
         }
     }
 
@@ -152,6 +168,12 @@ pub enum Fact {
     PreservationExtended(PreservationExtended),
     ReviewerObjected(ReviewerObjected),
     ReviewerUnassigned(ReviewerUnassigned),
+    /// A place a party's notices go, registered.
+    EndpointAdded(Endpoint),
+    /// A place a party's notices go, taken away.
+    EndpointRemoved(Endpoint),
+    NoticeDead(NoticeDead),
+    NoticeRetried(NoticeRetried),
 }
 
 impl Fact {
@@ -181,6 +203,10 @@ impl Fact {
             Fact::PreservationExtended(_) => FactKind::PreservationExtended,
             Fact::ReviewerObjected(_) => FactKind::ReviewerObjected,
             Fact::ReviewerUnassigned(_) => FactKind::ReviewerUnassigned,
+            Fact::EndpointAdded(_) => FactKind::EndpointAdded,
+            Fact::EndpointRemoved(_) => FactKind::EndpointRemoved,
+            Fact::NoticeDead(_) => FactKind::NoticeDead,
+            Fact::NoticeRetried(_) => FactKind::NoticeRetried,
         }
     }
 }
@@ -253,6 +279,9 @@ impl Fact {
             Fact::ReviewerUnassigned(r) => {
                 Columns { subject: Some(r.reviewer.to_string()), request: Some(r.request), party: None }
             }
+            Fact::EndpointAdded(e) | Fact::EndpointRemoved(e) => of(&e.party, e.subject()),
+            Fact::NoticeDead(n) => of(&n.party, n.notice.to_string()),
+            Fact::NoticeRetried(n) => of(&n.party, n.notice.to_string()),
         }
     }
 }
@@ -331,6 +360,28 @@ pub struct ReviewerUnassigned {
     pub request: RequestId,
     pub reviewer: PartyId,
     pub reason: String,
+}
+
+/// A notice given up: tried for the last time, or refused for good. It stays in the dead
+/// letters until an operator puts it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeDead {
+    /// The notice, by its id in the outbox.
+    pub notice: u64,
+    /// The party it was for.
+    pub party: PartyId,
+    pub channel: Channel,
+    /// The audit-log entry it told of.
+    pub log_index: u64,
+    /// The last attempt's error.
+    pub error: String,
+}
+
+/// A dead notice put back by an operator, to be tried again from now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeRetried {
+    pub notice: u64,
+    pub party: PartyId,
 }
 
 /// A person's account created (never its secrets).

@@ -24,15 +24,22 @@ use sqlx::{Connection, PgConnection, Row, SqliteConnection, sqlite::SqliteConnec
 /// The columns that hold a time (SQLite keeps them as `TEXT`).
 const TIME_COLUMNS: &[&str] = &[
     "at",
+    "closed_at",
     "created_at",
+    "delivered_at",
     "disabled_at",
+    "due_at",
     "ended_at",
     "expires_at",
+    "happened_at",
     "last_attempt",
     "last_seen",
+    "leased_until",
     "locked_until",
+    "next_attempt_at",
     "received_at",
     "revoked_at",
+    "set_at",
     "updated_at",
     "used_at",
 ];
