@@ -54,7 +54,7 @@ pub(crate) async fn cursor<C: Conn>(conn: &mut C) -> Result<u64, StoreError> {
 }
 
 /// Moves the cursor from `from` to `to` and writes `notices`, or refuses if another feeder
-/// moved it first.
+/// moved it first. A notice is due from when what it tells happened.
 pub(crate) async fn feed<C: Conn>(
     conn: &mut C,
     from: u64,
@@ -93,7 +93,7 @@ pub(crate) async fn feed<C: Conn>(
             .execute(
                 "INSERT INTO notices (log_index, party, channel, address, event, request_id, state, happened_at, \
                  clock, clock_outcome, status, attempts, next_attempt_at, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $8, $11) \
                  ON CONFLICT (log_index, party, channel, address) DO NOTHING",
                 args![
                     int(n.log_index)?,

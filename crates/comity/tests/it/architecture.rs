@@ -60,6 +60,7 @@ fn layers() -> Vec<(&'static str, Vec<&'static str>)> {
                 "comity-wire",
                 "comity-store",
                 "comity-server",
+                "comity-notify",
             ],
         ),
     ]
