@@ -5,6 +5,9 @@
 //!   key for life, and every server of one log needs a copy;
 //! - `server-key`, which seals people's TOTP secrets, so that a copy of the database alone
 //!   gives none of them (mode 0600; every server of one database needs a copy);
+//! - `webhook-key`, the Ed25519 key notices to parties' systems are signed with
+//!   (RFC 9421; mode 0600; every server of one database needs a copy, so that receivers
+//!   know one key: its public half is served at `/v1/webhooks/key`);
 //! - `productions/` (sealed packages) and `production-keys/` (providers' private keys);
 //! - `serve.lock`, held by the one `comity serve` that owns an SQLite directory;
 //! - `checkpoint`, the latest checkpoint its server signed, kept apart from the database as
@@ -32,6 +35,8 @@ use crate::Productions;
 pub const LOG_KEY_FILE: &str = "log-key";
 /// The file that holds the server key.
 pub const SERVER_KEY_FILE: &str = "server-key";
+/// The file that holds the key webhooks are signed with.
+pub const WEBHOOK_KEY_FILE: &str = "webhook-key";
 /// The file `comity serve` locks while it owns an SQLite data directory.
 pub const LOCK_FILE: &str = "serve.lock";
 /// The latest checkpoint this directory's server signed or served, kept apart from the
@@ -76,6 +81,12 @@ pub enum DataDirError {
     BadLogKey { path: PathBuf, detail: String },
     #[error("the server key {} is not 32 bytes of base64; restore it from your backup", .0.display())]
     BadServerKey(PathBuf),
+    #[error(
+        "the webhook key {} is not 32 bytes of base64; restore it from your backup, or remove it to make \
+         a new one (receivers must then be given the new public key)",
+        .0.display()
+    )]
+    BadWebhookKey(PathBuf),
     #[error(
         "the data directory {} is in use by another comity serve ({holder}); stop that one first, or \
          give this one another --data-dir",
@@ -193,6 +204,23 @@ impl DataDir {
         write_private(&path, STANDARD.encode(key.to_bytes()).as_bytes())?;
         tracing::info!(path = %path.display(), "created the server key; back it up with the log key");
         Ok(key)
+    }
+
+    /// The Ed25519 key webhooks are signed with (its 32 secret bytes), created (mode 0600)
+    /// if the directory has none yet.
+    pub fn webhook_key(&self) -> Result<[u8; 32]> {
+        let path = self.path.join(WEBHOOK_KEY_FILE);
+        if path.exists() {
+            let text = std::fs::read_to_string(&path).map_err(io("cannot read the webhook key", &path))?;
+            let bytes =
+                STANDARD.decode(text.trim()).ok().and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok());
+            return bytes.ok_or(DataDirError::BadWebhookKey(path));
+        }
+        let mut secret = [0u8; 32];
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut secret);
+        write_private(&path, STANDARD.encode(secret).as_bytes())?;
+        tracing::info!(path = %path.display(), "created the webhook signing key; back it up with the log key");
+        Ok(secret)
     }
 
     /// Whether the directory holds a server key.

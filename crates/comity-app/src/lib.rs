@@ -43,6 +43,7 @@ mod error;
 mod hashing;
 mod intake;
 mod log;
+pub mod notices;
 mod operator;
 pub mod production;
 mod registers;
@@ -70,6 +71,7 @@ pub use error::{Error, Result, SIGN_IN_FIRST, a};
 pub use hashing::{DEFAULT_QUEUE_PER_CLIENT, HashingSettings};
 pub use intake::Accepted;
 pub use log::{Tile, served};
+pub use notices::{Delivery, NewEndpoint, NoticeSettings, Notifier};
 pub use operator::Operator;
 pub use production::{
     Download, ExportError, MAX_LINE_BYTES, Options, Phase, Producing, Productions, Progress, RECORDS_FILE,

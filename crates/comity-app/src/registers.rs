@@ -428,6 +428,20 @@ impl Registers {
         NewEntry::new(Utc::now().trunc_subsecs(6), self.actor.clone(), fact)
     }
 
+    /// A fact recorded at `at` by whoever holds this leave.
+    pub(crate) fn entry_at(&self, at: DateTime<Utc>, fact: Fact) -> NewEntry {
+        NewEntry::new(at, self.actor.clone(), fact)
+    }
+
+    pub(crate) fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// Appends one fact, now, with its audit-log entry.
+    pub(crate) async fn append(&self, fact: Fact) -> Result<JournalEntry> {
+        self.append_one(self.entry(fact)).await
+    }
+
     async fn append_one(&self, entry: NewEntry) -> Result<JournalEntry> {
         let written = self.app.store().append_journal(&[entry]).await?;
         written.into_iter().next().ok_or_else(|| Error::corrupt("the journal kept no entry"))

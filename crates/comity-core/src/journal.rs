@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::notice::{Channel, Endpoint};
 use crate::{
     ActorId, ClockKind, ClockOutcome, Contact, DataCategory, KeyId, PartyId, RequestId, Role, Selector,
     State, Username,
@@ -43,11 +44,15 @@ pub enum FactKind {
     GroundsRaised,
     DecisionReasoned,
     AppealLodged,
+    EndpointAdded,
+    EndpointRemoved,
+    NoticeDead,
+    NoticeRetried,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 27] = [
+    pub const ALL: [FactKind; 31] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -75,7 +80,14 @@ impl FactKind {
         FactKind::GroundsRaised,
         FactKind::DecisionReasoned,
         FactKind::AppealLodged,
+        FactKind::EndpointAdded,
+        FactKind::EndpointRemoved,
+        FactKind::NoticeDead,
+        FactKind::NoticeRetried,
     ];
+
+    /// The kinds of a party's notice endpoints' history.
+    pub const ENDPOINT: [FactKind; 2] = [FactKind::EndpointAdded, FactKind::EndpointRemoved];
 
     /// The kinds of a key's history.
     pub const KEY: [FactKind; 3] = [FactKind::KeyAdded, FactKind::KeyRetired, FactKind::KeyRevoked];
@@ -119,6 +131,10 @@ impl FactKind {
             FactKind::GroundsRaised => "grounds.raised",
             FactKind::DecisionReasoned => "decision.reasoned",
             FactKind::AppealLodged => "appeal.lodged",
+            FactKind::EndpointAdded => "endpoint.added",
+            FactKind::EndpointRemoved => "endpoint.removed",
+            FactKind::NoticeDead => "notice.dead",
+            FactKind::NoticeRetried => "notice.retried",
         }
     }
 
@@ -164,6 +180,12 @@ pub enum Fact {
     GroundsRaised(GroundsRaised),
     DecisionReasoned(DecisionReasoned),
     AppealLodged(AppealLodged),
+    /// A place a party's notices go, registered.
+    EndpointAdded(Endpoint),
+    /// A place a party's notices go, taken away.
+    EndpointRemoved(Endpoint),
+    NoticeDead(NoticeDead),
+    NoticeRetried(NoticeRetried),
 }
 
 impl Fact {
@@ -196,6 +218,10 @@ impl Fact {
             Fact::GroundsRaised(_) => FactKind::GroundsRaised,
             Fact::DecisionReasoned(_) => FactKind::DecisionReasoned,
             Fact::AppealLodged(_) => FactKind::AppealLodged,
+            Fact::EndpointAdded(_) => FactKind::EndpointAdded,
+            Fact::EndpointRemoved(_) => FactKind::EndpointRemoved,
+            Fact::NoticeDead(_) => FactKind::NoticeDead,
+            Fact::NoticeRetried(_) => FactKind::NoticeRetried,
         }
     }
 }
@@ -281,6 +307,9 @@ impl Fact {
                 request: Some(a.request),
                 party: None,
             },
+            Fact::EndpointAdded(e) | Fact::EndpointRemoved(e) => of(&e.party, e.subject()),
+            Fact::NoticeDead(n) => of(&n.party, n.notice.to_string()),
+            Fact::NoticeRetried(n) => of(&n.party, n.notice.to_string()),
         }
     }
 }
@@ -395,6 +424,28 @@ pub struct AppealLodged {
     pub request: RequestId,
     pub decision: u32,
     pub grounds: String,
+}
+
+/// A notice given up: tried for the last time, or refused for good. It stays in the dead
+/// letters until an operator puts it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeDead {
+    /// The notice, by its id in the outbox.
+    pub notice: u64,
+    /// The party it was for.
+    pub party: PartyId,
+    pub channel: Channel,
+    /// The audit-log entry it told of.
+    pub log_index: u64,
+    /// The last attempt's error.
+    pub error: String,
+}
+
+/// A dead notice put back by an operator, to be tried again from now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeRetried {
+    pub notice: u64,
+    pub party: PartyId,
 }
 
 /// A person's account created (never its secrets).

@@ -22,6 +22,7 @@ mod id;
 pub mod identity;
 pub mod journal;
 pub mod lifecycle;
+pub mod notice;
 mod party;
 pub mod production;
 mod request;
@@ -39,6 +40,9 @@ pub use id::{
 pub use identity::{Credential, KeyId, KeyIdError, Principal, Role, Username, UsernameError};
 pub use journal::{Columns, Fact, FactKind, JournalEntry, JournalQuery, NewEntry};
 pub use lifecycle::{IllegalTransition, State};
+pub use notice::{
+    Channel, Endpoint, NewNotice, Notice, NoticeEvent, NoticeOutcome, NoticeQuery, NoticeStatus, NoticeWhat,
+};
 pub use party::{Authority, NameError, Organisation, PartyRole, Provider, ReviewerBody, check_name};
 pub use request::{
     Addressee, Issuing, Nondisclosure, Offence, Request, Target, TimeWindow, TimeWindowError, Validation,

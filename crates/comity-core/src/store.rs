@@ -12,8 +12,9 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     ActorId, Authority, AuthorityRecord, Clock, ClockClose, ClockSet, IdempotencyKey, Instrument,
-    JournalEntry, JournalQuery, LinkRecord, LoginSlot, NewEntry, Organisation, PartyId, PartyRole, Provider,
-    RequestId, RequestKind, ReviewerBody, Selector, SessionRecord, State, TokenRecord, UserRecord, Username,
+    JournalEntry, JournalQuery, LinkRecord, LoginSlot, NewEntry, NewNotice, Notice, NoticeOutcome,
+    NoticeQuery, Organisation, PartyId, PartyRole, Provider, RequestId, RequestKind, ReviewerBody, Selector,
+    SessionRecord, State, TokenRecord, UserRecord, Username,
 };
 
 /// A party in one of the registers.
@@ -619,4 +620,47 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         secret_hash: &[u8; 32],
         at: DateTime<Utc>,
     ) -> Result<Option<LinkRecord>, StoreError>;
+
+    // The outbox of notices to parties (issue 13, item 8): fed from the audit log in its
+    // order, exactly once, and emptied by the delivery workers of every server.
+
+    /// A journal entry by its sequence number.
+    async fn journal_entry(&self, seq: u64) -> Result<Option<JournalEntry>, StoreError>;
+    /// The index of the first audit-log entry not yet turned into notices.
+    async fn notice_cursor(&self) -> Result<u64, StoreError>;
+    /// In one transaction: if the cursor is still at `from`, writes `notices` (at most one
+    /// per log entry and endpoint, however often the same entries are fed) and moves the
+    /// cursor to `to`. [`StoreError::Conflict`] if another feeder moved it first, and then
+    /// nothing is written. Returns how many notices were written.
+    async fn feed_notices(&self, from: u64, to: u64, notices: &[NewNotice]) -> Result<u64, StoreError>;
+    /// Takes up to `limit` pending notices due at `now` that no other worker holds, oldest
+    /// first, and holds them until `lease_until`: of two workers (two servers on one
+    /// database) only one takes a notice, and one that stopped midway gives it back when
+    /// its lease ends.
+    async fn take_notices(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Notice>, StoreError>;
+    /// Records how an attempt ended, and lets go of the notice; a dead letter's journal
+    /// entry is written in the same transaction and returned. [`StoreError::NotFound`] if
+    /// no pending notice has this id.
+    async fn record_notice(
+        &self,
+        id: u64,
+        outcome: &NoticeOutcome,
+    ) -> Result<Option<JournalEntry>, StoreError>;
+    async fn notice(&self, id: u64) -> Result<Option<Notice>, StoreError>;
+    /// Notices, newest first.
+    async fn notices(&self, query: &NoticeQuery) -> Result<Vec<Notice>, StoreError>;
+    /// Puts a dead notice back, due at `at` with its attempts counted from zero, and writes
+    /// its `notice.retried` journal entry, atomically. [`StoreError::NotFound`] if no dead
+    /// notice has this id.
+    async fn retry_notice(
+        &self,
+        id: u64,
+        at: DateTime<Utc>,
+        entry: &NewEntry,
+    ) -> Result<JournalEntry, StoreError>;
 }

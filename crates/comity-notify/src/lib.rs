@@ -48,8 +48,9 @@
 //!
 //! - This crate depends on no other crate of comity. It knows nothing of requests or
 //!   parties: the caller gives it an endpoint or an address, a notice and the times, and
-//!   records the outcome. The delivery worker and the outbox (a row written in the same
-//!   transaction as the event it tells) are the server's.
+//!   records the outcome. The outbox (rows written from the audit log in the transaction
+//!   that moves its cursor) is the store's; the delivery worker is `comity-app`'s
+//!   `Notifier`, which every server runs.
 //! - Signing is sans I/O and deterministic: `created` and the nonce are passed in, so the
 //!   caller can keep them with the attempt and tests can hold the output to the RFC's
 //!   vectors (Appendix B.2.6). Structured fields are `sfv`'s (RFC 8941), not ours.

@@ -27,6 +27,7 @@ pub mod keys;
 pub mod limits;
 pub mod log;
 mod metrics;
+pub mod notices;
 mod openapi;
 mod ops;
 mod parties;
@@ -84,6 +85,8 @@ pub struct Shared {
     metrics: Arc<Metrics>,
     log: Option<Arc<log::LogConfig>>,
     trust: Arc<Trust>,
+    /// The key webhooks are signed with, published at `/v1/webhooks/key`.
+    webhook_key: Option<Arc<comity_wire::notice::WebhookKeyResource>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -147,6 +150,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             log: None,
             trust: Arc::new(Trust::new(HttpConfig::default())),
+            webhook_key: None,
         }))
     }
 
@@ -159,6 +163,12 @@ impl AppState {
     /// Names the log's origin and verifier key at `/v1/log`.
     pub fn with_log(mut self, config: log::LogConfig) -> Self {
         Arc::make_mut(&mut self.0).log = Some(Arc::new(config));
+        self
+    }
+
+    /// Publishes the key webhooks are signed with at `/v1/webhooks/key`.
+    pub fn with_webhook_key(mut self, key: comity_wire::notice::WebhookKeyResource) -> Self {
+        Arc::make_mut(&mut self.0).webhook_key = Some(Arc::new(key));
         self
     }
 
@@ -191,6 +201,7 @@ impl AppState {
         (name = "screening", description = "Legal screening against the policy pack of each instrument"),
         (name = "log", description = "The audit log: C2SP tlog-tiles, checkpoints and proofs"),
         (name = "parties", description = "Authorities, providers and reviewer bodies (admin)"),
+        (name = "notices", description = "Telling parties: where notices go (webhooks signed with RFC 9421, e-mail), the webhook key, dead letters (admin)"),
         (name = "documents", description = "Schemas of the documents comity reads"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
@@ -266,6 +277,11 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(keys::add_contact_route, keys::list_contacts))
         .routes(routes!(keys::add_recipient_route, keys::list_recipients))
         .routes(routes!(keys::list_production_keys))
+        .routes(routes!(notices::add_endpoint, notices::list_endpoints))
+        .routes(routes!(notices::remove_endpoint))
+        .routes(routes!(notices::list_notices))
+        .routes(routes!(notices::retry))
+        .routes(routes!(notices::key))
         .routes(routes!(accounts::add_user, accounts::list_users))
         .routes(routes!(accounts::disable))
         .routes(routes!(accounts::add_token, accounts::list_tokens))

@@ -15,7 +15,7 @@ use utoipa::openapi::{
 };
 
 /// The operations anyone may call without a credential: health, the public log, the
-/// documents' schemas, logging in, and the one-time links whose secret is the credential.
+/// documents' schemas, the webhook key, logging in, and the one-time links whose secret is the credential.
 /// Every other operation needs a token or a session (`extract::Authenticated`); the test
 /// `the_description_says_which_operations_need_a_credential` holds this list to the
 /// server's behaviour.
@@ -29,6 +29,8 @@ pub const PUBLIC: &[(HttpMethod, &str)] = &[
     (HttpMethod::Get, "/v1/log/proof/inclusion"),
     (HttpMethod::Get, "/v1/log/proof/consistency"),
     (HttpMethod::Get, "/v1/schemas/request"),
+    // The public key receivers verify comity's webhooks with (issue 13, item 8).
+    (HttpMethod::Get, "/v1/webhooks/key"),
     (HttpMethod::Post, "/v1/session"),
     (HttpMethod::Post, "/v1/requests"),
     // An amended document comes signed, as a submission does.

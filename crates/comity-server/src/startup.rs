@@ -14,14 +14,16 @@
 //!    than the store holds (a database restored from an older copy, or cut short, would
 //!    otherwise fork the log);
 //! 6. screenings a crash interrupted are finished; the demo is seeded if asked for;
-//! 7. the checkpointer starts.
+//! 7. the checkpointer, the sweeper of deadlines and the delivery worker of notices start.
 //!
 //! [`Application::run_until_stopped`] serves until the shutdown signal, then signs a last
 //! checkpoint so that a clean stop leaves no entry unsigned.
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use comity_app::{App, DataDir, HashingSettings, Seeded, Settings, data_dir::DirLock};
+use comity_app::{
+    App, DataDir, HashingSettings, NoticeSettings, Notifier, Seeded, Settings, data_dir::DirLock,
+};
 use comity_core::ActorId;
 use comity_log::{Hash, LogKey};
 use comity_policy::PackSet;
@@ -36,6 +38,10 @@ pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 /// How often the sweeper acts on the deadlines that passed (issue 13). A deadline is
 /// acted on at most this long after it passes; the law's shortest period is 8 hours.
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(30);
+
+/// How often the delivery worker feeds the outbox from the log and delivers what is due
+/// (issue 13, item 8).
+pub const NOTICE_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Everything a server is started with.
 #[derive(Debug, Clone)]
@@ -60,6 +66,16 @@ pub struct Config {
     pub demo: Option<ActorId>,
     /// How many password hashes run at once, and how many one client may have waiting.
     pub hashing: HashingSettings,
+    /// The SMTP server e-mail notices go through (`--smtp`); without one they stay
+    /// pending, with the reason in their `last_error`.
+    pub smtp: Option<comity_notify::SmtpSettings>,
+    /// The server's URL as parties reach it, for the link in every notice; by default
+    /// `http://` and the address it listens on.
+    pub public_url: Option<String>,
+    /// How often notices are fed and delivered ([`NOTICE_INTERVAL`]).
+    pub notice_interval: Duration,
+    /// When a notice is tried again, and when it is given up.
+    pub notice_retry: comity_notify::RetryPolicy,
 }
 
 /// Why a server did not start: what it was doing, and why that failed.
@@ -88,6 +104,8 @@ pub struct Application {
     origin: String,
     checkpointer: tokio::task::JoinHandle<()>,
     sweeper: tokio::task::JoinHandle<()>,
+    notifier: Notifier,
+    delivery: tokio::task::JoinHandle<()>,
     seeded: Option<Seeded>,
     _lock: Option<DirLock>,
 }
@@ -121,6 +139,14 @@ impl Application {
         };
         let key = data_dir.log_key(&config.log_origin).map_err(|e| StartError::new("the log key", e))?;
         let server_key = data_dir.server_key().map_err(|e| StartError::new("the server key", e))?;
+        let webhook_key = data_dir.webhook_key().map_err(|e| StartError::new("the webhook key", e))?;
+        let mailer = match &config.smtp {
+            Some(smtp) => Some(
+                comity_notify::Mailer::new(smtp)
+                    .map_err(|e| StartError::new("setting up e-mail (--smtp)", e))?,
+            ),
+            None => None,
+        };
 
         let what = match &config.database_url {
             Some(_) => "connecting to the PostgreSQL database".to_owned(),
@@ -178,10 +204,28 @@ impl Application {
             config.witnesses,
         );
         let sweeper = spawn_sweeper(app.clone(), config.sweep_interval);
-        let state = AppState::new(app).with_http(config.http).with_log(LogConfig {
-            origin: config.log_origin.clone(),
-            verifier_key: key.verifier_key().to_owned(),
-        });
+        let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
+        let notice_settings =
+            NoticeSettings { retry: config.notice_retry, ..NoticeSettings::new(&public_url) };
+        let notifier = Notifier::new(app.clone(), &webhook_key, mailer, notice_settings)
+            .map_err(|e| StartError::new("setting up notices", e))?;
+        if !notifier.has_mailer() {
+            tracing::warn!(
+                "no SMTP server configured (--smtp): e-mail notices stay pending until one is; webhooks are sent"
+            );
+        }
+        tracing::info!(
+            key_id = notifier.key_id(),
+            "webhooks are signed with this key (GET /v1/webhooks/key)"
+        );
+        let delivery = spawn_notifier(notifier.clone(), config.notice_interval);
+        let state = AppState::new(app)
+            .with_http(config.http)
+            .with_log(LogConfig {
+                origin: config.log_origin.clone(),
+                verifier_key: key.verifier_key().to_owned(),
+            })
+            .with_webhook_key(webhook_key_resource(&notifier));
         Ok(Application {
             listener,
             address,
@@ -191,6 +235,8 @@ impl Application {
             origin: config.log_origin,
             checkpointer,
             sweeper,
+            notifier,
+            delivery,
             seeded,
             _lock: lock,
         })
@@ -211,6 +257,12 @@ impl Application {
         self.key.verifier_key()
     }
 
+    /// The delivery worker of notices, whose steps a test may drive at the times it
+    /// chooses.
+    pub fn notifier(&self) -> &Notifier {
+        &self.notifier
+    }
+
     /// What the demo seeder made, if it ran.
     pub fn seeded(&self) -> Option<&Seeded> {
         self.seeded.as_ref()
@@ -229,6 +281,7 @@ impl Application {
             .map_err(|e| StartError::new("serving HTTP", e))?;
         self.checkpointer.abort();
         self.sweeper.abort();
+        self.delivery.abort();
         match app.sign_checkpoint(&self.key, &self.origin).await {
             Ok(Some(c)) => {
                 keep(&self.data_dir, &c.note);
@@ -281,6 +334,46 @@ fn spawn_sweeper(app: App, interval: Duration) -> tokio::task::JoinHandle<()> {
             }
         }
     })
+}
+
+/// Feeds the outbox from the log and delivers the notices due, once per `interval`, from
+/// the start on: what a stopped server left undelivered goes first. Notices are written
+/// before they are tried and taken under a lease, so a worker stopped midway, or two
+/// servers on one database, neither lose nor double one (`Notifier::step`). Runs until
+/// aborted.
+fn spawn_notifier(notifier: Notifier, interval: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match notifier.step(chrono::Utc::now()).await {
+                Ok(d) if d.delivered + d.retried + d.dead > 0 => {
+                    tracing::info!(
+                        delivered = d.delivered,
+                        retried = d.retried,
+                        dead = d.dead,
+                        "notices delivered"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "delivering notices failed; retrying at the next tick"),
+            }
+        }
+    })
+}
+
+/// The webhook key as a JWK (RFC 8037), named by its id.
+fn webhook_key_resource(notifier: &Notifier) -> comity_wire::notice::WebhookKeyResource {
+    use base64::Engine;
+    comity_wire::notice::WebhookKeyResource {
+        kty: "OKP".into(),
+        crv: "Ed25519".into(),
+        x: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(notifier.public_key()),
+        kid: notifier.key_id().to_owned(),
+        alg: "EdDSA".into(),
+        use_: "sig".into(),
+    }
 }
 
 /// Signs a checkpoint whenever the log has grown, at most once per `interval`, keeps it

@@ -9,8 +9,8 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use comity_core::{
-    ClockKind, ClockOutcome, Contact, DataCategory, Fact, FactKind, JournalEntry, KeyId, NewEntry, PartyId,
-    RequestId, Role, Selector, SelectorType, State, Username, journal as fact,
+    Channel, ClockKind, ClockOutcome, Contact, DataCategory, Endpoint, Fact, FactKind, JournalEntry, KeyId,
+    NewEntry, PartyId, RequestId, Role, Selector, SelectorType, State, Username, journal as fact,
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
@@ -108,6 +108,29 @@ struct ReviewerChange {
     request: String,
     reviewer: String,
     why: String,
+}
+
+/// A notice endpoint registered or taken away.
+#[derive(Serialize, Deserialize)]
+struct EndpointChange {
+    party: String,
+    channel: String,
+    address: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct NoticeDead {
+    notice: u64,
+    party: String,
+    channel: String,
+    log_index: u64,
+    error: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct NoticeRetried {
+    notice: u64,
+    party: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -413,6 +436,19 @@ pub fn encode(f: &Fact) -> String {
             decision: a.decision,
             grounds: a.grounds.clone(),
         }),
+        Fact::EndpointAdded(e) | Fact::EndpointRemoved(e) => json(&EndpointChange {
+            party: e.party.to_string(),
+            channel: e.channel.to_string(),
+            address: e.address.clone(),
+        }),
+        Fact::NoticeDead(n) => json(&NoticeDead {
+            notice: n.notice,
+            party: n.party.to_string(),
+            channel: n.channel.to_string(),
+            log_index: n.log_index,
+            error: n.error.clone(),
+        }),
+        Fact::NoticeRetried(n) => json(&NoticeRetried { notice: n.notice, party: n.party.to_string() }),
     }
 }
 
@@ -709,7 +745,31 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
                 grounds: a.grounds,
             })
         }
+        FactKind::EndpointAdded => Fact::EndpointAdded(endpoint(read(content)?)?),
+        FactKind::EndpointRemoved => Fact::EndpointRemoved(endpoint(read(content)?)?),
+        FactKind::NoticeDead => {
+            let n: NoticeDead = read(content)?;
+            Fact::NoticeDead(fact::NoticeDead {
+                notice: n.notice,
+                party: party(&n.party)?,
+                channel: channel(&n.channel)?,
+                log_index: n.log_index,
+                error: n.error,
+            })
+        }
+        FactKind::NoticeRetried => {
+            let n: NoticeRetried = read(content)?;
+            Fact::NoticeRetried(fact::NoticeRetried { notice: n.notice, party: party(&n.party)? })
+        }
     })
+}
+
+fn channel(s: &str) -> Result<Channel, String> {
+    Channel::parse(s).ok_or_else(|| format!("{s:?} is not a notice channel"))
+}
+
+fn endpoint(e: EndpointChange) -> Result<Endpoint, String> {
+    Ok(Endpoint { party: party(&e.party)?, channel: channel(&e.channel)?, address: e.address })
 }
 
 #[cfg(test)]
@@ -820,6 +880,19 @@ mod tests {
                 "reviewer.unassigned",
                 r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","reviewer":"ie-high-court","why":"objection upheld"}"#,
             ),
+            (
+                "endpoint.added",
+                r#"{"party":"example-mail","channel":"webhook","address":"https://legal.example-mail.com/comity"}"#,
+            ),
+            (
+                "endpoint.removed",
+                r#"{"party":"example-mail","channel":"email","address":"legal@example-mail.com"}"#,
+            ),
+            (
+                "notice.dead",
+                r#"{"notice":7,"party":"example-mail","channel":"webhook","log_index":42,"error":"the receiver answered 410"}"#,
+            ),
+            ("notice.retried", r#"{"notice":7,"party":"example-mail"}"#),
         ];
         let mut kinds = std::collections::BTreeSet::new();
         for (kind, content) in stored {

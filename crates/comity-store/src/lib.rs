@@ -107,6 +107,7 @@
 mod db;
 pub mod journal;
 pub mod log;
+mod notice_rows;
 mod postgres;
 mod reads;
 mod rows;

@@ -200,11 +200,11 @@ impl At<'_> {
         row.try_get(column).map_err(|e| self.corrupt(column, e))
     }
 
-    fn party_id(&self, column: &str, s: &str) -> Result<PartyId, StoreError> {
+    pub(crate) fn party_id(&self, column: &str, s: &str) -> Result<PartyId, StoreError> {
         PartyId::parse(s).map_err(|e| self.corrupt(column, e))
     }
 
-    fn state(&self, column: &str, s: &str) -> Result<State, StoreError> {
+    pub(crate) fn state(&self, column: &str, s: &str) -> Result<State, StoreError> {
         State::parse(s).ok_or_else(|| self.corrupt(column, format!("{s:?} is not a state")))
     }
 

@@ -46,14 +46,15 @@ macro_rules! store_impl {
             use comity_core::{
                 Act, Amendment, AuthorityRecord, CheckpointSigner, Clock, ClockSet, Event, IdempotencyKey,
                 Intake, JournalEntry, JournalQuery, LinkRecord, LogRecord, LoginSlot, Move, NamedTarget,
-                NewEntry, NewRequest, Party, PartyId, PartyRole, Read, RequestId, RequestPage, RequestQuery,
-                Screening, SessionRecord, State, StoreError, StoredCheckpoint, StoredDocument, StoredRequest,
-                TokenRecord, UnloggedRows, UserRecord, Username,
+                NewEntry, NewNotice, NewRequest, Notice, NoticeOutcome, NoticeQuery, Party, PartyId,
+                PartyRole, Read, RequestId, RequestPage, RequestQuery, Screening, SessionRecord, State,
+                StoreError, StoredCheckpoint, StoredDocument, StoredRequest, TokenRecord, UnloggedRows,
+                UserRecord, Username,
             };
             use $crate::rows::backend;
             use $crate::store::{Engine, read, snapshot};
             use $crate::writes::WriteOp;
-            use $crate::{reads, trust_rows};
+            use $crate::{notice_rows, reads, trust_rows};
 
             #[async_trait::async_trait]
             impl comity_core::Store for $store {
@@ -365,6 +366,59 @@ macro_rules! store_impl {
                     at: DateTime<Utc>,
                 ) -> Result<Option<LinkRecord>, StoreError> {
                     self.write(WriteOp::UseLink(*secret_hash, at)).await?.link()
+                }
+
+                async fn journal_entry(&self, seq: u64) -> Result<Option<JournalEntry>, StoreError> {
+                    notice_rows::journal_entry(&mut *read(self).await?, seq).await
+                }
+
+                async fn notice_cursor(&self) -> Result<u64, StoreError> {
+                    notice_rows::cursor(&mut *read(self).await?).await
+                }
+
+                async fn feed_notices(
+                    &self,
+                    from: u64,
+                    to: u64,
+                    notices: &[NewNotice],
+                ) -> Result<u64, StoreError> {
+                    self.write(WriteOp::FeedNotices(from, to, notices.to_vec())).await?.count()
+                }
+
+                async fn take_notices(
+                    &self,
+                    now: DateTime<Utc>,
+                    lease_until: DateTime<Utc>,
+                    limit: u32,
+                ) -> Result<Vec<Notice>, StoreError> {
+                    self.write(WriteOp::TakeNotices(now, lease_until, limit)).await?.notices()
+                }
+
+                async fn record_notice(
+                    &self,
+                    id: u64,
+                    outcome: &NoticeOutcome,
+                ) -> Result<Option<JournalEntry>, StoreError> {
+                    let written =
+                        self.write(WriteOp::RecordNotice(id, Box::new(outcome.clone()))).await?.journal()?;
+                    Ok(written.into_iter().next())
+                }
+
+                async fn notice(&self, id: u64) -> Result<Option<Notice>, StoreError> {
+                    notice_rows::notice(&mut *read(self).await?, id).await
+                }
+
+                async fn notices(&self, query: &NoticeQuery) -> Result<Vec<Notice>, StoreError> {
+                    notice_rows::notices(&mut *read(self).await?, query).await
+                }
+
+                async fn retry_notice(
+                    &self,
+                    id: u64,
+                    at: DateTime<Utc>,
+                    entry: &NewEntry,
+                ) -> Result<JournalEntry, StoreError> {
+                    self.write(WriteOp::RetryNotice(id, at, Box::new(entry.clone()))).await?.entry()
                 }
             }
         };

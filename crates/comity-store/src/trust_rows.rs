@@ -20,6 +20,7 @@ macro_rules! journal_columns {
          FROM journal j LEFT JOIN log_entries l ON l.subject_kind = 'journal' AND l.subject_seq = j.seq"
     };
 }
+pub(crate) use journal_columns;
 macro_rules! user_columns {
     () => {
         "username, org, role, name, password_hash, totp_sealed, totp_last_step, created_at, disabled_at"

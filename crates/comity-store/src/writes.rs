@@ -11,9 +11,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use comity_core::{
     Act, ActorId, Amendment, CheckpointSigner, ClockClose, ClockOutcome, ClockSet, Event, IdempotencyKey,
-    Intake, JournalEntry, LinkRecord, LoginSlot, Move, NewEntry, NewRequest, Party, PartyId, Read, RequestId,
-    Screening, SessionRecord, State, StoreError, StoredCheckpoint, StoredRequest, TokenRecord, UserRecord,
-    Username,
+    Intake, JournalEntry, LinkRecord, LoginSlot, Move, NewEntry, NewNotice, NewRequest, Notice,
+    NoticeOutcome, Party, PartyId, Read, RequestId, Screening, SessionRecord, State, StoreError,
+    StoredCheckpoint, StoredRequest, TokenRecord, UserRecord, Username,
 };
 
 use crate::db::{Conn, Row, args};
@@ -22,7 +22,7 @@ use crate::rows::{
     At, PartyColumns, SetupError, backend, micros, move_refused, not_found_on_foreign_key, party_exists,
     request_exists,
 };
-use crate::trust_rows;
+use crate::{notice_rows, trust_rows};
 
 /// A write, with everything it needs owned: SQLite hands it to its writer task.
 pub(crate) enum WriteOp {
@@ -54,6 +54,13 @@ pub(crate) enum WriteOp {
     UseLink([u8; 32], DateTime<Utc>),
     /// A write that matches no row: it fails where the database refuses writes.
     CheckWritable,
+    /// The outbox (issue 13, item 8): cursor from, to, and the notices of the entries
+    /// between.
+    FeedNotices(u64, u64, Vec<NewNotice>),
+    /// Now, the lease's end, at most how many.
+    TakeNotices(DateTime<Utc>, DateTime<Utc>, u32),
+    RecordNotice(u64, Box<NoticeOutcome>),
+    RetryNotice(u64, DateTime<Utc>, Box<NewEntry>),
 }
 
 /// What a write answers, once committed.
@@ -69,6 +76,8 @@ pub(crate) enum Answer {
     Flag(bool),
     Login(LoginSlot),
     Link(Option<LinkRecord>),
+    Count(u64),
+    Notices(Vec<Notice>),
 }
 
 fn unexpected_answer() -> StoreError {
@@ -144,6 +153,20 @@ impl Answer {
     pub(crate) fn link(self) -> Result<Option<LinkRecord>, StoreError> {
         match self {
             Answer::Link(link) => Ok(link),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    pub(crate) fn count(self) -> Result<u64, StoreError> {
+        match self {
+            Answer::Count(n) => Ok(n),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    pub(crate) fn notices(self) -> Result<Vec<Notice>, StoreError> {
+        match self {
+            Answer::Notices(n) => Ok(n),
             _ => Err(unexpected_answer()),
         }
     }
@@ -249,6 +272,27 @@ impl WriteOp {
                 Answer::Done
             }
             WriteOp::UseLink(hash, at) => Answer::Link(trust_rows::use_link(conn, hash, *at).await?),
+            WriteOp::FeedNotices(from, to, notices) => {
+                Answer::Count(notice_rows::feed(conn, *from, *to, notices).await?)
+            }
+            WriteOp::TakeNotices(now, lease_until, limit) => {
+                Answer::Notices(notice_rows::take(conn, *now, *lease_until, *limit).await?)
+            }
+            WriteOp::RecordNotice(id, outcome) => {
+                notice_rows::record(conn, *id, outcome).await?;
+                match outcome.as_ref() {
+                    NoticeOutcome::Dead { entry, .. } => {
+                        let written = notice_rows::fact(conn, entry).await?;
+                        Answer::Journal(logged_journal(conn, log, written).await?)
+                    }
+                    _ => Answer::Journal(Vec::new()),
+                }
+            }
+            WriteOp::RetryNotice(id, at, entry) => {
+                notice_rows::revive(conn, *id, *at).await?;
+                let written = notice_rows::fact(conn, entry).await?;
+                Answer::Journal(logged_journal(conn, log, written).await?)
+            }
             WriteOp::CheckWritable => {
                 conn.execute("UPDATE log_head SET size = size WHERE size < 0", args![])
                     .await

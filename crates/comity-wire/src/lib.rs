@@ -28,6 +28,7 @@
 pub mod api;
 mod document;
 pub mod export;
+pub mod notice;
 pub mod production;
 mod schema;
 pub mod screening;

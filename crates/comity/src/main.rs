@@ -10,6 +10,7 @@ mod audit;
 mod deadlines;
 mod keys;
 mod logkey;
+mod notices;
 mod package;
 mod parties;
 mod pii;
@@ -66,6 +67,13 @@ enum Command {
     /// and accounts, and read no request).
     #[command(subcommand)]
     Operator(parties::OrganisationCommand),
+    /// Register, list and remove where a party's notices go: a webhook for its systems,
+    /// e-mail addresses for its people.
+    #[command(subcommand)]
+    Endpoint(notices::EndpointCommand),
+    /// List the notices to parties (--dead: the dead letters) and put dead ones back.
+    #[command(subcommand)]
+    Notices(notices::NoticesCommand),
     /// Create, list and revoke the API tokens of systems (the token is shown once).
     #[command(subcommand)]
     Token(accounts::TokenCommand),
@@ -220,6 +228,8 @@ fn main() -> ExitCode {
             Command::Operator(c) => {
                 parties::organisation(c, comity_core::PartyRole::Operator).await.map(|()| ExitCode::SUCCESS)
             }
+            Command::Endpoint(c) => notices::endpoint(c).await.map(|()| ExitCode::SUCCESS),
+            Command::Notices(c) => notices::notices(c).await.map(|()| ExitCode::SUCCESS),
             Command::Token(c) => accounts::token(c).await.map(|()| ExitCode::SUCCESS),
             Command::User(c) => accounts::user(c).await.map(|()| ExitCode::SUCCESS),
             Command::Totp(c) => accounts::totp(c).map(|()| ExitCode::SUCCESS),

@@ -82,6 +82,27 @@ pub struct ServeArgs {
     /// checkpoint.
     #[arg(long = "witness", env = "COMITY_WITNESSES", value_delimiter = ',')]
     witnesses: Vec<String>,
+    /// The SMTP server e-mail notices go through, as a URL:
+    /// smtps://USER:PASSWORD@HOST[:465]?from=ADDRESS (implicit TLS),
+    /// smtp://USER:PASSWORD@HOST[:587]?from=ADDRESS (STARTTLS, required), or
+    /// smtp+insecure://127.0.0.1:PORT?from=ADDRESS (no TLS, loopback only). Without it,
+    /// e-mail notices stay pending (webhooks are sent).
+    #[arg(long, env = "COMITY_SMTP", value_parser = check_smtp)]
+    smtp: Option<String>,
+    /// The server's URL as parties reach it (such as https://comity.example.org), for the
+    /// link to the request in every notice; by default http:// and --listen.
+    #[arg(long, env = "COMITY_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// How many times a notice is tried before it goes to the dead letters (`comity
+    /// notices list --dead`); 30 s, 2 min, 10 min, 1 h, then every 6 h apart.
+    #[arg(long, env = "COMITY_NOTICE_ATTEMPTS", default_value_t = comity_notify::RetryPolicy::DEFAULT_ATTEMPTS,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    notice_attempts: u32,
+}
+
+/// Checks the setting where it is given, so a wrong one is named as the flag's.
+fn check_smtp(setting: &str) -> Result<String, String> {
+    comity_notify::SmtpSettings::parse(setting).map(|_| setting.to_owned()).map_err(|e| e.to_string())
 }
 
 /// The defaults of the connection flags: the server's own.
@@ -146,6 +167,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 .map_or_else(|| comity_app::HashingSettings::from_machine().workers, usize::from),
             queue_per_client: usize::from(args.password_queue),
         },
+        smtp: args
+            .smtp
+            .as_deref()
+            .map(comity_notify::SmtpSettings::parse)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--smtp: {e}"))?,
+        public_url: args.public_url.clone(),
+        notice_interval: comity_server::startup::NOTICE_INTERVAL,
+        notice_retry: comity_notify::RetryPolicy::new(args.notice_attempts)
+            .map_err(|e| anyhow::anyhow!("--notice-attempts: {e}"))?,
     };
     // The signals are caught from here on: whoever reads the listening line and stops the
     // server at once gets a clean stop, not the default end of the process.

@@ -1,6 +1,6 @@
 """A webhook receiver that verifies comity's notices with pyauth's http-message-signatures.
 
-    receiver.py PUBLIC_KEY_PEM KEY_ID
+    receiver.py PUBLIC_KEY_PEM KEY_ID [OUT_DIR [FAIL_FIRST]]
 
 Serves HTTP on 127.0.0.1 at a port the system picks, and prints that port on the first
 line of standard output. Each POST is verified as RFC 9421 says (Ed25519, the signature
@@ -8,10 +8,16 @@ tagged "comity-webhook", covering @method, @target-uri, content-digest and conte
 created at most five minutes ago) and its body against the signed Content-Digest
 (RFC 9530). The answer is 204 when everything verifies, 401 with the library's reason
 otherwise. Nothing here checks a signature itself: the library does all of it.
+
+With OUT_DIR, each verified body is kept as OUT_DIR/<n>.json (n from 1). With FAIL_FIRST,
+the first FAIL_FIRST verified notices are answered 503 instead (a receiver down for a
+while), and not kept.
 """
 
 import datetime
+import os
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from http_message_signatures import HTTPMessageVerifier, InvalidSignature, MappingKeyResolver, algorithms
@@ -44,6 +50,10 @@ class Lines:
 
 def main():
     public_key_file, key_id = sys.argv[1], sys.argv[2]
+    out = sys.argv[3] if len(sys.argv) > 3 else None
+    fail_first = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    seen = {"verified": 0, "kept": 0}
+    lock = threading.Lock()
     with open(public_key_file, "rb") as f:
         public_key = f.read()
     verifier = HTTPMessageVerifier(
@@ -71,6 +81,17 @@ def main():
                 reason = str(e) or (f"{type(cause).__module__}.{type(cause).__name__}" if cause else "")
                 self.answer(401, f"InvalidSignature: {reason}")
                 return
+            with lock:
+                seen["verified"] += 1
+                if seen["verified"] <= fail_first:
+                    self.answer(503, "down for maintenance")
+                    return
+                if out:
+                    seen["kept"] += 1
+                    path = os.path.join(out, f"{seen['kept']}.json")
+                    with open(path + ".part", "wb") as f:
+                        f.write(body)
+                    os.replace(path + ".part", path)
             self.answer(204, "")
 
         def answer(self, status, text):

@@ -175,6 +175,13 @@ GET    /v1/admin/authorities/{auth}/recipients        -                         
 POST   /v1/admin/authorities/{auth}/recipients        recipient                  401  201   403 403   403 403 403   403  403   403 403   403  403    403
 GET    /v1/admin/providers/example-mail/keys          -                          401  200   200 200   200 200 200   200  200   200 200   200  200    200
 POST   /v1/admin/authorities/{auth}/contacts          contact                    401  201   403 403   403 403 403   403  403   403 403   403  403    403
+# Notices: where a party's notices go, and the outbox, are the operator's; the webhook key is public.
+GET    /v1/admin/parties/example-mail/endpoints       -                          401  200   403 403   403 403 403   403  403   403 403   403  403    403
+POST   /v1/admin/parties/example-mail/endpoints       endpoint                   401  201   403 403   403 403 403   403  403   403 403   403  403    403
+POST   /v1/admin/parties/example-mail/endpoints/remove endpoint:none             401  404   403 403   403 403 403   403  403   403 403   403  403    403
+GET    /v1/admin/notices?status=dead                  -                          401  200   403 403   403 403 403   403  403   403 403   403  403    403
+POST   /v1/admin/notices/999999/retry                 -                          401  404   403 403   403 403 403   403  403   403 403   403  403    403
+GET    /v1/webhooks/key                               -                          200  200   200 200   200 200 200   200  200   200 200   200  200    200
 # Accounts and tokens: the operator's admin only.
 GET    /v1/admin/users                                -                          401  200   403 403   403 403 403   403  403   403 403   403  403    403
 POST   /v1/admin/users                                user                       401  201   403 403   403 403 403   403  403   403 403   403  403    403
@@ -644,6 +651,8 @@ impl<'a> World<'a> {
             }),
             "token" => json!({"org": "example-cloud", "role": "handler", "label": "table"}),
             "disable" => json!({"reason": "a spare account, disabled by the access table"}),
+            "endpoint" => json!({"webhook": format!("https://receiver-{n}.example.org/comity")}),
+            "endpoint:none" => json!({"webhook": "https://nobody.example.org/comity"}),
             "recipient" => {
                 json!({"recipient": "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"})
             }

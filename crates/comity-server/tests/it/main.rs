@@ -14,6 +14,7 @@ mod log;
 mod log_privacy;
 mod logins;
 mod malformed;
+mod notices;
 mod productions;
 mod screening;
 mod sessions;

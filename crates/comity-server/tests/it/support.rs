@@ -30,6 +30,9 @@ pub struct TestApp {
     /// The use cases the server runs, for what a test sets up as the operator would.
     pub app: App,
     pub store: Arc<dyn Store>,
+    /// The delivery worker of notices, whose steps the tests drive at the times they
+    /// choose (its own interval is an hour).
+    pub notifier: comity_app::Notifier,
     /// Each authority's signing key, by authority id.
     keys: Mutex<HashMap<String, SigningKey>>,
     /// API tokens by organisation.
@@ -94,34 +97,68 @@ pub async fn spawn_configured(
     http: HttpConfig,
     hashing: Option<comity_app::HashingSettings>,
 ) -> Option<TestApp> {
+    spawn_with(backend, |config| {
+        config.http = http;
+        config.hashing = hashing.unwrap_or_default();
+    })
+    .await
+}
+
+/// The server with its operator and the example parties, its configuration changed by
+/// `configure` (e-mail, the retry policy of notices, ...).
+pub async fn spawn_app_configured(backend: Backend, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
+    let app = spawn_with(backend, |config| {
+        config.http = HttpConfig {
+            secure_cookies: false,
+            rate_limits: RateLimits { per_second: 0, failures_per_minute: 0 },
+            ..HttpConfig::default()
+        };
+        configure(config);
+    })
+    .await?;
+    app.register_example_parties().await;
+    Some(app)
+}
+
+/// The server with only its operator and the admin's token, its configuration changed
+/// by `configure`.
+async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
     let files = tempfile::tempdir().unwrap();
     let pg = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => Some(comity_store::testing::TestDatabase::create().await?),
     };
-    let config = Config {
+    let mut config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: files.path().to_owned(),
         database_url: pg.as_ref().map(|db| db.url().to_owned()),
         log_origin: ORIGIN.to_owned(),
         packs: comity_policy::PackSet::builtin().unwrap(),
-        http,
+        http: HttpConfig::default(),
         witnesses: Vec::new(),
         // The tests sign the checkpoints they check (`TestApp::checkpoint_now`).
         checkpoint_interval: std::time::Duration::from_secs(3600),
         // The tests sweep at the times they choose (`App::sweep`).
         sweep_interval: std::time::Duration::from_secs(3600),
         demo: None,
-        hashing: hashing.unwrap_or_default(),
+        hashing: comity_app::HashingSettings::default(),
+        smtp: None,
+        public_url: None,
+        // The tests deliver notices at the times they choose (`TestApp::notifier`).
+        notice_interval: std::time::Duration::from_secs(3600),
+        notice_retry: comity_notify::RetryPolicy::default(),
     };
+    configure(&mut config);
     let application = Application::build(config).await.unwrap();
     let base = format!("http://{}", application.address());
     let app = application.app().clone();
+    let notifier = application.notifier().clone();
     tokio::spawn(application.run_until_stopped(std::future::pending()));
     let test = TestApp {
         base,
         client: reqwest::Client::new(),
         store: app.shared_store(),
+        notifier,
         app,
         keys: Mutex::default(),
         tokens: Mutex::default(),

@@ -258,11 +258,13 @@ fn unguard(h: &Harness) -> &'static str {
          DROP TRIGGER log_entries_no_update; DROP TRIGGER log_entries_no_delete; \
          DROP TRIGGER log_hashes_no_update; DROP TRIGGER log_hashes_no_delete; \
          DROP TRIGGER log_checkpoints_no_update; DROP TRIGGER log_checkpoints_no_delete; \
-         DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;"
+         DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete; \
+         DROP TRIGGER documents_no_update; DROP TRIGGER documents_no_delete;"
     } else {
         "ALTER TABLE events DISABLE TRIGGER USER; ALTER TABLE screenings DISABLE TRIGGER USER; \
          ALTER TABLE log_entries DISABLE TRIGGER USER; ALTER TABLE log_hashes DISABLE TRIGGER USER; \
-         ALTER TABLE log_checkpoints DISABLE TRIGGER USER; ALTER TABLE journal DISABLE TRIGGER USER;"
+         ALTER TABLE log_checkpoints DISABLE TRIGGER USER; ALTER TABLE journal DISABLE TRIGGER USER; \
+         ALTER TABLE documents DISABLE TRIGGER USER;"
     }
 }
 
@@ -386,7 +388,12 @@ fn edits(sqlite: bool) -> Vec<Edit> {
         edit(
             "a signature swapped",
             "UPDATE requests SET signature = 'eyJhbGciOiJFZERTQSJ9.e30.Zm9yZ2Vk' WHERE signature IS NOT NULL",
-            "does not commit to the stored event 1",
+            "its document is not the latest one its events brought",
+        ),
+        edit(
+            "a kept version's signature swapped",
+            "UPDATE documents SET signature = 'eyJhbGciOiJFZERTQSJ9.e30.Zm9yZ2Vk' WHERE signature IS NOT NULL",
+            "its document is not the latest one its events brought",
         ),
         // Issue 11: an insider's edits to the columns the server acts on, each of which
         // changed what it would do, and the log cut short.

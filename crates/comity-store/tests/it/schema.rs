@@ -24,22 +24,29 @@ use sqlx::{Connection, PgConnection, Row, SqliteConnection, sqlite::SqliteConnec
 /// The columns that hold a time (SQLite keeps them as `TEXT`).
 const TIME_COLUMNS: &[&str] = &[
     "at",
+    "closed_at",
     "created_at",
+    "delivered_at",
     "disabled_at",
+    "due_at",
     "ended_at",
     "expires_at",
+    "happened_at",
     "last_attempt",
     "last_seen",
+    "leased_until",
     "locked_until",
+    "next_attempt_at",
     "received_at",
     "revoked_at",
+    "set_at",
     "updated_at",
     "used_at",
 ];
 
 /// The tables whose rows are never changed or deleted once written.
 const APPEND_ONLY: &[&str] =
-    &["events", "journal", "log_checkpoints", "log_entries", "log_hashes", "screenings"];
+    &["documents", "events", "journal", "log_checkpoints", "log_entries", "log_hashes", "screenings"];
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Column {

@@ -12,7 +12,7 @@ use std::{
 use serde_json::Value;
 
 /// The crates of comity the use cases (`comity-app`) may depend on.
-const APP_USES: [&str; 8] = [
+const APP_USES: [&str; 9] = [
     "comity-core",
     "comity-policy",
     "comity-wire",
@@ -21,6 +21,8 @@ const APP_USES: [&str; 8] = [
     "comity-access",
     "comity-redact",
     "comity-seal",
+    // Notices to parties: the delivery worker sends through it (issue 13, item 8).
+    "comity-notify",
 ];
 
 /// Each crate of comity, and the crates of comity it may depend on (normal dependencies).
@@ -58,6 +60,7 @@ fn layers() -> Vec<(&'static str, Vec<&'static str>)> {
                 "comity-wire",
                 "comity-store",
                 "comity-server",
+                "comity-notify",
             ],
         ),
     ]
