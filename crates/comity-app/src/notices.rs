@@ -71,6 +71,17 @@ pub fn notices_for(
             (Some(_), State::ClarificationRequested) => {
                 (what(NoticeEvent::ClarificationRequested, e.to, e.at, None), vec![&request.authority])
             }
+            (Some(State::ClarificationRequested), State::UnderReview) => {
+                (what(NoticeEvent::ClarificationAnswered, e.to, e.at, None), vec![&request.provider])
+            }
+            (Some(_), State::Appealed) => (
+                what(NoticeEvent::RequestAppealed, e.to, e.at, None),
+                vec![&request.authority, &request.provider],
+            ),
+            (Some(_), State::Withdrawn) => (
+                what(NoticeEvent::RequestWithdrawn, e.to, e.at, None),
+                vec![&request.authority, &request.provider],
+            ),
             _ => return Vec::new(),
         },
         Logged::Fact(j) => match &j.fact {
@@ -536,6 +547,11 @@ pub fn email(notice: &Notice, public_url: &str) -> (String, String) {
             None => "A deadline of the request passed.".to_owned(),
         },
         NoticeEvent::ProductionSealed => "A production was sealed for you.".to_owned(),
+        NoticeEvent::ClarificationAnswered => "The authority answered the request for clarification.".to_owned(),
+        NoticeEvent::RequestAppealed => {
+            "A decision on the request was appealed; nothing is produced until a second body decides.".to_owned()
+        }
+        NoticeEvent::RequestWithdrawn => "The request was withdrawn.".to_owned(),
     };
     let subject = format!("comity: {} ({request})", w.event);
     let text = format!(
@@ -663,7 +679,15 @@ mod tests {
         );
         let (overdue, withdrawn, met) =
             (clock(ClockOutcome::Overdue), clock(ClockOutcome::Withdrawn), clock(ClockOutcome::Met));
-        let table: [(Logged<'_>, Option<NoticeEvent>, &[&str]); 10] = [
+        let (answered, appealed, withdrawal) = (
+            event(Some(State::ClarificationRequested), State::UnderReview),
+            event(Some(State::Approved), State::Appealed),
+            event(Some(State::Approved), State::Withdrawn),
+        );
+        let table: [(Logged<'_>, Option<NoticeEvent>, &[&str]); 13] = [
+            (Logged::Event(&answered), Some(NoticeEvent::ClarificationAnswered), &["example-mail"]),
+            (Logged::Event(&appealed), Some(NoticeEvent::RequestAppealed), &["fr-tj-paris", "example-mail"]),
+            (Logged::Event(&withdrawal), Some(NoticeEvent::RequestWithdrawn), &["fr-tj-paris", "example-mail"]),
             (Logged::Event(&received), Some(NoticeEvent::RequestReceived), &["example-mail"]),
             (Logged::Fact(&assigned), Some(NoticeEvent::RequestRouted), &["ie-high-court"]),
             (Logged::Event(&approved), Some(NoticeEvent::RequestDecided), &["fr-tj-paris", "example-mail"]),

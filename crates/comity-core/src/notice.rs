@@ -41,6 +41,13 @@ vocabulary! {
         ClockExpired = "clock.expired",
         /// A production was sealed for the authority.
         ProductionSealed = "production.sealed",
+        /// The authority answered a clarification (in words or with an amended document).
+        ClarificationAnswered = "clarification.answered",
+        /// A decision was appealed: nothing is produced until a second body decides.
+        RequestAppealed = "request.appealed",
+        /// The request was withdrawn: by its authority, by a deadline (Art 4(5)), or by the
+        /// enforcing State's grounds for refusal (Art 12).
+        RequestWithdrawn = "request.withdrawn",
     }
 }
 
