@@ -547,9 +547,12 @@ pub fn email(notice: &Notice, public_url: &str) -> (String, String) {
             None => "A deadline of the request passed.".to_owned(),
         },
         NoticeEvent::ProductionSealed => "A production was sealed for you.".to_owned(),
-        NoticeEvent::ClarificationAnswered => "The authority answered the request for clarification.".to_owned(),
+        NoticeEvent::ClarificationAnswered => {
+            "The authority answered the request for clarification.".to_owned()
+        }
         NoticeEvent::RequestAppealed => {
-            "A decision on the request was appealed; nothing is produced until a second body decides.".to_owned()
+            "A decision on the request was appealed; nothing is produced until a second body decides."
+                .to_owned()
         }
         NoticeEvent::RequestWithdrawn => "The request was withdrawn.".to_owned(),
     };
@@ -687,7 +690,11 @@ mod tests {
         let table: [(Logged<'_>, Option<NoticeEvent>, &[&str]); 13] = [
             (Logged::Event(&answered), Some(NoticeEvent::ClarificationAnswered), &["example-mail"]),
             (Logged::Event(&appealed), Some(NoticeEvent::RequestAppealed), &["fr-tj-paris", "example-mail"]),
-            (Logged::Event(&withdrawal), Some(NoticeEvent::RequestWithdrawn), &["fr-tj-paris", "example-mail"]),
+            (
+                Logged::Event(&withdrawal),
+                Some(NoticeEvent::RequestWithdrawn),
+                &["fr-tj-paris", "example-mail"],
+            ),
             (Logged::Event(&received), Some(NoticeEvent::RequestReceived), &["example-mail"]),
             (Logged::Fact(&assigned), Some(NoticeEvent::RequestRouted), &["ie-high-court"]),
             (Logged::Event(&approved), Some(NoticeEvent::RequestDecided), &["fr-tj-paris", "example-mail"]),
