@@ -111,6 +111,13 @@ impl App {
         Ok(self.store().clocks(id).await?)
     }
 
+    /// Whether this server may sweep now: of several servers on one database, the one that
+    /// holds the sweeper's lease, taken for `hold` and renewed at each sweep. A server that
+    /// stops loses it when it runs out.
+    pub async fn may_sweep(&self, holder: &str, now: DateTime<Utc>, hold: chrono::Duration) -> Result<bool> {
+        Ok(self.store().take_lease("sweeper", holder, now, now + hold).await?)
+    }
+
     /// Acts on every clock due at `at`, each exactly once. The acts are recorded at `at` or
     /// now, whichever is later, so the log's times never run backwards however `at` is
     /// chosen.

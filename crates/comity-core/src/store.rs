@@ -484,6 +484,15 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Records an act that does not move the request (see [`Act`]); returns its journal
     /// entries as written.
     async fn act(&self, act: &Act) -> Result<Vec<JournalEntry>, StoreError>;
+    /// Takes or renews the lease `name` for `holder` until `until`, if nobody else holds it
+    /// at `now`; whether `holder` holds it now.
+    async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     /// The running clocks due at or before `at`, soonest first, at most `limit`.
     async fn due_clocks(&self, at: DateTime<Utc>, limit: u32) -> Result<Vec<Clock>, StoreError>;
     /// The clocks whose passing was escalated and whose request is still unanswered.

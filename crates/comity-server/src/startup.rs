@@ -318,12 +318,25 @@ impl HashSource for StoreHashes {
 /// clock, so a sweep killed halfway, or two servers sweeping one database, act on each
 /// deadline exactly once (`App::sweep`). Runs until aborted.
 fn spawn_sweeper(app: App, interval: Duration) -> tokio::task::JoinHandle<()> {
+    // Who this server is, for the sweeper's lease: one server sweeps at a time.
+    let token = comity_auth::opaque::OpaqueToken::generate();
+    let holder = format!("pid {} {}", std::process::id(), &token.text()[..12]);
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(interval);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let hold = chrono::Duration::from_std(interval * 3).unwrap_or(chrono::Duration::minutes(2));
         loop {
             ticks.tick().await;
-            match app.sweep(chrono::Utc::now()).await {
+            let now = chrono::Utc::now();
+            match app.may_sweep(&holder, now, hold).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the sweeper's lease could not be read; retrying at the next tick");
+                    continue;
+                }
+            }
+            match app.sweep(now).await {
                 Ok(sweep) if !sweep.acted.is_empty() => {
                     tracing::info!(acted = sweep.acted.len(), taken = sweep.taken, "deadlines acted on")
                 }

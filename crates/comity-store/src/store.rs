@@ -149,6 +149,18 @@ macro_rules! store_impl {
                     self.write(WriteOp::Act(Box::new(act.clone()))).await?.journal()
                 }
 
+                async fn take_lease(
+                    &self,
+                    name: &str,
+                    holder: &str,
+                    now: DateTime<Utc>,
+                    until: DateTime<Utc>,
+                ) -> Result<bool, StoreError> {
+                    self.write(WriteOp::TakeLease(name.to_owned(), holder.to_owned(), now, until))
+                        .await?
+                        .flag()
+                }
+
                 async fn due_clocks(&self, at: DateTime<Utc>, limit: u32) -> Result<Vec<Clock>, StoreError> {
                     reads::due_clocks(&mut *read(self).await?, at, limit).await
                 }

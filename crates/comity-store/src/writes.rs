@@ -54,6 +54,8 @@ pub(crate) enum WriteOp {
     UseLink([u8; 32], DateTime<Utc>),
     /// A write that matches no row: it fails where the database refuses writes.
     CheckWritable,
+    /// Name, holder, now, until.
+    TakeLease(String, String, DateTime<Utc>, DateTime<Utc>),
     /// The outbox (issue 13, item 8): cursor from, to, and the notices of the entries
     /// between.
     FeedNotices(u64, u64, Vec<NewNotice>),
@@ -292,6 +294,20 @@ impl WriteOp {
                 notice_rows::revive(conn, *id, *at).await?;
                 let written = notice_rows::fact(conn, entry).await?;
                 Answer::Journal(logged_journal(conn, log, written).await?)
+            }
+            WriteOp::TakeLease(name, holder, now, until) => {
+                // Taken when free, run out, or already this holder's; the WHERE of the
+                // upsert decides, so of two servers at once one holds it.
+                let taken = conn
+                    .execute(
+                        "INSERT INTO leases (name, holder, held_until) VALUES ($1, $2, $3) \
+                         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, held_until = excluded.held_until \
+                         WHERE leases.held_until < $4 OR leases.holder = excluded.holder",
+                        args![name, holder, micros(*until), micros(*now)],
+                    )
+                    .await
+                    .map_err(backend)?;
+                Answer::Flag(taken > 0)
             }
             WriteOp::CheckWritable => {
                 conn.execute("UPDATE log_head SET size = size WHERE size < 0", args![])

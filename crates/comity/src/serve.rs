@@ -83,13 +83,13 @@ pub struct ServeArgs {
     #[arg(long = "witness", env = "COMITY_WITNESSES", value_delimiter = ',')]
     witnesses: Vec<String>,
     /// The SMTP server e-mail notices go through, as a URL:
-    /// smtps://USER:PASSWORD@HOST[:465]?from=ADDRESS (implicit TLS),
-    /// smtp://USER:PASSWORD@HOST[:587]?from=ADDRESS (STARTTLS, required), or
-    /// smtp+insecure://127.0.0.1:PORT?from=ADDRESS (no TLS, loopback only). Without it,
+    /// `smtps://USER:PASSWORD@HOST:465?from=ADDRESS` (implicit TLS; the port may be left out),
+    /// `smtp://USER:PASSWORD@HOST:587?from=ADDRESS` (STARTTLS, required), or
+    /// `smtp+insecure://127.0.0.1:PORT?from=ADDRESS` (no TLS, loopback only). Without it,
     /// e-mail notices stay pending (webhooks are sent).
     #[arg(long, env = "COMITY_SMTP", value_parser = check_smtp)]
     smtp: Option<String>,
-    /// The server's URL as parties reach it (such as https://comity.example.org), for the
+    /// The server's URL as parties reach it (such as `https://comity.example.org`), for the
     /// link to the request in every notice; by default http:// and --listen.
     #[arg(long, env = "COMITY_PUBLIC_URL")]
     public_url: Option<String>,

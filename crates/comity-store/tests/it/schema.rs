@@ -32,6 +32,7 @@ const TIME_COLUMNS: &[&str] = &[
     "ended_at",
     "expires_at",
     "happened_at",
+    "held_until",
     "last_attempt",
     "last_seen",
     "leased_until",

@@ -137,6 +137,28 @@ fn corrupt(result: Result<impl std::fmt::Debug, StoreError>) -> String {
 
 // ---- the suite --------------------------------------------------------------------------
 
+/// The sweeper's lease (issue 13: with several servers, one sweeps at a time): one holder
+/// at a time, renewed by its holder, taken by another only once it ran out.
+pub async fn one_holder_has_a_lease_until_it_runs_out(h: &mut Harness) {
+    let store = h.store();
+    let t = t0();
+    let minute = Duration::minutes(1);
+    assert!(store.take_lease("sweeper", "a", t, t + minute).await.unwrap());
+    assert!(!store.take_lease("sweeper", "b", t, t + minute).await.unwrap(), "held by a");
+    assert!(store.take_lease("sweeper", "a", t + minute / 2, t + minute * 2).await.unwrap(), "a renews");
+    assert!(!store.take_lease("sweeper", "b", t + minute, t + minute * 2).await.unwrap(), "renewed");
+    assert!(store.take_lease("other", "b", t, t + minute).await.unwrap(), "another duty, another lease");
+    assert!(store.take_lease("sweeper", "b", t + minute * 3, t + minute * 4).await.unwrap(), "a's ran out");
+    assert!(!store.take_lease("sweeper", "a", t + minute * 3, t + minute * 4).await.unwrap());
+    // Two at once: exactly one holds it.
+    let later = t + minute * 10;
+    let (x, y) = tokio::join!(
+        store.take_lease("sweeper", "x", later, later + minute),
+        store.take_lease("sweeper", "y", later, later + minute)
+    );
+    assert!(x.unwrap() ^ y.unwrap(), "one of two racing holders takes it");
+}
+
 pub async fn ping_answers(h: &mut Harness) {
     h.store().ping().await.unwrap();
 }
