@@ -54,6 +54,7 @@ pub async fn add_endpoint(
         (status = 200, body = [EndpointResource]),
         (status = 403, description = "Only an operator's admin reads endpoints", body = comity_wire::api::ErrorBody),
         (status = 404, description = "No such party", body = comity_wire::api::ErrorBody),
+        (status = 422, description = "The id is not a party id", body = comity_wire::api::ErrorBody),
     )
 )]
 pub async fn list_endpoints(
@@ -72,6 +73,7 @@ pub async fn list_endpoints(
     responses(
         (status = 200, body = EndpointResource),
         (status = 404, description = "No such party, or it has no such endpoint", body = comity_wire::api::ErrorBody),
+        (status = 422, description = "Not exactly one of webhook and email, or the id is not a party id", body = comity_wire::api::ErrorBody),
     )
 )]
 pub async fn remove_endpoint(
@@ -128,8 +130,17 @@ pub async fn list_notices(
 )]
 pub async fn retry(
     ManageRegisters(registers): ManageRegisters,
-    Path(id): Path<u64>,
+    Path(id): Path<String>,
 ) -> Result<Json<NoticeResource>, ApiError> {
+    // Read here rather than by axum's `Path<u64>`, whose refusal is plain text: an id that
+    // is not a number names no notice, and says so in the one error shape.
+    let id: u64 = id.parse().map_err(|_| {
+        ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no notice {id:?}: a notice's id is a number (comity notices list)"),
+        )
+    })?;
     Ok(Json(NoticeResource::from(&registers.retry_notice(id).await?)))
 }
 

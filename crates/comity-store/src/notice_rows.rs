@@ -199,8 +199,10 @@ pub(crate) async fn revive<C: Conn>(conn: &mut C, id: u64, at: DateTime<Utc>) ->
 }
 
 pub(crate) async fn notice<C: Conn>(conn: &mut C, id: u64) -> Result<Option<Notice>, StoreError> {
+    // An id beyond what the column holds names no notice.
+    let Ok(id) = i64::try_from(id) else { return Ok(None) };
     let row = conn
-        .fetch_optional(concat!("SELECT ", notice_columns!(), " FROM notices WHERE id = $1"), args![int(id)?])
+        .fetch_optional(concat!("SELECT ", notice_columns!(), " FROM notices WHERE id = $1"), args![id])
         .await
         .map_err(backend)?;
     row.map(|row| read_notice(&row)).transpose()
