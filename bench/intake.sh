@@ -75,6 +75,9 @@ register_parties() { # $1: binary, $2: store args
   $1 authority add $2 --id fr-tj-paris --country FR --type prosecutor --name "Parquet de Paris" >/dev/null
   $1 authority add $2 --id fr-jld-paris --country FR --type judge --name "JLD de Paris" >/dev/null
   $1 provider add $2 --id example-mail --country IE --name "Example Mail" >/dev/null
+  # The court of the provider's State, to which screening routes each request by law (issue
+  # 13); a binary from before routing registers it and assigns nobody.
+  $1 reviewer add $2 --id ie-high-court --country IE --kind court --name "The High Court" >/dev/null
 }
 
 healthz() { # $1: label
