@@ -30,18 +30,8 @@ impl App {
         replaces: Option<&str>,
     ) -> Result<(Vec<PartyId>, JournalEntry)> {
         let (stored, facts) = self.request_and_facts(id).await?;
-        let reviewer = PartyId::parse(reviewer)
-            .map_err(|e| Error::invalid("unknown_reviewer", "reviewer", e.to_string()))?;
-        let Some(Party::Reviewer(body)) = self.party(&reviewer).await? else {
-            return Err(Error::invalid(
-                "unknown_reviewer",
-                "reviewer",
-                format!("no reviewer body {reviewer} is registered"),
-            ));
-        };
-        let reason = check_name(reason)
-            .map_err(|e| Error::invalid("invalid_assignment", "reason", format!("give the reason: {e}")))?;
-        let institution = Party::Reviewer(body.clone()).institution().clone();
+        let (body, institution, reason) = self.assignment(reviewer, reason).await?;
+        let reviewer = body.id.clone();
         let action =
             Action::AssignReviewer { reviewer: reviewer.clone(), reviewer_institution: institution.clone() };
         // Whoever may not see the request learns nothing of it: 404, as for none.
@@ -53,10 +43,7 @@ impl App {
             let conflicted =
                 facts.issuer_institutions.contains(&institution) || facts.provider_institution == institution;
             return Err(Error::Forbidden(if conflicted {
-                format!(
-                    "{reviewer} is of institution {institution}, which is a party to this request; \
-                     assign a reviewer independent of the authority and the provider"
-                )
+                conflict(&reviewer, &institution)
             } else if caller.principal.role == comity_core::Role::Handler {
                 "review is routed by law, and the provider never chooses its reviewer: object to the \
                  assigned body for a conflict (POST /v1/requests/{id}/reviewers/objections), and an \
@@ -87,6 +74,20 @@ impl App {
     ) -> Result<(Vec<PartyId>, JournalEntry)> {
         let (stored, facts) = self.request_and_facts(id).await?;
         let Some(stored) = stored else { return Err(Error::NotFound(format!("no request {id}"))) };
+        let (body, institution, reason) = self.assignment(reviewer, reason).await?;
+        if facts.issuer_institutions.contains(&institution) || facts.provider_institution == institution {
+            return Err(Error::Forbidden(conflict(&body.id, &institution)));
+        }
+        self.assign_checked(actor, &stored, facts.reviewers, &body, reason, replaces).await
+    }
+
+    /// What an assignment names, read for both ways in: the registered reviewer body, its
+    /// institution, and the reason given.
+    async fn assignment(
+        &self,
+        reviewer: &str,
+        reason: &str,
+    ) -> Result<(comity_core::ReviewerBody, PartyId, String)> {
         let reviewer = PartyId::parse(reviewer)
             .map_err(|e| Error::invalid("unknown_reviewer", "reviewer", e.to_string()))?;
         let Some(Party::Reviewer(body)) = self.party(&reviewer).await? else {
@@ -99,13 +100,7 @@ impl App {
         let reason = check_name(reason)
             .map_err(|e| Error::invalid("invalid_assignment", "reason", format!("give the reason: {e}")))?;
         let institution = Party::Reviewer(body.clone()).institution().clone();
-        if facts.issuer_institutions.contains(&institution) || facts.provider_institution == institution {
-            return Err(Error::Forbidden(format!(
-                "{reviewer} is of institution {institution}, which is a party to this request; assign a \
-                 reviewer independent of the authority and the provider"
-            )));
-        }
-        self.assign_checked(actor, &stored, facts.reviewers, &body, reason, replaces).await
+        Ok((body, institution, reason))
     }
 
     /// Assigns `body` once the caller may: refused unless the law makes its kind and State
@@ -264,4 +259,12 @@ impl App {
         let mut written = self.store().append_journal(&entries).await?;
         written.pop().ok_or_else(|| Error::corrupt("the journal kept no entry"))
     }
+}
+
+/// Why a body of a party's institution is never assigned.
+fn conflict(reviewer: &PartyId, institution: &PartyId) -> String {
+    format!(
+        "{reviewer} is of institution {institution}, which is a party to this request; assign a reviewer \
+         independent of the authority and the provider"
+    )
 }

@@ -348,17 +348,9 @@ impl App {
         let mut conflicted = facts.issuer_institutions.clone();
         conflicted.push(facts.provider_institution.clone());
         let second = self
-            .store()
-            .parties(comity_core::PartyRole::Reviewer)
+            .reviewer_bodies()
             .await?
             .into_iter()
-            .filter_map(|p| {
-                let institution = p.institution().clone();
-                match p {
-                    comity_core::Party::Reviewer(r) => Some((r, institution)),
-                    _ => None,
-                }
-            })
             .filter(|(r, institution)| {
                 r.kind == decided.kind
                     && r.country == decided.country

@@ -112,6 +112,23 @@ fn pick<'a>(
 }
 
 impl App {
+    /// The registered reviewer bodies, each with its institution.
+    pub(crate) async fn reviewer_bodies(&self) -> Result<Vec<(ReviewerBody, PartyId)>> {
+        Ok(self
+            .store()
+            .parties(PartyRole::Reviewer)
+            .await?
+            .into_iter()
+            .filter_map(|p| {
+                let institution = p.institution().clone();
+                match p {
+                    Party::Reviewer(r) => Some((r, institution)),
+                    _ => None,
+                }
+            })
+            .collect())
+    }
+
     /// Routes a request to the bodies the law makes competent: the assignments to write with
     /// its screening, and what was found for each kind.
     pub(crate) async fn route(
@@ -133,19 +150,7 @@ impl App {
                 conflicted.push(p.institution().clone());
             }
         }
-        let bodies: Vec<(ReviewerBody, PartyId)> = self
-            .store()
-            .parties(PartyRole::Reviewer)
-            .await?
-            .into_iter()
-            .filter_map(|p| {
-                let institution = p.institution().clone();
-                match p {
-                    Party::Reviewer(r) => Some((r, institution)),
-                    _ => None,
-                }
-            })
-            .collect();
+        let bodies = self.reviewer_bodies().await?;
         let mut facts = Vec::new();
         let mut routed = Vec::new();
         for c in competent {

@@ -358,11 +358,7 @@ pub async fn amend(
             ));
         }
     };
-    app.metrics.transitions.get_or_create(&StateLabels { state: event.to.to_string() }).inc();
-    Ok(with_receipt(
-        Json(TransitionResult { request: RequestSummary::from(&after), event: EventResource::from(&event) }),
-        event.log_index.as_slice(),
-    ))
+    Ok(moved(&app, &after, &event))
 }
 
 /// Every version of a request's document, oldest first, with what each changed. The read
@@ -417,11 +413,7 @@ pub async fn raise_grounds(
     JsonBody(body): JsonBody<GroundsBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     let (after, event) = app.app.raise_grounds(&caller, id, &body.grounds, &body.reasoning).await?;
-    app.metrics.transitions.get_or_create(&StateLabels { state: event.to.to_string() }).inc();
-    Ok(with_receipt(
-        Json(TransitionResult { request: RequestSummary::from(&after), event: EventResource::from(&event) }),
-        event.log_index.as_slice(),
-    ))
+    Ok(moved(&app, &after, &event))
 }
 
 /// The issuing authority extends a preservation once, before it ends (Regulation (EU)
@@ -481,9 +473,20 @@ pub async fn transition(
         answers: body.answers.into_iter().map(|a| (a.rule, a.answer)).collect(),
     };
     let (after, event) = app.app.transition(&caller, id, &transition).await?;
+    Ok(moved(&app, &after, &event))
+}
+
+/// The answer to any act that moved a request (a transition, the enforcing State's
+/// grounds, an amendment): the request as it is now and the event, the move counted, its
+/// log entry named.
+fn moved(
+    app: &AppState,
+    after: &comity_core::StoredRequest,
+    event: &comity_core::Event,
+) -> impl IntoResponse + use<> {
     app.metrics.transitions.get_or_create(&StateLabels { state: event.to.to_string() }).inc();
-    Ok(with_receipt(
-        Json(TransitionResult { request: RequestSummary::from(&after), event: EventResource::from(&event) }),
+    with_receipt(
+        Json(TransitionResult { request: RequestSummary::from(after), event: EventResource::from(event) }),
         event.log_index.as_slice(),
-    ))
+    )
 }
