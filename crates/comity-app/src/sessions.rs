@@ -20,7 +20,7 @@ use comity_core::{
     Credential, Fact, LoginSlot, NewEntry, Principal, SessionRecord, UserRecord, Username, journal,
 };
 
-use crate::{App, Caller, Client, Error, Result, accounts::totp_aad, hashing::Turn};
+use crate::{App, Caller, Client, Error, Result, hashing::Turn};
 
 /// How long a session lasts: a working day.
 pub const SESSION_HOURS: i64 = 8;
@@ -49,7 +49,7 @@ pub struct PasswordChange {
     pub new_password: String,
 }
 
-fn invalid_credentials() -> Error {
+pub(crate) fn invalid_credentials() -> Error {
     Error::Unauthenticated {
         code: "invalid_credentials",
         message:
@@ -111,23 +111,9 @@ impl App {
     pub async fn login(&self, login: &Login, client: &Client<'_>) -> Result<Opened> {
         let name = login.username.trim().to_lowercase();
         let now = Utc::now().trunc_subsecs(6);
-        let store = self.store();
         let (from, turn) = self.begin_attempt(&name, now, client).await?;
         match self.check_login(&name, &login.password, &login.totp, now, turn).await? {
-            Some(user) => {
-                store.clear_login_attempts(&name, &from).await?;
-                let token = OpaqueToken::generate();
-                let session = SessionRecord {
-                    id_hash: token.hash(),
-                    username: user.username.clone(),
-                    created_at: now,
-                    expires_at: now + Duration::hours(SESSION_HOURS),
-                    ended_at: None,
-                };
-                store.add_session(&session).await?;
-                tracing::info!(user = %user.username, org = %user.org, "logged in");
-                Ok(Opened { token, session, user })
-            }
+            Some(user) => self.open_session(user, &name, &from, now).await,
             None => {
                 client.refused("invalid_credentials", "failed login");
                 Err(invalid_credentials())
@@ -135,12 +121,36 @@ impl App {
         }
     }
 
+    /// Opens a session for `user`, who has just proved its password and code from the
+    /// client network `from`: the failed attempts of that pair are forgotten.
+    pub(crate) async fn open_session(
+        &self,
+        user: UserRecord,
+        name: &str,
+        from: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Opened> {
+        let store = self.store();
+        store.clear_login_attempts(name, from).await?;
+        let token = OpaqueToken::generate();
+        let session = SessionRecord {
+            id_hash: token.hash(),
+            username: user.username.clone(),
+            created_at: now,
+            expires_at: now + Duration::hours(SESSION_HOURS),
+            ended_at: None,
+        };
+        store.add_session(&session).await?;
+        tracing::info!(user = %user.username, org = %user.org, "logged in");
+        Ok(Opened { token, session, user })
+    }
+
     /// Starts an attempt to prove `name`'s password from the client: refused with 429 at
     /// once if the client has as many hashes waiting as it may (before anything is
     /// written), then counted against (name, client network) in the store before any hash
     /// (so that racing attempts cannot all pass), then queued for a hash. Returns the
     /// client network as the store keys it, and the place in the queue.
-    async fn begin_attempt(
+    pub(crate) async fn begin_attempt(
         &self,
         name: &str,
         now: DateTime<Utc>,
@@ -155,7 +165,7 @@ impl App {
 
     /// Takes one attempt of `name` from `from` in the store, or refuses with 429 while the
     /// pair is locked (RFC 6585 §4: `Retry-After` says how long).
-    async fn reserve_attempt(
+    pub(crate) async fn reserve_attempt(
         &self,
         name: &str,
         from: &str,
@@ -210,12 +220,8 @@ impl App {
     /// Whether `code` is the account's current TOTP code, unused: its step is then taken
     /// in the database, so two attempts racing with one code cannot both win (RFC 6238
     /// §5.2).
-    async fn use_totp(&self, user: &UserRecord, code: &str, now: DateTime<Utc>) -> Result<bool> {
-        let secret = self.settings().server_key.open(&user.totp_sealed, &totp_aad(&user.username)).map_err(|e| {
-            tracing::error!(user = %user.username, error = %e, "the server key does not open this TOTP secret: is it the key the account was created with?");
-            Error::internal(e)
-        })?;
-        let secret = totp::TotpSecret::from_bytes(&secret).map_err(Error::internal)?;
+    pub(crate) async fn use_totp(&self, user: &UserRecord, code: &str, now: DateTime<Utc>) -> Result<bool> {
+        let secret = self.totp_secret(&user.username, &user.totp_sealed)?;
         let now_unix = u64::try_from(now.timestamp()).unwrap_or(0);
         let Ok(step) = totp::verify(&secret, code, now_unix, user.totp_last_step) else {
             return Ok(false);
@@ -281,7 +287,7 @@ impl App {
     }
 
     /// Checks a password on the pool in `turn`, counted in `comity_password_checks_total`.
-    async fn checking_password<T: Send + 'static>(
+    pub(crate) async fn checking_password<T: Send + 'static>(
         &self,
         turn: Turn,
         work: impl FnOnce() -> T + Send + 'static,

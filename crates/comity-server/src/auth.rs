@@ -58,6 +58,11 @@ pub async fn authenticate(AxumState(app): AxumState<AppState>, mut request: Requ
             request.extensions_mut().insert(caller);
         }
         Ok(None) => {}
+        // A page answers a session that ended by asking the person to sign in again (and
+        // clears the cookie), where the API answers 401.
+        Err(e) if e.code() == "session_expired" && crate::portal::is_page_path(request.uri().path()) => {
+            request.extensions_mut().insert(crate::portal::SessionEnded);
+        }
         Err(e) => return e.into_response(),
     }
     next.run(request).await

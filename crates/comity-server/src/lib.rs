@@ -31,6 +31,7 @@ pub mod notices;
 mod openapi;
 mod ops;
 mod parties;
+pub mod portal;
 pub mod production;
 pub mod receipt;
 mod requests;
@@ -316,6 +317,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(
             Router::from(bounded)
+                // The portal's pages take the same handler slots as the API's calls.
+                .merge(portal::router())
                 .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, HANDLER_TIMEOUT))
                 // The address's requests in flight counted, the body read whole in time,
                 // then a handler slot taken.
@@ -328,8 +331,10 @@ pub fn router(state: AppState) -> Router {
                 .layer(middleware::from_fn_with_state(state.clone(), connections::streaming))
                 .layer(RequestBodyTimeoutLayer::new(body_timeout)),
         )
-        .fallback(not_found)
+        .fallback(portal::not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // A page's language and form token, and its own security headers.
+        .layer(middleware::from_fn_with_state(state.clone(), portal::context))
         // Outermost first: the client's address and credential, then its rate.
         .layer(middleware::from_fn_with_state(state.clone(), limits::limit))
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
@@ -339,10 +344,6 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
-}
-
-async fn not_found() -> ApiError {
-    ApiError::not_found("no such endpoint; GET /openapi.json lists them all")
 }
 
 async fn method_not_allowed() -> ApiError {

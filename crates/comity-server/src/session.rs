@@ -84,13 +84,18 @@ pub async fn login(
 }
 
 /// Sets (or with `max_age` 0, clears) the session cookie.
-fn set_cookie(app: &AppState, response: &mut Response, value: &str, max_age: i64) {
-    let name = cookie_name(app.trust.secure_cookies);
-    let secure = if app.trust.secure_cookies { " Secure;" } else { "" };
-    let cookie = format!("{name}={value}; Path=/;{secure} HttpOnly; SameSite=Strict; Max-Age={max_age}");
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
+pub(crate) fn set_cookie(app: &AppState, response: &mut Response, value: &str, max_age: i64) {
+    if let Ok(v) = HeaderValue::from_str(&session_cookie_header(app.trust.secure_cookies, value, max_age)) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
+}
+
+/// The `Set-Cookie` value of the session cookie: `HttpOnly`, `SameSite=Strict`, and
+/// `Secure` under the `__Host-` name unless cookies are insecure.
+pub(crate) fn session_cookie_header(secure: bool, value: &str, max_age: i64) -> String {
+    let name = cookie_name(secure);
+    let flag = if secure { " Secure;" } else { "" };
+    format!("{name}={value}; Path=/;{flag} HttpOnly; SameSite=Strict; Max-Age={max_age}")
 }
 
 /// Ends the session.

@@ -15,6 +15,7 @@ mod log_privacy;
 mod logins;
 mod malformed;
 mod notices;
+mod portal;
 mod productions;
 mod screening;
 mod sessions;

@@ -1,0 +1,28 @@
+// comity's one script (issue 14). The pages work without it; it only helps:
+// - beside each time in UTC, the same time in the reader's own time zone;
+// - on /verify, the link's secret (after '#', which browsers never send to a server) is
+//   taken out of the address bar and put in the form, which is then posted.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  const lang = document.documentElement.lang || undefined;
+  const local = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short", timeZoneName: "short" });
+  for (const el of document.querySelectorAll("time[datetime]")) {
+    const at = new Date(el.getAttribute("datetime"));
+    if (Number.isNaN(at.getTime())) continue;
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone === "UTC" || zone === "Etc/UTC") continue;
+    const span = document.createElement("span");
+    span.className = "local-time";
+    span.textContent = " (" + local.format(at) + ")";
+    el.after(span);
+  }
+
+  const secretForm = document.getElementById("verify-secret");
+  if (secretForm && window.location.hash.length > 1) {
+    const secret = decodeURIComponent(window.location.hash.slice(1));
+    history.replaceState(null, "", window.location.pathname);
+    secretForm.elements.namedItem("token").value = secret;
+    secretForm.submit();
+  }
+});

@@ -1,0 +1,260 @@
+# Le portail de comity, en français. Chaque texte d'une page est ici ; l'anglais est dans
+# ../en. Un test vérifie que les deux fichiers ont exactement les mêmes messages.
+
+## Cadre
+skip-to-content = Aller au contenu principal
+nav-account = Votre compte
+nav-language = Langue
+nav-pages = Pages
+sign-in = Se connecter
+sign-out = Se déconnecter
+footer-about = comity : les demandes de données d'un État à l'étranger, tranchées par une autorité indépendante et consignées dans un journal public que chacun peut vérifier.
+footer-checkpoint = Le dernier point de contrôle du journal
+footer-api = La description de l'API (OpenAPI)
+back-home = Retour à votre page d'accueil
+yes = Oui
+no = Non
+emergency = Urgence
+overdue = En retard
+no-deadline = Aucun délai ne court
+minutes-left = { $minutes } minutes
+
+## Rôles
+role-admin = opérateur
+role-requester = greffe de l'autorité
+role-handler = service juridique du fournisseur
+role-reviewer = autorité de contrôle
+role-auditor = auditeur
+
+## Erreurs
+error-summary-title = Il y a un problème
+error-prefix = Erreur :
+error-title = Cette action n'a pas pu être faite
+error-internal = Une erreur s'est produite de notre côté. Elle est enregistrée sous le numéro d'incident { $incident } ; réessayez, et donnez ce numéro à votre opérateur si elle se reproduit.
+error-locked = Trop d'échecs de connexion pour ce nom depuis votre réseau. Attendez { $seconds } secondes, puis réessayez.
+error-forbidden = Votre rôle ne permet pas cette action sur cette demande.
+error-illegal-transition = La demande ne peut pas franchir cette étape depuis son état actuel. Rechargez la page pour voir où elle en est.
+error-conflict = Quelqu'un a agi sur cette demande pendant que vous étiez sur la page. Rechargez-la pour voir ce qui a changé, puis réessayez.
+error-rate-limited = Trop de requêtes depuis votre réseau. Attendez une minute, puis réessayez.
+error-invalid-credentials = Le nom d'utilisateur, le mot de passe ou le code est faux. Vérifiez les trois : le code change toutes les 30 secondes et ne sert qu'une fois.
+error-enrolment-expired = Cette configuration a pris fin : elle dure 10 minutes et s'achève dès qu'un code a servi. Connectez-vous de nouveau avec votre nom d'utilisateur et votre mot de passe.
+not-found-title = Page introuvable
+not-found-body = Il n'y a rien ici que vous puissiez ouvrir. Si vous avez saisi l'adresse, vérifiez-la ; si vous avez suivi un lien, la demande n'existe peut-être pas ou votre organisation ne peut pas la voir.
+sign-in-first-title = Connectez-vous pour voir cette page
+sign-in-first-body = Cette page est réservée aux personnes connectées. Connectez-vous, puis ouvrez-la de nouveau.
+form-expired-title = Ce formulaire a expiré
+form-expired-body = Pour votre sécurité, comity n'accepte qu'un formulaire envoyé depuis sa propre page, dans le même navigateur. Revenez en arrière, rechargez la page et envoyez de nouveau le formulaire.
+form-unreadable-title = Ce formulaire n'a pas pu être lu
+form-unreadable-body = Le formulaire reçu n'est pas de ceux que les pages de comity envoient. Revenez en arrière, rechargez la page et réessayez.
+too-many-failures = Trop de tentatives échouées depuis votre réseau. Attendez quelques minutes, puis réessayez.
+
+## Connexion
+sign-in-title = Se connecter
+sign-in-username = Nom d'utilisateur
+sign-in-password = Mot de passe
+sign-in-code = Code de votre application d'authentification
+sign-in-code-hint = Six chiffres. À votre première connexion, laissez ce champ vide : vous configurerez ensuite votre application.
+sign-in-username-missing = Saisissez votre nom d'utilisateur
+sign-in-password-missing = Saisissez votre mot de passe
+sign-in-code-shape = Saisissez les six chiffres affichés par votre application, ou laissez le code vide à votre première connexion
+sign-in-first-time-wrong = Le nom d'utilisateur ou le mot de passe est faux, ou ce compte a déjà une application d'authentification : saisissez alors le code qu'elle affiche.
+sign-in-help-title = Vous ne pouvez pas vous connecter ?
+sign-in-help = Votre opérateur a créé votre compte et vous a donné votre nom d'utilisateur et votre premier mot de passe. Il peut aussi le désactiver et en créer un nouveau si vous avez perdu votre application.
+session-ended = Votre session a pris fin. Connectez-vous de nouveau pour continuer.
+
+## Enrôlement
+enrol-title = Configurez votre application d'authentification
+enrol-intro = Votre mot de passe est juste. Pour protéger les demandes que vous traitez, comity demande aussi, à chaque connexion, un code d'une application d'authentification sur votre téléphone.
+enrol-scan = Ouvrez votre application d'authentification (par exemple FreeOTP, Aegis, Google Authenticator ou Microsoft Authenticator) et scannez ce code.
+enrol-key = Ou saisissez cette clé dans l'application :
+enrol-qr-label = Code QR à scanner avec votre application d'authentification
+enrol-no-qr = Le code QR n'a pas pu être dessiné ; saisissez plutôt la clé ci-dessous dans votre application.
+enrol-type-code = Saisissez ensuite le code à six chiffres que l'application affiche pour comity.
+enrol-finish = Terminer et se connecter
+enrol-expires = Cette page fonctionne pendant { $minutes } minutes. Ensuite, connectez-vous de nouveau avec votre nom d'utilisateur et votre mot de passe.
+enrol-code-wrong = Le code est faux. Saisissez les six chiffres que l'application affiche maintenant pour comity.
+enrol-code-retry = Vérifiez que l'heure de votre téléphone est réglée automatiquement, puis saisissez le code affiché maintenant.
+
+## Pages d'accueil
+home-title-requester = Les demandes de votre autorité
+home-intro-requester = Chaque demande envoyée par votre autorité, avec le prochain délai qui court. Ouvrez-en une pour répondre aux questions ou récupérer ce qui a été produit.
+home-title-handler = Demandes reçues
+home-intro-handler = Les demandes adressées à votre organisation, le délai le plus proche en premier. Ouvrez-en une pour voir son examen, son autorité de contrôle et ce que vous pouvez faire.
+home-title-reviewer = Demandes qui vous sont attribuées
+home-intro-reviewer = Les demandes sur lesquelles votre autorité doit statuer, le délai le plus proche en premier. Ouvrez-en une pour la lire avec son examen et les antécédents de l'autorité, et pour statuer.
+home-title-auditor = Audit
+home-intro-auditor = Le journal public et les chiffres de toutes les demandes. Vous ne lisez le contenu d'aucune demande ; vous vérifiez que le journal est cohérent et tirez des demandes à auditer.
+home-title-admin = Opérateur
+home-intro-admin = Les personnes et les systèmes qui utilisent ce comity.
+home-empty = Rien pour l'instant.
+home-caption = { $count ->
+    [one] Une demande
+   *[other] { $count } demandes
+}
+page-previous = Page précédente
+page-next = Page suivante
+page-of = Page { $page } sur { $pages }
+col-reference = Référence
+col-state = État
+col-next-deadline = Prochain délai
+col-parties = De → à
+col-received = Reçue
+col-count = Demandes
+col-user = Personne
+col-org = Organisation
+col-role = Rôle
+col-status = Statut
+col-token = Jeton
+col-expires = Expire
+col-deadline = Délai
+col-due = Échéance
+status-disabled = Désactivé
+status-active = Actif
+auditor-states = Demandes par état
+admin-accounts = Comptes
+admin-tokens = Jetons d'API
+admin-cli-hint = Enregistrez les parties, les clés, les comptes et les jetons avec la commande comity sur le serveur, ou par l'API (/v1/admin).
+
+## Public
+public-title = comity
+public-lead = comity est le lieu où les demandes de données personnelles d'un État ne franchissent une frontière que si elles sont licites, précises et proportionnées.
+public-point-lawful = Chaque demande est signée par une autorité enregistrée et examinée au regard du droit qu'elle invoque.
+public-point-review = Une autorité indépendante statue ; l'entreprise qui détient les données ne la choisit jamais.
+public-point-minimum = Seules les données que la décision autorise sortent, scellées pour l'autorité qui les a demandées.
+public-point-log = Chaque étape est consignée dans un journal public que chacun peut vérifier avec ses propres outils.
+public-sign-in = Accéder à votre travail
+log-title = Le journal public
+log-size = Entrées
+log-cosignatures = Cosignatures de témoins sur le dernier point de contrôle
+log-key = Clé de vérification
+log-checkpoint = Dernier point de contrôle
+log-no-checkpoint = Aucun point de contrôle n'a encore été signé ; le premier suit la première entrée en quelques secondes.
+log-verify-title = Vérifiez par vous-même
+log-verify-intro = Le journal suit les spécifications C2SP des notes signées et des journaux en tuiles. Pour vérifier chaque entrée et chaque empreinte par rapport au point de contrôle, exécutez :
+log-verify-sample = Pour tirer au hasard, à partir du point de contrôle, des demandes à auditer :
+
+## Une demande
+request-title = Demande { $reference }
+request-summary = La demande
+request-authority = Autorité
+request-provider = Fournisseur
+request-instrument = Instrument juridique
+request-kind = Nature
+request-emergency = Urgence
+request-categories = Données demandées
+request-targets = Comptes visés
+request-period = Période
+request-offence = Infraction
+request-justification = Pourquoi les données sont nécessaires
+request-received = Reçue
+request-deadlines = Délais
+clock-running = En cours
+request-screening = Examen au regard du droit
+screening-none = Pas encore examinée.
+screening-verdict = Conclusion :
+screening-pack = référentiel { $pack }, version { $version }
+request-track-record = Les antécédents de l'autorité
+record-requests = Demandes envoyées
+record-rejected = Rejetées
+record-emergencies = Urgences
+record-confirmed = Urgences confirmées / mises en attente de vérification
+request-history = Ce qui s'est passé, étape par étape
+request-actions = Ce que vous pouvez faire
+decision-grounds = Motifs de cette décision
+decision-answer = Votre réponse au constat { $rule }
+move-reason = Vos raisons, telles qu'elles seront consignées
+move-reason-missing = Donnez vos raisons : chaque étape est consignée avec elles
+
+## Instruments, natures et données
+instrument-eu-e-evidence = Règlement européen e-Evidence (2023/1543)
+instrument-us-cloud-act = Accord au titre du CLOUD Act américain
+instrument-coe-budapest = Convention de Budapest sur la cybercriminalité
+instrument-mlat = Traité d'entraide judiciaire
+kind-production = Production de données
+kind-preservation = Conservation de données
+category-subscriber = données relatives aux abonnés
+category-identification = données d'identification de l'utilisateur
+category-traffic = données relatives au trafic
+category-content = contenu
+
+## Examen
+verdict-admissible = recevable
+verdict-needs_review = à contrôler
+verdict-needs_clarification = à préciser
+verdict-inadmissible = irrecevable
+finding-pass = Conforme
+finding-fail = Non conforme
+finding-review = À contrôler
+finding-clarify = À préciser
+finding-not_applicable = Sans objet
+
+## États
+state-received = Reçue
+state-screening = En examen
+state-pending_verification = Urgence en attente de vérification
+state-under_review = En contrôle
+state-clarification_requested = Précisions demandées
+state-approved = Approuvée
+state-partially_approved = Approuvée en partie
+state-rejected = Rejetée
+state-preserved = Données conservées
+state-appealed = Recours en cours
+state-producing = En cours de production
+state-delivered = Remise
+state-closed = Close
+state-withdrawn = Retirée
+
+## Étapes (bouton et titre de chacune)
+move-received = Marquer comme reçue
+move-screening = Examiner
+move-pending_verification = Mettre en attente de vérification
+move-under_review = Transmettre au contrôle
+move-clarification_requested = Demander des précisions à l'autorité
+move-approved = Approuver
+move-partially_approved = Approuver en partie
+move-rejected = Rejeter
+move-preserved = Conserver les données
+move-appealed = Former un recours contre cette décision
+move-producing = Lancer la production
+move-delivered = Marquer comme remise
+move-closed = Clore
+move-withdrawn = Retirer
+
+## Délais et effet de leur échéance
+clock-respond_by = Réponse attendue
+clock-validation = Validation de l'urgence attendue
+clock-objection_window = Fin du délai d'opposition de l'État d'exécution
+clock-preservation_end = Fin de la conservation
+clock-nondisclosure_end = Fin de la confidentialité
+clock-retention = Fin de la durée de conservation
+outcome-met = Respecté
+outcome-overdue = Dépassé
+outcome-withdrawn = Retirée
+outcome-proceeds = Se poursuit
+outcome-lapsed = Caduque
+outcome-notice_due = Information due
+outcome-disposal_due = Destruction due
+outcome-moot = Sans objet
+outcome-cancelled = Annulé
+outcome-objected = Opposition formée
+
+## Le lien de l'officier de permanence
+verify-title = Confirmer une demande urgente
+verify-intro = Un fournisseur vous demande, en tant que contact enregistré de votre autorité, de confirmer que votre autorité a bien envoyé une demande urgente.
+verify-secret = Le code de votre lien
+verify-secret-hint = La partie du lien après le signe #.
+verify-open = Afficher la demande
+verify-secret-missing = Saisissez le code de votre lien
+verify-invalid-title = Ce lien ne fonctionne pas
+verify-invalid-body = Il a déjà servi, il a expiré, ou il n'a jamais existé. Demandez-en un nouveau au fournisseur.
+verify-question = Votre autorité a-t-elle envoyé cette demande ?
+verify-reference = Référence de votre autorité
+verify-expires = Ce lien fonctionne jusqu'au
+verify-targets-withheld = Les personnes dont les données sont demandées ne sont pas affichées ici : vous confirmez seulement que la demande vient de votre autorité.
+verify-note = Une note pour le fournisseur (facultative)
+verify-confirm = Confirmer : nous l'avons envoyée
+verify-deny = Démentir : nous ne l'avons pas envoyée
+verify-confirmed-title = Merci : confirmée
+verify-confirmed-body = La demande passe au contrôle. Votre confirmation est consignée dans le journal ; ce lien ne fonctionne plus.
+verify-denied-title = Merci : démentie
+verify-denied-body = La demande est rejetée comme non envoyée par votre autorité. Votre réponse est consignée dans le journal ; ce lien ne fonctionne plus.

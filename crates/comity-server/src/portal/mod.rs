@@ -1,0 +1,194 @@
+//! The portal (issue 14): every party's work in a browser, as pages the server renders.
+//!
+//! The pages call the same use cases of `comity_app` as the API, under the same
+//! [`Caller`] and so the same Cedar decisions: a page can show or do nothing the API would
+//! refuse. They work without JavaScript; the one script, `comity.js`, is the project's own
+//! and only improves them (local times, the one-time link's secret). Every page:
+//!
+//! - is in the person's language (`i18n`: Fluent, `Accept-Language`, a switch);
+//! - carries a strict Content-Security-Policy (no inline script or style, nothing from
+//!   elsewhere) and is never cached or framed;
+//! - protects each form against cross-site requests (`csrf`): a token in the form that
+//!   must match a `SameSite=Strict`, `HttpOnly` cookie, and a browser's `Sec-Fetch-Site`
+//!   that must not say `cross-site`.
+//!
+//! HTML is written with `maud`, which escapes every value it is given: nothing a party
+//! typed can become markup.
+
+pub mod csrf;
+pub mod i18n;
+mod layout;
+mod pages;
+mod signin;
+mod verify;
+
+use axum::{
+    Router,
+    extract::{FromRequestParts, Request, State as AxumState},
+    http::{HeaderValue, header, request::Parts},
+    middleware::Next,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+
+pub use i18n::Lang;
+
+use crate::{AppState, extract::Caller};
+
+/// What every page needs to know of the request it answers.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub lang: Lang,
+    /// The person signed in, if any.
+    pub caller: Option<Caller>,
+    /// The token each form of the page carries (see `csrf`).
+    pub csrf: String,
+    /// The page's path, for the language switch.
+    pub path: String,
+    /// A session cookie came that no longer holds: the page says so.
+    pub session_ended: bool,
+}
+
+/// Marks a request whose session cookie no longer holds, on a page (see `auth`).
+#[derive(Debug, Clone, Copy)]
+pub struct SessionEnded;
+
+/// What the context middleware decided, for the answer's cookies.
+#[derive(Debug, Clone)]
+struct Decided {
+    lang: Lang,
+    chose_lang: bool,
+    csrf: String,
+    fresh_csrf: bool,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Ctx::of(parts))
+    }
+}
+
+impl Ctx {
+    /// The context of a request, from what the middleware and `auth` put in its extensions.
+    pub fn of(parts: &Parts) -> Ctx {
+        let decided = parts.extensions.get::<Decided>();
+        Ctx {
+            lang: decided.map_or_else(|| Lang::negotiate(&parts.headers), |d| d.lang),
+            caller: parts.extensions.get::<Caller>().cloned(),
+            csrf: decided.map(|d| d.csrf.clone()).unwrap_or_default(),
+            path: parts.uri.path().to_owned(),
+            session_ended: parts.extensions.get::<SessionEnded>().is_some(),
+        }
+    }
+
+    pub fn t(&self, id: &str) -> String {
+        self.lang.t(id)
+    }
+}
+
+/// The portal's pages. The API's routes are declared in `crate::routes`; none of these
+/// is under `/v1`, and none is in the OpenAPI description, which describes the API.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/signin", get(signin::form).post(signin::submit))
+        .route("/signin/enrol", post(signin::enrol))
+        .route("/signout", post(signin::signout))
+        .route("/requests/{id}", get(pages::request))
+        .route("/requests/{id}/move", post(pages::move_request))
+        .route("/verify", get(verify::page).post(verify::answer))
+        .route("/verify/answer", post(verify::decide))
+        .route("/static/comity.css", get(layout::stylesheet))
+        .route("/static/comity.js", get(layout::script))
+}
+
+/// Runs around every request: decides the language and the form token before the handler,
+/// and on an HTML answer sets the cookies they need and the page's security headers.
+pub async fn context(AxumState(app): AxumState<AppState>, mut request: Request, next: Next) -> Response {
+    let secure = app.trust.secure_cookies;
+    let headers = request.headers();
+    let chosen = request
+        .uri()
+        .query()
+        .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("lang=")))
+        .and_then(Lang::parse);
+    let lang = chosen.unwrap_or_else(|| Lang::negotiate(headers));
+    let existing = csrf::from_cookie(headers, secure);
+    let decided = Decided {
+        lang,
+        chose_lang: chosen.is_some(),
+        fresh_csrf: existing.is_none(),
+        csrf: existing.unwrap_or_else(csrf::generate),
+    };
+    let ended = request.extensions().get::<SessionEnded>().is_some();
+    request.extensions_mut().insert(decided.clone());
+    let mut response = next.run(request).await;
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !is_page {
+        return response;
+    }
+    let headers = response.headers_mut();
+    let mut cookies = Vec::new();
+    if decided.fresh_csrf {
+        cookies.push(csrf::cookie(&decided.csrf, secure));
+    }
+    if decided.chose_lang {
+        // A preference, not a credential: a year, and readable by the page's script.
+        cookies.push(format!(
+            "{}={}; Path=/; Max-Age=31536000; SameSite=Lax{}",
+            i18n::LANG_COOKIE,
+            decided.lang.tag(),
+            if secure { "; Secure" } else { "" }
+        ));
+    }
+    if ended {
+        cookies.push(crate::session::session_cookie_header(secure, "", 0));
+    }
+    for cookie in cookies {
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            headers.append(header::SET_COOKIE, value);
+        }
+    }
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_CSP));
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Language, Cookie"));
+    response
+}
+
+/// A page may load its own stylesheet, script and images, post its forms to comity, and
+/// nothing else: no inline script or style, no other origin, never framed (CSP Level 3).
+pub const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Whether a path is a page's rather than the API's: where a session that no longer holds
+/// sends the person to sign in again instead of answering 401.
+pub fn is_page_path(path: &str) -> bool {
+    !(path.starts_with("/v1/")
+        || path.starts_with("/log/")
+        || path.starts_with("/openapi")
+        || path == "/metrics"
+        || path == "/healthz"
+        || path == "/readyz")
+}
+
+/// The answer to a path nothing serves: the not-found page for a browser, the API's one
+/// error shape for anyone else.
+pub async fn not_found(request: Request) -> Response {
+    let wants_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if wants_html {
+        let (parts, _) = request.into_parts();
+        pages::not_found_page(&Ctx::of(&parts))
+    } else {
+        crate::error::ApiError::not_found("no such endpoint; GET /openapi.json lists them all")
+            .into_response()
+    }
+}

@@ -1,0 +1,680 @@
+//! The pages of the signed-in portal (issue 14, item 3): each role's home, soonest deadline
+//! first; a request with its screening, deadlines, track record and history; the moves
+//! the policy lets the person make; and the pages of what went wrong.
+
+use axum::{
+    extract::{Path, Query, State as AxumState},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use chrono::Utc;
+use comity_app::{DecisionOptions, Listing, RequestView, Transition};
+use comity_core::{Clock, Event, RequestId, Role, State};
+use comity_wire::screening::{FindingBody, ScreeningReport};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::{
+    Ctx,
+    csrf::{PageForm, Protected},
+    layout::{self, FieldError},
+};
+use crate::AppState;
+
+/// `/`: the signed-in person's home, or what comity is for anyone else.
+pub async fn home(
+    AxumState(app): AxumState<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    query: Query<PageQuery>,
+) -> Response {
+    let Some(caller) = ctx.caller.clone() else {
+        return public_home(&app, &ctx, &headers).await;
+    };
+    let result = match caller.principal.role {
+        Role::Requester | Role::Handler | Role::Reviewer => inbox(&app, &ctx, &caller, query.page).await,
+        Role::Auditor => auditor_home(&app, &ctx, &headers).await,
+        Role::Admin => operator_home(&app, &ctx, &caller).await,
+    };
+    result.unwrap_or_else(|e| error_page(&ctx, &e))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    page: Option<u32>,
+}
+
+/// The requests a person works on, soonest deadline first.
+async fn inbox(
+    app: &AppState,
+    ctx: &Ctx,
+    caller: &comity_app::Caller,
+    page: Option<u32>,
+) -> Result<Response, comity_app::Error> {
+    let listing = Listing { page, per_page: Some(50), ..Listing::default() };
+    let inbox = app.app.inbox(caller, listing).await?;
+    let role = caller.principal.role;
+    let now = Utc::now();
+    let pages = inbox.total.div_ceil(u64::from(inbox.per_page)).max(1);
+    let title = ctx.t(&format!("home-title-{role}"));
+    let body = html! {
+        h1 { (title) }
+        p class="lead" { (ctx.t(&format!("home-intro-{role}"))) }
+        @if inbox.items.is_empty() {
+            p class="empty" { (ctx.t("home-empty")) }
+        } @else {
+            table class="requests" {
+                caption { (ctx.lang.t_with("home-caption", &[("count", inbox.total.into())])) }
+                thead {
+                    tr {
+                        th scope="col" { (ctx.t("col-reference")) }
+                        th scope="col" { (ctx.t("col-state")) }
+                        th scope="col" { (ctx.t("col-next-deadline")) }
+                        th scope="col" { (ctx.t("col-parties")) }
+                        th scope="col" { (ctx.t("col-received")) }
+                    }
+                }
+                tbody {
+                    @for item in &inbox.items {
+                        @let r = &item.request;
+                        tr {
+                            td { a href={ "/requests/" (r.id) } { (r.reference) }
+                                @if r.emergency { " " strong class="tag tag-urgent" { (ctx.t("emergency")) } } }
+                            td { (state_tag(ctx, r.state)) }
+                            td {
+                                @match &item.next {
+                                    Some(clock) => {
+                                        (ctx.t(&format!("clock-{}", clock.kind))) br;
+                                        (layout::time(clock.due))
+                                        @if clock.due <= now { " " strong class="tag tag-overdue" { (ctx.t("overdue")) } }
+                                    }
+                                    None => { span class="muted" { (ctx.t("no-deadline")) } }
+                                }
+                            }
+                            td { (r.authority) " → " (r.provider) }
+                            td { (layout::time(r.received_at)) }
+                        }
+                    }
+                }
+            }
+            @if pages > 1 {
+                nav class="pagination" aria-label=(ctx.t("nav-pages")) {
+                    @if inbox.page > 1 { a href={ "/?page=" (inbox.page - 1) } rel="prev" { (ctx.t("page-previous")) } }
+                    span { (ctx.lang.t_with("page-of", &[("page", inbox.page.into()), ("pages", pages.into())])) }
+                    @if u64::from(inbox.page) < pages { a href={ "/?page=" (inbox.page + 1) } rel="next" { (ctx.t("page-next")) } }
+                }
+            }
+        }
+    };
+    Ok(layout::page(ctx, StatusCode::OK, &title, body))
+}
+
+/// The log as anyone may check it: its size, its latest checkpoint with the witnesses'
+/// cosignatures, and the commands that verify it.
+async fn log_section(app: &AppState, ctx: &Ctx, headers: &HeaderMap) -> Result<Markup, comity_app::Error> {
+    let size = app.app.store().log_size().await?;
+    let checkpoint = app.app.served_checkpoint().await?.map(|n| String::from_utf8_lossy(&n).into_owned());
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
+    let scheme =
+        if app.trust.secure_cookies && !host.starts_with("127.0.0.1") && !host.starts_with("localhost") {
+            "https"
+        } else {
+            "http"
+        };
+    let vkey = app.log.as_ref().map(|l| l.verifier_key.clone());
+    let cosigned = checkpoint
+        .as_deref()
+        .map_or(0, |c| c.lines().filter(|l| l.starts_with("— ")).count().saturating_sub(1));
+    Ok(html! {
+        h2 { (ctx.t("log-title")) }
+        dl class="summary" {
+            dt { (ctx.t("log-size")) } dd { (size) }
+            dt { (ctx.t("log-cosignatures")) } dd { (cosigned) }
+            @if let Some(vkey) = &vkey { dt { (ctx.t("log-key")) } dd { code class="wrap-anywhere" { (vkey) } } }
+        }
+        @match &checkpoint {
+            Some(c) => {
+                h3 { (ctx.t("log-checkpoint")) }
+                pre class="checkpoint" { (c) }
+            }
+            None => { p { (ctx.t("log-no-checkpoint")) } }
+        }
+        h3 { (ctx.t("log-verify-title")) }
+        p { (ctx.t("log-verify-intro")) }
+        pre class="command" { "comity log verify --url " (scheme) "://" (host) "/log --vkey '" (vkey.as_deref().unwrap_or("KEY")) "'" }
+        p { (ctx.t("log-verify-sample")) }
+        pre class="command" {
+            "curl -s " (scheme) "://" (host) "/log/checkpoint > checkpoint.txt\n"
+            "comity audit sample --checkpoint checkpoint.txt --url " (scheme) "://" (host) "/log --vkey '" (vkey.as_deref().unwrap_or("KEY")) "' --n 5"
+        }
+    })
+}
+
+async fn public_home(app: &AppState, ctx: &Ctx, headers: &HeaderMap) -> Response {
+    let log = match log_section(app, ctx, headers).await {
+        Ok(log) => log,
+        Err(e) => return error_page(ctx, &e),
+    };
+    let body = html! {
+        h1 { (ctx.t("public-title")) }
+        p class="lead" { (ctx.t("public-lead")) }
+        ul class="bullets" {
+            li { (ctx.t("public-point-lawful")) }
+            li { (ctx.t("public-point-review")) }
+            li { (ctx.t("public-point-minimum")) }
+            li { (ctx.t("public-point-log")) }
+        }
+        p { a class="button" href="/signin" { (ctx.t("public-sign-in")) } }
+        (log)
+    };
+    layout::page(ctx, StatusCode::OK, &ctx.t("public-title"), body)
+}
+
+async fn auditor_home(app: &AppState, ctx: &Ctx, headers: &HeaderMap) -> Result<Response, comity_app::Error> {
+    let log = log_section(app, ctx, headers).await?;
+    let counts = match &ctx.caller {
+        Some(caller) => app.app.count_by_state(caller).await?,
+        None => Vec::new(),
+    };
+    let title = ctx.t("home-title-auditor");
+    let body = html! {
+        h1 { (title) }
+        p class="lead" { (ctx.t("home-intro-auditor")) }
+        (log)
+        h2 { (ctx.t("auditor-states")) }
+        table {
+            caption class="visually-hidden" { (ctx.t("auditor-states")) }
+            thead { tr { th scope="col" { (ctx.t("col-state")) } th scope="col" class="numeric" { (ctx.t("col-count")) } } }
+            tbody {
+                @for (state, n) in &counts {
+                    tr { td { (state_tag(ctx, *state)) } td class="numeric" { (n) } }
+                }
+            }
+        }
+    };
+    Ok(layout::page(ctx, StatusCode::OK, &title, body))
+}
+
+async fn operator_home(
+    app: &AppState,
+    ctx: &Ctx,
+    caller: &comity_app::Caller,
+) -> Result<Response, comity_app::Error> {
+    let accounts = app.app.manage_accounts(caller)?;
+    let users = accounts.users().await?;
+    let tokens = accounts.tokens().await?;
+    let title = ctx.t("home-title-admin");
+    let body = html! {
+        h1 { (title) }
+        p class="lead" { (ctx.t("home-intro-admin")) }
+        h2 { (ctx.t("admin-accounts")) }
+        table {
+            thead { tr {
+                th scope="col" { (ctx.t("col-user")) } th scope="col" { (ctx.t("col-org")) }
+                th scope="col" { (ctx.t("col-role")) } th scope="col" { (ctx.t("col-status")) }
+            } }
+            tbody {
+                @for u in &users {
+                    tr {
+                        td { (u.username) " (" (u.name) ")" }
+                        td { (u.org) }
+                        td { (ctx.t(&format!("role-{}", u.role))) }
+                        td { @if u.disabled_at.is_some() { (ctx.t("status-disabled")) } @else { (ctx.t("status-active")) } }
+                    }
+                }
+            }
+        }
+        h2 { (ctx.t("admin-tokens")) }
+        table {
+            thead { tr {
+                th scope="col" { (ctx.t("col-token")) } th scope="col" { (ctx.t("col-org")) }
+                th scope="col" { (ctx.t("col-role")) } th scope="col" { (ctx.t("col-expires")) }
+            } }
+            tbody {
+                @for t in &tokens {
+                    tr {
+                        td { (t.id) " · " (t.label) }
+                        td { (t.org) }
+                        td { (ctx.t(&format!("role-{}", t.role))) }
+                        td { (layout::time(t.expires_at)) }
+                    }
+                }
+            }
+        }
+        p class="hint" { (ctx.t("admin-cli-hint")) }
+    };
+    Ok(layout::page(ctx, StatusCode::OK, &title, body))
+}
+
+/// `/requests/{id}`: a request as its reader may see it; the read is logged first, as
+/// through the API. One the person may not see is the same page as one that does not exist.
+pub async fn request(AxumState(app): AxumState<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    let Some(caller) = ctx.caller.clone() else {
+        return sign_in_first(&ctx);
+    };
+    let Ok(id) = RequestId::parse(&id) else {
+        return not_found_page(&ctx);
+    };
+    match request_page(&app, &ctx, &caller, id, &[], None).await {
+        Ok(page) => page,
+        Err(e) => error_page(&ctx, &e),
+    }
+}
+
+async fn request_page(
+    app: &AppState,
+    ctx: &Ctx,
+    caller: &comity_app::Caller,
+    id: RequestId,
+    errors: &[FieldError],
+    general: Option<&str>,
+) -> Result<Response, comity_app::Error> {
+    let (view, _) = app.app.read_request(caller, id).await?;
+    let clocks = app.app.request_clocks(caller, id).await?;
+    let (events, _) = app.app.read_events(caller, id).await?;
+    let moves = app.app.moves_for(caller, &view);
+    let deciding =
+        moves.iter().any(|m| matches!(m, State::Approved | State::PartiallyApproved | State::Rejected))
+            && caller.principal.role == Role::Reviewer;
+    let options = if deciding { Some(app.app.decision_options(&view.request).await?) } else { None };
+    let r = &view.request;
+    let title = ctx.lang.t_with("request-title", &[("reference", r.reference.clone().into())]);
+    let status = if errors.is_empty() && general.is_none() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let body = html! {
+        (layout::error_summary(ctx, errors, general))
+        p { a href="/" class="back" { (ctx.t("back-home")) } }
+        h1 { (title) " " (state_tag(ctx, r.state)) }
+        (summary(ctx, &view))
+        (deadlines(ctx, &clocks))
+        (screening(ctx, &view))
+        (track_record(ctx, &view))
+        (history(ctx, &events))
+        @if !moves.is_empty() {
+            (actions(ctx, &view, &moves, options.as_ref(), errors))
+        }
+    };
+    Ok(layout::page(ctx, status, &title, body))
+}
+
+fn summary(ctx: &Ctx, view: &RequestView) -> Markup {
+    let r = &view.request;
+    let document: serde_json::Value = serde_json::from_str(&r.document).unwrap_or_default();
+    let categories: Vec<String> = document["data_categories"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|c| c.as_str()).map(|c| ctx.t(&format!("category-{c}"))).collect())
+        .unwrap_or_default();
+    let targets = document["targets"].as_array().map_or(0, Vec::len);
+    html! {
+        h2 { (ctx.t("request-summary")) }
+        dl class="summary" {
+            dt { (ctx.t("request-authority")) } dd { (r.authority) }
+            dt { (ctx.t("request-provider")) } dd { (r.provider) }
+            dt { (ctx.t("request-instrument")) } dd { (ctx.t(&format!("instrument-{}", r.instrument))) }
+            dt { (ctx.t("request-kind")) } dd { (ctx.t(&format!("kind-{}", r.kind))) }
+            dt { (ctx.t("request-emergency")) } dd { @if r.emergency { (ctx.t("yes")) } @else { (ctx.t("no")) } }
+            dt { (ctx.t("request-categories")) } dd { (categories.join(", ")) }
+            dt { (ctx.t("request-targets")) } dd { (targets) }
+            @if let (Some(from), Some(to)) = (document["time_window"]["from"].as_str(), document["time_window"]["to"].as_str()) {
+                dt { (ctx.t("request-period")) } dd { (from) " – " (to) }
+            }
+            @if let Some(offence) = document["offence"]["description"].as_str() {
+                dt { (ctx.t("request-offence")) } dd { (offence) }
+            }
+            @if let Some(why) = document["justification"].as_str() {
+                dt { (ctx.t("request-justification")) } dd { (why) }
+            }
+            dt { (ctx.t("request-received")) } dd { (layout::time(r.received_at)) }
+        }
+    }
+}
+
+fn deadlines(ctx: &Ctx, clocks: &[Clock]) -> Markup {
+    let now = Utc::now();
+    html! {
+        h2 { (ctx.t("request-deadlines")) }
+        @if clocks.is_empty() {
+            p { (ctx.t("no-deadline")) }
+        } @else {
+            table {
+                thead { tr {
+                    th scope="col" { (ctx.t("col-deadline")) } th scope="col" { (ctx.t("col-due")) } th scope="col" { (ctx.t("col-status")) }
+                } }
+                tbody {
+                    @for c in clocks {
+                        tr {
+                            td { (ctx.t(&format!("clock-{}", c.kind))) }
+                            td { (layout::time(c.due)) }
+                            td {
+                                @match &c.closed {
+                                    Some((at, outcome)) => { (ctx.t(&format!("outcome-{outcome}"))) " " (layout::time(*at)) }
+                                    None if c.due <= now => { strong class="tag tag-overdue" { (ctx.t("overdue")) } }
+                                    None => { (ctx.t("clock-running")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The latest screening: failing and review findings first, each with its citation.
+fn screening(ctx: &Ctx, view: &RequestView) -> Markup {
+    let report = view.screenings.last().and_then(|s| serde_json::from_str::<ScreeningReport>(&s.report).ok());
+    let rank = |f: &FindingBody| match f.outcome.as_str() {
+        "fail" => 0,
+        "clarify" => 1,
+        "review" => 2,
+        "pass" => 3,
+        _ => 4,
+    };
+    html! {
+        h2 { (ctx.t("request-screening")) }
+        @match report {
+            None => { p { (ctx.t("screening-none")) } }
+            Some(mut report) => {
+                p { (ctx.t("screening-verdict")) " " strong { (ctx.t(&format!("verdict-{}", report.verdict))) }
+                    " · " (ctx.lang.t_with("screening-pack", &[("pack", report.pack.id.clone().into()), ("version", report.pack.version.clone().into())])) }
+                ({ report.findings.sort_by_key(|f| rank(f)); "" })
+                ul class="findings" {
+                    @for f in &report.findings {
+                        li class={ "finding finding-" (f.outcome) } {
+                            strong class={ "tag tag-" (f.outcome) } { (ctx.t(&format!("finding-{}", f.outcome))) }
+                            " " span class="citation" { (f.citation) }
+                            p { (f.message) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn track_record(ctx: &Ctx, view: &RequestView) -> Markup {
+    let r = &view.record;
+    html! {
+        h2 { (ctx.t("request-track-record")) }
+        dl class="summary" {
+            dt { (ctx.t("record-requests")) } dd { (r.requests) }
+            dt { (ctx.t("record-rejected")) } dd { (r.rejected) }
+            dt { (ctx.t("record-emergencies")) } dd { (r.emergencies) }
+            dt { (ctx.t("record-confirmed")) } dd { (r.confirmed) " / " (r.held) }
+        }
+    }
+}
+
+/// The chain of custody: every step, by whom, when and why.
+fn history(ctx: &Ctx, events: &[Event]) -> Markup {
+    html! {
+        h2 { (ctx.t("request-history")) }
+        ol class="history" {
+            @for e in events {
+                li {
+                    (layout::time(e.at)) " · " (state_tag(ctx, e.to)) " · " (e.actor)
+                    @if !e.reason.is_empty() { p { (e.reason) } }
+                }
+            }
+        }
+    }
+}
+
+/// A form for each move the person may make: its reason, and for a decision its grounds
+/// and an answer to each finding screening flagged.
+fn actions(
+    ctx: &Ctx,
+    view: &RequestView,
+    moves: &[State],
+    options: Option<&DecisionOptions>,
+    errors: &[FieldError],
+) -> Markup {
+    let r = &view.request;
+    html! {
+        h2 { (ctx.t("request-actions")) }
+        @for to in moves {
+            @let id = to.as_str();
+            @let decision = options.filter(|_| matches!(to, State::Approved | State::PartiallyApproved | State::Rejected));
+            form method="post" action={ "/requests/" (r.id) "/move" } class="action" {
+                h3 { (ctx.t(&format!("move-{id}"))) }
+                input type="hidden" name="csrf" value=(ctx.csrf);
+                input type="hidden" name="to" value=(id);
+                input type="hidden" name="version" value=(r.version);
+                @if let Some(options) = decision {
+                    @let grounds = options.grounds.iter().find(|(s, _)| s == to).map(|(_, g)| g.as_slice()).unwrap_or(&[]);
+                    fieldset {
+                        legend { (ctx.t("decision-grounds")) }
+                        (layout::field_error(ctx, errors, "grounds"))
+                        @for g in grounds {
+                            div class="checkbox" {
+                                input type="checkbox" id={ (id) "-ground-" (g.id) } name="grounds" value=(g.id);
+                                label for={ (id) "-ground-" (g.id) } { (g.text) " " span class="citation" { (g.citation) } }
+                            }
+                        }
+                    }
+                    @if *to != State::Rejected {
+                        @for f in &options.flagged {
+                            div class="field" {
+                                label for={ (id) "-answer-" (f.rule) } { (ctx.lang.t_with("decision-answer", &[("rule", f.rule.clone().into())])) }
+                                p class="hint" { (f.citation) ": " (f.message) }
+                                textarea id={ (id) "-answer-" (f.rule) } name={ "answer." (f.rule) } rows="2" {}
+                            }
+                        }
+                    }
+                }
+                div class="field" {
+                    label for={ (id) "-reason" } { (ctx.t("move-reason")) }
+                    (layout::field_error(ctx, errors, "reason"))
+                    textarea id={ (id) "-reason" } name="reason" rows="3" required {}
+                }
+                button type="submit" class={ "button" @if matches!(to, State::Rejected | State::Withdrawn) { " button-warning" } } {
+                    (ctx.t(&format!("move-{id}")))
+                }
+            }
+        }
+    }
+}
+
+/// A move posted from a request's page.
+#[derive(Debug)]
+pub struct MoveForm {
+    csrf: String,
+    to: String,
+    version: Option<u32>,
+    reason: String,
+    grounds: Vec<String>,
+    answers: Vec<(String, String)>,
+}
+
+impl Protected for MoveForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+impl<'de> Deserialize<'de> for MoveForm {
+    /// A form's fields arrive as pairs, `grounds` repeated once per box ticked and each
+    /// answer as `answer.<rule>`; read them as such rather than as a fixed shape.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let pairs: Vec<(String, String)> = Vec::deserialize(d)?;
+        let mut form = MoveForm {
+            csrf: String::new(),
+            to: String::new(),
+            version: None,
+            reason: String::new(),
+            grounds: Vec::new(),
+            answers: Vec::new(),
+        };
+        for (name, value) in pairs {
+            match name.as_str() {
+                "csrf" => form.csrf = value,
+                "to" => form.to = value,
+                "version" => form.version = value.parse().ok(),
+                "reason" => form.reason = value,
+                "grounds" => form.grounds.push(value),
+                other => {
+                    if let Some(rule) = other.strip_prefix("answer.")
+                        && !value.trim().is_empty()
+                    {
+                        form.answers.push((rule.to_owned(), value));
+                    }
+                }
+            }
+        }
+        Ok(form)
+    }
+}
+
+/// Makes a move through the same use case as the API's `POST /v1/requests/{id}/transitions`.
+pub async fn move_request(
+    AxumState(app): AxumState<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<MoveForm>,
+) -> Response {
+    let Some(caller) = ctx.caller.clone() else {
+        return sign_in_first(&ctx);
+    };
+    let Ok(id) = RequestId::parse(&id) else {
+        return not_found_page(&ctx);
+    };
+    let Some(to) = State::parse(&form.to) else {
+        return message_page(&ctx, StatusCode::BAD_REQUEST, "form-unreadable-title", "form-unreadable-body");
+    };
+    let mut errors = Vec::new();
+    if form.reason.trim().is_empty() {
+        errors.push(FieldError { field: "reason", message: ctx.t("move-reason-missing") });
+    }
+    let outcome = if errors.is_empty() {
+        let transition = Transition {
+            expected_version: form.version,
+            grounds: form.grounds,
+            answers: form.answers,
+            ..Transition::to(to, form.reason.trim())
+        };
+        match app.app.transition(&caller, id, &transition).await {
+            Ok(_) => return Redirect::to(&format!("/requests/{id}")).into_response(),
+            Err(comity_app::Error::Invalid { message, problems, .. }) => {
+                for p in problems {
+                    let field = match p.path.as_str() {
+                        "grounds" => "grounds",
+                        _ => "reason",
+                    };
+                    errors.push(FieldError { field, message: p.message });
+                }
+                // Each problem is listed and linked to its field; the message is for a
+                // refusal that names none.
+                errors.is_empty().then_some(message)
+            }
+            Err(e @ (comity_app::Error::NotFound(_) | comity_app::Error::Internal(_))) => {
+                return error_page(&ctx, &e);
+            }
+            Err(e) => Some(error_text(&ctx, &e)),
+        }
+    } else {
+        None
+    };
+    match request_page(&app, &ctx, &caller, id, &errors, outcome.as_deref()).await {
+        Ok(page) => page,
+        Err(e) => error_page(&ctx, &e),
+    }
+}
+
+fn state_tag(ctx: &Ctx, state: State) -> Markup {
+    html! { strong class={ "tag tag-state-" (state.as_str()) } { (ctx.t(&format!("state-{}", state.as_str()))) } }
+}
+
+/// The page for a request or path that does not exist, or that the person may not see:
+/// the same page either way.
+pub fn not_found_page(ctx: &Ctx) -> Response {
+    message_page(ctx, StatusCode::NOT_FOUND, "not-found-title", "not-found-body")
+}
+
+fn sign_in_first(ctx: &Ctx) -> Response {
+    if ctx.session_ended {
+        return Redirect::to("/signin").into_response();
+    }
+    message_page(ctx, StatusCode::UNAUTHORIZED, "sign-in-first-title", "sign-in-first-body")
+}
+
+/// A page that says one thing: a title and a paragraph, from the messages.
+pub fn message_page(ctx: &Ctx, status: StatusCode, title: &str, body: &str) -> Response {
+    let title = ctx.t(title);
+    let content = html! {
+        h1 { (title) }
+        p { (ctx.t(body)) }
+        p { a href="/" { (ctx.t("back-home")) } }
+    };
+    layout::page(ctx, status, &title, content)
+}
+
+/// The page for a use case's refusal: what happened, in the person's language where the
+/// portal words that code, and what to do.
+pub fn error_page(ctx: &Ctx, e: &comity_app::Error) -> Response {
+    match e {
+        comity_app::Error::NotFound(_) => not_found_page(ctx),
+        comity_app::Error::Unauthenticated { .. } => sign_in_first(ctx),
+        e => {
+            let title = ctx.t("error-title");
+            let content = html! {
+                h1 { (title) }
+                p { (error_text(ctx, e)) }
+                p { a href="/" { (ctx.t("back-home")) } }
+            };
+            layout::page(ctx, status_of(e), &title, content)
+        }
+    }
+}
+
+/// What a use case's error says, in the person's language where the portal has the code's
+/// message (`error-<code>`), else as the API says it. A failure of the server's own says
+/// only that, and its incident id, as the API does.
+pub fn error_text(ctx: &Ctx, e: &comity_app::Error) -> String {
+    if let comity_app::Error::Internal(source) = e {
+        let incident = uuid::Uuid::now_v7();
+        tracing::error!(incident = %incident, error = %source, "internal error on a page");
+        return ctx.lang.t_with("error-internal", &[("incident", incident.to_string().into())]);
+    }
+    let api = crate::error::ApiError::from(clone_error(e));
+    let id = format!("error-{}", api.code().replace('_', "-"));
+    if let comity_app::Error::Locked { retry_after, .. } = e {
+        return ctx.lang.t_with("error-locked", &[("seconds", (*retry_after).into())]);
+    }
+    if ctx.lang.has(&id) { ctx.t(&id) } else { api.message().to_owned() }
+}
+
+/// The HTTP status the API gives an error, which the page answers too.
+pub fn status_of(e: &comity_app::Error) -> StatusCode {
+    if matches!(e, comity_app::Error::Internal(_)) {
+        return StatusCode::INTERNAL_SERVER_ERROR;
+    }
+    crate::error::ApiError::from(clone_error(e)).status()
+}
+
+/// A copy of an error to map through the API's one table of statuses and codes; never
+/// called for an internal error, which `error_text` and `status_of` answer themselves.
+fn clone_error(e: &comity_app::Error) -> comity_app::Error {
+    use comity_app::Error as E;
+    match e {
+        E::Invalid { code, message, problems } => {
+            E::Invalid { code, message: message.clone(), problems: problems.clone() }
+        }
+        E::Document(d) => E::BadInput(d.to_string()),
+        E::BadInput(m) => E::BadInput(m.clone()),
+        E::NotFound(m) => E::NotFound(m.clone()),
+        E::Forbidden(m) => E::Forbidden(m.clone()),
+        E::Conflict { code, message } => E::Conflict { code, message: message.clone() },
+        E::Unauthenticated { code, message } => E::Unauthenticated { code, message: message.clone() },
+        E::Locked { code, message, retry_after } => {
+            E::Locked { code, message: message.clone(), retry_after: *retry_after }
+        }
+        E::TooLarge { code, message } => E::TooLarge { code, message: message.clone() },
+        E::Unavailable { code, message, retry_after } => {
+            E::Unavailable { code, message: message.clone(), retry_after: *retry_after }
+        }
+        E::Internal(_) => E::BadInput(String::new()),
+    }
+}

@@ -1,0 +1,461 @@
+//! The portal in a real browser (issue 14, item 6): Debian's `chromium`, driven through
+//! `chromedriver` over W3C WebDriver (`fantoccini`), against the real server, with
+//! `axe-core` (from npm, `npm ci --prefix crates/comity-server/tests/browser`) injected
+//! into every page to check it for accessibility.
+//!
+//! Four people in four browser sessions walk one request: each enrols an authenticator at
+//! the first sign-in from the QR page's key, the provider's legal team sees it in its inbox,
+//! the judge decides with grounds and an answer to each finding, the clerk (in French)
+//! sees it decided. Every role tries another organisation's request by URL and gets the
+//! same page as for one that does not exist.
+//!
+//! Without Chromium, chromedriver or axe-core the tests say so and pass, unless
+//! `COMITY_REQUIRE_BROWSER=1` (CI) makes that a failure.
+
+use std::{process::Stdio, time::Duration};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+use crate::support::{Backend, REVIEWER, TestApp, example, spawn_app};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+fn axe_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/node_modules/axe-core/axe.min.js")
+}
+
+/// chromedriver on a port of its own, stopped when dropped.
+struct Driver {
+    child: tokio::process::Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+/// Starts chromedriver, or says loudly why the browser tests cannot run.
+async fn driver() -> Option<Driver> {
+    let missing: Vec<String> = [CHROMIUM, CHROMEDRIVER]
+        .iter()
+        .map(std::path::PathBuf::from)
+        .chain([axe_path()])
+        .filter(|p| !p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if !missing.is_empty() {
+        let why = format!(
+            "the portal's browser tests need {}: `apt-get install chromium chromium-driver` and \
+             `npm ci --prefix crates/comity-server/tests/browser`",
+            missing.join(", ")
+        );
+        assert!(std::env::var("COMITY_REQUIRE_BROWSER").is_err(), "{why}");
+        eprintln!("SKIPPED: {why}");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = tokio::process::Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("chromedriver starts");
+    let url = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    for _ in 0..100 {
+        if http.get(format!("{url}/status")).send().await.is_ok_and(|r| r.status().is_success()) {
+            return Some(Driver { child, url });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not answer on {url} within 10 s");
+}
+
+/// A new browser: headless Chromium with a fresh profile, in `lang`.
+async fn browser(driver: &Driver, lang: &str) -> Client {
+    let args = vec![
+        "--headless=new".to_owned(),
+        "--no-sandbox".to_owned(),
+        "--disable-gpu".to_owned(),
+        "--disable-dev-shm-usage".to_owned(),
+        "--disable-quic".to_owned(),
+        "--no-first-run".to_owned(),
+        "--disable-background-networking".to_owned(),
+        "--disable-component-update".to_owned(),
+        "--disable-sync".to_owned(),
+        "--window-size=1280,1024".to_owned(),
+        format!("--lang={lang}"),
+    ];
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        json!({"binary": CHROMIUM, "args": args, "prefs": {"intl.accept_languages": lang}}),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session")
+}
+
+/// Runs axe-core on the page: no serious or critical violation of WCAG 2.2 A and AA.
+async fn assert_accessible(browser: &Client, what: &str) {
+    let axe = std::fs::read_to_string(axe_path()).unwrap();
+    browser.execute(&axe, vec![]).await.unwrap();
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } })
+          .then(r => done(r.violations
+            .filter(v => v.impact === "serious" || v.impact === "critical")
+            .map(v => v.id + " (" + v.impact + "): " + v.nodes.map(n => n.target.join(" ")).join(", "))))
+          .catch(e => done(["axe failed: " + e]));
+    "#;
+    let violations = browser.execute_async(script, vec![]).await.unwrap();
+    assert_eq!(violations, json!([]), "{what}: axe-core finds serious or critical violations");
+}
+
+/// Clicks a form's button and waits for the page it loads: the old page's root goes stale.
+async fn submit(browser: &Client, button: fantoccini::elements::Element) {
+    let old = browser.find(Locator::Css("html")).await.unwrap();
+    button.click().await.unwrap();
+    for _ in 0..200 {
+        if old.tag_name().await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the form's answer did not load within 10 s");
+}
+
+async fn text_of(browser: &Client, css: &str) -> String {
+    match browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await {
+        Ok(element) => element.text().await.unwrap(),
+        Err(e) => {
+            let url = browser.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+            let page = browser.find(Locator::Css("body")).await.unwrap().text().await.unwrap_or_default();
+            panic!("{css}: {e}\nat {url}, the page says:\n{page}")
+        }
+    }
+}
+
+/// Signs a new person in at their first sign-in: user name and password with no code, then
+/// the authenticator enrolled from the key the page shows, then its first code.
+async fn first_sign_in(browser: &Client, app: &TestApp, username: &str, password: &str) {
+    browser.goto(&app.url("/signin")).await.unwrap();
+    assert_accessible(browser, "the sign-in page").await;
+    for (field, autocomplete) in
+        [("username", "username"), ("password", "current-password"), ("code", "one-time-code")]
+    {
+        let input = browser.find(Locator::Id(field)).await.unwrap();
+        assert_eq!(input.attr("autocomplete").await.unwrap().as_deref(), Some(autocomplete));
+    }
+    browser.find(Locator::Id("username")).await.unwrap().send_keys(username).await.unwrap();
+    browser.find(Locator::Id("password")).await.unwrap().send_keys(password).await.unwrap();
+    submit(browser, browser.find(Locator::Css("main form button[type=submit]")).await.unwrap()).await;
+    // The enrolment page: a QR code drawn by the server, and the same key in words.
+    if browser.find(Locator::Css("figure.qr svg[role=img]")).await.is_err() {
+        panic!("{username}: no QR code; the page says: {}", main_text(browser).await);
+    }
+    assert_accessible(browser, "the enrolment page").await;
+    let key: String = text_of(browser, "code.secret").await.split_whitespace().collect();
+    let secret = crate::support::totp_secret(&key);
+    let code = comity_auth::totp::code_at(&secret, crate::support::now_unix());
+    browser.find(Locator::Id("code")).await.unwrap().send_keys(&code).await.unwrap();
+    submit(browser, browser.find(Locator::Css("main form button[type=submit]")).await.unwrap()).await;
+    let who = text_of(browser, ".who").await;
+    assert!(who.starts_with(username), "signed in as {username}: {who}");
+}
+
+/// The page's `main` landmark as the person reads it.
+async fn main_text(browser: &Client) -> String {
+    text_of(browser, "main").await
+}
+
+#[tokio::test]
+async fn four_people_walk_a_request_in_the_browser() {
+    let Some(driver) = driver().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    // A request for example-mail from the Paris prosecutor, routed to the Irish court, and
+    // one for another provider, which the people of this one must never see.
+    let id = app.submit(&example("eu-epoc-traffic.json")).await;
+    app.assign(&id, REVIEWER).await;
+    let other = app.submit(&example("us-cloud-act-content.json")).await;
+    let nonexistent = "01JD00000000000000000000ZZ";
+
+    let people = [
+        ("clerk.paris", "fr-tj-paris", "fr"),
+        ("legal.mail", "example-mail", "en"),
+        ("judge.dublin", REVIEWER, "en"),
+        ("otto.auditor", "demo-auditor", "en"),
+    ];
+    let mut browsers = Vec::new();
+    for (username, org, lang) in people {
+        if org == "demo-auditor" {
+            let (status, body) = app
+                .admin()
+                .post("/v1/admin/auditors", &json!({"id": org, "name": "Audit office", "country": "IE"}))
+                .await;
+            assert_eq!(status, 201, "{body}");
+        }
+        let (password, _) = app.create_user(org, username).await;
+        let browser = browser(&driver, lang).await;
+        first_sign_in(&browser, &app, username, &password).await;
+        browsers.push((username, org, lang, browser));
+    }
+
+    for (username, org, lang, browser) in &browsers {
+        // Home: what this person must do next.
+        browser.goto(&app.url("/")).await.unwrap();
+        assert_accessible(browser, &format!("{username}'s home in {lang}")).await;
+        let html_lang = browser.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap();
+        assert_eq!(html_lang.as_deref(), Some(*lang), "{username}'s pages are in {lang}");
+        let home = main_text(browser).await;
+        if *org != "demo-auditor" {
+            assert!(home.contains("PARQUET-2026-0042"), "{username} lists the request: {home}");
+        } else {
+            assert!(home.contains("comity log verify --url"), "the auditor is told how to verify: {home}");
+        }
+        // Another organisation's request reads as one that does not exist.
+        browser.goto(&app.url(&format!("/requests/{other}"))).await.unwrap();
+        let hidden = main_text(browser).await;
+        browser.goto(&app.url(&format!("/requests/{nonexistent}"))).await.unwrap();
+        let missing = main_text(browser).await;
+        assert_eq!(hidden, missing, "{username}: a hidden request reads as a missing one");
+        assert_accessible(browser, &format!("the not-found page in {lang}")).await;
+    }
+
+    // The provider's legal team opens the request: screening with citations, deadlines.
+    let legal = &browsers[1].3;
+    legal.goto(&app.url(&format!("/requests/{id}"))).await.unwrap();
+    assert_accessible(legal, "the request page for the provider").await;
+    let page = main_text(legal).await;
+    for expected in
+        ["Screening against the law", "Regulation (EU) 2023/1543", "Deadlines", "What happened, step by step"]
+    {
+        assert!(page.contains(expected), "the request page shows {expected:?}: {page}");
+    }
+    // The provider cannot decide: no decision form is offered to it.
+    assert!(legal.find(Locator::Css("input[name=to][value=approved]")).await.is_err());
+
+    // The judge decides: a reason alone is refused with the error beside its field, then
+    // grounds and an answer to every flagged finding are given.
+    let judge = &browsers[2].3;
+    judge.goto(&app.url(&format!("/requests/{id}"))).await.unwrap();
+    assert_accessible(judge, "the request page for the reviewer").await;
+    let approve = judge.find(Locator::Css("form.action:has(input[name=to][value=approved])")).await.unwrap();
+    approve.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    // The browser's own check stops an empty required reason; the server's check is the
+    // one that counts, so the page is the same or carries the server's error.
+    let approve = judge.find(Locator::Css("form.action:has(input[name=to][value=approved])")).await.unwrap();
+    approve
+        .find(Locator::Css("textarea[name=reason]"))
+        .await
+        .unwrap()
+        .send_keys("Necessary and proportionate.")
+        .await
+        .unwrap();
+    submit(judge, approve.find(Locator::Css("button[type=submit]")).await.unwrap()).await;
+    let summary = text_of(judge, ".error-summary").await;
+    assert!(
+        summary.contains("name at least one ground"),
+        "a decision without grounds is refused, and says so: {summary}"
+    );
+    assert_accessible(judge, "the decision form with its errors").await;
+    let approve = judge.find(Locator::Css("form.action:has(input[name=to][value=approved])")).await.unwrap();
+    approve.find(Locator::Css("input[name=grounds]")).await.unwrap().click().await.unwrap();
+    for answer in approve.find_all(Locator::Css("textarea[name^='answer.']")).await.unwrap() {
+        answer.send_keys("Considered: the order names one account and two months.").await.unwrap();
+    }
+    approve
+        .find(Locator::Css("textarea[name=reason]"))
+        .await
+        .unwrap()
+        .send_keys("Necessary and proportionate.")
+        .await
+        .unwrap();
+    submit(judge, approve.find(Locator::Css("button[type=submit]")).await.unwrap()).await;
+    let page = main_text(judge).await;
+    assert!(page.contains("Approved"), "the judge sees the request approved: {page}");
+
+    // The clerk, in French, sees it approved.
+    let clerk = &browsers[0].3;
+    clerk.goto(&app.url(&format!("/requests/{id}"))).await.unwrap();
+    assert_accessible(clerk, "the request page in French").await;
+    let page = main_text(clerk).await;
+    assert!(page.contains("Approuvée"), "the clerk reads the decision in French: {page}");
+
+    // As the API says: the same request approved, by the judge.
+    let (status, body): (u16, Value) = app.token("example-mail").get(&format!("/v1/requests/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["state"], "approved", "{body}");
+
+    for (_, _, _, browser) in browsers {
+        browser.close().await.unwrap();
+    }
+}
+
+/// A browser's client for the portal without a browser: keeps its cookies, never follows
+/// redirects, so each answer is seen as it is.
+fn form_client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// The value of the hidden `csrf` field of a page.
+fn csrf_of(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("the page has a form token") + 19;
+    page[at..].split('"').next().unwrap().to_owned()
+}
+
+crate::both_backends!(
+    pages_are_strict_about_where_forms_come_from,
+    the_first_sign_in_enrols_the_authenticator_once,
+);
+
+async fn pages_are_strict_about_where_forms_come_from(app: TestApp) {
+    let browser = form_client();
+    let page = browser.get(app.url("/signin")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    for directive in [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ] {
+        assert!(csp.contains(directive), "the page's CSP says {directive}: {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"), "no inline script or style: {csp}");
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("<script>") && !html.contains("style="), "nothing inline in the page");
+    let token = csrf_of(&html);
+    let login = |csrf: &str| {
+        vec![
+            ("csrf", csrf.to_owned()),
+            ("username", "nobody".into()),
+            ("password", "x".into()),
+            ("code", "123456".into()),
+        ]
+    };
+    // A form without the browser's token, with another token, or from another site.
+    let refused = browser.post(app.url("/signin")).form(&login("")).send().await.unwrap();
+    assert_eq!(refused.status(), 403);
+    assert!(refused.text().await.unwrap().contains("This form has expired"));
+    let forged = browser.post(app.url("/signin")).form(&login(&"A".repeat(43))).send().await.unwrap();
+    assert_eq!(forged.status(), 403);
+    let cross = browser
+        .post(app.url("/signin"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&login(&token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), 403, "a post another site made is refused");
+    // A browser that never loaded a page has no token cookie: refused too.
+    let fresh = form_client().post(app.url("/signin")).form(&login(&token)).send().await.unwrap();
+    assert_eq!(fresh.status(), 403);
+    // With its token, the form is read: a wrong login, said in the person's language.
+    let wrong = browser
+        .post(app.url("/signin"))
+        .header("accept-language", "fr")
+        .form(&login(&token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    assert!(
+        wrong.text().await.unwrap().contains("Le nom d'utilisateur, le mot de passe ou le code est faux")
+    );
+    // A path nothing serves: a page for a browser, the API's error shape for anyone else.
+    let page = browser.get(app.url("/no/such/page")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(page.status(), 404);
+    assert!(page.text().await.unwrap().contains("Page not found"));
+    let (status, body) = app.anonymous().get("/no/such/page").await;
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
+}
+
+async fn the_first_sign_in_enrols_the_authenticator_once(app: TestApp) {
+    let (password, secret) = app.create_user("example-mail", "first.timer").await;
+    let browser = form_client();
+    let token = csrf_of(&browser.get(app.url("/signin")).send().await.unwrap().text().await.unwrap());
+    let sign_in = |password: &str, code: &str| {
+        vec![
+            ("csrf", token.clone()),
+            ("username", "first.timer".to_owned()),
+            ("password", password.to_owned()),
+            ("code", code.to_owned()),
+        ]
+    };
+    // A wrong password opens no enrolment, and says nothing of the account.
+    let wrong = browser.post(app.url("/signin")).form(&sign_in("wrong password", "")).send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    // The right one shows the account's own secret, as a QR code and as a key.
+    let enrol = browser.post(app.url("/signin")).form(&sign_in(&password, "")).send().await.unwrap();
+    assert_eq!(enrol.status(), 200);
+    let page = enrol.text().await.unwrap();
+    assert!(page.contains("<svg role=\"img\""), "the QR code is drawn inline as SVG");
+    let shown: String = page
+        .split("class=\"secret\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(shown, secret.base32(), "the key shown is the account's");
+    let ticket = page.split("name=\"ticket\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let finish = |ticket: &str, code: &str| {
+        vec![("csrf", token.clone()), ("ticket", ticket.to_owned()), ("code", code.to_owned())]
+    };
+    // An altered ticket, and a wrong code, open nothing.
+    let mut altered = ticket.clone().into_bytes();
+    altered[10] = if altered[10] == b'A' { b'B' } else { b'A' };
+    let altered = String::from_utf8(altered).unwrap();
+    let code = comity_auth::totp::code_at(&secret, crate::support::now_unix());
+    let r = browser.post(app.url("/signin/enrol")).form(&finish(&altered, &code)).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = browser.post(app.url("/signin/enrol")).form(&finish(&ticket, "000000")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.text().await.unwrap().contains("The code is wrong"));
+    // The right code signs in.
+    let r = browser.post(app.url("/signin/enrol")).form(&finish(&ticket, &code)).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+    let home = browser.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("first.timer@example-mail"), "signed in");
+    // Once enrolled, the ticket is spent and the password alone opens no enrolment again.
+    let again = form_client();
+    let token2 = csrf_of(&again.get(app.url("/signin")).send().await.unwrap().text().await.unwrap());
+    let next = comity_auth::totp::code_at(&secret, crate::support::now_unix() + 30);
+    let r = again
+        .post(app.url("/signin/enrol"))
+        .form(&vec![("csrf", token2.clone()), ("ticket", ticket.clone()), ("code", next)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "a ticket of an enrolled account is spent");
+    assert!(r.text().await.unwrap().contains("This set-up has ended"));
+    let r = again
+        .post(app.url("/signin"))
+        .form(&vec![
+            ("csrf", token2),
+            ("username", "first.timer".to_owned()),
+            ("password", password),
+            ("code", String::new()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "an enrolled account needs its code");
+    // Signing out ends the session on the server.
+    let home = browser.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    let r = browser.post(app.url("/signout")).form(&vec![("csrf", csrf_of(&home))]).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let home = browser.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(!home.contains("first.timer@example-mail"), "signed out");
+}
