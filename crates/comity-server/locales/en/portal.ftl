@@ -162,6 +162,13 @@ request-history = What happened, step by step
 request-actions = What you can do
 decision-grounds = Grounds for this decision
 decision-answer = Your answer to the finding { $rule }
+scope-title = What may leave
+scope-hint = Untick what the decision does not let leave, and narrow the period if it must be shorter. Nothing wider than the request can be approved.
+scope-targets = Accounts
+scope-from = From
+scope-to = Until
+scope-time-hint = In UTC, as 2026-06-01T00:00:00Z.
+scope-time-wrong = Write each time in UTC, as 2026-06-01T00:00:00Z
 move-reason = Your reasons, as they will be recorded
 move-reason-missing = Give your reasons: every step is recorded with them
 

@@ -162,6 +162,13 @@ request-history = Ce qui s'est passé, étape par étape
 request-actions = Ce que vous pouvez faire
 decision-grounds = Motifs de cette décision
 decision-answer = Votre réponse au constat { $rule }
+scope-title = Ce qui peut sortir
+scope-hint = Décochez ce que la décision ne laisse pas sortir, et raccourcissez la période s'il le faut. Rien de plus large que la demande ne peut être approuvé.
+scope-targets = Comptes
+scope-from = Du
+scope-to = Au
+scope-time-hint = En UTC, sous la forme 2026-06-01T00:00:00Z.
+scope-time-wrong = Écrivez chaque date en UTC, sous la forme 2026-06-01T00:00:00Z
 move-reason = Vos raisons, telles qu'elles seront consignées
 move-reason-missing = Donnez vos raisons : chaque étape est consignée avec elles
 

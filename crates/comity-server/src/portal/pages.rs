@@ -7,9 +7,9 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
-use chrono::Utc;
-use comity_app::{DecisionOptions, Listing, RequestView, Transition};
-use comity_core::{Clock, Event, RequestId, Role, State};
+use chrono::{DateTime, Utc};
+use comity_app::{DecisionOptions, Listing, RequestView, ScopeAsked, Transition};
+use comity_core::{Clock, DataCategory, Event, RequestId, Role, State};
 use comity_wire::screening::{FindingBody, ScreeningReport};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -465,6 +465,9 @@ fn actions(
                         }
                     }
                 }
+                @if *to == State::PartiallyApproved {
+                    (scope_fields(ctx, view, errors))
+                }
                 div class="field" {
                     label for={ (id) "-reason" } { (ctx.t("move-reason")) }
                     (layout::field_error(ctx, errors, "reason"))
@@ -473,6 +476,56 @@ fn actions(
                 button type="submit" class={ "button" @if matches!(to, State::Rejected | State::Withdrawn) { " button-warning" } } {
                     (ctx.t(&format!("move-{id}")))
                 }
+            }
+        }
+    }
+}
+
+/// What a partial approval lets leave: the targets, categories and period kept, each
+/// offered as the request asks it (the use case refuses anything wider).
+fn scope_fields(ctx: &Ctx, view: &RequestView, errors: &[FieldError]) -> Markup {
+    let document: serde_json::Value = serde_json::from_str(&view.request.document).unwrap_or_default();
+    let targets: Vec<&str> = document["targets"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|t| t["selector"]["value"].as_str()).collect())
+        .unwrap_or_default();
+    let categories: Vec<&str> = document["data_categories"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|c| c.as_str()).collect())
+        .unwrap_or_default();
+    let from = document["time_window"]["from"].as_str().unwrap_or("");
+    let to = document["time_window"]["to"].as_str().unwrap_or("");
+    html! {
+        fieldset {
+            legend { (ctx.t("scope-title")) }
+            p class="hint" { (ctx.t("scope-hint")) }
+            (layout::field_error(ctx, errors, "scope"))
+            fieldset {
+                legend class="small" { (ctx.t("scope-targets")) }
+                @for (i, t) in targets.iter().enumerate() {
+                    div class="checkbox" {
+                        input type="checkbox" id={ "scope-target-" (i) } name="scope.target" value=(t) checked;
+                        label for={ "scope-target-" (i) } { (t) }
+                    }
+                }
+            }
+            fieldset {
+                legend class="small" { (ctx.t("request-categories")) }
+                @for c in &categories {
+                    div class="checkbox" {
+                        input type="checkbox" id={ "scope-category-" (c) } name="scope.category" value=(c) checked;
+                        label for={ "scope-category-" (c) } { (ctx.t(&format!("category-{c}"))) }
+                    }
+                }
+            }
+            div class="field" {
+                label for="scope-from" { (ctx.t("scope-from")) }
+                p class="hint" id="scope-from-hint" { (ctx.t("scope-time-hint")) }
+                input type="text" id="scope-from" name="scope.from" value=(from) aria-describedby="scope-from-hint";
+            }
+            div class="field" {
+                label for="scope-to" { (ctx.t("scope-to")) }
+                input type="text" id="scope-to" name="scope.to" value=(to) aria-describedby="scope-from-hint";
             }
         }
     }
@@ -487,6 +540,10 @@ pub struct MoveForm {
     reason: String,
     grounds: Vec<String>,
     answers: Vec<(String, String)>,
+    scope_targets: Vec<String>,
+    scope_categories: Vec<String>,
+    scope_from: Option<String>,
+    scope_to: Option<String>,
 }
 
 impl Protected for MoveForm {
@@ -507,6 +564,10 @@ impl<'de> Deserialize<'de> for MoveForm {
             reason: String::new(),
             grounds: Vec::new(),
             answers: Vec::new(),
+            scope_targets: Vec::new(),
+            scope_categories: Vec::new(),
+            scope_from: None,
+            scope_to: None,
         };
         for (name, value) in pairs {
             match name.as_str() {
@@ -515,6 +576,10 @@ impl<'de> Deserialize<'de> for MoveForm {
                 "version" => form.version = value.parse().ok(),
                 "reason" => form.reason = value,
                 "grounds" => form.grounds.push(value),
+                "scope.target" => form.scope_targets.push(value),
+                "scope.category" => form.scope_categories.push(value),
+                "scope.from" => form.scope_from = Some(value),
+                "scope.to" => form.scope_to = Some(value),
                 other => {
                     if let Some(rule) = other.strip_prefix("answer.")
                         && !value.trim().is_empty()
@@ -548,9 +613,12 @@ pub async fn move_request(
     if form.reason.trim().is_empty() {
         errors.push(FieldError { field: "reason", message: ctx.t("move-reason-missing") });
     }
+    let scope =
+        if to == State::PartiallyApproved { Some(scope_asked(&ctx, &form, &mut errors)) } else { None };
     let outcome = if errors.is_empty() {
         let transition = Transition {
             expected_version: form.version,
+            scope,
             grounds: form.grounds,
             answers: form.answers,
             ..Transition::to(to, form.reason.trim())
@@ -559,8 +627,9 @@ pub async fn move_request(
             Ok(_) => return Redirect::to(&format!("/requests/{id}")).into_response(),
             Err(comity_app::Error::Invalid { message, problems, .. }) => {
                 for p in problems {
-                    let field = match p.path.as_str() {
+                    let field = match p.path.split(['.', '[']).next().unwrap_or("") {
                         "grounds" => "grounds",
+                        "scope" => "scope",
                         _ => "reason",
                     };
                     errors.push(FieldError { field, message: p.message });
@@ -580,6 +649,28 @@ pub async fn move_request(
     match request_page(&app, &ctx, &caller, id, &errors, outcome.as_deref()).await {
         Ok(page) => page,
         Err(e) => error_page(&ctx, &e),
+    }
+}
+
+/// The scope a partial approval's fields ask for; a time that does not read is the
+/// field's error.
+fn scope_asked(ctx: &Ctx, form: &MoveForm, errors: &mut Vec<FieldError>) -> ScopeAsked {
+    let mut time = |text: &Option<String>| {
+        let text = text.as_deref().map(str::trim).filter(|t| !t.is_empty())?;
+        match DateTime::parse_from_rfc3339(text) {
+            Ok(t) => Some(t.with_timezone(&Utc)),
+            Err(_) => {
+                errors.push(FieldError { field: "scope", message: ctx.t("scope-time-wrong") });
+                None
+            }
+        }
+    };
+    let (from, to) = (time(&form.scope_from), time(&form.scope_to));
+    ScopeAsked {
+        targets: Some(form.scope_targets.clone()),
+        categories: Some(form.scope_categories.iter().filter_map(|c| DataCategory::parse(c)).collect()),
+        from,
+        to,
     }
 }
 

@@ -314,6 +314,7 @@ fn csrf_of(page: &str) -> String {
 crate::both_backends!(
     pages_are_strict_about_where_forms_come_from,
     the_first_sign_in_enrols_the_authenticator_once,
+    a_partial_approval_from_its_form_keeps_what_was_ticked,
 );
 
 async fn pages_are_strict_about_where_forms_come_from(app: TestApp) {
@@ -458,4 +459,64 @@ async fn the_first_sign_in_enrols_the_authenticator_once(app: TestApp) {
     assert_eq!(r.status(), 303);
     let home = browser.get(app.url("/")).send().await.unwrap().text().await.unwrap();
     assert!(!home.contains("first.timer@example-mail"), "signed out");
+}
+
+/// A person of `org` signed in through the sign-in form, with the form client's cookies.
+async fn signed_in(app: &TestApp, org: &str, username: &str) -> reqwest::Client {
+    let (password, secret) = app.create_user(org, username).await;
+    let browser = form_client();
+    let token = csrf_of(&browser.get(app.url("/signin")).send().await.unwrap().text().await.unwrap());
+    let code = comity_auth::totp::code_at(&secret, crate::support::now_unix());
+    let r = browser
+        .post(app.url("/signin"))
+        .form(&vec![
+            ("csrf", token),
+            ("username", username.to_owned()),
+            ("password", password),
+            ("code", code),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+    browser
+}
+
+async fn a_partial_approval_from_its_form_keeps_what_was_ticked(app: TestApp) {
+    use comity_core::{FactKind, JournalQuery};
+    let id = app.submit(&example("eu-epoc-traffic.json")).await;
+    app.assign(&id, REVIEWER).await;
+    let judge = signed_in(&app, REVIEWER, "judge.form").await;
+    let page = judge.get(app.url(&format!("/requests/{id}"))).send().await.unwrap().text().await.unwrap();
+    let form =
+        page.split("name=\"to\" value=\"partially_approved\"").nth(1).expect("a partial approval form");
+    let form = form.split("</form>").next().unwrap();
+    let mut fields = vec![
+        ("csrf".to_owned(), csrf_of(&page)),
+        ("to".to_owned(), "partially_approved".to_owned()),
+        ("reason".to_owned(), "Traffic data is not shown to be necessary.".to_owned()),
+        ("scope.target".to_owned(), "invest.desk@example.org".to_owned()),
+        ("scope.category".to_owned(), "subscriber".to_owned()),
+        ("scope.from".to_owned(), "2026-05-01T00:00:00Z".to_owned()),
+        ("scope.to".to_owned(), "2026-06-01T00:00:00Z".to_owned()),
+    ];
+    let ground = form.split("name=\"grounds\" value=\"").nth(1).unwrap().split('"').next().unwrap();
+    fields.push(("grounds".to_owned(), ground.to_owned()));
+    for answer in form.split("name=\"answer.").skip(1) {
+        let rule = answer.split('"').next().unwrap();
+        fields.push((format!("answer.{rule}"), "Considered and answered.".to_owned()));
+    }
+    // A time that does not read is named beside the scope, and nothing moves.
+    let mut wrong = fields.clone();
+    wrong.retain(|(k, _)| k != "scope.to");
+    wrong.push(("scope.to".to_owned(), "June".to_owned()));
+    let r = judge.post(app.url(&format!("/requests/{id}/move"))).form(&wrong).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Write each time in UTC"));
+    let r = judge.post(app.url(&format!("/requests/{id}/move"))).form(&fields).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+    let facts = app.store.journal(&JournalQuery::kinds(&[FactKind::DecisionScope])).await.unwrap();
+    let scope: Value = serde_json::from_str(&facts[0].content).unwrap();
+    assert_eq!(scope["categories"], json!(["subscriber"]), "only what was ticked may leave");
+    assert_eq!(scope["to"], "2026-06-01T00:00:00Z");
 }
