@@ -92,6 +92,9 @@ const PEOPLE: &[(&str, &str, &str, &str, &str)] = &[
     ("auditor", "demo-auditor", "auditor", "Otto Auditor", "reads the log and the aggregates"),
 ];
 
+/// The person a newcomer signs in as first: the provider's legal team sees every step.
+const TRY_FIRST: &str = "legal";
+
 /// The authority whose system signs its demo request with a key of its own.
 const SIGNING_AUTHORITY: &str = "de-sta-berlin";
 
@@ -185,6 +188,9 @@ pub struct Seeded {
     pub requests: usize,
     /// The people one can log in as.
     pub people: Vec<&'static str>,
+    /// Whom to try first in the portal, and their password and TOTP secret (base32): the
+    /// provider's legal team, who handles a request from inbox to production.
+    pub try_first: (&'static str, String, String),
 }
 
 impl App {
@@ -234,6 +240,11 @@ impl App {
                 .map_err(step(format!("creating the demo account {username}")))?;
             people.push((created, does));
         }
+        let try_first = people
+            .iter()
+            .find(|(created, _)| created.user.username.as_str() == TRY_FIRST)
+            .map(|(created, _)| (TRY_FIRST, created.password.clone(), created.totp_secret.base32()))
+            .ok_or_else(|| Error::corrupt(format!("the demo has no person {TRY_FIRST}")))?;
         let admin_token = token(&accounts, OPERATOR.0, "admin", "demo").await?;
 
         let signing = SigningKey::generate();
@@ -280,6 +291,7 @@ impl App {
             reviewers: REVIEWERS.len(),
             requests: REQUESTS.len(),
             people: PEOPLE.iter().map(|p| p.0).collect(),
+            try_first,
         }))
     }
 

@@ -26,3 +26,33 @@ document.addEventListener("DOMContentLoaded", () => {
     secretForm.submit();
   }
 });
+
+// The production form: a progress bar while the export uploads (the browser's own upload
+// indicator is all there is without the script). The answer replaces the page, as the form
+// would.
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.getElementById("produce");
+  const bar = document.getElementById("produce-progress");
+  if (!form || !bar || !window.XMLHttpRequest || !window.FormData) return;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const request = new XMLHttpRequest();
+    request.open("POST", form.action);
+    bar.hidden = false;
+    request.upload.addEventListener("progress", (e) => {
+      if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
+    });
+    request.addEventListener("load", () => {
+      if (request.responseURL && !request.responseURL.endsWith(form.getAttribute("action"))) {
+        window.location.assign(request.responseURL);
+        return;
+      }
+      document.open();
+      document.write(request.responseText);
+      document.close();
+    });
+    request.addEventListener("error", () => form.submit());
+    form.querySelector("button[type=submit]").disabled = true;
+    request.send(new FormData(form));
+  });
+});

@@ -328,6 +328,7 @@ pub fn router(state: AppState) -> Router {
             // An export streams in as fast as it comes, but may not pause for longer than
             // the body timeout between two reads.
             Router::from(streaming)
+                .merge(portal::streaming_router())
                 .layer(middleware::from_fn_with_state(state.clone(), connections::streaming))
                 .layer(RequestBodyTimeoutLayer::new(body_timeout)),
         )

@@ -13,7 +13,6 @@ use comity_app::Options;
 use comity_redact::NationalIds;
 use comity_seal::RetentionUntil;
 use comity_wire::production::{AcknowledgeBody, ProductionResource};
-use http_body_util::BodyExt;
 use serde::Deserialize;
 
 use crate::{
@@ -70,14 +69,15 @@ pub async fn create(
     let producing = app.app.producing(&caller, id).await?;
     let Query(params) =
         params.map_err(|e| ApiError::bad_request(format!("{}; give retention_until", e.body_text())))?;
-    let options = options(&params)?;
+    let options =
+        options(&params.retention_until, params.national_ids.as_deref(), params.allow_unknown_kinds)?;
     // Before the upload is read: a request that cannot be produced gets no 2 GB written.
     producing.check_producible()?;
     // The upload goes to the data directory (the export is personal data: it stays where
     // the database is), and is deleted when the production ends, whatever the outcome.
     let upload = producing.upload()?;
     let file = upload.as_file().try_clone().map_err(|e| ApiError::internal(&e))?;
-    receive(body, tokio::fs::File::from_std(file)).await?;
+    receive(body.into_data_stream(), tokio::fs::File::from_std(file)).await?;
     let produced = producing.produce(upload.path(), options, comity_app::no_progress()).await?;
     drop(upload);
     let produced = ProductionResource::from(&produced);
@@ -91,26 +91,34 @@ pub async fn create(
     Ok(response)
 }
 
-fn options(params: &ProduceParams) -> Result<Options, ApiError> {
-    let retention_until = RetentionUntil::parse(params.retention_until.trim())
+/// A production's options as the provider gives them (the API's query, the portal's form).
+pub(crate) fn options(
+    retention_until: &str,
+    national_ids: Option<&str>,
+    allow_unknown_kinds: bool,
+) -> Result<Options, ApiError> {
+    let retention_until = RetentionUntil::parse(retention_until.trim())
         .map_err(|e| ApiError::invalid_field("invalid_retention", "retention_until", e))?;
-    let national_ids = match &params.national_ids {
+    let national_ids = match national_ids.map(str::trim).filter(|l| !l.is_empty()) {
         None => NationalIds::default(),
         Some(list) => list.parse().map_err(|e: comity_redact::ConfigError| {
             ApiError::invalid_field("invalid_national_ids", "national_ids", e.to_string())
         })?,
     };
-    Ok(Options { retention_until, allow_unknown_kinds: params.allow_unknown_kinds, national_ids })
+    Ok(Options { retention_until, allow_unknown_kinds, national_ids })
 }
 
-/// Streams the request body to `file`, refusing past [`MAX_EXPORT_BYTES`].
-async fn receive(mut body: Body, file: tokio::fs::File) -> Result<(), ApiError> {
+/// Streams an upload to `file`, refusing past [`MAX_EXPORT_BYTES`].
+pub(crate) async fn receive<E: std::fmt::Display>(
+    mut chunks: impl futures_util::Stream<Item = Result<axum::body::Bytes, E>> + Unpin,
+    file: tokio::fs::File,
+) -> Result<(), ApiError> {
+    use futures_util::StreamExt;
     use tokio::io::AsyncWriteExt;
     let mut out = tokio::io::BufWriter::with_capacity(1024 * 1024, file);
     let mut total = 0u64;
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| ApiError::bad_request(format!("reading the export failed: {e}")))?;
-        let Ok(data) = frame.into_data() else { continue };
+    while let Some(chunk) = chunks.next().await {
+        let data = chunk.map_err(|e| ApiError::bad_request(format!("reading the export failed: {e}")))?;
         total += data.len() as u64;
         if total > MAX_EXPORT_BYTES {
             return Err(ApiError::new(

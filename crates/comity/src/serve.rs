@@ -191,13 +191,21 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
              {} requests and a person of each role. Demo data, for looking only.\n\
              comity demo: the passwords, TOTP secrets, admin token, signing key, and de-sta-berlin's token and \
              age identity for its sealed production are in {}\n\
-             comity demo: log in as {} (POST /v1/session); `comity totp code --secret SECRET` prints a code",
+             comity demo: the others are {}; each signs in the same way, or through POST /v1/session",
             seeded.authorities,
             seeded.providers,
             seeded.reviewers,
             seeded.requests,
             seeded.credentials.display(),
             seeded.people.join(", ")
+        );
+        let (who, password, secret) = &seeded.try_first;
+        eprintln!(
+            "\ncomity demo: open http://{addr}/signin in a browser and sign in as {who} (the provider's legal team)\n\
+             comity demo:   user name {who}, password {password}\n\
+             comity demo:   leave the code empty the first time: the next page sets up an authenticator app from a QR code\n\
+             comity demo:   (without a phone: `comity totp code --secret {secret}` prints the code)\n",
+            addr = application.address(),
         );
     }
     // On stdout, for scripts and tests that start the server on port 0.

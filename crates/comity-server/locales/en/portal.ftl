@@ -172,6 +172,43 @@ scope-time-wrong = Write each time in UTC, as 2026-06-01T00:00:00Z
 move-reason = Your reasons, as they will be recorded
 move-reason-missing = Give your reasons: every step is recorded with them
 
+## Productions
+production-title = Productions
+production-status-started = Being produced
+production-status-failed = Failed
+production-status-sealed = Sealed, waiting for the authority
+production-status-acknowledged = Received by the authority
+production-started = Started
+production-records = Records let through / read
+production-retention = Kept by the authority until
+production-retention-hint = A date (2027-06-30, to the end of that day, UTC) in the future: the authority must dispose of the data then.
+production-sha256 = SHA-256 of the package
+production-size = Size of the package
+production-failure = Why it failed
+production-custody = Chain of custody
+custody-production-started = production started
+custody-production-sealed = package sealed and signed
+custody-production-failed = production failed
+custody-production-downloaded = package downloaded
+custody-production-acknowledged = package acknowledged by the authority
+production-download = Download the package
+production-download-hint = Each download is recorded in the log before it starts.
+production-verify = Check the package and open it with your authority's age identity:
+production-verify-hint = comity checks the provider's signature and every file's SHA-256, and writes the files only if all of them hold. The standard age tool opens the package too (age -d -i your-age-identity.txt).
+production-ack-label = SHA-256 of the package you received
+production-ack-hint = The package's SHA-256 as you computed it (sha256sum, or comity package verify prints it). It must be the one above: then the request is delivered.
+production-ack = Acknowledge receipt
+production-ack-missing = Enter the SHA-256 of the package you received
+production-upload-title = Produce the data
+production-upload-intro = Upload your export (JSON Lines, one record a line, as docs/export-format.md describes). comity lets through only what the decision allows, masks everyone else's data, and seals the package for the authority.
+production-national-ids = National identifiers to mask (optional)
+production-national-ids-hint = Presidio names, separated by commas, such as UK_NINO,ES_NIF. US_SSN when empty; NONE for none.
+production-export = Export file
+production-export-hint = A .jsonl file of up to 16 GiB; larger exports are produced on the server with comity produce.
+production-export-missing = Choose the export file to upload
+production-upload = Upload and produce
+production-progress = Upload progress
+
 ## Instruments, kinds and data
 instrument-eu-e-evidence = EU e-Evidence Regulation (2023/1543)
 instrument-us-cloud-act = US CLOUD Act agreement

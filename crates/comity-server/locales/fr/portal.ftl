@@ -172,6 +172,43 @@ scope-time-wrong = Écrivez chaque date en UTC, sous la forme 2026-06-01T00:00:0
 move-reason = Vos raisons, telles qu'elles seront consignées
 move-reason-missing = Donnez vos raisons : chaque étape est consignée avec elles
 
+## Productions
+production-title = Productions
+production-status-started = En cours de production
+production-status-failed = Échec
+production-status-sealed = Scellée, en attente de l'autorité
+production-status-acknowledged = Reçue par l'autorité
+production-started = Commencée
+production-records = Enregistrements transmis / lus
+production-retention = Conservée par l'autorité jusqu'au
+production-retention-hint = Une date future (2027-06-30, jusqu'à la fin de ce jour, UTC) : l'autorité doit alors détruire les données.
+production-sha256 = Empreinte SHA-256 du paquet
+production-size = Taille du paquet
+production-failure = Cause de l'échec
+production-custody = Chaîne de traçabilité
+custody-production-started = production commencée
+custody-production-sealed = paquet scellé et signé
+custody-production-failed = échec de la production
+custody-production-downloaded = paquet téléchargé
+custody-production-acknowledged = réception du paquet confirmée par l'autorité
+production-download = Télécharger le paquet
+production-download-hint = Chaque téléchargement est consigné dans le journal avant de commencer.
+production-verify = Vérifiez le paquet et ouvrez-le avec l'identité age de votre autorité :
+production-verify-hint = comity vérifie la signature du fournisseur et l'empreinte SHA-256 de chaque fichier, et n'écrit les fichiers que si tout concorde. L'outil age standard ouvre aussi le paquet (age -d -i votre-identite-age.txt).
+production-ack-label = Empreinte SHA-256 du paquet reçu
+production-ack-hint = L'empreinte SHA-256 du paquet telle que vous l'avez calculée (sha256sum, ou celle qu'affiche comity package verify). Elle doit être celle ci-dessus : la demande est alors remise.
+production-ack = Confirmer la réception
+production-ack-missing = Saisissez l'empreinte SHA-256 du paquet reçu
+production-upload-title = Produire les données
+production-upload-intro = Téléversez votre export (JSON Lines, un enregistrement par ligne, comme le décrit docs/export-format.md). comity ne laisse passer que ce que la décision autorise, masque les données de toute autre personne et scelle le paquet pour l'autorité.
+production-national-ids = Identifiants nationaux à masquer (facultatif)
+production-national-ids-hint = Noms Presidio, séparés par des virgules, comme UK_NINO,ES_NIF. US_SSN si vide ; NONE pour aucun.
+production-export = Fichier d'export
+production-export-hint = Un fichier .jsonl de 16 Gio au plus ; les exports plus gros sont produits sur le serveur avec comity produce.
+production-export-missing = Choisissez le fichier d'export à téléverser
+production-upload = Téléverser et produire
+production-progress = Progression du téléversement
+
 ## Instruments, natures et données
 instrument-eu-e-evidence = Règlement européen e-Evidence (2023/1543)
 instrument-us-cloud-act = Accord au titre du CLOUD Act américain

@@ -11,7 +11,7 @@
 
 use axum::{
     extract::{Form, FromRequest, Request},
-    http::{HeaderMap, StatusCode},
+    http::{HeaderMap, StatusCode, request::Parts},
     response::Response,
 };
 use comity_auth::opaque::OpaqueToken;
@@ -45,6 +45,33 @@ pub fn cookie(token: &str, secure: bool) -> String {
     }
 }
 
+/// Whether the browser says the post comes from another site (Fetch Metadata).
+fn cross_site(parts: &Parts) -> bool {
+    let cross = parts
+        .headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"));
+    if cross {
+        tracing::warn!("a form posted from another site was refused");
+    }
+    cross
+}
+
+/// Whether a post may be acted on: not from another site, and `token` (its form's) is the
+/// browser's cookie's, compared in constant time.
+pub fn matches(parts: &Parts, token: &str) -> bool {
+    if cross_site(parts) {
+        return false;
+    }
+    let cookie = parts.extensions.get::<super::Decided>().filter(|d| !d.fresh_csrf).map(|d| d.csrf.as_str());
+    let ok = cookie.is_some_and(|c| !token.is_empty() && bool::from(c.as_bytes().ct_eq(token.as_bytes())));
+    if !ok {
+        tracing::warn!("a form without its browser's token was refused");
+    }
+    ok
+}
+
 /// A form's fields that carry the token.
 pub trait Protected {
     fn csrf(&self) -> &str;
@@ -61,21 +88,13 @@ impl<S: Send + Sync, T: DeserializeOwned + Protected + Send> FromRequest<S> for 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (parts, body) = request.into_parts();
         let ctx = Ctx::of(&parts);
-        let cross_site = parts
-            .headers
-            .get("sec-fetch-site")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"));
-        let cookie_token =
-            parts.extensions.get::<super::Decided>().filter(|d| !d.fresh_csrf).map(|d| d.csrf.clone());
-        let request = Request::from_parts(parts, body);
         let refused = |ctx: &Ctx| {
             pages::message_page(ctx, StatusCode::FORBIDDEN, "form-expired-title", "form-expired-body")
         };
-        if cross_site {
-            tracing::warn!("a form posted from another site was refused");
+        if cross_site(&parts) {
             return Err(refused(&ctx));
         }
+        let request = Request::from_parts(parts.clone(), body);
         let Form(form) = Form::<T>::from_request(request, state).await.map_err(|e| {
             tracing::info!(error = %e, "a form that does not read");
             pages::message_page(
@@ -85,9 +104,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Protected + Send> FromRequest<S> for 
                 "form-unreadable-body",
             )
         })?;
-        let matches = cookie_token.is_some_and(|c| bool::from(c.as_bytes().ct_eq(form.csrf().as_bytes())));
-        if !matches {
-            tracing::warn!("a form without its browser's token was refused");
+        if !matches(&parts, form.csrf()) {
             return Err(refused(&ctx));
         }
         Ok(PageForm(form))

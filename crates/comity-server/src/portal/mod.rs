@@ -19,6 +19,7 @@ pub mod csrf;
 pub mod i18n;
 mod layout;
 mod pages;
+mod production;
 mod signin;
 mod verify;
 
@@ -98,10 +99,19 @@ pub fn router() -> Router<AppState> {
         .route("/signout", post(signin::signout))
         .route("/requests/{id}", get(pages::request))
         .route("/requests/{id}/move", post(pages::move_request))
+        .route("/requests/{id}/productions/{production}/acknowledgement", post(production::acknowledge))
         .route("/verify", get(verify::page).post(verify::answer))
         .route("/verify/answer", post(verify::decide))
         .route("/static/comity.css", get(layout::stylesheet))
         .route("/static/comity.js", get(layout::script))
+}
+
+/// The pages that take an upload as it streams in (an export for production): outside the
+/// bounded handlers, which read a body whole first.
+pub fn streaming_router() -> Router<AppState> {
+    Router::new()
+        .route("/requests/{id}/productions", post(production::produce))
+        .layer(axum::extract::DefaultBodyLimit::disable())
 }
 
 /// Runs around every request: decides the language and the form token before the handler,
@@ -190,5 +200,40 @@ pub async fn not_found(request: Request) -> Response {
     } else {
         crate::error::ApiError::not_found("no such endpoint; GET /openapi.json lists them all")
             .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use comity_core::{
+        ClockKind, ClockOutcome, DataCategory, FactKind, Instrument, RequestKind, Role, State,
+    };
+
+    use super::Lang;
+
+    /// Every value a page names through a message has one, in every language: a page never
+    /// shows a message id.
+    #[test]
+    fn every_value_a_page_names_has_its_message() {
+        let mut ids: Vec<String> = Vec::new();
+        ids.extend(State::ALL.iter().flat_map(|s| [format!("state-{s}"), format!("move-{s}")]));
+        ids.extend(ClockKind::ALL.iter().map(|k| format!("clock-{k}")));
+        ids.extend(ClockOutcome::ALL.iter().map(|o| format!("outcome-{o}")));
+        ids.extend(Role::ALL.iter().map(|r| format!("role-{r}")));
+        ids.extend(Role::ALL.iter().flat_map(|r| [format!("home-title-{r}"), format!("home-intro-{r}")]));
+        ids.extend(Instrument::ALL.iter().map(|i| format!("instrument-{i}")));
+        ids.extend(RequestKind::ALL.iter().map(|k| format!("kind-{k}")));
+        ids.extend(DataCategory::ALL.iter().map(|c| format!("category-{c}")));
+        ids.extend(FactKind::PRODUCTION.iter().map(|k| format!("custody-{}", k.as_str().replace('.', "-"))));
+        ids.extend(["started", "failed", "sealed", "acknowledged"].map(|s| format!("production-status-{s}")));
+        ids.extend(
+            ["admissible", "needs_review", "needs_clarification", "inadmissible"]
+                .map(|v| format!("verdict-{v}")),
+        );
+        ids.extend(["pass", "fail", "review", "clarify", "not_applicable"].map(|o| format!("finding-{o}")));
+        for lang in Lang::ALL {
+            let missing: Vec<&String> = ids.iter().filter(|id| !lang.has(id)).collect();
+            assert!(missing.is_empty(), "{} lacks {missing:?}", lang.tag());
+        }
     }
 }

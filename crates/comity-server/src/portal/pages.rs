@@ -255,10 +255,54 @@ pub async fn request(AxumState(app): AxumState<AppState>, ctx: Ctx, Path(id): Pa
     let Ok(id) = RequestId::parse(&id) else {
         return not_found_page(&ctx);
     };
-    match request_page(&app, &ctx, &caller, id, &[], None).await {
+    request_page_with(&app, &ctx, &caller, id, &[], None).await
+}
+
+/// The request's page, with the problems of a form that failed; or the page of the error
+/// that stops it.
+pub async fn request_page_with(
+    app: &AppState,
+    ctx: &Ctx,
+    caller: &comity_app::Caller,
+    id: RequestId,
+    errors: &[FieldError],
+    general: Option<&str>,
+) -> Response {
+    match request_page(app, ctx, caller, id, errors, general).await {
         Ok(page) => page,
-        Err(e) => error_page(&ctx, &e),
+        Err(e) => error_page(ctx, &e),
     }
+}
+
+/// A refusal as a form shows it: each problem beside its field (those of no field of the
+/// form beside `default_field`), or, when it names none, one message for the summary.
+pub fn problems(
+    ctx: &Ctx,
+    e: &comity_app::Error,
+    default_field: &'static str,
+) -> (Vec<FieldError>, Option<String>) {
+    let problems = match e {
+        comity_app::Error::Invalid { problems, .. } => problems.clone(),
+        comity_app::Error::Document(d) => d.problems.clone(),
+        _ => Vec::new(),
+    };
+    let errors: Vec<FieldError> = problems
+        .into_iter()
+        .map(|p| {
+            let field = match p.path.split(['.', '[']).next().unwrap_or("") {
+                "grounds" => "grounds",
+                "scope" => "scope",
+                "reason" => "reason",
+                "package_sha256" => "package_sha256",
+                "retention_until" => "retention_until",
+                "national_ids" => "national_ids",
+                _ => default_field,
+            };
+            FieldError { field, message: p.message }
+        })
+        .collect();
+    let general = errors.is_empty().then(|| error_text(ctx, e));
+    (errors, general)
 }
 
 async fn request_page(
@@ -277,6 +321,8 @@ async fn request_page(
         moves.iter().any(|m| matches!(m, State::Approved | State::PartiallyApproved | State::Rejected))
             && caller.principal.role == Role::Reviewer;
     let options = if deciding { Some(app.app.decision_options(&view.request).await?) } else { None };
+    let productions = super::production::Productions::read(app, caller, id).await?;
+    let receiving = caller.principal.role == Role::Requester;
     let r = &view.request;
     let title = ctx.lang.t_with("request-title", &[("reference", r.reference.clone().into())]);
     let status = if errors.is_empty() && general.is_none() {
@@ -292,6 +338,7 @@ async fn request_page(
         (deadlines(ctx, &clocks))
         (screening(ctx, &view))
         (track_record(ctx, &view))
+        (super::production::section(ctx, id, &productions, receiving, errors))
         (history(ctx, &events))
         @if !moves.is_empty() {
             (actions(ctx, &view, &moves, options.as_ref(), errors))
@@ -625,31 +672,19 @@ pub async fn move_request(
         };
         match app.app.transition(&caller, id, &transition).await {
             Ok(_) => return Redirect::to(&format!("/requests/{id}")).into_response(),
-            Err(comity_app::Error::Invalid { message, problems, .. }) => {
-                for p in problems {
-                    let field = match p.path.split(['.', '[']).next().unwrap_or("") {
-                        "grounds" => "grounds",
-                        "scope" => "scope",
-                        _ => "reason",
-                    };
-                    errors.push(FieldError { field, message: p.message });
-                }
-                // Each problem is listed and linked to its field; the message is for a
-                // refusal that names none.
-                errors.is_empty().then_some(message)
-            }
             Err(e @ (comity_app::Error::NotFound(_) | comity_app::Error::Internal(_))) => {
                 return error_page(&ctx, &e);
             }
-            Err(e) => Some(error_text(&ctx, &e)),
+            Err(e) => {
+                let (problems, general) = problems(&ctx, &e, "reason");
+                errors = problems;
+                general
+            }
         }
     } else {
         None
     };
-    match request_page(&app, &ctx, &caller, id, &errors, outcome.as_deref()).await {
-        Ok(page) => page,
-        Err(e) => error_page(&ctx, &e),
-    }
+    request_page_with(&app, &ctx, &caller, id, &errors, outcome.as_deref()).await
 }
 
 /// The scope a partial approval's fields ask for; a time that does not read is the
@@ -684,7 +719,7 @@ pub fn not_found_page(ctx: &Ctx) -> Response {
     message_page(ctx, StatusCode::NOT_FOUND, "not-found-title", "not-found-body")
 }
 
-fn sign_in_first(ctx: &Ctx) -> Response {
+pub fn sign_in_first(ctx: &Ctx) -> Response {
     if ctx.session_ended {
         return Redirect::to("/signin").into_response();
     }

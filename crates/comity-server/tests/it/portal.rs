@@ -78,6 +78,11 @@ async fn driver() -> Option<Driver> {
 
 /// A new browser: headless Chromium with a fresh profile, in `lang`.
 async fn browser(driver: &Driver, lang: &str) -> Client {
+    browser_downloading_to(driver, lang, &std::env::temp_dir()).await
+}
+
+/// A new browser whose downloads land in `downloads`.
+async fn browser_downloading_to(driver: &Driver, lang: &str, downloads: &std::path::Path) -> Client {
     let args = vec![
         "--headless=new".to_owned(),
         "--no-sandbox".to_owned(),
@@ -94,7 +99,11 @@ async fn browser(driver: &Driver, lang: &str) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".to_owned(),
-        json!({"binary": CHROMIUM, "args": args, "prefs": {"intl.accept_languages": lang}}),
+        json!({"binary": CHROMIUM, "args": args, "prefs": {
+            "intl.accept_languages": lang,
+            "download.default_directory": downloads.display().to_string(),
+            "download.prompt_for_download": false,
+        }}),
     );
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
@@ -171,6 +180,22 @@ async fn first_sign_in(browser: &Client, app: &TestApp, username: &str, password
     assert!(who.starts_with(username), "signed in as {username}: {who}");
 }
 
+/// The bytes of the one file the browser downloaded into `dir`, once it is complete.
+async fn wait_for_download(dir: &std::path::Path) -> Vec<u8> {
+    for _ in 0..200 {
+        let done: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "age"))
+            .collect();
+        if let [file] = done.as_slice() {
+            return std::fs::read(file).unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no package was downloaded into {} within 10 s", dir.display());
+}
+
 /// The page's `main` landmark as the person reads it.
 async fn main_text(browser: &Client) -> String {
     text_of(browser, "main").await
@@ -184,7 +209,9 @@ async fn four_people_walk_a_request_in_the_browser() {
     // one for another provider, which the people of this one must never see.
     let id = app.submit(&example("eu-epoc-traffic.json")).await;
     app.assign(&id, REVIEWER).await;
+    app.prepare_production(&id).await;
     let other = app.submit(&example("us-cloud-act-content.json")).await;
+    let downloads = tempfile::tempdir().unwrap();
     let nonexistent = "01JD00000000000000000000ZZ";
 
     let people = [
@@ -203,7 +230,7 @@ async fn four_people_walk_a_request_in_the_browser() {
             assert_eq!(status, 201, "{body}");
         }
         let (password, _) = app.create_user(org, username).await;
-        let browser = browser(&driver, lang).await;
+        let browser = browser_downloading_to(&driver, lang, downloads.path()).await;
         first_sign_in(&browser, &app, username, &password).await;
         browsers.push((username, org, lang, browser));
     }
@@ -282,17 +309,41 @@ async fn four_people_walk_a_request_in_the_browser() {
     let page = main_text(judge).await;
     assert!(page.contains("Approved"), "the judge sees the request approved: {page}");
 
-    // The clerk, in French, sees it approved.
-    let clerk = &browsers[0].3;
-    clerk.goto(&app.url(&format!("/requests/{id}"))).await.unwrap();
-    assert_accessible(clerk, "the request page in French").await;
-    let page = main_text(clerk).await;
-    assert!(page.contains("Approuvée"), "the clerk reads the decision in French: {page}");
-
     // As the API says: the same request approved, by the judge.
     let (status, body): (u16, Value) = app.token("example-mail").get(&format!("/v1/requests/{id}")).await;
     assert_eq!(status, 200);
     assert_eq!(body["state"], "approved", "{body}");
+
+    // Legal produces from its export, uploaded through the page.
+    legal.goto(&app.url(&format!("/requests/{id}"))).await.unwrap();
+    assert_accessible(legal, "the production form").await;
+    let export =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl");
+    let export = export.canonicalize().unwrap();
+    legal.find(Locator::Id("export")).await.unwrap().send_keys(&export.display().to_string()).await.unwrap();
+    submit(legal, legal.find(Locator::Css("#produce button[type=submit]")).await.unwrap()).await;
+    let page = main_text(legal).await;
+    assert!(page.contains("Sealed, waiting for the authority"), "the package is sealed: {page}");
+
+    // The clerk, in French, downloads the package, checks it, and acknowledges it by its hash.
+    let clerk = &browsers[0].3;
+    clerk.goto(&app.url(&format!("/requests/{id}"))).await.unwrap();
+    assert_accessible(clerk, "the request page in French, with the package to receive").await;
+    let page = main_text(clerk).await;
+    assert!(page.contains("Scellée, en attente de l'autorité"), "the clerk reads it in French: {page}");
+    clerk.find(Locator::Css("a[download]")).await.unwrap().click().await.unwrap();
+    let package = wait_for_download(downloads.path()).await;
+    let identity = app.identity("fr-tj-paris");
+    comity_seal::open_with(&package[..], &identity, None, |_| Ok(std::io::sink()))
+        .expect("the package opens whole");
+    let sha256 = comity_seal::Sha256Hash::of(&package).to_string();
+    let field = clerk.find(Locator::Css("input[name=package_sha256]")).await.unwrap();
+    field.send_keys(&sha256).await.unwrap();
+    let form = clerk.find(Locator::Css("form[action$='/acknowledgement']")).await.unwrap();
+    submit(clerk, form.find(Locator::Css("button[type=submit]")).await.unwrap()).await;
+    let page = main_text(clerk).await;
+    assert!(page.contains("Remise"), "the request is delivered: {page}");
+    assert!(page.contains("Reçue par l'autorité"), "the production is acknowledged: {page}");
 
     for (_, _, _, browser) in browsers {
         browser.close().await.unwrap();
