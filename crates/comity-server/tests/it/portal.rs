@@ -76,13 +76,9 @@ async fn driver() -> Option<Driver> {
     panic!("chromedriver did not answer on {url} within 10 s");
 }
 
-/// A new browser: headless Chromium with a fresh profile, in `lang`.
-async fn browser(driver: &Driver, lang: &str) -> Client {
-    browser_downloading_to(driver, lang, &std::env::temp_dir()).await
-}
-
-/// A new browser whose downloads land in `downloads`.
-async fn browser_downloading_to(driver: &Driver, lang: &str, downloads: &std::path::Path) -> Client {
+/// A new browser: headless Chromium with a fresh profile, in `lang`, whose downloads land
+/// in `downloads`.
+async fn browser(driver: &Driver, lang: &str, downloads: &std::path::Path) -> Client {
     let args = vec![
         "--headless=new".to_owned(),
         "--no-sandbox".to_owned(),
@@ -230,7 +226,7 @@ async fn four_people_walk_a_request_in_the_browser() {
             assert_eq!(status, 201, "{body}");
         }
         let (password, _) = app.create_user(org, username).await;
-        let browser = browser_downloading_to(&driver, lang, downloads.path()).await;
+        let browser = browser(&driver, lang, downloads.path()).await;
         first_sign_in(&browser, &app, username, &password).await;
         browsers.push((username, org, lang, browser));
     }
