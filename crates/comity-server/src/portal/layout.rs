@@ -86,7 +86,7 @@ fn language_switch(ctx: &Ctx) -> Markup {
 #[derive(Debug, Clone)]
 pub struct FieldError {
     /// The `id` of the field's input.
-    pub field: &'static str,
+    pub field: String,
     pub message: String,
 }
 

@@ -21,6 +21,7 @@ mod layout;
 mod pages;
 mod production;
 mod signin;
+mod submit;
 mod verify;
 
 use axum::{
@@ -97,6 +98,7 @@ pub fn router() -> Router<AppState> {
         .route("/signin", get(signin::form).post(signin::submit))
         .route("/signin/enrol", post(signin::enrol))
         .route("/signout", post(signin::signout))
+        .route("/requests/new", get(submit::page).post(submit::submit))
         .route("/requests/{id}", get(pages::request))
         .route("/requests/{id}/move", post(pages::move_request))
         .route("/requests/{id}/productions/{production}/acknowledgement", post(production::acknowledge))
@@ -206,7 +208,8 @@ pub async fn not_found(request: Request) -> Response {
 #[cfg(test)]
 mod tests {
     use comity_core::{
-        ClockKind, ClockOutcome, DataCategory, FactKind, Instrument, RequestKind, Role, State,
+        AuthorityType, ClockKind, ClockOutcome, DataCategory, FactKind, Instrument, ListedOffence,
+        ProtectedRole, Purpose, RequestKind, Role, SelectorType, State,
     };
 
     use super::Lang;
@@ -231,6 +234,11 @@ mod tests {
                 .map(|v| format!("verdict-{v}")),
         );
         ids.extend(["pass", "fail", "review", "clarify", "not_applicable"].map(|o| format!("finding-{o}")));
+        ids.extend(Purpose::ALL.iter().map(|v| format!("purpose-{v}")));
+        ids.extend(AuthorityType::ALL.iter().map(|v| format!("authority-type-{v}")));
+        ids.extend(ListedOffence::ALL.iter().map(|v| format!("listed-{v}")));
+        ids.extend(ProtectedRole::ALL.iter().map(|v| format!("protected-{v}")));
+        ids.extend(SelectorType::ALL.iter().map(|v| format!("selector-{v}")));
         for lang in Lang::ALL {
             let missing: Vec<&String> = ids.iter().filter(|id| !lang.has(id)).collect();
             assert!(missing.is_empty(), "{} lacks {missing:?}", lang.tag());

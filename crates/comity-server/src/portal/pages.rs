@@ -60,6 +60,9 @@ async fn inbox(
     let body = html! {
         h1 { (title) }
         p class="lead" { (ctx.t(&format!("home-intro-{role}"))) }
+        @if role == Role::Requester {
+            p { a class="button" href="/requests/new" { (ctx.t("submit-open")) } }
+        }
         @if inbox.items.is_empty() {
             p class="empty" { (ctx.t("home-empty")) }
         } @else {
@@ -298,7 +301,7 @@ pub fn problems(
                 "national_ids" => "national_ids",
                 _ => default_field,
             };
-            FieldError { field, message: p.message }
+            FieldError { field: field.to_owned(), message: p.message }
         })
         .collect();
     let general = errors.is_empty().then(|| error_text(ctx, e));
@@ -658,7 +661,7 @@ pub async fn move_request(
     };
     let mut errors = Vec::new();
     if form.reason.trim().is_empty() {
-        errors.push(FieldError { field: "reason", message: ctx.t("move-reason-missing") });
+        errors.push(FieldError { field: "reason".into(), message: ctx.t("move-reason-missing") });
     }
     let scope =
         if to == State::PartiallyApproved { Some(scope_asked(&ctx, &form, &mut errors)) } else { None };
@@ -695,7 +698,7 @@ fn scope_asked(ctx: &Ctx, form: &MoveForm, errors: &mut Vec<FieldError>) -> Scop
         match DateTime::parse_from_rfc3339(text) {
             Ok(t) => Some(t.with_timezone(&Utc)),
             Err(_) => {
-                errors.push(FieldError { field: "scope", message: ctx.t("scope-time-wrong") });
+                errors.push(FieldError { field: "scope".into(), message: ctx.t("scope-time-wrong") });
                 None
             }
         }

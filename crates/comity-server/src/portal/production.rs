@@ -231,14 +231,14 @@ pub async fn produce(
     let mut errors = Vec::new();
     let size = upload.as_file().metadata().map(|m| m.len()).unwrap_or(0);
     if !received || size == 0 {
-        errors.push(FieldError { field: "export", message: ctx.t("production-export-missing") });
+        errors.push(FieldError { field: "export".into(), message: ctx.t("production-export-missing") });
     }
     let options = match crate::production::options(&fields.0, Some(&fields.1), false) {
         Ok(options) => Some(options),
         Err(e) => {
             for d in e.details() {
                 let field = if d.path == "national_ids" { "national_ids" } else { "retention_until" };
-                errors.push(FieldError { field, message: d.message.clone() });
+                errors.push(FieldError { field: field.into(), message: d.message.clone() });
             }
             None
         }
@@ -264,7 +264,7 @@ async fn refused(
     id: RequestId,
     e: crate::error::ApiError,
 ) -> Response {
-    let errors = [FieldError { field: "export", message: e.message().to_owned() }];
+    let errors = [FieldError { field: "export".into(), message: e.message().to_owned() }];
     pages::request_page_with(app, ctx, caller, id, &errors, None).await
 }
 
@@ -295,7 +295,8 @@ pub async fn acknowledge(
         return pages::not_found_page(&ctx);
     };
     if form.package_sha256.trim().is_empty() {
-        let errors = [FieldError { field: "package_sha256", message: ctx.t("production-ack-missing") }];
+        let errors =
+            [FieldError { field: "package_sha256".into(), message: ctx.t("production-ack-missing") }];
         return pages::request_page_with(&app, &ctx, &caller, id, &errors, None).await;
     }
     match app.app.acknowledge(&caller, id, &production, &form.package_sha256).await {

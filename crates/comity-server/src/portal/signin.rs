@@ -83,15 +83,15 @@ pub async fn submit(
 ) -> Response {
     let mut errors = Vec::new();
     if form.username.trim().is_empty() {
-        errors.push(FieldError { field: "username", message: ctx.t("sign-in-username-missing") });
+        errors.push(FieldError { field: "username".into(), message: ctx.t("sign-in-username-missing") });
     }
     if form.password.is_empty() {
-        errors.push(FieldError { field: "password", message: ctx.t("sign-in-password-missing") });
+        errors.push(FieldError { field: "password".into(), message: ctx.t("sign-in-password-missing") });
     }
     let code: String = form.code.chars().filter(|c| !c.is_whitespace()).collect();
     let six_digits = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
     if !code.is_empty() && !six_digits {
-        errors.push(FieldError { field: "code", message: ctx.t("sign-in-code-shape") });
+        errors.push(FieldError { field: "code".into(), message: ctx.t("sign-in-code-shape") });
     }
     if !errors.is_empty() {
         return sign_in_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form.username, &errors, None);
@@ -147,7 +147,7 @@ pub async fn enrol(
         Ok(opened) => signed_in(&app, opened.token.text()),
         Err(comity_app::Error::Unauthenticated { code: "invalid_code", .. }) => {
             // The same enrolment again, with the code's error beside its field.
-            let errors = [FieldError { field: "code", message: ctx.t("enrol-code-wrong") }];
+            let errors = [FieldError { field: "code".into(), message: ctx.t("enrol-code-wrong") }];
             let body = html! {
                 (layout::error_summary(&ctx, &errors, None))
                 p { (ctx.t("enrol-code-retry")) }

@@ -86,7 +86,7 @@ pub async fn answer(
 ) -> Response {
     let token = form.token.trim().trim_start_matches('#');
     if token.is_empty() {
-        let errors = [FieldError { field: "token", message: ctx.t("verify-secret-missing") }];
+        let errors = [FieldError { field: "token".into(), message: ctx.t("verify-secret-missing") }];
         return secret_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &errors);
     }
     let count = app.refusals(ip);

@@ -203,9 +203,6 @@ async fn four_people_walk_a_request_in_the_browser() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     // A request for example-mail from the Paris prosecutor, routed to the Irish court, and
     // one for another provider, which the people of this one must never see.
-    let id = app.submit(&example("eu-epoc-traffic.json")).await;
-    app.assign(&id, REVIEWER).await;
-    app.prepare_production(&id).await;
     let other = app.submit(&example("us-cloud-act-content.json")).await;
     let downloads = tempfile::tempdir().unwrap();
     let nonexistent = "01JD00000000000000000000ZZ";
@@ -231,6 +228,52 @@ async fn four_people_walk_a_request_in_the_browser() {
         browsers.push((username, org, lang, browser));
     }
 
+    // The clerk submits the request through the form, in French.
+    let clerk = &browsers[0].3;
+    clerk.goto(&app.url("/")).await.unwrap();
+    clerk.find(Locator::Css("a[href='/requests/new']")).await.unwrap().click().await.unwrap();
+    clerk
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Id("issuing-reference"))
+        .await
+        .unwrap();
+    assert_accessible(clerk, "the submission form in French").await;
+    for (name, value) in traffic_request_fields() {
+        let field = clerk.find(Locator::Css(&format!("[name='{name}']"))).await.unwrap();
+        match field.tag_name().await.unwrap().as_str() {
+            "select" => field.select_by_value(value).await.unwrap(),
+            _ => match field.attr("type").await.unwrap().as_deref() {
+                Some("radio") | Some("checkbox") => clerk
+                    .find(Locator::Css(&format!("[name='{name}'][value='{value}']")))
+                    .await
+                    .unwrap()
+                    .click()
+                    .await
+                    .unwrap(),
+                // A date input takes what its locale shows; the value is set as a script would.
+                Some("date") => {
+                    clerk
+                        .execute("arguments[0].value = arguments[1];", vec![json!(field), json!(value)])
+                        .await
+                        .unwrap();
+                }
+                _ => field.send_keys(value).await.unwrap(),
+            },
+        }
+    }
+    submit(clerk, clerk.find(Locator::Css("main form button[type=submit]")).await.unwrap()).await;
+    let url = clerk.current_url().await.unwrap();
+    let id = url
+        .path()
+        .strip_prefix("/requests/")
+        .unwrap_or_else(|| panic!("the clerk lands on the request: {url}"))
+        .to_owned();
+    let page = main_text(clerk).await;
+    assert!(page.contains("En contrôle"), "the request is screened and under review: {page}");
+    app.assign(&id, REVIEWER).await;
+    app.prepare_production(&id).await;
+
     for (username, org, lang, browser) in &browsers {
         // Home: what this person must do next.
         browser.goto(&app.url("/")).await.unwrap();
@@ -239,7 +282,7 @@ async fn four_people_walk_a_request_in_the_browser() {
         assert_eq!(html_lang.as_deref(), Some(*lang), "{username}'s pages are in {lang}");
         let home = main_text(browser).await;
         if *org != "demo-auditor" {
-            assert!(home.contains("PARQUET-2026-0042"), "{username} lists the request: {home}");
+            assert!(home.contains("PARQUET-2026-0077"), "{username} lists the request: {home}");
         } else {
             assert!(home.contains("comity log verify --url"), "the auditor is told how to verify: {home}");
         }
@@ -322,7 +365,6 @@ async fn four_people_walk_a_request_in_the_browser() {
     assert!(page.contains("Sealed, waiting for the authority"), "the package is sealed: {page}");
 
     // The clerk, in French, downloads the package, checks it, and acknowledges it by its hash.
-    let clerk = &browsers[0].3;
     clerk.goto(&app.url(&format!("/requests/{id}"))).await.unwrap();
     assert_accessible(clerk, "the request page in French, with the package to receive").await;
     let page = main_text(clerk).await;
@@ -362,6 +404,7 @@ crate::both_backends!(
     pages_are_strict_about_where_forms_come_from,
     the_first_sign_in_enrols_the_authenticator_once,
     a_partial_approval_from_its_form_keeps_what_was_ticked,
+    a_clerk_submits_a_request_through_the_form_once,
 );
 
 async fn pages_are_strict_about_where_forms_come_from(app: TestApp) {
@@ -566,4 +609,70 @@ async fn a_partial_approval_from_its_form_keeps_what_was_ticked(app: TestApp) {
     let scope: Value = serde_json::from_str(&facts[0].content).unwrap();
     assert_eq!(scope["categories"], json!(["subscriber"]), "only what was ticked may leave");
     assert_eq!(scope["to"], "2026-06-01T00:00:00Z");
+}
+
+/// The fields of the submission form that describe `eu-epoc-traffic.json`, as a clerk of
+/// fr-tj-paris fills them in.
+fn traffic_request_fields() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("instrument", "eu-e-evidence"),
+        ("kind", "production"),
+        ("purpose", "criminal_investigation"),
+        ("issuing.authority_type", "prosecutor"),
+        ("issuing.reference", "PARQUET-2026-0077"),
+        ("issuing.validated_by.authority", "fr-jld-paris"),
+        ("issuing.validated_by.authority_type", "judge"),
+        ("addressee.provider", "example-mail"),
+        ("addressee.country", "IE"),
+        ("offence.description", "Fraude en bande organisée (art. 313-2 du code pénal)"),
+        ("offence.max_sentence_months", "120"),
+        ("offence.committed_in_issuing_state", "true"),
+        ("targets[0].selector.type", "email"),
+        ("targets[0].selector.value", "suspect.two@example.org"),
+        ("targets[0].residence_country", "FR"),
+        ("data_categories", "subscriber"),
+        ("data_categories", "traffic"),
+        ("time_window.from", "2026-05-01"),
+        ("time_window.to", "2026-06-30"),
+        ("justification", "Les virements frauduleux du 3 au 28 mai 2026 ont été ordonnés depuis ce compte."),
+    ]
+}
+
+async fn a_clerk_submits_a_request_through_the_form_once(app: TestApp) {
+    let clerk = signed_in(&app, "fr-tj-paris", "clerk.form").await;
+    let page = clerk.get(app.url("/requests/new")).send().await.unwrap().text().await.unwrap();
+    let key =
+        page.split("name=\"idempotency_key\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let base = |fields: Vec<(&str, &str)>| {
+        let mut form: Vec<(String, String)> =
+            vec![("csrf".into(), csrf_of(&page)), ("idempotency_key".into(), key.clone())];
+        form.extend(fields.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())));
+        form
+    };
+    // The intake's own problems, each beside its field: a selector that is not an e-mail
+    // address, and a period that ends before it starts.
+    let mut wrong = traffic_request_fields();
+    wrong.retain(|(k, _)| !["targets[0].selector.value", "time_window.to"].contains(k));
+    wrong.push(("targets[0].selector.value", "not an address"));
+    wrong.push(("time_window.to", "2026-04-01"));
+    let r = clerk.post(app.url("/requests/new")).form(&base(wrong)).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"targets-0-selector-value-error\""), "the selector's problem is beside it");
+    assert!(html.contains("href=\"#targets-0-selector-value\""), "and linked from the summary");
+    assert!(html.contains("value=\"not an address\""), "what was typed is kept");
+    let (status, listed) = app.token("fr-tj-paris").get("/v1/requests").await;
+    assert_eq!((status, listed["total"].as_u64()), (200, Some(0)), "nothing was submitted: {listed}");
+    // Right, and sent twice: one request, recorded as the person's.
+    for _ in 0..2 {
+        let r =
+            clerk.post(app.url("/requests/new")).form(&base(traffic_request_fields())).send().await.unwrap();
+        assert_eq!(r.status(), 303, "{:?}", r.text().await);
+    }
+    let (_, listed) = app.token("fr-tj-paris").get("/v1/requests").await;
+    assert_eq!(listed["total"], 1, "a form sent twice makes one request: {listed}");
+    let id = listed["items"][0]["id"].as_str().unwrap();
+    let (_, events) = app.token("fr-tj-paris").get(&format!("/v1/requests/{id}/events")).await;
+    assert_eq!(events[0]["actor"], "clerk.form@fr-tj-paris", "{events}");
+    assert_eq!(listed["items"][0]["state"], "under_review", "screened as a signed submission is: {listed}");
 }

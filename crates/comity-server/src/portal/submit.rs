@@ -1,0 +1,543 @@
+//! An authority's clerk submits a request as a person (issue 14, item 3): a form for the
+//! request document, version 1 (`docs/request-document.md`), which the page turns into the
+//! document and hands to the same intake as `POST /v1/requests` with a session: recorded
+//! as received through the portal from that person, parsed and screened the same way. Each
+//! problem the intake finds is shown beside its field, in the API's words.
+//!
+//! A hidden idempotency key, new with each blank form, makes a form sent twice (a double
+//! click, a reload) create one request.
+
+use axum::{
+    extract::State as AxumState,
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use chrono::{NaiveDate, Utc};
+use comity_core::{
+    AuthorityType, DataCategory, IdempotencyKey, Instrument, ListedOffence, Party, PartyRole, ProtectedRole,
+    Purpose, RequestKind, Role, SelectorType,
+};
+use maud::{Markup, html};
+use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value, json};
+
+use super::{
+    Ctx,
+    csrf::{PageForm, Protected},
+    layout::{self, FieldError},
+    pages,
+};
+use crate::AppState;
+
+/// How many target rows the form offers; more go through the API.
+const TARGET_ROWS: usize = 3;
+
+/// The form as posted: its fields by name (a document path), repeated names kept in order.
+#[derive(Debug, Default)]
+pub struct SubmitForm {
+    csrf: String,
+    fields: Vec<(String, String)>,
+}
+
+impl Protected for SubmitForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+impl<'de> Deserialize<'de> for SubmitForm {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut form = SubmitForm::default();
+        for (name, value) in Vec::<(String, String)>::deserialize(d)? {
+            if name == "csrf" {
+                form.csrf = value;
+            } else {
+                form.fields.push((name, value));
+            }
+        }
+        Ok(form)
+    }
+}
+
+impl SubmitForm {
+    fn get(&self, name: &str) -> &str {
+        self.fields.iter().find(|(n, _)| n == name).map_or("", |(_, v)| v.trim())
+    }
+
+    fn all(&self, name: &str) -> Vec<&str> {
+        self.fields.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
+    }
+
+    fn ticked(&self, name: &str) -> bool {
+        !self.get(name).is_empty()
+    }
+}
+
+/// `GET /requests/new`: the blank form.
+pub async fn page(AxumState(app): AxumState<AppState>, ctx: Ctx) -> Response {
+    let Some(caller) = ctx.caller.clone() else {
+        return pages::sign_in_first(&ctx);
+    };
+    if caller.principal.role != Role::Requester {
+        return pages::not_found_page(&ctx);
+    }
+    let key = uuid::Uuid::now_v7().to_string();
+    form_page(&app, &ctx, &caller, &SubmitForm::default(), &key, &[], None, StatusCode::OK).await
+}
+
+/// `POST /requests/new`: the document built from the form, through the intake.
+pub async fn submit(
+    AxumState(app): AxumState<AppState>,
+    ctx: Ctx,
+    PageForm(form): PageForm<SubmitForm>,
+) -> Response {
+    let Some(caller) = ctx.caller.clone() else {
+        return pages::sign_in_first(&ctx);
+    };
+    if caller.principal.role != Role::Requester {
+        return pages::not_found_page(&ctx);
+    }
+    let key = form.get("idempotency_key").to_owned();
+    let (document, mut errors) = document_of(&ctx, &caller, &form);
+    if errors.is_empty() {
+        let idempotency = IdempotencyKey::parse(&key).ok();
+        let body = serde_json::to_vec(&document).unwrap_or_default();
+        match app.app.submit_document(&caller, &body, idempotency).await {
+            Ok(accepted) => {
+                return Redirect::to(&format!("/requests/{}", accepted.request.id)).into_response();
+            }
+            Err(e @ comity_app::Error::Internal(_)) => return pages::error_page(&ctx, &e),
+            Err(e) => {
+                errors = problems_at_fields(&e);
+                if errors.is_empty() {
+                    let general = pages::error_text(&ctx, &e);
+                    return form_page(
+                        &app,
+                        &ctx,
+                        &caller,
+                        &form,
+                        &key,
+                        &[],
+                        Some(&general),
+                        pages::status_of(&e),
+                    )
+                    .await;
+                }
+            }
+        }
+    }
+    form_page(&app, &ctx, &caller, &form, &key, &errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+/// The id of the input a document path is typed in: `targets[0].selector.value` is
+/// `targets-0-selector-value`.
+fn field_id(path: &str) -> String {
+    path.replace(['.', '['], "-").replace(']', "")
+}
+
+/// The fields of the form, as ids: a problem at a path goes to the field of that path, or
+/// of the nearest path above it the form has.
+fn known_fields() -> Vec<String> {
+    let mut fields: Vec<String> = [
+        "instrument",
+        "kind",
+        "purpose",
+        "emergency",
+        "issuing.authority_type",
+        "issuing.reference",
+        "issuing.validated_by.authority",
+        "issuing.validated_by.authority_type",
+        "addressee.provider",
+        "addressee.country",
+        "offence.description",
+        "offence.max_sentence_months",
+        "offence.listed_category",
+        "data_categories",
+        "time_window.from",
+        "time_window.to",
+        "time_window",
+        "justification",
+        "nondisclosure.until",
+        "nondisclosure.reason",
+        "nondisclosure",
+        "targets",
+    ]
+    .iter()
+    .map(|p| field_id(p))
+    .collect();
+    for i in 0..TARGET_ROWS {
+        for part in ["selector.type", "selector.value", "residence_country", "us_person", "protected_role"] {
+            fields.push(field_id(&format!("targets[{i}].{part}")));
+        }
+    }
+    fields
+}
+
+/// Each problem the intake found, at the form's field for its path, or the nearest field
+/// above it (a problem with the whole document goes to the first field, its path named).
+fn problems_at_fields(e: &comity_app::Error) -> Vec<FieldError> {
+    let raw = match e {
+        comity_app::Error::Invalid { problems, .. } => problems.clone(),
+        comity_app::Error::Document(d) => d.problems.clone(),
+        _ => Vec::new(),
+    };
+    let known = known_fields();
+    raw.into_iter()
+        .map(|p| {
+            let mut path = p.path.clone();
+            loop {
+                let id = field_id(&path);
+                if known.contains(&id) {
+                    return FieldError { field: id, message: p.message };
+                }
+                match path.rfind(['.', '[']) {
+                    Some(at) => path.truncate(at),
+                    None => {
+                        let message =
+                            if p.path.is_empty() { p.message } else { format!("{}: {}", p.path, p.message) };
+                        return FieldError { field: "instrument".into(), message };
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
+/// The document the form describes, and the problems the form itself can tell (a date that
+/// is not one); everything else is the intake's to judge.
+fn document_of(ctx: &Ctx, caller: &comity_app::Caller, form: &SubmitForm) -> (Value, Vec<FieldError>) {
+    let mut errors = Vec::new();
+    let text = |name: &str| {
+        let v = form.get(name);
+        if v.is_empty() { Value::Null } else { Value::String(v.to_owned()) }
+    };
+    let mut date = |name: &'static str, next_day: bool| -> Value {
+        let v = form.get(name);
+        if v.is_empty() {
+            return Value::Null;
+        }
+        match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+            Ok(d) => {
+                let d = if next_day { d.succ_opt().unwrap_or(d) } else { d };
+                Value::String(format!("{}T00:00:00Z", d.format("%Y-%m-%d")))
+            }
+            Err(_) => {
+                errors.push(FieldError { field: field_id(name), message: ctx.t("submit-date-wrong") });
+                Value::Null
+            }
+        }
+    };
+    let from = date("time_window.from", false);
+    let to = date("time_window.to", true);
+    let mut targets = Vec::new();
+    for i in 0..TARGET_ROWS {
+        let value = form.get(&format!("targets[{i}].selector.value"));
+        if value.is_empty() {
+            continue;
+        }
+        let mut target = Map::new();
+        target.insert(
+            "selector".into(),
+            json!({"type": form.get(&format!("targets[{i}].selector.type")), "value": value}),
+        );
+        for part in ["residence_country", "protected_role"] {
+            let v = form.get(&format!("targets[{i}].{part}"));
+            if !v.is_empty() {
+                target.insert(part.into(), Value::String(v.to_owned()));
+            }
+        }
+        match form.get(&format!("targets[{i}].us_person")) {
+            "yes" => target.insert("us_person".into(), Value::Bool(true)),
+            "no" => target.insert("us_person".into(), Value::Bool(false)),
+            _ => None,
+        };
+        targets.push(Value::Object(target));
+    }
+    let months = form.get("offence.max_sentence_months");
+    let max_sentence = if months.is_empty() {
+        Value::Null
+    } else {
+        match months.parse::<u32>() {
+            Ok(n) => json!(n),
+            Err(_) => {
+                errors.push(FieldError {
+                    field: "offence-max_sentence_months".into(),
+                    message: ctx.t("submit-months-wrong"),
+                });
+                Value::Null
+            }
+        }
+    };
+    let until = if form.ticked("nondisclosure.requested") {
+        match form.get("nondisclosure.until") {
+            "" => Value::Null,
+            v => Value::String(v.to_owned()),
+        }
+    } else {
+        Value::Null
+    };
+    let authority = match &caller.party {
+        Party::Authority(a) => a,
+        _ => unreachable!("only a requester submits, and a requester's party is an authority"),
+    };
+    let mut issuing = json!({
+        "country": authority.country.to_string(),
+        "authority": authority.id.to_string(),
+        "authority_type": text("issuing.authority_type"),
+        "reference": text("issuing.reference"),
+    });
+    if !form.get("issuing.validated_by.authority").is_empty() {
+        issuing["validated_by"] = json!({
+            "authority": form.get("issuing.validated_by.authority"),
+            "authority_type": text("issuing.validated_by.authority_type"),
+        });
+    }
+    let mut offence = json!({
+        "description": text("offence.description"),
+        "via_information_system": form.ticked("offence.via_information_system"),
+        "committed_in_issuing_state": form.ticked("offence.committed_in_issuing_state"),
+    });
+    if !max_sentence.is_null() {
+        offence["max_sentence_months"] = max_sentence;
+    }
+    if !form.get("offence.listed_category").is_empty() {
+        offence["listed_category"] = text("offence.listed_category");
+    }
+    let mut document = json!({
+        "version": 1,
+        "instrument": text("instrument"),
+        "kind": text("kind"),
+        "purpose": text("purpose"),
+        "emergency": form.ticked("emergency"),
+        "issuing": issuing,
+        "addressee": {"provider": text("addressee.provider"), "country": text("addressee.country")},
+        "offence": offence,
+        "targets": targets,
+        "data_categories": form.all("data_categories"),
+        "time_window": {"from": from, "to": to},
+        "justification": text("justification"),
+        "issued_at": Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    });
+    if form.ticked("nondisclosure.requested") {
+        document["nondisclosure"] =
+            json!({"requested": true, "until": until, "reason": text("nondisclosure.reason")});
+    }
+    (document, errors)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn form_page(
+    app: &AppState,
+    ctx: &Ctx,
+    caller: &comity_app::Caller,
+    form: &SubmitForm,
+    key: &str,
+    errors: &[FieldError],
+    general: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let providers = app.app.parties(caller, PartyRole::Provider).await.unwrap_or_default();
+    let authorities = app.app.parties(caller, PartyRole::Authority).await.unwrap_or_default();
+    let title = ctx.t("submit-title");
+    let f = Fields { ctx, form, errors };
+    let body = html! {
+        (layout::error_summary(ctx, errors, general))
+        p { a href="/" class="back" { (ctx.t("back-home")) } }
+        h1 { (title) }
+        p class="lead" { (ctx.t("submit-intro")) }
+        form method="post" action="/requests/new" novalidate {
+            input type="hidden" name="csrf" value=(ctx.csrf);
+            input type="hidden" name="idempotency_key" value=(key);
+            h2 { (ctx.t("submit-law")) }
+            (f.select("instrument", &Instrument::ALL.iter().map(|v| (v.as_str(), ctx.t(&format!("instrument-{v}")))).collect::<Vec<_>>(), false))
+            (f.radios("kind", &RequestKind::ALL.iter().map(|v| (v.as_str(), ctx.t(&format!("kind-{v}")))).collect::<Vec<_>>()))
+            (f.select("purpose", &Purpose::ALL.iter().map(|v| (v.as_str(), ctx.t(&format!("purpose-{v}")))).collect::<Vec<_>>(), false))
+            (f.checkbox("emergency"))
+            h2 { (ctx.t("submit-issuing")) }
+            (f.select("issuing.authority_type", &authority_types(ctx), false))
+            (f.text("issuing.reference", ""))
+            (f.select("issuing.validated_by.authority", &authorities.iter().map(|a| (a.id().as_str(), a.name().to_owned())).collect::<Vec<_>>(), true))
+            (f.select("issuing.validated_by.authority_type", &authority_types(ctx), true))
+            h2 { (ctx.t("submit-addressee")) }
+            (f.select("addressee.provider", &providers.iter().map(|p| (p.id().as_str(), p.name().to_owned())).collect::<Vec<_>>(), false))
+            (f.text("addressee.country", "short"))
+            h2 { (ctx.t("submit-offence")) }
+            (f.textarea("offence.description"))
+            (f.text("offence.max_sentence_months", "short"))
+            (f.select("offence.listed_category", &ListedOffence::ALL.iter().map(|v| (v.as_str(), ctx.t(&format!("listed-{v}")))).collect::<Vec<_>>(), true))
+            (f.checkbox("offence.via_information_system"))
+            (f.checkbox("offence.committed_in_issuing_state"))
+            h2 id="targets" { (ctx.t("submit-targets")) }
+            p class="hint" { (ctx.t("submit-targets-hint")) }
+            (layout::field_error(ctx, errors, "targets"))
+            @for i in 0..TARGET_ROWS {
+                fieldset class="target" {
+                    legend { (ctx.lang.t_with("submit-target", &[("n", (i + 1).into())])) }
+                    (f.select(&format!("targets[{i}].selector.type"), &SelectorType::ALL.iter().map(|v| (v.as_str(), ctx.t(&format!("selector-{v}")))).collect::<Vec<_>>(), false))
+                    (f.text(&format!("targets[{i}].selector.value"), ""))
+                    (f.text(&format!("targets[{i}].residence_country"), "short"))
+                    (f.select(&format!("targets[{i}].us_person"), &[("yes", ctx.t("yes")), ("no", ctx.t("no"))], true))
+                    (f.select(&format!("targets[{i}].protected_role"), &ProtectedRole::ALL.iter().map(|v| (v.as_str(), ctx.t(&format!("protected-{v}")))).collect::<Vec<_>>(), true))
+                }
+            }
+            h2 { (ctx.t("submit-data")) }
+            (f.checkboxes("data_categories", &DataCategory::ALL.iter().map(|v| (v.as_str(), ctx.t(&format!("category-{v}")))).collect::<Vec<_>>()))
+            (layout::field_error(ctx, errors, "time_window"))
+            (f.date("time_window.from"))
+            (f.date("time_window.to"))
+            (f.textarea("justification"))
+            h2 { (ctx.t("submit-nondisclosure")) }
+            (f.checkbox("nondisclosure.requested"))
+            (f.date("nondisclosure.until"))
+            (f.textarea("nondisclosure.reason"))
+            button type="submit" class="button" { (ctx.t("submit-send")) }
+        }
+    };
+    layout::page(ctx, status, &title, body)
+}
+
+fn authority_types(ctx: &Ctx) -> Vec<(&'static str, String)> {
+    AuthorityType::ALL.iter().map(|v| (v.as_str(), ctx.t(&format!("authority-type-{v}")))).collect()
+}
+
+/// The form's inputs, each labelled from the messages by its path (`field-<path>`, with
+/// `.` and the row number dropped), with its hint where the messages have one
+/// (`hint-<path>`), its error beside it, and the value posted kept.
+struct Fields<'a> {
+    ctx: &'a Ctx,
+    form: &'a SubmitForm,
+    errors: &'a [FieldError],
+}
+
+impl Fields<'_> {
+    fn message_id(path: &str) -> String {
+        let generic: String =
+            path.split('.').map(|seg| seg.split('[').next().unwrap_or(seg)).collect::<Vec<_>>().join("-");
+        generic
+    }
+
+    fn label(&self, path: &str) -> (String, String, Option<String>, Markup, Option<&'static str>) {
+        let id = field_id(path);
+        let key = Self::message_id(path);
+        let label = self.ctx.t(&format!("field-{key}"));
+        let hint_id = format!("hint-{key}");
+        let hint = self.ctx.lang.has(&hint_id).then(|| self.ctx.t(&hint_id));
+        let error = layout::field_error(self.ctx, self.errors, &id);
+        let invalid = self.errors.iter().any(|e| e.field == id).then_some("true");
+        (id, label, hint, error, invalid)
+    }
+
+    fn described(id: &str, hint: bool, invalid: bool) -> Option<String> {
+        let ids: Vec<String> = [hint.then(|| format!("{id}-hint")), invalid.then(|| format!("{id}-error"))]
+            .into_iter()
+            .flatten()
+            .collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+
+    fn text(&self, path: &str, class: &str) -> Markup {
+        let (id, label, hint, error, invalid) = self.label(path);
+        html! {
+            div class="field" {
+                label for=(id) { (label) }
+                @if let Some(h) = &hint { p class="hint" id={ (id) "-hint" } { (h) } }
+                (error)
+                input type="text" id=(id) name=(path) value=(self.form.get(path)) class=(class)
+                    aria-invalid=[invalid] aria-describedby=[Self::described(&id, hint.is_some(), invalid.is_some())];
+            }
+        }
+    }
+
+    fn date(&self, path: &str) -> Markup {
+        let (id, label, hint, error, invalid) = self.label(path);
+        html! {
+            div class="field" {
+                label for=(id) { (label) }
+                @if let Some(h) = &hint { p class="hint" id={ (id) "-hint" } { (h) } }
+                (error)
+                input type="date" id=(id) name=(path) value=(self.form.get(path))
+                    aria-invalid=[invalid] aria-describedby=[Self::described(&id, hint.is_some(), invalid.is_some())];
+            }
+        }
+    }
+
+    fn textarea(&self, path: &str) -> Markup {
+        let (id, label, hint, error, invalid) = self.label(path);
+        html! {
+            div class="field" {
+                label for=(id) { (label) }
+                @if let Some(h) = &hint { p class="hint" id={ (id) "-hint" } { (h) } }
+                (error)
+                textarea id=(id) name=(path) rows="4" aria-invalid=[invalid]
+                    aria-describedby=[Self::described(&id, hint.is_some(), invalid.is_some())] { (self.form.get(path)) }
+            }
+        }
+    }
+
+    fn select(&self, path: &str, options: &[(&str, String)], optional: bool) -> Markup {
+        let (id, label, hint, error, invalid) = self.label(path);
+        let chosen = self.form.get(path);
+        html! {
+            div class="field" {
+                label for=(id) { (label) }
+                @if let Some(h) = &hint { p class="hint" id={ (id) "-hint" } { (h) } }
+                (error)
+                select id=(id) name=(path) aria-invalid=[invalid]
+                    aria-describedby=[Self::described(&id, hint.is_some(), invalid.is_some())] {
+                    @if optional { option value="" { (self.ctx.t("submit-none")) } }
+                    @else { option value="" { (self.ctx.t("submit-choose")) } }
+                    @for (value, text) in options {
+                        option value=(value) selected[chosen == *value] { (text) }
+                    }
+                }
+            }
+        }
+    }
+
+    fn radios(&self, path: &str, options: &[(&str, String)]) -> Markup {
+        let (id, label, _, error, _) = self.label(path);
+        let chosen = self.form.get(path);
+        html! {
+            fieldset id=(id) {
+                legend { (label) }
+                (error)
+                @for (value, text) in options {
+                    div class="checkbox" {
+                        input type="radio" id={ (id) "-" (value) } name=(path) value=(value) checked[chosen == *value];
+                        label for={ (id) "-" (value) } { (text) }
+                    }
+                }
+            }
+        }
+    }
+
+    fn checkbox(&self, path: &str) -> Markup {
+        let (id, label, hint, error, _) = self.label(path);
+        html! {
+            div class="checkbox" {
+                input type="checkbox" id=(id) name=(path) value="true" checked[self.form.ticked(path)]
+                    aria-describedby=[hint.as_ref().map(|_| format!("{id}-hint"))];
+                label for=(id) { (label) }
+            }
+            @if let Some(h) = &hint { p class="hint" id={ (id) "-hint" } { (h) } }
+            (error)
+        }
+    }
+
+    fn checkboxes(&self, path: &str, options: &[(&str, String)]) -> Markup {
+        let (id, label, _, error, _) = self.label(path);
+        let chosen = self.form.all(path);
+        html! {
+            fieldset id=(id) {
+                legend { (label) }
+                (error)
+                @for (value, text) in options {
+                    div class="checkbox" {
+                        input type="checkbox" id={ (id) "-" (value) } name=(path) value=(value) checked[chosen.contains(value)];
+                        label for={ (id) "-" (value) } { (text) }
+                    }
+                }
+            }
+        }
+    }
+}
