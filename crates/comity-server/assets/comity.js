@@ -4,18 +4,31 @@
 //   taken out of the address bar and put in the form, which is then posted.
 "use strict";
 
-document.addEventListener("DOMContentLoaded", () => {
+// Beside each <time> in UTC, the same instant in the reader's zone, named (unless the
+// reader is in UTC already).
+function showLocalTimes() {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (zone === "UTC" || zone === "Etc/UTC") return;
   const lang = document.documentElement.lang || undefined;
-  const local = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short", timeZoneName: "short" });
+  const local = new Intl.DateTimeFormat(lang, {
+    year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+  });
   for (const el of document.querySelectorAll("time[datetime]")) {
     const at = new Date(el.getAttribute("datetime"));
     if (Number.isNaN(at.getTime())) continue;
-    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (zone === "UTC" || zone === "Etc/UTC") continue;
     const span = document.createElement("span");
     span.className = "local-time";
     span.textContent = " (" + local.format(at) + ")";
     el.after(span);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  // Each help on its own: one that fails leaves the others working.
+  try {
+    showLocalTimes();
+  } catch (e) {
+    console.error("comity: local times", e);
   }
 
   const secretForm = document.getElementById("verify-secret");

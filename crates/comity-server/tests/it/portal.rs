@@ -60,6 +60,8 @@ async fn driver() -> Option<Driver> {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = tokio::process::Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
+        // People read times in their own zone beside UTC: the browsers run in Paris time.
+        .env("TZ", "Europe/Paris")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -137,6 +139,34 @@ async fn submit(browser: &Client, button: fantoccini::elements::Element) {
     panic!("the form's answer did not load within 10 s");
 }
 
+/// [`assert_accessible`] on a page reached by GET, in both languages: the page as it is,
+/// then switched to the other language and back with the switch every page has.
+async fn assert_accessible_in_both(browser: &Client, what: &str) {
+    assert_accessible(browser, what).await;
+    let url = browser.current_url().await.unwrap();
+    let lang =
+        browser.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap().unwrap_or_default();
+    let other = if lang == "fr" { "en" } else { "fr" };
+    let switch = browser.find(Locator::Css(&format!("a[hreflang='{other}']"))).await.unwrap();
+    switch.click().await.unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(&format!("html[lang='{other}']")))
+        .await
+        .unwrap();
+    assert_accessible(browser, &format!("{what}, in {other}")).await;
+    let mut back = url.clone();
+    back.set_query(Some(&format!("lang={lang}")));
+    browser.goto(back.as_str()).await.unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(&format!("html[lang='{lang}']")))
+        .await
+        .unwrap();
+}
+
 async fn text_of(browser: &Client, css: &str) -> String {
     match browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await {
         Ok(element) => element.text().await.unwrap(),
@@ -152,7 +182,7 @@ async fn text_of(browser: &Client, css: &str) -> String {
 /// the authenticator enrolled from the key the page shows, then its first code.
 async fn first_sign_in(browser: &Client, app: &TestApp, username: &str, password: &str) {
     browser.goto(&app.url("/signin")).await.unwrap();
-    assert_accessible(browser, "the sign-in page").await;
+    assert_accessible_in_both(browser, "the sign-in page").await;
     for (field, autocomplete) in
         [("username", "username"), ("password", "current-password"), ("code", "one-time-code")]
     {
@@ -238,7 +268,7 @@ async fn four_people_walk_a_request_in_the_browser() {
         .for_element(Locator::Id("issuing-reference"))
         .await
         .unwrap();
-    assert_accessible(clerk, "the submission form in French").await;
+    assert_accessible_in_both(clerk, "the submission form in French").await;
     for (name, value) in traffic_request_fields() {
         let field = clerk.find(Locator::Css(&format!("[name='{name}']"))).await.unwrap();
         match field.tag_name().await.unwrap().as_str() {
@@ -277,7 +307,7 @@ async fn four_people_walk_a_request_in_the_browser() {
     for (username, org, lang, browser) in &browsers {
         // Home: what this person must do next.
         browser.goto(&app.url("/")).await.unwrap();
-        assert_accessible(browser, &format!("{username}'s home in {lang}")).await;
+        assert_accessible_in_both(browser, &format!("{username}'s home")).await;
         let html_lang = browser.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap();
         assert_eq!(html_lang.as_deref(), Some(*lang), "{username}'s pages are in {lang}");
         let home = main_text(browser).await;
@@ -292,13 +322,18 @@ async fn four_people_walk_a_request_in_the_browser() {
         browser.goto(&app.url(&format!("/requests/{nonexistent}"))).await.unwrap();
         let missing = main_text(browser).await;
         assert_eq!(hidden, missing, "{username}: a hidden request reads as a missing one");
-        assert_accessible(browser, &format!("the not-found page in {lang}")).await;
+        assert_accessible_in_both(browser, "the not-found page").await;
     }
 
     // The provider's legal team opens the request: screening with citations, deadlines.
     let legal = &browsers[1].3;
     legal.goto(&app.url(&format!("/requests/{id}"))).await.unwrap();
-    assert_accessible(legal, "the request page for the provider").await;
+    assert_accessible_in_both(legal, "the request page for the provider").await;
+    let local = text_of(legal, "time + .local-time").await;
+    assert!(
+        local.contains("CET") || local.contains("GMT+1"),
+        "a time in UTC has the reader's own beside it: {local}"
+    );
     let page = main_text(legal).await;
     for expected in
         ["Screening against the law", "Regulation (EU) 2023/1543", "Deadlines", "What happened, step by step"]
@@ -312,7 +347,7 @@ async fn four_people_walk_a_request_in_the_browser() {
     // grounds and an answer to every flagged finding are given.
     let judge = &browsers[2].3;
     judge.goto(&app.url(&format!("/requests/{id}"))).await.unwrap();
-    assert_accessible(judge, "the request page for the reviewer").await;
+    assert_accessible_in_both(judge, "the request page for the reviewer").await;
     let approve = judge.find(Locator::Css("form.action:has(input[name=to][value=approved])")).await.unwrap();
     approve.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
     // The browser's own check stops an empty required reason; the server's check is the
@@ -355,7 +390,7 @@ async fn four_people_walk_a_request_in_the_browser() {
 
     // Legal produces from its export, uploaded through the page.
     legal.goto(&app.url(&format!("/requests/{id}"))).await.unwrap();
-    assert_accessible(legal, "the production form").await;
+    assert_accessible_in_both(legal, "the production form").await;
     let export =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl");
     let export = export.canonicalize().unwrap();
@@ -366,7 +401,7 @@ async fn four_people_walk_a_request_in_the_browser() {
 
     // The clerk, in French, downloads the package, checks it, and acknowledges it by its hash.
     clerk.goto(&app.url(&format!("/requests/{id}"))).await.unwrap();
-    assert_accessible(clerk, "the request page in French, with the package to receive").await;
+    assert_accessible_in_both(clerk, "the request page in French, with the package to receive").await;
     let page = main_text(clerk).await;
     assert!(page.contains("Scellée, en attente de l'autorité"), "the clerk reads it in French: {page}");
     clerk.find(Locator::Css("a[download]")).await.unwrap().click().await.unwrap();
@@ -386,6 +421,55 @@ async fn four_people_walk_a_request_in_the_browser() {
     for (_, _, _, browser) in browsers {
         browser.close().await.unwrap();
     }
+}
+
+#[tokio::test]
+async fn the_duty_officer_confirms_an_emergency_from_the_link() {
+    let Some(driver) = driver().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let contact = json!({"id": "duty-officer", "name": "Duty officer", "email": "duty@berlin.example.org"});
+    let (status, body) = app.admin().post("/v1/admin/authorities/de-sta-berlin/contacts", &contact).await;
+    assert_eq!(status, 201, "{body}");
+    let id = app.submit(&example("eu-epoc-emergency-subscriber.json")).await;
+    let (status, link) = app
+        .token("example-mail")
+        .post(&format!("/v1/requests/{id}/verification/links"), &json!({"contact": "duty-officer"}))
+        .await;
+    assert_eq!(status, 201, "{link}");
+    let downloads = tempfile::tempdir().unwrap();
+    let officer = browser(&driver, "de", downloads.path()).await;
+    // The link opens the page; its script moves the secret from the address into the form.
+    officer.goto(&app.url(link["url"].as_str().unwrap())).await.unwrap();
+    let confirm = text_of(&officer, "button[value=confirm]").await;
+    assert_eq!(confirm, "Confirm: we sent it");
+    let question = text_of(&officer, ".lead").await;
+    assert!(question.contains("Did your authority send this request?"), "{question}");
+    let url = officer.current_url().await.unwrap();
+    assert!(url.fragment().is_none(), "the secret is out of the address bar: {url}");
+    assert_accessible(&officer, "the duty officer's page").await;
+    let page = main_text(&officer).await;
+    for target in example("eu-epoc-emergency-subscriber.json")["targets"].as_array().unwrap() {
+        let value = target["selector"]["value"].as_str().unwrap();
+        assert!(!page.contains(value), "the page never shows a target: {page}");
+    }
+    let confirm = officer.find(Locator::Css("button[value=confirm]")).await.unwrap();
+    submit(&officer, confirm).await;
+    let page = main_text(&officer).await;
+    assert!(page.contains("Thank you: confirmed"), "{page}");
+    assert_accessible(&officer, "the confirmation page").await;
+    let (_, request) = app.token("example-mail").get(&format!("/v1/requests/{id}")).await;
+    assert_eq!(request["state"], "under_review", "confirmed, the request goes on to review: {request}");
+    // The link works once.
+    officer.goto(&app.url(link["url"].as_str().unwrap())).await.unwrap();
+    let page = text_of(&officer, ".lead, main h1").await;
+    for _ in 0..100 {
+        if text_of(&officer, "main h1").await == "This link does not work" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(text_of(&officer, "main h1").await, "This link does not work", "{page}");
+    officer.close().await.unwrap();
 }
 
 /// A browser's client for the portal without a browser: keeps its cookies, never follows
