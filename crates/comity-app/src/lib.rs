@@ -37,6 +37,7 @@ mod assignments;
 mod caller;
 mod client;
 pub mod clocks;
+pub mod conflicts;
 pub mod data_dir;
 mod demo;
 mod error;

@@ -403,7 +403,12 @@ impl App {
             )));
         }
         let competent = self.competent_for(current).await?;
-        if crate::routing::may_decide(body.kind, &competent) {
+        // Of the competent kind and of the competent State: a court of the issuing State,
+        // assigned to review a provider's objection for conflicting obligations (Regulation
+        // (EU) 2023/1543 Art 17(3)), does not decide on the request itself.
+        if crate::routing::may_decide(body.kind, &competent)
+            && competent.iter().any(|c| c.kind == body.kind && c.country == body.country)
+        {
             return Ok(body.id);
         }
         let wanted: Vec<String> = competent

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 
 use crate::notice::{Channel, Endpoint};
 use crate::{
-    ActorId, ClockKind, ClockOutcome, Contact, DataCategory, KeyId, PartyId, RequestId, Role, Selector,
-    State, Username,
+    ActorId, ClockKind, ClockOutcome, Contact, CountryCode, DataCategory, KeyId, PartyId, RequestId, Role,
+    Selector, State, Username,
 };
 
 /// What kind of fact: its name is also the audit-log entry's kind.
@@ -48,11 +48,13 @@ pub enum FactKind {
     EndpointRemoved,
     NoticeDead,
     NoticeRetried,
+    ConflictObjected,
+    ConflictDecided,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 31] = [
+    pub const ALL: [FactKind; 33] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -84,6 +86,8 @@ impl FactKind {
         FactKind::EndpointRemoved,
         FactKind::NoticeDead,
         FactKind::NoticeRetried,
+        FactKind::ConflictObjected,
+        FactKind::ConflictDecided,
     ];
 
     /// The kinds of a party's notice endpoints' history.
@@ -135,6 +139,8 @@ impl FactKind {
             FactKind::EndpointRemoved => "endpoint.removed",
             FactKind::NoticeDead => "notice.dead",
             FactKind::NoticeRetried => "notice.retried",
+            FactKind::ConflictObjected => "conflict.objected",
+            FactKind::ConflictDecided => "conflict.decided",
         }
     }
 
@@ -186,6 +192,8 @@ pub enum Fact {
     EndpointRemoved(Endpoint),
     NoticeDead(NoticeDead),
     NoticeRetried(NoticeRetried),
+    ConflictObjected(ConflictObjected),
+    ConflictDecided(ConflictDecided),
 }
 
 impl Fact {
@@ -222,6 +230,8 @@ impl Fact {
             Fact::EndpointRemoved(_) => FactKind::EndpointRemoved,
             Fact::NoticeDead(_) => FactKind::NoticeDead,
             Fact::NoticeRetried(_) => FactKind::NoticeRetried,
+            Fact::ConflictObjected(_) => FactKind::ConflictObjected,
+            Fact::ConflictDecided(_) => FactKind::ConflictDecided,
         }
     }
 }
@@ -310,6 +320,12 @@ impl Fact {
             Fact::EndpointAdded(e) | Fact::EndpointRemoved(e) => of(&e.party, e.subject()),
             Fact::NoticeDead(n) => of(&n.party, n.notice.to_string()),
             Fact::NoticeRetried(n) => of(&n.party, n.notice.to_string()),
+            Fact::ConflictObjected(c) => {
+                Columns { subject: Some("conflict".to_owned()), request: Some(c.request), party: None }
+            }
+            Fact::ConflictDecided(c) => {
+                Columns { subject: Some(c.by.to_string()), request: Some(c.request), party: None }
+            }
         }
     }
 }
@@ -424,6 +440,34 @@ pub struct AppealLodged {
     pub request: RequestId,
     pub decision: u32,
     pub grounds: String,
+}
+
+/// The provider's reasoned objection that executing a production order would conflict with
+/// an obligation under the law of a third country (Regulation (EU) 2023/1543 Art 17(1)-(2)):
+/// production is suspended until it is decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConflictObjected {
+    pub request: RequestId,
+    /// The third country whose law conflicts.
+    pub third_country: CountryCode,
+    /// The law cited, such as `18 U.S.C. § 2702(a)`.
+    pub law: String,
+    /// Why the law applies and what it forbids (Art 17(2): "all relevant details").
+    pub reasoning: String,
+    /// The court of the issuing State assigned to review the order, where the register
+    /// holds one (Art 17(3)).
+    pub court: Option<PartyId>,
+}
+
+/// What became of a provider's objection for conflicting obligations (Art 17(3)-(8)):
+/// upheld, the order is lifted and the request withdrawn; dismissed, it proceeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConflictDecided {
+    pub request: RequestId,
+    /// The issuing authority (which may only withdraw) or the court of its State.
+    pub by: PartyId,
+    pub upheld: bool,
+    pub reasoning: String,
 }
 
 /// A notice given up: tried for the last time, or refused for good. It stays in the dead

@@ -243,6 +243,8 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(requests::events))
         .routes(routes!(requests::clocks))
         .routes(routes!(requests::raise_grounds))
+        .routes(routes!(requests::object_conflict))
+        .routes(routes!(requests::decide_conflict))
         .routes(routes!(requests::amend))
         .routes(routes!(requests::documents))
         .routes(routes!(requests::extend_preservation))

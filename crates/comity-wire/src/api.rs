@@ -253,6 +253,52 @@ pub struct GroundsBody {
     pub reasoning: String,
 }
 
+/// The provider's reasoned objection that executing a production order would conflict with
+/// the law of a third country (Regulation (EU) 2023/1543 Art 17(1)-(2)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConflictBody {
+    /// The third country, ISO 3166-1 alpha-2, such as `US`.
+    pub third_country: String,
+    /// The law that conflicts, such as `18 U.S.C. § 2702(a)`.
+    pub law: String,
+    /// Why it applies, and the nature of the conflicting obligation (Art 17(2)).
+    pub reasoning: String,
+}
+
+/// An objection for conflicting obligations, as kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ConflictResource {
+    pub third_country: String,
+    pub law: String,
+    pub reasoning: String,
+    pub at: DateTime<Utc>,
+    /// The court of the issuing State assigned to review the order (Art 17(3)), if the
+    /// register holds one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub court: Option<String>,
+}
+
+/// The decision on an objection for conflicting obligations (Art 17(3)-(8)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConflictDecisionBody {
+    /// `upheld` (the order is lifted; the request is withdrawn) or `dismissed` (it proceeds;
+    /// only the court of the issuing State dismisses).
+    pub outcome: String,
+    pub reasoning: String,
+}
+
+/// What a decision on an objection did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ConflictDecisionResult {
+    pub outcome: String,
+    pub request: RequestSummary,
+    /// The withdrawal, for an upheld objection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<EventResource>,
+}
+
 /// Asks to extend a preservation once, before it ends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
