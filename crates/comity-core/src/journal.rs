@@ -50,11 +50,12 @@ pub enum FactKind {
     NoticeRetried,
     ConflictObjected,
     ConflictDecided,
+    ClarificationAsked,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 33] = [
+    pub const ALL: [FactKind; 34] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -88,6 +89,7 @@ impl FactKind {
         FactKind::NoticeRetried,
         FactKind::ConflictObjected,
         FactKind::ConflictDecided,
+        FactKind::ClarificationAsked,
     ];
 
     /// The kinds of a party's notice endpoints' history.
@@ -141,6 +143,7 @@ impl FactKind {
             FactKind::NoticeRetried => "notice.retried",
             FactKind::ConflictObjected => "conflict.objected",
             FactKind::ConflictDecided => "conflict.decided",
+            FactKind::ClarificationAsked => "clarification.asked",
         }
     }
 
@@ -194,6 +197,7 @@ pub enum Fact {
     NoticeRetried(NoticeRetried),
     ConflictObjected(ConflictObjected),
     ConflictDecided(ConflictDecided),
+    ClarificationAsked(ClarificationAsked),
 }
 
 impl Fact {
@@ -232,6 +236,7 @@ impl Fact {
             Fact::NoticeRetried(_) => FactKind::NoticeRetried,
             Fact::ConflictObjected(_) => FactKind::ConflictObjected,
             Fact::ConflictDecided(_) => FactKind::ConflictDecided,
+            Fact::ClarificationAsked(_) => FactKind::ClarificationAsked,
         }
     }
 }
@@ -323,6 +328,11 @@ impl Fact {
             Fact::ConflictObjected(c) => {
                 Columns { subject: Some("conflict".to_owned()), request: Some(c.request), party: None }
             }
+            Fact::ClarificationAsked(c) => Columns {
+                subject: Some(format!("clarification-{}", c.event)),
+                request: Some(c.request),
+                party: None,
+            },
             Fact::ConflictDecided(c) => {
                 Columns { subject: Some(c.by.to_string()), request: Some(c.request), party: None }
             }
@@ -468,6 +478,39 @@ pub struct ConflictDecided {
     pub by: PartyId,
     pub upheld: bool,
     pub reasoning: String,
+}
+
+crate::vocabulary::vocabulary! {
+    /// Why a document needs clarifying: the situations of Regulation (EU) 2023/1543 Art
+    /// 10(5) and the form of Annex III, in which the addressee tells the issuing authority
+    /// that it cannot execute the order as it stands.
+    ClarificationReason {
+        /// The certificate is incomplete: a field the order needs is missing.
+        Incomplete = "incomplete",
+        /// The certificate contains manifest errors.
+        ManifestError = "manifest_error",
+        /// The certificate does not contain sufficient information to execute the order.
+        InsufficientInformation = "insufficient_information",
+    }
+}
+
+/// One structured question of a request for clarification: why, about which field of the
+/// request's document (an RFC 6901 JSON Pointer, such as `/targets/0/value`; `None` for the
+/// document as a whole), and the question in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    pub reason: ClarificationReason,
+    pub pointer: Option<String>,
+    pub question: String,
+}
+
+/// The structured questions of a request for clarification (the move `event` to
+/// `clarification_requested`); an amended document answers them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClarificationAsked {
+    pub request: RequestId,
+    pub event: u32,
+    pub questions: Vec<Question>,
 }
 
 /// A notice given up: tried for the last time, or refused for good. It stays in the dead

@@ -247,6 +247,7 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(requests::decide_conflict))
         .routes(routes!(requests::amend))
         .routes(routes!(requests::documents))
+        .routes(routes!(requests::clarifications))
         .routes(routes!(requests::extend_preservation))
         .routes(routes!(requests::transition))
         .routes(routes!(requests::screenings))

@@ -8,15 +8,15 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::IntoResponse,
 };
-use comity_app::{Accepted, Listing, RequestView, ScopeAsked, Transition};
+use comity_app::{Accepted, Listing, QuestionAsked, RequestView, ScopeAsked, Transition};
 use comity_core::IdempotencyKey;
 use comity_wire::screening::ScreeningReport;
 use comity_wire::{
     RequestDocument,
     api::{
-        ClockResource, ConflictBody, ConflictDecisionBody, ConflictDecisionResult, ConflictResource,
-        DocumentVersion, EventResource, ExtensionBody, ExtensionResource, GroundsBody, RequestList,
-        RequestResource, RequestSummary, TransitionBody, TransitionResult,
+        ClarificationResource, ClockResource, ConflictBody, ConflictDecisionBody, ConflictDecisionResult,
+        ConflictResource, DocumentVersion, EventResource, ExtensionBody, ExtensionResource, GroundsBody,
+        QuestionResource, RequestList, RequestResource, RequestSummary, TransitionBody, TransitionResult,
     },
     parse_json,
     trust::AuthorityRecordResource,
@@ -380,16 +380,56 @@ pub async fn documents(
     let (versions, index) = app.app.read_documents(&caller, id).await?;
     let versions = versions
         .into_iter()
-        .map(|(d, changed)| {
+        .map(|(d, changed, patch)| {
             Ok(DocumentVersion {
                 event: d.seq,
                 document: serde_json::from_str(&d.document).map_err(|e| ApiError::internal(&e))?,
                 signed: d.signature.is_some(),
                 changed,
+                patch,
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
     Ok(with_receipt(Json(versions), &[index]))
+}
+
+/// The structured questions asked of the authority (Regulation (EU) 2023/1543 Art 10(5),
+/// Annex III), oldest first, each with whether the amended document answered it. The read
+/// is logged.
+#[utoipa::path(
+    get, path = "/v1/requests/{id}/clarifications", tag = "requests",
+    params(("id" = String, Path, description = "The request id")),
+    responses(
+        (status = 200, body = [ClarificationResource]),
+        (status = 404, description = "No such request, or none the caller may see", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn clarifications(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+    RequestIdPath(id): RequestIdPath,
+) -> Result<impl IntoResponse, ApiError> {
+    let (asked, index) = app.app.read_clarifications(&caller, id).await?;
+    let asked: Vec<ClarificationResource> = asked
+        .into_iter()
+        .map(|c| ClarificationResource {
+            event: c.event,
+            at: c.at,
+            by: c.by.to_string(),
+            questions: c
+                .questions
+                .into_iter()
+                .map(|q| QuestionResource {
+                    reason: q.question.reason.as_str().to_owned(),
+                    pointer: q.question.pointer,
+                    question: q.question.question,
+                    answered: q.answered,
+                })
+                .collect(),
+            answered_by: c.answered_by,
+        })
+        .collect();
+    Ok(with_receipt(Json(asked), &[index]))
 }
 
 /// The enforcing authority raises grounds for refusal within its time (Regulation (EU)
@@ -557,6 +597,11 @@ pub async fn transition(
         }),
         grounds: body.grounds,
         answers: body.answers.into_iter().map(|a| (a.rule, a.answer)).collect(),
+        questions: body
+            .questions
+            .into_iter()
+            .map(|q| QuestionAsked { reason: q.reason, pointer: q.pointer, question: q.question })
+            .collect(),
     };
     let (after, event) = app.app.transition(&caller, id, &transition).await?;
     Ok(moved(&app, &after, &event))

@@ -144,6 +144,21 @@ struct ConflictObjected {
 }
 
 #[derive(Serialize, Deserialize)]
+struct QuestionJson {
+    reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pointer: Option<String>,
+    question: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ClarificationAsked {
+    request: String,
+    event: u32,
+    questions: Vec<QuestionJson>,
+}
+
+#[derive(Serialize, Deserialize)]
 struct ConflictDecided {
     request: String,
     by: String,
@@ -437,6 +452,19 @@ pub fn encode(f: &Fact) -> String {
             law: c.law.clone(),
             reasoning: c.reasoning.clone(),
             court: c.court.as_ref().map(|p| p.to_string()),
+        }),
+        Fact::ClarificationAsked(c) => json(&ClarificationAsked {
+            request: c.request.to_string(),
+            event: c.event,
+            questions: c
+                .questions
+                .iter()
+                .map(|q| QuestionJson {
+                    reason: q.reason.as_str().to_owned(),
+                    pointer: q.pointer.clone(),
+                    question: q.question.clone(),
+                })
+                .collect(),
         }),
         Fact::ConflictDecided(c) => json(&ConflictDecided {
             request: c.request.to_string(),
@@ -759,6 +787,23 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
                 court: c.court.as_deref().map(party).transpose()?,
             })
         }
+        FactKind::ClarificationAsked => {
+            let c: ClarificationAsked = read(content)?;
+            let mut questions = Vec::with_capacity(c.questions.len());
+            for q in c.questions {
+                questions.push(fact::Question {
+                    reason: fact::ClarificationReason::parse(&q.reason)
+                        .ok_or_else(|| format!("{:?} is not a reason for clarification", q.reason))?,
+                    pointer: q.pointer,
+                    question: q.question,
+                });
+            }
+            Fact::ClarificationAsked(fact::ClarificationAsked {
+                request: request(&c.request)?,
+                event: c.event,
+                questions,
+            })
+        }
         FactKind::ConflictDecided => {
             let c: ConflictDecided = read(content)?;
             Fact::ConflictDecided(fact::ConflictDecided {
@@ -947,6 +992,10 @@ mod tests {
             (
                 "conflict.objected",
                 r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","third_country":"US","law":"18 U.S.C. § 2702(a)","reasoning":"stored content of a US person","court":"fr-tribunal-paris"}"#,
+            ),
+            (
+                "clarification.asked",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","event":3,"questions":[{"reason":"insufficient_information","pointer":"/justification","question":"How is the account linked to the fraud?"},{"reason":"incomplete","question":"Which court validated the order?"}]}"#,
             ),
             (
                 "conflict.decided",

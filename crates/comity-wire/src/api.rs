@@ -218,6 +218,50 @@ pub struct TransitionBody {
     /// `clarify`), by its rule.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub answers: Vec<AnswerBody>,
+    /// For a request for clarification (`clarification_requested`): structured questions,
+    /// each naming its reason and the field of the document concerned. The authority reads
+    /// them at `GET /v1/requests/{id}/clarifications` and answers with an amended document.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<QuestionBody>,
+}
+
+/// One structured question of a request for clarification (Regulation (EU) 2023/1543 Art
+/// 10(5), Annex III).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionBody {
+    /// Why: `incomplete`, `manifest_error` or `insufficient_information`.
+    pub reason: String,
+    /// The field concerned, as an RFC 6901 JSON Pointer into the request's document (such
+    /// as `/justification` or `/targets/0/value`); left out, the document as a whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    pub question: String,
+}
+
+/// A question asked, and whether the amended document that followed answered it (changed
+/// the field it names).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct QuestionResource {
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    pub question: String,
+    pub answered: bool,
+}
+
+/// A request for clarification's structured questions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ClarificationResource {
+    /// The event that asked them (the move to `clarification_requested`).
+    pub event: u32,
+    pub at: DateTime<Utc>,
+    /// Who asked.
+    pub by: String,
+    pub questions: Vec<QuestionResource>,
+    /// The event of the amended document that answered, once one has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<u32>,
 }
 
 /// One version of a request's document: the receipt's, then each amendment's.
@@ -233,6 +277,10 @@ pub struct DocumentVersion {
     pub signed: bool,
     /// The JSON paths it changed from the version before.
     pub changed: Vec<String>,
+    /// The difference from the version before, as an RFC 6902 JSON Patch (empty for the
+    /// first version).
+    #[schema(value_type = Vec<Object>)]
+    pub patch: serde_json::Value,
 }
 
 /// A reviewer's answer to one finding of screening.

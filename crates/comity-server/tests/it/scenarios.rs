@@ -35,6 +35,8 @@ enum Act {
     ObjectConflict,
     /// `(body, outcome)` decides the objection for conflicting obligations.
     DecideConflict(&'static str, &'static str),
+    /// The provider asks structured questions (Annex III): a move to `clarification_requested`.
+    Ask,
     /// The issuing authority answers a clarification with an amended, signed document.
     Amend,
     /// The operator registers a reviewer body: `(id, country, kind)`.
@@ -216,8 +218,8 @@ fn scenarios() -> Vec<Scenario> {
             screened: "under_review",
             routed: &[REVIEWER],
             steps: vec![
-                step(Act::Move("clarification_requested"), now, 200, "clarification_requested")
-                    .log(&["lifecycle.clarification_requested"]),
+                step(Act::Ask, now, 200, "clarification_requested")
+                    .log(&["clarification.asked", "lifecycle.clarification_requested"]),
                 step(Act::Amend, h(1), 200, "under_review")
                     .log(&["lifecycle.under_review", "screening.admissible"]),
                 step(Act::Sweep, d(10) + h(1), 200, "under_review")
@@ -430,6 +432,13 @@ async fn act(app: &TestApp, id: &str, act: Act, at: DateTime<Utc>, doc: &Value) 
             let decision =
                 json!({"outcome": outcome, "reasoning": "weighed against the third country's law"});
             app.token(body).post(&path("conflicting-obligations/decision"), &decision).await
+        }
+        Act::Ask => {
+            let r = app.store.request(RequestId::parse(id).unwrap()).await.unwrap().unwrap();
+            let ask = json!({"to": "clarification_requested", "reason": "Annex III", "questions": [
+                {"reason": "insufficient_information", "pointer": "/justification",
+                 "question": "How is the account linked to the offence?"}]});
+            app.token(r.provider.as_str()).post(&path("transitions"), &ask).await
         }
         Act::Amend => {
             let mut amended = doc.clone();
