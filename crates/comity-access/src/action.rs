@@ -43,6 +43,11 @@ pub enum Action {
     RaiseGrounds,
     /// Extend a preservation once, before it ends.
     ExtendPreservation,
+    /// Object, as the provider, that executing a production order would conflict with the
+    /// law of a third country (Regulation (EU) 2023/1543 Art 17).
+    ObjectConflict,
+    /// Decide such an objection: the issuing authority, or the court of its State.
+    DecideConflict,
     /// Assign a reviewer body to decide on a request (the operator, with a reason).
     AssignReviewer {
         reviewer: PartyId,
@@ -95,6 +100,8 @@ impl Action {
             Action::ObjectToReviewer => "object_to_reviewer",
             Action::RaiseGrounds => "raise_grounds",
             Action::ExtendPreservation => "extend_preservation",
+            Action::ObjectConflict => "object_conflict",
+            Action::DecideConflict => "decide_conflict",
             Action::AssignReviewer { .. } => "assign_reviewer",
             Action::ReceiveProduction => "receive_production",
             Action::IssueVerificationLink => "issue_verification_link",

@@ -9,9 +9,13 @@
 //! (`documents`), the move back to review says what changed, and its event commits to the
 //! amended document and its signature in the audit log, as the receipt does.
 
-use chrono::{SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use comity_access::Action;
-use comity_core::{Amendment, Event, Move, RequestId, State, StoreError, StoredDocument, StoredRequest};
+use comity_core::{
+    ActorId, Amendment, Event, Fact, FactKind, JournalQuery, Move, RequestId, State, StoreError,
+    StoredDocument, StoredRequest,
+    journal::{self, ClarificationReason, Question},
+};
 use comity_policy::Verdict;
 use comity_wire::parse_request;
 use serde_json::Value;
@@ -51,23 +55,79 @@ impl App {
         self.amend(caller, id, document, None, None).await
     }
 
-    /// Every version of a request's document, oldest first, with the paths each changed;
-    /// the read is logged before it is answered.
+    /// Every version of a request's document, oldest first, with the paths each changed
+    /// and the difference from the version before as an RFC 6902 JSON Patch (empty for the
+    /// first); the read is logged before it is answered.
     pub async fn read_documents(
         &self,
         caller: &Caller,
         id: RequestId,
-    ) -> Result<(Vec<(StoredDocument, Vec<String>)>, u64)> {
+    ) -> Result<(Vec<(StoredDocument, Vec<String>, Value)>, u64)> {
         self.visible(caller, id).await?;
         let index = self.log_read(caller, id, comity_core::ReadOf::Document).await?;
+        Ok((self.versions(id).await?, index))
+    }
+
+    async fn versions(&self, id: RequestId) -> Result<Vec<(StoredDocument, Vec<String>, Value)>> {
         let documents = self.store().documents(id).await?;
         let mut out = Vec::with_capacity(documents.len());
         let mut before: Option<Value> = None;
         for d in documents {
             let now: Value = serde_json::from_str(&d.document).map_err(Error::internal)?;
-            let changed = before.as_ref().map(|b| changed_paths(b, &now)).unwrap_or_default();
+            let (changed, patch) = match &before {
+                Some(b) => (changed_paths(b, &now), patch(b, &now)?),
+                None => (Vec::new(), Value::Array(Vec::new())),
+            };
             before = Some(now);
-            out.push((d, changed));
+            out.push((d, changed, patch));
+        }
+        Ok(out)
+    }
+
+    /// The structured questions asked of a request's authority, oldest first, each with
+    /// whether an amended document has answered it: a question about a field is answered
+    /// when the next amendment changed that field (or within it); one about the document
+    /// as a whole by any amendment. The read is logged before it is answered.
+    pub async fn read_clarifications(
+        &self,
+        caller: &Caller,
+        id: RequestId,
+    ) -> Result<(Vec<Clarification>, u64)> {
+        self.visible(caller, id).await?;
+        let index = self.log_read(caller, id, comity_core::ReadOf::Document).await?;
+        let asked =
+            self.store().journal(&JournalQuery::kinds(&[FactKind::ClarificationAsked]).request(id)).await?;
+        let versions = self.versions(id).await?;
+        let mut out = Vec::with_capacity(asked.len());
+        for entry in asked {
+            let Fact::ClarificationAsked(c) = entry.fact else { continue };
+            let answer = versions.iter().find(|(d, _, _)| d.seq > c.event);
+            let changed: Vec<String> = answer
+                .map(|(_, _, patch)| {
+                    patch
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|op| op["path"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let questions = c
+                .questions
+                .into_iter()
+                .map(|q| {
+                    let answered = answer.is_some()
+                        && q.pointer.as_deref().is_none_or(|p| changed.iter().any(|c| touches(p, c)));
+                    QuestionState { question: q, answered }
+                })
+                .collect();
+            out.push(Clarification {
+                event: c.event,
+                at: entry.at,
+                by: entry.actor,
+                questions,
+                answered_by: answer.map(|(d, _, _)| d.seq),
+            });
         }
         Ok((out, index))
     }
@@ -197,6 +257,109 @@ impl App {
     }
 }
 
+/// A request for clarification's structured questions, and what answered them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clarification {
+    /// The move to `clarification_requested` that asked them.
+    pub event: u32,
+    pub at: DateTime<Utc>,
+    pub by: ActorId,
+    pub questions: Vec<QuestionState>,
+    /// The event of the amended document that answered, if one has.
+    pub answered_by: Option<u32>,
+}
+
+/// A question, and whether the amendment that followed changed what it asked about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuestionState {
+    pub question: Question,
+    pub answered: bool,
+}
+
+/// The most questions one request for clarification asks, and the longest question.
+const MAX_QUESTIONS: usize = 50;
+const MAX_QUESTION: usize = 2_000;
+
+/// The structured questions of a move, checked: only a request for clarification asks
+/// them; each names a reason of Annex III, and a JSON Pointer (RFC 6901) that reaches the
+/// request's document, or a field the document lacks within one it has (an incomplete
+/// document is asked for what is missing). Returns the fact to keep with the move.
+pub(crate) fn questions(current: &StoredRequest, transition: &crate::Transition) -> Result<Option<Fact>> {
+    if transition.questions.is_empty() {
+        return Ok(None);
+    }
+    if transition.to != State::ClarificationRequested {
+        return Err(Error::invalid(
+            "invalid_questions",
+            "questions",
+            "only a request for clarification (to clarification_requested) asks questions",
+        ));
+    }
+    if transition.questions.len() > MAX_QUESTIONS {
+        return Err(Error::invalid("invalid_questions", "questions", format!("ask at most {MAX_QUESTIONS}")));
+    }
+    let document: Value = serde_json::from_str(&current.document).map_err(Error::internal)?;
+    let mut out = Vec::with_capacity(transition.questions.len());
+    for (i, q) in transition.questions.iter().enumerate() {
+        let field = |name: &str| format!("questions[{i}].{name}");
+        let reason = ClarificationReason::parse(q.reason.trim()).ok_or_else(|| {
+            let known: Vec<&str> = ClarificationReason::ALL.iter().map(|r| r.as_str()).collect();
+            Error::invalid(
+                "invalid_questions",
+                field("reason"),
+                format!("{:?} is not a reason; use one of: {}", q.reason, known.join(", ")),
+            )
+        })?;
+        let pointer = match q.pointer.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(p) => {
+                let reaches = document.pointer(p).is_some()
+                    || p.rfind('/')
+                        .is_some_and(|cut| document.pointer(&p[..cut]).is_some_and(Value::is_object));
+                if !p.starts_with('/') || !reaches {
+                    return Err(Error::invalid(
+                        "invalid_questions",
+                        field("pointer"),
+                        format!(
+                            "{p:?} is not a JSON Pointer (RFC 6901) into the request's document, such as \
+                             /justification or /targets/0/value"
+                        ),
+                    ));
+                }
+                Some(p.to_owned())
+            }
+        };
+        let question = q.question.trim();
+        if question.is_empty() || question.chars().count() > MAX_QUESTION {
+            return Err(Error::invalid(
+                "invalid_questions",
+                field("question"),
+                format!("ask the question in words, at most {MAX_QUESTION} characters"),
+            ));
+        }
+        out.push(Question { reason, pointer, question: question.to_owned() });
+    }
+    Ok(Some(Fact::ClarificationAsked(journal::ClarificationAsked {
+        request: current.id,
+        event: current.version + 1,
+        questions: out,
+    })))
+}
+
+/// The RFC 6902 JSON Patch that turns `old` into `new`.
+fn patch(old: &Value, new: &Value) -> Result<Value> {
+    serde_json::to_value(json_patch::diff(old, new)).map_err(Error::internal)
+}
+
+/// Whether a change at `changed` answers a question about `pointer`: the same field, one
+/// within it, or one that holds it (a list replaced as a whole).
+fn touches(pointer: &str, changed: &str) -> bool {
+    let within = |inner: &str, outer: &str| {
+        inner == outer || (inner.starts_with(outer) && inner.as_bytes().get(outer.len()) == Some(&b'/'))
+    };
+    within(changed, pointer) || within(pointer, changed)
+}
+
 /// The JSON paths at which two documents differ, in document order (`a.b`, `list[2]`).
 pub(crate) fn changed_paths(old: &Value, new: &Value) -> Vec<String> {
     fn walk(path: &str, old: Option<&Value>, new: Option<&Value>, out: &mut Vec<String>) {
@@ -229,6 +392,27 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn the_difference_is_a_json_patch_and_answers_the_questions_on_its_fields() {
+        let old = json!({"justification": "a", "targets": [{"value": "x@example.com"}]});
+        let new = json!({"justification": "b", "targets": [{"value": "x@example.com"}], "issuing": {"validated_by": "j"}});
+        let p = patch(&old, &new).unwrap();
+        assert_eq!(
+            p,
+            json!([
+                {"op": "replace", "path": "/justification", "value": "b"},
+                {"op": "add", "path": "/issuing", "value": {"validated_by": "j"}}
+            ])
+        );
+        let mut applied = old.clone();
+        json_patch::patch(&mut applied, &serde_json::from_value::<json_patch::Patch>(p).unwrap()).unwrap();
+        assert_eq!(applied, new);
+        assert!(touches("/justification", "/justification"));
+        assert!(touches("/issuing/validated_by", "/issuing"));
+        assert!(touches("/targets", "/targets/0/value"));
+        assert!(!touches("/target", "/targets/0"));
+    }
 
     #[test]
     fn the_changed_paths_are_named() {

@@ -37,6 +37,7 @@ mod assignments;
 mod caller;
 mod client;
 pub mod clocks;
+pub mod conflicts;
 pub mod data_dir;
 mod demo;
 mod enrolment;
@@ -65,6 +66,7 @@ use comity_policy::PackSet;
 pub use accounts::{
     Accounts, CreatedToken, CreatedUser, NewToken, NewUser, TOTP_ISSUER, parse_lifetime, totp_aad,
 };
+pub use amendments::{Clarification, QuestionState};
 pub use caller::Caller;
 pub use client::{Client, OnRefusal, network};
 pub use data_dir::{DataDir, DataDirError};
@@ -82,7 +84,7 @@ pub use production::{
     key_path, no_progress,
 };
 pub use registers::{KeyView, NewContact, NewKey, Registered, Registers, Revocation};
-pub use requests::{Listing, RequestLog, RequestView, ScopeAsked, Transition};
+pub use requests::{Listing, QuestionAsked, RequestLog, RequestView, ScopeAsked, Transition};
 pub use screening::DryRun;
 pub use sessions::{Login, Opened, PasswordChange, SESSION_HOURS};
 pub use verification::{IssuedLink, LinkView};

@@ -53,7 +53,9 @@ pub enum Logged<'a> {
 /// - a clarification requested reaches the authority;
 /// - a deadline that passed as `overdue` reaches the provider, as `withdrawn` the
 ///   authority and the provider;
-/// - a production sealed reaches the authority.
+/// - a production sealed reaches the authority;
+/// - an objection for conflicting obligations reaches the authority, its decision the
+///   authority and the provider.
 pub fn notices_for(
     index: u64,
     logged: Logged<'_>,
@@ -99,6 +101,14 @@ pub fn notices_for(
             Fact::ProductionSealed(_) => {
                 (what(NoticeEvent::ProductionSealed, request.state, j.at, None), vec![&request.authority])
             }
+            // Art 17(1): the provider informs the issuing authority of its objection.
+            Fact::ConflictObjected(_) => {
+                (what(NoticeEvent::ConflictObjected, request.state, j.at, None), vec![&request.authority])
+            }
+            Fact::ConflictDecided(_) => (
+                what(NoticeEvent::ConflictDecided, request.state, j.at, None),
+                vec![&request.authority, &request.provider],
+            ),
             _ => return Vec::new(),
         },
     };
@@ -555,6 +565,10 @@ pub fn email(notice: &Notice, public_url: &str) -> (String, String) {
                 .to_owned()
         }
         NoticeEvent::RequestWithdrawn => "The request was withdrawn.".to_owned(),
+        NoticeEvent::ConflictObjected => "The provider objected that executing the order would conflict with \
+                                          the law of a third country; execution is suspended until it is decided."
+            .to_owned(),
+        NoticeEvent::ConflictDecided => "The objection for conflicting obligations was decided.".to_owned(),
     };
     let subject = format!("comity: {} ({request})", w.event);
     let text = format!(
@@ -687,7 +701,22 @@ mod tests {
             event(Some(State::Approved), State::Appealed),
             event(Some(State::Approved), State::Withdrawn),
         );
-        let table: [(Logged<'_>, Option<NoticeEvent>, &[&str]); 13] = [
+        let objected = fact(Fact::ConflictObjected(journal::ConflictObjected {
+            request: r.id,
+            third_country: comity_core::CountryCode::parse("US").unwrap(),
+            law: "18 U.S.C. § 2702(a)".into(),
+            reasoning: String::new(),
+            court: None,
+        }));
+        let decided = fact(Fact::ConflictDecided(journal::ConflictDecided {
+            request: r.id,
+            by: party("fr-tribunal-paris"),
+            upheld: false,
+            reasoning: String::new(),
+        }));
+        let table: [(Logged<'_>, Option<NoticeEvent>, &[&str]); 15] = [
+            (Logged::Fact(&objected), Some(NoticeEvent::ConflictObjected), &["fr-tj-paris"]),
+            (Logged::Fact(&decided), Some(NoticeEvent::ConflictDecided), &["fr-tj-paris", "example-mail"]),
             (Logged::Event(&answered), Some(NoticeEvent::ClarificationAnswered), &["example-mail"]),
             (Logged::Event(&appealed), Some(NoticeEvent::RequestAppealed), &["fr-tj-paris", "example-mail"]),
             (

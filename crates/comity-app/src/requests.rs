@@ -28,6 +28,17 @@ pub struct Transition {
     pub grounds: Vec<String>,
     /// For an approval: an answer to each finding screening flagged, by rule id.
     pub answers: Vec<(String, String)>,
+    /// For a request for clarification: the structured questions (Annex III).
+    pub questions: Vec<QuestionAsked>,
+}
+
+/// A question as asked, before it is checked: the reason's code, the JSON Pointer of the
+/// field concerned (if one) and the question.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QuestionAsked {
+    pub reason: String,
+    pub pointer: Option<String>,
+    pub question: String,
 }
 
 impl Transition {
@@ -40,6 +51,7 @@ impl Transition {
             scope: None,
             grounds: Vec::new(),
             answers: Vec::new(),
+            questions: Vec::new(),
         }
     }
 }
@@ -241,6 +253,13 @@ impl App {
             ));
         }
         let mut facts = reasoned.into_iter().collect::<Vec<_>>();
+        if let Some(asked) = crate::amendments::questions(&current, transition)? {
+            let at = Utc::now().trunc_subsecs(6);
+            facts.push(NewEntry {
+                party: Some(current.provider.clone()),
+                ..NewEntry::new(at, caller.actor(), asked)
+            });
+        }
         if to == State::Appealed {
             facts.extend(self.appeal(&current, transition, &caller.actor()).await?);
         }
@@ -403,7 +422,12 @@ impl App {
             )));
         }
         let competent = self.competent_for(current).await?;
-        if crate::routing::may_decide(body.kind, &competent) {
+        // Of the competent kind and of the competent State: a court of the issuing State,
+        // assigned to review a provider's objection for conflicting obligations (Regulation
+        // (EU) 2023/1543 Art 17(3)), does not decide on the request itself.
+        if crate::routing::may_decide(body.kind, &competent)
+            && competent.iter().any(|c| c.kind == body.kind && c.country == body.country)
+        {
             return Ok(body.id);
         }
         let wanted: Vec<String> = competent

@@ -32,6 +32,14 @@ impl App {
         request: &StoredRequest,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        if let Some(pending) = self.pending_conflict(request.id).await? {
+            return Err(Error::conflict(format!(
+                "the provider objected on {} that executing the order would conflict with the law of {}: \
+                 execution is suspended until the objection is decided (Regulation (EU) 2023/1543 Art 17(3))",
+                pending.at.format("%Y-%m-%d %H:%M UTC"),
+                pending.objection.third_country
+            )));
+        }
         let clocks = self.store().clocks(request.id).await?;
         if let Some(objected) = clocks.iter().find(|c| {
             c.kind == ClockKind::ObjectionWindow && matches!(c.closed, Some((_, ClockOutcome::Objected)))

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 
 use crate::notice::{Channel, Endpoint};
 use crate::{
-    ActorId, ClockKind, ClockOutcome, Contact, DataCategory, KeyId, PartyId, RequestId, Role, Selector,
-    State, Username,
+    ActorId, ClockKind, ClockOutcome, Contact, CountryCode, DataCategory, KeyId, PartyId, RequestId, Role,
+    Selector, State, Username,
 };
 
 /// What kind of fact: its name is also the audit-log entry's kind.
@@ -48,11 +48,14 @@ pub enum FactKind {
     EndpointRemoved,
     NoticeDead,
     NoticeRetried,
+    ConflictObjected,
+    ConflictDecided,
+    ClarificationAsked,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 31] = [
+    pub const ALL: [FactKind; 34] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -84,6 +87,9 @@ impl FactKind {
         FactKind::EndpointRemoved,
         FactKind::NoticeDead,
         FactKind::NoticeRetried,
+        FactKind::ConflictObjected,
+        FactKind::ConflictDecided,
+        FactKind::ClarificationAsked,
     ];
 
     /// The kinds of a party's notice endpoints' history.
@@ -135,6 +141,9 @@ impl FactKind {
             FactKind::EndpointRemoved => "endpoint.removed",
             FactKind::NoticeDead => "notice.dead",
             FactKind::NoticeRetried => "notice.retried",
+            FactKind::ConflictObjected => "conflict.objected",
+            FactKind::ConflictDecided => "conflict.decided",
+            FactKind::ClarificationAsked => "clarification.asked",
         }
     }
 
@@ -186,6 +195,9 @@ pub enum Fact {
     EndpointRemoved(Endpoint),
     NoticeDead(NoticeDead),
     NoticeRetried(NoticeRetried),
+    ConflictObjected(ConflictObjected),
+    ConflictDecided(ConflictDecided),
+    ClarificationAsked(ClarificationAsked),
 }
 
 impl Fact {
@@ -222,6 +234,9 @@ impl Fact {
             Fact::EndpointRemoved(_) => FactKind::EndpointRemoved,
             Fact::NoticeDead(_) => FactKind::NoticeDead,
             Fact::NoticeRetried(_) => FactKind::NoticeRetried,
+            Fact::ConflictObjected(_) => FactKind::ConflictObjected,
+            Fact::ConflictDecided(_) => FactKind::ConflictDecided,
+            Fact::ClarificationAsked(_) => FactKind::ClarificationAsked,
         }
     }
 }
@@ -310,6 +325,17 @@ impl Fact {
             Fact::EndpointAdded(e) | Fact::EndpointRemoved(e) => of(&e.party, e.subject()),
             Fact::NoticeDead(n) => of(&n.party, n.notice.to_string()),
             Fact::NoticeRetried(n) => of(&n.party, n.notice.to_string()),
+            Fact::ConflictObjected(c) => {
+                Columns { subject: Some("conflict".to_owned()), request: Some(c.request), party: None }
+            }
+            Fact::ClarificationAsked(c) => Columns {
+                subject: Some(format!("clarification-{}", c.event)),
+                request: Some(c.request),
+                party: None,
+            },
+            Fact::ConflictDecided(c) => {
+                Columns { subject: Some(c.by.to_string()), request: Some(c.request), party: None }
+            }
         }
     }
 }
@@ -424,6 +450,67 @@ pub struct AppealLodged {
     pub request: RequestId,
     pub decision: u32,
     pub grounds: String,
+}
+
+/// The provider's reasoned objection that executing a production order would conflict with
+/// an obligation under the law of a third country (Regulation (EU) 2023/1543 Art 17(1)-(2)):
+/// production is suspended until it is decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConflictObjected {
+    pub request: RequestId,
+    /// The third country whose law conflicts.
+    pub third_country: CountryCode,
+    /// The law cited, such as `18 U.S.C. § 2702(a)`.
+    pub law: String,
+    /// Why the law applies and what it forbids (Art 17(2): "all relevant details").
+    pub reasoning: String,
+    /// The court of the issuing State assigned to review the order, where the register
+    /// holds one (Art 17(3)).
+    pub court: Option<PartyId>,
+}
+
+/// What became of a provider's objection for conflicting obligations (Art 17(3)-(8)):
+/// upheld, the order is lifted and the request withdrawn; dismissed, it proceeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConflictDecided {
+    pub request: RequestId,
+    /// The issuing authority (which may only withdraw) or the court of its State.
+    pub by: PartyId,
+    pub upheld: bool,
+    pub reasoning: String,
+}
+
+crate::vocabulary::vocabulary! {
+    /// Why a document needs clarifying: the situations of Regulation (EU) 2023/1543 Art
+    /// 10(5) and the form of Annex III, in which the addressee tells the issuing authority
+    /// that it cannot execute the order as it stands.
+    ClarificationReason {
+        /// The certificate is incomplete: a field the order needs is missing.
+        Incomplete = "incomplete",
+        /// The certificate contains manifest errors.
+        ManifestError = "manifest_error",
+        /// The certificate does not contain sufficient information to execute the order.
+        InsufficientInformation = "insufficient_information",
+    }
+}
+
+/// One structured question of a request for clarification: why, about which field of the
+/// request's document (an RFC 6901 JSON Pointer, such as `/targets/0/value`; `None` for the
+/// document as a whole), and the question in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    pub reason: ClarificationReason,
+    pub pointer: Option<String>,
+    pub question: String,
+}
+
+/// The structured questions of a request for clarification (the move `event` to
+/// `clarification_requested`); an amended document answers them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClarificationAsked {
+    pub request: RequestId,
+    pub event: u32,
+    pub questions: Vec<Question>,
 }
 
 /// A notice given up: tried for the last time, or refused for good. It stays in the dead

@@ -48,6 +48,11 @@ vocabulary! {
         /// The request was withdrawn: by its authority, by a deadline (Art 4(5)), or by the
         /// enforcing State's grounds for refusal (Art 12).
         RequestWithdrawn = "request.withdrawn",
+        /// The provider objected that executing the order would conflict with the law of a
+        /// third country; execution is suspended (Regulation (EU) 2023/1543 Art 17(1)).
+        ConflictObjected = "conflict.objected",
+        /// The objection for conflicting obligations was decided (Art 17(3)-(8)).
+        ConflictDecided = "conflict.decided",
     }
 }
 

@@ -53,6 +53,10 @@ pub struct Settings {
     pub preservation_days: Option<u32>,
     /// Days a preservation may be extended by, once.
     pub preservation_extension_days: Option<u32>,
+    /// Days after receipt within which the provider may object that executing a production
+    /// order would conflict with the law of a third country (Regulation (EU) 2023/1543 Art
+    /// 17(2)); `None` where the instrument has no such procedure.
+    pub conflict_objection_days: Option<u32>,
     /// Minimum maximum-sentence, in months, for traffic and content data.
     pub traffic_content_min_sentence_months: u32,
     /// Minimum imposed sentence, in months, for sentence execution.
@@ -117,6 +121,7 @@ impl Default for Settings {
             emergency_objection_hours: 96,
             preservation_days: None,
             preservation_extension_days: None,
+            conflict_objection_days: None,
             traffic_content_min_sentence_months: 36,
             sentence_execution_min_months: 4,
             serious_crime_min_months: 36,
@@ -287,6 +292,7 @@ struct SettingsFile {
     emergency_objection_hours: Option<u32>,
     preservation_days: Option<u32>,
     preservation_extension_days: Option<u32>,
+    conflict_objection_days: Option<u32>,
     traffic_content_min_sentence_months: Option<u32>,
     sentence_execution_min_months: Option<u32>,
     serious_crime_min_months: Option<u32>,
@@ -507,7 +513,8 @@ fn apply(s: &mut Settings, f: &SettingsFile) -> Result<(), String> {
         respond_days_traffic,
         emergency_respond_hours,
         preservation_days,
-        preservation_extension_days
+        preservation_extension_days,
+        conflict_objection_days
     );
     if let Some(list) = &f.issuing_states {
         s.issuing_states = countries("issuing_states", list)?;
@@ -595,6 +602,7 @@ impl Settings {
             emergency_objection_hours,
             preservation_days,
             preservation_extension_days,
+            conflict_objection_days,
             reviewer,
             reviewer_state,
             day_count,

@@ -8,14 +8,15 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::IntoResponse,
 };
-use comity_app::{Accepted, Listing, RequestView, ScopeAsked, Transition};
+use comity_app::{Accepted, Listing, QuestionAsked, RequestView, ScopeAsked, Transition};
 use comity_core::IdempotencyKey;
 use comity_wire::screening::ScreeningReport;
 use comity_wire::{
     RequestDocument,
     api::{
-        ClockResource, DocumentVersion, EventResource, ExtensionBody, ExtensionResource, GroundsBody,
-        RequestList, RequestResource, RequestSummary, TransitionBody, TransitionResult,
+        ClarificationResource, ClockResource, ConflictBody, ConflictDecisionBody, ConflictDecisionResult,
+        ConflictResource, DocumentVersion, EventResource, ExtensionBody, ExtensionResource, GroundsBody,
+        QuestionResource, RequestList, RequestResource, RequestSummary, TransitionBody, TransitionResult,
     },
     parse_json,
     trust::AuthorityRecordResource,
@@ -379,16 +380,56 @@ pub async fn documents(
     let (versions, index) = app.app.read_documents(&caller, id).await?;
     let versions = versions
         .into_iter()
-        .map(|(d, changed)| {
+        .map(|(d, changed, patch)| {
             Ok(DocumentVersion {
                 event: d.seq,
                 document: serde_json::from_str(&d.document).map_err(|e| ApiError::internal(&e))?,
                 signed: d.signature.is_some(),
                 changed,
+                patch,
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
     Ok(with_receipt(Json(versions), &[index]))
+}
+
+/// The structured questions asked of the authority (Regulation (EU) 2023/1543 Art 10(5),
+/// Annex III), oldest first, each with whether the amended document answered it. The read
+/// is logged.
+#[utoipa::path(
+    get, path = "/v1/requests/{id}/clarifications", tag = "requests",
+    params(("id" = String, Path, description = "The request id")),
+    responses(
+        (status = 200, body = [ClarificationResource]),
+        (status = 404, description = "No such request, or none the caller may see", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn clarifications(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+    RequestIdPath(id): RequestIdPath,
+) -> Result<impl IntoResponse, ApiError> {
+    let (asked, index) = app.app.read_clarifications(&caller, id).await?;
+    let asked: Vec<ClarificationResource> = asked
+        .into_iter()
+        .map(|c| ClarificationResource {
+            event: c.event,
+            at: c.at,
+            by: c.by.to_string(),
+            questions: c
+                .questions
+                .into_iter()
+                .map(|q| QuestionResource {
+                    reason: q.question.reason.as_str().to_owned(),
+                    pointer: q.question.pointer,
+                    question: q.question.question,
+                    answered: q.answered,
+                })
+                .collect(),
+            answered_by: c.answered_by,
+        })
+        .collect();
+    Ok(with_receipt(Json(asked), &[index]))
 }
 
 /// The enforcing authority raises grounds for refusal within its time (Regulation (EU)
@@ -414,6 +455,91 @@ pub async fn raise_grounds(
 ) -> Result<impl IntoResponse, ApiError> {
     let (after, event) = app.app.raise_grounds(&caller, id, &body.grounds, &body.reasoning).await?;
     Ok(moved(&app, &after, &event))
+}
+
+/// The provider objects that executing a production order would conflict with the law of
+/// a third country (Regulation (EU) 2023/1543 Art 17(1)-(2)), within 10 days of receiving
+/// it. Execution is suspended, and the court of the issuing State is assigned to review the
+/// order (Art 17(3)).
+#[utoipa::path(
+    post, path = "/v1/requests/{id}/conflicting-obligations", tag = "requests",
+    params(("id" = String, Path, description = "The request id")),
+    request_body(content = ConflictBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Kept; production is suspended until it is decided", body = ConflictResource),
+        (status = 403, description = "Only the addressed provider objects", body = comity_wire::api::ErrorBody),
+        (status = 404, description = "No such request, or none the caller may see", body = comity_wire::api::ErrorBody),
+        (status = 409, description = "Not a production order under e-Evidence, already produced, objected once already, or the 10 days have passed", body = comity_wire::api::ErrorBody),
+        (status = 422, description = "No third country, law or reasoning, or the country is a Member State", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn object_conflict(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+    RequestIdPath(id): RequestIdPath,
+    JsonBody(body): JsonBody<ConflictBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (entry, court) =
+        app.app.object_conflict(&caller, id, &body.third_country, &body.law, &body.reasoning).await?;
+    let comity_core::Fact::ConflictObjected(o) = &entry.fact else {
+        return Err(comity_app::Error::corrupt("the objection was kept as another fact").into());
+    };
+    let resource = ConflictResource {
+        third_country: o.third_country.to_string(),
+        law: o.law.clone(),
+        reasoning: o.reasoning.clone(),
+        at: entry.at,
+        court: court.map(|c| c.to_string()),
+    };
+    Ok(with_receipt((StatusCode::CREATED, Json(resource)), entry.log_index.as_slice()))
+}
+
+/// The decision on a provider's objection for conflicting obligations (Regulation (EU)
+/// 2023/1543 Art 17(3)-(8)): `upheld` lifts the order (the request is withdrawn), by the
+/// issuing authority or the court of its State; `dismissed` lets it proceed, by that court
+/// only.
+#[utoipa::path(
+    post, path = "/v1/requests/{id}/conflicting-obligations/decision", tag = "requests",
+    params(("id" = String, Path, description = "The request id")),
+    request_body(content = ConflictDecisionBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Decided", body = ConflictDecisionResult),
+        (status = 403, description = "Not the issuing authority or a court of the issuing State, or the authority dismissing", body = comity_wire::api::ErrorBody),
+        (status = 404, description = "No such request, or none the caller may see", body = comity_wire::api::ErrorBody),
+        (status = 409, description = "No objection awaits a decision", body = comity_wire::api::ErrorBody),
+        (status = 422, description = "An outcome other than upheld or dismissed, or no reasoning", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn decide_conflict(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+    RequestIdPath(id): RequestIdPath,
+    JsonBody(body): JsonBody<ConflictDecisionBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let upheld = match body.outcome.as_str() {
+        "upheld" => true,
+        "dismissed" => false,
+        other => {
+            return Err(comity_app::Error::invalid(
+                "invalid_conflict",
+                "outcome",
+                format!("{other:?} is not an outcome; use upheld or dismissed"),
+            )
+            .into());
+        }
+    };
+    let decided = app.app.decide_conflict(&caller, id, upheld, &body.reasoning).await?;
+    let mut indexes: Vec<u64> = decided.entry.as_ref().and_then(|e| e.log_index).into_iter().collect();
+    if let Some(event) = &decided.event {
+        app.metrics.transitions.get_or_create(&StateLabels { state: event.to.to_string() }).inc();
+        indexes.extend(event.log_index);
+    }
+    let result = ConflictDecisionResult {
+        outcome: body.outcome,
+        request: RequestSummary::from(&decided.request),
+        event: decided.event.as_ref().map(EventResource::from),
+    };
+    Ok(with_receipt(Json(result), &indexes))
 }
 
 /// The issuing authority extends a preservation once, before it ends (Regulation (EU)
@@ -471,6 +597,11 @@ pub async fn transition(
         }),
         grounds: body.grounds,
         answers: body.answers.into_iter().map(|a| (a.rule, a.answer)).collect(),
+        questions: body
+            .questions
+            .into_iter()
+            .map(|q| QuestionAsked { reason: q.reason, pointer: q.pointer, question: q.question })
+            .collect(),
     };
     let (after, event) = app.app.transition(&caller, id, &transition).await?;
     Ok(moved(&app, &after, &event))

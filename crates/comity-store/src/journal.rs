@@ -134,6 +134,39 @@ struct NoticeRetried {
 }
 
 #[derive(Serialize, Deserialize)]
+struct ConflictObjected {
+    request: String,
+    third_country: String,
+    law: String,
+    reasoning: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    court: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct QuestionJson {
+    reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pointer: Option<String>,
+    question: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ClarificationAsked {
+    request: String,
+    event: u32,
+    questions: Vec<QuestionJson>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ConflictDecided {
+    request: String,
+    by: String,
+    upheld: bool,
+    reasoning: String,
+}
+
+#[derive(Serialize, Deserialize)]
 struct GroundsRaised {
     request: String,
     by: String,
@@ -412,6 +445,32 @@ pub fn encode(f: &Fact) -> String {
             request: r.request.to_string(),
             reviewer: r.reviewer.to_string(),
             why: r.reason.clone(),
+        }),
+        Fact::ConflictObjected(c) => json(&ConflictObjected {
+            request: c.request.to_string(),
+            third_country: c.third_country.to_string(),
+            law: c.law.clone(),
+            reasoning: c.reasoning.clone(),
+            court: c.court.as_ref().map(|p| p.to_string()),
+        }),
+        Fact::ClarificationAsked(c) => json(&ClarificationAsked {
+            request: c.request.to_string(),
+            event: c.event,
+            questions: c
+                .questions
+                .iter()
+                .map(|q| QuestionJson {
+                    reason: q.reason.as_str().to_owned(),
+                    pointer: q.pointer.clone(),
+                    question: q.question.clone(),
+                })
+                .collect(),
+        }),
+        Fact::ConflictDecided(c) => json(&ConflictDecided {
+            request: c.request.to_string(),
+            by: c.by.to_string(),
+            upheld: c.upheld,
+            reasoning: c.reasoning.clone(),
         }),
         Fact::GroundsRaised(g) => json(&GroundsRaised {
             request: g.request.to_string(),
@@ -717,6 +776,43 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
                 reason: r.why,
             })
         }
+        FactKind::ConflictObjected => {
+            let c: ConflictObjected = read(content)?;
+            Fact::ConflictObjected(fact::ConflictObjected {
+                request: request(&c.request)?,
+                third_country: comity_core::CountryCode::parse(&c.third_country)
+                    .map_err(|e| e.to_string())?,
+                law: c.law,
+                reasoning: c.reasoning,
+                court: c.court.as_deref().map(party).transpose()?,
+            })
+        }
+        FactKind::ClarificationAsked => {
+            let c: ClarificationAsked = read(content)?;
+            let mut questions = Vec::with_capacity(c.questions.len());
+            for q in c.questions {
+                questions.push(fact::Question {
+                    reason: fact::ClarificationReason::parse(&q.reason)
+                        .ok_or_else(|| format!("{:?} is not a reason for clarification", q.reason))?,
+                    pointer: q.pointer,
+                    question: q.question,
+                });
+            }
+            Fact::ClarificationAsked(fact::ClarificationAsked {
+                request: request(&c.request)?,
+                event: c.event,
+                questions,
+            })
+        }
+        FactKind::ConflictDecided => {
+            let c: ConflictDecided = read(content)?;
+            Fact::ConflictDecided(fact::ConflictDecided {
+                request: request(&c.request)?,
+                by: party(&c.by)?,
+                upheld: c.upheld,
+                reasoning: c.reasoning,
+            })
+        }
         FactKind::GroundsRaised => {
             let g: GroundsRaised = read(content)?;
             Fact::GroundsRaised(fact::GroundsRaised {
@@ -893,6 +989,18 @@ mod tests {
                 r#"{"notice":7,"party":"example-mail","channel":"webhook","log_index":42,"error":"the receiver answered 410"}"#,
             ),
             ("notice.retried", r#"{"notice":7,"party":"example-mail"}"#),
+            (
+                "conflict.objected",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","third_country":"US","law":"18 U.S.C. § 2702(a)","reasoning":"stored content of a US person","court":"fr-tribunal-paris"}"#,
+            ),
+            (
+                "clarification.asked",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","event":3,"questions":[{"reason":"insufficient_information","pointer":"/justification","question":"How is the account linked to the fraud?"},{"reason":"incomplete","question":"Which court validated the order?"}]}"#,
+            ),
+            (
+                "conflict.decided",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","by":"fr-tribunal-paris","upheld":false,"reasoning":"no conflict"}"#,
+            ),
         ];
         let mut kinds = std::collections::BTreeSet::new();
         for (kind, content) in stored {

@@ -218,6 +218,50 @@ pub struct TransitionBody {
     /// `clarify`), by its rule.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub answers: Vec<AnswerBody>,
+    /// For a request for clarification (`clarification_requested`): structured questions,
+    /// each naming its reason and the field of the document concerned. The authority reads
+    /// them at `GET /v1/requests/{id}/clarifications` and answers with an amended document.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<QuestionBody>,
+}
+
+/// One structured question of a request for clarification (Regulation (EU) 2023/1543 Art
+/// 10(5), Annex III).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionBody {
+    /// Why: `incomplete`, `manifest_error` or `insufficient_information`.
+    pub reason: String,
+    /// The field concerned, as an RFC 6901 JSON Pointer into the request's document (such
+    /// as `/justification` or `/targets/0/value`); left out, the document as a whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    pub question: String,
+}
+
+/// A question asked, and whether the amended document that followed answered it (changed
+/// the field it names).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct QuestionResource {
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    pub question: String,
+    pub answered: bool,
+}
+
+/// A request for clarification's structured questions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ClarificationResource {
+    /// The event that asked them (the move to `clarification_requested`).
+    pub event: u32,
+    pub at: DateTime<Utc>,
+    /// Who asked.
+    pub by: String,
+    pub questions: Vec<QuestionResource>,
+    /// The event of the amended document that answered, once one has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<u32>,
 }
 
 /// One version of a request's document: the receipt's, then each amendment's.
@@ -233,6 +277,10 @@ pub struct DocumentVersion {
     pub signed: bool,
     /// The JSON paths it changed from the version before.
     pub changed: Vec<String>,
+    /// The difference from the version before, as an RFC 6902 JSON Patch (empty for the
+    /// first version).
+    #[schema(value_type = Vec<Object>)]
+    pub patch: serde_json::Value,
 }
 
 /// A reviewer's answer to one finding of screening.
@@ -251,6 +299,52 @@ pub struct GroundsBody {
     /// Codes of the pack, such as `ne_bis_in_idem` or `no_dual_criminality`.
     pub grounds: Vec<String>,
     pub reasoning: String,
+}
+
+/// The provider's reasoned objection that executing a production order would conflict with
+/// the law of a third country (Regulation (EU) 2023/1543 Art 17(1)-(2)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConflictBody {
+    /// The third country, ISO 3166-1 alpha-2, such as `US`.
+    pub third_country: String,
+    /// The law that conflicts, such as `18 U.S.C. § 2702(a)`.
+    pub law: String,
+    /// Why it applies, and the nature of the conflicting obligation (Art 17(2)).
+    pub reasoning: String,
+}
+
+/// An objection for conflicting obligations, as kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ConflictResource {
+    pub third_country: String,
+    pub law: String,
+    pub reasoning: String,
+    pub at: DateTime<Utc>,
+    /// The court of the issuing State assigned to review the order (Art 17(3)), if the
+    /// register holds one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub court: Option<String>,
+}
+
+/// The decision on an objection for conflicting obligations (Art 17(3)-(8)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConflictDecisionBody {
+    /// `upheld` (the order is lifted; the request is withdrawn) or `dismissed` (it proceeds;
+    /// only the court of the issuing State dismisses).
+    pub outcome: String,
+    pub reasoning: String,
+}
+
+/// What a decision on an objection did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ConflictDecisionResult {
+    pub outcome: String,
+    pub request: RequestSummary,
+    /// The withdrawal, for an upheld objection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<EventResource>,
 }
 
 /// Asks to extend a preservation once, before it ends.

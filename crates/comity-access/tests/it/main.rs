@@ -119,6 +119,8 @@ pub fn every_action(facts: &RequestFacts) -> Vec<(Action, On<'_>)> {
         (Action::ObjectToReviewer, On::Request(facts)),
         (Action::RaiseGrounds, On::Request(facts)),
         (Action::ExtendPreservation, On::Request(facts)),
+        (Action::ObjectConflict, On::Request(facts)),
+        (Action::DecideConflict, On::Request(facts)),
         (assign, On::Request(facts)),
         (Action::IssueVerificationLink, On::Request(facts)),
         (Action::ReceiveProduction, On::Request(facts)),

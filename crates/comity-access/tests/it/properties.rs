@@ -67,7 +67,7 @@ prop_compose! {
 
 /// Every request-scoped action, assigning a reviewer drawn like any party.
 fn request_action() -> impl Strategy<Value = Action> {
-    (0..18usize, party(), party()).prop_map(|(i, reviewer, reviewer_institution)| match i {
+    (0..20usize, party(), party()).prop_map(|(i, reviewer, reviewer_institution)| match i {
         0 => Action::View,
         1 => Action::ViewLogEntries,
         2 => Action::Submit,
@@ -85,6 +85,8 @@ fn request_action() -> impl Strategy<Value = Action> {
         14 => Action::ObjectToReviewer,
         15 => Action::RaiseGrounds,
         16 => Action::ExtendPreservation,
+        17 => Action::ObjectConflict,
+        18 => Action::DecideConflict,
         _ => Action::ReceiveProduction,
     })
 }

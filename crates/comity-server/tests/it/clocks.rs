@@ -19,6 +19,7 @@ crate::both_backends!(
     an_appeal_blocks_production_until_a_second_body_decides,
     a_decision_is_reasoned_in_the_packs_grounds,
     a_clarification_is_answered_with_an_amended_signed_document_and_screened_again,
+    a_clarification_asks_structured_questions_and_keeps_the_difference_as_a_json_patch,
     the_provider_never_chooses_its_reviewer_and_the_wrong_kind_never_decides
 );
 
@@ -466,4 +467,72 @@ async fn a_clarification_is_answered_with_an_amended_signed_document_and_screene
     comity_store::verify::verify_store(app.store.as_ref(), app.log_key().verifier_key(), |_, _| {})
         .await
         .unwrap();
+}
+
+async fn a_clarification_asks_structured_questions_and_keeps_the_difference_as_a_json_patch(app: TestApp) {
+    let doc = example("eu-epoc-traffic.json");
+    let id = app.submit(&doc).await;
+    let provider = app.provider_of(&id).await;
+    let path = format!("/v1/requests/{id}/transitions");
+    let ask = |questions: serde_json::Value| json!({"to": "clarification_requested", "reason": "we cannot execute it as it stands", "questions": questions});
+    // A reason of Annex III, and a pointer that reaches the document (or a field it lacks
+    // within one it has): anything else is refused, naming the question.
+    let (status, body) = provider.post(&path, &ask(json!([{"reason": "unclear", "question": "why?"}]))).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["details"][0]["path"], "questions[0].reason", "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("insufficient_information"), "{body}");
+    let stray = json!([{"reason": "incomplete", "pointer": "/nowhere/at/all", "question": "what?"}]);
+    let (status, body) = provider.post(&path, &ask(stray)).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["details"][0]["path"], "questions[0].pointer", "{body}");
+    let questions = json!([
+        {"reason": "insufficient_information", "pointer": "/justification",
+         "question": "How is this account linked to the fraud under investigation?"},
+        {"reason": "incomplete", "pointer": "/issuing/validated_by",
+         "question": "Which judge validated the order?"}
+    ]);
+    let (status, body) = provider.post(&path, &ask(questions)).await;
+    assert_eq!(status, 200, "{body}");
+    // The authority reads the questions; none is answered yet.
+    let authority = app.token("fr-tj-paris");
+    let (status, asked) = authority.get(&format!("/v1/requests/{id}/clarifications")).await;
+    assert_eq!(status, 200, "{asked}");
+    assert_eq!(asked[0]["event"], body["event"]["seq"], "{asked}");
+    assert_eq!(asked[0]["questions"][0]["pointer"], "/justification");
+    assert_eq!(asked[0]["questions"][1]["reason"], "incomplete");
+    assert!(asked[0].get("answered_by").is_none(), "{asked}");
+    // The amended document answers the question on the justification only.
+    let mut amended = doc.clone();
+    amended["justification"] =
+        "The account received the proceeds of 14 transfers between 2 and 19 May 2026, \
+        traced through the bank's records (annex 3 of the file)."
+            .into();
+    let (status, moved) = app
+        .anonymous()
+        .post_raw(
+            &format!("/v1/requests/{id}/amendments"),
+            "application/jose",
+            app.sign(&amended).into_bytes(),
+        )
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    let (_, asked) = authority.get(&format!("/v1/requests/{id}/clarifications")).await;
+    assert_eq!(asked[0]["answered_by"], moved["event"]["seq"], "{asked}");
+    let answered: Vec<bool> =
+        asked[0]["questions"].as_array().unwrap().iter().map(|q| q["answered"].as_bool().unwrap()).collect();
+    assert_eq!(answered, [true, false]);
+    // Both versions are kept, and their difference as an RFC 6902 JSON Patch.
+    let (_, versions) = provider.get(&format!("/v1/requests/{id}/documents")).await;
+    assert_eq!(versions[0]["patch"], json!([]));
+    assert_eq!(
+        versions[1]["patch"],
+        json!([{"op": "replace", "path": "/justification", "value": amended["justification"]}])
+    );
+    // The questions are in the request's log, with the move that asked them.
+    let log = app.store.request_log(RequestId::parse(&id).unwrap()).await.unwrap();
+    let kinds: Vec<String> = log
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.entry).lines().nth(1).unwrap_or_default().to_owned())
+        .collect();
+    assert!(kinds.iter().any(|k| k == "kind: clarification.asked"), "{kinds:?}");
 }

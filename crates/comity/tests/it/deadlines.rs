@@ -11,6 +11,7 @@ use crate::support::{BIN, Data, Server, Trust, comity, comity_ok, example};
 crate::both_databases!(
     #[tokio::test]
     a_sweep_killed_halfway_acts_on_every_deadline_exactly_once,
+    an_objection_for_conflicting_obligations_suspends_the_deadline_listed,
 );
 
 const UNLIMITED: [&str; 8] = [
@@ -105,4 +106,42 @@ async fn a_sweep_killed_halfway_acts_on_every_deadline_exactly_once(data: Data) 
     // And the audit log still verifies against the store.
     let verify = comity(&["log", "verify"], Some(&data));
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+}
+
+/// An objection for conflicting obligations suspends the answer's deadline (Regulation (EU)
+/// 2023/1543 Art 17), as `comity deadlines --at ... --json` shows: of two requests received
+/// together, only the one without an objection is due ten days and a day on.
+async fn an_objection_for_conflicting_obligations_suspends_the_deadline_listed(data: Data) {
+    let client = reqwest::Client::new();
+    let server = Server::start(&data, &UNLIMITED);
+    let trust = Trust::setup(&server, &data).await;
+    let mut ids = Vec::new();
+    for n in 0..2 {
+        let mut doc = example("eu-epoc-traffic.json");
+        doc["issuing"]["reference"] = format!("REF-CONFLICT-{n}").into();
+        let r = trust.submit(&client, &server, &doc).await;
+        assert_eq!(r.status().as_u16(), 201);
+        ids.push(r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
+    }
+    let objection = serde_json::json!({"third_country": "US", "law": "18 U.S.C. § 2702(a)",
+        "reasoning": "stored in the United States for a US person"});
+    let r = client
+        .post(server.url(&format!("/v1/requests/{}/conflicting-obligations", ids[1])))
+        .bearer_auth(&trust.handler)
+        .json(&objection)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap());
+    drop(server);
+
+    let out = comity_ok(&["deadlines", "--at", "+11d", "--json"], Some(&data));
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let listed: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (r["request"].as_str().unwrap(), r["deadline"].as_str().unwrap(), r["outcome"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(listed, [(ids[0].as_str(), "respond_by", "overdue")], "{out}");
 }
