@@ -42,7 +42,7 @@ fn a_report_records_the_pack_that_judged_it() {
         comity_wire::parse_request(&serde_json::to_vec(&example("eu-epoc-traffic.json")).unwrap()).unwrap();
     let pack = packs.for_request(&request).unwrap();
     let report = screen(pack, &request, chrono::Utc::now(), &[]);
-    assert_eq!((report.pack.id.as_str(), report.pack.version.as_str()), ("eu-e-evidence", "2026.2"));
+    assert_eq!((report.pack.id.as_str(), report.pack.version.as_str()), ("eu-e-evidence", "2026.3"));
     assert_eq!(report.pack.hash, pack.hash);
 }
 
