@@ -340,7 +340,7 @@ fn a_house_file_makes_screening_stricter_and_cannot_loosen_it() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["verdict"], "needs_review", "a 61-day window is over the house's 30 days");
-    assert_eq!(report["pack"]["version"], "2026.2+house");
+    assert_eq!(report["pack"]["version"], "2026.3+house");
 
     let looser = tmp.path().join("looser.toml");
     std::fs::write(&looser, "pack = \"eu-e-evidence\"\n[settings]\nmax_targets = 500\n").unwrap();
