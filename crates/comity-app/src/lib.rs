@@ -81,7 +81,7 @@ pub use registers::{KeyView, NewContact, NewKey, Registered, Registers, Revocati
 pub use requests::{Listing, RequestLog, RequestView, ScopeAsked, Transition};
 pub use screening::DryRun;
 pub use sessions::{Login, Opened, PasswordChange, SESSION_HOURS};
-pub use verification::{IssuedLink, LinkView};
+pub use verification::{IssuedLink, LinkView, Mailed};
 
 /// What the use cases are configured with beyond the store and the packs.
 #[derive(Debug, Clone)]
@@ -95,6 +95,17 @@ pub struct Settings {
     pub productions: Option<Productions>,
     /// How many password hashes run at once, and how many one client may have waiting.
     pub hashing: HashingSettings,
+    /// How one-time verification links reach their contacts by e-mail (`--smtp`); without
+    /// it a link is handed to the provider's legal team to pass on.
+    pub link_mail: Option<LinkMail>,
+}
+
+/// The mailer one-time links go out through, and the server's URL they open at.
+#[derive(Debug, Clone)]
+pub struct LinkMail {
+    pub mailer: Arc<comity_notify::Mailer>,
+    /// The server's URL as parties reach it (`--public-url`), without a trailing `/`.
+    pub public_url: String,
 }
 
 impl Settings {
@@ -105,6 +116,7 @@ impl Settings {
             jws: comity_auth::jws::Limits::default(),
             productions: None,
             hashing: HashingSettings::from_machine(),
+            link_mail: None,
         }
     }
 }

@@ -48,11 +48,12 @@ pub enum FactKind {
     EndpointRemoved,
     NoticeDead,
     NoticeRetried,
+    LinkMailed,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 31] = [
+    pub const ALL: [FactKind; 32] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -84,6 +85,7 @@ impl FactKind {
         FactKind::EndpointRemoved,
         FactKind::NoticeDead,
         FactKind::NoticeRetried,
+        FactKind::LinkMailed,
     ];
 
     /// The kinds of a party's notice endpoints' history.
@@ -135,6 +137,7 @@ impl FactKind {
             FactKind::EndpointRemoved => "endpoint.removed",
             FactKind::NoticeDead => "notice.dead",
             FactKind::NoticeRetried => "notice.retried",
+            FactKind::LinkMailed => "verification.link_mailed",
         }
     }
 
@@ -186,6 +189,7 @@ pub enum Fact {
     EndpointRemoved(Endpoint),
     NoticeDead(NoticeDead),
     NoticeRetried(NoticeRetried),
+    LinkMailed(LinkMailed),
 }
 
 impl Fact {
@@ -222,6 +226,7 @@ impl Fact {
             Fact::EndpointRemoved(_) => FactKind::EndpointRemoved,
             Fact::NoticeDead(_) => FactKind::NoticeDead,
             Fact::NoticeRetried(_) => FactKind::NoticeRetried,
+            Fact::LinkMailed(_) => FactKind::LinkMailed,
         }
     }
 }
@@ -310,6 +315,9 @@ impl Fact {
             Fact::EndpointAdded(e) | Fact::EndpointRemoved(e) => of(&e.party, e.subject()),
             Fact::NoticeDead(n) => of(&n.party, n.notice.to_string()),
             Fact::NoticeRetried(n) => of(&n.party, n.notice.to_string()),
+            Fact::LinkMailed(l) => {
+                Columns { request: Some(l.request), ..of(&l.authority, l.contact.to_string()) }
+            }
         }
     }
 }
@@ -497,6 +505,20 @@ pub struct LinkIssued {
     pub authority: PartyId,
     pub contact: Username,
     pub expires_at: DateTime<Utc>,
+}
+
+/// A one-time link sent by e-mail to its contact's registered address, or the attempt
+/// that failed (issue 13, item 8): never the link, the address or the message, only who
+/// it was for and how it went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkMailed {
+    pub request: RequestId,
+    pub authority: PartyId,
+    pub contact: Username,
+    /// The `Message-ID` the mail was sent with, when the SMTP server took it.
+    pub message_id: Option<String>,
+    /// Why it was not sent, when it was not.
+    pub error: Option<String>,
 }
 
 /// A refused signature or credential: forged and replayed requests leave a trace.

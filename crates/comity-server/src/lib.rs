@@ -258,6 +258,7 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(production::acknowledge))
         .routes(routes!(verification::view_link))
         .routes(routes!(verification::answer_link))
+        .routes(routes!(verification::page))
         .routes(routes!(assignments::record))
         .routes(routes!(session::login, session::whoami, session::logout))
         .routes(routes!(session::change_password))

@@ -35,6 +35,8 @@ pub const PUBLIC: &[(HttpMethod, &str)] = &[
     (HttpMethod::Post, "/v1/requests"),
     // An amended document comes signed, as a submission does.
     (HttpMethod::Post, "/v1/requests/{id}/amendments"),
+    // The page a one-time link opens; the secret stays in the fragment (issue 13, item 8).
+    (HttpMethod::Get, "/verify"),
     (HttpMethod::Post, "/v1/verify/view"),
     (HttpMethod::Post, "/v1/verify"),
     (HttpMethod::Post, "/v1/requests/{id}/verification"),

@@ -188,6 +188,17 @@ struct LinkIssued {
 }
 
 #[derive(Serialize, Deserialize)]
+struct LinkMailed {
+    request: String,
+    authority: String,
+    contact: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
 struct AuthRefused {
     code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -330,6 +341,13 @@ pub fn encode(f: &Fact) -> String {
             authority: l.authority.to_string(),
             contact: l.contact.to_string(),
             expires_at: l.expires_at,
+        }),
+        Fact::LinkMailed(l) => json(&LinkMailed {
+            request: l.request.to_string(),
+            authority: l.authority.to_string(),
+            contact: l.contact.to_string(),
+            message_id: l.message_id.clone(),
+            error: l.error.clone(),
         }),
         Fact::AuthRefused(a) => json(&AuthRefused {
             code: a.code.clone(),
@@ -585,6 +603,16 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
                 authority: party(&l.authority)?,
                 contact: username(&l.contact)?,
                 expires_at: l.expires_at,
+            })
+        }
+        FactKind::LinkMailed => {
+            let l: LinkMailed = read(content)?;
+            Fact::LinkMailed(fact::LinkMailed {
+                request: request(&l.request)?,
+                authority: party(&l.authority)?,
+                contact: username(&l.contact)?,
+                message_id: l.message_id,
+                error: l.error,
             })
         }
         FactKind::AuthRefused => {
@@ -893,6 +921,14 @@ mod tests {
                 r#"{"notice":7,"party":"example-mail","channel":"webhook","log_index":42,"error":"the receiver answered 410"}"#,
             ),
             ("notice.retried", r#"{"notice":7,"party":"example-mail"}"#),
+            (
+                "verification.link_mailed",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","authority":"de-sta-berlin","contact":"duty-officer","message_id":"<ab@comity.test>"}"#,
+            ),
+            (
+                "verification.link_mailed",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","authority":"de-sta-berlin","contact":"duty-officer","error":"the SMTP server refused the message for good"}"#,
+            ),
         ];
         let mut kinds = std::collections::BTreeSet::new();
         for (kind, content) in stored {

@@ -445,6 +445,7 @@ async fn the_api_description_covers_every_endpoint(app: TestApp) {
         ("/v1/requests/{id}/reviewers/objections", "post"),
         ("/v1/requests/{id}/verification", "post"),
         ("/v1/requests/{id}/verification/links", "post"),
+        ("/verify", "get"),
         ("/v1/verify/view", "post"),
         ("/v1/verify", "post"),
         ("/v1/authorities/{id}/record", "get"),
