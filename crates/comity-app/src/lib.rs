@@ -47,6 +47,7 @@ pub mod notices;
 mod operator;
 pub mod production;
 mod registers;
+mod representatives;
 mod requests;
 mod review;
 pub mod routing;
@@ -78,6 +79,7 @@ pub use production::{
     key_path, no_progress,
 };
 pub use registers::{KeyView, NewContact, NewKey, Registered, Registers, Revocation};
+pub use representatives::{AppealSeen, DecisionSeen, DecisionView, NewRepresentative, commitment};
 pub use requests::{Listing, RequestLog, RequestView, ScopeAsked, Transition};
 pub use screening::DryRun;
 pub use sessions::{Login, Opened, PasswordChange, SESSION_HOURS};

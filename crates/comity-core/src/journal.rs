@@ -49,11 +49,12 @@ pub enum FactKind {
     NoticeDead,
     NoticeRetried,
     LinkMailed,
+    RepresentativeRegistered,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 32] = [
+    pub const ALL: [FactKind; 33] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -86,6 +87,7 @@ impl FactKind {
         FactKind::NoticeDead,
         FactKind::NoticeRetried,
         FactKind::LinkMailed,
+        FactKind::RepresentativeRegistered,
     ];
 
     /// The kinds of a party's notice endpoints' history.
@@ -138,6 +140,7 @@ impl FactKind {
             FactKind::NoticeDead => "notice.dead",
             FactKind::NoticeRetried => "notice.retried",
             FactKind::LinkMailed => "verification.link_mailed",
+            FactKind::RepresentativeRegistered => "representative.registered",
         }
     }
 
@@ -190,6 +193,7 @@ pub enum Fact {
     NoticeDead(NoticeDead),
     NoticeRetried(NoticeRetried),
     LinkMailed(LinkMailed),
+    RepresentativeRegistered(RepresentativeRegistered),
 }
 
 impl Fact {
@@ -227,6 +231,7 @@ impl Fact {
             Fact::NoticeDead(_) => FactKind::NoticeDead,
             Fact::NoticeRetried(_) => FactKind::NoticeRetried,
             Fact::LinkMailed(_) => FactKind::LinkMailed,
+            Fact::RepresentativeRegistered(_) => FactKind::RepresentativeRegistered,
         }
     }
 }
@@ -315,6 +320,9 @@ impl Fact {
             Fact::EndpointAdded(e) | Fact::EndpointRemoved(e) => of(&e.party, e.subject()),
             Fact::NoticeDead(n) => of(&n.party, n.notice.to_string()),
             Fact::NoticeRetried(n) => of(&n.party, n.notice.to_string()),
+            Fact::RepresentativeRegistered(r) => {
+                Columns { subject: Some(r.representative.to_string()), request: Some(r.request), party: None }
+            }
             Fact::LinkMailed(l) => {
                 Columns { request: Some(l.request), ..of(&l.authority, l.contact.to_string()) }
             }
@@ -519,6 +527,23 @@ pub struct LinkMailed {
     pub message_id: Option<String>,
     /// Why it was not sent, when it was not.
     pub error: Option<String>,
+}
+
+/// A representative registered to act for the person concerned by a request (issue 13,
+/// item 6: "the person acts through a representative registered for that request, such
+/// as a lawyer or a data protection authority").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepresentativeRegistered {
+    pub request: RequestId,
+    /// The party, of the `representative` register.
+    pub representative: PartyId,
+    /// Whom it acts for, only as a commitment: hex SHA-256 of the request's log salt and
+    /// the person's identifier, so the log names nobody, and whoever holds the salt and
+    /// the identifier can check it.
+    pub represents: String,
+    /// The mandate, in words: what the operator saw (a power of attorney, a complaint to
+    /// the authority).
+    pub mandate: String,
 }
 
 /// A refused signature or credential: forged and replayed requests leave a trace.

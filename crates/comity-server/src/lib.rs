@@ -33,6 +33,7 @@ mod ops;
 mod parties;
 pub mod production;
 pub mod receipt;
+mod representatives;
 mod requests;
 mod screening;
 pub mod session;
@@ -273,6 +274,9 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(parties::add_reviewer, parties::list_reviewers))
         .routes(routes!(parties::add_auditor, parties::list_auditors))
         .routes(routes!(parties::add_operator, parties::list_operators))
+        .routes(routes!(parties::add_representative, parties::list_representatives))
+        .routes(routes!(representatives::register, representatives::list))
+        .routes(routes!(representatives::decision))
         .routes(routes!(keys::add, keys::list))
         .routes(routes!(keys::revoke))
         .routes(routes!(keys::add_contact_route, keys::list_contacts))

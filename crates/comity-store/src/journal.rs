@@ -188,6 +188,14 @@ struct LinkIssued {
 }
 
 #[derive(Serialize, Deserialize)]
+struct RepresentativeRegistered {
+    request: String,
+    representative: String,
+    represents: String,
+    mandate: String,
+}
+
+#[derive(Serialize, Deserialize)]
 struct LinkMailed {
     request: String,
     authority: String,
@@ -341,6 +349,12 @@ pub fn encode(f: &Fact) -> String {
             authority: l.authority.to_string(),
             contact: l.contact.to_string(),
             expires_at: l.expires_at,
+        }),
+        Fact::RepresentativeRegistered(r) => json(&RepresentativeRegistered {
+            request: r.request.to_string(),
+            representative: r.representative.to_string(),
+            represents: r.represents.clone(),
+            mandate: r.mandate.clone(),
         }),
         Fact::LinkMailed(l) => json(&LinkMailed {
             request: l.request.to_string(),
@@ -603,6 +617,15 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
                 authority: party(&l.authority)?,
                 contact: username(&l.contact)?,
                 expires_at: l.expires_at,
+            })
+        }
+        FactKind::RepresentativeRegistered => {
+            let r: RepresentativeRegistered = read(content)?;
+            Fact::RepresentativeRegistered(fact::RepresentativeRegistered {
+                request: request(&r.request)?,
+                representative: party(&r.representative)?,
+                represents: r.represents,
+                mandate: r.mandate,
             })
         }
         FactKind::LinkMailed => {
@@ -924,6 +947,10 @@ mod tests {
             (
                 "verification.link_mailed",
                 r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","authority":"de-sta-berlin","contact":"duty-officer","message_id":"<ab@comity.test>"}"#,
+            ),
+            (
+                "representative.registered",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","representative":"ie-dpc","represents":"ab12","mandate":"a complaint lodged with the DPC"}"#,
             ),
             (
                 "verification.link_mailed",

@@ -67,6 +67,11 @@ enum Command {
     /// and accounts, and read no request).
     #[command(subcommand)]
     Operator(parties::OrganisationCommand),
+    /// Register and list representatives of people concerned (a lawyer, a data protection
+    /// authority), and register one for a request: it may then see that request's
+    /// decisions and appeal them.
+    #[command(subcommand)]
+    Representative(parties::RepresentativeCommand),
     /// Register, list and remove where a party's notices go: a webhook for its systems,
     /// e-mail addresses for its people.
     #[command(subcommand)]
@@ -229,6 +234,7 @@ fn main() -> ExitCode {
             Command::Operator(c) => {
                 parties::organisation(c, comity_core::PartyRole::Operator).await.map(|()| ExitCode::SUCCESS)
             }
+            Command::Representative(c) => parties::representative(c).await.map(|()| ExitCode::SUCCESS),
             Command::Endpoint(c) => notices::endpoint(c).await.map(|()| ExitCode::SUCCESS),
             Command::Notices(c) => notices::notices(c).await.map(|()| ExitCode::SUCCESS),
             Command::Token(c) => accounts::token(c).await.map(|()| ExitCode::SUCCESS),

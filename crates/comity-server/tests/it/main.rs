@@ -16,6 +16,7 @@ mod logins;
 mod malformed;
 mod notices;
 mod productions;
+mod representatives;
 mod screening;
 mod sessions;
 mod slow_clients;
