@@ -23,6 +23,7 @@ fn main() {
         provider: id("example-mail"),
         provider_institution: id("example-group"),
         reviewers: vec![id("ie-high-court")],
+        representatives: Vec::new(),
         state: State::UnderReview,
         emergency: false,
     };

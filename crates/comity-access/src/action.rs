@@ -60,6 +60,13 @@ pub enum Action {
     /// Issue a one-time link for a registered contact of the issuing authority to confirm
     /// an emergency request.
     IssueVerificationLink,
+    /// Register a representative of the person concerned for a request (the operator, on
+    /// a mandate).
+    RegisterRepresentative,
+    /// Read the minimum a representative of the person concerned needs: the request's
+    /// state, its decisions with their grounds and reasoning, its appeals; never its
+    /// document.
+    ViewDecision,
 
     // On the collection of requests (`On::Requests`).
     /// List requests; which ones is [`crate::list_scope`].
@@ -105,6 +112,8 @@ impl Action {
             Action::AssignReviewer { .. } => "assign_reviewer",
             Action::ReceiveProduction => "receive_production",
             Action::IssueVerificationLink => "issue_verification_link",
+            Action::RegisterRepresentative => "register_representative",
+            Action::ViewDecision => "view_decision",
             Action::ListRequests => "list_requests",
             Action::DryRunScreen => "dry_run_screen",
             Action::ManageRegisters => "manage_registers",

@@ -137,6 +137,7 @@ fn request_attrs(t: &Types, facts: &RequestFacts) -> Vec<(&'static str, Restrict
         ("provider", reference(&t.organisation, facts.provider.as_str())),
         ("provider_institution", reference(&t.institution, facts.provider_institution.as_str())),
         ("reviewers", references(&t.organisation, &facts.reviewers)),
+        ("representatives", references(&t.organisation, &facts.representatives)),
         ("state", reference(&t.state, facts.state.as_str())),
         ("emergency", RestrictedExpression::new_bool(facts.emergency)),
     ]

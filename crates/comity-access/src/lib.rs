@@ -22,6 +22,7 @@
 //!     provider: id("example-mail"),
 //!     provider_institution: id("example-mail"),
 //!     reviewers: vec![id("ie-high-court")],
+//!     representatives: vec![],
 //!     state: State::UnderReview,
 //!     emergency: false,
 //! };

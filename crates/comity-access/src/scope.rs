@@ -14,7 +14,8 @@ pub enum ListScope {
     Provider(PartyId),
     /// The requests this reviewer body is assigned to.
     Reviewer(PartyId),
-    /// None at all: the operator and auditors never see a request.
+    /// None at all: the operator and auditors never see a request, and a representative
+    /// sees only the decisions of the requests it is registered for, never a request.
     Nothing,
 }
 
@@ -44,6 +45,6 @@ pub fn list_scope(who: &Who) -> ListScope {
         Role::Requester => ListScope::Authority(who.org.clone()),
         Role::Handler => ListScope::Provider(who.org.clone()),
         Role::Reviewer => ListScope::Reviewer(who.org.clone()),
-        Role::Admin | Role::Auditor => ListScope::Nothing,
+        Role::Admin | Role::Auditor | Role::Representative => ListScope::Nothing,
     }
 }

@@ -105,6 +105,8 @@ pub struct RequestFacts {
     pub provider_institution: PartyId,
     /// The reviewer bodies assigned to decide on the request.
     pub reviewers: Vec<PartyId>,
+    /// The representatives registered to act for the person concerned (issue 13, item 6).
+    pub representatives: Vec<PartyId>,
     pub state: State,
     pub emergency: bool,
 }
@@ -131,9 +133,15 @@ impl RequestFacts {
             provider: provider.id().clone(),
             provider_institution: provider.institution().clone(),
             reviewers,
+            representatives: Vec::new(),
             state,
             emergency,
         }
+    }
+
+    /// The same facts, with the representatives registered for the request.
+    pub fn with_representatives(self, representatives: Vec<PartyId>) -> RequestFacts {
+        RequestFacts { representatives, ..self }
     }
 
     /// The issuing authority, then the validating one if any.

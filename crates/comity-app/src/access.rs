@@ -28,6 +28,7 @@ fn placeholder_facts(reviewers: Vec<PartyId>) -> RequestFacts {
         provider: NOBODY.clone(),
         provider_institution: NOBODY.clone(),
         reviewers,
+        representatives: Vec::new(),
         state: State::Received,
         emergency: false,
     }
@@ -57,16 +58,25 @@ impl App {
 
     /// The reviewer bodies assigned to a request, and not taken off it since.
     pub async fn reviewers(&self, id: RequestId) -> Result<Vec<PartyId>> {
-        let kinds = [FactKind::ReviewerAssigned, FactKind::ReviewerUnassigned];
+        Ok(self.parties_of(id).await?.0)
+    }
+
+    /// The reviewer bodies assigned to a request (and not taken off it since) and the
+    /// representatives registered for it, in one read of its journal.
+    pub(crate) async fn parties_of(&self, id: RequestId) -> Result<(Vec<PartyId>, Vec<PartyId>)> {
+        let kinds =
+            [FactKind::ReviewerAssigned, FactKind::ReviewerUnassigned, FactKind::RepresentativeRegistered];
         let mut reviewers = Vec::new();
+        let mut representatives = Vec::new();
         for j in self.store().journal(&JournalQuery::kinds(&kinds).request(id)).await? {
             match j.fact {
                 Fact::ReviewerAssigned(r) => reviewers.push(r.reviewer),
                 Fact::ReviewerUnassigned(r) => reviewers.retain(|x| *x != r.reviewer),
+                Fact::RepresentativeRegistered(r) => representatives.push(r.representative),
                 _ => {}
             }
         }
-        Ok(reviewers)
+        Ok((reviewers, representatives))
     }
 
     /// A request, if it exists, and the facts the policy reads of it.
@@ -82,19 +92,12 @@ impl App {
         id: RequestId,
     ) -> Result<(Option<StoredRequest>, RequestFacts)> {
         let stored = self.store().request(id).await?;
-        let reviewers = self.reviewers(id).await?;
+        let (reviewers, representatives) = self.parties_of(id).await?;
         let facts = match &stored {
-            Some(r) => {
-                self.facts_of(
-                    &r.authority,
-                    r.validator.as_ref(),
-                    &r.provider,
-                    reviewers,
-                    r.state,
-                    r.emergency,
-                )
+            Some(r) => self
+                .facts_of(&r.authority, r.validator.as_ref(), &r.provider, reviewers, r.state, r.emergency)
                 .await?
-            }
+                .with_representatives(representatives),
             None => placeholder_facts(reviewers),
         };
         Ok((stored, facts))
@@ -102,8 +105,11 @@ impl App {
 
     /// What the policy needs to know of a stored request.
     pub async fn facts(&self, r: &StoredRequest) -> Result<RequestFacts> {
-        let reviewers = self.reviewers(r.id).await?;
-        self.facts_of(&r.authority, r.validator.as_ref(), &r.provider, reviewers, r.state, r.emergency).await
+        let (reviewers, representatives) = self.parties_of(r.id).await?;
+        Ok(self
+            .facts_of(&r.authority, r.validator.as_ref(), &r.provider, reviewers, r.state, r.emergency)
+            .await?
+            .with_representatives(representatives))
     }
 
     /// The facts of a request between these parties; the parties must be registered.
@@ -167,6 +173,25 @@ impl App {
     pub async fn visible(&self, caller: &Caller, id: RequestId) -> Result<(StoredRequest, RequestFacts)> {
         let (stored, facts) = self.request_and_facts(id).await?;
         let allowed = self.allowed(caller, &Action::View, &On::Request(&facts));
+        match stored {
+            Some(stored) if allowed => Ok((stored, facts)),
+            _ => Err(Error::NotFound(format!("no request with id {id}"))),
+        }
+    }
+
+    /// The request, if the caller may see it or, as a representative of the person
+    /// concerned registered for it, its decisions (issue 13, item 6): what a move starts
+    /// from. Not found otherwise, as [`App::visible`]; the same two decisions are made
+    /// whether or not the request exists.
+    pub(crate) async fn visible_to_move(
+        &self,
+        caller: &Caller,
+        id: RequestId,
+    ) -> Result<(StoredRequest, RequestFacts)> {
+        let (stored, facts) = self.request_and_facts(id).await?;
+        let on = On::Request(&facts);
+        let allowed =
+            self.allowed(caller, &Action::View, &on) || self.allowed(caller, &Action::ViewDecision, &on);
         match stored {
             Some(stored) if allowed => Ok((stored, facts)),
             _ => Err(Error::NotFound(format!("no request with id {id}"))),

@@ -76,6 +76,10 @@ const REVIEWERS: &[(&str, &str, ReviewerKind, &str)] = &[
 /// The operator of the demo, and its auditor.
 const OPERATOR: (&str, &str, &str) = ("demo-operator", "IE", "comity demo operator");
 const AUDITOR: (&str, &str, &str) = ("demo-auditor", "IE", "Demo Audit Office");
+/// A data protection authority acting for the person concerned by the emergency request
+/// (issue 13, item 6), registered for it on a complaint.
+const REPRESENTATIVE: (&str, &str, &str) =
+    ("ie-dpc-complaints", "IE", "Data Protection Commission, for people concerned (demo)");
 
 /// One person of each role: user name, organisation, role, full name, what they do.
 const PEOPLE: &[(&str, &str, &str, &str, &str)] = &[
@@ -90,6 +94,13 @@ const PEOPLE: &[(&str, &str, &str, &str, &str)] = &[
         "decides on the requests assigned to ie-high-court",
     ),
     ("auditor", "demo-auditor", "auditor", "Otto Auditor", "reads the log and the aggregates"),
+    (
+        "counsel",
+        "ie-dpc-complaints",
+        "representative",
+        "Rory Representative",
+        "acts for the person concerned by the emergency request: sees its decision, appeals it",
+    ),
 ];
 
 /// The person a newcomer signs in as first: the provider's legal team sees every step.
@@ -210,7 +221,7 @@ impl App {
             return Ok(None);
         }
         let registers = self.registers_as(seeder.clone());
-        let accounts = self.accounts_as(seeder);
+        let accounts = self.accounts_as(seeder.clone());
         register_parties(&registers).await?;
         for &(authority, ..) in AUTHORITIES {
             let contact = NewContact {
@@ -263,6 +274,18 @@ impl App {
             }
         }
         let emergency = emergency.ok_or_else(|| Error::corrupt("the demo has no emergency request"))?;
+        // The person the emergency request names complained to the data protection
+        // authority, which is registered to act for them in it.
+        let value: serde_json::Value = serde_json::from_str(EMERGENCY).map_err(Error::internal)?;
+        let person = value.pointer("/targets/0/selector/value").and_then(|v| v.as_str()).unwrap_or("");
+        let representative = crate::NewRepresentative {
+            representative: REPRESENTATIVE.0.into(),
+            represents: person.into(),
+            mandate: "a complaint lodged with the Data Protection Commission (demo)".into(),
+        };
+        self.register_representative_as(&seeder, emergency, &representative)
+            .await
+            .map_err(step("registering the demo representative"))?;
         let (authority_token, age_identity, production) =
             self.produce_emergency(&registers, &accounts, data_dir, &dir, emergency).await?;
         let credentials = Credentials {
@@ -486,6 +509,7 @@ async fn register_parties(registers: &Registers) -> Result<()> {
     };
     registers.add_party(&Party::Operator(organisation(OPERATOR)?)).await?;
     registers.add_party(&Party::Auditor(organisation(AUDITOR)?)).await?;
+    registers.add_party(&Party::Representative(organisation(REPRESENTATIVE)?)).await?;
     Ok(())
 }
 

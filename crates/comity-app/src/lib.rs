@@ -50,6 +50,7 @@ pub mod notices;
 mod operator;
 pub mod production;
 mod registers;
+mod representatives;
 mod requests;
 mod review;
 pub mod routing;
@@ -84,10 +85,11 @@ pub use production::{
     key_path, no_progress,
 };
 pub use registers::{KeyView, NewContact, NewKey, Registered, Registers, Revocation};
+pub use representatives::{AppealSeen, DecisionSeen, DecisionView, NewRepresentative, commitment};
 pub use requests::{Listing, QuestionAsked, RequestLog, RequestView, ScopeAsked, Transition};
 pub use screening::DryRun;
 pub use sessions::{Login, Opened, PasswordChange, SESSION_HOURS};
-pub use verification::{IssuedLink, LinkView};
+pub use verification::{IssuedLink, LinkView, Mailed};
 
 /// What the use cases are configured with beyond the store and the packs.
 #[derive(Debug, Clone)]
@@ -101,6 +103,17 @@ pub struct Settings {
     pub productions: Option<Productions>,
     /// How many password hashes run at once, and how many one client may have waiting.
     pub hashing: HashingSettings,
+    /// How one-time verification links reach their contacts by e-mail (`--smtp`); without
+    /// it a link is handed to the provider's legal team to pass on.
+    pub link_mail: Option<LinkMail>,
+}
+
+/// The mailer one-time links go out through, and the server's URL they open at.
+#[derive(Debug, Clone)]
+pub struct LinkMail {
+    pub mailer: Arc<comity_notify::Mailer>,
+    /// The server's URL as parties reach it (`--public-url`), without a trailing `/`.
+    pub public_url: String,
 }
 
 impl Settings {
@@ -111,6 +124,7 @@ impl Settings {
             jws: comity_auth::jws::Limits::default(),
             productions: None,
             hashing: HashingSettings::from_machine(),
+            link_mail: None,
         }
     }
 }

@@ -319,7 +319,7 @@ pub struct Notifier {
 struct NotifierInner {
     app: App,
     webhooks: WebhookClient,
-    mailer: Option<Mailer>,
+    mailer: Option<Arc<Mailer>>,
     settings: NoticeSettings,
 }
 
@@ -335,7 +335,7 @@ impl Notifier {
     pub fn new(
         app: App,
         webhook_key: &[u8; 32],
-        mailer: Option<Mailer>,
+        mailer: Option<Arc<Mailer>>,
         settings: NoticeSettings,
     ) -> Result<Self> {
         let key = ed25519_dalek::SigningKey::from_bytes(webhook_key);

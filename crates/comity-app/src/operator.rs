@@ -47,6 +47,16 @@ impl Operator {
         self.app.assign_as(&self.actor, id, reviewer, reason, replaces).await
     }
 
+    /// Registers a representative of the person concerned for a request (`comity
+    /// representative add`), on the mandate the operator was shown (issue 13, item 6).
+    pub async fn register_representative(
+        &self,
+        id: RequestId,
+        new: &crate::NewRepresentative,
+    ) -> Result<(Vec<comity_core::PartyId>, comity_core::JournalEntry)> {
+        self.app.register_representative_as(&self.actor, id, new).await
+    }
+
     /// A request to produce from a provider's export on the server's host.
     pub async fn producing(&self, id: RequestId) -> Result<Producing> {
         self.app.producing_as(self.actor.clone(), id).await

@@ -217,7 +217,9 @@ impl App {
         id: RequestId,
         transition: &Transition,
     ) -> Result<(StoredRequest, Event)> {
-        let (current, facts) = self.visible(caller, id).await?;
+        // A representative of the person concerned moves a request it cannot read: it
+        // appeals (issue 13, item 6); the policy lets it do nothing else.
+        let (current, facts) = self.visible_to_move(caller, id).await?;
         let to = transition.to;
         lifecycle::check(current.kind, current.state, to)?;
         let action = action_for_move(current.state, to)

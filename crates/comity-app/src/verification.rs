@@ -6,9 +6,12 @@
 //! it came by:
 //!
 //! - **a one-time link**: the provider's legal team asks comity for a link for one of the
-//!   authority's registered contacts and sends it through that contact's registered
-//!   e-mail or phone (never a channel named in the request). The contact opens it, sees
-//!   which request it is (never its targets), and confirms or denies. A link works once,
+//!   authority's registered contacts. With `--smtp`, comity e-mails it to the contact's
+//!   registered address itself (issue 13, item 8), and the legal team never sees the
+//!   secret; otherwise, or when the contact has no e-mail or the mail fails, the legal
+//!   team gets the link and passes it on through the contact's registered phone or
+//!   e-mail (never a channel named in the request). The contact opens it, sees which
+//!   request it is (never its targets), and confirms or denies. A link works once,
 //!   expires, and is stored only as a hash;
 //! - **a signed confirmation**: a contact with a registered key sends a compact JWS whose
 //!   claims name the request and the decision.
@@ -33,15 +36,32 @@ use crate::{App, Caller, Client, Error, Result, Transition};
 /// 2023/1543 Art 10(4)), and a little more for the contact to answer.
 const LINK_HOURS: i64 = 12;
 
-/// A one-time link just issued: its path (shown once), the contact and their channels.
+/// A one-time link just issued: how it reaches its contact, its path when the caller is
+/// to pass it on, the contact and their channels.
 #[derive(Debug, Clone)]
 pub struct IssuedLink {
     /// `/verify#<secret>`: the secret in the fragment, which no browser sends to a server
-    /// (RFC 3986 §3.5), so that no proxy or access log keeps it.
-    pub url: String,
+    /// (RFC 3986 §3.5), so that no proxy or access log keeps it. Shown once, and only
+    /// when comity did not e-mail it to the contact: a link comity sent travels one way,
+    /// from comity to the registered address, and nobody at the provider holds it.
+    pub url: Option<String>,
+    pub mailed: Mailed,
     pub contact: Contact,
     pub expires_at: DateTime<Utc>,
-    pub log_index: Option<u64>,
+    /// The log entries the issue appended: the link's, then the mail's, if one was tried.
+    pub log_indexes: Vec<u64>,
+}
+
+/// Whether comity e-mailed a link to its contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mailed {
+    /// The SMTP server took it, under this `Message-ID`.
+    Sent { to: String, message_id: String },
+    /// The mail was tried and failed, for this reason: the link is good, and the caller
+    /// passes it on, or issues another.
+    Failed { to: String, error: String },
+    /// No mail was tried, for this reason (no `--smtp`, or no e-mail for the contact).
+    NotSent { reason: String },
 }
 
 /// What a link shows its contact: enough to recognise the request, none of its targets.
@@ -82,13 +102,106 @@ impl App {
             expires_at: link.expires_at,
         });
         let entry = NewEntry::new(now, caller.actor(), fact);
+        // The link is stored before it is sent: a contact who opens it at once finds it.
         let written = self.store().add_link(&link, &entry).await?;
+        let path = format!("/verify#{}", token.text());
+        let mut log_indexes: Vec<u64> = written.log_index.into_iter().collect();
+        let mailed = self.mail_link(caller, &stored, &contact, &path, link.expires_at).await;
+        if let Some((fact, _)) = &mailed {
+            let entry = NewEntry::new(Utc::now().trunc_subsecs(6), caller.actor(), fact.clone());
+            let written = self.store().append_journal(&[entry]).await?;
+            log_indexes.extend(written.iter().filter_map(|w| w.log_index));
+        }
+        let mailed = match mailed {
+            Some((_, mailed)) => mailed,
+            None => Mailed::NotSent {
+                reason: match (&self.settings().link_mail, &contact.email) {
+                    (None, _) => {
+                        "no mail was sent: this server has no SMTP server (--smtp); pass the link on \
+                                  through the contact's registered channel"
+                            .to_owned()
+                    }
+                    (Some(_), _) => {
+                        "no mail was sent: the contact has no registered e-mail address; pass the \
+                                     link on through their registered phone"
+                            .to_owned()
+                    }
+                },
+            },
+        };
         Ok(IssuedLink {
-            url: format!("/verify#{}", token.text()),
+            url: (!matches!(mailed, Mailed::Sent { .. })).then_some(path),
+            mailed,
             contact,
             expires_at: link.expires_at,
-            log_index: written.log_index,
+            log_indexes,
         })
+    }
+
+    /// E-mails a link to its contact's registered address, when this server sends mail
+    /// and the contact has one: the fact to keep and how it went. The mail names the
+    /// request and its authority, never its targets (what `view_link` shows).
+    async fn mail_link(
+        &self,
+        caller: &Caller,
+        stored: &StoredRequest,
+        contact: &Contact,
+        path: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Option<(Fact, Mailed)> {
+        let mail = self.settings().link_mail.as_ref()?;
+        let address = contact.email.as_deref()?;
+        let fact = |message_id: Option<String>, error: Option<String>| {
+            Fact::LinkMailed(journal::LinkMailed {
+                request: stored.id,
+                authority: stored.authority.clone(),
+                contact: contact.id.clone(),
+                message_id,
+                error,
+            })
+        };
+        let to = match address.parse::<comity_notify::Mailbox>() {
+            Ok(to) => comity_notify::Mailbox::new(Some(contact.name.clone()), to.email),
+            Err(e) => {
+                let error = format!("the contact's registered e-mail address cannot be used: {e}");
+                return Some((
+                    fact(None, Some(error.clone())),
+                    Mailed::Failed { to: address.to_owned(), error },
+                ));
+            }
+        };
+        let subject = format!("comity: did {} send emergency request {}?", stored.authority, stored.id);
+        let body = format!(
+            "{provider} received an emergency request for data that says it comes from {authority}, \
+             and will not act on it until a registered contact of {authority} confirms it through \
+             another channel than the request came by.\n\n\
+             Request: {id}\nYour reference: {reference}\nReceived: {received}\nRequested by: {by}\n\n\
+             Open this link to see the request and confirm that your authority sent it, or deny it:\n\n\
+             {url}{path}\n\n\
+             The link works once, for you ({contact}), until {expires}. Do not forward it. If you know \
+             nothing of this request, deny it: a forged emergency request is how data is stolen.\n",
+            provider = stored.provider,
+            authority = stored.authority,
+            id = stored.id,
+            reference = stored.reference,
+            received = stored.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            by = caller.org(),
+            url = mail.public_url,
+            contact = contact.id,
+            expires = expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        );
+        let to_text = to.to_string();
+        match mail.mailer.send(&to, &subject, &body).await {
+            Ok(message_id) => {
+                tracing::info!(request = %stored.id, contact = %contact.id, "verification link e-mailed");
+                Some((fact(Some(message_id.clone()), None), Mailed::Sent { to: to_text, message_id }))
+            }
+            Err(e) => {
+                tracing::warn!(request = %stored.id, contact = %contact.id, error = %e, "verification link not e-mailed");
+                let error = e.to_string();
+                Some((fact(None, Some(error.clone())), Mailed::Failed { to: to_text, error }))
+            }
+        }
     }
 
     /// What a link is for, if it is live.

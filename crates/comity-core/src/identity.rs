@@ -24,6 +24,9 @@ vocabulary! {
         Reviewer = "reviewer",
         /// Reads the log and aggregates; never a request's contents.
         Auditor = "auditor",
+        /// Acts for the person concerned, in the requests its organisation is registered
+        /// for: reads their decisions and appeals them (issue 13, item 6).
+        Representative = "representative",
     }
 }
 
@@ -36,6 +39,7 @@ impl Role {
             Role::Handler => PartyRole::Provider,
             Role::Reviewer => PartyRole::Reviewer,
             Role::Auditor => PartyRole::Auditor,
+            Role::Representative => PartyRole::Representative,
         }
     }
 
@@ -47,6 +51,7 @@ impl Role {
             PartyRole::Provider => Role::Handler,
             PartyRole::Reviewer => Role::Reviewer,
             PartyRole::Auditor => Role::Auditor,
+            PartyRole::Representative => Role::Representative,
         }
     }
 }

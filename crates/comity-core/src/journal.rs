@@ -51,11 +51,13 @@ pub enum FactKind {
     ConflictObjected,
     ConflictDecided,
     ClarificationAsked,
+    LinkMailed,
+    RepresentativeRegistered,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 34] = [
+    pub const ALL: [FactKind; 36] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -90,6 +92,8 @@ impl FactKind {
         FactKind::ConflictObjected,
         FactKind::ConflictDecided,
         FactKind::ClarificationAsked,
+        FactKind::LinkMailed,
+        FactKind::RepresentativeRegistered,
     ];
 
     /// The kinds of a party's notice endpoints' history.
@@ -144,6 +148,8 @@ impl FactKind {
             FactKind::ConflictObjected => "conflict.objected",
             FactKind::ConflictDecided => "conflict.decided",
             FactKind::ClarificationAsked => "clarification.asked",
+            FactKind::LinkMailed => "verification.link_mailed",
+            FactKind::RepresentativeRegistered => "representative.registered",
         }
     }
 
@@ -198,6 +204,8 @@ pub enum Fact {
     ConflictObjected(ConflictObjected),
     ConflictDecided(ConflictDecided),
     ClarificationAsked(ClarificationAsked),
+    LinkMailed(LinkMailed),
+    RepresentativeRegistered(RepresentativeRegistered),
 }
 
 impl Fact {
@@ -237,6 +245,8 @@ impl Fact {
             Fact::ConflictObjected(_) => FactKind::ConflictObjected,
             Fact::ConflictDecided(_) => FactKind::ConflictDecided,
             Fact::ClarificationAsked(_) => FactKind::ClarificationAsked,
+            Fact::LinkMailed(_) => FactKind::LinkMailed,
+            Fact::RepresentativeRegistered(_) => FactKind::RepresentativeRegistered,
         }
     }
 }
@@ -335,6 +345,12 @@ impl Fact {
             },
             Fact::ConflictDecided(c) => {
                 Columns { subject: Some(c.by.to_string()), request: Some(c.request), party: None }
+            }
+            Fact::RepresentativeRegistered(r) => {
+                Columns { subject: Some(r.representative.to_string()), request: Some(r.request), party: None }
+            }
+            Fact::LinkMailed(l) => {
+                Columns { request: Some(l.request), ..of(&l.authority, l.contact.to_string()) }
             }
         }
     }
@@ -584,6 +600,37 @@ pub struct LinkIssued {
     pub authority: PartyId,
     pub contact: Username,
     pub expires_at: DateTime<Utc>,
+}
+
+/// A one-time link sent by e-mail to its contact's registered address, or the attempt
+/// that failed (issue 13, item 8): never the link, the address or the message, only who
+/// it was for and how it went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkMailed {
+    pub request: RequestId,
+    pub authority: PartyId,
+    pub contact: Username,
+    /// The `Message-ID` the mail was sent with, when the SMTP server took it.
+    pub message_id: Option<String>,
+    /// Why it was not sent, when it was not.
+    pub error: Option<String>,
+}
+
+/// A representative registered to act for the person concerned by a request (issue 13,
+/// item 6: "the person acts through a representative registered for that request, such
+/// as a lawyer or a data protection authority").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepresentativeRegistered {
+    pub request: RequestId,
+    /// The party, of the `representative` register.
+    pub representative: PartyId,
+    /// Whom it acts for, only as a commitment: hex SHA-256 of the request's log salt and
+    /// the person's identifier, so the log names nobody, and whoever holds the salt and
+    /// the identifier can check it.
+    pub represents: String,
+    /// The mandate, in words: what the operator saw (a power of attorney, a complaint to
+    /// the authority).
+    pub mandate: String,
 }
 
 /// A refused signature or credential: forged and replayed requests leave a trace.

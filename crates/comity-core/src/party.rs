@@ -35,8 +35,10 @@ pub struct ReviewerBody {
 }
 
 /// An organisation with no attributes beyond its name: an auditor (who sees the log and
-/// aggregates, never a request's contents) or the operator running this comity (who
-/// manages the registers, keys and accounts, and also never reads a request).
+/// aggregates, never a request's contents), the operator running this comity (who
+/// manages the registers, keys and accounts, and also never reads a request), or a
+/// representative of the person concerned (a lawyer, a data protection authority), who
+/// sees only the decisions of the requests it is registered for and appeals them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organisation {
     pub id: PartyId,
@@ -53,6 +55,9 @@ vocabulary! {
         Reviewer = "reviewer",
         Auditor = "auditor",
         Operator = "operator",
+        /// Acts for the person concerned by requests it is registered for: a lawyer, a
+        /// data protection authority (issue 13, item 6).
+        Representative = "representative",
     }
 }
 
@@ -65,6 +70,7 @@ impl PartyRole {
             Self::Reviewer => "reviewer body",
             Self::Auditor => "auditor",
             Self::Operator => "operator",
+            Self::Representative => "representative",
         }
     }
 }

@@ -25,6 +25,7 @@ pub enum Party {
     Reviewer(ReviewerBody),
     Auditor(Organisation),
     Operator(Organisation),
+    Representative(Organisation),
 }
 
 impl Party {
@@ -33,7 +34,7 @@ impl Party {
             Party::Authority(a) => &a.id,
             Party::Provider(p) => &p.id,
             Party::Reviewer(r) => &r.id,
-            Party::Auditor(o) | Party::Operator(o) => &o.id,
+            Party::Auditor(o) | Party::Operator(o) | Party::Representative(o) => &o.id,
         }
     }
 
@@ -44,6 +45,7 @@ impl Party {
             Party::Reviewer(_) => PartyRole::Reviewer,
             Party::Auditor(_) => PartyRole::Auditor,
             Party::Operator(_) => PartyRole::Operator,
+            Party::Representative(_) => PartyRole::Representative,
         }
     }
 
@@ -52,7 +54,7 @@ impl Party {
             Party::Authority(a) => &a.name,
             Party::Provider(p) => &p.name,
             Party::Reviewer(r) => &r.name,
-            Party::Auditor(o) | Party::Operator(o) => &o.name,
+            Party::Auditor(o) | Party::Operator(o) | Party::Representative(o) => &o.name,
         }
     }
 
@@ -65,7 +67,7 @@ impl Party {
             Party::Authority(a) => a.institution.as_ref(),
             Party::Provider(p) => p.institution.as_ref(),
             Party::Reviewer(r) => r.institution.as_ref(),
-            Party::Auditor(o) | Party::Operator(o) => o.institution.as_ref(),
+            Party::Auditor(o) | Party::Operator(o) | Party::Representative(o) => o.institution.as_ref(),
         };
         named.unwrap_or(self.id())
     }

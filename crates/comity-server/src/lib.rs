@@ -34,6 +34,7 @@ mod parties;
 pub mod portal;
 pub mod production;
 pub mod receipt;
+mod representatives;
 mod requests;
 mod screening;
 pub mod session;
@@ -276,6 +277,9 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(parties::add_reviewer, parties::list_reviewers))
         .routes(routes!(parties::add_auditor, parties::list_auditors))
         .routes(routes!(parties::add_operator, parties::list_operators))
+        .routes(routes!(parties::add_representative, parties::list_representatives))
+        .routes(routes!(representatives::register, representatives::list))
+        .routes(routes!(representatives::decision))
         .routes(routes!(keys::add, keys::list))
         .routes(routes!(keys::revoke))
         .routes(routes!(keys::add_contact_route, keys::list_contacts))

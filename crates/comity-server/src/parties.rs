@@ -162,6 +162,34 @@ pub async fn list_auditors(
     organisations(&app, &caller, PartyRole::Auditor).await
 }
 
+/// Registers a representative of people concerned by requests (a lawyer, a data
+/// protection authority; issue 13, item 6). It acts only in the requests it is then
+/// registered for (`POST /v1/requests/{id}/representatives`).
+#[utoipa::path(
+    post, path = "/v1/admin/representatives", tag = "parties",
+    request_body(content = OrganisationBody, content_type = "application/json"),
+    responses(
+        (status = 201, body = OrganisationBody),
+        (status = 409, description = "The id is taken", body = ErrorBody),
+        (status = 422, description = "A field is not valid", body = ErrorBody),
+    )
+)]
+pub async fn add_representative(
+    ManageRegisters(registers): ManageRegisters,
+    JsonBody(body): JsonBody<OrganisationBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    add(&registers, body, OrganisationBody::to_representative, "representatives").await
+}
+
+/// Lists the registered representatives.
+#[utoipa::path(get, path = "/v1/admin/representatives", tag = "parties", responses((status = 200, body = [OrganisationBody])))]
+pub async fn list_representatives(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+) -> Result<Json<Vec<OrganisationBody>>, ApiError> {
+    organisations(&app, &caller, PartyRole::Representative).await
+}
+
 /// Registers an operator of this comity: its admins manage registers, keys and accounts.
 #[utoipa::path(
     post, path = "/v1/admin/operators", tag = "parties",
@@ -198,7 +226,7 @@ async fn organisations(
         parties
             .iter()
             .filter_map(|p| match p {
-                Party::Auditor(o) | Party::Operator(o) => Some(o.into()),
+                Party::Auditor(o) | Party::Operator(o) | Party::Representative(o) => Some(o.into()),
                 _ => None,
             })
             .collect(),

@@ -141,10 +141,10 @@ impl Application {
         let server_key = data_dir.server_key().map_err(|e| StartError::new("the server key", e))?;
         let webhook_key = data_dir.webhook_key().map_err(|e| StartError::new("the webhook key", e))?;
         let mailer = match &config.smtp {
-            Some(smtp) => Some(
+            Some(smtp) => Some(std::sync::Arc::new(
                 comity_notify::Mailer::new(smtp)
                     .map_err(|e| StartError::new("setting up e-mail (--smtp)", e))?,
-            ),
+            )),
             None => None,
         };
 
@@ -167,11 +167,17 @@ impl Application {
                 ),
             )
         })?;
+        let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
         let settings = Settings {
             server_key,
             jws: comity_auth::jws::Limits::default(),
             productions: Some(data_dir.productions()),
             hashing: config.hashing,
+            // One-time links go to their contacts by the mail notices go by.
+            link_mail: mailer.clone().map(|mailer| comity_app::LinkMail {
+                mailer,
+                public_url: public_url.trim_end_matches('/').to_owned(),
+            }),
         };
         let app = App::new(store, config.packs, settings);
         app.check_signed_log(&data_dir, &key)
@@ -204,7 +210,6 @@ impl Application {
             config.witnesses,
         );
         let sweeper = spawn_sweeper(app.clone(), config.sweep_interval);
-        let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
         let notice_settings =
             NoticeSettings { retry: config.notice_retry, ..NoticeSettings::new(&public_url) };
         let notifier = Notifier::new(app.clone(), &webhook_key, mailer, notice_settings)

@@ -8,10 +8,10 @@ use axum::{
     http::StatusCode,
     response::IntoResponse,
 };
-use comity_app::Client;
+use comity_app::{Client, Mailed};
 use comity_wire::{
     api::RequestSummary,
-    trust::{LinkBody, LinkResource, LinkSecretBody, VerificationView, VerifyBody},
+    trust::{LinkBody, LinkMailResource, LinkResource, LinkSecretBody, VerificationView, VerifyBody},
 };
 
 use crate::{
@@ -22,13 +22,14 @@ use crate::{
     receipt::with_receipt,
 };
 
-/// Issues a one-time link for a registered contact of the request's authority.
+/// Issues a one-time link for a registered contact of the request's authority, and, when
+/// the server sends mail (`--smtp`), e-mails it to the contact's registered address.
 #[utoipa::path(
     post, path = "/v1/requests/{id}/verification/links", tag = "verification",
     params(("id" = String, Path, description = "The request id")),
     request_body(content = LinkBody, content_type = "application/json"),
     responses(
-        (status = 201, description = "The link, shown once: send it through the contact's registered channel", body = LinkResource),
+        (status = 201, description = "The link issued. `mail.status` says whether comity e-mailed it to the contact (`sent`: the link is not shown), or not (`failed`, `not_sent`: the link, shown once, to send through the contact's registered channel)", body = LinkResource),
         (status = 403, description = "Only the provider's legal team issues links, and only for an emergency pending verification", body = comity_wire::api::ErrorBody),
         (status = 404, description = "No such request, or none the caller may see", body = comity_wire::api::ErrorBody),
         (status = 422, description = "The authority has no such contact", body = comity_wire::api::ErrorBody),
@@ -41,14 +42,38 @@ pub async fn issue_link(
     JsonBody(body): JsonBody<LinkBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     let issued = app.app.issue_link(&caller, id, &body.contact).await?;
+    let mail = match issued.mailed {
+        Mailed::Sent { to, message_id } => LinkMailResource {
+            status: "sent".to_owned(),
+            to: Some(to),
+            message_id: Some(message_id),
+            message: None,
+        },
+        Mailed::Failed { to, error } => LinkMailResource {
+            status: "failed".to_owned(),
+            to: Some(to),
+            message_id: None,
+            message: Some(format!(
+                "the e-mail could not be sent ({error}); the link below is good: pass it on through the \
+                 contact's registered channel, or issue another"
+            )),
+        },
+        Mailed::NotSent { reason } => LinkMailResource {
+            status: "not_sent".to_owned(),
+            to: None,
+            message_id: None,
+            message: Some(reason),
+        },
+    };
     let resource = LinkResource {
         url: issued.url,
+        mail,
         contact: issued.contact.id.to_string(),
         email: issued.contact.email,
         phone: issued.contact.phone,
         expires_at: issued.expires_at,
     };
-    Ok(with_receipt((StatusCode::CREATED, Json(resource)), issued.log_index.as_slice()))
+    Ok(with_receipt((StatusCode::CREATED, Json(resource)), &issued.log_indexes))
 }
 
 /// What a link is for: enough to recognise the request, none of its targets. A POST,

@@ -221,6 +221,25 @@ struct LinkIssued {
 }
 
 #[derive(Serialize, Deserialize)]
+struct RepresentativeRegistered {
+    request: String,
+    representative: String,
+    represents: String,
+    mandate: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct LinkMailed {
+    request: String,
+    authority: String,
+    contact: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
 struct AuthRefused {
     code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -363,6 +382,19 @@ pub fn encode(f: &Fact) -> String {
             authority: l.authority.to_string(),
             contact: l.contact.to_string(),
             expires_at: l.expires_at,
+        }),
+        Fact::RepresentativeRegistered(r) => json(&RepresentativeRegistered {
+            request: r.request.to_string(),
+            representative: r.representative.to_string(),
+            represents: r.represents.clone(),
+            mandate: r.mandate.clone(),
+        }),
+        Fact::LinkMailed(l) => json(&LinkMailed {
+            request: l.request.to_string(),
+            authority: l.authority.to_string(),
+            contact: l.contact.to_string(),
+            message_id: l.message_id.clone(),
+            error: l.error.clone(),
         }),
         Fact::AuthRefused(a) => json(&AuthRefused {
             code: a.code.clone(),
@@ -644,6 +676,25 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
                 authority: party(&l.authority)?,
                 contact: username(&l.contact)?,
                 expires_at: l.expires_at,
+            })
+        }
+        FactKind::RepresentativeRegistered => {
+            let r: RepresentativeRegistered = read(content)?;
+            Fact::RepresentativeRegistered(fact::RepresentativeRegistered {
+                request: request(&r.request)?,
+                representative: party(&r.representative)?,
+                represents: r.represents,
+                mandate: r.mandate,
+            })
+        }
+        FactKind::LinkMailed => {
+            let l: LinkMailed = read(content)?;
+            Fact::LinkMailed(fact::LinkMailed {
+                request: request(&l.request)?,
+                authority: party(&l.authority)?,
+                contact: username(&l.contact)?,
+                message_id: l.message_id,
+                error: l.error,
             })
         }
         FactKind::AuthRefused => {
@@ -1000,6 +1051,18 @@ mod tests {
             (
                 "conflict.decided",
                 r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","by":"fr-tribunal-paris","upheld":false,"reasoning":"no conflict"}"#,
+            ),
+            (
+                "verification.link_mailed",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","authority":"de-sta-berlin","contact":"duty-officer","message_id":"<ab@comity.test>"}"#,
+            ),
+            (
+                "representative.registered",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","representative":"ie-dpc","represents":"ab12","mandate":"a complaint lodged with the DPC"}"#,
+            ),
+            (
+                "verification.link_mailed",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","authority":"de-sta-berlin","contact":"duty-officer","error":"the SMTP server refused the message for good"}"#,
             ),
         ];
         let mut kinds = std::collections::BTreeSet::new();

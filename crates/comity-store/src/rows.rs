@@ -165,7 +165,9 @@ impl<'a> PartyColumns<'a> {
             Party::Authority(a) => (&a.country, Some(a.authority_type.as_str()), &a.institution),
             Party::Provider(p) => (&p.country, None, &p.institution),
             Party::Reviewer(r) => (&r.country, Some(r.kind.as_str()), &r.institution),
-            Party::Auditor(o) | Party::Operator(o) => (&o.country, None, &o.institution),
+            Party::Auditor(o) | Party::Operator(o) | Party::Representative(o) => {
+                (&o.country, None, &o.institution)
+            }
         };
         Self {
             id: party.id().as_str(),
@@ -343,6 +345,9 @@ pub(crate) fn read_party(row: &impl Row) -> Result<Party, StoreError> {
         }
         Some(PartyRole::Auditor) => Ok(Party::Auditor(Organisation { id, country, name, institution })),
         Some(PartyRole::Operator) => Ok(Party::Operator(Organisation { id, country, name, institution })),
+        Some(PartyRole::Representative) => {
+            Ok(Party::Representative(Organisation { id, country, name, institution }))
+        }
         None => Err(at.corrupt("role", format!("{role:?} is not a role"))),
     }
 }

@@ -543,6 +543,11 @@ impl OrganisationBody {
     pub fn to_operator(&self) -> Result<Party, DocumentError> {
         self.organisation().map(Party::Operator)
     }
+
+    /// As a representative of people concerned (a lawyer, a data protection authority).
+    pub fn to_representative(&self) -> Result<Party, DocumentError> {
+        self.organisation().map(Party::Representative)
+    }
 }
 
 fn institution(i: &Option<PartyId>) -> Option<String> {
@@ -602,4 +607,71 @@ pub struct HealthBody {
     pub status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+}
+
+/// A representative of the person concerned, to register for a request (issue 13, item
+/// 6): the operator's act, on the mandate it was shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RepresentativeBody {
+    /// The party, registered as a representative (`POST /v1/admin/representatives`).
+    #[schema(example = "ie-dpc")]
+    pub representative: String,
+    /// An identifier of the person it acts for (an e-mail address, an account name). Only
+    /// a salted commitment to it is kept and logged, never the identifier.
+    #[schema(example = "suspect@example.org")]
+    pub represents: String,
+    /// The mandate shown, in words.
+    #[schema(example = "a complaint lodged with the Data Protection Commission, ref. C-2026-114")]
+    pub mandate: String,
+}
+
+/// The representatives registered for a request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RepresentativesResource {
+    pub request: String,
+    pub representatives: Vec<String>,
+}
+
+/// A decision, as a representative of the person concerned sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DecisionSeenResource {
+    /// The request's version the decision made.
+    pub decision: u32,
+    pub at: DateTime<Utc>,
+    /// The body that decided.
+    pub by: String,
+    /// `approved`, `partially_approved` or `rejected`.
+    pub outcome: String,
+    /// The grounds, as the policy pack's codes.
+    pub grounds: Vec<String>,
+    /// The reasoning in prose.
+    pub reasoning: String,
+}
+
+/// An appeal lodged against a decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AppealSeenResource {
+    /// The version of the decision appealed.
+    pub decision: u32,
+    pub at: DateTime<Utc>,
+    /// Who lodged it.
+    pub by: String,
+    pub grounds: String,
+}
+
+/// What a representative of the person concerned sees of a request it is registered for:
+/// where it stands, its decisions and its appeals; never its document or targets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DecisionViewResource {
+    pub id: String,
+    pub state: String,
+    pub version: u32,
+    pub authority: String,
+    pub provider: String,
+    pub instrument: String,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub decisions: Vec<DecisionSeenResource>,
+    pub appeals: Vec<AppealSeenResource>,
 }

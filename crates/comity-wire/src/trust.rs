@@ -264,21 +264,44 @@ pub struct LinkBody {
     pub contact: String,
 }
 
-/// A one-time verification link: send `url` to the contact through their registered
+/// A one-time verification link. comity e-mails it to the contact's registered address
+/// when it sends mail (`mail.status` is `sent`, and `url` is absent: nobody but the
+/// contact holds the link); otherwise send `url` to the contact through their registered
 /// channel (`email`, `phone`), never through the channel the request came by.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct LinkResource {
-    /// What to send the contact, relative to this server, shown once: `/verify#<secret>`.
-    /// The secret is in the fragment, which browsers never send to a server (RFC 3986
-    /// §3.5), so no proxy or server log records it; it reaches comity only in the body of
-    /// `POST /v1/verify/view` and `POST /v1/verify`.
-    pub url: String,
+    /// What to send the contact, relative to this server, shown once: `/verify#<secret>`;
+    /// absent when comity e-mailed it. The secret is in the fragment, which browsers never
+    /// send to a server (RFC 3986 §3.5), so no proxy or server log records it; it reaches
+    /// comity only in the body of `POST /v1/verify/view` and `POST /v1/verify`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Whether comity e-mailed the link to the contact.
+    pub mail: LinkMailResource,
     pub contact: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     pub expires_at: DateTime<Utc>,
+}
+
+/// Whether comity e-mailed a one-time link to its contact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LinkMailResource {
+    /// `sent` (the SMTP server took it), `failed` (tried and failed: the link is good, pass
+    /// `url` on or issue another) or `not_sent` (this server sends no mail, or the contact
+    /// has no e-mail address).
+    pub status: String,
+    /// The address it went to, or was tried at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// The mail's `Message-ID`, when sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    /// Why it was not sent, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 /// What a contact decides about an emergency request.

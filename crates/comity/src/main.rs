@@ -67,6 +67,11 @@ enum Command {
     /// and accounts, and read no request).
     #[command(subcommand)]
     Operator(parties::OrganisationCommand),
+    /// Register and list representatives of people concerned (a lawyer, a data protection
+    /// authority), and register one for a request: it may then see that request's
+    /// decisions and appeal them.
+    #[command(subcommand)]
+    Representative(parties::RepresentativeCommand),
     /// Register, list and remove where a party's notices go: a webhook for its systems,
     /// e-mail addresses for its people.
     #[command(subcommand)]
@@ -176,6 +181,7 @@ impl StoreArgs {
             jws: comity_auth::jws::Limits::default(),
             productions: data_dir.as_ref().map(comity_app::DataDir::productions),
             hashing: comity_app::HashingSettings::from_machine(),
+            link_mail: None,
         };
         let packs = comity_policy::PackSet::builtin().context("loading the built-in policy packs")?;
         Ok(Local { app: comity_app::App::new(store, packs, settings), data_dir })
@@ -228,6 +234,7 @@ fn main() -> ExitCode {
             Command::Operator(c) => {
                 parties::organisation(c, comity_core::PartyRole::Operator).await.map(|()| ExitCode::SUCCESS)
             }
+            Command::Representative(c) => parties::representative(c).await.map(|()| ExitCode::SUCCESS),
             Command::Endpoint(c) => notices::endpoint(c).await.map(|()| ExitCode::SUCCESS),
             Command::Notices(c) => notices::notices(c).await.map(|()| ExitCode::SUCCESS),
             Command::Token(c) => accounts::token(c).await.map(|()| ExitCode::SUCCESS),

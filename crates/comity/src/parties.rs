@@ -1,4 +1,5 @@
-//! `comity authority|provider|reviewer add|list`: the registers, straight on the store.
+//! `comity authority|provider|reviewer|representative add|list`: the registers, straight on
+//! the store; `comity representative register`: one registered for a request.
 //!
 //! These commands open the database themselves, so they work whether or not a server
 //! is running (SQLite lets both share the data directory).
@@ -102,6 +103,64 @@ pub enum ReviewerCommand {
     },
 }
 
+/// Representatives of people concerned by requests (a lawyer, a data protection authority;
+/// issue 13, item 6): the register, and registering one for a request.
+#[derive(Debug, Subcommand)]
+pub enum RepresentativeCommand {
+    /// Register a representative (a party of its own register).
+    Add(PartyArgs),
+    /// List the registered representatives.
+    List(ListArgs),
+    /// Register a representative for a request, on the mandate shown: its people may then
+    /// see that request's decisions and appeal them, and nothing else.
+    Register {
+        #[command(flatten)]
+        store: crate::StoreArgs,
+        /// The request.
+        #[arg(long)]
+        request: String,
+        /// The representative, registered with `comity representative add`.
+        #[arg(long)]
+        representative: String,
+        /// An identifier of the person it acts for (an e-mail address, an account name);
+        /// only a salted commitment to it is kept and logged.
+        #[arg(long)]
+        represents: String,
+        /// The mandate shown (a power of attorney, a complaint lodged with a data
+        /// protection authority); kept in the journal and the audit log.
+        #[arg(long)]
+        mandate: String,
+    },
+}
+
+/// `comity representative add|list|register`.
+pub async fn representative(command: RepresentativeCommand) -> anyhow::Result<()> {
+    match command {
+        RepresentativeCommand::Add(p) => {
+            let body =
+                OrganisationBody { id: p.id, country: p.country, name: p.name, institution: p.institution };
+            add(&p.store, body.to_representative()).await
+        }
+        RepresentativeCommand::List(args) => list(&args, PartyRole::Representative).await,
+        RepresentativeCommand::Register { store, request, representative, represents, mandate } => {
+            let id =
+                comity_core::RequestId::parse(&request).map_err(|e| anyhow::anyhow!("--request: {e}"))?;
+            let local = store.local().await?;
+            let new =
+                comity_app::NewRepresentative { representative: representative.clone(), represents, mandate };
+            let hints = [("not_found", "the request id is the one the person's representative was given")];
+            let (representatives, entry) =
+                crate::admin::api(local.operator().register_representative(id, &new).await, &hints)?;
+            let index = entry.log_index.map(|i| format!(" (audit-log entry {i})")).unwrap_or_default();
+            println!(
+                "{representative} registered for {id}{index}; registered now: {}",
+                representatives.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            );
+            Ok(())
+        }
+    }
+}
+
 /// The registers of organisations with no kind: auditors and operators.
 #[derive(Debug, Subcommand)]
 pub enum OrganisationCommand {
@@ -148,7 +207,7 @@ async fn list(args: &ListArgs, role: PartyRole) -> anyhow::Result<()> {
                 serde_json::to_value(ReviewerBodyBody::from(r)),
                 [r.id.to_string(), r.country.to_string(), r.kind.to_string(), r.name.clone()],
             ),
-            Party::Auditor(o) | Party::Operator(o) => (
+            Party::Auditor(o) | Party::Operator(o) | Party::Representative(o) => (
                 serde_json::to_value(OrganisationBody::from(o)),
                 [o.id.to_string(), o.country.to_string(), String::new(), o.name.clone()],
             ),

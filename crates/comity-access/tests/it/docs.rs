@@ -21,6 +21,10 @@ fn column(name: &str) -> Vec<Who> {
         }
         "operator" | "admin" => vec![person(PartyRole::Operator, OPERATOR)],
         "auditor" => vec![person(PartyRole::Auditor, AUDITOR)],
+        "registered representative" | "representative" => {
+            vec![person(PartyRole::Representative, REPRESENTATIVE)]
+        }
+        "representative of another request" => vec![person(PartyRole::Representative, OTHER_REPRESENTATIVE)],
         "requester" => vec![person(PartyRole::Authority, ISSUER)],
         "handler" => vec![person(PartyRole::Provider, PROVIDER)],
         "reviewer" => vec![person(PartyRole::Reviewer, REVIEWER)],

@@ -48,6 +48,10 @@ pub mod party {
     pub const REVIEWER_OF_PROVIDER: Party = ("example-ethics-board", "example-group");
     pub const OPERATOR: Party = ("comity-operator", "comity-operator");
     pub const AUDITOR: Party = ("edps", "edps");
+    /// A data protection authority registered to act for the person concerned.
+    pub const REPRESENTATIVE: Party = ("fr-cnil", "fr-cnil");
+    /// A lawyer registered for another request, not this one.
+    pub const OTHER_REPRESENTATIVE: Party = ("avocat-durand", "avocat-durand");
 }
 
 /// The example request: an emergency waiting for its authority's confirmation, so that
@@ -64,6 +68,7 @@ pub fn request() -> RequestFacts {
             .iter()
             .map(|r| id(r.0))
             .collect(),
+        representatives: vec![id(REPRESENTATIVE.0)],
         state: State::PendingVerification,
         emergency: true,
     }
@@ -124,6 +129,8 @@ pub fn every_action(facts: &RequestFacts) -> Vec<(Action, On<'_>)> {
         (assign, On::Request(facts)),
         (Action::IssueVerificationLink, On::Request(facts)),
         (Action::ReceiveProduction, On::Request(facts)),
+        (Action::RegisterRepresentative, On::Request(facts)),
+        (Action::ViewDecision, On::Request(facts)),
         (Action::ListRequests, On::Requests),
         (Action::DryRunScreen, On::Requests),
         (Action::ManageRegisters, On::Registers),

@@ -49,6 +49,7 @@ prop_compose! {
         provider in party(),
         provider_institution in party(),
         reviewers in parties(),
+        representatives in parties(),
         state in prop::sample::select(State::ALL),
         emergency in any::<bool>(),
     ) -> RequestFacts {
@@ -59,6 +60,7 @@ prop_compose! {
             provider,
             provider_institution,
             reviewers,
+            representatives,
             state,
             emergency,
         }
@@ -67,7 +69,7 @@ prop_compose! {
 
 /// Every request-scoped action, assigning a reviewer drawn like any party.
 fn request_action() -> impl Strategy<Value = Action> {
-    (0..20usize, party(), party()).prop_map(|(i, reviewer, reviewer_institution)| match i {
+    (0..22usize, party(), party()).prop_map(|(i, reviewer, reviewer_institution)| match i {
         0 => Action::View,
         1 => Action::ViewLogEntries,
         2 => Action::Submit,
@@ -87,6 +89,8 @@ fn request_action() -> impl Strategy<Value = Action> {
         16 => Action::ExtendPreservation,
         17 => Action::ObjectConflict,
         18 => Action::DecideConflict,
+        19 => Action::RegisterRepresentative,
+        20 => Action::ViewDecision,
         _ => Action::ReceiveProduction,
     })
 }
@@ -108,7 +112,8 @@ proptest! {
         let auditor_sees_entries = who.role == Role::Auditor
             && who.role_fits_register()
             && action == Action::ViewLogEntries;
-        let operator_assigns = who.role == Role::Admin && matches!(action, Action::AssignReviewer { .. });
+        let operator_assigns = who.role == Role::Admin
+            && matches!(action, Action::AssignReviewer { .. } | Action::RegisterRepresentative);
         if operator_assigns {
             prop_assert!(!d.allowed || who.role_fits_register(), "{}", d);
         } else {

@@ -24,6 +24,7 @@ role-admin = operator
 role-requester = authority clerk
 role-handler = provider legal team
 role-reviewer = reviewer
+role-representative = representative of the person concerned
 role-auditor = auditor
 
 ## Errors
@@ -85,6 +86,8 @@ home-title-auditor = Audit
 home-intro-auditor = The public log and the figures of every request. You read no request's contents; you check that the log holds together and sample requests to audit.
 home-title-admin = Operator
 home-intro-admin = The people and systems that use this comity.
+home-title-representative = Representing the person concerned
+home-intro-representative = You were registered to represent the person concerned in a request, on their mandate. The request's decision, its grounds and the appeals are at GET /v1/requests/ID/decision in the API, and you appeal through it; the portal's pages for representatives come next.
 home-empty = Nothing here yet.
 home-caption = { $count ->
     [one] One request

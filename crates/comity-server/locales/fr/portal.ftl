@@ -24,6 +24,7 @@ role-admin = opérateur
 role-requester = greffe de l'autorité
 role-handler = service juridique du fournisseur
 role-reviewer = autorité de contrôle
+role-representative = représentant de la personne concernée
 role-auditor = auditeur
 
 ## Erreurs
@@ -85,6 +86,8 @@ home-title-auditor = Audit
 home-intro-auditor = Le journal public et les chiffres de toutes les demandes. Vous ne lisez le contenu d'aucune demande ; vous vérifiez que le journal est cohérent et tirez des demandes à auditer.
 home-title-admin = Opérateur
 home-intro-admin = Les personnes et les systèmes qui utilisent ce comity.
+home-title-representative = Représenter la personne concernée
+home-intro-representative = Vous avez été enregistré pour représenter la personne concernée dans une demande, sur son mandat. La décision, ses motifs et les recours sont à GET /v1/requests/ID/decision dans l'API, par laquelle vous formez un recours ; les pages du portail pour les représentants viennent ensuite.
 home-empty = Rien pour l'instant.
 home-caption = { $count ->
     [one] Une demande

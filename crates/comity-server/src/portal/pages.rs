@@ -35,6 +35,10 @@ pub async fn home(
         Role::Requester | Role::Handler | Role::Reviewer => inbox(&app, &ctx, &caller, query.page).await,
         Role::Auditor => auditor_home(&app, &ctx, &headers).await,
         Role::Admin => operator_home(&app, &ctx, &caller).await,
+        // A representative lists no requests: whoever registered it gave it the id.
+        Role::Representative => {
+            Ok(message_page(&ctx, StatusCode::OK, "home-title-representative", "home-intro-representative"))
+        }
     };
     result.unwrap_or_else(|e| error_page(&ctx, &e))
 }

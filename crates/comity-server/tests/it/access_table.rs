@@ -146,6 +146,12 @@ POST   /v1/requests/{review}/reviewers                assign:ie-dpc             
 POST   /v1/requests/{review}/reviewers                assign:fr-tj-review        401  403   403 403   403 nf  nf    403  nf    403 nf    nf   403    nf
 POST   /v1/requests/{review}/reviewers                assign:mail-review         401  403   403 403   403 nf  nf    403  nf    403 nf    nf   403    nf
 POST   /v1/requests/{review}/reviewers/objections     object:ie-high-court       401  nf    403 403   403 nf  nf    201  nf    403 nf    nf   403    nf
+# Representatives of the person concerned (issue 13, item 6): the operator registers one
+# for a request; the request's parties see who; only a representative registered for it
+# reads its decision (tests/it/representatives.rs), so every column here gets 404.
+POST   /v1/requests/{shared}/representatives          represent                  401  201   403 403   403 nf  nf    403  nf    403 nf    nf   403    nf
+GET    /v1/requests/{shared}/representatives          -                          401  nf    200 200   200 nf  nf    200  nf    200 nf    nf   200    nf
+GET    /v1/requests/{shared}/decision                 -                          401  nf    nf  nf    nf  nf  nf    nf   nf    nf  nf    nf   nf     nf
 # Emergencies: the provider sends a one-time link; the contact answers it, or signs.
 POST   /v1/requests/{emergency}/verification/links    link                       401  nf    403 403   403 nf  nf    201  nf    403 nf    nf   403    nf
 POST   /v1/requests/{shared}/verification/links       link                       401  nf    403 403   403 nf  nf    403  nf    403 nf    nf   403    nf
@@ -165,6 +171,8 @@ GET    /v1/admin/auditors                             -                         
 POST   /v1/admin/auditors                             auditor                    401  201   403 403   403 403 403   403  403   403 403   403  403    403
 GET    /v1/admin/operators                            -                          401  200   200 200   200 200 200   200  200   200 200   200  200    200
 POST   /v1/admin/operators                            operator                   401  201   403 403   403 403 403   403  403   403 403   403  403    403
+GET    /v1/admin/representatives                      -                          401  200   200 200   200 200 200   200  200   200 200   200  200    200
+POST   /v1/admin/representatives                      representative             401  201   403 403   403 403 403   403  403   403 403   403  403    403
 GET    /v1/admin/authorities/{auth}/keys              -                          401  200   200 200   200 200 200   200  200   200 200   200  200    200
 POST   /v1/admin/authorities/{auth}/keys              key                        401  201   403 403   403 403 403   403  403   403 403   403  403    403
 POST   /v1/admin/authorities/{auth}/keys/{kid}/revoke revoke                     401  200   403 403   403 403 403   403  403   403 403   403  403    403
@@ -403,6 +411,8 @@ impl<'a> World<'a> {
         };
         register("/v1/admin/auditors", json!({"id": "ie-audit", "country": "IE", "name": "Audit office"}))
             .await;
+        let solicitor = json!({"id": "ie-solicitor", "country": "IE", "name": "A solicitor"});
+        register("/v1/admin/representatives", solicitor).await;
         let reviewer = |id: &str, institution: Option<&str>| {
             let name = format!("Reviewer {id}");
             json!({"id": id, "country": "IE", "kind": "court", "name": name, "institution": institution})
@@ -634,6 +644,13 @@ impl<'a> World<'a> {
                 json!({"id": id, "country": "IE", "kind": "court", "name": "A court"})
             }
             "auditor" => json!({"id": format!("table-auditor-{n}"), "country": "IE", "name": "An auditor"}),
+            "representative" => {
+                json!({"id": format!("table-representative-{n}"), "country": "IE", "name": "A representative"})
+            }
+            "represent" => json!({
+                "representative": "ie-solicitor", "represents": "someone@example.org",
+                "mandate": "a mandate the access table was shown",
+            }),
             "operator" => {
                 json!({"id": format!("table-operator-{n}"), "country": "IE", "name": "An operator"})
             }

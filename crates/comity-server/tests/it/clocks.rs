@@ -223,7 +223,7 @@ async fn the_provider_never_chooses_its_reviewer_and_the_wrong_kind_never_decide
     );
 }
 
-fn export() -> Vec<u8> {
+pub(crate) fn export() -> Vec<u8> {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl");
     std::fs::read(path).unwrap()

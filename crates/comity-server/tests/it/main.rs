@@ -17,6 +17,7 @@ mod malformed;
 mod notices;
 mod portal;
 mod productions;
+mod representatives;
 mod scenarios;
 mod screening;
 mod sessions;

@@ -366,3 +366,128 @@ async fn an_email_notice_reaches_a_person_with_a_link_that_opens_for_them() {
         assert_eq!(app.anonymous().get(path).await.0, 401);
     }
 }
+
+/// A one-time verification link reaches the authority's registered contact by e-mail
+/// (issue 13, item 8: "e-mail ... to registered contacts for people, carrying one-time
+/// verification links as well"), and works: the page opens, the request shows without
+/// its targets, the contact confirms, and the request leaves `pending_verification`. The
+/// provider's legal team never holds the link, and a second use is refused.
+#[tokio::test]
+async fn a_verification_link_reaches_the_contact_by_email_and_works_once() {
+    let Some(python) = python("a_verification_link_reaches_the_contact_by_email_and_works_once") else {
+        return;
+    };
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = Server::start(&python, "smtp_sink.py", &[dir.path().to_str().unwrap()]);
+        let smtp = format!("smtp+insecure://127.0.0.1:{}?from=notices@comity.test&timeout=10", sink.port);
+        let Some(app) = spawn_app_configured(backend, |config| {
+            config.smtp = Some(comity_notify::SmtpSettings::parse(&smtp).unwrap());
+        })
+        .await
+        else {
+            continue;
+        };
+        let contact =
+            json!({"id": "duty-officer", "name": "Duty Officer", "email": "duty@berlin.example.org"});
+        let (status, body) = app.admin().post("/v1/admin/authorities/de-sta-berlin/contacts", &contact).await;
+        assert_eq!(status, 201, "{body}");
+        let emergency = example("eu-epoc-emergency-subscriber.json");
+        let id = app.submit(&emergency).await;
+        let provider = app.token("example-mail");
+        let (status, link) = provider
+            .post(&format!("/v1/requests/{id}/verification/links"), &json!({"contact": "duty-officer"}))
+            .await;
+        assert_eq!(status, 201, "{link}");
+        assert_eq!(link["mail"]["status"], "sent", "{link}");
+        assert!(link.get("url").is_none(), "a link comity e-mailed is shown to nobody else: {link}");
+
+        let mail = kept(dir.path(), 1);
+        assert_eq!(mail["rcpt_tos"], json!(["duty@berlin.example.org"]));
+        assert_eq!(mail["message_id"], link["mail"]["message_id"]);
+        assert!(mail["subject"].as_str().unwrap().contains(&id), "{}", mail["subject"]);
+        let body = mail["body"].as_str().unwrap();
+        for target in emergency["targets"].as_array().unwrap() {
+            let value = target["selector"]["value"].as_str().unwrap();
+            assert!(!body.contains(value), "the mail names a target: {body}");
+        }
+        let url = body.lines().map(str::trim).find(|l| l.starts_with("http")).expect("a link in the mail");
+        let (page, secret) = url.split_once('#').expect("the secret in the fragment");
+        assert_eq!(page, app.url("/verify"));
+
+        // The link opens the portal's verification page (a browser sends no fragment), whose
+        // script, the portal's own, moves the secret into its form (tested in a browser in
+        // portal.rs).
+        let (status, headers, html) = app.anonymous().get_bytes("/verify").await;
+        assert_eq!(status, 200);
+        assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
+        let html = String::from_utf8(html).unwrap();
+        assert!(html.contains("id=\"verify-secret\"") && html.contains("src=\"/static/comity.js\""));
+
+        // What the page shows: the request, none of its targets.
+        let (status, view) = app.anonymous().post("/v1/verify/view", &json!({"token": secret})).await;
+        assert_eq!(status, 200, "{view}");
+        assert_eq!(
+            (view["request"].as_str(), view["contact"].as_str()),
+            (Some(id.as_str()), Some("duty-officer"))
+        );
+        for target in emergency["targets"].as_array().unwrap() {
+            assert!(!view.to_string().contains(target["selector"]["value"].as_str().unwrap()), "{view}");
+        }
+        // The contact confirms; the request goes to review.
+        let (status, moved) =
+            app.anonymous().post("/v1/verify", &json!({"token": secret, "decision": "confirm"})).await;
+        assert_eq!(status, 200, "{moved}");
+        assert_eq!(moved["state"], "under_review");
+        let (_, read) = provider.get(&format!("/v1/requests/{id}")).await;
+        assert_eq!(read["state"], "under_review");
+        // Used once, it is used up.
+        let (status, again) =
+            app.anonymous().post("/v1/verify", &json!({"token": secret, "decision": "deny"})).await;
+        assert_eq!(status, 404, "{again}");
+        assert_eq!(app.anonymous().post("/v1/verify/view", &json!({"token": secret})).await.0, 404);
+
+        // The mail is a journal fact with its audit-log entry: to whom and under which
+        // Message-ID, never the link.
+        let rid = comity_core::RequestId::parse(&id).unwrap();
+        let mailed =
+            app.store.journal(&JournalQuery::kinds(&[FactKind::LinkMailed]).request(rid)).await.unwrap();
+        assert_eq!(mailed.len(), 1);
+        let content = &mailed[0].content;
+        assert!(content.contains("duty-officer") && !content.contains(secret), "{content}");
+        assert!(mailed[0].log_index.is_some());
+
+        // A contact whose mail the server refuses: the link is issued, the answer says the
+        // mail failed and why, and hands the link to pass on.
+        let refused = json!({"id": "night-desk", "name": "Night desk", "email": "night@refuse.example"});
+        assert_eq!(app.admin().post("/v1/admin/authorities/de-sta-berlin/contacts", &refused).await.0, 201);
+        let second = app.submit(&emergency).await;
+        let (status, link) = provider
+            .post(&format!("/v1/requests/{second}/verification/links"), &json!({"contact": "night-desk"}))
+            .await;
+        assert_eq!(status, 201, "{link}");
+        assert_eq!(link["mail"]["status"], "failed", "{link}");
+        assert!(link["mail"]["message"].as_str().unwrap().contains("refused"), "{link}");
+        let path = link["url"].as_str().expect("the link, to pass on");
+        let secret = path.strip_prefix("/verify#").unwrap();
+        assert_eq!(app.anonymous().post("/v1/verify/view", &json!({"token": secret})).await.0, 200);
+    }
+}
+
+/// Without `--smtp`, the answer says plainly that no mail was sent, and hands the link to
+/// the provider's legal team to pass on.
+#[tokio::test]
+async fn without_smtp_a_verification_link_says_no_mail_was_sent() {
+    let Some(app) = crate::support::spawn_app(Backend::Sqlite).await else { return };
+    let contact = json!({"id": "duty-officer", "name": "Duty Officer", "email": "duty@berlin.example.org"});
+    assert_eq!(app.admin().post("/v1/admin/authorities/de-sta-berlin/contacts", &contact).await.0, 201);
+    let id = app.submit(&example("eu-epoc-emergency-subscriber.json")).await;
+    let (status, link) = app
+        .token("example-mail")
+        .post(&format!("/v1/requests/{id}/verification/links"), &json!({"contact": "duty-officer"}))
+        .await;
+    assert_eq!(status, 201, "{link}");
+    assert_eq!(link["mail"]["status"], "not_sent");
+    assert!(link["mail"]["message"].as_str().unwrap().contains("no mail was sent"), "{link}");
+    assert!(link["url"].as_str().unwrap().starts_with("/verify#"), "{link}");
+}

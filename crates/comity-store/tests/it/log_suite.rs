@@ -99,6 +99,17 @@ async fn activity(store: &dyn Store, key: &LogKey) -> Vec<u64> {
     logged.extend(store.disable_user(&bob.username, t0(), &left).await.unwrap().log_index);
     let assigned = crate::trust_suite::assigned(validated.id, "ie-dpc", Some("example-mail"));
     logged.extend(store.append_journal(&[assigned]).await.unwrap().iter().map(|j| j.log_index.unwrap()));
+    let represented = comity_core::NewEntry::new(
+        t0(),
+        ActorId::parse("admin@test-ops").unwrap(),
+        comity_core::Fact::RepresentativeRegistered(comity_core::journal::RepresentativeRegistered {
+            request: validated.id,
+            representative: comity_core::PartyId::parse("ie-dpc").unwrap(),
+            represents: "ab".repeat(32),
+            mandate: "a complaint".into(),
+        }),
+    );
+    logged.extend(store.append_journal(&[represented]).await.unwrap().iter().map(|j| j.log_index.unwrap()));
     logged.push(store.add_party(&provider("example-cloud")).await.unwrap());
     let c = store.checkpoint(signer(key)).await.unwrap().unwrap();
     logged.push(c.size - 1);
@@ -169,7 +180,7 @@ pub async fn every_write_is_logged_in_order_and_the_tree_is_its_entries(h: &mut 
             verified.checkpoints,
             verified.journal,
         ),
-        (size, 9, 2, 3, 3, 2, 6)
+        (size, 9, 2, 3, 3, 2, 7)
     );
     assert_eq!(verified.signed_size, size);
     // Issue 11: every request's, account's and token's columns were checked too.
@@ -498,6 +509,18 @@ fn edits(sqlite: bool) -> Vec<Edit> {
             &["reviewers"],
         ),
         feeding(
+            "a representative swapped",
+            "UPDATE journal SET subject = 'ie-other' WHERE kind = 'representative.registered'",
+            "its subject column says ie-other",
+            &["representatives"],
+        ),
+        feeding(
+            "a representative moved to another request",
+            "UPDATE journal SET request_id = NULL WHERE kind = 'representative.registered'",
+            "does not describe the stored journal entry 7 (representative.registered)",
+            &["representatives"],
+        ),
+        feeding(
             "a party's institution",
             "UPDATE parties SET institution = 'ie-dpc' WHERE id = 'example-mail'",
             "does not commit to the stored party example-mail",
@@ -579,6 +602,7 @@ fn every_column_an_access_decision_reads_is_vouched_for() {
             provider: _,
             provider_institution: _,
             reviewers: _,
+            representatives: _,
             state: _,
             emergency: _,
         } = f;
@@ -591,6 +615,7 @@ fn every_column_an_access_decision_reads_is_vouched_for() {
         "provider",
         "provider_institution",
         "reviewers",
+        "representatives",
         "state",
         "emergency",
         "actor",
@@ -639,4 +664,41 @@ pub async fn a_database_from_before_request_salts_gives_each_request_its_own(h: 
     salts.dedup();
     assert_eq!(salts.len(), ids.len(), "each request has a salt of its own");
     assert!(salts.iter().all(|s| s.iter().any(|b| *b != 0)), "random, not zero");
+}
+
+/// The representatives' register (0017, issue 13 item 6) widens the parties' registers on
+/// a database that already has notices to its parties: on SQLite the table is rebuilt
+/// under the outbox's foreign key, and no party, and no notice, is lost.
+pub async fn the_representatives_register_migrates_a_database_with_notices(h: &mut Harness) {
+    let store = h.store();
+    store.add_party(&authority("fr-tj-paris")).await.unwrap();
+    store.add_party(&provider("example-mail")).await.unwrap();
+    store.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap();
+    h.raw(
+        "INSERT INTO notices (log_index, party, channel, address, event, request_id, state, happened_at, \
+         status, attempts, next_attempt_at, created_at) SELECT (SELECT MIN(idx) FROM log_entries), provider, \
+         'webhook', 'https://legal.example-mail.com/comity', 'request.received', id, state, received_at, \
+         'pending', 0, received_at, received_at FROM requests",
+    )
+    .await
+    .unwrap();
+    // Back to the schema before the migration, and forward again.
+    h.raw("DELETE FROM _sqlx_migrations WHERE version = 17").await.unwrap();
+    h.reopen().await;
+    let store = h.store();
+    let providers = store.parties(comity_core::PartyRole::Provider).await.unwrap();
+    assert_eq!(providers.len(), 1);
+    assert_eq!(providers[0].id().as_str(), "example-mail");
+    let query = comity_core::NoticeQuery { status: None, limit: 10 };
+    assert_eq!(store.notices(&query).await.unwrap().len(), 1, "the notice is kept");
+    let lawyer = comity_core::Party::Representative(comity_core::Organisation {
+        id: comity_core::PartyId::parse("ie-solicitor").unwrap(),
+        country: comity_core::CountryCode::parse("IE").unwrap(),
+        name: "A solicitor".into(),
+        institution: None,
+    });
+    store.add_party(&lawyer).await.unwrap();
+    assert_eq!(store.party(lawyer.id()).await.unwrap(), Some(lawyer));
+    // The outbox's foreign key still holds.
+    assert!(h.raw("UPDATE notices SET party = 'nobody'").await.is_err());
 }

@@ -70,6 +70,7 @@ store_tests!(mod store for suite {
     every_kind_of_edit_is_caught,
     an_intake_screening_and_a_later_one_are_numbered_1_then_2,
     a_database_from_before_request_salts_gives_each_request_its_own,
+    the_representatives_register_migrates_a_database_with_notices,
     one_holder_has_a_lease_until_it_runs_out,
 });
 

@@ -145,3 +145,55 @@ async fn an_objection_for_conflicting_obligations_suspends_the_deadline_listed(d
         .collect();
     assert_eq!(listed, [(ids[0].as_str(), "respond_by", "overdue")], "{out}");
 }
+
+/// `comity representative add|list|register` (issue 13, item 6): the operator registers a
+/// representative of the person concerned, and then registers it for a request on the
+/// mandate shown; a second registration is refused, and the journal keeps a commitment to
+/// the person, never the identifier.
+#[tokio::test]
+async fn the_operator_registers_a_representative_for_a_request_at_the_command_line() {
+    let data = Data::sqlite();
+    let client = reqwest::Client::new();
+    let server = Server::start(&data, &UNLIMITED);
+    let trust = Trust::setup(&server, &data).await;
+    let r = trust.submit(&client, &server, &example("eu-epoc-traffic.json")).await;
+    assert_eq!(r.status().as_u16(), 201);
+    let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    drop(server);
+
+    let add = ["representative", "add", "--id", "ie-solicitor", "--country", "IE", "--name", "A solicitor"];
+    assert!(comity_ok(&add, Some(&data)).contains("registered representative ie-solicitor"));
+    assert!(comity_ok(&["representative", "list"], Some(&data)).contains("ie-solicitor"));
+    let register = [
+        "representative",
+        "register",
+        "--request",
+        &id,
+        "--representative",
+        "ie-solicitor",
+        "--represents",
+        "invest.desk@example.org",
+        "--mandate",
+        "power of attorney",
+    ];
+    let out = comity_ok(&register, Some(&data));
+    assert!(out.contains(&format!("ie-solicitor registered for {id}")), "{out}");
+    let again = comity(&register, Some(&data));
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already registered"));
+
+    let Data::Sqlite(dir) = &data else { unreachable!() };
+    let store = comity_store::open(None, dir.path()).await.unwrap();
+    let rid = comity_core::RequestId::parse(&id).unwrap();
+    let facts = store
+        .journal(&JournalQuery::kinds(&[FactKind::RepresentativeRegistered]).request(rid))
+        .await
+        .unwrap();
+    assert_eq!(facts.len(), 1);
+    assert!(!facts[0].content.contains("invest.desk"), "{}", facts[0].content);
+    assert!(
+        matches!(&facts[0].fact, Fact::RepresentativeRegistered(r) if r.representative.as_str() == "ie-solicitor")
+    );
+    assert!(facts[0].actor.as_str().starts_with("cli:"), "{}", facts[0].actor);
+    store.close().await;
+}

@@ -658,6 +658,21 @@ async fn the_demo_people_log_in_with_the_credentials_file() {
     let (_, list) = get(&client, &server, "/v1/requests", Auth::Cookie(&clerk)).await;
     assert!(list["items"].as_array().unwrap().iter().all(|i| i["authority"] == "de-sta-berlin"), "{list}");
 
+    // The data protection authority acting for the person concerned by the emergency
+    // request sees its decision, and lists nothing (issue 13, item 6).
+    let emergency = text
+        .split("produced the emergency request ")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no emergency request in:\n{text}"));
+    let counsel = session("counsel ").await;
+    let path = format!("/v1/requests/{emergency}/decision");
+    let (status, seen) = get(&client, &server, &path, Auth::Cookie(&counsel)).await;
+    assert_eq!(status, 200, "{seen}");
+    assert_eq!(seen["decisions"][0]["outcome"], "approved", "{seen}");
+    let (status, _) = get(&client, &server, "/v1/requests", Auth::Cookie(&counsel)).await;
+    assert_eq!(status, 403);
+
     let admin_token = field(&text, "admin API token", "token");
     let (status, who) = get(&client, &server, "/v1/session", Auth::Bearer(&admin_token)).await;
     assert_eq!(
