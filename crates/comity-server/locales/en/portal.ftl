@@ -155,6 +155,10 @@ request-screening = Screening against the law
 screening-none = Not screened yet.
 screening-verdict = Verdict:
 screening-pack = policy pack { $pack }, version { $version }
+screening-passed = { $count ->
+    [one] One rule passes or does not apply
+   *[other] { $count } rules pass or do not apply
+}
 request-track-record = The authority's track record
 record-requests = Requests sent
 record-rejected = Rejected

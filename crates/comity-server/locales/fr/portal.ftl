@@ -155,6 +155,10 @@ request-screening = Examen au regard du droit
 screening-none = Pas encore examinée.
 screening-verdict = Conclusion :
 screening-pack = référentiel { $pack }, version { $version }
+screening-passed = { $count ->
+    [one] Une règle est respectée ou sans objet
+   *[other] { $count } règles sont respectées ou sans objet
+}
 request-track-record = Les antécédents de l'autorité
 record-requests = Demandes envoyées
 record-rejected = Rejetées

@@ -435,16 +435,27 @@ fn screening(ctx: &Ctx, view: &RequestView) -> Markup {
                 p { (ctx.t("screening-verdict")) " " strong { (ctx.t(&format!("verdict-{}", report.verdict))) }
                     " · " (ctx.lang.t_with("screening-pack", &[("pack", report.pack.id.clone().into()), ("version", report.pack.version.clone().into())])) }
                 ({ report.findings.sort_by_key(|f| rank(f)); "" })
-                ul class="findings" {
-                    @for f in &report.findings {
-                        li class={ "finding finding-" (f.outcome) } {
-                            strong class={ "tag tag-" (f.outcome) } { (ctx.t(&format!("finding-{}", f.outcome))) }
-                            " " span class="citation" { (f.citation) }
-                            p { (f.message) }
-                        }
-                    }
+                @let (flagged, passed): (Vec<&FindingBody>, Vec<&FindingBody>) =
+                    report.findings.iter().partition(|f| rank(f) < 3);
+                @if !flagged.is_empty() {
+                    ul class="findings" { @for f in &flagged { (finding(ctx, f)) } }
+                }
+                // What passes is kept a click away, so that what needs an answer is read first.
+                details {
+                    summary { (ctx.lang.t_with("screening-passed", &[("count", passed.len().into())])) }
+                    ul class="findings" { @for f in &passed { (finding(ctx, f)) } }
                 }
             }
+        }
+    }
+}
+
+fn finding(ctx: &Ctx, f: &FindingBody) -> Markup {
+    html! {
+        li class={ "finding finding-" (f.outcome) } {
+            strong class={ "tag tag-" (f.outcome) } { (ctx.t(&format!("finding-{}", f.outcome))) }
+            " " span class="citation" { (f.citation) }
+            p { (f.message) }
         }
     }
 }

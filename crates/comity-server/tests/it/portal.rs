@@ -334,10 +334,16 @@ async fn four_people_walk_a_request_in_the_browser() {
         local.contains("CET") || local.contains("GMT+1"),
         "a time in UTC has the reader's own beside it: {local}"
     );
+    // What passes screening is a click away; opened, each rule shows its citation.
+    legal.find(Locator::Css("details > summary")).await.unwrap().click().await.unwrap();
     let page = main_text(legal).await;
-    for expected in
-        ["Screening against the law", "Regulation (EU) 2023/1543", "Deadlines", "What happened, step by step"]
-    {
+    for expected in [
+        "Screening against the law",
+        "rules pass or do not apply",
+        "Regulation (EU) 2023/1543 Art 34(2)",
+        "Deadlines",
+        "What happened, step by step",
+    ] {
         assert!(page.contains(expected), "the request page shows {expected:?}: {page}");
     }
     // The provider cannot decide: no decision form is offered to it.
