@@ -175,6 +175,25 @@ scope-from = From
 scope-to = Until
 scope-time-hint = In UTC, as 2026-06-01T00:00:00Z.
 scope-time-wrong = Write each time in UTC, as 2026-06-01T00:00:00Z
+question-title = Your questions to the authority
+question-hint = Each question says why (the reasons of Annex III of the e-Evidence Regulation) and, where it is about one field, which. The authority answers with an amended request. Leave a question empty to ask fewer.
+question-n = Question { $n }
+question-reason = Why
+question-field = About
+question-whole = The request as a whole
+question-text = The question
+question-field-justification = why the data is needed
+question-field-offence-description = the offence
+question-field-offence-max_sentence_months = the maximum sentence
+question-field-targets = the accounts named
+question-field-data_categories = the data asked for
+question-field-time_window = the period
+question-field-issuing-validated_by = the validating authority
+question-field-issuing-reference = the authority's reference
+question-field-nondisclosure = keeping it from the person
+clarification-incomplete = It is incomplete
+clarification-manifest_error = It contains a manifest error
+clarification-insufficient_information = It does not contain enough information to execute it
 move-reason = Your reasons, as they will be recorded
 move-reason-missing = Give your reasons: every step is recorded with them
 
@@ -295,6 +314,12 @@ selector-keyword = Search term (never admissible)
 selector-geofence = Area (never admissible)
 selector-group = Group (never admissible)
 selector-wildcard = Pattern (never admissible)
+
+amend-title = Answer with an amended request
+amend-intro = The provider or the reviewer asked for clarification. Correct or complete the request below: comity keeps both versions and what changed, and screens the amended request again.
+amend-questions = What you were asked
+amend-send = Send the amended request
+amend-open = Answer the questions
 
 ## Instruments, kinds and data
 instrument-eu-e-evidence = EU e-Evidence Regulation (2023/1543)

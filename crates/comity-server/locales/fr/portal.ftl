@@ -175,6 +175,25 @@ scope-from = Du
 scope-to = Au
 scope-time-hint = En UTC, sous la forme 2026-06-01T00:00:00Z.
 scope-time-wrong = Écrivez chaque date en UTC, sous la forme 2026-06-01T00:00:00Z
+question-title = Vos questions à l'autorité
+question-hint = Chaque question dit pourquoi (les motifs de l'annexe III du règlement e-Evidence) et, si elle porte sur un champ, lequel. L'autorité répond par une demande modifiée. Laissez une question vide pour en poser moins.
+question-n = Question { $n }
+question-reason = Pourquoi
+question-field = Sur
+question-whole = La demande dans son ensemble
+question-text = La question
+question-field-justification = pourquoi les données sont nécessaires
+question-field-offence-description = l'infraction
+question-field-offence-max_sentence_months = la peine maximale
+question-field-targets = les comptes visés
+question-field-data_categories = les données demandées
+question-field-time_window = la période
+question-field-issuing-validated_by = l'autorité de validation
+question-field-issuing-reference = la référence de l'autorité
+question-field-nondisclosure = la confidentialité à l'égard de la personne
+clarification-incomplete = Elle est incomplète
+clarification-manifest_error = Elle contient une erreur manifeste
+clarification-insufficient_information = Elle ne contient pas assez d'informations pour être exécutée
 move-reason = Vos raisons, telles qu'elles seront consignées
 move-reason-missing = Donnez vos raisons : chaque étape est consignée avec elles
 
@@ -295,6 +314,12 @@ selector-keyword = Terme de recherche (jamais recevable)
 selector-geofence = Zone (jamais recevable)
 selector-group = Groupe (jamais recevable)
 selector-wildcard = Motif (jamais recevable)
+
+amend-title = Répondre par une demande modifiée
+amend-intro = Le fournisseur ou l'autorité de contrôle a demandé des précisions. Corrigez ou complétez la demande ci-dessous : comity garde les deux versions et ce qui a changé, et examine de nouveau la demande modifiée.
+amend-questions = Ce qui vous est demandé
+amend-send = Envoyer la demande modifiée
+amend-open = Répondre aux questions
 
 ## Instruments, natures et données
 instrument-eu-e-evidence = Règlement européen e-Evidence (2023/1543)

@@ -101,6 +101,7 @@ pub fn router() -> Router<AppState> {
         .route("/requests/new", get(submit::page).post(submit::submit))
         .route("/requests/{id}", get(pages::request))
         .route("/requests/{id}/move", post(pages::move_request))
+        .route("/requests/{id}/amend", get(submit::amend_page).post(submit::amend))
         .route("/requests/{id}/productions/{production}/acknowledgement", post(production::acknowledge))
         .route("/verify", get(verify::page).post(verify::answer))
         .route("/verify/answer", post(verify::decide))

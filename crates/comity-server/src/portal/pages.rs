@@ -8,8 +8,8 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use chrono::{DateTime, Utc};
-use comity_app::{DecisionOptions, Listing, RequestView, ScopeAsked, Transition};
-use comity_core::{Clock, DataCategory, Event, RequestId, Role, State};
+use comity_app::{DecisionOptions, Listing, QuestionAsked, RequestView, ScopeAsked, Transition};
+use comity_core::{Clock, DataCategory, Event, RequestId, Role, State, journal::ClarificationReason};
 use comity_wire::screening::{FindingBody, ScreeningReport};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -303,6 +303,7 @@ pub fn problems(
                 "package_sha256" => "package_sha256",
                 "retention_until" => "retention_until",
                 "national_ids" => "national_ids",
+                "questions" => "questions",
                 _ => default_field,
             };
             FieldError { field: field.to_owned(), message: p.message }
@@ -341,6 +342,9 @@ async fn request_page(
         (layout::error_summary(ctx, errors, general))
         p { a href="/" class="back" { (ctx.t("back-home")) } }
         h1 { (title) " " (state_tag(ctx, r.state)) }
+        @if r.state == State::ClarificationRequested && caller.principal.role == Role::Requester {
+            p { a class="button" href={ "/requests/" (r.id) "/amend" } { (ctx.t("amend-open")) } }
+        }
         (summary(ctx, &view))
         (deadlines(ctx, &clocks))
         (screening(ctx, &view))
@@ -533,6 +537,9 @@ fn actions(
                 @if *to == State::PartiallyApproved {
                     (scope_fields(ctx, view, errors))
                 }
+                @if *to == State::ClarificationRequested {
+                    (question_fields(ctx, errors))
+                }
                 div class="field" {
                     label for={ (id) "-reason" } { (ctx.t("move-reason")) }
                     (layout::field_error(ctx, errors, "reason"))
@@ -596,6 +603,60 @@ fn scope_fields(ctx: &Ctx, view: &RequestView, errors: &[FieldError]) -> Markup 
     }
 }
 
+/// How many questions a request for clarification's form offers; more go through the API.
+const QUESTION_ROWS: usize = 3;
+
+/// The fields of the request document a question may point at (RFC 6901), by message.
+const QUESTION_FIELDS: [&str; 9] = [
+    "/justification",
+    "/offence/description",
+    "/offence/max_sentence_months",
+    "/targets",
+    "/data_categories",
+    "/time_window",
+    "/issuing/validated_by",
+    "/issuing/reference",
+    "/nondisclosure",
+];
+
+/// The structured questions of a request for clarification (Regulation (EU) 2023/1543
+/// Annex III): each a reason, the field it is about, and the question.
+fn question_fields(ctx: &Ctx, errors: &[FieldError]) -> Markup {
+    html! {
+        fieldset id="questions" {
+            legend { (ctx.t("question-title")) }
+            p class="hint" { (ctx.t("question-hint")) }
+            (layout::field_error(ctx, errors, "questions"))
+            @for i in 0..QUESTION_ROWS {
+                fieldset class="target" {
+                    legend class="small" { (ctx.lang.t_with("question-n", &[("n", (i + 1).into())])) }
+                    div class="field" {
+                        label for={ "question-" (i) "-reason" } { (ctx.t("question-reason")) }
+                        select id={ "question-" (i) "-reason" } name={ "question." (i) ".reason" } {
+                            @for r in ClarificationReason::ALL {
+                                option value=(r.as_str()) { (ctx.t(&format!("clarification-{r}"))) }
+                            }
+                        }
+                    }
+                    div class="field" {
+                        label for={ "question-" (i) "-pointer" } { (ctx.t("question-field")) }
+                        select id={ "question-" (i) "-pointer" } name={ "question." (i) ".pointer" } {
+                            option value="" { (ctx.t("question-whole")) }
+                            @for f in QUESTION_FIELDS {
+                                option value=(f) { (ctx.t(&format!("question-field{}", f.replace('/', "-")))) }
+                            }
+                        }
+                    }
+                    div class="field" {
+                        label for={ "question-" (i) "-text" } { (ctx.t("question-text")) }
+                        textarea id={ "question-" (i) "-text" } name={ "question." (i) ".question" } rows="2" {}
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A move posted from a request's page.
 #[derive(Debug)]
 pub struct MoveForm {
@@ -609,6 +670,7 @@ pub struct MoveForm {
     scope_categories: Vec<String>,
     scope_from: Option<String>,
     scope_to: Option<String>,
+    questions: Vec<QuestionAsked>,
 }
 
 impl Protected for MoveForm {
@@ -633,6 +695,7 @@ impl<'de> Deserialize<'de> for MoveForm {
             scope_categories: Vec::new(),
             scope_from: None,
             scope_to: None,
+            questions: vec![QuestionAsked::default(); QUESTION_ROWS],
         };
         for (name, value) in pairs {
             match name.as_str() {
@@ -645,6 +708,21 @@ impl<'de> Deserialize<'de> for MoveForm {
                 "scope.category" => form.scope_categories.push(value),
                 "scope.from" => form.scope_from = Some(value),
                 "scope.to" => form.scope_to = Some(value),
+                other if other.starts_with("question.") => {
+                    let mut parts = other.splitn(3, '.').skip(1);
+                    let (Some(n), Some(part)) =
+                        (parts.next().and_then(|n| n.parse::<usize>().ok()), parts.next())
+                    else {
+                        continue;
+                    };
+                    let Some(q) = form.questions.get_mut(n) else { continue };
+                    match part {
+                        "reason" => q.reason = value,
+                        "pointer" => q.pointer = Some(value).filter(|v| !v.is_empty()),
+                        "question" => q.question = value,
+                        _ => {}
+                    }
+                }
                 other => {
                     if let Some(rule) = other.strip_prefix("answer.")
                         && !value.trim().is_empty()
@@ -686,6 +764,8 @@ pub async fn move_request(
             scope,
             grounds: form.grounds,
             answers: form.answers,
+            // A row without a question asks nothing.
+            questions: form.questions.into_iter().filter(|q| !q.question.trim().is_empty()).collect(),
             ..Transition::to(to, form.reason.trim())
         };
         match app.app.transition(&caller, id, &transition).await {

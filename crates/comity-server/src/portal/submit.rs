@@ -336,16 +336,48 @@ async fn form_page(
     general: Option<&str>,
     status: StatusCode,
 ) -> Response {
+    let target = Target {
+        action: "/requests/new".to_owned(),
+        title: ctx.t("submit-title"),
+        before: html! {
+            p class="lead" { (ctx.t("submit-intro")) }
+        },
+        send: ctx.t("submit-send"),
+    };
+    document_form(app, ctx, caller, form, key, errors, general, status, target).await
+}
+
+/// Where a document's form posts, how its page is titled, what it says first.
+struct Target {
+    action: String,
+    title: String,
+    before: Markup,
+    send: String,
+}
+
+/// The form of a request document, for a new request or an amended one.
+#[allow(clippy::too_many_arguments)]
+async fn document_form(
+    app: &AppState,
+    ctx: &Ctx,
+    caller: &comity_app::Caller,
+    form: &SubmitForm,
+    key: &str,
+    errors: &[FieldError],
+    general: Option<&str>,
+    status: StatusCode,
+    target: Target,
+) -> Response {
     let providers = app.app.parties(caller, PartyRole::Provider).await.unwrap_or_default();
     let authorities = app.app.parties(caller, PartyRole::Authority).await.unwrap_or_default();
-    let title = ctx.t("submit-title");
+    let title = target.title.clone();
     let f = Fields { ctx, form, errors };
     let body = html! {
         (layout::error_summary(ctx, errors, general))
         p { a href="/" class="back" { (ctx.t("back-home")) } }
         h1 { (title) }
-        p class="lead" { (ctx.t("submit-intro")) }
-        form method="post" action="/requests/new" novalidate {
+        (target.before)
+        form method="post" action=(target.action) novalidate {
             input type="hidden" name="csrf" value=(ctx.csrf);
             input type="hidden" name="idempotency_key" value=(key);
             h2 { (ctx.t("submit-law")) }
@@ -390,7 +422,7 @@ async fn form_page(
             (f.checkbox("nondisclosure.requested"))
             (f.date("nondisclosure.until"))
             (f.textarea("nondisclosure.reason"))
-            button type="submit" class="button" { (ctx.t("submit-send")) }
+            button type="submit" class="button" { (target.send) }
         }
     };
     layout::page(ctx, status, &title, body)
@@ -540,4 +572,266 @@ impl Fields<'_> {
             }
         }
     }
+}
+
+/// The form's fields as a document fills them, to amend it: each field at its path, the
+/// period's last day as the person chose it (the day before an end at midnight).
+fn fields_of(document: &Value) -> SubmitForm {
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut put = |name: &str, v: &Value| {
+        let text = match v {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(true) => "true".to_owned(),
+            _ => return,
+        };
+        fields.push((name.to_owned(), text));
+    };
+    for path in [
+        "instrument",
+        "kind",
+        "purpose",
+        "emergency",
+        "issuing.authority_type",
+        "issuing.reference",
+        "issuing.validated_by.authority",
+        "issuing.validated_by.authority_type",
+        "addressee.provider",
+        "addressee.country",
+        "offence.description",
+        "offence.max_sentence_months",
+        "offence.listed_category",
+        "offence.via_information_system",
+        "offence.committed_in_issuing_state",
+        "justification",
+        "nondisclosure.requested",
+        "nondisclosure.until",
+        "nondisclosure.reason",
+    ] {
+        let pointer = format!("/{}", path.replace('.', "/"));
+        if let Some(v) = document.pointer(&pointer) {
+            put(path, v);
+        }
+    }
+    for (i, t) in document["targets"].as_array().into_iter().flatten().enumerate().take(TARGET_ROWS) {
+        put(&format!("targets[{i}].selector.type"), &t["selector"]["type"]);
+        put(&format!("targets[{i}].selector.value"), &t["selector"]["value"]);
+        put(&format!("targets[{i}].residence_country"), &t["residence_country"]);
+        put(&format!("targets[{i}].protected_role"), &t["protected_role"]);
+        match t["us_person"] {
+            Value::Bool(true) => put(&format!("targets[{i}].us_person"), &json!("yes")),
+            Value::Bool(false) => put(&format!("targets[{i}].us_person"), &json!("no")),
+            _ => {}
+        }
+    }
+    for c in document["data_categories"].as_array().into_iter().flatten() {
+        put("data_categories", c);
+    }
+    for (name, last_day) in [("time_window.from", false), ("time_window.to", true)] {
+        let pointer = format!("/{}", name.replace('.', "/"));
+        if let Some(day) =
+            document.pointer(&pointer).and_then(Value::as_str).and_then(|t| shown_day(t, last_day))
+        {
+            fields.push((name.to_owned(), day));
+        }
+    }
+    SubmitForm { csrf: String::new(), fields }
+}
+
+/// The day a date input shows for a time of the document: its date, or for the end of a
+/// period that falls at midnight, the day before (the last day included).
+fn shown_day(time: &str, last_day: bool) -> Option<String> {
+    let t = chrono::DateTime::parse_from_rfc3339(time).ok()?.with_timezone(&Utc);
+    let midnight = t.time() == chrono::NaiveTime::MIN;
+    let day = if last_day && midnight { t.date_naive().pred_opt()? } else { t.date_naive() };
+    Some(day.format("%Y-%m-%d").to_string())
+}
+
+/// The amended document: the current one with what the form controls replaced. What the
+/// form does not show (a target's `located_in` or `port`, a sentence imposed) is kept, and
+/// a time of the period whose day was left as shown keeps its exact instant.
+fn amended(current: &Value, fresh: Value, form: &SubmitForm) -> Value {
+    let mut out = current.clone();
+    let Value::Object(fresh) = fresh else { return out };
+    for (key, value) in fresh {
+        match key.as_str() {
+            "targets" => {
+                let kept = current["targets"].as_array().cloned().unwrap_or_default();
+                let merged: Vec<Value> = value
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                    .map(|(i, t)| {
+                        let mut target = kept.get(i).cloned().unwrap_or_else(|| json!({}));
+                        for field in ["residence_country", "protected_role", "us_person"] {
+                            if let Some(o) = target.as_object_mut() {
+                                o.remove(field);
+                            }
+                        }
+                        if let (Some(o), Some(t)) = (target.as_object_mut(), t.as_object()) {
+                            o.extend(t.clone());
+                        }
+                        target
+                    })
+                    .collect();
+                out["targets"] = Value::Array(merged);
+            }
+            "time_window" => {
+                for (end, last_day) in [("from", false), ("to", true)] {
+                    let before = current["time_window"][end].as_str().unwrap_or("");
+                    let unchanged = shown_day(before, last_day).as_deref()
+                        == Some(form.get(&format!("time_window.{end}")));
+                    out["time_window"][end] = if unchanged { json!(before) } else { value[end].clone() };
+                }
+            }
+            "issuing" | "offence" | "addressee" => {
+                if let (Some(o), Some(v)) = (out[key.as_str()].as_object_mut(), value.as_object()) {
+                    for field in ["validated_by", "listed_category", "max_sentence_months"] {
+                        o.remove(field);
+                    }
+                    o.extend(v.clone());
+                } else {
+                    out[key.as_str()] = value;
+                }
+            }
+            _ => out[key.as_str()] = value,
+        }
+    }
+    if !form.ticked("nondisclosure.requested") {
+        if let Some(o) = out.as_object_mut() {
+            o.remove("nondisclosure");
+        }
+    }
+    out
+}
+
+/// `GET /requests/{id}/amend`: the questions asked, and the request's form filled in as it
+/// stands, to answer them with an amended request.
+pub async fn amend_page(
+    AxumState(app): AxumState<AppState>,
+    ctx: Ctx,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    let Some(caller) = ctx.caller.clone() else {
+        return pages::sign_in_first(&ctx);
+    };
+    let Ok(id) = comity_core::RequestId::parse(&id) else {
+        return pages::not_found_page(&ctx);
+    };
+    match current(&app, &caller, id).await {
+        Ok(document) => {
+            let form = fields_of(&document);
+            amend_form(&app, &ctx, &caller, id, &form, &[], None, StatusCode::OK).await
+        }
+        Err(e) => pages::error_page(&ctx, &e),
+    }
+}
+
+/// `POST /requests/{id}/amend`: the amended document, through the same use case as `POST
+/// /v1/requests/{id}/amendments`, re-screened.
+pub async fn amend(
+    AxumState(app): AxumState<AppState>,
+    ctx: Ctx,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    PageForm(form): PageForm<SubmitForm>,
+) -> Response {
+    let Some(caller) = ctx.caller.clone() else {
+        return pages::sign_in_first(&ctx);
+    };
+    let Ok(id) = comity_core::RequestId::parse(&id) else {
+        return pages::not_found_page(&ctx);
+    };
+    let document = match current(&app, &caller, id).await {
+        Ok(d) => d,
+        Err(e) => return pages::error_page(&ctx, &e),
+    };
+    let (fresh, mut errors) = document_of(&ctx, &caller, &form);
+    if errors.is_empty() {
+        let body = serde_json::to_vec(&amended(&document, fresh, &form)).unwrap_or_default();
+        match app.app.amend_document(&caller, id, &body).await {
+            Ok(_) => return Redirect::to(&format!("/requests/{id}")).into_response(),
+            Err(e @ (comity_app::Error::Internal(_) | comity_app::Error::NotFound(_))) => {
+                return pages::error_page(&ctx, &e);
+            }
+            Err(e) => {
+                errors = problems_at_fields(&e);
+                if errors.is_empty() {
+                    let general = pages::error_text(&ctx, &e);
+                    return amend_form(
+                        &app,
+                        &ctx,
+                        &caller,
+                        id,
+                        &form,
+                        &[],
+                        Some(&general),
+                        pages::status_of(&e),
+                    )
+                    .await;
+                }
+            }
+        }
+    }
+    amend_form(&app, &ctx, &caller, id, &form, &errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+/// The request's document as it stands, for a person of its authority who may answer a
+/// clarification (the read is logged); one with more targets than the form shows is
+/// amended through the API.
+async fn current(
+    app: &AppState,
+    caller: &comity_app::Caller,
+    id: comity_core::RequestId,
+) -> Result<Value, comity_app::Error> {
+    if caller.principal.role != Role::Requester {
+        return Err(comity_app::Error::NotFound(format!("no request with id {id}")));
+    }
+    let (view, _) = app.app.read_request(caller, id).await?;
+    let document: Value =
+        serde_json::from_str(&view.request.document).map_err(comity_app::Error::internal)?;
+    if document["targets"].as_array().is_some_and(|t| t.len() > TARGET_ROWS) {
+        return Err(comity_app::Error::BadInput(format!(
+            "this request names more than {TARGET_ROWS} accounts, more than the form shows: amend it through the API \
+             (POST /v1/requests/{id}/amendments)"
+        )));
+    }
+    Ok(document)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn amend_form(
+    app: &AppState,
+    ctx: &Ctx,
+    caller: &comity_app::Caller,
+    id: comity_core::RequestId,
+    form: &SubmitForm,
+    errors: &[FieldError],
+    general: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let questions = app.app.read_clarifications(caller, id).await.map(|(c, _)| c).unwrap_or_default();
+    let open: Vec<_> =
+        questions.iter().filter(|c| c.answered_by.is_none()).flat_map(|c| c.questions.iter()).collect();
+    let target = Target {
+        action: format!("/requests/{id}/amend"),
+        title: ctx.t("amend-title"),
+        before: html! {
+            p class="lead" { (ctx.t("amend-intro")) }
+            @if !open.is_empty() {
+                h2 { (ctx.t("amend-questions")) }
+                ul class="findings" {
+                    @for q in &open {
+                        li class="finding finding-clarify" {
+                            strong class="tag tag-clarify" { (ctx.t(&format!("clarification-{}", q.question.reason))) }
+                            @if let Some(p) = &q.question.pointer { " " code { (p) } }
+                            p { (q.question.question) }
+                        }
+                    }
+                }
+            }
+        },
+        send: ctx.t("amend-send"),
+    };
+    document_form(app, ctx, caller, form, "", errors, general, status, target).await
 }

@@ -495,6 +495,7 @@ crate::both_backends!(
     the_first_sign_in_enrols_the_authenticator_once,
     a_partial_approval_from_its_form_keeps_what_was_ticked,
     a_clerk_submits_a_request_through_the_form_once,
+    a_clarification_is_asked_and_answered_through_the_pages,
 );
 
 async fn pages_are_strict_about_where_forms_come_from(app: TestApp) {
@@ -765,4 +766,98 @@ async fn a_clerk_submits_a_request_through_the_form_once(app: TestApp) {
     let (_, events) = app.token("fr-tj-paris").get(&format!("/v1/requests/{id}/events")).await;
     assert_eq!(events[0]["actor"], "clerk.form@fr-tj-paris", "{events}");
     assert_eq!(listed["items"][0]["state"], "under_review", "screened as a signed submission is: {listed}");
+}
+
+/// The provider asks a structured question from the request's page; the clerk answers it
+/// with an amended request from the form filled in as the request stands, and what the
+/// form does not show is kept.
+async fn a_clarification_is_asked_and_answered_through_the_pages(app: TestApp) {
+    let id = app.submit(&example("eu-epoc-traffic.json")).await;
+    let legal = signed_in(&app, "example-mail", "legal.clarify").await;
+    let page = legal.get(app.url(&format!("/requests/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("name=\"question.0.reason\""), "the clarification form asks structured questions");
+    let ask = vec![
+        ("csrf", csrf_of(&page)),
+        ("to", "clarification_requested".to_owned()),
+        ("reason", "The justification does not link the account to the fraud.".to_owned()),
+        ("question.0.reason", "insufficient_information".to_owned()),
+        ("question.0.pointer", "/justification".to_owned()),
+        ("question.0.question", "How is the account linked to the transfers?".to_owned()),
+        ("question.1.reason", "incomplete".to_owned()),
+        ("question.1.pointer", String::new()),
+        ("question.1.question", String::new()),
+    ];
+    let r = legal.post(app.url(&format!("/requests/{id}/move"))).form(&ask).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+
+    let clerk = signed_in(&app, "fr-tj-paris", "clerk.clarify").await;
+    let page = clerk.get(app.url(&format!("/requests/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("href=\"/requests/{id}/amend\"")), "the clerk is offered to answer");
+    let form =
+        clerk.get(app.url(&format!("/requests/{id}/amend"))).send().await.unwrap().text().await.unwrap();
+    assert!(form.contains("How is the account linked to the transfers?"), "the question is shown");
+    assert!(
+        form.contains("value=\"invest.desk@example.org\""),
+        "the form is filled in as the request stands"
+    );
+    assert!(form.contains("value=\"2026-06-30\""), "the period's last day, as the person would choose it");
+    // The form as it came, with the justification answered.
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for (name, value) in [
+        ("instrument", "eu-e-evidence"),
+        ("kind", "production"),
+        ("purpose", "criminal_investigation"),
+        ("issuing.authority_type", "prosecutor"),
+        ("issuing.reference", "PARQUET-2026-0042"),
+        ("issuing.validated_by.authority", "fr-jld-paris"),
+        ("issuing.validated_by.authority_type", "judge"),
+        ("addressee.provider", "example-mail"),
+        ("addressee.country", "IE"),
+        ("offence.max_sentence_months", "120"),
+        ("offence.committed_in_issuing_state", "true"),
+        ("targets[0].selector.type", "email"),
+        ("targets[0].selector.value", "invest.desk@example.org"),
+        ("targets[0].residence_country", "FR"),
+        ("targets[0].us_person", "no"),
+        ("data_categories", "subscriber"),
+        ("data_categories", "traffic"),
+        ("time_window.from", "2026-05-01"),
+        ("time_window.to", "2026-06-30"),
+    ] {
+        fields.push((name.to_owned(), value.to_owned()));
+    }
+    let description = form
+        .split("id=\"offence-description\"")
+        .nth(1)
+        .unwrap()
+        .split('>')
+        .nth(1)
+        .unwrap()
+        .split("</textarea")
+        .next()
+        .unwrap();
+    fields.push((
+        "offence.description".to_owned(),
+        description.replace("&#39;", "'").replace("&quot;", "\"").replace("&amp;", "&"),
+    ));
+    fields.push((
+        "justification".to_owned(),
+        "The transfers of 3 to 28 May 2026 were ordered from this account's sessions.".to_owned(),
+    ));
+    fields.push(("csrf".to_owned(), csrf_of(&form)));
+    let r = clerk.post(app.url(&format!("/requests/{id}/amend"))).form(&fields).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+
+    let (_, documents) = app.token("fr-tj-paris").get(&format!("/v1/requests/{id}/documents")).await;
+    let versions = documents["versions"].as_array().or(documents.as_array()).unwrap().clone();
+    assert_eq!(versions.len(), 2, "both versions are kept: {documents}");
+    let patch = versions[1]["patch"].to_string();
+    assert!(patch.contains("/justification"), "the justification changed: {patch}");
+    assert!(!patch.contains("/time_window"), "a period left as shown keeps its instants: {patch}");
+    let (_, clarifications) =
+        app.token("fr-tj-paris").get(&format!("/v1/requests/{id}/clarifications")).await;
+    assert!(
+        clarifications.to_string().contains("\"answered\":true"),
+        "the question is answered: {clarifications}"
+    );
 }
