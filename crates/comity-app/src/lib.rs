@@ -53,6 +53,7 @@ mod registers;
 mod requests;
 mod review;
 pub mod routing;
+mod sample;
 mod screening;
 mod sessions;
 mod signed;
@@ -85,6 +86,7 @@ pub use production::{
 };
 pub use registers::{KeyView, NewContact, NewKey, Registered, Registers, Revocation};
 pub use requests::{Listing, QuestionAsked, RequestLog, RequestView, ScopeAsked, Transition};
+pub use sample::{AuditSample, Drawn};
 pub use screening::DryRun;
 pub use sessions::{Login, Opened, PasswordChange, SESSION_HOURS};
 pub use verification::{IssuedLink, LinkView};
