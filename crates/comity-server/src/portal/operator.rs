@@ -418,6 +418,13 @@ fn party_form(ctx: &Ctx, segment: &str, role: PartyRole, form: &OpsForm, errors:
     }
 }
 
+/// A form's address opened (the language switch of a refused form's page links it): the
+/// page of the parties, in the language asked for.
+pub async fn to_parties(uri: axum::http::Uri) -> Response {
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    Redirect::to(&format!("/operator/parties{query}")).into_response()
+}
+
 /// Registers a party from its form, through the same use case as `POST /v1/admin/{register}`.
 pub async fn register_party(
     AxumState(app): AxumState<AppState>,

@@ -265,6 +265,26 @@ async fn an_auditor_draws_a_sample_with_each_requests_entries(app: TestApp) {
         found.into_iter().map(|(_, id)| id).collect::<Vec<_>>()
     };
     assert_eq!(order(&page), order(&again));
+    // The draw is `comity audit sample`'s: over the public tiles' entries, seeded by the
+    // checkpoint's root.
+    let note = reqwest::get(app.url("/log/checkpoint")).await.unwrap().bytes().await.unwrap();
+    let checkpoint = comity_log::verify_checkpoint(&note, app.log_key().verifier_key()).unwrap();
+    assert_eq!(checkpoint.size(), size);
+    assert!(size < 256, "one tile holds the whole tree");
+    let tile = comity_log::TilePath::entries(0, u32::try_from(size).unwrap()).path();
+    let bundle = reqwest::get(app.url(&format!("/log/{tile}"))).await.unwrap().bytes().await.unwrap();
+    let mut requests: Vec<String> = Vec::new();
+    for bytes in comity_log::decode_bundle(&bundle).unwrap() {
+        let entry = comity_log::Entry::from_bytes(bytes).unwrap();
+        if let Some(r) = entry.request().filter(|r| !requests.iter().any(|q| q == r)) {
+            requests.push(r.to_owned());
+        }
+    }
+    let expected = comity_log::sample(checkpoint.hash(), size, &requests, 2);
+    let tags: Vec<usize> =
+        expected.iter().map(|tag| page.find(tag.as_str()).expect("each tag drawn is on the page")).collect();
+    assert!(tags[0] < tags[1], "in the order drawn: {expected:?}");
+    assert!(page.contains(&format!("href=\"/log/{tile}\"")), "each entry links its tile: {page}");
     assert_eq!(order(&smaller)[..], order(&page)[..1]);
     let (status, page) = get(&browser, &app, "/audit/sample?n=many").await;
     assert_eq!(status, 422);
