@@ -477,6 +477,7 @@ audit-sample-n = How many requests
 audit-sample-n-hint = From 1 to { $max }. A larger sample of the same checkpoint begins with the smaller one.
 audit-sample-n-wrong = Enter a whole number from 1 to { $max }
 audit-sample-draw = Draw the sample
+audit-sample-again = Draw another sample
 audit-sample-checkpoint = The checkpoint it is drawn from
 audit-sample-drawn = { $n } of the { $population } requests named in the checkpoint's { $size } entries:
 audit-sample-request = Request

@@ -477,6 +477,7 @@ audit-sample-n = Combien de demandes
 audit-sample-n-hint = De 1 à { $max }. Un échantillon plus grand du même point de contrôle commence par le plus petit.
 audit-sample-n-wrong = Saisissez un nombre entier de 1 à { $max }
 audit-sample-draw = Tirer l'échantillon
+audit-sample-again = Tirer un autre échantillon
 audit-sample-checkpoint = Le point de contrôle dont il est tiré
 audit-sample-drawn = { $n } des { $population } demandes nommées dans les { $size } entrées du point de contrôle :
 audit-sample-request = Demande

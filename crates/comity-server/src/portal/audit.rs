@@ -41,7 +41,7 @@ pub async fn home(app: &AppState, ctx: &Ctx, headers: &HeaderMap) -> Result<Resp
     let body = html! {
         h1 { (title) }
         p class="lead" { (ctx.t("home-intro-auditor")) }
-        (sample_form(ctx, &DEFAULT_SAMPLE.to_string(), &[]))
+        (sample_form(ctx, &DEFAULT_SAMPLE.to_string(), &[], true))
         (log)
         h2 { (ctx.t("auditor-states")) }
         table {
@@ -59,12 +59,18 @@ pub async fn home(app: &AppState, ctx: &Ctx, headers: &HeaderMap) -> Result<Resp
 
 /// The form that draws a sample: a read, so a `GET` (nothing changes; the form needs no
 /// token).
-fn sample_form(ctx: &Ctx, n: &str, errors: &[FieldError]) -> Markup {
+/// With `explain`, the form says how the draw is made (the sample's own page says it once,
+/// above the sample).
+fn sample_form(ctx: &Ctx, n: &str, errors: &[FieldError], explain: bool) -> Markup {
     let invalid = errors.iter().any(|e| e.field == "n");
     html! {
         section aria-labelledby="sample-title" {
-            h2 id="sample-title" { (ctx.t("audit-sample-title")) }
-            p { (ctx.t("audit-sample-how")) }
+            @if explain {
+                h2 id="sample-title" { (ctx.t("audit-sample-title")) }
+                p { (ctx.t("audit-sample-how")) }
+            } @else {
+                h2 id="sample-title" { (ctx.t("audit-sample-again")) }
+            }
             form method="get" action="/audit/sample" class="action" {
                 div class="field" {
                     label for="n" { (ctx.t("audit-sample-n")) }
@@ -111,7 +117,7 @@ pub async fn sample(
             let body = html! {
                 (layout::error_summary(&ctx, &errors, None))
                 p { a href="/" class="back" { (ctx.t("back-home")) } }
-                (sample_form(&ctx, asked, &errors))
+                (sample_form(&ctx, asked, &errors, true))
             };
             return layout::page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &title, body);
         }
@@ -145,7 +151,7 @@ pub async fn sample(
             }
             _ => { p { (ctx.t("log-no-checkpoint")) } }
         }
-        (sample_form(&ctx, &n.to_string(), &[]))
+        (sample_form(&ctx, &n.to_string(), &[], false))
     };
     layout::page(&ctx, StatusCode::OK, &title, body)
 }

@@ -384,6 +384,7 @@ async fn parties_page(
                 }
             }
         }
+        p class="hint" { (ctx.t("admin-cli-hint")) }
         @for (segment, role) in REGISTERS {
             @let (values, errs) = if posted == Some(segment) { (form, errors) } else { (&empty, &[][..]) };
             (party_form(ctx, segment, role, values, errs))

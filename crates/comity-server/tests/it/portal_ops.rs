@@ -337,5 +337,31 @@ async fn an_operator_registers_a_provider_and_disables_an_account_in_the_browser
     let (_, users) = app.admin().get("/v1/admin/users").await;
     let user: &Value = users.as_array().unwrap().iter().find(|u| u["username"] == "leaving.person").unwrap();
     assert!(!user["disabled_at"].is_null(), "{user}");
+    // The other pages of the operator, and the confirmation of a revocation (not made).
+    admin.goto(&app.url("/operator/tokens")).await.unwrap();
+    assert_accessible(&admin, "the API tokens").await;
+    admin.goto(&app.url("/operator/authorities/fr-tj-paris/keys")).await.unwrap();
+    assert_accessible(&admin, "an authority's keys").await;
+    admin.find(Locator::Css("main td a[href$='/revoke']")).await.unwrap().click().await.unwrap();
+    admin.wait().for_element(Locator::Id("reason")).await.unwrap();
+    assert_accessible(&admin, "the confirmation to revoke a key").await;
     admin.close().await.unwrap();
+
+    // An auditor draws a sample.
+    let auditor = json!({"id": "ie-audit-office", "country": "IE", "name": "Audit Office"});
+    assert_eq!(app.admin().post("/v1/admin/auditors", &auditor).await.0, 201);
+    app.submit(&example("eu-epoc-traffic.json")).await;
+    app.submit(&example("us-cloud-act-content.json")).await;
+    app.checkpoint_now().await;
+    let (password, _) = app.create_user("ie-audit-office", "auditor").await;
+    let auditor = browser(&driver, "fr", downloads.path()).await;
+    first_sign_in(&auditor, &app, "auditor", &password).await;
+    assert_accessible(&auditor, "the auditor's home, in French").await;
+    auditor.find(Locator::Id("n")).await.unwrap().clear().await.unwrap();
+    auditor.find(Locator::Id("n")).await.unwrap().send_keys("1").await.unwrap();
+    submit(&auditor, auditor.find(Locator::Css("form[action='/audit/sample'] button")).await.unwrap()).await;
+    let text = main_text(&auditor).await;
+    assert!(text.contains("lifecycle.received"), "one request with its entries: {text}");
+    assert_accessible(&auditor, "an audit sample, in French").await;
+    auditor.close().await.unwrap();
 }
