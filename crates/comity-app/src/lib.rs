@@ -54,6 +54,7 @@ mod representatives;
 mod requests;
 mod review;
 pub mod routing;
+mod sample;
 mod screening;
 mod sessions;
 mod signed;
@@ -87,6 +88,7 @@ pub use production::{
 pub use registers::{KeyView, NewContact, NewKey, Registered, Registers, Revocation};
 pub use representatives::{AppealSeen, DecisionSeen, DecisionView, NewRepresentative, commitment};
 pub use requests::{Listing, QuestionAsked, RequestLog, RequestView, ScopeAsked, Transition};
+pub use sample::{AuditSample, Drawn};
 pub use screening::DryRun;
 pub use sessions::{Login, Opened, PasswordChange, SESSION_HOURS};
 pub use verification::{IssuedLink, LinkView, Mailed};

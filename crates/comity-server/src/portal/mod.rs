@@ -15,9 +15,11 @@
 //! HTML is written with `maud`, which escapes every value it is given: nothing a party
 //! typed can become markup.
 
+mod audit;
 pub mod csrf;
 pub mod i18n;
 mod layout;
+mod operator;
 mod pages;
 mod production;
 mod signin;
@@ -103,6 +105,24 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}/move", post(pages::move_request))
         .route("/requests/{id}/amend", get(submit::amend_page).post(submit::amend))
         .route("/requests/{id}/productions/{production}/acknowledgement", post(production::acknowledge))
+        .route("/audit/sample", get(audit::sample))
+        .route("/operator/parties", get(operator::parties))
+        .route("/operator/parties/{register}", get(operator::to_parties).post(operator::register_party))
+        .route("/operator/authorities/{id}/keys", get(operator::keys))
+        .route(
+            "/operator/authorities/{id}/keys/{kid}/revoke",
+            get(operator::revoke_key_confirm).post(operator::revoke_key),
+        )
+        .route("/operator/accounts", get(operator::accounts_list).post(operator::create_account))
+        .route(
+            "/operator/accounts/{username}/disable",
+            get(operator::disable_confirm).post(operator::disable),
+        )
+        .route("/operator/tokens", get(operator::tokens).post(operator::create_token))
+        .route(
+            "/operator/tokens/{id}/revoke",
+            get(operator::revoke_token_confirm).post(operator::revoke_token),
+        )
         .route("/verify", get(verify::page).post(verify::answer))
         .route("/verify/answer", post(verify::decide))
         .route("/static/comity.css", get(layout::stylesheet))
@@ -209,8 +229,8 @@ pub async fn not_found(request: Request) -> Response {
 #[cfg(test)]
 mod tests {
     use comity_core::{
-        AuthorityType, ClockKind, ClockOutcome, DataCategory, FactKind, Instrument, ListedOffence,
-        ProtectedRole, Purpose, RequestKind, Role, SelectorType, State,
+        AuthorityType, ClockKind, ClockOutcome, DataCategory, FactKind, Instrument, ListedOffence, PartyRole,
+        ProtectedRole, Purpose, RequestKind, ReviewerKind, Role, SelectorType, State,
     };
 
     use super::Lang;
@@ -240,6 +260,12 @@ mod tests {
         ids.extend(ListedOffence::ALL.iter().map(|v| format!("listed-{v}")));
         ids.extend(ProtectedRole::ALL.iter().map(|v| format!("protected-{v}")));
         ids.extend(SelectorType::ALL.iter().map(|v| format!("selector-{v}")));
+        ids.extend(ReviewerKind::ALL.iter().map(|v| format!("reviewer-kind-{v}")));
+        ids.extend(PartyRole::ALL.iter().map(|v| format!("ops-register-{v}")));
+        ids.extend(
+            [PartyRole::Authority, PartyRole::Provider, PartyRole::Reviewer]
+                .map(|v| format!("ops-register-new-{v}")),
+        );
         for lang in Lang::ALL {
             let missing: Vec<&String> = ids.iter().filter(|id| !lang.has(id)).collect();
             assert!(missing.is_empty(), "{} lacks {missing:?}", lang.tag());

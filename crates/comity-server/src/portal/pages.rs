@@ -33,8 +33,8 @@ pub async fn home(
     };
     let result = match caller.principal.role {
         Role::Requester | Role::Handler | Role::Reviewer => inbox(&app, &ctx, &caller, query.page).await,
-        Role::Auditor => auditor_home(&app, &ctx, &headers).await,
-        Role::Admin => operator_home(&app, &ctx, &caller).await,
+        Role::Auditor => super::audit::home(&app, &ctx, &headers).await,
+        Role::Admin => super::operator::home(&app, &ctx, &caller).await,
         // A representative lists no requests: whoever registered it gave it the id.
         Role::Representative => {
             Ok(message_page(&ctx, StatusCode::OK, "home-title-representative", "home-intro-representative"))
@@ -118,7 +118,11 @@ async fn inbox(
 
 /// The log as anyone may check it: its size, its latest checkpoint with the witnesses'
 /// cosignatures, and the commands that verify it.
-async fn log_section(app: &AppState, ctx: &Ctx, headers: &HeaderMap) -> Result<Markup, comity_app::Error> {
+pub(super) async fn log_section(
+    app: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+) -> Result<Markup, comity_app::Error> {
     let size = app.app.store().log_size().await?;
     let checkpoint = app.app.served_checkpoint().await?.map(|n| String::from_utf8_lossy(&n).into_owned());
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
@@ -175,82 +179,6 @@ async fn public_home(app: &AppState, ctx: &Ctx, headers: &HeaderMap) -> Response
         (log)
     };
     layout::page(ctx, StatusCode::OK, &ctx.t("public-title"), body)
-}
-
-async fn auditor_home(app: &AppState, ctx: &Ctx, headers: &HeaderMap) -> Result<Response, comity_app::Error> {
-    let log = log_section(app, ctx, headers).await?;
-    let counts = match &ctx.caller {
-        Some(caller) => app.app.count_by_state(caller).await?,
-        None => Vec::new(),
-    };
-    let title = ctx.t("home-title-auditor");
-    let body = html! {
-        h1 { (title) }
-        p class="lead" { (ctx.t("home-intro-auditor")) }
-        (log)
-        h2 { (ctx.t("auditor-states")) }
-        table {
-            caption class="visually-hidden" { (ctx.t("auditor-states")) }
-            thead { tr { th scope="col" { (ctx.t("col-state")) } th scope="col" class="numeric" { (ctx.t("col-count")) } } }
-            tbody {
-                @for (state, n) in &counts {
-                    tr { td { (state_tag(ctx, *state)) } td class="numeric" { (n) } }
-                }
-            }
-        }
-    };
-    Ok(layout::page(ctx, StatusCode::OK, &title, body))
-}
-
-async fn operator_home(
-    app: &AppState,
-    ctx: &Ctx,
-    caller: &comity_app::Caller,
-) -> Result<Response, comity_app::Error> {
-    let accounts = app.app.manage_accounts(caller)?;
-    let users = accounts.users().await?;
-    let tokens = accounts.tokens().await?;
-    let title = ctx.t("home-title-admin");
-    let body = html! {
-        h1 { (title) }
-        p class="lead" { (ctx.t("home-intro-admin")) }
-        h2 { (ctx.t("admin-accounts")) }
-        table {
-            thead { tr {
-                th scope="col" { (ctx.t("col-user")) } th scope="col" { (ctx.t("col-org")) }
-                th scope="col" { (ctx.t("col-role")) } th scope="col" { (ctx.t("col-status")) }
-            } }
-            tbody {
-                @for u in &users {
-                    tr {
-                        td { (u.username) " (" (u.name) ")" }
-                        td { (u.org) }
-                        td { (ctx.t(&format!("role-{}", u.role))) }
-                        td { @if u.disabled_at.is_some() { (ctx.t("status-disabled")) } @else { (ctx.t("status-active")) } }
-                    }
-                }
-            }
-        }
-        h2 { (ctx.t("admin-tokens")) }
-        table {
-            thead { tr {
-                th scope="col" { (ctx.t("col-token")) } th scope="col" { (ctx.t("col-org")) }
-                th scope="col" { (ctx.t("col-role")) } th scope="col" { (ctx.t("col-expires")) }
-            } }
-            tbody {
-                @for t in &tokens {
-                    tr {
-                        td { (t.id) " · " (t.label) }
-                        td { (t.org) }
-                        td { (ctx.t(&format!("role-{}", t.role))) }
-                        td { (layout::time(t.expires_at)) }
-                    }
-                }
-            }
-        }
-        p class="hint" { (ctx.t("admin-cli-hint")) }
-    };
-    Ok(layout::page(ctx, StatusCode::OK, &title, body))
 }
 
 /// `/requests/{id}`: a request as its reader may see it; the read is logged first, as
@@ -807,7 +735,7 @@ fn scope_asked(ctx: &Ctx, form: &MoveForm, errors: &mut Vec<FieldError>) -> Scop
     }
 }
 
-fn state_tag(ctx: &Ctx, state: State) -> Markup {
+pub(super) fn state_tag(ctx: &Ctx, state: State) -> Markup {
     html! { strong class={ "tag tag-state-" (state.as_str()) } { (ctx.t(&format!("state-{}", state.as_str()))) } }
 }
 

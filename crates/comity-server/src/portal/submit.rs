@@ -698,10 +698,10 @@ fn amended(current: &Value, fresh: Value, form: &SubmitForm) -> Value {
             _ => out[key.as_str()] = value,
         }
     }
-    if !form.ticked("nondisclosure.requested") {
-        if let Some(o) = out.as_object_mut() {
-            o.remove("nondisclosure");
-        }
+    if !form.ticked("nondisclosure.requested")
+        && let Some(o) = out.as_object_mut()
+    {
+        o.remove("nondisclosure");
     }
     out
 }

@@ -16,6 +16,7 @@ mod logins;
 mod malformed;
 mod notices;
 mod portal;
+mod portal_ops;
 mod productions;
 mod representatives;
 mod scenarios;

@@ -27,7 +27,7 @@ fn axe_path() -> std::path::PathBuf {
 }
 
 /// chromedriver on a port of its own, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: tokio::process::Child,
     url: String,
 }
@@ -39,7 +39,7 @@ impl Drop for Driver {
 }
 
 /// Starts chromedriver, or says loudly why the browser tests cannot run.
-async fn driver() -> Option<Driver> {
+pub(crate) async fn driver() -> Option<Driver> {
     let missing: Vec<String> = [CHROMIUM, CHROMEDRIVER]
         .iter()
         .map(std::path::PathBuf::from)
@@ -80,7 +80,7 @@ async fn driver() -> Option<Driver> {
 
 /// A new browser: headless Chromium with a fresh profile, in `lang`, whose downloads land
 /// in `downloads`.
-async fn browser(driver: &Driver, lang: &str, downloads: &std::path::Path) -> Client {
+pub(crate) async fn browser(driver: &Driver, lang: &str, downloads: &std::path::Path) -> Client {
     let args = vec![
         "--headless=new".to_owned(),
         "--no-sandbox".to_owned(),
@@ -111,7 +111,7 @@ async fn browser(driver: &Driver, lang: &str, downloads: &std::path::Path) -> Cl
 }
 
 /// Runs axe-core on the page: no serious or critical violation of WCAG 2.2 A and AA.
-async fn assert_accessible(browser: &Client, what: &str) {
+pub(crate) async fn assert_accessible(browser: &Client, what: &str) {
     let axe = std::fs::read_to_string(axe_path()).unwrap();
     browser.execute(&axe, vec![]).await.unwrap();
     let script = r#"
@@ -127,7 +127,7 @@ async fn assert_accessible(browser: &Client, what: &str) {
 }
 
 /// Clicks a form's button and waits for the page it loads: the old page's root goes stale.
-async fn submit(browser: &Client, button: fantoccini::elements::Element) {
+pub(crate) async fn submit(browser: &Client, button: fantoccini::elements::Element) {
     let old = browser.find(Locator::Css("html")).await.unwrap();
     button.click().await.unwrap();
     for _ in 0..200 {
@@ -167,7 +167,7 @@ async fn assert_accessible_in_both(browser: &Client, what: &str) {
         .unwrap();
 }
 
-async fn text_of(browser: &Client, css: &str) -> String {
+pub(crate) async fn text_of(browser: &Client, css: &str) -> String {
     match browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await {
         Ok(element) => element.text().await.unwrap(),
         Err(e) => {
@@ -180,7 +180,7 @@ async fn text_of(browser: &Client, css: &str) -> String {
 
 /// Signs a new person in at their first sign-in: user name and password with no code, then
 /// the authenticator enrolled from the key the page shows, then its first code.
-async fn first_sign_in(browser: &Client, app: &TestApp, username: &str, password: &str) {
+pub(crate) async fn first_sign_in(browser: &Client, app: &TestApp, username: &str, password: &str) {
     browser.goto(&app.url("/signin")).await.unwrap();
     assert_accessible_in_both(browser, "the sign-in page").await;
     for (field, autocomplete) in
@@ -223,7 +223,7 @@ async fn wait_for_download(dir: &std::path::Path) -> Vec<u8> {
 }
 
 /// The page's `main` landmark as the person reads it.
-async fn main_text(browser: &Client) -> String {
+pub(crate) async fn main_text(browser: &Client) -> String {
     text_of(browser, "main").await
 }
 
@@ -480,12 +480,12 @@ async fn the_duty_officer_confirms_an_emergency_from_the_link() {
 
 /// A browser's client for the portal without a browser: keeps its cookies, never follows
 /// redirects, so each answer is seen as it is.
-fn form_client() -> reqwest::Client {
+pub(crate) fn form_client() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 /// The value of the hidden `csrf` field of a page.
-fn csrf_of(page: &str) -> String {
+pub(crate) fn csrf_of(page: &str) -> String {
     let at = page.find("name=\"csrf\" value=\"").expect("the page has a form token") + 19;
     page[at..].split('"').next().unwrap().to_owned()
 }
@@ -643,7 +643,7 @@ async fn the_first_sign_in_enrols_the_authenticator_once(app: TestApp) {
 }
 
 /// A person of `org` signed in through the sign-in form, with the form client's cookies.
-async fn signed_in(app: &TestApp, org: &str, username: &str) -> reqwest::Client {
+pub(crate) async fn signed_in(app: &TestApp, org: &str, username: &str) -> reqwest::Client {
     let (password, secret) = app.create_user(org, username).await;
     let browser = form_client();
     let token = csrf_of(&browser.get(app.url("/signin")).send().await.unwrap().text().await.unwrap());
