@@ -354,12 +354,19 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn method_not_allowed() -> ApiError {
+async fn method_not_allowed(request: Request) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    // A page's address that only takes a form (a move, an enrolment) is opened by the
+    // language switch of the page that answered the form: it goes to the page above it.
+    if let Some(to) = portal::page_above(request.method(), request.uri()) {
+        return axum::response::Redirect::to(&to).into_response();
+    }
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
         "this endpoint does not take that method; GET /openapi.json lists the methods",
     )
+    .into_response()
 }
 
 /// Counts and times every answer by route template.

@@ -209,6 +209,27 @@ pub fn is_page_path(path: &str) -> bool {
         || path == "/readyz")
 }
 
+/// For a GET of a page's address that only takes a form, the page above it, with the same
+/// query (the language chosen): `/requests/{id}/move` is `/requests/{id}`'s form, and a
+/// production's acknowledgement is on its request's page.
+pub fn page_above(method: &axum::http::Method, uri: &axum::http::Uri) -> Option<String> {
+    let path = uri.path();
+    if method != axum::http::Method::GET || !is_page_path(path) || path.starts_with("/static/") {
+        return None;
+    }
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let above = match segments.as_slice() {
+        ["", "requests", id, "productions", ..] => format!("/requests/{id}"),
+        ["", "signout"] => "/".to_owned(),
+        [rest @ .., _] if rest.len() > 1 => rest.join("/"),
+        _ => "/".to_owned(),
+    };
+    Some(match uri.query() {
+        Some(q) => format!("{above}?{q}"),
+        None => above,
+    })
+}
+
 /// The answer to a path nothing serves: the not-found page for a browser, the API's one
 /// error shape for anyone else.
 pub async fn not_found(request: Request) -> Response {
@@ -228,6 +249,18 @@ pub async fn not_found(request: Request) -> Response {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_form_only_address_opened_goes_to_the_page_above_with_its_query() {
+        use axum::http::{Method, Uri};
+        let above = |path: &str| super::page_above(&Method::GET, &path.parse::<Uri>().unwrap());
+        assert_eq!(above("/requests/r1/move?lang=fr").as_deref(), Some("/requests/r1?lang=fr"));
+        assert_eq!(above("/requests/r1/productions/p1/acknowledgement").as_deref(), Some("/requests/r1"));
+        assert_eq!(above("/signin/enrol?lang=en").as_deref(), Some("/signin?lang=en"));
+        assert_eq!(above("/signout").as_deref(), Some("/"));
+        assert_eq!(above("/v1/requests/r1/transitions"), None, "the API answers 405");
+        assert_eq!(super::page_above(&Method::DELETE, &"/signin".parse::<Uri>().unwrap()), None);
+    }
+
     use comity_core::{
         AuthorityType, ClockKind, ClockOutcome, DataCategory, FactKind, Instrument, ListedOffence, PartyRole,
         ProtectedRole, Purpose, RequestKind, ReviewerKind, Role, SelectorType, State,
