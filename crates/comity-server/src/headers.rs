@@ -53,7 +53,7 @@ pub async fn secure(AxumState(app): AxumState<AppState>, request: Request, next:
 }
 
 /// Whether the client reached comity over HTTPS: only a trusted proxy can say so.
-fn over_https(behind_proxy: bool, headers: &HeaderMap) -> bool {
+pub(crate) fn over_https(behind_proxy: bool, headers: &HeaderMap) -> bool {
     behind_proxy
         && headers
             .get_all("x-forwarded-proto")

@@ -321,6 +321,21 @@ amend-questions = What you were asked
 amend-send = Send the amended request
 amend-open = Answer the questions
 
+## An emergency's verification
+emergency-title = Verify this emergency
+emergency-intro = Before anything is done, a registered contact of the authority, not the person who sent the request, confirms that the authority sent it. comity sends a one-time link; the contact confirms or denies.
+emergency-no-contacts = The authority has no registered contact to ask. Its operator registers contacts; until then the request waits.
+emergency-contact = Whom to ask
+emergency-send = Send a one-time link
+emergency-issued-title = A one-time link was issued
+emergency-mailed = comity e-mailed the link to { $to }. Nobody else holds it.
+emergency-mail-failed = comity could not e-mail the link to { $to }:
+emergency-not-mailed = comity did not e-mail the link:
+emergency-pass-on = Pass the link on through the contact's registered channel only, never to an address in the request. It works once:
+emergency-channels = Registered channels: { $email } { $phone }
+emergency-expires = The link works until
+emergency-back = Back to the request
+
 ## Instruments, kinds and data
 instrument-eu-e-evidence = EU e-Evidence Regulation (2023/1543)
 instrument-us-cloud-act = US CLOUD Act agreement

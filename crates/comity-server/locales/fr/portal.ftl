@@ -321,6 +321,21 @@ amend-questions = Ce qui vous est demandé
 amend-send = Envoyer la demande modifiée
 amend-open = Répondre aux questions
 
+## Vérification d'une urgence
+emergency-title = Vérifier cette urgence
+emergency-intro = Avant toute chose, un contact enregistré de l'autorité, autre que la personne qui a envoyé la demande, confirme que l'autorité l'a bien envoyée. comity envoie un lien à usage unique ; le contact confirme ou dément.
+emergency-no-contacts = L'autorité n'a aucun contact enregistré à interroger. Son opérateur enregistre les contacts ; d'ici là, la demande attend.
+emergency-contact = Qui interroger
+emergency-send = Envoyer un lien à usage unique
+emergency-issued-title = Un lien à usage unique a été émis
+emergency-mailed = comity a envoyé le lien par courriel à { $to }. Personne d'autre ne le détient.
+emergency-mail-failed = comity n'a pas pu envoyer le lien par courriel à { $to } :
+emergency-not-mailed = comity n'a pas envoyé le lien par courriel :
+emergency-pass-on = Transmettez le lien uniquement par le canal enregistré du contact, jamais à une adresse figurant dans la demande. Il ne sert qu'une fois :
+emergency-channels = Canaux enregistrés : { $email } { $phone }
+emergency-expires = Le lien fonctionne jusqu'au
+emergency-back = Retour à la demande
+
 ## Instruments, natures et données
 instrument-eu-e-evidence = Règlement européen e-Evidence (2023/1543)
 instrument-us-cloud-act = Accord au titre du CLOUD Act américain

@@ -17,6 +17,7 @@
 
 mod audit;
 pub mod csrf;
+mod emergency;
 pub mod i18n;
 mod layout;
 mod operator;
@@ -104,6 +105,7 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}", get(pages::request))
         .route("/requests/{id}/move", post(pages::move_request))
         .route("/requests/{id}/amend", get(submit::amend_page).post(submit::amend))
+        .route("/requests/{id}/verification-link", post(emergency::issue))
         .route("/requests/{id}/productions/{production}/acknowledgement", post(production::acknowledge))
         .route("/audit/sample", get(audit::sample))
         .route("/operator/parties", get(operator::parties))

@@ -116,6 +116,14 @@ async fn inbox(
     Ok(layout::page(ctx, StatusCode::OK, &title, body))
 }
 
+/// This server's address as the browser reached it: the `Host` it sent, over HTTPS when a
+/// trusted proxy says the browser came that way (`--behind-proxy`).
+pub(super) fn base_url(app: &AppState, headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
+    let scheme = if crate::headers::over_https(app.trust.behind_proxy, headers) { "https" } else { "http" };
+    format!("{scheme}://{host}")
+}
+
 /// The log as anyone may check it: its size, its latest checkpoint with the witnesses'
 /// cosignatures, and the commands that verify it.
 pub(super) async fn log_section(
@@ -125,13 +133,7 @@ pub(super) async fn log_section(
 ) -> Result<Markup, comity_app::Error> {
     let size = app.app.store().log_size().await?;
     let checkpoint = app.app.served_checkpoint().await?.map(|n| String::from_utf8_lossy(&n).into_owned());
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
-    let scheme =
-        if app.trust.secure_cookies && !host.starts_with("127.0.0.1") && !host.starts_with("localhost") {
-            "https"
-        } else {
-            "http"
-        };
+    let base = base_url(app, headers);
     let vkey = app.log.as_ref().map(|l| l.verifier_key.clone());
     let cosigned = checkpoint
         .as_deref()
@@ -152,11 +154,11 @@ pub(super) async fn log_section(
         }
         h3 { (ctx.t("log-verify-title")) }
         p { (ctx.t("log-verify-intro")) }
-        pre class="command" { "comity log verify --url " (scheme) "://" (host) "/log --vkey '" (vkey.as_deref().unwrap_or("KEY")) "'" }
+        pre class="command" { "comity log verify --url " (base) "/log --vkey '" (vkey.as_deref().unwrap_or("KEY")) "'" }
         p { (ctx.t("log-verify-sample")) }
         pre class="command" {
-            "curl -s " (scheme) "://" (host) "/log/checkpoint > checkpoint.txt\n"
-            "comity audit sample --checkpoint checkpoint.txt --url " (scheme) "://" (host) "/log --vkey '" (vkey.as_deref().unwrap_or("KEY")) "' --n 5"
+            "curl -s " (base) "/log/checkpoint > checkpoint.txt\n"
+            "comity audit sample --checkpoint checkpoint.txt --url " (base) "/log --vkey '" (vkey.as_deref().unwrap_or("KEY")) "' --n 5"
         }
     })
 }
@@ -259,6 +261,13 @@ async fn request_page(
     let options = if deciding { Some(app.app.decision_options(&view.request).await?) } else { None };
     let productions = super::production::Productions::read(app, caller, id).await?;
     let receiving = caller.principal.role == Role::Requester;
+    // The authority's registered contacts, to verify an emergency through (issue 5, item 6).
+    let contacts =
+        if view.request.state == State::PendingVerification && caller.principal.role == Role::Handler {
+            Some(app.app.authority_contacts(caller, view.request.authority.as_str()).await?)
+        } else {
+            None
+        };
     let r = &view.request;
     let title = ctx.lang.t_with("request-title", &[("reference", r.reference.clone().into())]);
     let status = if errors.is_empty() && general.is_none() {
@@ -277,6 +286,9 @@ async fn request_page(
         (deadlines(ctx, &clocks))
         (screening(ctx, &view))
         (track_record(ctx, &view))
+        @if let Some(contacts) = &contacts {
+            (super::emergency::section(ctx, id, contacts))
+        }
         (super::production::section(ctx, id, &productions, receiving, errors))
         (history(ctx, &events))
         @if !moves.is_empty() {

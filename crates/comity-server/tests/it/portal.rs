@@ -496,6 +496,7 @@ crate::both_backends!(
     a_partial_approval_from_its_form_keeps_what_was_ticked,
     a_clerk_submits_a_request_through_the_form_once,
     a_clarification_is_asked_and_answered_through_the_pages,
+    the_legal_team_sends_a_one_time_link_from_the_page,
 );
 
 async fn pages_are_strict_about_where_forms_come_from(app: TestApp) {
@@ -860,4 +861,33 @@ async fn a_clarification_is_asked_and_answered_through_the_pages(app: TestApp) {
         clarifications.to_string().contains("\"answered\":true"),
         "the question is answered: {clarifications}"
     );
+}
+
+/// The provider's legal team sends a one-time link to the authority's registered contact
+/// from an emergency's page; without `--smtp` the page shows it once, and it works.
+async fn the_legal_team_sends_a_one_time_link_from_the_page(app: TestApp) {
+    let contact = json!({"id": "duty-officer", "name": "Duty officer", "email": "duty@berlin.example.org"});
+    let (status, body) = app.admin().post("/v1/admin/authorities/de-sta-berlin/contacts", &contact).await;
+    assert_eq!(status, 201, "{body}");
+    let id = app.submit(&example("eu-epoc-emergency-subscriber.json")).await;
+    let legal = signed_in(&app, "example-mail", "legal.emergency").await;
+    let page = legal.get(app.url(&format!("/requests/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Verify this emergency") && page.contains("value=\"duty-officer\""), "{page}");
+    let form = vec![("csrf", csrf_of(&page)), ("contact", "duty-officer".to_owned())];
+    let r =
+        legal.post(app.url(&format!("/requests/{id}/verification-link"))).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("comity did not e-mail the link"), "{page}");
+    let link = page.split("<pre class=\"command\">").nth(1).unwrap().split('<').next().unwrap();
+    let secret = link.split_once("/verify#").expect("a link to the verification page").1;
+    let (status, view) = app.anonymous().post("/v1/verify/view", &json!({"token": secret})).await;
+    assert_eq!((status, view["contact"].as_str()), (200, Some("duty-officer")), "{view}");
+    // A contact the authority does not have is refused, and says so.
+    let page = legal.get(app.url(&format!("/requests/{id}"))).send().await.unwrap().text().await.unwrap();
+    let form = vec![("csrf", csrf_of(&page)), ("contact", "nobody".to_owned())];
+    let r =
+        legal.post(app.url(&format!("/requests/{id}/verification-link"))).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("error-summary"));
 }
