@@ -92,3 +92,61 @@ impl App {
         Ok(DecisionOptions { grounds, flagged })
     }
 }
+
+/// The acts beside the lifecycle's moves that a person may do on a request now, as the
+/// policy and the request's clocks allow them: what the portal offers, each act still
+/// checked in full by its own use case.
+#[derive(Debug, Clone, Default)]
+pub struct Offers {
+    /// The reviewer bodies assigned to the request.
+    pub reviewers: Vec<comity_core::PartyId>,
+    /// The provider may object to an assigned body for a conflict of interest.
+    pub object_to_reviewer: bool,
+    /// The authority may extend the running preservation once (Art 11(1)).
+    pub extend_preservation: bool,
+    /// The enforcing authority may raise these grounds for refusal while its window runs
+    /// (Art 12(1)).
+    pub refusal_grounds: Option<Vec<comity_policy::Ground>>,
+    /// The provider may object for conflicting obligations (Art 17).
+    pub object_conflict: bool,
+}
+
+impl App {
+    /// What `caller` may do on the request beside its moves (see [`Offers`]).
+    pub async fn offers(&self, caller: &Caller, view: &RequestView, clocks: &[Clock]) -> Result<Offers> {
+        use comity_access::{Action, On};
+        use comity_core::{ClockKind, Party, ReviewerKind};
+        let on = On::Request(&view.facts);
+        let running = |kind: ClockKind| clocks.iter().any(|c| c.kind == kind && c.closed.is_none());
+        let pack = self.pack_of(&view.request).await.ok();
+        let enforcing = matches!(
+            self.party(caller.org()).await?,
+            Some(Party::Reviewer(body)) if body.kind == ReviewerKind::EnforcingAuthority
+        );
+        let refusal_grounds = (enforcing
+            && running(ClockKind::ObjectionWindow)
+            && self.allowed(caller, &Action::RaiseGrounds, &on))
+        .then(|| pack.map(|p| p.grounds_for(comity_policy::GroundUse::Refusal).cloned().collect()))
+        .flatten();
+        let conflict_possible = pack.is_some_and(|p| p.settings.conflict_objection_days.is_some());
+        Ok(Offers {
+            reviewers: view.facts.reviewers.clone(),
+            object_to_reviewer: !view.facts.reviewers.is_empty()
+                && self.allowed(caller, &Action::ObjectToReviewer, &on),
+            extend_preservation: running(ClockKind::PreservationEnd)
+                && self.allowed(caller, &Action::ExtendPreservation, &on)
+                && self
+                    .store()
+                    .journal(
+                        &comity_core::JournalQuery::kinds(&[comity_core::FactKind::PreservationExtended])
+                            .request(view.request.id),
+                    )
+                    .await?
+                    .is_empty(),
+            refusal_grounds,
+            object_conflict: conflict_possible
+                && self.pending_conflict(view.request.id).await?.is_none()
+                && self.allowed(caller, &Action::ObjectConflict, &on),
+        })
+    }
+}

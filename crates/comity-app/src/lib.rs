@@ -76,7 +76,7 @@ pub use demo::{CREDENTIALS_FILE, DEMO_DIR, Seeded};
 pub use enrolment::{ENROLMENT_MINUTES, Enrolment};
 pub use error::{Error, Result, SIGN_IN_FIRST, a};
 pub use hashing::{DEFAULT_QUEUE_PER_CLIENT, HashingSettings};
-pub use inbox::{DecisionOptions, Inbox, InboxItem};
+pub use inbox::{DecisionOptions, Inbox, InboxItem, Offers};
 pub use intake::Accepted;
 pub use log::{Tile, served};
 pub use notices::{Delivery, NewEndpoint, NoticeSettings, Notifier};

@@ -336,6 +336,27 @@ emergency-channels = Registered channels: { $email } { $phone }
 emergency-expires = The link works until
 emergency-back = Back to the request
 
+## Acts beside the moves
+acts-reviewers = Who reviews it
+acts-no-reviewer = No reviewer body is assigned yet.
+acts-object-title = Object to a reviewer body
+acts-object-hint = For a conflict of interest only: the law routed the request to this body, and an operator of no party decides whether to assign another.
+acts-object-reviewer = The body
+acts-object-grounds = What the conflict is
+acts-object-send = Object to this body
+acts-extend-title = Extend the preservation
+acts-extend-hint = Once, before it ends (e-Evidence Regulation Art 11(1)): the data stays preserved for the pack's extension.
+acts-extend-send = Extend the preservation
+acts-grounds-title = Raise grounds for refusal
+acts-grounds-hint = As the enforcing authority, while your time runs (e-Evidence Regulation Art 12(1)). Production stops at once.
+acts-grounds-send = Raise these grounds
+acts-conflict-title = Object for conflicting obligations
+acts-conflict-hint = Within 10 days of receipt, where executing the order would conflict with the law of a third country (e-Evidence Regulation Art 17). Production waits while it is decided.
+acts-conflict-country = The third country (two letters, such as US)
+acts-conflict-law = The law it would conflict with
+acts-conflict-reasoning = Why executing the order would conflict with it
+acts-conflict-send = Object
+
 ## Instruments, kinds and data
 instrument-eu-e-evidence = EU e-Evidence Regulation (2023/1543)
 instrument-us-cloud-act = US CLOUD Act agreement

@@ -336,6 +336,27 @@ emergency-channels = Canaux enregistrés : { $email } { $phone }
 emergency-expires = Le lien fonctionne jusqu'au
 emergency-back = Retour à la demande
 
+## Actes à côté des étapes
+acts-reviewers = Qui la contrôle
+acts-no-reviewer = Aucune autorité de contrôle n'est encore désignée.
+acts-object-title = S'opposer à une autorité de contrôle
+acts-object-hint = Pour un conflit d'intérêts seulement : le droit a désigné cette autorité, et un opérateur d'aucune des parties décide s'il en désigne une autre.
+acts-object-reviewer = L'autorité
+acts-object-grounds = En quoi consiste le conflit
+acts-object-send = S'opposer à cette autorité
+acts-extend-title = Prolonger la conservation
+acts-extend-hint = Une fois, avant son terme (règlement e-Evidence, art. 11, par. 1) : les données restent conservées pour la durée de prolongation du référentiel.
+acts-extend-send = Prolonger la conservation
+acts-grounds-title = Invoquer des motifs de refus
+acts-grounds-hint = En tant qu'autorité d'exécution, tant que votre délai court (règlement e-Evidence, art. 12, par. 1). La production s'arrête aussitôt.
+acts-grounds-send = Invoquer ces motifs
+acts-conflict-title = S'opposer pour obligations contradictoires
+acts-conflict-hint = Dans les 10 jours de la réception, lorsque l'exécution de l'injonction serait contraire au droit d'un pays tiers (règlement e-Evidence, art. 17). La production attend la décision.
+acts-conflict-country = Le pays tiers (deux lettres, comme US)
+acts-conflict-law = La loi avec laquelle elle serait en conflit
+acts-conflict-reasoning = Pourquoi l'exécution de l'injonction serait en conflit avec elle
+acts-conflict-send = S'opposer
+
 ## Instruments, natures et données
 instrument-eu-e-evidence = Règlement européen e-Evidence (2023/1543)
 instrument-us-cloud-act = Accord au titre du CLOUD Act américain

@@ -15,6 +15,7 @@
 //! HTML is written with `maud`, which escapes every value it is given: nothing a party
 //! typed can become markup.
 
+mod acts;
 mod audit;
 pub mod csrf;
 mod emergency;
@@ -106,6 +107,10 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}/move", post(pages::move_request))
         .route("/requests/{id}/amend", get(submit::amend_page).post(submit::amend))
         .route("/requests/{id}/verification-link", post(emergency::issue))
+        .route("/requests/{id}/objections", post(acts::object))
+        .route("/requests/{id}/extension", post(acts::extend))
+        .route("/requests/{id}/grounds", post(acts::grounds))
+        .route("/requests/{id}/conflict", post(acts::conflict))
         .route("/requests/{id}/productions/{production}/acknowledgement", post(production::acknowledge))
         .route("/audit/sample", get(audit::sample))
         .route("/operator/parties", get(operator::parties))

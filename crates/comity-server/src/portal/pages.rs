@@ -234,6 +234,9 @@ pub fn problems(
                 "retention_until" => "retention_until",
                 "national_ids" => "national_ids",
                 "questions" => "questions",
+                "reasoning" => "reasoning",
+                "third_country" => "third_country",
+                "law" => "law",
                 _ => default_field,
             };
             FieldError { field: field.to_owned(), message: p.message }
@@ -261,6 +264,7 @@ async fn request_page(
     let options = if deciding { Some(app.app.decision_options(&view.request).await?) } else { None };
     let productions = super::production::Productions::read(app, caller, id).await?;
     let receiving = caller.principal.role == Role::Requester;
+    let offers = app.app.offers(caller, &view, &clocks).await?;
     // The authority's registered contacts, to verify an emergency through (issue 5, item 6).
     let contacts =
         if view.request.state == State::PendingVerification && caller.principal.role == Role::Handler {
@@ -286,6 +290,7 @@ async fn request_page(
         (deadlines(ctx, &clocks))
         (screening(ctx, &view))
         (track_record(ctx, &view))
+        (super::acts::section(ctx, id, &offers, errors))
         @if let Some(contacts) = &contacts {
             (super::emergency::section(ctx, id, contacts))
         }

@@ -497,6 +497,7 @@ crate::both_backends!(
     a_clerk_submits_a_request_through_the_form_once,
     a_clarification_is_asked_and_answered_through_the_pages,
     the_legal_team_sends_a_one_time_link_from_the_page,
+    the_acts_beside_the_moves_are_offered_to_whom_may_do_them,
 );
 
 async fn pages_are_strict_about_where_forms_come_from(app: TestApp) {
@@ -890,4 +891,92 @@ async fn the_legal_team_sends_a_one_time_link_from_the_page(app: TestApp) {
         legal.post(app.url(&format!("/requests/{id}/verification-link"))).form(&form).send().await.unwrap();
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("error-summary"));
+}
+
+/// The acts beside the moves, each from its form, offered only to whom the policy lets do
+/// it: the provider objects to a reviewer body and for conflicting obligations, the
+/// enforcing authority raises grounds for refusal, the authority extends a preservation.
+async fn the_acts_beside_the_moves_are_offered_to_whom_may_do_them(app: TestApp) {
+    use comity_core::{FactKind, JournalQuery};
+    // Notified to the enforcing State: committed outside the issuing State.
+    let mut doc = example("eu-epoc-traffic.json");
+    doc["offence"]["committed_in_issuing_state"] = json!(false);
+    let id = app.submit(&doc).await;
+    let legal = signed_in(&app, "example-mail", "legal.acts").await;
+    let page = legal.get(app.url(&format!("/requests/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("ie-high-court") && page.contains("ie-enforcing"), "who reviews it is shown");
+    assert!(page.contains("/objections") && page.contains("/conflict"), "the provider's acts are offered");
+    assert!(!page.contains("/grounds\""), "grounds for refusal are not the provider's");
+    // An objection without its grounds is named beside the field.
+    let post = |path: &'static str, fields: Vec<(&'static str, String)>, page: String| {
+        let legal = legal.clone();
+        let url = app.url(&format!("/requests/{id}/{path}"));
+        async move {
+            let mut form = vec![("csrf", csrf_of(&page))];
+            form.extend(fields);
+            legal.post(url).form(&form).send().await.unwrap()
+        }
+    };
+    let r = post(
+        "objections",
+        vec![("reviewer", "ie-high-court".into()), ("grounds", String::new())],
+        page.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("id=\"grounds-error\""));
+    let r = post(
+        "objections",
+        vec![("reviewer", "ie-high-court".into()), ("grounds", "The judge sat on our board.".into())],
+        page.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let conflict = vec![
+        ("third_country", "US".to_owned()),
+        ("law", "18 U.S.C. § 2702(a)".to_owned()),
+        ("reasoning", "The account's content is stored in the United States for a US person.".to_owned()),
+    ];
+    let r = post("conflict", conflict, page).await;
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+    let facts = app
+        .store
+        .journal(&JournalQuery::kinds(&[FactKind::ReviewerObjected, FactKind::ConflictObjected]))
+        .await
+        .unwrap();
+    assert_eq!(facts.len(), 2, "both acts are in the journal");
+    let page = legal.get(app.url(&format!("/requests/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("/conflict\""), "one objection for conflicting obligations");
+
+    // The enforcing authority raises grounds for refusal while its window runs.
+    let enforcing = signed_in(&app, "ie-enforcing", "enforcing.acts").await;
+    let page = enforcing.get(app.url(&format!("/requests/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains(&format!("action=\"/requests/{id}/grounds\"")),
+        "offered to the enforcing authority"
+    );
+    let ground = page.split("id=\"refusal-").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let form = vec![
+        ("csrf", csrf_of(&page)),
+        ("grounds", ground),
+        ("reasoning", "The conduct is not an offence in Ireland.".to_owned()),
+    ];
+    let r = enforcing.post(app.url(&format!("/requests/{id}/grounds"))).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+    let (_, request) = app.token("example-mail").get(&format!("/v1/requests/{id}")).await;
+    assert_eq!(request["state"], "rejected", "grounds raised stop the request: {request}");
+
+    // The authority extends a preservation once.
+    let id = app.submit(&example("eu-epoc-pr-preservation.json")).await;
+    let authority =
+        example("eu-epoc-pr-preservation.json")["issuing"]["authority"].as_str().unwrap().to_owned();
+    let clerk = signed_in(&app, &authority, "clerk.acts").await;
+    let page = clerk.get(app.url(&format!("/requests/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("/extension\""), "the extension is offered while the preservation runs: {page}");
+    let form =
+        vec![("csrf", csrf_of(&page)), ("reason", "The production order follows next week.".to_owned())];
+    let r = clerk.post(app.url(&format!("/requests/{id}/extension"))).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+    let page = clerk.get(app.url(&format!("/requests/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("/extension\""), "extended once, it is offered no more");
 }
