@@ -87,7 +87,15 @@ home-intro-auditor = The public log and the figures of every request. You read n
 home-title-admin = Operator
 home-intro-admin = The people and systems that use this comity.
 home-title-representative = Representing the person concerned
-home-intro-representative = You were registered to represent the person concerned in a request, on their mandate. The request's decision, its grounds and the appeals are at GET /v1/requests/ID/decision in the API, and you appeal through it; the portal's pages for representatives come next.
+home-intro-representative = You were registered to represent the person concerned in a request, on their mandate. Open it by the id you were given: you see its decisions with their grounds and reasoning, and you may appeal to a second body.
+representative-open-id = The request's id
+representative-open = Open the request
+representative-intro = You represent the person concerned. You see what was decided and why, never the request's contents; while an appeal runs, nothing is produced.
+representative-decisions = Decisions
+representative-no-decision = Nothing has been decided yet.
+representative-appeals = Appeals
+representative-appeal-hint = A second body, never the one that decided, hears the appeal; nothing is produced until it decides.
+representative-appeal-grounds = The grounds of the appeal
 home-empty = Nothing here yet.
 home-caption = { $count ->
     [one] One request

@@ -87,7 +87,15 @@ home-intro-auditor = Le journal public et les chiffres de toutes les demandes. V
 home-title-admin = Opérateur
 home-intro-admin = Les personnes et les systèmes qui utilisent ce comity.
 home-title-representative = Représenter la personne concernée
-home-intro-representative = Vous avez été enregistré pour représenter la personne concernée dans une demande, sur son mandat. La décision, ses motifs et les recours sont à GET /v1/requests/ID/decision dans l'API, par laquelle vous formez un recours ; les pages du portail pour les représentants viennent ensuite.
+home-intro-representative = Vous avez été enregistré pour représenter la personne concernée dans une demande, sur son mandat. Ouvrez-la avec l'identifiant qui vous a été communiqué : vous voyez ses décisions, leurs motifs et leur raisonnement, et vous pouvez former un recours devant une seconde autorité.
+representative-open-id = L'identifiant de la demande
+representative-open = Ouvrir la demande
+representative-intro = Vous représentez la personne concernée. Vous voyez ce qui a été décidé et pourquoi, jamais le contenu de la demande ; tant qu'un recours est en cours, rien n'est produit.
+representative-decisions = Décisions
+representative-no-decision = Rien n'a encore été décidé.
+representative-appeals = Recours
+representative-appeal-hint = Une seconde autorité, jamais celle qui a décidé, examine le recours ; rien n'est produit avant sa décision.
+representative-appeal-grounds = Les motifs du recours
 home-empty = Rien pour l'instant.
 home-caption = { $count ->
     [one] Une demande

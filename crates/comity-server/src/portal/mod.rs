@@ -103,6 +103,7 @@ pub fn router() -> Router<AppState> {
         .route("/signin/enrol", post(signin::enrol))
         .route("/signout", post(signin::signout))
         .route("/requests/new", get(submit::page).post(submit::submit))
+        .route("/requests/open", get(pages::open))
         .route("/requests/{id}", get(pages::request))
         .route("/requests/{id}/move", post(pages::move_request))
         .route("/requests/{id}/amend", get(submit::amend_page).post(submit::amend))

@@ -36,9 +36,7 @@ pub async fn home(
         Role::Auditor => super::audit::home(&app, &ctx, &headers).await,
         Role::Admin => super::operator::home(&app, &ctx, &caller).await,
         // A representative lists no requests: whoever registered it gave it the id.
-        Role::Representative => {
-            Ok(message_page(&ctx, StatusCode::OK, "home-title-representative", "home-intro-representative"))
-        }
+        Role::Representative => Ok(representative_home(&ctx)),
     };
     result.unwrap_or_else(|e| error_page(&ctx, &e))
 }
@@ -192,7 +190,102 @@ pub async fn request(AxumState(app): AxumState<AppState>, ctx: Ctx, Path(id): Pa
     let Ok(id) = RequestId::parse(&id) else {
         return not_found_page(&ctx);
     };
+    if caller.principal.role == Role::Representative {
+        return representative_page(&app, &ctx, &caller, id, &[]).await;
+    }
     request_page_with(&app, &ctx, &caller, id, &[], None).await
+}
+
+/// A representative's home: it lists no requests (whoever registered it gave it the id),
+/// so it opens one by its id.
+fn representative_home(ctx: &Ctx) -> Response {
+    let title = ctx.t("home-title-representative");
+    let body = html! {
+        h1 { (title) }
+        p class="lead" { (ctx.t("home-intro-representative")) }
+        form method="get" action="/requests/open" {
+            div class="field" {
+                label for="open-id" { (ctx.t("representative-open-id")) }
+                input type="text" id="open-id" name="id" spellcheck="false" autocomplete="off";
+            }
+            button type="submit" class="button" { (ctx.t("representative-open")) }
+        }
+    };
+    layout::page(ctx, StatusCode::OK, &title, body)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OpenQuery {
+    #[serde(default)]
+    id: String,
+}
+
+/// `GET /requests/open?id=`: the request of that id (or the not-found page).
+pub async fn open(ctx: Ctx, Query(query): Query<OpenQuery>) -> Response {
+    match RequestId::parse(query.id.trim()) {
+        Ok(id) => Redirect::to(&format!("/requests/{id}")).into_response(),
+        Err(_) => not_found_page(&ctx),
+    }
+}
+
+/// What a representative sees of a request it is registered for: the decisions with their
+/// grounds and reasoning, and the appeals; never the document. It appeals from here.
+async fn representative_page(
+    app: &AppState,
+    ctx: &Ctx,
+    caller: &comity_app::Caller,
+    id: RequestId,
+    errors: &[FieldError],
+) -> Response {
+    let seen = match app.app.decision_view(caller, id).await {
+        Ok(seen) => seen,
+        Err(e) => return error_page(ctx, &e),
+    };
+    let r = &seen.request;
+    let appealable = matches!(r.state, State::Approved | State::PartiallyApproved | State::Rejected);
+    let title = ctx.lang.t_with("request-title", &[("reference", r.reference.clone().into())]);
+    let body = html! {
+        (layout::error_summary(ctx, errors, None))
+        p { a href="/" class="back" { (ctx.t("back-home")) } }
+        h1 { (title) " " (state_tag(ctx, r.state)) }
+        p { (ctx.t("representative-intro")) }
+        h2 { (ctx.t("representative-decisions")) }
+        @if seen.decisions.is_empty() { p { (ctx.t("representative-no-decision")) } }
+        @for d in &seen.decisions {
+            section class="finding" {
+                p { (state_tag(ctx, d.outcome)) " · " (d.by) " · " (layout::time(d.at)) }
+                @if !d.grounds.is_empty() { p { (ctx.t("decision-grounds")) ": " (d.grounds.join(", ")) } }
+                p { (d.reasoning) }
+            }
+        }
+        @if !seen.appeals.is_empty() {
+            h2 { (ctx.t("representative-appeals")) }
+            @for a in &seen.appeals {
+                section class="finding" { p { (a.by) " · " (layout::time(a.at)) } p { (a.grounds) } }
+            }
+        }
+        @if appealable {
+            form method="post" action={ "/requests/" (r.id) "/move" } class="action" {
+                h2 { (ctx.t("move-appealed")) }
+                p class="hint" { (ctx.t("representative-appeal-hint")) }
+                input type="hidden" name="csrf" value=(ctx.csrf);
+                input type="hidden" name="to" value="appealed";
+                input type="hidden" name="version" value=(r.version);
+                div class="field" {
+                    label for="appeal-reason" { (ctx.t("representative-appeal-grounds")) }
+                    (layout::field_error(ctx, errors, "reason"))
+                    textarea id="appeal-reason" name="reason" rows="4" {}
+                }
+                button type="submit" class="button" { (ctx.t("move-appealed")) }
+            }
+        }
+    };
+    layout::page(
+        ctx,
+        if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY },
+        &title,
+        body,
+    )
 }
 
 /// The request's page, with the problems of a form that failed; or the page of the error
@@ -727,6 +820,13 @@ pub async fn move_request(
     } else {
         None
     };
+    if caller.principal.role == Role::Representative {
+        let mut errors = errors;
+        if let Some(general) = outcome {
+            errors.push(FieldError { field: "reason".into(), message: general });
+        }
+        return representative_page(&app, &ctx, &caller, id, &errors).await;
+    }
     request_page_with(&app, &ctx, &caller, id, &errors, outcome.as_deref()).await
 }
 

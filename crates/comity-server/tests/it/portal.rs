@@ -498,6 +498,7 @@ crate::both_backends!(
     a_clarification_is_asked_and_answered_through_the_pages,
     the_legal_team_sends_a_one_time_link_from_the_page,
     the_acts_beside_the_moves_are_offered_to_whom_may_do_them,
+    a_representative_appeals_from_the_decision_page,
 );
 
 async fn pages_are_strict_about_where_forms_come_from(app: TestApp) {
@@ -979,4 +980,49 @@ async fn the_acts_beside_the_moves_are_offered_to_whom_may_do_them(app: TestApp)
     assert_eq!(r.status(), 303, "{:?}", r.text().await);
     let page = clerk.get(app.url(&format!("/requests/{id}"))).send().await.unwrap().text().await.unwrap();
     assert!(!page.contains("/extension\""), "extended once, it is offered no more");
+}
+
+/// A representative of the person concerned opens its request by id, sees the decision
+/// and its grounds but never the request's contents, and appeals from the page; another
+/// request is the not-found page.
+async fn a_representative_appeals_from_the_decision_page(app: TestApp) {
+    let body = json!({"id": "ie-solicitor-page", "country": "IE", "name": "A solicitor"});
+    assert_eq!(app.admin().post("/v1/admin/representatives", &body).await.0, 201);
+    let second =
+        json!({"id": "ie-court-of-appeal", "country": "IE", "kind": "court", "name": "Court of Appeal"});
+    let id = app.submit(&example("eu-epoc-traffic.json")).await;
+    let other = app.submit(&example("eu-epoc-traffic.json")).await;
+    assert_eq!(app.admin().post("/v1/admin/reviewers", &second).await.0, 201);
+    assert_eq!(app.move_to(&id, "approved").await.0, 200);
+    let register = json!({"representative": "ie-solicitor-page", "represents": "invest.desk@example.org",
+        "mandate": "power of attorney"});
+    assert_eq!(app.admin().post(&format!("/v1/requests/{id}/representatives"), &register).await.0, 201);
+
+    let counsel = signed_in(&app, "ie-solicitor-page", "counsel.page").await;
+    let home = counsel.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("action=\"/requests/open\""), "the representative opens a request by its id");
+    let r = counsel.get(app.url(&format!("/requests/open?id={id}"))).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let page = counsel.get(app.url(&format!("/requests/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Approved") && page.contains(REVIEWER), "the decision and who made it: {page}");
+    assert!(!page.contains("invest.desk"), "never the request's contents");
+    let hidden = counsel.get(app.url(&format!("/requests/{other}"))).send().await.unwrap();
+    assert_eq!(hidden.status(), 404);
+    // An appeal without grounds is refused beside its field; with them, a second body hears it.
+    let appeal = |reason: &str| {
+        vec![("csrf", csrf_of(&page)), ("to", "appealed".to_owned()), ("reason", reason.to_owned())]
+    };
+    let r = counsel.post(app.url(&format!("/requests/{id}/move"))).form(&appeal("")).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let r = counsel
+        .post(app.url(&format!("/requests/{id}/move")))
+        .form(&appeal("Our client is a journalist; Art 12(1)(a) was not weighed."))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+    let page = counsel.get(app.url(&format!("/requests/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Our client is a journalist"), "the appeal is shown: {page}");
+    let (_, request) = app.token("example-mail").get(&format!("/v1/requests/{id}")).await;
+    assert_eq!(request["state"], "appealed");
 }
