@@ -116,7 +116,7 @@ pub fn router() -> Router<AppState> {
         .route("/audit/sample", get(audit::sample))
         .route("/operator/parties", get(operator::parties))
         .route("/operator/parties/{register}", get(operator::to_parties).post(operator::register_party))
-        .route("/operator/authorities/{id}/keys", get(operator::keys))
+        .route("/operator/authorities/{id}/keys", get(operator::keys).post(operator::add_key))
         .route(
             "/operator/authorities/{id}/keys/{kid}/revoke",
             get(operator::revoke_key_confirm).post(operator::revoke_key),

@@ -17,7 +17,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use chrono::Utc;
-use comity_app::{NewToken, NewUser, Revocation};
+use comity_app::{NewKey, NewToken, NewUser, Revocation};
 use comity_core::{AuthorityType, Party, PartyRole, ReviewerKind, Role, TokenRecord, UserRecord};
 use comity_wire::{
     DocumentError,
@@ -510,10 +510,22 @@ pub async fn register_party(
 
 /// `/operator/authorities/{id}/keys`: an authority's signing keys with their state.
 pub async fn keys(AxumState(app): AxumState<AppState>, ctx: Ctx, Path(authority): Path<String>) -> Response {
-    if let Err(page) = registers(&app, &ctx) {
+    keys_page(&app, &ctx, &authority, &OpsForm::default(), &[], None).await
+}
+
+async fn keys_page(
+    app: &AppState,
+    ctx: &Ctx,
+    authority: &str,
+    form: &OpsForm,
+    errors: &[FieldError],
+    general: Option<&str>,
+) -> Response {
+    let (app, ctx, authority) = (app, ctx, authority.to_owned());
+    if let Err(page) = registers(app, ctx) {
         return *page;
     }
-    let Some(caller) = ctx.caller.as_ref() else { return pages::sign_in_first(&ctx) };
+    let Some(caller) = ctx.caller.as_ref() else { return pages::sign_in_first(ctx) };
     let keys = match app.app.authority_keys(caller, &authority).await {
         Ok(keys) => keys,
         Err(comity_app::Error::BadInput(_)) => return pages::not_found_page(&ctx),
@@ -563,9 +575,80 @@ pub async fn keys(AxumState(app): AxumState<AppState>, ctx: Ctx, Path(authority)
                 }
             }
         }
+        form method="post" action={ "/operator/authorities/" (authority) "/keys" } class="action" novalidate {
+            h2 { (ctx.t("ops-key-add-title")) }
+            p class="hint" { (ctx.t("ops-key-add-hint")) }
+            input type="hidden" name="csrf" value=(ctx.csrf);
+            div class="field" {
+                label for="key-public_key" { (ctx.t("ops-key-public")) }
+                p class="hint" id="key-public_key-hint" { (ctx.t("ops-key-public-hint")) }
+                (layout::field_error(ctx, errors, "key-public_key"))
+                textarea id="key-public_key" name="public_key" rows="4" aria-describedby="key-public_key-hint" { (form.get("public_key")) }
+            }
+            div class="field" {
+                label for="key-replaces" { (ctx.t("ops-key-replaces")) }
+                (layout::field_error(ctx, errors, "key-replaces"))
+                select id="key-replaces" name="replaces" {
+                    option value="" { (ctx.t("ops-key-replaces-none")) }
+                    @for k in keys.iter().filter(|k| k.key.revoked.is_none() && k.key.retired_at.is_none()) {
+                        option value=(k.key.kid) selected[form.get("replaces") == k.key.kid.as_str()] { (k.key.kid) }
+                    }
+                }
+            }
+            (text_field(ctx, errors, "key-overlap_hours", "overlap_hours", "ops-key-overlap", Some("ops-key-overlap-hint"), form.get("overlap_hours")))
+            button type="submit" class="button" { (ctx.t("ops-key-add")) }
+        }
         p class="hint" { (ctx.t("ops-keys-cli-hint")) }
     };
-    layout::page(&ctx, StatusCode::OK, &title, body)
+    let body = html! { (layout::error_summary(ctx, errors, general)) (body) };
+    layout::page(ctx, status(errors, general), &title, body)
+}
+
+/// `POST /operator/authorities/{id}/keys`: registers a key for the authority, or rotates
+/// one (the old key stays usable for the overlap), as `POST /v1/admin/authorities/{id}/keys`.
+pub async fn add_key(
+    AxumState(app): AxumState<AppState>,
+    ctx: Ctx,
+    Path(authority): Path<String>,
+    PageForm(form): PageForm<OpsForm>,
+) -> Response {
+    let registers = match registers(&app, &ctx) {
+        Ok(r) => r,
+        Err(page) => return *page,
+    };
+    let overlap = form.get("overlap_hours");
+    let overlap_hours = if overlap.is_empty() {
+        None
+    } else {
+        match overlap.parse::<u32>() {
+            Ok(h) => Some(h),
+            Err(_) => {
+                let errors = [FieldError {
+                    field: "key-overlap_hours".into(),
+                    message: ctx.t("ops-key-overlap-wrong"),
+                }];
+                return keys_page(&app, &ctx, &authority, &form, &errors, None).await;
+            }
+        }
+    };
+    let new = NewKey {
+        public_key: form.get("public_key").to_owned(),
+        kid: None,
+        replaces: Some(form.get("replaces").to_owned()).filter(|r| !r.is_empty()),
+        overlap_hours,
+    };
+    match registers.add_key(&authority, &new).await {
+        Ok(_) => Redirect::to(&format!("/operator/authorities/{authority}/keys")).into_response(),
+        Err(comity_app::Error::BadInput(_)) => pages::not_found_page(&ctx),
+        Err(e @ (comity_app::Error::NotFound(_) | comity_app::Error::Internal(_))) => {
+            pages::error_page(&ctx, &e)
+        }
+        Err(e) => {
+            let (errors, general) =
+                field_errors(&ctx, &e, "key-", &["public_key", "replaces", "overlap_hours"], "public_key");
+            keys_page(&app, &ctx, &authority, &form, &errors, general.as_deref()).await
+        }
+    }
 }
 
 /// `/operator/authorities/{id}/keys/{kid}/revoke`: what revoking will do, and why.

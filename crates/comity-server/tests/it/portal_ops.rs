@@ -16,6 +16,7 @@ crate::both_backends!(
     an_operator_creates_an_account_and_disables_it,
     an_operator_creates_a_token_and_revokes_it,
     an_auditor_draws_a_sample_with_each_requests_entries,
+    an_operator_rotates_a_key,
 );
 
 /// A page's text and status.
@@ -364,4 +365,26 @@ async fn an_operator_registers_a_provider_and_disables_an_account_in_the_browser
     assert!(text.contains("lifecycle.received"), "one request with its entries: {text}");
     assert_accessible(&auditor, "an audit sample, in French").await;
     auditor.close().await.unwrap();
+}
+
+/// The operator rotates an authority's key from its keys page: the new key is registered,
+/// the old one retires after the overlap; a key that does not read is named beside its field.
+async fn an_operator_rotates_a_key(app: TestApp) {
+    let (_, keys) = app.admin().get("/v1/admin/authorities/fr-tj-paris/keys").await;
+    let old = keys[0]["kid"].as_str().unwrap().to_owned();
+    let admin = signed_in(&app, OPERATOR, "ops.rotate").await;
+    let list = "/operator/authorities/fr-tj-paris/keys";
+    let (status, _, page) =
+        post(&admin, &app, list, list, &[("public_key", "not a key"), ("replaces", "")]).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("id=\"key-public_key-error\""), "{page}");
+    let fresh = comity_auth::jws::SigningKey::generate().public().to_jwk();
+    let fields = [("public_key", fresh.as_str()), ("replaces", old.as_str()), ("overlap_hours", "48")];
+    let (status, location, _) = post(&admin, &app, list, list, &fields).await;
+    assert_eq!((status, location.as_str()), (303, list));
+    let (_, keys) = app.admin().get("/v1/admin/authorities/fr-tj-paris/keys").await;
+    assert_eq!(keys.as_array().unwrap().len(), 2, "{keys}");
+    let replaced = keys.as_array().unwrap().iter().find(|k| k["kid"] == old.as_str()).unwrap();
+    assert!(!replaced["retired_at"].is_null(), "the old key retires after the overlap: {replaced}");
+    not_found_to_others(&app, &[], &[list]).await;
 }
