@@ -528,13 +528,13 @@ async fn keys_page(
     let Some(caller) = ctx.caller.as_ref() else { return pages::sign_in_first(ctx) };
     let keys = match app.app.authority_keys(caller, &authority).await {
         Ok(keys) => keys,
-        Err(comity_app::Error::BadInput(_)) => return pages::not_found_page(&ctx),
-        Err(e) => return pages::error_page(&ctx, &e),
+        Err(comity_app::Error::BadInput(_)) => return pages::not_found_page(ctx),
+        Err(e) => return pages::error_page(ctx, &e),
     };
     let now = Utc::now();
     let title = ctx.lang.t_with("ops-keys-title", &[("authority", authority.clone().into())]);
     let body = html! {
-        (back_to(&ctx, "/operator/parties", "ops-back-parties"))
+        (back_to(ctx, "/operator/parties", "ops-back-parties"))
         h1 { (title) }
         p class="lead" { (ctx.t("ops-keys-intro")) }
         @if keys.is_empty() {
