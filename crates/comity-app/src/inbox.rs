@@ -109,6 +109,9 @@ pub struct Offers {
     pub refusal_grounds: Option<Vec<comity_policy::Ground>>,
     /// The provider may object for conflicting obligations (Art 17).
     pub object_conflict: bool,
+    /// An objection for conflicting obligations awaits the caller's decision: the issuing
+    /// authority may uphold it (withdraw), the court of its State decide either way.
+    pub decide_conflict: bool,
 }
 
 impl App {
@@ -147,6 +150,8 @@ impl App {
             object_conflict: conflict_possible
                 && self.pending_conflict(view.request.id).await?.is_none()
                 && self.allowed(caller, &Action::ObjectConflict, &on),
+            decide_conflict: self.pending_conflict(view.request.id).await?.is_some()
+                && self.allowed(caller, &Action::DecideConflict, &on),
         })
     }
 }

@@ -74,6 +74,27 @@ pub fn section(ctx: &Ctx, id: RequestId, offers: &Offers, errors: &[FieldError])
                 button type="submit" class="button button-warning" { (ctx.t("acts-grounds-send")) }
             }
         }
+        @if offers.decide_conflict {
+            form method="post" action={ "/requests/" (id) "/conflict/decision" } class="action" {
+                h3 { (ctx.t("acts-decide-title")) }
+                p class="hint" { (ctx.t("acts-decide-hint")) }
+                input type="hidden" name="csrf" value=(ctx.csrf);
+                fieldset {
+                    legend { (ctx.t("acts-decide-outcome")) }
+                    (layout::field_error(ctx, errors, "upheld"))
+                    div class="checkbox" {
+                        input type="radio" id="conflict-upheld" name="upheld" value="true";
+                        label for="conflict-upheld" { (ctx.t("acts-decide-upheld")) }
+                    }
+                    div class="checkbox" {
+                        input type="radio" id="conflict-dismissed" name="upheld" value="false";
+                        label for="conflict-dismissed" { (ctx.t("acts-decide-dismissed")) }
+                    }
+                }
+                (reason(ctx, errors, "decide-reasoning", "reasoning", "move-reason"))
+                button type="submit" class="button" { (ctx.t("acts-decide-send")) }
+            }
+        }
         @if offers.object_conflict {
             form method="post" action={ "/requests/" (id) "/conflict" } class="action" {
                 h3 { (ctx.t("acts-conflict-title")) }
@@ -146,6 +167,7 @@ enum Act {
     Extend,
     Grounds,
     Conflict,
+    Decide,
 }
 
 async fn act(app: AppState, ctx: Ctx, id: String, form: ActForm, act: Act) -> Response {
@@ -168,6 +190,14 @@ async fn act(app: AppState, ctx: Ctx, id: String, form: ActForm, act: Act) -> Re
             .object_conflict(&caller, id, form.get("third_country"), form.get("law"), form.get("reasoning"))
             .await
             .map(drop),
+        Act::Decide => match form.get("upheld") {
+            "true" | "false" => app
+                .app
+                .decide_conflict(&caller, id, form.get("upheld") == "true", form.get("reasoning"))
+                .await
+                .map(drop),
+            _ => Err(comity_app::Error::invalid("invalid_decision", "upheld", ctx.t("acts-decide-choose"))),
+        },
     };
     match done {
         Ok(()) => Redirect::to(&format!("/requests/{id}")).into_response(),
@@ -178,10 +208,11 @@ async fn act(app: AppState, ctx: Ctx, id: String, form: ActForm, act: Act) -> Re
             let default = match act {
                 Act::Object => "grounds",
                 Act::Extend => "reason",
-                Act::Grounds | Act::Conflict => "reasoning",
+                Act::Grounds | Act::Conflict | Act::Decide => "reasoning",
             };
             let (errors, general) = pages::problems(&ctx, &e, default);
-            pages::request_page_with(&app, &ctx, &caller, id, &errors, general.as_deref()).await
+            let page = pages::request_page_with(&app, &ctx, &caller, id, &errors, general.as_deref()).await;
+            pages::answering(page, &e)
         }
     }
 }
@@ -224,4 +255,14 @@ pub async fn conflict(
     PageForm(form): PageForm<ActForm>,
 ) -> Response {
     act(app, ctx, id, form, Act::Conflict).await
+}
+
+/// `POST /requests/{id}/conflict/decision`: the objection for conflicting obligations decided.
+pub async fn decide(
+    AxumState(app): AxumState<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ActForm>,
+) -> Response {
+    act(app, ctx, id, form, Act::Decide).await
 }

@@ -112,6 +112,7 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}/extension", post(acts::extend))
         .route("/requests/{id}/grounds", post(acts::grounds))
         .route("/requests/{id}/conflict", post(acts::conflict))
+        .route("/requests/{id}/conflict/decision", post(acts::decide))
         .route("/requests/{id}/productions/{production}/acknowledgement", post(production::acknowledge))
         .route("/audit/sample", get(audit::sample))
         .route("/operator/parties", get(operator::parties))

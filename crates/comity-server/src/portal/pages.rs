@@ -304,6 +304,16 @@ pub async fn request_page_with(
     }
 }
 
+/// A page shown again with a refusal answers the refusal's status, as the API would (403
+/// for an act the person may not do, 409 for one the request's state refuses), unless the
+/// page itself failed.
+pub fn answering(mut page: Response, e: &comity_app::Error) -> Response {
+    if page.status() == StatusCode::UNPROCESSABLE_ENTITY {
+        *page.status_mut() = status_of(e);
+    }
+    page
+}
+
 /// A refusal as a form shows it: each problem beside its field (those of no field of the
 /// form beside `default_field`), or, when it names none, one message for the summary.
 pub fn problems(
@@ -330,6 +340,7 @@ pub fn problems(
                 "reasoning" => "reasoning",
                 "third_country" => "third_country",
                 "law" => "law",
+                "upheld" => "upheld",
                 _ => default_field,
             };
             FieldError { field: field.to_owned(), message: p.message }
@@ -796,6 +807,7 @@ pub async fn move_request(
     }
     let scope =
         if to == State::PartiallyApproved { Some(scope_asked(&ctx, &form, &mut errors)) } else { None };
+    let mut refusal = None;
     let outcome = if errors.is_empty() {
         let transition = Transition {
             expected_version: form.version,
@@ -814,6 +826,7 @@ pub async fn move_request(
             Err(e) => {
                 let (problems, general) = problems(&ctx, &e, "reason");
                 errors = problems;
+                refusal = Some(e);
                 general
             }
         }
@@ -825,9 +838,17 @@ pub async fn move_request(
         if let Some(general) = outcome {
             errors.push(FieldError { field: "reason".into(), message: general });
         }
-        return representative_page(&app, &ctx, &caller, id, &errors).await;
+        let page = representative_page(&app, &ctx, &caller, id, &errors).await;
+        return match &refusal {
+            Some(e) => answering(page, e),
+            None => page,
+        };
     }
-    request_page_with(&app, &ctx, &caller, id, &errors, outcome.as_deref()).await
+    let page = request_page_with(&app, &ctx, &caller, id, &errors, outcome.as_deref()).await;
+    match &refusal {
+        Some(e) => answering(page, e),
+        None => page,
+    }
 }
 
 /// The scope a partial approval's fields ask for; a time that does not read is the

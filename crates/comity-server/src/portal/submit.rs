@@ -129,6 +129,15 @@ pub async fn submit(
     form_page(&app, &ctx, &caller, &form, &key, &errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
+/// When the form says it was opened (its hidden `issued_at`), or now.
+fn issued_at(form: &SubmitForm) -> String {
+    let given = form.get("issued_at");
+    match chrono::DateTime::parse_from_rfc3339(given) {
+        Ok(t) => t.with_timezone(&Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        Err(_) => Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    }
+}
+
 /// The id of the input a document path is typed in: `targets[0].selector.value` is
 /// `targets-0-selector-value`.
 fn field_id(path: &str) -> String {
@@ -316,7 +325,9 @@ fn document_of(ctx: &Ctx, caller: &comity_app::Caller, form: &SubmitForm) -> (Va
         "data_categories": form.all("data_categories"),
         "time_window": {"from": from, "to": to},
         "justification": text("justification"),
-        "issued_at": Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        // When the form was opened: a form sent twice is the same document, so its
+        // idempotency key makes one request.
+        "issued_at": issued_at(form),
     });
     if form.ticked("nondisclosure.requested") {
         document["nondisclosure"] =
@@ -380,6 +391,7 @@ async fn document_form(
         form method="post" action=(target.action) novalidate {
             input type="hidden" name="csrf" value=(ctx.csrf);
             input type="hidden" name="idempotency_key" value=(key);
+            input type="hidden" name="issued_at" value=(issued_at(form));
             h2 { (ctx.t("submit-law")) }
             (f.select("instrument", &Instrument::ALL.iter().map(|v| (v.as_str(), ctx.t(&format!("instrument-{v}")))).collect::<Vec<_>>(), false))
             (f.radios("kind", &RequestKind::ALL.iter().map(|v| (v.as_str(), ctx.t(&format!("kind-{v}")))).collect::<Vec<_>>()))

@@ -499,6 +499,7 @@ crate::both_backends!(
     the_legal_team_sends_a_one_time_link_from_the_page,
     the_acts_beside_the_moves_are_offered_to_whom_may_do_them,
     a_representative_appeals_from_the_decision_page,
+    an_objection_for_conflicting_obligations_is_decided_from_the_page,
 );
 
 async fn pages_are_strict_about_where_forms_come_from(app: TestApp) {
@@ -738,8 +739,12 @@ async fn a_clerk_submits_a_request_through_the_form_once(app: TestApp) {
     let key =
         page.split("name=\"idempotency_key\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     let base = |fields: Vec<(&str, &str)>| {
-        let mut form: Vec<(String, String)> =
-            vec![("csrf".into(), csrf_of(&page)), ("idempotency_key".into(), key.clone())];
+        let issued = page.split("name=\"issued_at\" value=\"").nth(1).unwrap().split('"').next().unwrap();
+        let mut form: Vec<(String, String)> = vec![
+            ("csrf".into(), csrf_of(&page)),
+            ("idempotency_key".into(), key.clone()),
+            ("issued_at".into(), issued.to_owned()),
+        ];
         form.extend(fields.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())));
         form
     };
@@ -1025,4 +1030,36 @@ async fn a_representative_appeals_from_the_decision_page(app: TestApp) {
     assert!(page.contains("Our client is a journalist"), "the appeal is shown: {page}");
     let (_, request) = app.token("example-mail").get(&format!("/v1/requests/{id}")).await;
     assert_eq!(request["state"], "appealed");
+}
+
+/// An objection for conflicting obligations is decided from the request's page: the
+/// issuing authority may only uphold it (withdraw its order), and the form says so.
+async fn an_objection_for_conflicting_obligations_is_decided_from_the_page(app: TestApp) {
+    let id = app.submit(&example("eu-epoc-traffic.json")).await;
+    let objection = json!({"third_country": "US", "law": "18 U.S.C. § 2702(a)",
+        "reasoning": "stored in the United States for a US person"});
+    let (status, body) = app
+        .token("example-mail")
+        .post(&format!("/v1/requests/{id}/conflicting-obligations"), &objection)
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let clerk = signed_in(&app, "fr-tj-paris", "clerk.conflict").await;
+    let page = clerk.get(app.url(&format!("/requests/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("/conflict/decision\""), "the issuing authority may decide it: {page}");
+    let decide = |upheld: &str| {
+        vec![
+            ("csrf", csrf_of(&page)),
+            ("upheld", upheld.to_owned()),
+            ("reasoning", "We withdraw.".to_owned()),
+        ]
+    };
+    let url = app.url(&format!("/requests/{id}/conflict/decision"));
+    let r = clerk.post(&url).form(&decide("")).send().await.unwrap();
+    assert_eq!(r.status(), 422, "no outcome chosen");
+    let r = clerk.post(&url).form(&decide("false")).send().await.unwrap();
+    assert_eq!(r.status(), 403, "only the court maintains an order");
+    let r = clerk.post(&url).form(&decide("true")).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+    let (_, request) = app.token("example-mail").get(&format!("/v1/requests/{id}")).await;
+    assert_eq!(request["state"], "withdrawn", "upheld, the order is lifted: {request}");
 }
