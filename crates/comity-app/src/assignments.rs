@@ -268,3 +268,46 @@ fn conflict(reviewer: &PartyId, institution: &PartyId) -> String {
          independent of the authority and the provider"
     )
 }
+
+/// A provider's objection to a reviewer body that no operator has acted on yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenObjection {
+    pub request: RequestId,
+    pub reviewer: PartyId,
+    pub grounds: String,
+    pub at: chrono::DateTime<Utc>,
+    pub by: comity_core::ActorId,
+}
+
+impl App {
+    /// The objections to reviewer bodies awaiting an operator, oldest first: those whose
+    /// body is still assigned (an operator who assigns another with `replaces` takes it
+    /// off, which answers the objection). For one who may assign reviewers: the operator.
+    pub async fn open_objections(&self, caller: &Caller) -> Result<Vec<OpenObjection>> {
+        self.require(caller, &Action::ManageRegisters, &On::Registers)?;
+        let entries = self
+            .store()
+            .journal(&comity_core::JournalQuery::kinds(&[
+                comity_core::FactKind::ReviewerObjected,
+                comity_core::FactKind::ReviewerUnassigned,
+            ]))
+            .await?;
+        let mut open: Vec<OpenObjection> = Vec::new();
+        for e in entries {
+            match e.fact {
+                Fact::ReviewerObjected(o) => open.push(OpenObjection {
+                    request: o.request,
+                    reviewer: o.reviewer,
+                    grounds: o.grounds,
+                    at: e.at,
+                    by: e.actor,
+                }),
+                Fact::ReviewerUnassigned(u) => {
+                    open.retain(|o| !(o.request == u.request && o.reviewer == u.reviewer))
+                }
+                _ => {}
+            }
+        }
+        Ok(open)
+    }
+}

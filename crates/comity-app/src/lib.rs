@@ -69,6 +69,7 @@ pub use accounts::{
     Accounts, CreatedToken, CreatedUser, NewToken, NewUser, TOTP_ISSUER, parse_lifetime, totp_aad,
 };
 pub use amendments::{Clarification, QuestionState};
+pub use assignments::OpenObjection;
 pub use caller::Caller;
 pub use client::{Client, OnRefusal, network};
 pub use data_dir::{DataDir, DataDirError};

@@ -116,6 +116,7 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}/productions/{production}/acknowledgement", post(production::acknowledge))
         .route("/audit/sample", get(audit::sample))
         .route("/operator/parties", get(operator::parties))
+        .route("/operator/assignments", get(operator::assignments).post(operator::assign))
         .route("/operator/parties/{register}", get(operator::to_parties).post(operator::register_party))
         .route("/operator/authorities/{id}/keys", get(operator::keys).post(operator::add_key))
         .route(

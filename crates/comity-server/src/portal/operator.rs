@@ -222,6 +222,7 @@ pub async fn home(
                 li { a href="/operator/parties" { (ctx.t("ops-parties-title")) } }
                 li { a href="/operator/accounts" { (ctx.t("ops-accounts-title")) } }
                 li { a href="/operator/tokens" { (ctx.t("ops-tokens-title")) } }
+                li { a href="/operator/assignments" { (ctx.t("ops-assign-title")) } }
             }
         }
         h2 { (ctx.t("admin-accounts")) }
@@ -1105,5 +1106,115 @@ pub async fn revoke_token(
         Err(e @ comity_app::Error::NotFound(_)) => pages::error_page(&ctx, &e),
         // The organisation's last admin credential: the page says how to go on.
         Err(e) => revoke_token_page(&ctx, &accounts, &id, Some(&pages::error_text(&ctx, &e))).await,
+    }
+}
+
+/// `/operator/assignments`: the providers' objections to reviewer bodies awaiting an
+/// operator, each with the form that assigns another body in its place, and a form to
+/// assign a body where routing by law found none in the register (issue 13, item 2).
+pub async fn assignments(AxumState(app): AxumState<AppState>, ctx: Ctx) -> Response {
+    assignments_page(&app, &ctx, &OpsForm::default(), &[], None).await
+}
+
+async fn assignments_page(
+    app: &AppState,
+    ctx: &Ctx,
+    form: &OpsForm,
+    errors: &[FieldError],
+    general: Option<&str>,
+) -> Response {
+    if let Err(page) = registers(app, ctx) {
+        return *page;
+    }
+    let Some(caller) = ctx.caller.as_ref() else { return pages::sign_in_first(ctx) };
+    let (open, bodies) =
+        match (app.app.open_objections(caller).await, app.app.parties(caller, PartyRole::Reviewer).await) {
+            (Ok(open), Ok(bodies)) => (open, bodies),
+            (Err(e), _) | (_, Err(e)) => return pages::error_page(ctx, &e),
+        };
+    let title = ctx.t("ops-assign-title");
+    let body_select = |id: &str, chosen: &str| {
+        html! {
+            select id=(id) name="reviewer" {
+                option value="" { (ctx.t("submit-choose")) }
+                @for b in &bodies {
+                    option value=(b.id()) selected[chosen == b.id().as_str()] { (b.name()) " (" (b.id()) ")" }
+                }
+            }
+        }
+    };
+    let body = html! {
+        (layout::error_summary(ctx, errors, general))
+        (back_to(ctx, "/", "back-home"))
+        h1 { (title) }
+        p class="lead" { (ctx.t("ops-assign-intro")) }
+        h2 { (ctx.t("ops-objections")) }
+        @if open.is_empty() {
+            p class="empty" { (ctx.t("ops-objections-none")) }
+        }
+        @for (i, o) in open.iter().enumerate() {
+            form method="post" action="/operator/assignments" class="action" {
+                h3 { (ctx.lang.t_with("ops-objection", &[("reviewer", o.reviewer.to_string().into()), ("request", o.request.to_string().into())])) }
+                p { (o.grounds) }
+                p class="hint" { (o.by) " · " (layout::time(o.at)) }
+                input type="hidden" name="csrf" value=(ctx.csrf);
+                input type="hidden" name="request" value=(o.request);
+                input type="hidden" name="replaces" value=(o.reviewer);
+                div class="field" {
+                    label for={ "assign-reviewer-" (i) } { (ctx.t("ops-assign-body")) }
+                    (body_select(&format!("assign-reviewer-{i}"), ""))
+                }
+                div class="field" {
+                    label for={ "assign-reason-" (i) } { (ctx.t("ops-assign-reason")) }
+                    textarea id={ "assign-reason-" (i) } name="reason" rows="2" {}
+                }
+                button type="submit" class="button" { (ctx.t("ops-assign-replace")) }
+            }
+        }
+        h2 { (ctx.t("ops-assign-any")) }
+        form method="post" action="/operator/assignments" class="action" novalidate {
+            input type="hidden" name="csrf" value=(ctx.csrf);
+            (text_field(ctx, errors, "assign-request", "request", "ops-assign-request", None, form.get("request")))
+            div class="field" {
+                label for="assign-reviewer" { (ctx.t("ops-assign-body")) }
+                (layout::field_error(ctx, errors, "assign-reviewer"))
+                (body_select("assign-reviewer", form.get("reviewer")))
+            }
+            (text_field(ctx, errors, "assign-reason", "reason", "ops-assign-reason", None, form.get("reason")))
+            button type="submit" class="button" { (ctx.t("ops-assign-send")) }
+        }
+    };
+    layout::page(ctx, status(errors, general), &title, body)
+}
+
+/// `POST /operator/assignments`: a body assigned, in place of one objected to or where none
+/// was found, through the same use case as `POST /v1/requests/{id}/reviewers`.
+pub async fn assign(
+    AxumState(app): AxumState<AppState>,
+    ctx: Ctx,
+    PageForm(form): PageForm<OpsForm>,
+) -> Response {
+    if let Err(page) = registers(&app, &ctx) {
+        return *page;
+    }
+    let Some(caller) = ctx.caller.clone() else { return pages::sign_in_first(&ctx) };
+    let Ok(id) = comity_core::RequestId::parse(form.get("request").trim()) else {
+        let errors =
+            [FieldError { field: "assign-request".into(), message: ctx.t("ops-assign-request-wrong") }];
+        return assignments_page(&app, &ctx, &form, &errors, None).await;
+    };
+    let replaces = Some(form.get("replaces")).filter(|r| !r.is_empty());
+    match app.app.assign_reviewer(&caller, id, form.get("reviewer"), form.get("reason"), replaces).await {
+        Ok(_) => Redirect::to("/operator/assignments").into_response(),
+        Err(e @ comity_app::Error::Internal(_)) => pages::error_page(&ctx, &e),
+        Err(e) => {
+            let (errors, general) =
+                field_errors(&ctx, &e, "assign-", &["reviewer", "reason", "request"], "reviewer");
+            let general = general.or_else(|| {
+                (!errors.is_empty())
+                    .then(|| errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))
+            });
+            pages::answering(assignments_page(&app, &ctx, &form, &errors, general.as_deref()).await, &e)
+        }
     }
 }

@@ -17,6 +17,7 @@ crate::both_backends!(
     an_operator_creates_a_token_and_revokes_it,
     an_auditor_draws_a_sample_with_each_requests_entries,
     an_operator_rotates_a_key,
+    an_operator_answers_an_objection_to_a_reviewer,
 );
 
 /// A page's text and status.
@@ -387,4 +388,50 @@ async fn an_operator_rotates_a_key(app: TestApp) {
     let replaced = keys.as_array().unwrap().iter().find(|k| k["kid"] == old.as_str()).unwrap();
     assert!(!replaced["retired_at"].is_null(), "the old key retires after the overlap: {replaced}");
     not_found_to_others(&app, &[], &[list]).await;
+}
+
+/// A provider's objection to its reviewer body reaches the operator's assignments page,
+/// which assigns another body in its place, the reason asked; answered, it is gone.
+async fn an_operator_answers_an_objection_to_a_reviewer(app: TestApp) {
+    let id = app.submit(&example("eu-epoc-traffic.json")).await;
+    let second =
+        serde_json::json!({"id": "ie-court-two", "country": "IE", "kind": "court", "name": "Second court"});
+    assert_eq!(app.admin().post("/v1/admin/reviewers", &second).await.0, 201);
+    let objection = serde_json::json!({"reviewer": REVIEWER, "grounds": "The judge sat on our board."});
+    let (status, body) =
+        app.token("example-mail").post(&format!("/v1/requests/{id}/reviewers/objections"), &objection).await;
+    assert_eq!(status, 201, "{body}");
+    let admin = signed_in(&app, OPERATOR, "ops.assign").await;
+    let page = "/operator/assignments";
+    let (status, html) = get(&admin, &app, page).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("The judge sat on our board.") && html.contains(&id),
+        "the objection is listed: {html}"
+    );
+    let (status, _, html) = post(
+        &admin,
+        &app,
+        page,
+        page,
+        &[("request", &id), ("replaces", REVIEWER), ("reviewer", "ie-court-two"), ("reason", "")],
+    )
+    .await;
+    assert_eq!(status, 422, "the reason is asked: {html}");
+    let fields = [
+        ("request", id.as_str()),
+        ("replaces", REVIEWER),
+        ("reviewer", "ie-court-two"),
+        ("reason", "the objection is upheld"),
+    ];
+    let (status, location, _) = post(&admin, &app, page, page, &fields).await;
+    assert_eq!((status, location.as_str()), (303, page));
+    let (_, reviewers) = app.token("example-mail").get(&format!("/v1/requests/{id}/reviewers")).await;
+    assert!(
+        reviewers.to_string().contains("ie-court-two") && !reviewers.to_string().contains(REVIEWER),
+        "{reviewers}"
+    );
+    let (_, html) = get(&admin, &app, page).await;
+    assert!(!html.contains("The judge sat on our board."), "answered, the objection is gone");
+    not_found_to_others(&app, &[page], &[page]).await;
 }
