@@ -145,6 +145,7 @@ log-verify-sample = To draw a random sample of requests to audit from the checkp
 
 ## A request
 request-title = Request { $reference }
+request-jump-actions = Go to what you can do
 request-summary = The request
 request-authority = Authority
 request-provider = Provider

@@ -145,6 +145,7 @@ log-verify-sample = Pour tirer au hasard, à partir du point de contrôle, des d
 
 ## Une demande
 request-title = Demande { $reference }
+request-jump-actions = Aller à ce que vous pouvez faire
 request-summary = La demande
 request-authority = Autorité
 request-provider = Fournisseur

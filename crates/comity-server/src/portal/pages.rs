@@ -387,6 +387,9 @@ async fn request_page(
         (layout::error_summary(ctx, errors, general))
         p { a href="/" class="back" { (ctx.t("back-home")) } }
         h1 { (title) " " (state_tag(ctx, r.state)) }
+        @if !moves.is_empty() {
+            p { a href="#actions" { (ctx.t("request-jump-actions")) } }
+        }
         @if r.state == State::ClarificationRequested && caller.principal.role == Role::Requester {
             p { a class="button" href={ "/requests/" (r.id) "/amend" } { (ctx.t("amend-open")) } }
         }
@@ -424,7 +427,19 @@ fn summary(ctx: &Ctx, view: &RequestView) -> Markup {
             dt { (ctx.t("request-kind")) } dd { (ctx.t(&format!("kind-{}", r.kind))) }
             dt { (ctx.t("request-emergency")) } dd { @if r.emergency { (ctx.t("yes")) } @else { (ctx.t("no")) } }
             dt { (ctx.t("request-categories")) } dd { (categories.join(", ")) }
-            dt { (ctx.t("request-targets")) } dd { (targets) }
+            dt { (ctx.t("request-targets")) } dd {
+                (targets)
+                ul class="targets" {
+                    @for t in document["targets"].as_array().into_iter().flatten() {
+                        li {
+                            (ctx.t(&format!("selector-{}", t["selector"]["type"].as_str().unwrap_or("account_id")))) ": "
+                            code { (t["selector"]["value"].as_str().unwrap_or("")) }
+                            @if let Some(c) = t["residence_country"].as_str() { " · " (c) }
+                            @if let Some(role) = t["protected_role"].as_str() { " · " strong { (ctx.t(&format!("protected-{role}"))) } }
+                        }
+                    }
+                }
+            }
             @if let (Some(from), Some(to)) = (document["time_window"]["from"].as_str(), document["time_window"]["to"].as_str()) {
                 dt { (ctx.t("request-period")) } dd { (from) " – " (to) }
             }
@@ -552,7 +567,7 @@ fn actions(
 ) -> Markup {
     let r = &view.request;
     html! {
-        h2 { (ctx.t("request-actions")) }
+        h2 id="actions" { (ctx.t("request-actions")) }
         @for to in moves {
             @let id = to.as_str();
             @let decision = options.filter(|_| matches!(to, State::Approved | State::PartiallyApproved | State::Rejected));
