@@ -1,50 +1,43 @@
 //! What a person must do next (issue 14, item 3): the requests in the caller's scope with
 //! the deadline each runs against, soonest first, and what the caller may do to each.
 
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use comity_access::action_for_move;
-use comity_core::{Clock, State, StoredRequest, lifecycle};
+pub use comity_core::InboxItem;
+use comity_core::{Clock, InboxKey, RequestId, State, StoredRequest, lifecycle};
 
-use crate::{App, Caller, Listing, RequestView, Result};
+use crate::{App, Caller, Error, Listing, RequestView, Result};
 
-/// A request in a person's list, with the deadline that runs soonest.
-#[derive(Debug, Clone)]
-pub struct InboxItem {
-    pub request: StoredRequest,
-    /// The running deadline due first, if any runs.
-    pub next: Option<Clock>,
-}
-
-/// A page of a person's list: the items, soonest deadline first, and how many there are.
+/// A page of a person's list: the items, soonest deadline first, how many there are in
+/// all, and where the next page starts, if one follows.
 #[derive(Debug, Clone)]
 pub struct Inbox {
     pub items: Vec<InboxItem>,
     pub total: u64,
-    pub page: u32,
     pub per_page: u32,
+    /// The cursor of the next page, for [`App::inbox`]'s `after`; opaque to its reader.
+    pub next: Option<String>,
 }
 
 impl App {
-    /// The requests in the caller's scope (as [`App::list_requests`] gives them), each with
-    /// its soonest running deadline, the page ordered by that deadline, those without one
-    /// last and newest first among them.
-    pub async fn inbox(&self, caller: &Caller, listing: Listing) -> Result<Inbox> {
-        let (page, number, per_page) = self.list_requests(caller, listing).await?;
-        let mut items = Vec::with_capacity(page.items.len());
-        for request in page.items {
-            let next = self
-                .store()
-                .clocks(request.id)
-                .await?
-                .into_iter()
-                .filter(|c| c.closed.is_none())
-                .min_by_key(|c| c.due);
-            items.push(InboxItem { request, next });
+    /// The requests in the caller's scope (the scope of [`App::list_requests`], with the
+    /// listing's filters and `per_page`; its `page` is not read), each with its soonest
+    /// running deadline, ordered by that deadline across every page, those without one
+    /// last and newest first among them. `after` is a page's [`Inbox::next`]: the pages
+    /// are a keyset's, so each costs the same however deep, and none skips or repeats a
+    /// request whose deadline did not move meanwhile.
+    pub async fn inbox(&self, caller: &Caller, listing: Listing, after: Option<&str>) -> Result<Inbox> {
+        let after = after.map(parse_cursor).transpose()?;
+        let scoped = self.scoped_query(caller, listing)?;
+        let per_page = scoped.query.per_page;
+        if scoped.empty {
+            return Ok(Inbox { items: Vec::new(), total: 0, per_page, next: None });
         }
-        items.sort_by_key(|i| i.next.as_ref().map_or(DateTime::<Utc>::MAX_UTC, |c| c.due));
-        Ok(Inbox { items, total: page.total, page: number, per_page })
+        let page = self.store().inbox(&scoped.query, after.as_ref()).await?;
+        let next = if page.more { page.items.last().map(|item| cursor(&item.key())) } else { None };
+        Ok(Inbox { items: page.items, total: page.total, per_page, next })
     }
-
     /// The moves the caller may make on a request it sees, as the policy decides each: what
     /// a page offers is exactly what the API would accept.
     pub fn moves_for(&self, caller: &Caller, view: &RequestView) -> Vec<State> {
@@ -58,6 +51,32 @@ impl App {
             })
             .collect()
     }
+}
+
+/// A page's cursor: its last item's key, as text (`due|received_at|id`, the times in
+/// microseconds since 1970, `due` empty when no deadline runs), in URL-safe base64. It
+/// names nothing the page does not show; it is opaque only so that nobody builds one.
+fn cursor(key: &InboxKey) -> String {
+    let due = key.due.map(|d| d.timestamp_micros().to_string()).unwrap_or_default();
+    URL_SAFE_NO_PAD.encode(format!("{due}|{}|{}", key.received_at.timestamp_micros(), key.id))
+}
+
+fn parse_cursor(text: &str) -> Result<InboxKey> {
+    let bad = || Error::BadInput("this page's link is not valid: start again from the first page".to_owned());
+    let decoded = URL_SAFE_NO_PAD.decode(text).map_err(|_| bad())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| bad())?;
+    let mut parts = decoded.split('|');
+    let (Some(due), Some(received_at), Some(id), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let time = |t: &str| t.parse().ok().and_then(DateTime::<Utc>::from_timestamp_micros).ok_or_else(bad);
+    Ok(InboxKey {
+        due: if due.is_empty() { None } else { Some(time(due)?) },
+        received_at: time(received_at)?,
+        id: RequestId::parse(id).map_err(|_| bad())?,
+    })
 }
 
 /// What a decision on a request may rest on: the pack's grounds for each outcome, and the
@@ -153,5 +172,23 @@ impl App {
             decide_conflict: self.pending_conflict(view.request.id).await?.is_some()
                 && self.allowed(caller, &Action::DecideConflict, &on),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_reads_back_as_its_key() {
+        let id = RequestId::parse("0193a1b2-0000-7000-8000-000000000001").unwrap();
+        let at = DateTime::<Utc>::from_timestamp_micros(1_780_000_000_123_456).unwrap();
+        for due in [None, Some(at + chrono::Duration::days(3))] {
+            let key = InboxKey { due, received_at: at, id };
+            assert_eq!(parse_cursor(&cursor(&key)).unwrap(), key);
+        }
+        for bad in ["", "not base64!", &URL_SAFE_NO_PAD.encode("1|2"), &URL_SAFE_NO_PAD.encode("x|2|id")] {
+            assert!(matches!(parse_cursor(bad), Err(Error::BadInput(_))), "{bad:?}");
+        }
     }
 }

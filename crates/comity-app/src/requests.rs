@@ -96,6 +96,13 @@ pub struct Listing {
     pub per_page: Option<u32>,
 }
 
+/// A listing's query with the caller's scope applied; `empty` when the filters asked and
+/// the scope exclude each other, so that nothing is listed.
+pub(crate) struct ScopedQuery {
+    pub(crate) query: RequestQuery,
+    pub(crate) empty: bool,
+}
+
 impl App {
     /// A request the caller may see, with its screenings and its authority's record; the
     /// read is logged first. Returns the view and the read's log entry.
@@ -165,6 +172,18 @@ impl App {
     /// to a provider, those assigned to a reviewer body. Returns the page, its number and
     /// its size.
     pub async fn list_requests(&self, caller: &Caller, listing: Listing) -> Result<(RequestPage, u32, u32)> {
+        let query = self.scoped_query(caller, listing)?;
+        let (page, per_page) = (query.query.page, query.query.per_page);
+        if query.empty {
+            return Ok((RequestPage { items: Vec::new(), total: 0 }, page, per_page));
+        }
+        Ok((self.store().list_requests(&query.query).await?, page, per_page))
+    }
+
+    /// The caller's filters checked, with the scope the policy gives the caller on top
+    /// (`comity_access::list_scope`): what [`App::list_requests`] and [`App::inbox`] both
+    /// ask the store.
+    pub(crate) fn scoped_query(&self, caller: &Caller, listing: Listing) -> Result<ScopedQuery> {
         self.require(caller, &Action::ListRequests, &On::Requests)?;
         let state = listing
             .state
@@ -195,13 +214,13 @@ impl App {
         match list_scope(&caller.who()) {
             ListScope::Authority(a) => query.issuer = Some(a),
             ListScope::Provider(p) if query.provider.as_ref().is_some_and(|q| *q != p) => {
-                return Ok((RequestPage { items: Vec::new(), total: 0 }, page, per_page));
+                return Ok(ScopedQuery { query, empty: true });
             }
             ListScope::Provider(p) => query.provider = Some(p),
             ListScope::Reviewer(r) => query.reviewer = Some(r),
             ListScope::Nothing => return Err(Error::Forbidden("this role lists no requests".to_owned())),
         }
-        Ok((self.store().list_requests(&query).await?, page, per_page))
+        Ok(ScopedQuery { query, empty: false })
     }
 
     /// How many requests are in each state, for a caller who may read aggregates.

@@ -402,6 +402,46 @@ pub struct RequestPage {
     pub total: u64,
 }
 
+/// Where a person's inbox (issue 14) goes on from: the ordering key of the last request of
+/// the page before. The inbox orders requests by their soonest running deadline, then
+/// those with none; each group newest first among equals (`received_at`, then `id`, both
+/// descending), so that the key is unique and a page starts exactly after the last one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxKey {
+    /// The soonest running deadline; `None` for a request with none running.
+    pub due: Option<DateTime<Utc>>,
+    pub received_at: DateTime<Utc>,
+    pub id: RequestId,
+}
+
+/// A request in a person's inbox, with the running deadline due first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboxItem {
+    pub request: StoredRequest,
+    /// The running deadline due first, if any runs.
+    pub next: Option<Clock>,
+}
+
+impl InboxItem {
+    /// This item's place in the inbox's order.
+    pub fn key(&self) -> InboxKey {
+        InboxKey {
+            due: self.next.as_ref().map(|c| c.due),
+            received_at: self.request.received_at,
+            id: self.request.id,
+        }
+    }
+}
+
+/// A page of an inbox: at most the query's `per_page` items after the key asked, in the
+/// inbox's order; whether more follow; and how many the query matches in all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboxPage {
+    pub items: Vec<InboxItem>,
+    pub more: bool,
+    pub total: u64,
+}
+
 /// What can go wrong in a store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -461,6 +501,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn request_by_jti(&self, authority: &PartyId, jti: &str) -> Result<Option<RequestId>, StoreError>;
     async fn request(&self, id: RequestId) -> Result<Option<StoredRequest>, StoreError>;
     async fn list_requests(&self, query: &RequestQuery) -> Result<RequestPage, StoreError>;
+    /// The requests `query` matches (its filters and `per_page`; its `page` is not read),
+    /// soonest running deadline first, from just after `after` (see [`InboxKey`]): keyset
+    /// pagination, so each page costs the same however deep, and a request moved meanwhile
+    /// is neither skipped nor shown twice unless its own deadline moved.
+    async fn inbox(&self, query: &RequestQuery, after: Option<&InboxKey>) -> Result<InboxPage, StoreError>;
     /// Applies a move and records its event and the event's audit-log entry, atomically.
     async fn apply_move(&self, m: &Move) -> Result<Event, StoreError>;
     /// The targets `authority` named at or after `since`, newest first, at most `limit`

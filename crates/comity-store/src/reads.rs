@@ -4,9 +4,9 @@
 
 use chrono::{DateTime, Utc};
 use comity_core::{
-    Clock, IdempotencyKey, LogRecord, NamedTarget, Party, PartyId, PartyRole, RequestId, RequestPage,
-    RequestQuery, Screening, State, StoreError, StoredCheckpoint, StoredDocument, StoredRequest,
-    UnloggedRows,
+    Clock, ClockKind, IdempotencyKey, InboxItem, InboxKey, InboxPage, LogRecord, NamedTarget, Party, PartyId,
+    PartyRole, RequestId, RequestPage, RequestQuery, Screening, State, StoreError, StoredCheckpoint,
+    StoredDocument, StoredRequest, UnloggedRows,
 };
 
 use crate::db::{Conn, Row, args};
@@ -106,6 +106,94 @@ pub(crate) async fn list_requests<C: Conn>(
     let (sql, args) = page.into_parts();
     let items = conn.fetch_all(&sql, args, read_request).await?;
     Ok(RequestPage { items, total: u64::try_from(total).unwrap_or(0) })
+}
+
+/// A person's inbox (issue 14): the requests `query` matches, soonest running deadline
+/// first, then those with none, each group newest first; the page after `after`.
+/// Runs on one read snapshot (see `Backend::SNAPSHOT`): the total and the page agree.
+///
+/// One statement, inside out: `p` is the caller's scope exactly as [`list_requests`] has it
+/// (the same [`filtered`]), each request with the kind of its soonest running clock (the
+/// index `clocks_running_by_request`, migration 0019, answers each from the index alone);
+/// the clock `c` itself gives its due time. The keyset and `LIMIT` apply to these narrow
+/// rows, and only the page's rows are joined to `requests` for their whole columns (the
+/// document among them), so the sort never carries documents.
+pub(crate) async fn inbox<C: Conn>(
+    conn: &mut C,
+    query: &RequestQuery,
+    after: Option<&InboxKey>,
+) -> Result<InboxPage, StoreError> {
+    let (sql, args) = filtered("SELECT COUNT(*) AS n FROM requests", query).into_parts();
+    let row = conn.fetch_one(&sql, args).await.map_err(backend)?;
+    let total = row.int(&At { table: "requests", id: "(count)" }, "n")?;
+    let mut page = filtered(
+        concat!(
+            "SELECT ",
+            request_columns!(),
+            ", page.next_kind, page.next_due, page.next_set_at FROM (\
+             SELECT p.page_id, p.page_received, p.next_kind, c.due_at AS next_due, c.set_at AS next_set_at FROM (\
+             SELECT id AS page_id, received_at AS page_received, \
+             (SELECT k.kind FROM clocks k WHERE k.request_id = requests.id AND k.closed_at IS NULL \
+             ORDER BY k.due_at, k.kind LIMIT 1) AS next_kind FROM requests"
+        ),
+        query,
+    );
+    page.push(") p LEFT JOIN clocks c ON c.request_id = p.page_id AND c.kind = p.next_kind");
+    match after {
+        None => {}
+        Some(InboxKey { due: Some(due), received_at, id }) => {
+            page.push(" WHERE (c.due_at > ")
+                .bind(*due)
+                .push(" OR c.due_at IS NULL OR (c.due_at = ")
+                .bind(*due)
+                .push(" AND (p.page_received < ")
+                .bind(*received_at)
+                .push(" OR (p.page_received = ")
+                .bind(*received_at)
+                .push(" AND p.page_id < ")
+                .bind(id.to_string())
+                .push("))))");
+        }
+        Some(InboxKey { due: None, received_at, id }) => {
+            page.push(" WHERE c.due_at IS NULL AND (p.page_received < ")
+                .bind(*received_at)
+                .push(" OR (p.page_received = ")
+                .bind(*received_at)
+                .push(" AND p.page_id < ")
+                .bind(id.to_string())
+                .push("))");
+        }
+    }
+    // One more than the page, to know whether another follows. (PostgreSQL takes an output
+    // column's name in ORDER BY only standing alone, hence the expressions spelled out.)
+    page.push(" ORDER BY (c.due_at IS NULL), c.due_at, p.page_received DESC, p.page_id DESC LIMIT ")
+        .bind(i64::from(query.per_page) + 1);
+    page.push(
+        ") page JOIN requests ON requests.id = page.page_id \
+         ORDER BY (page.next_due IS NULL), page.next_due, page.page_received DESC, page.page_id DESC",
+    );
+    let (sql, args) = page.into_parts();
+    let mut items = conn
+        .fetch_all(&sql, args, |row| {
+            let request = read_request(row)?;
+            let id = request.id.to_string();
+            let at = At { table: "clocks", id: &id };
+            let next = match row.opt_text(&at, "next_kind")? {
+                None => None,
+                Some(kind) => Some(Clock {
+                    request_id: request.id,
+                    kind: ClockKind::parse(&kind).ok_or_else(|| at.corrupt("kind", format!("{kind:?}")))?,
+                    due: row.time(&at, "next_due")?,
+                    set_at: row.time(&at, "next_set_at")?,
+                    closed: None,
+                }),
+            };
+            Ok(InboxItem { request, next })
+        })
+        .await?;
+    let more = items.len() > query.per_page as usize;
+    items.truncate(query.per_page as usize);
+    Ok(InboxPage { items, more, total: u64::try_from(total).unwrap_or(0) })
 }
 
 pub(crate) async fn recent_targets<C: Conn>(

@@ -45,11 +45,11 @@ macro_rules! store_impl {
             use chrono::{DateTime, Utc};
             use comity_core::{
                 Act, Amendment, AuthorityRecord, CheckpointSigner, Clock, ClockSet, Event, IdempotencyKey,
-                Intake, JournalEntry, JournalQuery, LinkRecord, LogRecord, LoginSlot, Move, NamedTarget,
-                NewEntry, NewNotice, NewRequest, Notice, NoticeOutcome, NoticeQuery, Party, PartyId,
-                PartyRole, Read, RequestId, RequestPage, RequestQuery, Screening, SessionRecord, State,
-                StoreError, StoredCheckpoint, StoredDocument, StoredRequest, TokenRecord, UnloggedRows,
-                UserRecord, Username,
+                InboxKey, InboxPage, Intake, JournalEntry, JournalQuery, LinkRecord, LogRecord, LoginSlot,
+                Move, NamedTarget, NewEntry, NewNotice, NewRequest, Notice, NoticeOutcome, NoticeQuery,
+                Party, PartyId, PartyRole, Read, RequestId, RequestPage, RequestQuery, Screening,
+                SessionRecord, State, StoreError, StoredCheckpoint, StoredDocument, StoredRequest,
+                TokenRecord, UnloggedRows, UserRecord, Username,
             };
             use $crate::rows::backend;
             use $crate::store::{Engine, read, snapshot};
@@ -111,6 +111,17 @@ macro_rules! store_impl {
                 async fn list_requests(&self, query: &RequestQuery) -> Result<RequestPage, StoreError> {
                     let mut tx = snapshot(self).await?;
                     let page = reads::list_requests(&mut *tx, query).await?;
+                    tx.commit().await.map_err(backend)?;
+                    Ok(page)
+                }
+
+                async fn inbox(
+                    &self,
+                    query: &RequestQuery,
+                    after: Option<&InboxKey>,
+                ) -> Result<InboxPage, StoreError> {
+                    let mut tx = snapshot(self).await?;
+                    let page = reads::inbox(&mut *tx, query, after).await?;
                     tx.commit().await.map_err(backend)?;
                     Ok(page)
                 }

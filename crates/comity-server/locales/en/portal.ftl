@@ -101,9 +101,8 @@ home-caption = { $count ->
     [one] One request
    *[other] { $count } requests
 }
-page-previous = Previous page
+page-first = First page
 page-next = Next page
-page-of = Page { $page } of { $pages }
 col-reference = Reference
 col-state = State
 col-next-deadline = Next deadline

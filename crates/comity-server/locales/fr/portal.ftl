@@ -101,9 +101,8 @@ home-caption = { $count ->
     [one] Une demande
    *[other] { $count } demandes
 }
-page-previous = Page précédente
+page-first = Première page
 page-next = Page suivante
-page-of = Page { $page } sur { $pages }
 col-reference = Référence
 col-state = État
 col-next-deadline = Prochain délai

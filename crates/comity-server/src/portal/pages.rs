@@ -32,7 +32,9 @@ pub async fn home(
         return public_home(&app, &ctx, &headers).await;
     };
     let result = match caller.principal.role {
-        Role::Requester | Role::Handler | Role::Reviewer => inbox(&app, &ctx, &caller, query.page).await,
+        Role::Requester | Role::Handler | Role::Reviewer => {
+            inbox(&app, &ctx, &caller, query.after.as_deref()).await
+        }
         Role::Auditor => super::audit::home(&app, &ctx, &headers).await,
         Role::Admin => super::operator::home(&app, &ctx, &caller).await,
         // A representative lists no requests: whoever registered it gave it the id.
@@ -43,7 +45,8 @@ pub async fn home(
 
 #[derive(Debug, Deserialize)]
 pub struct PageQuery {
-    page: Option<u32>,
+    /// Where the inbox's page starts: the cursor of the page before's "next" link.
+    after: Option<String>,
 }
 
 /// The requests a person works on, soonest deadline first.
@@ -51,13 +54,12 @@ async fn inbox(
     app: &AppState,
     ctx: &Ctx,
     caller: &comity_app::Caller,
-    page: Option<u32>,
+    after: Option<&str>,
 ) -> Result<Response, comity_app::Error> {
-    let listing = Listing { page, per_page: Some(50), ..Listing::default() };
-    let inbox = app.app.inbox(caller, listing).await?;
+    let listing = Listing { per_page: Some(50), ..Listing::default() };
+    let inbox = app.app.inbox(caller, listing, after).await?;
     let role = caller.principal.role;
     let now = Utc::now();
-    let pages = inbox.total.div_ceil(u64::from(inbox.per_page)).max(1);
     let title = ctx.t(&format!("home-title-{role}"));
     let body = html! {
         h1 { (title) }
@@ -102,11 +104,10 @@ async fn inbox(
                     }
                 }
             }
-            @if pages > 1 {
+            @if after.is_some() || inbox.next.is_some() {
                 nav class="pagination" aria-label=(ctx.t("nav-pages")) {
-                    @if inbox.page > 1 { a href={ "/?page=" (inbox.page - 1) } rel="prev" { (ctx.t("page-previous")) } }
-                    span { (ctx.lang.t_with("page-of", &[("page", inbox.page.into()), ("pages", pages.into())])) }
-                    @if u64::from(inbox.page) < pages { a href={ "/?page=" (inbox.page + 1) } rel="next" { (ctx.t("page-next")) } }
+                    @if after.is_some() { a href="/" rel="first" { (ctx.t("page-first")) } }
+                    @if let Some(next) = &inbox.next { a href={ "/?after=" (next) } rel="next" { (ctx.t("page-next")) } }
                 }
             }
         }

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod harness;
+mod inbox_suite;
 mod log_suite;
 mod schema;
 mod suite;
@@ -176,3 +177,7 @@ mod open {
         drop(store);
     }
 }
+
+store_tests!(mod inbox for inbox_suite {
+    the_inbox_is_ordered_across_pages_and_scoped,
+});
