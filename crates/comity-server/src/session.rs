@@ -35,15 +35,7 @@ pub fn cookie_name(secure: bool) -> &'static str {
 /// subdomain or a plain-HTTP answer could plant a session cookie (session fixation) that
 /// the prefix exists to rule out (issue 12, finding 5).
 pub fn session_cookie(headers: &HeaderMap, secure: bool) -> Option<&str> {
-    let wanted = cookie_name(secure);
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == wanted)
-        .map(|(_, value)| value)
+    crate::portal::i18n::cookie(headers, cookie_name(secure))
 }
 
 /// Logs a person in.

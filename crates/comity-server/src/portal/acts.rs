@@ -12,11 +12,10 @@ use axum::{
 use comity_app::Offers;
 use comity_core::RequestId;
 use maud::{Markup, html};
-use serde::{Deserialize, Deserializer};
 
 use super::{
     Ctx,
-    csrf::{PageForm, Protected},
+    csrf::{FormFields, PageForm},
     layout::{self, FieldError},
     pages,
 };
@@ -127,38 +126,8 @@ fn reason(ctx: &Ctx, errors: &[FieldError], id: &str, name: &str, label: &str) -
     }
 }
 
-/// An act's form as posted: its fields by name, `grounds` repeated.
-#[derive(Debug, Default)]
-pub struct ActForm {
-    csrf: String,
-    fields: Vec<(String, String)>,
-}
-
-impl Protected for ActForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
-impl<'de> Deserialize<'de> for ActForm {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut form = ActForm::default();
-        for (name, value) in Vec::<(String, String)>::deserialize(d)? {
-            if name == "csrf" { form.csrf = value } else { form.fields.push((name, value)) }
-        }
-        Ok(form)
-    }
-}
-
-impl ActForm {
-    fn get(&self, name: &str) -> &str {
-        self.fields.iter().find(|(n, _)| n == name).map_or("", |(_, v)| v.as_str())
-    }
-
-    fn all(&self, name: &str) -> Vec<String> {
-        self.fields.iter().filter(|(n, _)| n == name).map(|(_, v)| v.clone()).collect()
-    }
-}
+/// An act's form as posted.
+pub type ActForm = FormFields;
 
 /// The act each address makes.
 #[derive(Debug, Clone, Copy)]
@@ -182,9 +151,16 @@ async fn act(app: AppState, ctx: Ctx, id: String, form: ActForm, act: Act) -> Re
             app.app.object_to_reviewer(&caller, id, form.get("reviewer"), form.get("grounds")).await.map(drop)
         }
         Act::Extend => app.app.extend_preservation(&caller, id, form.get("reason")).await.map(drop),
-        Act::Grounds => {
-            app.app.raise_grounds(&caller, id, &form.all("grounds"), form.get("reasoning")).await.map(drop)
-        }
+        Act::Grounds => app
+            .app
+            .raise_grounds(
+                &caller,
+                id,
+                &form.all("grounds").into_iter().map(str::to_owned).collect::<Vec<_>>(),
+                form.get("reasoning"),
+            )
+            .await
+            .map(drop),
         Act::Conflict => app
             .app
             .object_conflict(&caller, id, form.get("third_country"), form.get("law"), form.get("reasoning"))

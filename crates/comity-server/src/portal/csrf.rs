@@ -15,7 +15,7 @@ use axum::{
     response::Response,
 };
 use comity_auth::opaque::OpaqueToken;
-use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, de::DeserializeOwned};
 use subtle::ConstantTimeEq;
 
 use super::{Ctx, pages};
@@ -108,5 +108,65 @@ impl<S: Send + Sync, T: DeserializeOwned + Protected + Send> FromRequest<S> for 
             return Err(refused(&ctx));
         }
         Ok(PageForm(form))
+    }
+}
+
+/// A form read as its fields, by name, in the order posted (a name repeated once per box
+/// ticked), its token apart: for forms whose fields are many or repeated.
+#[derive(Debug, Default, Clone)]
+pub struct FormFields {
+    csrf: String,
+    fields: Vec<(String, String)>,
+}
+
+impl Protected for FormFields {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+impl<'de> Deserialize<'de> for FormFields {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut form = FormFields::default();
+        for (name, value) in Vec::<(String, String)>::deserialize(d)? {
+            if name == "csrf" {
+                form.csrf = value;
+            } else {
+                form.fields.push((name, value));
+            }
+        }
+        Ok(form)
+    }
+}
+
+impl FormFields {
+    /// A field's value, trimmed; empty if the form did not send it.
+    pub fn get(&self, name: &str) -> &str {
+        self.fields.iter().find(|(n, _)| n == name).map_or("", |(_, v)| v.trim())
+    }
+
+    /// Every value of a field sent more than once (the boxes ticked), as sent.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.fields.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
+    }
+
+    /// Whether a box was ticked (the field sent, not empty).
+    pub fn ticked(&self, name: &str) -> bool {
+        !self.get(name).is_empty()
+    }
+
+    /// A field's value, trimmed, or `None` if empty.
+    pub fn optional(&self, name: &str) -> Option<String> {
+        Some(self.get(name)).filter(|v| !v.is_empty()).map(str::to_owned)
+    }
+
+    /// A form made by the server (to fill a page's inputs), without a token.
+    pub fn from_pairs(fields: Vec<(String, String)>) -> FormFields {
+        FormFields { csrf: String::new(), fields }
+    }
+
+    /// The fields, in the order posted.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.fields
     }
 }

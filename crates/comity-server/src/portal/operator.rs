@@ -9,8 +9,6 @@
 //! that cannot be undone (revoking a key or a token, disabling an account) first shows a
 //! page that says what will happen, and asks why where the log records a reason.
 
-use std::collections::HashMap;
-
 use axum::{
     extract::{Path, State as AxumState},
     http::StatusCode,
@@ -25,54 +23,17 @@ use comity_wire::{
     term::Term,
 };
 use maud::{Markup, html};
-use serde::{Deserialize, Deserializer};
 
 use super::{
     Ctx,
-    csrf::{PageForm, Protected},
+    csrf::{FormFields, PageForm},
     layout::{self, FieldError},
     pages,
 };
 use crate::AppState;
 
-/// A form of these pages as posted: its fields by name.
-#[derive(Debug, Default)]
-pub struct OpsForm {
-    csrf: String,
-    fields: HashMap<String, String>,
-}
-
-impl Protected for OpsForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
-impl<'de> Deserialize<'de> for OpsForm {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut form = OpsForm::default();
-        for (name, value) in Vec::<(String, String)>::deserialize(d)? {
-            if name == "csrf" {
-                form.csrf = value;
-            } else {
-                form.fields.insert(name, value);
-            }
-        }
-        Ok(form)
-    }
-}
-
-impl OpsForm {
-    /// A field's value, trimmed; empty if the form did not send it.
-    fn get(&self, name: &str) -> &str {
-        self.fields.get(name).map_or("", |v| v.trim())
-    }
-
-    /// A field's value, trimmed, or `None` if empty.
-    fn optional(&self, name: &str) -> Option<String> {
-        Some(self.get(name)).filter(|v| !v.is_empty()).map(str::to_owned)
-    }
-}
+/// A form of these pages as posted.
+pub type OpsForm = FormFields;
 
 /// The signed-in person, if the policy lets them manage what `leave` asks for; otherwise
 /// the answer: sign in first, or (to anyone else) not found.

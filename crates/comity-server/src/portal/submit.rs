@@ -18,12 +18,11 @@ use comity_core::{
     Purpose, RequestKind, Role, SelectorType,
 };
 use maud::{Markup, html};
-use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value, json};
 
 use super::{
     Ctx,
-    csrf::{PageForm, Protected},
+    csrf::{FormFields, PageForm},
     layout::{self, FieldError},
     pages,
 };
@@ -32,46 +31,8 @@ use crate::AppState;
 /// How many target rows the form offers; more go through the API.
 const TARGET_ROWS: usize = 3;
 
-/// The form as posted: its fields by name (a document path), repeated names kept in order.
-#[derive(Debug, Default)]
-pub struct SubmitForm {
-    csrf: String,
-    fields: Vec<(String, String)>,
-}
-
-impl Protected for SubmitForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
-impl<'de> Deserialize<'de> for SubmitForm {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut form = SubmitForm::default();
-        for (name, value) in Vec::<(String, String)>::deserialize(d)? {
-            if name == "csrf" {
-                form.csrf = value;
-            } else {
-                form.fields.push((name, value));
-            }
-        }
-        Ok(form)
-    }
-}
-
-impl SubmitForm {
-    fn get(&self, name: &str) -> &str {
-        self.fields.iter().find(|(n, _)| n == name).map_or("", |(_, v)| v.trim())
-    }
-
-    fn all(&self, name: &str) -> Vec<&str> {
-        self.fields.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
-    }
-
-    fn ticked(&self, name: &str) -> bool {
-        !self.get(name).is_empty()
-    }
-}
+/// The form as posted: its fields by name (a document path).
+pub type SubmitForm = FormFields;
 
 /// `GET /requests/new`: the blank form.
 pub async fn page(AxumState(app): AxumState<AppState>, ctx: Ctx) -> Response {
@@ -144,36 +105,44 @@ fn field_id(path: &str) -> String {
     path.replace(['.', '['], "-").replace(']', "")
 }
 
+/// The document's fields the form shows one input for, by path.
+const SCALAR_FIELDS: [&str; 19] = [
+    "instrument",
+    "kind",
+    "purpose",
+    "emergency",
+    "issuing.authority_type",
+    "issuing.reference",
+    "issuing.validated_by.authority",
+    "issuing.validated_by.authority_type",
+    "addressee.provider",
+    "addressee.country",
+    "offence.description",
+    "offence.max_sentence_months",
+    "offence.listed_category",
+    "offence.via_information_system",
+    "offence.committed_in_issuing_state",
+    "justification",
+    "nondisclosure.requested",
+    "nondisclosure.until",
+    "nondisclosure.reason",
+];
+
 /// The fields of the form, as ids: a problem at a path goes to the field of that path, or
 /// of the nearest path above it the form has.
 fn known_fields() -> Vec<String> {
-    let mut fields: Vec<String> = [
-        "instrument",
-        "kind",
-        "purpose",
-        "emergency",
-        "issuing.authority_type",
-        "issuing.reference",
-        "issuing.validated_by.authority",
-        "issuing.validated_by.authority_type",
-        "addressee.provider",
-        "addressee.country",
-        "offence.description",
-        "offence.max_sentence_months",
-        "offence.listed_category",
-        "data_categories",
-        "time_window.from",
-        "time_window.to",
-        "time_window",
-        "justification",
-        "nondisclosure.until",
-        "nondisclosure.reason",
-        "nondisclosure",
-        "targets",
-    ]
-    .iter()
-    .map(|p| field_id(p))
-    .collect();
+    let mut fields: Vec<String> = SCALAR_FIELDS
+        .iter()
+        .chain(&[
+            "data_categories",
+            "time_window.from",
+            "time_window.to",
+            "time_window",
+            "nondisclosure",
+            "targets",
+        ])
+        .map(|p| field_id(p))
+        .collect();
     for i in 0..TARGET_ROWS {
         for part in ["selector.type", "selector.value", "residence_country", "us_person", "protected_role"] {
             fields.push(field_id(&format!("targets[{i}].{part}")));
@@ -599,27 +568,7 @@ fn fields_of(document: &Value) -> SubmitForm {
         };
         fields.push((name.to_owned(), text));
     };
-    for path in [
-        "instrument",
-        "kind",
-        "purpose",
-        "emergency",
-        "issuing.authority_type",
-        "issuing.reference",
-        "issuing.validated_by.authority",
-        "issuing.validated_by.authority_type",
-        "addressee.provider",
-        "addressee.country",
-        "offence.description",
-        "offence.max_sentence_months",
-        "offence.listed_category",
-        "offence.via_information_system",
-        "offence.committed_in_issuing_state",
-        "justification",
-        "nondisclosure.requested",
-        "nondisclosure.until",
-        "nondisclosure.reason",
-    ] {
+    for path in SCALAR_FIELDS {
         let pointer = format!("/{}", path.replace('.', "/"));
         if let Some(v) = document.pointer(&pointer) {
             put(path, v);
@@ -647,7 +596,7 @@ fn fields_of(document: &Value) -> SubmitForm {
             fields.push((name.to_owned(), day));
         }
     }
-    SubmitForm { csrf: String::new(), fields }
+    FormFields::from_pairs(fields)
 }
 
 /// The day a date input shows for a time of the document: its date, or for the end of a
