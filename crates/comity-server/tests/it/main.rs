@@ -9,6 +9,7 @@ mod clocks;
 mod decisions;
 mod emergency;
 mod idempotency;
+mod inbox;
 mod jws;
 mod log;
 mod log_privacy;
