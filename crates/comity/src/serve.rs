@@ -187,8 +187,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         // On standard error, whatever the log level: the first line on standard output is
         // the listening address, which scripts read.
         eprintln!(
-            "comity demo: seeded {} authorities, {} providers, {} reviewer bodies, an operator, an auditor, \
-             {} requests and a person of each role. Demo data, for looking only.\n\
+            "comity demo: seeded {} authorities, {} providers, {} reviewer bodies, an operator, an auditor, a \
+             representative, {} requests and a person of each role. Demo data, for looking only.\n\
              comity demo: the passwords, TOTP secrets, admin token, signing key, and de-sta-berlin's token and \
              age identity for its sealed production are in {}\n\
              comity demo: the others are {}; each signs in the same way, or through POST /v1/session",
@@ -197,7 +197,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             seeded.reviewers,
             seeded.requests,
             seeded.credentials.display(),
-            seeded.people.join(", ")
+            seeded
+                .people
+                .iter()
+                .filter(|p| **p != seeded.try_first.0)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         let (who, password, secret) = &seeded.try_first;
         eprintln!(
