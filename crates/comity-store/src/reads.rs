@@ -9,12 +9,12 @@ use comity_core::{
     StoredDocument, StoredRequest, UnloggedRows,
 };
 
-use crate::db::{Conn, Row, args};
+use crate::db::{Conn, Row, Sql, args};
 use crate::log::{RawRecord, hashes_in_order, stored_hashes};
 use crate::rows::{
-    At, backend, clock_columns, event_columns, filtered, limit_offset, log_columns, micros, party_columns,
-    read_checkpoint, read_clock, read_event, read_named_target, read_party, read_request, read_screening,
-    read_state_count, request_columns, role_column, screening_columns,
+    At, backend, clock_columns, event_columns, filter, filtered, limit_offset, log_columns, micros,
+    no_deadline, party_columns, read_checkpoint, read_clock, read_event, read_named_target, read_party,
+    read_request, read_screening, read_state_count, request_columns, role_column, screening_columns,
 };
 
 pub(crate) async fn ping<C: Conn>(conn: &mut C) -> Result<(), StoreError> {
@@ -112,12 +112,10 @@ pub(crate) async fn list_requests<C: Conn>(
 /// first, then those with none, each group newest first; the page after `after`.
 /// Runs on one read snapshot (see `Backend::SNAPSHOT`): the total and the page agree.
 ///
-/// One statement, inside out: `p` is the caller's scope exactly as [`list_requests`] has it
-/// (the same [`filtered`]), each request with the kind of its soonest running clock (the
-/// index `clocks_running_by_request`, migration 0019, answers each from the index alone);
-/// the clock `c` itself gives its due time. The keyset and `LIMIT` apply to these narrow
-/// rows, and only the page's rows are joined to `requests` for their whole columns (the
-/// document among them), so the sort never carries documents.
+/// Each request carries its soonest running clock (`next_kind`, `next_due`, migration
+/// 0020, kept by `writes::note_next_due`), and each scope has an index in exactly this
+/// order, so a page, however deep, is a range of one index: the keyset's first condition
+/// (`next_due >=`) is where the range starts, the rest skips the ties before the key.
 pub(crate) async fn inbox<C: Conn>(
     conn: &mut C,
     query: &RequestQuery,
@@ -126,65 +124,44 @@ pub(crate) async fn inbox<C: Conn>(
     let (sql, args) = filtered("SELECT COUNT(*) AS n FROM requests", query).into_parts();
     let row = conn.fetch_one(&sql, args).await.map_err(backend)?;
     let total = row.int(&At { table: "requests", id: "(count)" }, "n")?;
-    let mut page = filtered(
-        concat!(
-            "SELECT ",
-            request_columns!(),
-            ", page.next_kind, page.next_due, page.next_set_at FROM (\
-             SELECT p.page_id, p.page_received, p.next_kind, c.due_at AS next_due, c.set_at AS next_set_at FROM (\
-             SELECT id AS page_id, received_at AS page_received, \
-             (SELECT k.kind FROM clocks k WHERE k.request_id = requests.id AND k.closed_at IS NULL \
-             ORDER BY k.due_at, k.kind LIMIT 1) AS next_kind FROM requests"
-        ),
-        query,
-    );
-    page.push(") p LEFT JOIN clocks c ON c.request_id = p.page_id AND c.kind = p.next_kind");
-    match after {
-        None => {}
-        Some(InboxKey { due: Some(due), received_at, id }) => {
-            page.push(" WHERE (c.due_at > ")
-                .bind(*due)
-                .push(" OR c.due_at IS NULL OR (c.due_at = ")
-                .bind(*due)
-                .push(" AND (p.page_received < ")
-                .bind(*received_at)
-                .push(" OR (p.page_received = ")
-                .bind(*received_at)
-                .push(" AND p.page_id < ")
-                .bind(id.to_string())
-                .push("))))");
-        }
-        Some(InboxKey { due: None, received_at, id }) => {
-            page.push(" WHERE c.due_at IS NULL AND (p.page_received < ")
-                .bind(*received_at)
-                .push(" OR (p.page_received = ")
-                .bind(*received_at)
-                .push(" AND p.page_id < ")
-                .bind(id.to_string())
-                .push("))");
-        }
+    let mut page = Sql::new(concat!(
+        "SELECT ",
+        request_columns!(),
+        ", next_kind, next_due, (SELECT c.set_at FROM clocks c WHERE c.request_id = requests.id \
+         AND c.kind = requests.next_kind) AS next_set_at FROM requests"
+    ));
+    let glue = filter(&mut page, query);
+    if let Some(key) = after {
+        let due = key.due.unwrap_or_else(no_deadline);
+        page.push(glue)
+            .push("next_due >= ")
+            .bind(due)
+            .push(" AND (next_due > ")
+            .bind(due)
+            .push(" OR received_at < ")
+            .bind(key.received_at)
+            .push(" OR (received_at = ")
+            .bind(key.received_at)
+            .push(" AND id < ")
+            .bind(key.id.to_string())
+            .push("))");
     }
-    // One more than the page, to know whether another follows. (PostgreSQL takes an output
-    // column's name in ORDER BY only standing alone, hence the expressions spelled out.)
-    page.push(" ORDER BY (c.due_at IS NULL), c.due_at, p.page_received DESC, p.page_id DESC LIMIT ")
-        .bind(i64::from(query.per_page) + 1);
-    page.push(
-        ") page JOIN requests ON requests.id = page.page_id \
-         ORDER BY (page.next_due IS NULL), page.next_due, page.page_received DESC, page.page_id DESC",
-    );
+    // One more than the page, to know whether another follows.
+    page.push(" ORDER BY next_due, received_at DESC, id DESC LIMIT ").bind(i64::from(query.per_page) + 1);
     let (sql, args) = page.into_parts();
     let mut items = conn
         .fetch_all(&sql, args, |row| {
             let request = read_request(row)?;
             let id = request.id.to_string();
-            let at = At { table: "clocks", id: &id };
+            let at = At { table: "requests", id: &id };
             let next = match row.opt_text(&at, "next_kind")? {
                 None => None,
                 Some(kind) => Some(Clock {
                     request_id: request.id,
-                    kind: ClockKind::parse(&kind).ok_or_else(|| at.corrupt("kind", format!("{kind:?}")))?,
+                    kind: ClockKind::parse(&kind)
+                        .ok_or_else(|| at.corrupt("next_kind", format!("{kind:?}")))?,
                     due: row.time(&at, "next_due")?,
-                    set_at: row.time(&at, "next_set_at")?,
+                    set_at: row.time(&At { table: "clocks", id: &id }, "next_set_at")?,
                     closed: None,
                 }),
             };

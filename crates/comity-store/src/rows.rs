@@ -80,6 +80,12 @@ pub(crate) fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
 
 /// The SQLite spelling of a time: RFC 3339, UTC, six fractional digits, `Z`. Fixed width,
 /// so string order is time order and `ORDER BY received_at` needs no conversion.
+/// The due time a request with no running clock carries in `requests.next_due` (migration
+/// 0020 writes the same literal): not NULL, so that the inbox's order is one index range.
+pub(crate) fn no_deadline() -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(253_402_300_799_999_999).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 pub(crate) fn sqlite_time(t: DateTime<Utc>) -> String {
     micros(t).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
@@ -356,6 +362,13 @@ pub(crate) fn read_party(row: &impl Row) -> Result<Party, StoreError> {
 /// holds rows newest first (see the migrations).
 pub(crate) fn filtered<'a>(select: &str, q: &'a RequestQuery) -> Sql<'a> {
     let mut sql = Sql::new(select);
+    filter(&mut sql, q);
+    sql
+}
+
+/// Appends `q`'s filters to `sql` as a `WHERE` clause, and returns what joins one more
+/// condition to it: `" AND "` after a filter, `" WHERE "` when there was none.
+pub(crate) fn filter<'a>(sql: &mut Sql<'a>, q: &'a RequestQuery) -> &'static str {
     let mut glue = " WHERE ";
     // (the SQL before the value, the value, the SQL after it)
     let filters = [
@@ -385,8 +398,9 @@ pub(crate) fn filtered<'a>(select: &str, q: &'a RequestQuery) -> Sql<'a> {
             .push(" OR validator = ")
             .bind(issuer.as_str())
             .push(")");
+        glue = " AND ";
     }
-    sql
+    glue
 }
 
 /// `LIMIT` and `OFFSET` of a 1-based page (page 0 is read as page 1).

@@ -19,8 +19,8 @@ use comity_core::{
 use crate::db::{Conn, Row, args};
 use crate::log::{Log, Pending, Submission};
 use crate::rows::{
-    At, PartyColumns, SetupError, backend, micros, move_refused, not_found_on_foreign_key, party_exists,
-    request_exists,
+    At, PartyColumns, SetupError, backend, micros, move_refused, no_deadline, not_found_on_foreign_key,
+    party_exists, request_exists,
 };
 use crate::{notice_rows, trust_rows};
 
@@ -667,6 +667,22 @@ async fn set_clocks<C: Conn>(
         .await
         .map_err(backend)?;
     }
+    note_next_due(conn, request).await
+}
+
+/// Writes the request's soonest running clock into its row (migration 0020), after any
+/// write to its clocks and in the same transaction: the inbox reads its order from there.
+async fn note_next_due<C: Conn>(conn: &mut C, request: RequestId) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE requests SET \
+         next_kind = (SELECT k.kind FROM clocks k WHERE k.request_id = $1 AND k.closed_at IS NULL \
+         ORDER BY k.due_at, k.kind LIMIT 1), \
+         next_due = COALESCE((SELECT MIN(k.due_at) FROM clocks k WHERE k.request_id = $1 \
+         AND k.closed_at IS NULL), $2) WHERE id = $1",
+        args![request.to_string(), no_deadline()],
+    )
+    .await
+    .map_err(backend)?;
     Ok(())
 }
 
@@ -693,7 +709,7 @@ async fn close_clock<C: Conn>(conn: &mut C, close: &ClockClose) -> Result<(), St
             close.kind, close.request_id
         )));
     }
-    Ok(())
+    note_next_due(conn, close.request_id).await
 }
 
 /// Keeps a screening, numbered after the request's others: at intake (number 1) and any

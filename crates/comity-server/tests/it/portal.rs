@@ -141,7 +141,7 @@ pub(crate) async fn submit(browser: &Client, button: fantoccini::elements::Eleme
 
 /// [`assert_accessible`] on a page reached by GET, in both languages: the page as it is,
 /// then switched to the other language and back with the switch every page has.
-async fn assert_accessible_in_both(browser: &Client, what: &str) {
+pub(crate) async fn assert_accessible_in_both(browser: &Client, what: &str) {
     assert_accessible(browser, what).await;
     let url = browser.current_url().await.unwrap();
     let lang =
@@ -165,6 +165,40 @@ async fn assert_accessible_in_both(browser: &Client, what: &str) {
         .for_element(Locator::Css(&format!("html[lang='{lang}']")))
         .await
         .unwrap();
+}
+
+/// [`assert_accessible`] on a page that answers a form, in both languages: the page as it
+/// is, then `again` (which sends the same form anew) with the other language chosen by the
+/// switch, and the first language chosen back. `again` must be harmless to repeat: a form
+/// whose answer is its errors, or a confirmation asked before anything is done.
+pub(crate) async fn assert_accessible_answer_in_both(
+    browser: &Client,
+    what: &str,
+    again: impl AsyncFn(&Client),
+) {
+    assert_accessible(browser, what).await;
+    let lang =
+        browser.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap().unwrap_or_default();
+    let other = if lang == "fr" { "en" } else { "fr" };
+    let choose = async |tag: &str| {
+        let mut home = browser.current_url().await.unwrap();
+        home.set_path("/");
+        home.set_query(Some(&format!("lang={tag}")));
+        home.set_fragment(None);
+        browser.goto(home.as_str()).await.unwrap();
+        browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(&format!("html[lang='{tag}']")))
+            .await
+            .unwrap();
+    };
+    choose(other).await;
+    again(browser).await;
+    let now = browser.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap();
+    assert_eq!(now.as_deref(), Some(other), "{what}: the answer comes in the language chosen");
+    assert_accessible(browser, &format!("{what}, in {other}")).await;
+    choose(&lang).await;
 }
 
 pub(crate) async fn text_of(browser: &Client, css: &str) -> String {
@@ -372,7 +406,18 @@ async fn four_people_walk_a_request_in_the_browser() {
         summary.contains("name at least one ground"),
         "a decision without grounds is refused, and says so: {summary}"
     );
-    assert_accessible(judge, "the decision form with its errors").await;
+    let request_page = app.url(&format!("/requests/{id}"));
+    assert_accessible_answer_in_both(judge, "the decision form with its errors", async |judge: &Client| {
+        judge.goto(&request_page).await.unwrap();
+        let approve =
+            judge.find(Locator::Css("form.action:has(input[name=to][value=approved])")).await.unwrap();
+        let reason = approve.find(Locator::Css("textarea[name=reason]")).await.unwrap();
+        reason.send_keys("Necessary and proportionate.").await.unwrap();
+        submit(judge, approve.find(Locator::Css("button[type=submit]")).await.unwrap()).await;
+        judge.find(Locator::Css(".error-summary")).await.unwrap();
+    })
+    .await;
+    judge.goto(&request_page).await.unwrap();
     let approve = judge.find(Locator::Css("form.action:has(input[name=to][value=approved])")).await.unwrap();
     approve.find(Locator::Css("input[name=grounds]")).await.unwrap().click().await.unwrap();
     for answer in approve.find_all(Locator::Css("textarea[name^='answer.']")).await.unwrap() {
@@ -436,46 +481,67 @@ async fn the_duty_officer_confirms_an_emergency_from_the_link() {
     let contact = json!({"id": "duty-officer", "name": "Duty officer", "email": "duty@berlin.example.org"});
     let (status, body) = app.admin().post("/v1/admin/authorities/de-sta-berlin/contacts", &contact).await;
     assert_eq!(status, 201, "{body}");
-    let id = app.submit(&example("eu-epoc-emergency-subscriber.json")).await;
-    let (status, link) = app
-        .token("example-mail")
-        .post(&format!("/v1/requests/{id}/verification/links"), &json!({"contact": "duty-officer"}))
-        .await;
-    assert_eq!(status, 201, "{link}");
     let downloads = tempfile::tempdir().unwrap();
-    let officer = browser(&driver, "de", downloads.path()).await;
-    // The link opens the page; its script moves the secret from the address into the form.
-    officer.goto(&app.url(link["url"].as_str().unwrap())).await.unwrap();
-    let confirm = text_of(&officer, "button[value=confirm]").await;
-    assert_eq!(confirm, "Confirm: we sent it");
-    let question = text_of(&officer, ".lead").await;
-    assert!(question.contains("Did your authority send this request?"), "{question}");
-    let url = officer.current_url().await.unwrap();
-    assert!(url.fragment().is_none(), "the secret is out of the address bar: {url}");
-    assert_accessible(&officer, "the duty officer's page").await;
-    let page = main_text(&officer).await;
-    for target in example("eu-epoc-emergency-subscriber.json")["targets"].as_array().unwrap() {
-        let value = target["selector"]["value"].as_str().unwrap();
-        assert!(!page.contains(value), "the page never shows a target: {page}");
-    }
-    let confirm = officer.find(Locator::Css("button[value=confirm]")).await.unwrap();
-    submit(&officer, confirm).await;
-    let page = main_text(&officer).await;
-    assert!(page.contains("Thank you: confirmed"), "{page}");
-    assert_accessible(&officer, "the confirmation page").await;
-    let (_, request) = app.token("example-mail").get(&format!("/v1/requests/{id}")).await;
-    assert_eq!(request["state"], "under_review", "confirmed, the request goes on to review: {request}");
-    // The link works once.
-    officer.goto(&app.url(link["url"].as_str().unwrap())).await.unwrap();
-    let page = text_of(&officer, ".lead, main h1").await;
-    for _ in 0..100 {
-        if text_of(&officer, "main h1").await == "This link does not work" {
-            break;
+    // One emergency for each language: a link works once, so each page is reached by its own.
+    // (the browser's language, then what the page says in it: the button, the question, the
+    // confirmation, and a used link.)
+    let languages = [
+        (
+            "de",
+            "Confirm: we sent it",
+            "Did your authority send this request?",
+            "Thank you: confirmed",
+            "This link does not work",
+        ),
+        (
+            "fr",
+            "Confirmer : nous l'avons envoyée",
+            "Votre autorité a-t-elle envoyé cette demande ?",
+            "Merci : confirmée",
+            "Ce lien ne fonctionne pas",
+        ),
+    ];
+    for (lang, button, question, confirmed, used) in languages {
+        let id = app.submit(&example("eu-epoc-emergency-subscriber.json")).await;
+        let (status, link) = app
+            .token("example-mail")
+            .post(&format!("/v1/requests/{id}/verification/links"), &json!({"contact": "duty-officer"}))
+            .await;
+        assert_eq!(status, 201, "{link}");
+        let officer = browser(&driver, lang, downloads.path()).await;
+        // The link opens the page; its script moves the secret from the address into the form.
+        officer.goto(&app.url(link["url"].as_str().unwrap())).await.unwrap();
+        assert_eq!(text_of(&officer, "button[value=confirm]").await, button, "in {lang}");
+        let lead = text_of(&officer, ".lead").await;
+        assert!(lead.contains(question), "in {lang}: {lead}");
+        let url = officer.current_url().await.unwrap();
+        assert!(url.fragment().is_none(), "the secret is out of the address bar: {url}");
+        assert_accessible(&officer, &format!("the duty officer's page, as asked in {lang}")).await;
+        let page = main_text(&officer).await;
+        for target in example("eu-epoc-emergency-subscriber.json")["targets"].as_array().unwrap() {
+            let value = target["selector"]["value"].as_str().unwrap();
+            assert!(!page.contains(value), "the page never shows a target: {page}");
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        let confirm = officer.find(Locator::Css("button[value=confirm]")).await.unwrap();
+        submit(&officer, confirm).await;
+        let page = main_text(&officer).await;
+        assert!(page.contains(confirmed), "in {lang}: {page}");
+        assert_accessible(&officer, &format!("the confirmation page, as asked in {lang}")).await;
+        let (_, request) = app.token("example-mail").get(&format!("/v1/requests/{id}")).await;
+        assert_eq!(request["state"], "under_review", "confirmed, the request goes on to review: {request}");
+        // The link works once.
+        officer.goto(&app.url(link["url"].as_str().unwrap())).await.unwrap();
+        let page = text_of(&officer, ".lead, main h1").await;
+        for _ in 0..100 {
+            if text_of(&officer, "main h1").await == used {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(text_of(&officer, "main h1").await, used, "in {lang}: {page}");
+        assert_accessible(&officer, &format!("the page of a used link, as asked in {lang}")).await;
+        officer.close().await.unwrap();
     }
-    assert_eq!(text_of(&officer, "main h1").await, "This link does not work", "{page}");
-    officer.close().await.unwrap();
 }
 
 /// A browser's client for the portal without a browser: keeps its cookies, never follows

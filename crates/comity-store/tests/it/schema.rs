@@ -38,6 +38,7 @@ const TIME_COLUMNS: &[&str] = &[
     "leased_until",
     "locked_until",
     "next_attempt_at",
+    "next_due",
     "received_at",
     "revoked_at",
     "set_at",
