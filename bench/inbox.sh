@@ -29,11 +29,7 @@ DOC=examples/requests/eu-epoc-traffic.json
 echo "== machine"
 echo "$(nproc) cores; $(uname -r); $(date -u +%FT%TZ); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 load() { echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"; }
-
-echo "== signing $REQUESTS submissions (comity request sign --count, one fresh jti each)"
 $BIN authority key generate --out "$WORK/paris.jwk" 2>/dev/null > "$WORK/paris.pub.jwk"
-# The longest a signature may last: the seeding must end within it.
-$BIN request sign --key "$WORK/paris.jwk" --document "$DOC" --lifetime 900 --count "$REQUESTS" > "$WORK/signed.jws"
 
 start_server() { # $1: store args
   $BIN serve --listen 127.0.0.1:0 --rate-limit 0 --failure-limit 0 \
@@ -55,8 +51,8 @@ measure() {
   local label=$1 connections=$2
   shift 2
   echo "-- $label, $connections connection(s)"
-  wrk -t1 -c"$connections" -d"${SECONDS_PER_RUN}s" --latency "$@" \
-    | grep -E 'Requests/sec|^ +(50|99)%|Non-2xx|Socket errors'
+  wrk -t1 -c"$connections" -d"${SECONDS_PER_RUN}s" --latency -s bench/status.lua "$@" \
+    | grep -E 'Requests/sec|^ +(50|99)%|Non-2xx|Socket errors|^statuses'
 }
 
 run() { # $1: label, $2: store args
@@ -76,6 +72,9 @@ run() { # $1: label, $2: store args
   local secret
   secret=$(sed -n 's/.*"totp_secret": *"\([^"]*\)".*/\1/p' "$WORK/user.json")
 
+  # Signed afresh for each store: a signature is accepted only while it is recent.
+  echo "== $1: signing $REQUESTS submissions (comity request sign --count, one fresh jti each)"
+  $BIN request sign --key "$WORK/paris.jwk" --document "$DOC" --lifetime 900 --count "$REQUESTS" > "$WORK/signed.jws"
   start_server "$store"
   echo "== $1: seeding $REQUESTS requests through POST /v1/requests (8 connections)"
   load
