@@ -109,6 +109,10 @@ pub struct Settings {
     /// How one-time verification links reach their contacts by e-mail (`--smtp`); without
     /// it a link is handed to the provider's legal team to pass on.
     pub link_mail: Option<LinkMail>,
+    /// The server's URL as parties reach it (`--public-url`), without a trailing `/`: the
+    /// address that links a page hands out are built on. Without it, each page builds them
+    /// on the address its browser reached the server at.
+    pub public_url: Option<String>,
 }
 
 /// The mailer one-time links go out through, and the server's URL they open at.
@@ -127,6 +131,7 @@ impl Settings {
             jws: comity_auth::jws::Limits::default(),
             productions: None,
             hashing: HashingSettings::from_machine(),
+            public_url: None,
             link_mail: None,
         }
     }

@@ -178,6 +178,7 @@ impl Application {
                 mailer,
                 public_url: public_url.trim_end_matches('/').to_owned(),
             }),
+            public_url: config.public_url.as_ref().map(|url| url.trim_end_matches('/').to_owned()),
         };
         let app = App::new(store, config.packs, settings);
         app.check_signed_log(&data_dir, &key)

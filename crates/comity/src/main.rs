@@ -182,6 +182,7 @@ impl StoreArgs {
             productions: data_dir.as_ref().map(comity_app::DataDir::productions),
             hashing: comity_app::HashingSettings::from_machine(),
             link_mail: None,
+            public_url: None,
         };
         let packs = comity_policy::PackSet::builtin().context("loading the built-in policy packs")?;
         Ok(Local { app: comity_app::App::new(store, packs, settings), data_dir })

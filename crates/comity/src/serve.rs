@@ -90,7 +90,8 @@ pub struct ServeArgs {
     #[arg(long, env = "COMITY_SMTP", value_parser = check_smtp)]
     smtp: Option<String>,
     /// The server's URL as parties reach it (such as `https://comity.example.org`), for the
-    /// link to the request in every notice; by default http:// and --listen.
+    /// link to the request in every notice and the links and commands the portal hands out;
+    /// by default http:// and --listen for notices, and for pages the address the browser used.
     #[arg(long, env = "COMITY_PUBLIC_URL")]
     public_url: Option<String>,
     /// How many times a notice is tried before it goes to the dead letters (`comity

@@ -115,9 +115,14 @@ async fn inbox(
     Ok(layout::page(ctx, StatusCode::OK, &title, body))
 }
 
-/// This server's address as the browser reached it: the `Host` it sent, over HTTPS when a
-/// trusted proxy says the browser came that way (`--behind-proxy`).
+/// This server's address for the links a page hands out: `--public-url` where it is set
+/// (a link given to someone else must not depend on the `Host` a browser sent), else as
+/// the browser reached it: the `Host` it sent, over HTTPS when a trusted proxy says the
+/// browser came that way (`--behind-proxy`).
 pub(super) fn base_url(app: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &app.app.settings().public_url {
+        return url.clone();
+    }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
     let scheme = if crate::headers::over_https(app.trust.behind_proxy, headers) { "https" } else { "http" };
     format!("{scheme}://{host}")

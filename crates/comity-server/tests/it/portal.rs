@@ -965,6 +965,37 @@ async fn the_legal_team_sends_a_one_time_link_from_the_page(app: TestApp) {
     assert!(r.text().await.unwrap().contains("error-summary"));
 }
 
+/// A link handed out to be passed on is built on `--public-url` where it is set, never on
+/// the `Host` the legal team's browser sent (a proxy's inner name, or anything it says).
+#[tokio::test]
+async fn a_one_time_link_is_built_on_the_public_url() {
+    let app = crate::support::spawn_app_configured(Backend::Sqlite, |config| {
+        config.public_url = Some("https://comity.example.org/".to_owned());
+    })
+    .await
+    .unwrap();
+    let contact = json!({"id": "duty-officer", "name": "Duty officer", "email": "duty@berlin.example.org"});
+    let (status, body) = app.admin().post("/v1/admin/authorities/de-sta-berlin/contacts", &contact).await;
+    assert_eq!(status, 201, "{body}");
+    let id = app.submit(&example("eu-epoc-emergency-subscriber.json")).await;
+    let legal = signed_in(&app, "example-mail", "legal.public").await;
+    let page = legal.get(app.url(&format!("/requests/{id}"))).send().await.unwrap().text().await.unwrap();
+    let form = vec![("csrf", csrf_of(&page)), ("contact", "duty-officer".to_owned())];
+    let r = legal
+        .post(app.url(&format!("/requests/{id}/verification-link")))
+        .header("host", "attacker.example")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let page = r.text().await.unwrap();
+    assert_eq!(status, 201, "{page}");
+    let link = page.split("<pre class=\"command\">").nth(1).unwrap().split('<').next().unwrap();
+    assert!(link.starts_with("https://comity.example.org/verify#"), "{link}");
+    assert!(!page.contains("attacker.example"), "{page}");
+}
+
 /// The acts beside the moves, each from its form, offered only to whom the policy lets do
 /// it: the provider objects to a reviewer body and for conflicting obligations, the
 /// enforcing authority raises grounds for refusal, the authority extends a preservation.
