@@ -447,7 +447,7 @@ fn summary(ctx: &Ctx, view: &RequestView) -> Markup {
                 }
             }
             @if let (Some(from), Some(to)) = (document["time_window"]["from"].as_str(), document["time_window"]["to"].as_str()) {
-                dt { (ctx.t("request-period")) } dd { (from) " – " (to) }
+                dt { (ctx.t("request-period")) } dd { (instant(from)) " – " (instant(to)) }
             }
             @if let Some(offence) = document["offence"]["description"].as_str() {
                 dt { (ctx.t("request-offence")) } dd { (offence) }
@@ -987,5 +987,14 @@ fn clone_error(e: &comity_app::Error) -> comity_app::Error {
             E::Unavailable { code, message: message.clone(), retry_after: *retry_after }
         }
         E::Internal(_) => E::BadInput(String::new()),
+    }
+}
+
+/// A time a party wrote into its document, shown as the portal shows its own times where
+/// it reads as RFC 3339, else as written.
+fn instant(text: &str) -> Markup {
+    match chrono::DateTime::parse_from_rfc3339(text) {
+        Ok(at) => layout::time(at.with_timezone(&chrono::Utc)),
+        Err(_) => html! { (text) },
     }
 }
