@@ -48,6 +48,13 @@ pub enum Action {
     ObjectConflict,
     /// Decide such an objection: the issuing authority, or the court of its State.
     DecideConflict,
+    /// Ask, as the issuing authority, to use produced data for another purpose or to pass
+    /// it on (issue 15, item 2).
+    AskFurtherUse,
+    /// Decide such an ask: the reviewer body assigned to the request.
+    DecideFurtherUse,
+    /// Record, as the issuing authority, a further use it was granted.
+    RecordFurtherUse,
     /// Assign a reviewer body to decide on a request (the operator, with a reason).
     AssignReviewer {
         reviewer: PartyId,
@@ -109,6 +116,9 @@ impl Action {
             Action::ExtendPreservation => "extend_preservation",
             Action::ObjectConflict => "object_conflict",
             Action::DecideConflict => "decide_conflict",
+            Action::AskFurtherUse => "ask_further_use",
+            Action::DecideFurtherUse => "decide_further_use",
+            Action::RecordFurtherUse => "record_further_use",
             Action::AssignReviewer { .. } => "assign_reviewer",
             Action::ReceiveProduction => "receive_production",
             Action::IssueVerificationLink => "issue_verification_link",

@@ -42,6 +42,7 @@ pub mod data_dir;
 mod demo;
 mod enrolment;
 mod error;
+pub mod further_use;
 mod hashing;
 mod inbox;
 mod intake;
@@ -113,6 +114,9 @@ pub struct Settings {
     /// address that links a page hands out are built on. Without it, each page builds them
     /// on the address its browser reached the server at.
     pub public_url: Option<String>,
+    /// The log's signing key, which also signs comity's statements to parties (its answers
+    /// to asks for further use); without it they are kept and shown, but not signed.
+    pub log_key: Option<comity_log::LogKey>,
 }
 
 /// The mailer one-time links go out through, and the server's URL they open at.
@@ -132,6 +136,7 @@ impl Settings {
             productions: None,
             hashing: HashingSettings::from_machine(),
             public_url: None,
+            log_key: None,
             link_mail: None,
         }
     }

@@ -53,11 +53,14 @@ pub enum FactKind {
     ClarificationAsked,
     LinkMailed,
     RepresentativeRegistered,
+    FurtherUseAsked,
+    FurtherUseDecided,
+    FurtherUseRecorded,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 36] = [
+    pub const ALL: [FactKind; 39] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -94,6 +97,9 @@ impl FactKind {
         FactKind::ClarificationAsked,
         FactKind::LinkMailed,
         FactKind::RepresentativeRegistered,
+        FactKind::FurtherUseAsked,
+        FactKind::FurtherUseDecided,
+        FactKind::FurtherUseRecorded,
     ];
 
     /// The kinds of a party's notice endpoints' history.
@@ -150,6 +156,9 @@ impl FactKind {
             FactKind::ClarificationAsked => "clarification.asked",
             FactKind::LinkMailed => "verification.link_mailed",
             FactKind::RepresentativeRegistered => "representative.registered",
+            FactKind::FurtherUseAsked => "further_use.asked",
+            FactKind::FurtherUseDecided => "further_use.decided",
+            FactKind::FurtherUseRecorded => "further_use.recorded",
         }
     }
 
@@ -206,6 +215,9 @@ pub enum Fact {
     ClarificationAsked(ClarificationAsked),
     LinkMailed(LinkMailed),
     RepresentativeRegistered(RepresentativeRegistered),
+    FurtherUseAsked(FurtherUseAsked),
+    FurtherUseDecided(FurtherUseDecided),
+    FurtherUseRecorded(FurtherUseRecorded),
 }
 
 impl Fact {
@@ -247,6 +259,9 @@ impl Fact {
             Fact::ClarificationAsked(_) => FactKind::ClarificationAsked,
             Fact::LinkMailed(_) => FactKind::LinkMailed,
             Fact::RepresentativeRegistered(_) => FactKind::RepresentativeRegistered,
+            Fact::FurtherUseAsked(_) => FactKind::FurtherUseAsked,
+            Fact::FurtherUseDecided(_) => FactKind::FurtherUseDecided,
+            Fact::FurtherUseRecorded(_) => FactKind::FurtherUseRecorded,
         }
     }
 }
@@ -352,8 +367,16 @@ impl Fact {
             Fact::LinkMailed(l) => {
                 Columns { request: Some(l.request), ..of(&l.authority, l.contact.to_string()) }
             }
+            Fact::FurtherUseAsked(f) => further_use(f.request, f.ask),
+            Fact::FurtherUseDecided(f) => further_use(f.request, f.ask),
+            Fact::FurtherUseRecorded(f) => further_use(f.request, f.ask),
         }
     }
+}
+
+/// The columns of a fact about a request's further use `ask`: its subject names the ask.
+fn further_use(request: RequestId, ask: u32) -> Columns {
+    Columns { subject: Some(format!("further-use-{ask}")), request: Some(request), party: None }
 }
 
 /// A signing key registered for an authority.
@@ -804,4 +827,63 @@ impl JournalQuery {
         self.request_id = Some(id);
         self
     }
+}
+
+crate::vocabulary::vocabulary! {
+    /// What an authority asks to do with produced data beyond the purpose it was produced
+    /// for: the seed's purpose limitation, under which data may be "recontextualized" only
+    /// on conditions, and its onward transfers.
+    FurtherUseKind {
+        /// Use the data for another purpose than the request's.
+        Purpose = "purpose",
+        /// Pass the data on to another State or body.
+        Transfer = "transfer",
+    }
+}
+
+/// Who would receive the data passed on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FurtherUseRecipient {
+    pub country: CountryCode,
+    /// The body, in words, such as `Bundeskriminalamt`.
+    pub body: String,
+}
+
+/// An authority asks, with reasons, to use the data a request produced for another
+/// purpose, or to pass it on (issue 15, item 2). Until a reviewer grants it, the package's
+/// purpose stands as the only one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FurtherUseAsked {
+    pub request: RequestId,
+    /// Its number among the request's asks, from 1.
+    pub ask: u32,
+    pub kind: FurtherUseKind,
+    /// The purpose the data would serve, in words.
+    pub purpose: String,
+    /// For a transfer, who would receive it.
+    pub recipient: Option<FurtherUseRecipient>,
+    pub reasons: String,
+}
+
+/// A reviewer's reasoned answer to an ask for further use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FurtherUseDecided {
+    pub request: RequestId,
+    pub ask: u32,
+    /// The reviewer body that decided.
+    pub by: PartyId,
+    pub granted: bool,
+    /// What a grant is subject to, in words, if anything.
+    pub conditions: Option<String>,
+    pub reasoning: String,
+}
+
+/// The authority records that it used or passed on the data under a granted ask: refused
+/// without one, so that every further use on the record has its consent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FurtherUseRecorded {
+    pub request: RequestId,
+    pub ask: u32,
+    /// What was done, in words (such as the transfer's reference).
+    pub note: String,
 }

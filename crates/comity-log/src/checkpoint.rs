@@ -67,6 +67,28 @@ impl LogKey {
         note.add_sigs(&[&signer]).map_err(|e| CheckpointError::Key(e.to_string()))?;
         Ok(note.to_bytes())
     }
+
+    /// Signs one of comity's statements (such as its answer to an ask for further use of
+    /// produced data) as a C2SP signed note with the log's key, so that whoever holds the
+    /// log's published verifier key can check it offline. `text` is lines, each ending in
+    /// a newline; its first line names what it is, which no checkpoint's origin line does.
+    pub fn sign_statement(&self, text: &str) -> Result<Vec<u8>, CheckpointError> {
+        let mut note =
+            Note::new(text.as_bytes(), &[]).map_err(|e| CheckpointError::Malformed(e.to_string()))?;
+        let signer = StandardSigner::new(&self.signer).map_err(|e| CheckpointError::Key(e.to_string()))?;
+        note.add_sigs(&[&signer]).map_err(|e| CheckpointError::Key(e.to_string()))?;
+        Ok(note.to_bytes())
+    }
+}
+
+/// Verifies a statement signed with [`LogKey::sign_statement`] and returns its text.
+pub fn verify_statement(note: &[u8], verifier_key: &str) -> Result<String, CheckpointError> {
+    let verifier =
+        StandardVerifier::new(verifier_key.trim()).map_err(|e| CheckpointError::Key(e.to_string()))?;
+    let note = Note::from_bytes(note).map_err(|e| CheckpointError::Malformed(e.to_string()))?;
+    note.verify(&VerifierList::new(vec![Box::new(verifier)]))
+        .map_err(|e| CheckpointError::Signature(e.to_string()))?;
+    String::from_utf8(note.text().to_vec()).map_err(|e| CheckpointError::Malformed(e.to_string()))
 }
 
 /// Derives `name+hash+base64` from `PRIVATE+KEY+name+hash+base64`.

@@ -30,7 +30,7 @@ mod tree;
 mod witness;
 
 pub use audit::{AuditError, LogVerifier, Verified, sample};
-pub use checkpoint::{CheckpointError, LogKey, check_verifier_key, verify_checkpoint};
+pub use checkpoint::{CheckpointError, LogKey, check_verifier_key, verify_checkpoint, verify_statement};
 pub use entry::{
     ENTRY_HEADER, ENTRY_HEADER_V1, Entry, EntryError, RequestTag, Salt, Version, commit, commit_as,
 };

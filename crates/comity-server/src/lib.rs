@@ -22,6 +22,7 @@ pub mod auth;
 pub mod connections;
 mod error;
 pub mod extract;
+mod further_use;
 mod headers;
 pub mod keys;
 pub mod limits;
@@ -247,6 +248,11 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(requests::raise_grounds))
         .routes(routes!(requests::object_conflict))
         .routes(routes!(requests::decide_conflict))
+        .routes(routes!(further_use::list, further_use::ask))
+        .routes(routes!(further_use::decide))
+        .routes(routes!(further_use::record))
+        .routes(routes!(further_use::answer))
+        .routes(routes!(further_use::counts))
         .routes(routes!(requests::amend))
         .routes(routes!(requests::documents))
         .routes(routes!(requests::clarifications))

@@ -179,6 +179,7 @@ impl Application {
                 public_url: public_url.trim_end_matches('/').to_owned(),
             }),
             public_url: config.public_url.as_ref().map(|url| url.trim_end_matches('/').to_owned()),
+            log_key: Some(key.clone()),
         };
         let app = App::new(store, config.packs, settings);
         app.check_signed_log(&data_dir, &key)

@@ -159,6 +159,37 @@ struct ClarificationAsked {
 }
 
 #[derive(Serialize, Deserialize)]
+struct FurtherUseAsked {
+    request: String,
+    ask: u32,
+    kind: String,
+    purpose: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    recipient_country: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    recipient_body: Option<String>,
+    reasons: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FurtherUseDecided {
+    request: String,
+    ask: u32,
+    by: String,
+    granted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    conditions: Option<String>,
+    reasoning: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FurtherUseRecorded {
+    request: String,
+    ask: u32,
+    note: String,
+}
+
+#[derive(Serialize, Deserialize)]
 struct ConflictDecided {
     request: String,
     by: String,
@@ -498,6 +529,26 @@ pub fn encode(f: &Fact) -> String {
                 })
                 .collect(),
         }),
+        Fact::FurtherUseAsked(f) => json(&FurtherUseAsked {
+            request: f.request.to_string(),
+            ask: f.ask,
+            kind: f.kind.as_str().to_owned(),
+            purpose: f.purpose.clone(),
+            recipient_country: f.recipient.as_ref().map(|r| r.country.to_string()),
+            recipient_body: f.recipient.as_ref().map(|r| r.body.clone()),
+            reasons: f.reasons.clone(),
+        }),
+        Fact::FurtherUseDecided(f) => json(&FurtherUseDecided {
+            request: f.request.to_string(),
+            ask: f.ask,
+            by: f.by.to_string(),
+            granted: f.granted,
+            conditions: f.conditions.clone(),
+            reasoning: f.reasoning.clone(),
+        }),
+        Fact::FurtherUseRecorded(f) => {
+            json(&FurtherUseRecorded { request: f.request.to_string(), ask: f.ask, note: f.note.clone() })
+        }
         Fact::ConflictDecided(c) => json(&ConflictDecided {
             request: c.request.to_string(),
             by: c.by.to_string(),
@@ -853,6 +904,45 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
                 request: request(&c.request)?,
                 event: c.event,
                 questions,
+            })
+        }
+        FactKind::FurtherUseAsked => {
+            let f: FurtherUseAsked = read(content)?;
+            let recipient = match (f.recipient_country, f.recipient_body) {
+                (Some(country), Some(body)) => Some(fact::FurtherUseRecipient {
+                    country: comity_core::CountryCode::parse(&country).map_err(|e| e.to_string())?,
+                    body,
+                }),
+                (None, None) => None,
+                _ => return Err("a recipient needs both its country and its body".to_owned()),
+            };
+            Fact::FurtherUseAsked(fact::FurtherUseAsked {
+                request: request(&f.request)?,
+                ask: f.ask,
+                kind: fact::FurtherUseKind::parse(&f.kind)
+                    .ok_or_else(|| format!("{:?} is not a kind of further use", f.kind))?,
+                purpose: f.purpose,
+                recipient,
+                reasons: f.reasons,
+            })
+        }
+        FactKind::FurtherUseDecided => {
+            let f: FurtherUseDecided = read(content)?;
+            Fact::FurtherUseDecided(fact::FurtherUseDecided {
+                request: request(&f.request)?,
+                ask: f.ask,
+                by: party(&f.by)?,
+                granted: f.granted,
+                conditions: f.conditions,
+                reasoning: f.reasoning,
+            })
+        }
+        FactKind::FurtherUseRecorded => {
+            let f: FurtherUseRecorded = read(content)?;
+            Fact::FurtherUseRecorded(fact::FurtherUseRecorded {
+                request: request(&f.request)?,
+                ask: f.ask,
+                note: f.note,
             })
         }
         FactKind::ConflictDecided => {

@@ -675,3 +675,102 @@ pub struct DecisionViewResource {
     pub decisions: Vec<DecisionSeenResource>,
     pub appeals: Vec<AppealSeenResource>,
 }
+
+/// An authority's ask to use delivered data for another purpose, or to pass it on
+/// (`POST /v1/requests/{id}/further-use`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FurtherUseBody {
+    /// `purpose` (another purpose than the request's) or `transfer` (to another State or body).
+    pub kind: String,
+    /// The purpose the data would serve, in words.
+    pub purpose: String,
+    /// For a transfer: the recipient's country, ISO 3166-1 alpha-2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient_country: Option<String>,
+    /// For a transfer: the body that would receive the data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient_body: Option<String>,
+    /// Why the further use is necessary.
+    pub reasons: String,
+}
+
+/// A reviewer's answer to an ask (`POST /v1/requests/{id}/further-use/{ask}/decision`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FurtherUseDecisionBody {
+    /// `granted` or `refused`.
+    pub answer: String,
+    /// What a grant is subject to, if anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<String>,
+    pub reasoning: String,
+}
+
+/// A use the authority made under a granted ask (`POST /v1/requests/{id}/further-use/{ask}/uses`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FurtherUseRecordBody {
+    /// What was done, such as the transfer's reference.
+    pub note: String,
+}
+
+/// A reviewer's answer, as kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FurtherUseAnswer {
+    /// `granted` or `refused`.
+    pub answer: String,
+    pub by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<String>,
+    pub reasoning: String,
+    pub at: DateTime<Utc>,
+    /// The answer's audit-log entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_index: Option<u64>,
+    /// Where the answer signed with the log's key is served (a C2SP signed note).
+    pub signed: String,
+}
+
+/// A use recorded under a granted ask.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FurtherUseRecordResource {
+    pub note: String,
+    pub at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_index: Option<u64>,
+}
+
+/// An ask for further use, its answer, and the uses recorded under it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FurtherUseResource {
+    /// Its number among the request's asks, from 1.
+    pub ask: u32,
+    pub kind: String,
+    pub purpose: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient_country: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient_body: Option<String>,
+    pub reasons: String,
+    pub asked_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<FurtherUseAnswer>,
+    pub uses: Vec<FurtherUseRecordResource>,
+}
+
+/// Grants and refusals of one kind of further use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FurtherUseTally {
+    pub granted: u64,
+    pub refused: u64,
+}
+
+/// Further use answered in a period, by kind (`GET /v1/further-use/counts`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FurtherUseCountsResource {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub purpose: FurtherUseTally,
+    pub transfer: FurtherUseTally,
+}

@@ -183,6 +183,7 @@ impl StoreArgs {
             hashing: comity_app::HashingSettings::from_machine(),
             link_mail: None,
             public_url: None,
+            log_key: None,
         };
         let packs = comity_policy::PackSet::builtin().context("loading the built-in policy packs")?;
         Ok(Local { app: comity_app::App::new(store, packs, settings), data_dir })

@@ -489,6 +489,12 @@ async fn the_api_description_covers_every_endpoint(app: TestApp) {
         ("/v1/requests/{id}/productions/{production}", "get"),
         ("/v1/requests/{id}/productions/{production}/package", "get"),
         ("/v1/requests/{id}/productions/{production}/acknowledgement", "post"),
+        ("/v1/requests/{id}/further-use", "post"),
+        ("/v1/requests/{id}/further-use", "get"),
+        ("/v1/requests/{id}/further-use/{ask}/decision", "post"),
+        ("/v1/requests/{id}/further-use/{ask}/uses", "post"),
+        ("/v1/requests/{id}/further-use/{ask}/answer", "get"),
+        ("/v1/further-use/counts", "get"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let described: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();

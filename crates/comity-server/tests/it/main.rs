@@ -8,6 +8,7 @@ mod api;
 mod clocks;
 mod decisions;
 mod emergency;
+mod further_use;
 mod idempotency;
 mod inbox;
 mod jws;
