@@ -8,6 +8,7 @@ mod accounts;
 mod admin;
 mod audit;
 mod deadlines;
+mod further_use;
 mod keys;
 mod logkey;
 mod notices;
@@ -114,6 +115,9 @@ enum Command {
     /// and every file (docs/package-format.md).
     #[command(subcommand)]
     Package(package::PackageCommand),
+    /// Check an answer to an ask for further use of produced data with the log's key.
+    #[command(subcommand, name = "further-use")]
+    FurtherUse(further_use::FurtherUseCommand),
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -250,6 +254,7 @@ fn main() -> ExitCode {
             Command::Produce(args) => productions::produce(args).await.map(|()| ExitCode::SUCCESS),
             Command::Deadlines(args) => deadlines::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Package(c) => package::run(c),
+            Command::FurtherUse(c) => further_use::run(c),
         }
     });
     match result {

@@ -5,6 +5,7 @@ mod architecture;
 mod cli;
 mod deadlines;
 mod durability;
+mod further_use_cli;
 mod go_verifier;
 mod log_https;
 mod log_local;
