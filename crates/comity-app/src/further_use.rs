@@ -66,6 +66,18 @@ pub struct Decided {
     pub log_index: Option<u64>,
 }
 
+/// A request's asks, and what the caller may do about them, as the policy decides each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FurtherUseOffers {
+    pub asks: Vec<FurtherUse>,
+    /// Ask for a further use (the issuing side, once data was delivered).
+    pub ask: bool,
+    /// Answer the asks not answered yet (the reviewer body assigned).
+    pub decide: bool,
+    /// Record a use under a granted ask (the issuing side).
+    pub record: bool,
+}
+
 /// Grants and refusals of one kind of further use.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tally {
@@ -108,6 +120,21 @@ impl App {
     pub async fn further_uses(&self, caller: &Caller, id: RequestId) -> Result<Vec<FurtherUse>> {
         self.visible(caller, id).await?;
         self.further_uses_of(id).await
+    }
+
+    /// A request's asks and the acts on them the caller may do: what a page offers is
+    /// exactly what the API would accept.
+    pub async fn further_use_offers(&self, caller: &Caller, id: RequestId) -> Result<FurtherUseOffers> {
+        let (current, facts) = self.visible(caller, id).await?;
+        let on = comity_access::On::Request(&facts);
+        let delivered = current.kind == RequestKind::Production
+            && matches!(current.state, State::Delivered | State::Closed);
+        Ok(FurtherUseOffers {
+            asks: self.further_uses_of(id).await?,
+            ask: delivered && self.allowed(caller, &Action::AskFurtherUse, &on),
+            decide: self.allowed(caller, &Action::DecideFurtherUse, &on),
+            record: self.allowed(caller, &Action::RecordFurtherUse, &on),
+        })
     }
 
     async fn further_uses_of(&self, id: RequestId) -> Result<Vec<FurtherUse>> {

@@ -19,6 +19,7 @@ mod acts;
 mod audit;
 pub mod csrf;
 mod emergency;
+mod further_use;
 pub mod i18n;
 mod layout;
 mod operator;
@@ -113,6 +114,9 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}/grounds", post(acts::grounds))
         .route("/requests/{id}/conflict", post(acts::conflict))
         .route("/requests/{id}/conflict/decision", post(acts::decide))
+        .route("/requests/{id}/further-use", post(further_use::ask))
+        .route("/requests/{id}/further-use/{ask}/decision", post(further_use::decide))
+        .route("/requests/{id}/further-use/uses", post(further_use::record))
         .route("/requests/{id}/productions/{production}/acknowledgement", post(production::acknowledge))
         .route("/audit/sample", get(audit::sample))
         .route("/operator/parties", get(operator::parties))

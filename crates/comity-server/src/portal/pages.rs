@@ -347,6 +347,14 @@ pub fn problems(
                 "third_country" => "third_country",
                 "law" => "law",
                 "upheld" => "upheld",
+                "kind" => "kind",
+                "purpose" => "purpose",
+                "recipient_country" => "recipient_country",
+                "recipient_body" => "recipient_body",
+                "reasons" => "reasons",
+                "answer" => "answer",
+                "conditions" => "conditions",
+                "note" => "note",
                 _ => default_field,
             };
             FieldError { field: field.to_owned(), message: p.message }
@@ -375,6 +383,7 @@ async fn request_page(
     let productions = super::production::Productions::read(app, caller, id).await?;
     let receiving = caller.principal.role == Role::Requester;
     let offers = app.app.offers(caller, &view, &clocks).await?;
+    let further_use = app.app.further_use_offers(caller, id).await?;
     // The authority's registered contacts, to verify an emergency through (issue 5, item 6).
     let contacts =
         if view.request.state == State::PendingVerification && caller.principal.role == Role::Handler {
@@ -408,6 +417,7 @@ async fn request_page(
             (super::emergency::section(ctx, id, contacts))
         }
         (super::production::section(ctx, id, &productions, receiving, errors))
+        (super::further_use::section(ctx, id, &further_use, errors))
         (history(ctx, &events))
         @if !moves.is_empty() {
             (actions(ctx, &view, &moves, options.as_ref(), errors))

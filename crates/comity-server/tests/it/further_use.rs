@@ -3,9 +3,14 @@
 
 use serde_json::{Value, json};
 
+use crate::portal::{csrf_of, signed_in};
 use crate::support::{REVIEWER, TestApp, example};
 
-crate::both_backends!(an_onward_transfer_needs_the_reviewers_consent, further_use_is_asked_of_delivered_data);
+crate::both_backends!(
+    an_onward_transfer_needs_the_reviewers_consent,
+    further_use_is_asked_of_delivered_data,
+    further_use_is_asked_answered_and_recorded_from_the_pages,
+);
 
 /// An approved request of fr-tj-paris, produced from the example export and delivered.
 async fn delivered(app: &TestApp) -> String {
@@ -149,4 +154,88 @@ async fn further_use_is_asked_of_delivered_data(app: TestApp) {
     assert!(body.to_string().contains("purpose or transfer"), "{body}");
     let (status, _) = app.token("fr-tj-paris").get(&format!("/v1/requests/{id}/further-use/0/answer")).await;
     assert_eq!(status, 400, "an ask is numbered from 1");
+}
+
+/// The same acts from the portal's forms: the clerk asks, the judge answers, the clerk
+/// records the use and downloads the signed answer; a form's problem is named beside its
+/// field, and nobody else is offered a form.
+async fn further_use_is_asked_answered_and_recorded_from_the_pages(app: TestApp) {
+    let id = delivered(&app).await;
+    let page_of = |client: reqwest::Client| {
+        let url = app.url(&format!("/requests/{id}"));
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let clerk = signed_in(&app, "fr-tj-paris", "clerk.further").await;
+    let page = page_of(clerk.clone()).await;
+    assert!(page.contains(&format!("action=\"/requests/{id}/further-use\"")), "the clerk may ask: {page}");
+    let ask = |fields: Vec<(&'static str, &'static str)>, page: String| {
+        let clerk = clerk.clone();
+        let url = app.url(&format!("/requests/{id}/further-use"));
+        async move {
+            let mut form = vec![("csrf", csrf_of(&page))];
+            form.extend(fields.into_iter().map(|(k, v)| (k, v.to_owned())));
+            clerk.post(url).form(&form).send().await.unwrap()
+        }
+    };
+    let r = ask(
+        vec![("kind", "transfer"), ("purpose", "a joint team"), ("reasons", "the same fraud")],
+        page.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("id=\"recipient_country-error\"") && text.contains("error-summary"), "{text}");
+    let r = ask(
+        vec![
+            ("kind", "purpose"),
+            ("purpose", "a related money-laundering case"),
+            ("reasons", "the same accounts"),
+        ],
+        page,
+    )
+    .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+
+    // The provider sees the ask, and no form; the judge has the form to answer it.
+    let legal = signed_in(&app, "example-mail", "legal.further").await;
+    let page = page_of(legal).await;
+    assert!(page.contains("a related money-laundering case"), "{page}");
+    assert!(!page.contains("/further-use/1/decision") && !page.contains("/further-use/uses"), "{page}");
+    let judge = signed_in(&app, REVIEWER, "judge.further").await;
+    let page = page_of(judge.clone()).await;
+    assert!(page.contains(&format!("action=\"/requests/{id}/further-use/1/decision\"")), "{page}");
+    let decide = app.url(&format!("/requests/{id}/further-use/1/decision"));
+    let form =
+        vec![("csrf", csrf_of(&page)), ("answer", String::new()), ("reasoning", "same facts".to_owned())];
+    let r = judge.post(&decide).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("id=\"answer-error\""));
+    let form = vec![
+        ("csrf", csrf_of(&page)),
+        ("answer", "granted".to_owned()),
+        ("conditions", "subscriber records only".to_owned()),
+        ("reasoning", "the same facts and accounts".to_owned()),
+    ];
+    let r = judge.post(&decide).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+
+    // The clerk records the use under the grant, and takes the signed answer.
+    let page = page_of(clerk.clone()).await;
+    assert!(page.contains("subscriber records only"), "{page}");
+    let answer = format!("/v1/requests/{id}/further-use/1/answer");
+    assert!(page.contains(&answer), "{page}");
+    let form = vec![
+        ("csrf", csrf_of(&page)),
+        ("ask", "1".to_owned()),
+        ("note", "added to case 2026/118".to_owned()),
+    ];
+    let r =
+        clerk.post(app.url(&format!("/requests/{id}/further-use/uses"))).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let page = page_of(clerk.clone()).await;
+    assert!(page.contains("added to case 2026/118"), "{page}");
+    let note = clerk.get(app.url(&answer)).send().await.unwrap().bytes().await.unwrap();
+    let text =
+        comity_log::verify_statement(&note, app.log_key().verifier_key()).expect("the answer verifies");
+    assert!(text.contains("answer granted\n"), "{text}");
 }

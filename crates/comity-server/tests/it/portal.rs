@@ -468,6 +468,9 @@ async fn four_people_walk_a_request_in_the_browser() {
     let page = main_text(clerk).await;
     assert!(page.contains("Remise"), "the request is delivered: {page}");
     assert!(page.contains("Reçue par l'autorité"), "the production is acknowledged: {page}");
+    // Delivered: the clerk may ask to use the data further (issue 15, item 2).
+    clerk.find(Locator::Css("form[action$='/further-use']")).await.unwrap();
+    assert_accessible_in_both(clerk, "the delivered request, with the form to ask for further use").await;
 
     for (_, _, _, browser) in browsers {
         browser.close().await.unwrap();
