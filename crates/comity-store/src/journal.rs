@@ -1154,6 +1154,22 @@ mod tests {
                 "verification.link_mailed",
                 r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","authority":"de-sta-berlin","contact":"duty-officer","error":"the SMTP server refused the message for good"}"#,
             ),
+            (
+                "further_use.asked",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","ask":1,"kind":"transfer","purpose":"a joint investigation","recipient_country":"DE","recipient_body":"Bundeskriminalamt","reasons":"the same fraud"}"#,
+            ),
+            (
+                "further_use.asked",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","ask":2,"kind":"purpose","purpose":"a related case","reasons":"the same accounts"}"#,
+            ),
+            (
+                "further_use.decided",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","ask":2,"by":"ie-high-court","granted":true,"conditions":"subscriber records only","reasoning":"the same facts"}"#,
+            ),
+            (
+                "further_use.recorded",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","ask":2,"note":"case 2026/118"}"#,
+            ),
         ];
         let mut kinds = std::collections::BTreeSet::new();
         for (kind, content) in stored {
