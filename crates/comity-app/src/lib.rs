@@ -109,7 +109,13 @@ pub struct Settings {
     /// How one-time verification links reach their contacts by e-mail (`--smtp`); without
     /// it a link is handed to the provider's legal team to pass on.
     pub link_mail: Option<LinkMail>,
+    /// How long after a production's retention date the receiving authority has to attest
+    /// that it disposed of the data, before it is escalated and counted (issue 15).
+    pub disposal_grace: chrono::Duration,
 }
+
+/// The default time after the retention date for the authority's attestation of disposal.
+pub const DISPOSAL_GRACE_DAYS: i64 = 7;
 
 /// The mailer one-time links go out through, and the server's URL they open at.
 #[derive(Debug, Clone)]
@@ -128,6 +134,7 @@ impl Settings {
             productions: None,
             hashing: HashingSettings::from_machine(),
             link_mail: None,
+            disposal_grace: chrono::Duration::days(DISPOSAL_GRACE_DAYS),
         }
     }
 }

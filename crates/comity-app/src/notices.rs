@@ -22,9 +22,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use comity_core::{
-    ActorId, Channel, ClockOutcome, Endpoint, Event, Fact, FactKind, JournalEntry, JournalQuery, LogSubject,
-    NewEntry, NewNotice, Notice, NoticeEvent, NoticeOutcome, NoticeQuery, NoticeStatus, NoticeWhat, PartyId,
-    RequestId, State, StoreError, StoredRequest, journal,
+    ActorId, Channel, ClockKind, ClockOutcome, Endpoint, Event, Fact, FactKind, JournalEntry, JournalQuery,
+    LogSubject, NewEntry, NewNotice, Notice, NoticeEvent, NoticeOutcome, NoticeQuery, NoticeStatus,
+    NoticeWhat, PartyId, RequestId, State, StoreError, StoredRequest, journal,
 };
 use comity_notify::sign::{WebhookSigner, random_nonce};
 use comity_notify::{Disposition, Mailbox, Mailer, Next, RetryPolicy, WebhookClient, WebhookEndpoint};
@@ -92,6 +92,10 @@ pub fn notices_for(
             }
             Fact::ClockExpired(c) => {
                 let parties = match c.outcome {
+                    // The authority owes the attestation of disposal; its provider is told too.
+                    ClockOutcome::Overdue if c.clock == ClockKind::DisposalAttestation => {
+                        vec![&request.authority, &request.provider]
+                    }
                     ClockOutcome::Overdue => vec![&request.provider],
                     ClockOutcome::Withdrawn => vec![&request.authority, &request.provider],
                     _ => return Vec::new(),

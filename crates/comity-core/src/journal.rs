@@ -53,11 +53,13 @@ pub enum FactKind {
     ClarificationAsked,
     LinkMailed,
     RepresentativeRegistered,
+    ProductionShredded,
+    DisposalAttested,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 36] = [
+    pub const ALL: [FactKind; 38] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -94,6 +96,8 @@ impl FactKind {
         FactKind::ClarificationAsked,
         FactKind::LinkMailed,
         FactKind::RepresentativeRegistered,
+        FactKind::ProductionShredded,
+        FactKind::DisposalAttested,
     ];
 
     /// The kinds of a party's notice endpoints' history.
@@ -103,12 +107,14 @@ impl FactKind {
     pub const KEY: [FactKind; 3] = [FactKind::KeyAdded, FactKind::KeyRetired, FactKind::KeyRevoked];
 
     /// Every kind of a production's chain of custody, in the order they happen.
-    pub const PRODUCTION: [FactKind; 5] = [
+    pub const PRODUCTION: [FactKind; 7] = [
         FactKind::ProductionStarted,
         FactKind::ProductionSealed,
         FactKind::ProductionFailed,
         FactKind::ProductionDownloaded,
         FactKind::ProductionAcknowledged,
+        FactKind::ProductionShredded,
+        FactKind::DisposalAttested,
     ];
 
     /// The dotted name, such as `key.added`.
@@ -150,6 +156,8 @@ impl FactKind {
             FactKind::ClarificationAsked => "clarification.asked",
             FactKind::LinkMailed => "verification.link_mailed",
             FactKind::RepresentativeRegistered => "representative.registered",
+            FactKind::ProductionShredded => "production.shredded",
+            FactKind::DisposalAttested => "production.disposal_attested",
         }
     }
 
@@ -206,6 +214,8 @@ pub enum Fact {
     ClarificationAsked(ClarificationAsked),
     LinkMailed(LinkMailed),
     RepresentativeRegistered(RepresentativeRegistered),
+    ProductionShredded(ProductionShredded),
+    DisposalAttested(DisposalAttested),
 }
 
 impl Fact {
@@ -247,6 +257,8 @@ impl Fact {
             Fact::ClarificationAsked(_) => FactKind::ClarificationAsked,
             Fact::LinkMailed(_) => FactKind::LinkMailed,
             Fact::RepresentativeRegistered(_) => FactKind::RepresentativeRegistered,
+            Fact::ProductionShredded(_) => FactKind::ProductionShredded,
+            Fact::DisposalAttested(_) => FactKind::DisposalAttested,
         }
     }
 }
@@ -302,6 +314,8 @@ impl Fact {
             Fact::ProductionFailed(p) => subject(&p.production),
             Fact::ProductionDownloaded(p) => subject(&p.production),
             Fact::ProductionAcknowledged(p) => subject(&p.production),
+            Fact::ProductionShredded(p) => subject(&p.production),
+            Fact::DisposalAttested(p) => subject(&p.production),
             Fact::PasswordChanged(u) => of(&u.org, u.username.to_string()),
             Fact::ClockExpired(c) => Columns {
                 subject: Some(format!("{}@{}", c.clock, c.due.to_rfc3339())),
@@ -726,6 +740,35 @@ pub struct ProductionDownloaded {
 pub struct ProductionAcknowledged {
     pub production: String,
     pub package_sha256: String,
+}
+
+/// comity's own copy of a production crypto-shredded at its retention date: the
+/// production's data key, kept only wrapped by the server key, destroyed with this fact,
+/// and the stored package deleted. What the log committed to stays; nothing left on the
+/// server decrypts the package any more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductionShredded {
+    pub production: String,
+    /// The package that was disposed of, by its SHA-256, hex.
+    pub package_sha256: String,
+    /// The retention date that made it due, as the production states it.
+    pub retention_until: String,
+}
+
+/// The receiving authority's attestation that it disposed of a production's data: a
+/// compact JWS signed with one of its registered keys, over the request, the package's
+/// SHA-256 and when it was disposed of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisposalAttested {
+    pub production: String,
+    pub package_sha256: String,
+    /// When the authority says it disposed of the data.
+    pub disposed_at: DateTime<Utc>,
+    /// The key that signed it.
+    pub kid: KeyId,
+    /// The signed statement itself, as the authority sent it, so anyone can verify it
+    /// again with the key in the log.
+    pub jws: String,
 }
 
 /// A fact to keep: who records it and when, what it concerns, and the fact.

@@ -315,6 +315,22 @@ struct ProductionPackage {
     package_sha256: String,
 }
 
+#[derive(Serialize, Deserialize)]
+struct ProductionShredded {
+    production: String,
+    package_sha256: String,
+    retention_until: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DisposalAttested {
+    production: String,
+    package_sha256: String,
+    disposed_at: DateTime<Utc>,
+    kid: String,
+    jws: String,
+}
+
 fn key_x(key: &[u8; 32]) -> String {
     URL_SAFE_NO_PAD.encode(key)
 }
@@ -388,6 +404,18 @@ pub fn encode(f: &Fact) -> String {
             representative: r.representative.to_string(),
             represents: r.represents.clone(),
             mandate: r.mandate.clone(),
+        }),
+        Fact::ProductionShredded(p) => json(&ProductionShredded {
+            production: p.production.clone(),
+            package_sha256: p.package_sha256.clone(),
+            retention_until: p.retention_until.clone(),
+        }),
+        Fact::DisposalAttested(a) => json(&DisposalAttested {
+            production: a.production.clone(),
+            package_sha256: a.package_sha256.clone(),
+            disposed_at: a.disposed_at,
+            kid: a.kid.to_string(),
+            jws: a.jws.clone(),
         }),
         Fact::LinkMailed(l) => json(&LinkMailed {
             request: l.request.to_string(),
@@ -685,6 +713,24 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
                 representative: party(&r.representative)?,
                 represents: r.represents,
                 mandate: r.mandate,
+            })
+        }
+        FactKind::ProductionShredded => {
+            let p: ProductionShredded = read(content)?;
+            Fact::ProductionShredded(fact::ProductionShredded {
+                production: p.production,
+                package_sha256: p.package_sha256,
+                retention_until: p.retention_until,
+            })
+        }
+        FactKind::DisposalAttested => {
+            let a: DisposalAttested = read(content)?;
+            Fact::DisposalAttested(fact::DisposalAttested {
+                production: a.production,
+                package_sha256: a.package_sha256,
+                disposed_at: a.disposed_at,
+                kid: kid(&a.kid)?,
+                jws: a.jws,
             })
         }
         FactKind::LinkMailed => {

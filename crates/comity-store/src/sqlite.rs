@@ -124,7 +124,11 @@ impl SqliteStore {
             .clone()
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full);
+            .synchronous(SqliteSynchronous::Full)
+            // A deleted row's bytes are overwritten, not left in a free page: a destroyed
+            // production data key (issue 15, crypto-shredding) is gone from the file, not
+            // only unlinked from its table (https://sqlite.org/pragma.html#pragma_secure_delete).
+            .pragma("secure_delete", "ON");
 
         let conn = connect_and_migrate(&write_options).await?;
 

@@ -1,0 +1,12 @@
+-- Issue 15, item 3: productions' packages at rest, and their crypto-shredding.
+--
+-- comity's stored copy of each sealed package is encrypted under a data key of its own
+-- (an age X25519 identity, comity_app::production::at_rest). The data key is kept only
+-- here, sealed by the server key (XChaCha20-Poly1305, bound to the production's id), which
+-- lives in the data directory, never in the database. At the retention date the row is
+-- deleted in the transaction that logs `production.shredded`: with it goes the only way to
+-- read the stored package. A row is never updated.
+CREATE TABLE package_keys (
+    production  TEXT PRIMARY KEY NOT NULL,
+    wrapped     BYTEA NOT NULL
+);
