@@ -65,6 +65,11 @@ impl DataKey {
         text.parse::<Identity>().map(DataKey).map_err(|_| AtRestError::NotAKey)
     }
 
+    /// The age identity itself: what `age -d -i` takes, for a test or a key escrow.
+    pub fn identity(&self) -> &Identity {
+        &self.0
+    }
+
     /// Encrypts what is written to `out`; call `finish` on the writer to end the stream.
     pub fn encrypt<W: Write>(&self, out: W) -> Result<age::stream::StreamWriter<W>, AtRestError> {
         let recipient = self.0.to_public();

@@ -257,3 +257,115 @@ impl App {
         Ok((after, written.iter().filter_map(|j| j.log_index).collect()))
     }
 }
+
+/// What `comity log verify --data-dir` found of the productions' packages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PackagesChecked {
+    /// Sealed packages whose stored copy opened with its data key and hashed to the
+    /// logged SHA-256.
+    pub kept: u64,
+    /// Productions shredded as logged: no data key left.
+    pub shredded: u64,
+}
+
+impl App {
+    /// Checks comity's copies of the sealed packages against the log: each one not logged
+    /// as shredded opens with its data key and hashes to the SHA-256 its `production.sealed`
+    /// committed to; each one logged as shredded has no data key left. A key or a file gone
+    /// without a `production.shredded` in the log, or a copy that does not open or hash, is
+    /// tampering, named with its production. `Ok(Err(discrepancy))` for those.
+    pub async fn check_packages(&self) -> Result<std::result::Result<PackagesChecked, String>> {
+        use sha2::{Digest, Sha256};
+        let productions = self.productions()?;
+        let entries = self
+            .store()
+            .journal(&comity_core::JournalQuery::kinds(&comity_core::FactKind::PRODUCTION))
+            .await?;
+        let mut ids: Vec<&str> = Vec::new();
+        for e in &entries {
+            if !ids.contains(&e.subject.as_str()) {
+                ids.push(&e.subject);
+            }
+        }
+        let folded: Vec<Production> = ids
+            .into_iter()
+            .filter_map(|p| Production::fold(entries.iter().filter(|e| e.subject == p).cloned().collect()))
+            .collect();
+        let mut keys: std::collections::BTreeSet<String> =
+            self.store().package_keys().await?.into_iter().collect();
+        let mut checked = PackagesChecked::default();
+        for p in &folded {
+            let has_key = keys.remove(&p.id);
+            let Some(sealed) = &p.package else {
+                if has_key {
+                    return Ok(Err(format!(
+                        "production {}: a data key is kept for a package never sealed",
+                        p.id
+                    )));
+                }
+                continue;
+            };
+            if p.shredded_at.is_some() {
+                if has_key {
+                    return Ok(Err(format!(
+                        "production {}: logged as shredded, but its data key is still in package_keys",
+                        p.id
+                    )));
+                }
+                checked.shredded += 1;
+                continue;
+            }
+            if !has_key {
+                return Ok(Err(format!(
+                    "production {}: its data key is gone, and no production.shredded is logged: deleted outside comity",
+                    p.id
+                )));
+            }
+            let path = productions.package_path(&p.id);
+            if !path.exists() {
+                return Ok(Err(format!(
+                    "production {}: its stored package {} is gone, and no production.shredded is logged",
+                    p.id,
+                    path.display()
+                )));
+            }
+            let mut plain = match self.open_stored(productions, &p.id).await {
+                Ok(plain) => plain,
+                Err(_) => {
+                    return Ok(Err(format!(
+                        "production {}: its stored package does not open with its data key (the key or the file was altered)",
+                        p.id
+                    )));
+                }
+            };
+            let hashed = tokio::task::spawn_blocking(move || -> std::io::Result<String> {
+                let mut hasher = Sha256::new();
+                std::io::copy(&mut plain, &mut hasher)?;
+                Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+            })
+            .await
+            .map_err(Error::internal)?;
+            match hashed {
+                Ok(h) if h == sealed.package_sha256 => checked.kept += 1,
+                Ok(h) => {
+                    return Ok(Err(format!(
+                        "production {}: its stored package hashes to {h}, not the {} its production.sealed committed to",
+                        p.id, sealed.package_sha256
+                    )));
+                }
+                Err(e) => {
+                    return Ok(Err(format!(
+                        "production {}: its stored package does not decrypt whole: {e}",
+                        p.id
+                    )));
+                }
+            }
+        }
+        if let Some(stray) = keys.into_iter().next() {
+            return Ok(Err(format!(
+                "package_keys holds a data key for {stray}, a production the log does not know"
+            )));
+        }
+        Ok(Ok(checked))
+    }
+}

@@ -10,3 +10,8 @@ CREATE TABLE package_keys (
     production  TEXT PRIMARY KEY NOT NULL,
     wrapped     BYTEA NOT NULL
 );
+
+-- The authority's attestation of disposal is due on a clock of its own kind.
+ALTER TABLE clocks DROP CONSTRAINT clocks_kind_check;
+ALTER TABLE clocks ADD CONSTRAINT clocks_kind_check CHECK (kind IN ('respond_by', 'validation',
+    'objection_window', 'preservation_end', 'nondisclosure_end', 'retention', 'disposal_attestation'));
