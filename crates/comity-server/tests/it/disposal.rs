@@ -16,6 +16,7 @@ crate::both_backends!(
     at_retention_with_the_attestation_the_package_is_gone_and_nothing_left_opens_it,
     without_the_attestation_the_authority_is_escalated_and_counted,
     verify_tells_a_shredded_production_from_a_tampered_one,
+    the_clerk_attests_disposal_from_the_page_and_the_provider_sees_it,
 );
 
 /// The end of the retention every production here states: 2030-12-31, to the end of the day.
@@ -283,4 +284,58 @@ async fn verify_tells_a_shredded_production_from_a_tampered_one(app: TestApp) {
     let found = app.app.check_packages().await.unwrap().unwrap_err();
     assert!(found.contains(&pid) && found.contains("no production.shredded is logged"), "{found}");
     assert!(!found.contains(&shredded), "{found}");
+}
+
+async fn the_clerk_attests_disposal_from_the_page_and_the_provider_sees_it(app: TestApp) {
+    use crate::portal::{csrf_of, signed_in};
+    let (id, pid, sha) = delivered(&app).await;
+    let clerk = signed_in(&app, "fr-tj-paris", "clerk.disposal").await;
+    let page = clerk.get(app.url(&format!("/requests/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("action=\"/requests/{id}/productions/{pid}/disposal\"")), "{page}");
+    assert!(page.contains("comity disposal sign"), "the page says how to make the statement");
+
+    // Empty, then not this package's: refused beside the field, nothing recorded.
+    let post = |attestation: String, page: String| {
+        let clerk = clerk.clone();
+        let url = app.url(&format!("/requests/{id}/productions/{pid}/disposal"));
+        async move {
+            clerk
+                .post(url)
+                .form(&vec![("csrf", csrf_of(&page)), ("attestation", attestation)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = post(String::new(), page.clone()).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Paste the signed statement of disposal"));
+    let r = post(attestation(&app, "fr-tj-paris", &id, &pid, &"1".repeat(64)), page.clone()).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("error-summary"));
+
+    let r = post(attestation(&app, "fr-tj-paris", &id, &pid, &sha), page).await;
+    assert_eq!(r.status(), 303);
+    let page = clerk.get(app.url(&format!("/requests/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Attested, disposed of on") && !page.contains("Send the attestation"), "{page}");
+
+    // Shredded at the date: the clerk is told the package is gone; the provider's legal team
+    // sees where disposal stands, in French too.
+    app.app.sweep(retention_end() + Duration::seconds(1)).await.unwrap();
+    let page = clerk.get(app.url(&format!("/requests/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("can no longer be downloaded") && !page.contains("Download the package"), "{page}");
+    let legal = signed_in(&app, "example-mail", "legal.disposal").await;
+    let page = legal
+        .get(app.url(&format!("/requests/{id}")))
+        .header("accept-language", "fr")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Détruite (clé effacée, fichier supprimé) le") && page.contains("Attestée"),
+        "{page}"
+    );
 }
