@@ -718,7 +718,17 @@ mod tests {
             upheld: false,
             reasoning: String::new(),
         }));
-        let table: [(Logged<'_>, Option<NoticeEvent>, &[&str]); 15] = [
+        // A missing attestation of disposal (issue 15) is the authority's to answer.
+        let unattested = fact(Fact::ClockExpired(journal::ClockExpired {
+            request: r.id,
+            clock: ClockKind::DisposalAttestation,
+            due: r.received_at,
+            outcome: ClockOutcome::Overdue,
+            state: State::Delivered,
+            reason: String::new(),
+        }));
+        let table: [(Logged<'_>, Option<NoticeEvent>, &[&str]); 16] = [
+            (Logged::Fact(&unattested), Some(NoticeEvent::ClockExpired), &["fr-tj-paris", "example-mail"]),
             (Logged::Fact(&objected), Some(NoticeEvent::ConflictObjected), &["fr-tj-paris"]),
             (Logged::Fact(&decided), Some(NoticeEvent::ConflictDecided), &["fr-tj-paris", "example-mail"]),
             (Logged::Event(&answered), Some(NoticeEvent::ClarificationAnswered), &["example-mail"]),

@@ -447,13 +447,24 @@ impl App {
         let wrapped = self.store().package_key(production).await?.ok_or_else(|| {
             Error::corrupt(format!("production {production} has no data key, and was not shredded"))
         })?;
-        let key = at_rest::DataKey::unwrap(&self.settings().server_key, production, &wrapped)
-            .map_err(Error::internal)?;
+        // An empty key: sealed before packages were encrypted at rest (migration 0022), and
+        // kept as it left.
+        let key = if wrapped.is_empty() {
+            None
+        } else {
+            Some(
+                at_rest::DataKey::unwrap(&self.settings().server_key, production, &wrapped)
+                    .map_err(Error::internal)?,
+            )
+        };
         let path = productions.package_path(production);
         let production = production.to_owned();
         blocking(move || {
             let file = std::fs::File::open(&path)?;
-            key.decrypt(file)
+            match key {
+                Some(key) => key.decrypt(file),
+                None => Ok(Box::new(file) as Box<dyn std::io::Read + Send>),
+            }
         })
         .await?
         .map_err(|e| {
