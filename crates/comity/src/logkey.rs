@@ -78,7 +78,7 @@ pub async fn verify_data_dir(
     Ok(Ok(format!(
         "verified: {} entries ({} events, {} screenings, {} parties, {} reads, {} trust facts, {} \
              checkpoints); the columns of {} requests, {} accounts and {} API tokens follow from the log; \
-             the latest checkpoint signs {} entries; {} sealed packages open whole, {} shredded as logged",
+             {} sealed packages open whole, {} shredded as logged{}; the latest checkpoint signs {} entries",
         v.entries,
         v.events,
         v.screenings,
@@ -89,8 +89,17 @@ pub async fn verify_data_dir(
         v.requests,
         v.accounts,
         v.tokens,
-        v.signed_size,
         packages.kept,
-        packages.shredded
+        packages.shredded,
+        if packages.legacy_missing.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({} from before encryption at rest not in this data directory: {})",
+                packages.legacy_missing.len(),
+                packages.legacy_missing.join(", ")
+            )
+        },
+        v.signed_size,
     )))
 }

@@ -4,6 +4,7 @@
 mod architecture;
 mod cli;
 mod deadlines;
+mod disposal_cli;
 mod durability;
 mod go_verifier;
 mod log_https;
