@@ -17,6 +17,7 @@ crate::both_backends!(
     without_the_attestation_the_authority_is_escalated_and_counted,
     verify_tells_a_shredded_production_from_a_tampered_one,
     the_clerk_attests_disposal_from_the_page_and_the_provider_sees_it,
+    a_package_from_before_encryption_at_rest_is_served_verified_and_shredded,
 );
 
 /// The end of the retention every production here states: 2030-12-31, to the end of the day.
@@ -338,4 +339,33 @@ async fn the_clerk_attests_disposal_from_the_page_and_the_provider_sees_it(app: 
         page.contains("Détruite (clé effacée, fichier supprimé) le") && page.contains("Attestée"),
         "{page}"
     );
+}
+
+/// Migration 0022 gives a package sealed before encryption at rest an empty key: its file,
+/// the package as it left, is served, verified and shredded like the others.
+async fn a_package_from_before_encryption_at_rest_is_served_verified_and_shredded(app: TestApp) {
+    let (id, pid, sha) = delivered(&app).await;
+    let authority = app.token("fr-tj-paris");
+    let download = format!("/v1/requests/{id}/productions/{pid}/package");
+    let (status, _, package) = authority.get_bytes(&download).await;
+    assert_eq!(status, 200);
+    // As it was before: the package itself on disk, and the empty key the migration wrote.
+    let stored = app.files.path().join("productions").join(format!("{pid}.age"));
+    std::fs::write(&stored, &package).unwrap();
+    app.execute_sql(&format!(
+        "UPDATE package_keys SET wrapped = substr(wrapped, 1, 0) WHERE production = '{pid}'"
+    ))
+    .await;
+    assert_eq!(app.store.package_key(&pid).await.unwrap(), Some(Vec::new()));
+    let (status, _, again) = authority.get_bytes(&download).await;
+    assert_eq!(status, 200);
+    assert_eq!(comity_seal::Sha256Hash::of(&again).to_string(), sha);
+    let checked = app.app.check_packages().await.unwrap().unwrap();
+    assert_eq!((checked.kept, checked.shredded), (1, 0));
+
+    app.app.sweep(retention_end() + Duration::seconds(1)).await.unwrap();
+    assert!(!stored.exists());
+    assert_eq!(authority.get(&download).await.0, 410);
+    let checked = app.app.check_packages().await.unwrap().unwrap();
+    assert_eq!((checked.kept, checked.shredded), (0, 1));
 }
