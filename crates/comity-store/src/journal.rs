@@ -1110,6 +1110,14 @@ mod tests {
                 "verification.link_mailed",
                 r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","authority":"de-sta-berlin","contact":"duty-officer","error":"the SMTP server refused the message for good"}"#,
             ),
+            (
+                "production.shredded",
+                r#"{"production":"p1","package_sha256":"ef","retention_until":"2030-12-31"}"#,
+            ),
+            (
+                "production.disposal_attested",
+                r#"{"production":"p1","package_sha256":"ef","disposed_at":"2030-12-31T10:00:00Z","kid":"k1","jws":"eyJ.e30.sig"}"#,
+            ),
         ];
         let mut kinds = std::collections::BTreeSet::new();
         for (kind, content) in stored {
