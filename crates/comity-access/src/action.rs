@@ -64,6 +64,9 @@ pub enum Action {
     /// Download a sealed production's package, and acknowledge its receipt: producing →
     /// delivered.
     ReceiveProduction,
+    /// Attest, with a statement signed by a registered key, that the data of a production
+    /// received was disposed of at its retention date (issue 15).
+    AttestDisposal,
     /// Issue a one-time link for a registered contact of the issuing authority to confirm
     /// an emergency request.
     IssueVerificationLink,
@@ -121,6 +124,7 @@ impl Action {
             Action::RecordFurtherUse => "record_further_use",
             Action::AssignReviewer { .. } => "assign_reviewer",
             Action::ReceiveProduction => "receive_production",
+            Action::AttestDisposal => "attest_disposal",
             Action::IssueVerificationLink => "issue_verification_link",
             Action::RegisterRepresentative => "register_representative",
             Action::ViewDecision => "view_decision",

@@ -48,6 +48,10 @@ pub enum Error {
     /// waiting helps.
     #[error("{message}")]
     Unavailable { code: &'static str, message: String, retry_after: Option<u32> },
+    /// It was here and is no more, on purpose: a production crypto-shredded at its
+    /// retention date. `details` say when, and how the authority attested disposal.
+    #[error("{message}")]
+    Gone { code: &'static str, message: String, details: Vec<Problem> },
     /// A failure that is not the caller's: kept in full for the log, never shown.
     #[error("{0}")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -89,7 +93,8 @@ impl Error {
             | Error::Unauthenticated { code, .. }
             | Error::Locked { code, .. }
             | Error::TooLarge { code, .. }
-            | Error::Unavailable { code, .. } => code,
+            | Error::Unavailable { code, .. }
+            | Error::Gone { code, .. } => code,
             Error::Document(e) if e.syntax => "invalid_json",
             Error::Document(_) => "invalid_document",
             Error::BadInput(_) => "invalid_request",

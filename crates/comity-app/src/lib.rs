@@ -117,7 +117,13 @@ pub struct Settings {
     /// The log's signing key, which also signs comity's statements to parties (its answers
     /// to asks for further use); without it they are kept and shown, but not signed.
     pub log_key: Option<comity_log::LogKey>,
+    /// How long after a production's retention date the receiving authority has to attest
+    /// that it disposed of the data, before it is escalated and counted (issue 15).
+    pub disposal_grace: chrono::Duration,
 }
+
+/// The default time after the retention date for the authority's attestation of disposal.
+pub const DISPOSAL_GRACE_DAYS: i64 = 7;
 
 /// The mailer one-time links go out through, and the server's URL they open at.
 #[derive(Debug, Clone)]
@@ -138,6 +144,7 @@ impl Settings {
             public_url: None,
             log_key: None,
             link_mail: None,
+            disposal_grace: chrono::Duration::days(DISPOSAL_GRACE_DAYS),
         }
     }
 }

@@ -22,9 +22,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use comity_core::{
-    ActorId, Channel, ClockOutcome, Endpoint, Event, Fact, FactKind, JournalEntry, JournalQuery, LogSubject,
-    NewEntry, NewNotice, Notice, NoticeEvent, NoticeOutcome, NoticeQuery, NoticeStatus, NoticeWhat, PartyId,
-    RequestId, State, StoreError, StoredRequest, journal,
+    ActorId, Channel, ClockKind, ClockOutcome, Endpoint, Event, Fact, FactKind, JournalEntry, JournalQuery,
+    LogSubject, NewEntry, NewNotice, Notice, NoticeEvent, NoticeOutcome, NoticeQuery, NoticeStatus,
+    NoticeWhat, PartyId, RequestId, State, StoreError, StoredRequest, journal,
 };
 use comity_notify::sign::{WebhookSigner, random_nonce};
 use comity_notify::{Disposition, Mailbox, Mailer, Next, RetryPolicy, WebhookClient, WebhookEndpoint};
@@ -92,6 +92,10 @@ pub fn notices_for(
             }
             Fact::ClockExpired(c) => {
                 let parties = match c.outcome {
+                    // The authority owes the attestation of disposal; its provider is told too.
+                    ClockOutcome::Overdue if c.clock == ClockKind::DisposalAttestation => {
+                        vec![&request.authority, &request.provider]
+                    }
                     ClockOutcome::Overdue => vec![&request.provider],
                     ClockOutcome::Withdrawn => vec![&request.authority, &request.provider],
                     _ => return Vec::new(),
@@ -714,7 +718,17 @@ mod tests {
             upheld: false,
             reasoning: String::new(),
         }));
-        let table: [(Logged<'_>, Option<NoticeEvent>, &[&str]); 15] = [
+        // A missing attestation of disposal (issue 15) is the authority's to answer.
+        let unattested = fact(Fact::ClockExpired(journal::ClockExpired {
+            request: r.id,
+            clock: ClockKind::DisposalAttestation,
+            due: r.received_at,
+            outcome: ClockOutcome::Overdue,
+            state: State::Delivered,
+            reason: String::new(),
+        }));
+        let table: [(Logged<'_>, Option<NoticeEvent>, &[&str]); 16] = [
+            (Logged::Fact(&unattested), Some(NoticeEvent::ClockExpired), &["fr-tj-paris", "example-mail"]),
             (Logged::Fact(&objected), Some(NoticeEvent::ConflictObjected), &["fr-tj-paris"]),
             (Logged::Fact(&decided), Some(NoticeEvent::ConflictDecided), &["fr-tj-paris", "example-mail"]),
             (Logged::Event(&answered), Some(NoticeEvent::ClarificationAnswered), &["example-mail"]),

@@ -32,6 +32,10 @@ vocabulary! {
         NondisclosureEnd = "nondisclosure_end",
         /// When a production's retention ends, and the data must be disposed of.
         Retention = "retention",
+        /// When the receiving authority's signed attestation that it disposed of a
+        /// production is due: the retention date, plus the grace in settings (seed norm
+        /// "track how data is ... retained, and eventually disposed of"; CETS 224 Art 14(5), retention periods).
+        DisposalAttestation = "disposal_attestation",
     }
 }
 
@@ -137,6 +141,14 @@ pub fn on_expiry(kind: ClockKind, state: State) -> Expiry {
         ClockKind::Retention => {
             expiry(ClockOutcome::DisposalDue, None, "the retention ended: the data is to be disposed of")
         }
+        // Disposal is owed however the request ended: escalated to the authority, and
+        // counted until it attests.
+        ClockKind::DisposalAttestation => expiry(
+            ClockOutcome::Overdue,
+            None,
+            "the receiving authority has not attested disposal of the data by its date: escalated, \
+             and counted until it attests (CETS 224 Art 14(5), retention periods)",
+        ),
         _ if state.is_final() || state == State::Rejected => moot(&format!("after the request was {state}")),
         ClockKind::Validation => expiry(
             ClockOutcome::Withdrawn,
@@ -214,8 +226,15 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_disposal_attestation_is_overdue_in_every_state() {
+        for state in State::ALL {
+            assert_eq!(on_expiry(DisposalAttestation, *state).outcome, ClockOutcome::Overdue, "{state}");
+        }
+    }
+
+    #[test]
     fn clocks_that_only_tell_never_move_the_request() {
-        for kind in [ObjectionWindow, NondisclosureEnd, Retention] {
+        for kind in [ObjectionWindow, NondisclosureEnd, Retention, DisposalAttestation] {
             assert_eq!(on_expiry(kind, State::Approved).to, None, "{kind}");
         }
     }

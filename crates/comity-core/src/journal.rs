@@ -56,11 +56,13 @@ pub enum FactKind {
     FurtherUseAsked,
     FurtherUseDecided,
     FurtherUseRecorded,
+    ProductionShredded,
+    DisposalAttested,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 39] = [
+    pub const ALL: [FactKind; 41] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -100,6 +102,8 @@ impl FactKind {
         FactKind::FurtherUseAsked,
         FactKind::FurtherUseDecided,
         FactKind::FurtherUseRecorded,
+        FactKind::ProductionShredded,
+        FactKind::DisposalAttested,
     ];
 
     /// The kinds of a party's notice endpoints' history.
@@ -109,12 +113,14 @@ impl FactKind {
     pub const KEY: [FactKind; 3] = [FactKind::KeyAdded, FactKind::KeyRetired, FactKind::KeyRevoked];
 
     /// Every kind of a production's chain of custody, in the order they happen.
-    pub const PRODUCTION: [FactKind; 5] = [
+    pub const PRODUCTION: [FactKind; 7] = [
         FactKind::ProductionStarted,
         FactKind::ProductionSealed,
         FactKind::ProductionFailed,
         FactKind::ProductionDownloaded,
         FactKind::ProductionAcknowledged,
+        FactKind::ProductionShredded,
+        FactKind::DisposalAttested,
     ];
 
     /// The dotted name, such as `key.added`.
@@ -159,6 +165,8 @@ impl FactKind {
             FactKind::FurtherUseAsked => "further_use.asked",
             FactKind::FurtherUseDecided => "further_use.decided",
             FactKind::FurtherUseRecorded => "further_use.recorded",
+            FactKind::ProductionShredded => "production.shredded",
+            FactKind::DisposalAttested => "production.disposal_attested",
         }
     }
 
@@ -218,6 +226,8 @@ pub enum Fact {
     FurtherUseAsked(FurtherUseAsked),
     FurtherUseDecided(FurtherUseDecided),
     FurtherUseRecorded(FurtherUseRecorded),
+    ProductionShredded(ProductionShredded),
+    DisposalAttested(DisposalAttested),
 }
 
 impl Fact {
@@ -262,6 +272,8 @@ impl Fact {
             Fact::FurtherUseAsked(_) => FactKind::FurtherUseAsked,
             Fact::FurtherUseDecided(_) => FactKind::FurtherUseDecided,
             Fact::FurtherUseRecorded(_) => FactKind::FurtherUseRecorded,
+            Fact::ProductionShredded(_) => FactKind::ProductionShredded,
+            Fact::DisposalAttested(_) => FactKind::DisposalAttested,
         }
     }
 }
@@ -317,6 +329,8 @@ impl Fact {
             Fact::ProductionFailed(p) => subject(&p.production),
             Fact::ProductionDownloaded(p) => subject(&p.production),
             Fact::ProductionAcknowledged(p) => subject(&p.production),
+            Fact::ProductionShredded(p) => subject(&p.production),
+            Fact::DisposalAttested(p) => subject(&p.production),
             Fact::PasswordChanged(u) => of(&u.org, u.username.to_string()),
             Fact::ClockExpired(c) => Columns {
                 subject: Some(format!("{}@{}", c.clock, c.due.to_rfc3339())),
@@ -749,6 +763,35 @@ pub struct ProductionDownloaded {
 pub struct ProductionAcknowledged {
     pub production: String,
     pub package_sha256: String,
+}
+
+/// comity's own copy of a production crypto-shredded at its retention date: the
+/// production's data key, kept only wrapped by the server key, destroyed with this fact,
+/// and the stored package deleted. What the log committed to stays; nothing left on the
+/// server decrypts the package any more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductionShredded {
+    pub production: String,
+    /// The package that was disposed of, by its SHA-256, hex.
+    pub package_sha256: String,
+    /// The retention date that made it due, as the production states it.
+    pub retention_until: String,
+}
+
+/// The receiving authority's attestation that it disposed of a production's data: a
+/// compact JWS signed with one of its registered keys, over the request, the package's
+/// SHA-256 and when it was disposed of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisposalAttested {
+    pub production: String,
+    pub package_sha256: String,
+    /// When the authority says it disposed of the data.
+    pub disposed_at: DateTime<Utc>,
+    /// The key that signed it.
+    pub kid: KeyId,
+    /// The signed statement itself, as the authority sent it, so anyone can verify it
+    /// again with the key in the log.
+    pub jws: String,
 }
 
 /// A fact to keep: who records it and when, what it concerns, and the fact.

@@ -149,7 +149,7 @@ pub struct Production {
     /// `prod-` and 16 characters.
     pub id: String,
     pub request: RequestId,
-    /// `started`, `failed`, `sealed` or `acknowledged`.
+    /// `started`, `failed`, `sealed`, `acknowledged` or `shredded`.
     pub status: &'static str,
     pub started_at: DateTime<Utc>,
     /// The production event's index in the audit log, which the manifest names.
@@ -161,6 +161,10 @@ pub struct Production {
     pub package: Option<journal::ProductionSealed>,
     /// Why it stopped, if it failed.
     pub failure: Option<String>,
+    /// When comity's copy was crypto-shredded, at its retention date.
+    pub shredded_at: Option<DateTime<Utc>>,
+    /// The receiving authority's attestation of disposal, when given.
+    pub attestation: Option<journal::DisposalAttested>,
     /// Every fact of its chain of custody, oldest first.
     pub custody: Vec<JournalEntry>,
 }
@@ -182,6 +186,8 @@ impl Production {
             retention_until: started.retention_until.clone(),
             package: None,
             failure: None,
+            shredded_at: None,
+            attestation: None,
             custody: Vec::new(),
         };
         for e in &custody {
@@ -195,6 +201,11 @@ impl Production {
                     p.failure = Some(f.reason.clone());
                 }
                 Fact::ProductionAcknowledged(_) => p.status = "acknowledged",
+                Fact::ProductionShredded(_) => {
+                    p.status = "shredded";
+                    p.shredded_at = Some(e.at);
+                }
+                Fact::DisposalAttested(a) => p.attestation = Some(a.clone()),
                 _ => {}
             }
         }

@@ -591,6 +591,28 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// authority, or of a reviewer to a request fails with [`StoreError::Conflict`], and
     /// then nothing is appended.
     async fn append_journal(&self, entries: &[NewEntry]) -> Result<Vec<JournalEntry>, StoreError>;
+    /// Keeps a production's data key, sealed by the server key, with `entries` (its
+    /// `production.sealed`), atomically (issue 15: packages encrypted at rest).
+    /// [`StoreError::Conflict`] if the production has a key already.
+    async fn keep_package_key(
+        &self,
+        production: &str,
+        wrapped: &[u8],
+        entries: &[NewEntry],
+    ) -> Result<Vec<JournalEntry>, StoreError>;
+    /// Destroys a production's data key with `entries` (its `production.shredded`),
+    /// atomically: after it, nothing in the store opens the stored package.
+    /// [`StoreError::Conflict`] if it has no key (destroyed already), and then nothing is
+    /// appended, so a production is shredded once however many sweeps run.
+    async fn destroy_package_key(
+        &self,
+        production: &str,
+        entries: &[NewEntry],
+    ) -> Result<Vec<JournalEntry>, StoreError>;
+    /// A production's data key, sealed by the server key; `None` once destroyed.
+    async fn package_key(&self, production: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// The productions that hold a data key, by id.
+    async fn package_keys(&self) -> Result<Vec<String>, StoreError>;
     /// Journal entries matching `query`, oldest first.
     async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError>;
     /// An authority's track record.

@@ -171,6 +171,9 @@ impl From<comity_app::Error> for ApiError {
                     None => e,
                 }
             }
+            E::Gone { code, message, details } => {
+                Self::new(StatusCode::GONE, code, message).with_details(details)
+            }
             E::Internal(e) => Self::internal(e.as_ref()),
         }
     }

@@ -267,6 +267,7 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(verification::issue_link))
         .routes(routes!(production::get))
         .routes(routes!(production::acknowledge))
+        .routes(routes!(production::attest_disposal))
         .routes(routes!(verification::view_link))
         .routes(routes!(verification::answer_link))
         .routes(routes!(assignments::record))

@@ -12,7 +12,7 @@ use axum::{
 use comity_app::Options;
 use comity_redact::NationalIds;
 use comity_seal::RetentionUntil;
-use comity_wire::production::{AcknowledgeBody, ProductionResource};
+use comity_wire::production::{AcknowledgeBody, AttestationBody, ProductionResource};
 use serde::Deserialize;
 
 use crate::{
@@ -180,6 +180,7 @@ pub async fn get(
         (status = 403, description = "Only the issuing authority receives a production", body = comity_wire::api::ErrorBody),
         (status = 404, description = "No such request or production, or none the caller may see", body = comity_wire::api::ErrorBody),
         (status = 409, description = "The production is not sealed", body = comity_wire::api::ErrorBody),
+        (status = 410, description = "Disposed of at its retention date: comity's copy was crypto-shredded; the details give when, and the authority's attestation", body = comity_wire::api::ErrorBody),
     )
 )]
 pub async fn package(
@@ -196,10 +197,10 @@ pub async fn package(
         ))));
     };
     let (bytes, sha256, id) = (sealed.package_bytes, sealed.package_sha256.clone(), found.id.clone());
-    let mut response = Response::new(Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
-        download.file,
-        256 * 1024,
-    )));
+    let chunks = futures_util::stream::unfold(download.body, |mut body| async move {
+        body.next().await.map(|chunk| (chunk, body))
+    });
+    let mut response = Response::new(Body::from_stream(chunks));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes));
@@ -234,5 +235,29 @@ pub async fn acknowledge(
     JsonBody(body): JsonBody<AcknowledgeBody>,
 ) -> Result<Response, ApiError> {
     let (after, indexes) = app.app.acknowledge(&caller, id, &production, &body.package_sha256).await?;
+    Ok(with_receipt(Json(ProductionResource::from(&after)), &indexes))
+}
+
+/// The issuing authority attests that it disposed of a production's data, with a statement
+/// signed by one of its registered keys (issue 15).
+#[utoipa::path(
+    post, path = "/v1/requests/{id}/productions/{production}/disposal", tag = "productions",
+    params(("id" = String, Path, description = "The request id"), ("production" = String, Path, description = "The production id")),
+    request_body(content = AttestationBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Attested; the disposal clock is met", body = ProductionResource),
+        (status = 403, description = "Only the issuing authority attests", body = comity_wire::api::ErrorBody),
+        (status = 404, description = "No such request or production, or none the caller may see", body = comity_wire::api::ErrorBody),
+        (status = 409, description = "Nothing was sealed, or it is attested already", body = comity_wire::api::ErrorBody),
+        (status = 422, description = "The attestation is not a statement of this production signed by a key of the authority: the message says which check failed", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn attest_disposal(
+    AxumState(app): AxumState<AppState>,
+    Authenticated(caller): Authenticated,
+    ProductionPath(id, production): ProductionPath,
+    JsonBody(body): JsonBody<AttestationBody>,
+) -> Result<Response, ApiError> {
+    let (after, indexes) = app.app.attest_disposal(&caller, id, &production, &body.attestation).await?;
     Ok(with_receipt(Json(ProductionResource::from(&after)), &indexes))
 }

@@ -76,6 +76,9 @@ pub struct Config {
     pub notice_interval: Duration,
     /// When a notice is tried again, and when it is given up.
     pub notice_retry: comity_notify::RetryPolicy,
+    /// How long after a production's retention date its authority has to attest disposal
+    /// before it is escalated (`--disposal-grace-days`).
+    pub disposal_grace: chrono::Duration,
 }
 
 /// Why a server did not start: what it was doing, and why that failed.
@@ -180,6 +183,7 @@ impl Application {
             }),
             public_url: config.public_url.as_ref().map(|url| url.trim_end_matches('/').to_owned()),
             log_key: Some(key.clone()),
+            disposal_grace: config.disposal_grace,
         };
         let app = App::new(store, config.packs, settings);
         app.check_signed_log(&data_dir, &key)

@@ -346,6 +346,22 @@ struct ProductionPackage {
     package_sha256: String,
 }
 
+#[derive(Serialize, Deserialize)]
+struct ProductionShredded {
+    production: String,
+    package_sha256: String,
+    retention_until: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DisposalAttested {
+    production: String,
+    package_sha256: String,
+    disposed_at: DateTime<Utc>,
+    kid: String,
+    jws: String,
+}
+
 fn key_x(key: &[u8; 32]) -> String {
     URL_SAFE_NO_PAD.encode(key)
 }
@@ -419,6 +435,18 @@ pub fn encode(f: &Fact) -> String {
             representative: r.representative.to_string(),
             represents: r.represents.clone(),
             mandate: r.mandate.clone(),
+        }),
+        Fact::ProductionShredded(p) => json(&ProductionShredded {
+            production: p.production.clone(),
+            package_sha256: p.package_sha256.clone(),
+            retention_until: p.retention_until.clone(),
+        }),
+        Fact::DisposalAttested(a) => json(&DisposalAttested {
+            production: a.production.clone(),
+            package_sha256: a.package_sha256.clone(),
+            disposed_at: a.disposed_at,
+            kid: a.kid.to_string(),
+            jws: a.jws.clone(),
         }),
         Fact::LinkMailed(l) => json(&LinkMailed {
             request: l.request.to_string(),
@@ -736,6 +764,24 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
                 representative: party(&r.representative)?,
                 represents: r.represents,
                 mandate: r.mandate,
+            })
+        }
+        FactKind::ProductionShredded => {
+            let p: ProductionShredded = read(content)?;
+            Fact::ProductionShredded(fact::ProductionShredded {
+                production: p.production,
+                package_sha256: p.package_sha256,
+                retention_until: p.retention_until,
+            })
+        }
+        FactKind::DisposalAttested => {
+            let a: DisposalAttested = read(content)?;
+            Fact::DisposalAttested(fact::DisposalAttested {
+                production: a.production,
+                package_sha256: a.package_sha256,
+                disposed_at: a.disposed_at,
+                kid: kid(&a.kid)?,
+                jws: a.jws,
             })
         }
         FactKind::LinkMailed => {
@@ -1169,6 +1215,14 @@ mod tests {
             (
                 "further_use.recorded",
                 r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","ask":2,"note":"case 2026/118"}"#,
+            ),
+            (
+                "production.shredded",
+                r#"{"production":"p1","package_sha256":"ef","retention_until":"2030-12-31"}"#,
+            ),
+            (
+                "production.disposal_attested",
+                r#"{"production":"p1","package_sha256":"ef","disposed_at":"2030-12-31T10:00:00Z","kid":"k1","jws":"eyJ.e30.sig"}"#,
             ),
         ];
         let mut kinds = std::collections::BTreeSet::new();

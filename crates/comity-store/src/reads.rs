@@ -215,14 +215,36 @@ pub(crate) async fn due_clocks<C: Conn>(
     .await
 }
 
+pub(crate) async fn package_key<C: Conn>(
+    conn: &mut C,
+    production: &str,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let row = conn
+        .fetch_optional("SELECT wrapped FROM package_keys WHERE production = $1", args![production])
+        .await
+        .map_err(backend)?;
+    row.map(|r| r.bytes(&At { table: "package_keys", id: production }, "wrapped")).transpose()
+}
+
+pub(crate) async fn package_keys<C: Conn>(conn: &mut C) -> Result<Vec<String>, StoreError> {
+    conn.fetch_all("SELECT production FROM package_keys ORDER BY production", args![], |r| {
+        r.text(&At { table: "package_keys", id: "?" }, "production")
+    })
+    .await
+}
+
 pub(crate) async fn overdue_clocks<C: Conn>(conn: &mut C) -> Result<Vec<Clock>, StoreError> {
-    // Answered as `comity_core::clock::is_answered` says.
+    // Answered as `comity_core::clock::is_answered` says; a disposal attestation is owed
+    // whatever the request's state, until the authority's attestation is in the journal.
     conn.fetch_all(
         concat!(
             "SELECT ",
             clock_columns!(),
             " FROM clocks c JOIN requests r ON r.id = c.request_id WHERE c.outcome = 'overdue' \
-             AND r.state NOT IN ('delivered', 'preserved', 'rejected', 'closed', 'withdrawn') \
+             AND ((c.kind <> 'disposal_attestation' \
+                   AND r.state NOT IN ('delivered', 'preserved', 'rejected', 'closed', 'withdrawn')) \
+               OR (c.kind = 'disposal_attestation' AND NOT EXISTS (SELECT 1 FROM journal j \
+                   WHERE j.request_id = c.request_id AND j.kind = 'production.disposal_attested'))) \
              ORDER BY c.due_at, c.request_id"
         ),
         args![],

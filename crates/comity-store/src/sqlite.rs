@@ -124,7 +124,11 @@ impl SqliteStore {
             .clone()
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full);
+            .synchronous(SqliteSynchronous::Full)
+            // A deleted row's bytes are overwritten, not left in a free page: a destroyed
+            // production data key (issue 15, crypto-shredding) is gone from the file, not
+            // only unlinked from its table (https://sqlite.org/pragma.html#pragma_secure_delete).
+            .pragma("secure_delete", "ON");
 
         let conn = connect_and_migrate(&write_options).await?;
 
@@ -343,6 +347,10 @@ async fn run_batch(
             return Err(());
         }
     }
+    // A production's data key destroyed (issue 15, crypto-shredding): once committed, the
+    // write-ahead log is folded into the database and emptied before anyone is answered, so
+    // the key's bytes are in neither file (secure_delete zeroed them in the page).
+    let shreds = batch.iter().any(|w| matches!(w.op, WriteOp::PackageKey(_, None, _)));
     let mut done = Vec::with_capacity(batch.len());
     let mut pending = batch.into_iter();
     while let Some(w) = pending.next() {
@@ -368,6 +376,11 @@ async fn run_batch(
     match conn.execute("COMMIT").await {
         Ok(_) => {
             *frontier = log.into_frontier();
+            if shreds && let Err(e) = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await {
+                tracing::warn!(
+                    "the write-ahead log could not be emptied after a data key was destroyed: {e}"
+                );
+            }
             for (reply, result) in done {
                 let _ = reply.send(result);
             }

@@ -250,6 +250,39 @@ macro_rules! store_impl {
                     self.write(WriteOp::AppendJournal(entries.to_vec())).await?.journal()
                 }
 
+                async fn keep_package_key(
+                    &self,
+                    production: &str,
+                    wrapped: &[u8],
+                    entries: &[NewEntry],
+                ) -> Result<Vec<JournalEntry>, StoreError> {
+                    self.write(WriteOp::PackageKey(
+                        production.to_owned(),
+                        Some(wrapped.to_vec()),
+                        entries.to_vec(),
+                    ))
+                    .await?
+                    .journal()
+                }
+
+                async fn destroy_package_key(
+                    &self,
+                    production: &str,
+                    entries: &[NewEntry],
+                ) -> Result<Vec<JournalEntry>, StoreError> {
+                    self.write(WriteOp::PackageKey(production.to_owned(), None, entries.to_vec()))
+                        .await?
+                        .journal()
+                }
+
+                async fn package_key(&self, production: &str) -> Result<Option<Vec<u8>>, StoreError> {
+                    reads::package_key(&mut *read(self).await?, production).await
+                }
+
+                async fn package_keys(&self) -> Result<Vec<String>, StoreError> {
+                    reads::package_keys(&mut *read(self).await?).await
+                }
+
                 async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError> {
                     trust_rows::journal(&mut *read(self).await?, query).await
                 }

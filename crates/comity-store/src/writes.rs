@@ -37,6 +37,8 @@ pub(crate) enum WriteOp {
     Checkpoint(Arc<CheckpointSigner>),
     AddCosignature(u64, String),
     AppendJournal(Vec<NewEntry>),
+    /// A production's sealed data key kept (`Some`) or destroyed (`None`), with its facts.
+    PackageKey(String, Option<Vec<u8>>, Vec<NewEntry>),
     // The journal entries are boxed: each is larger than most whole operations.
     AddUser(Box<UserRecord>, Box<NewEntry>),
     UseTotpStep(Username, u64),
@@ -231,6 +233,11 @@ impl WriteOp {
                 let written = trust_rows::insert_journal(conn, entries).await?;
                 Answer::Journal(logged_journal(conn, log, written).await?)
             }
+            WriteOp::PackageKey(production, wrapped, entries) => {
+                package_key(conn, production, wrapped.as_ref()).await?;
+                let written = trust_rows::insert_journal(conn, entries).await?;
+                Answer::Journal(logged_journal(conn, log, written).await?)
+            }
             WriteOp::AddUser(user, entry) => {
                 trust_rows::add_user(conn, user).await?;
                 Answer::Journal(journal_entry(conn, log, entry).await?)
@@ -337,6 +344,35 @@ async fn logged_journal<C: Conn>(
     let pending = written.iter().map(Pending::journal).collect::<Result<Vec<_>, _>>()?;
     let indexes = log.append(conn, pending).await?;
     Ok(written.into_iter().zip(indexes).map(|(e, i)| JournalEntry { log_index: Some(i), ..e }).collect())
+}
+
+/// Keeps or destroys a production's data key; a second key, or a key destroyed twice, is a
+/// conflict.
+async fn package_key<C: Conn>(
+    conn: &mut C,
+    production: &str,
+    wrapped: Option<&Vec<u8>>,
+) -> Result<(), StoreError> {
+    let changed = match wrapped {
+        Some(wrapped) => conn
+            .execute(
+                "INSERT INTO package_keys (production, wrapped) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                args![production, wrapped],
+            )
+            .await
+            .map_err(backend)?,
+        None => conn
+            .execute("DELETE FROM package_keys WHERE production = $1", args![production])
+            .await
+            .map_err(backend)?,
+    };
+    if changed == 0 {
+        return Err(StoreError::Conflict(match wrapped {
+            Some(_) => format!("production {production} has a data key already"),
+            None => format!("production {production} has no data key: it was shredded already"),
+        }));
+    }
+    Ok(())
 }
 
 /// Inserts and logs the one journal entry of a trust write.

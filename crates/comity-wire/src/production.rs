@@ -13,7 +13,8 @@ pub struct ProductionResource {
     pub id: String,
     pub request: String,
     /// `started` (the package is being sealed, or sealing stopped without a word: produce
-    /// again), `failed`, `sealed` (waiting for the authority), or `acknowledged`.
+    /// again), `failed`, `sealed` (waiting for the authority), `acknowledged`, or
+    /// `shredded` (comity's copy crypto-shredded at the retention date).
     pub status: String,
     pub started_at: DateTime<Utc>,
     /// The production event's index in the audit log, which the manifest names.
@@ -30,8 +31,37 @@ pub struct ProductionResource {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
     /// Every step, oldest first: started, sealed or failed, each download, the
-    /// acknowledgement.
+    /// acknowledgement, the shredding, the attestation of disposal.
     pub custody: Vec<CustodyEntry>,
+    /// Disposal: when comity's copy was shredded, and the authority's attestation.
+    pub disposal: DisposalResource,
+}
+
+/// Where a production's disposal stands (issue 15).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DisposalResource {
+    /// When comity's copy was crypto-shredded: its data key destroyed, its file deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shredded_at: Option<DateTime<Utc>>,
+    /// When the authority says it disposed of the data, by its signed attestation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attested_disposed_at: Option<DateTime<Utc>>,
+    /// The key that signed the attestation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation_kid: Option<String>,
+    /// The attestation itself, a compact JWS anyone can verify with the key in the log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<String>,
+}
+
+/// The issuing authority's signed attestation that it disposed of a production's data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttestationBody {
+    /// A compact JWS (EdDSA, the `kid` of one of the authority's registered keys) over
+    /// `{"type": "comity-disposal/v1", "request", "production", "package_sha256",
+    /// "disposed_at"}`; `comity disposal sign` makes one.
+    pub attestation: String,
 }
 
 /// A sealed package.
@@ -103,6 +133,12 @@ impl From<&comity_core::production::Production> for ProductionResource {
                     log_index: e.log_index,
                 })
                 .collect(),
+            disposal: DisposalResource {
+                shredded_at: p.shredded_at,
+                attested_disposed_at: p.attestation.as_ref().map(|a| a.disposed_at),
+                attestation_kid: p.attestation.as_ref().map(|a| a.kid.to_string()),
+                attestation: p.attestation.as_ref().map(|a| a.jws.clone()),
+            },
         }
     }
 }

@@ -70,10 +70,15 @@ pub async fn verify_data_dir(
     if let Err(mismatch) = local.app.check_signed_log(&dir, &key).await.context("reading the store")? {
         return Ok(Err(mismatch.0));
     }
+    // The packages kept, against what the log says of them: shredded as logged, or whole.
+    let packages = match local.app.check_packages().await.context("reading the packages")? {
+        Ok(p) => p,
+        Err(discrepancy) => return Ok(Err(discrepancy)),
+    };
     Ok(Ok(format!(
         "verified: {} entries ({} events, {} screenings, {} parties, {} reads, {} trust facts, {} \
              checkpoints); the columns of {} requests, {} accounts and {} API tokens follow from the log; \
-             the latest checkpoint signs {} entries",
+             {} sealed packages open whole, {} shredded as logged{}; the latest checkpoint signs {} entries",
         v.entries,
         v.events,
         v.screenings,
@@ -84,6 +89,17 @@ pub async fn verify_data_dir(
         v.requests,
         v.accounts,
         v.tokens,
-        v.signed_size
+        packages.kept,
+        packages.shredded,
+        if packages.legacy_missing.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({} from before encryption at rest not in this data directory: {})",
+                packages.legacy_missing.len(),
+                packages.legacy_missing.join(", ")
+            )
+        },
+        v.signed_size,
     )))
 }

@@ -9,6 +9,7 @@ mod admin;
 mod audit;
 mod deadlines;
 mod further_use;
+mod disposal;
 mod keys;
 mod logkey;
 mod notices;
@@ -92,6 +93,10 @@ enum Command {
     /// Sign a request document for submission as an authority's system.
     #[command(subcommand)]
     Request(sign::RequestCommand),
+    /// Attest, as a receiving authority, that a production's data was disposed of at its
+    /// retention date: sign the statement the API and the portal take.
+    #[command(subcommand)]
+    Disposal(disposal::DisposalCommand),
     /// Check the public audit log.
     #[command(subcommand)]
     Log(audit::LogCommand),
@@ -188,6 +193,7 @@ impl StoreArgs {
             link_mail: None,
             public_url: None,
             log_key: None,
+            disposal_grace: chrono::Duration::days(comity_app::DISPOSAL_GRACE_DAYS),
         };
         let packs = comity_policy::PackSet::builtin().context("loading the built-in policy packs")?;
         Ok(Local { app: comity_app::App::new(store, packs, settings), data_dir })
@@ -247,6 +253,7 @@ fn main() -> ExitCode {
             Command::User(c) => accounts::user(c).await.map(|()| ExitCode::SUCCESS),
             Command::Totp(c) => accounts::totp(c).map(|()| ExitCode::SUCCESS),
             Command::Request(c) => sign::run(c).map(|()| ExitCode::SUCCESS),
+            Command::Disposal(c) => disposal::run(c).map(|()| ExitCode::SUCCESS),
             Command::Log(c) => Ok(audit::log(c).await),
             Command::Audit(c) => Ok(audit::audit(c).await),
             Command::Witness(c) => witness::run(c).await.map(|()| ExitCode::SUCCESS),

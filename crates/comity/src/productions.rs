@@ -207,7 +207,6 @@ pub async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
             shown.set_position(read);
         }
     });
-    let productions = comity_app::Productions::new(&args.store.data_dir);
     let options = Options { retention_until, allow_unknown_kinds: args.allow_unknown_kinds, national_ids };
     let produced = match local.operator().producing(id).await {
         Ok(producing) => producing.produce(&args.export, options, progress).await,
@@ -224,9 +223,9 @@ pub async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
             ("conflict", "see `comity authority recipient add` and `comity provider key generate`"),
         ],
     )?;
-    let package = productions.package_path(&produced.id);
-    std::fs::copy(&package, &args.out)
-        .with_context(|| format!("copying the package {} to {}", package.display(), args.out.display()))?;
+    // comity keeps its copy encrypted at rest; the file written is the package as it leaves.
+    api(local.app.write_package(&produced.id, &args.out).await, &[])
+        .with_context(|| format!("writing the package to {}", args.out.display()))?;
     let sealed = produced.package.as_ref().context("the production has no package")?;
     let redaction: serde_json::Value = serde_json::from_str(&sealed.redaction).unwrap_or_default();
     println!("{}", args.out.display());

@@ -99,6 +99,11 @@ pub struct ServeArgs {
     #[arg(long, env = "COMITY_NOTICE_ATTEMPTS", default_value_t = comity_notify::RetryPolicy::DEFAULT_ATTEMPTS,
           value_parser = clap::value_parser!(u32).range(1..=100))]
     notice_attempts: u32,
+    /// Days after a production's retention date within which the receiving authority must
+    /// attest disposal; after them it is escalated and counted (issue 15).
+    #[arg(long, env = "COMITY_DISPOSAL_GRACE_DAYS", default_value_t = comity_app::DISPOSAL_GRACE_DAYS,
+          value_parser = clap::value_parser!(i64).range(0..=365))]
+    disposal_grace_days: i64,
 }
 
 /// Checks the setting where it is given, so a wrong one is named as the flag's.
@@ -178,6 +183,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         notice_interval: comity_server::startup::NOTICE_INTERVAL,
         notice_retry: comity_notify::RetryPolicy::new(args.notice_attempts)
             .map_err(|e| anyhow::anyhow!("--notice-attempts: {e}"))?,
+        disposal_grace: chrono::Duration::days(args.disposal_grace_days),
     };
     // The signals are caught from here on: whoever reads the listening line and stops the
     // server at once gets a clean stop, not the default end of the process.

@@ -132,6 +132,7 @@ pub fn every_action(facts: &RequestFacts) -> Vec<(Action, On<'_>)> {
         (assign, On::Request(facts)),
         (Action::IssueVerificationLink, On::Request(facts)),
         (Action::ReceiveProduction, On::Request(facts)),
+        (Action::AttestDisposal, On::Request(facts)),
         (Action::RegisterRepresentative, On::Request(facts)),
         (Action::ViewDecision, On::Request(facts)),
         (Action::ListRequests, On::Requests),

@@ -69,7 +69,7 @@ prop_compose! {
 
 /// Every request-scoped action, assigning a reviewer drawn like any party.
 fn request_action() -> impl Strategy<Value = Action> {
-    (0..25usize, party(), party()).prop_map(|(i, reviewer, reviewer_institution)| match i {
+    (0..26usize, party(), party()).prop_map(|(i, reviewer, reviewer_institution)| match i {
         0 => Action::View,
         1 => Action::ViewLogEntries,
         2 => Action::Submit,
@@ -94,6 +94,7 @@ fn request_action() -> impl Strategy<Value = Action> {
         21 => Action::AskFurtherUse,
         22 => Action::DecideFurtherUse,
         23 => Action::RecordFurtherUse,
+        24 => Action::AttestDisposal,
         _ => Action::ReceiveProduction,
     })
 }

@@ -9,11 +9,18 @@
 //! `production.sealed`. The authority downloads the package (`production.downloaded`, each
 //! time) and acknowledges it (`production.acknowledged`, producing → delivered).
 //!
+//! comity's own copy of the package is kept encrypted at rest under a data key of the
+//! production's own, sealed by the server key ([`at_rest`]); at the retention date the
+//! sweep destroys that key and deletes the copy ([`disposal`]), and the authority attests
+//! that it disposed of the data.
+//!
 //! The export is never kept: it is read twice from where it lies (the API's upload, in the
 //! data directory, is deleted after), and only its SHA-256 is logged. The pseudonyms' key
 //! is drawn for the production and forgotten after it, so that no two productions can be
 //! linked by their pseudonyms.
 
+pub mod at_rest;
+pub mod disposal;
 pub mod pipeline;
 pub mod records;
 
@@ -291,13 +298,56 @@ fn problems_len(e: &ExportError) -> usize {
     }
 }
 
-/// A sealed package to send: the production, and the file it is in.
+/// A sealed package to send: the production, and its bytes as they are decrypted from
+/// comity's copy at rest.
 #[derive(Debug)]
 pub struct Download {
     pub production: Production,
-    pub file: tokio::fs::File,
+    pub body: PackageBody,
     /// The download's entry in the audit log, kept before the first byte is sent.
     pub log_index: Option<u64>,
+}
+
+/// The package's bytes, in chunks, decrypted from the copy at rest on a blocking thread as
+/// the client reads them (a few chunks ahead at most: bounded memory whatever its size).
+pub struct PackageBody(tokio::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>);
+
+impl std::fmt::Debug for PackageBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PackageBody(..)")
+    }
+}
+
+impl PackageBody {
+    /// The next chunk; `None` at the end.
+    pub async fn next(&mut self) -> Option<std::io::Result<Vec<u8>>> {
+        self.0.recv().await
+    }
+
+    fn pump(mut plain: Box<dyn std::io::Read + Send>) -> PackageBody {
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        tokio::task::spawn_blocking(move || {
+            loop {
+                let mut chunk = vec![0u8; 64 * 1024];
+                match plain.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        chunk.truncate(n);
+                        // The client went away: stop reading.
+                        if tx.blocking_send(Ok(chunk)).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!("the stored package stopped decrypting: {e}");
+                        let _ = tx.blocking_send(Err(e));
+                        break;
+                    }
+                }
+            }
+        });
+        PackageBody(rx)
+    }
 }
 
 /// A request someone may produce, and how they are recorded: a provider's caller whom the
@@ -366,22 +416,76 @@ impl App {
         let productions = self.productions()?;
         let (current, found) =
             self.visible_production(caller, id, production, Some(&Action::ReceiveProduction)).await?;
+        if found.shredded_at.is_some() {
+            return Err(disposal::gone(&found));
+        }
         let Some(sealed) = &found.package else {
             return Err(Error::conflict(format!(
                 "production {} is {}: there is no package to download",
                 found.id, found.status
             )));
         };
-        let file = tokio::fs::File::open(productions.package_path(&found.id)).await.map_err(|e| {
-            tracing::error!(production = %found.id, "the sealed package is missing: {e}");
-            Error::internal(e)
-        })?;
+        let plain = self.open_stored(productions, &found.id).await?;
         let fact = Fact::ProductionDownloaded(journal::ProductionDownloaded {
             production: found.id.clone(),
             package_sha256: sealed.package_sha256.clone(),
         });
         let written = self.store().append_journal(&[custody_fact(&caller.actor(), &current, fact)]).await?;
-        Ok(Download { production: found, file, log_index: written.first().and_then(|j| j.log_index) })
+        Ok(Download {
+            production: found,
+            body: PackageBody::pump(plain),
+            log_index: written.first().and_then(|j| j.log_index),
+        })
+    }
+
+    /// comity's copy of a sealed package, decrypted with its data key as it is read.
+    async fn open_stored(
+        &self,
+        productions: &Productions,
+        production: &str,
+    ) -> Result<Box<dyn std::io::Read + Send>> {
+        let wrapped = self.store().package_key(production).await?.ok_or_else(|| {
+            Error::corrupt(format!("production {production} has no data key, and was not shredded"))
+        })?;
+        // An empty key: sealed before packages were encrypted at rest (migration 0022), and
+        // kept as it left.
+        let key = if wrapped.is_empty() {
+            None
+        } else {
+            Some(
+                at_rest::DataKey::unwrap(&self.settings().server_key, production, &wrapped)
+                    .map_err(Error::internal)?,
+            )
+        };
+        let path = productions.package_path(production);
+        let production = production.to_owned();
+        blocking(move || {
+            let file = std::fs::File::open(&path)?;
+            match key {
+                Some(key) => key.decrypt(file),
+                None => Ok(Box::new(file) as Box<dyn std::io::Read + Send>),
+            }
+        })
+        .await?
+        .map_err(|e| {
+            tracing::error!(%production, "the stored package does not open: {e}");
+            Error::internal(e)
+        })
+    }
+
+    /// Writes a sealed package as it left (the authority's age file) to `out`, from
+    /// comity's copy at rest: for `comity produce --out` on the server's host.
+    pub async fn write_package(&self, production: &str, out: &Path) -> Result<()> {
+        let productions = self.productions()?;
+        let mut plain = self.open_stored(productions, production).await?;
+        let out = out.to_owned();
+        blocking(move || -> std::io::Result<()> {
+            let mut file = std::fs::File::create(&out)?;
+            std::io::copy(&mut plain, &mut file)?;
+            file.sync_all()
+        })
+        .await?
+        .map_err(|e| Error::BadInput(format!("writing the package: {e}")))
     }
 
     /// The issuing authority acknowledges that it holds the package, by its hash: the
@@ -565,13 +669,18 @@ impl Producing {
         let started = custody_fact(&actor, &current, started);
         // The package is kept until its retention date; then its clock says disposal is due.
         let retention = ClockSet { kind: ClockKind::Retention, due: keep_until };
+        // By then, or a short grace after, the authority attests that it disposed of it.
+        let attestation = ClockSet {
+            kind: ClockKind::DisposalAttestation,
+            due: keep_until.map(|t| t + app.settings().disposal_grace),
+        };
         if current.state == State::Producing {
             store
                 .act(&Act {
                     request_id: id,
                     at: Utc::now().trunc_subsecs(6),
                     facts: vec![started],
-                    clocks: vec![retention],
+                    clocks: vec![retention, attestation],
                     closes: None,
                 })
                 .await?;
@@ -589,7 +698,7 @@ impl Producing {
                         survey.in_scope, survey.records
                     ),
                     facts: vec![started],
-                    clocks: vec![retention],
+                    clocks: vec![retention, attestation],
                     closes: None,
                 })
                 .await?;
@@ -612,6 +721,9 @@ impl Producing {
             retention_until: options.retention_until,
         }
         .build();
+        // comity's copy is kept under a data key of this production's own (issue 15).
+        let data_key = at_rest::DataKey::generate();
+        let wrapped = data_key.wrap(&app.settings().server_key, &production);
         let sealed = {
             let (export, scope, path, dir) = (
                 export.to_owned(),
@@ -639,6 +751,7 @@ impl Producing {
                     records_total,
                     in_scope,
                     progress,
+                    data_key,
                 })
             })
             .await?
@@ -665,7 +778,9 @@ impl Producing {
             package_bytes: sealed.package_bytes,
             redaction: Value::Object(sealed.redaction.clone()).to_string(),
         });
-        store.append_journal(&[custody_fact(&actor, &current, fact_sealed)]).await?;
+        // The data key, sealed by the server key, is kept with the fact that the package is
+        // sealed: a package is never listed as sealed without the key that reads it.
+        store.keep_package_key(&production, &wrapped, &[custody_fact(&actor, &current, fact_sealed)]).await?;
         app.production_by_id(&production).await?.ok_or_else(|| Error::corrupt("the production is gone"))
     }
 }
@@ -763,6 +878,7 @@ struct SealJob {
     records_total: u64,
     in_scope: u64,
     progress: Progress,
+    data_key: at_rest::DataKey,
 }
 
 struct SealedPackage {
@@ -784,6 +900,8 @@ enum SealFailure {
     Seal(#[from] comity_seal::SealError),
     #[error(transparent)]
     Manifest(#[from] comity_seal::ManifestError),
+    #[error(transparent)]
+    AtRest(#[from] at_rest::AtRestError),
 }
 
 /// Pass 2 and the sealing: the redacted records to a temporary file beside the package,
@@ -821,11 +939,17 @@ fn seal_records(job: SealJob) -> Result<SealedPackage, SealFailure> {
 
     (job.progress)(Phase::Sealing, 0);
     let package = tempfile::Builder::new().prefix(".package-").tempfile_in(&job.dir)?;
+    // The package as it leaves (encrypted to the authority) is written through comity's
+    // layer at rest: nothing of it reaches the disk but under the production's data key.
     let sealed = {
         let out = std::io::BufWriter::with_capacity(256 * 1024, package.as_file());
-        comity_seal::seal(out, &[job.recipient], &job.signing, &manifest, |_| {
+        let mut at_rest = job.data_key.encrypt(out)?;
+        let sealed = comity_seal::seal(&mut at_rest, &[job.recipient], &job.signing, &manifest, |_| {
             std::fs::File::open(records.path())
-        })?
+        })?;
+        let mut out = at_rest.finish()?;
+        std::io::Write::flush(&mut out)?;
+        sealed
     };
     package.as_file().sync_all()?;
     package.persist(&job.path).map_err(|e| e.error)?;

@@ -118,6 +118,7 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}/further-use/{ask}/decision", post(further_use::decide))
         .route("/requests/{id}/further-use/uses", post(further_use::record))
         .route("/requests/{id}/productions/{production}/acknowledgement", post(production::acknowledge))
+        .route("/requests/{id}/productions/{production}/disposal", post(production::attest))
         .route("/audit/sample", get(audit::sample))
         .route("/operator/parties", get(operator::parties))
         .route("/operator/assignments", get(operator::assignments).post(operator::assign))
@@ -296,7 +297,10 @@ mod tests {
         ids.extend(RequestKind::ALL.iter().map(|k| format!("kind-{k}")));
         ids.extend(DataCategory::ALL.iter().map(|c| format!("category-{c}")));
         ids.extend(FactKind::PRODUCTION.iter().map(|k| format!("custody-{}", k.as_str().replace('.', "-"))));
-        ids.extend(["started", "failed", "sealed", "acknowledged"].map(|s| format!("production-status-{s}")));
+        ids.extend(
+            ["started", "failed", "sealed", "acknowledged", "shredded"]
+                .map(|s| format!("production-status-{s}")),
+        );
         ids.extend(
             ["admissible", "needs_review", "needs_clarification", "inadmissible"]
                 .map(|v| format!("verdict-{v}")),

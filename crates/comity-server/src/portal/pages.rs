@@ -996,6 +996,9 @@ fn clone_error(e: &comity_app::Error) -> comity_app::Error {
         E::Unavailable { code, message, retry_after } => {
             E::Unavailable { code, message: message.clone(), retry_after: *retry_after }
         }
+        E::Gone { code, message, details } => {
+            E::Gone { code, message: message.clone(), details: details.clone() }
+        }
         E::Internal(_) => E::BadInput(String::new()),
     }
 }

@@ -3,6 +3,11 @@
 //! package, is told how to check it, and acknowledges it by its hash. The same use cases
 //! as `POST /v1/requests/{id}/productions`, `GET .../package` and `.../acknowledgement`.
 //!
+//! At the retention date (issue 15) the page shows that comity's copy was disposed of (the
+//! download answers 410), and the clerk attests disposal by pasting the statement signed
+//! with one of the authority's keys (`comity disposal sign`), as
+//! `POST .../disposal` takes it; the provider sees where disposal stands.
+//!
 //! The upload is a `multipart/form-data` form streamed to the data directory as it arrives
 //! (never held in memory), its form token read first; the browser shows the upload's
 //! progress, and the page's script draws a progress bar where it can.
@@ -74,6 +79,22 @@ pub fn section(
                     @if let Some(failure) = &p.failure {
                         dt { (ctx.t("production-failure")) } dd { (failure) }
                     }
+                    @if p.package.is_some() {
+                        dt { (ctx.t("production-disposal")) }
+                        dd {
+                            @match p.shredded_at {
+                                Some(at) => { (ctx.t("production-shredded")) " " (layout::time(at)) }
+                                None => { (ctx.t("production-kept")) }
+                            }
+                        }
+                        dt { (ctx.t("production-attestation")) }
+                        dd {
+                            @match &p.attestation {
+                                Some(a) => { (ctx.t("production-attested")) " " (layout::time(a.disposed_at)) " · " code class="wrap-anywhere" { (a.kid) } }
+                                None => { (ctx.t("production-not-attested")) }
+                            }
+                        }
+                    }
                 }
                 h4 { (ctx.t("production-custody")) }
                 ol class="history" {
@@ -81,8 +102,14 @@ pub fn section(
                         li { (layout::time(step.at)) " · " (ctx.t(&format!("custody-{}", step.kind().as_str().replace('.', "-")))) " · " (step.actor) }
                     }
                 }
-                @if receiving && p.package.is_some() && p.status != "acknowledged" {
+                @if receiving && p.shredded_at.is_some() {
+                    p class="finding finding-fail" role="status" { (ctx.t("production-gone")) }
+                }
+                @if receiving && p.package.is_some() && p.shredded_at.is_none() && p.status != "acknowledged" {
                     (receive_steps(ctx, id, p, errors))
+                }
+                @if receiving && p.package.is_some() && p.attestation.is_none() {
+                    (attest_form(ctx, id, p, errors))
                 }
             }
         }
@@ -119,6 +146,27 @@ fn receive_steps(ctx: &Ctx, id: RequestId, p: &Production, errors: &[FieldError]
                     button type="submit" class="button" { (ctx.t("production-ack")) }
                 }
             }
+        }
+    }
+}
+
+/// The clerk's attestation of disposal: the signed statement, pasted (issue 15).
+fn attest_form(ctx: &Ctx, id: RequestId, p: &Production, errors: &[FieldError]) -> Markup {
+    let sha = p.package.as_ref().map(|s| s.package_sha256.as_str()).unwrap_or_default();
+    html! {
+        form method="post" action={ "/requests/" (id) "/productions/" (p.id) "/disposal" } class="action" novalidate {
+            h4 { (ctx.t("production-attest-title")) }
+            p { (ctx.t("production-attest-intro")) }
+            pre class="command" { "comity disposal sign --key your-key.jwk --request " (id) " --production " (p.id) " --package-sha256 " (sha) }
+            input type="hidden" name="csrf" value=(ctx.csrf);
+            div class="field" {
+                label for={ "attestation-" (p.id) } { (ctx.t("production-attest-label")) }
+                p class="hint" id={ "attestation-hint-" (p.id) } { (ctx.t("production-attest-hint")) }
+                (layout::field_error(ctx, errors, "attestation"))
+                textarea id={ "attestation-" (p.id) } name="attestation" rows="4" spellcheck="false" autocomplete="off"
+                    aria-describedby={ "attestation-hint-" (p.id) } {}
+            }
+            button type="submit" class="button" { (ctx.t("production-attest")) }
         }
     }
 }
@@ -306,6 +354,50 @@ pub async fn acknowledge(
         }
         Err(e) => {
             let (errors, general) = pages::problems(&ctx, &e, "package_sha256");
+            pages::request_page_with(&app, &ctx, &caller, id, &errors, general.as_deref()).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AttestForm {
+    csrf: String,
+    #[serde(default)]
+    attestation: String,
+}
+
+impl Protected for AttestForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// `POST /requests/{id}/productions/{production}/disposal`: the authority's signed
+/// statement that it disposed of the data.
+pub async fn attest(
+    AxumState(app): AxumState<AppState>,
+    ctx: Ctx,
+    Path((id, production)): Path<(String, String)>,
+    PageForm(form): PageForm<AttestForm>,
+) -> Response {
+    let Some(caller) = ctx.caller.clone() else {
+        return pages::sign_in_first(&ctx);
+    };
+    let Ok(id) = RequestId::parse(&id) else {
+        return pages::not_found_page(&ctx);
+    };
+    if form.attestation.trim().is_empty() {
+        let errors =
+            [FieldError { field: "attestation".into(), message: ctx.t("production-attest-missing") }];
+        return pages::request_page_with(&app, &ctx, &caller, id, &errors, None).await;
+    }
+    match app.app.attest_disposal(&caller, id, &production, &form.attestation).await {
+        Ok(_) => Redirect::to(&format!("/requests/{id}")).into_response(),
+        Err(e @ (comity_app::Error::NotFound(_) | comity_app::Error::Internal(_))) => {
+            pages::error_page(&ctx, &e)
+        }
+        Err(e) => {
+            let (errors, general) = pages::problems(&ctx, &e, "attestation");
             pages::request_page_with(&app, &ctx, &caller, id, &errors, general.as_deref()).await
         }
     }

@@ -139,6 +139,7 @@ GET    /v1/requests/{sealed}/productions              -                         
 GET    /v1/requests/{sealed}/productions/{prod}       -                          401  nf    200 200   200 nf  nf    200  nf    200 nf    nf   200    nf
 GET    /v1/requests/{sealed}/productions/{prod}/package -                        401  nf    200 200   403 nf  nf    403  nf    403 nf    nf   403    nf
 POST   /v1/requests/{downloaded}/productions/{prod}/acknowledgement ack          401  nf    200 200   403 nf  nf    403  nf    403 nf    nf   403    nf
+POST   /v1/requests/{downloaded}/productions/{prod}/disposal attest              401  nf    200 200   403 nf  nf    403  nf    403 nf    nf   403    nf
 POST   /v1/requests/{sealed}/transitions              to:delivered               401  nf    403 403   403 nf  nf    403  nf    403 nf    nf   403    nf
 # Reviewers: routed by law on screening; the provider never assigns, it objects, and the
 # operator assigns (never a body of a party's institution).
@@ -629,6 +630,19 @@ impl<'a> World<'a> {
             "extend" => json!({"reason": "the production order follows"}),
             "export" => return Sent::Export(export()),
             "ack" => json!({"package_sha256": self.productions.lock().unwrap()[request.unwrap()].1}),
+            // The authority's signed statement that it disposed of the package (issue 15).
+            "attest" => {
+                let id = request.unwrap();
+                let (pid, sha) = self.productions.lock().unwrap()[id].clone();
+                let statement = comity_app::production::disposal::statement(
+                    RequestId::parse(id).unwrap(),
+                    &pid,
+                    &sha,
+                    Utc::now() - chrono::Duration::minutes(1),
+                );
+                let key = self.app.key_of("fr-tj-paris");
+                json!({"attestation": key.sign_compact(&key.public().key_id(), statement.to_string().as_bytes())})
+            }
             // A link's secret goes in the body, never the path (issue 12, finding 6).
             "view:{link}" => json!({"token": self.link}),
             "verify:{once-link}" => {

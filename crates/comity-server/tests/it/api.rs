@@ -495,6 +495,7 @@ async fn the_api_description_covers_every_endpoint(app: TestApp) {
         ("/v1/requests/{id}/further-use/{ask}/uses", "post"),
         ("/v1/requests/{id}/further-use/{ask}/answer", "get"),
         ("/v1/further-use/counts", "get"),
+        ("/v1/requests/{id}/productions/{production}/disposal", "post"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let described: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();

@@ -7,6 +7,7 @@ mod access_table;
 mod api;
 mod clocks;
 mod decisions;
+mod disposal;
 mod emergency;
 mod further_use;
 mod idempotency;

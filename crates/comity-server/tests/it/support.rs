@@ -147,6 +147,7 @@ async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Op
         // The tests deliver notices at the times they choose (`TestApp::notifier`).
         notice_interval: std::time::Duration::from_secs(3600),
         notice_retry: comity_notify::RetryPolicy::default(),
+        disposal_grace: chrono::Duration::days(comity_app::DISPOSAL_GRACE_DAYS),
     };
     configure(&mut config);
     let application = Application::build(config).await.unwrap();
@@ -354,6 +355,24 @@ impl Caller<'_> {
 impl TestApp {
     /// Every byte the database holds, as a thief with a copy of it would have them: the
     /// SQLite files, or every row of every PostgreSQL table as text.
+    /// Runs a statement on the database behind the server's back, as someone with access
+    /// to it would: for tests of tampering.
+    pub async fn execute_sql(&self, sql: &str) {
+        use sqlx::Connection;
+        if self.sqlite {
+            let path = self.files.path().join(comity_store::DATABASE_FILE);
+            let mut conn =
+                sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+            conn.close().await.unwrap();
+        } else {
+            let db = self._pg.as_ref().unwrap();
+            let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+            conn.close().await.unwrap();
+        }
+    }
+
     pub async fn database_bytes(&self) -> Vec<u8> {
         if self.sqlite {
             let mut all = Vec::new();

@@ -4,6 +4,7 @@
 mod architecture;
 mod cli;
 mod deadlines;
+mod disposal_cli;
 mod durability;
 mod further_use_cli;
 mod go_verifier;

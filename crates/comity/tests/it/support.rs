@@ -313,6 +313,11 @@ impl Trust {
         Trust { admin, handler, reviewer, keys, _dir: dir }
     }
 
+    /// An authority's private key, as registered at setup.
+    pub fn key_of(&self, authority: &str) -> &comity_auth::jws::SigningKey {
+        &self.keys.iter().find(|(a, _)| a == authority).unwrap_or_else(|| panic!("no key for {authority}")).1
+    }
+
     /// The document signed by its issuing authority's key, with a fresh jti.
     pub fn sign(&self, document: &Value) -> String {
         let iss = document["issuing"]["authority"].as_str().unwrap();
