@@ -48,6 +48,12 @@ pub enum Action {
     ObjectConflict,
     /// Decide such an objection: the issuing authority, or the court of its State.
     DecideConflict,
+    /// Say how the notice to a person concerned reaches them (language, channel) and
+    /// confirm its delivery through the provider's own channel (issue 15, item 1).
+    RecordNotice,
+    /// Decide, with reasons, that the notice to a person concerned is delayed or barred, or
+    /// goes out at once (issue 15, item 1).
+    DecideNotice,
     /// Assign a reviewer body to decide on a request (the operator, with a reason).
     AssignReviewer {
         reviewer: PartyId,
@@ -109,6 +115,8 @@ impl Action {
             Action::ExtendPreservation => "extend_preservation",
             Action::ObjectConflict => "object_conflict",
             Action::DecideConflict => "decide_conflict",
+            Action::RecordNotice => "record_notice",
+            Action::DecideNotice => "decide_notice",
             Action::AssignReviewer { .. } => "assign_reviewer",
             Action::ReceiveProduction => "receive_production",
             Action::IssueVerificationLink => "issue_verification_link",

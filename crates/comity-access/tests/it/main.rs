@@ -126,6 +126,8 @@ pub fn every_action(facts: &RequestFacts) -> Vec<(Action, On<'_>)> {
         (Action::ExtendPreservation, On::Request(facts)),
         (Action::ObjectConflict, On::Request(facts)),
         (Action::DecideConflict, On::Request(facts)),
+        (Action::RecordNotice, On::Request(facts)),
+        (Action::DecideNotice, On::Request(facts)),
         (assign, On::Request(facts)),
         (Action::IssueVerificationLink, On::Request(facts)),
         (Action::ReceiveProduction, On::Request(facts)),

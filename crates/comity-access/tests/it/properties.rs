@@ -69,7 +69,7 @@ prop_compose! {
 
 /// Every request-scoped action, assigning a reviewer drawn like any party.
 fn request_action() -> impl Strategy<Value = Action> {
-    (0..22usize, party(), party()).prop_map(|(i, reviewer, reviewer_institution)| match i {
+    (0..24usize, party(), party()).prop_map(|(i, reviewer, reviewer_institution)| match i {
         0 => Action::View,
         1 => Action::ViewLogEntries,
         2 => Action::Submit,
@@ -91,6 +91,8 @@ fn request_action() -> impl Strategy<Value = Action> {
         18 => Action::DecideConflict,
         19 => Action::RegisterRepresentative,
         20 => Action::ViewDecision,
+        21 => Action::RecordNotice,
+        22 => Action::DecideNotice,
         _ => Action::ReceiveProduction,
     })
 }
