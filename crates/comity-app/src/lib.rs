@@ -48,6 +48,7 @@ mod intake;
 mod log;
 pub mod notices;
 mod operator;
+pub mod person_notices;
 pub mod production;
 mod registers;
 mod representatives;
@@ -86,6 +87,7 @@ pub use production::{
     Download, ExportError, MAX_LINE_BYTES, Options, Phase, Producing, Productions, Progress, RECORDS_FILE,
     key_path, no_progress,
 };
+pub use person_notices::{NoticeDecision, NoticeRecipient, NoticeText, PersonNotice};
 pub use registers::{KeyView, NewContact, NewKey, Registered, Registers, Revocation};
 pub use representatives::{AppealSeen, DecisionSeen, DecisionView, NewRepresentative, commitment};
 pub use requests::{Listing, QuestionAsked, RequestLog, RequestView, ScopeAsked, Transition};

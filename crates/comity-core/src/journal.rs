@@ -634,6 +634,9 @@ pub struct PersonNoticeSent {
     pub commitment: String,
     /// The SMTP message id, for a notice comity e-mailed.
     pub message_id: Option<String>,
+    /// The request's audit-log entries the notice lists, so that it can be written again
+    /// word for word for the provider to deliver, or to check against the commitment.
+    pub log_entries: Vec<u64>,
 }
 
 /// The provider confirms it delivered the notice through its own channel.

@@ -260,6 +260,7 @@ struct PersonNoticeSent {
     commitment: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     message_id: Option<String>,
+    log_entries: Vec<u64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -453,6 +454,7 @@ pub fn encode(f: &Fact) -> String {
             salt: n.salt.clone(),
             commitment: n.commitment.clone(),
             message_id: n.message_id.clone(),
+            log_entries: n.log_entries.clone(),
         }),
         Fact::PersonNoticeDelivered(n) => json(&PersonNoticeDelivered {
             request: n.request.to_string(),
@@ -789,6 +791,7 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
                 salt: n.salt,
                 commitment: n.commitment,
                 message_id: n.message_id,
+                log_entries: n.log_entries,
             })
         }
         FactKind::PersonNoticeDelivered => {
@@ -1190,7 +1193,7 @@ mod tests {
             ),
             (
                 "person_notice.sent",
-                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","target":0,"language":"fr","channel":"email","salt":"00ff","commitment":"ab12","message_id":"<n@comity.test>"}"#,
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","target":0,"language":"fr","channel":"email","salt":"00ff","commitment":"ab12","message_id":"<n@comity.test>","log_entries":[3,4,9]}"#,
             ),
             (
                 "person_notice.delivered",
