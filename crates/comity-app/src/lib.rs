@@ -83,11 +83,11 @@ pub use intake::Accepted;
 pub use log::{Tile, served};
 pub use notices::{Delivery, NewEndpoint, NoticeSettings, Notifier};
 pub use operator::Operator;
+pub use person_notices::{NoticeDecision, NoticeRecipient, NoticeText, PersonNotice};
 pub use production::{
     Download, ExportError, MAX_LINE_BYTES, Options, Phase, Producing, Productions, Progress, RECORDS_FILE,
     key_path, no_progress,
 };
-pub use person_notices::{NoticeDecision, NoticeRecipient, NoticeText, PersonNotice};
 pub use registers::{KeyView, NewContact, NewKey, Registered, Registers, Revocation};
 pub use representatives::{AppealSeen, DecisionSeen, DecisionView, NewRepresentative, commitment};
 pub use requests::{Listing, QuestionAsked, RequestLog, RequestView, ScopeAsked, Transition};

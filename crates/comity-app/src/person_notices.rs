@@ -215,8 +215,9 @@ fn text(code: &'static str, field: &'static str, value: &str, what: &str) -> Res
 impl App {
     /// The request, its document, its notices and its `person_notice.*` facts.
     async fn notices_of(&self, stored: &StoredRequest) -> Result<(Request, Vec<PersonNotice>)> {
-        let (_, request) = parse_request(stored.document.as_bytes())
-            .map_err(|e| Error::corrupt(format!("request {}: its document no longer parses: {e}", stored.id)))?;
+        let (_, request) = parse_request(stored.document.as_bytes()).map_err(|e| {
+            Error::corrupt(format!("request {}: its document no longer parses: {e}", stored.id))
+        })?;
         let facts =
             self.store().journal(&JournalQuery::kinds(&FactKind::PERSON_NOTICE).request(stored.id)).await?;
         let delivered = self.delivered_at(stored.id).await?;
@@ -421,7 +422,9 @@ impl App {
             Some(_) => {}
         }
         if notice.delivered.is_some() {
-            return Err(Error::conflict(format!("the delivery of the notice to target {target} was confirmed already")));
+            return Err(Error::conflict(format!(
+                "the delivery of the notice to target {target} was confirmed already"
+            )));
         }
         let reference = text(
             "invalid_notice_delivery",
@@ -429,13 +432,19 @@ impl App {
             reference,
             "your reference of the delivery (the message or ticket id in your channel)",
         )?;
-        let fact = Fact::PersonNoticeDelivered(journal::PersonNoticeDelivered { request: id, target, reference });
+        let fact =
+            Fact::PersonNoticeDelivered(journal::PersonNoticeDelivered { request: id, target, reference });
         self.record_notice_fact(&stored, caller, fact, target).await
     }
 
     /// The text of a sent notice, written again word for word, for the provider to deliver
     /// (or anyone who may act on it to check against its commitment).
-    pub async fn person_notice_text(&self, caller: &Caller, id: RequestId, target: u32) -> Result<NoticeText> {
+    pub async fn person_notice_text(
+        &self,
+        caller: &Caller,
+        id: RequestId,
+        target: u32,
+    ) -> Result<NoticeText> {
         let (stored, facts) = self.visible(caller, id).await?;
         self.require_on_request(caller, &Action::RecordNotice, &facts)?;
         let (request, notices) = self.notices_of(&stored).await?;
@@ -447,9 +456,17 @@ impl App {
         self.write_notice(&stored, &request, notice, &sent.language, &sent.salt, &sent.log_entries, *at).await
     }
 
-    fn notice_at<'n>(&self, notices: &'n [PersonNotice], id: RequestId, target: u32) -> Result<&'n PersonNotice> {
+    fn notice_at<'n>(
+        &self,
+        notices: &'n [PersonNotice],
+        id: RequestId,
+        target: u32,
+    ) -> Result<&'n PersonNotice> {
         notices.iter().find(|n| n.target == target).ok_or_else(|| {
-            Error::NotFound(format!("request {id} has {} targets, numbered from 0; there is no target {target}", notices.len()))
+            Error::NotFound(format!(
+                "request {id} has {} targets, numbered from 0; there is no target {target}",
+                notices.len()
+            ))
         })
     }
 
@@ -463,7 +480,8 @@ impl App {
         target: u32,
     ) -> Result<(PersonNotice, JournalEntry)> {
         let now = Utc::now().trunc_subsecs(6);
-        let entry = NewEntry { party: Some(stored.provider.clone()), ..NewEntry::new(now, caller.actor(), fact) };
+        let entry =
+            NewEntry { party: Some(stored.provider.clone()), ..NewEntry::new(now, caller.actor(), fact) };
         // The notices as they will stand once the fact is kept.
         let (request, _) = self.notices_of(stored).await?;
         let mut facts =
@@ -481,10 +499,15 @@ impl App {
         });
         let notices = fold(&request, &facts, self.delivered_at(stored.id).await?);
         let clocks = next_clock(&notices).into_iter().collect();
-        let mut kept =
-            self.store().act(&Act { request_id: stored.id, at: now, facts: vec![entry], clocks, closes: None }).await?;
+        let mut kept = self
+            .store()
+            .act(&Act { request_id: stored.id, at: now, facts: vec![entry], clocks, closes: None })
+            .await?;
         let kept = kept.pop().ok_or_else(|| Error::corrupt("the journal kept no entry"))?;
-        let notice = notices.into_iter().find(|n| n.target == target).ok_or_else(|| Error::corrupt("no such target"))?;
+        let notice = notices
+            .into_iter()
+            .find(|n| n.target == target)
+            .ok_or_else(|| Error::corrupt("no such target"))?;
         tracing::info!(request = %stored.id, target, kind = %kept.fact.kind(), "notice to a person concerned");
         Ok((notice, kept))
     }
@@ -500,7 +523,8 @@ impl App {
         let (request, notices) = self.notices_of(stored).await?;
         let mut written = Vec::new();
         let mut retry = None;
-        let log_entries: Vec<u64> = self.store().request_log(stored.id).await?.iter().map(|r| r.index).collect();
+        let log_entries: Vec<u64> =
+            self.store().request_log(stored.id).await?.iter().map(|r| r.index).collect();
         let mut left = Vec::new();
         for notice in notices {
             let Some(due) = notice.due.filter(|d| *d <= at) else {
@@ -515,8 +539,9 @@ impl App {
                 bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
             };
             let written_at = at.max(due);
-            let text =
-                self.write_notice(stored, &request, &notice, &recipient.language, &salt, &log_entries, written_at).await?;
+            let text = self
+                .write_notice(stored, &request, &notice, &recipient.language, &salt, &log_entries, written_at)
+                .await?;
             let message_id = match recipient.channel {
                 PersonNoticeChannel::Provider => None,
                 PersonNoticeChannel::Email => match self.mail_notice(stored, recipient, &text).await {
@@ -583,10 +608,8 @@ impl App {
         let lang = Lang::of(language);
         let day = |t: DateTime<Utc>| t.format("%Y-%m-%d").to_string();
         let delivered = self.delivered_at(stored.id).await?;
-        let productions = self
-            .store()
-            .journal(&JournalQuery::kinds(&FactKind::PRODUCTION).request(stored.id))
-            .await?;
+        let productions =
+            self.store().journal(&JournalQuery::kinds(&FactKind::PRODUCTION).request(stored.id)).await?;
         // The records of every production sealed by then: what left.
         let sealed: Vec<&str> = productions
             .iter()
@@ -617,9 +640,16 @@ impl App {
             [
                 lang.t(
                     "notice-who",
-                    &[("authority", &authority), ("country", &country), ("reference", &request.issuing.reference)],
+                    &[
+                        ("authority", &authority),
+                        ("country", &country),
+                        ("reference", &request.issuing.reference),
+                    ],
                 ),
-                lang.t("notice-law", &[("law", &lang.t(&format!("instrument-{}", request.instrument.as_str()), &[]))]),
+                lang.t(
+                    "notice-law",
+                    &[("law", &lang.t(&format!("instrument-{}", request.instrument.as_str()), &[]))],
+                ),
                 lang.t(
                     "notice-data",
                     &[
@@ -645,9 +675,12 @@ impl App {
         ];
         let mut why_late = Vec::new();
         if let Some(until) = request.nondisclosure.as_ref().filter(|n| n.requested).and_then(|n| n.until) {
-            why_late.push(lang.t("notice-nondisclosure", &[("until", &until.format("%Y-%m-%d").to_string())]));
+            why_late
+                .push(lang.t("notice-nondisclosure", &[("until", &until.format("%Y-%m-%d").to_string())]));
         }
-        if let Some((d, _)) = notice.decision.as_ref().filter(|(d, _)| d.status == PersonNoticeStatus::Delayed) {
+        if let Some((d, _)) =
+            notice.decision.as_ref().filter(|(d, _)| d.status == PersonNoticeStatus::Delayed)
+        {
             let until = d.until.map(|u| u.format("%Y-%m-%d").to_string()).unwrap_or_default();
             why_late.push(lang.t(
                 "notice-delayed",

@@ -10,8 +10,8 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use comity_core::{
     Channel, ClockKind, ClockOutcome, Contact, DataCategory, Endpoint, Fact, FactKind, JournalEntry, KeyId,
-    NewEntry, PartyId, PersonNoticeChannel, PersonNoticeStatus, RequestId, Role, Selector, SelectorType, State,
-    Username, journal as fact,
+    NewEntry, PartyId, PersonNoticeChannel, PersonNoticeStatus, RequestId, Role, Selector, SelectorType,
+    State, Username, journal as fact,
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
