@@ -239,6 +239,22 @@ impl App {
         Ok(notices)
     }
 
+    /// The notices, for the request's page in the portal, whose own read of the document
+    /// (logged) shows them; and whether the caller may say how they reach the person
+    /// (`record_notice`) or delay and bar them (`decide_notice`).
+    pub async fn person_notices_on_page(
+        &self,
+        caller: &Caller,
+        id: RequestId,
+    ) -> Result<(Vec<PersonNotice>, bool, bool)> {
+        let (stored, facts) = self.visible(caller, id).await?;
+        let (_, notices) = self.notices_of(&stored).await?;
+        let on = comity_access::On::Request(&facts);
+        let record = self.allowed(caller, &Action::RecordNotice, &on);
+        let decide = self.allowed(caller, &Action::DecideNotice, &on);
+        Ok((notices, record, decide))
+    }
+
     /// The provider says how the notice to a target reaches the person: in which language,
     /// through its own channel or by e-mail to an address. Once the data has been
     /// delivered, and until the notice is sent.

@@ -21,6 +21,7 @@ pub mod csrf;
 mod emergency;
 pub mod i18n;
 mod layout;
+mod notices;
 mod operator;
 mod pages;
 mod production;
@@ -113,6 +114,9 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}/grounds", post(acts::grounds))
         .route("/requests/{id}/conflict", post(acts::conflict))
         .route("/requests/{id}/conflict/decision", post(acts::decide))
+        .route("/requests/{id}/notices/{target}/recipient", post(notices::recipient))
+        .route("/requests/{id}/notices/{target}/decision", post(notices::decision))
+        .route("/requests/{id}/notices/{target}/delivery", post(notices::delivery))
         .route("/requests/{id}/productions/{production}/acknowledgement", post(production::acknowledge))
         .route("/audit/sample", get(audit::sample))
         .route("/operator/parties", get(operator::parties))

@@ -16,6 +16,7 @@ use crate::support::{Backend, REVIEWER, TestApp, example, spawn_app_configured};
 crate::both_backends!(
     a_notice_the_provider_delivers_is_confirmed_and_logged,
     a_bar_needs_reasons_and_a_review_date_and_never_under_the_national_security_pack,
+    the_reviewer_and_the_provider_act_on_notices_from_the_request_page,
 );
 
 fn export() -> Vec<u8> {
@@ -312,4 +313,64 @@ async fn a_bar_needs_reasons_and_a_review_date_and_never_under_the_national_secu
     let (status, answer) =
         app.token(court).post(&format!("/v1/requests/{ns}/notices/0/decision"), &delay).await;
     assert_eq!(status, 201, "{answer}");
+}
+
+/// The portal: the reviewer delays or bars from the request's page, and a bar without
+/// reasons is shown again with the problem beside its field; the provider says how the
+/// person is told, and confirms the delivery of the notice comity wrote for it.
+async fn the_reviewer_and_the_provider_act_on_notices_from_the_request_page(app: TestApp) {
+    use crate::portal::{csrf_of, signed_in};
+    let id = delivered(&app, |doc| {
+        doc.as_object_mut().unwrap().remove("nondisclosure");
+    })
+    .await;
+    let page_of = |client: reqwest::Client| {
+        let url = app.url(&format!("/requests/{id}"));
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+
+    let judge = signed_in(&app, REVIEWER, "judge.notices").await;
+    let page = page_of(judge.clone()).await;
+    assert!(page.contains(&format!("/requests/{id}/notices/0/decision")), "the reviewer may decide: {page}");
+    assert!(!page.contains("/notices/0/recipient"), "the reviewer does not say how the person is told");
+    let url = app.url(&format!("/requests/{id}/notices/0/decision"));
+    let bar = |reasoning: &str| {
+        vec![
+            ("csrf", csrf_of(&page)),
+            ("status", "barred".to_owned()),
+            ("until", "2031-01-01".to_owned()),
+            ("reasoning", reasoning.to_owned()),
+        ]
+    };
+    let r = judge.post(&url).form(&bar("")).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let shown = r.text().await.unwrap();
+    assert!(shown.contains("id=\"notice-0-reasoning-error\""), "the problem beside its field: {shown}");
+    let r = judge.post(&url).form(&bar("a covert operation still runs")).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+    let page = page_of(judge.clone()).await;
+    assert!(page.contains("a covert operation still runs"), "{page}");
+    // Lifted again: the notice goes out once the provider says how.
+    let lift = vec![("csrf", csrf_of(&page)), ("status", "immediate".to_owned())];
+    let r = judge.post(&url).form(&lift).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+
+    let clerk = signed_in(&app, "example-mail", "legal.notices").await;
+    let page = page_of(clerk.clone()).await;
+    assert!(page.contains("/notices/0/recipient"), "the provider says how the person is told: {page}");
+    assert!(!page.contains("/notices/0/decision"), "the provider never delays its own notices");
+    let url = app.url(&format!("/requests/{id}/notices/0/recipient"));
+    let form =
+        vec![("csrf", csrf_of(&page)), ("language", "fr".to_owned()), ("channel", "provider".to_owned())];
+    let r = clerk.post(&url).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+    app.app.sweep(Utc::now() + chrono::Duration::minutes(1)).await.unwrap();
+    let page = page_of(clerk.clone()).await;
+    assert!(page.contains("/notices/0/delivery"), "the written notice waits for its delivery: {page}");
+    let url = app.url(&format!("/requests/{id}/notices/0/delivery"));
+    let form = vec![("csrf", csrf_of(&page)), ("reference", "courrier 2027-114".to_owned())];
+    let r = clerk.post(&url).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+    let n = notices(&app, &id).await.remove(0);
+    assert_eq!(n["delivery_reference"], "courrier 2027-114", "{n}");
 }
