@@ -109,6 +109,10 @@ pub fn notices_for(
                 what(NoticeEvent::ConflictDecided, request.state, j.at, None),
                 vec![&request.authority, &request.provider],
             ),
+            // A notice the provider delivers itself waits for it (comity's own mail does not).
+            Fact::PersonNoticeSent(n) if n.channel == comity_core::PersonNoticeChannel::Provider => {
+                (what(NoticeEvent::PersonNoticeWritten, request.state, j.at, None), vec![&request.provider])
+            }
             _ => return Vec::new(),
         },
     };
@@ -569,6 +573,9 @@ pub fn email(notice: &Notice, public_url: &str) -> (String, String) {
                                           the law of a third country; execution is suspended until it is decided."
             .to_owned(),
         NoticeEvent::ConflictDecided => "The objection for conflicting obligations was decided.".to_owned(),
+        NoticeEvent::PersonNoticeWritten => "A notice to a person concerned by the request is written and waits \
+                                             for you to deliver it through your own channel, and to confirm it."
+            .to_owned(),
     };
     let subject = format!("comity: {} ({request})", w.event);
     let text = format!(
@@ -714,7 +721,25 @@ mod tests {
             upheld: false,
             reasoning: String::new(),
         }));
-        let table: [(Logged<'_>, Option<NoticeEvent>, &[&str]); 15] = [
+        let written = |channel| {
+            fact(Fact::PersonNoticeSent(journal::PersonNoticeSent {
+                request: r.id,
+                target: 0,
+                language: "fr".into(),
+                channel,
+                salt: "00".into(),
+                commitment: "ab".into(),
+                message_id: None,
+                log_entries: vec![1],
+            }))
+        };
+        let (to_deliver, mailed) = (
+            written(comity_core::PersonNoticeChannel::Provider),
+            written(comity_core::PersonNoticeChannel::Email),
+        );
+        let table: [(Logged<'_>, Option<NoticeEvent>, &[&str]); 17] = [
+            (Logged::Fact(&to_deliver), Some(NoticeEvent::PersonNoticeWritten), &["example-mail"]),
+            (Logged::Fact(&mailed), None, &[]),
             (Logged::Fact(&objected), Some(NoticeEvent::ConflictObjected), &["fr-tj-paris"]),
             (Logged::Fact(&decided), Some(NoticeEvent::ConflictDecided), &["fr-tj-paris", "example-mail"]),
             (Logged::Event(&answered), Some(NoticeEvent::ClarificationAnswered), &["example-mail"]),

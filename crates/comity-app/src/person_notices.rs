@@ -230,11 +230,11 @@ impl App {
         Ok(self.store().events(id).await?.iter().find(|e| e.to == State::Delivered).map(|e| e.at))
     }
 
-    /// The notices of a request's targets, for those who may see it. They name the targets
-    /// and the addresses: the read is logged as a read of the document.
+    /// The notices of a request's targets, for those who may see it (the person's address
+    /// for the provider only). They name the targets: the read is logged as a read of the
+    /// document.
     pub async fn person_notices(&self, caller: &Caller, id: RequestId) -> Result<Vec<PersonNotice>> {
-        let (stored, _) = self.visible(caller, id).await?;
-        let (_, notices) = self.notices_of(&stored).await?;
+        let (notices, _, _) = self.person_notices_on_page(caller, id).await?;
         self.log_read(caller, id, ReadOf::Document).await?;
         Ok(notices)
     }
@@ -248,10 +248,19 @@ impl App {
         id: RequestId,
     ) -> Result<(Vec<PersonNotice>, bool, bool)> {
         let (stored, facts) = self.visible(caller, id).await?;
-        let (_, notices) = self.notices_of(&stored).await?;
+        let (_, mut notices) = self.notices_of(&stored).await?;
         let on = comity_access::On::Request(&facts);
         let record = self.allowed(caller, &Action::RecordNotice, &on);
         let decide = self.allowed(caller, &Action::DecideNotice, &on);
+        // The person's address is the provider's to know (it reaches its own customer);
+        // the authority and the reviewers see how the person is told, not where.
+        if !record {
+            for n in &mut notices {
+                if let Some(r) = n.recipient.as_mut() {
+                    r.address = None;
+                }
+            }
+        }
         Ok((notices, record, decide))
     }
 

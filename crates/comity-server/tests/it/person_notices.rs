@@ -108,6 +108,14 @@ async fn a_delayed_notice_is_emailed_in_french_on_the_day_the_delay_ends() {
             provider.post(&format!("/v1/requests/{id}/notices/0/recipient"), &recipient).await;
         assert_eq!(status, 201, "{body}");
         assert_eq!(body["due"], "2027-06-15T00:00:00Z", "the day after the delay's last day: {body}");
+        assert_eq!(body["address"], "alice@example.fr");
+        // The authority sees how the person is told, never where.
+        let (status, seen) = app.token("fr-tj-paris").get(&format!("/v1/requests/{id}/notices")).await;
+        assert_eq!(status, 200, "{seen}");
+        assert_eq!(
+            (seen["notices"][0]["channel"].as_str(), &seen["notices"][0]["address"]),
+            (Some("email"), &Value::Null)
+        );
 
         // The nondisclosure ends: the person is not told yet, for the delay still runs.
         app.app.sweep(at("2027-05-02T00:00:01Z")).await.unwrap();
