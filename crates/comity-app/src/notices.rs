@@ -445,7 +445,7 @@ impl Notifier {
     /// The request a fact that may notify is about.
     async fn request_of(&self, entry: &JournalEntry) -> Result<Option<RequestId>> {
         Ok(match &entry.fact {
-            Fact::ReviewerAssigned(_) | Fact::ClockExpired(_) => entry.request_id,
+            Fact::ReviewerAssigned(_) | Fact::ClockExpired(_) | Fact::PersonNoticeSent(_) => entry.request_id,
             // A sealed production names its request through the production's start.
             Fact::ProductionSealed(p) => {
                 let query = JournalQuery::kinds(&[FactKind::ProductionStarted]).subject(&p.production);

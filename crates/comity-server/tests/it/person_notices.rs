@@ -237,6 +237,16 @@ async fn a_notice_the_provider_delivers_is_confirmed_and_logged(app: TestApp) {
     app.app.sweep(Utc::now() + chrono::Duration::minutes(1)).await.unwrap();
     let n = notices(&app, &id).await.remove(0);
     assert!(n["sent_at"].is_string() && n["delivered_at"].is_null(), "{n}");
+    // The provider hears of it through its endpoint (here an e-mail address, with no
+    // mailer: the notice waits in the outbox, named by its event).
+    let endpoint = json!({"email": "legal@example-mail.test"});
+    let (status, added) = app.admin().post("/v1/admin/parties/example-mail/endpoints", &endpoint).await;
+    assert_eq!(status, 201, "{added}");
+    app.notifier.step(Utc::now()).await.unwrap();
+    let (status, outbox) = app.admin().get("/v1/admin/notices").await;
+    assert_eq!(status, 200, "{outbox}");
+    let events: Vec<&str> = outbox.as_array().unwrap().iter().filter_map(|n| n["event"].as_str()).collect();
+    assert!(events.contains(&"person_notice.written"), "{outbox}");
 
     let (status, t) = provider.get(&path("text")).await;
     assert_eq!(status, 200, "{t}");
