@@ -55,6 +55,12 @@ pub enum Action {
     DecideFurtherUse,
     /// Record, as the issuing authority, a further use it was granted.
     RecordFurtherUse,
+    /// Say how the notice to a person concerned reaches them (language, channel) and
+    /// confirm its delivery through the provider's own channel (issue 15, item 1).
+    RecordNotice,
+    /// Decide, with reasons, that the notice to a person concerned is delayed or barred, or
+    /// goes out at once (issue 15, item 1).
+    DecideNotice,
     /// Assign a reviewer body to decide on a request (the operator, with a reason).
     AssignReviewer {
         reviewer: PartyId,
@@ -122,6 +128,8 @@ impl Action {
             Action::AskFurtherUse => "ask_further_use",
             Action::DecideFurtherUse => "decide_further_use",
             Action::RecordFurtherUse => "record_further_use",
+            Action::RecordNotice => "record_notice",
+            Action::DecideNotice => "decide_notice",
             Action::AssignReviewer { .. } => "assign_reviewer",
             Action::ReceiveProduction => "receive_production",
             Action::AttestDisposal => "attest_disposal",

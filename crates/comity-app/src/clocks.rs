@@ -160,6 +160,13 @@ impl App {
         for _ in 0..2 {
             let Some(request) = self.store().request(clock.request_id).await? else { return Ok(None) };
             let e = on_expiry(clock.kind, request.state);
+            // The clock of the person's notice (issue 15, item 1): the notices due are
+            // written and sent, kept with the close, and the clock runs again for the next.
+            let (notices, next) = if clock.kind == ClockKind::NondisclosureEnd {
+                self.due_person_notices(&request, at).await?
+            } else {
+                (Vec::new(), None)
+            };
             let close = ClockClose {
                 request_id: clock.request_id,
                 kind: clock.kind,
@@ -193,8 +200,8 @@ impl App {
                         actor: ActorId::system(),
                         at,
                         reason: e.reason.clone(),
-                        facts: vec![fact],
-                        clocks: Vec::new(),
+                        facts: std::iter::once(fact).chain(notices).collect(),
+                        clocks: next.into_iter().collect(),
                         closes: Some(close),
                     })
                     .await
@@ -204,8 +211,8 @@ impl App {
                     .act(&Act {
                         request_id: request.id,
                         at,
-                        facts: vec![fact],
-                        clocks: Vec::new(),
+                        facts: std::iter::once(fact).chain(notices).collect(),
+                        clocks: next.into_iter().collect(),
                         closes: Some(close),
                     })
                     .await

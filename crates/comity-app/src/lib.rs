@@ -49,6 +49,7 @@ mod intake;
 mod log;
 pub mod notices;
 mod operator;
+pub mod person_notices;
 pub mod production;
 mod registers;
 mod representatives;
@@ -83,6 +84,7 @@ pub use intake::Accepted;
 pub use log::{Tile, served};
 pub use notices::{Delivery, NewEndpoint, NoticeSettings, Notifier};
 pub use operator::Operator;
+pub use person_notices::{NoticeDecision, NoticeRecipient, NoticeText, PersonNotice};
 pub use production::{
     Download, ExportError, MAX_LINE_BYTES, Options, Phase, Producing, Productions, Progress, RECORDS_FILE,
     key_path, no_progress,

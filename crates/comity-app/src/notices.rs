@@ -113,6 +113,10 @@ pub fn notices_for(
                 what(NoticeEvent::ConflictDecided, request.state, j.at, None),
                 vec![&request.authority, &request.provider],
             ),
+            // A notice the provider delivers itself waits for it (comity's own mail does not).
+            Fact::PersonNoticeSent(n) if n.channel == comity_core::PersonNoticeChannel::Provider => {
+                (what(NoticeEvent::PersonNoticeWritten, request.state, j.at, None), vec![&request.provider])
+            }
             _ => return Vec::new(),
         },
     };
@@ -445,7 +449,7 @@ impl Notifier {
     /// The request a fact that may notify is about.
     async fn request_of(&self, entry: &JournalEntry) -> Result<Option<RequestId>> {
         Ok(match &entry.fact {
-            Fact::ReviewerAssigned(_) | Fact::ClockExpired(_) => entry.request_id,
+            Fact::ReviewerAssigned(_) | Fact::ClockExpired(_) | Fact::PersonNoticeSent(_) => entry.request_id,
             // A sealed production names its request through the production's start.
             Fact::ProductionSealed(p) => {
                 let query = JournalQuery::kinds(&[FactKind::ProductionStarted]).subject(&p.production);
@@ -573,6 +577,9 @@ pub fn email(notice: &Notice, public_url: &str) -> (String, String) {
                                           the law of a third country; execution is suspended until it is decided."
             .to_owned(),
         NoticeEvent::ConflictDecided => "The objection for conflicting obligations was decided.".to_owned(),
+        NoticeEvent::PersonNoticeWritten => "A notice to a person concerned by the request is written and waits \
+                                             for you to deliver it through your own channel, and to confirm it."
+            .to_owned(),
     };
     let subject = format!("comity: {} ({request})", w.event);
     let text = format!(
@@ -727,8 +734,26 @@ mod tests {
             state: State::Delivered,
             reason: String::new(),
         }));
-        let table: [(Logged<'_>, Option<NoticeEvent>, &[&str]); 16] = [
+        let written = |channel| {
+            fact(Fact::PersonNoticeSent(journal::PersonNoticeSent {
+                request: r.id,
+                target: 0,
+                language: "fr".into(),
+                channel,
+                salt: "00".into(),
+                commitment: "ab".into(),
+                message_id: None,
+                log_entries: vec![1],
+            }))
+        };
+        let (to_deliver, mailed) = (
+            written(comity_core::PersonNoticeChannel::Provider),
+            written(comity_core::PersonNoticeChannel::Email),
+        );
+        let table: [(Logged<'_>, Option<NoticeEvent>, &[&str]); 18] = [
             (Logged::Fact(&unattested), Some(NoticeEvent::ClockExpired), &["fr-tj-paris", "example-mail"]),
+            (Logged::Fact(&to_deliver), Some(NoticeEvent::PersonNoticeWritten), &["example-mail"]),
+            (Logged::Fact(&mailed), None, &[]),
             (Logged::Fact(&objected), Some(NoticeEvent::ConflictObjected), &["fr-tj-paris"]),
             (Logged::Fact(&decided), Some(NoticeEvent::ConflictDecided), &["fr-tj-paris", "example-mail"]),
             (Logged::Event(&answered), Some(NoticeEvent::ClarificationAnswered), &["example-mail"]),

@@ -58,11 +58,15 @@ pub enum FactKind {
     FurtherUseRecorded,
     ProductionShredded,
     DisposalAttested,
+    PersonNoticeRecipient,
+    PersonNoticeDecided,
+    PersonNoticeSent,
+    PersonNoticeDelivered,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 41] = [
+    pub const ALL: [FactKind; 45] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -104,6 +108,18 @@ impl FactKind {
         FactKind::FurtherUseRecorded,
         FactKind::ProductionShredded,
         FactKind::DisposalAttested,
+        FactKind::PersonNoticeRecipient,
+        FactKind::PersonNoticeDecided,
+        FactKind::PersonNoticeSent,
+        FactKind::PersonNoticeDelivered,
+    ];
+
+    /// The kinds of a notice to a person concerned (issue 15, item 1).
+    pub const PERSON_NOTICE: [FactKind; 4] = [
+        FactKind::PersonNoticeRecipient,
+        FactKind::PersonNoticeDecided,
+        FactKind::PersonNoticeSent,
+        FactKind::PersonNoticeDelivered,
     ];
 
     /// The kinds of a party's notice endpoints' history.
@@ -167,6 +183,10 @@ impl FactKind {
             FactKind::FurtherUseRecorded => "further_use.recorded",
             FactKind::ProductionShredded => "production.shredded",
             FactKind::DisposalAttested => "production.disposal_attested",
+            FactKind::PersonNoticeRecipient => "person_notice.recipient",
+            FactKind::PersonNoticeDecided => "person_notice.decided",
+            FactKind::PersonNoticeSent => "person_notice.sent",
+            FactKind::PersonNoticeDelivered => "person_notice.delivered",
         }
     }
 
@@ -228,6 +248,10 @@ pub enum Fact {
     FurtherUseRecorded(FurtherUseRecorded),
     ProductionShredded(ProductionShredded),
     DisposalAttested(DisposalAttested),
+    PersonNoticeRecipient(PersonNoticeRecipient),
+    PersonNoticeDecided(PersonNoticeDecided),
+    PersonNoticeSent(PersonNoticeSent),
+    PersonNoticeDelivered(PersonNoticeDelivered),
 }
 
 impl Fact {
@@ -274,6 +298,10 @@ impl Fact {
             Fact::FurtherUseRecorded(_) => FactKind::FurtherUseRecorded,
             Fact::ProductionShredded(_) => FactKind::ProductionShredded,
             Fact::DisposalAttested(_) => FactKind::DisposalAttested,
+            Fact::PersonNoticeRecipient(_) => FactKind::PersonNoticeRecipient,
+            Fact::PersonNoticeDecided(_) => FactKind::PersonNoticeDecided,
+            Fact::PersonNoticeSent(_) => FactKind::PersonNoticeSent,
+            Fact::PersonNoticeDelivered(_) => FactKind::PersonNoticeDelivered,
         }
     }
 }
@@ -298,6 +326,12 @@ impl Fact {
             request: None,
         };
         let subject = |subject: &str| Columns { subject: Some(subject.to_owned()), ..Columns::default() };
+        // A notice to a person concerned is named by its target's place in the request.
+        let notice_of = |request: RequestId, target: u32| Columns {
+            subject: Some(format!("target-{target}")),
+            request: Some(request),
+            party: None,
+        };
         match self {
             Fact::KeyAdded(k) => of(&k.authority, k.kid.to_string()),
             Fact::KeyRetired(k) => of(&k.authority, k.kid.to_string()),
@@ -384,6 +418,10 @@ impl Fact {
             Fact::FurtherUseAsked(f) => further_use(f.request, f.ask),
             Fact::FurtherUseDecided(f) => further_use(f.request, f.ask),
             Fact::FurtherUseRecorded(f) => further_use(f.request, f.ask),
+            Fact::PersonNoticeRecipient(n) => notice_of(n.request, n.target),
+            Fact::PersonNoticeDecided(n) => notice_of(n.request, n.target),
+            Fact::PersonNoticeSent(n) => notice_of(n.request, n.target),
+            Fact::PersonNoticeDelivered(n) => notice_of(n.request, n.target),
         }
     }
 }
@@ -564,6 +602,87 @@ pub struct ClarificationAsked {
     pub request: RequestId,
     pub event: u32,
     pub questions: Vec<Question>,
+}
+
+crate::vocabulary::vocabulary! {
+    /// When the person concerned is told (issue 15, item 1; Regulation (EU) 2023/1543 Art
+    /// 13; the seed's "notices to affected individuals whenever feasible").
+    PersonNoticeStatus {
+        /// Once the data has been delivered and any nondisclosure has ended.
+        Immediate = "immediate",
+        /// Later: a reviewer's reasoned decision, to a stated end date.
+        Delayed = "delayed",
+        /// Not at all for now: a reviewer's reasoned decision, reviewed again by a stated
+        /// date; only where the pack allows it (never the national-security pack).
+        Barred = "barred",
+    }
+}
+
+crate::vocabulary::vocabulary! {
+    /// How a notice reaches the person concerned.
+    PersonNoticeChannel {
+        /// The provider delivers it through its own channel (an in-app message, its
+        /// support mail) and confirms the delivery.
+        Provider = "provider",
+        /// comity e-mails it to an address the provider registered for the person.
+        Email = "email",
+    }
+}
+
+/// How the provider's legal team, which knows the person behind a target, says the notice
+/// reaches them: in which language, and by which channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonNoticeRecipient {
+    pub request: RequestId,
+    /// The target's place in the request's `targets`, from 0.
+    pub target: u32,
+    /// The language of the notice, a BCP 47 primary tag comity has templates for (`en`, `fr`).
+    pub language: String,
+    pub channel: PersonNoticeChannel,
+    /// The address comity e-mails, for [`PersonNoticeChannel::Email`].
+    pub address: Option<String>,
+}
+
+/// A reviewer's reasoned decision on when the person concerned is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonNoticeDecided {
+    pub request: RequestId,
+    pub target: u32,
+    pub status: PersonNoticeStatus,
+    /// The reviewer body that decided.
+    pub by: PartyId,
+    pub reasoning: String,
+    /// A delay's last day (the notice goes out the day after, UTC), or the date by which a
+    /// bar is reviewed again.
+    pub until: Option<chrono::NaiveDate>,
+}
+
+/// A notice written and sent (or handed to the provider to deliver). Never its text: a
+/// commitment to it, hex SHA-256 over a label, the salt and the text, so the person can
+/// later show which text they got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonNoticeSent {
+    pub request: RequestId,
+    pub target: u32,
+    pub language: String,
+    pub channel: PersonNoticeChannel,
+    /// Hex, 16 random bytes, given to the person with the notice.
+    pub salt: String,
+    pub commitment: String,
+    /// The SMTP message id, for a notice comity e-mailed.
+    pub message_id: Option<String>,
+    /// The request's audit-log entries the notice lists, so that it can be written again
+    /// word for word for the provider to deliver, or to check against the commitment.
+    pub log_entries: Vec<u64>,
+}
+
+/// The provider confirms it delivered the notice through its own channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonNoticeDelivered {
+    pub request: RequestId,
+    pub target: u32,
+    /// The provider's reference of the delivery (its message or ticket id).
+    pub reference: String,
 }
 
 /// A notice given up: tried for the last time, or refused for good. It stays in the dead

@@ -38,7 +38,9 @@ pub use id::{
     RequestIdError,
 };
 pub use identity::{Credential, KeyId, KeyIdError, Principal, Role, Username, UsernameError};
-pub use journal::{Columns, Fact, FactKind, JournalEntry, JournalQuery, NewEntry};
+pub use journal::{
+    Columns, Fact, FactKind, JournalEntry, JournalQuery, NewEntry, PersonNoticeChannel, PersonNoticeStatus,
+};
 pub use lifecycle::{IllegalTransition, State};
 pub use notice::{
     Channel, Endpoint, NewNotice, Notice, NoticeEvent, NoticeOutcome, NoticeQuery, NoticeStatus, NoticeWhat,

@@ -53,6 +53,9 @@ vocabulary! {
         ConflictObjected = "conflict.objected",
         /// The objection for conflicting obligations was decided (Art 17(3)-(8)).
         ConflictDecided = "conflict.decided",
+        /// A notice to a person concerned was written for the provider to deliver through
+        /// its own channel, and to confirm (issue 15, item 1).
+        PersonNoticeWritten = "person_notice.written",
     }
 }
 

@@ -32,6 +32,7 @@ pub mod notices;
 mod openapi;
 mod ops;
 mod parties;
+mod person_notices;
 pub mod portal;
 pub mod production;
 pub mod receipt;
@@ -287,6 +288,11 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(parties::add_representative, parties::list_representatives))
         .routes(routes!(representatives::register, representatives::list))
         .routes(routes!(representatives::decision))
+        .routes(routes!(person_notices::list))
+        .routes(routes!(person_notices::recipient))
+        .routes(routes!(person_notices::decision))
+        .routes(routes!(person_notices::delivery))
+        .routes(routes!(person_notices::text))
         .routes(routes!(keys::add, keys::list))
         .routes(routes!(keys::revoke))
         .routes(routes!(keys::add_contact_route, keys::list_contacts))

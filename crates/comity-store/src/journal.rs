@@ -10,7 +10,8 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use comity_core::{
     Channel, ClockKind, ClockOutcome, Contact, DataCategory, Endpoint, Fact, FactKind, JournalEntry, KeyId,
-    NewEntry, PartyId, RequestId, Role, Selector, SelectorType, State, Username, journal as fact,
+    NewEntry, PartyId, PersonNoticeChannel, PersonNoticeStatus, RequestId, Role, Selector, SelectorType,
+    State, Username, journal as fact,
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
@@ -260,6 +261,47 @@ struct RepresentativeRegistered {
 }
 
 #[derive(Serialize, Deserialize)]
+struct PersonNoticeRecipient {
+    request: String,
+    target: u32,
+    language: String,
+    channel: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    address: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PersonNoticeDecided {
+    request: String,
+    target: u32,
+    status: String,
+    by: String,
+    reasoning: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    until: Option<chrono::NaiveDate>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PersonNoticeSent {
+    request: String,
+    target: u32,
+    language: String,
+    channel: String,
+    salt: String,
+    commitment: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message_id: Option<String>,
+    log_entries: Vec<u64>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PersonNoticeDelivered {
+    request: String,
+    target: u32,
+    reference: String,
+}
+
+#[derive(Serialize, Deserialize)]
 struct LinkMailed {
     request: String,
     authority: String,
@@ -447,6 +489,36 @@ pub fn encode(f: &Fact) -> String {
             disposed_at: a.disposed_at,
             kid: a.kid.to_string(),
             jws: a.jws.clone(),
+        }),
+        Fact::PersonNoticeRecipient(n) => json(&PersonNoticeRecipient {
+            request: n.request.to_string(),
+            target: n.target,
+            language: n.language.clone(),
+            channel: n.channel.to_string(),
+            address: n.address.clone(),
+        }),
+        Fact::PersonNoticeDecided(n) => json(&PersonNoticeDecided {
+            request: n.request.to_string(),
+            target: n.target,
+            status: n.status.to_string(),
+            by: n.by.to_string(),
+            reasoning: n.reasoning.clone(),
+            until: n.until,
+        }),
+        Fact::PersonNoticeSent(n) => json(&PersonNoticeSent {
+            request: n.request.to_string(),
+            target: n.target,
+            language: n.language.clone(),
+            channel: n.channel.to_string(),
+            salt: n.salt.clone(),
+            commitment: n.commitment.clone(),
+            message_id: n.message_id.clone(),
+            log_entries: n.log_entries.clone(),
+        }),
+        Fact::PersonNoticeDelivered(n) => json(&PersonNoticeDelivered {
+            request: n.request.to_string(),
+            target: n.target,
+            reference: n.reference.clone(),
         }),
         Fact::LinkMailed(l) => json(&LinkMailed {
             request: l.request.to_string(),
@@ -784,6 +856,49 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
                 jws: a.jws,
             })
         }
+        FactKind::PersonNoticeRecipient => {
+            let n: PersonNoticeRecipient = read(content)?;
+            Fact::PersonNoticeRecipient(fact::PersonNoticeRecipient {
+                request: request(&n.request)?,
+                target: n.target,
+                language: n.language,
+                channel: notice_channel(&n.channel)?,
+                address: n.address,
+            })
+        }
+        FactKind::PersonNoticeDecided => {
+            let n: PersonNoticeDecided = read(content)?;
+            Fact::PersonNoticeDecided(fact::PersonNoticeDecided {
+                request: request(&n.request)?,
+                target: n.target,
+                status: PersonNoticeStatus::parse(&n.status)
+                    .ok_or_else(|| format!("{:?} is not a notice status", n.status))?,
+                by: party(&n.by)?,
+                reasoning: n.reasoning,
+                until: n.until,
+            })
+        }
+        FactKind::PersonNoticeSent => {
+            let n: PersonNoticeSent = read(content)?;
+            Fact::PersonNoticeSent(fact::PersonNoticeSent {
+                request: request(&n.request)?,
+                target: n.target,
+                language: n.language,
+                channel: notice_channel(&n.channel)?,
+                salt: n.salt,
+                commitment: n.commitment,
+                message_id: n.message_id,
+                log_entries: n.log_entries,
+            })
+        }
+        FactKind::PersonNoticeDelivered => {
+            let n: PersonNoticeDelivered = read(content)?;
+            Fact::PersonNoticeDelivered(fact::PersonNoticeDelivered {
+                request: request(&n.request)?,
+                target: n.target,
+                reference: n.reference,
+            })
+        }
         FactKind::LinkMailed => {
             let l: LinkMailed = read(content)?;
             Fact::LinkMailed(fact::LinkMailed {
@@ -1047,6 +1162,10 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
     })
 }
 
+fn notice_channel(s: &str) -> Result<PersonNoticeChannel, String> {
+    PersonNoticeChannel::parse(s).ok_or_else(|| format!("{s:?} is not a channel of notice to a person"))
+}
+
 fn channel(s: &str) -> Result<Channel, String> {
     Channel::parse(s).ok_or_else(|| format!("{s:?} is not a notice channel"))
 }
@@ -1223,6 +1342,22 @@ mod tests {
             (
                 "production.disposal_attested",
                 r#"{"production":"p1","package_sha256":"ef","disposed_at":"2030-12-31T10:00:00Z","kid":"k1","jws":"eyJ.e30.sig"}"#,
+            ),
+            (
+                "person_notice.recipient",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","target":0,"language":"fr","channel":"email","address":"alice@example.fr"}"#,
+            ),
+            (
+                "person_notice.decided",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","target":0,"status":"delayed","by":"ie-high-court","reasoning":"the suspects are at large","until":"2027-06-14"}"#,
+            ),
+            (
+                "person_notice.sent",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","target":0,"language":"fr","channel":"email","salt":"00ff","commitment":"ab12","message_id":"<n@comity.test>","log_entries":[3,4,9]}"#,
+            ),
+            (
+                "person_notice.delivered",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","target":1,"reference":"ticket 42"}"#,
             ),
         ];
         let mut kinds = std::collections::BTreeSet::new();

@@ -129,6 +129,8 @@ pub fn every_action(facts: &RequestFacts) -> Vec<(Action, On<'_>)> {
         (Action::AskFurtherUse, On::Request(facts)),
         (Action::DecideFurtherUse, On::Request(facts)),
         (Action::RecordFurtherUse, On::Request(facts)),
+        (Action::RecordNotice, On::Request(facts)),
+        (Action::DecideNotice, On::Request(facts)),
         (assign, On::Request(facts)),
         (Action::IssueVerificationLink, On::Request(facts)),
         (Action::ReceiveProduction, On::Request(facts)),

@@ -69,7 +69,7 @@ prop_compose! {
 
 /// Every request-scoped action, assigning a reviewer drawn like any party.
 fn request_action() -> impl Strategy<Value = Action> {
-    (0..26usize, party(), party()).prop_map(|(i, reviewer, reviewer_institution)| match i {
+    (0..28usize, party(), party()).prop_map(|(i, reviewer, reviewer_institution)| match i {
         0 => Action::View,
         1 => Action::ViewLogEntries,
         2 => Action::Submit,
@@ -95,6 +95,8 @@ fn request_action() -> impl Strategy<Value = Action> {
         22 => Action::DecideFurtherUse,
         23 => Action::RecordFurtherUse,
         24 => Action::AttestDisposal,
+        25 => Action::RecordNotice,
+        26 => Action::DecideNotice,
         _ => Action::ReceiveProduction,
     })
 }

@@ -22,6 +22,7 @@ mod emergency;
 mod further_use;
 pub mod i18n;
 mod layout;
+mod notices;
 mod operator;
 mod pages;
 mod production;
@@ -117,6 +118,9 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}/further-use", post(further_use::ask))
         .route("/requests/{id}/further-use/{ask}/decision", post(further_use::decide))
         .route("/requests/{id}/further-use/uses", post(further_use::record))
+        .route("/requests/{id}/notices/{target}/recipient", post(notices::recipient))
+        .route("/requests/{id}/notices/{target}/decision", post(notices::decision))
+        .route("/requests/{id}/notices/{target}/delivery", post(notices::delivery))
         .route("/requests/{id}/productions/{production}/acknowledgement", post(production::acknowledge))
         .route("/requests/{id}/productions/{production}/disposal", post(production::attest))
         .route("/audit/sample", get(audit::sample))

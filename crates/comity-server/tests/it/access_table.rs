@@ -153,6 +153,15 @@ POST   /v1/requests/{review}/reviewers/objections     object:ie-high-court      
 POST   /v1/requests/{shared}/representatives          represent                  401  201   403 403   403 nf  nf    403  nf    403 nf    nf   403    nf
 GET    /v1/requests/{shared}/representatives          -                          401  nf    200 200   200 nf  nf    200  nf    200 nf    nf   200    nf
 GET    /v1/requests/{shared}/decision                 -                          401  nf    nf  nf    nf  nf  nf    nf   nf    nf  nf    nf   nf     nf
+# Notices to the person concerned (issue 15, item 1): whoever sees the request lists them;
+# the provider says how each reaches the person and confirms its delivery (409 here: the
+# data is not delivered, nothing is written yet); an assigned reviewer of neither side
+# delays or bars one (tests/it/person_notices.rs).
+GET    /v1/requests/{shared}/notices                  -                          401  nf    200 200   200 nf  nf    200  nf    200 nf    nf   200    nf
+POST   /v1/requests/{shared}/notices/0/recipient      notice-to                  401  nf    403 403   403 nf  nf    409  nf    403 nf    nf   403    nf
+POST   /v1/requests/{shared}/notices/0/decision       notice-delay               401  nf    403 403   403 nf  nf    403  nf    201 nf    nf   403    nf
+POST   /v1/requests/{shared}/notices/0/delivery       notice-delivered           401  nf    403 403   403 nf  nf    409  nf    403 nf    nf   403    nf
+GET    /v1/requests/{shared}/notices/0/text           -                          401  nf    403 403   403 nf  nf    409  nf    403 nf    nf   403    nf
 # Emergencies: the provider sends a one-time link; the contact answers it, or signs.
 POST   /v1/requests/{emergency}/verification/links    link                       401  nf    403 403   403 nf  nf    201  nf    403 nf    nf   403    nf
 POST   /v1/requests/{shared}/verification/links       link                       401  nf    403 403   403 nf  nf    403  nf    403 nf    nf   403    nf
@@ -661,6 +670,11 @@ impl<'a> World<'a> {
             "representative" => {
                 json!({"id": format!("table-representative-{n}"), "country": "IE", "name": "A representative"})
             }
+            "notice-to" => json!({"language": "fr", "channel": "email", "address": "alice@example.fr"}),
+            "notice-delay" => json!({
+                "status": "delayed", "reasoning": "the access table delays it", "until": "2031-01-01",
+            }),
+            "notice-delivered" => json!({"reference": "ticket 1"}),
             "represent" => json!({
                 "representative": "ie-solicitor", "represents": "someone@example.org",
                 "mandate": "a mandate the access table was shown",

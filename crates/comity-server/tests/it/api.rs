@@ -496,6 +496,11 @@ async fn the_api_description_covers_every_endpoint(app: TestApp) {
         ("/v1/requests/{id}/further-use/{ask}/answer", "get"),
         ("/v1/further-use/counts", "get"),
         ("/v1/requests/{id}/productions/{production}/disposal", "post"),
+        ("/v1/requests/{id}/notices", "get"),
+        ("/v1/requests/{id}/notices/{target}/recipient", "post"),
+        ("/v1/requests/{id}/notices/{target}/decision", "post"),
+        ("/v1/requests/{id}/notices/{target}/delivery", "post"),
+        ("/v1/requests/{id}/notices/{target}/text", "get"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let described: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();

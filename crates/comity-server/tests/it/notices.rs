@@ -39,7 +39,7 @@ fn python_dir() -> PathBuf {
 /// The virtual environment's interpreter, when it has the tools; otherwise the test is
 /// skipped loudly, or fails under `COMITY_REQUIRE_PYTHON_TOOLS=1` (as comity-notify's
 /// own tests do).
-fn python(test: &str) -> Option<PathBuf> {
+pub(crate) fn python(test: &str) -> Option<PathBuf> {
     let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/notify-python/bin/python");
     let why_not = match Command::new(&python)
         .args(["-c", "import http_message_signatures, aiosmtpd"])
@@ -63,13 +63,13 @@ fn python(test: &str) -> Option<PathBuf> {
 }
 
 /// A Python server of the tests, stopped when dropped; it prints its port first.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Server {
-    fn start(python: &Path, script: &str, args: &[&str]) -> Self {
+    pub(crate) fn start(python: &Path, script: &str, args: &[&str]) -> Self {
         let mut child = Command::new(python)
             .arg(python_dir().join(script))
             .args(args)
@@ -92,7 +92,7 @@ impl Drop for Server {
 }
 
 /// The file `n` a Python server kept in `dir`, waiting for it a while.
-fn kept(dir: &Path, n: usize) -> Value {
+pub(crate) fn kept(dir: &Path, n: usize) -> Value {
     let file = dir.join(format!("{n}.json"));
     let deadline = Instant::now() + Duration::from_secs(10);
     while !file.exists() {
