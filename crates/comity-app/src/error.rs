@@ -48,6 +48,10 @@ pub enum Error {
     /// waiting helps.
     #[error("{message}")]
     Unavailable { code: &'static str, message: String, retry_after: Option<u32> },
+    /// It was there and is no more, for good: a request's documents destroyed at the end
+    /// of their retention (issue 15). The message says when and why.
+    #[error("{message}")]
+    Gone { code: &'static str, message: String },
     /// A failure that is not the caller's: kept in full for the log, never shown.
     #[error("{0}")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -89,6 +93,7 @@ impl Error {
             | Error::Unauthenticated { code, .. }
             | Error::Locked { code, .. }
             | Error::TooLarge { code, .. }
+            | Error::Gone { code, .. }
             | Error::Unavailable { code, .. } => code,
             Error::Document(e) if e.syntax => "invalid_json",
             Error::Document(_) => "invalid_document",

@@ -53,11 +53,12 @@ pub enum FactKind {
     ClarificationAsked,
     LinkMailed,
     RepresentativeRegistered,
+    DocumentsShredded,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 36] = [
+    pub const ALL: [FactKind; 37] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -94,6 +95,7 @@ impl FactKind {
         FactKind::ClarificationAsked,
         FactKind::LinkMailed,
         FactKind::RepresentativeRegistered,
+        FactKind::DocumentsShredded,
     ];
 
     /// The kinds of a party's notice endpoints' history.
@@ -150,6 +152,7 @@ impl FactKind {
             FactKind::ClarificationAsked => "clarification.asked",
             FactKind::LinkMailed => "verification.link_mailed",
             FactKind::RepresentativeRegistered => "representative.registered",
+            FactKind::DocumentsShredded => "documents.shredded",
         }
     }
 
@@ -206,6 +209,7 @@ pub enum Fact {
     ClarificationAsked(ClarificationAsked),
     LinkMailed(LinkMailed),
     RepresentativeRegistered(RepresentativeRegistered),
+    DocumentsShredded(DocumentsShredded),
 }
 
 impl Fact {
@@ -247,6 +251,7 @@ impl Fact {
             Fact::ClarificationAsked(_) => FactKind::ClarificationAsked,
             Fact::LinkMailed(_) => FactKind::LinkMailed,
             Fact::RepresentativeRegistered(_) => FactKind::RepresentativeRegistered,
+            Fact::DocumentsShredded(_) => FactKind::DocumentsShredded,
         }
     }
 }
@@ -351,6 +356,9 @@ impl Fact {
             }
             Fact::LinkMailed(l) => {
                 Columns { request: Some(l.request), ..of(&l.authority, l.contact.to_string()) }
+            }
+            Fact::DocumentsShredded(d) => {
+                Columns { subject: Some("documents".to_owned()), request: Some(d.request), party: None }
             }
         }
     }
@@ -631,6 +639,23 @@ pub struct RepresentativeRegistered {
     /// The mandate, in words: what the operator saw (a power of attorney, a complaint to
     /// the authority).
     pub mandate: String,
+}
+
+/// A request's documents crypto-shredded at the end of their retention (issue 15): the data
+/// key that opened them destroyed, in the transaction that records this. The sealed rows
+/// stay (they are append-only), and the log still verifies what it can: it committed to
+/// the documents, never held them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentsShredded {
+    pub request: RequestId,
+    /// When the retention began: the request's last move, into a state where nothing more
+    /// is done with it.
+    pub since: DateTime<Utc>,
+    /// Hex SHA-256 of the sealed columns as they stood when the key was destroyed, so
+    /// that `comity log verify` tells a shredded row (its ciphertext as recorded here)
+    /// from one changed since.
+    pub digest: String,
+    pub reason: String,
 }
 
 /// A refused signature or credential: forged and replayed requests leave a trace.

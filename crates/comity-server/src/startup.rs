@@ -76,6 +76,9 @@ pub struct Config {
     pub notice_interval: Duration,
     /// When a notice is tried again, and when it is given up.
     pub notice_retry: comity_notify::RetryPolicy,
+    /// How long a request's documents are kept once nothing more is done with it
+    /// (`--document-retention-days`; issue 15).
+    pub document_retention: chrono::Duration,
 }
 
 /// Why a server did not start: what it was doing, and why that failed.
@@ -178,6 +181,7 @@ impl Application {
                 mailer,
                 public_url: public_url.trim_end_matches('/').to_owned(),
             }),
+            document_retention: config.document_retention,
         };
         let app = App::new(store, config.packs, settings);
         app.check_signed_log(&data_dir, &key)

@@ -95,6 +95,14 @@ struct ClockExpired {
 }
 
 #[derive(Serialize, Deserialize)]
+struct DocumentsShredded {
+    request: String,
+    since: DateTime<Utc>,
+    digest: String,
+    reason: String,
+}
+
+#[derive(Serialize, Deserialize)]
 struct PreservationExtended {
     request: String,
     until: DateTime<Utc>,
@@ -463,6 +471,12 @@ pub fn encode(f: &Fact) -> String {
             state: c.state.to_string(),
             reason: c.reason.clone(),
         }),
+        Fact::DocumentsShredded(d) => json(&DocumentsShredded {
+            request: d.request.to_string(),
+            since: d.since,
+            digest: d.digest.clone(),
+            reason: d.reason.clone(),
+        }),
         Fact::PreservationExtended(p) => json(&PreservationExtended {
             request: p.request.to_string(),
             until: p.until,
@@ -801,6 +815,15 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
                     .ok_or_else(|| format!("{:?} is not a clock outcome", c.outcome))?,
                 state: State::parse(&c.state).ok_or_else(|| format!("{:?} is not a state", c.state))?,
                 reason: c.reason,
+            })
+        }
+        FactKind::DocumentsShredded => {
+            let d: DocumentsShredded = read(content)?;
+            Fact::DocumentsShredded(fact::DocumentsShredded {
+                request: request(&d.request)?,
+                since: d.since,
+                digest: d.digest,
+                reason: d.reason,
             })
         }
         FactKind::PreservationExtended => {

@@ -98,6 +98,7 @@ pub struct SqliteStore {
     path: Arc<PathBuf>,
     writer: mpsc::Sender<Op>,
     read: SqlitePool,
+    cipher: crate::at_rest::Slot,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -138,7 +139,7 @@ impl SqliteStore {
         let (writer, queue) = mpsc::channel(QUEUE);
         let task = Writer { options: write_options, conn: Some(conn), queue, frontier: None };
         tokio::spawn(task.run());
-        Ok(Self { path: Arc::new(path), writer, read })
+        Ok(Self { path: Arc::new(path), writer, read, cipher: Default::default() })
     }
 
     /// The database file.
@@ -172,6 +173,10 @@ impl Engine for SqliteStore {
         let (reply, answer) = oneshot::channel();
         self.writer.send(Op::Write(Write { op, reply })).await.map_err(|_| closed())?;
         answer.await.map_err(|_| closed())?
+    }
+
+    fn cipher_slot(&self) -> &crate::at_rest::Slot {
+        &self.cipher
     }
 
     fn check_open(&self) -> Result<(), StoreError> {
@@ -481,8 +486,14 @@ mod tests {
         let (writes, answers) = batch(vec![
             WriteOp::AddParty(authority("fr-pnf")),
             WriteOp::AddParty(provider("fr-pnf")),
-            WriteOp::InsertRequest(Box::new(r.clone())),
-            WriteOp::InsertRequest(Box::new(r.clone())),
+            WriteOp::InsertRequest(
+                Box::new(r.clone()),
+                Box::new(crate::at_rest::seal_intake(None, &r).unwrap()),
+            ),
+            WriteOp::InsertRequest(
+                Box::new(r.clone()),
+                Box::new(crate::at_rest::seal_intake(None, &r).unwrap()),
+            ),
             WriteOp::AddParty(provider("example-mail")),
         ]);
         run_batch(&mut conn, &mut None, writes).await.unwrap();
@@ -516,7 +527,10 @@ mod tests {
         .unwrap();
         let (writes, answers) = batch(vec![
             WriteOp::AddParty(authority("fr-pnf")),
-            WriteOp::InsertRequest(Box::new(r.clone())),
+            WriteOp::InsertRequest(
+                Box::new(r.clone()),
+                Box::new(crate::at_rest::seal_intake(None, &r).unwrap()),
+            ),
             WriteOp::AddParty(provider("poison")),
         ]);
         assert!(run_batch(&mut conn, &mut None, writes).await.is_err());
@@ -546,7 +560,10 @@ mod tests {
         let (writes, answers) = batch(vec![
             WriteOp::AddParty(authority("fr-pnf")),
             WriteOp::AddParty(provider("dangle")),
-            WriteOp::InsertRequest(Box::new(r.clone())),
+            WriteOp::InsertRequest(
+                Box::new(r.clone()),
+                Box::new(crate::at_rest::seal_intake(None, &r).unwrap()),
+            ),
         ]);
         assert!(run_batch(&mut conn, &mut None, writes).await.is_err());
         for answer in answers {

@@ -16,6 +16,7 @@ use comity_core::{
     StoredCheckpoint, StoredRequest, TokenRecord, UserRecord, Username,
 };
 
+use crate::at_rest::{Sealed, SealedIntake};
 use crate::db::{Conn, Row, args};
 use crate::log::{Log, Pending, Submission};
 use crate::rows::{
@@ -28,11 +29,13 @@ use crate::{notice_rows, trust_rows};
 pub(crate) enum WriteOp {
     AddParty(Party),
     // Boxed: a request with its screening is far larger than the other operations.
-    InsertRequest(Box<NewRequest>),
+    InsertRequest(Box<NewRequest>, Box<SealedIntake>),
     ApplyMove(Move),
     RecordScreening(Screening, Vec<ClockSet>),
     Act(Box<Act>),
-    Amend(Box<Amendment>),
+    Amend(Box<Amendment>, Box<Sealed>),
+    /// Destroys a request's documents' key, with the fact that records it (issue 15).
+    ShredDocuments(RequestId, Box<NewEntry>),
     LogRead(Read),
     Checkpoint(Arc<CheckpointSigner>),
     AddCosignature(u64, String),
@@ -183,8 +186,8 @@ impl WriteOp {
                 let pending = add_party(conn, p).await?;
                 Answer::Logged(one(log.append(conn, pending).await?)?)
             }
-            WriteOp::InsertRequest(r) => {
-                let (request, pending) = insert_request(conn, r).await?;
+            WriteOp::InsertRequest(r, sealed) => {
+                let (request, pending) = insert_request(conn, r, sealed).await?;
                 let log = log.append(conn, pending).await?;
                 Answer::Request(Box::new(Intake { request, log }))
             }
@@ -198,10 +201,29 @@ impl WriteOp {
                 set_clocks(conn, x.request_id, x.at, clocks).await?;
                 Answer::Logged(one(log.append(conn, pending).await?)?)
             }
-            WriteOp::Amend(a) => {
-                let (event, pending) = amend(conn, a).await?;
+            WriteOp::Amend(a, sealed) => {
+                let (event, pending) = amend(conn, a, sealed).await?;
                 let logged = log.append(conn, pending).await?;
                 Answer::Event(Box::new(Event { log_index: logged.first().copied(), ..event }))
+            }
+            WriteOp::ShredDocuments(id, fact) => {
+                // The key goes in the transaction that records why: a key destroyed
+                // without its fact, or a fact without its key destroyed, never commits.
+                let deleted = conn
+                    .execute("DELETE FROM document_keys WHERE request_id = $1", args![id.to_string()])
+                    .await
+                    .map_err(backend)?;
+                if deleted == 0 {
+                    return Err(StoreError::Conflict(format!(
+                        "request {id}'s documents were already shredded"
+                    )));
+                }
+                let written = trust_rows::insert_journal(conn, std::slice::from_ref(fact)).await?;
+                Answer::Logged(one(logged_journal(conn, log, written)
+                    .await?
+                    .iter()
+                    .filter_map(|j| j.log_index)
+                    .collect())?)
             }
             WriteOp::Act(act) => {
                 if let Some(close) = &act.closes {
@@ -374,6 +396,7 @@ async fn add_party<C: Conn>(conn: &mut C, party: &Party) -> Result<Vec<Pending>,
 async fn insert_request<C: Conn>(
     conn: &mut C,
     r: &NewRequest,
+    at_rest: &SealedIntake,
 ) -> Result<(StoredRequest, Vec<Pending>), StoreError> {
     let received_at = micros(r.received_at);
     let id = r.id.to_string();
@@ -400,9 +423,9 @@ async fn insert_request<C: Conn>(
                 r.kind.as_str(),
                 r.emergency,
                 &r.reference,
-                &r.document,
+                &at_rest.sealed.document,
                 r.idempotency_key.as_ref().map(IdempotencyKey::as_str),
-                &r.signature,
+                &at_rest.sealed.signature,
                 &r.jti,
                 r.validator.as_ref().map(PartyId::as_str),
                 &log_salt,
@@ -424,19 +447,36 @@ async fn insert_request<C: Conn>(
         log_index: None,
     };
     insert_event(conn, &receipt).await?;
-    insert_document(conn, r.id, 1, &r.document, r.signature.as_deref(), r.jti.as_deref()).await?;
+    if let Some(key) = &at_rest.key {
+        conn.execute(
+            "INSERT INTO document_keys (request_id, wrapped, created_at) VALUES ($1, $2, $3)",
+            args![&id, key, received_at],
+        )
+        .await
+        .map_err(backend)?;
+    }
+    insert_document(
+        conn,
+        r.id,
+        1,
+        &at_rest.sealed.document,
+        at_rest.sealed.signature.as_deref(),
+        r.jti.as_deref(),
+    )
+    .await?;
+    // The log commits to the document as it came, never to what is stored for it.
     let submission = Submission { document: &r.document, signature: r.signature.as_deref() };
     let mut pending = vec![Pending::event(&receipt, Some(submission))?];
     trust_rows::count_intake(conn, &r.authority, r.emergency).await?;
     // The targets, against the authority, for the anti-bulk rule.
     let scope = format!("authority:{}", r.authority);
-    for t in &r.targets {
+    for (t, value) in r.targets.iter().zip(&at_rest.targets) {
         conn.execute(
             "INSERT INTO named_targets (scope, selector_type, value, last_request, last_seen) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (scope, selector_type, value) DO UPDATE \
              SET last_request = excluded.last_request, last_seen = excluded.last_seen \
              WHERE excluded.last_seen >= named_targets.last_seen",
-            args![&scope, t.kind().as_str(), t.value(), &id, received_at],
+            args![&scope, t.kind().as_str(), value, &id, received_at],
         )
         .await
         .map_err(backend)?;
@@ -621,16 +661,32 @@ async fn insert_document<C: Conn>(
 /// A clarification answered with an amended document: the move, with its event committing
 /// to the document in the log; the document kept beside the earlier versions and made the
 /// request's; the new screening; the deadlines it sets.
-async fn amend<C: Conn>(conn: &mut C, a: &Amendment) -> Result<(Event, Vec<Pending>), StoreError> {
+async fn amend<C: Conn>(
+    conn: &mut C,
+    a: &Amendment,
+    sealed: &Sealed,
+) -> Result<(Event, Vec<Pending>), StoreError> {
     let m = &a.to_review;
     let (event, mut pending) = apply_move(conn, m).await?;
     let submission = Submission { document: &a.document, signature: a.signature.as_deref() };
     pending[0] = Pending::event(&event, Some(submission))?;
-    insert_document(conn, m.request_id, event.seq, &a.document, a.signature.as_deref(), a.jti.as_deref())
-        .await?;
+    insert_document(
+        conn,
+        m.request_id,
+        event.seq,
+        &sealed.document,
+        sealed.signature.as_deref(),
+        a.jti.as_deref(),
+    )
+    .await?;
     conn.execute(
         "UPDATE requests SET document = $1, signature = $2, validator = $3 WHERE id = $4",
-        args![&a.document, &a.signature, a.validator.as_ref().map(PartyId::as_str), m.request_id.to_string()],
+        args![
+            &sealed.document,
+            &sealed.signature,
+            a.validator.as_ref().map(PartyId::as_str),
+            m.request_id.to_string()
+        ],
     )
     .await
     .map_err(backend)?;

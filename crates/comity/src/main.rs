@@ -170,8 +170,9 @@ impl StoreArgs {
             None => format!("opening the data directory {}", self.data_dir.display()),
         };
         let store = comity_store::open(url, &self.data_dir).await.context(what)?;
-        // Only `comity user add` seals with the server key, and it asks for the real one
-        // first (`accounts::server_key`); the other commands never use it.
+        // The server key seals TOTP secrets (`comity user add` asks for the real one first,
+        // `accounts::server_key`) and wraps request documents' keys (issue 15): a data
+        // directory's own key is always used when it has one.
         let server_key = match &data_dir {
             Some(dir) if dir.has_server_key() => dir.existing_server_key()?,
             _ => comity_auth::seal::ServerKey::generate(),
@@ -182,6 +183,7 @@ impl StoreArgs {
             productions: data_dir.as_ref().map(comity_app::DataDir::productions),
             hashing: comity_app::HashingSettings::from_machine(),
             link_mail: None,
+            document_retention: chrono::Duration::days(comity_app::DOCUMENT_RETENTION_DAYS),
         };
         let packs = comity_policy::PackSet::builtin().context("loading the built-in policy packs")?;
         Ok(Local { app: comity_app::App::new(store, packs, settings), data_dir })

@@ -98,6 +98,12 @@ pub struct ServeArgs {
     #[arg(long, env = "COMITY_NOTICE_ATTEMPTS", default_value_t = comity_notify::RetryPolicy::DEFAULT_ATTEMPTS,
           value_parser = clap::value_parser!(u32).range(1..=100))]
     notice_attempts: u32,
+    /// How many days a request's documents are kept after its last move into closed,
+    /// withdrawn or rejected; then the key that opens them is destroyed and they answer
+    /// 410 Gone (docs/after-disclosure.md).
+    #[arg(long, env = "COMITY_DOCUMENT_RETENTION_DAYS", default_value_t = comity_app::DOCUMENT_RETENTION_DAYS as u32,
+          value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    document_retention_days: u32,
 }
 
 /// Checks the setting where it is given, so a wrong one is named as the flag's.
@@ -177,6 +183,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         notice_interval: comity_server::startup::NOTICE_INTERVAL,
         notice_retry: comity_notify::RetryPolicy::new(args.notice_attempts)
             .map_err(|e| anyhow::anyhow!("--notice-attempts: {e}"))?,
+        document_retention: chrono::Duration::days(i64::from(args.document_retention_days)),
     };
     // The signals are caught from here on: whoever reads the listening line and stops the
     // server at once gets a clean stop, not the default end of the process.

@@ -978,6 +978,7 @@ fn clone_error(e: &comity_app::Error) -> comity_app::Error {
             E::Locked { code, message: message.clone(), retry_after: *retry_after }
         }
         E::TooLarge { code, message } => E::TooLarge { code, message: message.clone() },
+        E::Gone { code, message } => E::Gone { code, message: message.clone() },
         E::Unavailable { code, message, retry_after } => {
             E::Unavailable { code, message: message.clone(), retry_after: *retry_after }
         }

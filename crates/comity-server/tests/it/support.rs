@@ -147,6 +147,7 @@ async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Op
         // The tests deliver notices at the times they choose (`TestApp::notifier`).
         notice_interval: std::time::Duration::from_secs(3600),
         notice_retry: comity_notify::RetryPolicy::default(),
+        document_retention: chrono::Duration::days(comity_app::DOCUMENT_RETENTION_DAYS),
     };
     configure(&mut config);
     let application = Application::build(config).await.unwrap();
