@@ -1087,6 +1087,10 @@ mod tests {
                 "verification.link_mailed",
                 r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","authority":"de-sta-berlin","contact":"duty-officer","error":"the SMTP server refused the message for good"}"#,
             ),
+            (
+                "documents.shredded",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","since":"2026-01-02T03:04:05.000006Z","digest":"ab12","reason":"the retention ended"}"#,
+            ),
         ];
         let mut kinds = std::collections::BTreeSet::new();
         for (kind, content) in stored {
