@@ -125,7 +125,10 @@ impl SqliteStore {
             .clone()
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full);
+            .synchronous(SqliteSynchronous::Full)
+            // What is deleted is overwritten, not left in a free page: a destroyed data key
+            // (issue 15) must not stay readable in a copy of the file.
+            .pragma("secure_delete", "ON");
 
         let conn = connect_and_migrate(&write_options).await?;
 
@@ -311,8 +314,19 @@ impl Writer {
                 }
             },
         };
+        let shreds = batch.iter().any(|w| matches!(w.op, WriteOp::ShredDocuments(..)));
         match run_batch(&mut conn, &mut self.frontier, batch).await {
-            Ok(()) => self.conn = Some(conn),
+            Ok(()) => {
+                if shreds {
+                    // The write-ahead log still holds the pages as they were before, the
+                    // destroyed data key among them: fold it into the database (whose
+                    // page secure_delete zeroed) and empty it.
+                    if let Err(e) = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await {
+                        tracing::warn!(error = %e, "the write-ahead log could not be emptied after a shredding");
+                    }
+                }
+                self.conn = Some(conn)
+            }
             Err(()) => {
                 // The transaction may still be open; closing the connection rolls it back,
                 // and the next batch starts from a clean one and reloads the frontier.

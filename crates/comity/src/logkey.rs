@@ -73,7 +73,7 @@ pub async fn verify_data_dir(
     Ok(Ok(format!(
         "verified: {} entries ({} events, {} screenings, {} parties, {} reads, {} trust facts, {} \
              checkpoints); the columns of {} requests, {} accounts and {} API tokens follow from the log; \
-             the latest checkpoint signs {} entries",
+             the latest checkpoint signs {} entries; {} requests' documents shredded as the log records",
         v.entries,
         v.events,
         v.screenings,
@@ -84,6 +84,7 @@ pub async fn verify_data_dir(
         v.requests,
         v.accounts,
         v.tokens,
-        v.signed_size
+        v.signed_size,
+        v.shredded
     )))
 }

@@ -355,6 +355,25 @@ impl Caller<'_> {
 impl TestApp {
     /// Every byte the database holds, as a thief with a copy of it would have them: the
     /// SQLite files, or every row of every PostgreSQL table as text.
+    /// Runs one statement on the database behind the server's back, as someone with the
+    /// database and not the server would; the first column of the first row, as bytes.
+    pub async fn sql(&self, statement: &str) -> Option<Vec<u8>> {
+        use sqlx::{Connection, Row};
+        if self.sqlite {
+            let path = self.files.path().join(comity_store::DATABASE_FILE);
+            let options = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&path)
+                .busy_timeout(std::time::Duration::from_secs(10));
+            let mut conn = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+            let row = sqlx::query(statement).fetch_optional(&mut conn).await.unwrap();
+            return row.and_then(|r| r.try_get::<Vec<u8>, _>(0).ok());
+        }
+        let db = self._pg.as_ref().unwrap();
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(db.url()).await.unwrap();
+        let row = sqlx::query(statement).fetch_optional(&mut conn).await.unwrap();
+        row.and_then(|r| r.try_get::<Vec<u8>, _>(0).ok())
+    }
+
     pub async fn database_bytes(&self) -> Vec<u8> {
         if self.sqlite {
             let mut all = Vec::new();
