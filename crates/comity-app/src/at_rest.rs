@@ -266,6 +266,27 @@ impl App {
         Ok(done)
     }
 
+    /// Seals the documents of requests kept in the clear from before (migration 0023),
+    /// each under a new data key, and the anti-bulk rule's targets; done once, when a
+    /// server starts. Returns how many requests were sealed.
+    pub async fn seal_in_clear(&self) -> Result<usize> {
+        let mut sealed = 0;
+        loop {
+            let batch = self.store().seal_in_clear(SHRED_BATCH).await?;
+            sealed += batch.len();
+            if batch.is_empty() {
+                break;
+            }
+        }
+        if sealed > 0 {
+            tracing::info!(
+                requests = sealed,
+                "request documents kept in the clear from before are sealed now"
+            );
+        }
+        Ok(sealed)
+    }
+
     /// `Err(Gone)` if the request's documents were shredded: when, and why. The store
     /// reads a shredded document as empty, which no document is.
     pub(crate) async fn check_not_shredded(&self, request: &comity_core::StoredRequest) -> Result<()> {

@@ -584,6 +584,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// with them (closed, withdrawn or rejected), whose last move is at or before `before`:
     /// those whose documents' retention has ended.
     async fn retention_ended(&self, before: DateTime<Utc>, limit: u32) -> Result<Vec<RequestId>, StoreError>;
+    /// Seals up to `limit` requests' documents kept in the clear (written before documents
+    /// were sealed, migration 0023), each under a new data key, and replaces the anti-bulk
+    /// rule's targets kept in the clear by their keyed hashes. Returns the requests sealed;
+    /// none without a cipher.
+    async fn seal_in_clear(&self, limit: u32) -> Result<Vec<RequestId>, StoreError>;
     /// Destroys a request's documents' key and records why, in one transaction: the
     /// ciphertext stays (the rows are append-only) but nothing can open it any more.
     /// Returns the fact's audit-log index; a conflict if the key was already destroyed.

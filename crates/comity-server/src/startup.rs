@@ -195,6 +195,10 @@ impl Application {
         if resumed > 0 {
             tracing::warn!(requests = resumed, "finished screenings a previous run left unfinished");
         }
+        // Documents from before they were sealed at rest are sealed once, now (issue 15).
+        app.seal_in_clear()
+            .await
+            .map_err(|e| StartError::new("sealing request documents kept in the clear", e))?;
         let seeded = match config.demo {
             Some(seeder) => app
                 .seed_demo(&data_dir, seeder, address)

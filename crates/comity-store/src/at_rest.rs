@@ -163,3 +163,15 @@ pub(crate) fn digest(columns: &[Option<&str>]) -> String {
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// A request's documents kept in the clear, and the same sealed under a new key.
+#[derive(Debug, Clone)]
+pub(crate) struct InClear {
+    pub id: RequestId,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub key: Vec<u8>,
+    /// `requests.document` as read, which the write expects to find still.
+    pub was: String,
+    pub request: Sealed,
+    pub versions: Vec<(u32, Sealed)>,
+}

@@ -462,3 +462,47 @@ pub(crate) async fn retention_ended<C: Conn>(
     )
     .await
 }
+
+/// Up to `limit` requests whose documents are kept in the clear: their request's columns,
+/// and each version's.
+#[allow(clippy::type_complexity)]
+pub(crate) async fn in_clear<C: Conn>(
+    conn: &mut C,
+    limit: u32,
+) -> Result<Vec<(RequestId, String, Option<String>, Vec<StoredDocument>)>, StoreError> {
+    let rows = conn
+        .fetch_all(
+            "SELECT id, document, signature FROM requests WHERE document NOT LIKE 'sealed:%' ORDER BY id LIMIT $1",
+            args![limit],
+            |row| {
+                let id = row.text(&At { table: "requests", id: "?" }, "id")?;
+                let at = At { table: "requests", id: &id };
+                let parsed = RequestId::parse(&id).map_err(|e| at.corrupt("id", e))?;
+                Ok((parsed, row.text(&at, "document")?, row.opt_text(&at, "signature")?))
+            },
+        )
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, document, signature) in rows {
+        let versions = documents(conn, id).await?;
+        out.push((id, document, signature, versions));
+    }
+    Ok(out)
+}
+
+/// Up to `limit` of the anti-bulk rule's targets kept in the clear: scope, type, value.
+pub(crate) async fn clear_targets<C: Conn>(
+    conn: &mut C,
+    limit: u32,
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    conn.fetch_all(
+        "SELECT scope, selector_type, value FROM named_targets WHERE value NOT LIKE 'hmac-sha256:%' \
+         ORDER BY scope, selector_type, value LIMIT $1",
+        args![limit],
+        |row| {
+            let at = At { table: "named_targets", id: "?" };
+            Ok((row.text(&at, "scope")?, row.text(&at, "selector_type")?, row.text(&at, "value")?))
+        },
+    )
+    .await
+}

@@ -224,6 +224,58 @@ macro_rules! store_impl {
                     reads::retention_ended(&mut *read(self).await?, before, limit).await
                 }
 
+                async fn seal_in_clear(&self, limit: u32) -> Result<Vec<RequestId>, StoreError> {
+                    let Some(cipher) = self.cipher_slot().get() else { return Ok(Vec::new()) };
+                    let cipher = Some(cipher.as_ref());
+                    let clear = reads::in_clear(&mut *read(self).await?, limit).await?;
+                    let mut sealed = Vec::with_capacity(clear.len());
+                    for (id, document, signature, versions) in clear {
+                        let key = cipher.map(|c| c.new_key(id)).transpose()?;
+                        let request =
+                            at_rest::seal(cipher, id, key.as_deref(), &document, signature.as_deref())?;
+                        let versions = versions
+                            .iter()
+                            .map(|d| {
+                                at_rest::seal(cipher, id, key.as_deref(), &d.document, d.signature.as_deref())
+                                    .map(|s| (d.seq, s))
+                            })
+                            .collect::<Result<Vec<_>, StoreError>>()?;
+                        let op = at_rest::InClear {
+                            id,
+                            at: Utc::now(),
+                            key: key.unwrap_or_default(),
+                            was: document,
+                            request,
+                            versions,
+                        };
+                        match self.write(WriteOp::SealInClear(Box::new(op))).await.and_then(|a| a.done()) {
+                            Ok(()) => sealed.push(id),
+                            // Another server sealed it first.
+                            Err(StoreError::Conflict(_)) => {}
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    loop {
+                        let targets = reads::clear_targets(&mut *read(self).await?, 500).await?;
+                        let n = targets.len();
+                        for (scope, kind, value) in targets {
+                            let selector = comity_core::SelectorType::parse(&kind)
+                                .and_then(|k| comity_core::Selector::parse(k, &value, None).ok());
+                            let Some(selector) = selector else {
+                                return Err(StoreError::Corrupt(format!(
+                                    "named_targets: {kind} {value:?} is not a selector"
+                                )));
+                            };
+                            let blinded = cipher.map(|c| c.blind(&selector)).unwrap_or_default();
+                            self.write(WriteOp::BlindTarget(scope, kind, value, blinded)).await?.done()?;
+                        }
+                        if n < 500 {
+                            break;
+                        }
+                    }
+                    Ok(sealed)
+                }
+
                 async fn shred_documents(&self, id: RequestId, fact: &NewEntry) -> Result<u64, StoreError> {
                     self.write(WriteOp::ShredDocuments(id, Box::new(fact.clone()))).await?.logged()
                 }

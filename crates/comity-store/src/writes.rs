@@ -34,6 +34,10 @@ pub(crate) enum WriteOp {
     RecordScreening(Screening, Vec<ClockSet>),
     Act(Box<Act>),
     Amend(Box<Amendment>, Box<Sealed>),
+    /// Seals a request's documents kept in the clear (issue 15).
+    SealInClear(Box<crate::at_rest::InClear>),
+    /// Replaces a target kept in the clear (scope, type, value) by its keyed hash.
+    BlindTarget(String, String, String, String),
     /// Destroys a request's documents' key, with the fact that records it (issue 15).
     ShredDocuments(RequestId, Box<NewEntry>),
     LogRead(Read),
@@ -205,6 +209,31 @@ impl WriteOp {
                 let (event, pending) = amend(conn, a, sealed).await?;
                 let logged = log.append(conn, pending).await?;
                 Answer::Event(Box::new(Event { log_index: logged.first().copied(), ..event }))
+            }
+            WriteOp::SealInClear(c) => {
+                seal_in_clear(conn, c).await?;
+                Answer::Done
+            }
+            WriteOp::BlindTarget(scope, kind, value, blinded) => {
+                // The hash may be there already, if the target was named again since.
+                conn.execute(
+                    "INSERT INTO named_targets (scope, selector_type, value, last_request, last_seen) \
+                     SELECT scope, selector_type, $4, last_request, last_seen FROM named_targets \
+                     WHERE scope = $1 AND selector_type = $2 AND value = $3 \
+                     ON CONFLICT (scope, selector_type, value) DO UPDATE \
+                     SET last_request = excluded.last_request, last_seen = excluded.last_seen \
+                     WHERE excluded.last_seen > named_targets.last_seen",
+                    args![scope, kind, value, blinded],
+                )
+                .await
+                .map_err(backend)?;
+                conn.execute(
+                    "DELETE FROM named_targets WHERE scope = $1 AND selector_type = $2 AND value = $3",
+                    args![scope, kind, value],
+                )
+                .await
+                .map_err(backend)?;
+                Answer::Done
             }
             WriteOp::ShredDocuments(id, fact) => {
                 // The key goes in the transaction that records why: a key destroyed
@@ -631,6 +660,37 @@ async fn apply_move<C: Conn>(conn: &mut C, m: &Move) -> Result<(Event, Vec<Pendi
     }
     set_clocks(conn, m.request_id, at, &m.clocks).await?;
     Ok((event, pending))
+}
+
+/// A request's documents, kept in the clear from before, sealed in place with their new
+/// key; refused as a conflict if another server sealed them first.
+async fn seal_in_clear<C: Conn>(conn: &mut C, c: &crate::at_rest::InClear) -> Result<(), StoreError> {
+    let id = c.id.to_string();
+    let updated = conn
+        .execute(
+            "UPDATE requests SET document = $1, signature = $2 WHERE id = $3 AND document = $4",
+            args![&c.request.document, &c.request.signature, &id, &c.was],
+        )
+        .await
+        .map_err(backend)?;
+    if updated == 0 {
+        return Err(StoreError::Conflict(format!("request {id}'s documents were sealed meanwhile")));
+    }
+    conn.execute(
+        "INSERT INTO document_keys (request_id, wrapped, created_at) VALUES ($1, $2, $3)",
+        args![&id, &c.key, micros(c.at)],
+    )
+    .await
+    .map_err(backend)?;
+    for (seq, sealed) in &c.versions {
+        conn.execute(
+            "UPDATE documents SET document = $1, signature = $2 WHERE request_id = $3 AND seq = $4",
+            args![&sealed.document, &sealed.signature, &id, *seq],
+        )
+        .await
+        .map_err(backend)?;
+    }
+    Ok(())
 }
 
 /// Keeps one version of a request's document, by the event that brought it.

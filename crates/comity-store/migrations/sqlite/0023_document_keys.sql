@@ -10,10 +10,26 @@
 -- the only key that opens them, which is how a document is destroyed once its retention
 -- has ended. Each deletion is recorded, in its transaction, as a documents.shredded fact.
 --
--- Rows written before this migration stay as they were (the key-encryption key is not in
--- the database, so SQL cannot seal them): see docs/after-disclosure.md.
+-- Rows written before this migration cannot be sealed here (the key-encryption key is not
+-- in the database): the server seals them once when it starts (`App::seal_in_clear`). The
+-- documents' rows stay append-only but for that one change: a version kept in the clear
+-- may be replaced by itself sealed, and nothing else (the log's commitment to the
+-- document, which `comity log verify` checks after opening it, says whether it is itself).
 CREATE TABLE document_keys (
     request_id TEXT PRIMARY KEY NOT NULL REFERENCES requests (id),
     wrapped    BLOB NOT NULL,
     created_at TEXT NOT NULL
 );
+
+DROP TRIGGER documents_no_update;
+
+CREATE TRIGGER documents_no_update BEFORE UPDATE ON documents
+WHEN NOT (
+    old.document NOT LIKE 'sealed:%' AND new.document LIKE 'sealed:v1:%'
+    AND (old.signature IS NULL) = (new.signature IS NULL)
+    AND (new.signature IS NULL OR new.signature LIKE 'sealed:v1:%')
+    AND new.request_id = old.request_id AND new.seq = old.seq AND new.jti IS old.jti
+)
+BEGIN
+    SELECT RAISE(ABORT, 'documents are append-only');
+END;
