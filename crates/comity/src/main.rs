@@ -279,6 +279,21 @@ fn causes(e: &anyhow::Error) -> String {
     line
 }
 
+/// The documents' retention the command line's sweep (`comity deadlines --apply`) uses:
+/// `COMITY_DOCUMENT_RETENTION_DAYS`, as `comity serve --document-retention-days` reads it,
+/// so both destroy the same documents on the same day.
+fn document_retention() -> anyhow::Result<chrono::Duration> {
+    match std::env::var("COMITY_DOCUMENT_RETENTION_DAYS") {
+        Ok(days) => match days.trim().parse::<u32>() {
+            Ok(days @ 1..=36_500) => Ok(chrono::Duration::days(i64::from(days))),
+            _ => {
+                anyhow::bail!("COMITY_DOCUMENT_RETENTION_DAYS is {days:?}: a number of days from 1 to 36500")
+            }
+        },
+        Err(_) => Ok(chrono::Duration::days(comity_app::DOCUMENT_RETENTION_DAYS)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     /// Every command says what it does, and every flag and argument what it is: `--help`
@@ -334,20 +349,5 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         super::Cli::command().debug_assert();
-    }
-}
-
-/// The documents' retention the command line's sweep (`comity deadlines --apply`) uses:
-/// `COMITY_DOCUMENT_RETENTION_DAYS`, as `comity serve --document-retention-days` reads it,
-/// so both destroy the same documents on the same day.
-fn document_retention() -> anyhow::Result<chrono::Duration> {
-    match std::env::var("COMITY_DOCUMENT_RETENTION_DAYS") {
-        Ok(days) => match days.trim().parse::<u32>() {
-            Ok(days @ 1..=36_500) => Ok(chrono::Duration::days(i64::from(days))),
-            _ => {
-                anyhow::bail!("COMITY_DOCUMENT_RETENTION_DAYS is {days:?}: a number of days from 1 to 36500")
-            }
-        },
-        Err(_) => Ok(chrono::Duration::days(comity_app::DOCUMENT_RETENTION_DAYS)),
     }
 }

@@ -115,11 +115,11 @@ fn document_secrets(doc: &serde_json::Value, jws: &str) -> Vec<(String, Vec<u8>)
             "the selector".to_owned(),
             doc["targets"][0]["selector"]["value"].as_str().unwrap().as_bytes().to_vec(),
         ),
-        ("the justification".to_owned(), doc["justification"].as_str().unwrap()[..60].as_bytes().to_vec()),
-        ("the offence".to_owned(), doc["offence"]["description"].as_str().unwrap()[..40].as_bytes().to_vec()),
+        ("the justification".to_owned(), doc["justification"].as_str().unwrap().as_bytes()[..60].to_vec()),
+        ("the offence".to_owned(), doc["offence"]["description"].as_str().unwrap().as_bytes()[..40].to_vec()),
         (
             "the nondisclosure's reason".to_owned(),
-            doc["nondisclosure"]["reason"].as_str().unwrap()[..40].as_bytes().to_vec(),
+            doc["nondisclosure"]["reason"].as_str().unwrap().as_bytes()[..40].to_vec(),
         ),
         ("the signed submission".to_owned(), jws.as_bytes().to_vec()),
     ];
@@ -127,7 +127,7 @@ fn document_secrets(doc: &serde_json::Value, jws: &str) -> Vec<(String, Vec<u8>)
     for (n, part) in jws.split('.').enumerate().skip(1) {
         out.push((
             format!("part {n} of the signed submission"),
-            part[..part.len().min(64)].as_bytes().to_vec(),
+            part.as_bytes()[..part.len().min(64)].to_vec(),
         ));
     }
     for (what, secret) in out.clone() {
