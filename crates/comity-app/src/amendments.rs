@@ -63,7 +63,8 @@ impl App {
         caller: &Caller,
         id: RequestId,
     ) -> Result<(Vec<(StoredDocument, Vec<String>, Value)>, u64)> {
-        self.visible(caller, id).await?;
+        let (request, _) = self.visible(caller, id).await?;
+        self.check_not_shredded(&request).await?;
         let index = self.log_read(caller, id, comity_core::ReadOf::Document).await?;
         Ok((self.versions(id).await?, index))
     }
@@ -93,7 +94,8 @@ impl App {
         caller: &Caller,
         id: RequestId,
     ) -> Result<(Vec<Clarification>, u64)> {
-        self.visible(caller, id).await?;
+        let (request, _) = self.visible(caller, id).await?;
+        self.check_not_shredded(&request).await?;
         let index = self.log_read(caller, id, comity_core::ReadOf::Document).await?;
         let asked =
             self.store().journal(&JournalQuery::kinds(&[FactKind::ClarificationAsked]).request(id)).await?;

@@ -65,6 +65,8 @@ pub struct Sweep {
     pub acted: Vec<(Due, Option<u64>)>,
     /// Clocks another sweep acted on first.
     pub taken: usize,
+    /// Requests whose documents' retention had ended: their key destroyed (issue 15).
+    pub shredded: Vec<crate::at_rest::Shredded>,
 }
 
 impl App {
@@ -144,6 +146,9 @@ impl App {
                 break;
             }
         }
+        // The documents' retention is a clock too, read from the requests themselves: it
+        // runs from a request's last move into a state where nothing more is done with it.
+        sweep.shredded = self.shred_documents_due(at, recorded).await?;
         Ok(sweep)
     }
 

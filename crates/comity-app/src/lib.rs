@@ -34,6 +34,7 @@ mod access;
 mod accounts;
 mod amendments;
 mod assignments;
+pub mod at_rest;
 mod caller;
 mod client;
 pub mod clocks;
@@ -122,10 +123,18 @@ pub struct Settings {
     /// How long after a production's retention date the receiving authority has to attest
     /// that it disposed of the data, before it is escalated and counted (issue 15).
     pub disposal_grace: chrono::Duration,
+    /// How long a request's documents are kept after its last move into a state where
+    /// nothing more is done with it (closed, withdrawn, rejected); then their key is
+    /// destroyed (issue 15). A year by default: long enough for an appeal or a complaint
+    /// about how the request was handled, no longer than the request needs.
+    pub document_retention: chrono::Duration,
 }
 
 /// The default time after the retention date for the authority's attestation of disposal.
 pub const DISPOSAL_GRACE_DAYS: i64 = 7;
+
+/// The default of [`Settings::document_retention`], in days.
+pub const DOCUMENT_RETENTION_DAYS: i64 = 365;
 
 /// The mailer one-time links go out through, and the server's URL they open at.
 #[derive(Debug, Clone)]
@@ -147,6 +156,7 @@ impl Settings {
             log_key: None,
             link_mail: None,
             disposal_grace: chrono::Duration::days(DISPOSAL_GRACE_DAYS),
+            document_retention: chrono::Duration::days(DOCUMENT_RETENTION_DAYS),
         }
     }
 }
@@ -169,12 +179,19 @@ struct Inner {
     productions: Option<Productions>,
     /// Access decisions made (see `App::access_decisions`).
     decisions: std::sync::atomic::AtomicU64,
+    /// Request documents at rest (see `at_rest`), the store's too.
+    cipher: Arc<dyn comity_core::DocumentCipher>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, packs: PackSet, settings: Settings) -> App {
         let productions = settings.productions.clone();
         let hashing = hashing::HashPool::new(settings.hashing);
+        // Every App seals what it stores: request documents under a data key per request,
+        // wrapped with the server key (issue 15).
+        let cipher: Arc<dyn comity_core::DocumentCipher> =
+            Arc::new(at_rest::Envelope::local(&settings.server_key));
+        store.set_cipher(cipher.clone());
         App {
             inner: Arc::new(Inner {
                 store,
@@ -185,6 +202,7 @@ impl App {
                 hashing,
                 productions,
                 decisions: std::sync::atomic::AtomicU64::new(0),
+                cipher,
             }),
         }
     }

@@ -108,6 +108,7 @@ impl App {
     /// read is logged first. Returns the view and the read's log entry.
     pub async fn read_request(&self, caller: &Caller, id: RequestId) -> Result<(RequestView, u64)> {
         let (request, facts) = self.visible(caller, id).await?;
+        self.check_not_shredded(&request).await?;
         let screenings = self.store().screenings(request.id).await?;
         let record = self.store().authority_record(&request.authority).await?;
         // Logged before it is answered: a read that cannot be logged is not answered.
@@ -144,6 +145,7 @@ impl App {
     /// read's log entry.
     pub async fn read_signature(&self, caller: &Caller, id: RequestId) -> Result<(String, u64)> {
         let (stored, _) = self.visible(caller, id).await?;
+        self.check_not_shredded(&stored).await?;
         let jws = stored.signature.ok_or_else(|| {
             Error::NotFound(format!("request {} was submitted through the portal, not signed", stored.id))
         })?;

@@ -12,7 +12,7 @@ use comity_core::{
     ActorId, IntakeScreening, Move, PartyId, Request, RequestId, RequestKind, RequestQuery, Screening, State,
     StoredRequest,
 };
-use comity_policy::{Prior, Report, Verdict, screen};
+use comity_policy::{Prior, Report, Verdict, screen, screen_keyed};
 use comity_wire::{parse_request, screening::ScreeningReport};
 
 use crate::{App, Caller, Error, Result};
@@ -97,14 +97,14 @@ impl App {
                 continue;
             }
             match history.iter_mut().find(|p| p.id == t.last_request) {
-                Some(prior) => prior.targets.push(t.selector),
+                Some(prior) => prior.targets.push(format!("{}:{}", t.kind, t.key)),
                 None => history.push(Prior {
                     id: t.last_request,
                     received_at: t.last_seen,
                     // The rows were selected for this authority.
                     authority: request.issuing.authority.clone(),
                     reference: String::new(),
-                    targets: vec![t.selector],
+                    targets: vec![format!("{}:{}", t.kind, t.key)],
                     disclosed: false,
                 }),
             }
@@ -122,7 +122,9 @@ impl App {
                 kept.push(prior);
             }
         }
-        Ok(screen(pack, request, received_at, &kept))
+        // The history keeps each target as a keyed hash (issue 15); this request's are
+        // compared the same way.
+        Ok(screen_keyed(pack, request, received_at, &kept, &|s| self.target_key(s)))
     }
 
     /// Screens a stored request, keeps the report and moves the request on by the verdict:

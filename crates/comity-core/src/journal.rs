@@ -62,11 +62,12 @@ pub enum FactKind {
     PersonNoticeDecided,
     PersonNoticeSent,
     PersonNoticeDelivered,
+    DocumentsShredded,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 45] = [
+    pub const ALL: [FactKind; 46] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -112,6 +113,7 @@ impl FactKind {
         FactKind::PersonNoticeDecided,
         FactKind::PersonNoticeSent,
         FactKind::PersonNoticeDelivered,
+        FactKind::DocumentsShredded,
     ];
 
     /// The kinds of a notice to a person concerned (issue 15, item 1).
@@ -187,6 +189,7 @@ impl FactKind {
             FactKind::PersonNoticeDecided => "person_notice.decided",
             FactKind::PersonNoticeSent => "person_notice.sent",
             FactKind::PersonNoticeDelivered => "person_notice.delivered",
+            FactKind::DocumentsShredded => "documents.shredded",
         }
     }
 
@@ -252,6 +255,7 @@ pub enum Fact {
     PersonNoticeDecided(PersonNoticeDecided),
     PersonNoticeSent(PersonNoticeSent),
     PersonNoticeDelivered(PersonNoticeDelivered),
+    DocumentsShredded(DocumentsShredded),
 }
 
 impl Fact {
@@ -302,6 +306,7 @@ impl Fact {
             Fact::PersonNoticeDecided(_) => FactKind::PersonNoticeDecided,
             Fact::PersonNoticeSent(_) => FactKind::PersonNoticeSent,
             Fact::PersonNoticeDelivered(_) => FactKind::PersonNoticeDelivered,
+            Fact::DocumentsShredded(_) => FactKind::DocumentsShredded,
         }
     }
 }
@@ -422,6 +427,9 @@ impl Fact {
             Fact::PersonNoticeDecided(n) => notice_of(n.request, n.target),
             Fact::PersonNoticeSent(n) => notice_of(n.request, n.target),
             Fact::PersonNoticeDelivered(n) => notice_of(n.request, n.target),
+            Fact::DocumentsShredded(d) => {
+                Columns { subject: Some("documents".to_owned()), request: Some(d.request), party: None }
+            }
         }
     }
 }
@@ -787,6 +795,23 @@ pub struct RepresentativeRegistered {
     /// The mandate, in words: what the operator saw (a power of attorney, a complaint to
     /// the authority).
     pub mandate: String,
+}
+
+/// A request's documents crypto-shredded at the end of their retention (issue 15): the data
+/// key that opened them destroyed, in the transaction that records this. The sealed rows
+/// stay (they are append-only), and the log still verifies what it can: it committed to
+/// the documents, never held them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentsShredded {
+    pub request: RequestId,
+    /// When the retention began: the request's last move, into a state where nothing more
+    /// is done with it.
+    pub since: DateTime<Utc>,
+    /// Hex SHA-256 of the sealed columns as they stood when the key was destroyed, so
+    /// that `comity log verify` tells a shredded row (its ciphertext as recorded here)
+    /// from one changed since.
+    pub digest: String,
+    pub reason: String,
 }
 
 /// A refused signature or credential: forged and replayed requests leave a trace.

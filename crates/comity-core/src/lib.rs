@@ -51,9 +51,10 @@ pub use request::{
 };
 pub use selector::{Selector, SelectorError, SelectorType, normalize};
 pub use store::{
-    Act, Amendment, CheckpointSigner, Event, InboxItem, InboxKey, InboxPage, Intake, IntakeScreening,
-    LogRecord, LogSubject, Move, NamedTarget, NewRequest, Party, Read, ReadOf, RequestPage, RequestQuery,
-    Screening, Store, StoreError, StoredCheckpoint, StoredDocument, StoredRequest, UnloggedRows,
+    Act, Amendment, AtRest, CheckpointSigner, DocumentCipher, Event, InboxItem, InboxKey, InboxPage, Intake,
+    IntakeScreening, LogRecord, LogSubject, Move, NamedTarget, NewRequest, Party, Read, ReadOf, RequestPage,
+    RequestQuery, Screening, Store, StoreError, StoredCheckpoint, StoredDocument, StoredRequest,
+    UnloggedRows,
 };
 pub use trust::{
     AuthorityKey, AuthorityRecord, Contact, KeyChange, KeyUnusable, LinkRecord, LoginSlot, SessionRecord,

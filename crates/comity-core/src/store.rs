@@ -14,7 +14,7 @@ use crate::{
     ActorId, Authority, AuthorityRecord, Clock, ClockClose, ClockSet, IdempotencyKey, Instrument,
     JournalEntry, JournalQuery, LinkRecord, LoginSlot, NewEntry, NewNotice, Notice, NoticeOutcome,
     NoticeQuery, Organisation, PartyId, PartyRole, Provider, RequestId, RequestKind, ReviewerBody, Selector,
-    SessionRecord, State, TokenRecord, UserRecord, Username,
+    SelectorType, SessionRecord, State, TokenRecord, UserRecord, Username,
 };
 
 /// A party in one of the registers.
@@ -130,9 +130,56 @@ pub struct IntakeScreening {
 /// A target an authority or a case named, and the latest request that named it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamedTarget {
-    pub selector: Selector,
+    pub kind: SelectorType,
+    /// The value as the store keeps it: a keyed hash of the selector's value (issue 15,
+    /// [`DocumentCipher::blind`]), so that the rule compares targets without the database
+    /// holding them; the value itself only where the store has no cipher.
+    pub key: String,
     pub last_request: RequestId,
     pub last_seen: DateTime<Utc>,
+}
+
+/// How a store keeps request documents at rest (issue 15): envelope encryption, a data key
+/// per request wrapped by a key-encryption key kept outside the database. The store keeps
+/// the wrapped key in a table of its own, which may be deleted from (`document_keys`),
+/// and the sealed documents in the append-only rows; destroying the key is the only way to
+/// destroy a document the rows may not lose. Implemented by the application layer, which
+/// holds the key-encryption key; no I/O here.
+pub trait DocumentCipher: Send + Sync + std::fmt::Debug {
+    /// A new data key for `request`, wrapped: what the store keeps.
+    fn new_key(&self, request: RequestId) -> Result<Vec<u8>, StoreError>;
+    /// Seals `plaintext`, the column `what` of `request`'s rows, under the wrapped key.
+    fn seal(
+        &self,
+        request: RequestId,
+        wrapped: &[u8],
+        what: &str,
+        plaintext: &str,
+    ) -> Result<Vec<u8>, StoreError>;
+    /// Opens what [`DocumentCipher::seal`] sealed; [`StoreError::Corrupt`] naming the
+    /// column when it does not open (another key, another row, or a changed byte).
+    fn open(
+        &self,
+        request: RequestId,
+        wrapped: &[u8],
+        what: &str,
+        sealed: &[u8],
+    ) -> Result<String, StoreError>;
+    /// A keyed hash of a selector, by which the anti-bulk rule tells targets apart
+    /// without the database holding them.
+    fn blind(&self, selector: &Selector) -> String;
+}
+
+/// How a request's documents are kept (issue 15).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AtRest {
+    /// Written before documents were sealed, or by a store without a cipher.
+    Clear,
+    /// Sealed, and the key is kept: they open.
+    Sealed { digest: String },
+    /// Sealed, and the key is gone: they never open again. `digest` is the SHA-256 of the
+    /// sealed columns as stored, which the shredding's fact records.
+    Shredded { digest: String },
 }
 
 /// A request as stored.
@@ -528,6 +575,24 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn amend(&self, amendment: &Amendment) -> Result<Event, StoreError>;
     /// Every version of a request's document, oldest first.
     async fn documents(&self, id: RequestId) -> Result<Vec<StoredDocument>, StoreError>;
+    /// Gives the store the cipher it keeps request documents with from now on (issue 15).
+    /// Without one (the store's own tests) documents are kept as they come.
+    fn set_cipher(&self, cipher: std::sync::Arc<dyn DocumentCipher>);
+    /// How a request's documents are kept, with the digest of what is stored.
+    async fn at_rest(&self, id: RequestId) -> Result<AtRest, StoreError>;
+    /// Requests whose documents' key is still kept, in a state where nothing more is done
+    /// with them (closed, withdrawn or rejected), whose last move is at or before `before`:
+    /// those whose documents' retention has ended.
+    async fn retention_ended(&self, before: DateTime<Utc>, limit: u32) -> Result<Vec<RequestId>, StoreError>;
+    /// Seals up to `limit` requests' documents kept in the clear (written before documents
+    /// were sealed, migration 0023), each under a new data key, and replaces the anti-bulk
+    /// rule's targets kept in the clear by their keyed hashes. Returns the requests sealed;
+    /// none without a cipher.
+    async fn seal_in_clear(&self, limit: u32) -> Result<Vec<RequestId>, StoreError>;
+    /// Destroys a request's documents' key and records why, in one transaction: the
+    /// ciphertext stays (the rows are append-only) but nothing can open it any more.
+    /// Returns the fact's audit-log index; a conflict if the key was already destroyed.
+    async fn shred_documents(&self, id: RequestId, fact: &NewEntry) -> Result<u64, StoreError>;
     /// Records an act that does not move the request (see [`Act`]); returns its journal
     /// entries as written.
     async fn act(&self, act: &Act) -> Result<Vec<JournalEntry>, StoreError>;

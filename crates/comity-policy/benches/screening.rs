@@ -34,7 +34,10 @@ fn main() {
             reference: format!("REF-{i}"),
             targets: (0..5)
                 .map(|t| {
-                    Selector::parse(SelectorType::Email, &format!("p{i}-{t}@example.org"), None).unwrap()
+                    comity_policy::target_key(
+                        &Selector::parse(SelectorType::Email, &format!("p{i}-{t}@example.org"), None)
+                            .unwrap(),
+                    )
                 })
                 .collect(),
         })

@@ -120,9 +120,28 @@ impl PackSet {
 
 /// Screens a request received at `received_at` against `pack`. `history` holds the
 /// earlier requests of the same authority or case, for the anti-bulk rule; requests
-/// outside the pack's rolling period are ignored, so passing more is harmless.
+/// outside the pack's rolling period are ignored, so passing more is harmless. Its targets
+/// are compared as [`target_key`] gives them.
 pub fn screen(pack: &Pack, request: &Request, received_at: DateTime<Utc>, history: &[Prior]) -> Report {
-    let cx = rules::Context { pack, request, received_at, history };
+    screen_keyed(pack, request, received_at, history, &target_key)
+}
+
+/// A target as the anti-bulk rule compares it when nothing hides it: its type and value.
+pub fn target_key(selector: &comity_core::Selector) -> String {
+    format!("{}:{}", selector.kind(), selector.value())
+}
+
+/// [`screen`], with the history's targets kept as `key` gives them: a store that keeps
+/// only a keyed hash of each target (issue 15) passes the same hash for the request's
+/// own, so that the rule counts distinct targets without anyone keeping them.
+pub fn screen_keyed(
+    pack: &Pack,
+    request: &Request,
+    received_at: DateTime<Utc>,
+    history: &[Prior],
+    key: &dyn Fn(&comity_core::Selector) -> String,
+) -> Report {
+    let cx = rules::Context { pack, request, received_at, history, key };
     let mut fx = rules::Effects::default();
     let findings: Vec<Finding> = pack.rules.iter().map(|spec| rules::apply(spec, &cx, &mut fx)).collect();
     let verdict = if findings.iter().any(|f| f.outcome == Outcome::Fail) {

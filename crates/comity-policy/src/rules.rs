@@ -164,7 +164,8 @@ pub struct Prior {
     pub received_at: DateTime<Utc>,
     pub authority: PartyId,
     pub reference: String,
-    pub targets: Vec<Selector>,
+    /// Its targets, each as the screening's `key` gives it (see [`crate::screen_keyed`]).
+    pub targets: Vec<String>,
     /// Whether this request's parties may see the earlier one, so that the finding may
     /// name it. Its targets count whether or not it is named.
     pub disclosed: bool,
@@ -176,6 +177,8 @@ pub(crate) struct Context<'a> {
     pub request: &'a Request,
     pub received_at: DateTime<Utc>,
     pub history: &'a [Prior],
+    /// How a target is compared with the history's.
+    pub key: &'a dyn Fn(&Selector) -> String,
 }
 
 /// What a rule adds to the report besides its finding.
@@ -439,10 +442,10 @@ fn bulk(cx: &Context<'_>) -> Verdict {
     // A hash set: the history can hold thousands of targets, and ordering them (a B-tree of
     // strings) cost most of the screening time in the benchmark.
     let capacity = related.iter().map(|p| p.targets.len()).sum::<usize>() + r.targets.len();
-    let mut distinct: HashSet<(SelectorType, &str)> = HashSet::with_capacity(capacity);
-    for selector in related.iter().flat_map(|p| p.targets.iter()).chain(r.targets.iter().map(|t| &t.selector))
-    {
-        distinct.insert((selector.kind(), selector.value()));
+    let own: Vec<String> = r.targets.iter().map(|t| (cx.key)(&t.selector)).collect();
+    let mut distinct: HashSet<&str> = HashSet::with_capacity(capacity);
+    for key in related.iter().flat_map(|p| p.targets.iter()).chain(own.iter()) {
+        distinct.insert(key.as_str());
     }
     let n = distinct.len();
     if n > s.bulk_max_targets as usize {

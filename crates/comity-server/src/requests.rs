@@ -140,6 +140,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiErr
         (status = 400, description = "Not a request id", body = comity_wire::api::ErrorBody),
         (status = 401, description = "Not signed in", body = comity_wire::api::ErrorBody),
         (status = 404, description = "No such request, or none the caller may see (the answer is the same)", body = comity_wire::api::ErrorBody),
+        (status = 410, description = "The request's documents were destroyed at the end of their retention (`documents_shredded`): the message says when and why", body = comity_wire::api::ErrorBody),
     )
 )]
 pub async fn get(
@@ -204,6 +205,7 @@ pub async fn screenings(
     responses(
         (status = 200, content_type = "application/jose", body = String),
         (status = 404, description = "No such request, none the caller may see, or it was not signed (submitted through the portal)", body = comity_wire::api::ErrorBody),
+        (status = 410, description = "The request's documents were destroyed at the end of their retention (`documents_shredded`): the message says when and why", body = comity_wire::api::ErrorBody),
     )
 )]
 pub async fn signature(
@@ -370,6 +372,7 @@ pub async fn amend(
     responses(
         (status = 200, body = [DocumentVersion]),
         (status = 404, description = "No such request, or none the caller may see", body = comity_wire::api::ErrorBody),
+        (status = 410, description = "The request's documents were destroyed at the end of their retention (`documents_shredded`): the message says when and why", body = comity_wire::api::ErrorBody),
     )
 )]
 pub async fn documents(

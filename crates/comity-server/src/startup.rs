@@ -79,6 +79,9 @@ pub struct Config {
     /// How long after a production's retention date its authority has to attest disposal
     /// before it is escalated (`--disposal-grace-days`).
     pub disposal_grace: chrono::Duration,
+    /// How long a request's documents are kept once nothing more is done with it
+    /// (`--document-retention-days`; issue 15).
+    pub document_retention: chrono::Duration,
 }
 
 /// Why a server did not start: what it was doing, and why that failed.
@@ -184,6 +187,7 @@ impl Application {
             public_url: config.public_url.as_ref().map(|url| url.trim_end_matches('/').to_owned()),
             log_key: Some(key.clone()),
             disposal_grace: config.disposal_grace,
+            document_retention: config.document_retention,
         };
         let app = App::new(store, config.packs, settings);
         app.check_signed_log(&data_dir, &key)
@@ -197,6 +201,10 @@ impl Application {
         if resumed > 0 {
             tracing::warn!(requests = resumed, "finished screenings a previous run left unfinished");
         }
+        // Documents from before they were sealed at rest are sealed once, now (issue 15).
+        app.seal_in_clear()
+            .await
+            .map_err(|e| StartError::new("sealing request documents kept in the clear", e))?;
         let seeded = match config.demo {
             Some(seeder) => app
                 .seed_demo(&data_dir, seeder, address)

@@ -96,6 +96,14 @@ struct ClockExpired {
 }
 
 #[derive(Serialize, Deserialize)]
+struct DocumentsShredded {
+    request: String,
+    since: DateTime<Utc>,
+    digest: String,
+    reason: String,
+}
+
+#[derive(Serialize, Deserialize)]
 struct PreservationExtended {
     request: String,
     until: DateTime<Utc>,
@@ -594,6 +602,12 @@ pub fn encode(f: &Fact) -> String {
             state: c.state.to_string(),
             reason: c.reason.clone(),
         }),
+        Fact::DocumentsShredded(d) => json(&DocumentsShredded {
+            request: d.request.to_string(),
+            since: d.since,
+            digest: d.digest.clone(),
+            reason: d.reason.clone(),
+        }),
         Fact::PreservationExtended(p) => json(&PreservationExtended {
             request: p.request.to_string(),
             until: p.until,
@@ -1015,6 +1029,15 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
                 reason: c.reason,
             })
         }
+        FactKind::DocumentsShredded => {
+            let d: DocumentsShredded = read(content)?;
+            Fact::DocumentsShredded(fact::DocumentsShredded {
+                request: request(&d.request)?,
+                since: d.since,
+                digest: d.digest,
+                reason: d.reason,
+            })
+        }
         FactKind::PreservationExtended => {
             let p: PreservationExtended = read(content)?;
             Fact::PreservationExtended(fact::PreservationExtended {
@@ -1358,6 +1381,10 @@ mod tests {
             (
                 "person_notice.delivered",
                 r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","target":1,"reference":"ticket 42"}"#,
+            ),
+            (
+                "documents.shredded",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","since":"2026-01-02T03:04:05.000006Z","digest":"ab12","reason":"the retention ended"}"#,
             ),
         ];
         let mut kinds = std::collections::BTreeSet::new();

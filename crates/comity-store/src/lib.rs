@@ -104,6 +104,7 @@
 //! and append-only guards. A row that no longer parses (edited outside comity) is reported
 //! as [`StoreError::Corrupt`] naming the table, the row and the column.
 
+mod at_rest;
 mod db;
 pub mod journal;
 pub mod log;

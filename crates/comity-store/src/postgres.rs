@@ -40,6 +40,7 @@ pub struct PgStore {
     /// The log's right edge as this process last committed it. Another process may have
     /// appended since, so it is used only when its size matches `log_head` (see [`Log`]).
     frontier: Arc<Mutex<Option<Frontier>>>,
+    cipher: crate::at_rest::Slot,
 }
 
 impl fmt::Debug for PgStore {
@@ -73,7 +74,7 @@ impl PgStore {
             )));
         }
         MIGRATOR.run(&pool).await.map_err(backend)?;
-        Ok(Self { pool, frontier: Default::default() })
+        Ok(Self { pool, frontier: Default::default(), cipher: Default::default() })
     }
 
     /// Closes every connection, waiting for those in use to be returned.
@@ -110,6 +111,10 @@ impl Engine for PgStore {
             self.committed(frontier);
         }
         Ok(answer)
+    }
+
+    fn cipher_slot(&self) -> &crate::at_rest::Slot {
+        &self.cipher
     }
 
     fn check_open(&self) -> Result<(), StoreError> {

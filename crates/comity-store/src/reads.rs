@@ -414,3 +414,117 @@ pub(crate) async fn unlogged_rows<C: Conn>(conn: &mut C) -> Result<UnloggedRows,
         journal: n("journal")?,
     })
 }
+
+/// A request's wrapped data key (issue 15); `None` once shredded, or for a request from
+/// before documents were sealed.
+pub(crate) async fn document_key<C: Conn>(
+    conn: &mut C,
+    id: RequestId,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let id = id.to_string();
+    let row = conn
+        .fetch_optional("SELECT wrapped FROM document_keys WHERE request_id = $1", args![&id])
+        .await
+        .map_err(backend)?;
+    match row {
+        Some(row) => row.opt_bytes(&At { table: "document_keys", id: &id }, "wrapped"),
+        None => Ok(None),
+    }
+}
+
+/// How a request's documents are kept: sealed or not, its key kept or not, and the digest
+/// of its stored columns (the request's, then each version's, in order).
+pub(crate) async fn at_rest<C: Conn>(conn: &mut C, id: RequestId) -> Result<comity_core::AtRest, StoreError> {
+    let key = document_key(conn, id).await?;
+    let name = id.to_string();
+    let at = At { table: "requests", id: &name };
+    let row = conn
+        .fetch_optional("SELECT document, signature FROM requests WHERE id = $1", args![&name])
+        .await
+        .map_err(backend)?
+        .ok_or(StoreError::NotFound)?;
+    let mut columns = vec![Some(row.text(&at, "document")?), row.opt_text(&at, "signature")?];
+    let at = At { table: "documents", id: &name };
+    let versions = conn
+        .fetch_all(
+            "SELECT document, signature FROM documents WHERE request_id = $1 ORDER BY seq",
+            args![&name],
+            |row| Ok((row.text(&at, "document")?, row.opt_text(&at, "signature")?)),
+        )
+        .await?;
+    for (d, s) in versions {
+        columns.push(Some(d));
+        columns.push(s);
+    }
+    let sealed = columns.iter().flatten().any(|c| c.starts_with(crate::at_rest::SEALED));
+    let digest = crate::at_rest::digest(&columns.iter().map(Option::as_deref).collect::<Vec<_>>());
+    Ok(match (sealed, key) {
+        (false, _) => comity_core::AtRest::Clear,
+        (true, Some(_)) => comity_core::AtRest::Sealed { digest },
+        (true, None) => comity_core::AtRest::Shredded { digest },
+    })
+}
+
+/// Requests whose documents' key is kept, whose last move into a state where nothing
+/// more is done with them is at or before `before`, oldest first.
+pub(crate) async fn retention_ended<C: Conn>(
+    conn: &mut C,
+    before: DateTime<Utc>,
+    limit: u32,
+) -> Result<Vec<RequestId>, StoreError> {
+    conn.fetch_all(
+        "SELECT r.id FROM requests r JOIN document_keys k ON k.request_id = r.id \
+         WHERE r.state IN ('closed', 'withdrawn', 'rejected') AND r.updated_at <= $1 \
+         ORDER BY r.updated_at, r.id LIMIT $2",
+        args![micros(before), limit],
+        |row| {
+            let id = row.text(&At { table: "requests", id: "?" }, "id")?;
+            RequestId::parse(&id).map_err(|e| At { table: "requests", id: &id }.corrupt("id", e))
+        },
+    )
+    .await
+}
+
+/// Up to `limit` requests whose documents are kept in the clear: their request's columns,
+/// and each version's.
+#[allow(clippy::type_complexity)]
+pub(crate) async fn in_clear<C: Conn>(
+    conn: &mut C,
+    limit: u32,
+) -> Result<Vec<(RequestId, String, Option<String>, Vec<StoredDocument>)>, StoreError> {
+    let rows = conn
+        .fetch_all(
+            "SELECT id, document, signature FROM requests WHERE document NOT LIKE 'sealed:%' ORDER BY id LIMIT $1",
+            args![limit],
+            |row| {
+                let id = row.text(&At { table: "requests", id: "?" }, "id")?;
+                let at = At { table: "requests", id: &id };
+                let parsed = RequestId::parse(&id).map_err(|e| at.corrupt("id", e))?;
+                Ok((parsed, row.text(&at, "document")?, row.opt_text(&at, "signature")?))
+            },
+        )
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, document, signature) in rows {
+        let versions = documents(conn, id).await?;
+        out.push((id, document, signature, versions));
+    }
+    Ok(out)
+}
+
+/// Up to `limit` of the anti-bulk rule's targets kept in the clear: scope, type, value.
+pub(crate) async fn clear_targets<C: Conn>(
+    conn: &mut C,
+    limit: u32,
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    conn.fetch_all(
+        "SELECT scope, selector_type, value FROM named_targets WHERE value NOT LIKE 'hmac-sha256:%' \
+         ORDER BY scope, selector_type, value LIMIT $1",
+        args![limit],
+        |row| {
+            let at = At { table: "named_targets", id: "?" };
+            Ok((row.text(&at, "scope")?, row.text(&at, "selector_type")?, row.text(&at, "value")?))
+        },
+    )
+    .await
+}

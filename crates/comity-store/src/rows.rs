@@ -418,7 +418,8 @@ pub(crate) fn read_named_target(row: &impl Row) -> Result<comity_core::NamedTarg
         .ok_or_else(|| at.corrupt("selector_type", format!("{kind:?}")))?;
     let last_request = row.text(&at, "last_request")?;
     Ok(comity_core::NamedTarget {
-        selector: comity_core::Selector::parse(kind, &value, None).map_err(|e| at.corrupt("value", e))?,
+        kind,
+        key: value.clone(),
         last_request: RequestId::parse(&last_request).map_err(|e| at.corrupt("last_request", e))?,
         last_seen: row.time(&at, "last_seen")?,
     })

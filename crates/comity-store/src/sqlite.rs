@@ -98,6 +98,7 @@ pub struct SqliteStore {
     path: Arc<PathBuf>,
     writer: mpsc::Sender<Op>,
     read: SqlitePool,
+    cipher: crate::at_rest::Slot,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -142,7 +143,7 @@ impl SqliteStore {
         let (writer, queue) = mpsc::channel(QUEUE);
         let task = Writer { options: write_options, conn: Some(conn), queue, frontier: None };
         tokio::spawn(task.run());
-        Ok(Self { path: Arc::new(path), writer, read })
+        Ok(Self { path: Arc::new(path), writer, read, cipher: Default::default() })
     }
 
     /// The database file.
@@ -176,6 +177,10 @@ impl Engine for SqliteStore {
         let (reply, answer) = oneshot::channel();
         self.writer.send(Op::Write(Write { op, reply })).await.map_err(|_| closed())?;
         answer.await.map_err(|_| closed())?
+    }
+
+    fn cipher_slot(&self) -> &crate::at_rest::Slot {
+        &self.cipher
     }
 
     fn check_open(&self) -> Result<(), StoreError> {
@@ -310,8 +315,19 @@ impl Writer {
                 }
             },
         };
+        let shreds = batch.iter().any(|w| matches!(w.op, WriteOp::ShredDocuments(..)));
         match run_batch(&mut conn, &mut self.frontier, batch).await {
-            Ok(()) => self.conn = Some(conn),
+            Ok(()) => {
+                if shreds {
+                    // The write-ahead log still holds the pages as they were before, the
+                    // destroyed data key among them: fold it into the database (whose
+                    // page secure_delete zeroed) and empty it.
+                    if let Err(e) = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await {
+                        tracing::warn!(error = %e, "the write-ahead log could not be emptied after a shredding");
+                    }
+                }
+                self.conn = Some(conn)
+            }
             Err(()) => {
                 // The transaction may still be open; closing the connection rolls it back,
                 // and the next batch starts from a clean one and reloads the frontier.
@@ -494,8 +510,14 @@ mod tests {
         let (writes, answers) = batch(vec![
             WriteOp::AddParty(authority("fr-pnf")),
             WriteOp::AddParty(provider("fr-pnf")),
-            WriteOp::InsertRequest(Box::new(r.clone())),
-            WriteOp::InsertRequest(Box::new(r.clone())),
+            WriteOp::InsertRequest(
+                Box::new(r.clone()),
+                Box::new(crate::at_rest::seal_intake(None, &r).unwrap()),
+            ),
+            WriteOp::InsertRequest(
+                Box::new(r.clone()),
+                Box::new(crate::at_rest::seal_intake(None, &r).unwrap()),
+            ),
             WriteOp::AddParty(provider("example-mail")),
         ]);
         run_batch(&mut conn, &mut None, writes).await.unwrap();
@@ -529,7 +551,10 @@ mod tests {
         .unwrap();
         let (writes, answers) = batch(vec![
             WriteOp::AddParty(authority("fr-pnf")),
-            WriteOp::InsertRequest(Box::new(r.clone())),
+            WriteOp::InsertRequest(
+                Box::new(r.clone()),
+                Box::new(crate::at_rest::seal_intake(None, &r).unwrap()),
+            ),
             WriteOp::AddParty(provider("poison")),
         ]);
         assert!(run_batch(&mut conn, &mut None, writes).await.is_err());
@@ -559,7 +584,10 @@ mod tests {
         let (writes, answers) = batch(vec![
             WriteOp::AddParty(authority("fr-pnf")),
             WriteOp::AddParty(provider("dangle")),
-            WriteOp::InsertRequest(Box::new(r.clone())),
+            WriteOp::InsertRequest(
+                Box::new(r.clone()),
+                Box::new(crate::at_rest::seal_intake(None, &r).unwrap()),
+            ),
         ]);
         assert!(run_batch(&mut conn, &mut None, writes).await.is_err());
         for answer in answers {

@@ -25,6 +25,9 @@ pub(crate) trait Engine: Send + Sync {
 
     /// `Err` once the store is closed.
     fn check_open(&self) -> Result<(), StoreError>;
+
+    /// The cipher of request documents at rest (issue 15), once given.
+    fn cipher_slot(&self) -> &crate::at_rest::Slot;
 }
 
 /// A connection of the read pool.
@@ -54,7 +57,22 @@ macro_rules! store_impl {
             use $crate::rows::backend;
             use $crate::store::{Engine, read, snapshot};
             use $crate::writes::WriteOp;
-            use $crate::{notice_rows, reads, trust_rows};
+            use $crate::{at_rest, notice_rows, reads, trust_rows};
+
+            impl $store {
+                /// A request as read: its documents opened with its key (issue 15).
+                async fn opened<C: $crate::db::Conn>(
+                    &self,
+                    conn: &mut C,
+                    r: StoredRequest,
+                ) -> Result<StoredRequest, StoreError> {
+                    if !r.document.starts_with(at_rest::SEALED) {
+                        return Ok(r);
+                    }
+                    let key = reads::document_key(conn, r.id).await?;
+                    at_rest::open_request(self.cipher_slot().get().as_deref(), key.as_deref(), r)
+                }
+            }
 
             #[async_trait::async_trait]
             impl comity_core::Store for $store {
@@ -84,7 +102,10 @@ macro_rules! store_impl {
                 }
 
                 async fn insert_request(&self, request: &NewRequest) -> Result<Intake, StoreError> {
-                    self.write(WriteOp::InsertRequest(Box::new(request.clone()))).await?.request()
+                    let sealed = at_rest::seal_intake(self.cipher_slot().get().as_deref(), request)?;
+                    self.write(WriteOp::InsertRequest(Box::new(request.clone()), Box::new(sealed)))
+                        .await?
+                        .request()
                 }
 
                 async fn request_by_idempotency_key(
@@ -93,7 +114,10 @@ macro_rules! store_impl {
                     key: &IdempotencyKey,
                 ) -> Result<Option<StoredRequest>, StoreError> {
                     let mut conn = read(self).await?;
-                    reads::request_by_idempotency_key(&mut *conn, authority, key).await
+                    match reads::request_by_idempotency_key(&mut *conn, authority, key).await? {
+                        Some(r) => Ok(Some(self.opened(&mut *conn, r).await?)),
+                        None => Ok(None),
+                    }
                 }
 
                 async fn request_by_jti(
@@ -105,12 +129,21 @@ macro_rules! store_impl {
                 }
 
                 async fn request(&self, id: RequestId) -> Result<Option<StoredRequest>, StoreError> {
-                    reads::request(&mut *read(self).await?, id).await
+                    let mut conn = read(self).await?;
+                    match reads::request(&mut *conn, id).await? {
+                        Some(r) => Ok(Some(self.opened(&mut *conn, r).await?)),
+                        None => Ok(None),
+                    }
                 }
 
                 async fn list_requests(&self, query: &RequestQuery) -> Result<RequestPage, StoreError> {
                     let mut tx = snapshot(self).await?;
-                    let page = reads::list_requests(&mut *tx, query).await?;
+                    let mut page = reads::list_requests(&mut *tx, query).await?;
+                    let mut items = Vec::with_capacity(page.items.len());
+                    for r in std::mem::take(&mut page.items) {
+                        items.push(self.opened(&mut *tx, r).await?);
+                    }
+                    page.items = items;
                     tx.commit().await.map_err(backend)?;
                     Ok(page)
                 }
@@ -121,7 +154,10 @@ macro_rules! store_impl {
                     after: Option<&InboxKey>,
                 ) -> Result<InboxPage, StoreError> {
                     let mut tx = snapshot(self).await?;
-                    let page = reads::inbox(&mut *tx, query, after).await?;
+                    let mut page = reads::inbox(&mut *tx, query, after).await?;
+                    for item in &mut page.items {
+                        item.request = self.opened(&mut *tx, item.request.clone()).await?;
+                    }
                     tx.commit().await.map_err(backend)?;
                     Ok(page)
                 }
@@ -149,11 +185,99 @@ macro_rules! store_impl {
                 }
 
                 async fn amend(&self, amendment: &Amendment) -> Result<Event, StoreError> {
-                    self.write(WriteOp::Amend(Box::new(amendment.clone()))).await?.event()
+                    let id = amendment.to_review.request_id;
+                    let key = reads::document_key(&mut *read(self).await?, id).await?;
+                    let sealed = at_rest::seal(
+                        self.cipher_slot().get().as_deref(),
+                        id,
+                        key.as_deref(),
+                        &amendment.document,
+                        amendment.signature.as_deref(),
+                    )?;
+                    self.write(WriteOp::Amend(Box::new(amendment.clone()), Box::new(sealed))).await?.event()
                 }
 
                 async fn documents(&self, id: RequestId) -> Result<Vec<StoredDocument>, StoreError> {
-                    reads::documents(&mut *read(self).await?, id).await
+                    let mut conn = read(self).await?;
+                    let key = reads::document_key(&mut *conn, id).await?;
+                    let cipher = self.cipher_slot().get();
+                    reads::documents(&mut *conn, id)
+                        .await?
+                        .into_iter()
+                        .map(|d| at_rest::open_document(cipher.as_deref(), id, key.as_deref(), d))
+                        .collect()
+                }
+
+                fn set_cipher(&self, cipher: std::sync::Arc<dyn comity_core::DocumentCipher>) {
+                    self.cipher_slot().set(cipher)
+                }
+
+                async fn at_rest(&self, id: RequestId) -> Result<comity_core::AtRest, StoreError> {
+                    reads::at_rest(&mut *read(self).await?, id).await
+                }
+
+                async fn retention_ended(
+                    &self,
+                    before: DateTime<Utc>,
+                    limit: u32,
+                ) -> Result<Vec<RequestId>, StoreError> {
+                    reads::retention_ended(&mut *read(self).await?, before, limit).await
+                }
+
+                async fn seal_in_clear(&self, limit: u32) -> Result<Vec<RequestId>, StoreError> {
+                    let Some(cipher) = self.cipher_slot().get() else { return Ok(Vec::new()) };
+                    let cipher = Some(cipher.as_ref());
+                    let clear = reads::in_clear(&mut *read(self).await?, limit).await?;
+                    let mut sealed = Vec::with_capacity(clear.len());
+                    for (id, document, signature, versions) in clear {
+                        let key = cipher.map(|c| c.new_key(id)).transpose()?;
+                        let request =
+                            at_rest::seal(cipher, id, key.as_deref(), &document, signature.as_deref())?;
+                        let versions = versions
+                            .iter()
+                            .map(|d| {
+                                at_rest::seal(cipher, id, key.as_deref(), &d.document, d.signature.as_deref())
+                                    .map(|s| (d.seq, s))
+                            })
+                            .collect::<Result<Vec<_>, StoreError>>()?;
+                        let op = at_rest::InClear {
+                            id,
+                            at: Utc::now(),
+                            key: key.unwrap_or_default(),
+                            was: document,
+                            request,
+                            versions,
+                        };
+                        match self.write(WriteOp::SealInClear(Box::new(op))).await.and_then(|a| a.done()) {
+                            Ok(()) => sealed.push(id),
+                            // Another server sealed it first.
+                            Err(StoreError::Conflict(_)) => {}
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    loop {
+                        let targets = reads::clear_targets(&mut *read(self).await?, 500).await?;
+                        let n = targets.len();
+                        for (scope, kind, value) in targets {
+                            let selector = comity_core::SelectorType::parse(&kind)
+                                .and_then(|k| comity_core::Selector::parse(k, &value, None).ok());
+                            let Some(selector) = selector else {
+                                return Err(StoreError::Corrupt(format!(
+                                    "named_targets: {kind} {value:?} is not a selector"
+                                )));
+                            };
+                            let blinded = cipher.map(|c| c.blind(&selector)).unwrap_or_default();
+                            self.write(WriteOp::BlindTarget(scope, kind, value, blinded)).await?.done()?;
+                        }
+                        if n < 500 {
+                            break;
+                        }
+                    }
+                    Ok(sealed)
+                }
+
+                async fn shred_documents(&self, id: RequestId, fact: &NewEntry) -> Result<u64, StoreError> {
+                    self.write(WriteOp::ShredDocuments(id, Box::new(fact.clone()))).await?.logged()
                 }
 
                 async fn act(&self, act: &Act) -> Result<Vec<JournalEntry>, StoreError> {

@@ -18,8 +18,8 @@
 use std::collections::{HashMap, HashSet};
 
 use comity_core::{
-    Event, Fact, JournalEntry, JournalQuery, LogRecord, LogSubject, Party, RequestId, RequestQuery,
-    Screening, Store, StoreError, StoredCheckpoint, StoredRequest,
+    AtRest, Event, Fact, FactKind, JournalEntry, JournalQuery, LogRecord, LogSubject, Party, RequestId,
+    RequestQuery, Screening, Store, StoreError, StoredCheckpoint, StoredRequest,
 };
 use comity_log::{Entry, Frontier, RequestTag, Salt, Version, commit, commit_as, verify_checkpoint};
 
@@ -48,6 +48,10 @@ pub struct Verified {
     pub requests: u64,
     pub accounts: u64,
     pub tokens: u64,
+    /// Requests whose documents were crypto-shredded as the log records (issue 15): their
+    /// sealed rows are as they were when the key was destroyed, and the entries that
+    /// committed to the documents are checked for everything but the documents.
+    pub shredded: u64,
 }
 
 /// Why a check failed.
@@ -84,6 +88,8 @@ struct RequestRows {
     documents: Vec<comity_core::StoredDocument>,
     events: Vec<Event>,
     screenings: Vec<Screening>,
+    /// Its documents' key was destroyed, as a `documents.shredded` fact records.
+    shredded: bool,
 }
 
 /// Checks the store against its log and its checkpoints against `verifier_key`;
@@ -198,6 +204,7 @@ pub async fn verify_store(
         }
         // Requests whose entries are all behind us need not stay in memory.
         if rows.len() > 10_000 {
+            done.shredded += rows.values().filter(|r| r.shredded).count() as u64;
             rows.clear();
         }
         done.entries = frontier.size();
@@ -236,6 +243,7 @@ pub async fn verify_store(
         return Err(e);
     }
     done.requests = visited.len() as u64;
+    done.shredded += rows.values().filter(|r| r.shredded).count() as u64;
     check_every_request_is_logged(store, &visited, size).await?;
     (done.accounts, done.tokens) = check_accounts(store).await?;
     Ok(done)
@@ -297,6 +305,7 @@ async fn check_subject(
             )));
         }
     };
+    let mut opaque = false;
     let (what, content, kind, request, actor, at) = match &record.subject {
         LogSubject::Event { request_id, seq } => {
             let r = request_rows(store, rows, visited, deferred, *request_id, index).await?;
@@ -313,6 +322,9 @@ async fn check_subject(
                 .iter()
                 .find(|d| d.seq == e.seq)
                 .map(|d| Submission { document: d.document.as_str(), signature: d.signature.as_deref() });
+            // A shredded document is gone: its entry committed to it, and nothing can
+            // recompute that commitment now. The rest of the entry is still checked.
+            opaque = r.shredded && submission.is_some();
             (
                 format!("event {seq} of request {request_id}"),
                 event_content(e, submission),
@@ -426,7 +438,7 @@ async fn check_subject(
             (commitment, named)
         }
     };
-    if commitment != *entry.commitment() {
+    if commitment != *entry.commitment() && !opaque {
         return Err(discrepancy(format!(
             "entry {index} does not commit to the stored {what}: the row, the entry or its salt was changed"
         )));
@@ -467,6 +479,7 @@ async fn request_rows<'a>(
             let events = store.events(id).await?;
             let screenings = store.screenings(id).await?;
             let documents = store.documents(id).await?;
+            let shredded = check_at_rest(store, id).await?;
             if visited.insert(id) {
                 // The request's document is the latest its events brought, each committed in
                 // the log (the entry walk checks those).
@@ -482,13 +495,48 @@ async fn request_rows<'a>(
                         latest.seq
                     )));
                 }
-                check_request_columns(&request)?;
+                if !shredded {
+                    check_request_columns(&request)?;
+                }
                 if deferred.is_none() {
                     *deferred = check_request_state(&request, &events).err();
                 }
             }
-            Ok(slot.insert(RequestRows { log_salt: request.log_salt, documents, events, screenings }))
+            Ok(slot.insert(RequestRows {
+                log_salt: request.log_salt,
+                documents,
+                events,
+                screenings,
+                shredded,
+            }))
         }
+    }
+}
+
+/// Whether a request's documents were shredded as the log records (issue 15). A key gone
+/// without a `documents.shredded` fact was deleted behind comity's back; sealed rows that
+/// are no longer those the fact recorded were changed after the shredding.
+async fn check_at_rest(store: &dyn Store, id: RequestId) -> Result<bool, VerifyError> {
+    let digest = match store.at_rest(id).await? {
+        AtRest::Shredded { digest } => digest,
+        AtRest::Clear | AtRest::Sealed { .. } => return Ok(false),
+    };
+    let facts = store.journal(&JournalQuery::kinds(&[FactKind::DocumentsShredded]).request(id)).await?;
+    let recorded = facts.iter().find_map(|j| match &j.fact {
+        Fact::DocumentsShredded(d) if d.request == id => Some((j.seq, j.at, d.digest.as_str())),
+        _ => None,
+    });
+    match recorded {
+        None => Err(discrepancy(format!(
+            "request {id}: its documents' key is gone, but the log records no shredding: the key was \
+             deleted outside comity"
+        ))),
+        Some((seq, at, logged)) if logged != digest => Err(discrepancy(format!(
+            "request {id}: its documents were shredded on {} as the log records (journal entry {seq}), but \
+             their sealed rows have changed since: a row of requests or documents was changed outside comity",
+            at.to_rfc3339()
+        ))),
+        Some(_) => Ok(true),
     }
 }
 

@@ -16,6 +16,7 @@ use comity_core::{
     StoredCheckpoint, StoredRequest, TokenRecord, UserRecord, Username,
 };
 
+use crate::at_rest::{Sealed, SealedIntake};
 use crate::db::{Conn, Row, args};
 use crate::log::{Log, Pending, Submission};
 use crate::rows::{
@@ -28,11 +29,17 @@ use crate::{notice_rows, trust_rows};
 pub(crate) enum WriteOp {
     AddParty(Party),
     // Boxed: a request with its screening is far larger than the other operations.
-    InsertRequest(Box<NewRequest>),
+    InsertRequest(Box<NewRequest>, Box<SealedIntake>),
     ApplyMove(Move),
     RecordScreening(Screening, Vec<ClockSet>),
     Act(Box<Act>),
-    Amend(Box<Amendment>),
+    Amend(Box<Amendment>, Box<Sealed>),
+    /// Seals a request's documents kept in the clear (issue 15).
+    SealInClear(Box<crate::at_rest::InClear>),
+    /// Replaces a target kept in the clear (scope, type, value) by its keyed hash.
+    BlindTarget(String, String, String, String),
+    /// Destroys a request's documents' key, with the fact that records it (issue 15).
+    ShredDocuments(RequestId, Box<NewEntry>),
     LogRead(Read),
     Checkpoint(Arc<CheckpointSigner>),
     AddCosignature(u64, String),
@@ -185,8 +192,8 @@ impl WriteOp {
                 let pending = add_party(conn, p).await?;
                 Answer::Logged(one(log.append(conn, pending).await?)?)
             }
-            WriteOp::InsertRequest(r) => {
-                let (request, pending) = insert_request(conn, r).await?;
+            WriteOp::InsertRequest(r, sealed) => {
+                let (request, pending) = insert_request(conn, r, sealed).await?;
                 let log = log.append(conn, pending).await?;
                 Answer::Request(Box::new(Intake { request, log }))
             }
@@ -200,10 +207,54 @@ impl WriteOp {
                 set_clocks(conn, x.request_id, x.at, clocks).await?;
                 Answer::Logged(one(log.append(conn, pending).await?)?)
             }
-            WriteOp::Amend(a) => {
-                let (event, pending) = amend(conn, a).await?;
+            WriteOp::Amend(a, sealed) => {
+                let (event, pending) = amend(conn, a, sealed).await?;
                 let logged = log.append(conn, pending).await?;
                 Answer::Event(Box::new(Event { log_index: logged.first().copied(), ..event }))
+            }
+            WriteOp::SealInClear(c) => {
+                seal_in_clear(conn, c).await?;
+                Answer::Done
+            }
+            WriteOp::BlindTarget(scope, kind, value, blinded) => {
+                // The hash may be there already, if the target was named again since.
+                conn.execute(
+                    "INSERT INTO named_targets (scope, selector_type, value, last_request, last_seen) \
+                     SELECT scope, selector_type, $4, last_request, last_seen FROM named_targets \
+                     WHERE scope = $1 AND selector_type = $2 AND value = $3 \
+                     ON CONFLICT (scope, selector_type, value) DO UPDATE \
+                     SET last_request = excluded.last_request, last_seen = excluded.last_seen \
+                     WHERE excluded.last_seen > named_targets.last_seen",
+                    args![scope, kind, value, blinded],
+                )
+                .await
+                .map_err(backend)?;
+                conn.execute(
+                    "DELETE FROM named_targets WHERE scope = $1 AND selector_type = $2 AND value = $3",
+                    args![scope, kind, value],
+                )
+                .await
+                .map_err(backend)?;
+                Answer::Done
+            }
+            WriteOp::ShredDocuments(id, fact) => {
+                // The key goes in the transaction that records why: a key destroyed
+                // without its fact, or a fact without its key destroyed, never commits.
+                let deleted = conn
+                    .execute("DELETE FROM document_keys WHERE request_id = $1", args![id.to_string()])
+                    .await
+                    .map_err(backend)?;
+                if deleted == 0 {
+                    return Err(StoreError::Conflict(format!(
+                        "request {id}'s documents were already shredded"
+                    )));
+                }
+                let written = trust_rows::insert_journal(conn, std::slice::from_ref(fact)).await?;
+                Answer::Logged(one(logged_journal(conn, log, written)
+                    .await?
+                    .iter()
+                    .filter_map(|j| j.log_index)
+                    .collect())?)
             }
             WriteOp::Act(act) => {
                 if let Some(close) = &act.closes {
@@ -410,6 +461,7 @@ async fn add_party<C: Conn>(conn: &mut C, party: &Party) -> Result<Vec<Pending>,
 async fn insert_request<C: Conn>(
     conn: &mut C,
     r: &NewRequest,
+    at_rest: &SealedIntake,
 ) -> Result<(StoredRequest, Vec<Pending>), StoreError> {
     let received_at = micros(r.received_at);
     let id = r.id.to_string();
@@ -436,9 +488,9 @@ async fn insert_request<C: Conn>(
                 r.kind.as_str(),
                 r.emergency,
                 &r.reference,
-                &r.document,
+                &at_rest.sealed.document,
                 r.idempotency_key.as_ref().map(IdempotencyKey::as_str),
-                &r.signature,
+                &at_rest.sealed.signature,
                 &r.jti,
                 r.validator.as_ref().map(PartyId::as_str),
                 &log_salt,
@@ -460,19 +512,36 @@ async fn insert_request<C: Conn>(
         log_index: None,
     };
     insert_event(conn, &receipt).await?;
-    insert_document(conn, r.id, 1, &r.document, r.signature.as_deref(), r.jti.as_deref()).await?;
+    if let Some(key) = &at_rest.key {
+        conn.execute(
+            "INSERT INTO document_keys (request_id, wrapped, created_at) VALUES ($1, $2, $3)",
+            args![&id, key, received_at],
+        )
+        .await
+        .map_err(backend)?;
+    }
+    insert_document(
+        conn,
+        r.id,
+        1,
+        &at_rest.sealed.document,
+        at_rest.sealed.signature.as_deref(),
+        r.jti.as_deref(),
+    )
+    .await?;
+    // The log commits to the document as it came, never to what is stored for it.
     let submission = Submission { document: &r.document, signature: r.signature.as_deref() };
     let mut pending = vec![Pending::event(&receipt, Some(submission))?];
     trust_rows::count_intake(conn, &r.authority, r.emergency).await?;
     // The targets, against the authority, for the anti-bulk rule.
     let scope = format!("authority:{}", r.authority);
-    for t in &r.targets {
+    for (t, value) in r.targets.iter().zip(&at_rest.targets) {
         conn.execute(
             "INSERT INTO named_targets (scope, selector_type, value, last_request, last_seen) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (scope, selector_type, value) DO UPDATE \
              SET last_request = excluded.last_request, last_seen = excluded.last_seen \
              WHERE excluded.last_seen >= named_targets.last_seen",
-            args![&scope, t.kind().as_str(), t.value(), &id, received_at],
+            args![&scope, t.kind().as_str(), value, &id, received_at],
         )
         .await
         .map_err(backend)?;
@@ -629,6 +698,37 @@ async fn apply_move<C: Conn>(conn: &mut C, m: &Move) -> Result<(Event, Vec<Pendi
     Ok((event, pending))
 }
 
+/// A request's documents, kept in the clear from before, sealed in place with their new
+/// key; refused as a conflict if another server sealed them first.
+async fn seal_in_clear<C: Conn>(conn: &mut C, c: &crate::at_rest::InClear) -> Result<(), StoreError> {
+    let id = c.id.to_string();
+    let updated = conn
+        .execute(
+            "UPDATE requests SET document = $1, signature = $2 WHERE id = $3 AND document = $4",
+            args![&c.request.document, &c.request.signature, &id, &c.was],
+        )
+        .await
+        .map_err(backend)?;
+    if updated == 0 {
+        return Err(StoreError::Conflict(format!("request {id}'s documents were sealed meanwhile")));
+    }
+    conn.execute(
+        "INSERT INTO document_keys (request_id, wrapped, created_at) VALUES ($1, $2, $3)",
+        args![&id, &c.key, micros(c.at)],
+    )
+    .await
+    .map_err(backend)?;
+    for (seq, sealed) in &c.versions {
+        conn.execute(
+            "UPDATE documents SET document = $1, signature = $2 WHERE request_id = $3 AND seq = $4",
+            args![&sealed.document, &sealed.signature, &id, *seq],
+        )
+        .await
+        .map_err(backend)?;
+    }
+    Ok(())
+}
+
 /// Keeps one version of a request's document, by the event that brought it.
 async fn insert_document<C: Conn>(
     conn: &mut C,
@@ -657,16 +757,32 @@ async fn insert_document<C: Conn>(
 /// A clarification answered with an amended document: the move, with its event committing
 /// to the document in the log; the document kept beside the earlier versions and made the
 /// request's; the new screening; the deadlines it sets.
-async fn amend<C: Conn>(conn: &mut C, a: &Amendment) -> Result<(Event, Vec<Pending>), StoreError> {
+async fn amend<C: Conn>(
+    conn: &mut C,
+    a: &Amendment,
+    sealed: &Sealed,
+) -> Result<(Event, Vec<Pending>), StoreError> {
     let m = &a.to_review;
     let (event, mut pending) = apply_move(conn, m).await?;
     let submission = Submission { document: &a.document, signature: a.signature.as_deref() };
     pending[0] = Pending::event(&event, Some(submission))?;
-    insert_document(conn, m.request_id, event.seq, &a.document, a.signature.as_deref(), a.jti.as_deref())
-        .await?;
+    insert_document(
+        conn,
+        m.request_id,
+        event.seq,
+        &sealed.document,
+        sealed.signature.as_deref(),
+        a.jti.as_deref(),
+    )
+    .await?;
     conn.execute(
         "UPDATE requests SET document = $1, signature = $2, validator = $3 WHERE id = $4",
-        args![&a.document, &a.signature, a.validator.as_ref().map(PartyId::as_str), m.request_id.to_string()],
+        args![
+            &sealed.document,
+            &sealed.signature,
+            a.validator.as_ref().map(PartyId::as_str),
+            m.request_id.to_string()
+        ],
     )
     .await
     .map_err(backend)?;

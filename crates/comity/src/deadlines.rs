@@ -104,6 +104,9 @@ pub async fn run(args: DeadlinesArgs) -> anyhow::Result<()> {
     let acted: Vec<Due> = sweep.acted.into_iter().map(|(d, _)| d).collect();
     print(&acted, args.json);
     if !args.json {
+        for s in &sweep.shredded {
+            eprintln!("request {}: documents shredded ({})", s.request, s.reason);
+        }
         eprintln!(
             "acted on {} deadline{}{}",
             acted.len(),

@@ -78,7 +78,8 @@ pub async fn verify_data_dir(
     Ok(Ok(format!(
         "verified: {} entries ({} events, {} screenings, {} parties, {} reads, {} trust facts, {} \
              checkpoints); the columns of {} requests, {} accounts and {} API tokens follow from the log; \
-             {} sealed packages open whole, {} shredded as logged{}; the latest checkpoint signs {} entries",
+             {} sealed packages open whole, {} shredded as logged{}; the latest checkpoint signs {} entries; {} requests' \
+             documents shredded as the log records",
         v.entries,
         v.events,
         v.screenings,
@@ -101,5 +102,6 @@ pub async fn verify_data_dir(
             )
         },
         v.signed_size,
+        v.shredded,
     )))
 }

@@ -8,8 +8,8 @@ mod accounts;
 mod admin;
 mod audit;
 mod deadlines;
-mod further_use;
 mod disposal;
+mod further_use;
 mod keys;
 mod logkey;
 mod notices;
@@ -179,8 +179,9 @@ impl StoreArgs {
             None => format!("opening the data directory {}", self.data_dir.display()),
         };
         let store = comity_store::open(url, &self.data_dir).await.context(what)?;
-        // Only `comity user add` seals with the server key, and it asks for the real one
-        // first (`accounts::server_key`); the other commands never use it.
+        // The server key seals TOTP secrets (`comity user add` asks for the real one first,
+        // `accounts::server_key`) and wraps request documents' keys (issue 15): a data
+        // directory's own key is always used when it has one.
         let server_key = match &data_dir {
             Some(dir) if dir.has_server_key() => dir.existing_server_key()?,
             _ => comity_auth::seal::ServerKey::generate(),
@@ -194,6 +195,7 @@ impl StoreArgs {
             public_url: None,
             log_key: None,
             disposal_grace: chrono::Duration::days(comity_app::DISPOSAL_GRACE_DAYS),
+            document_retention: document_retention()?,
         };
         let packs = comity_policy::PackSet::builtin().context("loading the built-in policy packs")?;
         Ok(Local { app: comity_app::App::new(store, packs, settings), data_dir })
@@ -289,6 +291,21 @@ fn causes(e: &anyhow::Error) -> String {
         line.push_str(&text);
     }
     line
+}
+
+/// The documents' retention the command line's sweep (`comity deadlines --apply`) uses:
+/// `COMITY_DOCUMENT_RETENTION_DAYS`, as `comity serve --document-retention-days` reads it,
+/// so both destroy the same documents on the same day.
+fn document_retention() -> anyhow::Result<chrono::Duration> {
+    match std::env::var("COMITY_DOCUMENT_RETENTION_DAYS") {
+        Ok(days) => match days.trim().parse::<u32>() {
+            Ok(days @ 1..=36_500) => Ok(chrono::Duration::days(i64::from(days))),
+            _ => {
+                anyhow::bail!("COMITY_DOCUMENT_RETENTION_DAYS is {days:?}: a number of days from 1 to 36500")
+            }
+        },
+        Err(_) => Ok(chrono::Duration::days(comity_app::DOCUMENT_RETENTION_DAYS)),
+    }
 }
 
 #[cfg(test)]

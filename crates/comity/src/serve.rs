@@ -104,6 +104,12 @@ pub struct ServeArgs {
     #[arg(long, env = "COMITY_DISPOSAL_GRACE_DAYS", default_value_t = comity_app::DISPOSAL_GRACE_DAYS,
           value_parser = clap::value_parser!(i64).range(0..=365))]
     disposal_grace_days: i64,
+    /// How many days a request's documents are kept after its last move into closed,
+    /// withdrawn or rejected; then the key that opens them is destroyed and they answer
+    /// 410 Gone (docs/after-disclosure.md).
+    #[arg(long, env = "COMITY_DOCUMENT_RETENTION_DAYS", default_value_t = comity_app::DOCUMENT_RETENTION_DAYS as u32,
+          value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    document_retention_days: u32,
 }
 
 /// Checks the setting where it is given, so a wrong one is named as the flag's.
@@ -184,6 +190,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         notice_retry: comity_notify::RetryPolicy::new(args.notice_attempts)
             .map_err(|e| anyhow::anyhow!("--notice-attempts: {e}"))?,
         disposal_grace: chrono::Duration::days(args.disposal_grace_days),
+        document_retention: chrono::Duration::days(i64::from(args.document_retention_days)),
     };
     // The signals are caught from here on: whoever reads the listening line and stops the
     // server at once gets a clean stop, not the default end of the process.

@@ -40,7 +40,9 @@ fn history(received_at: DateTime<Utc>, v: Option<&Value>) -> Vec<Prior> {
                     .iter()
                     .map(|t| {
                         let kind = SelectorType::parse(t[0].as_str().unwrap()).unwrap();
-                        Selector::parse(kind, t[1].as_str().unwrap(), None).unwrap()
+                        comity_policy::target_key(
+                            &Selector::parse(kind, t[1].as_str().unwrap(), None).unwrap(),
+                        )
                     })
                     .collect(),
             }

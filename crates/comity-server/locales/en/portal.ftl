@@ -33,6 +33,7 @@ error-prefix = Error:
 error-title = This could not be done
 error-internal = Something went wrong on our side. It has been recorded as incident { $incident }; try again, and give that number to your operator if it happens again.
 error-locked = Too many failed sign-ins for this name from your network. Wait { $seconds } seconds, then try again.
+error-documents-shredded = This request's documents were destroyed at the end of their retention: nothing can open them any more. Its history and its entries in the audit log remain.
 error-forbidden = Your role may not do this on this request.
 error-illegal-transition = The request cannot make this step from the state it is in now. Reload the page to see where it stands.
 error-rate-limited = Too many requests from your network. Wait a minute, then try again.

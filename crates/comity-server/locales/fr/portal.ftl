@@ -33,6 +33,7 @@ error-prefix = Erreur :
 error-title = Cette action n'a pas pu être faite
 error-internal = Une erreur s'est produite de notre côté. Elle est enregistrée sous le numéro d'incident { $incident } ; réessayez, et donnez ce numéro à votre opérateur si elle se reproduit.
 error-locked = Trop d'échecs de connexion pour ce nom depuis votre réseau. Attendez { $seconds } secondes, puis réessayez.
+error-documents-shredded = Les documents de cette demande ont été détruits à la fin de leur durée de conservation : plus rien ne peut les ouvrir. Son historique et ses entrées dans le journal d'audit demeurent.
 error-forbidden = Votre rôle ne permet pas cette action sur cette demande.
 error-illegal-transition = La demande ne peut pas franchir cette étape depuis son état actuel. Rechargez la page pour voir où elle en est.
 error-rate-limited = Trop de requêtes depuis votre réseau. Attendez une minute, puis réessayez.

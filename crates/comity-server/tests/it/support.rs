@@ -148,6 +148,7 @@ async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Op
         notice_interval: std::time::Duration::from_secs(3600),
         notice_retry: comity_notify::RetryPolicy::default(),
         disposal_grace: chrono::Duration::days(comity_app::DISPOSAL_GRACE_DAYS),
+        document_retention: chrono::Duration::days(comity_app::DOCUMENT_RETENTION_DAYS),
     };
     configure(&mut config);
     let application = Application::build(config).await.unwrap();
@@ -371,6 +372,25 @@ impl TestApp {
             sqlx::query(sql).execute(&mut conn).await.unwrap();
             conn.close().await.unwrap();
         }
+    }
+
+    /// Runs one statement on the database behind the server's back, as someone with the
+    /// database and not the server would; the first column of the first row, as bytes.
+    pub async fn sql(&self, statement: &str) -> Option<Vec<u8>> {
+        use sqlx::{Connection, Row};
+        if self.sqlite {
+            let path = self.files.path().join(comity_store::DATABASE_FILE);
+            let options = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&path)
+                .busy_timeout(std::time::Duration::from_secs(10));
+            let mut conn = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+            let row = sqlx::query(statement).fetch_optional(&mut conn).await.unwrap();
+            return row.and_then(|r| r.try_get::<Vec<u8>, _>(0).ok());
+        }
+        let db = self._pg.as_ref().unwrap();
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(db.url()).await.unwrap();
+        let row = sqlx::query(statement).fetch_optional(&mut conn).await.unwrap();
+        row.and_then(|r| r.try_get::<Vec<u8>, _>(0).ok())
     }
 
     pub async fn database_bytes(&self) -> Vec<u8> {

@@ -734,8 +734,7 @@ pub async fn recent_targets_are_scoped_windowed_and_bounded(h: &mut Harness) {
     }
     let authority = PartyId::parse("fr-tj-paris").unwrap();
     let found = store.recent_targets(&authority, at(-1), 100).await.unwrap();
-    let mut seen: Vec<(String, RequestId)> =
-        found.iter().map(|t| (t.selector.value().to_owned(), t.last_request)).collect();
+    let mut seen: Vec<(String, RequestId)> = found.iter().map(|t| (t.key.clone(), t.last_request)).collect();
     seen.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
     seen.dedup();
     assert_eq!(
@@ -751,7 +750,7 @@ pub async fn recent_targets_are_scoped_windowed_and_bounded(h: &mut Harness) {
     assert!(!found.iter().any(|t| t.last_request == other_authority_same_case.id));
     let since_day_5 = store.recent_targets(&authority, at(5), 100).await.unwrap();
     assert!(since_day_5.iter().all(|t| t.last_seen >= at(5)));
-    assert!(!since_day_5.iter().any(|t| t.selector.value() == "a@x.org"));
+    assert!(!since_day_5.iter().any(|t| t.key == "a@x.org"));
     assert_eq!(store.recent_targets(&authority, at(-1), 2).await.unwrap().len(), 2);
 }
 

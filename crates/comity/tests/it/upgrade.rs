@@ -84,4 +84,32 @@ async fn a_data_directory_from_before_v2_entries_starts_verifies_and_grows_in_v2
     // After a clean stop, the store still checks against its log, v1 and v2 entries alike.
     crate::log_local::stop(server);
     assert!(verify_data_dir(&data) >= size);
+
+    // Issue 15: the documents kept in the clear before were sealed when the server started,
+    // and the anti-bulk rule's targets replaced by their keyed hashes; they read as before.
+    let Data::Sqlite(dir) = &data else { unreachable!() };
+    let url = format!("sqlite://{}", dir.path().join(comity_store::DATABASE_FILE).display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    for (what, query) in [
+        (
+            "requests",
+            "SELECT COUNT(*) FROM requests WHERE document NOT LIKE 'sealed:v1:%' OR signature NOT LIKE 'sealed:v1:%'",
+        ),
+        (
+            "documents",
+            "SELECT COUNT(*) FROM documents WHERE document NOT LIKE 'sealed:v1:%' OR signature NOT LIKE 'sealed:v1:%'",
+        ),
+        ("named_targets", "SELECT COUNT(*) FROM named_targets WHERE value NOT LIKE 'hmac-sha256:%'"),
+        (
+            "no data key",
+            "SELECT COUNT(*) FROM requests WHERE id NOT IN (SELECT request_id FROM document_keys)",
+        ),
+    ] {
+        let n: i64 = sqlx::query_scalar(query).fetch_one(&mut conn).await.unwrap();
+        assert_eq!(n, 0, "{what} kept in the clear");
+    }
+    let requests: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM requests").fetch_one(&mut conn).await.unwrap();
+    assert!(requests > 0);
+    conn.close().await.unwrap();
 }
