@@ -15,7 +15,7 @@
 //! each selector under a key derived from the server key: the rule still tells two targets
 //! apart, and the database does not hold them.
 //!
-//! A request's documents are kept until [`Settings::document_retention`] after its last
+//! A request's documents are kept until [`crate::Settings::document_retention`] after its last
 //! move into a state where nothing more is done with it (closed, withdrawn, rejected); the
 //! sweep ([`App::sweep`]) then destroys the data key, in the transaction that records a
 //! `documents.shredded` fact with the digest of the sealed rows, and the documents'
