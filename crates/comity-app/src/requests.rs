@@ -241,6 +241,9 @@ impl App {
         // A representative of the person concerned moves a request it cannot read: it
         // appeals (issue 13, item 6); the policy lets it do nothing else.
         let (current, facts) = self.visible_to_move(caller, id).await?;
+        // A request whose documents were destroyed at the end of their retention moves no
+        // more (an appeal would be decided on a document nobody can read): 410, saying when.
+        self.check_not_shredded(&current).await?;
         let to = transition.to;
         lifecycle::check(current.kind, current.state, to)?;
         let action = action_for_move(current.state, to)

@@ -579,6 +579,7 @@ pub async fn extend_preservation(
         (status = 403, description = "The caller may see the request but not take this step (an authority does not decide; a reviewer decides only what is assigned to it, never for its own institution)", body = comity_wire::api::ErrorBody),
         (status = 404, description = "No such request, or none the caller may see", body = comity_wire::api::ErrorBody),
         (status = 409, description = "The lifecycle does not allow this move now, or the request moved meanwhile", body = comity_wire::api::ErrorBody),
+        (status = 410, description = "The request's documents were destroyed at the end of their retention: it moves no more", body = comity_wire::api::ErrorBody),
         (status = 422, description = "The reason is missing or not valid; a decision names no grounds of its pack, or an approval leaves a flagged finding unanswered", body = comity_wire::api::ErrorBody),
     )
 )]

@@ -15,6 +15,7 @@ crate::both_backends!(
     a_copy_of_the_database_holds_no_secret_in_the_clear,
     request_documents_are_sealed_at_rest_and_shredded_at_their_retention,
     verification_tells_a_shredded_row_from_a_tampered_one,
+    a_request_whose_documents_were_shredded_moves_no_more,
 );
 
 fn encodings(secret: &[u8]) -> Vec<Vec<u8>> {
@@ -287,4 +288,19 @@ async fn verification_tells_a_shredded_row_from_a_tampered_one(app: TestApp) {
     app.sql(&format!("DELETE FROM document_keys WHERE request_id = '{kept}'")).await;
     let e = verify().await.unwrap_err().to_string();
     assert!(e.contains(&kept) && e.contains("records no shredding"), "{e}");
+}
+
+/// A rejected request whose documents were destroyed at the end of their retention cannot
+/// be appealed: 410 Gone saying when and why, never a server error.
+async fn a_request_whose_documents_were_shredded_moves_no_more(app: TestApp) {
+    let id = app.submit(&crate::support::example("eu-epoc-traffic.json")).await;
+    app.assign(&id, crate::support::REVIEWER).await;
+    let (status, body) = app.token(crate::support::REVIEWER).move_to(&id, "rejected").await;
+    assert_eq!(status, 200, "{body}");
+    let retention = app.app.settings().document_retention;
+    let sweep = app.app.sweep(chrono::Utc::now() + retention + chrono::Duration::days(1)).await.unwrap();
+    assert_eq!(sweep.shredded.len(), 1, "{sweep:?}");
+    let (status, body) = app.token("fr-tj-paris").move_to(&id, "appealed").await;
+    assert_eq!(status, 410, "{body}");
+    assert_eq!(body["error"]["code"], "documents_shredded", "{body}");
 }
