@@ -7,7 +7,7 @@
 
 use axum::{
     extract::{Path, State as AxumState},
-    response::{IntoResponse, Redirect, Response},
+    response::Response,
 };
 use comity_app::Offers;
 use comity_core::RequestId;
@@ -175,22 +175,12 @@ async fn act(app: AppState, ctx: Ctx, id: String, form: ActForm, act: Act) -> Re
             _ => Err(comity_app::Error::invalid("invalid_decision", "upheld", ctx.t("acts-decide-choose"))),
         },
     };
-    match done {
-        Ok(()) => Redirect::to(&format!("/requests/{id}")).into_response(),
-        Err(e @ (comity_app::Error::NotFound(_) | comity_app::Error::Internal(_))) => {
-            pages::error_page(&ctx, &e)
-        }
-        Err(e) => {
-            let default = match act {
-                Act::Object => "grounds",
-                Act::Extend => "reason",
-                Act::Grounds | Act::Conflict | Act::Decide => "reasoning",
-            };
-            let (errors, general) = pages::problems(&ctx, &e, default);
-            let page = pages::request_page_with(&app, &ctx, &caller, id, &errors, general.as_deref()).await;
-            pages::answering(page, &e)
-        }
-    }
+    let default = match act {
+        Act::Object => "grounds",
+        Act::Extend => "reason",
+        Act::Grounds | Act::Conflict | Act::Decide => "reasoning",
+    };
+    pages::act_answered(&app, &ctx, &caller, id, "", done, |e| pages::problems(&ctx, e, default)).await
 }
 
 /// `POST /requests/{id}/objections`: the provider objects to an assigned reviewer body.

@@ -5,7 +5,7 @@
 
 use axum::{
     extract::{Path, State as AxumState},
-    response::{IntoResponse, Redirect, Response},
+    response::Response,
 };
 use comity_app::further_use::{FurtherUseAsk, FurtherUseOffers};
 use comity_core::RequestId;
@@ -216,22 +216,13 @@ async fn act(app: AppState, ctx: Ctx, id: String, form: FormFields, act: Act) ->
             Ok(ask) => app.app.record_further_use(&caller, id, ask, form.get("note")).await.map(drop),
         },
     };
-    match done {
-        Ok(()) => Redirect::to(&format!("/requests/{id}#further-use")).into_response(),
-        Err(e @ (comity_app::Error::NotFound(_) | comity_app::Error::Internal(_))) => {
-            pages::error_page(&ctx, &e)
-        }
-        Err(e) => {
-            let default = match act {
-                Act::Ask => "reasons",
-                Act::Decide(_) => "reasoning",
-                Act::Record => "note",
-            };
-            let (errors, general) = pages::problems(&ctx, &e, default);
-            let page = pages::request_page_with(&app, &ctx, &caller, id, &errors, general.as_deref()).await;
-            pages::answering(page, &e)
-        }
-    }
+    let default = match act {
+        Act::Ask => "reasons",
+        Act::Decide(_) => "reasoning",
+        Act::Record => "note",
+    };
+    pages::act_answered(&app, &ctx, &caller, id, "#further-use", done, |e| pages::problems(&ctx, e, default))
+        .await
 }
 
 /// `POST /requests/{id}/further-use`: the authority asks for a further use.

@@ -6,7 +6,7 @@
 
 use axum::{
     extract::{Path, State as AxumState},
-    response::{IntoResponse, Redirect, Response},
+    response::Response,
 };
 use comity_app::{NoticeDecision, NoticeRecipient, PersonNotice, person_notices::LANGUAGES};
 use comity_core::{PersonNoticeChannel, PersonNoticeStatus, RequestId};
@@ -216,25 +216,19 @@ async fn act(
             app.app.confirm_notice_delivery(&caller, id, target, form.get("reference")).await.map(drop)
         }
     };
-    match done {
-        Ok(()) => Redirect::to(&format!("/requests/{id}#notices")).into_response(),
-        Err(e @ (comity_app::Error::NotFound(_) | comity_app::Error::Internal(_))) => {
-            pages::error_page(&ctx, &e)
-        }
-        Err(e) => {
-            // Each problem beside its field in this target's form.
-            let errors: Vec<FieldError> = match &e {
-                comity_app::Error::Invalid { problems, .. } => problems
-                    .iter()
-                    .map(|p| FieldError { field: field(target, &p.path), message: p.message.clone() })
-                    .collect(),
-                _ => Vec::new(),
-            };
-            let general = errors.is_empty().then(|| pages::error_text(&ctx, &e));
-            let page = pages::request_page_with(&app, &ctx, &caller, id, &errors, general.as_deref()).await;
-            pages::answering(page, &e)
-        }
-    }
+    // Each problem beside its field in this target's form.
+    let problems_of = |e: &comity_app::Error| {
+        let errors: Vec<FieldError> = match e {
+            comity_app::Error::Invalid { problems, .. } => problems
+                .iter()
+                .map(|p| FieldError { field: field(target, &p.path), message: p.message.clone() })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let general = errors.is_empty().then(|| pages::error_text(&ctx, e));
+        (errors, general)
+    };
+    pages::act_answered(&app, &ctx, &caller, id, "#notices", done, problems_of).await
 }
 
 /// `POST /requests/{id}/notices/{target}/recipient`: the provider says how the person is told.

@@ -310,6 +310,30 @@ pub async fn request_page_with(
     }
 }
 
+/// The answer to a form that acts on a request: back to the request's page at `section`
+/// when the act was done; the not-found or error page where there is no request to show;
+/// else the request's page again with the refusal, each problem beside its field as
+/// `problems_of` places it, answering the refusal's status.
+pub async fn act_answered(
+    app: &AppState,
+    ctx: &Ctx,
+    caller: &comity_app::Caller,
+    id: RequestId,
+    section: &str,
+    done: Result<(), comity_app::Error>,
+    problems_of: impl FnOnce(&comity_app::Error) -> (Vec<FieldError>, Option<String>),
+) -> Response {
+    match done {
+        Ok(()) => Redirect::to(&format!("/requests/{id}{section}")).into_response(),
+        Err(e @ (comity_app::Error::NotFound(_) | comity_app::Error::Internal(_))) => error_page(ctx, &e),
+        Err(e) => {
+            let (errors, general) = problems_of(&e);
+            let page = request_page_with(app, ctx, caller, id, &errors, general.as_deref()).await;
+            answering(page, &e)
+        }
+    }
+}
+
 /// A page shown again with a refusal answers the refusal's status, as the API would (403
 /// for an act the person may not do, 409 for one the request's state refuses), unless the
 /// page itself failed.
