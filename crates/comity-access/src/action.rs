@@ -61,6 +61,10 @@ pub enum Action {
     /// Decide, with reasons, that the notice to a person concerned is delayed or barred, or
     /// goes out at once (issue 15, item 1).
     DecideNotice,
+    /// Open a remedy case on delivered data found wrong (wrong account, out of scope, a
+    /// third party unmasked, a decision overturned): the provider, which finds the error,
+    /// or the reviewer body assigned (issue 15, item 4).
+    OpenRemedy,
     /// Assign a reviewer body to decide on a request (the operator, with a reason).
     AssignReviewer {
         reviewer: PartyId,
@@ -130,6 +134,7 @@ impl Action {
             Action::RecordFurtherUse => "record_further_use",
             Action::RecordNotice => "record_notice",
             Action::DecideNotice => "decide_notice",
+            Action::OpenRemedy => "open_remedy",
             Action::AssignReviewer { .. } => "assign_reviewer",
             Action::ReceiveProduction => "receive_production",
             Action::AttestDisposal => "attest_disposal",

@@ -167,11 +167,23 @@ impl App {
             let e = on_expiry(clock.kind, request.state);
             // The clock of the person's notice (issue 15, item 1): the notices due are
             // written and sent, kept with the close, and the clock runs again for the next.
-            let (notices, next) = if clock.kind == ClockKind::NondisclosureEnd {
-                self.due_person_notices(&request, at).await?
+            let (mut notices, mut next) = if clock.kind == ClockKind::NondisclosureEnd {
+                let (notices, next) = self.due_person_notices(&request, at).await?;
+                (notices, next.into_iter().collect())
             } else {
-                (Vec::new(), None)
+                (Vec::new(), Vec::new())
             };
+            // A deadline that withdraws a delivered request (Art 4(5)) recalls what was
+            // delivered, on the path of a remedy case (issue 15, item 4).
+            let recall = if e.to == Some(State::Withdrawn) {
+                self.recall_on_withdrawal(&request, None, at).await?
+            } else {
+                None
+            };
+            if let Some(r) = &recall {
+                notices.push(r.entry.clone());
+                next.push(r.clock.clone());
+            }
             let close = ClockClose {
                 request_id: clock.request_id,
                 kind: clock.kind,
@@ -206,7 +218,7 @@ impl App {
                         at,
                         reason: e.reason.clone(),
                         facts: std::iter::once(fact).chain(notices).collect(),
-                        clocks: next.into_iter().collect(),
+                        clocks: next,
                         closes: Some(close),
                     })
                     .await
@@ -217,7 +229,7 @@ impl App {
                         request_id: request.id,
                         at,
                         facts: std::iter::once(fact).chain(notices).collect(),
-                        clocks: next.into_iter().collect(),
+                        clocks: next,
                         closes: Some(close),
                     })
                     .await
@@ -225,6 +237,9 @@ impl App {
             };
             match written {
                 Ok(index) => {
+                    if let Some(r) = &recall {
+                        self.carry_out_recall(&request, r, at).await?;
+                    }
                     let due =
                         Due { clock, state: request.state, outcome: e.outcome, to: e.to, reason: e.reason };
                     tracing::info!(request = %due.clock.request_id, clock = %due.clock.kind, outcome = %due.outcome, "a deadline passed");

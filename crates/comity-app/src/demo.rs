@@ -405,7 +405,7 @@ impl App {
             }
             let actor = ActorId::parse(actor).map_err(Error::internal)?;
             current = self
-                .move_request_with(&current, &transition, actor, reasoned)
+                .move_request_with(&current, &transition, actor, reasoned, Vec::new())
                 .await
                 .map_err(step(format!("demo move to {to} refused")))?
                 .0;

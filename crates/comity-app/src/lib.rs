@@ -53,6 +53,7 @@ mod operator;
 pub mod person_notices;
 pub mod production;
 mod registers;
+pub mod remedies;
 mod representatives;
 mod requests;
 mod review;
@@ -128,6 +129,9 @@ pub struct Settings {
     /// destroyed (issue 15). A year by default: long enough for an appeal or a complaint
     /// about how the request was handled, no longer than the request needs.
     pub document_retention: chrono::Duration,
+    /// How long the authority has, from a recall, to attest that it deleted the data a
+    /// remedy case recalled, before it is escalated and counted (issue 15, item 4).
+    pub recall_within: chrono::Duration,
 }
 
 /// The default time after the retention date for the authority's attestation of disposal.
@@ -135,6 +139,10 @@ pub const DISPOSAL_GRACE_DAYS: i64 = 7;
 
 /// The default of [`Settings::document_retention`], in days.
 pub const DOCUMENT_RETENTION_DAYS: i64 = 365;
+
+/// The default of [`Settings::recall_within`], in days. No instrument sets a number: a week
+/// is comity's choice, as for the attestation of disposal.
+pub const RECALL_DAYS: i64 = 7;
 
 /// The mailer one-time links go out through, and the server's URL they open at.
 #[derive(Debug, Clone)]
@@ -157,6 +165,7 @@ impl Settings {
             link_mail: None,
             disposal_grace: chrono::Duration::days(DISPOSAL_GRACE_DAYS),
             document_retention: chrono::Duration::days(DOCUMENT_RETENTION_DAYS),
+            recall_within: chrono::Duration::days(RECALL_DAYS),
         }
     }
 }

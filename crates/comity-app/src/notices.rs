@@ -93,7 +93,9 @@ pub fn notices_for(
             Fact::ClockExpired(c) => {
                 let parties = match c.outcome {
                     // The authority owes the attestation of disposal; its provider is told too.
-                    ClockOutcome::Overdue if c.clock == ClockKind::DisposalAttestation => {
+                    ClockOutcome::Overdue
+                        if matches!(c.clock, ClockKind::DisposalAttestation | ClockKind::Recall) =>
+                    {
                         vec![&request.authority, &request.provider]
                     }
                     ClockOutcome::Overdue => vec![&request.provider],
@@ -111,6 +113,12 @@ pub fn notices_for(
             }
             Fact::ConflictDecided(_) => (
                 what(NoticeEvent::ConflictDecided, request.state, j.at, None),
+                vec![&request.authority, &request.provider],
+            ),
+            // A recall: the authority must delete what it names and attest it; the provider
+            // is told too (issue 15, item 4).
+            Fact::RemedyOpened(_) => (
+                what(NoticeEvent::RemedyOpened, request.state, j.at, None),
                 vec![&request.authority, &request.provider],
             ),
             // A notice the provider delivers itself waits for it (comity's own mail does not).
@@ -449,7 +457,12 @@ impl Notifier {
     /// The request a fact that may notify is about.
     async fn request_of(&self, entry: &JournalEntry) -> Result<Option<RequestId>> {
         Ok(match &entry.fact {
-            Fact::ReviewerAssigned(_) | Fact::ClockExpired(_) | Fact::PersonNoticeSent(_) => entry.request_id,
+            Fact::ReviewerAssigned(_)
+            | Fact::ClockExpired(_)
+            | Fact::PersonNoticeSent(_)
+            | Fact::ConflictObjected(_)
+            | Fact::ConflictDecided(_)
+            | Fact::RemedyOpened(_) => entry.request_id,
             // A sealed production names its request through the production's start.
             Fact::ProductionSealed(p) => {
                 let query = JournalQuery::kinds(&[FactKind::ProductionStarted]).subject(&p.production);
@@ -579,6 +592,10 @@ pub fn email(notice: &Notice, public_url: &str) -> (String, String) {
         NoticeEvent::ConflictDecided => "The objection for conflicting obligations was decided.".to_owned(),
         NoticeEvent::PersonNoticeWritten => "A notice to a person concerned by the request is written and waits \
                                              for you to deliver it through your own channel, and to confirm it."
+            .to_owned(),
+        NoticeEvent::RemedyOpened => "A remedy case was opened on data the request delivered: what it names \
+                                      is recalled. The receiving authority deletes it and attests the deletion \
+                                      (`comity disposal sign`) by the date the case gives."
             .to_owned(),
     };
     let subject = format!("comity: {} ({request})", w.event);

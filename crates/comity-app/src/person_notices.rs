@@ -84,6 +84,11 @@ pub struct NoticeText {
     pub check: String,
 }
 
+/// The column a target's notice address is sealed as, bound to the target.
+fn address_column(target: u32) -> String {
+    format!("person-notice-address:{target}")
+}
+
 /// When the authority's nondisclosure ends: the day after its last day, at midnight UTC.
 pub fn nondisclosure_end(request: &Request) -> Option<DateTime<Utc>> {
     request.nondisclosure.as_ref().filter(|n| n.requested).and_then(|n| n.until).and_then(day_after)
@@ -97,8 +102,15 @@ fn day_after(day: NaiveDate) -> Option<DateTime<Utc>> {
 
 /// The commitment to a notice's text: hex SHA-256 over a label, the salt and the text.
 pub fn commitment(salt: &str, text: &str) -> String {
+    commitment_under("comity-person-notice/v1", salt, text)
+}
+
+/// The commitment to a text under `label`: hex SHA-256 over the label and a line break, the
+/// salt and a line break, then the text.
+pub(crate) fn commitment_under(label: &str, salt: &str, text: &str) -> String {
     let mut hash = Sha256::new();
-    hash.update(b"comity-person-notice/v1\n");
+    hash.update(label.as_bytes());
+    hash.update(b"\n");
     hash.update(salt.as_bytes());
     hash.update(b"\n");
     hash.update(text.as_bytes());
@@ -215,18 +227,35 @@ fn text(code: &'static str, field: &'static str, value: &str, what: &str) -> Res
 impl App {
     /// The request, its document, its notices and its `person_notice.*` facts.
     async fn notices_of(&self, stored: &StoredRequest) -> Result<(Request, Vec<PersonNotice>)> {
+        // The notices name the targets, from the document: gone with it.
+        self.check_not_shredded(stored).await?;
         let (_, request) = parse_request(stored.document.as_bytes()).map_err(|e| {
             Error::corrupt(format!("request {}: its document no longer parses: {e}", stored.id))
         })?;
-        let facts =
+        let mut facts =
             self.store().journal(&JournalQuery::kinds(&FactKind::PERSON_NOTICE).request(stored.id)).await?;
+        self.open_addresses(stored.id, &mut facts).await?;
         let delivered = self.delivered_at(stored.id).await?;
         let notices = fold(&request, &facts, delivered);
         Ok((request, notices))
     }
 
+    /// The persons' addresses in `facts`, opened: each is sealed under the request's data
+    /// key (never in the clear in the journal, nor in a stolen copy of it), and reads as
+    /// none once the documents are shredded.
+    async fn open_addresses(&self, id: RequestId, facts: &mut [JournalEntry]) -> Result<()> {
+        for f in facts {
+            if let Fact::PersonNoticeRecipient(r) = &mut f.fact
+                && let Some(address) = r.address.take()
+            {
+                r.address = self.store().open_text(id, &address_column(r.target), &address).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// When the request's data was delivered (its move to `delivered`), if it was.
-    async fn delivered_at(&self, id: RequestId) -> Result<Option<DateTime<Utc>>> {
+    pub(crate) async fn delivered_at(&self, id: RequestId) -> Result<Option<DateTime<Utc>>> {
         Ok(self.store().events(id).await?.iter().find(|e| e.to == State::Delivered).map(|e| e.at))
     }
 
@@ -326,12 +355,16 @@ impl App {
             }
             (PersonNoticeChannel::Provider, None) => None,
         };
+        let sealed = match &address {
+            Some(a) => Some(self.store().seal_text(id, &address_column(target), a).await?),
+            None => None,
+        };
         let fact = Fact::PersonNoticeRecipient(journal::PersonNoticeRecipient {
             request: id,
             target,
             language,
             channel: recipient.channel,
-            address,
+            address: sealed,
         });
         self.record_notice_fact(&stored, caller, fact, target).await
     }
@@ -522,6 +555,7 @@ impl App {
             content: String::new(),
             log_index: None,
         });
+        self.open_addresses(stored.id, &mut facts).await?;
         let notices = fold(&request, &facts, self.delivered_at(stored.id).await?);
         let clocks = next_clock(&notices).into_iter().collect();
         let mut kept = self
@@ -545,6 +579,11 @@ impl App {
         stored: &StoredRequest,
         at: DateTime<Utc>,
     ) -> Result<(Vec<NewEntry>, Option<ClockSet>)> {
+        // Documents shredded meanwhile (kept no longer than the notice waits, normally):
+        // there is nothing left to write the notice from.
+        if stored.document.is_empty() {
+            return Ok((Vec::new(), None));
+        }
         let (request, notices) = self.notices_of(stored).await?;
         let mut written = Vec::new();
         let mut retry = None;
@@ -750,7 +789,7 @@ fn next_clock(notices: &[PersonNotice]) -> Option<ClockSet> {
 
 /// A language comity writes notices in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Lang {
+pub(crate) enum Lang {
     En,
     Fr,
 }
@@ -781,16 +820,16 @@ static BUNDLES: LazyLock<Vec<(Lang, FluentBundle<FluentResource>)>> = LazyLock::
 });
 
 impl Lang {
-    fn of(tag: &str) -> Lang {
+    pub(crate) fn of(tag: &str) -> Lang {
         SOURCES.iter().find(|(_, t, _)| t.eq_ignore_ascii_case(tag)).map(|(l, _, _)| *l).unwrap_or(Lang::En)
     }
 
-    fn tag(self) -> &'static str {
+    pub(crate) fn tag(self) -> &'static str {
         SOURCES.iter().find(|(l, _, _)| *l == self).map(|(_, t, _)| *t).unwrap_or("en")
     }
 
     /// The message `id` with its arguments, English where this language lacks it.
-    fn t(self, id: &str, args: &[(&str, &str)]) -> String {
+    pub(crate) fn t(self, id: &str, args: &[(&str, &str)]) -> String {
         let mut fluent = FluentArgs::new();
         for (name, value) in args {
             fluent.set(*name, FluentValue::from(*value));

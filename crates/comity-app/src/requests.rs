@@ -289,7 +289,21 @@ impl App {
         if to == State::Appealed {
             facts.extend(self.appeal(&current, transition, &caller.actor()).await?);
         }
-        self.move_request_with(&current, transition, caller.actor(), facts).await
+        // Withdrawn after delivery: a remedy case recalls what was delivered (issue 15,
+        // item 4), in the move, and comity's copies are shredded once it is kept.
+        let recall = if to == State::Withdrawn {
+            self.recall_on_withdrawal(&current, Some(caller.org().clone()), Utc::now().trunc_subsecs(6))
+                .await?
+        } else {
+            None
+        };
+        let clocks = recall.iter().map(|r| r.clock.clone()).collect();
+        facts.extend(recall.iter().map(|r| r.entry.clone()));
+        let moved = self.move_request_with(&current, transition, caller.actor(), facts, clocks).await?;
+        if let Some(recall) = &recall {
+            self.carry_out_recall(&current, recall, moved.1.at).await?;
+        }
+        Ok(moved)
     }
 
     /// The reasons of a decision, checked against the pack and the screening: grounds from
@@ -477,16 +491,17 @@ impl App {
         transition: &Transition,
         actor: ActorId,
     ) -> Result<(StoredRequest, Event)> {
-        self.move_request_with(current, transition, actor, Vec::new()).await
+        self.move_request_with(current, transition, actor, Vec::new(), Vec::new()).await
     }
 
-    /// [`App::move_request`], with journal entries that commit with the move.
+    /// [`App::move_request`], with journal entries and deadlines that commit with the move.
     pub(crate) async fn move_request_with(
         &self,
         current: &StoredRequest,
         transition: &Transition,
         actor: ActorId,
         extra: Vec<NewEntry>,
+        clocks: Vec<comity_core::ClockSet>,
     ) -> Result<(StoredRequest, Event)> {
         let reason = transition.reason.trim();
         if reason.is_empty() {
@@ -525,7 +540,7 @@ impl App {
                 at: Utc::now().trunc_subsecs(6),
                 reason: reason.to_owned(),
                 facts,
-                clocks: Vec::new(),
+                clocks,
                 closes: None,
             })
             .await?;

@@ -36,6 +36,11 @@ vocabulary! {
         /// production is due: the retention date, plus the grace in settings (seed norm
         /// "track how data is ... retained, and eventually disposed of"; CETS 224 Art 14(5), retention periods).
         DisposalAttestation = "disposal_attestation",
+        /// When the authority's signed attestation that it deleted the data a remedy case
+        /// recalled is due (the seed: "timely corrections"; comity's setting
+        /// `--recall-days`, no instrument sets a number). Of several open cases, the
+        /// soonest.
+        Recall = "recall",
     }
 }
 
@@ -149,6 +154,13 @@ pub fn on_expiry(kind: ClockKind, state: State) -> Expiry {
             "the receiving authority has not attested disposal of the data by its date: escalated, \
              and counted until it attests (CETS 224 Art 14(5), retention periods)",
         ),
+        // Recalled data is owed back however the request ended.
+        ClockKind::Recall => expiry(
+            ClockOutcome::Overdue,
+            None,
+            "the authority has not attested deletion of the data a remedy case recalled by its date: \
+             escalated, and counted until it attests",
+        ),
         _ if state.is_final() || state == State::Rejected => moot(&format!("after the request was {state}")),
         ClockKind::Validation => expiry(
             ClockOutcome::Withdrawn,
@@ -229,12 +241,13 @@ mod tests {
     fn a_missing_disposal_attestation_is_overdue_in_every_state() {
         for state in State::ALL {
             assert_eq!(on_expiry(DisposalAttestation, *state).outcome, ClockOutcome::Overdue, "{state}");
+            assert_eq!(on_expiry(Recall, *state).outcome, ClockOutcome::Overdue, "{state}");
         }
     }
 
     #[test]
     fn clocks_that_only_tell_never_move_the_request() {
-        for kind in [ObjectionWindow, NondisclosureEnd, Retention, DisposalAttestation] {
+        for kind in [ObjectionWindow, NondisclosureEnd, Retention, DisposalAttestation, Recall] {
             assert_eq!(on_expiry(kind, State::Approved).to, None, "{kind}");
         }
     }

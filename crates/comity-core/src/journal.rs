@@ -63,11 +63,15 @@ pub enum FactKind {
     PersonNoticeSent,
     PersonNoticeDelivered,
     DocumentsShredded,
+    RemedyOpened,
+    RemedyCorrection,
+    RemedyRecallMet,
+    RemedyPersonTold,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 46] = [
+    pub const ALL: [FactKind; 50] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -114,6 +118,10 @@ impl FactKind {
         FactKind::PersonNoticeSent,
         FactKind::PersonNoticeDelivered,
         FactKind::DocumentsShredded,
+        FactKind::RemedyOpened,
+        FactKind::RemedyCorrection,
+        FactKind::RemedyRecallMet,
+        FactKind::RemedyPersonTold,
     ];
 
     /// The kinds of a notice to a person concerned (issue 15, item 1).
@@ -122,6 +130,14 @@ impl FactKind {
         FactKind::PersonNoticeDecided,
         FactKind::PersonNoticeSent,
         FactKind::PersonNoticeDelivered,
+    ];
+
+    /// The kinds of a remedy case's history (issue 15, item 4).
+    pub const REMEDY: [FactKind; 4] = [
+        FactKind::RemedyOpened,
+        FactKind::RemedyCorrection,
+        FactKind::RemedyRecallMet,
+        FactKind::RemedyPersonTold,
     ];
 
     /// The kinds of a party's notice endpoints' history.
@@ -190,6 +206,10 @@ impl FactKind {
             FactKind::PersonNoticeSent => "person_notice.sent",
             FactKind::PersonNoticeDelivered => "person_notice.delivered",
             FactKind::DocumentsShredded => "documents.shredded",
+            FactKind::RemedyOpened => "remedy.opened",
+            FactKind::RemedyCorrection => "remedy.correction",
+            FactKind::RemedyRecallMet => "remedy.recall_met",
+            FactKind::RemedyPersonTold => "remedy.person_told",
         }
     }
 
@@ -256,6 +276,10 @@ pub enum Fact {
     PersonNoticeSent(PersonNoticeSent),
     PersonNoticeDelivered(PersonNoticeDelivered),
     DocumentsShredded(DocumentsShredded),
+    RemedyOpened(RemedyOpened),
+    RemedyCorrection(RemedyCorrection),
+    RemedyRecallMet(RemedyRecallMet),
+    RemedyPersonTold(RemedyPersonTold),
 }
 
 impl Fact {
@@ -307,6 +331,10 @@ impl Fact {
             Fact::PersonNoticeSent(_) => FactKind::PersonNoticeSent,
             Fact::PersonNoticeDelivered(_) => FactKind::PersonNoticeDelivered,
             Fact::DocumentsShredded(_) => FactKind::DocumentsShredded,
+            Fact::RemedyOpened(_) => FactKind::RemedyOpened,
+            Fact::RemedyCorrection(_) => FactKind::RemedyCorrection,
+            Fact::RemedyRecallMet(_) => FactKind::RemedyRecallMet,
+            Fact::RemedyPersonTold(_) => FactKind::RemedyPersonTold,
         }
     }
 }
@@ -430,8 +458,17 @@ impl Fact {
             Fact::DocumentsShredded(d) => {
                 Columns { subject: Some("documents".to_owned()), request: Some(d.request), party: None }
             }
+            Fact::RemedyOpened(r) => remedy(r.request, r.case),
+            Fact::RemedyCorrection(r) => remedy(r.request, r.case),
+            Fact::RemedyRecallMet(r) => remedy(r.request, r.case),
+            Fact::RemedyPersonTold(r) => remedy(r.request, r.case),
         }
     }
+}
+
+/// The columns of a fact about a request's remedy case: its subject names the case.
+fn remedy(request: RequestId, case: u32) -> Columns {
+    Columns { subject: Some(format!("remedy-{case}")), request: Some(request), party: None }
 }
 
 /// The columns of a fact about a request's further use `ask`: its subject names the ask.
@@ -920,6 +957,9 @@ pub struct ProductionShredded {
     pub package_sha256: String,
     /// The retention date that made it due, as the production states it.
     pub retention_until: String,
+    /// The remedy case that recalled it, when it was shredded at a recall rather than at
+    /// its retention date.
+    pub remedy: Option<u32>,
 }
 
 /// The receiving authority's attestation that it disposed of a production's data: a
@@ -1073,4 +1113,82 @@ pub struct FurtherUseRecorded {
     pub ask: u32,
     /// What was done, in words (such as the transfer's reference).
     pub note: String,
+}
+
+crate::vocabulary::vocabulary! {
+    /// What went wrong with data already delivered, which opens a remedy case (issue 15,
+    /// item 4; the seed: "when errors occur, remediation plans, timely corrections, and
+    /// appropriate remedies for affected individuals must be available").
+    RemedyGround {
+        /// Data of an account the request did not name was delivered.
+        WrongAccount = "wrong_account",
+        /// Data beyond the decision's scope (its period or categories) was delivered.
+        OutOfScope = "out_of_scope",
+        /// A third party's data was delivered unmasked.
+        ThirdPartyUnmasked = "third_party_unmasked",
+        /// The decision the data was delivered under was overturned on appeal.
+        DecisionOverturned = "decision_overturned",
+        /// The request was withdrawn after its data was delivered (by its authority, or by
+        /// a deadline: Regulation (EU) 2023/1543 Art 4(5)).
+        Withdrawn = "withdrawn",
+    }
+}
+
+/// A remedy case opened on a request whose data was delivered: the productions recalled
+/// (the authority must attest their deletion by `recall_due`; comity's own copies are
+/// crypto-shredded at once), whether a corrected production is due, and why. The
+/// description is logged: it names no person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemedyOpened {
+    pub request: RequestId,
+    /// Its number among the request's cases, from 1.
+    pub case: u32,
+    pub ground: RemedyGround,
+    /// Who opened it: the provider, the reviewer body, or the party that withdrew the
+    /// request; `None` when comity did, as a deadline withdrew it.
+    pub by: Option<PartyId>,
+    /// The productions recalled, `prod-...`.
+    pub productions: Vec<String>,
+    /// Whether the provider owes a corrected production.
+    pub correction: bool,
+    /// By when the authority attests that it deleted the recalled data.
+    pub recall_due: DateTime<Utc>,
+    /// What went wrong, in words, without personal data.
+    pub description: String,
+}
+
+/// A production made to correct the data a remedy case recalled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemedyCorrection {
+    pub request: RequestId,
+    pub case: u32,
+    pub production: String,
+}
+
+/// The authority attested the deletion of every production a remedy case recalled (each
+/// by a `production.disposal_attested`): the recall is met.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemedyRecallMet {
+    pub request: RequestId,
+    pub case: u32,
+    /// Whether the last attestation came after `recall_due`.
+    pub late: bool,
+}
+
+/// A person affected by a remedy case was told, from the templates of their language: by
+/// comity's e-mail (to an address used once, never kept) or through the provider's own
+/// channel. As with the notice to a person concerned, the text is never kept: only a
+/// commitment to it, hex SHA-256 over a label, the salt and the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemedyPersonTold {
+    pub request: RequestId,
+    pub case: u32,
+    /// The person's number among the case's, from 1.
+    pub person: u32,
+    pub language: String,
+    pub channel: PersonNoticeChannel,
+    pub salt: String,
+    pub commitment: String,
+    /// comity's message id, for an e-mail.
+    pub message_id: Option<String>,
 }

@@ -40,6 +40,7 @@ pub use id::{
 pub use identity::{Credential, KeyId, KeyIdError, Principal, Role, Username, UsernameError};
 pub use journal::{
     Columns, Fact, FactKind, JournalEntry, JournalQuery, NewEntry, PersonNoticeChannel, PersonNoticeStatus,
+    RemedyGround,
 };
 pub use lifecycle::{IllegalTransition, State};
 pub use notice::{

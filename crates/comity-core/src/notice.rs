@@ -56,6 +56,9 @@ vocabulary! {
         /// A notice to a person concerned was written for the provider to deliver through
         /// its own channel, and to confirm (issue 15, item 1).
         PersonNoticeWritten = "person_notice.written",
+        /// A remedy case was opened on delivered data: the authority must delete what it
+        /// recalls and attest it (issue 15, item 4).
+        RemedyOpened = "remedy.opened",
     }
 }
 

@@ -161,8 +161,10 @@ pub struct Production {
     pub package: Option<journal::ProductionSealed>,
     /// Why it stopped, if it failed.
     pub failure: Option<String>,
-    /// When comity's copy was crypto-shredded, at its retention date.
+    /// When comity's copy was crypto-shredded, at its retention date or at a recall.
     pub shredded_at: Option<DateTime<Utc>>,
+    /// The remedy case that recalled it, if one did (issue 15, item 4).
+    pub recalled: Option<u32>,
     /// The receiving authority's attestation of disposal, when given.
     pub attestation: Option<journal::DisposalAttested>,
     /// Every fact of its chain of custody, oldest first.
@@ -187,6 +189,7 @@ impl Production {
             package: None,
             failure: None,
             shredded_at: None,
+            recalled: None,
             attestation: None,
             custody: Vec::new(),
         };
@@ -201,9 +204,10 @@ impl Production {
                     p.failure = Some(f.reason.clone());
                 }
                 Fact::ProductionAcknowledged(_) => p.status = "acknowledged",
-                Fact::ProductionShredded(_) => {
+                Fact::ProductionShredded(s) => {
                     p.status = "shredded";
                     p.shredded_at = Some(e.at);
+                    p.recalled = s.remedy;
                 }
                 Fact::DisposalAttested(a) => p.attestation = Some(a.clone()),
                 _ => {}

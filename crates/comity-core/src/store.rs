@@ -580,9 +580,19 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     fn set_cipher(&self, cipher: std::sync::Arc<dyn DocumentCipher>);
     /// How a request's documents are kept, with the digest of what is stored.
     async fn at_rest(&self, id: RequestId) -> Result<AtRest, StoreError>;
+    /// `plaintext` sealed under the request's documents' data key as the column `what`
+    /// (`sealed:v1:` and base64), for a value a journal fact must not hold in the clear,
+    /// such as a person's address; destroyed with the documents. As it came where the
+    /// request's documents are kept in the clear; [`StoreError::Conflict`] once shredded.
+    async fn seal_text(&self, id: RequestId, what: &str, plaintext: &str) -> Result<String, StoreError>;
+    /// Opens what [`Store::seal_text`] sealed (a text not sealed is given back as it is);
+    /// `None` once the request's documents are shredded.
+    async fn open_text(&self, id: RequestId, what: &str, stored: &str) -> Result<Option<String>, StoreError>;
     /// Requests whose documents' key is still kept, in a state where nothing more is done
     /// with them (closed, withdrawn or rejected), whose last move is at or before `before`:
-    /// those whose documents' retention has ended.
+    /// those whose documents' retention has ended. A request whose notice to a person is
+    /// still to be written, or whose recall is open (a running `nondisclosure_end` or
+    /// `recall` clock), waits for it.
     async fn retention_ended(&self, before: DateTime<Utc>, limit: u32) -> Result<Vec<RequestId>, StoreError>;
     /// Seals up to `limit` requests' documents kept in the clear (written before documents
     /// were sealed, migration 0023), each under a new data key, and replaces the anti-bulk

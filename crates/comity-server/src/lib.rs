@@ -36,6 +36,7 @@ mod person_notices;
 pub mod portal;
 pub mod production;
 pub mod receipt;
+mod remedies;
 mod representatives;
 mod requests;
 mod screening;
@@ -254,6 +255,11 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(further_use::record))
         .routes(routes!(further_use::answer))
         .routes(routes!(further_use::counts))
+        .routes(routes!(remedies::list, remedies::open))
+        .routes(routes!(remedies::show))
+        .routes(routes!(remedies::tell))
+        .routes(routes!(remedies::notice))
+        .routes(routes!(remedies::counts))
         .routes(routes!(requests::amend))
         .routes(routes!(requests::documents))
         .routes(routes!(requests::clarifications))

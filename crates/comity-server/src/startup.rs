@@ -82,6 +82,8 @@ pub struct Config {
     /// How long a request's documents are kept once nothing more is done with it
     /// (`--document-retention-days`; issue 15).
     pub document_retention: chrono::Duration,
+    /// How long the authority has to attest deletion of recalled data (`--recall-days`).
+    pub recall_within: chrono::Duration,
 }
 
 /// Why a server did not start: what it was doing, and why that failed.
@@ -188,6 +190,7 @@ impl Application {
             log_key: Some(key.clone()),
             disposal_grace: config.disposal_grace,
             document_retention: config.document_retention,
+            recall_within: config.recall_within,
         };
         let app = App::new(store, config.packs, settings);
         app.check_signed_log(&data_dir, &key)

@@ -91,8 +91,30 @@ pub(crate) fn seal(
     })
 }
 
+/// A value sealed like a document's column, under the request's data key: as it came
+/// where the documents are kept in the clear (or there is no cipher); refused once they
+/// were shredded, since nothing could open it again.
+pub(crate) fn seal_text(
+    cipher: Option<&dyn DocumentCipher>,
+    id: RequestId,
+    key: Option<&[u8]>,
+    kept: &comity_core::AtRest,
+    what: &str,
+    plaintext: &str,
+) -> Result<String, StoreError> {
+    match (cipher, key) {
+        (Some(cipher), Some(key)) => {
+            Ok(format!("{SEALED}{}", STANDARD.encode(cipher.seal(id, key, what, plaintext)?)))
+        }
+        _ if matches!(kept, comity_core::AtRest::Shredded { .. }) => Err(StoreError::Conflict(format!(
+            "request {id}'s documents were shredded: nothing is kept for it in their place"
+        ))),
+        _ => Ok(plaintext.to_owned()),
+    }
+}
+
 /// Opens one stored column. `None` when it is sealed and its key is gone: shredded.
-fn open_column(
+pub(crate) fn open_column(
     cipher: Option<&dyn DocumentCipher>,
     id: RequestId,
     key: Option<&[u8]>,

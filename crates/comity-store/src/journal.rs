@@ -401,6 +401,48 @@ struct ProductionShredded {
     production: String,
     package_sha256: String,
     retention_until: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    remedy: Option<u32>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RemedyOpened {
+    request: String,
+    case: u32,
+    ground: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    by: Option<String>,
+    productions: Vec<String>,
+    correction: bool,
+    recall_due: DateTime<Utc>,
+    description: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RemedyCorrection {
+    request: String,
+    case: u32,
+    production: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RemedyRecallMet {
+    request: String,
+    case: u32,
+    late: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RemedyPersonTold {
+    request: String,
+    case: u32,
+    person: u32,
+    language: String,
+    channel: String,
+    salt: String,
+    commitment: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message_id: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -490,6 +532,7 @@ pub fn encode(f: &Fact) -> String {
             production: p.production.clone(),
             package_sha256: p.package_sha256.clone(),
             retention_until: p.retention_until.clone(),
+            remedy: p.remedy,
         }),
         Fact::DisposalAttested(a) => json(&DisposalAttested {
             production: a.production.clone(),
@@ -607,6 +650,34 @@ pub fn encode(f: &Fact) -> String {
             since: d.since,
             digest: d.digest.clone(),
             reason: d.reason.clone(),
+        }),
+        Fact::RemedyOpened(r) => json(&RemedyOpened {
+            request: r.request.to_string(),
+            case: r.case,
+            ground: r.ground.to_string(),
+            by: r.by.as_ref().map(ToString::to_string),
+            productions: r.productions.clone(),
+            correction: r.correction,
+            recall_due: r.recall_due,
+            description: r.description.clone(),
+        }),
+        Fact::RemedyCorrection(r) => json(&RemedyCorrection {
+            request: r.request.to_string(),
+            case: r.case,
+            production: r.production.clone(),
+        }),
+        Fact::RemedyRecallMet(r) => {
+            json(&RemedyRecallMet { request: r.request.to_string(), case: r.case, late: r.late })
+        }
+        Fact::RemedyPersonTold(r) => json(&RemedyPersonTold {
+            request: r.request.to_string(),
+            case: r.case,
+            person: r.person,
+            language: r.language.clone(),
+            channel: r.channel.to_string(),
+            salt: r.salt.clone(),
+            commitment: r.commitment.clone(),
+            message_id: r.message_id.clone(),
         }),
         Fact::PreservationExtended(p) => json(&PreservationExtended {
             request: p.request.to_string(),
@@ -858,6 +929,7 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
                 production: p.production,
                 package_sha256: p.package_sha256,
                 retention_until: p.retention_until,
+                remedy: p.remedy,
             })
         }
         FactKind::DisposalAttested => {
@@ -1036,6 +1108,49 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
                 since: d.since,
                 digest: d.digest,
                 reason: d.reason,
+            })
+        }
+        FactKind::RemedyOpened => {
+            let r: RemedyOpened = read(content)?;
+            Fact::RemedyOpened(fact::RemedyOpened {
+                request: request(&r.request)?,
+                case: r.case,
+                ground: fact::RemedyGround::parse(&r.ground)
+                    .ok_or_else(|| format!("{:?} is not a remedy ground", r.ground))?,
+                by: r.by.as_deref().map(party).transpose()?,
+                productions: r.productions,
+                correction: r.correction,
+                recall_due: r.recall_due,
+                description: r.description,
+            })
+        }
+        FactKind::RemedyCorrection => {
+            let r: RemedyCorrection = read(content)?;
+            Fact::RemedyCorrection(fact::RemedyCorrection {
+                request: request(&r.request)?,
+                case: r.case,
+                production: r.production,
+            })
+        }
+        FactKind::RemedyRecallMet => {
+            let r: RemedyRecallMet = read(content)?;
+            Fact::RemedyRecallMet(fact::RemedyRecallMet {
+                request: request(&r.request)?,
+                case: r.case,
+                late: r.late,
+            })
+        }
+        FactKind::RemedyPersonTold => {
+            let r: RemedyPersonTold = read(content)?;
+            Fact::RemedyPersonTold(fact::RemedyPersonTold {
+                request: request(&r.request)?,
+                case: r.case,
+                person: r.person,
+                language: r.language,
+                channel: notice_channel(&r.channel)?,
+                salt: r.salt,
+                commitment: r.commitment,
+                message_id: r.message_id,
             })
         }
         FactKind::PreservationExtended => {
@@ -1385,6 +1500,26 @@ mod tests {
             (
                 "documents.shredded",
                 r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","since":"2026-01-02T03:04:05.000006Z","digest":"ab12","reason":"the retention ended"}"#,
+            ),
+            (
+                "production.shredded",
+                r#"{"production":"p1","package_sha256":"ef","retention_until":"2030-12-31","remedy":2}"#,
+            ),
+            (
+                "remedy.opened",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","case":1,"ground":"third_party_unmasked","by":"example-mail","productions":["p1"],"correction":true,"recall_due":"2027-01-08T10:00:00Z","description":"a correspondent's address was left in clear"}"#,
+            ),
+            (
+                "remedy.correction",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","case":1,"production":"p2"}"#,
+            ),
+            (
+                "remedy.recall_met",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","case":1,"late":false}"#,
+            ),
+            (
+                "remedy.person_told",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","case":1,"person":1,"language":"fr","channel":"provider","salt":"00ff","commitment":"ab12"}"#,
             ),
         ];
         let mut kinds = std::collections::BTreeSet::new();

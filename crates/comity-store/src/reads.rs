@@ -235,16 +235,21 @@ pub(crate) async fn package_keys<C: Conn>(conn: &mut C) -> Result<Vec<String>, S
 
 pub(crate) async fn overdue_clocks<C: Conn>(conn: &mut C) -> Result<Vec<Clock>, StoreError> {
     // Answered as `comity_core::clock::is_answered` says; a disposal attestation is owed
-    // whatever the request's state, until the authority's attestation is in the journal.
+    // whatever the request's state, until the authority's attestation is in the journal;
+    // a recall, until every remedy case opened on the request has its recall met.
     conn.fetch_all(
         concat!(
             "SELECT ",
             clock_columns!(),
             " FROM clocks c JOIN requests r ON r.id = c.request_id WHERE c.outcome = 'overdue' \
-             AND ((c.kind <> 'disposal_attestation' \
+             AND ((c.kind NOT IN ('disposal_attestation', 'recall') \
                    AND r.state NOT IN ('delivered', 'preserved', 'rejected', 'closed', 'withdrawn')) \
                OR (c.kind = 'disposal_attestation' AND NOT EXISTS (SELECT 1 FROM journal j \
-                   WHERE j.request_id = c.request_id AND j.kind = 'production.disposal_attested'))) \
+                   WHERE j.request_id = c.request_id AND j.kind = 'production.disposal_attested')) \
+               OR (c.kind = 'recall' AND EXISTS (SELECT 1 FROM journal o \
+                   WHERE o.request_id = c.request_id AND o.kind = 'remedy.opened' AND NOT EXISTS ( \
+                     SELECT 1 FROM journal m WHERE m.request_id = o.request_id \
+                       AND m.kind = 'remedy.recall_met' AND m.subject = o.subject)))) \
              ORDER BY c.due_at, c.request_id"
         ),
         args![],
@@ -473,8 +478,12 @@ pub(crate) async fn retention_ended<C: Conn>(
     limit: u32,
 ) -> Result<Vec<RequestId>, StoreError> {
     conn.fetch_all(
+        // Not while a notice to a person is still to be written from the document (its
+        // clock runs), nor while a remedy case's recall is open: they wait for it.
         "SELECT r.id FROM requests r JOIN document_keys k ON k.request_id = r.id \
          WHERE r.state IN ('closed', 'withdrawn', 'rejected') AND r.updated_at <= $1 \
+         AND NOT EXISTS (SELECT 1 FROM clocks c WHERE c.request_id = r.id AND c.closed_at IS NULL \
+           AND c.kind IN ('nondisclosure_end', 'recall')) \
          ORDER BY r.updated_at, r.id LIMIT $2",
         args![micros(before), limit],
         |row| {

@@ -216,6 +216,36 @@ macro_rules! store_impl {
                     reads::at_rest(&mut *read(self).await?, id).await
                 }
 
+                async fn seal_text(
+                    &self,
+                    id: RequestId,
+                    what: &str,
+                    plaintext: &str,
+                ) -> Result<String, StoreError> {
+                    let mut conn = read(self).await?;
+                    let key = reads::document_key(&mut *conn, id).await?;
+                    let cipher = self.cipher_slot().get();
+                    at_rest::seal_text(
+                        cipher.as_deref(),
+                        id,
+                        key.as_deref(),
+                        &reads::at_rest(&mut *conn, id).await?,
+                        what,
+                        plaintext,
+                    )
+                }
+
+                async fn open_text(
+                    &self,
+                    id: RequestId,
+                    what: &str,
+                    stored: &str,
+                ) -> Result<Option<String>, StoreError> {
+                    let key = reads::document_key(&mut *read(self).await?, id).await?;
+                    let cipher = self.cipher_slot().get();
+                    at_rest::open_column(cipher.as_deref(), id, key.as_deref(), what, stored.to_owned())
+                }
+
                 async fn retention_ended(
                     &self,
                     before: DateTime<Utc>,

@@ -195,6 +195,7 @@ impl StoreArgs {
             public_url: None,
             log_key: None,
             disposal_grace: chrono::Duration::days(comity_app::DISPOSAL_GRACE_DAYS),
+            recall_within: chrono::Duration::days(comity_app::RECALL_DAYS),
             document_retention: document_retention()?,
         };
         let packs = comity_policy::PackSet::builtin().context("loading the built-in policy packs")?;

@@ -104,6 +104,12 @@ pub struct ServeArgs {
     #[arg(long, env = "COMITY_DISPOSAL_GRACE_DAYS", default_value_t = comity_app::DISPOSAL_GRACE_DAYS,
           value_parser = clap::value_parser!(i64).range(0..=365))]
     disposal_grace_days: i64,
+    /// Days from a recall (a remedy case on delivered data) within which the receiving
+    /// authority must attest that it deleted the recalled data; after them it is escalated
+    /// and counted (docs/after-disclosure.md).
+    #[arg(long, env = "COMITY_RECALL_DAYS", default_value_t = comity_app::RECALL_DAYS,
+          value_parser = clap::value_parser!(i64).range(1..=365))]
+    recall_days: i64,
     /// How many days a request's documents are kept after its last move into closed,
     /// withdrawn or rejected; then the key that opens them is destroyed and they answer
     /// 410 Gone (docs/after-disclosure.md).
@@ -190,6 +196,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         notice_retry: comity_notify::RetryPolicy::new(args.notice_attempts)
             .map_err(|e| anyhow::anyhow!("--notice-attempts: {e}"))?,
         disposal_grace: chrono::Duration::days(args.disposal_grace_days),
+        recall_within: chrono::Duration::days(args.recall_days),
         document_retention: chrono::Duration::days(i64::from(args.document_retention_days)),
     };
     // The signals are caught from here on: whoever reads the listening line and stops the

@@ -131,6 +131,7 @@ pub fn every_action(facts: &RequestFacts) -> Vec<(Action, On<'_>)> {
         (Action::RecordFurtherUse, On::Request(facts)),
         (Action::RecordNotice, On::Request(facts)),
         (Action::DecideNotice, On::Request(facts)),
+        (Action::OpenRemedy, On::Request(facts)),
         (assign, On::Request(facts)),
         (Action::IssueVerificationLink, On::Request(facts)),
         (Action::ReceiveProduction, On::Request(facts)),

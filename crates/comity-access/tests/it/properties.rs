@@ -69,7 +69,7 @@ prop_compose! {
 
 /// Every request-scoped action, assigning a reviewer drawn like any party.
 fn request_action() -> impl Strategy<Value = Action> {
-    (0..28usize, party(), party()).prop_map(|(i, reviewer, reviewer_institution)| match i {
+    (0..29usize, party(), party()).prop_map(|(i, reviewer, reviewer_institution)| match i {
         0 => Action::View,
         1 => Action::ViewLogEntries,
         2 => Action::Submit,
@@ -97,6 +97,7 @@ fn request_action() -> impl Strategy<Value = Action> {
         24 => Action::AttestDisposal,
         25 => Action::RecordNotice,
         26 => Action::DecideNotice,
+        27 => Action::OpenRemedy,
         _ => Action::ReceiveProduction,
     })
 }

@@ -8,7 +8,7 @@ use comity_core::{PartyRole, Role, State};
 use crate::{Party, decide, id, party::*, request, who};
 
 /// The columns of the table, in order.
-fn actions() -> [Action; 25] {
+fn actions() -> [Action; 26] {
     [
         Action::View,
         Action::ViewLogEntries,
@@ -39,6 +39,7 @@ fn actions() -> [Action; 25] {
         Action::ReceiveProduction,
         Action::RecordNotice,
         Action::DecideNotice,
+        Action::OpenRemedy,
     ]
 }
 
@@ -52,30 +53,30 @@ type Row = (&'static str, Role, Reg, Party, CredentialKind, &'static str);
 
 #[rustfmt::skip]
 const TABLE: &[Row] = &[
-    //                                                                                     view log submit clar answer decide appeal exec close withdraw screen confirm object grounds extend conflict decide-conflict ask-use decide-use record-use assign link receive notice decide-notice
-    ("issuing authority",              Role::Requester, Reg::Authority, ISSUER,               Person, "Y Y Y . Y . Y . . Y . . . . Y . Y Y . Y . . Y . ."),
-    ("issuing authority, signed",      Role::Requester, Reg::Authority, ISSUER,               Key,    "Y Y Y . Y . Y . . Y . . . . Y . Y Y . Y . . Y . ."),
-    ("issuing authority, API token",   Role::Requester, Reg::Authority, ISSUER,               Token,  "Y Y . . Y . Y . . Y . . . . Y . Y Y . Y . . Y . ."),
-    ("validating authority",           Role::Requester, Reg::Authority, VALIDATOR,            Person, "Y Y . . Y . Y . . Y . . . . Y . Y Y . Y . . . . ."),
-    ("other authority",                Role::Requester, Reg::Authority, OTHER_AUTHORITY,      Person, ". . . . . . . . . . . . . . . . . . . . . . . . ."),
-    ("addressed provider",             Role::Handler,   Reg::Provider,  PROVIDER,             Person, "Y Y . Y . . Y Y Y Y . . Y . . Y . . . . . Y . Y ."),
-    ("addressed provider, API token",  Role::Handler,   Reg::Provider,  PROVIDER,             Token,  "Y Y . Y . . Y Y Y Y . . Y . . Y . . . . . Y . Y ."),
-    ("other provider",                 Role::Handler,   Reg::Provider,  OTHER_PROVIDER,       Person, ". . . . . . . . . . . . . . . . . . . . . . . . ."),
-    ("assigned reviewer",              Role::Reviewer,  Reg::Reviewer,  REVIEWER,             Person, "Y Y . Y . Y . . . . . . . Y . . Y . Y . . . . . Y"),
-    ("unassigned reviewer",            Role::Reviewer,  Reg::Reviewer,  UNASSIGNED_REVIEWER,  Person, ". . . . . . . . . . . . . . . . . . . . . . . . ."),
+    //                                                                                     view log submit clar answer decide appeal exec close withdraw screen confirm object grounds extend conflict decide-conflict ask-use decide-use record-use assign link receive notice decide-notice remedy
+    ("issuing authority",              Role::Requester, Reg::Authority, ISSUER,               Person, "Y Y Y . Y . Y . . Y . . . . Y . Y Y . Y . . Y . . ."),
+    ("issuing authority, signed",      Role::Requester, Reg::Authority, ISSUER,               Key,    "Y Y Y . Y . Y . . Y . . . . Y . Y Y . Y . . Y . . ."),
+    ("issuing authority, API token",   Role::Requester, Reg::Authority, ISSUER,               Token,  "Y Y . . Y . Y . . Y . . . . Y . Y Y . Y . . Y . . ."),
+    ("validating authority",           Role::Requester, Reg::Authority, VALIDATOR,            Person, "Y Y . . Y . Y . . Y . . . . Y . Y Y . Y . . . . . ."),
+    ("other authority",                Role::Requester, Reg::Authority, OTHER_AUTHORITY,      Person, ". . . . . . . . . . . . . . . . . . . . . . . . . ."),
+    ("addressed provider",             Role::Handler,   Reg::Provider,  PROVIDER,             Person, "Y Y . Y . . Y Y Y Y . . Y . . Y . . . . . Y . Y . Y"),
+    ("addressed provider, API token",  Role::Handler,   Reg::Provider,  PROVIDER,             Token,  "Y Y . Y . . Y Y Y Y . . Y . . Y . . . . . Y . Y . Y"),
+    ("other provider",                 Role::Handler,   Reg::Provider,  OTHER_PROVIDER,       Person, ". . . . . . . . . . . . . . . . . . . . . . . . . ."),
+    ("assigned reviewer",              Role::Reviewer,  Reg::Reviewer,  REVIEWER,             Person, "Y Y . Y . Y . . . . . . . Y . . Y . Y . . . . . Y Y"),
+    ("unassigned reviewer",            Role::Reviewer,  Reg::Reviewer,  UNASSIGNED_REVIEWER,  Person, ". . . . . . . . . . . . . . . . . . . . . . . . . ."),
     // Assigned (wrongly), but of a party's institution: sees it, never acts as reviewer.
-    ("reviewer of issuer's institution",    Role::Reviewer, Reg::Reviewer, REVIEWER_OF_ISSUER,    Person, "Y Y . . . . . . . . . . . . . . . . . . . . . . ."),
-    ("reviewer of validator's institution", Role::Reviewer, Reg::Reviewer, REVIEWER_OF_VALIDATOR, Person, "Y Y . . . . . . . . . . . . . . . . . . . . . . ."),
-    ("reviewer of provider's institution",  Role::Reviewer, Reg::Reviewer, REVIEWER_OF_PROVIDER,  Person, "Y Y . . . . . . . . . . . . . . . . . . . . . . ."),
-    ("operator",                       Role::Admin,     Reg::Operator,  OPERATOR,             Person, ". . . . . . . . . . . . . . . . . . . . Y . . . ."),
-    ("operator of issuer's institution", Role::Admin,   Reg::Operator,  ("fr-operator", ISSUER.1), Person, ". . . . . . . . . . . . . . . . . . . . . . . . ."),
-    ("auditor",                        Role::Auditor,   Reg::Auditor,   AUDITOR,              Person, ". Y . . . . . . . . . . . . . . . . . . . . . . ."),
+    ("reviewer of issuer's institution",    Role::Reviewer, Reg::Reviewer, REVIEWER_OF_ISSUER,    Person, "Y Y . . . . . . . . . . . . . . . . . . . . . . . ."),
+    ("reviewer of validator's institution", Role::Reviewer, Reg::Reviewer, REVIEWER_OF_VALIDATOR, Person, "Y Y . . . . . . . . . . . . . . . . . . . . . . . ."),
+    ("reviewer of provider's institution",  Role::Reviewer, Reg::Reviewer, REVIEWER_OF_PROVIDER,  Person, "Y Y . . . . . . . . . . . . . . . . . . . . . . . ."),
+    ("operator",                       Role::Admin,     Reg::Operator,  OPERATOR,             Person, ". . . . . . . . . . . . . . . . . . . . Y . . . . ."),
+    ("operator of issuer's institution", Role::Admin,   Reg::Operator,  ("fr-operator", ISSUER.1), Person, ". . . . . . . . . . . . . . . . . . . . . . . . . ."),
+    ("auditor",                        Role::Auditor,   Reg::Auditor,   AUDITOR,              Person, ". Y . . . . . . . . . . . . . . . . . . . . . . . ."),
     // A role that is not its organisation's register's gains nothing.
-    ("admin account at the issuer",    Role::Admin,     Reg::Authority, ISSUER,               Person, ". . . . . . . . . . . . . . . . . . . . . . . . ."),
-    ("auditor account at the provider", Role::Auditor,  Reg::Provider,  PROVIDER,             Person, ". . . . . . . . . . . . . . . . . . . . . . . . ."),
-    ("handler account at the issuer",  Role::Handler,   Reg::Authority, ISSUER,               Person, ". . . . . . . . . . . . . . . . . . . . . . . . ."),
-    ("requester account at the provider", Role::Requester, Reg::Provider, PROVIDER,           Person, ". . . . . . . . . . . . . . . . . . . . . . . . ."),
-    ("requester account at the reviewer", Role::Requester, Reg::Reviewer, REVIEWER,           Person, ". . . . . . . . . . . . . . . . . . . . . . . . ."),
+    ("admin account at the issuer",    Role::Admin,     Reg::Authority, ISSUER,               Person, ". . . . . . . . . . . . . . . . . . . . . . . . . ."),
+    ("auditor account at the provider", Role::Auditor,  Reg::Provider,  PROVIDER,             Person, ". . . . . . . . . . . . . . . . . . . . . . . . . ."),
+    ("handler account at the issuer",  Role::Handler,   Reg::Authority, ISSUER,               Person, ". . . . . . . . . . . . . . . . . . . . . . . . . ."),
+    ("requester account at the provider", Role::Requester, Reg::Provider, PROVIDER,           Person, ". . . . . . . . . . . . . . . . . . . . . . . . . ."),
+    ("requester account at the reviewer", Role::Requester, Reg::Reviewer, REVIEWER,           Person, ". . . . . . . . . . . . . . . . . . . . . . . . . ."),
 ];
 
 #[test]

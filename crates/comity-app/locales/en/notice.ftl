@@ -42,3 +42,25 @@ instrument-eu-e-evidence = Regulation (EU) 2023/1543 on European Production and 
 instrument-us-cloud-act = the United States CLOUD Act (18 U.S.C. § 2523) and an executive agreement
 instrument-coe-budapest = the Council of Europe Convention on Cybercrime (Budapest Convention)
 instrument-mlat = a treaty on mutual legal assistance
+
+# The notice of a remedy to a person affected (issue 15, item 4): data about them was
+# handed over in error, and what was done about it. comity_app::remedies writes it.
+
+remedy-subject = { $provider } handed over data about you in error, and has recalled it
+remedy-intro =
+    Hello,
+
+    This notice tells you that { $provider } handed data about you to a public authority in error, and what has been done to put it right.
+remedy-who = Who received it: { $authority }, an authority of { $country }, under its reference { $reference }, on { $delivered }.
+remedy-ground-wrong_account = What went wrong: the data of an account the request did not name was handed over.
+remedy-ground-out_of_scope = What went wrong: more data was handed over than the decision on the request allowed (another period, or other kinds of data).
+remedy-ground-third_party_unmasked = What went wrong: data about you was handed over with the data of the person the request concerned, when it should have been hidden.
+remedy-ground-decision_overturned = What went wrong: the decision that allowed the data to be handed over was overturned on appeal.
+remedy-ground-withdrawn = What went wrong: the request was withdrawn after the data had been handed over.
+remedy-recall = What was done: on { $opened }, the data was recalled. { $authority } must delete it and attest the deletion by { $due }. comity's own copy was destroyed the same day.
+remedy-recall-met = { $authority } attested on { $at } that it deleted the data.
+remedy-correction = A corrected set of data, within what the request allowed, is handed over in its place.
+remedy-check =
+    To check this notice later: it is the text above, from "Hello" to the signature. Its SHA-256 commitment, kept in the log of the request, is computed over the line "comity-remedy-notice/v1", the salt and that text.
+    Salt: { $salt }
+    Commitment: { $commitment }

@@ -42,3 +42,24 @@ instrument-eu-e-evidence = le règlement (UE) 2023/1543 relatif aux injonctions 
 instrument-us-cloud-act = le CLOUD Act des États-Unis (18 U.S.C. § 2523) et un accord exécutif
 instrument-coe-budapest = la Convention du Conseil de l'Europe sur la cybercriminalité (Convention de Budapest)
 instrument-mlat = un traité d'entraide judiciaire
+
+# L'avis d'un recours à une personne touchée (issue 15, point 4).
+
+remedy-subject = { $provider } a transmis par erreur des données vous concernant, et les a rappelées
+remedy-intro =
+    Bonjour,
+
+    Cet avis vous informe que { $provider } a transmis par erreur à une autorité publique des données vous concernant, et de ce qui a été fait pour y remédier.
+remedy-who = Qui les a reçues : { $authority }, une autorité de { $country }, sous sa référence { $reference }, le { $delivered }.
+remedy-ground-wrong_account = Ce qui s'est produit : les données d'un compte que la demande ne visait pas ont été transmises.
+remedy-ground-out_of_scope = Ce qui s'est produit : plus de données ont été transmises que la décision sur la demande ne le permettait (une autre période, ou d'autres types de données).
+remedy-ground-third_party_unmasked = Ce qui s'est produit : des données vous concernant ont été transmises avec celles de la personne visée par la demande, alors qu'elles auraient dû être masquées.
+remedy-ground-decision_overturned = Ce qui s'est produit : la décision qui autorisait la transmission a été annulée en appel.
+remedy-ground-withdrawn = Ce qui s'est produit : la demande a été retirée après la transmission des données.
+remedy-recall = Ce qui a été fait : le { $opened }, les données ont été rappelées. { $authority } doit les effacer et attester leur effacement au plus tard le { $due }. La copie de comity a été détruite le jour même.
+remedy-recall-met = { $authority } a attesté le { $at } avoir effacé les données.
+remedy-correction = Un jeu de données corrigé, dans les limites de ce que la demande permettait, est transmis à leur place.
+remedy-check =
+    Pour vérifier cet avis plus tard : il s'agit du texte ci-dessus, de « Bonjour » à la signature. Son engagement SHA-256, conservé dans le journal de la demande, est calculé sur la ligne « comity-remedy-notice/v1 », le sel et ce texte.
+    Sel : { $salt }
+    Engagement : { $commitment }

@@ -72,6 +72,18 @@ pub(crate) fn gone(p: &Production) -> Error {
         }
         None => "; the authority has not attested disposal yet".to_owned(),
     };
+    if let Some(case) = p.recalled {
+        details.push(Problem { path: "/remedy".into(), message: case.to_string() });
+        return Error::Gone {
+            code: "recalled",
+            message: format!(
+                "production {} was recalled by remedy case {case} (GET /v1/requests/{}/remedies/{case}): comity's copy \
+                 was crypto-shredded on {at}{attested}",
+                p.id, p.request
+            ),
+            details,
+        };
+    }
     Error::Gone {
         code: "disposed",
         message: format!(
@@ -98,39 +110,58 @@ impl App {
         let productions = self.productions_of_request(request).await?;
         let mut shredded = Vec::new();
         for p in productions {
-            let Some(sealed) = &p.package else { continue };
-            if p.shredded_at.is_some() || retention_end(&p.retention_until).is_none_or(|end| end > at) {
+            if p.package.is_none()
+                || p.shredded_at.is_some()
+                || retention_end(&p.retention_until).is_none_or(|end| end > at)
+            {
                 continue;
             }
-            let fact = Fact::ProductionShredded(journal::ProductionShredded {
-                production: p.id.clone(),
-                package_sha256: sealed.package_sha256.clone(),
-                retention_until: p.retention_until.clone(),
-            });
-            let mut entry = custody_fact(&ActorId::system(), &current, fact);
-            entry.at = recorded;
-            match store.destroy_package_key(&p.id, &[entry]).await {
-                Ok(_) => {}
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e.into()),
+            if self.shred_production(&current, &p, None, recorded).await? {
+                tracing::info!(production = %p.id, %request, "a production was crypto-shredded at its retention date");
+                shredded.push(p.id);
             }
-            // The key is gone: the file is noise now. Removed all the same, so nothing of it
-            // lingers; a crash before this leaves bytes nothing on the server opens.
-            if let Ok(dirs) = self.productions() {
-                match std::fs::remove_file(dirs.package_path(&p.id)) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => tracing::warn!(production = %p.id, "the shredded package's file stays: {e}"),
-                }
-            }
-            tracing::info!(production = %p.id, %request, "a production was crypto-shredded at its retention date");
-            shredded.push(p.id);
         }
         Ok(shredded)
     }
 
+    /// Crypto-shreds comity's copy of one sealed production: its data key destroyed with
+    /// its `production.shredded` fact (naming the remedy case that recalled it, if one did),
+    /// then its stored file deleted. `false` when another act shredded it first.
+    pub(crate) async fn shred_production(
+        &self,
+        current: &comity_core::StoredRequest,
+        p: &Production,
+        remedy: Option<u32>,
+        recorded: DateTime<Utc>,
+    ) -> Result<bool> {
+        let Some(sealed) = &p.package else { return Ok(false) };
+        let fact = Fact::ProductionShredded(journal::ProductionShredded {
+            production: p.id.clone(),
+            package_sha256: sealed.package_sha256.clone(),
+            retention_until: p.retention_until.clone(),
+            remedy,
+        });
+        let mut entry = custody_fact(&ActorId::system(), current, fact);
+        entry.at = recorded;
+        match self.store().destroy_package_key(&p.id, &[entry]).await {
+            Ok(_) => {}
+            Err(StoreError::Conflict(_)) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        }
+        // The key is gone: the file is noise now. Removed all the same, so nothing of it
+        // lingers; a crash before this leaves bytes nothing on the server opens.
+        if let Ok(dirs) = self.productions() {
+            match std::fs::remove_file(dirs.package_path(&p.id)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => tracing::warn!(production = %p.id, "the shredded package's file stays: {e}"),
+            }
+        }
+        Ok(true)
+    }
+
     /// Every production of a request, whoever asks (the sweep's).
-    async fn productions_of_request(&self, request: RequestId) -> Result<Vec<Production>> {
+    pub(crate) async fn productions_of_request(&self, request: RequestId) -> Result<Vec<Production>> {
         let entries = self
             .store()
             .journal(&comity_core::JournalQuery::kinds(&comity_core::FactKind::PRODUCTION).request(request))
@@ -226,30 +257,31 @@ impl App {
             jws: jws.trim().to_owned(),
         });
         let entry = custody_fact(&caller.actor(), &current, fact);
-        // In time, the attestation clock closes as met; late, its escalation stands in the
-        // log and the count stops with this fact.
-        let running = self
-            .store()
-            .clocks(id)
-            .await?
-            .into_iter()
-            .find(|c| c.kind == ClockKind::DisposalAttestation && c.closed.is_none());
-        let written = self
-            .store()
-            .act(&Act {
+        // A recalled production's attestation answers its recall (issue 15, item 4): the
+        // cases it completes are met, with the recall clock, in this act.
+        let (facts, clocks, closes) = if found.recalled.is_some() {
+            let (mut met, clocks, close) = self.recall_after_attestation(&current, &found.id, now).await?;
+            met.insert(0, entry);
+            (met, clocks, close)
+        } else {
+            // In time, the attestation clock closes as met; late, its escalation stands in
+            // the log and the count stops with this fact.
+            let running = self
+                .store()
+                .clocks(id)
+                .await?
+                .into_iter()
+                .find(|c| c.kind == ClockKind::DisposalAttestation && c.closed.is_none());
+            let close = running.map(|c| ClockClose {
                 request_id: id,
+                kind: c.kind,
+                due: c.due,
                 at: now,
-                facts: vec![entry],
-                clocks: Vec::new(),
-                closes: running.map(|c| ClockClose {
-                    request_id: id,
-                    kind: c.kind,
-                    due: c.due,
-                    at: now,
-                    outcome: ClockOutcome::Met,
-                }),
-            })
-            .await?;
+                outcome: ClockOutcome::Met,
+            });
+            (vec![entry], Vec::new(), close)
+        };
+        let written = self.store().act(&Act { request_id: id, at: now, facts, clocks, closes }).await?;
         let after = self
             .production_by_id(&found.id)
             .await?

@@ -161,10 +161,16 @@ async fn basis(app: &App, current: &StoredRequest) -> Result<Basis> {
 }
 
 /// Only an approved or partially approved request is produced (or one producing already,
-/// whose earlier production failed or is to be redone).
+/// whose earlier production failed or is to be redone). A delivered one is produced again
+/// only to correct an error, under a remedy case ([`Producing::check_producible`]).
 pub fn check_producible(request: &StoredRequest) -> Result<()> {
     if matches!(request.state, State::Approved | State::PartiallyApproved | State::Producing) {
         Ok(())
+    } else if request.state == State::Delivered {
+        Err(Error::conflict(
+            "the request was delivered: it is produced again only to correct an error, under a remedy case that \
+             owes a correction (POST /v1/requests/{id}/remedies with correction = true)",
+        ))
     } else {
         Err(Error::conflict(format!(
             "the request is {}; only an approved or partially approved request is produced",
@@ -357,6 +363,8 @@ pub struct Producing {
     app: App,
     request: StoredRequest,
     actor: ActorId,
+    /// The remedy case this production corrects, for a delivered request (issue 15, item 4).
+    correction: Option<u32>,
 }
 
 impl App {
@@ -375,7 +383,8 @@ impl App {
     pub async fn producing(&self, caller: &Caller, id: RequestId) -> Result<Producing> {
         self.productions()?;
         let (request, _) = self.actionable(caller, id, &Action::Execute).await?;
-        Ok(Producing { app: self.clone(), request, actor: caller.actor() })
+        let correction = self.correction_case(&request).await?;
+        Ok(Producing { app: self.clone(), request, actor: caller.actor(), correction })
     }
 
     pub(crate) async fn producing_as(&self, actor: ActorId, id: RequestId) -> Result<Producing> {
@@ -385,7 +394,8 @@ impl App {
             .request(id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("no request with id {id}")))?;
-        Ok(Producing { app: self.clone(), request, actor })
+        let correction = self.correction_case(&request).await?;
+        Ok(Producing { app: self.clone(), request, actor, correction })
     }
 
     /// Every production of a request the caller may see, oldest first.
@@ -603,7 +613,12 @@ impl Producing {
     /// Only an approved or partially approved request is produced (or one producing
     /// already, whose earlier production failed or is to be redone).
     pub fn check_producible(&self) -> Result<()> {
-        check_producible(&self.request)
+        if self.correction.is_some() { Ok(()) } else { check_producible(&self.request) }
+    }
+
+    /// The remedy case this production corrects, if it corrects one.
+    pub fn correction(&self) -> Option<u32> {
+        self.correction
     }
 
     /// A file for the export, in the data directory (the export is personal data: it stays
@@ -616,10 +631,12 @@ impl Producing {
 
     /// Runs the production of `export` and returns it sealed.
     pub async fn produce(self, export: &Path, options: Options, progress: Progress) -> Result<Production> {
-        let Producing { app, request: current, actor } = self;
+        let Producing { app, request: current, actor, correction } = self;
         let app = &app;
         let productions = app.productions()?;
-        check_producible(&current)?;
+        if correction.is_none() {
+            check_producible(&current)?;
+        }
         app.check_not_suspended(&current, Utc::now()).await?;
         let id = current.id;
         let store = app.store();
@@ -674,12 +691,24 @@ impl Producing {
             kind: ClockKind::DisposalAttestation,
             due: keep_until.map(|t| t + app.settings().disposal_grace),
         };
-        if current.state == State::Producing {
+        // A correction is linked to its case in the act that starts it.
+        let corrects = correction.map(|case| {
+            let fact = Fact::RemedyCorrection(journal::RemedyCorrection {
+                request: id,
+                case,
+                production: production.clone(),
+            });
+            NewEntry {
+                party: Some(current.authority.clone()),
+                ..NewEntry::new(started.at, actor.clone(), fact)
+            }
+        });
+        if current.state == State::Producing || correction.is_some() {
             store
                 .act(&Act {
                     request_id: id,
                     at: Utc::now().trunc_subsecs(6),
-                    facts: vec![started],
+                    facts: std::iter::once(started).chain(corrects).collect(),
                     clocks: vec![retention, attestation],
                     closes: None,
                 })

@@ -26,6 +26,7 @@ mod notices;
 mod operator;
 mod pages;
 mod production;
+mod remedies;
 mod signin;
 mod submit;
 mod verify;
@@ -118,6 +119,8 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}/further-use", post(further_use::ask))
         .route("/requests/{id}/further-use/{ask}/decision", post(further_use::decide))
         .route("/requests/{id}/further-use/uses", post(further_use::record))
+        .route("/requests/{id}/remedies", post(remedies::open))
+        .route("/requests/{id}/remedies/{case}/persons", post(remedies::tell))
         .route("/requests/{id}/notices/{target}/recipient", post(notices::recipient))
         .route("/requests/{id}/notices/{target}/decision", post(notices::decision))
         .route("/requests/{id}/notices/{target}/delivery", post(notices::delivery))
@@ -317,6 +320,8 @@ mod tests {
         ids.extend(SelectorType::ALL.iter().map(|v| format!("selector-{v}")));
         ids.extend(ReviewerKind::ALL.iter().map(|v| format!("reviewer-kind-{v}")));
         ids.extend(PartyRole::ALL.iter().map(|v| format!("ops-register-{v}")));
+        ids.extend(comity_core::RemedyGround::ALL.iter().map(|g| format!("remedy-ground-{g}")));
+        ids.extend(["recall_pending", "correction_due", "closed"].map(|s| format!("remedy-status-{s}")));
         ids.extend(
             [PartyRole::Authority, PartyRole::Provider, PartyRole::Reviewer]
                 .map(|v| format!("ops-register-new-{v}")),

@@ -379,6 +379,10 @@ pub fn problems(
                 "answer" => "answer",
                 "conditions" => "conditions",
                 "note" => "note",
+                "ground" => "ground",
+                "productions" => "productions",
+                "correction" => "correction",
+                "description" => "description",
                 _ => default_field,
             };
             FieldError { field: field.to_owned(), message: p.message }
@@ -408,6 +412,7 @@ async fn request_page(
     let receiving = caller.principal.role == Role::Requester;
     let offers = app.app.offers(caller, &view, &clocks).await?;
     let further_use = app.app.further_use_offers(caller, id).await?;
+    let remedies = app.app.remedy_offers(caller, id).await?;
     let (notices, record, decide) = app.app.person_notices_on_page(caller, id).await?;
     let notices = super::notices::Notices { notices, record, decide };
     // The authority's registered contacts, to verify an emergency through (issue 5, item 6).
@@ -445,6 +450,7 @@ async fn request_page(
         (super::production::section(ctx, id, &productions, receiving, errors))
         (super::further_use::section(ctx, id, &further_use, errors))
         (super::notices::section(ctx, id, &notices, errors))
+        (super::remedies::section(ctx, id, &remedies, errors))
         (history(ctx, &events))
         @if !moves.is_empty() {
             (actions(ctx, &view, &moves, options.as_ref(), errors))

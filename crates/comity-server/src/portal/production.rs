@@ -103,7 +103,10 @@ pub fn section(
                     }
                 }
                 @if receiving && p.shredded_at.is_some() {
-                    p class="finding finding-fail" role="status" { (ctx.t("production-gone")) }
+                    @match p.recalled {
+                        Some(case) => p class="finding finding-fail" role="status" { (ctx.lang.t_with("production-recalled", &[("n", case.into())])) },
+                        None => p class="finding finding-fail" role="status" { (ctx.t("production-gone")) },
+                    }
                 }
                 @if receiving && p.package.is_some() && p.shredded_at.is_none() && p.status != "acknowledged" {
                     (receive_steps(ctx, id, p, errors))

@@ -501,6 +501,12 @@ async fn the_api_description_covers_every_endpoint(app: TestApp) {
         ("/v1/requests/{id}/notices/{target}/decision", "post"),
         ("/v1/requests/{id}/notices/{target}/delivery", "post"),
         ("/v1/requests/{id}/notices/{target}/text", "get"),
+        ("/v1/requests/{id}/remedies", "post"),
+        ("/v1/requests/{id}/remedies", "get"),
+        ("/v1/requests/{id}/remedies/{case}", "get"),
+        ("/v1/requests/{id}/remedies/{case}/persons", "post"),
+        ("/v1/requests/{id}/remedies/{case}/persons/{person}/notice", "get"),
+        ("/v1/remedies/counts", "get"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let described: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();

@@ -17,7 +17,49 @@ crate::both_backends!(
     a_notice_the_provider_delivers_is_confirmed_and_logged,
     a_bar_needs_reasons_and_a_review_date_and_never_under_the_national_security_pack,
     the_reviewer_and_the_provider_act_on_notices_from_the_request_page,
+    the_documents_wait_for_a_notice_still_to_be_written,
 );
+
+/// A request closed while its notice is delayed beyond the documents' retention: the
+/// documents are kept until the notice is written from them, then shredded; the sweep in
+/// between never fails on them.
+async fn the_documents_wait_for_a_notice_still_to_be_written(app: TestApp) {
+    let id = delivered(&app, |doc| {
+        doc.as_object_mut().unwrap().remove("nondisclosure");
+    })
+    .await;
+    let until = (Utc::now() + chrono::Duration::days(800)).date_naive();
+    let delay = json!({"status": "delayed", "reasoning": "a long investigation", "until": until.to_string()});
+    let (status, body) =
+        app.token(REVIEWER).post(&format!("/v1/requests/{id}/notices/0/decision"), &delay).await;
+    assert_eq!(status, 201, "{body}");
+    let provider = app.token("example-mail");
+    let recipient = json!({"language": "en", "channel": "provider"});
+    let (status, body) = provider.post(&format!("/v1/requests/{id}/notices/0/recipient"), &recipient).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = provider
+        .post(
+            &format!("/v1/requests/{id}/transitions"),
+            &json!({"to": "closed", "reason": "delivered and done"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // A year and more later, the retention has ended, but the notice is still to come.
+    let sweep = app.app.sweep(Utc::now() + chrono::Duration::days(400)).await.unwrap();
+    assert!(sweep.shredded.is_empty(), "{sweep:?}");
+    let (status, _) = provider.get(&format!("/v1/requests/{id}/notices")).await;
+    assert_eq!(status, 200);
+    // The day the delay ends: the notice is written, then the documents go.
+    let after = until.succ_opt().unwrap().and_hms_opt(0, 0, 1).unwrap().and_utc();
+    let sweep = app.app.sweep(after).await.unwrap();
+    assert_eq!(sweep.shredded.len(), 1, "{sweep:?}");
+    let sent = facts(&app, &id, FactKind::PersonNoticeSent).await;
+    assert_eq!(sent.len(), 1, "the notice was written before the documents went");
+    let (status, body) = provider.get(&format!("/v1/requests/{id}/notices")).await;
+    assert_eq!(status, 410, "{body}");
+    assert_eq!(body["error"]["code"], "documents_shredded");
+}
 
 fn export() -> Vec<u8> {
     std::fs::read(
@@ -109,6 +151,12 @@ async fn a_delayed_notice_is_emailed_in_french_on_the_day_the_delay_ends() {
         assert_eq!(status, 201, "{body}");
         assert_eq!(body["due"], "2027-06-15T00:00:00Z", "the day after the delay's last day: {body}");
         assert_eq!(body["address"], "alice@example.fr");
+        // The address is the provider's to know: sealed under the request's data key, it is
+        // in no journal row and no byte of the database.
+        let recipient = facts(&app, &id, FactKind::PersonNoticeRecipient).await;
+        assert!(!recipient[0].content.contains("alice@"), "{}", recipient[0].content);
+        let database = app.database_bytes().await;
+        assert!(!database.windows(16).any(|w| w == b"alice@example.fr"), "the address is in the clear");
         // The authority sees how the person is told, never where.
         let (status, seen) = app.token("fr-tj-paris").get(&format!("/v1/requests/{id}/notices")).await;
         assert_eq!(status, 200, "{seen}");

@@ -472,6 +472,36 @@ async fn four_people_walk_a_request_in_the_browser() {
     clerk.find(Locator::Css("form[action$='/further-use']")).await.unwrap();
     assert_accessible_in_both(clerk, "the delivered request, with the form to ask for further use").await;
 
+    // An error found after delivery (issue 15, item 4): legal opens a remedy case from the
+    // page; the clerk is told the package is recalled, beside the form to attest deletion.
+    legal.goto(&app.url(&format!("/requests/{id}"))).await.unwrap();
+    assert_accessible_in_both(legal, "the delivered request, with the form to open a remedy case").await;
+    let form = legal.find(Locator::Css("form[action$='/remedies']")).await.unwrap();
+    form.find(Locator::Css("input[name=ground][value=third_party_unmasked]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    form.find(Locator::Css("textarea[name=description]"))
+        .await
+        .unwrap()
+        .send_keys("a correspondent's address was left unmasked in the traffic records")
+        .await
+        .unwrap();
+    submit(legal, form.find(Locator::Css("button[type=submit]")).await.unwrap()).await;
+    let page = main_text(legal).await;
+    assert!(page.contains("Recall pending") || page.contains("Rappel en cours"), "the case is open: {page}");
+    assert_accessible_in_both(legal, "the request with its remedy case and the form to tell a person").await;
+    clerk.goto(&app.url(&format!("/requests/{id}"))).await.unwrap();
+    let page = main_text(clerk).await;
+    assert!(
+        page.contains("Rappelée par le recours 1") || page.contains("Recalled by remedy case 1"),
+        "the clerk is told the package was recalled: {page}"
+    );
+    clerk.find(Locator::Css("form[action$='/disposal']")).await.unwrap();
+    assert_accessible_in_both(clerk, "the recalled production, with the form to attest deletion").await;
+
     for (_, _, _, browser) in browsers {
         browser.close().await.unwrap();
     }
