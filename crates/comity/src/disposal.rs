@@ -1,6 +1,6 @@
 //! `comity disposal sign`: what a receiving authority does at a production's retention
-//! date, from the command line. It signs the statement that the authority disposed of the
-//! data, as the compact JWS that `POST /v1/requests/{id}/productions/{prod}/disposal`
+//! date, or when a remedy case recalls the production (data delivered in error), from the
+//! command line. It signs the statement that the authority disposed of the data, as the compact JWS that `POST /v1/requests/{id}/productions/{prod}/disposal`
 //! takes (`{"attestation": "<JWS>"}`), or the portal's request page uploads:
 //!
 //! ```sh
@@ -18,8 +18,9 @@ use sha2::{Digest, Sha256};
 
 #[derive(Debug, Subcommand)]
 pub enum DisposalCommand {
-    /// Sign the statement that a production's data was disposed of: prints a compact JWS
-    /// over the request, the production, the package's SHA-256 and when it was disposed of.
+    /// Sign the statement that a production's data was disposed of (at its retention date,
+    /// or deleted at a recall): prints a compact JWS over the request, the production, the
+    /// package's SHA-256 and when it was disposed of.
     Sign(DisposalSignArgs),
 }
 
