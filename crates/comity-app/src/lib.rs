@@ -62,6 +62,7 @@ mod sample;
 mod screening;
 mod sessions;
 mod signed;
+pub mod transparency;
 mod verification;
 
 use std::sync::Arc;
@@ -132,6 +133,9 @@ pub struct Settings {
     /// How long the authority has, from a recall, to attest that it deleted the data a
     /// remedy case recalled, before it is escalated and counted (issue 15, item 4).
     pub recall_within: chrono::Duration,
+    /// A transparency report's breakdown cell with fewer requests than this is published
+    /// as suppressed (`--suppress-below`; 1, the default, suppresses none).
+    pub suppress_below: u64,
 }
 
 /// The default time after the retention date for the authority's attestation of disposal.
@@ -166,6 +170,7 @@ impl Settings {
             disposal_grace: chrono::Duration::days(DISPOSAL_GRACE_DAYS),
             document_retention: chrono::Duration::days(DOCUMENT_RETENTION_DAYS),
             recall_within: chrono::Duration::days(RECALL_DAYS),
+            suppress_below: 1,
         }
     }
 }

@@ -200,6 +200,8 @@ impl App {
     ) -> Result<IntakeScreening> {
         let mut planned = plan(id, request.kind, request.emergency, from, report, at)?;
         planned.clocks = crate::clocks::screening_clocks(report, request);
+        // Its classification, for the transparency reports, is logged with its screening.
+        let classified = self.classification(id, request, at);
         let reviewed = planned.moves.last().is_some_and(|(to, _)| *to != State::Rejected);
         if reviewed {
             let (facts, routed) = self.route(id, request, report, at).await?;
@@ -220,6 +222,7 @@ impl App {
                 }
             }
         }
+        planned.facts.insert(0, classified);
         Ok(planned)
     }
 }

@@ -205,7 +205,7 @@ impl RemoteLog {
         if let Some(earlier) = earlier {
             verifier = verifier.since(earlier);
         }
-        let verified = self.verify_tiles(verifier, &checkpoint, HashTiles::Check, progress).await?;
+        let verified = self.verify_tiles(verifier, &checkpoint, HashTiles::Check, progress, |_| {}).await?;
         Ok(Report { verified, checkpoint: note })
     }
 
@@ -220,7 +220,13 @@ impl RemoteLog {
         progress: impl FnMut(Progress),
     ) -> Result<Sample, Error> {
         let verified = self
-            .verify_tiles(LogVerifier::new().collect_requests(), checkpoint, HashTiles::Skip, progress)
+            .verify_tiles(
+                LogVerifier::new().collect_requests(),
+                checkpoint,
+                HashTiles::Skip,
+                progress,
+                |_| {},
+            )
             .await?;
         let drawn = audit::sample(&verified.root, verified.size, &verified.requests, n);
         Ok(Sample { verified, drawn })
@@ -228,13 +234,16 @@ impl RemoteLog {
 
     /// Reads every data tile the checkpoint's size implies into `verifier` (and, with
     /// [`HashTiles::Check`], every hash tile), then checks the tree against the
-    /// checkpoint. `progress` is called after each data tile.
+    /// checkpoint. `progress` is called after each data tile, `on_entry` with each entry in
+    /// log order (what it is given is only proven once this returns `Ok`: the tree is
+    /// checked against the checkpoint at the end).
     pub async fn verify_tiles(
         &self,
         mut verifier: LogVerifier,
         checkpoint: &Checkpoint,
         hash_tiles: HashTiles,
         mut progress: impl FnMut(Progress),
+        mut on_entry: impl FnMut(&[u8]),
     ) -> Result<Verified, Error> {
         let size = checkpoint.size();
         let check_hashes = hash_tiles == HashTiles::Check;
@@ -251,6 +260,10 @@ impl RemoteLog {
             let Some((tile, hash, handles)) = pending.pop_front() else { break };
             let bundle = join(handles.data).await?;
             verifier.push_bundle(&tile, &bundle)?;
+            // The bundle parsed as the verifier read it: it refused it otherwise.
+            for entry in comity_log::decode_bundle(&bundle).into_iter().flatten() {
+                on_entry(entry);
+            }
             if let (Some(hash), Some(handle)) = (hash, handles.hash) {
                 verifier.check_hash_tile(&hash, &join(handle).await?)?;
             }
@@ -268,6 +281,11 @@ impl RemoteLog {
             }
         }
         Ok(verifier.finish(checkpoint)?)
+    }
+
+    /// The log's latest checkpoint as it serves it (a signed note), not yet checked.
+    pub async fn checkpoint_note(&self) -> Result<Vec<u8>, Error> {
+        self.get(&self.url("checkpoint")).await
     }
 
     async fn get(&self, url: &str) -> Result<Vec<u8>, Error> {

@@ -67,11 +67,12 @@ pub enum FactKind {
     RemedyCorrection,
     RemedyRecallMet,
     RemedyPersonTold,
+    RequestClassified,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 50] = [
+    pub const ALL: [FactKind; 51] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -122,6 +123,7 @@ impl FactKind {
         FactKind::RemedyCorrection,
         FactKind::RemedyRecallMet,
         FactKind::RemedyPersonTold,
+        FactKind::RequestClassified,
     ];
 
     /// The kinds of a notice to a person concerned (issue 15, item 1).
@@ -210,6 +212,7 @@ impl FactKind {
             FactKind::RemedyCorrection => "remedy.correction",
             FactKind::RemedyRecallMet => "remedy.recall_met",
             FactKind::RemedyPersonTold => "remedy.person_told",
+            FactKind::RequestClassified => "request.classified",
         }
     }
 
@@ -280,6 +283,7 @@ pub enum Fact {
     RemedyCorrection(RemedyCorrection),
     RemedyRecallMet(RemedyRecallMet),
     RemedyPersonTold(RemedyPersonTold),
+    RequestClassified(RequestClassified),
 }
 
 impl Fact {
@@ -335,6 +339,7 @@ impl Fact {
             Fact::RemedyCorrection(_) => FactKind::RemedyCorrection,
             Fact::RemedyRecallMet(_) => FactKind::RemedyRecallMet,
             Fact::RemedyPersonTold(_) => FactKind::RemedyPersonTold,
+            Fact::RequestClassified(_) => FactKind::RequestClassified,
         }
     }
 }
@@ -462,6 +467,9 @@ impl Fact {
             Fact::RemedyCorrection(r) => remedy(r.request, r.case),
             Fact::RemedyRecallMet(r) => remedy(r.request, r.case),
             Fact::RemedyPersonTold(r) => remedy(r.request, r.case),
+            Fact::RequestClassified(c) => {
+                Columns { subject: Some("classification".to_owned()), request: Some(c.request), party: None }
+            }
         }
     }
 }
@@ -1023,6 +1031,16 @@ impl JournalEntry {
     pub fn kind(&self) -> FactKind {
         self.fact.kind()
     }
+
+    /// The kind of its audit-log entry: the fact's kind, but for a request's
+    /// classification, which shows it there (`crate::transparency`).
+    pub fn log_kind(&self) -> std::borrow::Cow<'static, str> {
+        match &self.fact {
+            Fact::RequestClassified(c) if c.sealed => crate::transparency::SEALED_KIND.into(),
+            Fact::RequestClassified(c) => c.class.log_kind().into(),
+            f => f.kind().as_str().into(),
+        }
+    }
 }
 
 /// Which journal entries to read; every filter given must match. Oldest first.
@@ -1191,4 +1209,14 @@ pub struct RemedyPersonTold {
     pub commitment: String,
     /// comity's message id, for an e-mail.
     pub message_id: Option<String>,
+}
+
+/// A request's non-personal classification, logged at intake so that transparency reports
+/// can be recomputed from the public log (issue 16): in its log entry's kind, or, for a
+/// national-security request (`sealed`), only under the entry's commitment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestClassified {
+    pub request: RequestId,
+    pub class: crate::transparency::Classification,
+    pub sealed: bool,
 }

@@ -28,6 +28,7 @@ pub mod production;
 mod request;
 mod selector;
 pub mod store;
+pub mod transparency;
 pub mod trust;
 mod vocabulary;
 

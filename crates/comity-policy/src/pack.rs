@@ -86,6 +86,13 @@ pub struct Settings {
     /// 18 August 2026). A request received on an earlier day, counted in UTC, is refused
     /// by the rule `general.applies_from`. None: the pack sets no such day.
     pub applies_from: Option<NaiveDate>,
+    /// The width of the bands its requests are published in, in transparency reports
+    /// (50 U.S.C. § 1874(a) offers 1000, 500, 250 or 100 (confirm)); `None`: published
+    /// exactly, as every figure but national security's.
+    pub transparency_band: Option<u32>,
+    /// Days after a report's period ends before its banded figures are published; with
+    /// `transparency_band` (50 U.S.C. § 1874(a): 180 days for most options (confirm)).
+    pub transparency_delay_days: Option<u32>,
 }
 
 /// Whose reviewer decides: see [`Settings::reviewer_state`].
@@ -133,6 +140,8 @@ impl Default for Settings {
             reviewer_state: ReviewerState::Requested,
             day_count: DayCount::FromInstant,
             applies_from: None,
+            transparency_band: None,
+            transparency_delay_days: None,
         }
     }
 }
@@ -305,6 +314,8 @@ struct SettingsFile {
     day_count: Option<String>,
     /// A TOML date, such as `applies_from = 2026-08-18`.
     applies_from: Option<toml::value::Datetime>,
+    transparency_band: Option<u32>,
+    transparency_delay_days: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -514,8 +525,16 @@ fn apply(s: &mut Settings, f: &SettingsFile) -> Result<(), String> {
         emergency_respond_hours,
         preservation_days,
         preservation_extension_days,
-        conflict_objection_days
+        conflict_objection_days,
+        transparency_band,
+        transparency_delay_days
     );
+    if s.transparency_band == Some(0) {
+        return Err(
+            "transparency_band: a band is at least 1 wide (50 U.S.C. § 1874(a) uses 1000, 500, 250 or 100)"
+                .into(),
+        );
+    }
     if let Some(list) = &f.issuing_states {
         s.issuing_states = countries("issuing_states", list)?;
     }
@@ -606,7 +625,9 @@ impl Settings {
             reviewer,
             reviewer_state,
             day_count,
-            applies_from
+            applies_from,
+            transparency_band,
+            transparency_delay_days
         );
         if self.dual_criminality && !house.dual_criminality {
             return looser("dual_criminality", "false".into(), "true".into());

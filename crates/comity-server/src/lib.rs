@@ -42,6 +42,7 @@ mod requests;
 mod screening;
 pub mod session;
 pub mod startup;
+mod transparency;
 mod verification;
 
 use std::{future::Future, sync::Arc, time::Duration};
@@ -209,6 +210,7 @@ impl AppState {
         (name = "notices", description = "Telling parties: where notices go (webhooks signed with RFC 9421, e-mail), the webhook key, dead letters (admin)"),
         (name = "documents", description = "Schemas of the documents comity reads"),
         (name = "operations", description = "Health, readiness, metrics"),
+        (name = "transparency", description = "Transparency reports anyone can recompute from the public log"),
     )
 )]
 pub struct ApiDoc;
@@ -260,6 +262,9 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(remedies::tell))
         .routes(routes!(remedies::notice))
         .routes(routes!(remedies::counts))
+        .routes(routes!(transparency::json))
+        .routes(routes!(transparency::csv))
+        .routes(routes!(transparency::schema))
         .routes(routes!(requests::amend))
         .routes(routes!(requests::documents))
         .routes(routes!(requests::clarifications))

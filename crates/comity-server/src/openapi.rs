@@ -29,6 +29,10 @@ pub const PUBLIC: &[(HttpMethod, &str)] = &[
     (HttpMethod::Get, "/v1/log/proof/inclusion"),
     (HttpMethod::Get, "/v1/log/proof/consistency"),
     (HttpMethod::Get, "/v1/schemas/request"),
+    // Transparency reports are public (issue 16): anyone may read and recompute them.
+    (HttpMethod::Get, "/v1/transparency"),
+    (HttpMethod::Get, "/v1/transparency.csv"),
+    (HttpMethod::Get, "/v1/schemas/transparency-report"),
     // The public key receivers verify comity's webhooks with (issue 13, item 8).
     (HttpMethod::Get, "/v1/webhooks/key"),
     (HttpMethod::Post, "/v1/session"),

@@ -84,6 +84,8 @@ pub struct Config {
     pub document_retention: chrono::Duration,
     /// How long the authority has to attest deletion of recalled data (`--recall-days`).
     pub recall_within: chrono::Duration,
+    /// Breakdown cells below this are suppressed in transparency reports (`--suppress-below`).
+    pub suppress_below: u64,
 }
 
 /// Why a server did not start: what it was doing, and why that failed.
@@ -191,6 +193,7 @@ impl Application {
             disposal_grace: config.disposal_grace,
             document_retention: config.document_retention,
             recall_within: config.recall_within,
+            suppress_below: config.suppress_below,
         };
         let app = App::new(store, config.packs, settings);
         app.check_signed_log(&data_dir, &key)

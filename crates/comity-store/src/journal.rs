@@ -406,6 +406,19 @@ struct ProductionShredded {
 }
 
 #[derive(Serialize, Deserialize)]
+struct RequestClassified {
+    request: String,
+    kind: String,
+    instrument: String,
+    country: String,
+    categories: Vec<String>,
+    emergency: bool,
+    accounts: u32,
+    nondisclosure: bool,
+    sealed: bool,
+}
+
+#[derive(Serialize, Deserialize)]
 struct RemedyOpened {
     request: String,
     case: u32,
@@ -660,6 +673,17 @@ pub fn encode(f: &Fact) -> String {
             correction: r.correction,
             recall_due: r.recall_due,
             description: r.description.clone(),
+        }),
+        Fact::RequestClassified(c) => json(&RequestClassified {
+            request: c.request.to_string(),
+            kind: c.class.kind.to_string(),
+            instrument: c.class.instrument.to_string(),
+            country: c.class.country.to_string(),
+            categories: c.class.categories.iter().map(ToString::to_string).collect(),
+            emergency: c.class.emergency,
+            accounts: c.class.accounts,
+            nondisclosure: c.class.nondisclosure,
+            sealed: c.sealed,
         }),
         Fact::RemedyCorrection(r) => json(&RemedyCorrection {
             request: r.request.to_string(),
@@ -1124,6 +1148,29 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
                 description: r.description,
             })
         }
+        FactKind::RequestClassified => {
+            let c: RequestClassified = read(content)?;
+            let bad = |what: &str, v: &str| format!("{v:?} is not {what}");
+            let categories = c
+                .categories
+                .iter()
+                .map(|v| comity_core::DataCategory::parse(v).ok_or_else(|| bad("a data category", v)))
+                .collect::<Result<Vec<_>, _>>()?;
+            Fact::RequestClassified(fact::RequestClassified {
+                request: request(&c.request)?,
+                class: comity_core::transparency::Classification::new(
+                    comity_core::RequestKind::parse(&c.kind).ok_or_else(|| bad("a request kind", &c.kind))?,
+                    comity_core::Instrument::parse(&c.instrument)
+                        .ok_or_else(|| bad("an instrument", &c.instrument))?,
+                    comity_core::CountryCode::parse(&c.country).map_err(|e| e.to_string())?,
+                    categories,
+                    c.emergency,
+                    c.accounts as usize,
+                    c.nondisclosure,
+                ),
+                sealed: c.sealed,
+            })
+        }
         FactKind::RemedyCorrection => {
             let r: RemedyCorrection = read(content)?;
             Fact::RemedyCorrection(fact::RemedyCorrection {
@@ -1516,6 +1563,10 @@ mod tests {
             (
                 "remedy.recall_met",
                 r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","case":1,"late":false}"#,
+            ),
+            (
+                "request.classified",
+                r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","kind":"production","instrument":"eu-e-evidence","country":"FR","categories":["subscriber","traffic"],"emergency":false,"accounts":2,"nondisclosure":true,"sealed":false}"#,
             ),
             (
                 "remedy.person_told",

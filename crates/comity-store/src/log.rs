@@ -184,7 +184,7 @@ impl Pending {
     /// A journal entry's log entry; its content is the row's `content`, byte for byte.
     pub(crate) fn journal(j: &JournalEntry) -> Result<Pending, StoreError> {
         Pending::new(
-            j.kind().as_str(),
+            &j.log_kind(),
             j.at,
             j.request_id,
             &j.actor,

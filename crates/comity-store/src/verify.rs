@@ -415,7 +415,7 @@ async fn check_subject(
             (
                 format!("journal entry {seq} ({})", j.kind()),
                 j.content.clone().into_bytes(),
-                j.kind().as_str().to_owned(),
+                j.log_kind().into_owned(),
                 j.request_id,
                 j.actor.as_str().to_owned(),
                 j.at,

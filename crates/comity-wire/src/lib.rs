@@ -37,6 +37,7 @@ pub mod screening;
 pub mod term;
 pub mod text;
 pub mod time;
+pub mod transparency;
 pub mod trust;
 
 pub use document::{

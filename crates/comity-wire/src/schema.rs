@@ -36,7 +36,7 @@ fn to_value<T: serde::Serialize>(schema: &T) -> Value {
     serde_json::to_value(schema).unwrap_or(Value::Null)
 }
 
-fn rewrite_refs(value: &mut Value) {
+pub(crate) fn rewrite_refs(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (key, v) in map.iter_mut() {

@@ -99,7 +99,7 @@ pub struct SampleArgs {
 }
 
 /// Why a command stopped.
-enum Failure {
+pub(crate) enum Failure {
     /// The log disagrees with itself or its signatures: exit 1.
     Discrepancy(String),
     /// Usage, file or network error: exit 2.
@@ -118,7 +118,7 @@ impl From<comity_auditor::Error> for Failure {
     }
 }
 
-fn exit(result: Result<(), Failure>) -> ExitCode {
+pub(crate) fn exit(result: Result<(), Failure>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Discrepancy(message)) => {
@@ -149,7 +149,7 @@ pub async fn audit(command: AuditCommand) -> ExitCode {
 }
 
 /// The verifier key, given inline or in a file, checked before anything is fetched.
-fn read_vkey(vkey: &str) -> Result<String, Failure> {
+pub(crate) fn read_vkey(vkey: &str) -> Result<String, Failure> {
     let path = Path::new(vkey);
     let key = if path.is_file() {
         let text = std::fs::read_to_string(path)
@@ -166,7 +166,7 @@ fn read_vkey(vkey: &str) -> Result<String, Failure> {
     Ok(key)
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure::Error(format!("cannot read {}: {e}", path.display())))
 }
 
@@ -255,17 +255,17 @@ async fn sample(args: SampleArgs) -> Result<(), Failure> {
 
 /// `entries verified / total` on standard error, when it is a terminal and the log is
 /// large enough for it to matter.
-struct Progress {
+pub(crate) struct Progress {
     shown: Option<Instant>,
     terminal: bool,
 }
 
 impl Progress {
-    fn new() -> Progress {
+    pub(crate) fn new() -> Progress {
         Progress { shown: None, terminal: std::io::stderr().is_terminal() }
     }
 
-    fn show(&mut self, p: comity_auditor::Progress) {
+    pub(crate) fn show(&mut self, p: comity_auditor::Progress) {
         if !self.terminal || p.total <= 10 * TILE_WIDTH {
             return;
         }

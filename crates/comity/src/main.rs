@@ -21,6 +21,7 @@ mod productions;
 mod screen;
 mod serve;
 mod sign;
+mod transparency;
 mod validate;
 mod witness;
 
@@ -123,6 +124,9 @@ enum Command {
     /// Check an answer to an ask for further use of produced data with the log's key.
     #[command(subcommand, name = "further-use")]
     FurtherUse(further_use::FurtherUseCommand),
+    /// Recompute a published transparency report from the public log.
+    #[command(subcommand)]
+    Transparency(transparency::TransparencyCommand),
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -196,6 +200,7 @@ impl StoreArgs {
             log_key: None,
             disposal_grace: chrono::Duration::days(comity_app::DISPOSAL_GRACE_DAYS),
             recall_within: chrono::Duration::days(comity_app::RECALL_DAYS),
+            suppress_below: 1,
             document_retention: document_retention()?,
         };
         let packs = comity_policy::PackSet::builtin().context("loading the built-in policy packs")?;
@@ -265,6 +270,7 @@ fn main() -> ExitCode {
             Command::Deadlines(args) => deadlines::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Package(c) => package::run(c),
             Command::FurtherUse(c) => further_use::run(c),
+            Command::Transparency(c) => Ok(transparency::run(c).await),
         }
     });
     match result {

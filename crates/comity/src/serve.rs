@@ -110,6 +110,12 @@ pub struct ServeArgs {
     #[arg(long, env = "COMITY_RECALL_DAYS", default_value_t = comity_app::RECALL_DAYS,
           value_parser = clap::value_parser!(i64).range(1..=365))]
     recall_days: i64,
+    /// In the public transparency report, a breakdown's cell with fewer requests than this
+    /// is published as suppressed, and the page says so (docs/transparency.md); 1
+    /// suppresses none.
+    #[arg(long, env = "COMITY_SUPPRESS_BELOW", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(1..=1000))]
+    suppress_below: u64,
     /// How many days a request's documents are kept after its last move into closed,
     /// withdrawn or rejected; then the key that opens them is destroyed and they answer
     /// 410 Gone (docs/after-disclosure.md).
@@ -197,6 +203,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("--notice-attempts: {e}"))?,
         disposal_grace: chrono::Duration::days(args.disposal_grace_days),
         recall_within: chrono::Duration::days(args.recall_days),
+        suppress_below: args.suppress_below,
         document_retention: chrono::Duration::days(i64::from(args.document_retention_days)),
     };
     // The signals are caught from here on: whoever reads the listening line and stops the

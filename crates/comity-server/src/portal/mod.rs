@@ -29,6 +29,7 @@ mod production;
 mod remedies;
 mod signin;
 mod submit;
+mod transparency;
 mod verify;
 
 use axum::{
@@ -127,6 +128,7 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}/productions/{production}/acknowledgement", post(production::acknowledge))
         .route("/requests/{id}/productions/{production}/disposal", post(production::attest))
         .route("/audit/sample", get(audit::sample))
+        .route("/transparency", get(transparency::page))
         .route("/operator/parties", get(operator::parties))
         .route("/operator/assignments", get(operator::assignments).post(operator::assign))
         .route("/operator/parties/{register}", get(operator::to_parties).post(operator::register_party))
@@ -322,6 +324,26 @@ mod tests {
         ids.extend(PartyRole::ALL.iter().map(|v| format!("ops-register-{v}")));
         ids.extend(comity_core::RemedyGround::ALL.iter().map(|g| format!("remedy-ground-{g}")));
         ids.extend(["recall_pending", "correction_due", "closed"].map(|s| format!("remedy-status-{s}")));
+        ids.extend(
+            comity_core::transparency::Outcome::ALL.iter().map(|o| format!("transparency-outcome-{o}")),
+        );
+        ids.extend(
+            comity_core::transparency::AppealOutcome::ALL
+                .iter()
+                .map(|o| format!("transparency-appeal_outcome-{o}")),
+        );
+        ids.extend(
+            [
+                "issuing_country",
+                "instrument",
+                "kind",
+                "data_category",
+                "emergency",
+                "outcome",
+                "appeal_outcome",
+            ]
+            .map(|b| format!("transparency-breakdown-{b}")),
+        );
         ids.extend(
             [PartyRole::Authority, PartyRole::Provider, PartyRole::Reviewer]
                 .map(|v| format!("ops-register-new-{v}")),

@@ -30,3 +30,4 @@ mod sessions;
 mod slow_clients;
 mod stolen;
 mod support;
+mod transparency;

@@ -507,6 +507,26 @@ async fn four_people_walk_a_request_in_the_browser() {
     }
 }
 
+/// The public transparency report (issue 16): charts and tables for anyone, without
+/// signing in, accessible in both languages.
+#[tokio::test]
+async fn the_public_transparency_report_is_accessible() {
+    let Some(driver) = driver().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    app.submit(&example("eu-epoc-traffic.json")).await;
+    app.submit(&example("coe-budapest-subscriber.json")).await;
+    app.checkpoint_now().await;
+    let downloads = tempfile::tempdir().unwrap();
+    let reader = browser(&driver, "en", downloads.path()).await;
+    reader.goto(&app.url("/")).await.unwrap();
+    reader.find(Locator::Css("footer a[href='/transparency']")).await.unwrap().click().await.unwrap();
+    let page = main_text(&reader).await;
+    assert!(page.contains("Transparency report") && page.contains("By issuing country"), "{page}");
+    reader.find(Locator::Css("figure.chart svg[role=img]")).await.unwrap();
+    assert_accessible_in_both(&reader, "the public transparency report").await;
+    reader.close().await.unwrap();
+}
+
 #[tokio::test]
 async fn the_duty_officer_confirms_an_emergency_from_the_link() {
     let Some(driver) = driver().await else { return };

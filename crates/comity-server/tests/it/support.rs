@@ -150,6 +150,7 @@ async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Op
         disposal_grace: chrono::Duration::days(comity_app::DISPOSAL_GRACE_DAYS),
         document_retention: chrono::Duration::days(comity_app::DOCUMENT_RETENTION_DAYS),
         recall_within: chrono::Duration::days(comity_app::RECALL_DAYS),
+        suppress_below: 1,
     };
     configure(&mut config);
     let application = Application::build(config).await.unwrap();

@@ -24,6 +24,23 @@ fn examples() -> Vec<(String, Vec<u8>)> {
 
 /// The schema in the repository is the one the types generate. Run with
 /// `UPDATE_SCHEMAS=1` to rewrite it after changing the document types.
+/// The transparency report's schema, likewise (`UPDATE_SCHEMAS=1` rewrites it).
+#[test]
+fn the_committed_report_schema_is_the_generated_one() {
+    let path = repo().join("schemas/transparency-report-v1.schema.json");
+    let generated =
+        serde_json::to_string_pretty(&sorted(comity_wire::transparency::report_schema())).unwrap() + "\n";
+    if std::env::var_os("UPDATE_SCHEMAS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{} is out of date; run `UPDATE_SCHEMAS=1 cargo test -p comity-wire` and commit it",
+        path.display()
+    );
+}
+
 #[test]
 fn the_committed_schema_is_the_generated_one() {
     let path = repo().join("schemas/request-v1.schema.json");

@@ -15,6 +15,7 @@ mod pii;
 mod production_cli;
 mod startup;
 mod support;
+mod transparency_cli;
 mod trust_cli;
 mod upgrade;
 mod witness;

@@ -1,0 +1,222 @@
+//! The transparency report over the wire (issue 16): JSON at `GET /v1/transparency`, with
+//! its published JSON Schema (`schemas/transparency-report-v1.schema.json`), and the same
+//! figures as CSV (RFC 4180) at `GET /v1/transparency.csv`.
+
+use chrono::{DateTime, Utc};
+use comity_core::transparency::Report;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::{PartialSchema, ToSchema};
+
+/// The report's `type`, which names its format.
+pub const REPORT_TYPE: &str = "comity-transparency-report/v1";
+
+/// The `$id` of the report's schema.
+pub const REPORT_SCHEMA_ID: &str = "https://comity.dev/schemas/transparency-report-v1.schema.json";
+
+/// A transparency report of a period: every figure recomputable from the public log up to
+/// `log_size` entries (`comity transparency verify`), but national security's, which are
+/// banded, published after a delay, and only checked against their band.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransparencyReport {
+    /// `comity-transparency-report/v1`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The requests received in `[from, to)` are counted.
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Only the requests issued from this country, if given (ISO 3166-1 alpha-2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// The figures are those of the log's first `log_size` entries, a size a signed
+    /// checkpoint covers: fetch the log up to it, and recompute.
+    pub log_size: u64,
+    /// The log's verifier key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_vkey: Option<String>,
+    pub generated_at: DateTime<Utc>,
+    pub totals: TotalsResource,
+    /// Requests received in the period before classifications were logged: counted here
+    /// only.
+    pub unclassified: u64,
+    /// The breakdowns, each a table: `issuing_country`, `instrument`, `kind`,
+    /// `data_category` (a request counts once in each of its categories), `emergency`,
+    /// `outcome` (`produced`, `none`, `preserved`, `rejected`, `withdrawn`, `pending`),
+    /// `appeal_outcome` (one row per appeal).
+    pub breakdowns: Vec<BreakdownResource>,
+    /// A cell with fewer requests than this is published as suppressed.
+    pub suppress_below: u64,
+    pub national_security: NationalSecurityResource,
+}
+
+/// The period's totals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TotalsResource {
+    pub requests: u64,
+    /// Accounts (targets) the requests specify.
+    pub accounts: u64,
+    pub emergency: u64,
+    /// Requests whose authority asked that the person not be told for a time.
+    pub nondisclosure: u64,
+    /// Clarifications asked of the authorities.
+    pub clarifications: u64,
+    /// Notices sent to the persons concerned.
+    pub notices_sent: u64,
+    /// Remedy cases opened on data delivered in error.
+    pub remedies: u64,
+}
+
+/// One breakdown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BreakdownResource {
+    pub name: String,
+    pub rows: Vec<RowResource>,
+}
+
+/// One cell: a value and its requests, or `null` where suppressed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RowResource {
+    pub key: String,
+    pub requests: Option<u64>,
+}
+
+/// National-security requests: in bands, and only after the delay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NationalSecurityResource {
+    /// The band width (50 U.S.C. § 1874(a)).
+    pub band: u64,
+    pub delay_days: i64,
+    /// When the period's figures are published.
+    pub available_from: DateTime<Utc>,
+    /// `lower-upper`, such as `0-499`; absent until `available_from`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests: Option<String>,
+}
+
+impl TransparencyReport {
+    /// The wire form of a computed report.
+    pub fn new(
+        report: &Report,
+        country: Option<String>,
+        log_vkey: Option<String>,
+        generated_at: DateTime<Utc>,
+        suppress_below: u64,
+    ) -> TransparencyReport {
+        let t = &report.totals;
+        let ns = &report.national_security;
+        TransparencyReport {
+            kind: REPORT_TYPE.to_owned(),
+            from: report.from,
+            to: report.to,
+            country,
+            log_size: report.log_size,
+            log_vkey,
+            generated_at,
+            totals: TotalsResource {
+                requests: t.requests,
+                accounts: t.accounts,
+                emergency: t.emergency,
+                nondisclosure: t.nondisclosure,
+                clarifications: t.clarifications,
+                notices_sent: t.notices_sent,
+                remedies: t.remedies,
+            },
+            unclassified: report.unclassified,
+            breakdowns: report
+                .breakdowns
+                .iter()
+                .map(|b| BreakdownResource {
+                    name: b.name.to_owned(),
+                    rows: b
+                        .rows
+                        .iter()
+                        .map(|r| RowResource { key: r.key.clone(), requests: r.requests })
+                        .collect(),
+                })
+                .collect(),
+            suppress_below,
+            national_security: NationalSecurityResource {
+                band: ns.band,
+                delay_days: ns.delay_days,
+                available_from: ns.available_from,
+                requests: ns.requests.map(|b| b.to_string()),
+            },
+        }
+    }
+
+    /// Every published figure, by a name that says where it is (`totals.requests`,
+    /// `outcome.produced`, `national_security.requests`), in order: what the verifier
+    /// compares, and the CSV's rows.
+    pub fn figures(&self) -> Vec<(String, String, String)> {
+        let t = &self.totals;
+        let mut out: Vec<(String, String, String)> = [
+            ("requests", t.requests),
+            ("accounts", t.accounts),
+            ("emergency", t.emergency),
+            ("nondisclosure", t.nondisclosure),
+            ("clarifications", t.clarifications),
+            ("notices_sent", t.notices_sent),
+            ("remedies", t.remedies),
+            ("unclassified", self.unclassified),
+        ]
+        .into_iter()
+        .map(|(k, v)| ("totals".to_owned(), k.to_owned(), v.to_string()))
+        .collect();
+        for b in &self.breakdowns {
+            for r in &b.rows {
+                let value = r.requests.map_or_else(|| "suppressed".to_owned(), |n| n.to_string());
+                out.push((b.name.clone(), r.key.clone(), value));
+            }
+        }
+        let ns = self.national_security.requests.clone().unwrap_or_else(|| "withheld".to_owned());
+        out.push(("national_security".to_owned(), "requests".to_owned(), ns));
+        out
+    }
+
+    /// The report as CSV (RFC 4180: CRLF line ends, fields quoted where needed, UTF-8):
+    /// one row per figure, `table,key,value`, each breakdown a table of its own.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("table,key,value\r\n");
+        for (table, key, value) in self.figures() {
+            out.push_str(&csv_field(&table));
+            out.push(',');
+            out.push_str(&csv_field(&key));
+            out.push(',');
+            out.push_str(&csv_field(&value));
+            out.push_str("\r\n");
+        }
+        out
+    }
+}
+
+/// A field quoted as RFC 4180 §2 asks when it holds a comma, a quote or a line break.
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
+/// The JSON Schema (draft 2020-12) of the transparency report, version 1.
+pub fn report_schema() -> Value {
+    let mut defs = serde_json::Map::new();
+    let mut nested = Vec::new();
+    TransparencyReport::schemas(&mut nested);
+    for (name, schema) in nested {
+        defs.insert(name, serde_json::to_value(&schema).unwrap_or(Value::Null));
+    }
+    let mut root = serde_json::to_value(TransparencyReport::schema()).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut root {
+        map.insert("$schema".into(), json!("https://json-schema.org/draft/2020-12/schema"));
+        map.insert("$id".into(), json!(REPORT_SCHEMA_ID));
+        map.insert("$defs".into(), Value::Object(defs));
+    }
+    crate::schema::rewrite_refs(&mut root);
+    root
+}

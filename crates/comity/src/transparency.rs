@@ -1,0 +1,162 @@
+//! `comity transparency verify`: recomputes a published transparency report from the
+//! public log and names every figure that differs (issue 16, item 2).
+//!
+//! ```sh
+//! curl -o report.json 'https://comity.example/v1/transparency?from=2027-01-01T00:00:00Z&to=2027-07-01T00:00:00Z'
+//! comity transparency verify --url https://comity.example/log --vkey "$VKEY" --report report.json
+//! ```
+//!
+//! It fetches the log's checkpoint, checks it with the verifier key, reads every entry up
+//! to it (the tree must give the checkpoint's root), and computes the report's period
+//! from the report's first `log_size` entries with the same code comity published it with
+//! (`comity_core::transparency::Tally`). Exit 0 when every figure agrees, 1 naming those
+//! that differ (or a log that disagrees with its checkpoint), 2 for unreadable input.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::Duration;
+use clap::{Args, Subcommand};
+use comity_auditor::{HashTiles, RemoteLog, check_checkpoint};
+use comity_core::CountryCode;
+use comity_core::transparency::{Publication, Tally};
+use comity_log::LogVerifier;
+use comity_wire::transparency::TransparencyReport;
+
+use crate::audit::{Failure, Progress, exit, read_file, read_vkey};
+
+#[derive(Debug, Subcommand)]
+pub enum TransparencyCommand {
+    /// Recompute a published report from the public log; exit 0 if every figure agrees,
+    /// 1 naming those that differ.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The log's base URL, as for `comity log verify` (such as https://comity.example/log).
+    #[arg(long)]
+    url: String,
+    /// The log's verifier key, or a file holding it (`comity log key` prints it).
+    #[arg(long)]
+    vkey: String,
+    /// The report, as `GET /v1/transparency` served it (JSON).
+    #[arg(long)]
+    report: PathBuf,
+}
+
+pub async fn run(command: TransparencyCommand) -> ExitCode {
+    match command {
+        TransparencyCommand::Verify(args) => exit(verify(args).await),
+    }
+}
+
+async fn verify(args: VerifyArgs) -> Result<(), Failure> {
+    let vkey = read_vkey(&args.vkey)?;
+    let text = read_file(&args.report)?;
+    let report: TransparencyReport = serde_json::from_slice(&text).map_err(|e| {
+        Failure::Error(format!(
+            "{} is not a transparency report (GET /v1/transparency's JSON): {e}",
+            args.report.display()
+        ))
+    })?;
+    if report.kind != comity_wire::transparency::REPORT_TYPE {
+        return Err(Failure::Error(format!(
+            "{}: its type is {:?}; this comity verifies {}",
+            args.report.display(),
+            report.kind,
+            comity_wire::transparency::REPORT_TYPE
+        )));
+    }
+    let country = report
+        .country
+        .as_deref()
+        .map(CountryCode::parse)
+        .transpose()
+        .map_err(|e| Failure::Error(format!("{}: its country: {e}", args.report.display())))?;
+    let remote = RemoteLog::new(&args.url)?;
+    let note = remote.checkpoint_note().await?;
+    let checkpoint =
+        check_checkpoint(&note, &vkey, &format!("the checkpoint at {}", remote.url("checkpoint")))?;
+    if checkpoint.size() < report.log_size {
+        return Err(Failure::Discrepancy(format!(
+            "the report counts the log's first {} entries, but its checkpoint signs only {}",
+            report.log_size,
+            checkpoint.size()
+        )));
+    }
+    let mut tally = Tally::new();
+    let mut bad_entry = None;
+    let mut progress = Progress::new();
+    remote
+        .verify_tiles(
+            LogVerifier::new(),
+            &checkpoint,
+            HashTiles::Skip,
+            |p| progress.show(p),
+            |entry| {
+                if tally.size() >= report.log_size || bad_entry.is_some() {
+                    return;
+                }
+                match comity_log::Entry::from_bytes(entry) {
+                    Ok(e) => tally.push(e.kind(), e.time(), e.request()),
+                    Err(e) => bad_entry = Some(format!("entry {}: {e}", tally.size())),
+                }
+            },
+        )
+        .await?;
+    if let Some(e) = bad_entry {
+        return Err(Failure::Discrepancy(e));
+    }
+    let rules = Publication {
+        band: report.national_security.band,
+        delay: Duration::days(report.national_security.delay_days),
+        suppress_below: report.suppress_below,
+    };
+    let computed = tally.report(report.from, report.to, country.as_ref(), &rules, report.generated_at);
+    let recomputed = TransparencyReport::new(
+        &computed,
+        report.country.clone(),
+        report.log_vkey.clone(),
+        report.generated_at,
+        report.suppress_below,
+    );
+    let published: BTreeMap<(String, String), String> =
+        report.figures().into_iter().map(|(t, k, v)| ((t, k), v)).collect();
+    let from_log: BTreeMap<(String, String), String> =
+        recomputed.figures().into_iter().map(|(t, k, v)| ((t, k), v)).collect();
+    let mut differ = Vec::new();
+    for ((table, key), value) in &published {
+        match from_log.get(&(table.clone(), key.clone())) {
+            Some(v) if v == value => {}
+            Some(v) => differ.push(format!("{table}.{key}: the report says {value}, the log gives {v}")),
+            None => differ.push(format!("{table}.{key}: the report says {value}, the log gives none")),
+        }
+    }
+    for ((table, key), value) in &from_log {
+        if !published.contains_key(&(table.clone(), key.clone())) {
+            differ.push(format!("{table}.{key}: the report leaves it out, the log gives {value}"));
+        }
+    }
+    if !differ.is_empty() {
+        for d in &differ {
+            println!("differs: {d}");
+        }
+        return Err(Failure::Discrepancy(format!(
+            "{} of the report's figures differ from the log's first {} entries",
+            differ.len(),
+            report.log_size
+        )));
+    }
+    println!(
+        "verified: every figure of the report ({} to {}, {} figures) is the log's, from its first {} entries \
+         under a checkpoint of {} entries",
+        report.from.format("%Y-%m-%d"),
+        report.to.format("%Y-%m-%d"),
+        published.len(),
+        report.log_size,
+        checkpoint.size()
+    );
+    Ok(())
+}
