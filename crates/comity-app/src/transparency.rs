@@ -1,6 +1,6 @@
 //! Transparency reports from the log (issue 16, items 1–3).
 //!
-//! A request's classification is logged at intake ([`App::classification`], in the
+//! A request's classification is logged at intake (`App::classification`, in the
 //! screening's transaction); the report of a period is computed from the log's entries up to
 //! its latest signed checkpoint by `comity_core::transparency::Tally`, the same computation
 //! `comity transparency verify` runs over the public log. comity never publishes a figure it

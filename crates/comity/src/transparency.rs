@@ -35,7 +35,7 @@ pub enum TransparencyCommand {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The log's base URL, as for `comity log verify` (such as https://comity.example/log).
+    /// The log's base URL, as for `comity log verify` (such as `https://comity.example/log`).
     #[arg(long)]
     url: String,
     /// The log's verifier key, or a file holding it (`comity log key` prints it).
