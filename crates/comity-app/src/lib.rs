@@ -195,6 +195,9 @@ struct Inner {
     decisions: std::sync::atomic::AtomicU64,
     /// Request documents at rest (see `at_rest`), the store's too.
     cipher: Arc<dyn comity_core::DocumentCipher>,
+    /// The transparency reports' tally of the log so far (see `transparency`): the log
+    /// only grows, so each report reads only the entries since the last.
+    tally: tokio::sync::Mutex<comity_core::transparency::Tally>,
 }
 
 impl App {
@@ -217,6 +220,7 @@ impl App {
                 productions,
                 decisions: std::sync::atomic::AtomicU64::new(0),
                 cipher,
+                tally: tokio::sync::Mutex::new(comity_core::transparency::Tally::new()),
             }),
         }
     }

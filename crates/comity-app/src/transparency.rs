@@ -79,9 +79,16 @@ impl App {
             return Err(Error::invalid("invalid_period", "to", "the period's end comes after its start"));
         }
         let store = self.store();
+        // The tally kept from the last report goes on from where it stopped: the log is
+        // append-only, so what it read is still the log's beginning. One report at a time
+        // feeds it; the others wait and find it fed.
+        let mut tally = self.inner.tally.lock().await;
         let checkpoint = store.latest_checkpoint().await?;
         let size = checkpoint.as_ref().map_or(0, |c| c.size);
-        let mut tally = Tally::new();
+        if tally.size() > size {
+            // Only a store restored from an older copy has a shorter log: start again.
+            *tally = Tally::new();
+        }
         while tally.size() < size {
             let want = u32::try_from((size - tally.size()).min(u64::from(BATCH))).unwrap_or(BATCH);
             let records = store.log_records(tally.size(), want).await?;

@@ -164,26 +164,61 @@ crate::vocabulary::vocabulary! {
     }
 }
 
-/// What the log says of one request (by its tag), as far as it was read.
+/// The moves that decide a request's outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Last {
+    #[default]
+    Other,
+    Rejected,
+    Withdrawn,
+    Preserved,
+    Closed,
+}
+
+/// What the log says of one request (by its tag), as far as it was read. Kept small: a
+/// report reads every request of the log.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Seen {
     received: Option<DateTime<Utc>>,
-    /// The latest classification; `None` with `sealed` for a national-security request.
-    class: Option<Classification>,
+    /// The latest classification, as an index into [`Tally`]'s distinct ones; `None` with
+    /// `sealed` for a national-security request.
+    class: Option<u32>,
     sealed: bool,
     delivered: bool,
-    last_state: Option<String>,
-    clarifications: u64,
+    last: Last,
+    clarifications: u32,
+    notices_sent: u32,
+    remedies: u32,
     appeals: Vec<AppealOutcome>,
-    notices_sent: u64,
-    remedies: u64,
+}
+
+/// A request tag as a map key: its 44 characters of base64, without a heap allocation
+/// (longer request fields, of entries from before issue 12, are hashed down to it).
+type Key = [u8; 44];
+
+fn key_of(tag: &str) -> Key {
+    let mut key = [0u8; 44];
+    let bytes = tag.as_bytes();
+    if bytes.len() <= key.len() {
+        key[..bytes.len()].copy_from_slice(bytes);
+    } else {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        tag.hash(&mut h);
+        key[..8].copy_from_slice(&h.finish().to_le_bytes());
+        key[43] = 0xff;
+    }
+    key
 }
 
 /// The figures of the log's requests, fed entry by entry in log order
 /// ([`Tally::push`]), then reported for a period ([`Tally::report`]).
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
-    requests: HashMap<String, Seen>,
+    requests: HashMap<Key, Seen>,
+    /// The distinct classifications seen, and their log kinds' places in it.
+    classes: Vec<Classification>,
+    class_of: HashMap<String, u32>,
     /// Entries read.
     size: u64,
 }
@@ -210,13 +245,30 @@ impl Tally {
         if !relevant {
             return;
         }
-        let seen = self.requests.entry(tag.to_owned()).or_default();
+        let class = match kind.strip_prefix(PREFIX) {
+            Some(_) if kind == SEALED_KIND => None,
+            Some(_) => match self.class_of.get(kind) {
+                Some(i) => Some(*i),
+                None => match Classification::parse_log_kind(kind) {
+                    Some(parsed) => {
+                        let i = u32::try_from(self.classes.len()).unwrap_or(u32::MAX);
+                        self.classes.push(parsed);
+                        self.class_of.insert(kind.to_owned(), i);
+                        Some(i)
+                    }
+                    // Not a classification this version reads: as if absent.
+                    None => return,
+                },
+            },
+            None => None,
+        };
+        let seen = self.requests.entry(key_of(tag)).or_default();
         if kind == SEALED_KIND {
             seen.sealed = true;
             seen.class = None;
-        } else if let Some(class) = Classification::parse_log_kind(kind) {
+        } else if class.is_some() {
             seen.sealed = false;
-            seen.class = Some(class);
+            seen.class = class;
         } else if let Some(state) = kind.strip_prefix("lifecycle.") {
             match state {
                 "received" => {
@@ -236,7 +288,13 @@ impl Tally {
                     _ => AppealOutcome::Pending,
                 };
             }
-            seen.last_state = Some(state.to_owned());
+            seen.last = match state {
+                "rejected" => Last::Rejected,
+                "withdrawn" => Last::Withdrawn,
+                "preserved" => Last::Preserved,
+                "closed" => Last::Closed,
+                _ => Last::Other,
+            };
         } else if kind == "person_notice.sent" {
             seen.notices_sent += 1;
         } else if kind == "remedy.opened" {
@@ -271,7 +329,7 @@ impl Tally {
                 sealed += 1;
                 continue;
             }
-            let Some(class) = &seen.class else {
+            let Some(class) = seen.class.and_then(|i| self.classes.get(i as usize)) else {
                 // Received before classifications were logged (before issue 16): counted
                 // as such, so the totals still match the receipts.
                 report.unclassified += 1;
@@ -285,9 +343,9 @@ impl Tally {
             t.accounts += u64::from(class.accounts);
             t.emergency += u64::from(class.emergency);
             t.nondisclosure += u64::from(class.nondisclosure);
-            t.clarifications += seen.clarifications;
-            t.notices_sent += seen.notices_sent;
-            t.remedies += seen.remedies;
+            t.clarifications += u64::from(seen.clarifications);
+            t.notices_sent += u64::from(seen.notices_sent);
+            t.remedies += u64::from(seen.remedies);
             add("issuing_country", class.country.as_str());
             add("instrument", class.instrument.as_str());
             add("kind", class.kind.as_str());
@@ -326,13 +384,13 @@ fn outcome(seen: &Seen, kind: RequestKind) -> Outcome {
     if seen.delivered {
         return Outcome::Produced;
     }
-    match seen.last_state.as_deref() {
-        Some("rejected") => Outcome::Rejected,
-        Some("withdrawn") => Outcome::Withdrawn,
-        Some("preserved") => Outcome::Preserved,
-        Some("closed") if kind == RequestKind::Preservation => Outcome::Preserved,
-        Some("closed") => Outcome::NoneProduced,
-        _ => Outcome::Pending,
+    match seen.last {
+        Last::Rejected => Outcome::Rejected,
+        Last::Withdrawn => Outcome::Withdrawn,
+        Last::Preserved => Outcome::Preserved,
+        Last::Closed if kind == RequestKind::Preservation => Outcome::Preserved,
+        Last::Closed => Outcome::NoneProduced,
+        Last::Other => Outcome::Pending,
     }
 }
 
