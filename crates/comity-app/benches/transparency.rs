@@ -56,7 +56,7 @@ fn peak_rss_mib() -> f64 {
 
 fn main() {
     let n: u64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(1_000_000);
-    let start = DateTime::parse_from_rfc3339("2027-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
+    let start = DateTime::parse_from_rfc3339("2027-01-01T00:00:00Z").expect("a time").with_timezone(&Utc);
     let classes: Vec<String> = COUNTRIES
         .iter()
         .enumerate()
@@ -65,7 +65,7 @@ fn main() {
                 if i % 5 == 0 { RequestKind::Preservation } else { RequestKind::Production },
                 [Instrument::EuEEvidence, Instrument::UsCloudAct, Instrument::CoeBudapest, Instrument::Mlat]
                     [i % 4],
-                CountryCode::parse(c).unwrap(),
+                CountryCode::parse(c).expect("a country"),
                 vec![DataCategory::Subscriber, DataCategory::ALL[i % 4]],
                 i % 3 == 0,
                 1 + i % 3,
