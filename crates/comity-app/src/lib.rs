@@ -62,6 +62,7 @@ mod sample;
 mod screening;
 mod sessions;
 mod signed;
+pub mod statistics;
 pub mod transparency;
 mod verification;
 

@@ -265,6 +265,7 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(transparency::json))
         .routes(routes!(transparency::csv))
         .routes(routes!(transparency::schema))
+        .routes(routes!(transparency::art28))
         .routes(routes!(requests::amend))
         .routes(routes!(requests::documents))
         .routes(routes!(requests::clarifications))

@@ -108,3 +108,70 @@ pub async fn csv(
 pub async fn schema() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/schema+json")], Json(comity_wire::transparency::report_schema()))
 }
+
+/// Whose and which year's Art 28 statistics.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct StatisticsQuery {
+    /// The authority, such as `fr-tj-paris`.
+    pub authority: String,
+    /// The year, such as 2027.
+    pub year: i32,
+    /// `issuing` (the orders it issued; the default) or `enforcing` (those notified to it).
+    #[serde(rename = "as")]
+    pub role: Option<String>,
+}
+
+/// The statistics of Regulation (EU) 2023/1543 Art 28 for an issuing or enforcing
+/// authority and a year: orders by type, data category, addressee and emergency; executed
+/// or not; Art 8 notifications and refusals by ground; the average time from the order to
+/// the data; and when they are due (31 March). For the authority's own people and systems,
+/// and whoever may read the aggregates.
+#[utoipa::path(
+    get, path = "/v1/statistics/e-evidence", tag = "transparency",
+    params(StatisticsQuery),
+    responses(
+        (status = 200, body = comity_wire::transparency::Art28Resource),
+        (status = 400, description = "No authority or year", body = ErrorBody),
+        (status = 401, description = "No credential", body = ErrorBody),
+        (status = 403, description = "Another authority's, without the aggregates", body = ErrorBody),
+        (status = 404, description = "No such authority", body = ErrorBody),
+        (status = 422, description = "A role other than issuing or enforcing", body = ErrorBody),
+    )
+)]
+pub async fn art28(
+    AxumState(app): AxumState<AppState>,
+    crate::extract::Authenticated(caller): crate::extract::Authenticated,
+    QueryParams(query): QueryParams<StatisticsQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    use comity_app::statistics::Role;
+    let role = match query.role.as_deref().map(str::trim) {
+        None | Some("" | "issuing") => Role::Issuing,
+        Some("enforcing") => Role::Enforcing,
+        Some(other) => {
+            return Err(ApiError::invalid_field(
+                "invalid_statistics",
+                "as",
+                format!("{other:?} is not a role here: give issuing or enforcing"),
+            ));
+        }
+    };
+    let s = app.app.art28_statistics(&caller, &query.authority, role, query.year).await?;
+    Ok(Json(comity_wire::transparency::Art28Resource {
+        authority: query.authority.trim().to_owned(),
+        role: if role == Role::Issuing { "issuing" } else { "enforcing" }.to_owned(),
+        year: s.year,
+        due: s.due,
+        by_type: s.by_type,
+        by_data_category: s.by_data_category,
+        by_addressee: s.by_addressee,
+        emergency: s.emergency,
+        executed: s.executed,
+        not_executed: s.not_executed,
+        open: s.open,
+        notifications: s.notifications,
+        refusals_by_ground: s.refusals_by_ground,
+        average_days_to_data: s.average_days_to_data,
+    }))
+}

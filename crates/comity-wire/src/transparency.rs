@@ -220,3 +220,35 @@ pub fn report_schema() -> Value {
     crate::schema::rewrite_refs(&mut root);
     root
 }
+
+/// The statistics of Regulation (EU) 2023/1543 Art 28 for an authority and a year
+/// (`GET /v1/statistics/e-evidence`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Art28Resource {
+    pub authority: String,
+    /// `issuing` or `enforcing`.
+    #[serde(rename = "as")]
+    pub role: String,
+    pub year: i32,
+    /// When they are due to the Commission: 31 March of the next year (Art 28(2), confirm).
+    pub due: chrono::NaiveDate,
+    /// Orders by type: `epoc` (production), `epoc_pr` (preservation).
+    pub by_type: std::collections::BTreeMap<String, u64>,
+    /// Orders by data category asked for (one in each); `unknown` once shredded.
+    pub by_data_category: std::collections::BTreeMap<String, u64>,
+    /// Orders by service provider addressed.
+    pub by_addressee: std::collections::BTreeMap<String, u64>,
+    pub emergency: u64,
+    /// Executed (data delivered, or preserved), not executed, still open.
+    pub executed: u64,
+    pub not_executed: u64,
+    pub open: u64,
+    /// Orders notified to an enforcing authority (Art 8).
+    pub notifications: u64,
+    /// Grounds for refusal raised (Art 12), by ground.
+    pub refusals_by_ground: std::collections::BTreeMap<String, u64>,
+    /// From the order's receipt to the data's delivery, in days, over the orders executed
+    /// by a delivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub average_days_to_data: Option<f64>,
+}

@@ -507,6 +507,10 @@ async fn the_api_description_covers_every_endpoint(app: TestApp) {
         ("/v1/requests/{id}/remedies/{case}/persons", "post"),
         ("/v1/requests/{id}/remedies/{case}/persons/{person}/notice", "get"),
         ("/v1/remedies/counts", "get"),
+        ("/v1/transparency", "get"),
+        ("/v1/transparency.csv", "get"),
+        ("/v1/schemas/transparency-report", "get"),
+        ("/v1/statistics/e-evidence", "get"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let described: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();

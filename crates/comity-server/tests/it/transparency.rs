@@ -15,6 +15,7 @@ use crate::support::{TestApp, example};
 crate::both_backends!(
     every_figure_is_the_count_by_hand,
     national_security_is_banded_after_its_delay_and_committed,
+    the_art_28_statistics_of_an_issuing_authority,
 );
 
 fn export() -> Vec<u8> {
@@ -251,4 +252,47 @@ async fn national_security_is_banded_after_its_delay_and_committed(app: TestApp)
         sealed["entry"].as_str().unwrap().contains(&format!("commitment: {commitment}\n")),
         "the commitment opens: {sealed}"
     );
+}
+
+/// Regulation (EU) 2023/1543 Art 28 (issue 16, item 5): an issuing authority's figures for
+/// the year, counted by hand from what the test did; for that authority and the aggregates'
+/// readers only.
+async fn the_art_28_statistics_of_an_issuing_authority(app: TestApp) {
+    use chrono::Datelike;
+    let traffic = example("eu-epoc-traffic.json");
+    let delivered = app.submit(&traffic).await;
+    assert_eq!(app.move_to(&delivered, "approved").await.0, 200);
+    app.deliver(&delivered, &export()).await;
+    let withdrawn = app.submit(&traffic).await;
+    assert_eq!(app.move_to(&withdrawn, "withdrawn").await.0, 200);
+    app.submit(&example("eu-epoc-emergency-subscriber.json")).await; // de-sta-berlin's
+    app.submit(&example("coe-budapest-subscriber.json")).await; // not an e-Evidence order
+
+    let year = Utc::now().year();
+    let path = format!("/v1/statistics/e-evidence?authority=fr-tj-paris&year={year}");
+    let (status, s) = app.token("fr-tj-paris").get(&path).await;
+    assert_eq!(status, 200, "{s}");
+    assert_eq!(s["due"], format!("{}-03-31", year + 1));
+    assert_eq!(s["by_type"], json!({"epoc": 2}));
+    let categories = traffic["data_categories"].as_array().unwrap();
+    for c in categories {
+        assert_eq!(s["by_data_category"][c.as_str().unwrap()], 2, "{s}");
+    }
+    assert_eq!(s["by_addressee"], json!({"example-mail": 2}));
+    assert_eq!(
+        (s["executed"].as_u64(), s["not_executed"].as_u64(), s["open"].as_u64()),
+        (Some(1), Some(1), Some(0))
+    );
+    assert_eq!(s["emergency"], 0);
+    let days = s["average_days_to_data"].as_f64().unwrap();
+    assert!((0.0..1.0).contains(&days), "delivered within the test: {s}");
+    // Another authority's statistics: refused; the operator reads them; a bad role named.
+    let (status, _) = app.token("de-sta-berlin").get(&path).await;
+    assert_eq!(status, 403);
+    let (status, s) = app.token(crate::support::OPERATOR).get(&path).await;
+    assert_eq!(status, 200, "{s}");
+    let (status, bad) = app.token("fr-tj-paris").get(&format!("{path}&as=witness")).await;
+    assert_eq!(status, 422, "{bad}");
+    let (status, _) = app.anonymous().get(&path).await;
+    assert_eq!(status, 401);
 }
