@@ -54,15 +54,16 @@ async fn every_example_is_accepted_and_read_back(app: TestApp) {
         assert_ne!(created["screening"]["verdict"], "inadmissible", "{name}");
 
         // Intake answers with the entries it appended to the audit log: the receipt, the
-        // screening, comity's two moves and one assignment per body routing by law found in
-        // the register, consecutive.
+        // screening, comity's two moves, the request's classification for the transparency
+        // reports (issue 16) and one assignment per body routing by law found in the
+        // register, consecutive.
         let logged: Vec<u64> = serde_json::from_value(created["log_indexes"].clone()).unwrap();
         let id = created["id"].as_str().unwrap();
         let provider = app.token(doc["addressee"]["provider"].as_str().unwrap());
         let (_, routed) = provider.get(&format!("/v1/requests/{id}/reviewers")).await;
         let routed = routed["reviewers"].as_array().unwrap().len();
         assert!(routed >= 1, "{name}: every example has a competent body in the register");
-        assert_eq!(logged.len(), 4 + routed, "{name}");
+        assert_eq!(logged.len(), 5 + routed, "{name}");
         assert!(logged.windows(2).all(|w| w[1] == w[0] + 1), "{name}: {logged:?}");
         let mut created = created;
         created.as_object_mut().unwrap().remove("log_indexes");

@@ -39,7 +39,11 @@ async fn the_log_is_served_as_c2sp_tiles_and_proves_every_entry(app: TestApp) {
         .await
         .unwrap();
     let intake = log_index(&r);
-    assert_eq!(intake.len(), 5, "receipt, screening, two moves, and the court routing by law assigned");
+    assert_eq!(
+        intake.len(),
+        6,
+        "receipt, screening, two moves, the classification (issue 16), and the court routing by law assigned"
+    );
     let created: Value = r.json().await.unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
 
@@ -60,7 +64,7 @@ async fn the_log_is_served_as_c2sp_tiles_and_proves_every_entry(app: TestApp) {
         );
     }
     assert_eq!(reads.len(), 3);
-    assert_eq!(reads[0], intake[4] + 1);
+    assert_eq!(reads[0], intake[5] + 1);
     let read = app.store.log_records(reads[0], 1).await.unwrap();
     let entry = comity_log::Entry::from_bytes(&read[0].entry).unwrap();
     // The entry only commits to its actor (issue 12); the store keeps who it was.
