@@ -4,7 +4,7 @@
 use chrono::{SubsecRound, Utc};
 use comity_access::{Action, On};
 use comity_core::{
-    ActorId, AuthorityRecord, Fact, JournalEntry, NewEntry, Party, PartyId, RequestId, StoredRequest,
+    ActorId, AuthorityRecord, Fact, JournalEntry, NewEntry, Party, PartyId, RequestId, StoredRequest, Use,
     check_name, journal,
 };
 
@@ -99,6 +99,14 @@ impl App {
         };
         let reason = check_name(reason)
             .map_err(|e| Error::invalid("invalid_assignment", "reason", format!("give the reason: {e}")))?;
+        // A body an operator deactivated or suspended is assigned to no request (issue 16).
+        if let Err(barred) = self.standing(&reviewer).await?.check(Use::NewRequest, Utc::now()) {
+            return Err(Error::invalid(
+                "reviewer_unavailable",
+                "reviewer",
+                format!("{barred}; it is assigned to no request until then: assign another body"),
+            ));
+        }
         let institution = Party::Reviewer(body.clone()).institution().clone();
         Ok((body, institution, reason))
     }

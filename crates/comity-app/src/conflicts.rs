@@ -163,7 +163,7 @@ impl App {
         let mut conflicted = facts.issuer_institutions.clone();
         conflicted.push(facts.provider_institution.clone());
         let court = self
-            .reviewer_bodies()
+            .reviewer_bodies(now)
             .await?
             .into_iter()
             .filter(|(r, institution)| {

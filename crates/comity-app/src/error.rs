@@ -52,6 +52,11 @@ pub enum Error {
     /// retention date. `details` say when, and how the authority attested disposal.
     #[error("{message}")]
     Gone { code: &'static str, message: String, details: Vec<Problem> },
+    /// The party a command names may not do this now: an operator deactivated or
+    /// suspended it (issue 16). The message says who decided, why and until when; `field`
+    /// is the command's field that names the party.
+    #[error("{message}")]
+    Barred { barred: Box<comity_core::Barred>, field: String, message: String },
     /// A failure that is not the caller's: kept in full for the log, never shown.
     #[error("{0}")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -95,6 +100,7 @@ impl Error {
             | Error::TooLarge { code, .. }
             | Error::Unavailable { code, .. }
             | Error::Gone { code, .. } => code,
+            Error::Barred { barred, .. } => barred.code(),
             Error::Document(e) if e.syntax => "invalid_json",
             Error::Document(_) => "invalid_document",
             Error::BadInput(_) => "invalid_request",

@@ -2,6 +2,10 @@
 //! from a person of that authority who logged in (the portal); its document is parsed,
 //! its parties checked, and it is stored and screened in one durable write.
 //!
+//! A party an operator deactivated or suspended may not be party to a new request: the
+//! submission is refused saying who decided, why and until when (`standing`), the same
+//! way whether it came signed or from the portal.
+//!
 //! With an idempotency key, a submission that repeats an earlier one of the same
 //! authority returns the request created then instead of creating another; the same key
 //! with a different document is refused, since it is a client error to reuse a key.
@@ -160,6 +164,9 @@ impl App {
         // Microseconds are what both databases keep; truncating here keeps the answer equal
         // to what a later read returns.
         let received_at = Utc::now().trunc_subsecs(6);
+        // After the replay: a retry of a request accepted before a suspension still gets
+        // the request created then (issue 16).
+        self.check_standing(&request, received_at).await?;
         let id = RequestId::new_at(received_at.timestamp_millis().max(0) as u64);
         let new = NewRequest {
             id,

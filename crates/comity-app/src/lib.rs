@@ -64,6 +64,7 @@ mod sessions;
 mod signed;
 pub mod statistics;
 pub mod transparency;
+mod standing;
 mod verification;
 
 use std::sync::Arc;
@@ -99,6 +100,7 @@ pub use requests::{Listing, QuestionAsked, RequestLog, RequestView, ScopeAsked, 
 pub use sample::{AuditSample, Drawn};
 pub use screening::DryRun;
 pub use sessions::{Login, Opened, PasswordChange, SESSION_HOURS};
+pub use standing::{ContactChanges, NewSuspension, PartyChanges, PartyRecord};
 pub use verification::{IssuedLink, LinkView, Mailed};
 
 /// What the use cases are configured with beyond the store and the packs.

@@ -151,17 +151,24 @@ impl App {
         Ok(keys)
     }
 
-    /// An authority's registered contacts.
+    /// An authority's registered contacts as their history makes them now: added, changed
+    /// (issue 16, item 7), and not removed since.
     pub(crate) async fn contacts(&self, authority: &PartyId) -> Result<Vec<Contact>> {
-        let entries =
-            self.store().journal(&JournalQuery::kinds(&[FactKind::ContactAdded]).party(authority)).await?;
-        Ok(entries
-            .into_iter()
-            .filter_map(|j| match j.fact {
-                Fact::ContactAdded(c) => Some(c),
-                _ => None,
-            })
-            .collect())
+        let entries = self.store().journal(&JournalQuery::kinds(&FactKind::CONTACT).party(authority)).await?;
+        let mut contacts: Vec<Contact> = Vec::new();
+        for j in entries {
+            match j.fact {
+                Fact::ContactAdded(c) => contacts.push(c),
+                Fact::ContactUpdated(u) => {
+                    if let Some(c) = contacts.iter_mut().find(|c| c.id == u.after.id) {
+                        *c = u.after;
+                    }
+                }
+                Fact::ContactRemoved(r) => contacts.retain(|c| c.id != r.id),
+                _ => {}
+            }
+        }
+        Ok(contacts)
     }
 
     /// An authority's age recipients, oldest first; the last is the one in use.

@@ -24,7 +24,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use comity_access::{Action, On};
 use comity_core::{
     ActorId, Fact, FactKind, JournalEntry, JournalQuery, NewEntry, Party, PartyId, ReadOf, RequestId, State,
-    StoredRequest, check_name, journal,
+    StoredRequest, Use, check_name, journal,
 };
 use sha2::{Digest, Sha256};
 
@@ -156,6 +156,13 @@ impl App {
                 ),
             ));
         };
+        if let Err(barred) = self.standing(&representative).await?.check(Use::NewRequest, Utc::now()) {
+            return Err(Error::invalid(
+                "representative_unavailable",
+                "representative",
+                format!("{barred}; it is registered for no new request until then"),
+            ));
+        }
         if registered.contains(&representative) {
             return Err(Error::Conflict {
                 code: "already_registered",

@@ -407,7 +407,7 @@ impl App {
         let mut conflicted = facts.issuer_institutions.clone();
         conflicted.push(facts.provider_institution.clone());
         let second = self
-            .reviewer_bodies()
+            .reviewer_bodies(at)
             .await?
             .into_iter()
             .filter(|(r, institution)| {

@@ -13,7 +13,7 @@
 use chrono::{DateTime, Utc};
 use comity_core::{
     ActorId, CountryCode, Fact, NewEntry, Party, PartyId, PartyRole, Request, RequestId, ReviewerBody,
-    ReviewerKind, journal,
+    ReviewerKind, Use, journal,
 };
 use comity_policy::{Pack, Report, ReviewerState};
 use sha2::{Digest, Sha256};
@@ -112,13 +112,16 @@ fn pick<'a>(
 }
 
 impl App {
-    /// The registered reviewer bodies, each with its institution.
-    pub(crate) async fn reviewer_bodies(&self) -> Result<Vec<(ReviewerBody, PartyId)>> {
+    /// The registered reviewer bodies that may be assigned to a request at `at`, each with
+    /// its institution: one an operator deactivated or suspended is left out (issue 16).
+    pub(crate) async fn reviewer_bodies(&self, at: DateTime<Utc>) -> Result<Vec<(ReviewerBody, PartyId)>> {
+        let standings = self.standings().await?;
         Ok(self
             .store()
             .parties(PartyRole::Reviewer)
             .await?
             .into_iter()
+            .filter(|p| standings.get(p.id()).is_none_or(|s| s.check(Use::NewRequest, at).is_ok()))
             .filter_map(|p| {
                 let institution = p.institution().clone();
                 match p {
@@ -150,7 +153,7 @@ impl App {
                 conflicted.push(p.institution().clone());
             }
         }
-        let bodies = self.reviewer_bodies().await?;
+        let bodies = self.reviewer_bodies(at).await?;
         let mut facts = Vec::new();
         let mut routed = Vec::new();
         for c in competent {

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 
 use crate::notice::{Channel, Endpoint};
 use crate::{
-    ActorId, ClockKind, ClockOutcome, Contact, CountryCode, DataCategory, KeyId, PartyId, RequestId, Role,
-    Selector, State, Username,
+    ActorId, AuthorityType, ClockKind, ClockOutcome, Contact, CountryCode, DataCategory, KeyId, Party,
+    PartyId, Privilege, RequestId, ReviewerKind, Role, Selector, State, Username,
 };
 
 /// What kind of fact: its name is also the audit-log entry's kind.
@@ -68,11 +68,18 @@ pub enum FactKind {
     RemedyRecallMet,
     RemedyPersonTold,
     RequestClassified,
+    PartyUpdated,
+    PartyDeactivated,
+    PartyReactivated,
+    PartySuspended,
+    SuspensionLifted,
+    ContactUpdated,
+    ContactRemoved,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 51] = [
+    pub const ALL: [FactKind; 58] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -124,7 +131,36 @@ impl FactKind {
         FactKind::RemedyRecallMet,
         FactKind::RemedyPersonTold,
         FactKind::RequestClassified,
+        FactKind::PartyUpdated,
+        FactKind::PartyDeactivated,
+        FactKind::PartyReactivated,
+        FactKind::PartySuspended,
+        FactKind::SuspensionLifted,
+        FactKind::ContactUpdated,
+        FactKind::ContactRemoved,
     ];
+
+    /// The kinds of a party's history in its register (issue 16, item 7): its details
+    /// changed, and its standing.
+    pub const PARTY: [FactKind; 5] = [
+        FactKind::PartyUpdated,
+        FactKind::PartyDeactivated,
+        FactKind::PartyReactivated,
+        FactKind::PartySuspended,
+        FactKind::SuspensionLifted,
+    ];
+
+    /// The kinds a party's standing is folded from (see [`crate::Standing`]).
+    pub const STANDING: [FactKind; 4] = [
+        FactKind::PartyDeactivated,
+        FactKind::PartyReactivated,
+        FactKind::PartySuspended,
+        FactKind::SuspensionLifted,
+    ];
+
+    /// The kinds of an authority's contacts' history.
+    pub const CONTACT: [FactKind; 3] =
+        [FactKind::ContactAdded, FactKind::ContactUpdated, FactKind::ContactRemoved];
 
     /// The kinds of a notice to a person concerned (issue 15, item 1).
     pub const PERSON_NOTICE: [FactKind; 4] = [
@@ -213,6 +249,13 @@ impl FactKind {
             FactKind::RemedyRecallMet => "remedy.recall_met",
             FactKind::RemedyPersonTold => "remedy.person_told",
             FactKind::RequestClassified => "request.classified",
+            FactKind::PartyUpdated => "party.updated",
+            FactKind::PartyDeactivated => "party.deactivated",
+            FactKind::PartyReactivated => "party.reactivated",
+            FactKind::PartySuspended => "party.suspended",
+            FactKind::SuspensionLifted => "party.suspension_lifted",
+            FactKind::ContactUpdated => "contact.updated",
+            FactKind::ContactRemoved => "contact.removed",
         }
     }
 
@@ -284,6 +327,13 @@ pub enum Fact {
     RemedyRecallMet(RemedyRecallMet),
     RemedyPersonTold(RemedyPersonTold),
     RequestClassified(RequestClassified),
+    PartyUpdated(PartyUpdated),
+    PartyDeactivated(PartyStatusChange),
+    PartyReactivated(PartyStatusChange),
+    PartySuspended(PartySuspended),
+    SuspensionLifted(SuspensionLifted),
+    ContactUpdated(ContactUpdated),
+    ContactRemoved(ContactRemoved),
 }
 
 impl Fact {
@@ -340,6 +390,13 @@ impl Fact {
             Fact::RemedyRecallMet(_) => FactKind::RemedyRecallMet,
             Fact::RemedyPersonTold(_) => FactKind::RemedyPersonTold,
             Fact::RequestClassified(_) => FactKind::RequestClassified,
+            Fact::PartyUpdated(_) => FactKind::PartyUpdated,
+            Fact::PartyDeactivated(_) => FactKind::PartyDeactivated,
+            Fact::PartyReactivated(_) => FactKind::PartyReactivated,
+            Fact::PartySuspended(_) => FactKind::PartySuspended,
+            Fact::SuspensionLifted(_) => FactKind::SuspensionLifted,
+            Fact::ContactUpdated(_) => FactKind::ContactUpdated,
+            Fact::ContactRemoved(_) => FactKind::ContactRemoved,
         }
     }
 }
@@ -470,6 +527,14 @@ impl Fact {
             Fact::RequestClassified(c) => {
                 Columns { subject: Some("classification".to_owned()), request: Some(c.request), party: None }
             }
+            // A party's own facts are named by the party; a suspension and its lifting by
+            // the suspension's number, which a unique index keeps to one of each.
+            Fact::PartyUpdated(u) => of(&u.party, u.party.to_string()),
+            Fact::PartyDeactivated(c) | Fact::PartyReactivated(c) => of(&c.party, c.party.to_string()),
+            Fact::PartySuspended(s) => of(&s.party, suspension(s.suspension)),
+            Fact::SuspensionLifted(l) => of(&l.party, suspension(l.suspension)),
+            Fact::ContactUpdated(c) => of(&c.after.authority, c.after.id.to_string()),
+            Fact::ContactRemoved(c) => of(&c.authority, c.id.to_string()),
         }
     }
 }
@@ -477,6 +542,11 @@ impl Fact {
 /// The columns of a fact about a request's remedy case: its subject names the case.
 fn remedy(request: RequestId, case: u32) -> Columns {
     Columns { subject: Some(format!("remedy-{case}")), request: Some(request), party: None }
+}
+
+/// The subject of a party's suspension number `n` and of its lifting.
+pub fn suspension(n: u32) -> String {
+    format!("suspension-{n}")
 }
 
 /// The columns of a fact about a request's further use `ask`: its subject names the ask.
@@ -1219,4 +1289,217 @@ pub struct RequestClassified {
     pub request: RequestId,
     pub class: crate::transparency::Classification,
     pub sealed: bool,
+}
+
+/// A value an act changed: what it was, and what it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changed<T> {
+    pub old: T,
+    pub new: T,
+}
+
+impl<T: PartialEq + Clone> Changed<T> {
+    /// The change from `old` to `new`, if they differ.
+    pub fn of(old: &T, new: &T) -> Option<Changed<T>> {
+        (old != new).then(|| Changed { old: old.clone(), new: new.clone() })
+    }
+}
+
+/// A party's registered details changed by an operator, with the reason (issue 16, item
+/// 7): each field changed, old and new. The register's row holds the party as it is now;
+/// the journal keeps every change, so the party as registered and every step since can be
+/// read again, and `comity log verify` checks the row against them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartyUpdated {
+    pub party: PartyId,
+    pub name: Option<Changed<String>>,
+    /// An authority's type.
+    pub authority_type: Option<Changed<AuthorityType>>,
+    /// A reviewer body's kind.
+    pub reviewer_kind: Option<Changed<ReviewerKind>>,
+    /// The institution it belongs to; `None` is none beyond itself.
+    pub institution: Option<Changed<Option<PartyId>>>,
+    pub reason: String,
+}
+
+/// Why a change does not fit the party it is applied to: the field whose value is not
+/// the one the change started from (a row edited outside comity), or that the party's
+/// register does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ChangeMismatch {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl PartyUpdated {
+    /// Whether it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.authority_type.is_none()
+            && self.reviewer_kind.is_none()
+            && self.institution.is_none()
+    }
+
+    /// The party as this change leaves it, from the party as the change found it.
+    pub fn apply(&self, party: &Party) -> Result<Party, ChangeMismatch> {
+        self.step(party, true)
+    }
+
+    /// The party as this change found it, from the party as it left it: how `comity log
+    /// verify` walks a row back to the party its registration's entry committed to.
+    pub fn undo(&self, party: &Party) -> Result<Party, ChangeMismatch> {
+        self.step(party, false)
+    }
+
+    fn step(&self, party: &Party, forward: bool) -> Result<Party, ChangeMismatch> {
+        fn swap<T: PartialEq + Clone + std::fmt::Debug>(
+            field: &'static str,
+            value: &mut T,
+            change: &Option<Changed<T>>,
+            forward: bool,
+        ) -> Result<(), ChangeMismatch> {
+            let Some(c) = change else { return Ok(()) };
+            let (from, to) = if forward { (&c.old, &c.new) } else { (&c.new, &c.old) };
+            if value != from {
+                return Err(ChangeMismatch {
+                    field,
+                    message: format!("is {value:?}, the change is from {from:?}"),
+                });
+            }
+            *value = to.clone();
+            Ok(())
+        }
+        let missing = |field: &'static str| ChangeMismatch {
+            field,
+            message: format!("a party of the {} register has none", party.role()),
+        };
+        let mut p = party.clone();
+        let (name, institution) = match &mut p {
+            Party::Authority(a) => {
+                swap("authority_type", &mut a.authority_type, &self.authority_type, forward)?;
+                (&mut a.name, &mut a.institution)
+            }
+            Party::Reviewer(r) => {
+                swap("kind", &mut r.kind, &self.reviewer_kind, forward)?;
+                (&mut r.name, &mut r.institution)
+            }
+            Party::Provider(x) => (&mut x.name, &mut x.institution),
+            Party::Auditor(o) | Party::Operator(o) | Party::Representative(o) => {
+                (&mut o.name, &mut o.institution)
+            }
+        };
+        swap("name", name, &self.name, forward)?;
+        swap("institution", institution, &self.institution, forward)?;
+        if self.authority_type.is_some() && !matches!(p, Party::Authority(_)) {
+            return Err(missing("authority_type"));
+        }
+        if self.reviewer_kind.is_some() && !matches!(p, Party::Reviewer(_)) {
+            return Err(missing("kind"));
+        }
+        Ok(p)
+    }
+}
+
+/// A party deactivated or reactivated by an operator, with the reason (issue 16, item 7).
+/// A deactivated party is party to no new request; what it was party to keeps its history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartyStatusChange {
+    pub party: PartyId,
+    pub reason: String,
+}
+
+/// A party, or one of its privileges, suspended by an operator's reasoned decision until
+/// `until` (issue 16, item 6): the consequence for a partner that broke its commitments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartySuspended {
+    pub party: PartyId,
+    /// The party's suspensions are numbered from 1.
+    pub suspension: u32,
+    /// The privilege suspended; `None` suspends the party as a whole.
+    pub privilege: Option<Privilege>,
+    pub until: DateTime<Utc>,
+    pub reason: String,
+}
+
+/// A suspension lifted before its end, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuspensionLifted {
+    pub party: PartyId,
+    pub suspension: u32,
+    pub reason: String,
+}
+
+/// An authority's contact changed: as it was, and as it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactUpdated {
+    pub before: Contact,
+    pub after: Contact,
+    pub reason: String,
+}
+
+/// An authority's contact taken off its register: they confirm its emergencies no more.
+/// Its id is never given to another contact of the authority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRemoved {
+    pub authority: PartyId,
+    pub id: Username,
+    pub reason: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Authority, Provider};
+
+    fn pid(s: &str) -> PartyId {
+        PartyId::parse(s).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn court() -> Party {
+        Party::Authority(Authority {
+            id: pid("fr-tj-paris"),
+            country: CountryCode::parse("FR").unwrap_or_else(|e| panic!("{e}")),
+            authority_type: AuthorityType::Prosecutor,
+            name: "Parquet de Paris".into(),
+            institution: None,
+        })
+    }
+
+    fn update() -> PartyUpdated {
+        PartyUpdated {
+            party: pid("fr-tj-paris"),
+            name: Changed::of(&"Parquet de Paris".to_owned(), &"Parquet du tribunal judiciaire".to_owned()),
+            authority_type: Changed::of(&AuthorityType::Prosecutor, &AuthorityType::Court),
+            reviewer_kind: None,
+            institution: Changed::of(&None, &Some(pid("fr-tj"))),
+            reason: "renamed".into(),
+        }
+    }
+
+    #[test]
+    fn a_change_walks_a_party_forward_and_back_and_only_from_what_it_was() {
+        let u = update();
+        let after = u.apply(&court()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(after.name(), "Parquet du tribunal judiciaire");
+        assert_eq!(after.institution(), &pid("fr-tj"));
+        assert_eq!(u.undo(&after), Ok(court()));
+        // Applied twice, it no longer finds what it started from: the field is named.
+        assert_eq!(u.apply(&after).map_err(|e| e.field), Err("authority_type"));
+        // A reviewer body's kind does not fit an authority, nor an authority's type a provider.
+        let kind = PartyUpdated {
+            reviewer_kind: Changed::of(&ReviewerKind::Other, &ReviewerKind::Court),
+            ..PartyUpdated { name: None, authority_type: None, institution: None, ..update() }
+        };
+        assert_eq!(kind.apply(&court()).map_err(|e| e.field), Err("kind"));
+        let provider = Party::Provider(Provider {
+            id: pid("example-mail"),
+            country: CountryCode::parse("IE").unwrap_or_else(|e| panic!("{e}")),
+            name: "Parquet de Paris".into(),
+            institution: None,
+        });
+        let typed = PartyUpdated { name: None, institution: None, ..update() };
+        assert_eq!(typed.apply(&provider).map_err(|e| e.field), Err("authority_type"));
+        assert!(Changed::of(&1, &1).is_none() && !update().is_empty());
+    }
 }

@@ -27,6 +27,7 @@ mod party;
 pub mod production;
 mod request;
 mod selector;
+pub mod standing;
 pub mod store;
 pub mod transparency;
 pub mod trust;
@@ -52,6 +53,7 @@ pub use request::{
     Addressee, Issuing, Nondisclosure, Offence, Request, Target, TimeWindow, TimeWindowError, Validation,
 };
 pub use selector::{Selector, SelectorError, SelectorType, normalize};
+pub use standing::{Barred, Decided, Privilege, Standing, StandingChange, Suspension, Use};
 pub use store::{
     Act, Amendment, AtRest, CheckpointSigner, DocumentCipher, Event, InboxItem, InboxKey, InboxPage, Intake,
     IntakeScreening, LogRecord, LogSubject, Move, NamedTarget, NewRequest, Party, Read, ReadOf, RequestPage,

@@ -530,6 +530,17 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Registers a party and returns its audit-log entry's index. Ids are unique across
     /// all three registers.
     async fn add_party(&self, party: &Party) -> Result<u64, StoreError>;
+    /// Changes a party's row from `before` to `after` and appends `entry` (its
+    /// `party.updated` fact) with its audit-log entry, atomically (issue 16, item 7). A
+    /// compare-and-set: [`StoreError::Conflict`] if the row is no longer `before` (another
+    /// change came first), and then nothing is written; [`StoreError::NotFound`] if there
+    /// is no such party. Id, register and country never change.
+    async fn update_party(
+        &self,
+        before: &Party,
+        after: &Party,
+        entry: &NewEntry,
+    ) -> Result<JournalEntry, StoreError>;
     async fn party(&self, id: &PartyId) -> Result<Option<Party>, StoreError>;
     /// The parties of one register, ordered by id.
     async fn parties(&self, role: PartyRole) -> Result<Vec<Party>, StoreError>;

@@ -174,6 +174,10 @@ impl From<comity_app::Error> for ApiError {
             E::Gone { code, message, details } => {
                 Self::new(StatusCode::GONE, code, message).with_details(details)
             }
+            E::Barred { barred, field, message } => {
+                let detail = Problem { path: field, message: barred.to_string() };
+                Self::new(StatusCode::FORBIDDEN, barred.code(), message).with_details(vec![detail])
+            }
             E::Internal(e) => Self::internal(e.as_ref()),
         }
     }

@@ -9,8 +9,11 @@ use axum::{
     response::IntoResponse,
 };
 use chrono::{DateTime, Utc};
-use comity_app::{KeyView, NewContact, NewKey, Registered, Revocation};
-use comity_wire::trust::{ContactBody, KeyBody, KeyResource, RecipientBody, RegisteredKey, RevokeBody};
+use comity_app::{ContactChanges, KeyView, NewContact, NewKey, Registered, Revocation};
+use comity_wire::{
+    register::{ContactUpdateBody, ReasonBody},
+    trust::{ContactBody, KeyBody, KeyResource, RecipientBody, RegisteredKey, RevokeBody},
+};
 
 use crate::{
     AppState,
@@ -146,6 +149,55 @@ pub async fn list_contacts(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ContactBody>>, ApiError> {
     Ok(Json(app.app.authority_contacts(&caller, &id).await?.iter().map(ContactBody::from).collect()))
+}
+
+/// Changes an authority's contact (name, e-mail, phone, key), with the reason: a
+/// `contact.updated` fact with the contact as it was and as it is (issue 16, item 7).
+#[utoipa::path(
+    patch, path = "/v1/admin/authorities/{id}/contacts/{contact}", tag = "trust",
+    params(("id" = String, Path, description = "The authority"), ("contact" = String, Path, description = "The contact's id")),
+    request_body(content = ContactUpdateBody, content_type = "application/json"),
+    responses(
+        (status = 200, body = ContactBody),
+        (status = 404, description = "The authority has no such contact", body = comity_wire::api::ErrorBody),
+        (status = 422, description = "A field is not valid, no channel would be left, or nothing changes", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn update_contact(
+    ManageRegisters(registers): ManageRegisters,
+    Path((id, contact)): Path<(String, String)>,
+    JsonBody(body): JsonBody<ContactUpdateBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let changes = ContactChanges {
+        name: body.name,
+        email: body.email,
+        phone: body.phone,
+        public_key: body.public_key.map(|k| k.as_ref().map(key_text)),
+        reason: body.reason,
+    };
+    let (contact, entry) = registers.update_contact(&id, &contact, &changes, Utc::now()).await?;
+    Ok(with_receipt(Json(ContactBody::from(&contact)), entry.log_index.as_slice()))
+}
+
+/// Takes a contact off an authority's register, with the reason: they confirm its
+/// emergencies no more. Answers 204; the contact's history stays in the authority's.
+#[utoipa::path(
+    post, path = "/v1/admin/authorities/{id}/contacts/{contact}/remove", tag = "trust",
+    params(("id" = String, Path, description = "The authority"), ("contact" = String, Path, description = "The contact's id")),
+    request_body(content = ReasonBody, content_type = "application/json"),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "The authority has no such contact", body = comity_wire::api::ErrorBody),
+        (status = 422, description = "No reason given", body = comity_wire::api::ErrorBody),
+    )
+)]
+pub async fn remove_contact(
+    ManageRegisters(registers): ManageRegisters,
+    Path((id, contact)): Path<(String, String)>,
+    JsonBody(body): JsonBody<ReasonBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let entry = registers.remove_contact(&id, &contact, &body.reason, Utc::now()).await?;
+    Ok(with_receipt(StatusCode::NO_CONTENT, entry.log_index.as_slice()))
 }
 
 /// Registers an authority's age recipient.

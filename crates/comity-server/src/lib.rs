@@ -206,7 +206,7 @@ impl AppState {
         (name = "accounts", description = "People's accounts and systems' API tokens (admin)"),
         (name = "screening", description = "Legal screening against the policy pack of each instrument"),
         (name = "log", description = "The audit log: C2SP tlog-tiles, checkpoints and proofs"),
-        (name = "parties", description = "Authorities, providers and reviewer bodies (admin)"),
+        (name = "parties", description = "Authorities, providers and reviewer bodies: registered, changed, deactivated and suspended with reasons, each change in their history (admin)"),
         (name = "notices", description = "Telling parties: where notices go (webhooks signed with RFC 9421, e-mail), the webhook key, dead letters (admin)"),
         (name = "documents", description = "Schemas of the documents comity reads"),
         (name = "operations", description = "Health, readiness, metrics"),
@@ -298,6 +298,13 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(parties::add_auditor, parties::list_auditors))
         .routes(routes!(parties::add_operator, parties::list_operators))
         .routes(routes!(parties::add_representative, parties::list_representatives))
+        .routes(routes!(parties::show, parties::update))
+        .routes(routes!(parties::history))
+        .routes(routes!(parties::deactivate))
+        .routes(routes!(parties::reactivate))
+        .routes(routes!(parties::suspend, parties::list_party_suspensions))
+        .routes(routes!(parties::lift))
+        .routes(routes!(parties::list_suspensions))
         .routes(routes!(representatives::register, representatives::list))
         .routes(routes!(representatives::decision))
         .routes(routes!(person_notices::list))
@@ -308,6 +315,8 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(keys::add, keys::list))
         .routes(routes!(keys::revoke))
         .routes(routes!(keys::add_contact_route, keys::list_contacts))
+        .routes(routes!(keys::update_contact))
+        .routes(routes!(keys::remove_contact))
         .routes(routes!(keys::add_recipient_route, keys::list_recipients))
         .routes(routes!(keys::list_production_keys))
         .routes(routes!(notices::add_endpoint, notices::list_endpoints))

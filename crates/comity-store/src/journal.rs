@@ -9,9 +9,9 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use comity_core::{
-    Channel, ClockKind, ClockOutcome, Contact, DataCategory, Endpoint, Fact, FactKind, JournalEntry, KeyId,
-    NewEntry, PartyId, PersonNoticeChannel, PersonNoticeStatus, RequestId, Role, Selector, SelectorType,
-    State, Username, journal as fact,
+    AuthorityType, Channel, ClockKind, ClockOutcome, Contact, DataCategory, Endpoint, Fact, FactKind,
+    JournalEntry, KeyId, NewEntry, PartyId, PersonNoticeChannel, PersonNoticeStatus, Privilege, RequestId,
+    ReviewerKind, Role, Selector, SelectorType, State, Username, journal as fact,
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
@@ -467,6 +467,100 @@ struct DisposalAttested {
     jws: String,
 }
 
+/// A field an act changed, old and new.
+#[derive(Serialize, Deserialize)]
+struct ChangedJson<T> {
+    old: T,
+    new: T,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PartyUpdated {
+    party: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<ChangedJson<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    authority_type: Option<ChangedJson<String>>,
+    /// A reviewer body's kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    kind: Option<ChangedJson<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    institution: Option<ChangedJson<Option<String>>>,
+    reason: String,
+}
+
+/// A party deactivated or reactivated.
+#[derive(Serialize, Deserialize)]
+struct PartyStatusChange {
+    party: String,
+    reason: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PartySuspended {
+    party: String,
+    suspension: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    privilege: Option<String>,
+    until: DateTime<Utc>,
+    reason: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SuspensionLifted {
+    party: String,
+    suspension: u32,
+    reason: String,
+}
+
+/// A contact's details, without the authority and id that name it.
+#[derive(Serialize, Deserialize)]
+struct ContactDetails {
+    name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    x: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ContactUpdated {
+    authority: String,
+    id: String,
+    before: ContactDetails,
+    after: ContactDetails,
+    reason: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ContactRemoved {
+    authority: String,
+    id: String,
+    reason: String,
+}
+
+fn details(c: &Contact) -> ContactDetails {
+    ContactDetails {
+        name: c.name.clone(),
+        email: c.email.clone(),
+        phone: c.phone.clone(),
+        x: c.public_key.as_ref().map(key_x),
+    }
+}
+
+fn changed<T, U>(c: &Option<fact::Changed<T>>, f: impl Fn(&T) -> U) -> Option<ChangedJson<U>> {
+    c.as_ref().map(|c| ChangedJson { old: f(&c.old), new: f(&c.new) })
+}
+
+fn unchanged<T, U>(
+    c: Option<ChangedJson<T>>,
+    f: impl Fn(T) -> Result<U, String>,
+) -> Result<Option<fact::Changed<U>>, String> {
+    c.map(|c| Ok(fact::Changed { old: f(c.old)?, new: f(c.new)? })).transpose()
+}
+
 fn key_x(key: &[u8; 32]) -> String {
     URL_SAFE_NO_PAD.encode(key)
 }
@@ -800,6 +894,41 @@ pub fn encode(f: &Fact) -> String {
             error: n.error.clone(),
         }),
         Fact::NoticeRetried(n) => json(&NoticeRetried { notice: n.notice, party: n.party.to_string() }),
+        Fact::PartyUpdated(u) => json(&PartyUpdated {
+            party: u.party.to_string(),
+            name: changed(&u.name, Clone::clone),
+            authority_type: changed(&u.authority_type, |t| t.to_string()),
+            kind: changed(&u.reviewer_kind, |k| k.to_string()),
+            institution: changed(&u.institution, |i| i.as_ref().map(ToString::to_string)),
+            reason: u.reason.clone(),
+        }),
+        Fact::PartyDeactivated(c) | Fact::PartyReactivated(c) => {
+            json(&PartyStatusChange { party: c.party.to_string(), reason: c.reason.clone() })
+        }
+        Fact::PartySuspended(s) => json(&PartySuspended {
+            party: s.party.to_string(),
+            suspension: s.suspension,
+            privilege: s.privilege.map(|p| p.to_string()),
+            until: s.until,
+            reason: s.reason.clone(),
+        }),
+        Fact::SuspensionLifted(l) => json(&SuspensionLifted {
+            party: l.party.to_string(),
+            suspension: l.suspension,
+            reason: l.reason.clone(),
+        }),
+        Fact::ContactUpdated(c) => json(&ContactUpdated {
+            authority: c.after.authority.to_string(),
+            id: c.after.id.to_string(),
+            before: details(&c.before),
+            after: details(&c.after),
+            reason: c.reason.clone(),
+        }),
+        Fact::ContactRemoved(c) => json(&ContactRemoved {
+            authority: c.authority.to_string(),
+            id: c.id.to_string(),
+            reason: c.reason.clone(),
+        }),
     }
 }
 
@@ -1344,6 +1473,77 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
             let n: NoticeRetried = read(content)?;
             Fact::NoticeRetried(fact::NoticeRetried { notice: n.notice, party: party(&n.party)? })
         }
+        FactKind::PartyUpdated => {
+            let u: PartyUpdated = read(content)?;
+            Fact::PartyUpdated(fact::PartyUpdated {
+                party: party(&u.party)?,
+                name: unchanged(u.name, Ok)?,
+                authority_type: unchanged(u.authority_type, |t| {
+                    AuthorityType::parse(&t).ok_or_else(|| format!("{t:?} is not an authority type"))
+                })?,
+                reviewer_kind: unchanged(u.kind, |k| {
+                    ReviewerKind::parse(&k).ok_or_else(|| format!("{k:?} is not a kind of reviewer body"))
+                })?,
+                institution: unchanged(u.institution, |i| i.as_deref().map(party).transpose())?,
+                reason: u.reason,
+            })
+        }
+        FactKind::PartyDeactivated => {
+            let c: PartyStatusChange = read(content)?;
+            Fact::PartyDeactivated(fact::PartyStatusChange { party: party(&c.party)?, reason: c.reason })
+        }
+        FactKind::PartyReactivated => {
+            let c: PartyStatusChange = read(content)?;
+            Fact::PartyReactivated(fact::PartyStatusChange { party: party(&c.party)?, reason: c.reason })
+        }
+        FactKind::PartySuspended => {
+            let s: PartySuspended = read(content)?;
+            Fact::PartySuspended(fact::PartySuspended {
+                party: party(&s.party)?,
+                suspension: s.suspension,
+                privilege: s
+                    .privilege
+                    .map(|p| Privilege::parse(&p).ok_or_else(|| format!("{p:?} is not a privilege")))
+                    .transpose()?,
+                until: s.until,
+                reason: s.reason,
+            })
+        }
+        FactKind::SuspensionLifted => {
+            let l: SuspensionLifted = read(content)?;
+            Fact::SuspensionLifted(fact::SuspensionLifted {
+                party: party(&l.party)?,
+                suspension: l.suspension,
+                reason: l.reason,
+            })
+        }
+        FactKind::ContactUpdated => {
+            let c: ContactUpdated = read(content)?;
+            let (authority, id) = (party(&c.authority)?, username(&c.id)?);
+            let contact = |d: ContactDetails| -> Result<Contact, String> {
+                Ok(Contact {
+                    authority: authority.clone(),
+                    id: id.clone(),
+                    name: d.name,
+                    email: d.email,
+                    phone: d.phone,
+                    public_key: d.x.as_deref().map(public_key).transpose()?,
+                })
+            };
+            Fact::ContactUpdated(fact::ContactUpdated {
+                before: contact(c.before)?,
+                after: contact(c.after)?,
+                reason: c.reason,
+            })
+        }
+        FactKind::ContactRemoved => {
+            let c: ContactRemoved = read(content)?;
+            Fact::ContactRemoved(fact::ContactRemoved {
+                authority: party(&c.authority)?,
+                id: username(&c.id)?,
+                reason: c.reason,
+            })
+        }
     })
 }
 
@@ -1571,6 +1771,36 @@ mod tests {
             (
                 "remedy.person_told",
                 r#"{"request":"0193a8b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b","case":1,"person":1,"language":"fr","channel":"provider","salt":"00ff","commitment":"ab12"}"#,
+            ),
+            (
+                "party.updated",
+                r#"{"party":"fr-tj-paris","name":{"old":"Parquet de Paris","new":"Parquet du tribunal judiciaire de Paris"},"authority_type":{"old":"prosecutor","new":"court"},"institution":{"old":null,"new":"fr-tj"},"reason":"renamed by decree"}"#,
+            ),
+            (
+                "party.updated",
+                r#"{"party":"ie-high-court","kind":{"old":"other","new":"court"},"institution":{"old":"ie-courts","new":null},"reason":"registered with the wrong kind"}"#,
+            ),
+            ("party.deactivated", r#"{"party":"fr-tj-paris","reason":"left the agreement"}"#),
+            ("party.reactivated", r#"{"party":"fr-tj-paris","reason":"rejoined the agreement"}"#),
+            (
+                "party.suspended",
+                r#"{"party":"fr-tj-paris","suspension":1,"privilege":"emergency","until":"2027-03-01T00:00:00Z","reason":"three forged emergencies accepted"}"#,
+            ),
+            (
+                "party.suspended",
+                r#"{"party":"fr-tj-paris","suspension":2,"until":"2027-03-01T00:00:00Z","reason":"disposal never attested"}"#,
+            ),
+            (
+                "party.suspension_lifted",
+                r#"{"party":"fr-tj-paris","suspension":1,"reason":"the duty office was reorganised"}"#,
+            ),
+            (
+                "contact.updated",
+                r#"{"authority":"fr-tj-paris","id":"duty-officer","before":{"name":"Duty","email":"d@example.org"},"after":{"name":"Duty officer","phone":"+33 1 00 00 00 00","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},"reason":"new desk"}"#,
+            ),
+            (
+                "contact.removed",
+                r#"{"authority":"fr-tj-paris","id":"duty-officer","reason":"left the office"}"#,
             ),
         ];
         let mut kinds = std::collections::BTreeSet::new();

@@ -485,6 +485,16 @@ macro_rules! store_impl {
                     self.write(op).await?.entry()
                 }
 
+                async fn update_party(
+                    &self,
+                    before: &Party,
+                    after: &Party,
+                    entry: &NewEntry,
+                ) -> Result<JournalEntry, StoreError> {
+                    let parties = Box::new((before.clone(), after.clone()));
+                    self.write(WriteOp::UpdateParty(parties, Box::new(entry.clone()))).await?.entry()
+                }
+
                 async fn disable_user(
                     &self,
                     username: &Username,

@@ -150,6 +150,11 @@ fn journal_conflict(e: &NewEntry) -> StoreError {
         FactKind::KeyAdded => format!("a key with id {} is already registered", e.subject),
         FactKind::ContactAdded => format!("a contact {}{party} is already registered", e.subject),
         FactKind::ReviewerAssigned => format!("{} is already assigned to this request", e.subject),
+        FactKind::PartySuspended => {
+            format!("{} was given to another suspension{party} meanwhile; decide it again", e.subject)
+        }
+        FactKind::SuspensionLifted => format!("{}{party} is already lifted", e.subject),
+        FactKind::ContactRemoved => format!("the contact {}{party} is already removed", e.subject),
         other => format!("this {other} entry is already recorded"),
     })
 }

@@ -352,9 +352,10 @@ async fn check_subject(
             )
         }
         LogSubject::Party(id) => {
-            let p: Party = store.party(id).await?.ok_or_else(|| {
+            let current: Party = store.party(id).await?.ok_or_else(|| {
                 discrepancy(format!("entry {index} records party {id}, which is not stored"))
             })?;
+            let p = as_registered(store, current).await?;
             done.parties += 1;
             (
                 format!("party {id}"),
@@ -615,6 +616,27 @@ fn check_request_columns(r: &StoredRequest) -> Result<(), VerifyError> {
         }
     }
     Ok(())
+}
+
+/// The party as registered: its row walked back through its `party.updated` facts, newest
+/// first (issue 16, item 7). Each must find the row as it left it, so a row changed
+/// without its fact, or a fact that did not change the row, is a discrepancy; what is left
+/// is then held to the registration's entry like any row.
+async fn as_registered(store: &dyn Store, current: Party) -> Result<Party, VerifyError> {
+    let id = current.id().clone();
+    let updates = store.journal(&JournalQuery::kinds(&[FactKind::PartyUpdated]).party(&id)).await?;
+    let mut party = current;
+    for j in updates.iter().rev() {
+        let Fact::PartyUpdated(u) = &j.fact else { continue };
+        party = u.undo(&party).map_err(|e| {
+            discrepancy(format!(
+                "party {id}: its row does not follow from journal entry {} ({}): {e}",
+                j.seq,
+                j.kind()
+            ))
+        })?;
+    }
+    Ok(party)
 }
 
 /// A journal row's party, subject and request against its fact (the entry walk checks

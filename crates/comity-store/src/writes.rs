@@ -28,6 +28,8 @@ use crate::{notice_rows, trust_rows};
 /// A write, with everything it needs owned: SQLite hands it to its writer task.
 pub(crate) enum WriteOp {
     AddParty(Party),
+    /// A party's row from the first to the second, with its `party.updated` fact.
+    UpdateParty(Box<(Party, Party)>, Box<NewEntry>),
     // Boxed: a request with its screening is far larger than the other operations.
     InsertRequest(Box<NewRequest>, Box<SealedIntake>),
     ApplyMove(Move),
@@ -191,6 +193,11 @@ impl WriteOp {
             WriteOp::AddParty(p) => {
                 let pending = add_party(conn, p).await?;
                 Answer::Logged(one(log.append(conn, pending).await?)?)
+            }
+            WriteOp::UpdateParty(parties, entry) => {
+                let (before, after) = parties.as_ref();
+                update_party(conn, before, after).await?;
+                Answer::Journal(journal_entry(conn, log, entry).await?)
             }
             WriteOp::InsertRequest(r, sealed) => {
                 let (request, pending) = insert_request(conn, r, sealed).await?;
@@ -456,6 +463,48 @@ async fn add_party<C: Conn>(conn: &mut C, party: &Party) -> Result<Vec<Pending>,
         return Err(party_exists(party.id(), role.as_deref()));
     }
     Ok(vec![Pending::party(party, created_at)?])
+}
+
+/// Changes a party's row from `before` to `after`, if it is still `before`.
+async fn update_party<C: Conn>(conn: &mut C, before: &Party, after: &Party) -> Result<(), StoreError> {
+    let (b, a) = (PartyColumns::of(before), PartyColumns::of(after));
+    if (b.id, b.role, b.country) != (a.id, a.role, a.country) {
+        return Err(backend(SetupError(format!(
+            "a party's id, register and country never change: {} {} {} is not {} {} {}",
+            b.id, b.role, b.country, a.id, a.role, a.country
+        ))));
+    }
+    // A compare-and-set on every column a change may touch, NULL compared as empty: two
+    // operators changing one party at once cannot each overwrite the other unseen.
+    let changed = conn
+        .execute(
+            "UPDATE parties SET kind = $1, name = $2, institution = $3 \
+             WHERE id = $4 AND role = $5 AND COALESCE(kind, '') = $6 AND name = $7 \
+             AND COALESCE(institution, '') = $8",
+            args![
+                a.kind,
+                a.name,
+                a.institution,
+                b.id,
+                b.role,
+                b.kind.unwrap_or(""),
+                b.name,
+                b.institution.unwrap_or("")
+            ],
+        )
+        .await
+        .map_err(backend)?;
+    if changed == 0 {
+        let row = conn.fetch_optional("SELECT role FROM parties WHERE id = $1", args![b.id]).await;
+        return Err(match row.map_err(backend)? {
+            Some(_) => StoreError::Conflict(format!(
+                "{} was changed meanwhile; read it again and repeat the change if it still stands",
+                b.id
+            )),
+            None => StoreError::NotFound,
+        });
+    }
+    Ok(())
 }
 
 async fn insert_request<C: Conn>(

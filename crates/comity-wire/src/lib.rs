@@ -31,6 +31,7 @@ pub mod export;
 pub mod notice;
 pub mod person_notice;
 pub mod production;
+pub mod register;
 pub mod remedy;
 mod schema;
 pub mod screening;

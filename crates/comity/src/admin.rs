@@ -74,8 +74,12 @@ fn flag(path: &str) -> String {
         "expires_in" => "--expires".to_owned(),
         "overlap_hours" => "--overlap".to_owned(),
         "effective_at" => "--effective".to_owned(),
+        "authority_type" => "--type".to_owned(),
         "replaces" | "kid" | "org" | "role" | "username" | "name" | "label" | "email" | "phone"
-        | "public_key" | "reason" | "id" | "retention_until" => format!("--{}", path.replace('_', "-")),
+        | "public_key" | "reason" | "id" | "retention_until" | "institution" | "kind" | "until"
+        | "privilege" => {
+            format!("--{}", path.replace('_', "-"))
+        }
         other => other.to_owned(),
     }
 }

@@ -28,25 +28,35 @@ pub struct DeadlinesArgs {
 
 /// Reads `--at`: an instant, or an offset from `now`.
 fn parse_at(at: Option<&str>, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
-    let Some(at) = at.map(str::trim) else { return Ok(now) };
+    match at {
+        None => Ok(now),
+        Some(at) => parse_time("--at", at, now),
+    }
+}
+
+/// Reads a time flag: an RFC 3339 instant, or an offset from `now` (+90m, +48h, +10d).
+pub fn parse_time(flag: &str, at: &str, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
+    let at = at.trim();
     if let Some(offset) = at.strip_prefix('+') {
         let (number, unit) =
             offset.split_at(offset.find(|c: char| !c.is_ascii_digit()).unwrap_or(offset.len()));
-        let n: i64 = number.parse().map_err(|_| anyhow::anyhow!("--at {at:?}: give a number, as in +48h"))?;
+        let n: i64 =
+            number.parse().map_err(|_| anyhow::anyhow!("{flag} {at:?}: give a number, as in +48h"))?;
         let span = match unit {
             "m" => Duration::try_minutes(n),
             "h" => Duration::try_hours(n),
             "d" => Duration::try_days(n),
-            _ => anyhow::bail!("--at {at:?}: the unit is m, h or d, as in +90m, +48h or +10d"),
+            _ => anyhow::bail!("{flag} {at:?}: the unit is m, h or d, as in +90m, +48h or +10d"),
         };
         return span
             .and_then(|s| now.checked_add_signed(s))
-            .ok_or_else(|| anyhow::anyhow!("--at {at:?} is too far away"));
+            .ok_or_else(|| anyhow::anyhow!("{flag} {at:?} is too far away"));
     }
     let hint = "give an RFC 3339 time (2026-12-08T09:00:00Z) or an offset (+48h)";
-    let parsed = DateTime::parse_from_rfc3339(at).map_err(|e| anyhow::anyhow!("--at {at:?}: {e}; {hint}"))?;
+    let parsed =
+        DateTime::parse_from_rfc3339(at).map_err(|e| anyhow::anyhow!("{flag} {at:?}: {e}; {hint}"))?;
     comity_wire::time::check(parsed.with_timezone(&Utc))
-        .map_err(|e| anyhow::anyhow!("--at {at:?}: {e}; {hint}"))
+        .map_err(|e| anyhow::anyhow!("{flag} {at:?}: {e}; {hint}"))
 }
 
 fn row(d: &Due) -> serde_json::Value {

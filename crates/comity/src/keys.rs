@@ -117,6 +117,57 @@ pub enum ContactCommand {
     },
     /// List an authority's contacts.
     List(AuthorityListArgs),
+    /// Change a contact's name or channels, with the reason; the journal keeps the contact
+    /// as it was and as it is.
+    Update {
+        /// The authority (a registered party id).
+        #[arg(long)]
+        authority: String,
+        /// The contact's id.
+        #[arg(long)]
+        id: String,
+        /// The person's name or function from now on.
+        #[arg(long)]
+        name: Option<String>,
+        /// The e-mail address from now on.
+        #[arg(long, conflicts_with = "no_email")]
+        email: Option<String>,
+        /// The contact has no e-mail address any more.
+        #[arg(long)]
+        no_email: bool,
+        /// The phone number from now on.
+        #[arg(long, conflicts_with = "no_phone")]
+        phone: Option<String>,
+        /// The contact has no phone number any more.
+        #[arg(long)]
+        no_phone: bool,
+        /// The Ed25519 public key (JWK or PEM file, `-` for standard input) from now on.
+        #[arg(long, conflicts_with = "no_public_key")]
+        public_key: Option<PathBuf>,
+        /// The contact signs with no key any more.
+        #[arg(long)]
+        no_public_key: bool,
+        /// Why; kept in the journal and committed to by the audit log.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Take a contact off an authority's register, with the reason: they confirm its
+    /// emergencies no more, and their id is never given to another contact.
+    Remove {
+        /// The authority (a registered party id).
+        #[arg(long)]
+        authority: String,
+        /// The contact's id.
+        #[arg(long)]
+        id: String,
+        /// Why; kept in the journal and committed to by the audit log.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 // What the listings of an authority's keys and contacts take.
@@ -304,6 +355,61 @@ pub async fn contact(command: ContactCommand) -> anyhow::Result<()> {
             let hints = [("conflict", listing.as_str()), ("not_found", AUTHORITIES)];
             let added = api(local.operator().registers().add_contact(&authority, &new).await, &hints)?;
             println!("registered contact {} of {authority}: {}", added.id, added.name);
+            Ok(())
+        }
+        ContactCommand::Update {
+            authority,
+            id,
+            name,
+            email,
+            no_email,
+            phone,
+            no_phone,
+            public_key,
+            no_public_key,
+            reason,
+            store,
+        } => {
+            let channel = |value: Option<String>, none: bool| if none { Some(None) } else { value.map(Some) };
+            let public_key = public_key.map(|p| public_key_text(&p)).transpose()?;
+            let changes = comity_app::ContactChanges {
+                name,
+                email: channel(email, no_email),
+                phone: channel(phone, no_phone),
+                public_key: channel(public_key, no_public_key),
+                reason,
+            };
+            let local = store.local().await?;
+            let listing =
+                format!("`comity authority contact list --authority {authority}` shows its contacts");
+            let hints = [("not_found", listing.as_str())];
+            let (contact, entry) = api(
+                local
+                    .operator()
+                    .registers()
+                    .update_contact(&authority, &id, &changes, chrono::Utc::now())
+                    .await,
+                &hints,
+            )?;
+            let index = entry.log_index.map(|i| format!(" (audit-log entry {i})")).unwrap_or_default();
+            println!("updated contact {} of {authority}: {}{index}", contact.id, contact.name);
+            Ok(())
+        }
+        ContactCommand::Remove { authority, id, reason, store } => {
+            let local = store.local().await?;
+            let listing =
+                format!("`comity authority contact list --authority {authority}` shows its contacts");
+            let hints = [("not_found", listing.as_str())];
+            let entry = api(
+                local
+                    .operator()
+                    .registers()
+                    .remove_contact(&authority, &id, &reason, chrono::Utc::now())
+                    .await,
+                &hints,
+            )?;
+            let index = entry.log_index.map(|i| format!(" (audit-log entry {i})")).unwrap_or_default();
+            println!("removed contact {id} of {authority}{index}");
             Ok(())
         }
         ContactCommand::List(args) => {

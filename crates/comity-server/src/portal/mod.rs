@@ -26,6 +26,7 @@ mod notices;
 mod operator;
 mod pages;
 mod production;
+mod register;
 mod remedies;
 mod signin;
 mod submit;
@@ -132,6 +133,13 @@ pub fn router() -> Router<AppState> {
         .route("/operator/parties", get(operator::parties))
         .route("/operator/assignments", get(operator::assignments).post(operator::assign))
         .route("/operator/parties/{register}", get(operator::to_parties).post(operator::register_party))
+        .route("/operator/party/{id}", get(register::party))
+        .route("/operator/party/{id}/update", post(register::update))
+        .route("/operator/party/{id}/deactivate", post(register::deactivate))
+        .route("/operator/party/{id}/reactivate", post(register::reactivate))
+        .route("/operator/party/{id}/suspend", post(register::suspend))
+        .route("/operator/party/{id}/lift", post(register::lift))
+        .route("/operator/party/{id}/contacts/remove", post(register::remove_contact))
         .route("/operator/authorities/{id}/keys", get(operator::keys).post(operator::add_key))
         .route(
             "/operator/authorities/{id}/keys/{kid}/revoke",
@@ -347,6 +355,21 @@ mod tests {
         ids.extend(
             [PartyRole::Authority, PartyRole::Provider, PartyRole::Reviewer]
                 .map(|v| format!("ops-register-new-{v}")),
+        );
+        ids.extend(comity_core::Privilege::ALL.iter().map(|p| format!("privilege-{p}")));
+        ids.extend(
+            FactKind::PARTY
+                .iter()
+                .chain(&FactKind::CONTACT)
+                .map(|k| format!("ops-act-{}", k.as_str().replace(['.', '_'], "-"))),
+        );
+        ids.extend(
+            ["name", "authority-type", "kind", "institution", "email", "phone", "public-key"]
+                .map(|f| format!("ops-field-{f}")),
+        );
+        ids.extend(
+            ["party_deactivated", "party_suspended", "privilege_suspended"]
+                .map(|c| format!("error-{}", c.replace('_', "-"))),
         );
         for lang in Lang::ALL {
             let missing: Vec<&String> = ids.iter().filter(|id| !lang.has(id)).collect();

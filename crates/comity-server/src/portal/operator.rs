@@ -52,7 +52,7 @@ fn operator<T>(
     })
 }
 
-fn registers(app: &AppState, ctx: &Ctx) -> Result<comity_app::Registers, Box<Response>> {
+pub(super) fn registers(app: &AppState, ctx: &Ctx) -> Result<comity_app::Registers, Box<Response>> {
     operator(ctx, |c| app.app.manage_registers(c))
 }
 
@@ -63,7 +63,7 @@ fn accounts(app: &AppState, ctx: &Ctx) -> Result<comity_app::Accounts, Box<Respo
 /// The problems of a refused form, each beside the field of its path (`prefix` + the
 /// path's first name) when the form has that field, else beside `default`; with no
 /// problem named, one message for the summary.
-fn field_errors(
+pub(super) fn field_errors(
     ctx: &Ctx,
     e: &comity_app::Error,
     prefix: &str,
@@ -104,12 +104,12 @@ fn document_errors(d: &DocumentError, prefix: &str) -> Vec<FieldError> {
         .collect()
 }
 
-fn status(errors: &[FieldError], general: Option<&str>) -> StatusCode {
+pub(super) fn status(errors: &[FieldError], general: Option<&str>) -> StatusCode {
     if errors.is_empty() && general.is_none() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }
 }
 
 /// A text input with its label, hint and error, `aria-describedby` linking them.
-fn text_field(
+pub(super) fn text_field(
     ctx: &Ctx,
     errors: &[FieldError],
     id: &str,
@@ -136,7 +136,7 @@ fn text_field(
 }
 
 /// A select with its label and error; `options` are (value, text).
-fn select_field(
+pub(super) fn select_field(
     ctx: &Ctx,
     errors: &[FieldError],
     id: &str,
@@ -161,7 +161,7 @@ fn select_field(
     }
 }
 
-fn back_to(ctx: &Ctx, href: &str, label: &str) -> Markup {
+pub(super) fn back_to(ctx: &Ctx, href: &str, label: &str) -> Markup {
     html! { p { a href=(href) class="back" { (ctx.t(label)) } } }
 }
 
@@ -304,6 +304,11 @@ async fn parties_page(
             Err(e) => return pages::error_page(ctx, &e),
         }
     }
+    let standings = match app.app.standings_of_parties(caller).await {
+        Ok(s) => s,
+        Err(e) => return pages::error_page(ctx, &e),
+    };
+    let now = Utc::now();
     let title = ctx.t("ops-parties-title");
     let empty = OpsForm::default();
     let body = html! {
@@ -322,11 +327,12 @@ async fn parties_page(
                         th scope="col" { (ctx.t("ops-party-name")) }
                         th scope="col" { (ctx.t("ops-party-country")) }
                         th scope="col" { (ctx.t("ops-party-detail")) }
+                        th scope="col" { (ctx.t("col-status")) }
                     } }
                     tbody {
                         @for p in parties {
                             tr {
-                                td { (p.id()) }
+                                td { a href={ "/operator/party/" (p.id()) } { (p.id()) } }
                                 @match p {
                                     Party::Authority(a) => {
                                         td { (a.name) } td { (a.country) }
@@ -343,6 +349,7 @@ async fn parties_page(
                                         td { (o.name) } td { (o.country) } td {}
                                     }
                                 }
+                                td { (standing_text(ctx, standings.get(p.id()), now)) }
                             }
                         }
                     }
@@ -356,6 +363,25 @@ async fn parties_page(
         }
     };
     layout::page(ctx, status(errors, general), &title, body)
+}
+
+/// A party's standing in a word: active, deactivated, suspended (as a whole), or active
+/// with a privilege suspended.
+fn standing_text(ctx: &Ctx, standing: Option<&comity_core::Standing>, now: chrono::DateTime<Utc>) -> String {
+    let Some(s) = standing else { return ctx.t("status-active") };
+    if s.deactivated(now).is_some() {
+        return ctx.t("ops-status-deactivated");
+    }
+    if s.check(comity_core::Use::NewRequest, now).is_err() {
+        return ctx.t("ops-status-suspended");
+    }
+    match s.in_force(now).find_map(|x| x.privilege) {
+        Some(p) => ctx.lang.t_with(
+            "ops-status-privilege-suspended",
+            &[("privilege", ctx.t(&format!("privilege-{p}")).into())],
+        ),
+        None => ctx.t("status-active"),
+    }
 }
 
 fn party_form(ctx: &Ctx, segment: &str, role: PartyRole, form: &OpsForm, errors: &[FieldError]) -> Markup {

@@ -997,7 +997,42 @@ pub fn error_text(ctx: &Ctx, e: &comity_app::Error) -> String {
     if let comity_app::Error::Locked { retry_after, .. } = e {
         return ctx.lang.t_with("error-locked", &[("seconds", (*retry_after).into())]);
     }
+    if let comity_app::Error::Barred { barred, .. } = e {
+        return barred_text(ctx, barred);
+    }
     if ctx.lang.has(&id) { ctx.t(&id) } else { api.message().to_owned() }
+}
+
+/// An operator's deactivation or suspension of a party, as a page says it: who, since or
+/// until when, and the reason as the operator wrote it (issue 16).
+fn barred_text(ctx: &Ctx, barred: &comity_core::Barred) -> String {
+    let at = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let party = barred.party().to_string();
+    let reason = barred.reason().to_owned();
+    match barred {
+        comity_core::Barred::Deactivated { decided, .. } => ctx.lang.t_with(
+            "error-party-deactivated",
+            &[("party", party.into()), ("since", at(decided.at).into()), ("reason", reason.into())],
+        ),
+        comity_core::Barred::Suspended { suspension, .. } => {
+            let until = at(suspension.ends());
+            match suspension.privilege {
+                Some(p) => ctx.lang.t_with(
+                    "error-privilege-suspended",
+                    &[
+                        ("party", party.into()),
+                        ("privilege", ctx.t(&format!("privilege-{p}")).into()),
+                        ("until", until.into()),
+                        ("reason", reason.into()),
+                    ],
+                ),
+                None => ctx.lang.t_with(
+                    "error-party-suspended",
+                    &[("party", party.into()), ("until", until.into()), ("reason", reason.into())],
+                ),
+            }
+        }
+    }
 }
 
 /// The HTTP status the API gives an error, which the page answers too.
@@ -1031,6 +1066,9 @@ fn clone_error(e: &comity_app::Error) -> comity_app::Error {
         }
         E::Gone { code, message, details } => {
             E::Gone { code, message: message.clone(), details: details.clone() }
+        }
+        E::Barred { barred, field, message } => {
+            E::Barred { barred: barred.clone(), field: field.clone(), message: message.clone() }
         }
         E::Internal(_) => E::BadInput(String::new()),
     }

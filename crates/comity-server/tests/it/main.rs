@@ -22,6 +22,7 @@ mod person_notices;
 mod portal;
 mod portal_ops;
 mod productions;
+mod registers;
 mod remedies;
 mod representatives;
 mod scenarios;

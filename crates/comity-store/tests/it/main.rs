@@ -77,6 +77,7 @@ store_tests!(mod store for suite {
 
 store_tests!(mod trust for trust_suite {
     parties_carry_institutions_and_two_more_registers,
+    a_party_changes_with_its_fact_and_from_what_it_was,
     journal_entries_are_numbered_logged_and_found,
     what_is_registered_once_is_refused_twice_and_nothing_is_appended,
     the_journal_is_append_only,

@@ -163,6 +163,51 @@ pub async fn parties_carry_institutions_and_two_more_registers(h: &mut Harness) 
     assert!(message.contains("(as operator)"), "{message}");
 }
 
+/// Issue 16, item 7: a party's row changes only with its `party.updated` fact, as a
+/// compare-and-set, and a party's suspension number is taken once.
+pub async fn a_party_changes_with_its_fact_and_from_what_it_was(h: &mut Harness) {
+    let store = h.store();
+    let before = authority("fr-tj-paris");
+    store.add_party(&before).await.unwrap();
+    let update = journal::PartyUpdated {
+        party: pid("fr-tj-paris"),
+        name: Some(journal::Changed { old: before.name().to_owned(), new: "Parquet de Paris".into() }),
+        authority_type: None,
+        reviewer_kind: None,
+        institution: Some(journal::Changed { old: None, new: Some(pid("fr-tj")) }),
+        reason: "renamed".into(),
+    };
+    let after = update.apply(&before).unwrap();
+    let fact =
+        |u: &journal::PartyUpdated| entry(Some("fr-tj-paris"), "fr-tj-paris", Fact::PartyUpdated(u.clone()));
+    let written = store.update_party(&before, &after, &fact(&update)).await.unwrap();
+    assert!(written.log_index.is_some(), "the change is in the log");
+    assert_eq!(store.party(&pid("fr-tj-paris")).await.unwrap(), Some(after.clone()));
+    // The same change again starts from a row that is no more: refused, nothing written.
+    let message = conflict(store.update_party(&before, &after, &fact(&update)).await);
+    assert!(message.contains("changed meanwhile"), "{message}");
+    let updates = JournalQuery::kinds(&[FactKind::PartyUpdated]).party(&pid("fr-tj-paris"));
+    assert_eq!(store.journal(&updates).await.unwrap().len(), 1);
+    assert_eq!(update.undo(&after).unwrap(), before, "the fact walks the row back");
+    let nobody = authority("nobody-here");
+    assert!(matches!(store.update_party(&nobody, &nobody, &fact(&update)).await, Err(StoreError::NotFound)));
+
+    let suspended = |n: u32| {
+        let fact = Fact::PartySuspended(journal::PartySuspended {
+            party: pid("fr-tj-paris"),
+            suspension: n,
+            privilege: None,
+            until: t0() + Duration::days(30),
+            reason: "decided".into(),
+        });
+        entry(Some("fr-tj-paris"), &journal::suspension(n), fact)
+    };
+    store.append_journal(&[suspended(1)]).await.unwrap();
+    let message = conflict(store.append_journal(&[suspended(1)]).await);
+    assert!(message.contains("suspension-1"), "{message}");
+    store.append_journal(&[suspended(2)]).await.unwrap();
+}
+
 pub async fn journal_entries_are_numbered_logged_and_found(h: &mut Harness) {
     let store = h.store();
     let r = store.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap().request;

@@ -13,6 +13,7 @@ mod log_local;
 mod log_remote;
 mod pii;
 mod production_cli;
+mod register_cli;
 mod startup;
 mod support;
 mod transparency_cli;
