@@ -67,11 +67,12 @@ pub enum FactKind {
     RemedyCorrection,
     RemedyRecallMet,
     RemedyPersonTold,
+    PackAdopted,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 50] = [
+    pub const ALL: [FactKind; 51] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -122,6 +123,7 @@ impl FactKind {
         FactKind::RemedyCorrection,
         FactKind::RemedyRecallMet,
         FactKind::RemedyPersonTold,
+        FactKind::PackAdopted,
     ];
 
     /// The kinds of a notice to a person concerned (issue 15, item 1).
@@ -210,6 +212,7 @@ impl FactKind {
             FactKind::RemedyCorrection => "remedy.correction",
             FactKind::RemedyRecallMet => "remedy.recall_met",
             FactKind::RemedyPersonTold => "remedy.person_told",
+            FactKind::PackAdopted => "pack.adopted",
         }
     }
 
@@ -280,6 +283,7 @@ pub enum Fact {
     RemedyCorrection(RemedyCorrection),
     RemedyRecallMet(RemedyRecallMet),
     RemedyPersonTold(RemedyPersonTold),
+    PackAdopted(PackAdopted),
 }
 
 impl Fact {
@@ -335,6 +339,7 @@ impl Fact {
             Fact::RemedyCorrection(_) => FactKind::RemedyCorrection,
             Fact::RemedyRecallMet(_) => FactKind::RemedyRecallMet,
             Fact::RemedyPersonTold(_) => FactKind::RemedyPersonTold,
+            Fact::PackAdopted(_) => FactKind::PackAdopted,
         }
     }
 }
@@ -462,6 +467,8 @@ impl Fact {
             Fact::RemedyCorrection(r) => remedy(r.request, r.case),
             Fact::RemedyRecallMet(r) => remedy(r.request, r.case),
             Fact::RemedyPersonTold(r) => remedy(r.request, r.case),
+            // A version is kept once: the journal's unique index on its hash (migration 0026).
+            Fact::PackAdopted(p) => subject(&p.hash),
         }
     }
 }
@@ -1173,6 +1180,25 @@ pub struct RemedyRecallMet {
     pub case: u32,
     /// Whether the last attestation came after `recall_due`.
     pub late: bool,
+}
+
+/// A version of a policy pack comity started judging requests with (issue 16, item 8),
+/// kept once per hash when a server first starts with it: its exact text, so that anyone
+/// reading a screening (which names the pack's id, version and hash) can read the pack that
+/// judged it, and compare it with the versions before and after. The journal entry's time
+/// is when it was first seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackAdopted {
+    /// The pack's id, such as `eu-e-evidence`.
+    pub pack: String,
+    pub version: String,
+    /// SHA-256 in hex of `text` (followed by `\n--- house ---\n` and `house`, when a house
+    /// file is layered on): the hash every screening by this version records.
+    pub hash: String,
+    /// The pack file, byte for byte.
+    pub text: String,
+    /// The provider's house file layered on it (`--house`), if any.
+    pub house: Option<String>,
 }
 
 /// A person affected by a remedy case was told, from the templates of their language: by

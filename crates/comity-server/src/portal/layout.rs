@@ -52,6 +52,7 @@ pub fn page(ctx: &Ctx, status: StatusCode, title: &str, content: Markup) -> Resp
                     div class="wrap" {
                         p { (ctx.t("footer-about")) }
                         ul class="footer-links" {
+                            li { a href="/packs" { (ctx.t("footer-packs")) } }
                             li { a href="/log/checkpoint" { (ctx.t("footer-checkpoint")) } }
                             li { a href="/openapi.json" { (ctx.t("footer-api")) } }
                         }
