@@ -50,6 +50,7 @@ mod intake;
 mod log;
 pub mod notices;
 mod operator;
+mod packs;
 pub mod person_notices;
 pub mod production;
 mod registers;
@@ -62,9 +63,9 @@ mod sample;
 mod screening;
 mod sessions;
 mod signed;
+mod standing;
 pub mod statistics;
 pub mod transparency;
-mod standing;
 mod verification;
 
 use std::sync::Arc;
@@ -79,6 +80,7 @@ pub use amendments::{Clarification, QuestionState};
 pub use assignments::OpenObjection;
 pub use caller::Caller;
 pub use client::{Client, OnRefusal, network};
+pub use comity_policy::{PackHistory, PackVersion};
 pub use data_dir::{DataDir, DataDirError};
 pub use demo::{CREDENTIALS_FILE, DEMO_DIR, Seeded};
 pub use enrolment::{ENROLMENT_MINUTES, Enrolment};
@@ -89,6 +91,7 @@ pub use intake::Accepted;
 pub use log::{Tile, served};
 pub use notices::{Delivery, NewEndpoint, NoticeSettings, Notifier};
 pub use operator::Operator;
+pub use packs::{PackComparison, PackText};
 pub use person_notices::{NoticeDecision, NoticeRecipient, NoticeText, PersonNotice};
 pub use production::{
     Download, ExportError, MAX_LINE_BYTES, Options, Phase, Producing, Productions, Progress, RECORDS_FILE,

@@ -25,6 +25,11 @@ impl App {
 }
 
 impl Operator {
+    /// Every pack and its versions, with the requests each judged (`comity pack history`).
+    pub async fn pack_history(&self) -> Result<Vec<crate::PackHistory>> {
+        self.app.histories(true).await
+    }
+
     /// The registers: parties, keys, contacts, recipients, production keys.
     pub fn registers(&self) -> Registers {
         self.app.registers_as(self.actor.clone())

@@ -75,11 +75,12 @@ pub enum FactKind {
     SuspensionLifted,
     ContactUpdated,
     ContactRemoved,
+    PackAdopted,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 58] = [
+    pub const ALL: [FactKind; 59] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -138,6 +139,7 @@ impl FactKind {
         FactKind::SuspensionLifted,
         FactKind::ContactUpdated,
         FactKind::ContactRemoved,
+        FactKind::PackAdopted,
     ];
 
     /// The kinds of a party's history in its register (issue 16, item 7): its details
@@ -256,6 +258,7 @@ impl FactKind {
             FactKind::SuspensionLifted => "party.suspension_lifted",
             FactKind::ContactUpdated => "contact.updated",
             FactKind::ContactRemoved => "contact.removed",
+            FactKind::PackAdopted => "pack.adopted",
         }
     }
 
@@ -334,6 +337,7 @@ pub enum Fact {
     SuspensionLifted(SuspensionLifted),
     ContactUpdated(ContactUpdated),
     ContactRemoved(ContactRemoved),
+    PackAdopted(PackAdopted),
 }
 
 impl Fact {
@@ -397,6 +401,7 @@ impl Fact {
             Fact::SuspensionLifted(_) => FactKind::SuspensionLifted,
             Fact::ContactUpdated(_) => FactKind::ContactUpdated,
             Fact::ContactRemoved(_) => FactKind::ContactRemoved,
+            Fact::PackAdopted(_) => FactKind::PackAdopted,
         }
     }
 }
@@ -535,6 +540,8 @@ impl Fact {
             Fact::SuspensionLifted(l) => of(&l.party, suspension(l.suspension)),
             Fact::ContactUpdated(c) => of(&c.after.authority, c.after.id.to_string()),
             Fact::ContactRemoved(c) => of(&c.authority, c.id.to_string()),
+            // A version is kept once: the journal's unique index on its hash (migration 0026).
+            Fact::PackAdopted(p) => subject(&p.hash),
         }
     }
 }
@@ -1261,6 +1268,25 @@ pub struct RemedyRecallMet {
     pub case: u32,
     /// Whether the last attestation came after `recall_due`.
     pub late: bool,
+}
+
+/// A version of a policy pack comity started judging requests with (issue 16, item 8),
+/// kept once per hash when a server first starts with it: its exact text, so that anyone
+/// reading a screening (which names the pack's id, version and hash) can read the pack that
+/// judged it, and compare it with the versions before and after. The journal entry's time
+/// is when it was first seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackAdopted {
+    /// The pack's id, such as `eu-e-evidence`.
+    pub pack: String,
+    pub version: String,
+    /// SHA-256 in hex of `text` (followed by `\n--- house ---\n` and `house`, when a house
+    /// file is layered on): the hash every screening by this version records.
+    pub hash: String,
+    /// The pack file, byte for byte.
+    pub text: String,
+    /// The provider's house file layered on it (`--house`), if any.
+    pub house: Option<String>,
 }
 
 /// A person affected by a remedy case was told, from the templates of their language: by

@@ -56,8 +56,8 @@ pub use selector::{Selector, SelectorError, SelectorType, normalize};
 pub use standing::{Barred, Decided, Privilege, Standing, StandingChange, Suspension, Use};
 pub use store::{
     Act, Amendment, AtRest, CheckpointSigner, DocumentCipher, Event, InboxItem, InboxKey, InboxPage, Intake,
-    IntakeScreening, LogRecord, LogSubject, Move, NamedTarget, NewRequest, Party, Read, ReadOf, RequestPage,
-    RequestQuery, Screening, Store, StoreError, StoredCheckpoint, StoredDocument, StoredRequest,
+    IntakeScreening, LogRecord, LogSubject, Move, NamedTarget, NewRequest, PackUse, Party, Read, ReadOf,
+    RequestPage, RequestQuery, Screening, Store, StoreError, StoredCheckpoint, StoredDocument, StoredRequest,
     UnloggedRows,
 };
 pub use trust::{

@@ -308,6 +308,19 @@ pub struct Screening {
     pub log_index: Option<u64>,
 }
 
+/// How many requests one version of a pack judged, read from the screenings (issue 16,
+/// item 8): a request screened again by the same version counts once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackUse {
+    pub pack_id: String,
+    pub pack_version: String,
+    pub pack_hash: String,
+    /// Distinct requests with a screening by this version.
+    pub requests: u64,
+    /// The first of those screenings.
+    pub first_at: DateTime<Utc>,
+}
+
 /// A stored request and the audit-log entries its intake appended: the receipt, then any
 /// screening and comity's moves.
 #[derive(Debug, Clone, PartialEq)]
@@ -638,6 +651,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn events(&self, id: RequestId) -> Result<Vec<Event>, StoreError>;
     /// How many requests are in each state (states with none are left out).
     async fn count_by_state(&self) -> Result<Vec<(State, u64)>, StoreError>;
+    /// How many requests each pack version judged, by pack and hash.
+    async fn pack_use(&self) -> Result<Vec<PackUse>, StoreError>;
 
     // The audit log. Every write above appends its entries in its own transaction; the
     // tree is sequenced by one writer at a time (see `comity-store`).

@@ -43,6 +43,8 @@
 //! window or more categories never makes a request more admissible.
 
 pub mod deadline;
+mod diff;
+mod history;
 mod pack;
 mod report;
 mod rules;
@@ -50,7 +52,11 @@ mod rules;
 use chrono::{DateTime, Utc};
 use comity_core::{Purpose, Request, RequestKind};
 
-pub use pack::{AppliesTo, DayCount, Ground, GroundUse, Pack, PackError, ReviewerState, RuleSpec, Settings};
+pub use diff::{Change, FieldChange, GroundChange, PackDiff, RuleChange, SettingChange, Side, diff};
+pub use history::{PackHistory, PackVersion};
+pub use pack::{
+    AppliesTo, DayCount, Ground, GroundUse, Pack, PackError, ReviewerState, RuleSpec, SettingValue, Settings,
+};
 pub use report::{Deadlines, Finding, Outcome, PackRef, Report, Verdict};
 pub use rules::{Prior, Rule};
 

@@ -24,6 +24,16 @@ pub enum AppliesTo {
     Purpose(Purpose),
 }
 
+impl std::fmt::Display for AppliesTo {
+    /// As a pack's `applies_to` says it: `instrument eu-e-evidence`, `purpose national_security`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AppliesTo::Instrument(i) => write!(f, "instrument {i}"),
+            AppliesTo::Purpose(p) => write!(f, "purpose {p}"),
+        }
+    }
+}
+
 /// The numbers and lists the rules read. Every one can be set in a pack; a house file can
 /// only make them stricter (see `Pack::with_house`).
 #[derive(Debug, Clone)]
@@ -146,6 +156,83 @@ impl Default for Settings {
     }
 }
 
+/// A setting's value, as a reader compares two packs: see [`Settings::entries`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingValue {
+    /// The pack sets none (an optional deadline the instrument does not have).
+    Unset,
+    Number(u32),
+    Flag(bool),
+    /// One of a fixed set of words, such as `from_instant` or `court`.
+    Word(&'static str),
+    Date(NaiveDate),
+    /// A list whose order does not matter (States, sensitive terms).
+    List(Vec<String>),
+}
+
+impl std::fmt::Display for SettingValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SettingValue::Unset => f.write_str("(not set)"),
+            SettingValue::Number(n) => write!(f, "{n}"),
+            SettingValue::Flag(b) => write!(f, "{b}"),
+            SettingValue::Word(w) => f.write_str(w),
+            SettingValue::Date(d) => write!(f, "{d}"),
+            SettingValue::List(items) if items.is_empty() => f.write_str("[]"),
+            SettingValue::List(items) => write!(f, "[{}]", items.join(", ")),
+        }
+    }
+}
+
+impl Settings {
+    /// Every setting by its name in a pack's `[settings]`, in the order of this struct,
+    /// with the value in force (the pack's, or comity's default where the pack sets none:
+    /// what the rules read either way).
+    pub fn entries(&self) -> Vec<(&'static str, SettingValue)> {
+        use SettingValue::{Date, Flag, List, Number, Unset, Word};
+        let optional = |v: Option<u32>| v.map_or(Unset, Number);
+        let states = |list: &[CountryCode]| List(list.iter().map(ToString::to_string).collect());
+        vec![
+            ("max_targets", Number(self.max_targets)),
+            ("max_window_days", Number(self.max_window_days)),
+            ("bulk_period_days", Number(self.bulk_period_days)),
+            ("bulk_max_targets", Number(self.bulk_max_targets)),
+            ("respond_days", optional(self.respond_days)),
+            ("respond_days_traffic", optional(self.respond_days_traffic)),
+            ("emergency_respond_hours", optional(self.emergency_respond_hours)),
+            ("validation_hours", Number(self.validation_hours)),
+            ("objection_days", Number(self.objection_days)),
+            ("emergency_objection_hours", Number(self.emergency_objection_hours)),
+            ("preservation_days", optional(self.preservation_days)),
+            ("preservation_extension_days", optional(self.preservation_extension_days)),
+            ("conflict_objection_days", optional(self.conflict_objection_days)),
+            ("traffic_content_min_sentence_months", Number(self.traffic_content_min_sentence_months)),
+            ("sentence_execution_min_months", Number(self.sentence_execution_min_months)),
+            ("serious_crime_min_months", Number(self.serious_crime_min_months)),
+            ("issuing_states", states(&self.issuing_states)),
+            ("addressee_states", states(&self.addressee_states)),
+            ("sensitive_terms", List(self.sensitive_terms.clone())),
+            ("dual_criminality", Flag(self.dual_criminality)),
+            ("reviewer", Word(self.reviewer.as_str())),
+            (
+                "reviewer_state",
+                Word(match self.reviewer_state {
+                    ReviewerState::Issuing => "issuing",
+                    ReviewerState::Requested => "requested",
+                }),
+            ),
+            (
+                "day_count",
+                Word(match self.day_count {
+                    DayCount::FromInstant => "from_instant",
+                    DayCount::EndOfLastDay => "end_of_last_day",
+                }),
+            ),
+            ("applies_from", self.applies_from.map_or(Unset, Date)),
+        ]
+    }
+}
+
 /// One rule as a pack lists it.
 #[derive(Debug, Clone)]
 pub struct RuleSpec {
@@ -194,6 +281,8 @@ pub struct Pack {
     pub(crate) sensitive: Option<AhoCorasick>,
     /// The file's text, which the hash covers (and a house layer's hash too).
     source: String,
+    /// The house file layered on it, if any (`with_house`), which the hash covers too.
+    house: Option<String>,
 }
 
 /// What a ground may reason.
@@ -235,6 +324,17 @@ pub struct Ground {
 }
 
 impl Pack {
+    /// The pack file's text, exactly as it was read: what its hash covers (with the house
+    /// file, when one is layered on), and what comity keeps of every version it used.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The house file layered on the pack (`--house`), exactly as it was read.
+    pub fn house_source(&self) -> Option<&str> {
+        self.house.as_deref()
+    }
+
     /// The grounds of the pack that may reason `what`.
     pub fn grounds_for(&self, what: GroundUse) -> impl Iterator<Item = &Ground> {
         self.grounds.iter().filter(move |g| g.used_for.contains(&what))
@@ -270,7 +370,7 @@ struct PackFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct GroundFile {
-    id: String,
+    id: toml::Spanned<String>,
     citation: String,
     text: String,
     /// What the ground may reason: `refusal` (the enforcing State's grounds for refusal),
@@ -321,7 +421,8 @@ struct SettingsFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RuleFile {
-    id: String,
+    /// Spanned, so that an error names the line of the rule.
+    id: toml::Spanned<String>,
     citation: String,
     #[serde(default)]
     provisions: std::collections::BTreeMap<String, String>,
@@ -366,26 +467,35 @@ impl Pack {
         }
         let mut settings = Settings::default();
         apply(&mut settings, &raw.settings).map_err(invalid)?;
+        // A problem of one rule or ground names the line of its id, as TOML's own errors do.
+        let at = |span: std::ops::Range<usize>, message: String| {
+            invalid(format!("line {}: {message}", line_of(text, span.start)))
+        };
         let mut rules = Vec::with_capacity(raw.rules.len());
         for r in &raw.rules {
-            let rule = Rule::parse(&r.id).ok_or_else(|| invalid(format!("unknown rule {:?}", r.id)))?;
+            let (id, span) = (r.id.get_ref().as_str(), r.id.span());
+            let rule = Rule::parse(id).ok_or_else(|| {
+                at(span.clone(), format!("unknown rule {id:?}; the rules are listed in docs/policy-packs.md"))
+            })?;
             if rules.iter().any(|s: &RuleSpec| s.rule == rule) {
-                return Err(invalid(format!("rule {} is listed twice", r.id)));
+                return Err(at(span, format!("rule {id} is listed twice")));
             }
             if r.citation.trim().is_empty() {
-                return Err(invalid(format!("rule {} has no citation", r.id)));
+                return Err(at(span, format!("rule {id} has no citation")));
             }
             let mut provisions = Vec::with_capacity(r.provisions.len());
             for (key, citation) in &r.provisions {
                 let Some(known) = rule.provisions().iter().find(|k| **k == key.as_str()) else {
-                    return Err(invalid(format!(
-                        "rule {} names no provision {key:?}; it names: {}",
-                        r.id,
-                        rule.provisions().join(", ")
-                    )));
+                    return Err(at(
+                        span,
+                        format!(
+                            "rule {id} names no provision {key:?}; it names: {}",
+                            rule.provisions().join(", ")
+                        ),
+                    ));
                 };
                 if citation.trim().is_empty() {
-                    return Err(invalid(format!("rule {} gives provision {key} no citation", r.id)));
+                    return Err(at(span, format!("rule {id} gives provision {key} no citation")));
                 }
                 provisions.push((*known, citation.trim().to_owned()));
             }
@@ -393,31 +503,32 @@ impl Pack {
         }
         let mut grounds: Vec<Ground> = Vec::with_capacity(raw.grounds.len());
         for g in &raw.grounds {
-            let id = g.id.trim();
+            let (id, span) = (g.id.get_ref().trim(), g.id.span());
             let well_formed = !id.is_empty()
                 && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             if !well_formed {
-                return Err(invalid(format!("ground {id:?}: an id is lower-case letters, digits and _")));
+                return Err(at(span, format!("ground {id:?}: an id is lower-case letters, digits and _")));
             }
             if grounds.iter().any(|x| x.id == id) {
-                return Err(invalid(format!("ground {id} is listed twice")));
+                return Err(at(span, format!("ground {id} is listed twice")));
             }
             if g.citation.trim().is_empty() || g.text.trim().is_empty() {
-                return Err(invalid(format!("ground {id} needs a citation and a text")));
+                return Err(at(span, format!("ground {id} needs a citation and a text")));
             }
             let used_for = g
                 .used_for
                 .iter()
                 .map(|u| {
                     GroundUse::parse(u).ok_or_else(|| {
-                        invalid(format!(
-                            "ground {id}: for {u:?} is not refusal, approved, partially_approved or rejected"
-                        ))
+                        at(
+                            span.clone(),
+                            format!("ground {id}: for {u:?} is not refusal, approved, partially_approved or rejected"),
+                        )
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             if used_for.is_empty() {
-                return Err(invalid(format!("ground {id} says what it is for (for = [...])")));
+                return Err(at(span, format!("ground {id} says what it is for (for = [...])")));
             }
             grounds.push(Ground {
                 id: id.to_owned(),
@@ -438,6 +549,7 @@ impl Pack {
             rules,
             sensitive,
             source: text.to_owned(),
+            house: None,
         })
     }
 
@@ -471,6 +583,7 @@ impl Pack {
             hash: sha256_hex(&[self.source.as_bytes(), b"\n--- house ---\n", text.as_bytes()]),
             settings: stricter,
             sensitive,
+            house: Some(text.to_owned()),
             ..self.clone()
         })
     }
@@ -479,6 +592,11 @@ impl Pack {
     pub fn citation(&self, rule: Rule) -> Option<&str> {
         self.rules.iter().find(|r| r.rule == rule).map(|r| r.citation.as_str())
     }
+}
+
+/// The line (from 1) of a byte offset in a text.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset).map_or(0, |before| before.matches('\n').count()) + 1
 }
 
 fn build_automaton(terms: &[String]) -> Result<Option<AhoCorasick>, String> {

@@ -132,6 +132,30 @@ impl Rule {
             _ => &[],
         }
     }
+
+    /// The settings of its pack the rule reads (their names in the pack's `[settings]`), so
+    /// that a reviewer of a change to a setting sees which rules it changes, and a rule's
+    /// change is shown with the numbers it applies.
+    pub fn settings(self) -> &'static [&'static str] {
+        match self {
+            Rule::TimeWindow => &["max_window_days"],
+            Rule::MaxTargets => &["max_targets"],
+            Rule::SensitiveGrounds => &["sensitive_terms"],
+            Rule::Bulk => &["bulk_period_days", "bulk_max_targets"],
+            Rule::AppliesFrom => &["applies_from"],
+            Rule::EuStates | Rule::UsPartner | Rule::CoeParties => &["issuing_states", "addressee_states"],
+            // The 48 hours of Art 4(5) set `validation_due`.
+            Rule::EuIssuer => &["validation_hours"],
+            Rule::EuOffenceThreshold => {
+                &["traffic_content_min_sentence_months", "sentence_execution_min_months"]
+            }
+            // The objection window of Art 12(1) the notification opens, counted as the pack says.
+            Rule::EuNotification => &["objection_days", "emergency_objection_hours", "day_count"],
+            Rule::UsSeriousCrime => &["serious_crime_min_months"],
+            Rule::MlatDualCriminality => &["dual_criminality"],
+            _ => &[],
+        }
+    }
 }
 
 const ISSUER_SUBSCRIBER: &str = "subscriber_identification";

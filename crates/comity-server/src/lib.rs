@@ -31,6 +31,7 @@ mod metrics;
 pub mod notices;
 mod openapi;
 mod ops;
+mod packs;
 mod parties;
 mod person_notices;
 pub mod portal;
@@ -204,7 +205,7 @@ impl AppState {
         (name = "session", description = "People log in with a password and a TOTP code"),
         (name = "trust", description = "Authorities' signing keys, contacts and track records"),
         (name = "accounts", description = "People's accounts and systems' API tokens (admin)"),
-        (name = "screening", description = "Legal screening against the policy pack of each instrument"),
+        (name = "screening", description = "Legal screening against the policy pack of each instrument; the packs' versions, texts and changes, public"),
         (name = "log", description = "The audit log: C2SP tlog-tiles, checkpoints and proofs"),
         (name = "parties", description = "Authorities, providers and reviewer bodies: registered, changed, deactivated and suspended with reasons, each change in their history (admin)"),
         (name = "notices", description = "Telling parties: where notices go (webhooks signed with RFC 9421, e-mail), the webhook key, dead letters (admin)"),
@@ -287,6 +288,9 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(session::login, session::whoami, session::logout))
         .routes(routes!(session::change_password))
         .routes(routes!(screening::dry_run))
+        .routes(routes!(packs::list))
+        .routes(routes!(packs::version))
+        .routes(routes!(packs::diff))
         .routes(routes!(log::info))
         .routes(routes!(log::inclusion))
         .routes(routes!(log::consistency))

@@ -15,7 +15,7 @@ use utoipa::openapi::{
 };
 
 /// The operations anyone may call without a credential: health, the public log, the
-/// documents' schemas, the webhook key, logging in, and the one-time links whose secret is the credential.
+/// documents' schemas, the policy packs, the webhook key, logging in, and the one-time links whose secret is the credential.
 /// Every other operation needs a token or a session (`extract::Authenticated`); the test
 /// `the_description_says_which_operations_need_a_credential` holds this list to the
 /// server's behaviour.
@@ -33,6 +33,10 @@ pub const PUBLIC: &[(HttpMethod, &str)] = &[
     (HttpMethod::Get, "/v1/transparency"),
     (HttpMethod::Get, "/v1/transparency.csv"),
     (HttpMethod::Get, "/v1/schemas/transparency-report"),
+    // The policy packs and their history: what judges requests is public (issue 16, item 8).
+    (HttpMethod::Get, "/v1/packs"),
+    (HttpMethod::Get, "/v1/packs/{id}/versions/{version}"),
+    (HttpMethod::Get, "/v1/packs/{id}/diff"),
     // The public key receivers verify comity's webhooks with (issue 13, item 8).
     (HttpMethod::Get, "/v1/webhooks/key"),
     (HttpMethod::Post, "/v1/session"),

@@ -13,7 +13,8 @@
 //!    key, and neither they nor the one kept in the data directory may sign more entries
 //!    than the store holds (a database restored from an older copy, or cut short, would
 //!    otherwise fork the log);
-//! 6. screenings a crash interrupted are finished; the demo is seeded if asked for;
+//! 6. each policy pack version not yet kept is kept (its text, as a `pack.adopted` fact);
+//!    screenings a crash interrupted are finished; the demo is seeded if asked for;
 //! 7. the checkpointer, the sweeper of deadlines and the delivery worker of notices start.
 //!
 //! [`Application::run_until_stopped`] serves until the shutdown signal, then signs a last
@@ -200,6 +201,15 @@ impl Application {
             .await
             .map_err(|e| StartError::new("reading the log", e))?
             .map_err(|mismatch| StartError::new("checking the log", mismatch))?;
+        // Each pack version this server judges with is kept, once, before it judges anything
+        // (issue 16, item 8): its text stays readable for every request it screens.
+        let adopted = app
+            .record_packs(chrono::Utc::now())
+            .await
+            .map_err(|e| StartError::new("keeping the policy packs' versions", e))?;
+        for version in &adopted {
+            tracing::info!(pack = %version, "a policy pack version judges requests from now on; its text is kept");
+        }
         let resumed = app
             .resume_screenings()
             .await

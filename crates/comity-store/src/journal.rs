@@ -458,6 +458,18 @@ struct RemedyPersonTold {
     message_id: Option<String>,
 }
 
+/// A pack version's text is kept in the journal as it was read, byte for byte: its hash
+/// must still be the hash of what is kept.
+#[derive(Serialize, Deserialize)]
+struct PackAdopted {
+    pack: String,
+    version: String,
+    hash: String,
+    text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    house: Option<String>,
+}
+
 #[derive(Serialize, Deserialize)]
 struct DisposalAttested {
     production: String,
@@ -796,6 +808,13 @@ pub fn encode(f: &Fact) -> String {
             salt: r.salt.clone(),
             commitment: r.commitment.clone(),
             message_id: r.message_id.clone(),
+        }),
+        Fact::PackAdopted(p) => json(&PackAdopted {
+            pack: p.pack.clone(),
+            version: p.version.clone(),
+            hash: p.hash.clone(),
+            text: p.text.clone(),
+            house: p.house.clone(),
         }),
         Fact::PreservationExtended(p) => json(&PreservationExtended {
             request: p.request.to_string(),
@@ -1329,6 +1348,16 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
                 message_id: r.message_id,
             })
         }
+        FactKind::PackAdopted => {
+            let p: PackAdopted = read(content)?;
+            Fact::PackAdopted(fact::PackAdopted {
+                pack: p.pack,
+                version: p.version,
+                hash: p.hash,
+                text: p.text,
+                house: p.house,
+            })
+        }
         FactKind::PreservationExtended => {
             let p: PreservationExtended = read(content)?;
             Fact::PreservationExtended(fact::PreservationExtended {
@@ -1801,6 +1830,14 @@ mod tests {
             (
                 "contact.removed",
                 r#"{"authority":"fr-tj-paris","id":"duty-officer","reason":"left the office"}"#,
+            ),
+            (
+                "pack.adopted",
+                r#"{"pack":"mlat","version":"2026.1","hash":"ab12","text":"id = \"mlat\"\nversion = \"2026.1\"\n"}"#,
+            ),
+            (
+                "pack.adopted",
+                r#"{"pack":"mlat","version":"2026.1+house","hash":"cd34","text":"id = \"mlat\"\n","house":"pack = \"mlat\"\n"}"#,
             ),
         ];
         let mut kinds = std::collections::BTreeSet::new();

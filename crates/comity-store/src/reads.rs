@@ -13,8 +13,9 @@ use crate::db::{Conn, Row, Sql, args};
 use crate::log::{RawRecord, hashes_in_order, stored_hashes};
 use crate::rows::{
     At, backend, clock_columns, event_columns, filter, filtered, limit_offset, log_columns, micros,
-    no_deadline, party_columns, read_checkpoint, read_clock, read_event, read_named_target, read_party,
-    read_request, read_screening, read_state_count, request_columns, role_column, screening_columns,
+    no_deadline, party_columns, read_checkpoint, read_clock, read_event, read_named_target, read_pack_use,
+    read_party, read_request, read_screening, read_state_count, request_columns, role_column,
+    screening_columns,
 };
 
 pub(crate) async fn ping<C: Conn>(conn: &mut C) -> Result<(), StoreError> {
@@ -310,6 +311,21 @@ pub(crate) async fn count_by_state<C: Conn>(conn: &mut C) -> Result<Vec<(State, 
         .await?;
     counts.sort();
     Ok(counts)
+}
+
+/// How many distinct requests each pack version judged (issue 16, item 8), over the
+/// `screenings_by_pack` index; oldest version first.
+pub(crate) async fn pack_use<C: Conn>(conn: &mut C) -> Result<Vec<comity_core::PackUse>, StoreError> {
+    let mut uses = conn
+        .fetch_all(
+            "SELECT pack_id, pack_version, pack_hash, COUNT(DISTINCT request_id) AS n, MIN(at) AS first_at \
+             FROM screenings GROUP BY pack_id, pack_version, pack_hash",
+            args![],
+            read_pack_use,
+        )
+        .await?;
+    uses.sort_by(|a, b| (a.first_at, &a.pack_hash).cmp(&(b.first_at, &b.pack_hash)));
+    Ok(uses)
 }
 
 pub(crate) async fn log_size<C: Conn>(conn: &mut C) -> Result<u64, StoreError> {

@@ -433,6 +433,20 @@ pub(crate) fn read_state_count(row: &impl Row) -> Result<(State, u64), StoreErro
     Ok((state, count))
 }
 
+/// A row of `pack_use`: one pack version and the requests it judged.
+pub(crate) fn read_pack_use(row: &impl Row) -> Result<comity_core::PackUse, StoreError> {
+    let hash = row.text(&At { table: "screenings", id: "(any)" }, "pack_hash")?;
+    let at = At { table: "screenings", id: &hash };
+    let requests = u64::try_from(row.int(&at, "n")?).map_err(|_| at.corrupt("n", "negative count"))?;
+    Ok(comity_core::PackUse {
+        pack_id: row.text(&at, "pack_id")?,
+        pack_version: row.text(&at, "pack_version")?,
+        requests,
+        first_at: row.time(&at, "first_at")?,
+        pack_hash: hash,
+    })
+}
+
 /// A `log_checkpoints` row, without its cosignatures.
 pub(crate) fn read_checkpoint(row: &impl Row) -> Result<StoredCheckpoint, StoreError> {
     let seq = row.int(&At { table: "log_checkpoints", id: "?" }, "seq")?;

@@ -350,6 +350,10 @@ macro_rules! store_impl {
                     reads::count_by_state(&mut *read(self).await?).await
                 }
 
+                async fn pack_use(&self) -> Result<Vec<comity_core::PackUse>, StoreError> {
+                    reads::pack_use(&mut *read(self).await?).await
+                }
+
                 async fn log_read(&self, read: &Read) -> Result<u64, StoreError> {
                     self.write(WriteOp::LogRead(read.clone())).await?.logged()
                 }

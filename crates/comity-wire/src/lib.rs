@@ -29,6 +29,7 @@ pub mod api;
 mod document;
 pub mod export;
 pub mod notice;
+pub mod packs;
 pub mod person_notice;
 pub mod production;
 pub mod register;

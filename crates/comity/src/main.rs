@@ -14,6 +14,7 @@ mod keys;
 mod logkey;
 mod notices;
 mod package;
+mod packs;
 mod parties;
 mod pii;
 mod policies;
@@ -121,6 +122,10 @@ enum Command {
     /// and every file (docs/package-format.md).
     #[command(subcommand)]
     Package(package::PackageCommand),
+    /// Policy packs as a reviewer reads them: what changed between two versions, rule by
+    /// rule (diff), and the versions this comity has judged with (history).
+    #[command(subcommand)]
+    Pack(packs::PackCommand),
     /// Check an answer to an ask for further use of produced data with the log's key.
     #[command(subcommand, name = "further-use")]
     FurtherUse(further_use::FurtherUseCommand),
@@ -160,6 +165,13 @@ impl StoreArgs {
     /// directory and its database must be there; with PostgreSQL, the data directory is
     /// used if it is.
     async fn local(&self) -> anyhow::Result<Local> {
+        use anyhow::Context;
+        let packs = comity_policy::PackSet::builtin().context("loading the built-in policy packs")?;
+        self.local_with(packs).await
+    }
+
+    /// [`StoreArgs::local`], judging with `packs` (`--policies`, `--house`).
+    async fn local_with(&self, packs: comity_policy::PackSet) -> anyhow::Result<Local> {
         use anyhow::Context;
         let url = self.database_url.as_deref().map(str::trim).filter(|u| !u.is_empty());
         let data_dir = match url {
@@ -203,7 +215,6 @@ impl StoreArgs {
             suppress_below: 1,
             document_retention: document_retention()?,
         };
-        let packs = comity_policy::PackSet::builtin().context("loading the built-in policy packs")?;
         Ok(Local { app: comity_app::App::new(store, packs, settings), data_dir })
     }
 }
@@ -269,6 +280,7 @@ fn main() -> ExitCode {
             Command::Produce(args) => productions::produce(args).await.map(|()| ExitCode::SUCCESS),
             Command::Deadlines(args) => deadlines::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Package(c) => package::run(c),
+            Command::Pack(c) => packs::run(c).await,
             Command::FurtherUse(c) => further_use::run(c),
             Command::Transparency(c) => Ok(transparency::run(c).await),
         }

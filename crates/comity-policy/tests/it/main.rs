@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod citations;
+mod diff;
 mod packs;
 mod properties;
 mod scenarios;

@@ -53,6 +53,7 @@ pub fn page(ctx: &Ctx, status: StatusCode, title: &str, content: Markup) -> Resp
                         p { (ctx.t("footer-about")) }
                         ul class="footer-links" {
                             li { a href="/transparency" { (ctx.t("footer-transparency")) } }
+                            li { a href="/packs" { (ctx.t("footer-packs")) } }
                             li { a href="/log/checkpoint" { (ctx.t("footer-checkpoint")) } }
                             li { a href="/openapi.json" { (ctx.t("footer-api")) } }
                         }

@@ -24,6 +24,7 @@ pub mod i18n;
 mod layout;
 mod notices;
 mod operator;
+mod packs;
 mod pages;
 mod production;
 mod register;
@@ -130,6 +131,8 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}/productions/{production}/disposal", post(production::attest))
         .route("/audit/sample", get(audit::sample))
         .route("/transparency", get(transparency::page))
+        .route("/packs", get(packs::index))
+        .route("/packs/{id}/versions/{version}", get(packs::version))
         .route("/operator/parties", get(operator::parties))
         .route("/operator/assignments", get(operator::assignments).post(operator::assign))
         .route("/operator/parties/{register}", get(operator::to_parties).post(operator::register_party))
@@ -370,6 +373,16 @@ mod tests {
         ids.extend(
             ["party_deactivated", "party_suspended", "privilege_suspended"]
                 .map(|c| format!("error-{}", c.replace('_', "-"))),
+        );
+        // The policy packs' pages (issue 16, item 8): each kind of change, and each field of
+        // a pack, a rule or a ground that a difference names.
+        ids.extend(
+            [comity_policy::Change::Added, comity_policy::Change::Removed, comity_policy::Change::Changed]
+                .map(|c| format!("pack-change-{}", c.as_str())),
+        );
+        ids.extend(
+            ["id", "version", "title", "applies_to", "house", "hash", "citation", "text", "for"]
+                .map(|f| format!("pack-field-{f}")),
         );
         for lang in Lang::ALL {
             let missing: Vec<&String> = ids.iter().filter(|id| !lang.has(id)).collect();

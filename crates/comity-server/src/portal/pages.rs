@@ -182,6 +182,8 @@ async fn public_home(app: &AppState, ctx: &Ctx, headers: &HeaderMap) -> Response
             li { (ctx.t("public-point-log")) }
         }
         p { a class="button" href="/signin" { (ctx.t("public-sign-in")) } }
+        h2 { (ctx.t("public-packs-title")) }
+        p { (ctx.t("public-packs")) " " a href="/packs" { (ctx.t("public-packs-link")) } }
         (log)
     };
     layout::page(ctx, StatusCode::OK, &ctx.t("public-title"), body)
@@ -549,8 +551,11 @@ fn screening(ctx: &Ctx, view: &RequestView) -> Markup {
         @match report {
             None => { p { (ctx.t("screening-none")) } }
             Some(mut report) => {
+                // The pack version that judged it, linked to its rules and text (issue 16, item 8).
                 p { (ctx.t("screening-verdict")) " " strong { (ctx.t(&format!("verdict-{}", report.verdict))) }
-                    " · " (ctx.lang.t_with("screening-pack", &[("pack", report.pack.id.clone().into()), ("version", report.pack.version.clone().into())])) }
+                    " · " a href=(super::packs::version_href(&report.pack.id, &report.pack.hash)) {
+                        (ctx.lang.t_with("screening-pack", &[("pack", report.pack.id.clone().into()), ("version", report.pack.version.clone().into())]))
+                    } }
                 ({ report.findings.sort_by_key(|f| rank(f)); "" })
                 @let (flagged, passed): (Vec<&FindingBody>, Vec<&FindingBody>) =
                     report.findings.iter().partition(|f| rank(f) < 3);

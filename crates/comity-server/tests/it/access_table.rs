@@ -220,6 +220,11 @@ GET    /log/tile/0/000.p/1                            -                         
 GET    /log/tile/entries/000.p/1                      -                          200  200   200 200   200 200 200   200  200   200 200   200  200    200
 GET    /v1/log/proof/inclusion?index=0&size={size}    -                          200  200   200 200   200 200 200   200  200   200 200   200  200    200
 GET    /v1/log/proof/consistency?from=1&to={size}     -                          200  200   200 200   200 200 200   200  200   200 200   200  200    200
+# The policy packs (issue 16, item 8): their history, texts and differences; the counts of
+# requests judged only for those who read aggregates (tests/it/packs.rs).
+GET    /v1/packs                                      -                          200  200   200 200   200 200 200   200  200   200 200   200  200    200
+GET    /v1/packs/eu-e-evidence/versions/2026.3        -                          200  200   200 200   200 200 200   200  200   200 200   200  200    200
+GET    /v1/packs/eu-e-evidence/diff?from=2026.3&to=2026.3 -                      200  200   200 200   200 200 200   200  200   200 200   200  200    200
 # Sessions, last on purpose: DELETE ends the people's sessions.
 GET    /v1/session                                    -                          401  200   200 200   200 200 200   200  200   200 200   200  200    200
 POST   /v1/session                                    login                      401  401   401 401   401 401 401   401  401   401 401   401  401    401

@@ -18,6 +18,7 @@ mod log_privacy;
 mod logins;
 mod malformed;
 mod notices;
+mod packs;
 mod person_notices;
 mod portal;
 mod portal_ops;

@@ -11,6 +11,7 @@ mod go_verifier;
 mod log_https;
 mod log_local;
 mod log_remote;
+mod pack_cli;
 mod pii;
 mod production_cli;
 mod register_cli;

@@ -1,6 +1,7 @@
 //! A data directory from before issue 12 keeps starting and verifying: its log holds
 //! `comity-log-entry/v1` entries, which named requests and actors in the clear, and they
-//! stay (the log is append-only); what comity appends from then on is v2.
+//! stay (the log is append-only); what comity appends from then on is v2. The pack versions
+//! that judged its requests are listed, though their texts were not kept then.
 
 use std::{path::Path, time::Duration};
 
@@ -66,6 +67,28 @@ async fn a_data_directory_from_before_v2_entries_starts_verifies_and_grows_in_v2
         ("read.document", Some(tag.as_str()), None)
     );
     assert!(log.last().unwrap()["actor"].as_str().unwrap().ends_with("@example-mail"));
+
+    // Issue 16, item 8: the pack versions that judged its requests before comity kept pack
+    // texts are listed from their screenings, marked as not kept; the version this server
+    // starts with is kept, and in force.
+    let packs = server.get_json(&client, "/v1/packs", &handler).await;
+    let eu = packs["packs"].as_array().unwrap().iter().find(|p| p["id"] == "eu-e-evidence").unwrap();
+    let versions: Vec<(&str, bool, bool, Option<u64>)> = eu["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["version"].as_str().unwrap(),
+                v["text_kept"].as_bool().unwrap(),
+                v["in_force"].as_bool().unwrap(),
+                v["requests_judged"].as_u64(),
+            )
+        })
+        .collect();
+    assert_eq!(versions, [("2026.1", false, false, Some(3)), ("2026.3", true, true, Some(0))], "{eu}");
+    let old = client.get(server.url("/v1/packs/eu-e-evidence/versions/2026.1")).send().await.unwrap();
+    assert_eq!(old.status().as_u16(), 404, "its text was not kept");
 
     // From outside, the mixed log verifies, and the tiles hold both versions.
     let info = server.signed_log_info(&client).await;
