@@ -229,6 +229,8 @@ impl Settings {
                 }),
             ),
             ("applies_from", self.applies_from.map_or(Unset, Date)),
+            ("transparency_band", optional(self.transparency_band)),
+            ("transparency_delay_days", optional(self.transparency_delay_days)),
         ]
     }
 }
