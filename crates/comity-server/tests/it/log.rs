@@ -129,13 +129,16 @@ async fn the_log_is_served_as_c2sp_tiles_and_proves_every_entry(app: TestApp) {
     let refs: Vec<&[u8]> = proof.iter().map(Vec::as_slice).collect();
     verify_consistency(7, size, &tree.root(7).unwrap().0, &checkpoint.hash().0, &refs).unwrap();
 
-    // The request's own log: its events, its screening, the assignment routing made (a
-    // journal fact about the request) and every read.
+    // The request's own log: its events, its screening, its classification and the
+    // assignment routing made (journal facts about the request) and every read.
     let (status, log) = provider.get(&format!("/v1/requests/{id}/log")).await;
     assert_eq!(status, 200);
     let subjects: Vec<&str> =
         log.as_array().unwrap().iter().map(|e| e["subject"].as_str().unwrap()).collect();
-    assert_eq!(&subjects[..6], ["event", "screening", "event", "event", "journal", "read.document"]);
+    assert_eq!(
+        &subjects[..7],
+        ["event", "screening", "event", "event", "journal", "journal", "read.document"]
+    );
     assert!(log[0]["entry"].as_str().unwrap().starts_with("comity-log-entry/v2\nkind: lifecycle.received\n"));
 
     // Nothing personal in the public entries: no target, no reference, no document.
