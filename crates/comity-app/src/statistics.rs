@@ -69,6 +69,14 @@ impl App {
         if caller.org() != &authority {
             self.require(caller, &Action::ReadAggregates, &comity_access::On::Aggregates)?;
         }
+        // e-Evidence orders exist from 2026 (Art 34(2)); any later year may be asked.
+        if !(2000..=9999).contains(&year) {
+            return Err(Error::invalid(
+                "invalid_statistics",
+                "year",
+                "give a year from 2000 to 9999, such as 2027",
+            ));
+        }
         let (Some(start), Some(end), Some(due)) = (
             Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).single(),
             Utc.with_ymd_and_hms(year + 1, 1, 1, 0, 0, 0).single(),

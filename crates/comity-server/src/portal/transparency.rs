@@ -31,7 +31,7 @@ pub struct PageQuery {
 }
 
 /// The width of the widest bar, in the SVG's units.
-const BAR_WIDTH: u64 = 300;
+const BAR_WIDTH: u64 = 460;
 
 /// `/transparency?from=2027-01-01&to=2027-07-01&country=FR`: the report of the requests
 /// received from the first day to the last (included); by default, this year so far.
@@ -196,7 +196,9 @@ fn breakdown(ctx: &Ctx, n: usize, b: &BreakdownResource) -> Markup {
     };
     let max = b.rows.iter().filter_map(|r| r.requests).max().unwrap_or(0).max(1);
     let rows = b.rows.len() as u64;
-    let height = rows * 28 + 8;
+    // Each row: its label on a line of its own, then its bar, so a long label (an
+    // instrument's name) is never cut by the bar.
+    let height = rows * 44 + 8;
     let described: Vec<String> = b
         .rows
         .iter()
@@ -217,11 +219,11 @@ fn breakdown(ctx: &Ctx, n: usize, b: &BreakdownResource) -> Markup {
                 title id={ (chart) "-title" } { (name) }
                 desc id={ (chart) "-desc" } { (described.join("; ")) }
                 @for (i, r) in b.rows.iter().enumerate() {
-                    @let y = i as u64 * 28 + 4;
+                    @let y = i as u64 * 44 + 4;
                     @let width = r.requests.map_or(0, |v| v * BAR_WIDTH / max);
-                    text x="0" y=(y + 17) class="chart-label" { (label(&r.key)) }
-                    rect x="190" y=(y) width=(width.max(1)) height="20" class="chart-bar" {}
-                    text x=(200 + width) y=(y + 16) class="chart-value" {
+                    text x="0" y=(y + 14) class="chart-label" { (label(&r.key)) }
+                    rect x="0" y=(y + 20) width=(width.max(1)) height="18" class="chart-bar" {}
+                    text x=(width + 8) y=(y + 34) class="chart-value" {
                         (r.requests.map_or_else(|| ctx.t("transparency-suppressed"), |v| v.to_string()))
                     }
                 }

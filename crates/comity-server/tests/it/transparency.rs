@@ -295,4 +295,8 @@ async fn the_art_28_statistics_of_an_issuing_authority(app: TestApp) {
     assert_eq!(status, 422, "{bad}");
     let (status, _) = app.anonymous().get(&path).await;
     assert_eq!(status, 401);
+    let (status, bad) =
+        app.token("fr-tj-paris").get("/v1/statistics/e-evidence?authority=fr-tj-paris&year=-164").await;
+    assert_eq!(status, 422, "{bad}");
+    assert_eq!(bad["error"]["details"][0]["path"], "year", "{bad}");
 }
