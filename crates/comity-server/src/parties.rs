@@ -441,6 +441,7 @@ pub async fn list_party_suspensions(
     request_body(content = ReasonBody, content_type = "application/json"),
     responses(
         (status = 200, body = SuspensionResource),
+        (status = 400, description = "The suspension is not a number (1, 2, ...)", body = ErrorBody),
         (status = 404, description = "No such party or suspension", body = ErrorBody),
         (status = 409, description = "It was lifted already, or has ended", body = ErrorBody),
         (status = 422, description = "No reason given", body = ErrorBody),
@@ -448,9 +449,13 @@ pub async fn list_party_suspensions(
 )]
 pub async fn lift(
     ManageRegisters(registers): ManageRegisters,
-    Path((id, number)): Path<(String, u32)>,
+    Path((id, number)): Path<(String, String)>,
     JsonBody(body): JsonBody<ReasonBody>,
 ) -> Result<impl IntoResponse, ApiError> {
+    // Read here, not by the extractor, so that a wrong number is answered as JSON.
+    let number = number
+        .parse::<u32>()
+        .map_err(|_| ApiError::bad_request(format!("{number:?} is not a suspension's number (1, 2, ...)")))?;
     let now = Utc::now();
     let (suspension, entry) = registers.lift_suspension(&id, number, &body.reason, now).await?;
     let resource = SuspensionResource::new(&entry_party(&entry, &id)?, &suspension, now);
