@@ -213,6 +213,54 @@ pub struct NoticeRecipient {
     pub address: Option<String>,
 }
 
+impl NoticeRecipient {
+    /// The language, lower-cased, and the e-mail address, trimmed, as given to say how a
+    /// notice reaches a person (to a target, or to a person a remedy concerns): a language
+    /// comity writes, and an address exactly when comity e-mails it.
+    pub(crate) fn checked(&self) -> Result<(String, Option<String>)> {
+        let code = "invalid_notice_recipient";
+        let language = self.language.trim().to_ascii_lowercase();
+        if !LANGUAGES.contains(&language.as_str()) {
+            return Err(Error::invalid(
+                code,
+                "language",
+                format!("comity writes notices in {}; give one of them", LANGUAGES.join(", ")),
+            ));
+        }
+        let address = self.address.as_deref().map(str::trim).filter(|a| !a.is_empty());
+        let address = match (self.channel, address) {
+            (PersonNoticeChannel::Email, None) => {
+                return Err(Error::invalid(
+                    code,
+                    "address",
+                    "give the e-mail address comity sends the notice to, or choose the channel `provider` to \
+                     deliver it yourself",
+                ));
+            }
+            (PersonNoticeChannel::Email, Some(a)) => {
+                if a.chars().count() > 320 || a.parse::<comity_notify::Mailbox>().is_err() {
+                    return Err(Error::invalid(
+                        code,
+                        "address",
+                        "is not an e-mail address (such as alice@example.org)",
+                    ));
+                }
+                Some(a.to_owned())
+            }
+            (PersonNoticeChannel::Provider, Some(_)) => {
+                return Err(Error::invalid(
+                    code,
+                    "address",
+                    "a notice the provider delivers through its own channel has no address in comity; leave it \
+                     out, or choose the channel `email`",
+                ));
+            }
+            (PersonNoticeChannel::Provider, None) => None,
+        };
+        Ok((language, address))
+    }
+}
+
 fn text(code: &'static str, field: &'static str, value: &str, what: &str) -> Result<String> {
     let value = value.trim();
     if value.is_empty() {
@@ -317,44 +365,7 @@ impl App {
         if notice.sent.is_some() {
             return Err(Error::conflict(format!("the notice to target {target} has been sent already")));
         }
-        let language = recipient.language.trim().to_ascii_lowercase();
-        if !LANGUAGES.contains(&language.as_str()) {
-            return Err(Error::invalid(
-                "invalid_notice_recipient",
-                "language",
-                format!("comity writes notices in {}; give one of them", LANGUAGES.join(", ")),
-            ));
-        }
-        let address = recipient.address.as_deref().map(str::trim).filter(|a| !a.is_empty());
-        let address = match (recipient.channel, address) {
-            (PersonNoticeChannel::Email, None) => {
-                return Err(Error::invalid(
-                    "invalid_notice_recipient",
-                    "address",
-                    "give the e-mail address comity sends the notice to, or choose the channel `provider` to \
-                     deliver it yourself",
-                ));
-            }
-            (PersonNoticeChannel::Email, Some(a)) => {
-                if a.chars().count() > 320 || a.parse::<comity_notify::Mailbox>().is_err() {
-                    return Err(Error::invalid(
-                        "invalid_notice_recipient",
-                        "address",
-                        "is not an e-mail address (such as alice@example.org)",
-                    ));
-                }
-                Some(a.to_owned())
-            }
-            (PersonNoticeChannel::Provider, Some(_)) => {
-                return Err(Error::invalid(
-                    "invalid_notice_recipient",
-                    "address",
-                    "a notice the provider delivers through its own channel has no address in comity; leave it \
-                     out, or choose the channel `email`",
-                ));
-            }
-            (PersonNoticeChannel::Provider, None) => None,
-        };
+        let (language, address) = recipient.checked()?;
         let sealed = match &address {
             Some(a) => Some(self.store().seal_text(id, &address_column(target), a).await?),
             None => None,

@@ -31,7 +31,7 @@ use comity_core::journal::{RemedyOpened, RemedyPersonTold, RemedyRecallMet};
 use comity_core::production::Production;
 use comity_core::{
     Act, ActorId, ClockClose, ClockKind, ClockOutcome, ClockSet, Fact, FactKind, JournalEntry, JournalQuery,
-    NewEntry, PartyId, PersonNoticeChannel, ReadOf, RemedyGround, RequestId, State, StoredRequest,
+    NewEntry, PartyId, ReadOf, RemedyGround, RequestId, State, StoredRequest,
 };
 use comity_wire::parse_request;
 
@@ -512,43 +512,9 @@ impl App {
                 end.format("%Y-%m-%d")
             )));
         }
-        let code = "invalid_notice_recipient";
-        let language = recipient.language.trim().to_ascii_lowercase();
-        if !crate::person_notices::LANGUAGES.contains(&language.as_str()) {
-            return Err(Error::invalid(
-                code,
-                "language",
-                format!(
-                    "comity writes notices in {}; give one of them",
-                    crate::person_notices::LANGUAGES.join(", ")
-                ),
-            ));
-        }
-        let address = recipient.address.as_deref().map(str::trim).filter(|a| !a.is_empty());
-        let mailbox = match (recipient.channel, address) {
-            (PersonNoticeChannel::Email, None) => {
-                return Err(Error::invalid(
-                    code,
-                    "address",
-                    "give the e-mail address comity sends the notice to, or choose the channel `provider` to deliver \
-                     it yourself",
-                ));
-            }
-            (PersonNoticeChannel::Email, Some(a)) => {
-                Some(a.parse::<comity_notify::Mailbox>().map_err(|_| {
-                    Error::invalid(code, "address", "is not an e-mail address (such as alice@example.org)")
-                })?)
-            }
-            (PersonNoticeChannel::Provider, Some(_)) => {
-                return Err(Error::invalid(
-                    code,
-                    "address",
-                    "a notice the provider delivers through its own channel has no address in comity; leave it out, \
-                     or choose the channel `email`",
-                ));
-            }
-            (PersonNoticeChannel::Provider, None) => None,
-        };
+        let (language, address) = recipient.checked()?;
+        // Checked as a mailbox already: the address comity e-mails, if it does.
+        let mailbox = address.as_deref().and_then(|a| a.parse::<comity_notify::Mailbox>().ok());
         let person = u32::try_from(found.persons_told.len() + 1)
             .map_err(|_| Error::conflict("this case has told too many persons"))?;
         let salt = {

@@ -109,14 +109,7 @@ pub async fn recipient(
     NoticePath(id, target): NoticePath,
     JsonBody(body): JsonBody<NoticeRecipientBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let channel = PersonNoticeChannel::parse(body.channel.trim()).ok_or_else(|| {
-        ApiError::invalid_field(
-            "invalid_notice_recipient",
-            "channel",
-            "is `email` (comity e-mails the notice) or `provider` (you deliver it through your own channel)",
-        )
-    })?;
-    let recipient = NoticeRecipient { language: body.language, channel, address: body.address };
+    let recipient = recipient_of(body.language, &body.channel, body.address)?;
     let (notice, written) = app.app.set_notice_recipient(&caller, id, target, &recipient).await?;
     Ok(with_receipt((StatusCode::CREATED, Json(resource(&notice))), written.log_index.as_slice()))
 }
@@ -193,13 +186,34 @@ pub async fn text(
     Authenticated(caller): Authenticated,
     NoticePath(id, target): NoticePath,
 ) -> Result<Json<NoticeTextResource>, ApiError> {
-    let t = app.app.person_notice_text(&caller, id, target).await?;
-    Ok(Json(NoticeTextResource {
+    Ok(Json(text_resource(app.app.person_notice_text(&caller, id, target).await?)))
+}
+
+/// How a notice reaches a person, as a body gives it: the channel read here, the rest
+/// checked by the use case (a target's notice, or a remedy's).
+pub fn recipient_of(
+    language: String,
+    channel: &str,
+    address: Option<String>,
+) -> Result<NoticeRecipient, ApiError> {
+    let channel = PersonNoticeChannel::parse(channel.trim()).ok_or_else(|| {
+        ApiError::invalid_field(
+            "invalid_notice_recipient",
+            "channel",
+            "is `email` (comity e-mails the notice) or `provider` (you deliver it through your own channel)",
+        )
+    })?;
+    Ok(NoticeRecipient { language, channel, address })
+}
+
+/// The wire form of a notice's text.
+pub fn text_resource(t: comity_app::person_notices::NoticeText) -> NoticeTextResource {
+    NoticeTextResource {
         language: t.language,
         subject: t.subject,
         text: t.text,
         salt: t.salt,
         commitment: t.commitment,
         check: t.check,
-    }))
+    }
 }

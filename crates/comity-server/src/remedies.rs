@@ -9,10 +9,8 @@ use axum::{
     http::StatusCode,
     response::IntoResponse,
 };
-use comity_app::NoticeRecipient;
-use comity_app::person_notices::NoticeText;
 use comity_app::remedies::{OpenRemedy, RemedyCase};
-use comity_core::{PersonNoticeChannel, RemedyGround, RequestId};
+use comity_core::{RemedyGround, RequestId};
 use comity_wire::api::ErrorBody;
 use comity_wire::person_notice::NoticeTextResource;
 use comity_wire::remedy::{
@@ -24,6 +22,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Authenticated, JsonBody, QueryParams, RequestIdPath, request_id};
 use crate::further_use::Period;
+use crate::person_notices::{recipient_of, text_resource};
 use crate::receipt::with_receipt;
 
 /// The wire form of a case.
@@ -67,17 +66,6 @@ pub fn resource(c: &RemedyCase) -> RemedyResource {
                 log_index: *log_index,
             })
             .collect(),
-    }
-}
-
-fn text_resource(t: NoticeText) -> NoticeTextResource {
-    NoticeTextResource {
-        language: t.language,
-        subject: t.subject,
-        text: t.text,
-        salt: t.salt,
-        commitment: t.commitment,
-        check: t.check,
     }
 }
 
@@ -190,14 +178,7 @@ pub async fn tell(
     JsonBody(body): JsonBody<RemedyPersonBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     let (id, case) = (request_id(&id)?, number("case", &case)?);
-    let channel = PersonNoticeChannel::parse(body.channel.trim()).ok_or_else(|| {
-        ApiError::invalid_field(
-            "invalid_notice_recipient",
-            "channel",
-            "is `email` (comity e-mails the notice) or `provider` (you deliver it through your own channel)",
-        )
-    })?;
-    let recipient = NoticeRecipient { language: body.language, channel, address: body.address };
+    let recipient = recipient_of(body.language, &body.channel, body.address)?;
     let (after, text) = app.app.tell_remedy_person(&caller, id, case, &recipient).await?;
     let told = after.persons_told.last().map(|(t, _, i)| (t.person, *i)).unwrap_or_default();
     let index: Vec<u64> = told.1.into_iter().collect();

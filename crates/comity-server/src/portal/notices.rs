@@ -217,17 +217,7 @@ async fn act(
         }
     };
     // Each problem beside its field in this target's form.
-    let problems_of = |e: &comity_app::Error| {
-        let errors: Vec<FieldError> = match e {
-            comity_app::Error::Invalid { problems, .. } => problems
-                .iter()
-                .map(|p| FieldError { field: field(target, &p.path), message: p.message.clone() })
-                .collect(),
-            _ => Vec::new(),
-        };
-        let general = errors.is_empty().then(|| pages::error_text(&ctx, e));
-        (errors, general)
-    };
+    let problems_of = |e: &comity_app::Error| pages::problems_in(&ctx, e, |path| field(target, path));
     pages::act_answered(&app, &ctx, &caller, id, "#notices", done, problems_of).await
 }
 

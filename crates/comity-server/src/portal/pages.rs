@@ -988,6 +988,24 @@ pub fn error_page(ctx: &Ctx, e: &comity_app::Error) -> Response {
     }
 }
 
+/// An act's problems for a form the page repeats (one per target, one per case): each
+/// beside the input `field` names for its path; the error page's text where there is none.
+pub fn problems_in(
+    ctx: &Ctx,
+    e: &comity_app::Error,
+    field: impl Fn(&str) -> String,
+) -> (Vec<FieldError>, Option<String>) {
+    let errors: Vec<FieldError> = match e {
+        comity_app::Error::Invalid { problems, .. } => problems
+            .iter()
+            .map(|p| FieldError { field: field(&p.path), message: p.message.clone() })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let general = errors.is_empty().then(|| error_text(ctx, e));
+    (errors, general)
+}
+
 /// What a use case's error says, in the person's language where the portal has the code's
 /// message (`error-<code>`), else as the API says it. A failure of the server's own says
 /// only that, and its incident id, as the API does.

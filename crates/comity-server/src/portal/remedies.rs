@@ -247,16 +247,6 @@ pub async fn tell(
         }
     };
     // Each field is named by its case on the page, so that the error sits beside it.
-    let problems_of = |e: &comity_app::Error| {
-        let errors: Vec<FieldError> = match e {
-            comity_app::Error::Invalid { problems, .. } => problems
-                .iter()
-                .map(|p| FieldError { field: field(case, &p.path), message: p.message.clone() })
-                .collect(),
-            _ => Vec::new(),
-        };
-        let general = errors.is_empty().then(|| pages::error_text(&ctx, e));
-        (errors, general)
-    };
+    let problems_of = |e: &comity_app::Error| pages::problems_in(&ctx, e, |path| field(case, path));
     pages::act_answered(&app, &ctx, &caller, id, "#remedies", done, problems_of).await
 }
