@@ -217,6 +217,20 @@ impl Production {
         Some(p)
     }
 
+    /// Every production in `entries` (the facts of one or many productions, oldest first),
+    /// in the order each first appears.
+    pub fn fold_all(entries: &[JournalEntry]) -> Vec<Production> {
+        let mut ids: Vec<&str> = Vec::new();
+        for e in entries {
+            if !ids.contains(&e.subject.as_str()) {
+                ids.push(&e.subject);
+            }
+        }
+        ids.into_iter()
+            .filter_map(|p| Production::fold(entries.iter().filter(|e| e.subject == p).cloned().collect()))
+            .collect()
+    }
+
     /// Whether the recipient authority has downloaded its package.
     pub fn downloaded(&self) -> bool {
         self.custody.iter().any(|c| c.kind() == FactKind::ProductionDownloaded)

@@ -166,16 +166,7 @@ impl App {
             .store()
             .journal(&comity_core::JournalQuery::kinds(&comity_core::FactKind::PRODUCTION).request(request))
             .await?;
-        let mut ids: Vec<&str> = Vec::new();
-        for e in &entries {
-            if !ids.contains(&e.subject.as_str()) {
-                ids.push(&e.subject);
-            }
-        }
-        Ok(ids
-            .into_iter()
-            .filter_map(|p| Production::fold(entries.iter().filter(|e| e.subject == p).cloned().collect()))
-            .collect())
+        Ok(Production::fold_all(&entries))
     }
 
     /// The issuing authority attests that it disposed of a production's data, with a
@@ -317,16 +308,7 @@ impl App {
             .store()
             .journal(&comity_core::JournalQuery::kinds(&comity_core::FactKind::PRODUCTION))
             .await?;
-        let mut ids: Vec<&str> = Vec::new();
-        for e in &entries {
-            if !ids.contains(&e.subject.as_str()) {
-                ids.push(&e.subject);
-            }
-        }
-        let folded: Vec<Production> = ids
-            .into_iter()
-            .filter_map(|p| Production::fold(entries.iter().filter(|e| e.subject == p).cloned().collect()))
-            .collect();
+        let folded = Production::fold_all(&entries);
         let mut keys: std::collections::BTreeSet<String> =
             self.store().package_keys().await?.into_iter().collect();
         let mut checked = PackagesChecked::default();

@@ -401,18 +401,7 @@ impl App {
     /// Every production of a request the caller may see, oldest first.
     pub async fn productions_of(&self, caller: &Caller, id: RequestId) -> Result<Vec<Production>> {
         let (current, _) = self.visible(caller, id).await?;
-        let entries =
-            self.store().journal(&JournalQuery::kinds(&FactKind::PRODUCTION).request(current.id)).await?;
-        let mut ids: Vec<&str> = Vec::new();
-        for e in &entries {
-            if !ids.contains(&e.subject.as_str()) {
-                ids.push(&e.subject);
-            }
-        }
-        Ok(ids
-            .into_iter()
-            .filter_map(|p| Production::fold(entries.iter().filter(|e| e.subject == p).cloned().collect()))
-            .collect())
+        self.productions_of_request(current.id).await
     }
 
     /// One production of a request the caller may see.
