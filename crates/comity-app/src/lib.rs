@@ -52,6 +52,7 @@ pub mod notices;
 mod operator;
 mod packs;
 pub mod person_notices;
+pub mod privacy;
 pub mod production;
 mod registers;
 pub mod remedies;
@@ -142,6 +143,10 @@ pub struct Settings {
     /// A transparency report's breakdown cell with fewer requests than this is published
     /// as suppressed (`--suppress-below`; 1, the default, suppresses none).
     pub suppress_below: u64,
+    /// What each request's privacy loss is held to across the differential-privacy
+    /// releases that count it (`--privacy-budget`; ε = 1 by default, see
+    /// `comity_core::privacy`).
+    pub privacy_budget: comity_core::privacy::Epsilon,
 }
 
 /// The default time after the retention date for the authority's attestation of disposal.
@@ -177,6 +182,7 @@ impl Settings {
             document_retention: chrono::Duration::days(DOCUMENT_RETENTION_DAYS),
             recall_within: chrono::Duration::days(RECALL_DAYS),
             suppress_below: 1,
+            privacy_budget: comity_core::privacy::DEFAULT_BUDGET,
         }
     }
 }

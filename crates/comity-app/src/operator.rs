@@ -62,6 +62,18 @@ impl Operator {
         self.app.register_representative_as(&self.actor, id, new).await
     }
 
+    /// Releases the fine breakdown of the requests received in `period` (`[from, to)`)
+    /// with noise spending `epsilon` of `budget` (`comity transparency release`).
+    pub async fn release_private(
+        &self,
+        period: (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
+        epsilon: comity_core::privacy::Epsilon,
+        budget: comity_core::privacy::Epsilon,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::privacy::PrivateRelease> {
+        self.app.release_private_as(&self.actor, period, epsilon, budget, now).await
+    }
+
     /// A request to produce from a provider's export on the server's host.
     pub async fn producing(&self, id: RequestId) -> Result<Producing> {
         self.app.producing_as(self.actor.clone(), id).await

@@ -78,10 +78,18 @@ impl App {
         if from >= to {
             return Err(Error::invalid("invalid_period", "to", "the period's end comes after its start"));
         }
+        let tally = self.tally_to_checkpoint().await?;
+        let report = tally.report(from, to, country, &self.publication(), now);
+        let vkey = self.settings().log_key.as_ref().map(|k| k.verifier_key().to_owned());
+        Ok(Computed { report, vkey, generated_at: now })
+    }
+
+    /// The tally of the log up to its latest signed checkpoint. The tally kept from the
+    /// last call goes on from where it stopped: the log is append-only, so what it read is
+    /// still the log's beginning. One call at a time feeds it; the others wait and find it
+    /// fed.
+    pub(crate) async fn tally_to_checkpoint(&self) -> Result<tokio::sync::MutexGuard<'_, Tally>> {
         let store = self.store();
-        // The tally kept from the last report goes on from where it stopped: the log is
-        // append-only, so what it read is still the log's beginning. One report at a time
-        // feeds it; the others wait and find it fed.
         let mut tally = self.inner.tally.lock().await;
         let checkpoint = store.latest_checkpoint().await?;
         let size = checkpoint.as_ref().map_or(0, |c| c.size);
@@ -104,8 +112,6 @@ impl App {
                 tally.push(entry.kind(), entry.time(), entry.request());
             }
         }
-        let report = tally.report(from, to, country, &self.publication(), now);
-        let vkey = self.settings().log_key.as_ref().map(|k| k.verifier_key().to_owned());
-        Ok(Computed { report, vkey, generated_at: now })
+        Ok(tally)
     }
 }

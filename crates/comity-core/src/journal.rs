@@ -76,11 +76,12 @@ pub enum FactKind {
     ContactUpdated,
     ContactRemoved,
     PackAdopted,
+    TransparencyReleased,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 59] = [
+    pub const ALL: [FactKind; 60] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -140,6 +141,7 @@ impl FactKind {
         FactKind::ContactUpdated,
         FactKind::ContactRemoved,
         FactKind::PackAdopted,
+        FactKind::TransparencyReleased,
     ];
 
     /// The kinds of a party's history in its register (issue 16, item 7): its details
@@ -259,6 +261,7 @@ impl FactKind {
             FactKind::ContactUpdated => "contact.updated",
             FactKind::ContactRemoved => "contact.removed",
             FactKind::PackAdopted => "pack.adopted",
+            FactKind::TransparencyReleased => "transparency.released",
         }
     }
 
@@ -338,6 +341,7 @@ pub enum Fact {
     ContactUpdated(ContactUpdated),
     ContactRemoved(ContactRemoved),
     PackAdopted(PackAdopted),
+    TransparencyReleased(TransparencyReleased),
 }
 
 impl Fact {
@@ -402,6 +406,7 @@ impl Fact {
             Fact::ContactUpdated(_) => FactKind::ContactUpdated,
             Fact::ContactRemoved(_) => FactKind::ContactRemoved,
             Fact::PackAdopted(_) => FactKind::PackAdopted,
+            Fact::TransparencyReleased(_) => FactKind::TransparencyReleased,
         }
     }
 }
@@ -542,6 +547,9 @@ impl Fact {
             Fact::ContactRemoved(c) => of(&c.authority, c.id.to_string()),
             // A version is kept once: the journal's unique index on its hash (migration 0026).
             Fact::PackAdopted(p) => subject(&p.hash),
+            // A release's number is kept to one release (migration 0028): two operators
+            // releasing at once cannot both spend the same budget.
+            Fact::TransparencyReleased(r) => subject(&release(r.number)),
         }
     }
 }
@@ -549,6 +557,11 @@ impl Fact {
 /// The columns of a fact about a request's remedy case: its subject names the case.
 fn remedy(request: RequestId, case: u32) -> Columns {
     Columns { subject: Some(format!("remedy-{case}")), request: Some(request), party: None }
+}
+
+/// The subject of the differential-privacy release number `n`.
+pub fn release(n: u32) -> String {
+    format!("release-{n}")
 }
 
 /// The subject of a party's suspension number `n` and of its lifting.
@@ -1287,6 +1300,28 @@ pub struct PackAdopted {
     pub text: String,
     /// The provider's house file layered on it (`--house`), if any.
     pub house: Option<String>,
+}
+
+/// A differential-privacy release of the transparency report's fine breakdown (issue 16,
+/// item 4; [`crate::privacy`]): for the requests received in `[from, to)`, every cell of
+/// issuing country × data category × outcome with discrete Laplace noise of `scale` added,
+/// spending `epsilon` of the `budget` each request's privacy loss is held to. Kept with
+/// its figures so that everyone reads the same noisy figures, always.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransparencyReleased {
+    /// The release's number, from 1.
+    pub number: u32,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub epsilon: crate::privacy::Epsilon,
+    /// The budget it was checked against, as the operator set it then.
+    pub budget: crate::privacy::Epsilon,
+    /// The cells one request can change, each by one ([`crate::privacy::SENSITIVITY`]).
+    pub sensitivity: u32,
+    pub scale: crate::privacy::NoiseScale,
+    /// The exact counts were those of the log's first `log_size` entries.
+    pub log_size: u64,
+    pub cells: Vec<crate::privacy::Released>,
 }
 
 /// A person affected by a remedy case was told, from the templates of their language: by

@@ -24,6 +24,7 @@ pub mod journal;
 pub mod lifecycle;
 pub mod notice;
 mod party;
+pub mod privacy;
 pub mod production;
 mod request;
 mod selector;

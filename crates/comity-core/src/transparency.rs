@@ -379,6 +379,42 @@ impl Tally {
     }
 }
 
+impl Tally {
+    /// The fine breakdown of the requests received in `[from, to)`: each request counts
+    /// once in the cell of its issuing country, outcome and each data category it asks for
+    /// (in the `None` category when it names none). Exact, so never published as such:
+    /// only with noise, by a differential-privacy release ([`crate::privacy`]).
+    /// National-security requests are left out, as from every exact figure.
+    pub fn fine(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> BTreeMap<Cell, u64> {
+        let mut cells = BTreeMap::new();
+        for seen in self.requests.values() {
+            if seen.sealed || !seen.received.is_some_and(|t| t >= from && t < to) {
+                continue;
+            }
+            let Some(class) = seen.class.and_then(|i| self.classes.get(i as usize)) else { continue };
+            let outcome = outcome(seen, class.kind);
+            let categories: Vec<Option<DataCategory>> = if class.categories.is_empty() {
+                vec![None]
+            } else {
+                class.categories.iter().copied().map(Some).collect()
+            };
+            for category in categories {
+                *cells.entry(Cell { country: class.country, category, outcome }).or_default() += 1;
+            }
+        }
+        cells
+    }
+}
+
+/// A cell of the fine breakdown: requests of one issuing country, asking for one data
+/// category (`None`: a request that names none), that ended one way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cell {
+    pub country: CountryCode,
+    pub category: Option<DataCategory>,
+    pub outcome: Outcome,
+}
+
 /// How a request ended, from its moves.
 fn outcome(seen: &Seen, kind: RequestKind) -> Outcome {
     if seen.delivered {

@@ -211,7 +211,7 @@ impl AppState {
         (name = "notices", description = "Telling parties: where notices go (webhooks signed with RFC 9421, e-mail), the webhook key, dead letters (admin)"),
         (name = "documents", description = "Schemas of the documents comity reads"),
         (name = "operations", description = "Health, readiness, metrics"),
-        (name = "transparency", description = "Transparency reports anyone can recompute from the public log"),
+        (name = "transparency", description = "Transparency reports anyone can recompute from the public log; differential-privacy releases of the fine breakdown"),
     )
 )]
 pub struct ApiDoc;
@@ -267,6 +267,9 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(transparency::csv))
         .routes(routes!(transparency::schema))
         .routes(routes!(transparency::art28))
+        .routes(routes!(transparency::releases))
+        .routes(routes!(transparency::release))
+        .routes(routes!(transparency::release_csv))
         .routes(routes!(requests::amend))
         .routes(routes!(requests::documents))
         .routes(routes!(requests::clarifications))

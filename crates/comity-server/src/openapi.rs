@@ -33,6 +33,9 @@ pub const PUBLIC: &[(HttpMethod, &str)] = &[
     (HttpMethod::Get, "/v1/transparency"),
     (HttpMethod::Get, "/v1/transparency.csv"),
     (HttpMethod::Get, "/v1/schemas/transparency-report"),
+    (HttpMethod::Get, "/v1/transparency/releases"),
+    (HttpMethod::Get, "/v1/transparency/releases/{number}"),
+    (HttpMethod::Get, "/v1/transparency/releases/{number}/cells.csv"),
     // The policy packs and their history: what judges requests is public (issue 16, item 8).
     (HttpMethod::Get, "/v1/packs"),
     (HttpMethod::Get, "/v1/packs/{id}/versions/{version}"),

@@ -87,6 +87,8 @@ pub struct Config {
     pub recall_within: chrono::Duration,
     /// Breakdown cells below this are suppressed in transparency reports (`--suppress-below`).
     pub suppress_below: u64,
+    /// The privacy budget of the differential-privacy releases (`--privacy-budget`).
+    pub privacy_budget: comity_core::privacy::Epsilon,
 }
 
 /// Why a server did not start: what it was doing, and why that failed.
@@ -195,6 +197,7 @@ impl Application {
             document_retention: config.document_retention,
             recall_within: config.recall_within,
             suppress_below: config.suppress_below,
+            privacy_budget: config.privacy_budget,
         };
         let app = App::new(store, config.packs, settings);
         app.check_signed_log(&data_dir, &key)

@@ -176,3 +176,85 @@ pub async fn art28(
         average_days_to_data: s.average_days_to_data,
     }))
 }
+
+/// A release's wire form.
+pub fn release_resource(
+    r: &comity_app::privacy::PrivateRelease,
+) -> comity_wire::transparency::PrivateReleaseResource {
+    comity_wire::transparency::PrivateReleaseResource::new(&r.release, r.released_at, r.log_index, r.margin)
+}
+
+/// The differential-privacy releases of the fine breakdown (issuing country × data
+/// category × outcome), oldest first, and the budget they are held to. Public: every
+/// figure in them has noise added, its scale stated.
+#[utoipa::path(
+    get, path = "/v1/transparency/releases", tag = "transparency",
+    responses((status = 200, body = comity_wire::transparency::PrivateReleasesResource))
+)]
+pub async fn releases(AxumState(app): AxumState<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let budget = app.app.private_releases().await?;
+    Ok(Json(comity_wire::transparency::PrivateReleasesResource {
+        budget: budget.budget.as_f64(),
+        mechanism: comity_wire::transparency::RELEASE_MECHANISM.to_owned(),
+        releases: budget.releases.iter().map(|r| release_resource(r).summary()).collect(),
+    }))
+}
+
+/// The release a path names, or a JSON 400 for a number that is none.
+async fn release_of(
+    app: &AppState,
+    number: &str,
+) -> Result<comity_wire::transparency::PrivateReleaseResource, ApiError> {
+    let number: u32 = number.trim().parse().map_err(|_| {
+        ApiError::bad_request(format!(
+            "{number:?} is not a release number: GET /v1/transparency/releases lists them"
+        ))
+    })?;
+    Ok(release_resource(&app.app.private_release(number).await?))
+}
+
+/// One differential-privacy release, every cell with its noise's scale and its margin at
+/// 95 % beside it.
+#[utoipa::path(
+    get, path = "/v1/transparency/releases/{number}", tag = "transparency",
+    params(("number" = u32, Path, description = "The release's number, from 1")),
+    responses(
+        (status = 200, body = comity_wire::transparency::PrivateReleaseResource),
+        (status = 400, description = "A number that is not one", body = ErrorBody),
+        (status = 404, description = "No such release", body = ErrorBody),
+    )
+)]
+pub async fn release(
+    AxumState(app): AxumState<AppState>,
+    axum::extract::Path(number): axum::extract::Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(release_of(&app, &number).await?))
+}
+
+/// A release's cells as CSV (RFC 4180, UTF-8):
+/// `country,data_category,outcome,requests,scale,margin_95`.
+#[utoipa::path(
+    get, path = "/v1/transparency/releases/{number}/cells.csv", tag = "transparency",
+    params(("number" = u32, Path, description = "The release's number, from 1")),
+    responses(
+        (status = 200, description = "The release's cells", body = String, content_type = "text/csv"),
+        (status = 400, description = "A number that is not one", body = ErrorBody),
+        (status = 404, description = "No such release", body = ErrorBody),
+    )
+)]
+pub async fn release_csv(
+    AxumState(app): AxumState<AppState>,
+    axum::extract::Path(number): axum::extract::Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let release = release_of(&app, &number).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8; header=present".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"comity-release-{}.csv\"", release.number),
+            ),
+        ],
+        release.to_csv(),
+    ))
+}

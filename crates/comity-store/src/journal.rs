@@ -9,9 +9,9 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use comity_core::{
-    AuthorityType, Channel, ClockKind, ClockOutcome, Contact, DataCategory, Endpoint, Fact, FactKind,
-    JournalEntry, KeyId, NewEntry, PartyId, PersonNoticeChannel, PersonNoticeStatus, Privilege, RequestId,
-    ReviewerKind, Role, Selector, SelectorType, State, Username, journal as fact,
+    AuthorityType, Channel, ClockKind, ClockOutcome, Contact, CountryCode, DataCategory, Endpoint, Fact,
+    FactKind, JournalEntry, KeyId, NewEntry, PartyId, PersonNoticeChannel, PersonNoticeStatus, Privilege,
+    RequestId, ReviewerKind, Role, Selector, SelectorType, State, Username, journal as fact,
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
@@ -470,6 +470,30 @@ struct PackAdopted {
     house: Option<String>,
 }
 
+/// A differential-privacy release, with every noisy cell. ε and the budget are written as
+/// decimals (`"0.5"`) and read back exactly; the noise scale is the float OpenDP used.
+#[derive(Serialize, Deserialize)]
+struct TransparencyReleased {
+    number: u32,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    epsilon: String,
+    budget: String,
+    sensitivity: u32,
+    scale: f64,
+    log_size: u64,
+    cells: Vec<ReleasedCell>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ReleasedCell {
+    country: String,
+    /// `null`: the requests that name no category.
+    category: Option<String>,
+    outcome: String,
+    requests: i64,
+}
+
 #[derive(Serialize, Deserialize)]
 struct DisposalAttested {
     production: String,
@@ -815,6 +839,26 @@ pub fn encode(f: &Fact) -> String {
             hash: p.hash.clone(),
             text: p.text.clone(),
             house: p.house.clone(),
+        }),
+        Fact::TransparencyReleased(r) => json(&TransparencyReleased {
+            number: r.number,
+            from: r.from,
+            to: r.to,
+            epsilon: r.epsilon.to_string(),
+            budget: r.budget.to_string(),
+            sensitivity: r.sensitivity,
+            scale: r.scale.0,
+            log_size: r.log_size,
+            cells: r
+                .cells
+                .iter()
+                .map(|c| ReleasedCell {
+                    country: c.cell.country.to_string(),
+                    category: c.cell.category.map(|k| k.as_str().to_owned()),
+                    outcome: c.cell.outcome.as_str().to_owned(),
+                    requests: c.requests,
+                })
+                .collect(),
         }),
         Fact::PreservationExtended(p) => json(&PreservationExtended {
             request: p.request.to_string(),
@@ -1358,6 +1402,43 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
                 house: p.house,
             })
         }
+        FactKind::TransparencyReleased => {
+            use comity_core::privacy::{Epsilon, NoiseScale, Released};
+            use comity_core::transparency::{Cell, Outcome};
+            let r: TransparencyReleased = read(content)?;
+            let cells = r
+                .cells
+                .into_iter()
+                .map(|c| {
+                    let category = match c.category {
+                        None => None,
+                        Some(k) => {
+                            Some(DataCategory::parse(&k).ok_or_else(|| format!("no data category {k:?}"))?)
+                        }
+                    };
+                    Ok(Released {
+                        cell: Cell {
+                            country: CountryCode::parse(&c.country).map_err(|e| e.to_string())?,
+                            category,
+                            outcome: Outcome::parse(&c.outcome)
+                                .ok_or_else(|| format!("no outcome {:?}", c.outcome))?,
+                        },
+                        requests: c.requests,
+                    })
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            Fact::TransparencyReleased(fact::TransparencyReleased {
+                number: r.number,
+                from: r.from,
+                to: r.to,
+                epsilon: Epsilon::parse(&r.epsilon).map_err(|e| e.to_string())?,
+                budget: Epsilon::parse(&r.budget).map_err(|e| e.to_string())?,
+                sensitivity: r.sensitivity,
+                scale: NoiseScale(r.scale),
+                log_size: r.log_size,
+                cells,
+            })
+        }
         FactKind::PreservationExtended => {
             let p: PreservationExtended = read(content)?;
             Fact::PreservationExtended(fact::PreservationExtended {
@@ -1838,6 +1919,10 @@ mod tests {
             (
                 "pack.adopted",
                 r#"{"pack":"mlat","version":"2026.1+house","hash":"cd34","text":"id = \"mlat\"\n","house":"pack = \"mlat\"\n"}"#,
+            ),
+            (
+                "transparency.released",
+                r#"{"number":1,"from":"2027-01-01T00:00:00Z","to":"2028-01-01T00:00:00Z","epsilon":"0.5","budget":"1","sensitivity":4,"scale":8.000000000000002,"log_size":120,"cells":[{"country":"FR","category":null,"outcome":"produced","requests":-1},{"country":"FR","category":"traffic","outcome":"rejected","requests":3}]}"#,
             ),
         ];
         let mut kinds = std::collections::BTreeSet::new();

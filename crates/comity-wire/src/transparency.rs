@@ -252,3 +252,153 @@ pub struct Art28Resource {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub average_days_to_data: Option<f64>,
 }
+
+/// The mechanism every release uses, as its resource names it.
+pub const RELEASE_MECHANISM: &str = "discrete Laplace (OpenDP make_laplace), pure epsilon-differential privacy, one request the unit of privacy";
+
+/// A differential-privacy release of the fine breakdown: issuing country × data category ×
+/// outcome, every cell with noise (issue 16, item 4). The same figures for everyone, for
+/// ever: a release is drawn once and kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrivateReleaseResource {
+    /// The release's number, from 1.
+    pub number: u32,
+    /// The requests received in `[from, to)` are counted.
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub released_at: DateTime<Utc>,
+    /// Its entry in the audit log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_index: Option<u64>,
+    /// The privacy loss it spends (pure ε-differential privacy).
+    pub epsilon: f64,
+    /// The budget it was checked against: the most any one request's loss may reach over
+    /// every release that counts it.
+    pub budget: f64,
+    /// How many cells one request can change, each by one (one per data category).
+    pub sensitivity: u32,
+    pub mechanism: String,
+    /// The noise's scale: sensitivity / ε.
+    pub scale: f64,
+    /// The noise is within ± this in 95 % of cells or more.
+    pub margin_95: u64,
+    /// The exact counts were those of the log's first `log_size` entries.
+    pub log_size: u64,
+    pub cells: Vec<PrivateCellResource>,
+}
+
+/// One cell of a release, its noise beside it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrivateCellResource {
+    /// The issuing country (ISO 3166-1 alpha-2).
+    pub country: String,
+    /// The data category, or `none` for the requests that name none.
+    pub data_category: String,
+    /// `produced`, `none`, `preserved`, `rejected`, `withdrawn` or `pending`.
+    pub outcome: String,
+    /// The count with noise added: unbiased, so it can be below zero.
+    pub requests: i64,
+    /// The noise's scale.
+    pub scale: f64,
+    /// The noise is within ± this with 95 % probability.
+    pub margin_95: u64,
+}
+
+/// Every release, with the budget (`GET /v1/transparency/releases`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrivateReleasesResource {
+    /// The budget this server holds releases to now (`--privacy-budget`).
+    pub budget: f64,
+    pub mechanism: String,
+    /// Oldest first, without their cells (`GET /v1/transparency/releases/{number}`).
+    pub releases: Vec<PrivateReleaseSummary>,
+}
+
+/// A release, without its cells.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrivateReleaseSummary {
+    pub number: u32,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub released_at: DateTime<Utc>,
+    pub epsilon: f64,
+    pub scale: f64,
+    pub margin_95: u64,
+    /// How many cells it has.
+    pub cells: usize,
+}
+
+impl PrivateReleaseResource {
+    /// The wire form of a release as kept, made at `released_at`, with the margin of its
+    /// noise at 95 %.
+    pub fn new(
+        r: &comity_core::journal::TransparencyReleased,
+        released_at: DateTime<Utc>,
+        log_index: Option<u64>,
+        margin_95: u64,
+    ) -> PrivateReleaseResource {
+        let scale = r.scale.0;
+        PrivateReleaseResource {
+            number: r.number,
+            from: r.from,
+            to: r.to,
+            released_at,
+            log_index,
+            epsilon: r.epsilon.as_f64(),
+            budget: r.budget.as_f64(),
+            sensitivity: r.sensitivity,
+            mechanism: RELEASE_MECHANISM.to_owned(),
+            scale,
+            margin_95,
+            log_size: r.log_size,
+            cells: r
+                .cells
+                .iter()
+                .map(|c| PrivateCellResource {
+                    country: c.cell.country.to_string(),
+                    data_category: c.cell.category.map_or("none", |k| k.as_str()).to_owned(),
+                    outcome: c.cell.outcome.as_str().to_owned(),
+                    requests: c.requests,
+                    scale,
+                    margin_95,
+                })
+                .collect(),
+        }
+    }
+
+    /// Without its cells.
+    pub fn summary(&self) -> PrivateReleaseSummary {
+        PrivateReleaseSummary {
+            number: self.number,
+            from: self.from,
+            to: self.to,
+            released_at: self.released_at,
+            epsilon: self.epsilon,
+            scale: self.scale,
+            margin_95: self.margin_95,
+            cells: self.cells.len(),
+        }
+    }
+
+    /// Its cells as CSV (RFC 4180, UTF-8): `country,data_category,outcome,requests,scale,margin_95`.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("country,data_category,outcome,requests,scale,margin_95\r\n");
+        for c in &self.cells {
+            let row = [
+                csv_field(&c.country),
+                csv_field(&c.data_category),
+                csv_field(&c.outcome),
+                c.requests.to_string(),
+                c.scale.to_string(),
+                c.margin_95.to_string(),
+            ];
+            out.push_str(&row.join(","));
+            out.push_str("\r\n");
+        }
+        out
+    }
+}

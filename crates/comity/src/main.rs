@@ -213,6 +213,7 @@ impl StoreArgs {
             disposal_grace: chrono::Duration::days(comity_app::DISPOSAL_GRACE_DAYS),
             recall_within: chrono::Duration::days(comity_app::RECALL_DAYS),
             suppress_below: 1,
+            privacy_budget: comity_core::privacy::DEFAULT_BUDGET,
             document_retention: document_retention()?,
         };
         Ok(Local { app: comity_app::App::new(store, packs, settings), data_dir })

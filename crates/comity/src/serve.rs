@@ -116,6 +116,12 @@ pub struct ServeArgs {
     #[arg(long, env = "COMITY_SUPPRESS_BELOW", default_value_t = 1,
           value_parser = clap::value_parser!(u64).range(1..=1000))]
     suppress_below: u64,
+    /// The privacy budget of the differential-privacy releases of the fine breakdown: the
+    /// most epsilon any one request's privacy loss may reach over every release that counts
+    /// it (docs/transparency.md). Shown with the releases; `comity transparency release`
+    /// checks against its own flag of the same name.
+    #[arg(long, env = "COMITY_PRIVACY_BUDGET", default_value = "1", value_parser = crate::transparency::parse_epsilon)]
+    privacy_budget: comity_core::privacy::Epsilon,
     /// How many days a request's documents are kept after its last move into closed,
     /// withdrawn or rejected; then the key that opens them is destroyed and they answer
     /// 410 Gone (docs/after-disclosure.md).
@@ -204,6 +210,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         disposal_grace: chrono::Duration::days(args.disposal_grace_days),
         recall_within: chrono::Duration::days(args.recall_days),
         suppress_below: args.suppress_below,
+        privacy_budget: args.privacy_budget,
         document_retention: chrono::Duration::days(i64::from(args.document_retention_days)),
     };
     // The signals are caught from here on: whoever reads the listening line and stops the

@@ -20,6 +20,7 @@ use chrono::Duration;
 use clap::{Args, Subcommand};
 use comity_auditor::{HashTiles, RemoteLog, check_checkpoint};
 use comity_core::CountryCode;
+use comity_core::privacy::Epsilon;
 use comity_core::transparency::{Publication, Tally};
 use comity_log::LogVerifier;
 use comity_wire::transparency::TransparencyReport;
@@ -31,6 +32,38 @@ pub enum TransparencyCommand {
     /// Recompute a published report from the public log; exit 0 if every figure agrees,
     /// 1 naming those that differ.
     Verify(VerifyArgs),
+    /// Release the fine breakdown of a period (issuing country × data category ×
+    /// outcome) with differential-privacy noise, spending epsilon of the privacy budget;
+    /// it is kept and published at GET /v1/transparency/releases/{number}.
+    Release(ReleaseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// The period's start (RFC 3339, such as 2027-01-01T00:00:00Z): requests received from
+    /// then.
+    #[arg(long)]
+    from: String,
+    /// The period's end (RFC 3339), excluded; the period must have ended.
+    #[arg(long)]
+    to: String,
+    /// The privacy loss this release spends, such as 0.5: the smaller, the more noise.
+    #[arg(long, value_parser = parse_epsilon)]
+    epsilon: Epsilon,
+    /// The most epsilon any one request's privacy loss may reach over every release that
+    /// counts it (the server's --privacy-budget).
+    #[arg(long, env = "COMITY_PRIVACY_BUDGET", default_value = "1", value_parser = parse_epsilon)]
+    privacy_budget: Epsilon,
+    /// Print the release as GET /v1/transparency/releases/{number} serves it (JSON).
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    store: crate::StoreArgs,
+}
+
+/// Reads an epsilon flag (`0.5`), or says what one looks like.
+pub fn parse_epsilon(text: &str) -> Result<Epsilon, String> {
+    Epsilon::parse(text).map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Args)]
@@ -49,7 +82,59 @@ pub struct VerifyArgs {
 pub async fn run(command: TransparencyCommand) -> ExitCode {
     match command {
         TransparencyCommand::Verify(args) => exit(verify(args).await),
+        TransparencyCommand::Release(args) => match release(args).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
+}
+
+async fn release(args: ReleaseArgs) -> anyhow::Result<()> {
+    crate::admin::init_tracing();
+    let now = chrono::Utc::now();
+    let time = |flag: &str, text: &str| {
+        chrono::DateTime::parse_from_rfc3339(text.trim()).map(|t| t.with_timezone(&chrono::Utc)).map_err(
+            |e| {
+                anyhow::anyhow!("{flag}: {text:?} is not an RFC 3339 time such as 2027-01-01T00:00:00Z ({e})")
+            },
+        )
+    };
+    let period = (time("--from", &args.from)?, time("--to", &args.to)?);
+    let local = args.store.local().await?;
+    let hints = [(
+        "privacy_budget_spent",
+        "GET /v1/transparency/releases lists the releases and the periods they covered",
+    )];
+    let made = crate::admin::api(
+        local.operator().release_private(period, args.epsilon, args.privacy_budget, now).await,
+        &hints,
+    )?;
+    let resource = comity_wire::transparency::PrivateReleaseResource::new(
+        &made.release,
+        made.released_at,
+        made.log_index,
+        made.margin,
+    );
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&resource)?);
+        return Ok(());
+    }
+    println!(
+        "release {}: the requests received from {} to {}, {} cells (issuing country × data category × outcome)",
+        resource.number,
+        resource.from.to_rfc3339(),
+        resource.to.to_rfc3339(),
+        resource.cells.len()
+    );
+    println!(
+        "epsilon {} of a budget of {}; discrete Laplace noise of scale {}: each figure within ±{} of its count in 95 % of cells",
+        args.epsilon, args.privacy_budget, resource.scale, resource.margin_95
+    );
+    println!("published at GET /v1/transparency/releases/{} and on /transparency", resource.number);
+    Ok(())
 }
 
 async fn verify(args: VerifyArgs) -> Result<(), Failure> {

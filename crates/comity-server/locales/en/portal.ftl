@@ -936,3 +936,26 @@ pack-col-for = For
 pack-text-title = The text
 pack-text-show = Show the pack file
 pack-text-house = The house file layered on it
+
+## Differential-privacy releases of the fine breakdown (issue 16, item 4)
+release-heading = Finer figures, with noise added
+release-lead = Requests by issuing country, data category and outcome together are fine enough to point at a single request, so they are published only with random noise added (differential privacy). Each figure is the count plus noise of the scale shown beside it; a figure can therefore be below zero. Each release is drawn once and kept, so everyone reads the same figures.
+release-budget = Each request's privacy loss over every release that counts it is held to epsilon { $budget }.
+release-none = No release has been made yet.
+release-col-number = Release
+release-col-period = Requests received
+release-col-epsilon = Epsilon (privacy loss)
+release-col-scale = Noise scale
+release-col-margin = Margin (95 %)
+release-col-requests = Requests (with noise)
+release-name = Release { $number }
+release-period = The requests received { $period }, by issuing country, data category and outcome, with noise added.
+release-budget-label = Budget it was held to
+release-released = Released
+release-how = One request changes at most { $sensitivity } cells, by one each. Every cell has discrete Laplace noise of scale { $scale } added (OpenDP), so in 95 cells out of 100 the figure is within { $margin } of the true count. Sums of cells keep their noise: add the margins with care.
+release-json = The release as JSON
+release-csv = Its cells as CSV
+release-cells = Every cell, with its noise
+release-category-none = None named
+release-not-found = No such release
+release-back = Back to the transparency report

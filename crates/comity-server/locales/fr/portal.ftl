@@ -936,3 +936,26 @@ pack-col-for = Pour
 pack-text-title = Le texte
 pack-text-show = Afficher le fichier du référentiel
 pack-text-house = La politique maison qui s'y ajoute
+
+## Differential-privacy releases of the fine breakdown (issue 16, item 4)
+release-heading = Chiffres plus fins, avec du bruit ajouté
+release-lead = Les demandes par pays émetteur, catégorie de données et issue réunis sont assez fines pour désigner une seule demande : elles ne sont publiées qu'avec un bruit aléatoire ajouté (confidentialité différentielle). Chaque chiffre est le compte plus un bruit de l'échelle indiquée à côté ; un chiffre peut donc être négatif. Chaque publication est tirée une fois et conservée : tout le monde lit les mêmes chiffres.
+release-budget = La perte de confidentialité de chaque demande, sur toutes les publications qui la comptent, est limitée à epsilon { $budget }.
+release-none = Aucune publication n'a encore été faite.
+release-col-number = Publication
+release-col-period = Demandes reçues
+release-col-epsilon = Epsilon (perte de confidentialité)
+release-col-scale = Échelle du bruit
+release-col-margin = Marge (95 %)
+release-col-requests = Demandes (avec bruit)
+release-name = Publication { $number }
+release-period = Les demandes reçues { $period }, par pays émetteur, catégorie de données et issue, avec du bruit ajouté.
+release-budget-label = Budget auquel elle était tenue
+release-released = Publiée le
+release-how = Une demande modifie au plus { $sensitivity } cellules, d'une unité chacune. Chaque cellule reçoit un bruit de Laplace discret d'échelle { $scale } (OpenDP) : dans 95 cellules sur 100, le chiffre est à moins de { $margin } du compte exact. Les sommes de cellules gardent leur bruit : additionnez les marges avec prudence.
+release-json = La publication en JSON
+release-csv = Ses cellules en CSV
+release-cells = Toutes les cellules, avec leur bruit
+release-category-none = Aucune indiquée
+release-not-found = Publication introuvable
+release-back = Retour au rapport de transparence

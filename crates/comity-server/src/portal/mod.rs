@@ -131,6 +131,7 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}/productions/{production}/disposal", post(production::attest))
         .route("/audit/sample", get(audit::sample))
         .route("/transparency", get(transparency::page))
+        .route("/transparency/releases/{number}", get(transparency::release_page))
         .route("/packs", get(packs::index))
         .route("/packs/{id}/versions/{version}", get(packs::version))
         .route("/operator/parties", get(operator::parties))

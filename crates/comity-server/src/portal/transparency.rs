@@ -99,8 +99,117 @@ pub async fn page(
         @if let Some(r) = &computed {
             (report_body(&ctx, r, &base))
         }
+        (releases(&ctx, app.app.private_releases().await.ok().as_ref()))
     };
     layout::page(&ctx, status, &title, body)
+}
+
+/// The differential-privacy releases of the fine breakdown, each linked to its page.
+fn releases(ctx: &Ctx, budget: Option<&comity_app::privacy::Budget>) -> Markup {
+    html! {
+        h2 id="releases" { (ctx.t("release-heading")) }
+        p { (ctx.t("release-lead")) }
+        @if let Some(budget) = budget {
+            p class="hint" { (ctx.lang.t_with("release-budget", &[("budget", budget.budget.to_string().into())])) }
+            @if budget.releases.is_empty() {
+                p { (ctx.t("release-none")) }
+            } @else {
+                table {
+                    caption class="visually-hidden" { (ctx.t("release-heading")) }
+                    thead { tr {
+                        th scope="col" { (ctx.t("release-col-number")) }
+                        th scope="col" { (ctx.t("release-col-period")) }
+                        th scope="col" class="numeric" { (ctx.t("release-col-epsilon")) }
+                        th scope="col" class="numeric" { (ctx.t("release-col-scale")) }
+                        th scope="col" class="numeric" { (ctx.t("release-col-margin")) }
+                    } }
+                    tbody {
+                        @for r in budget.releases.iter().rev() {
+                            tr {
+                                th scope="row" { a href={ "/transparency/releases/" (r.release.number) } { (ctx.lang.t_with("release-name", &[("number", r.release.number.into())])) } }
+                                td { (period_text(r.release.from, r.release.to)) }
+                                td class="numeric" { (r.release.epsilon.to_string()) }
+                                td class="numeric" { (r.release.scale.0) }
+                                td class="numeric" { "±" (r.margin) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A period `[from, to)` as its first and last days.
+fn period_text(from: chrono::DateTime<Utc>, to: chrono::DateTime<Utc>) -> String {
+    let last = if to.time() == chrono::NaiveTime::MIN { to - chrono::Duration::days(1) } else { to };
+    format!("{} – {}", from.format("%Y-%m-%d"), last.format("%Y-%m-%d"))
+}
+
+/// `/transparency/releases/{number}`: one release, every cell with its noise's scale and
+/// margin beside it.
+pub async fn release_page(
+    AxumState(app): AxumState<AppState>,
+    ctx: Ctx,
+    axum::extract::Path(number): axum::extract::Path<String>,
+) -> Response {
+    let found = match number.trim().parse::<u32>() {
+        Ok(n) => app.app.private_release(n).await.ok(),
+        Err(_) => None,
+    };
+    let Some(r) = found else {
+        let title = ctx.t("release-not-found");
+        let body = html! {
+            h1 { (title) }
+            p { a href="/transparency#releases" { (ctx.t("release-back")) } }
+        };
+        return layout::page(&ctx, StatusCode::NOT_FOUND, &title, body);
+    };
+    let resource = crate::transparency::release_resource(&r);
+    let title = ctx.lang.t_with("release-name", &[("number", resource.number.into())]);
+    let category =
+        |c: &str| if c == "none" { ctx.t("release-category-none") } else { ctx.t(&format!("category-{c}")) };
+    let body = html! {
+        h1 { (title) }
+        p class="lead" { (ctx.lang.t_with("release-period", &[("period", period_text(resource.from, resource.to).into())])) }
+        dl class="facts" {
+            dt { (ctx.t("release-col-epsilon")) } dd { (r.release.epsilon.to_string()) }
+            dt { (ctx.t("release-budget-label")) } dd { (r.release.budget.to_string()) }
+            dt { (ctx.t("release-col-scale")) } dd { (resource.scale) }
+            dt { (ctx.t("release-col-margin")) } dd { "±" (resource.margin_95) }
+            dt { (ctx.t("release-released")) } dd { (resource.released_at.format("%Y-%m-%d %H:%M UTC")) }
+        }
+        p { (ctx.lang.t_with("release-how", &[("sensitivity", resource.sensitivity.into()), ("scale", resource.scale.to_string().into()), ("margin", resource.margin_95.into())])) }
+        ul {
+            li { a href={ "/v1/transparency/releases/" (resource.number) } { (ctx.t("release-json")) } }
+            li { a href={ "/v1/transparency/releases/" (resource.number) "/cells.csv" } download { (ctx.t("release-csv")) } }
+        }
+        table {
+            caption { (ctx.t("release-cells")) }
+            thead { tr {
+                th scope="col" { (ctx.t("transparency-breakdown-issuing_country")) }
+                th scope="col" { (ctx.t("transparency-breakdown-data_category")) }
+                th scope="col" { (ctx.t("transparency-breakdown-outcome")) }
+                th scope="col" class="numeric" { (ctx.t("release-col-requests")) }
+                th scope="col" class="numeric" { (ctx.t("release-col-scale")) }
+                th scope="col" class="numeric" { (ctx.t("release-col-margin")) }
+            } }
+            tbody {
+                @for c in &resource.cells {
+                    tr {
+                        th scope="row" { (c.country) }
+                        td { (category(&c.data_category)) }
+                        td { (ctx.t(&format!("transparency-outcome-{}", c.outcome))) }
+                        td class="numeric" { (c.requests) }
+                        td class="numeric" { (c.scale) }
+                        td class="numeric" { "±" (c.margin_95) }
+                    }
+                }
+            }
+        }
+        p { a href="/transparency#releases" { (ctx.t("release-back")) } }
+    };
+    layout::page(&ctx, StatusCode::OK, &title, body)
 }
 
 fn form(ctx: &Ctx, from: &str, to: &str, country: &str, errors: &[FieldError]) -> Markup {

@@ -154,6 +154,7 @@ fn config(dir: &std::path::Path, database_url: Option<&str>, packs: comity_polic
         document_retention: chrono::Duration::days(comity_app::DOCUMENT_RETENTION_DAYS),
         recall_within: chrono::Duration::days(comity_app::RECALL_DAYS),
         suppress_below: 1,
+        privacy_budget: comity_core::privacy::DEFAULT_BUDGET,
     }
 }
 

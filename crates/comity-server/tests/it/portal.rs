@@ -524,6 +524,27 @@ async fn the_public_transparency_report_is_accessible() {
     assert!(page.contains("Transparency report") && page.contains("By issuing country"), "{page}");
     reader.find(Locator::Css("figure.chart svg[role=img]")).await.unwrap();
     assert_accessible_in_both(&reader, "the public transparency report").await;
+
+    // A differential-privacy release (issue 16, item 4): listed on the report, and its page
+    // shows each noisy figure with its noise's scale and margin beside it.
+    let now = chrono::Utc::now() + chrono::Duration::minutes(2);
+    let from = now - chrono::Duration::days(1);
+    let epsilon = comity_core::privacy::Epsilon::parse("0.5").unwrap();
+    app.operator()
+        .release_private((from, now), epsilon, comity_core::privacy::DEFAULT_BUDGET, now)
+        .await
+        .unwrap();
+    reader.goto(&app.url("/transparency")).await.unwrap();
+    reader
+        .find(Locator::Css("#releases ~ table a[href='/transparency/releases/1']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = main_text(&reader).await;
+    assert!(page.contains("Release 1") && page.contains("Noise scale") && page.contains("±"), "{page}");
+    assert_accessible_in_both(&reader, "a differential-privacy release").await;
     reader.close().await.unwrap();
 }
 

@@ -151,6 +151,7 @@ async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Op
         document_retention: chrono::Duration::days(comity_app::DOCUMENT_RETENTION_DAYS),
         recall_within: chrono::Duration::days(comity_app::RECALL_DAYS),
         suppress_below: 1,
+        privacy_budget: comity_core::privacy::DEFAULT_BUDGET,
     };
     configure(&mut config);
     let application = Application::build(config).await.unwrap();

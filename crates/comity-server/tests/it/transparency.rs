@@ -16,6 +16,7 @@ crate::both_backends!(
     every_figure_is_the_count_by_hand,
     national_security_is_banded_after_its_delay_and_committed,
     the_art_28_statistics_of_an_issuing_authority,
+    a_private_release_keeps_its_noisy_figures_and_spends_its_budget_once,
 );
 
 fn export() -> Vec<u8> {
@@ -299,4 +300,131 @@ async fn the_art_28_statistics_of_an_issuing_authority(app: TestApp) {
         app.token("fr-tj-paris").get("/v1/statistics/e-evidence?authority=fr-tj-paris&year=-164").await;
     assert_eq!(status, 422, "{bad}");
     assert_eq!(bad["error"]["details"][0]["path"], "year", "{bad}");
+}
+
+/// Issue 16, item 4: the fine breakdown with differential-privacy noise. A release states
+/// its ε and its noise's scale beside every figure, keeps the figures it drew (the public
+/// never gets a fresh draw to average), and spends the budget of the requests it counts:
+/// overlapping releases add up, and one too many is refused saying what is left;
+/// a period no release covered has its whole budget.
+async fn a_private_release_keeps_its_noisy_figures_and_spends_its_budget_once(app: TestApp) {
+    use comity_core::privacy::{DEFAULT_BUDGET, Epsilon};
+    let start = Utc::now() - Duration::minutes(1);
+    // Requests whose cells are counted here by hand: (country, categories, outcome).
+    let mut exact: BTreeMap<(String, String, String), i64> = BTreeMap::new();
+    let mut count = |doc: &Value, outcome: &str| {
+        for c in doc["data_categories"].as_array().unwrap() {
+            let key = (
+                doc["issuing"]["country"].as_str().unwrap().to_owned(),
+                c.as_str().unwrap().to_owned(),
+                outcome.to_owned(),
+            );
+            *exact.entry(key).or_default() += 1;
+        }
+    };
+    let traffic = example("eu-epoc-traffic.json");
+    let rejected = app.submit(&traffic).await;
+    assert_eq!(app.move_to(&rejected, "rejected").await.0, 200);
+    count(&traffic, "rejected");
+    let mlat = example("mlat-content.json");
+    app.submit(&mlat).await;
+    count(&mlat, "pending");
+    app.submit(&traffic).await;
+    count(&traffic, "pending");
+    app.checkpoint_now().await;
+
+    let operator = app.operator();
+    let now = Utc::now() + Duration::minutes(5);
+    let period = (start, Utc::now() + Duration::minutes(1));
+    let half = Epsilon::parse("0.5").unwrap();
+
+    // A period that has not ended is refused, naming the flag's field.
+    let early = operator.release_private((start, now + Duration::hours(1)), half, DEFAULT_BUDGET, now).await;
+    let e = early.unwrap_err();
+    assert_eq!(e.code(), "invalid_release", "{e}");
+    assert!(e.to_string().contains("release a period once it has ended"), "{e}");
+
+    let first = operator.release_private(period, half, DEFAULT_BUDGET, now).await.unwrap();
+    assert_eq!(first.release.number, 1);
+    assert!(first.log_index.is_some(), "the release is in the audit log");
+
+    let (status, list) = app.anonymous().get("/v1/transparency/releases").await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["budget"], 1.0, "{list}");
+    assert_eq!(list["releases"][0]["epsilon"], 0.5, "{list}");
+    let (status, one) = app.anonymous().get("/v1/transparency/releases/1").await;
+    assert_eq!(status, 200, "releases are public: {one}");
+    // Four categories, so a request changes at most four cells: scale 4 / 0.5 = 8.
+    let scale = one["scale"].as_f64().unwrap();
+    assert!((scale - 8.0).abs() < 1e-9, "{one}");
+    let margin = one["margin_95"].as_i64().unwrap();
+    assert!(margin > 0, "{one}");
+    let cells = one["cells"].as_array().unwrap();
+    // Every registered issuing country × five categories (none too) × six outcomes, zeros
+    // included: which cells appear depends on the register, never on the requests.
+    let (_, parties) = app.admin().get("/v1/admin/authorities").await;
+    let mut countries: Vec<&str> =
+        parties.as_array().unwrap().iter().map(|p| p["country"].as_str().unwrap()).collect();
+    countries.sort_unstable();
+    countries.dedup();
+    assert_eq!(cells.len(), countries.len() * 5 * 6, "{}", cells.len());
+    let mut within = 0;
+    for c in cells {
+        assert_eq!(c["scale"].as_f64(), Some(scale), "the scale beside each figure: {c}");
+        assert_eq!(c["margin_95"].as_i64(), Some(margin));
+        let key = (
+            c["country"].as_str().unwrap().to_owned(),
+            c["data_category"].as_str().unwrap().to_owned(),
+            c["outcome"].as_str().unwrap().to_owned(),
+        );
+        let count = exact.get(&key).copied().unwrap_or(0);
+        within += usize::from((c["requests"].as_i64().unwrap() - count).abs() <= margin);
+    }
+    // 95 % of cells are expected within the margin; fewer than 80 % would take a
+    // mechanism that is not centred on the counts.
+    assert!(within * 5 >= cells.len() * 4, "{within} of {} cells within ±{margin}", cells.len());
+    // The same figures every time: no fresh draw to average.
+    let (_, again) = app.anonymous().get("/v1/transparency/releases/1").await;
+    assert_eq!(again, one);
+
+    // Overlapping releases add up to the budget (0.5 + 0.5 = 1), and no further.
+    let second = operator.release_private(period, half, DEFAULT_BUDGET, now).await.unwrap();
+    assert_eq!(second.release.number, 2);
+    let refused = operator
+        .release_private(
+            (start, start + Duration::seconds(30)),
+            Epsilon::parse("0.001").unwrap(),
+            DEFAULT_BUDGET,
+            now,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "privacy_budget_spent", "{refused}");
+    assert!(
+        refused.to_string().contains("releases already spent 1 of it, so at most 0 is left"),
+        "{refused}"
+    );
+    // A period no release covered has its whole budget (parallel composition).
+    let later = (period.1, period.1 + Duration::minutes(2));
+    let third =
+        operator.release_private(later, Epsilon::parse("1").unwrap(), DEFAULT_BUDGET, now).await.unwrap();
+    assert_eq!(third.release.number, 3);
+    assert!((third.release.scale.0 - 4.0).abs() < 1e-9);
+
+    // The CSV, read by Python's csv module, holds the JSON's cells.
+    let csv = app.client.get(app.url("/v1/transparency/releases/1/cells.csv")).send().await.unwrap();
+    assert_eq!(csv.status(), 200);
+    let rows = python_csv(&csv.text().await.unwrap());
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), cells.len());
+    for (row, cell) in rows.iter().zip(cells) {
+        assert_eq!(row["requests"].as_str().unwrap(), cell["requests"].as_i64().unwrap().to_string());
+        assert_eq!(row["country"], cell["country"]);
+        assert_eq!(row["data_category"], cell["data_category"]);
+    }
+    for (path, status) in [("/v1/transparency/releases/one", 400), ("/v1/transparency/releases/99", 404)] {
+        let (got, body) = app.anonymous().get(path).await;
+        assert_eq!(got, status, "{path}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("release"), "{body}");
+    }
 }

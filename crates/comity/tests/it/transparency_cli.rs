@@ -99,4 +99,29 @@ async fn check(data: Data) {
     let other = comity_log::LogKey::generate("comity.localhost/log");
     let out = verify(&file, other.verifier_key());
     assert!(!out.status.success(), "another key does not verify the log's checkpoint");
+
+    // The operator releases the fine breakdown with noise (issue 16, item 4): wrong input
+    // is refused saying what to give; a release is served at once, to anyone.
+    let from = start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let to = end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let release = |to: &str, epsilon: &str| {
+        comity(&["transparency", "release", "--from", &from, "--to", to, "--epsilon", epsilon], Some(&data))
+    };
+    let out = release(&to, "0");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("such as 0.5"), "{out:?}");
+    let out = release(&to, "0.5");
+    assert!(!out.status.success(), "the period has not ended");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--to: the period ends"), "{out:?}");
+    let ended = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let out = release(&ended, "0.5");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.starts_with("release 1:") && stdout.contains("noise of scale 8"), "{stdout}");
+    let served: Value =
+        client.get(server.url("/v1/transparency/releases/1")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(served["epsilon"], 0.5, "{served}");
+    let out = release(&ended, "0.75");
+    assert!(!out.status.success(), "over the budget of 1");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at most 0.5 is left"), "{out:?}");
 }
