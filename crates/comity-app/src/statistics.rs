@@ -89,27 +89,20 @@ impl App {
             return Err(Error::NotFound(format!("no party {authority} is registered")));
         }
         // The orders in scope: issued by the authority, or notified to it.
-        let mut requests = Vec::new();
-        let mut page = 1;
-        loop {
-            let query = match role {
-                Role::Issuing => {
-                    RequestQuery { authority: Some(authority.clone()), ..RequestQuery::every(page, 200) }
-                }
-                Role::Enforcing => {
-                    RequestQuery { reviewer: Some(authority.clone()), ..RequestQuery::every(page, 200) }
-                }
-            };
-            let listed = store.list_requests(&query).await?;
-            let n = listed.items.len();
-            requests.extend(listed.items.into_iter().filter(|r| {
-                r.instrument == Instrument::EuEEvidence && r.received_at >= start && r.received_at < end
-            }));
-            if n < 200 {
-                break;
+        let query = match role {
+            Role::Issuing => RequestQuery { authority: Some(authority.clone()), ..RequestQuery::every(1, 1) },
+            Role::Enforcing => {
+                RequestQuery { reviewer: Some(authority.clone()), ..RequestQuery::every(1, 1) }
             }
-            page += 1;
-        }
+        };
+        let requests: Vec<_> = self
+            .every_request(query)
+            .await?
+            .into_iter()
+            .filter(|r| {
+                r.instrument == Instrument::EuEEvidence && r.received_at >= start && r.received_at < end
+            })
+            .collect();
         let mut out = Art28 { year, due, ..Art28::default() };
         let mut days: Vec<f64> = Vec::new();
         let mut enforcing: BTreeMap<PartyId, bool> = BTreeMap::new();
@@ -178,6 +171,26 @@ impl App {
             out.average_days_to_data = Some(days.iter().sum::<f64>() / days.len() as f64);
         }
         Ok(out)
+    }
+}
+
+impl App {
+    /// Every request `query`'s filters match, page after page (its `page` and `per_page`
+    /// are set here).
+    pub(crate) async fn every_request(&self, query: RequestQuery) -> Result<Vec<comity_core::StoredRequest>> {
+        const PAGE: u32 = 200;
+        let mut out = Vec::new();
+        let mut page = 1;
+        loop {
+            let listed =
+                self.store().list_requests(&RequestQuery { page, per_page: PAGE, ..query.clone() }).await?;
+            let n = listed.items.len();
+            out.extend(listed.items);
+            if n < PAGE as usize {
+                return Ok(out);
+            }
+            page += 1;
+        }
     }
 }
 

@@ -84,6 +84,48 @@ impl App {
         Ok(Computed { report, vkey, generated_at: now })
     }
 
+    /// An authority's view of the report: the same figures, of the requests `authority`
+    /// issued and received in `[from, to)`. The log names no party (issue 12), so this view
+    /// is not public: it is for the authority's own people and systems, who hold their
+    /// requests' log salts and so can find the same entries in the public log, and for
+    /// whoever may read the aggregates.
+    pub async fn authority_transparency_report(
+        &self,
+        caller: &crate::Caller,
+        authority: &str,
+        (from, to): (DateTime<Utc>, DateTime<Utc>),
+        now: DateTime<Utc>,
+    ) -> Result<Computed> {
+        let authority = comity_core::PartyId::parse(authority.trim())
+            .map_err(|e| Error::invalid("invalid_period", "authority", e.to_string()))?;
+        if caller.org() != &authority {
+            self.require(caller, &comity_access::Action::ReadAggregates, &comity_access::On::Aggregates)?;
+        }
+        if from >= to {
+            return Err(Error::invalid("invalid_period", "to", "the period's end comes after its start"));
+        }
+        if !matches!(self.party(&authority).await?, Some(comity_core::Party::Authority(_))) {
+            return Err(Error::NotFound(format!("no authority {authority} is registered")));
+        }
+        let query = comity_core::RequestQuery {
+            authority: Some(authority),
+            ..comity_core::RequestQuery::every(1, 1)
+        };
+        let tags: Vec<String> = self
+            .every_request(query)
+            .await?
+            .iter()
+            .map(|r| {
+                comity_log::RequestTag::new(&comity_log::Salt(r.log_salt), &r.id.to_string()).to_string()
+            })
+            .collect();
+        let requests = comity_core::transparency::RequestSet::from_tags(tags.iter().map(String::as_str));
+        let tally = self.tally_to_checkpoint().await?;
+        let report = tally.report_of(from, to, &requests, &self.publication(), now);
+        let vkey = self.settings().log_key.as_ref().map(|k| k.verifier_key().to_owned());
+        Ok(Computed { report, vkey, generated_at: now })
+    }
+
     /// The tally of the log up to its latest signed checkpoint. The tally kept from the
     /// last call goes on from where it stopped: the log is append-only, so what it read is
     /// still the log's beginning. One call at a time feeds it; the others wait and find it

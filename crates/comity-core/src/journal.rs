@@ -1123,12 +1123,34 @@ impl JournalEntry {
     }
 
     /// The kind of its audit-log entry: the fact's kind, but for a request's
-    /// classification, which shows it there (`crate::transparency`).
+    /// classification, which shows it there (`crate::transparency`), and a decision on the
+    /// notice to the person concerned, whose kind says which (`person_notice.decided.delayed`).
+    /// Entries written before issue 16 show the fact's kind alone
+    /// ([`JournalEntry::legacy_log_kind`]).
     pub fn log_kind(&self) -> std::borrow::Cow<'static, str> {
         match &self.fact {
             Fact::RequestClassified(c) if c.sealed => crate::transparency::SEALED_KIND.into(),
             Fact::RequestClassified(c) => c.class.log_kind().into(),
+            // How a reviewer decided the notice to the person concerned shows, so the
+            // transparency report counts notices delayed and barred from the public log.
+            Fact::PersonNoticeDecided(d) => match d.status {
+                PersonNoticeStatus::Immediate => "person_notice.decided.immediate".into(),
+                PersonNoticeStatus::Delayed => "person_notice.decided.delayed".into(),
+                PersonNoticeStatus::Barred => "person_notice.decided.barred".into(),
+            },
             f => f.kind().as_str().into(),
+        }
+    }
+}
+
+impl JournalEntry {
+    /// The kind an audit-log entry of this fact had before its log kind said more (a
+    /// notice's decision before issue 16): still its entry, when `comity log verify` reads
+    /// an older log.
+    pub fn legacy_log_kind(&self) -> Option<&'static str> {
+        match &self.fact {
+            Fact::PersonNoticeDecided(_) => Some(self.fact.kind().as_str()),
+            _ => None,
         }
     }
 }

@@ -188,6 +188,9 @@ struct Seen {
     last: Last,
     clarifications: u32,
     notices_sent: u32,
+    /// Reviewers' decisions that the notice to a person concerned is delayed, or barred.
+    notices_delayed: u32,
+    notices_barred: u32,
     remedies: u32,
     appeals: Vec<AppealOutcome>,
 }
@@ -209,6 +212,24 @@ fn key_of(tag: &str) -> Key {
         key[43] = 0xff;
     }
     key
+}
+
+/// Some requests, by the tags their log entries name them by.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestSet(std::collections::HashSet<Key>);
+
+impl RequestSet {
+    pub fn from_tags<'a>(tags: impl IntoIterator<Item = &'a str>) -> RequestSet {
+        RequestSet(tags.into_iter().map(key_of).collect())
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// The figures of the log's requests, fed entry by entry in log order
@@ -241,6 +262,7 @@ impl Tally {
         let relevant = kind.starts_with("lifecycle.")
             || kind.starts_with(PREFIX)
             || kind == "person_notice.sent"
+            || kind.starts_with("person_notice.decided.")
             || kind == "remedy.opened";
         if !relevant {
             return;
@@ -297,6 +319,10 @@ impl Tally {
             };
         } else if kind == "person_notice.sent" {
             seen.notices_sent += 1;
+        } else if kind == "person_notice.decided.delayed" {
+            seen.notices_delayed += 1;
+        } else if kind == "person_notice.decided.barred" {
+            seen.notices_barred += 1;
         } else if kind == "remedy.opened" {
             seen.remedies += 1;
         }
@@ -313,14 +339,40 @@ impl Tally {
         rules: &Publication,
         now: DateTime<Utc>,
     ) -> Report {
+        self.compute(from, to, country, None, rules, now)
+    }
+
+    /// The same report, of only the requests of `requests`: an authority's view, which
+    /// whoever holds its requests' log salts can recompute (the log names no party).
+    pub fn report_of(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        requests: &RequestSet,
+        rules: &Publication,
+        now: DateTime<Utc>,
+    ) -> Report {
+        self.compute(from, to, None, Some(requests), rules, now)
+    }
+
+    fn compute(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        country: Option<&CountryCode>,
+        only: Option<&RequestSet>,
+        rules: &Publication,
+        now: DateTime<Utc>,
+    ) -> Report {
         let mut report = Report { from, to, log_size: self.size, ..Report::default() };
         let mut breakdowns: BTreeMap<&'static str, BTreeMap<String, u64>> = BTreeMap::new();
         let mut add = |name: &'static str, key: &str| {
             *breakdowns.entry(name).or_default().entry(key.to_owned()).or_default() += 1;
         };
         let mut sealed = 0u64;
-        for seen in self.requests.values() {
-            if !seen.received.is_some_and(|t| t >= from && t < to) {
+        for (key, seen) in &self.requests {
+            if !seen.received.is_some_and(|t| t >= from && t < to) || only.is_some_and(|o| !o.0.contains(key))
+            {
                 continue;
             }
             if seen.sealed {
@@ -345,6 +397,8 @@ impl Tally {
             t.nondisclosure += u64::from(class.nondisclosure);
             t.clarifications += u64::from(seen.clarifications);
             t.notices_sent += u64::from(seen.notices_sent);
+            t.notices_delayed += u64::from(seen.notices_delayed);
+            t.notices_barred += u64::from(seen.notices_barred);
             t.remedies += u64::from(seen.remedies);
             add("issuing_country", class.country.as_str());
             add("instrument", class.instrument.as_str());
@@ -499,6 +553,9 @@ pub struct Totals {
     pub nondisclosure: u64,
     pub clarifications: u64,
     pub notices_sent: u64,
+    /// Reviewers' decisions to delay, or to bar, the notice to a person concerned.
+    pub notices_delayed: u64,
+    pub notices_barred: u64,
     pub remedies: u64,
 }
 
@@ -596,7 +653,13 @@ mod tests {
         feed(
             &mut tally,
             "a",
-            &[("lifecycle.received", 2), (&fr, 2), ("lifecycle.delivered", 5), ("person_notice.sent", 6)],
+            &[
+                ("lifecycle.received", 2),
+                (&fr, 2),
+                ("lifecycle.delivered", 5),
+                ("person_notice.decided.delayed", 5),
+                ("person_notice.sent", 6),
+            ],
         );
         feed(
             &mut tally,
@@ -619,6 +682,7 @@ mod tests {
         assert_eq!(report.totals.accounts, 4);
         assert_eq!((report.totals.emergency, report.totals.clarifications), (1, 1));
         assert_eq!(report.totals.notices_sent, 1);
+        assert_eq!((report.totals.notices_delayed, report.totals.notices_barred), (1, 0));
         let rows = |name: &str| -> Vec<(String, Option<u64>)> {
             report
                 .breakdowns
@@ -637,6 +701,12 @@ mod tests {
         // A country's view; a small cell suppressed.
         let fr_only = tally.report(t(1), t(15), Some(&CountryCode::parse("FR").unwrap()), &rules, t(20));
         assert_eq!(fr_only.totals.requests, 1);
+        // An authority's view: its requests only, its national-security ones in its band.
+        let mine = tally.report_of(t(1), t(15), &RequestSet::from_tags(["b", "c"]), &rules, t(25));
+        assert_eq!((mine.totals.requests, mine.totals.emergency), (1, 1));
+        assert_eq!(mine.national_security.requests, Some(Band { lower: 0, upper: 249 }));
+        let none = tally.report_of(t(1), t(15), &RequestSet::default(), &rules, t(25));
+        assert_eq!(none.totals.requests, 0);
         let strict = Publication { suppress_below: 2, ..rules };
         let suppressed = tally.report(t(1), t(15), None, &strict, t(20));
         assert!(suppressed.breakdowns.iter().flat_map(|b| &b.rows).any(|r| r.requests.is_none()));

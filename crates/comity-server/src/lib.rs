@@ -267,6 +267,7 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(transparency::csv))
         .routes(routes!(transparency::schema))
         .routes(routes!(transparency::art28))
+        .routes(routes!(transparency::authority))
         .routes(routes!(transparency::releases))
         .routes(routes!(transparency::release))
         .routes(routes!(transparency::release_csv))

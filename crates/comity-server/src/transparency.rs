@@ -100,6 +100,51 @@ pub async fn csv(
     ))
 }
 
+/// The period of an authority's view.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodQuery {
+    /// The period's start (RFC 3339), included.
+    pub from: DateTime<Utc>,
+    /// The period's end (RFC 3339), excluded.
+    pub to: DateTime<Utc>,
+}
+
+/// An authority's view of the transparency report: the same figures, of the requests it
+/// issued. For the authority's own people and systems (who hold their requests' log salts,
+/// and so can find the same entries in the public log) and whoever may read the aggregates.
+#[utoipa::path(
+    get, path = "/v1/transparency/authorities/{id}", tag = "transparency",
+    params(("id" = String, Path, description = "The authority, such as fr-tj-paris"), PeriodQuery),
+    responses(
+        (status = 200, description = "The authority's report (schema: /v1/schemas/transparency-report)", body = TransparencyReport),
+        (status = 400, description = "No period, or a time that is not RFC 3339", body = ErrorBody),
+        (status = 401, description = "No credential", body = ErrorBody),
+        (status = 403, description = "Another authority's, without the aggregates", body = ErrorBody),
+        (status = 404, description = "No such authority", body = ErrorBody),
+        (status = 422, description = "The period ends before it starts, or an id that is not one", body = ErrorBody),
+    )
+)]
+pub async fn authority(
+    AxumState(app): AxumState<AppState>,
+    crate::extract::Authenticated(caller): crate::extract::Authenticated,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    QueryParams(query): QueryParams<PeriodQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    let computed =
+        app.app.authority_transparency_report(&caller, &id, (query.from, query.to), Utc::now()).await?;
+    let mut report = TransparencyReport::new(
+        &computed.report,
+        None,
+        computed.vkey,
+        computed.generated_at,
+        app.app.publication().suppress_below,
+    );
+    report.authority = Some(id.trim().to_owned());
+    Ok(Json(report))
+}
+
 /// The JSON Schema (draft 2020-12) of the transparency report, version 1.
 #[utoipa::path(
     get, path = "/v1/schemas/transparency-report", tag = "transparency",

@@ -29,6 +29,10 @@ pub struct TransparencyReport {
     /// Only the requests issued from this country, if given (ISO 3166-1 alpha-2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// Only the requests this authority issued, if given: an authority's view, for the
+    /// authority and the aggregates' readers (the public log names no party).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<String>,
     /// The figures are those of the log's first `log_size` entries, a size a signed
     /// checkpoint covers: fetch the log up to it, and recompute.
     pub log_size: u64,
@@ -64,6 +68,12 @@ pub struct TotalsResource {
     pub clarifications: u64,
     /// Notices sent to the persons concerned.
     pub notices_sent: u64,
+    /// Reviewers' decisions to delay the notice to a person concerned.
+    #[serde(default)]
+    pub notices_delayed: u64,
+    /// Reviewers' decisions to bar it, for now.
+    #[serde(default)]
+    pub notices_barred: u64,
     /// Remedy cases opened on data delivered in error.
     pub remedies: u64,
 }
@@ -114,6 +124,7 @@ impl TransparencyReport {
             from: report.from,
             to: report.to,
             country,
+            authority: None,
             log_size: report.log_size,
             log_vkey,
             generated_at,
@@ -124,6 +135,8 @@ impl TransparencyReport {
                 nondisclosure: t.nondisclosure,
                 clarifications: t.clarifications,
                 notices_sent: t.notices_sent,
+                notices_delayed: t.notices_delayed,
+                notices_barred: t.notices_barred,
                 remedies: t.remedies,
             },
             unclassified: report.unclassified,
@@ -161,6 +174,8 @@ impl TransparencyReport {
             ("nondisclosure", t.nondisclosure),
             ("clarifications", t.clarifications),
             ("notices_sent", t.notices_sent),
+            ("notices_delayed", t.notices_delayed),
+            ("notices_barred", t.notices_barred),
             ("remedies", t.remedies),
             ("unclassified", self.unclassified),
         ]

@@ -154,6 +154,12 @@ async fn verify(args: VerifyArgs) -> Result<(), Failure> {
             comity_wire::transparency::REPORT_TYPE
         )));
     }
+    if let Some(authority) = &report.authority {
+        return Err(Failure::Error(format!(
+            "{} is {authority}'s view, which counts only its requests: the public log names no party, so it cannot be recomputed from the log alone (verify the provider's report, GET /v1/transparency)",
+            args.report.display()
+        )));
+    }
     let country = report
         .country
         .as_deref()

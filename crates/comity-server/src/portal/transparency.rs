@@ -253,7 +253,8 @@ fn report_body(ctx: &Ctx, r: &TransparencyReport, base: &str) -> Markup {
                 @for (key, n) in [
                     ("requests", t.requests), ("accounts", t.accounts), ("emergency", t.emergency),
                     ("nondisclosure", t.nondisclosure), ("clarifications", t.clarifications),
-                    ("notices_sent", t.notices_sent), ("remedies", t.remedies),
+                    ("notices_sent", t.notices_sent), ("notices_delayed", t.notices_delayed),
+                    ("notices_barred", t.notices_barred), ("remedies", t.remedies),
                 ] {
                     tr { th scope="row" { (ctx.t(&format!("transparency-total-{key}"))) } td class="numeric" { (n) } }
                 }

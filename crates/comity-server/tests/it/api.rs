@@ -525,6 +525,7 @@ async fn the_api_description_covers_every_endpoint(app: TestApp) {
         ("/v1/transparency", "get"),
         ("/v1/transparency.csv", "get"),
         ("/v1/schemas/transparency-report", "get"),
+        ("/v1/transparency/authorities/{id}", "get"),
         ("/v1/transparency/releases", "get"),
         ("/v1/transparency/releases/{number}", "get"),
         ("/v1/transparency/releases/{number}/cells.csv", "get"),

@@ -379,6 +379,19 @@ async fn a_bar_needs_reasons_and_a_review_date_and_never_under_the_national_secu
     let (status, answer) =
         app.token(court).post(&format!("/v1/requests/{ns}/notices/0/decision"), &delay).await;
     assert_eq!(status, 201, "{answer}");
+
+    // The public report counts the bar from the log's entry kind (issue 16, item 1); the
+    // national-security request's delay stays out of every exact figure.
+    app.checkpoint_now().await;
+    let period = format!(
+        "from={}&to={}",
+        (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    );
+    let (status, report) = app.anonymous().get(&format!("/v1/transparency?{period}")).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["totals"]["notices_barred"], 1, "{report}");
+    assert_eq!(report["totals"]["notices_delayed"], 0, "{report}");
 }
 
 /// The portal: the reviewer delays or bars from the request's page, and a bar without

@@ -127,6 +127,40 @@ async fn every_figure_is_the_count_by_hand(app: TestApp) {
     let fr = report(&app, &format!("{}&country=FR", period(start))).await;
     assert_eq!(fr["totals"]["requests"], 2, "{fr}");
     assert_eq!(fr["country"], "FR");
+
+    // An authority's view, for the authority and the aggregates' readers: the figures of
+    // the requests it issued, counted by hand from its documents.
+    let paris: Vec<(Value, &str, u64)> =
+        history.iter().filter(|(doc, _, _)| doc["issuing"]["authority"] == "fr-tj-paris").cloned().collect();
+    let (paris_totals, paris_cells) = by_hand(&paris);
+    let path = format!("/v1/transparency/authorities/fr-tj-paris?{}", period(start));
+    let (status, own) = app.token("fr-tj-paris").get(&path).await;
+    assert_eq!(status, 200, "{own}");
+    assert_eq!(own["authority"], "fr-tj-paris");
+    for (name, n) in &paris_totals {
+        assert_eq!(own["totals"][name], *n, "totals.{name}: {own}");
+    }
+    let outcome = |body: &Value, key: &str| -> Option<u64> {
+        body["breakdowns"].as_array().unwrap().iter().find(|b| b["name"] == "outcome")?["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == key)?["requests"]
+            .as_u64()
+    };
+    for outcome_key in ["produced", "withdrawn"] {
+        let want = paris_cells.get(&("outcome".to_owned(), outcome_key.to_owned())).copied();
+        assert_eq!(outcome(&own, outcome_key), want, "{outcome_key}: {own}");
+    }
+    let (status, _) = app.admin().get(&path).await;
+    assert_eq!(status, 200, "the operator reads the aggregates");
+    let (status, other) = app.token("de-sta-berlin").get(&path).await;
+    assert_eq!(status, 403, "another authority's view: {other}");
+    let (status, _) = app.anonymous().get(&path).await;
+    assert_eq!(status, 401, "not public: the log names no party");
+    let (status, missing) =
+        app.admin().get(&format!("/v1/transparency/authorities/xx-nobody?{}", period(start))).await;
+    assert_eq!(status, 404, "{missing}");
     let (status, bad) =
         app.anonymous().get(&format!("/v1/transparency?{}&country=France", period(start))).await;
     assert_eq!(status, 422, "{bad}");
