@@ -961,3 +961,35 @@ release-cells = Every cell, with its noise
 release-category-none = None named
 release-not-found = No such release
 release-back = Back to the transparency report
+
+## e-Evidence statistics (Art 28) on a page (issue 16, item 5)
+art28-title = e-Evidence statistics (Art 28)
+art28-lead = The figures Regulation (EU) 2023/1543 Art 28 asks of each issuing and enforcing authority for a year, from what comity holds: orders by type, data category, service provider and emergency; executed or not; notifications to the enforcing authority and the grounds for refusal raised; the average time from the order to the data.
+art28-authority = Authority
+art28-year = Year
+art28-bad-year = Give a year such as 2027.
+art28-role = As
+art28-role-issuing = Issuing authority (the orders it issued)
+art28-role-enforcing = Enforcing authority (the orders notified to it)
+art28-show = Show the statistics
+art28-due = Due to the Commission by { $date }: in { $days } days.
+art28-due-passed = They were due to the Commission by { $date }.
+art28-orders = Orders
+art28-emergency = Emergency orders
+art28-executed = Executed (data delivered, or preserved)
+art28-not-executed = Not executed (rejected, withdrawn, closed without data)
+art28-open = Still open
+art28-notifications = Notified to an enforcing authority (Art 8)
+art28-average-days = Average days from the order to the data
+art28-none-yet = None delivered yet
+art28-by-type = By type
+art28-type-epoc = European Production Order (EPOC)
+art28-type-epoc_pr = European Preservation Order (EPOC-PR)
+art28-by-category = By data category asked for
+art28-category-unknown = Unknown (document shredded)
+art28-by-addressee = By service provider addressed
+art28-by-ground = Grounds for refusal raised (Art 12)
+art28-col-orders = Orders
+art28-none = None.
+art28-api = The same figures as JSON: GET /v1/statistics/e-evidence?authority=…&year=….
+art28-link = e-Evidence statistics (Art 28), for authorities and auditors

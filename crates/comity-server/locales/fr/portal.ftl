@@ -961,3 +961,35 @@ release-cells = Toutes les cellules, avec leur bruit
 release-category-none = Aucune indiquée
 release-not-found = Publication introuvable
 release-back = Retour au rapport de transparence
+
+## e-Evidence statistics (Art 28) on a page (issue 16, item 5)
+art28-title = Statistiques e-Evidence (art. 28)
+art28-lead = Les chiffres que l'article 28 du règlement (UE) 2023/1543 demande à chaque autorité d'émission et d'exécution pour une année, à partir de ce que comity détient : injonctions par type, catégorie de données, fournisseur de services et urgence ; exécutées ou non ; notifications à l'autorité d'exécution et motifs de refus invoqués ; délai moyen entre l'injonction et les données.
+art28-authority = Autorité
+art28-year = Année
+art28-bad-year = Indiquez une année, par exemple 2027.
+art28-role = En tant que
+art28-role-issuing = Autorité d'émission (les injonctions qu'elle a émises)
+art28-role-enforcing = Autorité d'exécution (les injonctions qui lui ont été notifiées)
+art28-show = Afficher les statistiques
+art28-due = À transmettre à la Commission au plus tard le { $date } : dans { $days } jours.
+art28-due-passed = Elles devaient être transmises à la Commission au plus tard le { $date }.
+art28-orders = Injonctions
+art28-emergency = Injonctions urgentes
+art28-executed = Exécutées (données remises, ou conservées)
+art28-not-executed = Non exécutées (rejetées, retirées, closes sans données)
+art28-open = Encore ouvertes
+art28-notifications = Notifiées à une autorité d'exécution (art. 8)
+art28-average-days = Nombre moyen de jours entre l'injonction et les données
+art28-none-yet = Aucune donnée remise pour l'instant
+art28-by-type = Par type
+art28-type-epoc = Injonction européenne de production (EPOC)
+art28-type-epoc_pr = Injonction européenne de conservation (EPOC-PR)
+art28-by-category = Par catégorie de données demandée
+art28-category-unknown = Inconnue (document détruit)
+art28-by-addressee = Par fournisseur de services destinataire
+art28-by-ground = Motifs de refus invoqués (art. 12)
+art28-col-orders = Injonctions
+art28-none = Aucune.
+art28-api = Les mêmes chiffres en JSON : GET /v1/statistics/e-evidence?authority=…&year=….
+art28-link = Statistiques e-Evidence (art. 28), pour les autorités et les auditeurs

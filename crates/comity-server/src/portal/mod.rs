@@ -30,6 +30,7 @@ mod production;
 mod register;
 mod remedies;
 mod signin;
+mod statistics;
 mod submit;
 mod transparency;
 mod verify;
@@ -132,6 +133,7 @@ pub fn router() -> Router<AppState> {
         .route("/audit/sample", get(audit::sample))
         .route("/transparency", get(transparency::page))
         .route("/transparency/releases/{number}", get(transparency::release_page))
+        .route("/statistics/e-evidence", get(statistics::page))
         .route("/packs", get(packs::index))
         .route("/packs/{id}/versions/{version}", get(packs::version))
         .route("/operator/parties", get(operator::parties))
@@ -361,6 +363,7 @@ mod tests {
                 .map(|v| format!("ops-register-new-{v}")),
         );
         ids.extend(comity_core::Privilege::ALL.iter().map(|p| format!("privilege-{p}")));
+        ids.extend(["epoc", "epoc_pr"].map(|t| format!("art28-type-{t}")));
         ids.extend(
             FactKind::PARTY
                 .iter()

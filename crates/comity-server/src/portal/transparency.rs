@@ -100,6 +100,7 @@ pub async fn page(
             (report_body(&ctx, r, &base))
         }
         (releases(&ctx, app.app.private_releases().await.ok().as_ref()))
+        p { a href="/statistics/e-evidence" { (ctx.t("art28-link")) } }
     };
     layout::page(&ctx, status, &title, body)
 }

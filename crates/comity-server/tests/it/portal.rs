@@ -546,6 +546,25 @@ async fn the_public_transparency_report_is_accessible() {
     assert!(page.contains("Release 1") && page.contains("Noise scale") && page.contains("±"), "{page}");
     assert_accessible_in_both(&reader, "a differential-privacy release").await;
     reader.close().await.unwrap();
+
+    // Art 28's statistics (issue 16, item 5): the Paris clerk reaches them from the report,
+    // signed in, and sees her authority's orders of this year and when they are due.
+    let (password, _) = app.create_user("fr-tj-paris", "clerk.stats").await;
+    let clerk = browser(&driver, "en", downloads.path()).await;
+    first_sign_in(&clerk, &app, "clerk.stats", &password).await;
+    clerk.goto(&app.url("/transparency")).await.unwrap();
+    clerk.find(Locator::Css("a[href='/statistics/e-evidence']")).await.unwrap().click().await.unwrap();
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let year_field = clerk.find(Locator::Id("year")).await.unwrap();
+    year_field.clear().await.unwrap();
+    year_field.send_keys(&year).await.unwrap();
+    submit(&clerk, clerk.find(Locator::Css("main form button[type=submit]")).await.unwrap()).await;
+    let page = main_text(&clerk).await;
+    assert!(page.contains("e-Evidence statistics (Art 28)"), "{page}");
+    assert!(page.contains("Due to the Commission by"), "{page}");
+    assert!(page.contains("European Production Order (EPOC)"), "the traffic order, by type: {page}");
+    assert_accessible_in_both(&clerk, "the Art 28 statistics").await;
+    clerk.close().await.unwrap();
 }
 
 #[tokio::test]
