@@ -120,6 +120,18 @@ impl App {
         Ok(self.store().take_lease("sweeper", holder, now, now + hold).await?)
     }
 
+    /// Whether `holder` may sign the log's checkpoints now, holding the lease until
+    /// `now + hold`: one server of a database signs at a time (issue 17), so witnesses see
+    /// one signer's sequence.
+    pub async fn may_checkpoint(
+        &self,
+        holder: &str,
+        now: DateTime<Utc>,
+        hold: chrono::Duration,
+    ) -> Result<bool> {
+        Ok(self.store().take_lease("checkpointer", holder, now, now + hold).await?)
+    }
+
     /// Acts on every clock due at `at`, each exactly once. The acts are recorded at `at` or
     /// now, whichever is later, so the log's times never run backwards however `at` is
     /// chosen.

@@ -357,8 +357,7 @@ impl HashSource for StoreHashes {
 /// deadline exactly once (`App::sweep`). Runs until aborted.
 fn spawn_sweeper(app: App, interval: Duration) -> tokio::task::JoinHandle<()> {
     // Who this server is, for the sweeper's lease: one server sweeps at a time.
-    let token = comity_auth::opaque::OpaqueToken::generate();
-    let holder = format!("pid {} {}", std::process::id(), &token.text()[..12]);
+    let holder = lease_holder();
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(interval);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -430,6 +429,12 @@ fn webhook_key_resource(notifier: &Notifier) -> comity_wire::notice::WebhookKeyR
 /// Signs a checkpoint whenever the log has grown, at most once per `interval`, keeps it
 /// in the data directory and hands it to every witness; their cosignatures are kept with
 /// it. Runs until aborted.
+/// This process, as it holds a lease: its pid and a random part (pids repeat across hosts).
+fn lease_holder() -> String {
+    let token = comity_auth::opaque::OpaqueToken::generate();
+    format!("pid {} {}", std::process::id(), &token.text()[..12])
+}
+
 fn spawn_checkpointer(
     app: App,
     dir: DataDir,
@@ -439,12 +444,24 @@ fn spawn_checkpointer(
     mut witnesses: Vec<WitnessClient>,
 ) -> tokio::task::JoinHandle<()> {
     let hashes = StoreHashes(app.clone());
+    // Several servers of one database sign in turn, never at once: one holds the lease
+    // (issue 17), for three intervals, renewed at each; another takes over when it stops.
+    let holder = lease_holder();
+    let hold = chrono::Duration::from_std(interval * 3).unwrap_or(chrono::Duration::minutes(2));
     tokio::spawn(async move {
         // The first checkpoint one interval after the start, as every later one.
         let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
+            match app.may_checkpoint(&holder, chrono::Utc::now(), hold).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the checkpointer's lease could not be read; retrying at the next tick");
+                    continue;
+                }
+            }
             match app.sign_checkpoint(&key, &origin).await {
                 Ok(Some(c)) => {
                     tracing::debug!(size = c.size, seq = c.seq, "checkpoint signed");

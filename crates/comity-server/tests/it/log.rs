@@ -175,5 +175,21 @@ async fn bad_log_queries_get_clear_errors(app: TestApp) {
 
 crate::both_backends!(
     the_log_is_served_as_c2sp_tiles_and_proves_every_entry,
-    bad_log_queries_get_clear_errors
+    bad_log_queries_get_clear_errors,
+    one_server_signs_checkpoints_at_a_time
 );
+
+/// Issue 17: of several servers on one database, one holds the checkpointer's lease and
+/// signs; another takes over only once it has run out (its holder stopped renewing).
+async fn one_server_signs_checkpoints_at_a_time(app: TestApp) {
+    let now = chrono::Utc::now();
+    let hold = chrono::Duration::minutes(3);
+    assert!(app.app.may_checkpoint("server a", now, hold).await.unwrap());
+    assert!(!app.app.may_checkpoint("server b", now, hold).await.unwrap(), "a holds it");
+    let later = now + chrono::Duration::minutes(1);
+    assert!(app.app.may_checkpoint("server a", later, hold).await.unwrap(), "a renews it");
+    assert!(!app.app.may_checkpoint("server b", later + chrono::Duration::minutes(2), hold).await.unwrap());
+    let after = later + hold + chrono::Duration::seconds(1);
+    assert!(app.app.may_checkpoint("server b", after, hold).await.unwrap(), "b takes over once it ran out");
+    assert!(!app.app.may_checkpoint("server a", after, hold).await.unwrap());
+}
