@@ -547,7 +547,7 @@ impl Fact {
             Fact::ContactRemoved(c) => of(&c.authority, c.id.to_string()),
             // A version is kept once: the journal's unique index on its hash (migration 0026).
             Fact::PackAdopted(p) => subject(&p.hash),
-            // A release's number is kept to one release (migration 0028): two operators
+            // A release's number is kept to one release (migration 0027): two operators
             // releasing at once cannot both spend the same budget.
             Fact::TransparencyReleased(r) => subject(&release(r.number)),
         }
