@@ -76,11 +76,12 @@ pub enum FactKind {
     ContactUpdated,
     ContactRemoved,
     PackAdopted,
+    EvaluationRecorded,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 59] = [
+    pub const ALL: [FactKind; 60] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -140,6 +141,7 @@ impl FactKind {
         FactKind::ContactUpdated,
         FactKind::ContactRemoved,
         FactKind::PackAdopted,
+        FactKind::EvaluationRecorded,
     ];
 
     /// The kinds of a party's history in its register (issue 16, item 7): its details
@@ -259,6 +261,7 @@ impl FactKind {
             FactKind::ContactUpdated => "contact.updated",
             FactKind::ContactRemoved => "contact.removed",
             FactKind::PackAdopted => "pack.adopted",
+            FactKind::EvaluationRecorded => "evaluation.recorded",
         }
     }
 
@@ -338,6 +341,7 @@ pub enum Fact {
     ContactUpdated(ContactUpdated),
     ContactRemoved(ContactRemoved),
     PackAdopted(PackAdopted),
+    EvaluationRecorded(EvaluationRecorded),
 }
 
 impl Fact {
@@ -402,6 +406,7 @@ impl Fact {
             Fact::ContactUpdated(_) => FactKind::ContactUpdated,
             Fact::ContactRemoved(_) => FactKind::ContactRemoved,
             Fact::PackAdopted(_) => FactKind::PackAdopted,
+            Fact::EvaluationRecorded(_) => FactKind::EvaluationRecorded,
         }
     }
 }
@@ -542,6 +547,10 @@ impl Fact {
             Fact::ContactRemoved(c) => of(&c.authority, c.id.to_string()),
             // A version is kept once: the journal's unique index on its hash (migration 0026).
             Fact::PackAdopted(p) => subject(&p.hash),
+            // An authority's evaluation is its own fact; a State's names its country.
+            Fact::EvaluationRecorded(e) => {
+                Columns { party: e.authority.clone(), subject: Some(e.subject()), request: None }
+            }
         }
     }
 }
@@ -1287,6 +1296,40 @@ pub struct PackAdopted {
     pub text: String,
     /// The provider's house file layered on it (`--house`), if any.
     pub house: Option<String>,
+}
+
+/// An operator's record of one cycle's evaluation of one issuing authority or one State
+/// (issue 16, item 6): the cycle, the figures as they stood when it was recorded, and the
+/// compliance score with the version of the formula that computed it, so that a later
+/// suspension can cite it and an auditor can see what was known when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvaluationRecorded {
+    /// The cycle's year.
+    pub year: i32,
+    /// The cycle: the requests received in `[from, to)`.
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// The authority evaluated; `None` for a State's evaluation.
+    pub authority: Option<PartyId>,
+    /// The authority's State, or the State evaluated.
+    pub country: CountryCode,
+    /// The formula's version, such as `comity-compliance/v1`.
+    pub formula: String,
+    /// The score from 0 to 100 with two decimals, such as `87.50`; `None` when no
+    /// component of the formula had a denominator.
+    pub score: Option<String>,
+    /// Every figure by its dotted name (`comity_core::evaluation::Figures::entries`).
+    pub figures: std::collections::BTreeMap<String, u64>,
+}
+
+impl EvaluationRecorded {
+    /// Its journal subject: `evaluation-2027-fr-tj-paris`, or `evaluation-2027-FR` for a State.
+    pub fn subject(&self) -> String {
+        match &self.authority {
+            Some(a) => format!("evaluation-{}-{a}", self.year),
+            None => format!("evaluation-{}-{}", self.year, self.country),
+        }
+    }
 }
 
 /// A person affected by a remedy case was told, from the templates of their language: by

@@ -21,6 +21,7 @@ pub mod assignments;
 pub mod auth;
 pub mod connections;
 mod error;
+mod evaluation;
 pub mod extract;
 mod further_use;
 mod headers;
@@ -267,6 +268,8 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(transparency::csv))
         .routes(routes!(transparency::schema))
         .routes(routes!(transparency::art28))
+        .routes(routes!(evaluation::show))
+        .routes(routes!(evaluation::record))
         .routes(routes!(requests::amend))
         .routes(routes!(requests::documents))
         .routes(routes!(requests::clarifications))
