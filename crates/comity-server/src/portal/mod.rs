@@ -19,6 +19,7 @@ mod acts;
 mod audit;
 pub mod csrf;
 mod emergency;
+mod evaluations;
 mod further_use;
 pub mod i18n;
 mod layout;
@@ -131,6 +132,7 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}/productions/{production}/disposal", post(production::attest))
         .route("/audit/sample", get(audit::sample))
         .route("/transparency", get(transparency::page))
+        .route("/evaluations", get(evaluations::page))
         .route("/packs", get(packs::index))
         .route("/packs/{id}/versions/{version}", get(packs::version))
         .route("/operator/parties", get(operator::parties))
@@ -360,6 +362,9 @@ mod tests {
                 .map(|v| format!("ops-register-new-{v}")),
         );
         ids.extend(comity_core::Privilege::ALL.iter().map(|p| format!("privilege-{p}")));
+        ids.extend(comity_core::evaluation::Component::ALL.iter().flat_map(|c| {
+            [format!("evaluations-component-{c}"), format!("evaluations-component-{c}-measure")]
+        }));
         ids.extend(
             FactKind::PARTY
                 .iter()
