@@ -175,11 +175,11 @@ impl App {
                 && only_country.as_ref().is_none_or(|c| *c == a.country)
             {
                 by_authority.entry(a.id.clone()).or_default();
-                by_state.entry(a.country.clone()).or_default();
+                by_state.entry(a.country).or_default();
             }
         }
         if let Some(c) = &only_country {
-            by_state.entry(c.clone()).or_default();
+            by_state.entry(*c).or_default();
         }
         let store = self.store();
         let mut page = 1;
@@ -194,7 +194,7 @@ impl App {
                 }
                 let history = self.history(r).await?;
                 by_authority.entry(r.authority.clone()).or_default().add(&history, at);
-                by_state.entry(authority.country.clone()).or_default().add(&history, at);
+                by_state.entry(authority.country).or_default().add(&history, at);
             }
             if n < PAGE as usize {
                 break;
@@ -211,7 +211,7 @@ impl App {
                 .filter_map(|(id, figures)| {
                     let a = authorities.get(&id)?;
                     Some(evaluation(
-                        Subject::Authority { id, name: a.name.clone(), country: a.country.clone() },
+                        Subject::Authority { id, name: a.name.clone(), country: a.country },
                         figures,
                     ))
                 })
@@ -294,8 +294,8 @@ impl App {
             .chain(&evaluations.states)
             .map(|e| {
                 let (authority, country) = match &e.subject {
-                    Subject::Authority { id, country, .. } => (Some(id.clone()), country.clone()),
-                    Subject::State(c) => (None, c.clone()),
+                    Subject::Authority { id, country, .. } => (Some(id.clone()), *country),
+                    Subject::State(c) => (None, *c),
                 };
                 Fact::EvaluationRecorded(journal::EvaluationRecorded {
                     year: cycle.year,
