@@ -58,7 +58,8 @@ pub async fn page(AxumState(app): AxumState<AppState>, ctx: Ctx, Query(query): Q
     };
     // The operator's party pages are its admins'.
     let links = caller.principal.role == Role::Admin;
-    let own = evaluations.states.is_empty();
+    // An authority's people see their own figures only (`App::evaluations`).
+    let own = caller.principal.role == Role::Requester;
     let body = html! {
         h1 { (title) }
         p class="lead" { (ctx.t("evaluations-lead")) }
