@@ -43,6 +43,7 @@ pub mod data_dir;
 mod demo;
 mod enrolment;
 mod error;
+pub mod evaluation;
 pub mod further_use;
 mod hashing;
 mod inbox;

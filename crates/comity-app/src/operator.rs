@@ -25,6 +25,10 @@ impl App {
 }
 
 impl Operator {
+    pub(crate) fn app_ref(&self) -> &App {
+        &self.app
+    }
+
     /// Every pack and its versions, with the requests each judged (`comity pack history`).
     pub async fn pack_history(&self) -> Result<Vec<crate::PackHistory>> {
         self.app.histories(true).await

@@ -77,11 +77,12 @@ pub enum FactKind {
     ContactRemoved,
     PackAdopted,
     TransparencyReleased,
+    EvaluationRecorded,
 }
 
 impl FactKind {
     /// Every kind, in the order they were introduced.
-    pub const ALL: [FactKind; 60] = [
+    pub const ALL: [FactKind; 61] = [
         FactKind::KeyAdded,
         FactKind::KeyRetired,
         FactKind::KeyRevoked,
@@ -142,6 +143,7 @@ impl FactKind {
         FactKind::ContactRemoved,
         FactKind::PackAdopted,
         FactKind::TransparencyReleased,
+        FactKind::EvaluationRecorded,
     ];
 
     /// The kinds of a party's history in its register (issue 16, item 7): its details
@@ -262,6 +264,7 @@ impl FactKind {
             FactKind::ContactRemoved => "contact.removed",
             FactKind::PackAdopted => "pack.adopted",
             FactKind::TransparencyReleased => "transparency.released",
+            FactKind::EvaluationRecorded => "evaluation.recorded",
         }
     }
 
@@ -342,6 +345,7 @@ pub enum Fact {
     ContactRemoved(ContactRemoved),
     PackAdopted(PackAdopted),
     TransparencyReleased(TransparencyReleased),
+    EvaluationRecorded(EvaluationRecorded),
 }
 
 impl Fact {
@@ -407,6 +411,7 @@ impl Fact {
             Fact::ContactRemoved(_) => FactKind::ContactRemoved,
             Fact::PackAdopted(_) => FactKind::PackAdopted,
             Fact::TransparencyReleased(_) => FactKind::TransparencyReleased,
+            Fact::EvaluationRecorded(_) => FactKind::EvaluationRecorded,
         }
     }
 }
@@ -550,6 +555,10 @@ impl Fact {
             // A release's number is kept to one release (migration 0027): two operators
             // releasing at once cannot both spend the same budget.
             Fact::TransparencyReleased(r) => subject(&release(r.number)),
+            // An authority's evaluation is its own fact; a State's names its country.
+            Fact::EvaluationRecorded(e) => {
+                Columns { party: e.authority.clone(), subject: Some(e.subject()), request: None }
+            }
         }
     }
 }
@@ -1344,6 +1353,40 @@ pub struct TransparencyReleased {
     /// The exact counts were those of the log's first `log_size` entries.
     pub log_size: u64,
     pub cells: Vec<crate::privacy::Released>,
+}
+
+/// An operator's record of one cycle's evaluation of one issuing authority or one State
+/// (issue 16, item 6): the cycle, the figures as they stood when it was recorded, and the
+/// compliance score with the version of the formula that computed it, so that a later
+/// suspension can cite it and an auditor can see what was known when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvaluationRecorded {
+    /// The cycle's year.
+    pub year: i32,
+    /// The cycle: the requests received in `[from, to)`.
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// The authority evaluated; `None` for a State's evaluation.
+    pub authority: Option<PartyId>,
+    /// The authority's State, or the State evaluated.
+    pub country: CountryCode,
+    /// The formula's version, such as `comity-compliance/v1`.
+    pub formula: String,
+    /// The score from 0 to 100 with two decimals, such as `87.50`; `None` when no
+    /// component of the formula had a denominator.
+    pub score: Option<String>,
+    /// Every figure by its dotted name (`comity_core::evaluation::Figures::entries`).
+    pub figures: std::collections::BTreeMap<String, u64>,
+}
+
+impl EvaluationRecorded {
+    /// Its journal subject: `evaluation-2027-fr-tj-paris`, or `evaluation-2027-FR` for a State.
+    pub fn subject(&self) -> String {
+        match &self.authority {
+            Some(a) => format!("evaluation-{}-{a}", self.year),
+            None => format!("evaluation-{}-{}", self.year, self.country),
+        }
+    }
 }
 
 /// A person affected by a remedy case was told, from the templates of their language: by

@@ -18,6 +18,7 @@
 
 pub mod clock;
 mod country;
+pub mod evaluation;
 mod id;
 pub mod identity;
 pub mod journal;

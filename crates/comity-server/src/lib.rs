@@ -21,6 +21,7 @@ pub mod assignments;
 pub mod auth;
 pub mod connections;
 mod error;
+mod evaluation;
 pub mod extract;
 mod further_use;
 mod headers;
@@ -271,6 +272,8 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(transparency::releases))
         .routes(routes!(transparency::release))
         .routes(routes!(transparency::release_csv))
+        .routes(routes!(evaluation::show))
+        .routes(routes!(evaluation::record))
         .routes(routes!(requests::amend))
         .routes(routes!(requests::documents))
         .routes(routes!(requests::clarifications))

@@ -494,6 +494,21 @@ struct ReleasedCell {
     requests: i64,
 }
 
+/// An evaluation as recorded: its figures by name, in the names' order.
+#[derive(Serialize, Deserialize)]
+struct EvaluationRecorded {
+    year: i32,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    authority: Option<String>,
+    country: String,
+    formula: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    score: Option<String>,
+    figures: std::collections::BTreeMap<String, u64>,
+}
+
 #[derive(Serialize, Deserialize)]
 struct DisposalAttested {
     production: String,
@@ -832,6 +847,16 @@ pub fn encode(f: &Fact) -> String {
             salt: r.salt.clone(),
             commitment: r.commitment.clone(),
             message_id: r.message_id.clone(),
+        }),
+        Fact::EvaluationRecorded(e) => json(&EvaluationRecorded {
+            year: e.year,
+            from: e.from,
+            to: e.to,
+            authority: e.authority.as_ref().map(ToString::to_string),
+            country: e.country.to_string(),
+            formula: e.formula.clone(),
+            score: e.score.clone(),
+            figures: e.figures.clone(),
         }),
         Fact::PackAdopted(p) => json(&PackAdopted {
             pack: p.pack.clone(),
@@ -1392,6 +1417,19 @@ pub fn decode(kind: &str, content: &str) -> Result<Fact, String> {
                 message_id: r.message_id,
             })
         }
+        FactKind::EvaluationRecorded => {
+            let e: EvaluationRecorded = read(content)?;
+            Fact::EvaluationRecorded(fact::EvaluationRecorded {
+                year: e.year,
+                from: e.from,
+                to: e.to,
+                authority: e.authority.as_deref().map(party).transpose()?,
+                country: comity_core::CountryCode::parse(&e.country).map_err(|e| e.to_string())?,
+                formula: e.formula,
+                score: e.score,
+                figures: e.figures,
+            })
+        }
         FactKind::PackAdopted => {
             let p: PackAdopted = read(content)?;
             Fact::PackAdopted(fact::PackAdopted {
@@ -1923,6 +1961,14 @@ mod tests {
             (
                 "transparency.released",
                 r#"{"number":1,"from":"2027-01-01T00:00:00Z","to":"2028-01-01T00:00:00Z","epsilon":"0.5","budget":"1","sensitivity":4,"scale":8.000000000000002,"log_size":120,"cells":[{"country":"FR","category":null,"outcome":"produced","requests":-1},{"country":"FR","category":"traffic","outcome":"rejected","requests":3}]}"#,
+            ),
+            (
+                "evaluation.recorded",
+                r#"{"year":2027,"from":"2027-01-01T00:00:00Z","to":"2028-01-01T00:00:00Z","authority":"fr-tj-paris","country":"FR","formula":"comity-compliance/v1","score":"87.50","figures":{"decided":4,"rejected":1,"requests":5}}"#,
+            ),
+            (
+                "evaluation.recorded",
+                r#"{"year":2027,"from":"2027-01-01T00:00:00Z","to":"2028-01-01T00:00:00Z","country":"FR","formula":"comity-compliance/v1","figures":{"requests":0}}"#,
             ),
         ];
         let mut kinds = std::collections::BTreeSet::new();

@@ -27,6 +27,7 @@
 
 pub mod api;
 mod document;
+pub mod evaluation;
 pub mod export;
 pub mod notice;
 pub mod packs;

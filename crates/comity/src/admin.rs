@@ -77,7 +77,7 @@ fn flag(path: &str) -> String {
         "authority_type" => "--type".to_owned(),
         "replaces" | "kid" | "org" | "role" | "username" | "name" | "label" | "email" | "phone"
         | "public_key" | "reason" | "id" | "retention_until" | "institution" | "kind" | "until"
-        | "privilege" | "from" | "to" | "epsilon" => {
+        | "privilege" | "from" | "to" | "epsilon" | "year" | "authority" | "country" => {
             format!("--{}", path.replace('_', "-"))
         }
         other => other.to_owned(),

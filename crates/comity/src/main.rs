@@ -9,6 +9,7 @@ mod admin;
 mod audit;
 mod deadlines;
 mod disposal;
+mod evaluation;
 mod further_use;
 mod keys;
 mod logkey;
@@ -132,6 +133,10 @@ enum Command {
     /// Recompute a published transparency report from the public log.
     #[command(subcommand)]
     Transparency(transparency::TransparencyCommand),
+    /// Evaluation cycles: each issuing authority's and State's figures over a year and its
+    /// compliance score (show), and the record of an ended year in the log (record).
+    #[command(subcommand)]
+    Evaluation(evaluation::EvaluationCommand),
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -284,6 +289,7 @@ fn main() -> ExitCode {
             Command::Pack(c) => packs::run(c).await,
             Command::FurtherUse(c) => further_use::run(c),
             Command::Transparency(c) => Ok(transparency::run(c).await),
+            Command::Evaluation(c) => evaluation::run(c).await.map(|()| ExitCode::SUCCESS),
         }
     });
     match result {

@@ -54,6 +54,11 @@ pub fn page(ctx: &Ctx, status: StatusCode, title: &str, content: Markup) -> Resp
                         ul class="footer-links" {
                             li { a href="/transparency" { (ctx.t("footer-transparency")) } }
                             li { a href="/packs" { (ctx.t("footer-packs")) } }
+                            // Evaluations are for those who may read them (not the public,
+                            // nor a person concerned's representative).
+                            @if ctx.caller.as_ref().is_some_and(|c| c.principal.role != comity_core::Role::Representative) {
+                                li { a href="/evaluations" { (ctx.t("evaluations-title")) } }
+                            }
                             li { a href="/log/checkpoint" { (ctx.t("footer-checkpoint")) } }
                             li { a href="/openapi.json" { (ctx.t("footer-api")) } }
                         }

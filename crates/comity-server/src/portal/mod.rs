@@ -19,6 +19,7 @@ mod acts;
 mod audit;
 pub mod csrf;
 mod emergency;
+mod evaluations;
 mod further_use;
 pub mod i18n;
 mod layout;
@@ -134,6 +135,7 @@ pub fn router() -> Router<AppState> {
         .route("/transparency", get(transparency::page))
         .route("/transparency/releases/{number}", get(transparency::release_page))
         .route("/statistics/e-evidence", get(statistics::page))
+        .route("/evaluations", get(evaluations::page))
         .route("/packs", get(packs::index))
         .route("/packs/{id}/versions/{version}", get(packs::version))
         .route("/operator/parties", get(operator::parties))
@@ -364,6 +366,9 @@ mod tests {
         );
         ids.extend(comity_core::Privilege::ALL.iter().map(|p| format!("privilege-{p}")));
         ids.extend(["epoc", "epoc_pr"].map(|t| format!("art28-type-{t}")));
+        ids.extend(comity_core::evaluation::Component::ALL.iter().flat_map(|c| {
+            [format!("evaluations-component-{c}"), format!("evaluations-component-{c}-measure")]
+        }));
         ids.extend(
             FactKind::PARTY
                 .iter()

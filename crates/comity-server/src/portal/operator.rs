@@ -184,6 +184,7 @@ pub async fn home(
                 li { a href="/operator/accounts" { (ctx.t("ops-accounts-title")) } }
                 li { a href="/operator/tokens" { (ctx.t("ops-tokens-title")) } }
                 li { a href="/operator/assignments" { (ctx.t("ops-assign-title")) } }
+                li { a href="/evaluations" { (ctx.t("evaluations-title")) } }
             }
         }
         h2 { (ctx.t("admin-accounts")) }

@@ -530,6 +530,8 @@ async fn the_api_description_covers_every_endpoint(app: TestApp) {
         ("/v1/transparency/releases/{number}", "get"),
         ("/v1/transparency/releases/{number}/cells.csv", "get"),
         ("/v1/statistics/e-evidence", "get"),
+        ("/v1/evaluations", "get"),
+        ("/v1/admin/evaluations", "post"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let described: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();

@@ -9,6 +9,7 @@ mod clocks;
 mod decisions;
 mod disposal;
 mod emergency;
+mod evaluation;
 mod further_use;
 mod idempotency;
 mod inbox;

@@ -567,6 +567,46 @@ async fn the_public_transparency_report_is_accessible() {
     clerk.close().await.unwrap();
 }
 
+/// The evaluations (issue 16, item 6): the operator's admin reaches them from the footer,
+/// sees every authority and State with the score, its components and the formula stated,
+/// each authority linked to its party page; an authority's clerk sees its own only. Both
+/// accessible in both languages.
+#[tokio::test]
+async fn the_evaluations_are_accessible() {
+    let Some(driver) = driver().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let id = app.submit(&example("eu-epoc-traffic.json")).await;
+    assert_eq!(app.move_to(&id, "rejected").await.0, 200);
+    app.submit(&example("eu-epoc-emergency-subscriber.json")).await;
+    let downloads = tempfile::tempdir().unwrap();
+    let (password, _) = app.create_user(crate::support::OPERATOR, "admin").await;
+    let admin = browser(&driver, "en", downloads.path()).await;
+    first_sign_in(&admin, &app, "admin", &password).await;
+    admin.find(Locator::Css("footer a[href='/evaluations']")).await.unwrap().click().await.unwrap();
+    let page = main_text(&admin).await;
+    assert!(page.contains("By authority") && page.contains("By State"), "{page}");
+    assert!(page.contains("How the score is computed") && page.contains("comity-compliance/v1"), "{page}");
+    // fr-tj-paris: one decision, a rejection: 0 of 1, the only component, so a score of 0.
+    let row =
+        text_of(&admin, "#evaluations-authorities ~ div tr:has(a[href='/operator/party/fr-tj-paris'])").await;
+    assert!(row.contains("0/1 (0 %)") && row.contains("0.00"), "{row}");
+    assert_accessible_in_both(&admin, "the evaluations, for the operator").await;
+    admin.close().await.unwrap();
+
+    let (password, _) = app.create_user("fr-tj-paris", "clerk.evaluations").await;
+    let clerk = browser(&driver, "fr", downloads.path()).await;
+    first_sign_in(&clerk, &app, "clerk.evaluations", &password).await;
+    clerk.goto(&app.url("/evaluations")).await.unwrap();
+    let page = main_text(&clerk).await;
+    assert!(page.contains("fr-tj-paris") && !page.contains("de-sta-berlin"), "its own only: {page}");
+    assert!(!page.contains("Par État") && page.contains("Comment la note est calculée"), "{page}");
+    assert_accessible_in_both(&clerk, "the evaluations, for an authority").await;
+    clerk.goto(&app.url("/evaluations?year=1999")).await.unwrap();
+    clerk.find(Locator::Css("#year-error")).await.unwrap();
+    assert_accessible(&clerk, "the evaluations with a year refused").await;
+    clerk.close().await.unwrap();
+}
+
 #[tokio::test]
 async fn the_duty_officer_confirms_an_emergency_from_the_link() {
     let Some(driver) = driver().await else { return };

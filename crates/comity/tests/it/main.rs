@@ -6,6 +6,7 @@ mod cli;
 mod deadlines;
 mod disposal_cli;
 mod durability;
+mod evaluation_cli;
 mod further_use_cli;
 mod go_verifier;
 mod log_https;
