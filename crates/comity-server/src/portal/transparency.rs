@@ -188,9 +188,9 @@ pub async fn release_page(
         table {
             caption { (ctx.t("release-cells")) }
             thead { tr {
-                th scope="col" { (ctx.t("transparency-breakdown-issuing_country")) }
-                th scope="col" { (ctx.t("transparency-breakdown-data_category")) }
-                th scope="col" { (ctx.t("transparency-breakdown-outcome")) }
+                th scope="col" { (ctx.t("release-col-country")) }
+                th scope="col" { (ctx.t("release-col-category")) }
+                th scope="col" { (ctx.t("release-col-outcome")) }
                 th scope="col" class="numeric" { (ctx.t("release-col-requests")) }
                 th scope="col" class="numeric" { (ctx.t("release-col-scale")) }
                 th scope="col" class="numeric" { (ctx.t("release-col-margin")) }
