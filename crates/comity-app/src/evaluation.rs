@@ -36,13 +36,10 @@ pub struct Cycle {
 }
 
 impl Cycle {
-    /// The cycle of `year`, from 2000 to 9999.
+    /// The cycle of `year`, one of [`crate::statistics::YEARS`].
     pub fn year(year: i32) -> Result<Cycle> {
-        let invalid =
-            || Error::invalid("invalid_evaluation", "year", "give a year from 2000 to 9999, such as 2027");
-        if !(2000..=9999).contains(&year) {
-            return Err(invalid());
-        }
+        crate::statistics::check_year("invalid_evaluation", year)?;
+        let invalid = || Error::invalid("invalid_evaluation", "year", "give a year such as 2027");
         match (
             Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).single(),
             Utc.with_ymd_and_hms(year + 1, 1, 1, 0, 0, 0).single(),

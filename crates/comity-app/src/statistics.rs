@@ -70,13 +70,7 @@ impl App {
             self.require(caller, &Action::ReadAggregates, &comity_access::On::Aggregates)?;
         }
         // e-Evidence orders exist from 2026 (Art 34(2)); any later year may be asked.
-        if !(2000..=9999).contains(&year) {
-            return Err(Error::invalid(
-                "invalid_statistics",
-                "year",
-                "give a year from 2000 to 9999, such as 2027",
-            ));
-        }
+        check_year("invalid_statistics", year)?;
         let (Some(start), Some(end), Some(due)) = (
             Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).single(),
             Utc.with_ymd_and_hms(year + 1, 1, 1, 0, 0, 0).single(),
@@ -192,6 +186,23 @@ impl App {
             page += 1;
         }
     }
+}
+
+/// The years whose statistics and evaluation cycles may be asked for. The last is 9998: a
+/// year's end and Art 28's due date fall in the next, and every date comity writes has
+/// four digits of year (RFC 3339, ISO 8601 without expansion).
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=9998;
+
+/// `year`, if it is one of [`YEARS`]; or a 422 naming `year` under `code`.
+pub(crate) fn check_year(code: &'static str, year: i32) -> Result<()> {
+    if YEARS.contains(&year) {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        code,
+        "year",
+        format!("give a year from {} to {}, such as 2027", YEARS.start(), YEARS.end()),
+    ))
 }
 
 fn span_days(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {

@@ -20,7 +20,7 @@ use crate::receipt::with_receipt;
 #[serde(deny_unknown_fields)]
 pub struct EvaluationQuery {
     /// The cycle's year, such as 2027: the requests received in it (UTC).
-    #[param(minimum = 2000, maximum = 9999)]
+    #[param(minimum = 2000, maximum = 9998)]
     pub year: i32,
     /// Only this authority, such as `fr-tj-paris`.
     pub authority: Option<String>,
@@ -43,7 +43,7 @@ pub struct EvaluationQuery {
         (status = 401, description = "No credential", body = ErrorBody),
         (status = 403, description = "Another authority's, or a State's, without the aggregates", body = ErrorBody),
         (status = 404, description = "No such authority", body = ErrorBody),
-        (status = 422, description = "A year outside 2000 to 9999, an authority id or country that is not one, or both an authority and a country", body = ErrorBody),
+        (status = 422, description = "A year outside 2000 to 9998, an authority id or country that is not one, or both an authority and a country", body = ErrorBody),
     )
 )]
 pub async fn show(
@@ -85,7 +85,7 @@ pub struct RecordBody {
     request_body(content = RecordBody, content_type = "application/json"),
     responses(
         (status = 201, body = EvaluationsResource),
-        (status = 422, description = "A year outside 2000 to 9999, or a cycle not ended yet", body = ErrorBody),
+        (status = 422, description = "A year outside 2000 to 9998, or a cycle not ended yet", body = ErrorBody),
     )
 )]
 pub async fn record(

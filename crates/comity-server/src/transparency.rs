@@ -162,7 +162,7 @@ pub struct StatisticsQuery {
     /// The authority, such as `fr-tj-paris`.
     pub authority: String,
     /// The year, such as 2027.
-    #[param(minimum = 2000, maximum = 9999)]
+    #[param(minimum = 2000, maximum = 9998)]
     pub year: i32,
     /// `issuing` (the orders it issued; the default) or `enforcing` (those notified to it).
     #[serde(rename = "as")]
@@ -183,7 +183,7 @@ pub struct StatisticsQuery {
         (status = 401, description = "No credential", body = ErrorBody),
         (status = 403, description = "Another authority's, without the aggregates", body = ErrorBody),
         (status = 404, description = "No such authority", body = ErrorBody),
-        (status = 422, description = "A role other than issuing or enforcing, or a year outside 2000 to 9999", body = ErrorBody),
+        (status = 422, description = "A role other than issuing or enforcing, or a year outside 2000 to 9998", body = ErrorBody),
     )
 )]
 pub async fn art28(

@@ -37,7 +37,7 @@ pub async fn page(AxumState(app): AxumState<AppState>, ctx: Ctx, Query(query): Q
     let title = ctx.t("evaluations-title");
     let year = match asked.map(str::parse::<i32>) {
         None => Ok(now.year()),
-        Some(Ok(y)) if (2000..=9999).contains(&y) => Ok(y),
+        Some(Ok(y)) if comity_app::statistics::YEARS.contains(&y) => Ok(y),
         Some(_) => Err(FieldError { field: "year".into(), message: ctx.t("evaluations-bad-year") }),
     };
     let year = match year {
@@ -90,7 +90,7 @@ fn year_form(ctx: &Ctx, year: &str, errors: &[FieldError]) -> Markup {
             div class="field" {
                 label for="year" { (ctx.t("evaluations-year")) }
                 (layout::field_error(ctx, errors, "year"))
-                input type="number" id="year" name="year" min="2000" max="9999" value=(year) class="short"
+                input type="number" id="year" name="year" min="2000" max="9998" value=(year) class="short"
                     aria-invalid=[invalid.then_some("true")]
                     aria-describedby=[invalid.then_some("year-error")];
             }

@@ -100,7 +100,7 @@ pub async fn page(
             div class="field" {
                 label for="year" { (ctx.t("art28-year")) }
                 (layout::field_error(&ctx, &errors, "year"))
-                input type="number" id="year" name="year" min="2000" max="9999" value=(year_value) class="short";
+                input type="number" id="year" name="year" min="2000" max="9998" value=(year_value) class="short";
             }
             div class="field" {
                 label for="as" { (ctx.t("art28-role")) }

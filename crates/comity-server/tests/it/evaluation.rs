@@ -456,8 +456,8 @@ async fn who_reads_what_and_bad_years(app: TestApp) {
     assert_eq!(body["authorities"][0]["figures"]["requests"], 1);
     // Without a credential: 401.
     assert_eq!(app.anonymous().get(&format!("/v1/evaluations?year={year}")).await.0, 401);
-    // A year outside 2000 to 9999: 422 naming the year.
-    for bad in ["1999", "10000", "-5"] {
+    // A year outside 2000 to 9998 (whose end is the last four-digit date): 422 naming it.
+    for bad in ["1999", "9999", "10000", "-5"] {
         let (status, body) = app.token(OPERATOR).get(&format!("/v1/evaluations?year={bad}")).await;
         assert_eq!(status, 422, "{bad}: {body}");
         assert_eq!(body["error"]["details"][0]["path"], "year", "{body}");
