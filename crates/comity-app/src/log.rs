@@ -141,6 +141,44 @@ impl std::fmt::Display for Mismatch {
 impl std::error::Error for Mismatch {}
 
 impl App {
+    /// Whether this server's keys are those of the other servers of its database (issue
+    /// 17): the first server to start keeps its log's verifier key and a check sealed with
+    /// its server key in the database; a later server with another log key would fork the
+    /// log's signatures, and one with another server key could open none of the secrets
+    /// and documents sealed before. Either refuses to start, saying which file to copy.
+    pub async fn check_shared_keys(
+        &self,
+        dir: &crate::data_dir::DataDir,
+        key: &LogKey,
+    ) -> Result<std::result::Result<(), Mismatch>> {
+        const CHECK: &[u8] = b"comity server key check";
+        let store = self.store();
+        let kept = store.claim("log_verifier_key", key.verifier_key()).await?;
+        if kept != key.verifier_key() {
+            return Ok(Err(Mismatch(format!(
+                "this database's log is signed by the key {kept}, but {} holds {}: every server of one \
+                 database needs the same log key file; copy it from the server that created the log",
+                dir.path().join(crate::data_dir::LOG_KEY_FILE).display(),
+                key.verifier_key()
+            ))));
+        }
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let server_key = &self.settings().server_key;
+        let sealed = b64.encode(server_key.seal(CHECK, b"deployment"));
+        let kept = store.claim("server_key_check", &sealed).await?;
+        let opens = b64.decode(kept.as_bytes()).ok().and_then(|k| server_key.open(&k, b"deployment").ok());
+        if opens.as_deref() != Some(CHECK) {
+            return Ok(Err(Mismatch(format!(
+                "this database's secrets and documents are sealed with another server key than the one in {}: \
+                 every server of one database needs the same server key file; copy it from the server that \
+                 created the database",
+                dir.path().join(crate::data_dir::SERVER_KEY_FILE).display()
+            ))));
+        }
+        Ok(Ok(()))
+    }
+
     /// The store against the checkpoints signed for it: those in the database, and the
     /// one the server keeps in the data directory, apart from the database, so that a
     /// database put back from an older copy is caught as Sunlight's kept checkpoint

@@ -639,6 +639,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// Keeps `value` under `name` if nothing is kept there yet, and returns what is kept:
+    /// the first server of a database sets what every later one must match (its log's
+    /// verifier key, a check sealed with its server key; issue 17).
+    async fn claim(&self, name: &str, value: &str) -> Result<String, StoreError>;
     /// The running clocks due at or before `at`, soonest first, at most `limit`.
     async fn due_clocks(&self, at: DateTime<Utc>, limit: u32) -> Result<Vec<Clock>, StoreError>;
     /// The clocks whose passing was escalated and whose request is still unanswered.

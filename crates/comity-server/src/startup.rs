@@ -204,6 +204,10 @@ impl Application {
             .await
             .map_err(|e| StartError::new("reading the log", e))?
             .map_err(|mismatch| StartError::new("checking the log", mismatch))?;
+        app.check_shared_keys(&data_dir, &key)
+            .await
+            .map_err(|e| StartError::new("reading the keys this database was started with", e))?
+            .map_err(|mismatch| StartError::new("checking the keys", mismatch))?;
         // Each pack version this server judges with is kept, once, before it judges anything
         // (issue 16, item 8): its text stays readable for every request it screens.
         let adopted = app

@@ -326,6 +326,10 @@ macro_rules! store_impl {
                         .flag()
                 }
 
+                async fn claim(&self, name: &str, value: &str) -> Result<String, StoreError> {
+                    self.write(WriteOp::Claim(name.to_owned(), value.to_owned())).await?.text()
+                }
+
                 async fn due_clocks(&self, at: DateTime<Utc>, limit: u32) -> Result<Vec<Clock>, StoreError> {
                     reads::due_clocks(&mut *read(self).await?, at, limit).await
                 }

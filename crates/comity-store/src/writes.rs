@@ -67,6 +67,7 @@ pub(crate) enum WriteOp {
     CheckWritable,
     /// Name, holder, now, until.
     TakeLease(String, String, DateTime<Utc>, DateTime<Utc>),
+    Claim(String, String),
     /// The outbox (issue 13, item 8): cursor from, to, and the notices of the entries
     /// between.
     FeedNotices(u64, u64, Vec<NewNotice>),
@@ -91,6 +92,7 @@ pub(crate) enum Answer {
     Link(Option<LinkRecord>),
     Count(u64),
     Notices(Vec<Notice>),
+    Text(String),
 }
 
 fn unexpected_answer() -> StoreError {
@@ -145,6 +147,13 @@ impl Answer {
         let mut written = self.journal()?;
         match (written.pop(), written.is_empty()) {
             (Some(one), true) => Ok(one),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    pub(crate) fn text(self) -> Result<String, StoreError> {
+        match self {
+            Answer::Text(text) => Ok(text),
             _ => Err(unexpected_answer()),
         }
     }
@@ -373,6 +382,22 @@ impl WriteOp {
                     .await
                     .map_err(backend)?;
                 Answer::Flag(taken > 0)
+            }
+            WriteOp::Claim(name, value) => {
+                // The first value kept stays: of two servers starting at once, one sets it
+                // and the other reads it.
+                conn.execute(
+                    "INSERT INTO deployment (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                    args![name, value],
+                )
+                .await
+                .map_err(backend)?;
+                let at = At { table: "deployment", id: name };
+                let row = conn
+                    .fetch_one("SELECT value FROM deployment WHERE name = $1", args![name])
+                    .await
+                    .map_err(backend)?;
+                Answer::Text(row.text(&at, "value")?)
             }
             WriteOp::CheckWritable => {
                 conn.execute("UPDATE log_head SET size = size WHERE size < 0", args![])

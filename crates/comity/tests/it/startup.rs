@@ -344,3 +344,46 @@ fn the_data_directory_and_the_database_are_their_owners_alone() {
     assert_eq!(mode(&db), 0o600, "an existing database readable by others is closed to them");
     drop(server);
 }
+
+/// Issue 17, item 1: several servers on one PostgreSQL database must share its keys. A
+/// second server given its own log key would fork the log's signatures, and one with its
+/// own server key could open none of the secrets sealed before: each refuses to start and
+/// names the file to copy; with both files copied, it serves beside the first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_server_with_other_keys_is_refused_and_told_which_file_to_copy() {
+    let Some(data) = Data::postgres().await else { return };
+    let Data::Postgres(db, first_dir) = &data else { unreachable!() };
+    let first = Server::start(&data, &[]);
+    let second_dir = tempfile::tempdir().unwrap();
+    let second = |dir: &std::path::Path| {
+        serve_command(&[
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            db.url(),
+            "--data-dir",
+            dir.to_str().unwrap(),
+        ])
+    };
+    // Its own keys, made on its first start: the log key is refused first.
+    let out = refused(second(second_dir.path()));
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("needs the same log key file") && err.contains("log-key"), "{err}");
+    // The log key copied, its own server key still: refused, naming that file.
+    std::fs::copy(first_dir.path().join("log-key"), second_dir.path().join("log-key")).unwrap();
+    let out = refused(second(second_dir.path()));
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("needs the same server key file") && err.contains("server-key"), "{err}");
+    // Both copied: it serves beside the first.
+    std::fs::copy(first_dir.path().join("server-key"), second_dir.path().join("server-key")).unwrap();
+    let both = Server::spawn(second(second_dir.path()), "a second server", "comity listening on ");
+    let client = reqwest::Client::new();
+    for server in [&first, &both] {
+        let r = client.get(format!("{}/readyz", server.base)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+    }
+    drop(both);
+    drop(first);
+}
