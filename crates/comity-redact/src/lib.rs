@@ -57,11 +57,13 @@ mod checks;
 mod detect;
 mod mask;
 mod person;
+mod phone;
 mod pseudonym;
 mod scan;
 mod types;
 
 pub use detect::{CharSpan, Detector, DetectorConfig, char_spans};
 pub use mask::{BuildError, Masker, MaskerBuilder, Summary};
+pub use phone::{PhoneCheck, PhoneRegions};
 pub use pseudonym::{IdentifierKind, Pseudonyms, normalize};
 pub use types::{ConfigError, NationalIds, PiiType, Span};
