@@ -3,14 +3,28 @@
 //! it, rather than rules written here.
 //!
 //! The byte scan ([`crate::scan`]) finds candidates (digits with separators) fast; a
-//! candidate is a phone number only when libphonenumber parses it and says it is valid
-//! (its default), or possible (a length the region's plan allows). A number written with
-//! `+` or `00` names its country; one written in a national format does not, so it is
-//! tried in the regions of [`PhoneRegions`].
+//! candidate is a phone number only when libphonenumber's rules, on the crate's metadata,
+//! say it is valid (the default), or possible (a length the region's plan allows). A
+//! number written with `+` or `00` names its country; one written in a national format
+//! does not, so it is tried in the regions of [`PhoneRegions`].
+//!
+//! The rules are libphonenumber's (`PhoneNumberUtil`: `maybeStripNationalPrefixAndCarrierCode`,
+//! `getRegionCodeForNumberFromRegionList`, `getNumberTypeHelper`,
+//! `chooseFormattingPatternForNumber`), applied here to the crate's metadata with each
+//! pattern compiled once, anchored as libphonenumber matches it: the crate's own
+//! `parse`/`is_valid`/`format` share one cache of 100 compiled patterns, which text with
+//! numbers of many regions evicts and recompiles on every number (docs/benchmarks.md,
+//! "Redaction"). A test checks that both agree on every example number and its
+//! neighbours (`tests/it/outside.rs`).
 
-use std::{fmt, str::FromStr};
+use std::{
+    fmt,
+    str::FromStr,
+    sync::{Arc, OnceLock},
+};
 
-use phonenumber::{Metadata, Mode, Type, country, metadata::DATABASE};
+use phonenumber::{Metadata, metadata::DATABASE};
+use regex::Regex;
 
 use crate::types::ConfigError;
 
@@ -163,43 +177,191 @@ impl FromStr for PhoneRegions {
     }
 }
 
-/// A region whose national formats are tried.
+/// One region's metadata, its patterns compiled on first use.
 #[derive(Debug)]
-struct Region {
-    id: country::Id,
+struct Plan {
+    meta: &'static Metadata,
+    code: u16,
     /// The national (trunk) prefix dialled before a number inside the region (`0` in
     /// France, `1` in the US), if it has one.
     prefix: Option<Box<[u8]>>,
     /// The possible lengths of its national significant numbers, one bit each.
     lengths: u32,
+    compiled: OnceLock<Compiled>,
 }
 
-/// The phone-number checks of one detector: libphonenumber's metadata, read once.
-#[derive(Debug)]
-pub(crate) struct Phones {
-    check: PhoneCheck,
-    /// For each country calling code (1 to 999), the possible lengths of its national
-    /// significant numbers, one bit each; 0 for a code that is not assigned.
-    codes: Box<[u32]>,
-    regions: Vec<Region>,
+/// A pattern of the metadata, anchored as libphonenumber uses it. The metadata's patterns
+/// carry the XML's line breaks and indentation, which libphonenumber strips and the
+/// crate compiles with `ignore_whitespace`: so do we.
+fn anchored(pattern: &str, whole: bool) -> Option<Regex> {
+    let source = if whole { format!("(?x)^(?:{pattern})$") } else { format!("(?x)^(?:{pattern})") };
+    Regex::new(&source).ok()
 }
+
+/// A number format: libphonenumber's `NumberFormat`.
+#[derive(Debug)]
+struct NumberFormat {
+    /// The last of its leading-digits patterns, matched at the start.
+    leading: Option<Regex>,
+    pattern: Regex,
+    /// The format with the national prefix formatting rule applied to its first group.
+    national: String,
+}
+
+#[derive(Debug)]
+struct Compiled {
+    general: Option<Regex>,
+    /// Each number type's pattern and possible lengths (bits; 0 for the general ones).
+    types: Vec<(Regex, u32)>,
+    /// Which numbers of a shared calling code are this region's.
+    leading: Option<Regex>,
+    prefix_for_parsing: Option<Regex>,
+    transform: Option<String>,
+    formats: Vec<NumberFormat>,
+}
+
+impl Plan {
+    fn new(meta: &'static Metadata) -> Plan {
+        Plan {
+            meta,
+            code: meta.country_code(),
+            prefix: meta.national_prefix().map(|p| p.as_bytes().into()),
+            lengths: length_bits(meta),
+            compiled: OnceLock::new(),
+        }
+    }
+
+    fn compiled(&self) -> &Compiled {
+        self.compiled.get_or_init(|| {
+            let meta = self.meta;
+            let descriptors = meta.descriptors();
+            let bits = |lengths: &[u16]| lengths.iter().filter(|l| **l < 32).fold(0u32, |b, l| b | 1 << l);
+            // libphonenumber's getNumberTypeHelper: the types a valid number may be of.
+            let types = TYPES
+                .iter()
+                .filter_map(|t| descriptors.get(*t))
+                .filter_map(|d| {
+                    Some((anchored(d.national_number().as_str(), true)?, bits(d.possible_length())))
+                })
+                .collect();
+            let formats = meta
+                .formats()
+                .iter()
+                .filter_map(|f| {
+                    let mut national = f.format().to_owned();
+                    if let Some(rule) = f.national_prefix().filter(|r| !r.is_empty())
+                        && let Some(first) = national.find('$').map(|i| national[i..i + 2].to_owned())
+                    {
+                        let rule =
+                            rule.replace("$NP", meta.national_prefix().unwrap_or("")).replace("$FG", &first);
+                        national = national.replacen(&first, &rule, 1);
+                    }
+                    Some(NumberFormat {
+                        leading: f.leading_digits().last().and_then(|l| anchored(l.as_str(), false)),
+                        pattern: anchored(f.pattern().as_str(), true)?,
+                        national,
+                    })
+                })
+                .collect();
+            Compiled {
+                general: anchored(descriptors.general().national_number().as_str(), true),
+                types,
+                leading: meta.leading_digits().and_then(|l| anchored(l.as_str(), false)),
+                prefix_for_parsing: meta
+                    .national_prefix_for_parsing()
+                    .and_then(|p| anchored(p.as_str(), false)),
+                transform: meta.national_prefix_transform_rule().map(str::to_owned),
+                formats,
+            }
+        })
+    }
+
+    fn general_matches(&self, nsn: &str) -> bool {
+        self.compiled().general.as_ref().is_some_and(|g| g.is_match(nsn))
+    }
+
+    /// libphonenumber's `getNumberTypeHelper` is not UNKNOWN: the number matches the
+    /// general pattern and one type's, at one of that type's lengths.
+    fn valid(&self, nsn: &str) -> bool {
+        let compiled = self.compiled();
+        let len = nsn.len();
+        compiled.general.as_ref().is_some_and(|g| g.is_match(nsn))
+            && compiled.types.iter().any(|(re, lengths)| {
+                (*lengths == 0 || len < 32 && lengths & 1 << len != 0) && re.is_match(nsn)
+            })
+    }
+
+    fn possible(&self, nsn: &str) -> bool {
+        nsn.len() < 32 && self.lengths & 1 << nsn.len() != 0
+    }
+
+    /// libphonenumber's `maybeStripNationalPrefixAndCarrierCode`: the national
+    /// significant number of digits written in this region's national format.
+    fn national_number(&self, digits: &str) -> String {
+        let compiled = self.compiled();
+        let viable = self.general_matches(digits);
+        let Some(parsing) = &compiled.prefix_for_parsing else {
+            // Without a pattern for parsing, the national prefix is the pattern
+            // (libphonenumber's BuildMetadataFromXml), with the same viability check.
+            let prefix = self.meta.national_prefix().unwrap_or_default();
+            return match digits.strip_prefix(prefix) {
+                Some(stripped) if !prefix.is_empty() && (!viable || self.general_matches(stripped)) => {
+                    stripped.to_owned()
+                }
+                _ => digits.to_owned(),
+            };
+        };
+        let Some(captures) = parsing.captures(digits) else {
+            return digits.to_owned();
+        };
+        let last = captures.get(captures.len() - 1).filter(|_| captures.len() > 1);
+        let stripped = match (&compiled.transform, last) {
+            (Some(rule), Some(_)) if !rule.is_empty() => {
+                let mut out = String::new();
+                captures.expand(rule, &mut out);
+                out.push_str(&digits[captures.get(0).map_or(0, |m| m.end())..]);
+                out
+            }
+            _ => digits[captures.get(0).map_or(0, |m| m.end())..].to_owned(),
+        };
+        if viable && !self.general_matches(&stripped) {
+            return digits.to_owned();
+        }
+        stripped
+    }
+
+    /// libphonenumber's national format of a number of this region: its digits and the
+    /// lengths of its groups of digits.
+    fn national_format(&self, nsn: &str) -> (Vec<u8>, Vec<usize>) {
+        let chosen = self
+            .compiled()
+            .formats
+            .iter()
+            .find(|f| f.leading.as_ref().is_none_or(|l| l.is_match(nsn)) && f.pattern.is_match(nsn));
+        match chosen {
+            Some(f) => digit_groups(&f.pattern.replace(nsn, f.national.as_str())),
+            None => digit_groups(nsn),
+        }
+    }
+}
+
+/// The number types a valid number may be of (libphonenumber's getNumberTypeHelper).
+const TYPES: [phonenumber::Type; 10] = [
+    phonenumber::Type::PremiumRate,
+    phonenumber::Type::TollFree,
+    phonenumber::Type::SharedCost,
+    phonenumber::Type::Voip,
+    phonenumber::Type::PersonalNumber,
+    phonenumber::Type::Pager,
+    phonenumber::Type::Uan,
+    phonenumber::Type::Voicemail,
+    phonenumber::Type::FixedLine,
+    phonenumber::Type::Mobile,
+];
 
 /// The possible lengths of a region's national significant numbers, one bit each: the
 /// union of its number types' (the port leaves the general description's empty).
 fn length_bits(meta: &Metadata) -> u32 {
-    const TYPES: [Type; 11] = [
-        Type::FixedLine,
-        Type::Mobile,
-        Type::FixedLineOrMobile,
-        Type::TollFree,
-        Type::PremiumRate,
-        Type::SharedCost,
-        Type::PersonalNumber,
-        Type::Voip,
-        Type::Pager,
-        Type::Uan,
-        Type::Voicemail,
-    ];
     let descriptors = meta.descriptors();
     std::iter::once(descriptors.general())
         .chain(TYPES.iter().filter_map(|t| descriptors.get(*t)))
@@ -208,61 +370,99 @@ fn length_bits(meta: &Metadata) -> u32 {
         .fold(0, |bits, l| bits | 1 << l)
 }
 
-impl Phones {
-    pub(crate) fn new(check: PhoneCheck, regions: PhoneRegions) -> Phones {
-        // By code, not by region: the non-geographic entities (+800, +808, +870, +881,
-        // +882, +883, +888, +979) all have the region id `001`.
-        let codes: Box<[u32]> = (0..1000u16)
+/// Every region's plan, by calling code, built once for the process.
+struct Plans {
+    /// For each calling code (0 to 999), its regions, the main one first.
+    by_code: Vec<Vec<Arc<Plan>>>,
+    /// For each calling code, the possible lengths of its numbers (bits); 0 if unassigned.
+    lengths: Vec<u32>,
+}
+
+fn plans() -> &'static Plans {
+    static PLANS: OnceLock<Plans> = OnceLock::new();
+    PLANS.get_or_init(|| {
+        // By code, not by region id: the non-geographic entities (+800, +808, +870, +881,
+        // +882, +883, +888, +979) all have the id `001`.
+        let by_code: Vec<Vec<Arc<Plan>>> = (0..1000u16)
             .map(|code| {
-                DATABASE.by_code(&code).map_or(0, |metas| metas.iter().fold(0, |b, m| b | length_bits(m)))
+                let mut metas = DATABASE.by_code(&code).unwrap_or_default();
+                metas.sort_by_key(|m| !m.is_main_country_for_code());
+                metas.into_iter().map(|m| Arc::new(Plan::new(m))).collect()
             })
             .collect();
-        // One region per calling code: libphonenumber parses a national number of any
-        // region sharing the code (the US's plan reads Canada's numbers), and the
-        // number's own region decides validity. The main region of the code goes first.
-        let mut chosen: Vec<Region> = Vec::new();
-        let mut metas: Vec<_> = regions.iter().filter_map(|code| DATABASE.by_id(code.as_str())).collect();
-        metas.sort_by_key(|m| (m.country_code(), !m.is_main_country_for_code()));
-        let mut last_code = None;
-        for meta in metas {
-            if last_code == Some(meta.country_code()) {
-                continue;
-            }
-            last_code = Some(meta.country_code());
-            let Ok(id) = meta.id().parse::<country::Id>() else {
+        let lengths = by_code.iter().map(|plans| plans.iter().fold(0, |b, p| b | p.lengths)).collect();
+        Plans { by_code, lengths }
+    })
+}
+
+impl Plans {
+    /// libphonenumber's `getRegionCodeForNumberFromRegionList`: which region of the
+    /// calling code a national significant number belongs to.
+    fn region_of(&self, code: u16, nsn: &str) -> Option<&Plan> {
+        let regions = self.by_code.get(usize::from(code))?;
+        if let [only] = regions.as_slice() {
+            return Some(only);
+        }
+        regions.iter().map(Arc::as_ref).find(|plan| match &plan.compiled().leading {
+            Some(leading) => leading.is_match(nsn),
+            None => plan.valid(nsn),
+        })
+    }
+
+    fn valid(&self, code: u16, nsn: &str) -> bool {
+        self.region_of(code, nsn).is_some_and(|plan| plan.valid(nsn))
+    }
+}
+
+/// The phone-number checks of one detector.
+#[derive(Debug)]
+pub(crate) struct Phones {
+    check: PhoneCheck,
+    /// The regions whose national formats are tried, one per calling code.
+    regions: Vec<Arc<Plan>>,
+}
+
+impl Phones {
+    pub(crate) fn new(check: PhoneCheck, regions: PhoneRegions) -> Phones {
+        let plans = plans();
+        // One region per calling code: a national number of any region sharing the code
+        // reads the same way (the US's plan reads Canada's numbers), and the number's
+        // own region decides validity. The main region of the code goes first.
+        let mut chosen: Vec<Arc<Plan>> = Vec::new();
+        for code in regions.iter() {
+            let Some(meta) = DATABASE.by_id(code.as_str()) else {
                 continue;
             };
-            chosen.push(Region {
-                id,
-                prefix: meta.national_prefix().map(|p| p.as_bytes().into()),
-                lengths: length_bits(meta),
-            });
+            let code = meta.country_code();
+            if chosen.iter().any(|p| p.code == code) {
+                continue;
+            }
+            if let Some(plan) = plans.by_code.get(usize::from(code)).and_then(|p| p.first()) {
+                chosen.push(Arc::clone(plan));
+            }
         }
-        Phones { check, codes, regions: chosen }
+        chosen.sort_by_key(|p| p.code);
+        Phones { check, regions: chosen }
     }
 
     /// Is `digits` (what follows the `+`, or the `00`) a phone number?
     pub(crate) fn international(&self, digits: &[u8]) -> bool {
+        let plans = plans();
         let mut code = 0usize;
         for (k, d) in digits.iter().take(3).enumerate() {
             code = code * 10 + usize::from(d - b'0');
-            let lengths = self.codes[code];
+            let lengths = plans.lengths[code];
             if lengths == 0 {
                 continue;
             }
             // Country codes are prefix-free (ITU-T E.164): this is the one.
-            let national = digits.len() - (k + 1);
-            if national >= 32 || lengths & 1 << national == 0 {
+            let nsn = &digits[k + 1..];
+            if nsn.len() >= 32 || lengths & 1 << nsn.len() == 0 {
                 return false;
             }
             return match self.check {
                 PhoneCheck::Possible => true,
-                PhoneCheck::Valid => {
-                    let mut number = String::with_capacity(digits.len() + 1);
-                    number.push('+');
-                    number.extend(digits.iter().map(|d| char::from(*d)));
-                    phonenumber::parse(None, &number).is_ok_and(|n| phonenumber::is_valid(&n))
-                }
+                PhoneCheck::Valid => std::str::from_utf8(nsn).is_ok_and(|nsn| plans.valid(code as u16, nsn)),
             };
         }
         false
@@ -277,9 +477,13 @@ impl Phones {
     /// with the region's trunk prefix may be grouped any way; one without (Spain, Italy,
     /// Denmark, a US number without its `1`, ...) only as the region groups it
     /// (`612 34 56 78`, `(202) 555-0142`, `20 12 34 56`), since its digits alone are as
-    /// often an order number, an amount or a date; and never in one piece.
+    /// often an order number, an amount or a date; and never in one piece, nor below
+    /// seven digits.
     pub(crate) fn national(&self, digits: &[u8], lens: &[usize]) -> bool {
-        let mut text = None;
+        let Ok(text) = std::str::from_utf8(digits) else {
+            return false;
+        };
+        let plans = plans();
         for region in &self.regions {
             let prefix = region.prefix.as_deref().unwrap_or_default();
             let prefixed = !prefix.is_empty() && digits.starts_with(prefix);
@@ -293,24 +497,29 @@ impl Phones {
             if self.check == PhoneCheck::Possible && prefixed {
                 return true;
             }
-            let text = text.get_or_insert_with(|| String::from_utf8_lossy(digits).into_owned());
-            let Ok(number) = phonenumber::parse(Some(region.id), text.as_str()) else {
+            let nsn = region.national_number(text);
+            let Some(own) = plans.region_of(region.code, &nsn) else {
                 continue;
             };
-            if self.check == PhoneCheck::Valid && !phonenumber::is_valid(&number) {
+            let ok = match self.check {
+                PhoneCheck::Valid => own.valid(&nsn),
+                PhoneCheck::Possible => own.possible(&nsn),
+            };
+            if !ok {
                 continue;
             }
-            let written = number.format().mode(Mode::National).to_string();
-            let (national, groups) = digit_groups(&written);
+            // libphonenumber formats with the calling code's main region's formats.
+            let main = plans.by_code[usize::from(region.code)].first().map_or(own, Arc::as_ref);
+            let (national, groups) = main.national_format(&nsn);
             let same_digits = national == digits || prefixed && national == digits[prefix.len()..];
             if !same_digits {
                 continue;
             }
             // A trunk prefix written as a group of its own (`1-800-555-0199`) is not one
             // of the region's groups.
-            let own =
+            let own_lens =
                 if prefixed && national != digits && lens[0] == prefix.len() { &lens[1..] } else { lens };
-            if prefixed || groups == own {
+            if prefixed || groups == own_lens {
                 return true;
             }
         }
@@ -336,4 +545,11 @@ fn digit_groups(written: &str) -> (Vec<u8>, Vec<usize>) {
         groups.push(current);
     }
     (digits, groups)
+}
+
+/// libphonenumber's validity of `+code nsn`, for the tests that compare it with the
+/// crate's own (`phonenumber::is_valid`).
+#[doc(hidden)]
+pub fn valid_international(code: u16, nsn: &str) -> bool {
+    plans().valid(code, nsn)
 }

@@ -320,3 +320,73 @@ fn the_test_card_numbers_brands_and_processors_publish() {
     assert!(by_brand.values().all(|(n, f, _)| n == f), "test cards missed:\n{}", report.join("\n"));
     assert!(by_brand.len() >= 9, "brands: {:?}", by_brand.keys());
 }
+
+#[test]
+fn validity_agrees_with_the_phonenumber_crate() {
+    // The detector applies libphonenumber's rules to the crate's metadata with its own
+    // compiled patterns. On every example number of every region and type both say
+    // valid. On the neighbours (last digit changed, one digit fewer, one more) they may
+    // differ one way only: the crate matches a type's pattern against a prefix of the
+    // number (`find`, start 0) where libphonenumber matches the whole number, so it takes
+    // `+49 90012345677` (one digit too many) for valid; the detector does not.
+    let (mut examples, mut neighbours) = (0usize, 0usize);
+    let (mut example_disagree, mut stricter, mut laxer) = (Vec::new(), 0usize, Vec::new());
+    for meta in DATABASE.iter() {
+        let code = meta.country_code();
+        for kind in [
+            phonenumber::Type::FixedLine,
+            phonenumber::Type::Mobile,
+            phonenumber::Type::TollFree,
+            phonenumber::Type::PremiumRate,
+            phonenumber::Type::SharedCost,
+            phonenumber::Type::Voip,
+            phonenumber::Type::PersonalNumber,
+            phonenumber::Type::Uan,
+        ] {
+            let Some(example) = meta.descriptors().get(kind).and_then(|d| d.example()) else {
+                continue;
+            };
+            let last = example.chars().last().and_then(|c| c.to_digit(10)).unwrap_or(0);
+            let candidates = [
+                example.to_owned(),
+                format!("{}{}", &example[..example.len() - 1], (last + 1) % 10),
+                example[..example.len() - 1].to_owned(),
+                format!("{example}7"),
+            ];
+            for (k, nsn) in candidates.into_iter().enumerate() {
+                let Ok(number) = phonenumber::parse(None, format!("+{code}{nsn}")) else {
+                    continue;
+                };
+                // Only numbers the crate reads back as written (no prefix stripped).
+                if number.code().value() != code || number.national().to_string() != nsn {
+                    continue;
+                }
+                let theirs = phonenumber::is_valid(&number);
+                let ours = comity_redact::valid_international(code, &nsn);
+                if k == 0 {
+                    examples += 1;
+                    if !(theirs && ours) {
+                        example_disagree.push(format!("+{code} {nsn}: crate {theirs}, detector {ours}"));
+                    }
+                } else {
+                    neighbours += 1;
+                    match (theirs, ours) {
+                        (true, false) => stricter += 1,
+                        (false, true) => laxer.push(format!("+{code} {nsn}")),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "\nvalidity: {examples} examples, {} disagree; {neighbours} neighbours, the detector stricter on {stricter}, laxer on {}\n",
+        example_disagree.len(),
+        laxer.len()
+    );
+    assert!(examples > 1000 && neighbours > 2000, "{examples} examples, {neighbours} neighbours");
+    assert!(example_disagree.is_empty(), "examples: {example_disagree:?}");
+    assert!(laxer.is_empty(), "the detector takes for valid what the crate does not: {laxer:?}");
+    assert!(stricter * 20 < neighbours, "stricter on {stricter} of {neighbours}");
+}
