@@ -217,13 +217,16 @@ struct NumberFormat {
 #[derive(Debug)]
 struct Compiled {
     general: Option<Regex>,
-    /// Each number type's pattern and possible lengths (bits; 0 for the general ones).
-    types: Vec<(Regex, u32)>,
+    /// Each number type's pattern, compiled when first needed (most numbers are fixed
+    /// lines or mobiles, tried first), and its possible lengths (bits; 0 for the general
+    /// ones).
+    types: Vec<(&'static str, OnceLock<Option<Regex>>, u32)>,
     /// Which numbers of a shared calling code are this region's.
     leading: Option<Regex>,
     prefix_for_parsing: Option<Regex>,
     transform: Option<String>,
-    formats: Vec<NumberFormat>,
+    /// The national formats, compiled when a national number first needs them.
+    formats: OnceLock<Vec<NumberFormat>>,
 }
 
 impl Plan {
@@ -246,12 +249,25 @@ impl Plan {
             let types = TYPES
                 .iter()
                 .filter_map(|t| descriptors.get(*t))
-                .filter_map(|d| {
-                    Some((anchored(d.national_number().as_str(), true)?, bits(d.possible_length())))
-                })
+                .map(|d| (d.national_number().as_str(), OnceLock::new(), bits(d.possible_length())))
                 .collect();
-            let formats = meta
-                .formats()
+            Compiled {
+                general: anchored(descriptors.general().national_number().as_str(), true),
+                types,
+                leading: meta.leading_digits().and_then(|l| anchored(l.as_str(), false)),
+                prefix_for_parsing: meta
+                    .national_prefix_for_parsing()
+                    .and_then(|p| anchored(p.as_str(), false)),
+                transform: meta.national_prefix_transform_rule().map(str::to_owned),
+                formats: OnceLock::new(),
+            }
+        })
+    }
+
+    fn formats(&self) -> &[NumberFormat] {
+        self.compiled().formats.get_or_init(|| {
+            let meta = self.meta;
+            meta.formats()
                 .iter()
                 .filter_map(|f| {
                     let mut national = f.format().to_owned();
@@ -268,17 +284,7 @@ impl Plan {
                         national,
                     })
                 })
-                .collect();
-            Compiled {
-                general: anchored(descriptors.general().national_number().as_str(), true),
-                types,
-                leading: meta.leading_digits().and_then(|l| anchored(l.as_str(), false)),
-                prefix_for_parsing: meta
-                    .national_prefix_for_parsing()
-                    .and_then(|p| anchored(p.as_str(), false)),
-                transform: meta.national_prefix_transform_rule().map(str::to_owned),
-                formats,
-            }
+                .collect()
         })
     }
 
@@ -292,8 +298,9 @@ impl Plan {
         let compiled = self.compiled();
         let len = nsn.len();
         compiled.general.as_ref().is_some_and(|g| g.is_match(nsn))
-            && compiled.types.iter().any(|(re, lengths)| {
-                (*lengths == 0 || len < 32 && lengths & 1 << len != 0) && re.is_match(nsn)
+            && compiled.types.iter().any(|(pattern, re, lengths)| {
+                (*lengths == 0 || len < 32 && lengths & 1 << len != 0)
+                    && re.get_or_init(|| anchored(pattern, true)).as_ref().is_some_and(|re| re.is_match(nsn))
             })
     }
 
@@ -340,8 +347,7 @@ impl Plan {
     /// lengths of its groups of digits.
     fn national_format(&self, nsn: &str) -> (Vec<u8>, Vec<usize>) {
         let chosen = self
-            .compiled()
-            .formats
+            .formats()
             .iter()
             .find(|f| f.leading.as_ref().is_none_or(|l| l.is_match(nsn)) && f.pattern.is_match(nsn));
         match chosen {
@@ -353,16 +359,16 @@ impl Plan {
 
 /// The number types a valid number may be of (libphonenumber's getNumberTypeHelper).
 const TYPES: [phonenumber::Type; 10] = [
-    phonenumber::Type::PremiumRate,
+    phonenumber::Type::FixedLine,
+    phonenumber::Type::Mobile,
     phonenumber::Type::TollFree,
+    phonenumber::Type::PremiumRate,
     phonenumber::Type::SharedCost,
     phonenumber::Type::Voip,
     phonenumber::Type::PersonalNumber,
     phonenumber::Type::Pager,
     phonenumber::Type::Uan,
     phonenumber::Type::Voicemail,
-    phonenumber::Type::FixedLine,
-    phonenumber::Type::Mobile,
 ];
 
 /// The possible lengths of a region's national significant numbers, one bit each: the
