@@ -585,6 +585,12 @@ fn phone(
     if seps.iter().any(|s| matches!(s, Sep::SpacedSlash | Sep::SpacedDash)) {
         return false;
     }
+    // Dots group a number only when they group all of it (`06.12.34.56.78`,
+    // `202.555.0142`): dots mixed with other separators are an address with its prefix
+    // length (`172.64.59.98/24`), a version or an amount.
+    if seps.contains(&Sep::Dot) && !seps.iter().all(|s| *s == Sep::Dot) {
+        return false;
+    }
     let international = plus || (lens[0] >= 2 && digits.starts_with(b"00") && digits.get(2) != Some(&b'0'));
     if !international {
         // Below five digits no region's plan has a number (Saint Helena's and the
