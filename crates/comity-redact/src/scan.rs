@@ -585,14 +585,15 @@ fn phone(
     if seps.iter().any(|s| matches!(s, Sep::SpacedSlash | Sep::SpacedDash)) {
         return false;
     }
-    // Dots group a number only when they group all of it (`06.12.34.56.78`,
-    // `202.555.0142`): dots mixed with other separators are an address with its prefix
-    // length (`172.64.59.98/24`), a version or an amount.
-    if seps.contains(&Sep::Dot) && !seps.iter().all(|s| *s == Sep::Dot) {
-        return false;
-    }
     let international = plus || (lens[0] >= 2 && digits.starts_with(b"00") && digits.get(2) != Some(&b'0'));
     if !international {
+        // Dots group a national number only when they group all of it (`06.12.34.56.78`,
+        // `202.555.0142`): dots mixed with other separators are an address with its
+        // prefix length (`172.64.59.98/24`), a version or an amount. After a `+` they may
+        // follow the code's space (`+687 05.00.12`).
+        if seps.contains(&Sep::Dot) && !seps.iter().all(|s| *s == Sep::Dot) {
+            return false;
+        }
         // Below five digits no region's plan has a number (Saint Helena's and the
         // Falklands' are five), and amounts and references abound: five or more with a
         // trunk prefix, seven without (Luxembourg's six-digit numbers look like any
