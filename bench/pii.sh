@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Redaction: `comity pii scan` against Presidio's pattern recognizers, side by side in one
-# run on the same labelled corpus. Usage: bench/pii.sh [runs]
+# run on the same labelled corpora. Usage: bench/pii.sh [runs]
 #
-# Generates the corpus (bench/pii_corpus.py: MESSAGES messages, deterministic), installs
-# Presidio into a virtual environment if missing (PRESIDIO_VENV, default
-# /work/.venv-presidio or target/pii/venv; pip, pinned versions), then for each run: times
-# Presidio over the corpus once and `comity pii scan` over it PASSES times (so that each
-# tool runs for 10 seconds or more), and scores both outputs against the gold spans
-# (bench/pii_score.py). Honours CARGO_TARGET_DIR. Figures go to docs/benchmarks.md
+# Two corpora: our own generator's (bench/pii_corpus.py: MESSAGES messages) and an outside
+# one (bench/pii_outside.py: OUTSIDE_MESSAGES messages of libphonenumber's example
+# numbers for every region as its Python port formats them, the brands' published test
+# card numbers, e-mail addresses glued to punctuation, and look-alikes), both
+# deterministic. Installs Presidio into a virtual environment if missing (PRESIDIO_VENV,
+# default /work/.venv-presidio or target/pii/venv; pip, pinned versions), then for each
+# run and corpus: times Presidio over it once and `comity pii scan` over it PASSES times
+# (so that each tool runs for 10 seconds or more), and scores both outputs against the
+# gold spans (bench/pii_score.py), with comity's phone check both `valid` (its default)
+# and `possible`. Honours CARGO_TARGET_DIR. Figures go to docs/benchmarks.md
 # ("Redaction").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-2}
 MESSAGES=${MESSAGES:-25000}
+OUTSIDE_MESSAGES=${OUTSIDE_MESSAGES:-6000}
 PASSES=${PASSES:-30}
 PRESIDIO_ANALYZER=${PRESIDIO_ANALYZER:-presidio-analyzer==2.2.366}
 PHONENUMBERS=${PHONENUMBERS:-phonenumbers==9.0.43}
@@ -36,34 +41,41 @@ echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xarg
 echo "presidio-analyzer $("$PY" -c 'import importlib.metadata as m; print(m.version("presidio-analyzer"))'), phonenumbers $("$PY" -c 'import phonenumbers; print(phonenumbers.__version__)'), $("$PY" --version)"
 
 python3 bench/pii_corpus.py --messages "$MESSAGES" --out "$OUT/corpus.jsonl" --gold "$OUT/gold.jsonl"
-BYTES=$(stat -c %s "$OUT/corpus.jsonl")
-TEXT_BYTES=$(python3 -c 'import json,sys; print(sum(len(json.loads(l)["text"].encode()) for l in open(sys.argv[1], encoding="utf-8")))' "$OUT/corpus.jsonl")
-LINES=$(wc -l < "$OUT/corpus.jsonl")
-echo "== corpus: $LINES messages, $BYTES bytes of JSON Lines, $TEXT_BYTES bytes of text"
+"$PY" bench/pii_outside.py --messages "$OUTSIDE_MESSAGES" --out "$OUT/outside.jsonl" --gold "$OUT/outside-gold.jsonl"
+for corpus in corpus outside; do
+  echo "== $corpus: $(wc -l < "$OUT/$corpus.jsonl") messages, $(stat -c %s "$OUT/$corpus.jsonl") bytes of JSON Lines, $(python3 -c 'import json,sys; print(sum(len(json.loads(l)["text"].encode()) for l in open(sys.argv[1], encoding="utf-8")))' "$OUT/$corpus.jsonl") bytes of text"
+done
 
 now() { date +%s.%N; }
-rate() { # $1: seconds, $2: passes
-  python3 -c 'import sys; s,p,b,l=float(sys.argv[1]),int(sys.argv[2]),int(sys.argv[3]),int(sys.argv[4]); print(f"{s:.2f} s for {p} pass(es): {p*b/s/1e6:.3f} MB/s of JSON, {p*l/s:,.0f} lines/s")' "$1" "$2" "$BYTES" "$LINES"
+rate() { # $1: seconds, $2: passes, $3: corpus file
+  python3 -c 'import sys; s,p,b,l=float(sys.argv[1]),int(sys.argv[2]),int(sys.argv[3]),int(sys.argv[4]); print(f"{s:.2f} s for {p} pass(es): {p*b/s/1e6:.3f} MB/s of JSON, {p*l/s:,.0f} lines/s")' "$1" "$2" "$(stat -c %s "$3")" "$(wc -l < "$3")"
 }
 
 for run in $(seq 1 "$RUNS"); do
-  echo "== run $run"
-  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-  t0=$(now)
-  "$PY" bench/pii_presidio.py < "$OUT/corpus.jsonl" > "$OUT/presidio.jsonl"
-  t1=$(now)
-  presidio=$(python3 -c "print($t1 - $t0)")
-  echo "presidio: $(rate "$presidio" 1)"
-  t0=$(now)
-  "$BIN" pii scan --input "$OUT/corpus.jsonl" --output "$OUT/comity.jsonl"
-  for _ in $(seq 2 "$PASSES"); do
-    "$BIN" pii scan --input "$OUT/corpus.jsonl" --output /dev/null
+  for corpus in corpus outside; do
+    echo "== run $run, $corpus"
+    echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+    t0=$(now)
+    "$PY" bench/pii_presidio.py < "$OUT/$corpus.jsonl" > "$OUT/$corpus-presidio.jsonl"
+    t1=$(now)
+    presidio=$(python3 -c "print($t1 - $t0)")
+    echo "presidio: $(rate "$presidio" 1 "$OUT/$corpus.jsonl")"
+    t0=$(now)
+    "$BIN" pii scan --input "$OUT/$corpus.jsonl" --output "$OUT/$corpus-comity.jsonl"
+    for _ in $(seq 2 "$PASSES"); do
+      "$BIN" pii scan --input "$OUT/$corpus.jsonl" --output /dev/null
+    done
+    t1=$(now)
+    comity=$(python3 -c "print($t1 - $t0)")
+    echo "comity:   $(rate "$comity" "$PASSES" "$OUT/$corpus.jsonl")"
+    python3 -c "import sys; p,c,n=float(sys.argv[1]),float(sys.argv[2]),int(sys.argv[3]); print(f'throughput ratio: {p/(c/n):.0f}x')" "$presidio" "$comity" "$PASSES"
   done
-  t1=$(now)
-  comity=$(python3 -c "print($t1 - $t0)")
-  echo "comity:   $(rate "$comity" "$PASSES")"
-  python3 -c "import sys; p,c,n=float(sys.argv[1]),float(sys.argv[2]),int(sys.argv[3]); print(f'throughput ratio: {p/(c/n):.0f}x')" "$presidio" "$comity" "$PASSES"
 done
 
-echo "== recall and precision per type (a span counts when it overlaps a gold span of the same type)"
-python3 bench/pii_score.py "$OUT/gold.jsonl" "$OUT/comity.jsonl" "$OUT/presidio.jsonl"
+for corpus in corpus outside; do
+  gold=$OUT/gold.jsonl
+  [ "$corpus" = outside ] && gold=$OUT/outside-gold.jsonl
+  "$BIN" pii scan --phone-check possible --input "$OUT/$corpus.jsonl" --output "$OUT/$corpus-comity-possible.jsonl"
+  echo "== $corpus: recall and precision per type (a span counts when it overlaps a gold span of the same type)"
+  python3 bench/pii_score.py "$gold" "$OUT/$corpus-comity.jsonl" "$OUT/$corpus-presidio.jsonl" "$OUT/$corpus-comity-possible.jsonl"
+done

@@ -54,9 +54,9 @@ def main():
         row = [t, str(results[preds[0]][0][t]["gold"])]
         for p in preds:
             s = results[p][0][t]
-            recall = s["found"] / s["gold"] if s["gold"] else 0.0
-            precision = s["correct"] / s["pred"] if s["pred"] else 0.0
-            row += [f"{recall:.4f} ({s['found']})", f"{precision:.4f} ({s['pred']} spans)"]
+            recall = f"{s['found'] / s['gold']:.4f} ({s['found']})" if s["gold"] else "—"
+            precision = f"{s['correct'] / s['pred']:.4f}" if s["pred"] else "—"
+            row += [recall, f"{precision} ({s['pred']} spans)"]
         print("| " + " | ".join(row) + " |")
     for p in preds:
         if results[p][1]:

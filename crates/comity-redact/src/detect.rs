@@ -5,6 +5,7 @@ use regex::Regex;
 use crate::{
     checks,
     person::PersonFinder,
+    phone::{PhoneCheck, PhoneRegions, Phones},
     scan,
     types::{NationalIds, PiiType, Span},
 };
@@ -17,11 +18,21 @@ pub struct DetectorConfig {
     /// Whether person names are looked for where the text announces them (greetings,
     /// titles, signatures); default: yes.
     pub persons: bool,
+    /// The regions whose national phone formats are tried (default: the EU, the EEA,
+    /// Switzerland, the UK and North America); international formats are found in all.
+    pub phone_regions: PhoneRegions,
+    /// Whether a phone number must be valid (default) or only possible.
+    pub phone_check: PhoneCheck,
 }
 
 impl Default for DetectorConfig {
     fn default() -> Self {
-        DetectorConfig { national_ids: NationalIds::default(), persons: true }
+        DetectorConfig {
+            national_ids: NationalIds::default(),
+            persons: true,
+            phone_regions: PhoneRegions::default(),
+            phone_check: PhoneCheck::default(),
+        }
     }
 }
 
@@ -34,6 +45,7 @@ pub struct Detector {
     /// regular expression for its shape and a check for its checksum.
     national: Vec<(PiiType, Regex)>,
     persons: Option<PersonFinder>,
+    phones: Phones,
 }
 
 impl Detector {
@@ -44,7 +56,12 @@ impl Detector {
             .filter_map(|kind| national_pattern(kind).map(|p| (kind, p)))
             .map(|(kind, p)| (kind, Regex::new(p).expect("the national-identifier patterns are constants")))
             .collect();
-        Detector { config, national, persons: config.persons.then(PersonFinder::new) }
+        Detector {
+            config,
+            national,
+            persons: config.persons.then(PersonFinder::new),
+            phones: Phones::new(config.phone_check, config.phone_regions),
+        }
     }
 
     pub fn config(&self) -> &DetectorConfig {
@@ -56,7 +73,9 @@ impl Detector {
     /// more specific (a checksum over a shape over a context).
     pub fn detect(&self, text: &str) -> Vec<Span> {
         let mut found = Vec::new();
-        scan::scan(text, self.config.national_ids.contains(PiiType::UsSsn), &mut found);
+        let numbers =
+            scan::Numbers { ssn: self.config.national_ids.contains(PiiType::UsSsn), phones: &self.phones };
+        scan::scan(text, &numbers, &mut found);
         for (kind, re) in &self.national {
             for m in re.find_iter(text) {
                 if national_valid(*kind, m.as_str()) {

@@ -2,10 +2,12 @@
 //!
 //! Three parts, all pure functions and types (no I/O, no other crate of comity):
 //!
-//! - [`Detector`] finds personal data in free text: e-mail addresses, phone numbers, IPv4
-//!   and IPv6 addresses, payment cards (Luhn), IBANs (ISO 13616 mod 97), configured
-//!   national identifiers (each with its checksum where one exists) and, where the text
-//!   shows them, person names. Types are named as Microsoft Presidio names them
+//! - [`Detector`] finds personal data in free text: e-mail addresses, phone numbers (valid
+//!   by Google's libphonenumber metadata: every region written with `+` or `00`, national
+//!   formats in the [`PhoneRegions`] configured, with extensions), IPv4 and IPv6
+//!   addresses, payment cards (each brand's issuer ranges and lengths, Luhn), IBANs (ISO
+//!   13616 mod 97), configured national identifiers (each with its checksum where one
+//!   exists) and, where the text shows them, person names. Types are named as Microsoft Presidio names them
 //!   (`EMAIL_ADDRESS`, `PHONE_NUMBER`, ...), so results compare with Presidio's.
 //! - [`Pseudonyms`] turns a third party's identifier into `person-` and 10 base32
 //!   characters of a keyed HMAC-SHA256: the same person has the same pseudonym throughout
@@ -50,18 +52,21 @@
 //! many, how long, which separator) that the pass has in hand, and a fallback to a shorter
 //! candidate when the longest fails (`+33 6 12 34 56 78 2024`). One pass over a
 //! message is also what makes the detector two orders of magnitude faster than Presidio
-//! (docs/benchmarks.md, "Redaction"). National identifiers, which are opt-in and each of
+//! (docs/benchmarks.md, "Redaction"). Which digits are a phone number is not ours to
+//! say: the pass proposes, libphonenumber's metadata (the `phonenumber` crate) decides. National identifiers, which are opt-in and each of
 //! a fixed shape, use [`regex`]; third-party names use one [`aho_corasick`] automaton.
 
 mod checks;
 mod detect;
 mod mask;
 mod person;
+mod phone;
 mod pseudonym;
 mod scan;
 mod types;
 
 pub use detect::{CharSpan, Detector, DetectorConfig, char_spans};
 pub use mask::{BuildError, Masker, MaskerBuilder, Summary};
+pub use phone::{PhoneCheck, PhoneRegions, valid_international};
 pub use pseudonym::{IdentifierKind, Pseudonyms, normalize};
 pub use types::{ConfigError, NationalIds, PiiType, Span};

@@ -12,6 +12,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::{
     checks,
+    phone::Phones,
     types::{PiiType, Span},
 };
 
@@ -37,10 +38,16 @@ pub(crate) fn word_at(text: &str, i: usize) -> bool {
     text[i..].chars().next().is_some_and(char::is_alphanumeric)
 }
 
-/// Finds the structured types in `text`, in order, into `out`; `ssn` says whether US SSNs
-/// are looked for. Spans may overlap only where an e-mail address contains another
-/// candidate; the detector resolves that.
-pub(crate) fn scan(text: &str, ssn: bool, out: &mut Vec<Span>) {
+/// What the number scan looks for besides the fixed types.
+pub(crate) struct Numbers<'a> {
+    /// Whether US SSNs are looked for.
+    pub(crate) ssn: bool,
+    pub(crate) phones: &'a Phones,
+}
+
+/// Finds the structured types in `text`, in order, into `out`. Spans may overlap only
+/// where an e-mail address contains another candidate; the detector resolves that.
+pub(crate) fn scan(text: &str, numbers_of: &Numbers<'_>, out: &mut Vec<Span>) {
     emails(text, out);
     let b = text.as_bytes();
     let n = b.len();
@@ -75,7 +82,7 @@ pub(crate) fn scan(text: &str, ssn: bool, out: &mut Vec<Span>) {
                 }
             }
             if c.is_ascii_digit() || c == b'+' || c == b'(' {
-                let end = numbers(text, i, ssn, out);
+                let end = numbers(text, i, numbers_of, out);
                 if end > i {
                     i = end;
                     continue;
@@ -141,17 +148,28 @@ fn emails(text: &str, out: &mut Vec<Span>) {
             end = at + 1 + i + c.len_utf8();
         }
         let mut domain = &text[at + 1..end];
-        while domain.ends_with(['.', '-']) {
-            domain = &domain[..domain.len() - 1];
-        }
-        let end = at + 1 + domain.len();
-        let labels_ok = domain.split('.').all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'));
-        let tld = domain.rsplit('.').next().unwrap_or("");
-        let tld_ok = tld.chars().count() >= 2
-            && (tld.chars().all(char::is_alphabetic) || tld.to_ascii_lowercase().starts_with("xn--"));
-        if domain.contains('.') && labels_ok && tld_ok && !word_at(text, end) {
-            out.push(Span::new(start, end, PiiType::EmailAddress));
-            after = end;
+        // The longest domain that is one: trailing punctuation glued to the address, then
+        // labels that cannot end a domain (`a@aa.com.a.` in `:a@aa.com.a.@ü.aa`, where the
+        // text runs on past the address).
+        loop {
+            while domain.ends_with(['.', '-']) {
+                domain = &domain[..domain.len() - 1];
+            }
+            let end = at + 1 + domain.len();
+            let labels_ok =
+                domain.split('.').all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'));
+            let tld = domain.rsplit('.').next().unwrap_or("");
+            let tld_ok = tld.chars().count() >= 2
+                && (tld.chars().all(char::is_alphabetic) || tld.to_ascii_lowercase().starts_with("xn--"));
+            if domain.contains('.') && labels_ok && tld_ok && !word_at(text, end) {
+                out.push(Span::new(start, end, PiiType::EmailAddress));
+                after = end;
+                break;
+            }
+            match domain.rfind('.') {
+                Some(dot) if domain[..dot].contains('.') => domain = &domain[..dot],
+                _ => break,
+            }
         }
     }
 }
@@ -302,7 +320,7 @@ impl Sep {
 
 /// Reads the run at `i`, records what it holds into `out`, and returns where the scan
 /// goes on: after the run, whether or not anything in it validated.
-fn numbers(text: &str, i: usize, ssn: bool, out: &mut Vec<Span>) -> usize {
+fn numbers(text: &str, i: usize, numbers_of: &Numbers<'_>, out: &mut Vec<Span>) -> usize {
     let b = text.as_bytes();
     let n = b.len();
     let mut run = Run {
@@ -341,20 +359,58 @@ fn numbers(text: &str, i: usize, ssn: bool, out: &mut Vec<Span>) -> usize {
         }
     }
     let end = run.groups[run.len - 1].1;
-    // A last group glued to letters ("12 34abc") is part of a word, not of a number.
-    if word_at(text, end) {
+    // A last group glued to letters ("12 34abc") is part of a word, not of a number,
+    // unless the letters mark an extension ("x123").
+    if word_at(text, end) && extension(text, end).is_none() {
         run.len -= 1;
         if run.len == 0 {
             return end;
         }
     }
-    windows(text, &run, ssn, out);
-    end
+    // A `(` opens an area code only if it closes after the first group: `(202) 555-0142`,
+    // `(0)20 7946 0958`; otherwise it is the sentence's (`(06 12 34 56 78)`).
+    if run.open && !(run.len > 1 && matches!(run.seps[0], Sep::Close | Sep::CloseDash)) {
+        run.open = false;
+        run.start += 1;
+    }
+    let found = windows(text, &run, numbers_of, out);
+    end.max(found)
+}
+
+/// The end of a phone number's extension that starts at `end`, if one does: RFC 3966's
+/// `;ext=123`, and as people and libphonenumber write them, ` ext. 123`, ` x123`,
+/// ` ext 123`, ` extension 123`, ` #123`, ` poste 123`, ` Durchwahl 123`: one to six digits.
+fn extension(text: &str, end: usize) -> Option<usize> {
+    let rest = &text.as_bytes()[end..];
+    let mut j = 0;
+    if rest.starts_with(b";ext=") {
+        j = 5;
+    } else {
+        while j < 2 && rest.get(j) == Some(&b' ') {
+            j += 1;
+        }
+        const MARKERS: [&[u8]; 9] =
+            [b"extension", b"extn.", b"extn", b"ext.", b"ext", b"x", b"#", b"poste", b"durchwahl"];
+        let marker = MARKERS
+            .iter()
+            .find(|m| rest.len() >= j + m.len() && rest[j..j + m.len()].eq_ignore_ascii_case(m))?;
+        j += marker.len();
+        let after = j;
+        while j < after + 2 && rest.get(j).is_some_and(|c| matches!(c, b' ' | b':')) {
+            j += 1;
+        }
+    }
+    let digits = j;
+    while j < rest.len() && rest[j].is_ascii_digit() {
+        j += 1;
+    }
+    ((1..=6).contains(&(j - digits)) && !word_at(text, end + j)).then_some(end + j)
 }
 
 /// Cuts the run at its soft separators and records, from the left, the longest window
-/// that validates at each start.
-fn windows(text: &str, run: &Run, ssn: bool, out: &mut Vec<Span>) {
+/// that validates at each start; returns the end of the last span recorded (0 if none),
+/// which is past the run when a phone number's extension follows it.
+fn windows(text: &str, run: &Run, numbers_of: &Numbers<'_>, out: &mut Vec<Span>) -> usize {
     let mut cuts = [0usize; MAX_GROUPS + 1];
     let mut ncuts = 1;
     for k in 1..run.len {
@@ -365,11 +421,30 @@ fn windows(text: &str, run: &Run, ssn: bool, out: &mut Vec<Span>) {
     }
     cuts[ncuts] = run.len;
     ncuts += 1;
+    // A run printed as a card is (4111 1111 1111 1112) is one number: if it is no card,
+    // its groups are not tried as phone numbers (`7992 7398` is Maltese).
+    let mut lens = [0usize; MAX_GROUPS];
+    for (len, (s, t)) in lens.iter_mut().zip(&run.groups[..run.len]) {
+        *len = t - s;
+    }
+    let lens = &lens[..run.len];
+    let seps = &run.seps[..run.len - 1];
+    let uniform = seps.windows(2).all(|w| w[0] == w[1]);
+    let card_shaped =
+        run.len >= 3 && (13..=19).contains(&lens.iter().sum::<usize>()) && uniform && card_layout(lens, seps);
+    // Likewise a date (12/05/2024) is not a number followed by a phone number (05/2024).
+    let date_shaped =
+        run.len == 3 && uniform && matches!(seps[0], Sep::Dot | Sep::Slash | Sep::Dash) && date_layout(lens);
+    if !run.plus && !run.open && (card_shaped || date_shaped) {
+        ncuts = 2;
+        cuts[1] = run.len;
+    }
     let mut a = 0;
+    let mut last = 0;
     while a + 1 < ncuts {
         let mut found = None;
         for e in (a + 1..ncuts).rev() {
-            if let Some(kind) = classify(text, run, cuts[a], cuts[e], ssn) {
+            if let Some(kind) = classify(text, run, cuts[a], cuts[e], numbers_of) {
                 found = Some((e, kind));
                 break;
             }
@@ -378,16 +453,24 @@ fn windows(text: &str, run: &Run, ssn: bool, out: &mut Vec<Span>) {
             Some((e, kind)) => {
                 let first = cuts[a];
                 let start = if first == 0 { run.start } else { run.groups[first].0 };
-                out.push(Span::new(start, run.groups[cuts[e] - 1].1, kind));
+                let mut end = run.groups[cuts[e] - 1].1;
+                if kind == PiiType::PhoneNumber
+                    && let Some(with_extension) = extension(text, end)
+                {
+                    end = with_extension;
+                }
+                out.push(Span::new(start, end, kind));
+                last = end;
                 a = e;
             }
             None => a += 1,
         }
     }
+    last
 }
 
 /// What the groups `a..e` of the run are, if anything.
-fn classify(text: &str, run: &Run, a: usize, e: usize, ssn: bool) -> Option<PiiType> {
+fn classify(text: &str, run: &Run, a: usize, e: usize, numbers_of: &Numbers<'_>) -> Option<PiiType> {
     let groups = &run.groups[a..e];
     let seps = &run.seps[a..e - 1];
     let count = e - a;
@@ -416,24 +499,22 @@ fn classify(text: &str, run: &Run, a: usize, e: usize, ssn: bool) -> Option<PiiT
         return text[s..t].parse::<Ipv4Addr>().ok().map(|_| PiiType::IpAddress);
     }
     // Dates are not phone numbers: 12.05.2024, 2024-05-12, 12/05/24.
-    if count == 3 && uniform && matches!(seps[0], Sep::Dot | Sep::Slash | Sep::Dash) {
-        let date = matches!(lens, [1 | 2, 1 | 2, 4] | [4, 1 | 2, 1 | 2] | [1 | 2, 1 | 2, 2]);
-        if date {
-            return None;
-        }
+    if count == 3 && uniform && matches!(seps[0], Sep::Dot | Sep::Slash | Sep::Dash) && date_layout(lens) {
+        return None;
     }
-    // Payment cards: 13 to 19 digits (ISO/IEC 7812), grouped as printed, Luhn-valid.
+    // Payment cards: 12 to 19 digits (ISO/IEC 7812), grouped as printed, a brand's
+    // issuer range and length, Luhn-valid.
     if !plus
         && !parens
-        && (13..=19).contains(&nd)
+        && (12..=19).contains(&nd)
         && uniform
         && card_layout(lens, seps)
-        && checks::card_prefix(digits)
+        && checks::card_brand(digits).is_some()
         && checks::luhn(digits)
     {
         return Some(PiiType::CreditCard);
     }
-    if ssn
+    if numbers_of.ssn
         && count == 3
         && lens == [3, 2, 4]
         && uniform
@@ -444,7 +525,24 @@ fn classify(text: &str, run: &Run, a: usize, e: usize, ssn: bool) -> Option<PiiT
     {
         return Some(PiiType::UsSsn);
     }
-    phone(text, groups, seps, lens, digits, plus, open).then_some(PiiType::PhoneNumber)
+    // Dates with spaces (06 12 2026) too.
+    if count == 3 && uniform && seps[0] == Sep::Space && matches!(lens, [1 | 2, 1 | 2, 4]) {
+        let value = |(s, t): (usize, usize)| text[s..t].parse::<u32>().unwrap_or(0);
+        let (x, y) = (value(groups[0]), value(groups[1]));
+        if (1..=31).contains(&x) && (1..=12).contains(&y) || (1..=12).contains(&x) && (1..=31).contains(&y) {
+            return None;
+        }
+    }
+    // A number written without `+` starts its run, or follows a break between numbers
+    // (`/`, ` - `): the tail of a longer run of groups (`4711 0815 2024`) is not one.
+    let starts = a == 0 || matches!(run.seps[a - 1], Sep::Slash | Sep::SpacedSlash | Sep::SpacedDash);
+    ((plus || starts) && phone(text, groups, seps, lens, digits, plus, numbers_of.phones))
+        .then_some(PiiType::PhoneNumber)
+}
+
+/// The groups of a date: 12.05.2024, 2024-05-12, 12/05/24.
+fn date_layout(lens: &[usize]) -> bool {
+    matches!(lens, [1 | 2, 1 | 2, 4] | [4, 1 | 2, 1 | 2] | [1 | 2, 1 | 2, 2])
 }
 
 /// Card numbers as printed: in one piece, or in groups of four, the last group possibly
@@ -463,26 +561,18 @@ fn card_layout(lens: &[usize], seps: &[Sep]) -> bool {
     }
 }
 
-/// Phone numbers: what this accepts, and why.
+/// Phone numbers: the scan proposes digits with separators, libphonenumber decides
+/// ([`Phones`]).
 ///
-/// - International, with `+` or `00` and an assigned country code (ITU-T E.164), the
-///   national number of that country's length (or 4 to 15 digits in all where the plan
-///   varies), any grouping, and a trunk `(0)` as Britons, Germans and the French print it
-///   (`+44 (0)20 7946 0958`).
-/// - North American: `(202) 555-0142`, `202-555-0142`, `202.555.0142`, `202 555 0142`,
-///   with or without a leading `1`; area code and exchange start with 2-9 (NANP).
-/// - National with a trunk `0` (France, Germany, the UK, Italy, the Netherlands, Belgium,
-///   Switzerland, Austria, ...): `0` then not `0`, grouped with one kind of separator, 9
-///   or 10 digits in four groups or more (`06 12 34 56 78`), 9 to 12 in two or three
-///   (`030/12345678`, `0151 23456789`, `020 7946 0958`), or 10 or 11 digits in one piece
-///   (`0612345678`). The leading `0` is what makes these unambiguous: amounts
-///   and order numbers rarely start with one, and a date is refused first.
-/// - Spanish, which has no trunk prefix: 9 digits starting with 6, 7, 8 or 9, grouped
-///   3-2-2-2 or 3-3-3 with spaces (`612 34 56 78`).
+/// - International, with `+` or `00`: any region, any grouping, a trunk `(0)` as Britons,
+///   Germans and the French print it (`+44 (0)20 7946 0958`) left out of the number.
+/// - National, without them: in the regions configured ([`crate::PhoneRegions`]), as
+///   libphonenumber writes the region's national format (trunk prefix included), with
+///   any separators; in one piece only with the trunk prefix (`0612345678`, not
+///   `2025550142`, as often an order number). A date is refused before (`12.05.2024`).
 ///
-/// Not accepted: 10 digits in one piece without `+` or `0` (`2025550142`: as often an
-/// order number), numbers spelled with letters, and extensions.
-#[allow(clippy::too_many_arguments)]
+/// Either may be followed by an extension ([`extension`]). Spaced slashes and dashes
+/// (`01 23 / 45 67`) separate numbers, never groups of one.
 fn phone(
     text: &str,
     groups: &[(usize, usize)],
@@ -490,76 +580,49 @@ fn phone(
     lens: &[usize],
     digits: &[u8],
     plus: bool,
-    open: bool,
+    phones: &Phones,
 ) -> bool {
-    let nd = digits.len();
+    if seps.iter().any(|s| matches!(s, Sep::SpacedSlash | Sep::SpacedDash)) {
+        return false;
+    }
     let international = plus || (lens[0] >= 2 && digits.starts_with(b"00") && digits.get(2) != Some(&b'0'));
-    if international {
-        if seps.iter().any(|s| matches!(s, Sep::SpacedSlash | Sep::SpacedDash)) || open {
+    if !international {
+        // Dots group a national number only when they group all of it (`06.12.34.56.78`,
+        // `202.555.0142`): dots mixed with other separators are an address with its
+        // prefix length (`172.64.59.98/24`), a version or an amount. After a `+` they may
+        // follow the code's space (`+687 05.00.12`).
+        if seps.contains(&Sep::Dot) && !seps.iter().all(|s| *s == Sep::Dot) {
             return false;
         }
-        let number = if plus { digits } else { &digits[2..] };
-        // A trunk zero in parentheses is not dialled from abroad: `(0)`.
-        let trunk = (1..groups.len())
-            .filter(|&k| {
-                lens[k] == 1
-                    && &text.as_bytes()[groups[k].0..groups[k].1] == b"0"
-                    && seps[k - 1] == Sep::Open
-                    && seps.get(k).is_some_and(|s| matches!(s, Sep::Close | Sep::CloseDash))
-            })
-            .count();
-        let Some(cc) = checks::country_code_len(number) else {
-            return false;
-        };
-        let Some(national) = number.len().checked_sub(cc + trunk) else {
-            return false;
-        };
-        let (min, max) = checks::national_number_len(&number[..cc]);
-        return (min..=max).contains(&national) && number.len() - trunk <= 15;
+        // Below five digits no region's plan has a number (Saint Helena's and the
+        // Falklands' are five), and amounts and references abound: five or more with a
+        // trunk prefix, seven without (Luxembourg's six-digit numbers look like any
+        // three pairs), nine in one piece (`0123456` is a customer number).
+        let min = if lens.len() == 1 { 9 } else { 5 };
+        return digits.len() >= min && phones.national(digits, lens);
     }
-    if nanp(lens, seps, digits, open) {
-        return true;
-    }
-    if open || seps.iter().any(|s| s.paren()) {
-        return false;
-    }
-    let uniform = seps.windows(2).all(|w| w[0] == w[1]);
-    if digits[0] == b'0' && digits.get(1).is_some_and(|d| *d != b'0') {
-        if lens.len() == 1 {
-            return nd == 10 || nd == 11;
+    // The number after `+` or `00`, without a trunk zero in parentheses, which is not
+    // dialled from abroad: `(0)`.
+    let mut number = [0u8; 20];
+    let mut n = 0;
+    let mut skip = if plus { 0 } else { 2 };
+    for (k, &(s, t)) in groups.iter().enumerate() {
+        let trunk = k > 0
+            && lens[k] == 1
+            && &text.as_bytes()[s..t] == b"0"
+            && seps[k - 1] == Sep::Open
+            && seps.get(k).is_some_and(|s| matches!(s, Sep::Close | Sep::CloseDash));
+        if trunk {
+            continue;
         }
-        let separators_ok = uniform
-            && matches!(seps[0], Sep::Space | Sep::Dot | Sep::Dash | Sep::Slash)
-            && (seps[0] != Sep::Slash || lens.len() == 2);
-        // Four groups or more is the French, Belgian, Swiss or Dutch way of writing a
-        // 10-digit number; two or three groups are German, British or Italian, up to 12.
-        let length_ok = if lens.len() >= 4 { (9..=10).contains(&nd) } else { (9..=12).contains(&nd) };
-        return length_ok && separators_ok && (2..=5).contains(&lens[0]) && lens.iter().all(|l| *l >= 2);
-    }
-    nd == 9
-        && matches!(digits[0], b'6'..=b'9')
-        && seps.iter().all(|s| *s == Sep::Space)
-        && matches!(lens, [3, 2, 2, 2] | [3, 3, 3])
-}
-
-/// North American Numbering Plan layouts: [1] NXX NXX XXXX.
-fn nanp(lens: &[usize], seps: &[Sep], digits: &[u8], open: bool) -> bool {
-    let (lens, seps, digits, open) = match lens {
-        [1, _, ..] if digits[0] == b'1' && !open => {
-            if !matches!(seps[0], Sep::Dash | Sep::Space | Sep::Open) {
-                return false;
+        for &d in &text.as_bytes()[s..t] {
+            if skip > 0 {
+                skip -= 1;
+                continue;
             }
-            (&lens[1..], &seps[1..], &digits[1..], seps[0] == Sep::Open)
+            number[n] = d;
+            n += 1;
         }
-        _ => (lens, seps, digits, open),
-    };
-    if lens != [3, 3, 4] || !matches!(digits[0], b'2'..=b'9') || !matches!(digits[3], b'2'..=b'9') {
-        return false;
     }
-    if open {
-        seps[0] == Sep::Close && matches!(seps[1], Sep::Dash | Sep::Space | Sep::Dot)
-            || seps[0] == Sep::CloseDash && seps[1] == Sep::Dash
-    } else {
-        seps[0] == seps[1] && matches!(seps[0], Sep::Dash | Sep::Dot | Sep::Space)
-    }
+    n <= 17 && phones.international(&number[..n])
 }

@@ -236,4 +236,10 @@ pub enum ConfigError {
         "{0} is not a national identifier; the national identifiers are US_SSN, UK_NINO, ES_NIF, ES_NIE, IT_FISCAL_CODE, DE_TAX_ID and FR_NIR"
     )]
     NotANationalId(String),
+    #[error(
+        "unknown phone region {0:?}; name regions by their ISO 3166-1 alpha-2 codes (FR, DE, GB, US, ...), or DEFAULT, EU, ALL or NONE"
+    )]
+    UnknownRegion(String),
+    #[error("unknown phone check {0:?}; it is valid or possible")]
+    UnknownPhoneCheck(String),
 }

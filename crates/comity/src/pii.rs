@@ -40,6 +40,16 @@ pub struct ScanArgs {
     /// Do not look for person names (greetings, titles, signatures).
     #[arg(long)]
     no_persons: bool,
+    /// The regions whose national phone formats (no `+` or `00`) are tried,
+    /// comma-separated ISO 3166-1 codes (FR,DE,GB) or the sets DEFAULT (the EU, the rest
+    /// of the EEA, CH, GB, US, CA), EU, ALL, NONE. International formats are found in
+    /// every region whatever this says.
+    #[arg(long, default_value = "DEFAULT")]
+    phone_regions: String,
+    /// `valid` (libphonenumber says the number is in an assigned range) or `possible`
+    /// (only its length fits the region's plan).
+    #[arg(long, default_value = "valid")]
+    phone_check: String,
 }
 
 #[derive(Deserialize)]
@@ -71,7 +81,10 @@ pub fn run(command: PiiCommand) -> anyhow::Result<()> {
 
 fn scan(args: &ScanArgs) -> anyhow::Result<()> {
     let national_ids: NationalIds = args.national_ids.parse().context("reading --national-ids")?;
-    let detector = Detector::new(DetectorConfig { national_ids, persons: !args.no_persons });
+    let phone_regions = args.phone_regions.parse().context("reading --phone-regions")?;
+    let phone_check = args.phone_check.parse().context("reading --phone-check")?;
+    let detector =
+        Detector::new(DetectorConfig { national_ids, persons: !args.no_persons, phone_regions, phone_check });
     let input: Box<dyn Read> = if is_stdio(&args.input) {
         Box::new(std::io::stdin().lock())
     } else {

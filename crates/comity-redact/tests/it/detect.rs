@@ -4,7 +4,7 @@
 use comity_redact::{Detector, DetectorConfig, NationalIds, PiiType, char_spans};
 
 fn detector() -> Detector {
-    Detector::new(DetectorConfig { national_ids: NationalIds::all(), persons: true })
+    Detector::new(DetectorConfig { national_ids: NationalIds::all(), ..DetectorConfig::default() })
 }
 
 /// Checks that `text` holds exactly `expected`: (type, the text of the span), in order.
@@ -27,6 +27,15 @@ fn email_addresses() {
         ("contact: müller@bücher.de", "müller@bücher.de"),
         ("'quoted@example.com'", "quoted@example.com"),
         ("a..b@example.com", "b@example.com"),
+        // Glued to punctuation, and to text that runs on past the address (issue 6's
+        // property test found the last one).
+        ("(jean.martin@example.fr).", "jean.martin@example.fr"),
+        ("mailto:jean@example.fr;", "jean@example.fr"),
+        ("«jean@example.fr»,", "jean@example.fr"),
+        ("<jean@example.fr>;marie", "jean@example.fr"),
+        ("jean@example.fr.-", "jean@example.fr"),
+        (":a@aa.com.a.@ü.aa", "a@aa.com"),
+        ("see b@mail.example.org.x.", "b@mail.example.org"),
     ] {
         check(text, &[("EMAIL_ADDRESS", email)]);
     }
@@ -74,6 +83,20 @@ fn phone_numbers() {
         ("call 06\u{a0}12\u{a0}34\u{a0}56\u{a0}78", "06\u{a0}12\u{a0}34\u{a0}56\u{a0}78"),
         // The longest window that validates, not the whole run.
         ("+33 6 12 34 56 78 2024", "+33 6 12 34 56 78"),
+        // Every region's plan (libphonenumber's metadata), punctuation glued on.
+        ("(+33 1 23 45 67 89).", "+33 1 23 45 67 89"),
+        ("(06 12 34 56 78).", "06 12 34 56 78"),
+        ("+7 912 345-67-89", "+7 912 345-67-89"),
+        ("+86 131 2345 6789;", "+86 131 2345 6789"),
+        ("«+81 90-1234-5678»", "+81 90-1234-5678"),
+        ("+55 11 96123-4567", "+55 11 96123-4567"),
+        ("[+61 2 1234 5678]", "+61 2 1234 5678"),
+        // Extensions, as people, libphonenumber and RFC 3966 write them.
+        ("Call +1 201-555-0123 x123.", "+1 201-555-0123 x123"),
+        ("+44 20 7946 0958 ext. 45", "+44 20 7946 0958 ext. 45"),
+        ("tel:+33-1-23-45-67-89;ext=123;", "+33-1-23-45-67-89;ext=123"),
+        ("+49 30 1234567x12", "+49 30 1234567x12"),
+        ("Tel. 020 7946 0958 #45", "020 7946 0958 #45"),
     ] {
         check(text, &[("PHONE_NUMBER", phone)]);
     }
@@ -95,6 +118,13 @@ fn phone_numbers() {
         // A number glued to letters.
         "ref0612345678",
         "1Z999AA10123456784",
+        // The tail of a longer run, a customer number in one piece, three pairs, a date
+        // with spaces.
+        "Bestellnummer 4711 0815 2024",
+        "Kundennr. 0123456",
+        "I have 24 36 48 items",
+        "Invoice 06 12 2026",
+        "Preis: 12 345 678 EUR",
     ] {
         check(text, &[]);
     }
@@ -106,6 +136,8 @@ fn ip_addresses() {
         ("login from 192.168.1.20 at 10:00", "192.168.1.20"),
         ("server 203.0.113.7:443 down", "203.0.113.7"),
         ("the range 10.0.0.0/24.", "10.0.0.0"),
+        // Not a North American number `1 726 459 9824` either.
+        ("from 172.64.59.98/24 blocked", "172.64.59.98"),
         ("from 2001:db8::1 and", "2001:db8::1"),
         ("[2001:db8:85a3::8a2e:370:7334]:8443", "2001:db8:85a3::8a2e:370:7334"),
         ("addr 2001:0db8:0000:0000:0000:ff00:0042:8329.", "2001:0db8:0000:0000:0000:ff00:0042:8329"),
@@ -142,14 +174,23 @@ fn payment_cards() {
         ("Visa 4222-2222-22222", "4222-2222-22222"),
         ("Visa 4222 222 222 222", "4222 222 222 222"),
         ("Maestro 6759 6498 2643 8453", "6759 6498 2643 8453"),
+        // Every brand's ranges and lengths: Mastercard's 2-series, JCB, UnionPay's 19
+        // digits, a 12-digit Maestro.
+        ("MC 2223 0031 2200 3222", "2223 0031 2200 3222"),
+        ("JCB 3566 0020 2036 0505", "3566 0020 2036 0505"),
+        ("UnionPay 6205 5000 0000 0000 004", "6205 5000 0000 0000 004"),
+        ("Maestro 6759 0000 0000", "6759 0000 0000"),
     ] {
         check(text, &[("CREDIT_CARD", card)]);
     }
     for text in [
         // Fails Luhn.
         "order 4111 1111 1111 1112",
-        // Luhn-valid but no card issuer's prefix.
+        // Luhn-valid but no card issuer's prefix, or a brand's prefix at a length it
+        // does not issue (a 15-digit Visa, a 14-digit Mastercard).
         "order 7992 7398 7130 0000",
+        "4111 1111 1111 116",
+        "5500 0055 5555 55",
         // Mixed separators.
         "4111 1111-1111 1111",
         "12 digits 4111 1111 1111",
@@ -222,7 +263,11 @@ fn national_identifiers() {
     let default = Detector::new(DetectorConfig::default());
     assert!(default.detect("DNI 12345678Z").is_empty());
     assert_eq!(default.detect("SSN 536-22-1234").len(), 1);
-    let none = Detector::new(DetectorConfig { national_ids: NationalIds::none(), persons: false });
+    let none = Detector::new(DetectorConfig {
+        national_ids: NationalIds::none(),
+        persons: false,
+        ..DetectorConfig::default()
+    });
     assert!(none.detect("SSN 536-22-1234").is_empty());
 }
 

@@ -4,4 +4,5 @@
 
 mod detect;
 mod mask;
+mod outside;
 mod props;

@@ -86,3 +86,40 @@ fn scan_stops_at_a_bad_line_and_names_it() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("opening /nonexistent/in.jsonl"));
 }
+
+#[test]
+fn scan_tries_national_phone_formats_in_the_regions_named() {
+    // Spanish national format: found by default (the EU is in it), not when only France
+    // is tried; the international form is found whatever the regions.
+    let input = [
+        json!({"id": 1, "text": "Llámame al 612 34 56 78."}),
+        json!({"id": 2, "text": "Llámame al +34 612 34 56 78."}),
+    ]
+    .iter()
+    .map(Value::to_string)
+    .collect::<Vec<_>>()
+    .join("\n");
+    let phone = |start, end| json!([{"start": start, "end": end, "type": "PHONE_NUMBER"}]);
+    let out = comity_with(&["pii", "scan"], None, &input, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        lines(&out).iter().map(|l| l["spans"].clone()).collect::<Vec<_>>(),
+        [phone(11, 23), phone(11, 27)]
+    );
+    let out = comity_with(&["pii", "scan", "--phone-regions", "fr"], None, &input, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        lines(&out).iter().map(|l| l["spans"].clone()).collect::<Vec<_>>(),
+        [json!([]), phone(11, 27)]
+    );
+
+    // A region libphonenumber does not know, or a check that does not exist, is named.
+    let out = comity_with(&["pii", "scan", "--phone-regions", "FR,XY"], None, "", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--phone-regions") && err.contains("\"XY\""), "{err}");
+    let out = comity_with(&["pii", "scan", "--phone-check", "likely"], None, "", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("valid or possible"), "{err}");
+}

@@ -1,0 +1,567 @@
+//! Phone numbers, confirmed by Google's libphonenumber metadata (the `phonenumber` crate,
+//! its Rust port): every region's numbering plan, kept up to date by the people who know
+//! it, rather than rules written here.
+//!
+//! The byte scan ([`crate::scan`]) finds candidates (digits with separators) fast; a
+//! candidate is a phone number only when libphonenumber's rules, on the crate's metadata,
+//! say it is valid (the default), or possible (a length the region's plan allows). A
+//! number written with `+` or `00` names its country; one written in a national format
+//! does not, so it is tried in the regions of [`PhoneRegions`].
+//!
+//! The rules are libphonenumber's (`PhoneNumberUtil`: `maybeStripNationalPrefixAndCarrierCode`,
+//! `getRegionCodeForNumberFromRegionList`, `getNumberTypeHelper`,
+//! `chooseFormattingPatternForNumber`), applied here to the crate's metadata with each
+//! pattern compiled once, anchored as libphonenumber matches it: the crate's own
+//! `parse`/`is_valid`/`format` share one cache of 100 compiled patterns, which text with
+//! numbers of many regions evicts and recompiles on every number (docs/benchmarks.md,
+//! "Redaction"). A test checks that both agree on every example number and its
+//! neighbours (`tests/it/outside.rs`).
+
+use std::{
+    fmt,
+    str::FromStr,
+    sync::{Arc, OnceLock},
+};
+
+use phonenumber::{Metadata, metadata::DATABASE};
+use regex::{Regex, RegexBuilder};
+
+use crate::types::ConfigError;
+
+/// How sure of a phone number the detector must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PhoneCheck {
+    /// libphonenumber says the number is valid: its country code is assigned and its
+    /// digits match one of the region's number ranges (fixed line, mobile, toll free,
+    /// ...). The default.
+    #[default]
+    Valid,
+    /// libphonenumber says the number is possible: its country code is assigned and its
+    /// length is one the region's plan has. Finds numbers in ranges assigned after the
+    /// metadata was released, at the cost of precision.
+    Possible,
+}
+
+impl FromStr for PhoneCheck {
+    type Err = ConfigError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "valid" => Ok(PhoneCheck::Valid),
+            "possible" => Ok(PhoneCheck::Possible),
+            other => Err(ConfigError::UnknownPhoneCheck(other.to_owned())),
+        }
+    }
+}
+
+/// The 27 member states of the European Union (ISO 3166-1 alpha-2).
+const EU: [&str; 27] = [
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT",
+    "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+];
+
+/// The default regions besides the EU: the rest of the EEA, Switzerland, the United
+/// Kingdom and North America (the US plan, NANP, covers Canada and the Caribbean).
+const DEFAULT_OTHERS: [&str; 7] = ["IS", "LI", "NO", "CH", "GB", "US", "CA"];
+
+/// The regions (ISO 3166-1 alpha-2 codes, as libphonenumber names them) whose national
+/// formats the detector tries on a number written without `+` or `00`: `06 12 34 56 78`
+/// is French only if France is tried.
+///
+/// The default is the European Union, the rest of the EEA (Iceland, Liechtenstein,
+/// Norway), Switzerland, the United Kingdom and North America: where comity's requests
+/// and providers are. Each region tried costs time on every national candidate and
+/// precision (an 8-digit group is a Danish number, a 9-digit one Spanish), so a
+/// deployment names the regions its data comes from. International formats are found
+/// in every region whatever this set.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct PhoneRegions {
+    /// One bit per pair of letters `AA`..`ZZ` (26 × 26).
+    bits: [u64; 11],
+}
+
+impl PhoneRegions {
+    pub fn none() -> PhoneRegions {
+        PhoneRegions { bits: [0; 11] }
+    }
+
+    /// Every region libphonenumber has metadata for.
+    pub fn all() -> PhoneRegions {
+        DATABASE.iter().filter_map(|m| index(m.id())).fold(PhoneRegions::none(), |r, i| r.with_index(i))
+    }
+
+    /// The 27 member states of the European Union.
+    pub fn eu() -> PhoneRegions {
+        EU.iter().filter_map(|c| index(c)).fold(PhoneRegions::none(), |r, i| r.with_index(i))
+    }
+
+    fn with_index(mut self, i: usize) -> PhoneRegions {
+        self.bits[i / 64] |= 1 << (i % 64);
+        self
+    }
+
+    /// This set and the region `code` (`"FR"`), which libphonenumber must know.
+    pub fn with(self, code: &str) -> Result<PhoneRegions, ConfigError> {
+        let upper = code.trim().to_ascii_uppercase();
+        match index(&upper) {
+            Some(i) if DATABASE.by_id(upper.as_str()).is_some() => Ok(self.with_index(i)),
+            _ => Err(ConfigError::UnknownRegion(code.trim().to_owned())),
+        }
+    }
+
+    pub fn contains(&self, code: &str) -> bool {
+        index(&code.to_ascii_uppercase()).is_some_and(|i| self.bits[i / 64] & 1 << (i % 64) != 0)
+    }
+
+    /// The regions, in alphabetical order.
+    pub fn iter(&self) -> impl Iterator<Item = String> + '_ {
+        (0..26 * 26).filter(|i| self.bits[i / 64] & 1 << (i % 64) != 0).map(|i| {
+            let letters = [b'A' + (i / 26) as u8, b'A' + (i % 26) as u8];
+            String::from_utf8_lossy(&letters).into_owned()
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.bits.iter().map(|b| b.count_ones() as usize).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The bit of a two-letter code.
+fn index(code: &str) -> Option<usize> {
+    match code.as_bytes() {
+        [a @ b'A'..=b'Z', b @ b'A'..=b'Z'] => Some(usize::from(a - b'A') * 26 + usize::from(b - b'A')),
+        _ => None,
+    }
+}
+
+impl Default for PhoneRegions {
+    fn default() -> Self {
+        EU.iter()
+            .chain(&DEFAULT_OTHERS)
+            .filter_map(|c| index(c))
+            .fold(PhoneRegions::none(), |r, i| r.with_index(i))
+    }
+}
+
+impl fmt::Debug for PhoneRegions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl FromStr for PhoneRegions {
+    type Err = ConfigError;
+
+    /// A comma-separated list of region codes (`FR,DE,GB`), and the names `DEFAULT`,
+    /// `EU` and `ALL` for those sets; an empty string or `NONE` is the empty set (only
+    /// international formats are found).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut regions = PhoneRegions::none();
+        for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let sets = |r: PhoneRegions, o: PhoneRegions| PhoneRegions {
+                bits: std::array::from_fn(|i| r.bits[i] | o.bits[i]),
+            };
+            regions = match name.to_ascii_uppercase().as_str() {
+                "NONE" => regions,
+                "ALL" => sets(regions, PhoneRegions::all()),
+                "EU" => sets(regions, PhoneRegions::eu()),
+                "DEFAULT" => sets(regions, PhoneRegions::default()),
+                _ => regions.with(name)?,
+            };
+        }
+        Ok(regions)
+    }
+}
+
+/// One region's metadata, its patterns compiled on first use.
+#[derive(Debug)]
+struct Plan {
+    meta: &'static Metadata,
+    code: u16,
+    /// The national (trunk) prefix dialled before a number inside the region (`0` in
+    /// France, `1` in the US), if it has one.
+    prefix: Option<Box<[u8]>>,
+    /// The possible lengths of its national significant numbers, one bit each.
+    lengths: u32,
+    compiled: OnceLock<Compiled>,
+}
+
+/// A pattern of the metadata, anchored as libphonenumber uses it. The metadata's patterns
+/// carry the XML's line breaks and indentation, which libphonenumber strips and the
+/// crate compiles with `ignore_whitespace`: so do we.
+///
+/// The patterns are of ASCII digits: compiled without Unicode classes (`\d` is `[0-9]`,
+/// not every script's digits), which makes them several times smaller and faster to
+/// build, and with a small lazy-DFA cache each, since a text may touch thousands of them
+/// once (every region's numbers): the regex crate's default of 2 MiB per pattern took
+/// `pii scan` to 366 MB on the outside corpus.
+fn anchored(pattern: &str, whole: bool) -> Option<Regex> {
+    let source = if whole { format!("^(?:{pattern})$") } else { format!("^(?:{pattern})") };
+    RegexBuilder::new(&source).ignore_whitespace(true).unicode(false).dfa_size_limit(1 << 16).build().ok()
+}
+
+/// A number format: libphonenumber's `NumberFormat`.
+#[derive(Debug)]
+struct NumberFormat {
+    /// The last of its leading-digits patterns, matched at the start.
+    leading: Option<Regex>,
+    pattern: Regex,
+    /// The format with the national prefix formatting rule applied to its first group.
+    national: String,
+}
+
+#[derive(Debug)]
+struct Compiled {
+    general: Option<Regex>,
+    /// Each number type's pattern, compiled when first needed (most numbers are fixed
+    /// lines or mobiles, tried first), and its possible lengths (bits; 0 for the general
+    /// ones).
+    types: Vec<(&'static str, OnceLock<Option<Regex>>, u32)>,
+    /// Which numbers of a shared calling code are this region's.
+    leading: Option<Regex>,
+    prefix_for_parsing: Option<Regex>,
+    transform: Option<String>,
+    /// The national formats, compiled when a national number first needs them.
+    formats: OnceLock<Vec<NumberFormat>>,
+}
+
+impl Plan {
+    fn new(meta: &'static Metadata) -> Plan {
+        Plan {
+            meta,
+            code: meta.country_code(),
+            prefix: meta.national_prefix().map(|p| p.as_bytes().into()),
+            lengths: length_bits(meta),
+            compiled: OnceLock::new(),
+        }
+    }
+
+    fn compiled(&self) -> &Compiled {
+        self.compiled.get_or_init(|| {
+            let meta = self.meta;
+            let descriptors = meta.descriptors();
+            let bits = |lengths: &[u16]| lengths.iter().filter(|l| **l < 32).fold(0u32, |b, l| b | 1 << l);
+            // libphonenumber's getNumberTypeHelper: the types a valid number may be of.
+            let types = TYPES
+                .iter()
+                .filter_map(|t| descriptors.get(*t))
+                .map(|d| (d.national_number().as_str(), OnceLock::new(), bits(d.possible_length())))
+                .collect();
+            Compiled {
+                general: anchored(descriptors.general().national_number().as_str(), true),
+                types,
+                leading: meta.leading_digits().and_then(|l| anchored(l.as_str(), false)),
+                prefix_for_parsing: meta
+                    .national_prefix_for_parsing()
+                    .and_then(|p| anchored(p.as_str(), false)),
+                transform: meta.national_prefix_transform_rule().map(str::to_owned),
+                formats: OnceLock::new(),
+            }
+        })
+    }
+
+    fn formats(&self) -> &[NumberFormat] {
+        self.compiled().formats.get_or_init(|| {
+            let meta = self.meta;
+            meta.formats()
+                .iter()
+                .filter_map(|f| {
+                    let mut national = f.format().to_owned();
+                    if let Some(rule) = f.national_prefix().filter(|r| !r.is_empty())
+                        && let Some(first) = national.find('$').map(|i| national[i..i + 2].to_owned())
+                    {
+                        let rule =
+                            rule.replace("$NP", meta.national_prefix().unwrap_or("")).replace("$FG", &first);
+                        national = national.replacen(&first, &rule, 1);
+                    }
+                    Some(NumberFormat {
+                        leading: f.leading_digits().last().and_then(|l| anchored(l.as_str(), false)),
+                        pattern: anchored(f.pattern().as_str(), true)?,
+                        national,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn general_matches(&self, nsn: &str) -> bool {
+        self.compiled().general.as_ref().is_some_and(|g| g.is_match(nsn))
+    }
+
+    /// libphonenumber's `getNumberTypeHelper` is not UNKNOWN: the number matches the
+    /// general pattern and one type's, at one of that type's lengths.
+    fn valid(&self, nsn: &str) -> bool {
+        let compiled = self.compiled();
+        let len = nsn.len();
+        compiled.general.as_ref().is_some_and(|g| g.is_match(nsn))
+            && compiled.types.iter().any(|(pattern, re, lengths)| {
+                (*lengths == 0 || len < 32 && lengths & 1 << len != 0)
+                    && re.get_or_init(|| anchored(pattern, true)).as_ref().is_some_and(|re| re.is_match(nsn))
+            })
+    }
+
+    fn possible(&self, nsn: &str) -> bool {
+        nsn.len() < 32 && self.lengths & 1 << nsn.len() != 0
+    }
+
+    /// libphonenumber's `maybeStripNationalPrefixAndCarrierCode`: the national
+    /// significant number of digits written in this region's national format.
+    fn national_number(&self, digits: &str) -> String {
+        let compiled = self.compiled();
+        let viable = self.general_matches(digits);
+        let Some(parsing) = &compiled.prefix_for_parsing else {
+            // Without a pattern for parsing, the national prefix is the pattern
+            // (libphonenumber's BuildMetadataFromXml), with the same viability check.
+            let prefix = self.meta.national_prefix().unwrap_or_default();
+            return match digits.strip_prefix(prefix) {
+                Some(stripped) if !prefix.is_empty() && (!viable || self.general_matches(stripped)) => {
+                    stripped.to_owned()
+                }
+                _ => digits.to_owned(),
+            };
+        };
+        let Some(captures) = parsing.captures(digits) else {
+            return digits.to_owned();
+        };
+        let last = captures.get(captures.len() - 1).filter(|_| captures.len() > 1);
+        let stripped = match (&compiled.transform, last) {
+            (Some(rule), Some(_)) if !rule.is_empty() => {
+                let mut out = String::new();
+                captures.expand(rule, &mut out);
+                out.push_str(&digits[captures.get(0).map_or(0, |m| m.end())..]);
+                out
+            }
+            _ => digits[captures.get(0).map_or(0, |m| m.end())..].to_owned(),
+        };
+        if viable && !self.general_matches(&stripped) {
+            return digits.to_owned();
+        }
+        stripped
+    }
+
+    /// libphonenumber's national format of a number of this region: its digits and the
+    /// lengths of its groups of digits.
+    fn national_format(&self, nsn: &str) -> (Vec<u8>, Vec<usize>) {
+        let chosen = self
+            .formats()
+            .iter()
+            .find(|f| f.leading.as_ref().is_none_or(|l| l.is_match(nsn)) && f.pattern.is_match(nsn));
+        match chosen {
+            Some(f) => digit_groups(&f.pattern.replace(nsn, f.national.as_str())),
+            None => digit_groups(nsn),
+        }
+    }
+}
+
+/// The number types a valid number may be of (libphonenumber's getNumberTypeHelper).
+const TYPES: [phonenumber::Type; 10] = [
+    phonenumber::Type::FixedLine,
+    phonenumber::Type::Mobile,
+    phonenumber::Type::TollFree,
+    phonenumber::Type::PremiumRate,
+    phonenumber::Type::SharedCost,
+    phonenumber::Type::Voip,
+    phonenumber::Type::PersonalNumber,
+    phonenumber::Type::Pager,
+    phonenumber::Type::Uan,
+    phonenumber::Type::Voicemail,
+];
+
+/// The possible lengths of a region's national significant numbers, one bit each: the
+/// union of its number types' (the port leaves the general description's empty).
+fn length_bits(meta: &Metadata) -> u32 {
+    let descriptors = meta.descriptors();
+    std::iter::once(descriptors.general())
+        .chain(TYPES.iter().filter_map(|t| descriptors.get(*t)))
+        .flat_map(|d| d.possible_length())
+        .filter(|l| **l < 32)
+        .fold(0, |bits, l| bits | 1 << l)
+}
+
+/// Every region's plan, by calling code, built once for the process.
+struct Plans {
+    /// For each calling code (0 to 999), its regions, the main one first.
+    by_code: Vec<Vec<Arc<Plan>>>,
+    /// For each calling code, the possible lengths of its numbers (bits); 0 if unassigned.
+    lengths: Vec<u32>,
+}
+
+fn plans() -> &'static Plans {
+    static PLANS: OnceLock<Plans> = OnceLock::new();
+    PLANS.get_or_init(|| {
+        // By code, not by region id: the non-geographic entities (+800, +808, +870, +881,
+        // +882, +883, +888, +979) all have the id `001`.
+        let by_code: Vec<Vec<Arc<Plan>>> = (0..1000u16)
+            .map(|code| {
+                let mut metas = DATABASE.by_code(&code).unwrap_or_default();
+                metas.sort_by_key(|m| !m.is_main_country_for_code());
+                metas.into_iter().map(|m| Arc::new(Plan::new(m))).collect()
+            })
+            .collect();
+        let lengths = by_code.iter().map(|plans| plans.iter().fold(0, |b, p| b | p.lengths)).collect();
+        Plans { by_code, lengths }
+    })
+}
+
+impl Plans {
+    /// libphonenumber's `getRegionCodeForNumberFromRegionList`: which region of the
+    /// calling code a national significant number belongs to.
+    fn region_of(&self, code: u16, nsn: &str) -> Option<&Plan> {
+        let regions = self.by_code.get(usize::from(code))?;
+        if let [only] = regions.as_slice() {
+            return Some(only);
+        }
+        regions.iter().map(Arc::as_ref).find(|plan| match &plan.compiled().leading {
+            Some(leading) => leading.is_match(nsn),
+            None => plan.valid(nsn),
+        })
+    }
+
+    fn valid(&self, code: u16, nsn: &str) -> bool {
+        self.region_of(code, nsn).is_some_and(|plan| plan.valid(nsn))
+    }
+}
+
+/// The phone-number checks of one detector.
+#[derive(Debug)]
+pub(crate) struct Phones {
+    check: PhoneCheck,
+    /// The regions whose national formats are tried, one per calling code.
+    regions: Vec<Arc<Plan>>,
+}
+
+impl Phones {
+    pub(crate) fn new(check: PhoneCheck, regions: PhoneRegions) -> Phones {
+        let plans = plans();
+        // One region per calling code: a national number of any region sharing the code
+        // reads the same way (the US's plan reads Canada's numbers), and the number's
+        // own region decides validity. The main region of the code goes first.
+        let mut chosen: Vec<Arc<Plan>> = Vec::new();
+        for code in regions.iter() {
+            let Some(meta) = DATABASE.by_id(code.as_str()) else {
+                continue;
+            };
+            let code = meta.country_code();
+            if chosen.iter().any(|p| p.code == code) {
+                continue;
+            }
+            if let Some(plan) = plans.by_code.get(usize::from(code)).and_then(|p| p.first()) {
+                chosen.push(Arc::clone(plan));
+            }
+        }
+        chosen.sort_by_key(|p| p.code);
+        Phones { check, regions: chosen }
+    }
+
+    /// Is `digits` (what follows the `+`, or the `00`) a phone number?
+    pub(crate) fn international(&self, digits: &[u8]) -> bool {
+        let plans = plans();
+        let mut code = 0usize;
+        for (k, d) in digits.iter().take(3).enumerate() {
+            code = code * 10 + usize::from(d - b'0');
+            let lengths = plans.lengths[code];
+            if lengths == 0 {
+                continue;
+            }
+            // Country codes are prefix-free (ITU-T E.164): this is the one.
+            let nsn = &digits[k + 1..];
+            if nsn.len() >= 32 || lengths & 1 << nsn.len() == 0 {
+                return false;
+            }
+            return match self.check {
+                PhoneCheck::Possible => true,
+                PhoneCheck::Valid => std::str::from_utf8(nsn).is_ok_and(|nsn| plans.valid(code as u16, nsn)),
+            };
+        }
+        false
+    }
+
+    /// Is `digits`, written in groups of `lens` digits without `+` or `00`, a phone number
+    /// of one of the regions?
+    ///
+    /// The number must be one libphonenumber would write in the region's national
+    /// format: the same digits, trunk prefix included (`06 12 34 56 78`, not
+    /// `6 12 34 56 78`; the NANP's `1` before the area code allowed). A number that starts
+    /// with the region's trunk prefix may be grouped any way; one without (Spain, Italy,
+    /// Denmark, a US number without its `1`, ...) only as the region groups it
+    /// (`612 34 56 78`, `(202) 555-0142`, `20 12 34 56`), since its digits alone are as
+    /// often an order number, an amount or a date; and never in one piece, nor below
+    /// seven digits.
+    pub(crate) fn national(&self, digits: &[u8], lens: &[usize]) -> bool {
+        let Ok(text) = std::str::from_utf8(digits) else {
+            return false;
+        };
+        let plans = plans();
+        for region in &self.regions {
+            let prefix = region.prefix.as_deref().unwrap_or_default();
+            let prefixed = !prefix.is_empty() && digits.starts_with(prefix);
+            if !prefixed && (lens.len() == 1 || digits.len() < 7) {
+                continue;
+            }
+            let fits = |len: usize| len < 32 && region.lengths & 1 << len != 0;
+            if !fits(digits.len() - if prefixed { prefix.len() } else { 0 }) && !fits(digits.len()) {
+                continue;
+            }
+            if self.check == PhoneCheck::Possible && prefixed {
+                return true;
+            }
+            let nsn = region.national_number(text);
+            let Some(own) = plans.region_of(region.code, &nsn) else {
+                continue;
+            };
+            let ok = match self.check {
+                PhoneCheck::Valid => own.valid(&nsn),
+                PhoneCheck::Possible => own.possible(&nsn),
+            };
+            if !ok {
+                continue;
+            }
+            // libphonenumber formats with the calling code's main region's formats.
+            let main = plans.by_code[usize::from(region.code)].first().map_or(own, Arc::as_ref);
+            let (national, groups) = main.national_format(&nsn);
+            let same_digits = national == digits || prefixed && national == digits[prefix.len()..];
+            if !same_digits {
+                continue;
+            }
+            // A trunk prefix written as a group of its own (`1-800-555-0199`) is not one
+            // of the region's groups.
+            let own_lens =
+                if prefixed && national != digits && lens[0] == prefix.len() { &lens[1..] } else { lens };
+            if prefixed || groups == own_lens {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// The digits of `written` and the lengths of its groups of digits.
+fn digit_groups(written: &str) -> (Vec<u8>, Vec<usize>) {
+    let mut digits = Vec::with_capacity(written.len());
+    let mut groups = Vec::new();
+    let mut current = 0;
+    for b in written.bytes() {
+        if b.is_ascii_digit() {
+            digits.push(b);
+            current += 1;
+        } else if current > 0 {
+            groups.push(current);
+            current = 0;
+        }
+    }
+    if current > 0 {
+        groups.push(current);
+    }
+    (digits, groups)
+}
+
+/// libphonenumber's validity of `+code nsn`, for the tests that compare it with the
+/// crate's own (`phonenumber::is_valid`).
+#[doc(hidden)]
+pub fn valid_international(code: u16, nsn: &str) -> bool {
+    plans().valid(code, nsn)
+}
