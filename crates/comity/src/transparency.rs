@@ -40,11 +40,12 @@ pub enum TransparencyCommand {
 
 #[derive(Debug, Args)]
 pub struct ReleaseArgs {
-    /// The period's start (RFC 3339, such as 2027-01-01T00:00:00Z): requests received from
-    /// then.
+    /// The period's start: a day (2027-01-01, from its midnight UTC) or an RFC 3339 time;
+    /// requests received from then.
     #[arg(long)]
     from: String,
-    /// The period's end (RFC 3339), excluded; the period must have ended.
+    /// The period's end, excluded (a day: from its midnight UTC, so `--to 2028-01-01`
+    /// ends with 2027); the period must have ended.
     #[arg(long)]
     to: String,
     /// The privacy loss this release spends, such as 0.5: the smaller, the more noise.
@@ -95,12 +96,17 @@ pub async fn run(command: TransparencyCommand) -> ExitCode {
 async fn release(args: ReleaseArgs) -> anyhow::Result<()> {
     crate::admin::init_tracing();
     let now = chrono::Utc::now();
+    // An RFC 3339 time, or a day (its midnight, UTC), as the portal's forms take them.
     let time = |flag: &str, text: &str| {
-        chrono::DateTime::parse_from_rfc3339(text.trim()).map(|t| t.with_timezone(&chrono::Utc)).map_err(
-            |e| {
-                anyhow::anyhow!("{flag}: {text:?} is not an RFC 3339 time such as 2027-01-01T00:00:00Z ({e})")
-            },
-        )
+        let text = text.trim();
+        if let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            return Ok(day.and_time(chrono::NaiveTime::MIN).and_utc());
+        }
+        chrono::DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&chrono::Utc)).map_err(|e| {
+            anyhow::anyhow!(
+                "{flag}: {text:?} is neither a day such as 2027-01-01 nor an RFC 3339 time such as 2027-01-01T00:00:00Z ({e})"
+            )
+        })
     };
     let period = (time("--from", &args.from)?, time("--to", &args.to)?);
     let local = args.store.local().await?;

@@ -124,4 +124,20 @@ async fn check(data: Data) {
     let out = release(&ended, "0.75");
     assert!(!out.status.success(), "over the budget of 1");
     assert!(String::from_utf8_lossy(&out.stderr).contains("at most 0.5 is left"), "{out:?}");
+    // Days, as the portal's forms take them: a period of days that ended long ago.
+    let out = comity(
+        &["transparency", "release", "--from", "2020-01-01", "--to", "2021-01-01", "--epsilon", "1"],
+        Some(&data),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("from 2020-01-01T00:00:00+00:00 to 2021-01-01T00:00:00+00:00"), "{stdout}");
+    let out = comity(
+        &["transparency", "release", "--from", "1 January", "--to", "2021-01-01", "--epsilon", "1"],
+        Some(&data),
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--from: \"1 January\" is neither a day"),
+        "{out:?}"
+    );
 }
