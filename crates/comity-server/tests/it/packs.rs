@@ -8,7 +8,7 @@ use comity_server::{Application, Config, HttpConfig};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::support::{Backend, ORIGIN, TestApp, example};
+use crate::support::{Backend, TestApp, example};
 
 crate::both_backends!(
     the_packs_and_their_texts_are_public_and_the_counts_are_aggregates,
@@ -132,29 +132,11 @@ async fn the_pages_show_each_version_and_link_the_request_to_the_version_that_ju
 }
 
 /// A server's configuration on a data directory and, for PostgreSQL, a database, with
-/// `packs`; nothing runs in the background that the test does not start.
+/// `packs`, its cookies sent over plain HTTP as the test reaches it.
 fn config(dir: &std::path::Path, database_url: Option<&str>, packs: comity_policy::PackSet) -> Config {
     Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.to_owned(),
-        database_url: database_url.map(str::to_owned),
-        log_origin: ORIGIN.to_owned(),
-        packs,
         http: HttpConfig { secure_cookies: false, ..HttpConfig::default() },
-        witnesses: Vec::new(),
-        checkpoint_interval: std::time::Duration::from_secs(3600),
-        sweep_interval: std::time::Duration::from_secs(3600),
-        demo: None,
-        hashing: comity_app::HashingSettings::default(),
-        smtp: None,
-        public_url: None,
-        notice_interval: std::time::Duration::from_secs(3600),
-        notice_retry: comity_notify::RetryPolicy::default(),
-        disposal_grace: chrono::Duration::days(comity_app::DISPOSAL_GRACE_DAYS),
-        document_retention: chrono::Duration::days(comity_app::DOCUMENT_RETENTION_DAYS),
-        recall_within: chrono::Duration::days(comity_app::RECALL_DAYS),
-        suppress_below: 1,
-        privacy_budget: comity_core::privacy::DEFAULT_BUDGET,
+        ..crate::support::config(dir, database_url, packs)
     }
 }
 

@@ -120,20 +120,15 @@ pub async fn spawn_app_configured(backend: Backend, configure: impl FnOnce(&mut 
     Some(app)
 }
 
-/// The server with only its operator and the admin's token, its configuration changed
-/// by `configure`.
-async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
-    let files = tempfile::tempdir().unwrap();
-    let pg = match backend {
-        Backend::Sqlite => None,
-        Backend::Postgres => Some(comity_store::testing::TestDatabase::create().await?),
-    };
-    let mut config = Config {
+/// A test server's configuration on a data directory and, for PostgreSQL, a database,
+/// judging with `packs`: nothing runs in the background that the test does not start.
+pub fn config(dir: &std::path::Path, database_url: Option<&str>, packs: comity_policy::PackSet) -> Config {
+    Config {
         listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: files.path().to_owned(),
-        database_url: pg.as_ref().map(|db| db.url().to_owned()),
+        data_dir: dir.to_owned(),
+        database_url: database_url.map(str::to_owned),
         log_origin: ORIGIN.to_owned(),
-        packs: comity_policy::PackSet::builtin().unwrap(),
+        packs,
         http: HttpConfig::default(),
         witnesses: Vec::new(),
         // The tests sign the checkpoints they check (`TestApp::checkpoint_now`).
@@ -152,7 +147,19 @@ async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Op
         recall_within: chrono::Duration::days(comity_app::RECALL_DAYS),
         suppress_below: 1,
         privacy_budget: comity_core::privacy::DEFAULT_BUDGET,
+    }
+}
+
+/// The server with only its operator and the admin's token, its configuration changed
+/// by `configure`.
+async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
+    let files = tempfile::tempdir().unwrap();
+    let pg = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(comity_store::testing::TestDatabase::create().await?),
     };
+    let mut config =
+        config(files.path(), pg.as_ref().map(|db| db.url()), comity_policy::PackSet::builtin().unwrap());
     configure(&mut config);
     let application = Application::build(config).await.unwrap();
     let base = format!("http://{}", application.address());
