@@ -172,8 +172,14 @@ pub fn masker(
     parties: &ThirdParties,
     national_ids: NationalIds,
 ) -> Result<Masker, BuildError> {
-    let mut masker = Masker::builder()
-        .detector(Detector::new(DetectorConfig { national_ids, ..DetectorConfig::default() }));
+    // What leaves must hold no third party's number: a production masks every number
+    // libphonenumber finds possible (a length the plan has), not only those in the ranges
+    // its metadata knew of, trading precision for recall.
+    let mut masker = Masker::builder().detector(Detector::new(DetectorConfig {
+        national_ids,
+        phone_check: comity_redact::PhoneCheck::Possible,
+        ..DetectorConfig::default()
+    }));
     for value in targets.values() {
         masker = masker.keep(value);
     }
