@@ -519,8 +519,10 @@ pub enum StoreError {
     /// A stored row no longer parses: the database was edited outside comity.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
-    /// The database is overloaded for now (every connection busy); retrying later helps.
-    #[error("the database is busy: {0}")]
+    /// The database is overloaded, unreachable or out of space for now (every connection
+    /// busy, the server restarting, the disk full); nothing was written, and retrying later
+    /// helps.
+    #[error("the database is unavailable for now: {0}")]
     Unavailable(String),
     /// The database failed or could not be reached.
     #[error("database error: {0}")]

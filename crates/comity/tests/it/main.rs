@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod architecture;
+mod chaos;
 mod cli;
 mod deadlines;
 mod disposal_cli;
