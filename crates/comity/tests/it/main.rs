@@ -4,6 +4,7 @@
 mod architecture;
 mod cli;
 mod deadlines;
+mod deploy;
 mod disposal_cli;
 mod durability;
 mod evaluation_cli;
