@@ -117,6 +117,7 @@
 mod at_rest;
 mod db;
 pub mod journal;
+mod limit_rows;
 pub mod log;
 mod notice_rows;
 mod postgres;

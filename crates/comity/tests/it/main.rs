@@ -5,6 +5,7 @@ mod architecture;
 mod chaos;
 mod cli;
 mod deadlines;
+mod deploy;
 mod disposal_cli;
 mod durability;
 mod evaluation_cli;
