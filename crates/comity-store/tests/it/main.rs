@@ -73,6 +73,7 @@ store_tests!(mod store for suite {
     a_database_from_before_request_salts_gives_each_request_its_own,
     the_representatives_register_migrates_a_database_with_notices,
     one_holder_has_a_lease_until_it_runs_out,
+    a_package_is_kept_in_chunks_sealed_whole_and_shredded_with_its_key,
 });
 
 store_tests!(mod trust for trust_suite {
@@ -88,6 +89,7 @@ store_tests!(mod trust for trust_suite {
     sessions_tokens_and_links,
     a_signed_submission_is_kept_and_its_jti_used_once,
     an_authority_track_record_counts_its_requests,
+    a_production_key_is_kept_with_its_fact_and_once,
 });
 
 mod open {
