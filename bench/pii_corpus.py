@@ -159,8 +159,10 @@ CARD_PREFIXES = [  # (prefix, length, grouping)
     ("4", 16, (4, 4, 4, 4)), ("4", 16, (4, 4, 4, 4)), ("51", 16, (4, 4, 4, 4)),
     ("55", 16, (4, 4, 4, 4)), ("2221", 16, (4, 4, 4, 4)), ("34", 15, (4, 6, 5)),
     ("37", 15, (4, 6, 5)), ("6011", 16, (4, 4, 4, 4)), ("65", 16, (4, 4, 4, 4)),
-    ("35", 16, (4, 4, 4, 4)), ("36", 14, (4, 6, 4)), ("4", 13, (4, 4, 5)),
+    ((3528, 3589), 16, (4, 4, 4, 4)), ("36", 14, (4, 6, 4)), ("4", 13, (4, 4, 5)),
 ]
+# A range (low, high) stands for every prefix in it: JCB is 3528-3589 (ISO/IEC 7812 as the
+# brands publish it), not all of 35, whose other numbers are no card.
 
 
 def luhn_complete(r, digits):
@@ -292,6 +294,8 @@ def ip(r):
 
 def card(r):
     prefix, length, sizes = r.choice(CARD_PREFIXES)
+    if isinstance(prefix, tuple):
+        prefix = str(r.randint(*prefix))
     number = luhn_complete(r, prefix + digits(r, length - len(prefix) - 1))
     sep = r.choice([" ", " ", "-", ""])
     return group(number, sizes, sep)

@@ -117,10 +117,14 @@ impl From<StoreError> for Error {
             StoreError::NotFound => Error::NotFound("not found".to_owned()),
             StoreError::Conflict(message) => Error::conflict(message),
             StoreError::Unavailable(message) => {
-                tracing::warn!(%message, "store overloaded");
+                // The cause is the operator's to read (a full disk, a database restarting);
+                // the caller learns only that retrying helps, and when to.
+                tracing::warn!(%message, "store unavailable");
                 Error::Unavailable {
                     code: "busy",
-                    message: "the server is busy; retry in a moment".to_owned(),
+                    message: "the server cannot store or read anything for a moment; retry after the \
+                              seconds Retry-After gives"
+                        .to_owned(),
                     retry_after: Some(1),
                 }
             }

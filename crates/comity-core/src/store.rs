@@ -512,6 +512,18 @@ pub struct InboxPage {
     pub total: u64,
 }
 
+/// A client network's credential failures as every server of one database counts them
+/// (issue 17): a leaky bucket kept as the instant it will have drained. Its level at `now`
+/// is the time left to `drained_at` over the time one failure takes to drain; adding a
+/// failure at `now` sets `drained_at` to the later of itself and `now`, plus that time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureBucket {
+    /// The client network, as `comity_app::network` names it (an IPv4 address, or an
+    /// IPv6 /64).
+    pub network: std::net::IpAddr,
+    pub drained_at: DateTime<Utc>,
+}
+
 /// What can go wrong in a store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -529,8 +541,10 @@ pub enum StoreError {
     /// A stored row no longer parses: the database was edited outside comity.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
-    /// The database is overloaded for now (every connection busy); retrying later helps.
-    #[error("the database is busy: {0}")]
+    /// The database is overloaded, unreachable or out of space for now (every connection
+    /// busy, the server restarting, the disk full); nothing was written, and retrying later
+    /// helps.
+    #[error("the database is unavailable for now: {0}")]
     Unavailable(String),
     /// The database failed or could not be reached.
     #[error("database error: {0}")]
@@ -649,6 +663,33 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// Adds failures to client networks' buckets shared by every server (see
+    /// [`FailureBucket`]): for each (network, count), in one statement that drains and adds,
+    /// `drained_at = max(drained_at, now) + count × step`, where `step` is the time one
+    /// failure takes to drain. Failures added by several servers at once all count. Returns
+    /// each bucket as it is after, with what the other servers added.
+    async fn add_failures(
+        &self,
+        failures: &[(std::net::IpAddr, u32)],
+        step: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<FailureBucket>, StoreError>;
+    /// The buckets not yet drained at `now`, fullest first, at most `limit`.
+    async fn failure_buckets(&self, now: DateTime<Utc>, limit: u32)
+    -> Result<Vec<FailureBucket>, StoreError>;
+    /// Deletes the buckets drained at `now`; returns how many.
+    async fn prune_failures(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Records that `server` is running at `now`, forgets the servers not seen since
+    /// `live_since`, and returns how many servers were seen since then, this one included:
+    /// the live servers of this database.
+    async fn heartbeat(
+        &self,
+        server: &str,
+        now: DateTime<Utc>,
+        live_since: DateTime<Utc>,
+    ) -> Result<u32, StoreError>;
+    /// Forgets `server`'s heartbeat: it is stopping, and the others count it out at once.
+    async fn leave(&self, server: &str) -> Result<(), StoreError>;
     /// Keeps `value` under `name` if nothing is kept there yet, and returns what is kept:
     /// the first server of a database sets what every later one must match (its log's
     /// verifier key, a check sealed with its server key; issue 17).

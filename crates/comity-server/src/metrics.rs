@@ -77,13 +77,15 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// The text exposition, with the per-state gauge appended from the store's counts, and
-    /// the password hashing's counter and gauge from the use cases (`App::password_hashing`).
+    /// The text exposition, with the per-state gauge appended from the store's counts, the
+    /// password hashing's counter and gauge from the use cases (`App::password_hashing`),
+    /// and the live servers the heartbeats count.
     pub fn render(
         &self,
         by_state: &[(comity_core::State, u64)],
         overdue: &[(comity_core::ClockKind, u64)],
         (checks, waiting): (u64, usize),
+        live_servers: u32,
     ) -> Result<String, std::fmt::Error> {
         let mut out = String::new();
         prometheus_client::encoding::text::encode_registry(&mut out, &self.registry)?;
@@ -95,6 +97,11 @@ impl Metrics {
         out.push_str("# HELP comity_password_hashes_waiting Password hashes waiting for a worker now.\n");
         out.push_str("# TYPE comity_password_hashes_waiting gauge\n");
         out.push_str(&format!("comity_password_hashes_waiting {waiting}\n"));
+        // Issue 17: the servers of this database whose heartbeat is recent; each lets a
+        // client through at the request rate divided by this.
+        out.push_str("# HELP comity_live_servers Servers of this database whose heartbeat is recent, this one included.\n");
+        out.push_str("# TYPE comity_live_servers gauge\n");
+        out.push_str(&format!("comity_live_servers {live_servers}\n"));
         out.push_str("# HELP comity_requests Requests currently in each lifecycle state.\n");
         out.push_str("# TYPE comity_requests gauge\n");
         for state in comity_core::State::ALL {

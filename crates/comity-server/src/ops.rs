@@ -51,7 +51,7 @@ pub async fn metrics(
     let overdue = app.app.overdue_by_kind().await?;
     let text = app
         .metrics
-        .render(&counts, &overdue, app.app.password_hashing())
+        .render(&counts, &overdue, app.app.password_hashing(), app.trust.limits.live())
         .map_err(|e| ApiError::internal(&e))?;
     Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text))
 }

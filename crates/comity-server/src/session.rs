@@ -56,8 +56,9 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     // A sign-in takes its place in the client's failure budget before its password is
     // checked, so sign-ins sent at once cannot all be checked against the same budget.
-    let Some(_attempt) = app.trust.limits.reserve(client) else {
-        return Ok(crate::limits::too_many_failures(&app, client));
+    let _attempt = match app.trust.limits.reserve(client) {
+        Ok(place) => place,
+        Err(wait) => return Ok(crate::limits::too_many(&app, "failures", wait)),
     };
     let count = app.refusals(client);
     let login = Login { username: body.username, password: body.password, totp: body.totp };
@@ -138,8 +139,9 @@ pub async fn change_password(
     ClientIp(client): ClientIp,
     JsonBody(body): JsonBody<PasswordBody>,
 ) -> Result<Response, ApiError> {
-    let Some(_attempt) = app.trust.limits.reserve(client) else {
-        return Ok(crate::limits::too_many_failures(&app, client));
+    let _attempt = match app.trust.limits.reserve(client) {
+        Ok(place) => place,
+        Err(wait) => return Ok(crate::limits::too_many(&app, "failures", wait)),
     };
     let count = app.refusals(client);
     let client = Client::new(client, &count);

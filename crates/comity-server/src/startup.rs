@@ -15,7 +15,8 @@
 //!    otherwise fork the log);
 //! 6. each policy pack version not yet kept is kept (its text, as a `pack.adopted` fact);
 //!    screenings a crash interrupted are finished; the demo is seeded if asked for;
-//! 7. the checkpointer, the sweeper of deadlines and the delivery worker of notices start.
+//! 7. the checkpointer, the sweeper of deadlines, the delivery worker of notices and the
+//!    task that shares limits with the other servers (heartbeats and failure buckets) start.
 //!
 //! [`Application::run_until_stopped`] serves until the shutdown signal, then signs a last
 //! checkpoint so that a clean stop leaves no entry unsigned.
@@ -40,6 +41,11 @@ pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 /// acted on at most this long after it passes; the law's shortest period is 8 hours.
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(30);
 
+/// How often each server renews its heartbeat and reads the failure buckets every server
+/// shares (issue 17): a client blocked on one server is blocked on the others within this,
+/// and a server that stops answering is counted out of the live ones after five of these.
+pub const SHARE_INTERVAL: Duration = Duration::from_secs(1);
+
 /// How often the delivery worker feeds the outbox from the log and delivers what is due
 /// (issue 13, item 8).
 pub const NOTICE_INTERVAL: Duration = Duration::from_secs(5);
@@ -63,6 +69,9 @@ pub struct Config {
     pub checkpoint_interval: Duration,
     /// How often the deadlines that passed are acted on ([`SWEEP_INTERVAL`]).
     pub sweep_interval: Duration,
+    /// How often this server renews its heartbeat and reads the failures every server
+    /// counted ([`SHARE_INTERVAL`]).
+    pub share_interval: Duration,
     /// Seed the demo's parties, people and requests on the first start, as this actor.
     pub demo: Option<ActorId>,
     /// How many password hashes run at once, and how many one client may have waiting.
@@ -119,6 +128,9 @@ pub struct Application {
     sweeper: tokio::task::JoinHandle<()>,
     notifier: Notifier,
     delivery: tokio::task::JoinHandle<()>,
+    sharer: tokio::task::JoinHandle<()>,
+    /// This process, as its heartbeat names it.
+    server_id: String,
     seeded: Option<Seeded>,
     _lock: Option<DirLock>,
 }
@@ -268,6 +280,8 @@ impl Application {
                 verifier_key: key.verifier_key().to_owned(),
             })
             .with_webhook_key(webhook_key_resource(&notifier));
+        let server_id = lease_holder();
+        let sharer = spawn_sharer(state.clone(), server_id.clone(), config.share_interval);
         Ok(Application {
             listener,
             address,
@@ -279,6 +293,8 @@ impl Application {
             sweeper,
             notifier,
             delivery,
+            sharer,
+            server_id,
             seeded,
             _lock: lock,
         })
@@ -324,6 +340,11 @@ impl Application {
         self.checkpointer.abort();
         self.sweeper.abort();
         self.delivery.abort();
+        self.sharer.abort();
+        // The others count this server out at once, not when its heartbeat runs out.
+        if let Err(e) = app.leave(&self.server_id).await {
+            tracing::warn!(error = %e, "could not remove this server's heartbeat; the others count it out in a few seconds");
+        }
         match app.sign_checkpoint(&self.key, &self.origin).await {
             Ok(Some(c)) => {
                 keep(&self.data_dir, &c.note);
@@ -390,6 +411,46 @@ fn spawn_sweeper(app: App, interval: Duration) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// Shares the limits with the other servers of the database (issue 17), from the start
+/// on: every `interval` it renews this server's heartbeat (and sets the live servers'
+/// count, which divides the per-client request rate) and reads every server's failure
+/// buckets; a failure counted here is written as soon as it is counted, without waiting
+/// for the tick. Runs until aborted; a database that does not answer is retried at the next
+/// tick, and this server's own counts hold meanwhile.
+fn spawn_sharer(state: AppState, server: String, interval: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let (app, limits) = (state.app(), &state.trust.limits);
+        let live_for = chrono::Duration::from_std(interval * 5).unwrap_or(chrono::Duration::seconds(5));
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {
+                    let now = chrono::Utc::now();
+                    let (live, refreshed) =
+                        tokio::join!(app.heartbeat(&server, now, live_for), app.refresh_failures(limits.failures(), now));
+                    match live {
+                        Ok(live) => {
+                            if live != limits.live() {
+                                tracing::info!(live, "servers sharing this database; each takes its share of the request rate");
+                            }
+                            limits.set_live(live);
+                        }
+                        Err(e) => tracing::warn!(error = %e, "the heartbeat could not be written; retrying at the next tick"),
+                    }
+                    if let Err(e) = refreshed {
+                        tracing::warn!(error = %e, "the failures other servers counted could not be read; retrying at the next tick");
+                    }
+                }
+                () = limits.failures().queued() => {}
+            }
+            if let Err(e) = app.share_failures(limits.failures(), chrono::Utc::now()).await {
+                tracing::warn!(error = %e, "failures could not be shared with the other servers; retrying at the next tick");
+            }
+        }
+    })
+}
+
 /// Feeds the outbox from the log and delivers the notices due, once per `interval`, from
 /// the start on: what a stopped server left undelivered goes first. Notices are written
 /// before they are tried and taken under a lease, so a worker stopped midway, or two
@@ -430,15 +491,15 @@ fn webhook_key_resource(notifier: &Notifier) -> comity_wire::notice::WebhookKeyR
     }
 }
 
-/// Signs a checkpoint whenever the log has grown, at most once per `interval`, keeps it
-/// in the data directory and hands it to every witness; their cosignatures are kept with
-/// it. Runs until aborted.
-/// This process, as it holds a lease: its pid and a random part (pids repeat across hosts).
+/// This process, as it holds a lease or keeps a heartbeat: its pid and a random part (pids repeat across hosts).
 fn lease_holder() -> String {
     let token = comity_auth::opaque::OpaqueToken::generate();
     format!("pid {} {}", std::process::id(), &token.text()[..12])
 }
 
+/// Signs a checkpoint whenever the log has grown, at most once per `interval`, keeps it
+/// in the data directory and hands it to every witness; their cosignatures are kept with
+/// it. Runs until aborted.
 fn spawn_checkpointer(
     app: App,
     dir: DataDir,

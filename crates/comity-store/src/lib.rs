@@ -83,6 +83,16 @@
 //! or the id (a `Conflict`). Of two intakes racing, even on two servers, exactly one is
 //! stored, and the refused one leaves nothing behind.
 //!
+//! **Failures that pass are told apart from faults** (issue 17, item 2). A full disk
+//! (SQLite's `SQLITE_FULL`), a database that cannot be reached or is restarting
+//! (PostgreSQL's SQLSTATE classes 08 and 57P), one out of resources (class 53), a
+//! serialization failure or deadlock (40001, 40P01) and a pool whose connections all stayed
+//! busy are [`StoreError::Unavailable`]: the transaction wrote nothing, a retry is safe,
+//! and the API answers 503 with `Retry-After`, never 500. Anything else stays a fault
+//! (`rows::passing` decides; on SQLite a failed group commit carries the reason to every
+//! caller of its batch). The chaos tests (`crates/comity/tests/it/chaos.rs`) fill a disk
+//! under load and restart PostgreSQL under load to hold this to account.
+//!
 //! **The audit trail is append-only.** Triggers reject any UPDATE or DELETE of `events`,
 //! `screenings`, the log's entries, hashes and checkpoints, and `journal` (and, on
 //! PostgreSQL, TRUNCATE), whoever sends it: a first defence for the audit trail.
@@ -107,6 +117,7 @@
 mod at_rest;
 mod db;
 pub mod journal;
+mod limit_rows;
 pub mod log;
 mod notice_rows;
 mod postgres;

@@ -102,12 +102,66 @@ pub(crate) fn not_found_on_foreign_key(e: sqlx::Error) -> StoreError {
 
 pub(crate) fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
     let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(e);
-    // Every connection busy for the whole acquire timeout is overload, not a fault: the
-    // caller should retry later, and the API answers 503 rather than 500.
-    if let Some(sqlx::Error::PoolTimedOut) = boxed.downcast_ref::<sqlx::Error>() {
-        return StoreError::Unavailable("every database connection stayed busy; retry shortly".into());
+    if let Some(reason) = passing_cause(&*boxed) {
+        return StoreError::Unavailable(format!("{reason}: {boxed}"));
     }
     StoreError::Backend(boxed)
+}
+
+/// [`passing`] for an error that may wrap the database's own, anywhere in its chain of
+/// sources.
+pub(crate) fn passing_cause(e: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    let mut cause = Some(e);
+    while let Some(e) = cause {
+        if let Some(reason) = e.downcast_ref::<sqlx::Error>().and_then(passing) {
+            return Some(reason);
+        }
+        if let Some(StoreError::Unavailable(_)) = e.downcast_ref::<StoreError>() {
+            return Some("the database is unavailable");
+        }
+        cause = e.source();
+    }
+    None
+}
+
+/// Why a failure is one that passes, if it is: the caller should retry later, and the API
+/// answers 503 with `Retry-After` rather than 500 (issue 17, item 2). Nothing was written
+/// by a failed transaction, so a retry is safe.
+fn passing(e: &sqlx::Error) -> Option<&'static str> {
+    match e {
+        // Every connection busy for the whole acquire timeout: overload, not a fault.
+        sqlx::Error::PoolTimedOut => Some("every database connection stayed busy"),
+        // The server went away (restarted, or the network between), or this pool is closing.
+        sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
+            Some("the database cannot be reached")
+        }
+        sqlx::Error::Database(d) => {
+            let code = d.code()?;
+            match code.as_ref() {
+                // PostgreSQL's SQLSTATE (Appendix A): class 08 connection exception; 57P01
+                // to 57P03, shut down or starting up; class 53, out of disk, memory or
+                // connections; 40001 and 40P01, a serialization failure or deadlock whose
+                // transaction was rolled back and may be retried.
+                c if c.starts_with("08") => Some("the database connection failed"),
+                "57P01" | "57P02" | "57P03" => Some("the database is restarting"),
+                c if c.starts_with("53") => {
+                    Some("the database is out of resources (disk, memory or connections)")
+                }
+                "40001" | "40P01" => Some("the transaction met a concurrent one"),
+                // SQLite's result codes (sqlite.org/rescode.html), which sqlx gives extended:
+                // the primary code is the low byte. 13 SQLITE_FULL, the disk is full; 10
+                // SQLITE_IOERR, the disk failed a read or write; 5 and 6, busy or locked
+                // past the busy timeout.
+                c => match c.parse::<i32>().map(|n| n & 0xff) {
+                    Ok(13) => Some("the disk is full"),
+                    Ok(10) => Some("the disk failed a read or write"),
+                    Ok(5 | 6) => Some("the database stayed locked"),
+                    _ => None,
+                },
+            }
+        }
+        _ => None,
+    }
 }
 
 /// A failure that is not the database's own: bad configuration, an unusable directory.

@@ -242,18 +242,27 @@ struct Write {
 struct BatchFailed {
     what: &'static str,
     cause: Arc<dyn std::error::Error + Send + Sync>,
+    /// Why the failure passes (a full disk, say), if it does: then every caller is told to
+    /// retry (`StoreError::Unavailable`, 503) rather than given a fault (500).
+    passing: Option<&'static str>,
 }
 
 impl BatchFailed {
     fn new(what: &'static str, cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        let failed = Self { what, cause: Arc::from(cause.into()) };
+        let cause = cause.into();
+        let passing = crate::rows::passing_cause(&*cause);
+        let failed = Self { what, cause: Arc::from(cause), passing };
         tracing::warn!(error = %failed, "a SQLite write batch failed; every write in it was refused");
         failed
     }
 
     fn answer(&self, reply: oneshot::Sender<Result<Answer, StoreError>>) {
+        let error = match self.passing {
+            Some(reason) => StoreError::Unavailable(format!("{reason}: {self}")),
+            None => backend(self.clone()),
+        };
         // A caller that went away no longer needs the answer.
-        let _ = reply.send(Err(backend(self.clone())));
+        let _ = reply.send(Err(error));
     }
 }
 

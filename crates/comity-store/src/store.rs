@@ -57,7 +57,7 @@ macro_rules! store_impl {
             use $crate::rows::backend;
             use $crate::store::{Engine, read, snapshot};
             use $crate::writes::WriteOp;
-            use $crate::{at_rest, notice_rows, reads, trust_rows};
+            use $crate::{at_rest, limit_rows, notice_rows, reads, trust_rows};
 
             impl $store {
                 /// A request as read: its documents opened with its key (issue 15).
@@ -324,6 +324,49 @@ macro_rules! store_impl {
                     self.write(WriteOp::TakeLease(name.to_owned(), holder.to_owned(), now, until))
                         .await?
                         .flag()
+                }
+
+                async fn add_failures(
+                    &self,
+                    failures: &[(std::net::IpAddr, u32)],
+                    step: chrono::Duration,
+                    now: DateTime<Utc>,
+                ) -> Result<Vec<comity_core::FailureBucket>, StoreError> {
+                    if failures.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let step = step.num_microseconds().unwrap_or(i64::MAX);
+                    let now = limit_rows::micros_since_epoch(now);
+                    self.write(WriteOp::AddFailures(failures.to_vec(), step, now)).await?.buckets()
+                }
+
+                async fn failure_buckets(
+                    &self,
+                    now: DateTime<Utc>,
+                    limit: u32,
+                ) -> Result<Vec<comity_core::FailureBucket>, StoreError> {
+                    limit_rows::failure_buckets(&mut *read(self).await?, now, limit).await
+                }
+
+                async fn prune_failures(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+                    self.write(WriteOp::PruneFailures(limit_rows::micros_since_epoch(now))).await?.count()
+                }
+
+                async fn heartbeat(
+                    &self,
+                    server: &str,
+                    now: DateTime<Utc>,
+                    live_since: DateTime<Utc>,
+                ) -> Result<u32, StoreError> {
+                    let (now, since) =
+                        (limit_rows::micros_since_epoch(now), limit_rows::micros_since_epoch(live_since));
+                    let live =
+                        self.write(WriteOp::Heartbeat(server.to_owned(), now, since)).await?.count()?;
+                    Ok(u32::try_from(live).unwrap_or(u32::MAX))
+                }
+
+                async fn leave(&self, server: &str) -> Result<(), StoreError> {
+                    self.write(WriteOp::Leave(server.to_owned())).await?.done()
                 }
 
                 async fn claim(&self, name: &str, value: &str) -> Result<String, StoreError> {

@@ -48,6 +48,16 @@ impl TestDatabase {
             );
             return None;
         };
+        Some(TestDatabase::create_on(&admin_url).await)
+    }
+
+    /// Creates a fresh database on the server at `admin_url`, one the test started itself
+    /// (the chaos test restarts its own server, never the one other tests share).
+    ///
+    /// # Panics
+    /// When the database cannot be created.
+    pub async fn create_on(admin_url: &str) -> TestDatabase {
+        let admin_url = admin_url.to_owned();
         let name = format!("comity_test_{}", uuid::Uuid::now_v7().simple());
         let created = async {
             let mut admin = PgConnection::connect(&admin_url).await?;
@@ -55,10 +65,10 @@ impl TestDatabase {
             admin.close().await
         };
         if let Err(e) = created.await {
-            panic!("cannot create the test database {name} through {DATABASE_URL_VAR}: {e}");
+            panic!("cannot create the test database {name}: {e}");
         }
         let url = with_database(&admin_url, &name);
-        Some(TestDatabase { admin_url, name, url })
+        TestDatabase { admin_url, name, url }
     }
 
     /// The URL of the fresh database.

@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use comity_core::{
-    Act, ActorId, Amendment, CheckpointSigner, ClockClose, ClockOutcome, ClockSet, Event, IdempotencyKey,
-    Intake, JournalEntry, LinkRecord, LoginSlot, Move, NewEntry, NewNotice, NewRequest, Notice,
-    NoticeOutcome, Party, PartyId, Read, RequestId, Screening, SessionRecord, State, StoreError,
+    Act, ActorId, Amendment, CheckpointSigner, ClockClose, ClockOutcome, ClockSet, Event, FailureBucket,
+    IdempotencyKey, Intake, JournalEntry, LinkRecord, LoginSlot, Move, NewEntry, NewNotice, NewRequest,
+    Notice, NoticeOutcome, Party, PartyId, Read, RequestId, Screening, SessionRecord, State, StoreError,
     StoredCheckpoint, StoredRequest, TokenRecord, UserRecord, Username,
 };
 
@@ -23,7 +23,7 @@ use crate::rows::{
     At, PartyColumns, SetupError, backend, micros, move_refused, no_deadline, not_found_on_foreign_key,
     party_exists, request_exists,
 };
-use crate::{notice_rows, trust_rows};
+use crate::{limit_rows, notice_rows, trust_rows};
 
 /// A write, with everything it needs owned: SQLite hands it to its writer task.
 pub(crate) enum WriteOp {
@@ -82,6 +82,14 @@ pub(crate) enum WriteOp {
     TakeNotices(DateTime<Utc>, DateTime<Utc>, u32),
     RecordNotice(u64, Box<NoticeOutcome>),
     RetryNotice(u64, DateTime<Utc>, Box<NewEntry>),
+    /// Failures by client network, the time one takes to drain and now, both in
+    /// microseconds (issue 17).
+    AddFailures(Vec<(std::net::IpAddr, u32)>, i64, i64),
+    /// Now, in microseconds since the epoch.
+    PruneFailures(i64),
+    /// Server, now and the oldest heartbeat that is live, in microseconds since the epoch.
+    Heartbeat(String, i64, i64),
+    Leave(String),
 }
 
 /// What a write answers, once committed.
@@ -100,6 +108,7 @@ pub(crate) enum Answer {
     Count(u64),
     Notices(Vec<Notice>),
     Text(String),
+    Buckets(Vec<FailureBucket>),
 }
 
 fn unexpected_answer() -> StoreError {
@@ -189,6 +198,13 @@ impl Answer {
     pub(crate) fn count(self) -> Result<u64, StoreError> {
         match self {
             Answer::Count(n) => Ok(n),
+            _ => Err(unexpected_answer()),
+        }
+    }
+
+    pub(crate) fn buckets(self) -> Result<Vec<FailureBucket>, StoreError> {
+        match self {
+            Answer::Buckets(b) => Ok(b),
             _ => Err(unexpected_answer()),
         }
     }
@@ -449,6 +465,17 @@ impl WriteOp {
                     .await
                     .map_err(backend)?;
                 Answer::Text(row.text(&at, "value")?)
+            }
+            WriteOp::AddFailures(failures, step_us, now_us) => {
+                Answer::Buckets(limit_rows::add_failures(conn, failures, *step_us, *now_us).await?)
+            }
+            WriteOp::PruneFailures(now_us) => Answer::Count(limit_rows::prune_failures(conn, *now_us).await?),
+            WriteOp::Heartbeat(server, now_us, live_since_us) => {
+                Answer::Count(u64::from(limit_rows::heartbeat(conn, server, *now_us, *live_since_us).await?))
+            }
+            WriteOp::Leave(server) => {
+                limit_rows::leave(conn, server).await?;
+                Answer::Done
             }
             WriteOp::CheckWritable => {
                 conn.execute("UPDATE log_head SET size = size WHERE size < 0", args![])

@@ -32,11 +32,13 @@ pub struct ServeArgs {
     #[arg(long, env = "COMITY_BEHIND_PROXY")]
     behind_proxy: bool,
     /// Requests per second each client address may send (twice that in a burst); 0 turns
-    /// the limit off.
+    /// the limit off. Several servers on one database each let a client through at this
+    /// divided by the live servers, so that behind round-robin it gets about this in all
+    /// (docs/deploy.md).
     #[arg(long, env = "COMITY_RATE_LIMIT", default_value_t = 50)]
     rate_limit: u32,
     /// Failed sign-ins, tokens or signatures a client address may have per minute before
-    /// it is blocked for a while.
+    /// it is blocked for a while, counted over every server of the database.
     #[arg(long, env = "COMITY_FAILURE_LIMIT", default_value_t = 10)]
     failure_limit: u32,
     /// Connections each client address may hold open (each IPv6 /64); one more is
@@ -190,6 +192,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         witnesses,
         checkpoint_interval: comity_server::startup::CHECKPOINT_INTERVAL,
         sweep_interval: comity_server::startup::SWEEP_INTERVAL,
+        share_interval: comity_server::startup::SHARE_INTERVAL,
         demo: args.demo.then(crate::admin::actor),
         hashing: comity_app::HashingSettings {
             workers: args

@@ -97,7 +97,7 @@ pub async fn submit(
         return sign_in_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form.username, &errors, None);
     }
     // The same failure budget as the API's sign-in, taken before the password is checked.
-    let Some(_attempt) = app.trust.limits.reserve(ip) else {
+    let Ok(_attempt) = app.trust.limits.reserve(ip) else {
         return sign_in_page(
             &ctx,
             StatusCode::TOO_MANY_REQUESTS,
@@ -137,7 +137,7 @@ pub async fn enrol(
     ClientIp(ip): ClientIp,
     PageForm(form): PageForm<EnrolForm>,
 ) -> Response {
-    let Some(_attempt) = app.trust.limits.reserve(ip) else {
+    let Ok(_attempt) = app.trust.limits.reserve(ip) else {
         return sign_in_page(&ctx, StatusCode::TOO_MANY_REQUESTS, "", &[], Some(&ctx.t("too-many-failures")));
     };
     let count = app.refusals(ip);

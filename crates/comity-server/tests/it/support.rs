@@ -135,6 +135,9 @@ pub fn config(dir: &std::path::Path, database_url: Option<&str>, packs: comity_p
         checkpoint_interval: std::time::Duration::from_secs(3600),
         // The tests sweep at the times they choose (`App::sweep`).
         sweep_interval: std::time::Duration::from_secs(3600),
+        // One heartbeat and one read of the shared failures at the start; failures are
+        // written as they are counted.
+        share_interval: std::time::Duration::from_secs(3600),
         demo: None,
         hashing: comity_app::HashingSettings::default(),
         smtp: None,

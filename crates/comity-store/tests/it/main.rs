@@ -73,6 +73,8 @@ store_tests!(mod store for suite {
     a_database_from_before_request_salts_gives_each_request_its_own,
     the_representatives_register_migrates_a_database_with_notices,
     one_holder_has_a_lease_until_it_runs_out,
+    failure_buckets_add_up_across_servers_and_drain,
+    heartbeats_count_the_live_servers,
     a_package_is_kept_in_chunks_sealed_whole_and_shredded_with_its_key,
 });
 

@@ -159,6 +159,76 @@ pub async fn one_holder_has_a_lease_until_it_runs_out(h: &mut Harness) {
     assert!(x.unwrap() ^ y.unwrap(), "one of two racing holders takes it");
 }
 
+/// Issue 17: failures two servers add to one network's bucket at once both count; each
+/// gets back the bucket as both filled it; a bucket drains with time, is no longer read once
+/// drained, and is then deleted.
+pub async fn failure_buckets_add_up_across_servers_and_drain(h: &mut Harness) {
+    use chrono::SubsecRound;
+    use comity_core::FailureBucket;
+    let (one, other) = (h.shared(), h.open_another().await);
+    // Kept to the microsecond.
+    let t = t0().trunc_subsecs(6);
+    let step = Duration::seconds(6);
+    let guesser: std::net::IpAddr = "198.51.100.7".parse().unwrap();
+    let v6: std::net::IpAddr = "2001:db8:1:2::".parse().unwrap();
+    let after = one.add_failures(&[(guesser, 2), (v6, 1)], step, t).await.unwrap();
+    assert_eq!(
+        after,
+        vec![
+            FailureBucket { network: guesser, drained_at: t + Duration::seconds(12) },
+            FailureBucket { network: v6, drained_at: t + Duration::seconds(6) },
+        ]
+    );
+    // Another server, at once: its failures are added to the first one's, not written over.
+    let once = [(guesser, 1)];
+    let (a, b) = tokio::join!(one.add_failures(&once, step, t), other.add_failures(&once, step, t));
+    let mut seen = [a.unwrap()[0].drained_at, b.unwrap()[0].drained_at];
+    seen.sort();
+    assert_eq!(seen, [t + Duration::seconds(18), t + Duration::seconds(24)], "four failures in all");
+    // Read by either, fullest first.
+    let read = other.failure_buckets(t, 10).await.unwrap();
+    assert_eq!(read.iter().map(|b| b.network).collect::<Vec<_>>(), vec![guesser, v6]);
+    assert_eq!(read[0].drained_at, t + Duration::seconds(24));
+    assert_eq!(one.failure_buckets(t, 1).await.unwrap().len(), 1, "at most the limit");
+    // Ten seconds on, it has drained by 10 s: a failure then starts from the level left.
+    let later = t + Duration::seconds(10);
+    let after = other.add_failures(&[(guesser, 1)], step, later).await.unwrap();
+    assert_eq!(after[0].drained_at, t + Duration::seconds(30));
+    // A bucket that has drained starts again from empty.
+    let much_later = t + Duration::minutes(10);
+    let after = one.add_failures(&[(v6, 1)], step, much_later).await.unwrap();
+    assert_eq!(after[0].drained_at, much_later + step);
+    // Drained ones are not read, and are deleted.
+    let at = t + Duration::seconds(30);
+    assert_eq!(
+        one.failure_buckets(at, 10).await.unwrap().iter().map(|b| b.network).collect::<Vec<_>>(),
+        vec![v6]
+    );
+    assert_eq!(one.prune_failures(at).await.unwrap(), 1);
+    assert_eq!(one.prune_failures(at).await.unwrap(), 0);
+    assert_eq!(other.failure_buckets(t, 10).await.unwrap().len(), 1, "only the refilled one is left");
+    assert!(one.add_failures(&[], step, t).await.unwrap().is_empty());
+}
+
+/// Issue 17: each server's heartbeat counts it live for as long as the caller says; one
+/// that stops is counted out when it leaves, or once its heartbeat is too old.
+pub async fn heartbeats_count_the_live_servers(h: &mut Harness) {
+    let (one, other) = (h.shared(), h.open_another().await);
+    let t = t0();
+    let window = Duration::seconds(5);
+    assert_eq!(one.heartbeat("a", t, t - window).await.unwrap(), 1);
+    assert_eq!(other.heartbeat("b", t, t - window).await.unwrap(), 2);
+    let t1 = t + Duration::seconds(1);
+    assert_eq!(one.heartbeat("a", t1, t1 - window).await.unwrap(), 2, "renewed, not counted twice");
+    // b stops beating: six seconds on, only a is live.
+    let t6 = t + Duration::seconds(6);
+    assert_eq!(one.heartbeat("a", t6, t6 - window).await.unwrap(), 1);
+    assert_eq!(other.heartbeat("b", t6, t6 - window).await.unwrap(), 2, "b is back");
+    other.leave("b").await.unwrap();
+    assert_eq!(one.heartbeat("a", t6, t6 - window).await.unwrap(), 1, "b left");
+    other.leave("b").await.unwrap();
+}
+
 pub async fn ping_answers(h: &mut Harness) {
     h.store().ping().await.unwrap();
 }

@@ -24,7 +24,7 @@ fn openssl(dir: &Path, args: &[&str]) {
 }
 
 /// A CA, and a certificate for 127.0.0.1 it signed: `ca.pem`, `server.pem`, `server.key`.
-fn certificates(dir: &Path) {
+pub(crate) fn certificates(dir: &Path) {
     let p256 = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
     openssl(
         dir,

@@ -2,8 +2,10 @@
 #![allow(clippy::unwrap_used)]
 
 mod architecture;
+mod chaos;
 mod cli;
 mod deadlines;
+mod deploy;
 mod disposal_cli;
 mod durability;
 mod evaluation_cli;

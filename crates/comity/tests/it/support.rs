@@ -83,9 +83,13 @@ impl Server {
 
     /// Spawns `cmd`, a server named `what`, and waits (60 s at most) for the first line it
     /// prints, `announce` and then the base URL it listens at.
-    pub fn spawn(mut cmd: Command, what: &str, announce: &str) -> Server {
-        let mut child =
-            cmd.env("RUST_LOG", "warn").stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
+    pub fn spawn(cmd: Command, what: &str, announce: &str) -> Server {
+        Server::spawn_logging(cmd, what, announce, Stdio::inherit())
+    }
+
+    /// [`Server::spawn`], its log (standard error, warnings and up) going to `log`.
+    pub fn spawn_logging(mut cmd: Command, what: &str, announce: &str, log: impl Into<Stdio>) -> Server {
+        let mut child = cmd.env("RUST_LOG", "warn").stdout(Stdio::piped()).stderr(log).spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
