@@ -67,6 +67,9 @@ pub struct Sweep {
     pub taken: usize,
     /// Requests whose documents' retention had ended: their key destroyed (issue 15).
     pub shredded: Vec<crate::at_rest::Shredded>,
+    /// Productions whose sealing failed or was interrupted: what they had written of their
+    /// package deleted (issue 17).
+    pub unfinished_packages: Vec<String>,
 }
 
 impl App {
@@ -161,6 +164,8 @@ impl App {
         // The documents' retention is a clock too, read from the requests themselves: it
         // runs from a request's last move into a state where nothing more is done with it.
         sweep.shredded = self.shred_documents_due(at, recorded).await?;
+        // How long a sealing has been silent is measured on the clock, whatever `at` says.
+        sweep.unfinished_packages = self.clear_interrupted_packages(Utc::now()).await?;
         Ok(sweep)
     }
 

@@ -8,7 +8,9 @@
 //! - `webhook-key`, the Ed25519 key notices to parties' systems are signed with
 //!   (RFC 9421; mode 0600; every server of one database needs a copy, so that receivers
 //!   know one key: its public half is served at `/v1/webhooks/key`);
-//! - `productions/` (sealed packages) and `production-keys/` (providers' private keys);
+//! - `productions/incoming/`, the API's uploads of exports while they are produced (sealed
+//!   packages and providers' private production keys are in the database since issue 17;
+//!   `productions/<id>.age` and `production-keys/<provider>.jwk` from before are still read);
 //! - `serve.lock`, held by the one `comity serve` that owns an SQLite directory;
 //! - `checkpoint`, the latest checkpoint its server signed, kept apart from the database as
 //!   Sunlight keeps its checkpoint apart from its tiles: a database restored from an older

@@ -287,7 +287,7 @@ impl App {
             .await
             .map_err(step("registering the demo representative"))?;
         let (authority_token, age_identity, production) =
-            self.produce_emergency(&registers, &accounts, data_dir, &dir, emergency).await?;
+            self.produce_emergency(&registers, &accounts, &dir, emergency).await?;
         let credentials = Credentials {
             people,
             admin_token,
@@ -421,7 +421,6 @@ impl App {
         &self,
         registers: &Registers,
         accounts: &Accounts,
-        data_dir: &DataDir,
         dir: &Path,
         id: comity_core::RequestId,
     ) -> Result<(String, std::path::PathBuf, String)> {
@@ -439,16 +438,10 @@ impl App {
             .await
             .map_err(step("registering the demo age recipient"))?;
 
-        let provider = PartyId::parse("example-mail").map_err(Error::internal)?;
-        let key = SigningKey::generate();
         registers
-            .add_production_key(provider.as_str(), &key.public())
+            .generate_production_key("example-mail")
             .await
-            .map_err(step("registering the demo production key"))?;
-        let key_path = data_dir.productions().key_path(&provider);
-        std::fs::create_dir_all(key_path.parent().unwrap_or(data_dir.path()))
-            .map_err(step_io(format!("creating {}", key_path.display())))?;
-        replace_private(&key_path, key.to_jwk_private().as_bytes())?;
+            .map_err(step("making the demo production key"))?;
 
         let authority_token = token(accounts, SIGNING_AUTHORITY, "requester", "demo system").await?;
 

@@ -101,7 +101,7 @@ pub use production::{
     Download, ExportError, MAX_LINE_BYTES, Options, Phase, Producing, Productions, Progress, RECORDS_FILE,
     key_path, no_progress,
 };
-pub use registers::{KeyView, NewContact, NewKey, Registered, Registers, Revocation};
+pub use registers::{KeyView, NewContact, NewKey, Registered, Registers, Revocation, production_key_aad};
 pub use representatives::{AppealSeen, DecisionSeen, DecisionView, NewRepresentative, commitment};
 pub use requests::{Listing, QuestionAsked, RequestLog, RequestView, ScopeAsked, Transition};
 pub use sample::{AuditSample, Drawn};

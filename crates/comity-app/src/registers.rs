@@ -12,7 +12,7 @@
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use comity_access::{Action, On};
-use comity_auth::jws::PublicKey;
+use comity_auth::jws::{PublicKey, SigningKey};
 use comity_core::{
     ActorId, AuthorityKey, Contact, Fact, FactKind, JournalEntry, JournalQuery, KeyChange, KeyId, NewEntry,
     Party, PartyId, PartyRole, Username, check_name, journal,
@@ -241,6 +241,13 @@ impl App {
     }
 }
 
+/// What binds a provider's sealed private production key to its provider and key id, so
+/// that a sealed key moved to another row does not open (as TOTP secrets are bound to their
+/// account, [`crate::totp_aad`]).
+pub fn production_key_aad(provider: &PartyId, kid: &str) -> Vec<u8> {
+    format!("comity-production-key/v1 {provider} {kid}").into_bytes()
+}
+
 impl Registers {
     /// Registers a party and returns its audit-log entry's index.
     pub async fn add_party(&self, party: &Party) -> Result<u64> {
@@ -388,23 +395,36 @@ impl Registers {
         })
     }
 
-    /// Registers a provider's production key (its public half); the latest signs.
-    pub async fn add_production_key(&self, provider: &str, key: &PublicKey) -> Result<Registered> {
+    /// Makes a new production key for a provider (issue 17): its public half registered (a
+    /// `production_key.added` fact), its private half sealed by the server key and kept in
+    /// the database in the same transaction, so that every server of the database signs
+    /// with it and a copy of the database alone signs nothing. The latest key signs.
+    /// Returns the key as registered and its public half.
+    pub async fn generate_production_key(&self, provider: &str) -> Result<(Registered, PublicKey)> {
         let provider = self.app.provider(provider).await?;
-        let kid = KeyId::parse(&key.thumbprint()).map_err(Error::internal)?;
+        let key = SigningKey::generate();
+        let public = key.public();
+        let kid = KeyId::parse(&public.thumbprint()).map_err(Error::internal)?;
+        let sealed = self
+            .app
+            .settings()
+            .server_key
+            .seal(key.to_jwk_private().as_bytes(), &production_key_aad(&provider, kid.as_str()));
         let fact = Fact::ProductionKeyAdded(journal::ProductionKeyAdded {
             provider: provider.clone(),
             kid: kid.clone(),
-            public_key: key.to_bytes(),
+            public_key: public.to_bytes(),
         });
-        let j = self.append_one(self.entry(fact)).await?;
-        Ok(Registered {
+        let j =
+            self.app.store().add_production_key(&provider, kid.as_str(), &sealed, &self.entry(fact)).await?;
+        let registered = Registered {
             key: kid.to_string(),
-            public_key: Some(key.to_bytes()),
+            public_key: Some(public.to_bytes()),
             added_at: j.at,
             current: true,
             log_index: j.log_index,
-        })
+        };
+        Ok((registered, public))
     }
 
     /// An authority's keys, oldest first.

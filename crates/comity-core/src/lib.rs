@@ -58,9 +58,9 @@ pub use selector::{Selector, SelectorError, SelectorType, normalize};
 pub use standing::{Barred, Decided, Privilege, Standing, StandingChange, Suspension, Use};
 pub use store::{
     Act, Amendment, AtRest, CheckpointSigner, DocumentCipher, Event, FailureBucket, InboxItem, InboxKey,
-    InboxPage, Intake, IntakeScreening, LogRecord, LogSubject, Move, NamedTarget, NewRequest, PackUse, Party,
-    Read, ReadOf, RequestPage, RequestQuery, Screening, Store, StoreError, StoredCheckpoint, StoredDocument,
-    StoredRequest, UnloggedRows,
+    InboxPage, Intake, IntakeScreening, LogRecord, LogSubject, Move, NamedTarget, NewRequest, PackUse,
+    PackageChunks, Party, Read, ReadOf, RequestPage, RequestQuery, Screening, Store, StoreError,
+    StoredCheckpoint, StoredDocument, StoredRequest, UnloggedRows,
 };
 pub use trust::{
     AuthorityKey, AuthorityRecord, Contact, KeyChange, KeyUnusable, LinkRecord, LoginSlot, SessionRecord,

@@ -17,6 +17,16 @@ use crate::{
     SelectorType, SessionRecord, State, TokenRecord, UserRecord, Username,
 };
 
+/// The chunks of one production's stored package, as the store holds them (issue 17).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageChunks {
+    pub production: String,
+    /// How many chunks are kept.
+    pub chunks: u64,
+    /// When the latest was written: a sealing that stopped writing long ago was interrupted.
+    pub last_written: DateTime<Utc>,
+}
+
 /// A party in one of the registers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Party {
@@ -739,17 +749,21 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn append_journal(&self, entries: &[NewEntry]) -> Result<Vec<JournalEntry>, StoreError>;
     /// Keeps a production's data key, sealed by the server key, with `entries` (its
     /// `production.sealed`), atomically (issue 15: packages encrypted at rest).
-    /// [`StoreError::Conflict`] if the production has a key already.
+    /// [`StoreError::Conflict`] if the production has a key already, or if the store does
+    /// not hold exactly `chunks` chunks of its package (issue 17: a package is never listed
+    /// as sealed without all of its bytes; 0 for a package kept elsewhere).
     async fn keep_package_key(
         &self,
         production: &str,
         wrapped: &[u8],
+        chunks: u32,
         entries: &[NewEntry],
     ) -> Result<Vec<JournalEntry>, StoreError>;
-    /// Destroys a production's data key with `entries` (its `production.shredded`),
-    /// atomically: after it, nothing in the store opens the stored package.
-    /// [`StoreError::Conflict`] if it has no key (destroyed already), and then nothing is
-    /// appended, so a production is shredded once however many sweeps run.
+    /// Destroys a production's data key and its package's chunks with `entries` (its
+    /// `production.shredded`), atomically: after it, nothing in the store opens the stored
+    /// package, nor holds it. [`StoreError::Conflict`] if it has no key (destroyed already),
+    /// and then nothing is appended, so a production is shredded once however many sweeps
+    /// run.
     async fn destroy_package_key(
         &self,
         production: &str,
@@ -759,6 +773,42 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn package_key(&self, production: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// The productions that hold a data key, by id.
     async fn package_keys(&self) -> Result<Vec<String>, StoreError>;
+
+    // comity's copies of sealed packages (issue 17): in the database, so that every server
+    // of it serves every package, in chunks so that none is ever held whole in memory.
+
+    /// Keeps chunk `seq` (from 0, one after the other) of a production's stored package,
+    /// written at `at`. [`StoreError::Conflict`] if that chunk is kept already.
+    async fn put_package_chunk(
+        &self,
+        production: &str,
+        seq: u32,
+        bytes: Vec<u8>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Chunk `seq` of a production's stored package; `None` past its last chunk, or for a
+    /// package the store does not hold.
+    async fn package_chunk(&self, production: &str, seq: u32) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Deletes the chunks of a production that has no data key (a sealing that failed or
+    /// was interrupted) and returns how many; a sealed production's chunks are never
+    /// deleted this way, only with its key ([`Store::destroy_package_key`]).
+    async fn drop_package_chunks(&self, production: &str) -> Result<u64, StoreError>;
+    /// Every production whose package has chunks in the store, by id.
+    async fn package_chunk_sets(&self) -> Result<Vec<PackageChunks>, StoreError>;
+
+    /// Registers a provider's production key: its private half sealed by the server key
+    /// (`sealed`), kept with `entry` (its `production_key.added` fact), atomically (issue
+    /// 17). [`StoreError::Conflict`] if the provider has this key id already.
+    async fn add_production_key(
+        &self,
+        provider: &PartyId,
+        kid: &str,
+        sealed: &[u8],
+        entry: &NewEntry,
+    ) -> Result<JournalEntry, StoreError>;
+    /// The sealed private half of a provider's production key; `None` if the store has
+    /// none (a key registered before issue 17 kept it in a file).
+    async fn production_key(&self, provider: &PartyId, kid: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Journal entries matching `query`, oldest first.
     async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError>;
     /// An authority's track record.

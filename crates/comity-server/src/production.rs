@@ -74,7 +74,10 @@ pub async fn create(
     // Before the upload is read: a request that cannot be produced gets no 2 GB written.
     producing.check_producible()?;
     // The upload goes to the data directory (the export is personal data: it stays where
-    // the database is), and is deleted when the production ends, whatever the outcome.
+    // the database is), and is deleted when the production ends, whatever the outcome. It is
+    // this request's body, produced before this request is answered: the upload and the
+    // production run on the one server, however a load balancer spreads requests over the
+    // servers of a database (issue 17). The package and the keys are the database's.
     let upload = producing.upload()?;
     let file = upload.as_file().try_clone().map_err(|e| ApiError::internal(&e))?;
     receive(body.into_data_stream(), tokio::fs::File::from_std(file)).await?;

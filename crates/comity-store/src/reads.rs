@@ -4,9 +4,9 @@
 
 use chrono::{DateTime, Utc};
 use comity_core::{
-    Clock, ClockKind, IdempotencyKey, InboxItem, InboxKey, InboxPage, LogRecord, NamedTarget, Party, PartyId,
-    PartyRole, RequestId, RequestPage, RequestQuery, Screening, State, StoreError, StoredCheckpoint,
-    StoredDocument, StoredRequest, UnloggedRows,
+    Clock, ClockKind, IdempotencyKey, InboxItem, InboxKey, InboxPage, LogRecord, NamedTarget, PackageChunks,
+    Party, PartyId, PartyRole, RequestId, RequestPage, RequestQuery, Screening, State, StoreError,
+    StoredCheckpoint, StoredDocument, StoredRequest, UnloggedRows,
 };
 
 use crate::db::{Conn, Row, Sql, args};
@@ -232,6 +232,53 @@ pub(crate) async fn package_keys<C: Conn>(conn: &mut C) -> Result<Vec<String>, S
         r.text(&At { table: "package_keys", id: "?" }, "production")
     })
     .await
+}
+
+pub(crate) async fn package_chunk<C: Conn>(
+    conn: &mut C,
+    production: &str,
+    seq: u32,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let row = conn
+        .fetch_optional(
+            "SELECT bytes FROM package_chunks WHERE production = $1 AND seq = $2",
+            args![production, seq],
+        )
+        .await
+        .map_err(backend)?;
+    row.map(|r| r.bytes(&At { table: "package_chunks", id: production }, "bytes")).transpose()
+}
+
+pub(crate) async fn package_chunk_sets<C: Conn>(conn: &mut C) -> Result<Vec<PackageChunks>, StoreError> {
+    conn.fetch_all(
+        "SELECT production, COUNT(*) AS chunks, MAX(written_at) AS last_written FROM package_chunks \
+         GROUP BY production ORDER BY production",
+        args![],
+        |r| {
+            let at = At { table: "package_chunks", id: "?" };
+            let production = r.text(&at, "production")?;
+            let at = At { table: "package_chunks", id: &production };
+            let chunks = at.unsigned("chunks", r.int(&at, "chunks")?)?;
+            let last_written = r.time(&at, "last_written")?;
+            Ok(PackageChunks { production, chunks, last_written })
+        },
+    )
+    .await
+}
+
+pub(crate) async fn production_key<C: Conn>(
+    conn: &mut C,
+    provider: &PartyId,
+    kid: &str,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let row = conn
+        .fetch_optional(
+            "SELECT sealed FROM production_private_keys WHERE provider = $1 AND kid = $2",
+            args![provider.as_str(), kid],
+        )
+        .await
+        .map_err(backend)?;
+    row.map(|r| r.bytes(&At { table: "production_private_keys", id: kid }, "sealed")).transpose()
 }
 
 pub(crate) async fn overdue_clocks<C: Conn>(conn: &mut C) -> Result<Vec<Clock>, StoreError> {

@@ -459,11 +459,12 @@ macro_rules! store_impl {
                     &self,
                     production: &str,
                     wrapped: &[u8],
+                    chunks: u32,
                     entries: &[NewEntry],
                 ) -> Result<Vec<JournalEntry>, StoreError> {
                     self.write(WriteOp::PackageKey(
                         production.to_owned(),
-                        Some(wrapped.to_vec()),
+                        Some((wrapped.to_vec(), chunks)),
                         entries.to_vec(),
                     ))
                     .await?
@@ -486,6 +487,57 @@ macro_rules! store_impl {
 
                 async fn package_keys(&self) -> Result<Vec<String>, StoreError> {
                     reads::package_keys(&mut *read(self).await?).await
+                }
+
+                async fn put_package_chunk(
+                    &self,
+                    production: &str,
+                    seq: u32,
+                    bytes: Vec<u8>,
+                    at: DateTime<Utc>,
+                ) -> Result<(), StoreError> {
+                    self.write(WriteOp::PackageChunk(production.to_owned(), seq, bytes, at)).await?.done()
+                }
+
+                async fn package_chunk(
+                    &self,
+                    production: &str,
+                    seq: u32,
+                ) -> Result<Option<Vec<u8>>, StoreError> {
+                    reads::package_chunk(&mut *read(self).await?, production, seq).await
+                }
+
+                async fn drop_package_chunks(&self, production: &str) -> Result<u64, StoreError> {
+                    self.write(WriteOp::DropPackageChunks(production.to_owned())).await?.count()
+                }
+
+                async fn package_chunk_sets(&self) -> Result<Vec<comity_core::PackageChunks>, StoreError> {
+                    reads::package_chunk_sets(&mut *read(self).await?).await
+                }
+
+                async fn add_production_key(
+                    &self,
+                    provider: &PartyId,
+                    kid: &str,
+                    sealed: &[u8],
+                    entry: &NewEntry,
+                ) -> Result<JournalEntry, StoreError> {
+                    self.write(WriteOp::ProductionKey(
+                        provider.clone(),
+                        kid.to_owned(),
+                        sealed.to_vec(),
+                        Box::new(entry.clone()),
+                    ))
+                    .await?
+                    .entry()
+                }
+
+                async fn production_key(
+                    &self,
+                    provider: &PartyId,
+                    kid: &str,
+                ) -> Result<Option<Vec<u8>>, StoreError> {
+                    reads::production_key(&mut *read(self).await?, provider, kid).await
                 }
 
                 async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError> {

@@ -46,8 +46,15 @@ pub(crate) enum WriteOp {
     Checkpoint(Arc<CheckpointSigner>),
     AddCosignature(u64, String),
     AppendJournal(Vec<NewEntry>),
-    /// A production's sealed data key kept (`Some`) or destroyed (`None`), with its facts.
-    PackageKey(String, Option<Vec<u8>>, Vec<NewEntry>),
+    /// A production's sealed data key kept (`Some`, with the number of its package's
+    /// chunks) or destroyed with its chunks (`None`), with its facts.
+    PackageKey(String, Option<(Vec<u8>, u32)>, Vec<NewEntry>),
+    /// One chunk of a production's stored package: production, seq, bytes, when.
+    PackageChunk(String, u32, Vec<u8>, DateTime<Utc>),
+    /// The chunks of a production that has no data key.
+    DropPackageChunks(String),
+    /// A provider's production key: provider, key id, private half sealed, its fact.
+    ProductionKey(PartyId, String, Vec<u8>, Box<NewEntry>),
     // The journal entries are boxed: each is larger than most whole operations.
     AddUser(Box<UserRecord>, Box<NewEntry>),
     UseTotpStep(Username, u64),
@@ -321,6 +328,50 @@ impl WriteOp {
                 let written = trust_rows::insert_journal(conn, entries).await?;
                 Answer::Journal(logged_journal(conn, log, written).await?)
             }
+            WriteOp::PackageChunk(production, seq, bytes, at) => {
+                let kept = conn
+                    .execute(
+                        "INSERT INTO package_chunks (production, seq, written_at, bytes) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT DO NOTHING",
+                        args![production, *seq, micros(*at), bytes],
+                    )
+                    .await
+                    .map_err(backend)?;
+                if kept == 0 {
+                    return Err(StoreError::Conflict(format!(
+                        "production {production} has its package's chunk {seq} already"
+                    )));
+                }
+                Answer::Done
+            }
+            WriteOp::DropPackageChunks(production) => {
+                // Never a sealed production's: its chunks go only with its key.
+                let dropped = conn
+                    .execute(
+                        "DELETE FROM package_chunks WHERE production = $1 \
+                         AND NOT EXISTS (SELECT 1 FROM package_keys WHERE production = $1)",
+                        args![production],
+                    )
+                    .await
+                    .map_err(backend)?;
+                Answer::Count(dropped)
+            }
+            WriteOp::ProductionKey(provider, kid, sealed, entry) => {
+                let kept = conn
+                    .execute(
+                        "INSERT INTO production_private_keys (provider, kid, sealed) VALUES ($1, $2, $3) \
+                         ON CONFLICT DO NOTHING",
+                        args![provider.as_str(), kid, sealed],
+                    )
+                    .await
+                    .map_err(backend)?;
+                if kept == 0 {
+                    return Err(StoreError::Conflict(format!(
+                        "{provider} has the production key {kid} already"
+                    )));
+                }
+                Answer::Journal(journal_entry(conn, log, entry).await?)
+            }
             WriteOp::AddUser(user, entry) => {
                 trust_rows::add_user(conn, user).await?;
                 Answer::Journal(journal_entry(conn, log, entry).await?)
@@ -457,24 +508,45 @@ async fn logged_journal<C: Conn>(
 }
 
 /// Keeps or destroys a production's data key; a second key, or a key destroyed twice, is a
-/// conflict.
+/// conflict. A key is kept only beside every chunk of its package (issue 17), and destroyed
+/// with them.
 async fn package_key<C: Conn>(
     conn: &mut C,
     production: &str,
-    wrapped: Option<&Vec<u8>>,
+    wrapped: Option<&(Vec<u8>, u32)>,
 ) -> Result<(), StoreError> {
     let changed = match wrapped {
-        Some(wrapped) => conn
-            .execute(
+        Some((wrapped, chunks)) => {
+            let at = At { table: "package_chunks", id: production };
+            let row = conn
+                .fetch_one(
+                    "SELECT COUNT(*) AS n FROM package_chunks WHERE production = $1",
+                    args![production],
+                )
+                .await
+                .map_err(backend)?;
+            let kept = row.int(&at, "n")?;
+            if kept != i64::from(*chunks) {
+                return Err(StoreError::Conflict(format!(
+                    "production {production}'s package has {kept} chunks in the database, not the {chunks} \
+                     written: it was removed as interrupted; produce again"
+                )));
+            }
+            conn.execute(
                 "INSERT INTO package_keys (production, wrapped) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 args![production, wrapped],
             )
             .await
-            .map_err(backend)?,
-        None => conn
-            .execute("DELETE FROM package_keys WHERE production = $1", args![production])
-            .await
-            .map_err(backend)?,
+            .map_err(backend)?
+        }
+        None => {
+            conn.execute("DELETE FROM package_chunks WHERE production = $1", args![production])
+                .await
+                .map_err(backend)?;
+            conn.execute("DELETE FROM package_keys WHERE production = $1", args![production])
+                .await
+                .map_err(backend)?
+        }
     };
     if changed == 0 {
         return Err(StoreError::Conflict(match wrapped {

@@ -117,6 +117,11 @@ pub async fn run(args: DeadlinesArgs) -> anyhow::Result<()> {
         for s in &sweep.shredded {
             eprintln!("request {}: documents shredded ({})", s.request, s.reason);
         }
+        for p in &sweep.unfinished_packages {
+            eprintln!(
+                "production {p}: what its failed or interrupted sealing wrote of its package was deleted"
+            );
+        }
         eprintln!(
             "acted on {} deadline{}{}",
             acted.len(),

@@ -78,7 +78,7 @@ pub async fn verify_data_dir(
     Ok(Ok(format!(
         "verified: {} entries ({} events, {} screenings, {} parties, {} reads, {} trust facts, {} \
              checkpoints); the columns of {} requests, {} accounts and {} API tokens follow from the log; \
-             {} sealed packages open whole, {} shredded as logged{}; the latest checkpoint signs {} entries; {} requests' \
+             {} sealed packages open whole{}, {} shredded as logged{}; the latest checkpoint signs {} entries; {} requests' \
              documents shredded as the log records",
         v.entries,
         v.events,
@@ -91,6 +91,14 @@ pub async fn verify_data_dir(
         v.accounts,
         v.tokens,
         packages.kept,
+        if packages.from_files == 0 {
+            String::new()
+        } else {
+            format!(
+                " ({} of them from files, sealed before packages were kept in the database)",
+                packages.from_files
+            )
+        },
         packages.shredded,
         if packages.legacy_missing.is_empty() {
             String::new()

@@ -3,17 +3,17 @@
 //! recipient`) and the providers' production keys (`comity provider key`), like the API's
 //! `/productions`, `/recipients` and `/keys`.
 //!
-//! A provider's production key signs its packages' manifests. Its private half lives in
-//! the data directory (`production-keys/<provider>.jwk`, mode 0600) beside the log and
-//! server keys, never in the database; its public half is registered in the journal, so
-//! an authority can check what it receives against it.
+//! A provider's production key signs its packages' manifests. Its private half is kept in
+//! the database sealed by the server key, as TOTP secrets are, so that every server of
+//! the database signs with it and a copy of the database alone signs nothing (issue 17);
+//! its public half is registered in the journal, so an authority can check what it
+//! receives against it.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Subcommand;
 use comity_app::Registered;
-use comity_auth::jws::SigningKey;
 use comity_core::PartyId;
 use comity_wire::trust::RegisteredKey;
 
@@ -51,9 +51,9 @@ pub enum RecipientCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ProductionKeyCommand {
-    /// Make a new production key for a provider: the private key goes to
-    /// `DATA_DIR/production-keys/<provider>.jwk` (0600), the public key into the register.
-    /// Later productions are signed with it.
+    /// Make a new production key for a provider: the public key goes into the register,
+    /// the private key into the database, sealed by the data directory's server key. Later
+    /// productions are signed with it; prints the public key (a JWK).
     Generate {
         /// The provider (a registered party id).
         #[arg(long)]
@@ -116,25 +116,13 @@ pub async fn production_key(command: ProductionKeyCommand) -> anyhow::Result<()>
         ProductionKeyCommand::Generate { provider, store: args } => {
             let id = party(&provider, "--provider")?;
             let local = args.local().await?;
-            let key = SigningKey::generate();
-            let path = comity_app::key_path(&args.data_dir, &id);
-            // Registered first: a key that cannot be registered is never written out.
-            let added =
-                api(local.operator().registers().add_production_key(&provider, &key.public()).await, &[])?;
-            std::fs::create_dir_all(path.parent().unwrap_or(&args.data_dir))
-                .with_context(|| format!("creating {}", path.display()))?;
-            if path.exists() {
-                let old = path.with_extension(format!("jwk.{}", chrono::Utc::now().format("%Y%m%dT%H%M%S")));
-                std::fs::rename(&path, &old)
-                    .with_context(|| format!("keeping the old key as {}", old.display()))?;
-                eprintln!("the previous key is kept as {}", old.display());
-            }
-            comity_app::data_dir::write_private(&path, key.to_jwk_private().as_bytes())?;
-            println!("{}", key.public().to_jwk());
+            let (added, public) =
+                api(local.operator().registers().generate_production_key(&provider).await, &[])?;
+            println!("{}", public.to_jwk());
             eprintln!(
-                "production key {} of {id} registered; its private key is {}",
-                added.key,
-                path.display()
+                "production key {} of {id} registered; its private key is in the database, sealed by the \
+                 server key (every server of the database signs with it)",
+                added.key
             );
             Ok(())
         }

@@ -1,9 +1,10 @@
 //! Retention and disposal of productions (issue 15, item 3).
 //!
 //! At a production's retention date (its `retention` clock), the sweep crypto-shreds
-//! comity's copy: the data key is destroyed in the transaction that logs
-//! `production.shredded`, then the stored file is deleted. From then on the download answers
-//! 410 Gone with the date, and the authority's attestation when it gave one.
+//! comity's copy: the data key and the package's chunks are deleted in the transaction that
+//! logs `production.shredded` (and the file of a package sealed before issue 17, after).
+//! From then on the download answers 410 Gone with the date, and the authority's
+//! attestation when it gave one.
 //!
 //! The receiving authority attests that it disposed of the data with a statement signed by
 //! one of its registered keys: a compact JWS (EdDSA, `kid` of a key registered for it) over
@@ -96,8 +97,8 @@ pub(crate) fn gone(p: &Production) -> Error {
 
 impl App {
     /// Crypto-shreds every sealed production of `request` whose retention ended by `at`:
-    /// each one's data key destroyed with its `production.shredded` fact, then its stored
-    /// file deleted. A production another sweep shredded first is skipped. Returns the
+    /// each one's data key and stored package destroyed with its `production.shredded`
+    /// fact. A production another sweep shredded first is skipped. Returns the
     /// shredded productions' ids.
     pub(crate) async fn shred_due(
         &self,
@@ -124,9 +125,10 @@ impl App {
         Ok(shredded)
     }
 
-    /// Crypto-shreds comity's copy of one sealed production: its data key destroyed with
-    /// its `production.shredded` fact (naming the remedy case that recalled it, if one did),
-    /// then its stored file deleted. `false` when another act shredded it first.
+    /// Crypto-shreds comity's copy of one sealed production: its data key and its package's
+    /// chunks destroyed with its `production.shredded` fact (naming the remedy case that
+    /// recalled it, if one did), then the file of a package sealed before issue 17 deleted.
+    /// `false` when another act shredded it first.
     pub(crate) async fn shred_production(
         &self,
         current: &comity_core::StoredRequest,
@@ -148,8 +150,8 @@ impl App {
             Err(StoreError::Conflict(_)) => return Ok(false),
             Err(e) => return Err(e.into()),
         }
-        // The key is gone: the file is noise now. Removed all the same, so nothing of it
-        // lingers; a crash before this leaves bytes nothing on the server opens.
+        // The key is gone: a file from before issue 17 is noise now. Removed all the same, so
+        // nothing of it lingers; a crash before this leaves bytes nothing on the server opens.
         if let Ok(dirs) = self.productions() {
             match std::fs::remove_file(dirs.package_path(&p.id)) {
                 Ok(()) => {}
@@ -287,6 +289,9 @@ pub struct PackagesChecked {
     /// Sealed packages whose stored copy opened with its data key and hashed to the
     /// logged SHA-256.
     pub kept: u64,
+    /// Of those, the packages read from a file of the data directory, sealed before issue
+    /// 17 kept packages in the database.
+    pub from_files: u64,
     /// Productions shredded as logged: no data key left.
     pub shredded: u64,
     /// Packages sealed before encryption at rest (an empty key, migration 0022) whose file
@@ -298,9 +303,12 @@ pub struct PackagesChecked {
 impl App {
     /// Checks comity's copies of the sealed packages against the log: each one not logged
     /// as shredded opens with its data key and hashes to the SHA-256 its `production.sealed`
-    /// committed to; each one logged as shredded has no data key left. A key or a file gone
-    /// without a `production.shredded` in the log, or a copy that does not open or hash, is
-    /// tampering, named with its production. `Ok(Err(discrepancy))` for those.
+    /// committed to, read from the database, or from its file for a package sealed before
+    /// issue 17; each one logged as shredded has no data key and no chunk left. A key or a
+    /// package gone without a `production.shredded` in the log, chunks of a production the
+    /// log does not know, or a copy that does not open or hash, is tampering, named with its
+    /// production. `Ok(Err(discrepancy))` for those. The chunks of a production still being
+    /// sealed, or whose sealing was interrupted, are not a package yet: the sweep's.
     pub async fn check_packages(&self) -> Result<std::result::Result<PackagesChecked, String>> {
         use sha2::{Digest, Sha256};
         let productions = self.productions()?;
@@ -311,9 +319,12 @@ impl App {
         let folded = Production::fold_all(&entries);
         let mut keys: std::collections::BTreeSet<String> =
             self.store().package_keys().await?.into_iter().collect();
+        let mut chunked: std::collections::BTreeSet<String> =
+            self.store().package_chunk_sets().await?.into_iter().map(|c| c.production).collect();
         let mut checked = PackagesChecked::default();
         for p in &folded {
             let has_key = keys.remove(&p.id);
+            let has_chunks = chunked.remove(&p.id);
             let Some(sealed) = &p.package else {
                 if has_key {
                     return Ok(Err(format!(
@@ -330,6 +341,12 @@ impl App {
                         p.id
                     )));
                 }
+                if has_chunks {
+                    return Ok(Err(format!(
+                        "production {}: logged as shredded, but its package is still in package_chunks",
+                        p.id
+                    )));
+                }
                 checked.shredded += 1;
                 continue;
             }
@@ -339,18 +356,25 @@ impl App {
                     p.id
                 )));
             }
-            let path = productions.package_path(&p.id);
-            let legacy = self.store().package_key(&p.id).await?.is_some_and(|k| k.is_empty());
-            if legacy && !path.exists() {
-                checked.legacy_missing.push(p.id.clone());
-                continue;
-            }
-            if !path.exists() {
-                return Ok(Err(format!(
-                    "production {}: its stored package {} is gone, and no production.shredded is logged",
-                    p.id,
-                    path.display()
-                )));
+            if !has_chunks {
+                // Sealed before issue 17: its file, in the data directory of the server that
+                // sealed it.
+                let path = productions.package_path(&p.id);
+                let legacy = self.store().package_key(&p.id).await?.is_some_and(|k| k.is_empty());
+                if legacy && !path.exists() {
+                    checked.legacy_missing.push(p.id.clone());
+                    continue;
+                }
+                if !path.exists() {
+                    return Ok(Err(format!(
+                        "production {}: its stored package is neither in the database nor at {}, and no \
+                         production.shredded is logged (a package sealed before issue 17 is a file of the \
+                         server that sealed it: run this there, or copy its file here)",
+                        p.id,
+                        path.display()
+                    )));
+                }
+                checked.from_files += 1;
             }
             let mut plain = match self.open_stored(productions, &p.id).await {
                 Ok(plain) => plain,
@@ -387,6 +411,11 @@ impl App {
         if let Some(stray) = keys.into_iter().next() {
             return Ok(Err(format!(
                 "package_keys holds a data key for {stray}, a production the log does not know"
+            )));
+        }
+        if let Some(stray) = chunked.into_iter().next() {
+            return Ok(Err(format!(
+                "package_chunks holds a package for {stray}, a production the log does not know"
             )));
         }
         Ok(Ok(checked))

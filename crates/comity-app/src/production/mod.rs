@@ -10,19 +10,22 @@
 //! time) and acknowledges it (`production.acknowledged`, producing → delivered).
 //!
 //! comity's own copy of the package is kept encrypted at rest under a data key of the
-//! production's own, sealed by the server key ([`at_rest`]); at the retention date the
-//! sweep destroys that key and deletes the copy ([`disposal`]), and the authority attests
-//! that it disposed of the data.
+//! production's own, sealed by the server key ([`at_rest`]), in the database, so that every
+//! server of it serves the package ([`stored`], issue 17); at the retention date the sweep
+//! destroys that key with the copy ([`disposal`]), and the authority attests that it
+//! disposed of the data. The provider's private production key is in the database too,
+//! sealed by the server key.
 //!
 //! The export is never kept: it is read twice from where it lies (the API's upload, in the
-//! data directory, is deleted after), and only its SHA-256 is logged. The pseudonyms' key
-//! is drawn for the production and forgotten after it, so that no two productions can be
-//! linked by their pseudonyms.
+//! data directory of the server that received it, is deleted after), and only its SHA-256
+//! is logged. The pseudonyms' key is drawn for the production and forgotten after it, so
+//! that no two productions can be linked by their pseudonyms.
 
 pub mod at_rest;
 pub mod disposal;
 pub mod pipeline;
 pub mod records;
+pub mod stored;
 
 use std::{
     path::{Path, PathBuf},
@@ -51,9 +54,10 @@ use crate::{App, Caller, Error, Result};
 /// The name of the data file in every package.
 pub const RECORDS_FILE: &str = "records.jsonl";
 
-/// Where productions keep their files: the data directory's `productions/` (sealed
-/// packages, and uploads while they are produced) and `production-keys/` (each provider's
-/// private production key, mode 0600, never in the database).
+/// Where productions keep their files in a data directory: `productions/incoming/` (the
+/// API's uploads while they are produced) and the temporary files of a sealing. Packages
+/// and private production keys are in the database since issue 17; `productions/<id>.age`
+/// and `production-keys/<provider>.jwk` are still read for those kept before.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Productions {
     data_dir: PathBuf,
@@ -64,23 +68,25 @@ impl Productions {
         Productions { data_dir: data_dir.into() }
     }
 
-    /// The folder of sealed packages.
+    /// The folder of productions' files: uploads, a sealing's temporary files, and packages
+    /// sealed before issue 17.
     pub fn packages(&self) -> PathBuf {
         self.data_dir.join("productions")
     }
 
-    /// Where a production's sealed package is kept.
+    /// Where a production's sealed package was kept before issue 17.
     pub fn package_path(&self, production: &str) -> PathBuf {
         self.packages().join(format!("{production}.age"))
     }
 
-    /// Where a provider's private production key is kept.
+    /// Where a provider's private production key was kept before issue 17.
     pub fn key_path(&self, provider: &comity_core::PartyId) -> PathBuf {
         key_path(&self.data_dir, provider)
     }
 }
 
-/// Where a provider's private production key is kept in a data directory.
+/// Where a provider's private production key was kept in a data directory before issue 17
+/// (still read when the database has none).
 pub fn key_path(data_dir: &Path, provider: &comity_core::PartyId) -> PathBuf {
     data_dir.join("production-keys").join(format!("{provider}.jwk"))
 }
@@ -201,7 +207,7 @@ async fn provisions(app: &App, id: RequestId) -> Result<Vec<String>> {
 }
 
 /// The keys a production needs: the authority's age recipient, the provider's production
-/// key (public, as registered, and private, from the data directory).
+/// key (public, as registered, and private, sealed in the database).
 struct Keys {
     recipient: comity_seal::age::x25519::Recipient,
     signing: SigningKey,
@@ -225,22 +231,43 @@ async fn keys(app: &App, productions: &Productions, current: &StoredRequest) -> 
             current.provider, current.provider
         )));
     };
-    let path = productions.key_path(&current.provider);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        Error::conflict(format!(
-            "the private half of {}'s production key {} is not at {} ({e}): generate a new key on this server's data directory",
-            current.provider,
-            registered.key,
-            path.display()
-        ))
-    })?;
-    let signing =
-        SigningKey::parse(&text).map_err(|e| Error::conflict(format!("{}: {e}", path.display())))?;
+    let provider = &current.provider;
+    let generate = format!("`comity provider key generate --provider {provider}`");
+    let (signing, source) = match app.store().production_key(provider, &registered.key).await? {
+        Some(sealed) => {
+            let aad = crate::registers::production_key_aad(provider, &registered.key);
+            let plain = app.settings().server_key.open(&sealed, &aad).map_err(|_| {
+                Error::conflict(format!(
+                    "the private half of {provider}'s production key {} does not open with this server's \
+                     server key: every server of one database needs the same server-key file (copy it from \
+                     the server that generated the key), or make a new key with {generate}",
+                    registered.key
+                ))
+            })?;
+            let text = String::from_utf8(plain).map_err(|e| Error::corrupt(e.to_string()))?;
+            let signing = SigningKey::parse(&text).map_err(|e| Error::corrupt(e.to_string()))?;
+            (signing, "the database".to_owned())
+        }
+        // Registered before issue 17: its private half was a file of the data directory.
+        None => {
+            let path = productions.key_path(provider);
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                Error::conflict(format!(
+                    "the private half of {provider}'s production key {} is neither in the database nor, as \
+                     an older comity kept it, at {} ({e}): make a new key with {generate}",
+                    registered.key,
+                    path.display()
+                ))
+            })?;
+            let signing =
+                SigningKey::parse(&text).map_err(|e| Error::conflict(format!("{}: {e}", path.display())))?;
+            (signing, path.display().to_string())
+        }
+    };
     if signing.public() != *public {
         return Err(Error::conflict(format!(
-            "{} is not {}'s registered production key {}: generate a new key",
-            path.display(),
-            current.provider,
+            "the private key in {source} is not {provider}'s registered production key {}: make a new key with \
+             {generate}",
             registered.key
         )));
     }
@@ -437,7 +464,9 @@ impl App {
         })
     }
 
-    /// comity's copy of a sealed package, decrypted with its data key as it is read.
+    /// comity's copy of a sealed package, decrypted with its data key as it is read on a
+    /// blocking thread: from the database, or for a package sealed before issue 17, from
+    /// its file in the data directory.
     async fn open_stored(
         &self,
         productions: &Productions,
@@ -456,13 +485,30 @@ impl App {
                     .map_err(Error::internal)?,
             )
         };
+        let chunks = stored::chunk_reader(self.shared_store(), production).await?;
         let path = productions.package_path(production);
         let production = production.to_owned();
         blocking(move || {
-            let file = std::fs::File::open(&path)?;
+            let stored: Box<dyn std::io::Read + Send> = match chunks {
+                Some(chunks) => Box::new(chunks),
+                None => match std::fs::File::open(&path) {
+                    Ok(file) => Box::new(file),
+                    Err(e) => {
+                        return Err(at_rest::AtRestError::Io(std::io::Error::new(
+                            e.kind(),
+                            format!(
+                                "its package is not in the database, and the file an older comity kept it in, {}, \
+                                 does not open ({e}): it is on the server that sealed it; copy it to this \
+                                 server's data directory",
+                                path.display()
+                            ),
+                        )));
+                    }
+                },
+            };
             match key {
-                Some(key) => key.decrypt(file),
-                None => Ok(Box::new(file) as Box<dyn std::io::Read + Send>),
+                Some(key) => key.decrypt(stored),
+                None => Ok(stored),
             }
         })
         .await?
@@ -742,13 +788,10 @@ impl Producing {
         // comity's copy is kept under a data key of this production's own (issue 15).
         let data_key = at_rest::DataKey::generate();
         let wrapped = data_key.wrap(&app.settings().server_key, &production);
+        // comity's copy goes to the database as it is sealed, chunk by chunk (issue 17).
+        let (out, inserting) = stored::chunk_writer(app.shared_store(), &production);
         let sealed = {
-            let (export, scope, path, dir) = (
-                export.to_owned(),
-                basis.scope.clone(),
-                productions.package_path(&production),
-                productions.packages(),
-            );
+            let (export, scope, dir) = (export.to_owned(), basis.scope.clone(), productions.packages());
             let (recipient, signing, progress) =
                 (keys.recipient.clone(), keys.signing.clone(), progress.clone());
             let national_ids = options.national_ids;
@@ -762,7 +805,7 @@ impl Producing {
                     parties: survey_parties,
                     national_ids,
                     dir,
-                    path,
+                    out,
                     recipient,
                     signing,
                     manifest: manifest_base,
@@ -774,11 +817,22 @@ impl Producing {
             })
             .await?
         };
-        let sealed = match sealed {
+        // Every chunk handed over is inserted, or the insertion's failure is the reason.
+        let inserted = inserting.await.map_err(Error::internal)?;
+        let sealed = match (sealed, inserted) {
+            (Ok(sealed), Ok(chunks)) => Ok((sealed, chunks)),
+            (_, Err(e)) => Err(format!("the database did not take the package: {e}")),
+            (Err(e), Ok(_)) => Err(e.to_string()),
+        };
+        let (sealed, chunks) = match sealed {
             Ok(sealed) => sealed,
-            Err(e) => {
-                let reason = e.to_string();
+            Err(reason) => {
                 tracing::error!(%production, "production failed: {reason}");
+                // What was written of the package goes; if even that fails, the sweep
+                // deletes it (`App::clear_interrupted_packages`).
+                if let Err(e) = store.drop_package_chunks(&production).await {
+                    tracing::warn!(%production, "the failed production's chunks stay until the sweep: {e}");
+                }
                 let failed = Fact::ProductionFailed(journal::ProductionFailed {
                     production: production.clone(),
                     reason: reason.clone(),
@@ -797,8 +851,11 @@ impl Producing {
             redaction: Value::Object(sealed.redaction.clone()).to_string(),
         });
         // The data key, sealed by the server key, is kept with the fact that the package is
-        // sealed: a package is never listed as sealed without the key that reads it.
-        store.keep_package_key(&production, &wrapped, &[custody_fact(&actor, &current, fact_sealed)]).await?;
+        // sealed: a package is never listed as sealed without the key that reads it, nor
+        // without every chunk of it.
+        store
+            .keep_package_key(&production, &wrapped, chunks, &[custody_fact(&actor, &current, fact_sealed)])
+            .await?;
         app.production_by_id(&production).await?.ok_or_else(|| Error::corrupt("the production is gone"))
     }
 }
@@ -888,8 +945,10 @@ struct SealJob {
     scope: Scope,
     parties: records::ThirdParties,
     national_ids: NationalIds,
+    /// Where the redacted records wait to be sealed: the data directory.
     dir: PathBuf,
-    path: PathBuf,
+    /// Where the stored package goes: the database.
+    out: stored::ChunkWriter,
     recipient: comity_seal::age::x25519::Recipient,
     signing: SigningKey,
     manifest: Manifest,
@@ -922,8 +981,9 @@ enum SealFailure {
     AtRest(#[from] at_rest::AtRestError),
 }
 
-/// Pass 2 and the sealing: the redacted records to a temporary file beside the package,
-/// then the package, written under a temporary name and renamed into place once whole.
+/// Pass 2 and the sealing: the redacted records to a temporary file of the data directory,
+/// then the package, encrypted again under the production's data key as it streams into the
+/// database (whole once the inserting task has answered).
 fn seal_records(job: SealJob) -> Result<SealedPackage, SealFailure> {
     let targets = Targets::new(&job.scope);
     let masker = records::masker(&targets, &job.parties, job.national_ids)?;
@@ -956,21 +1016,16 @@ fn seal_records(job: SealJob) -> Result<SealedPackage, SealFailure> {
     manifest.redaction = redaction.clone();
 
     (job.progress)(Phase::Sealing, 0);
-    let package = tempfile::Builder::new().prefix(".package-").tempfile_in(&job.dir)?;
     // The package as it leaves (encrypted to the authority) is written through comity's
-    // layer at rest: nothing of it reaches the disk but under the production's data key.
+    // layer at rest: nothing of it reaches the database but under the production's data key.
     let sealed = {
-        let out = std::io::BufWriter::with_capacity(256 * 1024, package.as_file());
-        let mut at_rest = job.data_key.encrypt(out)?;
+        let mut at_rest = job.data_key.encrypt(job.out)?;
         let sealed = comity_seal::seal(&mut at_rest, &[job.recipient], &job.signing, &manifest, |_| {
             std::fs::File::open(records.path())
         })?;
-        let mut out = at_rest.finish()?;
-        std::io::Write::flush(&mut out)?;
+        at_rest.finish()?.finish()?;
         sealed
     };
-    package.as_file().sync_all()?;
-    package.persist(&job.path).map_err(|e| e.error)?;
     Ok(SealedPackage {
         manifest_sha256: sealed.manifest_sha256().to_string(),
         package_sha256: sealed.package_sha256().to_string(),

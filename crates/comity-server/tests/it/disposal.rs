@@ -94,11 +94,12 @@ fn every_file(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)
 async fn at_retention_with_the_attestation_the_package_is_gone_and_nothing_left_opens_it(app: TestApp) {
     let (id, pid, sha) = delivered(&app).await;
     let authority = app.token("fr-tj-paris");
-    let stored = app.files.path().join("productions").join(format!("{pid}.age"));
     let copy = tempfile::tempdir().unwrap();
 
-    // comity's copy is not the package that left: it is encrypted again, at rest.
-    let kept = std::fs::read(&stored).unwrap();
+    // comity's copy, in the database (issue 17), is not the package that left: it is
+    // encrypted again, at rest.
+    let kept = app.stored_package(&pid).await;
+    assert!(!kept.is_empty(), "the database keeps the package");
     assert_ne!(comity_seal::Sha256Hash::of(&kept).to_string(), sha, "the copy at rest is the package itself");
     let stolen = copy.path().join("stolen.age");
     std::fs::write(&stolen, &kept).unwrap();
@@ -165,7 +166,8 @@ async fn at_retention_with_the_attestation_the_package_is_gone_and_nothing_left_
     // Nothing left: no file, no key; the copy a thief kept opens with no age identity
     // anywhere in the data directory or the database, nor with anything the server key
     // unwraps.
-    assert!(!stored.exists(), "the stored package is deleted");
+    assert!(app.stored_package(&pid).await.is_empty(), "the stored package is deleted with its key");
+    assert!(app.store.package_chunk_sets().await.unwrap().is_empty());
     assert_eq!(app.store.package_key(&pid).await.unwrap(), None);
     assert!(app.store.package_keys().await.unwrap().is_empty());
     let mut files = Vec::new();
@@ -269,16 +271,16 @@ async fn verify_tells_a_shredded_production_from_a_tampered_one(app: TestApp) {
     let checked = app.app.check_packages().await.unwrap().unwrap();
     assert_eq!((checked.kept, checked.shredded), (1, 1));
 
-    // A byte of the stored copy changed: named, with its production.
-    let stored = app.files.path().join("productions").join(format!("{pid}.age"));
-    let original = std::fs::read(&stored).unwrap();
+    // A byte of the stored copy changed in the database: named, with its production.
+    let original = app.store.package_chunk(&pid, 0).await.unwrap().unwrap();
     let mut flipped = original.clone();
     let last = flipped.len() - 20;
     flipped[last] ^= 1;
-    std::fs::write(&stored, &flipped).unwrap();
+    app.replace_chunk(&pid, 0, &flipped).await;
     let found = app.app.check_packages().await.unwrap().unwrap_err();
     assert!(found.contains(&pid), "{found}");
-    std::fs::write(&stored, &original).unwrap();
+    app.replace_chunk(&pid, 0, &original).await;
+    assert_eq!(app.app.check_packages().await.unwrap().unwrap().kept, 1);
 
     // Its data key deleted behind comity's back: not a shredding, since none is logged.
     app.execute_sql(&format!("DELETE FROM package_keys WHERE production = '{pid}'")).await;
@@ -341,17 +343,21 @@ async fn the_clerk_attests_disposal_from_the_page_and_the_provider_sees_it(app: 
     );
 }
 
-/// Migration 0022 gives a package sealed before encryption at rest an empty key: its file,
-/// the package as it left, is served, verified and shredded like the others.
+/// Migration 0022 gives a package sealed before encryption at rest an empty key: its file
+/// (from before issue 17 too, so in the data directory and not the database), the package
+/// as it left, is served, verified and shredded like the others.
 async fn a_package_from_before_encryption_at_rest_is_served_verified_and_shredded(app: TestApp) {
     let (id, pid, sha) = delivered(&app).await;
     let authority = app.token("fr-tj-paris");
     let download = format!("/v1/requests/{id}/productions/{pid}/package");
     let (status, _, package) = authority.get_bytes(&download).await;
     assert_eq!(status, 200);
-    // As it was before: the package itself on disk, and the empty key the migration wrote.
+    // As it was before: the package itself on disk, none in the database, and the empty key
+    // the migration wrote.
     let stored = app.files.path().join("productions").join(format!("{pid}.age"));
+    std::fs::create_dir_all(stored.parent().unwrap()).unwrap();
     std::fs::write(&stored, &package).unwrap();
+    app.execute_sql(&format!("DELETE FROM package_chunks WHERE production = '{pid}'")).await;
     app.execute_sql(&format!(
         "UPDATE package_keys SET wrapped = substr(wrapped, 1, 0) WHERE production = '{pid}'"
     ))

@@ -23,6 +23,7 @@ mod packs;
 mod person_notices;
 mod portal;
 mod portal_ops;
+mod production_storage;
 mod productions;
 mod registers;
 mod remedies;

@@ -96,8 +96,7 @@ async fn a_third_party_unmasked_is_recalled_corrected_told_and_counted(app: Test
     let due = DateTime::parse_from_rfc3339(case["recall_due"].as_str().unwrap()).unwrap();
     let days = (due.with_timezone(&Utc) - Utc::now()).num_hours();
     assert!((7 * 24 - 1..=7 * 24).contains(&days), "due in --recall-days (7): {case}");
-    let stored = app.files.path().join("productions").join(format!("{pid}.age"));
-    assert!(!stored.exists(), "the recalled copy is deleted");
+    assert!(app.stored_package(&pid).await.is_empty(), "the recalled copy is deleted");
     assert_eq!(app.store.package_key(&pid).await.unwrap(), None, "and its key destroyed");
     let (status, gone) = authority.get(&format!("/v1/requests/{id}/productions/{pid}/package")).await;
     assert_eq!(status, 410, "{gone}");

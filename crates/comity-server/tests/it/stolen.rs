@@ -92,6 +92,20 @@ async fn a_copy_of_the_database_holds_no_secret_in_the_clear(app: TestApp) {
         secrets.push(("the link's secret".into(), e));
     }
 
+    // A provider's private production key (issue 17): in the database, sealed only.
+    let (registered, _) = app.operator().registers().generate_production_key("example-mail").await.unwrap();
+    let provider = comity_core::PartyId::parse("example-mail").unwrap();
+    let sealed_key = app.store.production_key(&provider, &registered.key).await.unwrap().unwrap();
+    let server_key = comity_app::DataDir::existing(app.files.path()).unwrap().existing_server_key().unwrap();
+    let key_aad = comity_app::production_key_aad(&provider, &registered.key);
+    let jwk: serde_json::Value =
+        serde_json::from_slice(&server_key.open(&sealed_key, &key_aad).unwrap()).unwrap();
+    let d = jwk["d"].as_str().unwrap();
+    secrets.push(("the production key's private JWK".into(), serde_json::to_vec(&jwk).unwrap()));
+    for e in encodings(&URL_SAFE_NO_PAD.decode(d).unwrap()) {
+        secrets.push(("the production key's private scalar".into(), e));
+    }
+
     let stolen = app.database_bytes().await;
     assert!(stolen.len() > 10_000, "the copy has the database in it");
     // It does hold what is not secret, so the search would find a secret if it were there.
@@ -105,6 +119,12 @@ async fn a_copy_of_the_database_holds_no_secret_in_the_clear(app: TestApp) {
     let aad = comity_app::totp_aad(&user.username);
     let other = comity_auth::seal::ServerKey::generate();
     assert!(other.open(&user.totp_sealed, &aad).is_err(), "another key opens the TOTP secret");
+    assert!(other.open(&sealed_key, &key_aad).is_err(), "another key opens the production key");
+    let moved = comity_app::production_key_aad(
+        &comity_core::PartyId::parse("example-cloud").unwrap(),
+        &registered.key,
+    );
+    assert!(server_key.open(&sealed_key, &moved).is_err(), "the sealed key opens for another provider");
     assert!(user.password_hash.starts_with("$argon2id$"), "{}", user.password_hash);
 }
 

@@ -610,14 +610,47 @@ impl TestApp {
             assert_eq!(status, 201, "{body}");
             self.identities.lock().unwrap().insert(authority, identity);
         }
-        let path = comity_app::key_path(self.files.path(), &r.provider);
-        if !path.exists() {
-            let key = SigningKey::generate();
-            let operator = self.app.operator(ActorId::parse("test@local").unwrap());
-            operator.registers().add_production_key(r.provider.as_str(), &key.public()).await.unwrap();
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, key.to_jwk_private()).unwrap();
+        let operator = self.app.operator(ActorId::parse("test@local").unwrap());
+        let registers = operator.registers();
+        if registers.production_keys(r.provider.as_str()).await.unwrap().is_empty() {
+            registers.generate_production_key(r.provider.as_str()).await.unwrap();
         }
+    }
+
+    /// comity's copy of a production's package as the database keeps it (issue 17): its
+    /// chunks, read back one after the other.
+    pub async fn stored_package(&self, production: &str) -> Vec<u8> {
+        let mut stored = Vec::new();
+        let mut seq = 0;
+        while let Some(chunk) = self.store.package_chunk(production, seq).await.unwrap() {
+            stored.extend_from_slice(&chunk);
+            seq += 1;
+        }
+        stored
+    }
+
+    /// Replaces one chunk of a stored package behind the server's back, as someone with the
+    /// database and not the server would.
+    pub async fn replace_chunk(&self, production: &str, seq: u32, bytes: &[u8]) {
+        use sqlx::Connection;
+        let sql = "UPDATE package_chunks SET bytes = $1 WHERE production = $2 AND seq = $3";
+        let changed = if self.sqlite {
+            let path = self.files.path().join(comity_store::DATABASE_FILE);
+            let mut conn =
+                sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+            let done = sqlx::query(sql).bind(bytes).bind(production).bind(i64::from(seq)).execute(&mut conn);
+            done.await.unwrap().rows_affected()
+        } else {
+            let db = self._pg.as_ref().unwrap();
+            let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
+            let done = sqlx::query(sql)
+                .bind(bytes)
+                .bind(production)
+                .bind(i32::try_from(seq).unwrap())
+                .execute(&mut conn);
+            done.await.unwrap().rows_affected()
+        };
+        assert_eq!(changed, 1, "no chunk {seq} of {production}");
     }
 
     /// The age identity of an authority whose recipient [`Self::prepare_production`]

@@ -75,6 +75,7 @@ store_tests!(mod store for suite {
     one_holder_has_a_lease_until_it_runs_out,
     failure_buckets_add_up_across_servers_and_drain,
     heartbeats_count_the_live_servers,
+    a_package_is_kept_in_chunks_sealed_whole_and_shredded_with_its_key,
 });
 
 store_tests!(mod trust for trust_suite {
@@ -90,6 +91,7 @@ store_tests!(mod trust for trust_suite {
     sessions_tokens_and_links,
     a_signed_submission_is_kept_and_its_jti_used_once,
     an_authority_track_record_counts_its_requests,
+    a_production_key_is_kept_with_its_fact_and_once,
 });
 
 mod open {

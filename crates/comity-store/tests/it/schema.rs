@@ -44,6 +44,7 @@ const TIME_COLUMNS: &[&str] = &[
     "set_at",
     "updated_at",
     "used_at",
+    "written_at",
 ];
 
 /// The tables whose rows are never changed or deleted once written.

@@ -825,3 +825,48 @@ pub async fn recent_targets_are_scoped_windowed_and_bounded(h: &mut Harness) {
 }
 
 pub use crate::log_suite::*;
+
+/// Issue 17: comity's copy of a package is kept in the database in chunks, listed as
+/// sealed only with every chunk, and gone with its key when it is shredded.
+pub async fn a_package_is_kept_in_chunks_sealed_whole_and_shredded_with_its_key(h: &mut Harness) {
+    use chrono::SubsecRound;
+    let store = h.store();
+    let at = t0().trunc_subsecs(6);
+    let chunks: Vec<Vec<u8>> =
+        [1 << 20, 1 << 20, 10].iter().enumerate().map(|(i, n)| vec![i as u8; *n]).collect();
+    for (seq, chunk) in chunks.iter().enumerate() {
+        store.put_package_chunk("prod-a", seq as u32, chunk.clone(), at).await.unwrap();
+    }
+    conflict(store.put_package_chunk("prod-a", 1, vec![9], at).await);
+    for (seq, chunk) in chunks.iter().enumerate() {
+        assert_eq!(
+            store.package_chunk("prod-a", seq as u32).await.unwrap().as_ref(),
+            Some(chunk),
+            "chunk {seq}"
+        );
+    }
+    assert_eq!(store.package_chunk("prod-a", 3).await.unwrap(), None, "past the last chunk");
+    assert_eq!(store.package_chunk("prod-b", 0).await.unwrap(), None, "a package kept elsewhere");
+    let listed = store.package_chunk_sets().await.unwrap();
+    let expected = comity_core::PackageChunks { production: "prod-a".into(), chunks: 3, last_written: at };
+    assert_eq!(listed, vec![expected]);
+
+    // Listed as sealed only beside all of its chunks.
+    let message = conflict(store.keep_package_key("prod-a", b"wrapped", 4, &[]).await);
+    assert!(message.contains("3 chunks") && message.contains("produce again"), "{message}");
+    assert_eq!(store.package_key("prod-a").await.unwrap(), None);
+    store.keep_package_key("prod-a", b"wrapped", 3, &[]).await.unwrap();
+    // A sealed package's chunks are not an unfinished one's.
+    assert_eq!(store.drop_package_chunks("prod-a").await.unwrap(), 0);
+    assert!(store.package_chunk("prod-a", 0).await.unwrap().is_some());
+    store.put_package_chunk("prod-b", 0, vec![1, 2], at).await.unwrap();
+    store.put_package_chunk("prod-b", 1, vec![3], at).await.unwrap();
+    assert_eq!(store.drop_package_chunks("prod-b").await.unwrap(), 2);
+    assert_eq!(store.package_chunk("prod-b", 0).await.unwrap(), None);
+
+    // Shredding takes the chunks with the key, in one write.
+    store.destroy_package_key("prod-a", &[]).await.unwrap();
+    assert_eq!(store.package_chunk("prod-a", 0).await.unwrap(), None);
+    assert!(store.package_chunk_sets().await.unwrap().is_empty());
+    conflict(store.destroy_package_key("prod-a", &[]).await);
+}

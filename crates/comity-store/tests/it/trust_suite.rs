@@ -610,3 +610,33 @@ pub async fn an_authority_track_record_counts_its_requests(h: &mut Harness) {
     assert_eq!(none, comity_core::AuthorityRecord::default());
     let _ = actor("x");
 }
+
+/// Issue 17: a provider's private production key is kept (sealed, as the app gives it) with
+/// its `production_key.added` fact, in one write, once.
+pub async fn a_production_key_is_kept_with_its_fact_and_once(h: &mut Harness) {
+    let store = h.store();
+    let provider = pid("example-mail");
+    let added = |kid: &str| {
+        let fact = Fact::ProductionKeyAdded(journal::ProductionKeyAdded {
+            provider: provider.clone(),
+            kid: KeyId::parse(kid).unwrap(),
+            public_key: [9; 32],
+        });
+        entry(Some("example-mail"), kid, fact)
+    };
+    assert_eq!(store.production_key(&provider, "pk1").await.unwrap(), None);
+    let written = store.add_production_key(&provider, "pk1", b"sealed one", &added("pk1")).await.unwrap();
+    assert!(written.log_index.is_some(), "the fact is logged");
+    assert_eq!(store.production_key(&provider, "pk1").await.unwrap().as_deref(), Some(&b"sealed one"[..]));
+    assert_eq!(store.production_key(&pid("example-cloud"), "pk1").await.unwrap(), None);
+
+    let size = store.log_size().await.unwrap();
+    conflict(store.add_production_key(&provider, "pk1", b"sealed two", &added("pk1")).await);
+    assert_eq!(store.log_size().await.unwrap(), size, "nothing is appended");
+    assert_eq!(store.production_key(&provider, "pk1").await.unwrap().as_deref(), Some(&b"sealed one"[..]));
+    let facts = store.journal(&JournalQuery::kinds(&[FactKind::ProductionKeyAdded])).await.unwrap();
+    assert_eq!(facts.len(), 1);
+
+    store.add_production_key(&provider, "pk2", b"sealed two", &added("pk2")).await.unwrap();
+    assert_eq!(store.production_key(&provider, "pk2").await.unwrap().as_deref(), Some(&b"sealed two"[..]));
+}

@@ -17,6 +17,7 @@ mod log_remote;
 mod pack_cli;
 mod pii;
 mod production_cli;
+mod production_servers;
 mod register_cli;
 mod startup;
 mod support;
