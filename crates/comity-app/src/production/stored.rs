@@ -10,9 +10,9 @@
 //!
 //! Memory stays bounded whatever the package's size. The sealing runs on a blocking thread
 //! and writes to a [`ChunkWriter`], which fills one chunk and hands it over a channel of
-//! [`IN_FLIGHT`] chunks to a task that inserts them, two at a time: a chunk being filled,
+//! `IN_FLIGHT` (2) chunks to a task that inserts them, two at a time: a chunk being filled,
 //! two waiting and two being inserted, about 5 MiB. A [`ChunkReader`] reads it back the same way, a task
-//! fetching the next chunks ahead of the reader, at most [`IN_FLIGHT`] at a time.
+//! fetching the next chunks ahead of the reader, at most `IN_FLIGHT` (2) at a time.
 //!
 //! A sealing that fails has its chunks deleted at once. One that a crash or a kill
 //! interrupted writes no more: the sweep deletes its chunks once none was written for
