@@ -58,10 +58,13 @@ ID=$("$BIN" request sign --key "$RUN/fr.jwk" --document "$RUN/request.json" \
   | curl -sf "$URL/v1/requests" -H 'content-type: application/jose' --data-binary @- | jq -r .id)
 LEGAL=$(c token create --org example-mail --role handler)
 JUDGE=$(c token create --org ie-high-court --role reviewer)
-curl -sf "$URL/v1/requests/$ID/reviewers" -H "authorization: Bearer $LEGAL" -H 'content-type: application/json' \
-  -d '{"reviewer": "ie-high-court", "reason": "benchmark"}' >/dev/null
+# Routing by law assigned the court of the provider's State on screening (issue 13); its
+# approval is reasoned in the pack's grounds.
+curl -sf "$URL/v1/requests/$ID/reviewers" -H "authorization: Bearer $LEGAL" | jq -e '.reviewers == ["ie-high-court"]' >/dev/null \
+  || { echo "the request was not routed to ie-high-court" >&2; exit 1; }
 curl -sf "$URL/v1/requests/$ID/transitions" -H "authorization: Bearer $JUDGE" -H 'content-type: application/json' \
-  -d '{"to": "approved", "reason": "benchmark"}' >/dev/null
+  -d '{"to": "approved", "reason": "benchmark", "grounds": ["necessary_and_proportionate"]}' >/dev/null \
+  || { echo "the approval was refused" >&2; exit 1; }
 kill $SERVER; wait $SERVER 2>/dev/null || true; SERVER=
 age-keygen -o "$RUN/key.txt" 2>/dev/null
 RECIPIENT=$(age-keygen -y "$RUN/key.txt")
