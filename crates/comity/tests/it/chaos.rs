@@ -28,19 +28,7 @@ use std::{
 use comity_core::{Fact, FactKind, JournalQuery};
 use serde_json::Value;
 
-use crate::support::{BIN, Data, Server, Trust, comity, example, signed_post};
-
-/// No per-address limits: the whole load comes from one address, on purpose.
-const UNLIMITED: [&str; 8] = [
-    "--rate-limit",
-    "0",
-    "--failure-limit",
-    "0",
-    "--connections-per-address",
-    "0",
-    "--in-flight-per-address",
-    "0",
-];
+use crate::support::{BIN, Data, Server, Trust, UNLIMITED, comity, comity_ok, example, signed_post};
 
 /// How long one answer may take before it counts as a hang.
 const HANG: Duration = Duration::from_secs(30);
@@ -418,13 +406,7 @@ async fn three_servers_lose_nothing_when_one_is_killed_and_when_postgresql_resta
     store.close().await;
 
     // The store and its audit log agree, entry for entry.
-    let verify = comity(&["log", "verify"], Some(&data));
-    assert!(
-        verify.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&verify.stdout),
-        String::from_utf8_lossy(&verify.stderr)
-    );
+    comity_ok(&["log", "verify"], Some(&data));
     drop(servers);
     drop(data);
     drop(cluster);
@@ -527,13 +509,7 @@ async fn sqlite_on_a_full_disk_answers_503_and_loses_nothing() {
         assert_eq!(r.status().as_u16(), 200, "acknowledged request {id} was lost");
     }
     drop(server);
-    let verify = comity(&["log", "verify"], Some(&data));
-    assert!(
-        verify.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&verify.stdout),
-        String::from_utf8_lossy(&verify.stderr)
-    );
+    comity_ok(&["log", "verify"], Some(&data));
     drop(data);
     drop(disk);
 }

@@ -6,24 +6,13 @@ use std::{process::Command, time::Duration};
 use comity_core::{Fact, FactKind, JournalQuery};
 use serde_json::Value;
 
-use crate::support::{BIN, Data, Server, Trust, comity, comity_ok, example};
+use crate::support::{BIN, Data, Server, Trust, UNLIMITED, comity, comity_ok, example};
 
 crate::both_databases!(
     #[tokio::test]
     a_sweep_killed_halfway_acts_on_every_deadline_exactly_once,
     an_objection_for_conflicting_obligations_suspends_the_deadline_listed,
 );
-
-const UNLIMITED: [&str; 8] = [
-    "--rate-limit",
-    "0",
-    "--failure-limit",
-    "0",
-    "--connections-per-address",
-    "0",
-    "--in-flight-per-address",
-    "0",
-];
 
 /// The deadlines due ten days and a day from now, as `comity deadlines --json` lists them:
 /// (running, acted on).

@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::support::{Data, Server, Trust, example, signed_post};
+use crate::support::{Data, Server, Trust, UNLIMITED, example, signed_post};
 
 crate::both_databases!(
     #[tokio::test]
@@ -42,16 +42,6 @@ async fn restart_keeps_requests_and_events(data: Data) {
 /// The per-address limits are off: all 1,000 come from one address, on purpose.
 async fn kill9_under_load_loses_nothing_acknowledged(data: Data) {
     const TOTAL: usize = 1000;
-    const UNLIMITED: [&str; 8] = [
-        "--rate-limit",
-        "0",
-        "--failure-limit",
-        "0",
-        "--connections-per-address",
-        "0",
-        "--in-flight-per-address",
-        "0",
-    ];
     let server = Server::start(&data, &UNLIMITED);
     let trust = Arc::new(Trust::setup(&server, &data).await);
     let doc = Arc::new(example("eu-epoc-traffic.json"));

@@ -11,6 +11,19 @@ use serde_json::{Value, json};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_comity");
 
+/// `comity serve`'s per-address limits lifted: a test's whole load comes from one address,
+/// on purpose.
+pub const UNLIMITED: [&str; 8] = [
+    "--rate-limit",
+    "0",
+    "--failure-limit",
+    "0",
+    "--connections-per-address",
+    "0",
+    "--in-flight-per-address",
+    "0",
+];
+
 /// Where a test's server keeps its data: a fresh SQLite directory or PostgreSQL database.
 pub enum Data {
     Sqlite(tempfile::TempDir),
