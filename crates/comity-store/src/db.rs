@@ -37,7 +37,7 @@ pub(crate) const MAX_ARGS: usize = 999;
 
 /// Statements with more values than this are not kept prepared: `IN` lists of every
 /// length are statements of their own, and would crowd the others out of the cache.
-const MAX_CACHED_ARGS: usize = 64;
+pub(crate) const MAX_CACHED_ARGS: usize = 64;
 
 /// One value of a statement. NULLs are typed, because PostgreSQL must know the type of
 /// every parameter.

@@ -32,8 +32,8 @@
 //! time, and every commit costs an fsync (about 0.2 ms here, often far more on other
 //! disks). Committing each intake on its own would cap throughput at one fsync per write,
 //! and several writing connections would only queue on SQLite's lock and retry with
-//! backoff. So all writes (`add_party`, `insert_request`, `apply_move`) go to one writer
-//! task over a channel. It takes the first waiting write, then everything else already
+//! backoff. So all writes (`add_party`, `insert_request`, `apply_move`) go to one writer,
+//! a thread of its own, over a channel. It takes the first waiting write, then everything else already
 //! queued (up to 256), runs them in one `BEGIN IMMEDIATE` transaction, commits once, and
 //! only then answers every caller. This is group commit, as PostgreSQL's `commit_delay`
 //! and the WAL literature describe it, without the delay: while one batch is being
@@ -41,7 +41,17 @@
 //! own SAVEPOINT, so one that fails (a duplicate id, a stale version) is undone alone and
 //! the rest of its batch still commits. If the COMMIT itself fails, every caller of the
 //! batch gets the error. Reads use a separate pool of read-only connections, which WAL
-//! lets run beside the writer on their own snapshots. Other processes may open the same
+//! lets run beside the writer on their own snapshots.
+//!
+//! **SQLite statements run on the thread that asks for them.** The writer's connection and
+//! the read pool's are rusqlite's (`sqlite_native`), the same SQLite library as sqlx's; only
+//! the migrations run through sqlx. sqlx's SQLite driver hands every statement to a worker
+//! thread and back, two thread wake-ups that cost more than the statement itself, and an
+//! intake is about 45 statements: through sqlx, signed intake stayed near 670/s on 2
+//! cores, and 2,000/s without (docs/benchmarks.md, "Where intake's time goes"). So the
+//! writer runs each whole batch on its own thread, and a read runs on the async runtime's
+//! thread like the rest of the request's work: comity's reads are index lookups and
+//! bounded pages, microseconds each, and WAL never makes a reader wait for the writer. Other processes may open the same
 //! directory (`comity authority add` while `comity serve` runs): they wait for the lock
 //! through the busy timeout (5 s).
 //!
@@ -49,7 +59,8 @@
 //! PostgreSQL already shares WAL flushes between concurrent commits.
 //!
 //! **Each statement is written once**, for both backends. Statements are plain SQL with
-//! `$1`, `$2`, ... placeholders, which sqlx binds by number on SQLite as on PostgreSQL.
+//! `$1`, `$2`, ... placeholders: PostgreSQL numbers them, and on SQLite each value is bound
+//! by the name `$N` (sqlx for the migrations, `sqlite_native` for everything else).
 //! Every write is a `WriteOp`, done by one function over a connection (`writes`,
 //! `trust_rows`) that gathers the log entries it owes and appends them before it returns;
 //! every read is one function over a connection (`reads`, `trust_rows`); and the [`Store`]
@@ -59,7 +70,7 @@
 //! `SELECT` locks its rows (`FOR UPDATE` on PostgreSQL; nothing on SQLite, whose one writer
 //! holds the whole database), how a read snapshot begins, and how a result counts rows.
 //! `store::Engine`, implemented by each store: where reads run, and how a write commits
-//! (the writer task and its savepoints above, or a transaction of its own).
+//! (the writer and its savepoints above, or a transaction of its own).
 //!
 //! **The log has one sequencer**, on both: the row of `log_head`, which holds the tree's
 //! size, and which a transaction that appended updates just before its COMMIT (on SQLite,
@@ -67,7 +78,7 @@
 //! FOR UPDATE`) as late as it can, after its own statements, so the lock is held only for
 //! the appends and the commit; another process appending waits, then sees the grown size.
 //! (A checkpoint locks it first: the size it reads is the size it signs.) On SQLite the
-//! writer task is the sequencer already, and reads the size at the start of each batch.
+//! writer is the sequencer already, and reads the size at the start of each batch.
 //! Each process keeps the tree's frontier as it last committed it, and reuses it only when
 //! its size is `log_head`'s.
 //!
@@ -124,6 +135,7 @@ mod postgres;
 mod reads;
 mod rows;
 mod sqlite;
+mod sqlite_native;
 mod store;
 pub mod testing;
 mod trust_rows;

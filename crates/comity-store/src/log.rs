@@ -454,7 +454,7 @@ async fn read_hashes<C: Conn>(
 /// on PostgreSQL that locks the row, so this transaction is the log's one sequencer until
 /// it commits or rolls back, and another process appending waits, then sees the grown size.
 /// A write that needs no edge until its appends takes the lock last, and holds it only for
-/// the appends and the commit. On SQLite the writer task is the one sequencer already, and
+/// the appends and the commit. On SQLite the writer is the one sequencer already, and
 /// reads the edge at the start of each batch.
 ///
 /// The frontier a process last committed is reused when its size is `log_head`'s (another
@@ -475,7 +475,7 @@ pub(crate) struct Log {
 /// Where a [`Log`] finds the frontier its process last committed.
 #[derive(Debug, Clone)]
 enum Cached {
-    /// Handed over: SQLite's writer task keeps its own.
+    /// Handed over: SQLite's writer keeps its own.
     Owned(Option<Frontier>),
     /// Shared by a process's concurrent transactions (PostgreSQL's). It is read only once
     /// this transaction holds `log_head`'s lock: by then the writes that held it before have

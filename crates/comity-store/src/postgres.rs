@@ -12,11 +12,13 @@ use std::{
 use comity_core::StoreError;
 use comity_log::Frontier;
 use sqlx::{
-    Postgres,
+    Postgres, Transaction,
     migrate::Migrator,
+    pool::PoolConnection,
     postgres::{PgPool, PgPoolOptions},
 };
 
+use crate::db::Backend;
 use crate::log::Log;
 use crate::rows::backend;
 use crate::store::{Engine, store_impl};
@@ -94,9 +96,15 @@ impl PgStore {
 
 impl Engine for PgStore {
     type DB = Postgres;
+    type Read = PoolConnection<Postgres>;
+    type Snapshot = Transaction<'static, Postgres>;
 
-    fn reads(&self) -> &PgPool {
-        &self.pool
+    async fn read(&self) -> Result<Self::Read, StoreError> {
+        self.pool.acquire().await.map_err(backend)
+    }
+
+    async fn snapshot(&self) -> Result<Self::Snapshot, StoreError> {
+        self.pool.begin_with(<Postgres as Backend>::SNAPSHOT).await.map_err(backend)
     }
 
     /// One transaction per write. Its appends lock `log_head` (see [`Log`]), last unless

@@ -1,7 +1,8 @@
 //! The embedded store: one SQLite file in the data directory.
 //!
-//! Writes go through one writer task that commits them in groups (see the crate docs);
-//! reads use a small pool of read-only connections, which WAL lets run beside the writer.
+//! Writes go through one writer, on a thread of its own, that commits them in groups (see
+//! the crate docs) on its own connection (`crate::sqlite_native`); reads use a small pool of
+//! read-only connections, which WAL lets run beside the writer.
 
 use std::{
     fmt,
@@ -13,17 +14,15 @@ use std::{
 use comity_core::StoreError;
 use comity_log::Frontier;
 use sqlx::{
-    Connection, Executor, Sqlite,
+    Connection, Sqlite,
     migrate::Migrator,
-    sqlite::{
-        SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-        SqliteSynchronous,
-    },
+    sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous},
 };
 use tokio::sync::{mpsc, oneshot};
 
 use crate::log::Log;
 use crate::rows::backend;
+use crate::sqlite_native::{NativeConn, PooledRead, ReadPool, ReadSnapshot};
 use crate::store::{Engine, store_impl};
 use crate::writes::{Answer, WriteOp};
 
@@ -88,7 +87,7 @@ const MAX_BATCH: usize = 256;
 const QUEUE: usize = 4096;
 
 /// Read-only connections; WAL lets each read its own snapshot beside the writer.
-const READERS: u32 = 4;
+const READERS: usize = 4;
 
 /// comity's store in a SQLite database, `comity.db` in the data directory.
 ///
@@ -97,7 +96,7 @@ const READERS: u32 = 4;
 pub struct SqliteStore {
     path: Arc<PathBuf>,
     writer: mpsc::Sender<Op>,
-    read: SqlitePool,
+    read: Arc<ReadPool>,
     cipher: crate::at_rest::Slot,
 }
 
@@ -117,32 +116,28 @@ impl SqliteStore {
         private_dir(data_dir).map_err(|e| setup("cannot create the data directory", data_dir, e))?;
         let path = data_dir.join(DATABASE_FILE);
         private_files(&path).map_err(|e| setup("cannot make the database private:", &path, e))?;
-        let common =
-            SqliteConnectOptions::new().filename(&path).foreign_keys(true).busy_timeout(BUSY_TIMEOUT);
-        // WAL: readers never block the writer nor the writer them. FULL: a commit is on
-        // disk (the WAL is fsynced) before COMMIT returns, so an Ok survives a power cut.
-        let write_options = common
-            .clone()
+        // The migrations run on a sqlx connection, which switches the file to WAL (readers
+        // never block the writer nor it them); the writer's own connection
+        // (`NativeConn::open`) then sets the rest: synchronous = FULL and secure_delete.
+        let migrate_options = SqliteConnectOptions::new()
+            .filename(&path)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            // A deleted row's bytes are overwritten, not left in a free page: a destroyed
-            // production data key (issue 15, crypto-shredding) is gone from the file, not
-            // only unlinked from its table (https://sqlite.org/pragma.html#pragma_secure_delete).
-            .pragma("secure_delete", "ON");
+            .synchronous(SqliteSynchronous::Full);
 
-        let conn = connect_and_migrate(&write_options).await?;
+        connect_and_migrate(&migrate_options).await?.close().await.map_err(backend)?;
+        let conn = NativeConn::open(&path, BUSY_TIMEOUT).map_err(backend)?;
 
-        let read = SqlitePoolOptions::new()
-            .max_connections(READERS)
-            .min_connections(0)
-            .connect_with(common.read_only(true))
-            .await
-            .map_err(backend)?;
+        let read = ReadPool::new(&path, BUSY_TIMEOUT, READERS);
 
         let (writer, queue) = mpsc::channel(QUEUE);
-        let task = Writer { options: write_options, conn: Some(conn), queue, frontier: None };
-        tokio::spawn(task.run());
+        let task = Writer { path: path.clone(), conn: Some(conn), queue, frontier: None };
+        std::thread::Builder::new()
+            .name("comity-sqlite-writer".to_owned())
+            .spawn(move || task.run())
+            .map_err(|e| setup("cannot start the writer thread for", &path, e))?;
         Ok(Self { path: Arc::new(path), writer, read, cipher: Default::default() })
     }
 
@@ -156,7 +151,7 @@ impl SqliteStore {
     pub async fn close(&self) {
         // The readers first: the last connection to close folds the write-ahead log back
         // into the database file and removes it, and only a connection that may write can.
-        self.read.close().await;
+        self.read.close();
         let (tx, rx) = oneshot::channel();
         if self.writer.send(Op::Close(tx)).await.is_ok() {
             let _ = rx.await;
@@ -166,12 +161,18 @@ impl SqliteStore {
 
 impl Engine for SqliteStore {
     type DB = Sqlite;
+    type Read = PooledRead;
+    type Snapshot = ReadSnapshot;
 
-    fn reads(&self) -> &SqlitePool {
-        &self.read
+    async fn read(&self) -> Result<PooledRead, StoreError> {
+        self.read.acquire().await
     }
 
-    /// Hands a write to the writer task and waits until its batch has committed (or
+    async fn snapshot(&self) -> Result<ReadSnapshot, StoreError> {
+        self.read.snapshot().await
+    }
+
+    /// Hands a write to the writer and waits until its batch has committed (or
     /// failed).
     async fn write(&self, op: WriteOp) -> Result<Answer, StoreError> {
         let (reply, answer) = oneshot::channel();
@@ -225,7 +226,7 @@ fn closed() -> StoreError {
     backend(crate::rows::SetupError("the SQLite store is closed".to_owned()))
 }
 
-/// What the writer task is asked to do.
+/// What the writer is asked to do.
 enum Op {
     Write(Write),
     Close(oneshot::Sender<()>),
@@ -266,13 +267,15 @@ impl BatchFailed {
     }
 }
 
-/// The one task that writes. It owns the write connection, so writes never wait on each
-/// other for SQLite's lock inside this process, and it commits them in groups.
+/// The one writer. It owns the write connection, so writes never wait on each other for
+/// SQLite's lock inside this process, and it commits them in groups. It runs on a thread of
+/// its own, where each statement runs at once, with no hand-off to another thread
+/// (`crate::sqlite_native` says why).
 struct Writer {
-    options: SqliteConnectOptions,
+    path: PathBuf,
     /// `None` after a batch left the connection in an unknown state; the next batch opens
     /// a fresh one.
-    conn: Option<SqliteConnection>,
+    conn: Option<NativeConn>,
     queue: mpsc::Receiver<Op>,
     /// The log's right edge as this writer last left it; checked against the table at the
     /// start of each batch, since another process (`comity authority add`) may append.
@@ -280,12 +283,18 @@ struct Writer {
 }
 
 impl Writer {
-    async fn run(mut self) {
+    fn run(mut self) {
         let mut ops = Vec::with_capacity(MAX_BATCH);
         let mut closing = Vec::new();
         // Take whatever is queued, at least one; while a batch commits (the fsync), the
         // next one queues up, so the batch size follows the load with no added delay.
-        while self.queue.recv_many(&mut ops, MAX_BATCH).await > 0 {
+        while let Some(first) = self.queue.blocking_recv() {
+            ops.push(first);
+            while ops.len() < MAX_BATCH
+                && let Ok(op) = self.queue.try_recv()
+            {
+                ops.push(op);
+            }
             let mut batch = Vec::with_capacity(ops.len());
             for op in ops.drain(..) {
                 match op {
@@ -294,7 +303,7 @@ impl Writer {
                 }
             }
             if !batch.is_empty() {
-                self.batch(batch).await;
+                self.batch(batch);
             }
             if !closing.is_empty() {
                 break;
@@ -303,7 +312,7 @@ impl Writer {
         // Writes still queued are dropped; their callers learn the store is closed.
         self.queue.close();
         if let Some(conn) = self.conn.take() {
-            let _ = conn.close().await;
+            conn.close();
         }
         for done in closing {
             let _ = done.send(());
@@ -312,10 +321,10 @@ impl Writer {
 
     /// Runs a batch in one transaction, each write in its own savepoint, and answers the
     /// callers only once COMMIT has returned.
-    async fn batch(&mut self, batch: Vec<Write>) {
+    fn batch(&mut self, batch: Vec<Write>) {
         let mut conn = match self.conn.take() {
             Some(conn) => conn,
-            None => match SqliteConnection::connect_with(&self.options).await {
+            None => match NativeConn::open(&self.path, BUSY_TIMEOUT) {
                 Ok(conn) => conn,
                 Err(e) => {
                     let failed = BatchFailed::new("the database could not be opened", e);
@@ -325,13 +334,15 @@ impl Writer {
             },
         };
         let shreds = batch.iter().any(|w| matches!(w.op, WriteOp::ShredDocuments(..)));
-        match run_batch(&mut conn, &mut self.frontier, batch).await {
+        // Every statement of the batch runs at once on this thread: the futures of the
+        // writes (written once for both backends, so async) are done when first polled.
+        match futures_executor::block_on(run_batch(&mut conn, &mut self.frontier, batch)) {
             Ok(()) => {
                 if shreds {
                     // The write-ahead log still holds the pages as they were before, the
                     // destroyed data key among them: fold it into the database (whose
                     // page secure_delete zeroed) and empty it.
-                    if let Err(e) = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await {
+                    if let Err(e) = conn.run_plain("PRAGMA wal_checkpoint(TRUNCATE)") {
                         tracing::warn!(error = %e, "the write-ahead log could not be emptied after a shredding");
                     }
                 }
@@ -341,7 +352,7 @@ impl Writer {
                 // The transaction may still be open; closing the connection rolls it back,
                 // and the next batch starts from a clean one and reloads the frontier.
                 self.frontier = None;
-                let _ = conn.close().await;
+                conn.close();
             }
         }
     }
@@ -349,13 +360,13 @@ impl Writer {
 
 /// `Err` means the batch failed as a whole and every caller has been told so.
 async fn run_batch(
-    conn: &mut SqliteConnection,
+    conn: &mut NativeConn,
     frontier: &mut Option<Frontier>,
     batch: Vec<Write>,
 ) -> Result<(), ()> {
     // IMMEDIATE takes the write lock now: another process writing makes us wait here (up to
     // the busy timeout), never fail half-way through the batch.
-    if let Err(e) = conn.execute("BEGIN IMMEDIATE").await {
+    if let Err(e) = conn.run_plain("BEGIN IMMEDIATE") {
         let failed = BatchFailed::new("the write transaction could not start", e);
         batch.into_iter().for_each(|w| failed.answer(w.reply));
         return Err(());
@@ -366,7 +377,7 @@ async fn run_batch(
     match log.frontier(conn).await {
         Ok(_) => {}
         Err(e) => {
-            let _ = conn.execute("ROLLBACK").await;
+            let _ = conn.run_plain("ROLLBACK");
             let failed = BatchFailed::new("the log's frontier could not be read", e);
             batch.into_iter().for_each(|w| failed.answer(w.reply));
             return Err(());
@@ -382,7 +393,7 @@ async fn run_batch(
         match in_savepoint(conn, &mut log, &w.op).await {
             Ok(result) => done.push((w.reply, result)),
             Err(e) => {
-                let _ = conn.execute("ROLLBACK").await;
+                let _ = conn.run_plain("ROLLBACK");
                 let failed = BatchFailed::new("a write failed and could not be undone alone", e);
                 failed.answer(w.reply);
                 done.into_iter().for_each(|(reply, _)| failed.answer(reply));
@@ -393,15 +404,15 @@ async fn run_batch(
     }
     // The log's grown size, once for the whole batch.
     if let Err(e) = log.record_size(conn).await {
-        let _ = conn.execute("ROLLBACK").await;
+        let _ = conn.run_plain("ROLLBACK");
         let failed = BatchFailed::new("the log's size could not be recorded", e);
         done.into_iter().for_each(|(reply, _)| failed.answer(reply));
         return Err(());
     }
-    match conn.execute("COMMIT").await {
+    match conn.run_plain("COMMIT") {
         Ok(_) => {
             *frontier = log.into_frontier();
-            if shreds && let Err(e) = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await {
+            if shreds && let Err(e) = conn.run_plain("PRAGMA wal_checkpoint(TRUNCATE)") {
                 tracing::warn!(
                     "the write-ahead log could not be emptied after a data key was destroyed: {e}"
                 );
@@ -412,7 +423,7 @@ async fn run_batch(
             Ok(())
         }
         Err(e) => {
-            let _ = conn.execute("ROLLBACK").await;
+            let _ = conn.run_plain("ROLLBACK");
             let failed = BatchFailed::new("the commit failed", e);
             done.into_iter().for_each(|(reply, _)| failed.answer(reply));
             Err(())
@@ -424,19 +435,19 @@ async fn run_batch(
 /// own changes are undone and the rest of the batch still commits. The outer `Err` means
 /// the savepoint itself could not be handled, and the transaction is no longer trusted.
 async fn in_savepoint(
-    conn: &mut SqliteConnection,
+    conn: &mut NativeConn,
     log: &mut Log,
     op: &WriteOp,
 ) -> Result<Result<Answer, StoreError>, sqlx::Error> {
-    conn.execute("SAVEPOINT op").await?;
+    conn.run_plain("SAVEPOINT op")?;
     // The write's entries are undone with it, so the log's edge is too.
     let before = log.clone();
     let result = op.run(conn, log).await;
     if result.is_err() {
         *log = before;
-        conn.execute("ROLLBACK TO op").await?;
+        conn.run_plain("ROLLBACK TO op")?;
     }
-    conn.execute("RELEASE op").await?;
+    conn.run_plain("RELEASE op")?;
     Ok(result)
 }
 
@@ -495,11 +506,10 @@ mod tests {
 
     /// A store (for reading back) and a write connection of our own, to drive `run_batch`
     /// with exactly the batch we want.
-    async fn setup() -> (tempfile::TempDir, SqliteStore, SqliteConnection) {
+    async fn setup() -> (tempfile::TempDir, SqliteStore, NativeConn) {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path()).await.unwrap();
-        let options = SqliteConnectOptions::new().filename(store.path());
-        let conn = SqliteConnection::connect_with(&options).await.unwrap();
+        let conn = NativeConn::open(store.path(), BUSY_TIMEOUT).unwrap();
         (dir, store, conn)
     }
 
@@ -552,11 +562,10 @@ mod tests {
         let r = request();
         // RAISE(ROLLBACK) ends the whole transaction, as a full disk would: the savepoint
         // is gone, so nothing in the batch may be reported as saved.
-        conn.execute(
+        conn.run_plain(
             "CREATE TEMP TRIGGER poison AFTER INSERT ON parties WHEN NEW.id = 'poison' \
              BEGIN SELECT RAISE(ROLLBACK, 'poisoned'); END",
         )
-        .await
         .unwrap();
         let (writes, answers) = batch(vec![
             WriteOp::AddParty(authority("fr-pnf")),
@@ -582,14 +591,14 @@ mod tests {
         let (_dir, store, mut conn) = setup().await;
         let r = request();
         // A deferred foreign key is checked at COMMIT: a dangling one makes COMMIT fail.
-        conn.execute(
-            "CREATE TEMP TABLE parent (id INTEGER PRIMARY KEY); \
-             CREATE TEMP TABLE child (parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED); \
-             CREATE TEMP TRIGGER dangle AFTER INSERT ON parties WHEN NEW.id = 'dangle' \
+        for statement in [
+            "CREATE TEMP TABLE parent (id INTEGER PRIMARY KEY)",
+            "CREATE TEMP TABLE child (parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)",
+            "CREATE TEMP TRIGGER dangle AFTER INSERT ON parties WHEN NEW.id = 'dangle' \
              BEGIN INSERT INTO child VALUES (42); END",
-        )
-        .await
-        .unwrap();
+        ] {
+            conn.run_plain(statement).unwrap();
+        }
         let (writes, answers) = batch(vec![
             WriteOp::AddParty(authority("fr-pnf")),
             WriteOp::AddParty(provider("dangle")),

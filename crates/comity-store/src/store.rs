@@ -3,21 +3,27 @@
 //! does its own way ([`Engine`]). A macro, because `Store` is another crate's trait: Rust
 //! lets us implement it for our two types, but not once for every type of a trait of ours.
 
-use std::future::Future;
+use std::{future::Future, ops::DerefMut};
 
 use comity_core::StoreError;
-use sqlx::{Pool, Transaction, pool::PoolConnection};
 
-use crate::db::Backend;
-use crate::rows::backend;
+use crate::db::{Backend, Conn};
 use crate::writes::{Answer, WriteOp};
 
 /// What a store does its own way: where reads run, and how a write is committed.
 pub(crate) trait Engine: Send + Sync {
     type DB: Backend;
+    /// A connection of the read pool.
+    type Read: DerefMut<Target: Conn> + Send;
+    /// A read transaction of the read pool, whose statements all see one snapshot; its
+    /// `commit` ends it.
+    type Snapshot: DerefMut<Target: Conn> + Send;
 
-    /// The pool that reads take their connection from.
-    fn reads(&self) -> &Pool<Self::DB>;
+    /// A connection of the read pool.
+    fn read(&self) -> impl Future<Output = Result<Self::Read, StoreError>> + Send;
+
+    /// A read transaction of the read pool.
+    fn snapshot(&self) -> impl Future<Output = Result<Self::Snapshot, StoreError>> + Send;
 
     /// Runs a write in its own transaction, or its own savepoint of a transaction, and
     /// answers only after that transaction has committed.
@@ -31,13 +37,13 @@ pub(crate) trait Engine: Send + Sync {
 }
 
 /// A connection of the read pool.
-pub(crate) async fn read<E: Engine>(engine: &E) -> Result<PoolConnection<E::DB>, StoreError> {
-    engine.reads().acquire().await.map_err(backend)
+pub(crate) async fn read<E: Engine>(engine: &E) -> Result<E::Read, StoreError> {
+    engine.read().await
 }
 
 /// A read transaction of the read pool, whose statements all see one snapshot.
-pub(crate) async fn snapshot<E: Engine>(engine: &E) -> Result<Transaction<'static, E::DB>, StoreError> {
-    engine.reads().begin_with(E::DB::SNAPSHOT).await.map_err(backend)
+pub(crate) async fn snapshot<E: Engine>(engine: &E) -> Result<E::Snapshot, StoreError> {
+    engine.snapshot().await
 }
 
 /// `impl Store for $store`, for a type that implements [`Engine`].

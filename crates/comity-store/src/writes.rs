@@ -25,7 +25,7 @@ use crate::rows::{
 };
 use crate::{limit_rows, notice_rows, trust_rows};
 
-/// A write, with everything it needs owned: SQLite hands it to its writer task.
+/// A write, with everything it needs owned: SQLite hands it to its writer thread.
 pub(crate) enum WriteOp {
     AddParty(Party),
     /// A party's row from the first to the second, with its `party.updated` fact.
