@@ -70,8 +70,10 @@ impl NativeConn {
             .map_err(sqlx_error)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(sqlx::Error::Configuration(
-                format!("SQLite kept journal mode {mode:?}; comity needs WAL (is the file on a network share?)")
-                    .into(),
+                format!(
+                    "SQLite kept journal mode {mode:?}; comity needs WAL (is the file on a network share?)"
+                )
+                .into(),
             ));
         }
         conn.pragma_update(None, "synchronous", "FULL").map_err(sqlx_error)?;
@@ -563,7 +565,9 @@ mod tests {
     async fn a_value_of_the_wrong_type_is_corruption_naming_table_row_and_column() {
         let (_dir, mut conn) = conn();
         // Written outside comity: a flag that is not a number, a time that is not a time.
-        conn.execute("INSERT INTO t (id, name, at, flag) VALUES (1, 'x', 42, 'yes')", Vec::new()).await.unwrap();
+        conn.execute("INSERT INTO t (id, name, at, flag) VALUES (1, 'x', 42, 'yes')", Vec::new())
+            .await
+            .unwrap();
         let row = conn.fetch_one("SELECT * FROM t", Vec::new()).await.unwrap();
         let err = row.bool(&AT, "flag").unwrap_err();
         assert!(
@@ -571,9 +575,14 @@ mod tests {
             "{err:?}"
         );
         let err = row.time(&AT, "at").unwrap_err();
-        assert!(matches!(&err, StoreError::Corrupt(m) if m.contains("\"42\" is not an RFC 3339 time")), "{err:?}");
+        assert!(
+            matches!(&err, StoreError::Corrupt(m) if m.contains("\"42\" is not an RFC 3339 time")),
+            "{err:?}"
+        );
         assert!(matches!(row.int(&AT, "raw"), Err(StoreError::Corrupt(m)) if m.ends_with("unexpected NULL")));
-        assert!(matches!(row.text(&AT, "nope"), Err(StoreError::Corrupt(m)) if m.ends_with("no such column")));
+        assert!(
+            matches!(row.text(&AT, "nope"), Err(StoreError::Corrupt(m)) if m.ends_with("no such column"))
+        );
     }
 
     #[tokio::test]
