@@ -281,8 +281,11 @@ impl Drop for ReadSnapshot {
     fn drop(&mut self) {
         // A snapshot left by an error: end it, or the connection could not read anything
         // newer. A connection that cannot end it is not given back.
-        if self.open && self.read.run_plain("ROLLBACK").is_err() {
-            self.read.conn.take().map(NativeConn::close);
+        if self.open
+            && self.read.run_plain("ROLLBACK").is_err()
+            && let Some(conn) = self.read.conn.take()
+        {
+            conn.close();
         }
     }
 }
