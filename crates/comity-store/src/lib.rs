@@ -47,8 +47,8 @@
 //! the read pool's are rusqlite's (`sqlite_native`), the same SQLite library as sqlx's; only
 //! the migrations run through sqlx. sqlx's SQLite driver hands every statement to a worker
 //! thread and back, two thread wake-ups that cost more than the statement itself, and an
-//! intake is about 45 statements: through sqlx, signed intake stayed near 670/s on 2
-//! cores, and 2,000/s without (docs/benchmarks.md, "Where intake's time goes"). So the
+//! intake is about 45 statements: through sqlx, signed intake stayed at 641/s on 2
+//! cores, and 1,942/s without (docs/benchmarks.md, "SQLite statements on the thread that asks for them"). So the
 //! writer runs each whole batch on its own thread, and a read runs on the async runtime's
 //! thread like the rest of the request's work: comity's reads are index lookups and
 //! bounded pages, microseconds each, and WAL never makes a reader wait for the writer. Other processes may open the same
