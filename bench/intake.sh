@@ -57,28 +57,8 @@ fi
 
 load() { echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"; }
 
-start_server() { # $1: binary, $2: store args, $3: extra serve args
-  $1 serve --listen 127.0.0.1:0 $3 $2 > "$WORK/out" 2> "$WORK/err" &
-  SERVER=$!
-  for _ in $(seq 1 100); do grep -q listening "$WORK/out" 2>/dev/null && break; sleep 0.1; done
-  URL=$(sed -n 's/^comity listening on //p' "$WORK/out")
-  [ -n "$URL" ] || { cat "$WORK/err" >&2; exit 1; }
-}
-
-stop_server() {
-  echo "peak server memory (VmHWM): $(grep VmHWM /proc/$SERVER/status | awk '{print $2, $3}')"
-  kill $SERVER; wait $SERVER 2>/dev/null || true
-  SERVER=
-}
-
-register_parties() { # $1: binary, $2: store args
-  $1 authority add $2 --id fr-tj-paris --country FR --type prosecutor --name "Parquet de Paris" >/dev/null
-  $1 authority add $2 --id fr-jld-paris --country FR --type judge --name "JLD de Paris" >/dev/null
-  $1 provider add $2 --id example-mail --country IE --name "Example Mail" >/dev/null
-  # The court of the provider's State, to which screening routes each request by law (issue
-  # 13); a binary from before routing registers it and assigns nobody.
-  $1 reviewer add $2 --id ie-high-court --country IE --kind court --name "The High Court" >/dev/null
-}
+# shellcheck source=bench/common.sh
+source bench/common.sh
 
 healthz() { # $1: label
   echo "== $1: GET /healthz (HTTP alone, no database, no authentication)"
