@@ -33,27 +33,28 @@
 //! disks). Committing each intake on its own would cap throughput at one fsync per write,
 //! and several writing connections would only queue on SQLite's lock and retry with
 //! backoff. So all writes (`add_party`, `insert_request`, `apply_move`) go to one writer,
-//! a thread of its own, over a channel. It takes the first waiting write, then everything else already
-//! queued (up to 256), runs them in one `BEGIN IMMEDIATE` transaction, commits once, and
-//! only then answers every caller. This is group commit, as PostgreSQL's `commit_delay`
+//! a thread of its own, over a channel. It takes the first waiting write, then everything
+//! else already queued (up to 256), runs them in one `BEGIN IMMEDIATE` transaction,
+//! commits once, and only then answers every caller. This is group commit, as PostgreSQL's `commit_delay`
 //! and the WAL literature describe it, without the delay: while one batch is being
 //! fsynced the next one gathers, so batches grow with the load. Each write runs in its
 //! own SAVEPOINT, so one that fails (a duplicate id, a stale version) is undone alone and
 //! the rest of its batch still commits. If the COMMIT itself fails, every caller of the
 //! batch gets the error. Reads use a separate pool of read-only connections, which WAL
-//! lets run beside the writer on their own snapshots.
+//! lets run beside the writer on their own snapshots. Other processes may open the same
+//! directory (`comity authority add` while `comity serve` runs): they wait for the lock
+//! through the busy timeout (5 s).
 //!
 //! **SQLite statements run on the thread that asks for them.** The writer's connection and
 //! the read pool's are rusqlite's (`sqlite_native`), the same SQLite library as sqlx's; only
 //! the migrations run through sqlx. sqlx's SQLite driver hands every statement to a worker
 //! thread and back, two thread wake-ups that cost more than the statement itself, and an
-//! intake is about 45 statements: through sqlx, signed intake stayed at 641/s on 2
-//! cores, and 1,942/s without (docs/benchmarks.md, "SQLite statements on the thread that asks for them"). So the
-//! writer runs each whole batch on its own thread, and a read runs on the async runtime's
-//! thread like the rest of the request's work: comity's reads are index lookups and
-//! bounded pages, microseconds each, and WAL never makes a reader wait for the writer. Other processes may open the same
-//! directory (`comity authority add` while `comity serve` runs): they wait for the lock
-//! through the busy timeout (5 s).
+//! intake is about 45 statements: through sqlx, signed intake stayed at 641/s on 2 cores,
+//! and 1,942/s without (docs/benchmarks.md, "SQLite statements on the thread that asks for
+//! them"). So the writer runs each whole batch on its own thread, and a read runs on the
+//! async runtime's thread like the rest of the request's work: comity's reads are index
+//! lookups and bounded pages, microseconds each, and WAL never makes a reader wait for the
+//! writer.
 //!
 //! **PostgreSQL** needs none of this: writes are ordinary transactions on a pool, and
 //! PostgreSQL already shares WAL flushes between concurrent commits.
