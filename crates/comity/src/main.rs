@@ -243,7 +243,34 @@ fn read_input(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     }
 }
 
+/// The exit status of a program that a closed pipe ended: 128 + SIGPIPE (13), as shells
+/// report it.
+const CLOSED_PIPE: i32 = 141;
+
+/// Ends quietly when the reader of standard output has gone (`comity schema request |
+/// head`): that is the reader's choice, not a fault. Rust ignores SIGPIPE, so a write to
+/// a closed pipe fails, and `println!` panics on the failure; stable Rust has no safe way
+/// to restore the signal's default (`-Zon-broken-pipe` is unstable), so the panic is
+/// recognised here and the process exits as SIGPIPE would have ended it.
+fn end_quietly_on_closed_pipe() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        // std's words (library/std/src/io/stdio.rs, `print_to`), with io::Error's for EPIPE.
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(CLOSED_PIPE);
+        }
+        report(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    end_quietly_on_closed_pipe();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

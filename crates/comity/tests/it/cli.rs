@@ -98,6 +98,22 @@ fn schema_prints_the_published_schema() {
     assert_eq!(printed, comity_wire::request_schema());
 }
 
+#[test]
+fn a_reader_that_closes_the_pipe_ends_the_command_quietly() {
+    // `comity schema request | head -1`: the reader goes before comity has written.
+    let mut child = std::process::Command::new(crate::support::BIN)
+        .args(["schema", "request"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(stderr(&out), "", "no panic message for a closed pipe");
+    // As a program ended by SIGPIPE, which a shell reports as 141.
+    assert_eq!(out.status.code(), Some(141));
+}
+
 #[tokio::test]
 async fn the_demo_seeds_once() {
     let data = Data::sqlite();
