@@ -45,9 +45,10 @@ pub enum Error {
     #[error("{message}")]
     TooLarge { code: &'static str, message: String },
     /// Not possible now: overloaded, or not configured here; `retry_after` seconds, if
-    /// waiting helps.
-    #[error("{message}")]
-    Unavailable { code: &'static str, message: String, retry_after: Option<u32> },
+    /// waiting helps. `cause`, if known, is the operator's to read: it is in the log line
+    /// (this error's text), never in the answer, which gives `message` alone.
+    #[error("{message}{}", .cause.as_ref().map(|c| format!(" (cause: {c})")).unwrap_or_default())]
+    Unavailable { code: &'static str, message: String, retry_after: Option<u32>, cause: Option<String> },
     /// It was here and is no more, on purpose: a production crypto-shredded at its
     /// retention date. `details` say when, and how the authority attested disposal.
     #[error("{message}")]
@@ -126,6 +127,7 @@ impl From<StoreError> for Error {
                               seconds Retry-After gives"
                         .to_owned(),
                     retry_after: Some(1),
+                    cause: Some(message),
                 }
             }
             other => Error::internal(other),
@@ -152,4 +154,22 @@ pub const SIGN_IN_FIRST: &str = "sign in first: send `Authorization: Bearer <tok
 pub fn a(word: &str) -> String {
     let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
     format!("{article} {word}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_that_cannot_answer_tells_the_operator_why_and_the_caller_when() {
+        let e = Error::from(StoreError::Unavailable("the disk is full: database or disk is full".to_owned()));
+        // The log line (the error's text) carries the cause, so a background task's warning
+        // says what to fix.
+        assert!(e.to_string().ends_with("(cause: the disk is full: database or disk is full)"), "{e}");
+        // The answer carries the message alone: the cause is the operator's, not the caller's.
+        let Error::Unavailable { code, message, retry_after, .. } = e else { panic!("{e:?}") };
+        assert_eq!(code, "busy");
+        assert!(!message.contains("disk"), "{message}");
+        assert_eq!(retry_after, Some(1));
+    }
 }

@@ -358,6 +358,7 @@ impl App {
                           directory"
                         .to_owned(),
                 retry_after: None,
+                cause: None,
             });
         };
         let mut text = format!("{ANSWER_HEADER}\n");

@@ -534,6 +534,7 @@ impl App {
                                   the notice yourself"
                             .to_owned(),
                         retry_after: None,
+                        cause: None,
                     });
                 };
                 let body = format!("{}\n\n--\n{}\n", text.text, text.check);
@@ -543,6 +544,7 @@ impl App {
                         "the notice could not be e-mailed ({e}); nothing was recorded: try again"
                     ),
                     retry_after: Some(60),
+                    cause: None,
                 })?)
             }
         };

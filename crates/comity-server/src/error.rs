@@ -164,7 +164,7 @@ impl From<comity_app::Error> for ApiError {
                 Self::new(StatusCode::TOO_MANY_REQUESTS, code, message).retry_after(retry_after)
             }
             E::TooLarge { code, message } => Self::new(StatusCode::PAYLOAD_TOO_LARGE, code, message),
-            E::Unavailable { code, message, retry_after } => {
+            E::Unavailable { code, message, retry_after, .. } => {
                 let e = Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message);
                 match retry_after {
                     Some(seconds) => e.retry_after(seconds),

@@ -403,6 +403,7 @@ impl App {
                 "this server keeps no productions: start it with a data directory (`comity serve --data-dir`)"
                     .to_owned(),
             retry_after: None,
+            cause: None,
         })
     }
 

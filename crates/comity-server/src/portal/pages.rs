@@ -1084,8 +1084,8 @@ fn clone_error(e: &comity_app::Error) -> comity_app::Error {
             E::Locked { code, message: message.clone(), retry_after: *retry_after }
         }
         E::TooLarge { code, message } => E::TooLarge { code, message: message.clone() },
-        E::Unavailable { code, message, retry_after } => {
-            E::Unavailable { code, message: message.clone(), retry_after: *retry_after }
+        E::Unavailable { code, message, retry_after, cause } => {
+            E::Unavailable { code, message: message.clone(), retry_after: *retry_after, cause: cause.clone() }
         }
         E::Gone { code, message, details } => {
             E::Gone { code, message: message.clone(), details: details.clone() }
