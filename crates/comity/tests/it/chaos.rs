@@ -272,15 +272,25 @@ impl Load {
     }
 }
 
-/// `comity serve` on a data directory of its own and the shared database.
-fn serve(url: &str, dir: &Path) -> Server {
+/// `comity serve` on a data directory of its own and the shared database, logging to
+/// `log`.
+fn serve(url: &str, dir: &Path, log: std::fs::File) -> Server {
     let mut cmd = Command::new(BIN);
     cmd.args(["serve", "--listen", "127.0.0.1:0", "--database-url", url, "--data-dir"])
         .arg(dir)
         .args(UNLIMITED)
         .env_remove("COMITY_DATA_DIR")
         .env_remove("COMITY_DATABASE_URL");
-    Server::spawn(cmd, "comity serve", "comity listening on ")
+    Server::spawn_logging(cmd, "comity serve", "comity listening on ", log)
+}
+
+/// Where a server of these tests logs: a file kept under the target directory, so that
+/// the hundreds of warnings the faults cause stay out of the test output and are there to
+/// read when a test fails.
+fn server_log(test: &str, server: &str) -> std::fs::File {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{test}.{server}.log"));
+    eprintln!("chaos: {server} logs to {}", path.display());
+    std::fs::File::create(&path).unwrap()
 }
 
 /// `comity deadlines --apply` at ten days and a day from now, when every answer of the
@@ -312,7 +322,7 @@ async fn three_servers_lose_nothing_when_one_is_killed_and_when_postgresql_resta
         tempfile::tempdir().unwrap(),
     );
     let Data::Postgres(db, first_dir) = &data else { unreachable!() };
-    let first = Server::start(&data, &UNLIMITED);
+    let first = Server::start_logging(&data, &UNLIMITED, server_log(TEST, "server-1"));
     // The other two share the first one's keys, as docs/deploy.md says.
     let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
     for dir in &dirs {
@@ -320,7 +330,11 @@ async fn three_servers_lose_nothing_when_one_is_killed_and_when_postgresql_resta
             std::fs::copy(first_dir.path().join(file), dir.path().join(file)).unwrap();
         }
     }
-    let mut servers = vec![first, serve(db.url(), dirs[0].path()), serve(db.url(), dirs[1].path())];
+    let mut servers = vec![
+        first,
+        serve(db.url(), dirs[0].path(), server_log(TEST, "server-2")),
+        serve(db.url(), dirs[1].path(), server_log(TEST, "server-3")),
+    ];
     let trust = Arc::new(Trust::setup(&servers[0], &data).await);
     let load = Load::new(servers.iter().map(|s| s.base.clone()).collect());
     let client = reqwest::Client::builder().timeout(HANG).build().unwrap();
@@ -335,7 +349,7 @@ async fn three_servers_lose_nothing_when_one_is_killed_and_when_postgresql_resta
     killed.kill9();
     eprintln!("chaos: server 2 killed with SIGKILL at {before_kill} acknowledged");
     load.progress(150, "two servers, one killed").await;
-    let restarted = serve(db.url(), dirs[0].path());
+    let restarted = serve(db.url(), dirs[0].path(), server_log(TEST, "server-2-restarted"));
     load.targets.lock().unwrap()[1] = restarted.base.clone();
     servers.insert(1, restarted);
     load.progress(150, "server 2 restarted").await;
@@ -464,7 +478,7 @@ async fn sqlite_on_a_full_disk_answers_503_and_loses_nothing() {
         Err(why) => return skip(TEST, &why),
     };
     let data = Data::Sqlite(tempfile::tempdir_in(disk.mount.path()).unwrap());
-    let server = Server::start(&data, &UNLIMITED);
+    let server = Server::start_logging(&data, &UNLIMITED, server_log(TEST, "server"));
     let trust = Arc::new(Trust::setup(&server, &data).await);
     let ballast = disk.fill(2 * 1024 * 1024);
     let load = Load::new(vec![server.base.clone()]);
@@ -497,7 +511,7 @@ async fn sqlite_on_a_full_disk_answers_503_and_loses_nothing() {
 
     // Across a restart, every acknowledged request is there, and the log verifies.
     drop(server);
-    let server = Server::start(&data, &UNLIMITED);
+    let server = Server::start_logging(&data, &UNLIMITED, server_log(TEST, "server-restarted"));
     let acknowledged = load.acknowledged.lock().unwrap().clone();
     for id in &acknowledged {
         let r = client

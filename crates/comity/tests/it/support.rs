@@ -89,9 +89,14 @@ pub struct Server {
 impl Server {
     /// Starts `comity serve` on a free port and waits until it listens.
     pub fn start(data: &Data, extra: &[&str]) -> Server {
+        Server::start_logging(data, extra, Stdio::inherit())
+    }
+
+    /// [`Server::start`], its log going to `log`.
+    pub fn start_logging(data: &Data, extra: &[&str], log: impl Into<Stdio>) -> Server {
         let mut cmd = Command::new(BIN);
         cmd.args(["serve", "--listen", "127.0.0.1:0"]).args(data.args()).args(extra);
-        Server::spawn(cmd, "comity serve", "comity listening on ")
+        Server::spawn_logging(cmd, "comity serve", "comity listening on ", log)
     }
 
     /// Spawns `cmd`, a server named `what`, and waits (60 s at most) for the first line it
