@@ -27,7 +27,7 @@ use comity_auth::jws::SigningKey;
 use comity_core::{ActorId, Fact, NewEntry, PartyId, RequestId, journal};
 use serde_json::{Value, json};
 
-use crate::support::{Answer, Caller, OPERATOR, REVIEWER, TestApp, claims, example};
+use crate::support::{Answer, Caller, OPERATOR, REVIEWER, TestApp, claims, example, export};
 
 crate::both_backends!(
     every_endpoint_answers_every_principal_as_the_table_says,
@@ -385,13 +385,6 @@ struct World<'a> {
 /// The request document of fr-tj-paris, validated by fr-jld-paris, to example-mail.
 fn traffic() -> Value {
     example("eu-epoc-traffic.json")
-}
-
-/// The example export of example-mail, whose target is the traffic request's.
-fn export() -> Vec<u8> {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl");
-    std::fs::read(path).unwrap()
 }
 
 /// An emergency of the same parties.

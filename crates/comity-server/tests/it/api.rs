@@ -123,10 +123,7 @@ async fn a_request_walks_its_lifecycle_and_every_step_is_an_event(app: TestApp) 
     let (status, body) = app.move_to(&id, "approved").await;
     assert_eq!(status, 200, "{body}");
     check(0, "approved", &body);
-    let export = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl"),
-    )
-    .unwrap();
+    let export = crate::support::export();
     app.deliver(&id, &export).await;
     let (status, body) = app.move_to(&id, "closed").await;
     assert_eq!(status, 200, "{body}");

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use comity_core::{ClockKind, ClockOutcome, Fact, FactKind, JournalQuery, RequestId, State};
 use serde_json::json;
 
-use crate::support::{REVIEWER, TestApp, example};
+use crate::support::{REVIEWER, TestApp, example, export};
 
 crate::both_backends!(
     an_emergency_not_validated_within_48_hours_is_withdrawn_once,
@@ -221,12 +221,6 @@ async fn the_provider_never_chooses_its_reviewer_and_the_wrong_kind_never_decide
             "kind: reviewer.assigned"
         ]
     );
-}
-
-pub(crate) fn export() -> Vec<u8> {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl");
-    std::fs::read(path).unwrap()
 }
 
 /// Traffic data from France for an offence not committed there: Ireland, where the

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use comity_core::{ClockKind, RequestId};
 use serde_json::{Value, json};
 
-use crate::support::{REVIEWER, TestApp, example};
+use crate::support::{TestApp, example, export};
 
 crate::both_backends!(
     at_retention_with_the_attestation_the_package_is_gone_and_nothing_left_opens_it,
@@ -25,22 +25,11 @@ fn retention_end() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2030-12-31T23:59:59Z").unwrap().with_timezone(&Utc)
 }
 
-fn export() -> Vec<u8> {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl");
-    std::fs::read(path).unwrap()
-}
-
 /// A request of fr-tj-paris approved, produced (retained until 2030-12-31), downloaded and
 /// acknowledged: its id, the production's id and the package's SHA-256.
 async fn delivered(app: &TestApp) -> (String, String, String) {
     let id = app.submit(&example("eu-epoc-traffic.json")).await;
-    app.assign(&id, REVIEWER).await;
-    let reviewer = app.token(REVIEWER);
-    let body =
-        reviewer.reasoned(&id, json!({"to": "approved", "reason": "necessary and proportionate"})).await;
-    let (status, moved) = reviewer.post(&format!("/v1/requests/{id}/transitions"), &body).await;
-    assert_eq!(status, 200, "{moved}");
+    app.approve(&id).await;
     let pid = app.deliver(&id, &export()).await;
     let (_, p) = app.token("fr-tj-paris").get(&format!("/v1/requests/{id}/productions/{pid}")).await;
     let sha = p["package"]["sha256"].as_str().unwrap().to_owned();
@@ -259,11 +248,7 @@ async fn verify_tells_a_shredded_production_from_a_tampered_one(app: TestApp) {
 
     // A second production, retained later, kept whole: then tampered with.
     let id = app.submit(&example("eu-epoc-traffic.json")).await;
-    app.assign(&id, REVIEWER).await;
-    let reviewer = app.token(REVIEWER);
-    let body =
-        reviewer.reasoned(&id, json!({"to": "approved", "reason": "necessary and proportionate"})).await;
-    assert_eq!(reviewer.post(&format!("/v1/requests/{id}/transitions"), &body).await.0, 200);
+    app.approve(&id).await;
     app.prepare_production(&id).await;
     let (status, produced) = app.produce(&id, &export(), "retention_until=2032-12-31").await;
     assert_eq!(status, 201, "{produced}");

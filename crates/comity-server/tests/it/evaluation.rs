@@ -12,18 +12,12 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 use comity_core::RequestId;
 use serde_json::{Value, json};
 
-use crate::support::{OPERATOR, REVIEWER, TestApp, example};
+use crate::support::{OPERATOR, REVIEWER, TestApp, example, export};
 
 crate::both_backends!(
     every_figure_is_the_count_by_hand_and_the_score_its_formula,
     who_reads_what_and_bad_years
 );
-
-fn export() -> Vec<u8> {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl");
-    std::fs::read(path).unwrap()
-}
 
 /// The end of the retention of every production here (`TestApp::deliver`).
 fn retention_end() -> DateTime<Utc> {

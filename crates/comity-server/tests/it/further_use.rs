@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::portal::{csrf_of, signed_in};
-use crate::support::{REVIEWER, TestApp, example};
+use crate::support::{REVIEWER, TestApp, example, export};
 
 crate::both_backends!(
     an_onward_transfer_needs_the_reviewers_consent,
@@ -15,15 +15,8 @@ crate::both_backends!(
 /// An approved request of fr-tj-paris, produced from the example export and delivered.
 async fn delivered(app: &TestApp) -> String {
     let id = app.submit(&example("eu-epoc-traffic.json")).await;
-    app.assign(&id, REVIEWER).await;
-    let reviewer = app.token(REVIEWER);
-    let body =
-        reviewer.reasoned(&id, json!({"to": "approved", "reason": "necessary and proportionate"})).await;
-    let (status, moved) = reviewer.post(&format!("/v1/requests/{id}/transitions"), &body).await;
-    assert_eq!(status, 200, "{moved}");
-    let export =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl");
-    app.deliver(&id, &std::fs::read(export).unwrap()).await;
+    app.approve(&id).await;
+    app.deliver(&id, &export()).await;
     id
 }
 

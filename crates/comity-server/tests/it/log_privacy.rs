@@ -9,7 +9,7 @@ use comity_log::{Entry, RequestTag, Salt, TILE_WIDTH, TilePath, Version, commit_
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::support::{REVIEWER, TestApp, example};
+use crate::support::{TestApp, example, export};
 
 crate::both_backends!(
     the_public_log_names_no_request_party_actor_user_or_token,
@@ -33,13 +33,6 @@ async fn public_entries(app: &TestApp) -> (Vec<u8>, Vec<Vec<u8>>) {
     (bytes, entries)
 }
 
-/// The example export of `examples/exports/`.
-fn export() -> Vec<u8> {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl");
-    std::fs::read(path).unwrap()
-}
-
 /// A whole request's life, and an emergency's start, with reads by several parties: after
 /// it, no byte of the public tiles names a request, a party, a person or a token. Kinds
 /// and times stay public (the log must stay verifiable and its figures recomputable).
@@ -56,12 +49,7 @@ async fn the_public_log_names_no_request_party_actor_user_or_token(app: TestApp)
             assert_eq!(caller.get(&format!("/v1/requests/{id}{path}")).await.0, 200);
         }
     }
-    app.assign(&id, REVIEWER).await;
-    let reviewer = app.token(REVIEWER);
-    let approve =
-        reviewer.reasoned(&id, json!({"to": "approved", "reason": "necessary and proportionate"})).await;
-    let (status, body) = reviewer.post(&format!("/v1/requests/{id}/transitions"), &approve).await;
-    assert_eq!(status, 200, "{body}");
+    app.approve(&id).await;
     app.deliver(&id, &export()).await;
 
     let (public, entries) = public_entries(&app).await;

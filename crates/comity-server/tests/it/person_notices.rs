@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::notices::{Server, kept, python};
-use crate::support::{Backend, REVIEWER, TestApp, example, spawn_app_configured};
+use crate::support::{Backend, REVIEWER, TestApp, example, export, spawn_app_configured};
 
 crate::both_backends!(
     a_notice_the_provider_delivers_is_confirmed_and_logged,
@@ -59,13 +59,6 @@ async fn the_documents_wait_for_a_notice_still_to_be_written(app: TestApp) {
     let (status, body) = provider.get(&format!("/v1/requests/{id}/notices")).await;
     assert_eq!(status, 410, "{body}");
     assert_eq!(body["error"]["code"], "documents_shredded");
-}
-
-fn export() -> Vec<u8> {
-    std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl"),
-    )
-    .unwrap()
 }
 
 fn at(s: &str) -> DateTime<Utc> {

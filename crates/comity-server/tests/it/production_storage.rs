@@ -10,9 +10,8 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use comity_app::production::{at_rest::DataKey, stored::CHUNK_BYTES};
 use comity_auth::jws::SigningKey;
 use comity_core::{ActorId, Fact, KeyId, NewEntry, PartyId, RequestId, journal};
-use serde_json::json;
 
-use crate::support::{REVIEWER, TestApp, example};
+use crate::support::{TestApp, example, export};
 
 crate::both_backends!(
     a_package_of_several_chunks_round_trips_byte_exact_and_shredding_takes_its_chunks,
@@ -24,12 +23,7 @@ crate::both_backends!(
 /// May and June 2026), with an age recipient and a production key registered.
 async fn approved(app: &TestApp) -> String {
     let id = app.submit(&example("eu-epoc-traffic.json")).await;
-    app.assign(&id, REVIEWER).await;
-    let reviewer = app.token(REVIEWER);
-    let body =
-        reviewer.reasoned(&id, json!({"to": "approved", "reason": "necessary and proportionate"})).await;
-    let (status, moved) = reviewer.post(&format!("/v1/requests/{id}/transitions"), &body).await;
-    assert_eq!(status, 200, "{moved}");
+    app.approve(&id).await;
     app.prepare_production(&id).await;
     id
 }
@@ -146,10 +140,7 @@ async fn a_sealing_a_crash_interrupted_leaves_no_chunks_behind(app: TestApp) {
     interrupted(&app, &id, dead, Utc::now() - Duration::minutes(61)).await;
     interrupted(&app, &id, live, Utc::now() - Duration::seconds(5)).await;
     // A real production beside them, sealed: its chunks are never an unfinished package's.
-    let export = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl"),
-    )
-    .unwrap();
+    let export = export();
     let (status, produced) = app.produce(&id, &export, "retention_until=2030-12-31").await;
     assert_eq!(status, 201, "{produced}");
     let sealed = produced["id"].as_str().unwrap().to_owned();
@@ -179,10 +170,7 @@ async fn a_sealing_a_crash_interrupted_leaves_no_chunks_behind(app: TestApp) {
 async fn a_production_key_is_sealed_in_the_database_and_a_file_from_before_still_signs(app: TestApp) {
     let id = approved(&app).await;
     let provider = PartyId::parse("example-mail").unwrap();
-    let export = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl"),
-    )
-    .unwrap();
+    let export = export();
     let registers = app.operator().registers();
     let kid = registers.production_keys("example-mail").await.unwrap().last().unwrap().key.clone();
 

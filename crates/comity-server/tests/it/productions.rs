@@ -8,20 +8,13 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::support::{REVIEWER, TestApp, example};
+use crate::support::{REVIEWER, TestApp, example, export};
 
 crate::both_backends!(
     a_production_leaves_sealed_for_the_authority_with_only_what_the_decision_allows,
     only_the_issuing_authority_receives_and_acknowledges,
     a_bad_export_or_a_missing_key_is_refused_before_anything_is_logged,
 );
-
-/// The example export of `examples/exports/`.
-fn export() -> Vec<u8> {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl");
-    std::fs::read(path).unwrap()
-}
 
 fn records(bytes: &[u8]) -> Vec<Value> {
     std::str::from_utf8(bytes)

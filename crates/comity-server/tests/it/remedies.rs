@@ -10,7 +10,7 @@ use comity_core::{ClockKind, ClockOutcome, RequestId};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::support::{OPERATOR, REVIEWER, TestApp, example};
+use crate::support::{OPERATOR, REVIEWER, TestApp, example, export};
 
 crate::both_backends!(
     a_third_party_unmasked_is_recalled_corrected_told_and_counted,
@@ -20,24 +20,13 @@ crate::both_backends!(
     a_case_is_opened_and_a_person_told_from_the_pages,
 );
 
-fn export() -> Vec<u8> {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl");
-    std::fs::read(path).unwrap()
-}
-
 /// A request of fr-tj-paris, without nondisclosure, approved and delivered: its id and
 /// production.
 async fn delivered(app: &TestApp) -> (String, String) {
     let mut doc = example("eu-epoc-traffic.json");
     doc.as_object_mut().unwrap().remove("nondisclosure");
     let id = app.submit(&doc).await;
-    app.assign(&id, REVIEWER).await;
-    let reviewer = app.token(REVIEWER);
-    let body =
-        reviewer.reasoned(&id, json!({"to": "approved", "reason": "necessary and proportionate"})).await;
-    let (status, moved) = reviewer.post(&format!("/v1/requests/{id}/transitions"), &body).await;
-    assert_eq!(status, 200, "{moved}");
+    app.approve(&id).await;
     let pid = app.deliver(&id, &export()).await;
     (id, pid)
 }

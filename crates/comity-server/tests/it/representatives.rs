@@ -7,7 +7,7 @@
 use comity_core::{Fact, FactKind, JournalQuery, RequestId, State};
 use serde_json::json;
 
-use crate::clocks::export;
+use crate::support::export;
 use crate::support::{REVIEWER, TestApp, example};
 
 crate::both_backends!(

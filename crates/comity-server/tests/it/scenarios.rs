@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use comity_core::RequestId;
 use serde_json::{Value, json};
 
-use crate::support::{REVIEWER, TestApp, example};
+use crate::support::{REVIEWER, TestApp, example, export};
 
 crate::both_backends!(every_instrument_walks_its_path);
 
@@ -367,12 +367,6 @@ fn scenarios() -> Vec<Scenario> {
             ],
         },
     ]
-}
-
-fn export() -> Vec<u8> {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl");
-    std::fs::read(path).unwrap()
 }
 
 /// The kinds of a request's audit-log entries, reads left out.

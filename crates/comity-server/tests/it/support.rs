@@ -690,6 +690,17 @@ impl TestApp {
         pid
     }
 
+    /// Assigns the reviewer body [`REVIEWER`] (if routing has not) and approves the
+    /// request as asked, with its grounds.
+    pub async fn approve(&self, id: &str) {
+        self.assign(id, REVIEWER).await;
+        let reviewer = self.token(REVIEWER);
+        let body =
+            reviewer.reasoned(id, json!({"to": "approved", "reason": "necessary and proportionate"})).await;
+        let (status, moved) = reviewer.post(&format!("/v1/requests/{id}/transitions"), &body).await;
+        assert_eq!(status, 200, "{moved}");
+    }
+
     /// Makes sure a reviewer body is assigned to a request: routing by law assigns the
     /// competent one on screening; any other is assigned by the operator (once).
     pub async fn assign(&self, id: &str, reviewer: &str) {
@@ -798,4 +809,11 @@ pub fn session_cookie(r: &reqwest::Response) -> Option<String> {
 /// A TOTP secret from its base32.
 pub fn totp_secret(base32: &str) -> comity_auth::totp::TotpSecret {
     comity_auth::totp::TotpSecret::from_base32(base32).unwrap()
+}
+
+/// The example export of example-mail (`examples/exports/`), whose target is the traffic
+/// request's.
+pub fn export() -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl");
+    std::fs::read(path).unwrap()
 }

@@ -10,7 +10,7 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::support::{TestApp, example};
+use crate::support::{TestApp, example, export};
 
 crate::both_backends!(
     every_figure_is_the_count_by_hand,
@@ -18,12 +18,6 @@ crate::both_backends!(
     the_art_28_statistics_of_an_issuing_authority,
     a_private_release_keeps_its_noisy_figures_and_spends_its_budget_once,
 );
-
-fn export() -> Vec<u8> {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl");
-    std::fs::read(path).unwrap()
-}
 
 /// The figures a list of (document, outcome, clarifications) gives, counted here from the
 /// documents themselves: the hand count the report must equal.
