@@ -1,5 +1,8 @@
-# Shared by bench/intake.sh and bench/growth.sh: the server and the parties of a run.
+# Shared by bench/intake.sh, bench/growth.sh and bench/inbox.sh: the server and the parties of a run.
 # Sourced; expects WORK (a scratch directory) and sets SERVER and URL.
+
+# No per-client limits: every request of a benchmark comes from one address.
+UNLIMITED="--rate-limit 0 --failure-limit 0 --connections-per-address 0 --in-flight-per-address 0"
 
 start_server() { # $1: binary, $2: store args, $3: extra serve args
   $1 serve --listen 127.0.0.1:0 $3 $2 > "$WORK/out" 2> "$WORK/err" &

@@ -43,7 +43,7 @@ TOKEN=$($BIN token create $STORE --org example-mail --role handler --label growt
 # at most 15 minutes.
 PER_STEP=$((4000 * INTAKE_SECONDS))
 
-start_server "$BIN" "$STORE" "--rate-limit 0 --failure-limit 0 --connections-per-address 0 --in-flight-per-address 0"
+start_server "$BIN" "$STORE" "$UNLIMITED"
 FIRST=$($BIN request sign --key "$WORK/paris.jwk" --document "$DOC" \
   | curl -s "$URL/v1/requests" -H 'content-type: application/jose' --data-binary @- \
   | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')

@@ -31,20 +31,8 @@ echo "$(nproc) cores; $(uname -r); $(date -u +%FT%TZ); commit $(git rev-parse --
 load() { echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"; }
 $BIN authority key generate --out "$WORK/paris.jwk" 2>/dev/null > "$WORK/paris.pub.jwk"
 
-start_server() { # $1: store args
-  $BIN serve --listen 127.0.0.1:0 --rate-limit 0 --failure-limit 0 \
-    --connections-per-address 0 --in-flight-per-address 0 $1 > "$WORK/out" 2> "$WORK/err" &
-  SERVER=$!
-  for _ in $(seq 1 100); do grep -q listening "$WORK/out" 2>/dev/null && break; sleep 0.1; done
-  URL=$(sed -n 's/^comity listening on //p' "$WORK/out")
-  [ -n "$URL" ] || { cat "$WORK/err" >&2; exit 1; }
-}
-
-stop_server() {
-  echo "peak server memory (VmHWM): $(grep VmHWM /proc/$SERVER/status | awk '{print $2, $3}')"
-  kill $SERVER; wait $SERVER 2>/dev/null || true
-  SERVER=
-}
+# shellcheck source=bench/common.sh
+source bench/common.sh
 
 # One wrk run: $1 label, $2 connections, then wrk's own arguments.
 measure() {
@@ -75,7 +63,7 @@ run() { # $1: label, $2: store args
   # Signed afresh for each store: a signature is accepted only while it is recent.
   echo "== $1: signing $REQUESTS submissions (comity request sign --count, one fresh jti each)"
   $BIN request sign --key "$WORK/paris.jwk" --document "$DOC" --lifetime 900 --count "$REQUESTS" > "$WORK/signed.jws"
-  start_server "$store"
+  start_server "$BIN" "$store" "$UNLIMITED"
   echo "== $1: seeding $REQUESTS requests through POST /v1/requests (8 connections)"
   load
   local stored=0 start
