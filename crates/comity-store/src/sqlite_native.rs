@@ -22,7 +22,7 @@
 use std::{
     borrow::Cow,
     future::Future,
-    ops::{Deref, DerefMut},
+    ops::{ControlFlow, Deref, DerefMut},
     path::{Path, PathBuf},
     pin::Pin,
     sync::{Arc, Mutex},
@@ -99,7 +99,7 @@ impl NativeConn {
     /// Runs statements that take no values (`BEGIN IMMEDIATE`, `COMMIT`, `PRAGMA ...`),
     /// reading and dropping any rows they give.
     pub(crate) fn run_plain(&mut self, sql: &str) -> Result<(), sqlx::Error> {
-        self.run(sql, Vec::new(), |_| Ok(())).map(|_| ())
+        self.run(sql, Vec::new(), |_| Ok(ControlFlow::Continue(()))).map(|_| ())
     }
 
     /// Closes the connection; SQLite folds the write-ahead log into the database when its
@@ -111,12 +111,14 @@ impl NativeConn {
     }
 
     /// Prepares (or takes from the cache) `sql`, binds `args`, and hands each row to
-    /// `each`. Gives the number of rows the statement changed.
+    /// `each`, until it says to stop (as sqlx stops reading when a caller needs only the
+    /// first row; SQLite makes a statement's changes at its first step, so a write is
+    /// whole either way). Gives the number of rows the statement changed.
     fn run(
         &mut self,
         sql: &str,
         args: Vec<Arg<'_>>,
-        mut each: impl FnMut(NativeRow) -> Result<(), sqlx::Error>,
+        mut each: impl FnMut(NativeRow) -> Result<ControlFlow<()>, sqlx::Error>,
     ) -> Result<u64, sqlx::Error> {
         // Like sqlx (`crate::db`), statements with many values are not kept: each length
         // of an `IN` list is a statement of its own.
@@ -131,7 +133,9 @@ impl NativeConn {
                     .map(|i| row.get_ref(i).map(Value::from))
                     .collect::<Result<_, _>>()
                     .map_err(sqlx_error)?;
-                each(NativeRow { columns: Arc::clone(&columns), values })?;
+                if each(NativeRow { columns: Arc::clone(&columns), values })?.is_break() {
+                    break;
+                }
             }
             Ok(readonly)
         };
@@ -145,15 +149,14 @@ impl NativeConn {
         Ok(if readonly { 0 } else { self.conn.changes() })
     }
 
-    fn rows(&mut self, sql: &str, args: Vec<Arg<'_>>, limit: usize) -> Result<Vec<NativeRow>, sqlx::Error> {
-        let mut rows = Vec::new();
+    /// The statement's first row, if any; the rest are not read.
+    fn first(&mut self, sql: &str, args: Vec<Arg<'_>>) -> Result<Option<NativeRow>, sqlx::Error> {
+        let mut first = None;
         self.run(sql, args, |row| {
-            if rows.len() < limit {
-                rows.push(row);
-            }
-            Ok(())
+            first = Some(row);
+            Ok(ControlFlow::Break(()))
         })?;
-        Ok(rows)
+        Ok(first)
     }
 }
 
@@ -330,7 +333,7 @@ impl Conn for NativeConn {
         sql: &'q str,
         args: Vec<Arg<'q>>,
     ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'q {
-        std::future::ready(self.run(sql, args, |_| Ok(())))
+        std::future::ready(self.run(sql, args, |_| Ok(ControlFlow::Continue(()))))
     }
 
     fn fetch_optional<'q>(
@@ -338,7 +341,7 @@ impl Conn for NativeConn {
         sql: &'q str,
         args: Vec<Arg<'q>>,
     ) -> impl Future<Output = Result<Option<NativeRow>, sqlx::Error>> + Send + 'q {
-        std::future::ready(self.rows(sql, args, 1).map(|rows| rows.into_iter().next()))
+        std::future::ready(self.first(sql, args))
     }
 
     fn fetch_one<'q>(
@@ -346,9 +349,7 @@ impl Conn for NativeConn {
         sql: &'q str,
         args: Vec<Arg<'q>>,
     ) -> impl Future<Output = Result<NativeRow, sqlx::Error>> + Send + 'q {
-        std::future::ready(
-            self.rows(sql, args, 1).and_then(|rows| rows.into_iter().next().ok_or(sqlx::Error::RowNotFound)),
-        )
+        std::future::ready(self.first(sql, args).and_then(|row| row.ok_or(sqlx::Error::RowNotFound)))
     }
 
     fn fetch_all<'q, T, F>(
@@ -363,14 +364,16 @@ impl Conn for NativeConn {
     {
         let mut read_rows = Vec::new();
         let mut failed = None;
-        let ran = self.run(sql, args, |row| {
-            if failed.is_none() {
-                match read(&row) {
-                    Ok(value) => read_rows.push(value),
-                    Err(e) => failed = Some(e),
-                }
+        // A row that does not read stops the reading, as sqlx's stream stops (`crate::db`).
+        let ran = self.run(sql, args, |row| match read(&row) {
+            Ok(value) => {
+                read_rows.push(value);
+                Ok(ControlFlow::Continue(()))
             }
-            Ok(())
+            Err(e) => {
+                failed = Some(e);
+                Ok(ControlFlow::Break(()))
+            }
         });
         let result = match (ran, failed) {
             (Err(e), _) => Err(backend(e)),
