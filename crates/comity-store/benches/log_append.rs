@@ -29,7 +29,10 @@ use std::{
 };
 
 use chrono::Utc;
-use comity_core::{ActorId, CheckpointSigner, Read, ReadOf, RequestId, Store};
+use comity_core::{
+    ActorId, Authority, AuthorityType, CheckpointSigner, CountryCode, Instrument, NewRequest, Party, PartyId,
+    Provider, Read, ReadOf, RequestId, RequestKind, Store,
+};
 use comity_log::{HashMapReader, LogKey, hashes_needed, inclusion_proof, verify_inclusion};
 use comity_store::{PgStore, SqliteStore, verify::verify_store};
 use sqlx::Connection;
@@ -120,9 +123,69 @@ fn references(dir: &std::path::Path) {
     }
 }
 
-fn read(task: usize) -> Read {
+/// The request each task reads: the example European Production Order.
+const DOCUMENT: &str = include_str!("../../../examples/requests/eu-epoc-traffic.json");
+
+/// The parties, and one request for each task to read: a read is logged only of a request
+/// the store holds, since its entry names the request under the request's own salt.
+async fn requests<S: Store>(store: &S, tasks: usize) -> Vec<RequestId> {
+    let authority = PartyId::parse("fr-tj-paris").unwrap();
+    let validator = PartyId::parse("fr-jld-paris").unwrap();
+    let provider = PartyId::parse("example-mail").unwrap();
+    let parties = [
+        Party::Authority(Authority {
+            id: authority.clone(),
+            country: CountryCode::parse("FR").unwrap(),
+            authority_type: AuthorityType::Prosecutor,
+            name: "Parquet de Paris".to_owned(),
+            institution: None,
+        }),
+        Party::Authority(Authority {
+            id: validator.clone(),
+            country: CountryCode::parse("FR").unwrap(),
+            authority_type: AuthorityType::Judge,
+            name: "JLD de Paris".to_owned(),
+            institution: None,
+        }),
+        Party::Provider(Provider {
+            id: provider.clone(),
+            country: CountryCode::parse("IE").unwrap(),
+            name: "Example Mail".to_owned(),
+            institution: None,
+        }),
+    ];
+    for party in &parties {
+        store.add_party(party).await.unwrap();
+    }
+    let mut ids = Vec::with_capacity(tasks);
+    for task in 0..tasks {
+        let new = NewRequest {
+            id: RequestId::new_at(1_760_000_000_000 + task as u64),
+            received_at: Utc::now(),
+            actor: ActorId::system(),
+            receipt: "received".into(),
+            authority: authority.clone(),
+            provider: provider.clone(),
+            instrument: Instrument::EuEEvidence,
+            kind: RequestKind::Production,
+            emergency: false,
+            reference: "PARQUET-2026-0042".to_owned(),
+            document: DOCUMENT.to_owned(),
+            idempotency_key: None,
+            signature: None,
+            jti: None,
+            validator: Some(validator.clone()),
+            screening: None,
+            targets: Vec::new(),
+        };
+        ids.push(store.insert_request(&new).await.unwrap().request.id);
+    }
+    ids
+}
+
+fn read(request_id: RequestId) -> Read {
     Read {
-        request_id: RequestId::new_at(1_760_000_000_000 + task as u64),
+        request_id,
         what: ReadOf::Document,
         actor: ActorId::parse("ie-dpc:auditor").unwrap(),
         at: Utc::now(),
@@ -135,6 +198,7 @@ async fn bench_store<S: Store + Clone + 'static>(label: &str, store: &S, duratio
         duration.as_secs()
     );
     let key = LogKey::generate(ORIGIN);
+    let requests = requests(store, CONCURRENCY.into_iter().max().unwrap_or(1)).await;
     for tasks in CONCURRENCY {
         let before = store.log_size().await.unwrap();
         let stop = Arc::new(AtomicBool::new(false));
@@ -157,12 +221,12 @@ async fn bench_store<S: Store + Clone + 'static>(label: &str, store: &S, duratio
         let deadline = start + duration;
         let workers: Vec<_> = (0..tasks)
             .map(|t| {
-                let store = store.clone();
+                let (store, request) = (store.clone(), requests[t]);
                 tokio::spawn(async move {
                     let mut latencies = Vec::new();
                     while Instant::now() < deadline {
                         let began = Instant::now();
-                        store.log_read(&read(t)).await.unwrap();
+                        store.log_read(&read(request)).await.unwrap();
                         latencies.push(began.elapsed().as_micros() as u64);
                     }
                     latencies

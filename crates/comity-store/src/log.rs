@@ -7,10 +7,7 @@
 //! row against its entry, and a party holding a document can prove which entry is theirs.
 //! Each content is a JSON array of strings, numbers and nulls, so its bytes are fixed.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-};
+use std::collections::HashMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use comity_core::{
@@ -450,49 +447,31 @@ async fn read_hashes<C: Conn>(
 /// The log inside one write transaction: its right edge, and the appends that move it.
 ///
 /// The edge is the size in `log_head` and the frontier of a tree of that size. It is read
-/// on first use, by the statement [`Conn::locking`] makes of `SELECT size FROM log_head`:
-/// on PostgreSQL that locks the row, so this transaction is the log's one sequencer until
-/// it commits or rolls back, and another process appending waits, then sees the grown size.
-/// A write that needs no edge until its appends takes the lock last, and holds it only for
-/// the appends and the commit. On SQLite the writer is the one sequencer already, and
-/// reads the edge at the start of each batch.
+/// by the statement [`Conn::locking`] makes of `SELECT size FROM log_head`, first thing in
+/// each batch (`crate::batch`): on PostgreSQL that locks the row, so the batch's
+/// transaction is the log's one sequencer until it commits or rolls back, and another
+/// process appending waits, then sees the grown size. On SQLite the writer holds the whole
+/// database already.
 ///
-/// The frontier a process last committed is reused when its size is `log_head`'s (another
-/// process may have appended since); otherwise it is rebuilt from `log_hashes`.
+/// The frontier the process last committed is reused when its size is `log_head`'s
+/// (another process may have appended since); otherwise it is rebuilt from `log_hashes`.
 ///
-/// The grown size goes back to `log_head` once, by [`Log::record_size`] just before COMMIT:
-/// once per write on PostgreSQL, once per batch on SQLite rather than once per write.
+/// The grown size goes back to `log_head` once per batch, by [`Log::record_size`] just
+/// before COMMIT.
 #[derive(Debug, Clone)]
 pub(crate) struct Log {
-    /// This process's last committed frontier, looked at once `log_head` has been read.
-    cached: Cached,
+    /// The process's last committed frontier, looked at once `log_head` has been read.
+    cached: Option<Frontier>,
     /// The edge, once read in this transaction.
     edge: Option<Frontier>,
     /// The size `log_head` holds in this transaction, once read.
     head: Option<u64>,
 }
 
-/// Where a [`Log`] finds the frontier its process last committed.
-#[derive(Debug, Clone)]
-enum Cached {
-    /// Handed over: SQLite's writer keeps its own.
-    Owned(Option<Frontier>),
-    /// Shared by a process's concurrent transactions (PostgreSQL's). It is read only once
-    /// this transaction holds `log_head`'s lock: by then the writes that held it before have
-    /// committed and left their frontier, so it is most often current.
-    Shared(Arc<Mutex<Option<Frontier>>>),
-}
-
 impl Log {
     /// A log whose process's last frontier is `cached`.
     pub(crate) fn new(cached: Option<Frontier>) -> Log {
-        Log { cached: Cached::Owned(cached), edge: None, head: None }
-    }
-
-    /// A log whose process keeps its last frontier in `cached`, shared with its other
-    /// transactions.
-    pub(crate) fn shared(cached: Arc<Mutex<Option<Frontier>>>) -> Log {
-        Log { cached: Cached::Shared(cached), edge: None, head: None }
+        Log { cached, edge: None, head: None }
     }
 
     /// The log's edge in this transaction, read (and on PostgreSQL locked) on first use.
@@ -504,14 +483,7 @@ impl Log {
                 let at = At { table: "log_head", id: "the one row" };
                 let size = at.unsigned("size", head.map_err(backend)?.int(&at, "size")?)?;
                 self.head = Some(size);
-                let current = |f: &Frontier| f.size() == size;
-                let cached = match std::mem::replace(&mut self.cached, Cached::Owned(None)) {
-                    Cached::Owned(cached) => cached.filter(current),
-                    Cached::Shared(shared) => {
-                        shared.lock().ok().and_then(|f| f.as_ref().filter(|f| current(f)).cloned())
-                    }
-                };
-                match cached {
+                match self.cached.take().filter(|f| f.size() == size) {
                     Some(cached) => cached,
                     None => frontier_from(size, stored_hashes(conn, &Frontier::indexes(size)).await?)?,
                 }
@@ -530,7 +502,6 @@ impl Log {
         if pending.is_empty() {
             return Ok(Vec::new());
         }
-        // Before the edge: on PostgreSQL the log's lock is then held only for the appends.
         let salts = request_salts(conn, &pending).await?;
         let ready = pending
             .into_iter()

@@ -1,13 +1,16 @@
 //! The shared store: one PostgreSQL database behind several `comity serve` processes.
 //!
-//! Every write is an ordinary transaction on a pooled connection. PostgreSQL already
-//! groups the WAL flushes of concurrent commits, so nothing here batches.
+//! Writes go to one sequencer task per process, which commits them in groups
+//! (`crate::batch`): every write waiting, each in its own savepoint, in one transaction
+//! that takes the log's lock once and flushes the WAL once. Reads use the pool.
+//!
+//! PostgreSQL does share a WAL flush between concurrent commits, but comity's commits were
+//! never concurrent: each write that appends to the log holds `log_head`'s row lock until
+//! its COMMIT has flushed, so one process's appends were one flush after another (about
+//! 1,300 a second here, whatever the concurrency; docs/benchmarks.md, "Durable appends
+//! through the store"). Batching them is what lets one flush serve many.
 
-use std::{
-    fmt,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::{fmt, time::Duration};
 
 use comity_core::StoreError;
 use comity_log::Frontier;
@@ -17,7 +20,9 @@ use sqlx::{
     pool::PoolConnection,
     postgres::{PgPool, PgPoolOptions},
 };
+use tokio::sync::{mpsc, oneshot};
 
+use crate::batch::{self, BatchFailed, MAX_BATCH, Op, QUEUE, Write};
 use crate::db::Backend;
 use crate::log::Log;
 use crate::rows::backend;
@@ -26,8 +31,8 @@ use crate::writes::{Answer, WriteOp};
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// Connections per process. Several processes share the server's `max_connections`
-/// (100 by default), so this stays modest.
+/// Connections per process, the sequencer's among them. Several processes share the
+/// server's `max_connections` (100 by default), so this stays modest.
 const MAX_CONNECTIONS: u32 = 16;
 
 /// How long a request waits for a free connection before failing.
@@ -35,13 +40,11 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// comity's store in a PostgreSQL database.
 ///
-/// Cloning is cheap and shares the pool.
+/// Cloning is cheap and shares the pool and the sequencer.
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
-    /// The log's right edge as this process last committed it. Another process may have
-    /// appended since, so it is used only when its size matches `log_head` (see [`Log`]).
-    frontier: Arc<Mutex<Option<Frontier>>>,
+    sequencer: mpsc::Sender<Op>,
     cipher: crate::at_rest::Slot,
 }
 
@@ -76,21 +79,19 @@ impl PgStore {
             )));
         }
         MIGRATOR.run(&pool).await.map_err(backend)?;
-        Ok(Self { pool, frontier: Default::default(), cipher: Default::default() })
+        let (sequencer, queue) = mpsc::channel(QUEUE);
+        tokio::spawn(Sequencer { pool: pool.clone(), queue, frontier: None }.run());
+        Ok(Self { pool, sequencer, cipher: Default::default() })
     }
 
-    /// Closes every connection, waiting for those in use to be returned.
+    /// Finishes the writes already queued, then closes every connection, waiting for those
+    /// in use to be returned. Writes sent after this fail.
     pub async fn close(&self) {
-        self.pool.close().await;
-    }
-
-    /// Keeps a committed frontier for the next append of this process.
-    fn committed(&self, frontier: Frontier) {
-        if let Ok(mut cached) = self.frontier.lock()
-            && cached.as_ref().is_none_or(|c| c.size() < frontier.size())
-        {
-            *cached = Some(frontier);
+        let (tx, rx) = oneshot::channel();
+        if self.sequencer.send(Op::Close(tx)).await.is_ok() {
+            let _ = rx.await;
         }
+        self.pool.close().await;
     }
 }
 
@@ -107,18 +108,11 @@ impl Engine for PgStore {
         self.pool.begin_with(<Postgres as Backend>::SNAPSHOT).await.map_err(backend)
     }
 
-    /// One transaction per write. Its appends lock `log_head` (see [`Log`]), last unless
-    /// the write needs the log's edge sooner.
+    /// Hands a write to the sequencer and waits until its batch has committed (or failed).
     async fn write(&self, op: WriteOp) -> Result<Answer, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
-        let mut log = Log::shared(self.frontier.clone());
-        let answer = op.run(&mut *tx, &mut log).await?;
-        log.record_size(&mut *tx).await?;
-        tx.commit().await.map_err(backend)?;
-        if let Some(frontier) = log.into_frontier() {
-            self.committed(frontier);
-        }
-        Ok(answer)
+        let (reply, answer) = oneshot::channel();
+        self.sequencer.send(Op::Write(Write { op, reply })).await.map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?
     }
 
     fn cipher_slot(&self) -> &crate::at_rest::Slot {
@@ -126,8 +120,125 @@ impl Engine for PgStore {
     }
 
     fn check_open(&self) -> Result<(), StoreError> {
-        Ok(())
+        if self.sequencer.is_closed() { Err(closed()) } else { Ok(()) }
     }
 }
 
 store_impl!(PgStore);
+
+fn closed() -> StoreError {
+    backend(crate::rows::SetupError("the PostgreSQL store is closed".to_owned()))
+}
+
+/// The one task of a process that writes. Each batch is a transaction on a connection
+/// from the pool, so a connection the database dropped (a restart) is replaced for the
+/// next batch, and the batch that met it is told to retry.
+struct Sequencer {
+    pool: PgPool,
+    queue: mpsc::Receiver<Op>,
+    /// The log's right edge as this process last committed it. Another process may have
+    /// appended since, so it is used only when its size matches `log_head` (see [`Log`]).
+    frontier: Option<Frontier>,
+}
+
+impl Sequencer {
+    async fn run(mut self) {
+        let mut ops = Vec::with_capacity(MAX_BATCH);
+        let mut closing = Vec::new();
+        // Take whatever is queued, at least one; while a batch commits, the next one
+        // queues up, so the batch size follows the load with no added delay.
+        while self.queue.recv_many(&mut ops, MAX_BATCH).await > 0 {
+            let batch = batch::writes(&mut ops, &mut closing);
+            if !batch.is_empty() {
+                self.batch(batch).await;
+            }
+            if !closing.is_empty() {
+                break;
+            }
+        }
+        // Writes still queued are dropped; their callers learn the store is closed.
+        self.queue.close();
+        for done in closing {
+            let _ = done.send(());
+        }
+    }
+
+    /// Runs a batch in one transaction and answers the callers once COMMIT has returned.
+    async fn batch(&mut self, batch: Vec<Write>) {
+        let mut tx = match self.pool.begin().await {
+            Ok(tx) => tx,
+            Err(e) => return BatchFailed::new("the write transaction could not start", e).answer_all(batch),
+        };
+        let mut log = Log::new(self.frontier.take());
+        // On failure the transaction is dropped, which rolls it back.
+        let Ok(ran) = batch::run(&mut *tx, &mut log, batch).await else { return };
+        match tx.commit().await {
+            Ok(()) => {
+                self.frontier = log.into_frontier();
+                ran.committed();
+            }
+            Err(e) => ran.failed(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use comity_core::{PartyRole, Store};
+
+    use super::*;
+    use crate::batch::fixtures::{a_failing_write_is_undone_alone, authority, batch};
+    use crate::testing::TestDatabase;
+
+    /// The sequencer's own batch, on a store of a fresh database.
+    async fn setup() -> Option<(TestDatabase, PgStore, Sequencer)> {
+        let db = TestDatabase::create().await?;
+        let store = PgStore::connect(db.url()).await.unwrap();
+        let (_, queue) = mpsc::channel(1);
+        let sequencer = Sequencer { pool: store.pool.clone(), queue, frontier: None };
+        Some((db, store, sequencer))
+    }
+
+    #[tokio::test]
+    async fn a_failing_write_is_undone_alone_and_its_batch_commits() {
+        let Some((_db, store, mut sequencer)) = setup().await else { return };
+        a_failing_write_is_undone_alone(&store, async |writes| sequencer.batch(writes).await).await;
+    }
+
+    /// The database going away under a batch is a failure that passes: every caller is
+    /// told to retry (503 with `Retry-After`), nothing is half-saved, and the next batch
+    /// works on a fresh connection.
+    #[tokio::test]
+    async fn a_batch_whose_connection_is_killed_tells_every_caller_to_retry() {
+        let Some((db, store, mut sequencer)) = setup().await else { return };
+        // A trigger that ends the batch's own connection, as a restart of the server would.
+        sqlx::raw_sql(
+            "CREATE FUNCTION die() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             IF NEW.id = 'die' THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF; \
+             RETURN NEW; END $$; \
+             CREATE TRIGGER die AFTER INSERT ON parties FOR EACH ROW EXECUTE FUNCTION die();",
+        )
+        .execute(&store.pool)
+        .await
+        .unwrap();
+        let (writes, answers) =
+            batch(vec![WriteOp::AddParty(authority("fr-pnf")), WriteOp::AddParty(authority("die"))]);
+        sequencer.batch(writes).await;
+        for answer in answers {
+            let result = answer.await.unwrap();
+            assert!(
+                matches!(&result, Err(StoreError::Unavailable(m)) if m.contains("nothing in this write was saved")),
+                "{result:?}"
+            );
+        }
+        assert!(store.parties(PartyRole::Authority).await.unwrap().is_empty());
+        let (writes, answers) = batch(vec![WriteOp::AddParty(authority("fr-pnf"))]);
+        sequencer.batch(writes).await;
+        for answer in answers {
+            assert!(matches!(answer.await.unwrap(), Ok(Answer::Logged(_))));
+        }
+        drop(db);
+    }
+}

@@ -20,6 +20,7 @@ use sqlx::{
 };
 use tokio::sync::{mpsc, oneshot};
 
+use crate::batch::{self, BatchFailed, MAX_BATCH, Op, QUEUE, Write};
 use crate::log::Log;
 use crate::rows::backend;
 use crate::sqlite_native::{NativeConn, PooledRead, ReadPool, ReadSnapshot};
@@ -78,13 +79,6 @@ pub const DATABASE_FILE: &str = "comity.db";
 /// How long a connection waits for a lock another process holds (the `comity authority
 /// add` command line, say, while `comity serve` runs) before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The most writes one transaction carries. Large enough that a burst shares one fsync,
-/// small enough that one batch never holds the write lock for long.
-const MAX_BATCH: usize = 256;
-
-/// Writes waiting for the writer; beyond this, callers wait to queue (back-pressure).
-const QUEUE: usize = 4096;
 
 /// Read-only connections; WAL lets each read its own snapshot beside the writer.
 const READERS: usize = 4;
@@ -226,47 +220,6 @@ fn closed() -> StoreError {
     backend(crate::rows::SetupError("the SQLite store is closed".to_owned()))
 }
 
-/// What the writer is asked to do.
-enum Op {
-    Write(Write),
-    Close(oneshot::Sender<()>),
-}
-
-struct Write {
-    op: WriteOp,
-    reply: oneshot::Sender<Result<Answer, StoreError>>,
-}
-
-/// Why a whole batch failed; every caller in it gets this.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{what}, so nothing in this write was saved: {cause}")]
-struct BatchFailed {
-    what: &'static str,
-    cause: Arc<dyn std::error::Error + Send + Sync>,
-    /// Why the failure passes (a full disk, say), if it does: then every caller is told to
-    /// retry (`StoreError::Unavailable`, 503) rather than given a fault (500).
-    passing: Option<&'static str>,
-}
-
-impl BatchFailed {
-    fn new(what: &'static str, cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        let cause = cause.into();
-        let passing = crate::rows::passing_cause(&*cause);
-        let failed = Self { what, cause: Arc::from(cause), passing };
-        tracing::warn!(error = %failed, "a SQLite write batch failed; every write in it was refused");
-        failed
-    }
-
-    fn answer(&self, reply: oneshot::Sender<Result<Answer, StoreError>>) {
-        let error = match self.passing {
-            Some(reason) => StoreError::Unavailable(format!("{reason}: {self}")),
-            None => backend(self.clone()),
-        };
-        // A caller that went away no longer needs the answer.
-        let _ = reply.send(Err(error));
-    }
-}
-
 /// The one writer. It owns the write connection, so writes never wait on each other for
 /// SQLite's lock inside this process, and it commits them in groups. It runs on a thread of
 /// its own, where each statement runs at once, with no hand-off to another thread
@@ -288,20 +241,8 @@ impl Writer {
         let mut closing = Vec::new();
         // Take whatever is queued, at least one; while a batch commits (the fsync), the
         // next one queues up, so the batch size follows the load with no added delay.
-        while let Some(first) = self.queue.blocking_recv() {
-            ops.push(first);
-            while ops.len() < MAX_BATCH
-                && let Ok(op) = self.queue.try_recv()
-            {
-                ops.push(op);
-            }
-            let mut batch = Vec::with_capacity(ops.len());
-            for op in ops.drain(..) {
-                match op {
-                    Op::Write(w) => batch.push(w),
-                    Op::Close(done) => closing.push(done),
-                }
-            }
+        while self.queue.blocking_recv_many(&mut ops, MAX_BATCH) > 0 {
+            let batch = batch::writes(&mut ops, &mut closing);
             if !batch.is_empty() {
                 self.batch(batch);
             }
@@ -327,8 +268,7 @@ impl Writer {
             None => match NativeConn::open(&self.path, BUSY_TIMEOUT) {
                 Ok(conn) => conn,
                 Err(e) => {
-                    let failed = BatchFailed::new("the database could not be opened", e);
-                    batch.into_iter().for_each(|w| failed.answer(w.reply));
+                    BatchFailed::new("the database could not be opened", e).answer_all(batch);
                     return;
                 }
             },
@@ -358,7 +298,9 @@ impl Writer {
     }
 }
 
-/// `Err` means the batch failed as a whole and every caller has been told so.
+/// Runs `batch` in one `BEGIN IMMEDIATE` transaction (`crate::batch`) and answers the
+/// callers once COMMIT has returned. `Err` means the batch failed as a whole and every
+/// caller has been told so.
 async fn run_batch(
     conn: &mut NativeConn,
     frontier: &mut Option<Frontier>,
@@ -367,48 +309,18 @@ async fn run_batch(
     // IMMEDIATE takes the write lock now: another process writing makes us wait here (up to
     // the busy timeout), never fail half-way through the batch.
     if let Err(e) = conn.run_plain("BEGIN IMMEDIATE") {
-        let failed = BatchFailed::new("the write transaction could not start", e);
-        batch.into_iter().for_each(|w| failed.answer(w.reply));
+        BatchFailed::new("the write transaction could not start", e).answer_all(batch);
         return Err(());
-    }
-    // Holding the write lock, this writer is the log's one sequencer until COMMIT. The
-    // frontier it left is checked against log_head: another process may have appended.
-    let mut log = Log::new(frontier.take());
-    match log.frontier(conn).await {
-        Ok(_) => {}
-        Err(e) => {
-            let _ = conn.run_plain("ROLLBACK");
-            let failed = BatchFailed::new("the log's frontier could not be read", e);
-            batch.into_iter().for_each(|w| failed.answer(w.reply));
-            return Err(());
-        }
     }
     // A production's data key destroyed (issue 15, crypto-shredding): once committed, the
     // write-ahead log is folded into the database and emptied before anyone is answered, so
     // the key's bytes are in neither file (secure_delete zeroed them in the page).
     let shreds = batch.iter().any(|w| matches!(w.op, WriteOp::PackageKey(_, None, _)));
-    let mut done = Vec::with_capacity(batch.len());
-    let mut pending = batch.into_iter();
-    while let Some(w) = pending.next() {
-        match in_savepoint(conn, &mut log, &w.op).await {
-            Ok(result) => done.push((w.reply, result)),
-            Err(e) => {
-                let _ = conn.run_plain("ROLLBACK");
-                let failed = BatchFailed::new("a write failed and could not be undone alone", e);
-                failed.answer(w.reply);
-                done.into_iter().for_each(|(reply, _)| failed.answer(reply));
-                pending.for_each(|w| failed.answer(w.reply));
-                return Err(());
-            }
-        }
-    }
-    // The log's grown size, once for the whole batch.
-    if let Err(e) = log.record_size(conn).await {
+    let mut log = Log::new(frontier.take());
+    let Ok(ran) = batch::run(conn, &mut log, batch).await else {
         let _ = conn.run_plain("ROLLBACK");
-        let failed = BatchFailed::new("the log's size could not be recorded", e);
-        done.into_iter().for_each(|(reply, _)| failed.answer(reply));
         return Err(());
-    }
+    };
     match conn.run_plain("COMMIT") {
         Ok(_) => {
             *frontier = log.into_frontier();
@@ -417,92 +329,25 @@ async fn run_batch(
                     "the write-ahead log could not be emptied after a data key was destroyed: {e}"
                 );
             }
-            for (reply, result) in done {
-                let _ = reply.send(result);
-            }
+            ran.committed();
             Ok(())
         }
         Err(e) => {
             let _ = conn.run_plain("ROLLBACK");
-            let failed = BatchFailed::new("the commit failed", e);
-            done.into_iter().for_each(|(reply, _)| failed.answer(reply));
+            ran.failed(e);
             Err(())
         }
     }
-}
-
-/// Runs one write in a savepoint: if it fails (a duplicate id, a stale version), only its
-/// own changes are undone and the rest of the batch still commits. The outer `Err` means
-/// the savepoint itself could not be handled, and the transaction is no longer trusted.
-async fn in_savepoint(
-    conn: &mut NativeConn,
-    log: &mut Log,
-    op: &WriteOp,
-) -> Result<Result<Answer, StoreError>, sqlx::Error> {
-    conn.run_plain("SAVEPOINT op")?;
-    // The write's entries are undone with it, so the log's edge is too.
-    let before = log.clone();
-    let result = op.run(conn, log).await;
-    if result.is_err() {
-        *log = before;
-        conn.run_plain("ROLLBACK TO op")?;
-    }
-    conn.run_plain("RELEASE op")?;
-    Ok(result)
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use chrono::{TimeZone, Utc};
-    use comity_core::{
-        ActorId, Authority, AuthorityType, CountryCode, Instrument, NewRequest, Party, PartyId, PartyRole,
-        Provider, RequestId, RequestKind, Store,
-    };
+    use comity_core::{PartyRole, Store};
 
     use super::*;
-
-    fn authority(id: &str) -> Party {
-        Party::Authority(Authority {
-            id: PartyId::parse(id).unwrap(),
-            country: CountryCode::parse("FR").unwrap(),
-            authority_type: AuthorityType::Prosecutor,
-            name: "Parquet".to_owned(),
-            institution: None,
-        })
-    }
-
-    fn provider(id: &str) -> Party {
-        Party::Provider(Provider {
-            id: PartyId::parse(id).unwrap(),
-            country: CountryCode::parse("IE").unwrap(),
-            name: "Mail".to_owned(),
-            institution: None,
-        })
-    }
-
-    fn request() -> NewRequest {
-        NewRequest {
-            id: RequestId::new_at(1_740_000_000_000),
-            received_at: Utc.timestamp_opt(1_740_000_000, 0).unwrap(),
-            actor: ActorId::system(),
-            receipt: "received".into(),
-            authority: PartyId::parse("fr-pnf").unwrap(),
-            provider: PartyId::parse("example-mail").unwrap(),
-            instrument: Instrument::EuEEvidence,
-            kind: RequestKind::Production,
-            emergency: false,
-            reference: "R-1".to_owned(),
-            document: "{}".to_owned(),
-            idempotency_key: None,
-            signature: None,
-            jti: None,
-            validator: None,
-            screening: None,
-            targets: Vec::new(),
-        }
-    }
+    use crate::batch::fixtures::{authority, batch, provider, request};
 
     /// A store (for reading back) and a write connection of our own, to drive `run_batch`
     /// with exactly the batch we want.
@@ -513,47 +358,11 @@ mod tests {
         (dir, store, conn)
     }
 
-    fn batch(ops: Vec<WriteOp>) -> (Vec<Write>, Vec<oneshot::Receiver<Result<Answer, StoreError>>>) {
-        ops.into_iter()
-            .map(|op| {
-                let (reply, answer) = oneshot::channel();
-                (Write { op, reply }, answer)
-            })
-            .unzip()
-    }
-
     #[tokio::test]
     async fn a_failing_write_is_undone_alone_and_its_batch_commits() {
         let (_dir, store, mut conn) = setup().await;
-        let r = request();
-        let (writes, answers) = batch(vec![
-            WriteOp::AddParty(authority("fr-pnf")),
-            WriteOp::AddParty(provider("fr-pnf")),
-            WriteOp::InsertRequest(
-                Box::new(r.clone()),
-                Box::new(crate::at_rest::seal_intake(None, &r).unwrap()),
-            ),
-            WriteOp::InsertRequest(
-                Box::new(r.clone()),
-                Box::new(crate::at_rest::seal_intake(None, &r).unwrap()),
-            ),
-            WriteOp::AddParty(provider("example-mail")),
-        ]);
-        run_batch(&mut conn, &mut None, writes).await.unwrap();
-        let mut results = Vec::new();
-        for answer in answers {
-            results.push(answer.await.unwrap());
-        }
-        assert!(matches!(results[0], Ok(Answer::Logged(_))));
-        assert!(matches!(&results[1], Err(StoreError::Conflict(m)) if m.contains("(as authority)")));
-        assert!(matches!(results[2], Ok(Answer::Request(_))));
-        assert!(matches!(&results[3], Err(StoreError::Conflict(m)) if m.contains("exists")));
-        assert!(matches!(results[4], Ok(Answer::Logged(_))));
-
-        let id = PartyId::parse("fr-pnf").unwrap();
-        assert_eq!(store.party(&id).await.unwrap(), Some(authority("fr-pnf")));
-        assert_eq!(store.parties(PartyRole::Provider).await.unwrap(), vec![provider("example-mail")]);
-        assert_eq!(store.events(r.id).await.unwrap().len(), 1);
+        let run = async |writes| run_batch(&mut conn, &mut None, writes).await.unwrap();
+        crate::batch::fixtures::a_failing_write_is_undone_alone(&store, run).await;
     }
 
     #[tokio::test]
