@@ -111,8 +111,8 @@ impl Ran {
 }
 
 /// Runs `batch` in the transaction `conn` has open: takes the log's edge first (on
-/// PostgreSQL, its lock), runs each write in its own savepoint, and records the log's grown
-/// size once. The caller commits and then sends [`Ran::committed`].
+/// PostgreSQL, its lock), runs the writes so that one that fails is undone alone, and
+/// records the log's grown size once. The caller commits and then sends [`Ran::committed`].
 ///
 /// `Err` means the batch failed as a whole, every caller has been told so, and the caller
 /// must roll the transaction back (or drop the connection).
@@ -124,7 +124,25 @@ pub(crate) async fn run<C: Conn>(conn: &mut C, log: &mut Log, batch: Vec<Write>)
         return Err(());
     }
     let mut done = Vec::with_capacity(batch.len());
-    let mut pending = batch.into_iter();
+    // Most batches hold no write that fails, so they first run under one savepoint for the
+    // whole batch, not one per write: two statements fewer per write, each a round trip on
+    // PostgreSQL. If a write fails, the batch is undone to that savepoint and runs again
+    // with a savepoint per write, so that the failing one is undone alone.
+    let mut pending = if batch.len() > 1 {
+        match all_or_nothing(conn, log, &batch).await {
+            Ok(Some(answers)) => {
+                done.extend(batch.into_iter().map(|w| w.reply).zip(answers.into_iter().map(Ok)));
+                Vec::new().into_iter()
+            }
+            Ok(None) => batch.into_iter(),
+            Err(e) => {
+                BatchFailed::new("a write failed and could not be undone", e).answer_all(batch);
+                return Err(());
+            }
+        }
+    } else {
+        batch.into_iter()
+    };
     while let Some(w) = pending.next() {
         match in_savepoint(conn, log, &w.op).await {
             Ok(result) => done.push((w.reply, result)),
@@ -144,6 +162,32 @@ pub(crate) async fn run<C: Conn>(conn: &mut C, log: &mut Log, batch: Vec<Write>)
         return Err(());
     }
     Ok(Ran(done))
+}
+
+/// Runs every write of `batch` under one savepoint. `None` if one of them failed: then all
+/// are undone, the log's edge with them. The `Err` means the savepoint itself could not be
+/// handled, and the transaction is no longer trusted.
+async fn all_or_nothing<C: Conn>(
+    conn: &mut C,
+    log: &mut Log,
+    batch: &[Write],
+) -> Result<Option<Vec<Answer>>, sqlx::Error> {
+    conn.execute("SAVEPOINT batch", args![]).await?;
+    let before = log.clone();
+    let mut answers = Vec::with_capacity(batch.len());
+    for w in batch {
+        match w.op.run(conn, log).await {
+            Ok(answer) => answers.push(answer),
+            Err(_) => {
+                *log = before;
+                conn.execute("ROLLBACK TO batch", args![]).await?;
+                conn.execute("RELEASE batch", args![]).await?;
+                return Ok(None);
+            }
+        }
+    }
+    conn.execute("RELEASE batch", args![]).await?;
+    Ok(Some(answers))
 }
 
 /// Runs one write in a savepoint: if it fails (a duplicate id, a stale version), only its
