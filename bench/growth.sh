@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Cost as work grows (issue 17, item 3): signed intake and an authenticated read, measured
-# step by step while one SQLite store fills from empty to REQUESTS stored requests.
+# step by step while one store fills from empty to REQUESTS stored requests: SQLite, or a
+# fresh PostgreSQL database (dropped afterwards) when COMITY_BENCH_DATABASE_URL is set.
 # Usage: bench/growth.sh [requests] [intake seconds per step] [read seconds per step]
 # Defaults: 1,000,000 requests, 30 s of intake and 5 s of reads a step: about 15 minutes at
 # 1,500 intakes a second, and a database of a few GB in the scratch directory.
@@ -23,11 +24,23 @@ cargo build --release --quiet -p comity
 BIN=${CARGO_TARGET_DIR:-target}/release/comity
 WORK=$(mktemp -d)
 SERVER=
-trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
+DB=
+cleanup() {
+  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null
+  wait 2>/dev/null || true
+  [ -n "$DB" ] && psql "$COMITY_BENCH_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
 # shellcheck source=bench/common.sh
 source bench/common.sh
 DOC=examples/requests/eu-epoc-traffic.json
 STORE="--data-dir $WORK/data"
+if [ -n "${COMITY_BENCH_DATABASE_URL:-}" ]; then
+  DB=comity_growth_$$
+  psql "$COMITY_BENCH_DATABASE_URL" -qc "CREATE DATABASE $DB" >/dev/null
+  STORE="--database-url ${COMITY_BENCH_DATABASE_URL%/*}/$DB $STORE"
+fi
 
 echo "== machine"
 echo "$(nproc) cores; $(uname -r); $(date -u +%FT%TZ); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
@@ -76,6 +89,11 @@ while [ "$BEFORE" -lt "$REQUESTS" ]; do
   if echo "$READ" | grep -q 'Non-2xx'; then echo "reads were refused: $(echo "$READ" | grep Non-2xx)" >&2; exit 1; fi
   BEFORE=$AFTER
 done
-BYTES=$(du -cb "$WORK/data/comity.db"* | tail -1 | cut -f1)
-echo "database with its write-ahead log: $((BYTES / 1048576)) MiB, $((BYTES / BEFORE)) bytes per stored request"
+if [ -n "$DB" ]; then
+  BYTES=$(psql "$COMITY_BENCH_DATABASE_URL" -tAc "SELECT pg_database_size('$DB')")
+  echo "database: $((BYTES / 1048576)) MiB, $((BYTES / BEFORE)) bytes per stored request"
+else
+  BYTES=$(du -cb "$WORK/data/comity.db"* | tail -1 | cut -f1)
+  echo "database with its write-ahead log: $((BYTES / 1048576)) MiB, $((BYTES / BEFORE)) bytes per stored request"
+fi
 stop_server
