@@ -190,13 +190,17 @@ impl App {
         // Screening is pure and its history read is bounded, so it runs before the write and
         // its report and moves commit with the request: one durable write per intake. If it
         // fails, the request is still stored, as `received`, and `resume_screenings`
-        // screens it on the next start.
+        // screens it on the next start. If it failed only because the store could not
+        // answer for a moment (a database restarting), nothing is stored and the caller is
+        // told to retry: stored unscreened, the request would have no deadline until a
+        // server restarted (the chaos test found one so).
         let screened = match self.screen_request(&request, received_at, None, History::Authority).await {
             Ok(report) => self.plan(id, &request, State::Received, &report, received_at).await,
             Err(e) => Err(e),
         };
         let new = match screened {
             Ok(intake) => NewRequest { screening: Some(intake), ..new },
+            Err(e @ Error::Unavailable { .. }) => return Err(e),
             Err(e) => {
                 tracing::error!(request = %id, error = ?e, "screening on intake failed; the request is kept unscreened");
                 new
