@@ -105,7 +105,11 @@ impl Ran {
 
     /// The commit failed: nothing was saved, and every caller is told so.
     pub(crate) fn failed(self, cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) {
-        let failed = BatchFailed::new("the commit failed", cause);
+        self.refused(&BatchFailed::new("the commit failed", cause));
+    }
+
+    /// The batch failed as a whole: every caller whose write ran is told so.
+    fn refused(self, failed: &BatchFailed) {
         self.0.into_iter().for_each(|(reply, _)| failed.answer(reply));
     }
 }
@@ -123,18 +127,18 @@ pub(crate) async fn run<C: Conn>(conn: &mut C, log: &mut Log, batch: Vec<Write>)
         BatchFailed::new("the log's frontier could not be read", e).answer_all(batch);
         return Err(());
     }
-    let mut done = Vec::with_capacity(batch.len());
+    let mut done = Ran(Vec::with_capacity(batch.len()));
     // Most batches hold no write that fails, so they first run under one savepoint for the
     // whole batch, not one per write: two statements fewer per write, each a round trip on
     // PostgreSQL. If a write fails, the batch is undone to that savepoint and runs again
     // with a savepoint per write, so that the failing one is undone alone.
     let mut pending = if batch.len() > 1 {
-        match all_or_nothing(conn, log, &batch).await {
-            Ok(Some(answers)) => {
-                done.extend(batch.into_iter().map(|w| w.reply).zip(answers.into_iter().map(Ok)));
+        match undoable(conn, log, batch.iter().map(|w| &w.op)).await {
+            Ok(Ok(answers)) => {
+                done.0.extend(batch.into_iter().map(|w| w.reply).zip(answers.into_iter().map(Ok)));
                 Vec::new().into_iter()
             }
-            Ok(None) => batch.into_iter(),
+            Ok(Err(_)) => batch.into_iter(),
             Err(e) => {
                 BatchFailed::new("a write failed and could not be undone", e).answer_all(batch);
                 return Err(());
@@ -144,70 +148,50 @@ pub(crate) async fn run<C: Conn>(conn: &mut C, log: &mut Log, batch: Vec<Write>)
         batch.into_iter()
     };
     while let Some(w) = pending.next() {
-        match in_savepoint(conn, log, &w.op).await {
-            Ok(result) => done.push((w.reply, result)),
+        match undoable(conn, log, std::iter::once(&w.op)).await {
+            Ok(result) => done.0.push((w.reply, result.map(|mut answers| answers.remove(0)))),
             Err(e) => {
                 let failed = BatchFailed::new("a write failed and could not be undone alone", e);
                 failed.answer(w.reply);
-                done.into_iter().for_each(|(reply, _)| failed.answer(reply));
                 failed.answer_all(pending);
+                done.refused(&failed);
                 return Err(());
             }
         }
     }
     // The log's grown size, once for the whole batch.
     if let Err(e) = log.record_size(conn).await {
-        let failed = BatchFailed::new("the log's size could not be recorded", e);
-        done.into_iter().for_each(|(reply, _)| failed.answer(reply));
+        done.refused(&BatchFailed::new("the log's size could not be recorded", e));
         return Err(());
     }
-    Ok(Ran(done))
+    Ok(done)
 }
 
-/// Runs every write of `batch` under one savepoint. `None` if one of them failed: then all
-/// are undone, the log's edge with them. The `Err` means the savepoint itself could not be
-/// handled, and the transaction is no longer trusted.
-async fn all_or_nothing<C: Conn>(
+/// Runs `ops` in order under one savepoint, so that if one fails (a taken id, a stale
+/// version) everything they did is undone, the log's edge with it, and the rest of the
+/// transaction stands: the inner `Err` is that write's error. The outer `Err` means the
+/// savepoint itself could not be handled, and the transaction is no longer trusted.
+async fn undoable<'a, C: Conn>(
     conn: &mut C,
     log: &mut Log,
-    batch: &[Write],
-) -> Result<Option<Vec<Answer>>, sqlx::Error> {
-    conn.execute("SAVEPOINT batch", args![]).await?;
+    ops: impl Iterator<Item = &'a WriteOp>,
+) -> Result<Result<Vec<Answer>, StoreError>, sqlx::Error> {
+    conn.execute("SAVEPOINT writes", args![]).await?;
     let before = log.clone();
-    let mut answers = Vec::with_capacity(batch.len());
-    for w in batch {
-        match w.op.run(conn, log).await {
+    let mut answers = Vec::with_capacity(ops.size_hint().0);
+    for op in ops {
+        match op.run(conn, log).await {
             Ok(answer) => answers.push(answer),
-            Err(_) => {
+            Err(e) => {
                 *log = before;
-                conn.execute("ROLLBACK TO batch", args![]).await?;
-                conn.execute("RELEASE batch", args![]).await?;
-                return Ok(None);
+                conn.execute("ROLLBACK TO writes", args![]).await?;
+                conn.execute("RELEASE writes", args![]).await?;
+                return Ok(Err(e));
             }
         }
     }
-    conn.execute("RELEASE batch", args![]).await?;
-    Ok(Some(answers))
-}
-
-/// Runs one write in a savepoint: if it fails (a duplicate id, a stale version), only its
-/// own changes are undone and the rest of the batch still commits. The outer `Err` means
-/// the savepoint itself could not be handled, and the transaction is no longer trusted.
-async fn in_savepoint<C: Conn>(
-    conn: &mut C,
-    log: &mut Log,
-    op: &WriteOp,
-) -> Result<Result<Answer, StoreError>, sqlx::Error> {
-    conn.execute("SAVEPOINT op", args![]).await?;
-    // The write's entries are undone with it, so the log's edge is too.
-    let before = log.clone();
-    let result = op.run(conn, log).await;
-    if result.is_err() {
-        *log = before;
-        conn.execute("ROLLBACK TO op", args![]).await?;
-    }
-    conn.execute("RELEASE op", args![]).await?;
-    Ok(result)
+    conn.execute("RELEASE writes", args![]).await?;
+    Ok(Ok(answers))
 }
 
 /// What the tests of both sequencers give a batch, and check of it.
