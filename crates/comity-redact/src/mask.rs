@@ -298,12 +298,13 @@ impl Addresses {
         // A match may not start or end inside a word: "xa@b.org" does not hold "a@b.org".
         let starts_ok = |i: usize| !(word_at(text, i) && word_before(text, i));
         let ends_ok = |i: usize| !(word_before(text, i) && word_at(text, i));
+        let (mut local, mut domain) = (String::new(), String::new());
         for (at, _) in text.match_indices('@') {
             for (s, _) in text[..at].char_indices().rev().take(self.local_chars) {
                 if !starts_ok(s) {
                     continue;
                 }
-                let Some(domains) = self.by_local.get(&text[s..at].to_lowercase()) else {
+                let Some(domains) = self.by_local.get(lowercase(&text[s..at], &mut local)) else {
                     continue;
                 };
                 let from = at + 1;
@@ -312,13 +313,29 @@ impl Addresses {
                     if !ends_ok(e) {
                         continue;
                     }
-                    if let Some(&index) = domains.get(&text[from..e].to_lowercase()) {
+                    if let Some(&index) = domains.get(lowercase(&text[from..e], &mut domain)) {
                         found.push((s, e, Action::Pseudonym(index)));
                     }
                 }
             }
         }
     }
+}
+
+/// `text` in lower case: itself if it already is, else written into `buffer`. Each `@` of
+/// a text is looked up with every local part and domain around it, and a fresh `String`
+/// for each was a production's most frequent allocation.
+fn lowercase<'a>(text: &'a str, buffer: &'a mut String) -> &'a str {
+    if text.is_ascii() {
+        if !text.bytes().any(|b| b.is_ascii_uppercase()) {
+            return text;
+        }
+        buffer.clear();
+        buffer.extend(text.chars().map(|c| c.to_ascii_lowercase()));
+    } else {
+        *buffer = text.to_lowercase();
+    }
+    buffer
 }
 
 /// Which candidates apply: none inside a kept identifier; then, left to right, the longer
@@ -371,8 +388,16 @@ impl Summary {
     /// Counts `n` more of `kind` (for the pipeline: a party pseudonymized in a
     /// structured field counts as `THIRD_PARTY`).
     pub fn record(&mut self, kind: &str, n: u64) {
-        if n > 0 {
-            *self.counts.entry(kind.to_owned()).or_default() += n;
+        if n == 0 {
+            return;
+        }
+        // Looked up before inserting: a production counts tens of millions of masks of a
+        // handful of types, and `entry` would allocate the key each time.
+        match self.counts.get_mut(kind) {
+            Some(count) => *count += n,
+            None => {
+                self.counts.insert(kind.to_owned(), n);
+            }
         }
     }
 

@@ -7,18 +7,21 @@
 //! a kind does not list is treated as free text if it holds text, so that nothing a
 //! provider adds slips past the redaction.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use comity_core::{DataCategory, SelectorType};
-use serde_json::{Map, Value};
 
-/// One record of an export, parsed.
+use crate::json::{self, Json, Object};
+
+/// One record of an export, parsed, its strings borrowed from the line where they can be.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Record {
-    pub account: String,
-    pub kind: String,
+pub struct Record<'a> {
+    pub account: Cow<'a, str>,
+    pub kind: Cow<'a, str>,
     pub category: DataCategory,
     pub time: DateTime<Utc>,
-    pub data: Map<String, Value>,
+    pub data: Object<'a>,
 }
 
 /// What a production does with a field.
@@ -116,20 +119,18 @@ pub const PARTY_IDS: &[(&str, SelectorType)] = &[
 pub struct RecordError(pub String);
 
 /// Reads one line of an export; `Ok(None)` for an empty line.
-pub fn parse_record(line: &str) -> Result<Option<Record>, RecordError> {
+pub fn parse_record(line: &str) -> Result<Option<Record<'_>>, RecordError> {
     let line = line.trim_end_matches(['\r', '\n']);
     if line.trim().is_empty() {
         return Ok(None);
     }
     let bad = |why: String| RecordError(why);
-    let value: Value = serde_json::from_str(line).map_err(|e| bad(format!("not JSON: {e}")))?;
-    let Value::Object(mut object) = value else { return Err(bad("a record is a JSON object".into())) };
-    let mut text = |name: &str| -> Result<String, RecordError> {
-        match object.remove(name) {
-            Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
-            Some(_) => Err(bad(format!("`{name}` must be a non-empty string"))),
-            None => Err(bad(format!("`{name}` is missing"))),
-        }
+    let value = json::from_str(line).map_err(|e| bad(format!("not JSON: {e}")))?;
+    let Json::Object(mut object) = value else { return Err(bad("a record is a JSON object".into())) };
+    let mut text = |name: &str| match object.remove(name) {
+        Some(Json::String(s)) if !s.trim().is_empty() => Ok(s),
+        Some(_) => Err(bad(format!("`{name}` must be a non-empty string"))),
+        None => Err(bad(format!("`{name}` is missing"))),
     };
     let account = text("account")?;
     let kind = text("kind")?;
@@ -143,16 +144,21 @@ pub fn parse_record(line: &str) -> Result<Option<Record>, RecordError> {
         .with_timezone(&Utc);
     let time = crate::time::check(time).map_err(|m| bad(format!("`time` {m}")))?;
     let data = match object.remove("data") {
-        Some(Value::Object(data)) => data,
+        Some(Json::Object(data)) => data,
         Some(_) => return Err(bad("`data` must be a JSON object".into())),
         None => return Err(bad("`data` is missing".into())),
     };
-    if let Some(extra) = object.keys().next() {
+    if let Some(extra) = object.first_name() {
         return Err(bad(format!(
             "`{extra}` is not a field of a record (account, kind, category, time, data)"
         )));
     }
-    Ok(Some(Record { account: account.trim().to_owned(), kind, category, time, data }))
+    let account = match account {
+        Cow::Borrowed(a) => Cow::Borrowed(a.trim()),
+        Cow::Owned(a) if a.trim().len() == a.len() => Cow::Owned(a),
+        Cow::Owned(a) => Cow::Owned(a.trim().to_owned()),
+    };
+    Ok(Some(Record { account, kind, category, time, data }))
 }
 
 #[cfg(test)]
@@ -167,7 +173,7 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("a record"));
         assert_eq!(
-            (r.account.as_str(), r.kind.as_str(), r.category),
+            (r.account.as_ref(), r.kind.as_ref(), r.category),
             ("a@example.org", "message", DataCategory::Traffic)
         );
         assert_eq!(r.time.to_rfc3339(), "2026-05-01T08:00:00+00:00");

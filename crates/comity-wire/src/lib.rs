@@ -29,6 +29,7 @@ pub mod api;
 mod document;
 pub mod evaluation;
 pub mod export;
+pub mod json;
 pub mod notice;
 pub mod packs;
 pub mod person_notice;

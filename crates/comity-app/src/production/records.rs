@@ -3,14 +3,16 @@
 //! record as it leaves, with every party who is not a target pseudonymized and every free
 //! text masked. Pure: the pipeline around it reads and writes the files.
 
-use std::collections::HashMap;
+use indexmap::IndexMap;
+use indexmap::map::Entry;
+use std::borrow::Cow;
 
 use comity_core::{Selector, normalize as selector_normalize, production::Scope};
 use comity_redact::{
     BuildError, Detector, DetectorConfig, IdentifierKind, Masker, NationalIds, Pseudonyms, Summary, normalize,
 };
 use comity_wire::export::{PARTY_IDS, Record, Role, fields_of};
-use serde_json::{Map, Value};
+use comity_wire::json::{Json, Object};
 
 /// The summary's count of parties pseudonymized in structured fields.
 pub const PSEUDONYMIZED: &str = "THIRD_PARTY_PSEUDONYMIZED";
@@ -32,7 +34,7 @@ impl<'a> Targets<'a> {
     }
 
     /// Whether the record may leave: a target's, in the window, of an approved category.
-    pub fn admits(&self, record: &Record) -> bool {
+    pub fn admits(&self, record: &Record<'_>) -> bool {
         let window = self.scope.window();
         self.contains(&record.account)
             && window.from() <= record.time
@@ -47,23 +49,100 @@ impl<'a> Targets<'a> {
 }
 
 /// The third parties of a production: each identifier (normalized) with its pseudonym and
-/// the display names it went by, gathered from the in-scope records' party fields.
+/// the display names it went by, gathered from the in-scope records' party fields, in the
+/// order the export first names them. The order decides which party a display name two of
+/// them share goes to in free text (the first), so it is the export's, not a hash map's:
+/// the same export gives the same package.
 #[derive(Debug, Default)]
 pub struct ThirdParties {
-    by_identifier: HashMap<String, ThirdParty>,
+    by_identifier: IndexMap<String, ThirdParty>,
 }
 
 #[derive(Debug)]
 struct ThirdParty {
-    /// The identifier as first written (the masker finds it in free text).
-    written: String,
+    seen: Seen,
     pseudonym: String,
+}
+
+/// A third party as records name it: the identifier as first written (the masker finds
+/// it in free text) and its display names, in the order met.
+#[derive(Debug)]
+struct Seen {
+    written: String,
     names: Vec<String>,
+}
+
+impl Seen {
+    fn add_name(&mut self, name: &str) {
+        let name = name.trim();
+        if !name.is_empty() && self.names.len() < MAX_NAMES && !self.names.iter().any(|n| n == name) {
+            self.names.push(name.to_owned());
+        }
+    }
 }
 
 /// At most this many display names are kept per third party: one person's aliases, not
 /// a list someone stuffed into a field.
 const MAX_NAMES: usize = 8;
+
+/// The third parties that one run of records names, before they are given pseudonyms:
+/// runs of an export are read on every core, then added to [`ThirdParties`] in the
+/// export's order, so that what is kept is what one reading from the start would keep.
+#[derive(Debug, Default)]
+pub struct Sightings {
+    by_identifier: IndexMap<String, Seen>,
+}
+
+impl Sightings {
+    /// Notes the parties `record` names who are not targets. Call for in-scope records
+    /// only: those are the production's structured fields.
+    pub fn collect(&mut self, record: &Record<'_>, targets: &Targets<'_>) {
+        let Some(fields) = fields_of(&record.kind) else { return };
+        for (name, value) in record.data.iter() {
+            if let Some(role) = role_of(fields, name) {
+                self.collect_value(value, role, targets);
+            }
+        }
+    }
+
+    fn collect_value(&mut self, value: &Json<'_>, role: Role, targets: &Targets<'_>) {
+        match (role, value) {
+            (Role::Party, Json::Object(party)) => self.collect_party(party, targets),
+            (Role::Parties, Json::Array(items)) => {
+                for item in items {
+                    self.collect_value(item, Role::Party, targets);
+                }
+            }
+            (Role::List(fields), Json::Array(items)) => {
+                for item in items {
+                    self.collect_value(item, Role::Object(fields), targets);
+                }
+            }
+            (Role::Object(fields), Json::Object(object)) => {
+                for (name, v) in object.iter() {
+                    if let Some(role) = role_of(fields, name) {
+                        self.collect_value(v, role, targets);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn collect_party(&mut self, party: &Object<'_>, targets: &Targets<'_>) {
+        let Some((kind, id)) = party_identifier(party) else { return };
+        if targets.contains(id) {
+            return;
+        }
+        let seen = self
+            .by_identifier
+            .entry(normalize(kind, id))
+            .or_insert_with(|| Seen { written: id.trim().to_owned(), names: Vec::new() });
+        if let Some(Json::String(name)) = party.get("name") {
+            seen.add_name(name);
+        }
+    }
+}
 
 impl ThirdParties {
     pub fn len(&self) -> usize {
@@ -74,56 +153,19 @@ impl ThirdParties {
         self.by_identifier.is_empty()
     }
 
-    /// Notes the parties `record` names who are not targets. Call for in-scope records
-    /// only: those are the production's structured fields.
-    pub fn collect(&mut self, record: &Record, targets: &Targets<'_>, pseudonyms: &Pseudonyms) {
-        let Some(fields) = fields_of(&record.kind) else { return };
-        for (name, value) in &record.data {
-            if let Some(role) = role_of(fields, name) {
-                self.collect_value(value, role, targets, pseudonyms);
-            }
-        }
-    }
-
-    fn collect_value(&mut self, value: &Value, role: Role, targets: &Targets<'_>, pseudonyms: &Pseudonyms) {
-        match (role, value) {
-            (Role::Party, Value::Object(party)) => self.collect_party(party, targets, pseudonyms),
-            (Role::Parties, Value::Array(items)) => {
-                for item in items {
-                    self.collect_value(item, Role::Party, targets, pseudonyms);
-                }
-            }
-            (Role::List(fields), Value::Array(items)) => {
-                for item in items {
-                    self.collect_value(item, Role::Object(fields), targets, pseudonyms);
-                }
-            }
-            (Role::Object(fields), Value::Object(object)) => {
-                for (name, v) in object {
-                    if let Some(role) = role_of(fields, name) {
-                        self.collect_value(v, role, targets, pseudonyms);
+    /// Adds the parties of the next run of records, each new one with its pseudonym.
+    pub fn add(&mut self, sightings: Sightings, pseudonyms: &Pseudonyms) {
+        for (key, seen) in sightings.by_identifier {
+            match self.by_identifier.entry(key) {
+                Entry::Occupied(mut known) => {
+                    for name in &seen.names {
+                        known.get_mut().seen.add_name(name);
                     }
                 }
-            }
-            _ => {}
-        }
-    }
-
-    fn collect_party(&mut self, party: &Map<String, Value>, targets: &Targets<'_>, pseudonyms: &Pseudonyms) {
-        let Some((kind, id)) = party_identifier(party) else { return };
-        if targets.contains(id) {
-            return;
-        }
-        let key = normalize(kind, id);
-        let entry = self.by_identifier.entry(key).or_insert_with_key(|key| ThirdParty {
-            written: id.trim().to_owned(),
-            pseudonym: pseudonyms.pseudonym(key),
-            names: Vec::new(),
-        });
-        if let Some(Value::String(name)) = party.get("name") {
-            let name = name.trim();
-            if !name.is_empty() && entry.names.len() < MAX_NAMES && !entry.names.iter().any(|n| n == name) {
-                entry.names.push(name.to_owned());
+                Entry::Vacant(new) => {
+                    let pseudonym = pseudonyms.pseudonym(new.key());
+                    new.insert(ThirdParty { seen, pseudonym });
+                }
             }
         }
     }
@@ -137,8 +179,8 @@ impl ThirdParties {
     /// name that is also a target's identifier stays out: a target is never masked.
     pub fn patterns(&self) -> impl Iterator<Item = (&str, &str)> {
         self.by_identifier.values().flat_map(|p| {
-            std::iter::once((p.written.as_str(), p.pseudonym.as_str()))
-                .chain(p.names.iter().map(|n| (n.as_str(), p.pseudonym.as_str())))
+            std::iter::once((p.seen.written.as_str(), p.pseudonym.as_str()))
+                .chain(p.seen.names.iter().map(|n| (n.as_str(), p.pseudonym.as_str())))
         })
     }
 }
@@ -148,9 +190,9 @@ fn role_of(fields: &[(&str, Role)], name: &str) -> Option<Role> {
 }
 
 /// A party's identifier field: its kind and value.
-fn party_identifier(party: &Map<String, Value>) -> Option<(IdentifierKind, &str)> {
-    PARTY_IDS.iter().find_map(|(field, _)| match party.get(*field) {
-        Some(Value::String(v)) if !v.trim().is_empty() => Some((identifier_kind(field), v.as_str())),
+fn party_identifier<'v>(party: &'v Object<'_>) -> Option<(IdentifierKind, &'v str)> {
+    PARTY_IDS.iter().find_map(|(field, _)| match party.get(field) {
+        Some(Json::String(v)) if !v.trim().is_empty() => Some((identifier_kind(field), v.as_ref())),
         _ => None,
     })
 }
@@ -200,11 +242,12 @@ pub struct Redactor<'a> {
 impl Redactor<'_> {
     /// The record as it leaves: the same shape, with every party who is not a target
     /// replaced by its pseudonym and every free text masked; counts go to `summary`.
-    pub fn redact(&self, record: &Record, summary: &mut Summary) -> Value {
+    /// What stays as it was is borrowed from `record`.
+    pub fn redact<'r>(&self, record: &Record<'r>, summary: &mut Summary) -> Json<'r> {
         let fields = fields_of(&record.kind);
-        let data: Map<String, Value> = record
+        let data: Object<'r> = record
             .data
-            .iter()
+            .members()
             .map(|(name, value)| {
                 // A field the kind does not list is free text, whatever it holds, so that
                 // nothing a provider adds slips past.
@@ -212,31 +255,31 @@ impl Redactor<'_> {
                 (name.clone(), self.value(value, role, summary))
             })
             .collect();
-        let mut out = Map::new();
-        out.insert("account".into(), Value::String(record.account.clone()));
-        out.insert("kind".into(), Value::String(record.kind.clone()));
-        out.insert("category".into(), Value::String(record.category.to_string()));
-        out.insert(
-            "time".into(),
-            Value::String(record.time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+        let mut out = Object::with_capacity(5);
+        out.push("account", Json::String(record.account.clone()));
+        out.push("kind", Json::String(record.kind.clone()));
+        out.push("category", Json::String(Cow::Borrowed(record.category.as_str())));
+        out.push(
+            "time",
+            Json::String(Cow::Owned(record.time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))),
         );
-        out.insert("data".into(), Value::Object(data));
-        Value::Object(out)
+        out.push("data", Json::Object(data));
+        Json::Object(out)
     }
 
-    fn value(&self, value: &Value, role: Role, summary: &mut Summary) -> Value {
+    fn value<'r>(&self, value: &Json<'r>, role: Role, summary: &mut Summary) -> Json<'r> {
         match (role, value) {
             (Role::Kept, v) => v.clone(),
-            (Role::Party, Value::Object(party)) => self.party(party, summary),
-            (Role::Parties, Value::Array(items)) => {
-                Value::Array(items.iter().map(|v| self.value(v, Role::Party, summary)).collect())
+            (Role::Party, Json::Object(party)) => self.party(party, summary),
+            (Role::Parties, Json::Array(items)) => {
+                Json::Array(items.iter().map(|v| self.value(v, Role::Party, summary)).collect())
             }
-            (Role::List(fields), Value::Array(items)) => {
-                Value::Array(items.iter().map(|v| self.value(v, Role::Object(fields), summary)).collect())
+            (Role::List(fields), Json::Array(items)) => {
+                Json::Array(items.iter().map(|v| self.value(v, Role::Object(fields), summary)).collect())
             }
-            (Role::Object(fields), Value::Object(object)) => Value::Object(
+            (Role::Object(fields), Json::Object(object)) => Json::Object(
                 object
-                    .iter()
+                    .members()
                     .map(|(name, v)| {
                         let role = role_of(fields, name).unwrap_or(Role::Text);
                         (name.clone(), self.value(v, role, summary))
@@ -252,17 +295,17 @@ impl Redactor<'_> {
     /// A party: a target stays as it is; anyone else becomes `{"<id field>": pseudonym}`,
     /// the display name going with the identifier. A party without an identifier is
     /// masked as text.
-    fn party(&self, party: &Map<String, Value>, summary: &mut Summary) -> Value {
+    fn party<'r>(&self, party: &Object<'r>, summary: &mut Summary) -> Json<'r> {
         let Some((kind, id)) = party_identifier(party) else {
-            return self.text(&Value::Object(party.clone()), summary);
+            return self.text_members(party, summary);
         };
         if self.targets.contains(id) {
-            return Value::Object(party.clone());
+            return Json::Object(party.clone());
         }
         let field = PARTY_IDS
             .iter()
             .map(|(f, _)| *f)
-            .find(|f| party.get(*f).is_some_and(|v| v.as_str() == Some(id)))
+            .find(|f| party.get(f).is_some_and(|v| v.as_str() == Some(id)))
             .unwrap_or("account");
         let pseudonym = match self.parties.pseudonym(kind, id) {
             Some(p) => p.to_owned(),
@@ -271,26 +314,28 @@ impl Redactor<'_> {
             None => "[THIRD_PARTY]".to_owned(),
         };
         summary.record(PSEUDONYMIZED, 1);
-        let mut out = Map::new();
-        out.insert(field.to_owned(), Value::String(pseudonym));
-        Value::Object(out)
+        let mut out = Object::with_capacity(1);
+        out.push(field, Json::String(Cow::Owned(pseudonym)));
+        Json::Object(out)
     }
 
     /// Every string in `value`, masked; a number that masking would change (a phone
     /// number written as a JSON number) becomes the masked text; booleans and nulls kept.
-    fn text(&self, value: &Value, summary: &mut Summary) -> Value {
+    fn text<'r>(&self, value: &Json<'r>, summary: &mut Summary) -> Json<'r> {
         match value {
-            Value::String(s) => Value::String(self.masker.mask(s, summary)),
-            Value::Number(n) => {
+            Json::String(s) => Json::String(Cow::Owned(self.masker.mask(s, summary))),
+            Json::Number(n) => {
                 let written = n.to_string();
                 let masked = self.masker.mask(&written, summary);
-                if masked == written { value.clone() } else { Value::String(masked) }
+                if masked == written { value.clone() } else { Json::String(Cow::Owned(masked)) }
             }
-            Value::Array(items) => Value::Array(items.iter().map(|v| self.text(v, summary)).collect()),
-            Value::Object(object) => {
-                Value::Object(object.iter().map(|(k, v)| (k.clone(), self.text(v, summary))).collect())
-            }
+            Json::Array(items) => Json::Array(items.iter().map(|v| self.text(v, summary)).collect()),
+            Json::Object(object) => self.text_members(object, summary),
             other => other.clone(),
         }
+    }
+
+    fn text_members<'r>(&self, object: &Object<'r>, summary: &mut Summary) -> Json<'r> {
+        Json::Object(object.members().map(|(k, v)| (k.clone(), self.text(v, summary))).collect())
     }
 }

@@ -280,3 +280,100 @@ fn a_production_of_nothing_in_scope_is_empty_and_says_so() {
     let (in_scope, produced) = produce(export.as_bytes(), &scope);
     assert_eq!((in_scope, produced.len()), (0, 0));
 }
+
+/// A record of the example's shape: a message from `from` to the first target, with a body
+/// of about `body` bytes, numbered by its id.
+fn message(n: usize, from: &str, body: usize) -> String {
+    let filler = "merci pour la réunion de demain, à bientôt. ".repeat(body / 45 + 1);
+    format!(
+        "{}\n",
+        json!({"account": TARGETS[0], "kind": "message", "category": "content",
+               "time": "2026-05-02T10:00:00Z",
+               "data": {"id": format!("m{n}"), "direction": "received",
+                        "from": {"address": from, "name": "Claire Bernard"},
+                        "to": [{"address": TARGETS[0]}], "body": filler}})
+    )
+}
+
+/// An export of several MiB is read in blocks on every core; what leaves is every record
+/// in the export's order, a third party keeps one pseudonym from the first block to the
+/// last, and progress runs up to the export's size.
+#[test]
+fn an_export_of_many_blocks_is_produced_in_order() {
+    let scope = scope(false, &[0, 1, 2, 3]);
+    let mut export = String::new();
+    for n in 0..6_000 {
+        let from = if n % 2 == 0 { "claire.bernard@mail1.example.net" } else { "marek@mail2.example.net" };
+        export.push_str(&message(n, from, 900));
+        if n % 1_000 == 7 {
+            export.push('\n'); // an empty line is no record, but is counted
+        }
+    }
+    assert!(export.len() > 5 * 1024 * 1024, "several blocks");
+    let targets = Targets::new(&scope);
+    let pseudonyms = Pseudonyms::generate();
+    let mut seen = Vec::new();
+    let survey =
+        pipeline::survey(export.as_bytes(), &targets, &pseudonyms, false, &mut |n| seen.push(n)).unwrap();
+    assert_eq!((survey.records, survey.in_scope, survey.parties.len()), (6_000, 6_000, 2));
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "progress only grows");
+    assert_eq!(seen.last().copied(), Some(export.len() as u64));
+    use sha2::Digest;
+    assert_eq!(survey.sha256, <[u8; 32]>::from(sha2::Sha256::digest(export.as_bytes())));
+
+    let masker = masker(&targets, &survey.parties, NationalIds::default()).unwrap();
+    let redactor = Redactor { targets: &targets, parties: &survey.parties, masker: &masker };
+    let mut out = Vec::new();
+    let written = pipeline::write_records(export.as_bytes(), &redactor, &mut out, &mut |_| {}).unwrap();
+    assert_eq!(written.records, 6_000);
+    let produced: Vec<Value> =
+        std::str::from_utf8(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let ids: Vec<&str> = produced.iter().map(|r| r["data"]["id"].as_str().unwrap()).collect();
+    let expected: Vec<String> = (0..6_000).map(|n| format!("m{n}")).collect();
+    assert_eq!(ids, expected, "the records leave in the export's order");
+    let pseudonym = |r: &Value| r["data"]["from"]["address"].as_str().unwrap().to_owned();
+    assert_ne!(pseudonym(&produced[0]), "claire.bernard@mail1.example.net");
+    assert_eq!(
+        pseudonym(&produced[0]),
+        pseudonym(&produced[5_998]),
+        "one pseudonym from first block to last"
+    );
+    assert_ne!(pseudonym(&produced[0]), pseudonym(&produced[1]));
+}
+
+/// Bad lines anywhere in a large export are named by their line numbers, in order, the
+/// first twenty of them, with how many there are in all; a line past the limit is named.
+#[test]
+fn bad_lines_in_any_block_are_named_by_number() {
+    let scope = scope(false, &[0, 1, 2, 3]);
+    let targets = Targets::new(&scope);
+    let pseudonyms = Pseudonyms::generate();
+    let mut export = String::new();
+    let mut bad = Vec::new();
+    for line in 1..=8_000u64 {
+        if line % 300 == 0 {
+            export.push_str("{\"account\": \"nobody\"}\n");
+            bad.push(line);
+        } else {
+            export.push_str(&message(line as usize, "claire.bernard@mail1.example.net", 700));
+        }
+    }
+    let e = pipeline::survey(export.as_bytes(), &targets, &pseudonyms, false, &mut |_| {}).unwrap_err();
+    let pipeline::ExportError::Records { problems, total } = e else { panic!("bad lines: {e}") };
+    assert_eq!(total, bad.len() as u64);
+    let numbers: Vec<u64> = problems.iter().map(|(n, _)| *n).collect();
+    assert_eq!(numbers, bad[..20].to_vec());
+    assert!(problems.iter().all(|(_, why)| why.contains("`kind` is missing")), "{problems:?}");
+
+    // A line longer than the limit, after two blocks of good ones.
+    let mut export = String::new();
+    for n in 0..3_000 {
+        export.push_str(&message(n, "claire.bernard@mail1.example.net", 700));
+    }
+    export.push_str(&"x".repeat(pipeline::MAX_LINE_BYTES + 1));
+    export.push('\n');
+    let e = pipeline::survey(export.as_bytes(), &targets, &pseudonyms, false, &mut |_| {}).unwrap_err();
+    let pipeline::ExportError::Records { problems, total } = e else { panic!("a long line: {e}") };
+    assert_eq!((total, problems[0].0), (1, 3_001));
+    assert!(problems[0].1.contains("longer than 16 MiB"), "{problems:?}");
+}
