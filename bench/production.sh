@@ -5,7 +5,9 @@
 # export) and `age -r` (encrypting it, what sealing alone costs).
 # Usage: bench/production.sh. Needs age, jq, curl and GNU time (apt-get install age jq time).
 # Honours CARGO_TARGET_DIR and WORK (where the export and packages go: ~4x EXPORT_BYTES of
-# disk). Figures go to docs/benchmarks.md ("Production").
+# disk), and BASELINE: a `comity` binary built from an earlier commit, whose `comity
+# produce` is measured on the same file in the same run, for a ratio. Figures go to
+# docs/benchmarks.md ("Production").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXPORT_BYTES=${EXPORT_BYTES:-2000000000}
@@ -96,6 +98,11 @@ measure "comity produce" "$BIN" produce --request "$ID" --export "$WORK/export.j
 sed -n 's/^  //p' "$RUN/ref.err"
 head -1 "$RUN/ref.err"
 echo "package: $(stat -c %s "$RUN/package.age") bytes"
+if [ -n "${BASELINE:-}" ]; then
+  measure "comity produce (BASELINE)" "$BASELINE" produce --request "$ID" --export "$WORK/export.jsonl" \
+    --out "$RUN/baseline.age" --retention-until 2030-12-31 --data-dir "$DATA"
+  rm -f "$RUN/baseline.age"
+fi
 measure "comity package verify" "$BIN" package verify "$RUN/package.age" --identity "$RUN/key.txt" \
   --provider-key "$RUN/example-mail.pub.jwk"
 

@@ -129,14 +129,8 @@ impl MaskerBuilder {
 /// phone numbers the national significant number, so that `06 12 34 56 78` in a message
 /// is the same person as the party `+33612345678`.
 fn keys(kind: IdentifierKind, value: &str) -> Vec<String> {
-    let tag = match kind {
-        IdentifierKind::Email => "e:",
-        IdentifierKind::Phone => "p:",
-        IdentifierKind::Ip => "i:",
-        IdentifierKind::Account => "a:",
-    };
     let normal = normalize(kind, value);
-    let mut out = vec![format!("{tag}{normal}")];
+    let mut out = vec![format!("{}{normal}", tag(kind))];
     if kind == IdentifierKind::Phone {
         if let Some(international) = normal.strip_prefix('+') {
             // The national number after a 1- to 3-digit country code, as a national
@@ -148,32 +142,52 @@ fn keys(kind: IdentifierKind, value: &str) -> Vec<String> {
             out.push(format!("n:{national}"));
         }
     }
-    let compact: String =
-        value.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect();
-    out.push(format!("c:{compact}"));
+    out.push(compact_key(value));
     out
 }
 
-/// The key a detected value is looked up under, for the national form too.
+/// What a key of a kind of identifier begins with.
+fn tag(kind: IdentifierKind) -> &'static str {
+    match kind {
+        IdentifierKind::Email => "e:",
+        IdentifierKind::Phone => "p:",
+        IdentifierKind::Ip => "i:",
+        IdentifierKind::Account => "a:",
+    }
+}
+
+/// `c:` and the value's letters and digits in upper case: how a name or a number written
+/// any way is compared.
+fn compact_key(value: &str) -> String {
+    let mut key = String::with_capacity(value.len() + 2);
+    key.push_str("c:");
+    for c in value.chars().filter(|c| c.is_alphanumeric()) {
+        if c.is_ascii() {
+            key.push(c.to_ascii_uppercase());
+        } else {
+            key.extend(c.to_uppercase());
+        }
+    }
+    key
+}
+
+/// The keys a detected value is looked up under: its canonical form and, for a national
+/// number, its national key. A detected international number must match a kept one
+/// exactly. Only these are computed: a production looks up every value the detector
+/// finds, and the other keys of [`keys`] were a tenth of its time.
 fn detected_keys(kind: PiiType, value: &str) -> Vec<String> {
     let id = match kind {
         PiiType::EmailAddress => IdentifierKind::Email,
         PiiType::PhoneNumber => IdentifierKind::Phone,
         PiiType::IpAddress => IdentifierKind::Ip,
-        _ => {
-            let compact: String =
-                value.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect();
-            return vec![format!("c:{compact}")];
-        }
+        _ => return vec![compact_key(value)],
     };
-    let mut k = keys(id, value);
-    // Only the canonical form and, for a national number, its national key: a detected
-    // international number must match a kept one exactly.
-    k.retain(|key| !key.starts_with("c:"));
-    if id == IdentifierKind::Phone && k[0].starts_with("p:+") {
-        k.truncate(1);
-    }
-    k
+    let normal = normalize(id, value);
+    let national = match id {
+        IdentifierKind::Phone => normal.strip_prefix('0').map(|national| format!("n:{national}")),
+        _ => None,
+    };
+    std::iter::once(format!("{}{normal}", tag(id))).chain(national).collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -428,4 +442,57 @@ pub struct BuildError {
     count: usize,
     #[source]
     source: aho_corasick::BuildError,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A detected value is looked up under the keys a kept or third-party identifier of its
+    /// kind has, less its compact form, and for an international number its canonical form
+    /// alone.
+    #[test]
+    fn a_detected_value_has_the_keys_an_identifier_of_its_kind_has() {
+        let cases = [
+            (PiiType::EmailAddress, "Claire.Bernard@Example.FR"),
+            (PiiType::EmailAddress, "mailto:zoë@exämple.de"),
+            (PiiType::PhoneNumber, "+33 6 12 34 56 78"),
+            (PiiType::PhoneNumber, "0033 (0)6 12 34 56 78"),
+            (PiiType::PhoneNumber, "06 12 34 56 78"),
+            (PiiType::PhoneNumber, "(555) 123-4567"),
+            (PiiType::IpAddress, "2001:DB8::1"),
+            (PiiType::IpAddress, "192.0.2.7"),
+            (PiiType::IbanCode, "fr76 3000 6000 0112 3456 7890 189"),
+            (PiiType::CreditCard, "4111-1111-1111-1111"),
+            (PiiType::Person, "Zoë Ǆurić"),
+        ];
+        for (kind, value) in cases {
+            let expected: Vec<String> = match kind {
+                PiiType::EmailAddress | PiiType::PhoneNumber | PiiType::IpAddress => {
+                    let id = match kind {
+                        PiiType::EmailAddress => IdentifierKind::Email,
+                        PiiType::PhoneNumber => IdentifierKind::Phone,
+                        _ => IdentifierKind::Ip,
+                    };
+                    let mut k = keys(id, value);
+                    k.retain(|key| !key.starts_with("c:"));
+                    if k[0].starts_with("p:+") {
+                        k.truncate(1);
+                    }
+                    k
+                }
+                _ => vec![format!(
+                    "c:{}",
+                    value
+                        .chars()
+                        .filter(|c| c.is_alphanumeric())
+                        .flat_map(char::to_uppercase)
+                        .collect::<String>()
+                )],
+            };
+            assert_eq!(detected_keys(kind, value), expected, "{kind:?} {value}");
+        }
+        assert_eq!(detected_keys(PiiType::PhoneNumber, "06 12 34 56 78"), ["p:0612345678", "n:612345678"]);
+        assert_eq!(detected_keys(PiiType::Person, "Zoë Ǆurić"), ["c:ZOËǄURIĆ"]);
+    }
 }
