@@ -453,6 +453,7 @@ impl App {
             retention_until: comity_seal::RetentionUntil::Date(keep_until),
             allow_unknown_kinds: false,
             national_ids: comity_redact::NationalIds::default(),
+            phone_regions: comity_redact::PhoneRegions::none(),
         };
         let legal = ActorId::parse("legal@example-mail").map_err(Error::internal)?;
         let produced = self

@@ -128,6 +128,11 @@ impl PhoneRegions {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The regions of this set and of `other`.
+    pub fn union(self, other: PhoneRegions) -> PhoneRegions {
+        PhoneRegions { bits: std::array::from_fn(|i| self.bits[i] | other.bits[i]) }
+    }
 }
 
 /// The bit of a two-letter code.
@@ -162,14 +167,11 @@ impl FromStr for PhoneRegions {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut regions = PhoneRegions::none();
         for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-            let sets = |r: PhoneRegions, o: PhoneRegions| PhoneRegions {
-                bits: std::array::from_fn(|i| r.bits[i] | o.bits[i]),
-            };
             regions = match name.to_ascii_uppercase().as_str() {
                 "NONE" => regions,
-                "ALL" => sets(regions, PhoneRegions::all()),
-                "EU" => sets(regions, PhoneRegions::eu()),
-                "DEFAULT" => sets(regions, PhoneRegions::default()),
+                "ALL" => regions.union(PhoneRegions::all()),
+                "EU" => regions.union(PhoneRegions::eu()),
+                "DEFAULT" => regions.union(PhoneRegions::default()),
                 _ => regions.with(name)?,
             };
         }

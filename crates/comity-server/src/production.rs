@@ -43,6 +43,12 @@ pub struct ProduceParams {
     /// (`UK_NINO,ES_NIF`; default `US_SSN`; `NONE` for none).
     #[serde(default)]
     national_ids: Option<String>,
+    /// Regions whose national phone formats are also searched in free text,
+    /// comma-separated (`IN,BR`; `ALL` for every region). Always searched: the EU, the
+    /// rest of the EEA, Switzerland, the UK, North America and the countries the request
+    /// names.
+    #[serde(default)]
+    phone_regions: Option<String>,
 }
 
 /// Produces a sealed package from the provider's export.
@@ -69,8 +75,12 @@ pub async fn create(
     let producing = app.app.producing(&caller, id).await?;
     let Query(params) =
         params.map_err(|e| ApiError::bad_request(format!("{}; give retention_until", e.body_text())))?;
-    let options =
-        options(&params.retention_until, params.national_ids.as_deref(), params.allow_unknown_kinds)?;
+    let options = options(
+        &params.retention_until,
+        params.national_ids.as_deref(),
+        params.phone_regions.as_deref(),
+        params.allow_unknown_kinds,
+    )?;
     // Before the upload is read: a request that cannot be produced gets no 2 GB written.
     producing.check_producible()?;
     // The upload goes to the data directory (the export is personal data: it stays where
@@ -98,6 +108,7 @@ pub async fn create(
 pub(crate) fn options(
     retention_until: &str,
     national_ids: Option<&str>,
+    phone_regions: Option<&str>,
     allow_unknown_kinds: bool,
 ) -> Result<Options, ApiError> {
     let retention_until = RetentionUntil::parse(retention_until.trim())
@@ -108,7 +119,11 @@ pub(crate) fn options(
             ApiError::invalid_field("invalid_national_ids", "national_ids", e.to_string())
         })?,
     };
-    Ok(Options { retention_until, allow_unknown_kinds, national_ids })
+    let phone_regions =
+        phone_regions.unwrap_or_default().parse().map_err(|e: comity_redact::ConfigError| {
+            ApiError::invalid_field("invalid_phone_regions", "phone_regions", e.to_string())
+        })?;
+    Ok(Options { retention_until, allow_unknown_kinds, national_ids, phone_regions })
 }
 
 /// Streams an upload to `file`, refusing past [`MAX_EXPORT_BYTES`].

@@ -165,6 +165,11 @@ pub struct ProduceArgs {
     /// NONE for none).
     #[arg(long, default_value = "US_SSN")]
     national_ids: String,
+    /// Regions whose national phone formats are also searched in free text, comma-separated
+    /// (IN,BR; ALL for every region). Always searched: the EU, the rest of the EEA,
+    /// Switzerland, the UK, North America and the countries the request names.
+    #[arg(long, default_value = "")]
+    phone_regions: String,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -176,6 +181,7 @@ pub async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
     let retention_until = comity_seal::RetentionUntil::parse(args.retention_until.trim())
         .map_err(|e| anyhow::anyhow!("--retention-until: {e}"))?;
     let national_ids = args.national_ids.parse().map_err(|e| anyhow::anyhow!("--national-ids: {e}"))?;
+    let phone_regions = args.phone_regions.parse().map_err(|e| anyhow::anyhow!("--phone-regions: {e}"))?;
     let size = std::fs::metadata(&args.export)
         .with_context(|| format!("reading the export {}", args.export.display()))?
         .len();
@@ -195,7 +201,12 @@ pub async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
             shown.set_position(read);
         }
     });
-    let options = Options { retention_until, allow_unknown_kinds: args.allow_unknown_kinds, national_ids };
+    let options = Options {
+        retention_until,
+        allow_unknown_kinds: args.allow_unknown_kinds,
+        national_ids,
+        phone_regions,
+    };
     let produced = match local.operator().producing(id).await {
         Ok(producing) => producing.produce(&args.export, options, progress).await,
         Err(e) => Err(e),

@@ -40,7 +40,7 @@ use comity_core::{
     StoredRequest, TimeWindow, journal,
     production::{Production, Scope},
 };
-use comity_redact::{NationalIds, Pseudonyms};
+use comity_redact::{NationalIds, PhoneRegions, Pseudonyms};
 use comity_seal::{FileEntry, FileName, Manifest, RetentionUntil};
 use comity_wire::{Problem, parse_request};
 use serde_json::{Map, Value};
@@ -102,6 +102,27 @@ pub struct Options {
     pub allow_unknown_kinds: bool,
     /// The national identifiers masked in free text, besides the other types.
     pub national_ids: NationalIds,
+    /// Regions whose national phone formats are also searched in free text. A production
+    /// always searches the default regions and the countries the request names (see
+    /// [`phone_regions`]); these add to them, never take away.
+    pub phone_regions: PhoneRegions,
+}
+
+/// The regions whose national phone formats a production searches in free text: the
+/// default ones (the EU, the rest of the EEA, Switzerland, the UK, North America), the
+/// issuing and the addressed States, each target's country of residence and where the
+/// target is, and `extra`. A number written with `+` or `00` is found in any region
+/// whatever this set; a national one (`(11) 2345-6789`) only in a region searched, and a
+/// Brazilian correspondent of a Brazilian target must not leave unmasked because Brazil
+/// was not in a list drawn up for Europe. A country libphonenumber has no plan for adds
+/// nothing.
+pub fn phone_regions(request: &comity_core::Request, extra: PhoneRegions) -> PhoneRegions {
+    let named = [request.issuing.country, request.addressee.country]
+        .into_iter()
+        .chain(request.targets.iter().flat_map(|t| t.residence_country.into_iter().chain(t.located_in)));
+    named.fold(PhoneRegions::default().union(extra), |regions, country| {
+        regions.with(country.as_str()).unwrap_or(regions)
+    })
 }
 
 /// The phases of a production, for a progress bar.
@@ -796,6 +817,7 @@ impl Producing {
             let (recipient, signing, progress) =
                 (keys.recipient.clone(), keys.signing.clone(), progress.clone());
             let national_ids = options.national_ids;
+            let phone_regions = phone_regions(&basis.request, options.phone_regions);
             let survey_parties = survey.parties;
             let in_scope = survey.in_scope;
             let records_total = survey.records;
@@ -805,6 +827,7 @@ impl Producing {
                     scope,
                     parties: survey_parties,
                     national_ids,
+                    phone_regions,
                     dir,
                     out,
                     recipient,
@@ -946,6 +969,7 @@ struct SealJob {
     scope: Scope,
     parties: records::ThirdParties,
     national_ids: NationalIds,
+    phone_regions: PhoneRegions,
     /// Where the redacted records wait to be sealed: the data directory.
     dir: PathBuf,
     /// Where the stored package goes: the database.
@@ -987,7 +1011,7 @@ enum SealFailure {
 /// database (whole once the inserting task has answered).
 fn seal_records(job: SealJob) -> Result<SealedPackage, SealFailure> {
     let targets = Targets::new(&job.scope);
-    let masker = records::masker(&targets, &job.parties, job.national_ids)?;
+    let masker = records::masker(&targets, &job.parties, job.national_ids, job.phone_regions)?;
     let redactor = Redactor { targets: &targets, parties: &job.parties, masker: &masker };
     std::fs::create_dir_all(&job.dir)?;
     let records = tempfile::Builder::new().prefix(".records-").tempfile_in(&job.dir)?;
@@ -1006,6 +1030,9 @@ fn seal_records(job: SealJob) -> Result<SealedPackage, SealFailure> {
     redaction.insert("records_exported".into(), Value::from(job.records_total));
     redaction.insert("records_produced".into(), Value::from(written.records));
     redaction.insert("third_parties".into(), Value::from(job.parties.len() as u64));
+    // Which national phone formats were searched: what a reader of the package needs to
+    // judge what may have been missed.
+    redaction.insert("phone_regions".into(), job.phone_regions.iter().collect::<Vec<_>>().into());
     debug_assert_eq!(written.records, job.in_scope);
 
     let mut manifest = job.manifest;
@@ -1033,4 +1060,34 @@ fn seal_records(job: SealJob) -> Result<SealedPackage, SealFailure> {
         package_bytes: sealed.package_size(),
         redaction,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// A request from France to Ireland about a target living in Brazil and now in India.
+    fn request() -> comity_core::Request {
+        let mut doc: Value =
+            serde_json::from_str(include_str!("../../../../examples/requests/eu-epoc-traffic.json")).unwrap();
+        doc["targets"][0]["residence_country"] = "BR".into();
+        doc["targets"][0]["located_in"] = "IN".into();
+        parse_request(doc.to_string().as_bytes()).unwrap().1
+    }
+
+    #[test]
+    fn a_production_searches_the_countries_its_request_names_and_those_asked_for() {
+        let regions = phone_regions(&request(), PhoneRegions::none());
+        for country in ["FR", "IE", "BR", "IN", "DE", "GB", "US"] {
+            assert!(regions.contains(country), "{country} in {regions:?}");
+        }
+        assert!(!regions.contains("JP"), "{regions:?}");
+        assert_eq!(regions.len(), PhoneRegions::default().len() + 2, "BR and IN beyond the default");
+        let asked = phone_regions(&request(), "JP,KE".parse().unwrap());
+        assert!(asked.contains("JP") && asked.contains("KE") && asked.contains("BR"), "{asked:?}");
+        // What is asked for only adds: the default and the request's countries stay.
+        assert!(regions.iter().all(|r| asked.contains(&r)));
+    }
 }

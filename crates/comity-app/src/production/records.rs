@@ -9,7 +9,8 @@ use std::borrow::Cow;
 
 use comity_core::{Selector, normalize as selector_normalize, production::Scope};
 use comity_redact::{
-    BuildError, Detector, DetectorConfig, IdentifierKind, Masker, NationalIds, Pseudonyms, Summary, normalize,
+    BuildError, Detector, DetectorConfig, IdentifierKind, Masker, NationalIds, PhoneRegions, Pseudonyms,
+    Summary, normalize,
 };
 use comity_wire::export::{PARTY_IDS, Record, Role, fields_of};
 use comity_wire::json::{Json, Object};
@@ -213,12 +214,14 @@ pub fn masker(
     targets: &Targets<'_>,
     parties: &ThirdParties,
     national_ids: NationalIds,
+    phone_regions: PhoneRegions,
 ) -> Result<Masker, BuildError> {
     // What leaves must hold no third party's number: a production masks every number
     // libphonenumber finds possible (a length the plan has), not only those in the ranges
     // its metadata knew of, trading precision for recall.
     let mut masker = Masker::builder().detector(Detector::new(DetectorConfig {
         national_ids,
+        phone_regions,
         phone_check: comity_redact::PhoneCheck::Possible,
         ..DetectorConfig::default()
     }));

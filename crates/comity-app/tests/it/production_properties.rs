@@ -13,7 +13,7 @@ use comity_app::production::{
     records::{Redactor, Targets, masker},
 };
 use comity_core::{DataCategory, production::Scope};
-use comity_redact::{NationalIds, Pseudonyms};
+use comity_redact::{NationalIds, PhoneRegions, Pseudonyms};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -201,7 +201,7 @@ fn produce(export: &[u8], scope: &Scope) -> (u64, Vec<Value>) {
     let targets = Targets::new(scope);
     let pseudonyms = Pseudonyms::generate();
     let survey = pipeline::survey(export, &targets, &pseudonyms, false, &mut |_| {}).unwrap();
-    let masker = masker(&targets, &survey.parties, NationalIds::default()).unwrap();
+    let masker = masker(&targets, &survey.parties, NationalIds::default(), PhoneRegions::default()).unwrap();
     let redactor = Redactor { targets: &targets, parties: &survey.parties, masker: &masker };
     let mut out = Vec::new();
     let written = pipeline::write_records(export, &redactor, &mut out, &mut |_| {}).unwrap();
@@ -321,7 +321,7 @@ fn an_export_of_many_blocks_is_produced_in_order() {
     use sha2::Digest;
     assert_eq!(survey.sha256, <[u8; 32]>::from(sha2::Sha256::digest(export.as_bytes())));
 
-    let masker = masker(&targets, &survey.parties, NationalIds::default()).unwrap();
+    let masker = masker(&targets, &survey.parties, NationalIds::default(), PhoneRegions::default()).unwrap();
     let redactor = Redactor { targets: &targets, parties: &survey.parties, masker: &masker };
     let mut out = Vec::new();
     let written = pipeline::write_records(export.as_bytes(), &redactor, &mut out, &mut |_| {}).unwrap();

@@ -368,6 +368,7 @@ pub fn problems(
                 "package_sha256" => "package_sha256",
                 "retention_until" => "retention_until",
                 "national_ids" => "national_ids",
+                "phone_regions" => "phone_regions",
                 "questions" => "questions",
                 "reasoning" => "reasoning",
                 "third_country" => "third_country",

@@ -194,6 +194,12 @@ fn upload_form(ctx: &Ctx, id: RequestId, errors: &[FieldError]) -> Markup {
                 input type="text" id="national_ids" name="national_ids" aria-describedby="national-ids-hint";
             }
             div class="field" {
+                label for="phone_regions" { (ctx.t("production-phone-regions")) }
+                p class="hint" id="phone-regions-hint" { (ctx.t("production-phone-regions-hint")) }
+                (layout::field_error(ctx, errors, "phone_regions"))
+                input type="text" id="phone_regions" name="phone_regions" aria-describedby="phone-regions-hint";
+            }
+            div class="field" {
                 label for="export" { (ctx.t("production-export")) }
                 p class="hint" id="export-hint" { (ctx.t("production-export-hint")) }
                 (layout::field_error(ctx, errors, "export"))
@@ -225,7 +231,7 @@ pub async fn produce(
         Err(e) => return pages::error_page(&ctx, &e),
     };
     // The token is the form's first field: nothing is written before it is checked.
-    let mut fields = (String::new(), String::new());
+    let mut fields = (String::new(), String::new(), String::new());
     let mut token_checked = false;
     let mut received = false;
     let upload = match producing.check_producible().and_then(|()| producing.upload()) {
@@ -263,6 +269,7 @@ pub async fn produce(
         match name.as_str() {
             "retention_until" => fields.0 = field.text().await.unwrap_or_default(),
             "national_ids" => fields.1 = field.text().await.unwrap_or_default(),
+            "phone_regions" => fields.2 = field.text().await.unwrap_or_default(),
             "export" => {
                 let file = match upload.as_file().try_clone() {
                     Ok(f) => tokio::fs::File::from_std(f),
@@ -284,11 +291,15 @@ pub async fn produce(
     if !received || size == 0 {
         errors.push(FieldError { field: "export".into(), message: ctx.t("production-export-missing") });
     }
-    let options = match crate::production::options(&fields.0, Some(&fields.1), false) {
+    let options = match crate::production::options(&fields.0, Some(&fields.1), Some(&fields.2), false) {
         Ok(options) => Some(options),
         Err(e) => {
             for d in e.details() {
-                let field = if d.path == "national_ids" { "national_ids" } else { "retention_until" };
+                let field = match d.path.as_str() {
+                    "national_ids" => "national_ids",
+                    "phone_regions" => "phone_regions",
+                    _ => "retention_until",
+                };
                 errors.push(FieldError { field: field.into(), message: d.message.clone() });
             }
             None

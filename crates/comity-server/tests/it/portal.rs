@@ -446,6 +446,8 @@ async fn four_people_walk_a_request_in_the_browser() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl");
     let export = export.canonicalize().unwrap();
     legal.find(Locator::Id("export")).await.unwrap().send_keys(&export.display().to_string()).await.unwrap();
+    // Correspondents in India: their national numbers are searched too.
+    legal.find(Locator::Id("phone_regions")).await.unwrap().send_keys("IN").await.unwrap();
     submit(legal, legal.find(Locator::Css("#produce button[type=submit]")).await.unwrap()).await;
     let page = main_text(legal).await;
     assert!(page.contains("Sealed, waiting for the authority"), "the package is sealed: {page}");

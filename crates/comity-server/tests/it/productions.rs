@@ -14,6 +14,7 @@ crate::both_backends!(
     a_production_leaves_sealed_for_the_authority_with_only_what_the_decision_allows,
     only_the_issuing_authority_receives_and_acknowledges,
     a_bad_export_or_a_missing_key_is_refused_before_anything_is_logged,
+    a_national_number_of_a_country_the_request_names_is_masked,
 );
 
 fn records(bytes: &[u8]) -> Vec<Value> {
@@ -51,7 +52,11 @@ fn parties(record: &Value, out: &mut BTreeSet<String>) {
 /// Approves `eu-epoc-traffic.json` (one target, subscriber and traffic data, May and June
 /// 2026) with `scope`, and prepares the keys.
 async fn approved(app: &TestApp, scope: Option<Value>) -> String {
-    let id = app.submit(&example("eu-epoc-traffic.json")).await;
+    approved_document(app, &example("eu-epoc-traffic.json"), scope).await
+}
+
+async fn approved_document(app: &TestApp, doc: &Value, scope: Option<Value>) -> String {
+    let id = app.submit(doc).await;
     app.assign(&id, REVIEWER).await;
     let mut body = json!({"to": "approved", "reason": "necessary and proportionate"});
     if let Some(scope) = scope {
@@ -147,6 +152,12 @@ async fn a_production_leaves_sealed_for_the_authority_with_only_what_the_decisio
     assert!(text.contains("invest.desk@example.org"), "the target's own identifier stays");
     let masked = &manifest.redaction["masked"];
     assert!(masked["THIRD_PARTY_PSEUDONYMIZED"].as_u64().unwrap() > 0, "{masked}");
+    // The manifest says whose national phone formats were searched: the default regions
+    // and the request's countries (France issuing, Ireland addressed).
+    let regions = manifest.redaction["phone_regions"].as_array().unwrap();
+    for country in ["FR", "IE", "DE", "US"] {
+        assert!(regions.contains(&json!(country)), "{country} in {regions:?}");
+    }
 
     // The authority acknowledges with the hash it computed; the request is delivered.
     let sha = comity_seal::Sha256Hash::of(&package).to_string();
@@ -244,6 +255,7 @@ async fn a_bad_export_or_a_missing_key_is_refused_before_anything_is_logged(app:
         ("retention_until=2020-01-01", "not in the future"),
         ("retention_until=soon", "retention_until"),
         ("retention_until=2030-12-31&national_ids=XX_ID", "national_ids"),
+        ("retention_until=2030-12-31&phone_regions=IN,XY", "phone_regions"),
         ("", "retention_until"),
     ] {
         let (status, body) = app.produce(&id, &export(), query).await;
@@ -273,4 +285,52 @@ async fn a_bad_export_or_a_missing_key_is_refused_before_anything_is_logged(app:
     let (status, body) = app.produce(&other, &export(), "retention_until=2030-12-31").await;
     assert_eq!(status, 409, "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("age recipient"), "{body}");
+}
+
+/// The records of a production's package, as the issuing authority opens it.
+async fn records_left(app: &TestApp, id: &str, produced: &Value) -> String {
+    let pid = produced["id"].as_str().unwrap();
+    let authority = app.token("fr-tj-paris");
+    let (status, _, package) =
+        authority.get_bytes(&format!("/v1/requests/{id}/productions/{pid}/package")).await;
+    assert_eq!(status, 200);
+    let keys = app.operator().registers().production_keys("example-mail").await.unwrap();
+    let provider_key =
+        comity_auth::jws::PublicKey::from_bytes(&keys.last().unwrap().public_key.unwrap()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    comity_seal::open_with(&package[..], &app.identity("fr-tj-paris"), Some(&provider_key), |file| {
+        std::fs::File::create(out.path().join(file.name.as_str()))
+    })
+    .unwrap();
+    std::fs::read_to_string(out.path().join("records.jsonl")).unwrap()
+}
+
+/// A national number of the Marshall Islands (seven digits, no trunk prefix) is a number
+/// in none of the default regions: it leaves as it was written unless the production
+/// searches that region, because the request names it (where the target is) or the
+/// provider asks for it.
+async fn a_national_number_of_a_country_the_request_names_is_masked(app: TestApp) {
+    let export = json!({"account": "invest.desk@example.org", "kind": "message", "category": "traffic",
+        "time": "2026-05-02T10:00:00Z", "data": {"id": "m1", "direction": "received",
+        "from": {"address": "kili@example.mh"}, "to": [{"address": "invest.desk@example.org"}],
+        "subject": "Ring me on 247 1234, thanks"}});
+    let export = format!("{export}\n").into_bytes();
+
+    let id = approved(&app, None).await;
+    let (status, produced) = app.produce(&id, &export, "retention_until=2030-12-31").await;
+    assert_eq!(status, 201, "{produced}");
+    let left = records_left(&app, &id, &produced).await;
+    assert!(left.contains("247 1234"), "not searched, so not found: {left}");
+    let (status, produced) = app.produce(&id, &export, "retention_until=2030-12-31&phone_regions=mh").await;
+    assert_eq!(status, 201, "{produced}");
+    let left = records_left(&app, &id, &produced).await;
+    assert!(!left.contains("247 1234") && left.contains("[PHONE_NUMBER]"), "asked for: {left}");
+
+    let mut doc = example("eu-epoc-traffic.json");
+    doc["targets"][0]["located_in"] = json!("MH");
+    let id = approved_document(&app, &doc, None).await;
+    let (status, produced) = app.produce(&id, &export, "retention_until=2030-12-31").await;
+    assert_eq!(status, 201, "{produced}");
+    let left = records_left(&app, &id, &produced).await;
+    assert!(!left.contains("247 1234") && left.contains("[PHONE_NUMBER]"), "named by the request: {left}");
 }

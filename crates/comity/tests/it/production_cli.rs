@@ -97,6 +97,27 @@ async fn a_package_produced_on_the_command_line_opens_with_age_and_verifies() {
     assert_eq!(past.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&past.stderr).contains("--retention-until"), "{past:?}");
     assert!(!package.exists());
+    // So is a phone region libphonenumber does not know, by its flag and its code.
+    let unknown = comity(
+        &[
+            "produce",
+            "--request",
+            &id,
+            "--export",
+            export.to_str().unwrap(),
+            "--out",
+            package.to_str().unwrap(),
+            "--retention-until",
+            "2030-06-30",
+            "--phone-regions",
+            "IN,XY",
+        ],
+        Some(&data),
+    );
+    let said = String::from_utf8_lossy(&unknown.stderr);
+    assert_eq!(unknown.status.code(), Some(1), "{said}");
+    assert!(said.contains("--phone-regions") && said.contains("XY"), "{said}");
+    assert!(!package.exists());
 
     let out = produce("2030-06-30");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
