@@ -83,7 +83,10 @@
 //! reads it first; on PostgreSQL that read locks it (`SELECT size FROM log_head FOR
 //! UPDATE`), so another process's batch waits, then sees the grown size. On SQLite the
 //! writer holds the whole database already. Each process keeps the tree's frontier as it
-//! last committed it, and reuses it only when its size is `log_head`'s.
+//! last committed it, and reuses it only when its size is `log_head`'s. It also keeps the
+//! request salts it has read (a request's salt never changes once stored), so an entry
+//! about a known request is tagged without a statement; salts read by a batch are kept
+//! only once it has committed.
 //!
 //! **Moves are compare-and-set**, on both: `UPDATE requests ... WHERE id = $id AND
 //! version = $expected AND state = $from`, then the event with `seq = expected + 1`, in one

@@ -8,6 +8,7 @@
 //! Each content is a JSON array of strings, numbers and nulls, so its bytes are fixed.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use comity_core::{
@@ -332,15 +333,12 @@ pub(crate) fn sequence(frontier: &mut Frontier, ready: Vec<Ready>) -> Result<Seq
     Ok(out)
 }
 
-/// The log salts of the requests that `pending` entries concern, read in the writing
-/// transaction (a request inserted by it included).
+/// The log salts of the requests whose ids are `ids`, read in the writing transaction (a
+/// request inserted by it included).
 async fn request_salts<C: Conn>(
     conn: &mut C,
-    pending: &[Pending],
+    ids: &[String],
 ) -> Result<HashMap<RequestId, [u8; 32]>, StoreError> {
-    let mut ids: Vec<String> = pending.iter().filter_map(|p| p.request.map(|r| r.to_string())).collect();
-    ids.sort_unstable();
-    ids.dedup();
     let mut salts = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(MAX_ARGS) {
         let mut sql = Sql::new("SELECT id, log_salt FROM requests WHERE id IN ");
@@ -458,6 +456,11 @@ async fn read_hashes<C: Conn>(
 ///
 /// The grown size goes back to `log_head` once per batch, by [`Log::record_size`] just
 /// before COMMIT.
+///
+/// Each entry about a request is tagged under the request's log salt, which never changes
+/// once the request is stored; the salts read are kept from batch to batch
+/// ([`Committed`]), so that an append about a known request sends no statement to learn
+/// it: on PostgreSQL each statement is a round trip.
 #[derive(Debug, Clone)]
 pub(crate) struct Log {
     /// The process's last committed frontier, looked at once `log_head` has been read.
@@ -466,12 +469,36 @@ pub(crate) struct Log {
     edge: Option<Frontier>,
     /// The size `log_head` holds in this transaction, once read.
     head: Option<u64>,
+    /// Request salts read in batches that committed. Shared, not copied, when a savepoint
+    /// copies the log.
+    salts: Arc<HashMap<RequestId, [u8; 32]>>,
+    /// Request salts read in this transaction: kept for the next batches only if it
+    /// commits, since the request read may be one this transaction inserted, and a write
+    /// undone (its savepoint's copy of the log put back) forgets what it read.
+    read: HashMap<RequestId, [u8; 32]>,
 }
 
+/// What a sequencer keeps of the log from one committed batch to the next.
+#[derive(Debug, Default)]
+pub(crate) struct Committed {
+    frontier: Option<Frontier>,
+    salts: Arc<HashMap<RequestId, [u8; 32]>>,
+}
+
+/// Request salts kept at most: about 5 MB. Past this the cache starts again empty, rather
+/// than growing with every request ever stored.
+const MAX_SALTS: usize = 65_536;
+
 impl Log {
-    /// A log whose process's last frontier is `cached`.
-    pub(crate) fn new(cached: Option<Frontier>) -> Log {
-        Log { cached, edge: None, head: None }
+    /// The log as the last committed batch left it (or as nothing is known of it).
+    pub(crate) fn new(committed: Committed) -> Log {
+        Log {
+            cached: committed.frontier,
+            edge: None,
+            head: None,
+            salts: committed.salts,
+            read: HashMap::new(),
+        }
     }
 
     /// The log's edge in this transaction, read (and on PostgreSQL locked) on first use.
@@ -502,11 +529,23 @@ impl Log {
         if pending.is_empty() {
             return Ok(Vec::new());
         }
-        let salts = request_salts(conn, &pending).await?;
+        let mut unknown: Vec<String> = pending
+            .iter()
+            .filter_map(|p| p.request)
+            .filter(|r| !self.salts.contains_key(r) && !self.read.contains_key(r))
+            .map(|r| r.to_string())
+            .collect();
+        if !unknown.is_empty() {
+            unknown.sort_unstable();
+            unknown.dedup();
+            let read = request_salts(conn, &unknown).await?;
+            self.read.extend(read);
+        }
+        let salt = |r: RequestId| self.salts.get(&r).or_else(|| self.read.get(&r));
         let ready = pending
             .into_iter()
             .map(|p| {
-                let entry = p.entry(p.request.and_then(|r| salts.get(&r)))?;
+                let entry = p.entry(p.request.and_then(salt))?;
                 Ok(Ready { entry, pending: p })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -551,9 +590,17 @@ impl Log {
         Ok(())
     }
 
-    /// The edge after the transaction's appends, to keep for the next one once it has
-    /// committed; `None` if this transaction never read it.
-    pub(crate) fn into_frontier(self) -> Option<Frontier> {
-        self.edge
+    /// What to keep for the next batch, once this one has committed: the edge after its
+    /// appends (`None` if it never read it), and every request salt known.
+    pub(crate) fn into_committed(self) -> Committed {
+        let mut salts = self.salts;
+        if !self.read.is_empty() {
+            let kept = Arc::make_mut(&mut salts);
+            if kept.len() + self.read.len() > MAX_SALTS {
+                kept.clear();
+            }
+            kept.extend(self.read);
+        }
+        Committed { frontier: self.edge, salts }
     }
 }

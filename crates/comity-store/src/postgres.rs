@@ -13,7 +13,6 @@
 use std::{fmt, time::Duration};
 
 use comity_core::StoreError;
-use comity_log::Frontier;
 use sqlx::{
     Postgres, Transaction,
     migrate::Migrator,
@@ -24,7 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::batch::{self, BatchFailed, MAX_BATCH, Op, QUEUE, Write};
 use crate::db::Backend;
-use crate::log::Log;
+use crate::log::{Committed, Log};
 use crate::rows::backend;
 use crate::store::{Engine, store_impl};
 use crate::writes::{Answer, WriteOp};
@@ -80,7 +79,7 @@ impl PgStore {
         }
         MIGRATOR.run(&pool).await.map_err(backend)?;
         let (sequencer, queue) = mpsc::channel(QUEUE);
-        tokio::spawn(Sequencer { pool: pool.clone(), queue, frontier: None }.run());
+        tokio::spawn(Sequencer { pool: pool.clone(), queue, committed: Committed::default() }.run());
         Ok(Self { pool, sequencer, cipher: Default::default() })
     }
 
@@ -136,9 +135,10 @@ fn closed() -> StoreError {
 struct Sequencer {
     pool: PgPool,
     queue: mpsc::Receiver<Op>,
-    /// The log's right edge as this process last committed it. Another process may have
-    /// appended since, so it is used only when its size matches `log_head` (see [`Log`]).
-    frontier: Option<Frontier>,
+    /// The log as this process last committed it: its right edge (another process may
+    /// have appended since, so it is used only when its size matches `log_head`, see
+    /// [`Log`]) and the request salts it read.
+    committed: Committed,
 }
 
 impl Sequencer {
@@ -169,12 +169,12 @@ impl Sequencer {
             Ok(tx) => tx,
             Err(e) => return BatchFailed::new("the write transaction could not start", e).answer_all(batch),
         };
-        let mut log = Log::new(self.frontier.take());
+        let mut log = Log::new(std::mem::take(&mut self.committed));
         // On failure the transaction is dropped, which rolls it back.
         let Ok(ran) = batch::run(&mut *tx, &mut log, batch).await else { return };
         match tx.commit().await {
             Ok(()) => {
-                self.frontier = log.into_frontier();
+                self.committed = log.into_committed();
                 ran.committed();
             }
             Err(e) => ran.failed(e),
@@ -197,7 +197,7 @@ mod tests {
         let db = TestDatabase::create().await?;
         let store = PgStore::connect(db.url()).await.unwrap();
         let (_, queue) = mpsc::channel(1);
-        let sequencer = Sequencer { pool: store.pool.clone(), queue, frontier: None };
+        let sequencer = Sequencer { pool: store.pool.clone(), queue, committed: Committed::default() };
         Some((db, store, sequencer))
     }
 

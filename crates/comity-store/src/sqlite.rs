@@ -12,7 +12,6 @@ use std::{
 };
 
 use comity_core::StoreError;
-use comity_log::Frontier;
 use sqlx::{
     Connection, Sqlite,
     migrate::Migrator,
@@ -21,7 +20,7 @@ use sqlx::{
 use tokio::sync::{mpsc, oneshot};
 
 use crate::batch::{self, BatchFailed, MAX_BATCH, Op, QUEUE, Write};
-use crate::log::Log;
+use crate::log::{Committed, Log};
 use crate::rows::backend;
 use crate::sqlite_native::{NativeConn, PooledRead, ReadPool, ReadSnapshot};
 use crate::store::{Engine, store_impl};
@@ -127,7 +126,7 @@ impl SqliteStore {
         let read = ReadPool::new(&path, BUSY_TIMEOUT, READERS);
 
         let (writer, queue) = mpsc::channel(QUEUE);
-        let task = Writer { path: path.clone(), conn: Some(conn), queue, frontier: None };
+        let task = Writer { path: path.clone(), conn: Some(conn), queue, committed: Committed::default() };
         std::thread::Builder::new()
             .name("comity-sqlite-writer".to_owned())
             .spawn(move || task.run())
@@ -230,9 +229,10 @@ struct Writer {
     /// a fresh one.
     conn: Option<NativeConn>,
     queue: mpsc::Receiver<Op>,
-    /// The log's right edge as this writer last left it; checked against the table at the
-    /// start of each batch, since another process (`comity authority add`) may append.
-    frontier: Option<Frontier>,
+    /// The log as this writer last left it (its right edge, checked against the table at
+    /// the start of each batch, since another process such as `comity authority add` may
+    /// append; the request salts it read).
+    committed: Committed,
 }
 
 impl Writer {
@@ -276,7 +276,7 @@ impl Writer {
         let shreds = batch.iter().any(|w| matches!(w.op, WriteOp::ShredDocuments(..)));
         // Every statement of the batch runs at once on this thread: the futures of the
         // writes (written once for both backends, so async) are done when first polled.
-        match futures_executor::block_on(run_batch(&mut conn, &mut self.frontier, batch)) {
+        match futures_executor::block_on(run_batch(&mut conn, &mut self.committed, batch)) {
             Ok(()) => {
                 if shreds {
                     // The write-ahead log still holds the pages as they were before, the
@@ -291,7 +291,7 @@ impl Writer {
             Err(()) => {
                 // The transaction may still be open; closing the connection rolls it back,
                 // and the next batch starts from a clean one and reloads the frontier.
-                self.frontier = None;
+                self.committed = Committed::default();
                 conn.close();
             }
         }
@@ -301,11 +301,7 @@ impl Writer {
 /// Runs `batch` in one `BEGIN IMMEDIATE` transaction (`crate::batch`) and answers the
 /// callers once COMMIT has returned. `Err` means the batch failed as a whole and every
 /// caller has been told so.
-async fn run_batch(
-    conn: &mut NativeConn,
-    frontier: &mut Option<Frontier>,
-    batch: Vec<Write>,
-) -> Result<(), ()> {
+async fn run_batch(conn: &mut NativeConn, committed: &mut Committed, batch: Vec<Write>) -> Result<(), ()> {
     // IMMEDIATE takes the write lock now: another process writing makes us wait here (up to
     // the busy timeout), never fail half-way through the batch.
     if let Err(e) = conn.run_plain("BEGIN IMMEDIATE") {
@@ -316,14 +312,14 @@ async fn run_batch(
     // write-ahead log is folded into the database and emptied before anyone is answered, so
     // the key's bytes are in neither file (secure_delete zeroed them in the page).
     let shreds = batch.iter().any(|w| matches!(w.op, WriteOp::PackageKey(_, None, _)));
-    let mut log = Log::new(frontier.take());
+    let mut log = Log::new(std::mem::take(committed));
     let Ok(ran) = batch::run(conn, &mut log, batch).await else {
         let _ = conn.run_plain("ROLLBACK");
         return Err(());
     };
     match conn.run_plain("COMMIT") {
         Ok(_) => {
-            *frontier = log.into_frontier();
+            *committed = log.into_committed();
             if shreds && let Err(e) = conn.run_plain("PRAGMA wal_checkpoint(TRUNCATE)") {
                 tracing::warn!(
                     "the write-ahead log could not be emptied after a data key was destroyed: {e}"
@@ -361,7 +357,7 @@ mod tests {
     #[tokio::test]
     async fn a_failing_write_is_undone_alone_and_its_batch_commits() {
         let (_dir, store, mut conn) = setup().await;
-        let run = async |writes| run_batch(&mut conn, &mut None, writes).await.unwrap();
+        let run = async |writes| run_batch(&mut conn, &mut Committed::default(), writes).await.unwrap();
         crate::batch::fixtures::a_failing_write_is_undone_alone(&store, run).await;
     }
 
@@ -384,7 +380,7 @@ mod tests {
             ),
             WriteOp::AddParty(provider("poison")),
         ]);
-        assert!(run_batch(&mut conn, &mut None, writes).await.is_err());
+        assert!(run_batch(&mut conn, &mut Committed::default(), writes).await.is_err());
         for answer in answers {
             let result = answer.await.unwrap();
             assert!(
@@ -416,7 +412,7 @@ mod tests {
                 Box::new(crate::at_rest::seal_intake(None, &r).unwrap()),
             ),
         ]);
-        assert!(run_batch(&mut conn, &mut None, writes).await.is_err());
+        assert!(run_batch(&mut conn, &mut Committed::default(), writes).await.is_err());
         for answer in answers {
             let result = answer.await.unwrap();
             assert!(
@@ -429,9 +425,62 @@ mod tests {
         assert_eq!(store.request(r.id).await.unwrap(), None);
         // The connection is usable again.
         let (writes, answers) = batch(vec![WriteOp::AddParty(authority("fr-pnf"))]);
-        run_batch(&mut conn, &mut None, writes).await.unwrap();
+        run_batch(&mut conn, &mut Committed::default(), writes).await.unwrap();
         for answer in answers {
             assert!(matches!(answer.await.unwrap(), Ok(Answer::Logged(_))));
+        }
+    }
+
+    /// The request salts a writer keeps from batch to batch are only those of batches that
+    /// committed: a request stored again after its first insertion was undone, under a new
+    /// salt, has every entry tagged under that one, in its batch and the batches after.
+    #[tokio::test]
+    async fn entries_are_tagged_under_the_salt_their_request_is_stored_with() {
+        let (_dir, store, mut conn) = setup().await;
+        let r = request();
+        let intake = || {
+            WriteOp::InsertRequest(
+                Box::new(r.clone()),
+                Box::new(crate::at_rest::seal_intake(None, &r).unwrap()),
+            )
+        };
+        let read = || {
+            WriteOp::LogRead(comity_core::Read {
+                request_id: r.id,
+                what: comity_core::ReadOf::Document,
+                actor: comity_core::ActorId::parse("legal@example-mail").unwrap(),
+                at: r.received_at,
+            })
+        };
+        conn.run_plain("CREATE TEMP TABLE parent (id INTEGER PRIMARY KEY)").unwrap();
+        conn.run_plain(
+            "CREATE TEMP TABLE child (parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)",
+        )
+        .unwrap();
+        conn.run_plain(
+            "CREATE TEMP TRIGGER dangle AFTER INSERT ON parties WHEN NEW.id = 'dangle' \
+             BEGIN INSERT INTO child VALUES (42); END",
+        )
+        .unwrap();
+        let mut committed = Committed::default();
+        // The request inserted and read, then the commit fails: its salt was never stored.
+        let (writes, _) = batch(vec![intake(), read(), WriteOp::AddParty(provider("dangle"))]);
+        assert!(run_batch(&mut conn, &mut committed, writes).await.is_err());
+        // Stored again (a new salt), read in the same batch and in the next.
+        for ops in [vec![intake(), read()], vec![read()]] {
+            let (writes, answers) = batch(ops);
+            run_batch(&mut conn, &mut committed, writes).await.unwrap();
+            for answer in answers {
+                assert!(answer.await.unwrap().is_ok());
+            }
+        }
+        let salt = store.request(r.id).await.unwrap().unwrap().log_salt;
+        let tag = comity_log::RequestTag::new(&comity_log::Salt(salt), &r.id.to_string()).to_string();
+        let entries = store.request_log(r.id).await.unwrap();
+        assert_eq!(entries.len(), 3, "received, and two reads: {entries:?}");
+        for record in entries {
+            let entry = comity_log::Entry::from_bytes(&record.entry).unwrap();
+            assert_eq!(entry.request(), Some(tag.as_str()), "{}", entry.kind());
         }
     }
 }
