@@ -7,12 +7,12 @@
 //!    JSON Lines, hashing what it writes.
 //!
 //! Both read the export in blocks of whole lines. One thread reads (and hashes) the
-//! blocks in order; a worker per core (up to [`MAX_WORKERS`]) parses and redacts them;
+//! blocks in order; a worker per core (up to `MAX_WORKERS`, 8) parses and redacts them;
 //! the calling thread takes the workers' results back in the export's order, so what a
 //! production writes is what one thread reading from the start would write. Memory holds
-//! at most [`in_flight`] blocks (each about [`BLOCK_BYTES`], or one line of at most
-//! [`MAX_LINE_BYTES`]), the third parties of the production and the masker's automaton
-//! over them.
+//! at most `2 × workers + 1` blocks (each about `BLOCK_BYTES`, 1 MiB, or one line of at
+//! most [`MAX_LINE_BYTES`]), the third parties of the production and the masker's
+//! automaton over them.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
