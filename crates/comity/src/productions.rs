@@ -168,8 +168,8 @@ pub struct ProduceArgs {
     /// Regions whose national phone formats are also searched in free text, comma-separated
     /// (IN,BR; ALL for every region). Always searched: the EU, the rest of the EEA,
     /// Switzerland, the UK, North America and the countries the request names.
-    #[arg(long, default_value = "")]
-    phone_regions: String,
+    #[arg(long)]
+    phone_regions: Option<String>,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -181,7 +181,11 @@ pub async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
     let retention_until = comity_seal::RetentionUntil::parse(args.retention_until.trim())
         .map_err(|e| anyhow::anyhow!("--retention-until: {e}"))?;
     let national_ids = args.national_ids.parse().map_err(|e| anyhow::anyhow!("--national-ids: {e}"))?;
-    let phone_regions = args.phone_regions.parse().map_err(|e| anyhow::anyhow!("--phone-regions: {e}"))?;
+    let phone_regions = args
+        .phone_regions
+        .unwrap_or_default()
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--phone-regions: {e}"))?;
     let size = std::fs::metadata(&args.export)
         .with_context(|| format!("reading the export {}", args.export.display()))?
         .len();
