@@ -195,12 +195,28 @@ pub async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
     let local = args.store.local().await?;
     let bar = progress_bar(size);
     let shown = bar.clone();
+    // Without a terminal there is no bar; a line as each phase starts tells a script's
+    // log that a long production is moving, without filling it.
+    let plain = bar.is_hidden();
+    let last = std::sync::Mutex::new(None);
     let progress: comity_app::Progress = std::sync::Arc::new(move |phase, read| {
-        shown.set_message(match phase {
+        let name = match phase {
             Phase::Checking => "checking",
             Phase::Redacting => "redacting",
             Phase::Sealing => "sealing",
-        });
+        };
+        if plain
+            && let Ok(mut last) = last.lock()
+            && *last != Some(phase)
+        {
+            *last = Some(phase);
+            match phase {
+                Phase::Checking => eprintln!("checking the export ({size} bytes)..."),
+                Phase::Redacting => eprintln!("redacting the records in scope..."),
+                Phase::Sealing => eprintln!("sealing the package..."),
+            }
+        }
+        shown.set_message(name);
         if phase != Phase::Sealing {
             shown.set_position(read);
         }
@@ -248,7 +264,7 @@ pub async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
 }
 
 /// A progress bar over the export's bytes, on standard error when it is a terminal (and
-/// nothing otherwise, so that scripts and logs stay clean).
+/// hidden otherwise, so that scripts and logs stay clean: they get a line per phase).
 fn progress_bar(total: u64) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
     if !std::io::stderr().is_terminal() {

@@ -122,6 +122,18 @@ async fn a_package_produced_on_the_command_line_opens_with_age_and_verifies() {
     let out = produce("2030-06-30");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{stderr}");
+    // No terminal, so no bar: a line as each phase starts, in order.
+    let phases: Vec<&str> = stderr.lines().filter(|l| l.ends_with("...")).collect();
+    let size = std::fs::metadata(&export).unwrap().len();
+    assert_eq!(
+        phases,
+        [
+            format!("checking the export ({size} bytes)..."),
+            "redacting the records in scope...".to_owned(),
+            "sealing the package...".to_owned()
+        ],
+        "{stderr}"
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), package.to_str().unwrap());
     let package_sha = reported(&stderr, "package sha256");
     let manifest_sha = reported(&stderr, "manifest sha256");
