@@ -77,29 +77,8 @@ async fn a_package_produced_on_the_command_line_opens_with_age_and_verifies() {
     // A date in the past is refused before anything is read.
     let package = dir.path().join("package.age");
     let export = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl");
-    let produce = |retention: &str| {
-        comity(
-            &[
-                "produce",
-                "--request",
-                &id,
-                "--export",
-                export.to_str().unwrap(),
-                "--out",
-                package.to_str().unwrap(),
-                "--retention-until",
-                retention,
-            ],
-            Some(&data),
-        )
-    };
-    let past = produce("2020-01-01");
-    assert_eq!(past.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&past.stderr).contains("--retention-until"), "{past:?}");
-    assert!(!package.exists());
-    // So is a phone region libphonenumber does not know, by its flag and its code.
-    let unknown = comity(
-        &[
+    let produce = |retention: &str, more: &[&str]| {
+        let mut args = vec![
             "produce",
             "--request",
             &id,
@@ -108,18 +87,23 @@ async fn a_package_produced_on_the_command_line_opens_with_age_and_verifies() {
             "--out",
             package.to_str().unwrap(),
             "--retention-until",
-            "2030-06-30",
-            "--phone-regions",
-            "IN,XY",
-        ],
-        Some(&data),
-    );
+            retention,
+        ];
+        args.extend_from_slice(more);
+        comity(&args, Some(&data))
+    };
+    let past = produce("2020-01-01", &[]);
+    assert_eq!(past.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&past.stderr).contains("--retention-until"), "{past:?}");
+    assert!(!package.exists());
+    // So is a phone region libphonenumber does not know, by its flag and its code.
+    let unknown = produce("2030-06-30", &["--phone-regions", "IN,XY"]);
     let said = String::from_utf8_lossy(&unknown.stderr);
     assert_eq!(unknown.status.code(), Some(1), "{said}");
     assert!(said.contains("--phone-regions") && said.contains("XY"), "{said}");
     assert!(!package.exists());
 
-    let out = produce("2030-06-30");
+    let out = produce("2030-06-30", &[]);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{stderr}");
     // No terminal, so no bar: a line as each phase starts, in order.
