@@ -36,20 +36,8 @@ pub struct Object<'a>(Vec<(Cow<'a, str>, Json<'a>)>);
 const LINEAR: usize = 16;
 
 impl<'a> Object<'a> {
-    pub fn new() -> Self {
-        Object(Vec::new())
-    }
-
     pub fn with_capacity(n: usize) -> Self {
         Object(Vec::with_capacity(n))
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 
     pub fn get(&self, name: &str) -> Option<&Json<'a>> {
@@ -62,19 +50,10 @@ impl<'a> Object<'a> {
         Some(self.0.remove(at).1)
     }
 
-    /// Adds a member at the end. The caller knows the name is not there yet (a builder of
-    /// a record as it leaves); [`Object::insert`] is for names that may be.
+    /// Adds a member at the end. The caller knows the name is not there yet: a builder of
+    /// a record as it leaves.
     pub fn push(&mut self, name: impl Into<Cow<'a, str>>, value: Json<'a>) {
         self.0.push((name.into(), value));
-    }
-
-    /// Sets a member: a name already there keeps its place and takes the new value.
-    pub fn insert(&mut self, name: impl Into<Cow<'a, str>>, value: Json<'a>) {
-        let name = name.into();
-        match self.0.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, v)) => *v = value,
-            None => self.0.push((name, value)),
-        }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Json<'a>)> {
