@@ -160,8 +160,8 @@ pub(crate) async fn run<C: Conn>(conn: &mut C, log: &mut Log, batch: Vec<Write>)
         }
     }
     // The log's grown size, once for the whole batch.
-    if let Err(e) = log.record_size(conn).await {
-        done.refused(&BatchFailed::new("the log's size could not be recorded", e));
+    if let Err(e) = log.finish(conn).await {
+        done.refused(&BatchFailed::new("the log's entries could not be written", e));
         return Err(());
     }
     Ok(done)
@@ -177,13 +177,13 @@ async fn undoable<'a, C: Conn>(
     ops: impl Iterator<Item = &'a WriteOp>,
 ) -> Result<Result<Vec<Answer>, StoreError>, sqlx::Error> {
     conn.execute("SAVEPOINT writes", args![]).await?;
-    let before = log.clone();
+    let before = log.mark();
     let mut answers = Vec::with_capacity(ops.size_hint().0);
     for op in ops {
         match op.run(conn, log).await {
             Ok(answer) => answers.push(answer),
             Err(e) => {
-                *log = before;
+                log.undo(before);
                 conn.execute("ROLLBACK TO writes", args![]).await?;
                 conn.execute("RELEASE writes", args![]).await?;
                 return Ok(Err(e));
@@ -262,8 +262,10 @@ pub(crate) mod fixtures {
             .unzip()
     }
 
-    /// A batch whose second and fourth writes fail (a party id taken, a request id taken)
-    /// is run by `run`; those two alone are refused, and the rest is stored.
+    /// A batch whose second, third and fifth writes fail (a checkpoint whose signing fails
+    /// after its entry was appended, a party id taken, a request id taken) is run by
+    /// `run`; those three alone are refused, and the rest is stored, with log entries
+    /// numbered on without a gap where the checkpoint's entry was undone.
     pub(crate) async fn a_failing_write_is_undone_alone(
         store: &impl Store,
         run: impl AsyncFnOnce(Vec<Write>),
@@ -275,8 +277,11 @@ pub(crate) mod fixtures {
                 Box::new(crate::at_rest::seal_intake(None, &r).unwrap()),
             )
         };
+        let unsigned: std::sync::Arc<comity_core::CheckpointSigner> =
+            std::sync::Arc::new(|_, _| Err("no signing key".to_owned()));
         let (writes, answers) = batch(vec![
             WriteOp::AddParty(authority("fr-pnf")),
+            WriteOp::Checkpoint(unsigned),
             WriteOp::AddParty(provider("fr-pnf")),
             intake(),
             intake(),
@@ -287,11 +292,21 @@ pub(crate) mod fixtures {
         for answer in answers {
             results.push(answer.await.unwrap());
         }
-        assert!(matches!(results[0], Ok(Answer::Logged(_))));
-        assert!(matches!(&results[1], Err(StoreError::Conflict(m)) if m.contains("(as authority)")));
-        assert!(matches!(results[2], Ok(Answer::Request(_))));
-        assert!(matches!(&results[3], Err(StoreError::Conflict(m)) if m.contains("exists")));
-        assert!(matches!(results[4], Ok(Answer::Logged(_))));
+        assert!(matches!(results[0], Ok(Answer::Logged(0))), "{:?}", results[0]);
+        assert!(
+            matches!(&results[1], Err(e) if e.to_string().contains("no signing key")),
+            "{:?}",
+            results[1]
+        );
+        assert!(matches!(&results[2], Err(StoreError::Conflict(m)) if m.contains("(as authority)")));
+        let Ok(Answer::Request(intake)) = &results[3] else { panic!("{:?}", results[3]) };
+        assert_eq!(intake.log, vec![1]);
+        assert!(matches!(&results[4], Err(StoreError::Conflict(m)) if m.contains("exists")));
+        assert!(matches!(results[5], Ok(Answer::Logged(2))), "{:?}", results[5]);
+        let records = store.log_records(0, 10).await.unwrap();
+        assert_eq!(records.iter().map(|r| r.index).collect::<Vec<_>>(), vec![0, 1, 2]);
+        assert_eq!(store.log_size().await.unwrap(), 3);
+        assert!(store.checkpoints(0, 10).await.unwrap().is_empty());
 
         let id = PartyId::parse("fr-pnf").unwrap();
         assert_eq!(store.party(&id).await.unwrap(), Some(authority("fr-pnf")));

@@ -309,20 +309,25 @@ impl RawRecord {
 }
 
 /// A pending entry made: its bytes, with its request tagged.
+#[derive(Debug)]
 pub(crate) struct Ready {
     pub entry: Vec<u8>,
     pub pending: Pending,
 }
 
 /// Rows to insert for a batch of entries: `(index, entry)` and `(stored index, hash)`.
+#[derive(Debug, Default)]
 pub(crate) struct Sequenced {
     pub entries: Vec<(i64, Ready)>,
     pub hashes: Vec<(i64, [u8; 32])>,
 }
 
-/// Gives each entry the next index and computes the tree hashes it adds.
-pub(crate) fn sequence(frontier: &mut Frontier, ready: Vec<Ready>) -> Result<Sequenced, StoreError> {
-    let mut out = Sequenced { entries: Vec::with_capacity(ready.len()), hashes: Vec::new() };
+/// Gives each entry the next index and computes the tree hashes it adds, into `out`.
+pub(crate) fn sequence(
+    frontier: &mut Frontier,
+    ready: Vec<Ready>,
+    out: &mut Sequenced,
+) -> Result<(), StoreError> {
     for r in ready {
         let appended = frontier.append(&r.entry);
         let index = i64::try_from(appended.index).map_err(backend)?;
@@ -330,7 +335,7 @@ pub(crate) fn sequence(frontier: &mut Frontier, ready: Vec<Ready>) -> Result<Seq
         out.hashes.extend((first..).zip(appended.hashes.iter().map(|h| h.0)));
         out.entries.push((index, r));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The log salts of the requests whose ids are `ids`, read in the writing transaction (a
@@ -454,14 +459,17 @@ async fn read_hashes<C: Conn>(
 /// The frontier the process last committed is reused when its size is `log_head`'s
 /// (another process may have appended since); otherwise it is rebuilt from `log_hashes`.
 ///
-/// The grown size goes back to `log_head` once per batch, by [`Log::record_size`] just
-/// before COMMIT.
+/// The entries and tree hashes a batch appends are kept in memory and written all at once,
+/// with the grown size to `log_head`, by [`Log::finish`] just before COMMIT: a few
+/// multi-row statements for the whole batch, not two for each write. No write reads
+/// `log_entries` or `log_hashes` inside its transaction (the edge it needs is in memory),
+/// so nothing reads the rows before they are written.
 ///
 /// Each entry about a request is tagged under the request's log salt, which never changes
 /// once the request is stored; the salts read are kept from batch to batch
 /// ([`Committed`]), so that an append about a known request sends no statement to learn
 /// it: on PostgreSQL each statement is a round trip.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Log {
     /// The process's last committed frontier, looked at once `log_head` has been read.
     cached: Option<Frontier>,
@@ -476,6 +484,15 @@ pub(crate) struct Log {
     /// commits, since the request read may be one this transaction inserted, and a write
     /// undone (its savepoint's copy of the log put back) forgets what it read.
     read: HashMap<RequestId, [u8; 32]>,
+    /// Sequenced in this transaction and not yet written (see [`Log::finish`]).
+    unwritten: Sequenced,
+}
+
+/// A log as it was before a write, to put back if the write is undone ([`Log::mark`]).
+pub(crate) struct Mark {
+    log: Log,
+    entries: usize,
+    hashes: usize,
 }
 
 /// What a sequencer keeps of the log from one committed batch to the next.
@@ -498,7 +515,31 @@ impl Log {
             head: None,
             salts: committed.salts,
             read: HashMap::new(),
+            unwritten: Sequenced::default(),
         }
+    }
+
+    /// The log as it is now, to put back with [`Log::undo`] if a write is undone (its
+    /// savepoint rolled back). The entries not yet written are not copied, only counted:
+    /// an undo drops those appended since.
+    pub(crate) fn mark(&self) -> Mark {
+        let log = Log {
+            cached: self.cached.clone(),
+            edge: self.edge.clone(),
+            head: self.head,
+            salts: self.salts.clone(),
+            read: self.read.clone(),
+            unwritten: Sequenced::default(),
+        };
+        Mark { log, entries: self.unwritten.entries.len(), hashes: self.unwritten.hashes.len() }
+    }
+
+    /// Puts the log back as it was at `mark`.
+    pub(crate) fn undo(&mut self, mark: Mark) {
+        let mut unwritten = std::mem::take(&mut self.unwritten);
+        unwritten.entries.truncate(mark.entries);
+        unwritten.hashes.truncate(mark.hashes);
+        *self = Log { unwritten, ..mark.log };
     }
 
     /// The log's edge in this transaction, read (and on PostgreSQL locked) on first use.
@@ -519,8 +560,14 @@ impl Log {
         Ok(self.edge.insert(edge))
     }
 
+    /// The salt of a request this transaction stored: its entries need not read it back.
+    /// Like a salt read, it is kept for the next batches only if the transaction commits.
+    pub(crate) fn knows_salt(&mut self, request: RequestId, salt: [u8; 32]) {
+        self.read.insert(request, salt);
+    }
+
     /// Sequences entries at the edge and writes them, with the tree hashes they add;
-    /// returns their indexes. The transaction must [`Log::record_size`] before it commits.
+    /// returns their indexes. The transaction must [`Log::finish`] before it commits.
     pub(crate) async fn append<C: Conn>(
         &mut self,
         conn: &mut C,
@@ -549,10 +596,25 @@ impl Log {
                 Ok(Ready { entry, pending: p })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        let frontier = self.frontier(conn).await?;
-        let seq = sequence(frontier, ready)?;
+        // The edge is read first (on PostgreSQL, locked), then appended to in memory.
+        self.frontier(conn).await?;
+        let first = self.unwritten.entries.len();
+        let Log { edge: Some(frontier), unwritten, .. } = self else {
+            return Err(backend(crate::rows::SetupError("the log's edge was not read".to_owned())));
+        };
+        sequence(frontier, ready, unwritten)?;
+        self.unwritten.entries[first..]
+            .iter()
+            .map(|(index, _)| u64::try_from(*index).map_err(backend))
+            .collect()
+    }
+
+    /// Writes what this transaction appended: its entries, the tree hashes they add, and
+    /// the grown size to `log_head`. Call it last, just before COMMIT.
+    pub(crate) async fn finish<C: Conn>(&mut self, conn: &mut C) -> Result<(), StoreError> {
+        let Sequenced { entries, hashes } = std::mem::take(&mut self.unwritten);
         const ENTRY_COLUMNS: usize = 8;
-        for chunk in seq.entries.chunks(MAX_ARGS / ENTRY_COLUMNS) {
+        for chunk in entries.chunks(MAX_ARGS / ENTRY_COLUMNS) {
             let mut sql = Sql::new(
                 "INSERT INTO log_entries \
                  (idx, entry, salt, actor, request_id, subject_kind, subject_seq, subject_id) VALUES ",
@@ -568,18 +630,17 @@ impl Log {
             let (sql, args) = sql.into_parts();
             conn.execute(&sql, args).await.map_err(backend)?;
         }
-        for chunk in seq.hashes.chunks(MAX_ARGS / 2) {
+        for chunk in hashes.chunks(MAX_ARGS / 2) {
             let mut sql = Sql::new("INSERT INTO log_hashes (idx, hash) VALUES ");
             sql.rows(chunk.iter().map(|(index, hash)| args![*index, hash]));
             let (sql, args) = sql.into_parts();
             conn.execute(&sql, args).await.map_err(backend)?;
         }
-        seq.entries.iter().map(|(index, _)| u64::try_from(*index).map_err(backend)).collect()
+        self.record_size(conn).await
     }
 
-    /// Writes the grown size to `log_head`, if this transaction appended. Call it last,
-    /// just before COMMIT.
-    pub(crate) async fn record_size<C: Conn>(&mut self, conn: &mut C) -> Result<(), StoreError> {
+    /// Writes the grown size to `log_head`, if this transaction appended.
+    async fn record_size<C: Conn>(&mut self, conn: &mut C) -> Result<(), StoreError> {
         let Some(size) = self.edge.as_ref().map(Frontier::size).filter(|size| Some(*size) != self.head)
         else {
             return Ok(());

@@ -17,7 +17,7 @@ use comity_core::{
 };
 
 use crate::at_rest::{Sealed, SealedIntake};
-use crate::db::{Conn, Row, args};
+use crate::db::{Conn, Row, Sql, args};
 use crate::log::{Log, Pending, Submission};
 use crate::rows::{
     At, PartyColumns, SetupError, backend, micros, move_refused, no_deadline, not_found_on_foreign_key,
@@ -233,6 +233,7 @@ impl WriteOp {
             }
             WriteOp::InsertRequest(r, sealed) => {
                 let (request, pending) = insert_request(conn, r, sealed).await?;
+                log.knows_salt(request.id, request.log_salt);
                 let log = log.append(conn, pending).await?;
                 Answer::Request(Box::new(Intake { request, log }))
             }
@@ -243,7 +244,7 @@ impl WriteOp {
             }
             WriteOp::RecordScreening(x, clocks) => {
                 let pending = record_screening(conn, x).await?;
-                set_clocks(conn, x.request_id, x.at, clocks).await?;
+                set_clocks(conn, x.request_id, x.at, clocks, Running::Any).await?;
                 Answer::Logged(one(log.append(conn, pending).await?)?)
             }
             WriteOp::Amend(a, sealed) => {
@@ -299,7 +300,7 @@ impl WriteOp {
                 if let Some(close) = &act.closes {
                     close_clock(conn, close).await?;
                 }
-                set_clocks(conn, act.request_id, act.at, &act.clocks).await?;
+                set_clocks(conn, act.request_id, act.at, &act.clocks, Running::Any).await?;
                 let written = trust_rows::insert_journal(conn, &act.facts).await?;
                 Answer::Journal(logged_journal(conn, log, written).await?)
             }
@@ -640,6 +641,38 @@ async fn insert_request<C: Conn>(
     let id = r.id.to_string();
     // The request's own salt, under which its log entries name it (issue 12).
     let log_salt = comity_log::Salt::random().0;
+    // Its events: the receipt, then the moves its screening made, all known before the
+    // write, so the row is inserted as they leave it and the events go in one statement.
+    let mut events = vec![Event {
+        request_id: r.id,
+        seq: 1,
+        from: None,
+        to: State::Received,
+        actor: r.actor.clone(),
+        at: received_at,
+        reason: r.receipt.clone(),
+        log_index: None,
+    }];
+    if let Some(intake) = &r.screening {
+        let at = micros(intake.screening.at);
+        for (to, reason) in &intake.moves {
+            let from = events.last().map(|e| e.to);
+            let seq = events.len() as u32 + 1;
+            events.push(Event {
+                request_id: r.id,
+                seq,
+                from,
+                to: *to,
+                actor: ActorId::system(),
+                at,
+                reason: reason.clone(),
+                log_index: None,
+            });
+        }
+    }
+    let last = events.last().unwrap_or(&events[0]);
+    let (state, version) = (last.to, last.seq);
+    let updated_at = r.screening.as_ref().map_or(received_at, |intake| micros(intake.screening.at));
     // No conflict target: the id, the authority's idempotency key and the authority's jti
     // are each unique (see the migrations), and when any of them is taken nothing is
     // inserted. The unique indexes decide, so of two intakes racing (two servers on one
@@ -649,12 +682,14 @@ async fn insert_request<C: Conn>(
             "INSERT INTO requests (id, state, version, received_at, updated_at, authority, provider, \
              instrument, kind, emergency, reference, document, idempotency_key, signature, jti, validator, \
              log_salt) \
-             VALUES ($1, $2, 1, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
              ON CONFLICT DO NOTHING",
             args![
                 &id,
-                State::Received.as_str(),
+                state.as_str(),
+                version,
                 received_at,
+                updated_at,
                 r.authority.as_str(),
                 r.provider.as_str(),
                 r.instrument.as_str(),
@@ -674,17 +709,7 @@ async fn insert_request<C: Conn>(
     if inserted == 0 {
         return Err(intake_refused(conn, r, &id).await?);
     }
-    let receipt = Event {
-        request_id: r.id,
-        seq: 1,
-        from: None,
-        to: State::Received,
-        actor: r.actor.clone(),
-        at: received_at,
-        reason: r.receipt.clone(),
-        log_index: None,
-    };
-    insert_event(conn, &receipt).await?;
+    insert_events(conn, &events).await?;
     if let Some(key) = &at_rest.key {
         conn.execute(
             "INSERT INTO document_keys (request_id, wrapped, created_at) VALUES ($1, $2, $3)",
@@ -704,7 +729,7 @@ async fn insert_request<C: Conn>(
     .await?;
     // The log commits to the document as it came, never to what is stored for it.
     let submission = Submission { document: &r.document, signature: r.signature.as_deref() };
-    let mut pending = vec![Pending::event(&receipt, Some(submission))?];
+    let mut pending = vec![Pending::event(&events[0], Some(submission))?];
     trust_rows::count_intake(conn, &r.authority, r.emergency).await?;
     // The targets, against the authority, for the anti-bulk rule.
     let scope = format!("authority:{}", r.authority);
@@ -719,36 +744,15 @@ async fn insert_request<C: Conn>(
         .await
         .map_err(backend)?;
     }
-    let (mut state, mut version, mut updated_at) = (State::Received, 1u32, received_at);
     // Screening done before the write is kept in the same transaction: the report, then
     // comity's moves, so an intake is one durable commit however far it goes.
     if let Some(intake) = &r.screening {
-        pending.extend(record_screening(conn, &intake.screening).await?);
-        set_clocks(conn, r.id, intake.screening.at, &intake.clocks).await?;
-        updated_at = micros(intake.screening.at);
-        for (to, reason) in &intake.moves {
-            version += 1;
-            let event = Event {
-                request_id: r.id,
-                seq: version,
-                from: Some(state),
-                to: *to,
-                actor: ActorId::system(),
-                at: updated_at,
-                reason: reason.clone(),
-                log_index: None,
-            };
-            insert_event(conn, &event).await?;
-            trust_rows::count_event(conn, &r.authority, &event).await?;
-            pending.push(Pending::event(&event, None)?);
-            state = *to;
+        pending.extend(insert_screening(conn, &intake.screening, 1).await?);
+        set_clocks(conn, r.id, intake.screening.at, &intake.clocks, Running::None).await?;
+        for event in &events[1..] {
+            trust_rows::count_event(conn, &r.authority, event).await?;
+            pending.push(Pending::event(event, None)?);
         }
-        conn.execute(
-            "UPDATE requests SET state = $1, version = $2, updated_at = $3 WHERE id = $4",
-            args![state.as_str(), version, updated_at, &id],
-        )
-        .await
-        .map_err(backend)?;
         for fact in trust_rows::insert_journal(conn, &intake.facts).await? {
             pending.push(Pending::journal(&fact)?);
         }
@@ -801,9 +805,14 @@ async fn intake_refused<C: Conn>(conn: &mut C, r: &NewRequest, id: &str) -> Resu
 }
 
 async fn insert_event<C: Conn>(conn: &mut C, e: &Event) -> Result<(), StoreError> {
-    conn.execute(
-        "INSERT INTO events (request_id, seq, from_state, to_state, actor, at, reason) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    insert_events(conn, std::slice::from_ref(e)).await
+}
+
+/// Inserts events in one statement.
+async fn insert_events<C: Conn>(conn: &mut C, events: &[Event]) -> Result<(), StoreError> {
+    let mut sql =
+        Sql::new("INSERT INTO events (request_id, seq, from_state, to_state, actor, at, reason) VALUES ");
+    sql.rows(events.iter().map(|e| {
         args![
             e.request_id.to_string(),
             e.seq,
@@ -812,10 +821,10 @@ async fn insert_event<C: Conn>(conn: &mut C, e: &Event) -> Result<(), StoreError
             e.actor.as_str(),
             e.at,
             &e.reason
-        ],
-    )
-    .await
-    .map_err(backend)?;
+        ]
+    }));
+    let (sql, args) = sql.into_parts();
+    conn.execute(&sql, args).await.map_err(backend)?;
     Ok(())
 }
 
@@ -867,7 +876,7 @@ async fn apply_move<C: Conn>(conn: &mut C, m: &Move) -> Result<(Event, Vec<Pendi
     for fact in trust_rows::insert_journal(conn, &m.facts).await? {
         pending.push(Pending::journal(&fact)?);
     }
-    set_clocks(conn, m.request_id, at, &m.clocks).await?;
+    set_clocks(conn, m.request_id, at, &m.clocks, Running::Any).await?;
     Ok((event, pending))
 }
 
@@ -960,37 +969,56 @@ async fn amend<C: Conn>(
     .await
     .map_err(backend)?;
     pending.extend(record_screening(conn, &a.screening).await?);
-    set_clocks(conn, m.request_id, m.at, &a.clocks).await?;
+    set_clocks(conn, m.request_id, m.at, &a.clocks, Running::Any).await?;
     Ok((event, pending))
+}
+
+/// Which clocks of a request may be running when [`set_clocks`] writes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Running {
+    /// Any: the request was stored before this write.
+    Any,
+    /// None: the request is inserted by this write, so there is nothing to close.
+    None,
 }
 
 /// Sets, moves or takes away a request's deadlines, in the transaction of the act that
 /// does it. Setting a deadline (again) runs the clock from the new due time; taking it away
-/// closes a running clock as cancelled.
+/// closes a running clock as cancelled. Each kind's last setting counts; all are set in one
+/// statement, and all taken away in another.
 async fn set_clocks<C: Conn>(
     conn: &mut C,
     request: RequestId,
     at: DateTime<Utc>,
     clocks: &[ClockSet],
+    running: Running,
 ) -> Result<(), StoreError> {
     let id = request.to_string();
     let at = micros(at);
+    let mut last: Vec<&ClockSet> = Vec::with_capacity(clocks.len());
     for clock in clocks {
-        match clock.due {
-            Some(due) => conn.execute(
-                "INSERT INTO clocks (request_id, kind, due_at, set_at, closed_at, outcome) \
-                 VALUES ($1, $2, $3, $4, NULL, NULL) ON CONFLICT (request_id, kind) DO UPDATE \
-                 SET due_at = excluded.due_at, set_at = excluded.set_at, closed_at = NULL, outcome = NULL",
-                args![&id, clock.kind.as_str(), micros(due), at],
-            ),
-            None => conn.execute(
-                "UPDATE clocks SET closed_at = $1, outcome = $2 \
-                 WHERE request_id = $3 AND kind = $4 AND closed_at IS NULL",
-                args![at, ClockOutcome::Cancelled.as_str(), &id, clock.kind.as_str()],
-            ),
-        }
-        .await
-        .map_err(backend)?;
+        last.retain(|c| c.kind != clock.kind);
+        last.push(clock);
+    }
+    let set: Vec<(&ClockSet, DateTime<Utc>)> =
+        last.iter().filter_map(|c| c.due.map(|due| (*c, due))).collect();
+    if !set.is_empty() {
+        let mut sql = Sql::new("INSERT INTO clocks (request_id, kind, due_at, set_at) VALUES ");
+        sql.rows(set.iter().map(|(clock, due)| args![&id, clock.kind.as_str(), micros(*due), at]));
+        sql.push(
+            " ON CONFLICT (request_id, kind) DO UPDATE \
+             SET due_at = excluded.due_at, set_at = excluded.set_at, closed_at = NULL, outcome = NULL",
+        );
+        let (sql, args) = sql.into_parts();
+        conn.execute(&sql, args).await.map_err(backend)?;
+    }
+    let taken: Vec<&str> = last.iter().filter(|c| c.due.is_none()).map(|c| c.kind.as_str()).collect();
+    if !taken.is_empty() && running == Running::Any {
+        let mut sql = Sql::new("UPDATE clocks SET closed_at = ");
+        sql.bind(at).push(", outcome = ").bind(ClockOutcome::Cancelled.as_str());
+        sql.push(" WHERE request_id = ").bind(&id).push(" AND closed_at IS NULL AND kind IN ").list(taken);
+        let (sql, args) = sql.into_parts();
+        conn.execute(&sql, args).await.map_err(backend)?;
     }
     note_next_due(conn, request).await
 }
@@ -1037,8 +1065,7 @@ async fn close_clock<C: Conn>(conn: &mut C, close: &ClockClose) -> Result<(), St
     note_next_due(conn, close.request_id).await
 }
 
-/// Keeps a screening, numbered after the request's others: at intake (number 1) and any
-/// time later alike.
+/// Keeps a screening, numbered after the request's others.
 async fn record_screening<C: Conn>(conn: &mut C, x: &Screening) -> Result<Vec<Pending>, StoreError> {
     let id = x.request_id.to_string();
     // On PostgreSQL the request's row lock orders its screenings, so two at once cannot
@@ -1059,6 +1086,17 @@ async fn record_screening<C: Conn>(conn: &mut C, x: &Screening) -> Result<Vec<Pe
         .map_err(backend)?;
     let at = At { table: "screenings", id: &id };
     let seq = u32::try_from(row.int(&at, "seq")?).map_err(|e| at.corrupt("seq", e))?;
+    insert_screening(conn, x, seq).await
+}
+
+/// Keeps a screening as number `seq` of its request: 1 at intake, the next after the
+/// others later ([`record_screening`]).
+async fn insert_screening<C: Conn>(
+    conn: &mut C,
+    x: &Screening,
+    seq: u32,
+) -> Result<Vec<Pending>, StoreError> {
+    let id = x.request_id.to_string();
     let x = Screening { at: micros(x.at), ..x.clone() };
     conn.execute(
         "INSERT INTO screenings (request_id, at, pack_id, pack_version, pack_hash, verdict, report, seq) \
