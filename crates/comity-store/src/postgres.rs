@@ -81,9 +81,9 @@ impl PgStore {
         let (sequencer, queue) = mpsc::channel(QUEUE);
         let options: PgConnectOptions = url.parse().map_err(backend)?;
         let thread = std::thread::Builder::new().name("comity-pg-sequencer".to_owned());
-        thread
-            .spawn(move || Sequencer::on_this_thread(options, queue))
-            .map_err(|e| backend(crate::rows::SetupError(format!("cannot start the sequencer thread: {e}"))))?;
+        thread.spawn(move || Sequencer::on_this_thread(options, queue)).map_err(|e| {
+            backend(crate::rows::SetupError(format!("cannot start the sequencer thread: {e}")))
+        })?;
         Ok(Self { pool, sequencer, cipher: Default::default() })
     }
 

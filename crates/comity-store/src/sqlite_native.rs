@@ -139,10 +139,11 @@ impl NativeConn {
             }
             Ok(readonly)
         };
+        let sql = numbered(sql);
         let readonly = if cached {
-            run(&mut *self.conn.prepare_cached(sql).map_err(sqlx_error)?)?
+            run(&mut *self.conn.prepare_cached(&sql).map_err(sqlx_error)?)?
         } else {
-            run(&mut self.conn.prepare(sql).map_err(sqlx_error)?)?
+            run(&mut self.conn.prepare(&sql).map_err(sqlx_error)?)?
         };
         // SQLite keeps the count of the last statement that changed rows; one that only
         // reads changed none (as sqlx counts).
@@ -295,14 +296,42 @@ impl Drop for ReadSnapshot {
 
 /// Binds each value to its `$N`, and refuses a statement whose placeholders and values do
 /// not match one for one, as sqlx does.
+/// The statement with each `$N` placeholder (sqlx's, and PostgreSQL's) written `?N`,
+/// SQLite's numbered form, which binds at index N. A `$N` is a name to SQLite, and finding
+/// a name's index scans the statement's names (`sqlite3_bind_parameter_index`), so binding
+/// a batch's multi-row insert of 2,000 values by name cost time growing with the square
+/// of its size. No statement of comity has a `$` in a string literal; one inside quotes is
+/// left as it is all the same.
+fn numbered(sql: &str) -> Cow<'_, str> {
+    if !sql.contains('$') {
+        return Cow::Borrowed(sql);
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut quoted = false;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            quoted = !quoted;
+        }
+        if c == '$' && !quoted && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Binds `args` in order: the nth at index n, as [`numbered`] writes the placeholders.
 fn bind(stmt: &mut Statement<'_>, args: Vec<Arg<'_>>) -> Result<(), sqlx::Error> {
     let given = args.len();
-    let mut bound = 0;
-    for (n, arg) in args.into_iter().enumerate() {
-        let Some(index) = stmt.parameter_index(&format!("${}", n + 1)).map_err(sqlx_error)? else {
-            continue;
-        };
-        bound += 1;
+    let expected = stmt.parameter_count();
+    if given < expected {
+        return Err(sqlx::Error::Protocol(format!(
+            "the statement has {expected} placeholders and was given {given} values"
+        )));
+    }
+    for (index, arg) in (1..=expected).zip(args) {
         let done = match arg {
             Arg::Int(v) => stmt.raw_bind_parameter(index, v),
             Arg::Text(v) => stmt.raw_bind_parameter(index, v.as_deref()),
@@ -311,12 +340,6 @@ fn bind(stmt: &mut Statement<'_>, args: Vec<Arg<'_>>) -> Result<(), sqlx::Error>
             Arg::Time(v) => stmt.raw_bind_parameter(index, v.map(sqlite_time)),
         };
         done.map_err(sqlx_error)?;
-    }
-    let expected = stmt.parameter_count();
-    if bound != expected || given < expected {
-        return Err(sqlx::Error::Protocol(format!(
-            "the statement has {expected} placeholders and was given {given} values"
-        )));
     }
     Ok(())
 }
@@ -565,6 +588,22 @@ mod tests {
             conn.fetch_one("SELECT * FROM t WHERE id = $1", args![8i64]).await,
             Err(sqlx::Error::RowNotFound)
         ));
+    }
+
+    #[tokio::test]
+    async fn a_statement_of_thousands_of_values_binds_each_by_its_number() {
+        let (_dir, mut conn) = conn();
+        // A batch's log rows are one insert of many values; each lands in its own row.
+        let mut sql = crate::db::Sql::new("INSERT INTO t (id, name) VALUES ");
+        sql.rows((1..=1500i64).map(|i| args![i, format!("n{i}")]));
+        let (sql, values) = sql.into_parts();
+        assert_eq!(conn.execute(&sql, values).await.unwrap(), 1500);
+        let row = conn.fetch_one("SELECT name FROM t WHERE id = $1", args![1234i64]).await.unwrap();
+        assert_eq!(row.text(&AT, "name").unwrap(), "n1234");
+        // A `$` inside a string literal is text, not a placeholder.
+        let row = conn.fetch_one("SELECT '$1' || $1 AS name", args!["x"]).await.unwrap();
+        assert_eq!(row.text(&AT, "name").unwrap(), "$1x");
+        assert_eq!(numbered("a = $1 AND b = '$2' AND c = $10"), "a = ?1 AND b = '$2' AND c = ?10");
     }
 
     #[tokio::test]
