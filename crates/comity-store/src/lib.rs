@@ -60,13 +60,16 @@
 //! that happen at once, but comity's never did: a write that appends holds `log_head`'s
 //! row lock (below) until its COMMIT has flushed, so one process's appends were one flush
 //! after another, about 1,300 a second whatever the concurrency. So each process has one
-//! sequencer task that does as SQLite's writer does (`batch`, written once for both): every
-//! write waiting, each in its savepoint, in one transaction on a pooled connection, with
-//! one lock of the log and one flush. Reads use the rest of the pool.
+//! sequencer that does as SQLite's writer does (`batch`, written once for both): every
+//! write waiting, each in its savepoint, in one transaction, with one lock of the log and
+//! one flush. Like SQLite's writer it runs on a thread of its own, with a connection of
+//! its own: a batch is one round trip after another, and on the server's runtime each
+//! answer waited its turn behind HTTP work. Reads use the pool.
 //!
 //! **Each statement is written once**, for both backends. Statements are plain SQL with
-//! `$1`, `$2`, ... placeholders: PostgreSQL numbers them, and on SQLite each value is bound
-//! by the name `$N` (sqlx for the migrations, `sqlite_native` for everything else).
+//! `$1`, `$2`, ... placeholders: PostgreSQL numbers them; on SQLite, sqlx binds each value
+//! by the name `$N` for the migrations, and `sqlite_native` writes them `?N` and binds by
+//! number for everything else.
 //! Every write is a `WriteOp`, done by one function over a connection (`writes`,
 //! `trust_rows`) that gathers the log entries it owes and appends them before it returns;
 //! every read is one function over a connection (`reads`, `trust_rows`); and the [`Store`]
@@ -79,7 +82,9 @@
 //! (the writer and its savepoints above, or a transaction of its own).
 //!
 //! **The log has one sequencer**, on both: the row of `log_head`, which holds the tree's
-//! size, and which a batch that appended updates once, just before its COMMIT. Each batch
+//! size, and which a batch that appended updates once, just before its COMMIT, when it
+//! also writes the entries and tree hashes of all its writes (a few multi-row statements
+//! for the batch, not two for each write). Each batch
 //! reads it first; on PostgreSQL that read locks it (`SELECT size FROM log_head FOR
 //! UPDATE`), so another process's batch waits, then sees the grown size. On SQLite the
 //! writer holds the whole database already. Each process keeps the tree's frontier as it
