@@ -303,23 +303,21 @@ impl Drop for ReadSnapshot {
 /// of its size. No statement of comity has a `$` in a string literal; one inside quotes is
 /// left as it is all the same.
 fn numbered(sql: &str) -> Cow<'_, str> {
-    if !sql.contains('$') {
-        return Cow::Borrowed(sql);
-    }
-    let mut out = String::with_capacity(sql.len());
+    let bytes = sql.as_bytes();
+    let placeholder = |i: usize| bytes[i] == b'$' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
     let mut quoted = false;
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\'' {
-            quoted = !quoted;
-        }
-        if c == '$' && !quoted && chars.peek().is_some_and(char::is_ascii_digit) {
-            out.push('?');
-        } else {
-            out.push(c);
+    let mut out: Option<String> = None;
+    for i in 0..bytes.len() {
+        match bytes[i] {
+            b'\'' => quoted = !quoted,
+            // One ASCII byte for another: the text keeps its length and stays UTF-8.
+            b'$' if !quoted && placeholder(i) => {
+                out.get_or_insert_with(|| sql.to_owned()).replace_range(i..=i, "?")
+            }
+            _ => {}
         }
     }
-    Cow::Owned(out)
+    out.map_or(Cow::Borrowed(sql), Cow::Owned)
 }
 
 /// Binds `args` in order: the nth at index n, as [`numbered`] writes the placeholders.
