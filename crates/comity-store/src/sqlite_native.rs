@@ -304,14 +304,13 @@ impl Drop for ReadSnapshot {
 /// left as it is all the same.
 fn numbered(sql: &str) -> Cow<'_, str> {
     let bytes = sql.as_bytes();
-    let placeholder = |i: usize| bytes[i] == b'$' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
     let mut quoted = false;
     let mut out: Option<String> = None;
-    for i in 0..bytes.len() {
-        match bytes[i] {
+    for (i, byte) in bytes.iter().enumerate() {
+        match byte {
             b'\'' => quoted = !quoted,
             // One ASCII byte for another: the text keeps its length and stays UTF-8.
-            b'$' if !quoted && placeholder(i) => {
+            b'$' if !quoted && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
                 out.get_or_insert_with(|| sql.to_owned()).replace_range(i..=i, "?")
             }
             _ => {}
