@@ -15,7 +15,8 @@ WORK=$(mktemp -d)
 SERVER=
 DB=
 cleanup() {
-  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null
+  # The server is waited for, so it has stopped writing when its directory is removed.
+  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null || true
   [ -n "$DB" ] && psql "$1" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
   rm -rf "$WORK"
 }
@@ -45,8 +46,10 @@ COMITY_BENCH_JWS="$WORK/signed.jws" COMITY_BENCH_THREADS=2 \
 wait "$PROFILE"
 echo "== CPU by process (swapper is idle time)"
 perf report -i "$WORK/perf.data" --sort comm --stdio --no-children -g none 2>/dev/null | grep -E '^ +[0-9]' | head -8
-for comm in tokio-rt-worker postgres; do
-  echo "== hottest functions of $comm"
-  perf report -i "$WORK/perf.data" --comm "$comm" --sort sym --stdio --no-children -g none 2>/dev/null \
-    | grep -E '^ +[0-9]' | head -15
+# The runtime's threads, the store's writer (SQLite's writer thread, or PostgreSQL's
+# sequencer; thread names are cut to 15 characters) and PostgreSQL's processes.
+for comm in tokio-rt-worker comity-sqlite-w comity-pg-seque postgres; do
+  hottest=$(perf report -i "$WORK/perf.data" --comm "$comm" --sort sym --stdio --no-children -g none 2>/dev/null \
+    | grep -E '^ +[0-9]' | head -15 || true)
+  [ -z "$hottest" ] || printf '== hottest functions of %s\n%s\n' "$comm" "$hottest"
 done
