@@ -2,11 +2,9 @@
 //! date crypto-shreds comity's copy, `comity log verify --data-dir` still passes and tells
 //! the shredding as logged, and `comity disposal sign` makes the attestation the API takes.
 
-use std::path::Path;
-
 use serde_json::{Value, json};
 
-use crate::support::{Data, Server, Trust, comity, comity_ok, example};
+use crate::support::{Data, Server, Trust, comity_ok, example, produce};
 
 #[tokio::test]
 async fn shredded_at_the_date_verified_and_attested_from_the_command_line() {
@@ -36,21 +34,7 @@ async fn shredded_at_the_date_verified_and_attested_from_the_command_line() {
     );
     comity_ok(&["provider", "key", "generate", "--provider", "example-mail"], Some(&data));
     let package = dir.path().join("package.age");
-    let export = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl");
-    let out = comity(
-        &[
-            "produce",
-            "--request",
-            &id,
-            "--export",
-            export.to_str().unwrap(),
-            "--out",
-            package.to_str().unwrap(),
-            "--retention-until",
-            "2030-06-30",
-        ],
-        Some(&data),
-    );
+    let out = produce(&data, &id, &package, "2030-06-30", &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let pid = stderr.split_whitespace().find(|w| w.starts_with("prod-")).unwrap().to_owned();

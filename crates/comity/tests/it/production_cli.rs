@@ -7,7 +7,7 @@ use std::{path::Path, process::Command};
 
 use serde_json::Value;
 
-use crate::support::{Data, Server, Trust, comity, comity_ok, example};
+use crate::support::{Data, Server, Trust, comity, comity_ok, example, example_export, produce};
 
 /// The standard `age` tool, when installed. CI installs it and sets COMITY_REQUIRE_AGE=1,
 /// so there its absence fails the test; elsewhere the test says loudly what it left out.
@@ -76,22 +76,7 @@ async fn a_package_produced_on_the_command_line_opens_with_age_and_verifies() {
 
     // A date in the past is refused before anything is read.
     let package = dir.path().join("package.age");
-    let export = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl");
-    let produce = |retention: &str, more: &[&str]| {
-        let mut args = vec![
-            "produce",
-            "--request",
-            &id,
-            "--export",
-            export.to_str().unwrap(),
-            "--out",
-            package.to_str().unwrap(),
-            "--retention-until",
-            retention,
-        ];
-        args.extend_from_slice(more);
-        comity(&args, Some(&data))
-    };
+    let produce = |retention: &str, more: &[&str]| produce(&data, &id, &package, retention, more);
     let past = produce("2020-01-01", &[]);
     assert_eq!(past.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&past.stderr).contains("--retention-until"), "{past:?}");
@@ -108,7 +93,7 @@ async fn a_package_produced_on_the_command_line_opens_with_age_and_verifies() {
     assert!(out.status.success(), "{stderr}");
     // No terminal, so no bar: a line as each phase starts, in order.
     let phases: Vec<&str> = stderr.lines().filter(|l| l.ends_with("...")).collect();
-    let size = std::fs::metadata(&export).unwrap().len();
+    let size = std::fs::metadata(example_export()).unwrap().len();
     assert_eq!(
         phases,
         [

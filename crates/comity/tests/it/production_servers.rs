@@ -9,7 +9,7 @@ use std::{path::Path, process::Command};
 
 use serde_json::{Value, json};
 
-use crate::support::{BIN, Data, Server, Trust, comity_ok, example};
+use crate::support::{BIN, Data, Server, Trust, comity_ok, example, example_export};
 
 fn sha256_file(path: &Path) -> String {
     let out = Command::new("sha256sum").arg(path).output().unwrap();
@@ -67,10 +67,7 @@ async fn a_package_sealed_through_one_server_downloads_and_verifies_from_another
     std::fs::write(&provider_key, &public).unwrap();
 
     // Produced through the first server's API: the export uploaded and produced in one call.
-    let export = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl"),
-    )
-    .unwrap();
+    let export = std::fs::read(example_export()).unwrap();
     let r = client
         .post(first.url(&format!("/v1/requests/{id}/productions?retention_until=2030-06-30")))
         .bearer_auth(&trust.handler)

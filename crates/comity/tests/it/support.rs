@@ -175,6 +175,30 @@ pub fn example(name: &str) -> Value {
     serde_json::from_slice(&std::fs::read(example_path(name)).unwrap()).unwrap()
 }
 
+/// The example provider's export, which `comity produce` reads in the tests.
+pub fn example_export() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exports/example-mail.jsonl")
+}
+
+/// `comity produce` of the example export (`examples/exports/example-mail.jsonl`) for
+/// request `id`, sealed to `out` and kept until `retention`, with `more` flags.
+pub fn produce(data: &Data, id: &str, out: &Path, retention: &str, more: &[&str]) -> Output {
+    let export = example_export();
+    let mut args = vec![
+        "produce",
+        "--request",
+        id,
+        "--export",
+        export.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--retention-until",
+        retention,
+    ];
+    args.extend_from_slice(more);
+    comity(&args, Some(data))
+}
+
 /// The log's origin when none is given.
 pub const DEFAULT_ORIGIN: &str = "comity.localhost/log";
 
