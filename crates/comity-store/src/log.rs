@@ -566,8 +566,8 @@ impl Log {
         self.read.insert(request, salt);
     }
 
-    /// Sequences entries at the edge and writes them, with the tree hashes they add;
-    /// returns their indexes. The transaction must [`Log::finish`] before it commits.
+    /// Sequences entries at the edge and keeps them, with the tree hashes they add, for
+    /// [`Log::finish`] to write before the transaction commits; returns their indexes.
     pub(crate) async fn append<C: Conn>(
         &mut self,
         conn: &mut C,
@@ -597,12 +597,14 @@ impl Log {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         // The edge is read first (on PostgreSQL, locked), then appended to in memory.
-        self.frontier(conn).await?;
         let first = self.unwritten.entries.len();
-        let Log { edge: Some(frontier), unwritten, .. } = self else {
-            return Err(backend(crate::rows::SetupError("the log's edge was not read".to_owned())));
+        let mut unwritten = std::mem::take(&mut self.unwritten);
+        let sequenced = match self.frontier(conn).await {
+            Ok(frontier) => sequence(frontier, ready, &mut unwritten),
+            Err(e) => Err(e),
         };
-        sequence(frontier, ready, unwritten)?;
+        self.unwritten = unwritten;
+        sequenced?;
         self.unwritten.entries[first..]
             .iter()
             .map(|(index, _)| u64::try_from(*index).map_err(backend))

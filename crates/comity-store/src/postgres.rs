@@ -59,10 +59,12 @@ impl PgStore {
     /// schema up to date. Several processes may do this at once: the migrations hold an
     /// advisory lock.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        // Read once: the pool and the sequencer's own connection use the same options.
+        let options: PgConnectOptions = url.parse().map_err(backend)?;
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect(url)
+            .connect_with(options.clone())
             .await
             .map_err(backend)?;
         // A read-only database (a standby, or default_transaction_read_only set) would
@@ -79,7 +81,6 @@ impl PgStore {
         }
         MIGRATOR.run(&pool).await.map_err(backend)?;
         let (sequencer, queue) = mpsc::channel(QUEUE);
-        let options: PgConnectOptions = url.parse().map_err(backend)?;
         let thread = std::thread::Builder::new().name("comity-pg-sequencer".to_owned());
         thread.spawn(move || Sequencer::on_this_thread(options, queue)).map_err(|e| {
             backend(crate::rows::SetupError(format!("cannot start the sequencer thread: {e}")))

@@ -670,8 +670,7 @@ async fn insert_request<C: Conn>(
             });
         }
     }
-    let last = events.last().unwrap_or(&events[0]);
-    let (state, version) = (last.to, last.seq);
+    let (state, version) = events.last().map_or((State::Received, 1), |last| (last.to, last.seq));
     let updated_at = r.screening.as_ref().map_or(received_at, |intake| micros(intake.screening.at));
     // No conflict target: the id, the authority's idempotency key and the authority's jti
     // are each unique (see the migrations), and when any of them is taken nothing is
