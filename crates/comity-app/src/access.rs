@@ -6,10 +6,7 @@
 //! A request the caller may view but not act on is [`Error::Forbidden`], naming what was
 //! refused.
 
-use std::{
-    collections::HashMap,
-    sync::{RwLock, atomic::Ordering},
-};
+use std::sync::atomic::Ordering;
 
 use comity_access::{Action, On, RequestFacts};
 use comity_core::{Fact, FactKind, JournalQuery, Party, PartyId, RequestId, State, StoredRequest};
@@ -34,41 +31,11 @@ fn placeholder_facts(reviewers: Vec<PartyId>) -> RequestFacts {
     }
 }
 
-/// How long a party read for the policy is kept before it is read again. A party's
-/// details change (issue 16, item 7): this server forgets a party it changes at once, and
-/// sees another server's change within this time. What a change decides (a new request's
-/// parties, their standing) is read from the store, never from here.
-const PARTY_CACHE_SECONDS: u64 = 10;
-
-/// The registered parties, each kept for [`PARTY_CACHE_SECONDS`] after it is read.
-#[derive(Debug, Default)]
-pub(crate) struct PartyCache {
-    known: RwLock<HashMap<PartyId, (Party, std::time::Instant)>>,
-}
-
 impl App {
-    /// A registered party, read and then kept a few seconds.
+    /// A registered party, as the registers answer: the store keeps what it read, and
+    /// forgets it when any server changes a register (`comity-store`'s registers).
     pub async fn party(&self, id: &PartyId) -> Result<Option<Party>> {
-        let cache = &self.inner.parties;
-        let fresh = std::time::Duration::from_secs(PARTY_CACHE_SECONDS);
-        let kept = cache.known.read().ok().and_then(|k| k.get(id).cloned());
-        if let Some((p, read_at)) = kept
-            && read_at.elapsed() < fresh
-        {
-            return Ok(Some(p));
-        }
-        let party = self.store().party(id).await?;
-        if let (Some(p), Ok(mut known)) = (&party, cache.known.write()) {
-            known.insert(id.clone(), (p.clone(), std::time::Instant::now()));
-        }
-        Ok(party)
-    }
-
-    /// Forgets what the cache keeps of a party this server just changed.
-    pub(crate) fn forget_party(&self, id: &PartyId) {
-        if let Ok(mut known) = self.inner.parties.known.write() {
-            known.remove(id);
-        }
+        Ok(self.store().party(id).await?)
     }
 
     /// The reviewer bodies assigned to a request, and not taken off it since.

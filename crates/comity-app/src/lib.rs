@@ -202,7 +202,6 @@ struct Inner {
     packs: PackSet,
     settings: Settings,
     access: &'static comity_access::Access,
-    parties: access::PartyCache,
     /// Password hashes, on a bounded pool fair between clients (see `hashing`).
     hashing: hashing::HashPool,
     productions: Option<Productions>,
@@ -230,7 +229,6 @@ impl App {
                 packs,
                 settings,
                 access: comity_access::Access::builtin(),
-                parties: access::PartyCache::default(),
                 hashing,
                 productions,
                 decisions: std::sync::atomic::AtomicU64::new(0),

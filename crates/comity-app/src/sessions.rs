@@ -63,6 +63,8 @@ impl App {
     /// and unrevoked at `now`.
     pub async fn token_caller(&self, text: &str, now: DateTime<Utc>) -> Result<Option<Caller>> {
         let Ok((id, secret)) = ApiToken::parse(text) else { return Ok(None) };
+        // A token revoked, or its party suspended, through another server is refused now.
+        self.store().sync_registers().await?;
         let Some(record) = self.store().token(id.as_str()).await? else { return Ok(None) };
         if !secret.verify(&record.secret_hash) || record.revoked_at.is_some() || record.expires_at <= now {
             return Ok(None);
@@ -76,6 +78,7 @@ impl App {
     /// account enabled.
     pub async fn session_caller(&self, text: &str, now: DateTime<Utc>) -> Result<Option<Caller>> {
         let Some(hash) = OpaqueToken::hash_of(text) else { return Ok(None) };
+        self.store().sync_registers().await?;
         let Some(session) = self.store().session(&hash).await? else { return Ok(None) };
         if session.ended_at.is_some() || session.expires_at <= now {
             return Ok(None);

@@ -86,6 +86,8 @@ impl App {
         seen.kid = Some(compact.kid().as_str().to_owned());
         let kid = KeyId::parse(compact.kid().as_str())
             .map_err(|_| JwsRefusal::unknown_key(compact.kid().as_str()))?;
+        // A key revoked, or an authority suspended, through another server is refused now.
+        self.store().sync_registers().await?;
         let key = self.key(&kid).await?.ok_or_else(|| JwsRefusal::unknown_key(kid.as_str()))?.key;
         let public = PublicKey::from_bytes(&key.public_key).map_err(Error::internal)?;
         compact.verify(&public)?;

@@ -306,7 +306,6 @@ impl Registers {
         let after = update.apply(&before).map_err(|e| invalid(e.field, e.message))?;
         let entry = self.entry_at(now.trunc_subsecs(6), Fact::PartyUpdated(update));
         let written = app.store().update_party(&before, &after, &entry).await?;
-        app.forget_party(&id);
         Ok((after, written))
     }
 

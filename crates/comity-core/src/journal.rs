@@ -190,6 +190,33 @@ impl FactKind {
     /// The kinds of a key's history.
     pub const KEY: [FactKind; 3] = [FactKind::KeyAdded, FactKind::KeyRetired, FactKind::KeyRevoked];
 
+    /// The kinds that change what the registers answer: a party's details and standing, an
+    /// authority's keys, contacts and age recipients, a provider's production keys, a
+    /// party's notice endpoints. A store may keep what it read of these (issue 17) and
+    /// must count every write of one in the registers' version.
+    pub const REGISTER: [FactKind; 15] = [
+        FactKind::KeyAdded,
+        FactKind::KeyRetired,
+        FactKind::KeyRevoked,
+        FactKind::PartyUpdated,
+        FactKind::PartyDeactivated,
+        FactKind::PartyReactivated,
+        FactKind::PartySuspended,
+        FactKind::SuspensionLifted,
+        FactKind::ContactAdded,
+        FactKind::ContactUpdated,
+        FactKind::ContactRemoved,
+        FactKind::EndpointAdded,
+        FactKind::EndpointRemoved,
+        FactKind::RecipientAdded,
+        FactKind::ProductionKeyAdded,
+    ];
+
+    /// One of [`FactKind::REGISTER`].
+    pub fn is_register(self) -> bool {
+        FactKind::REGISTER.contains(&self)
+    }
+
     /// Every kind of a production's chain of custody, in the order they happen.
     pub const PRODUCTION: [FactKind; 7] = [
         FactKind::ProductionStarted,
@@ -1165,7 +1192,7 @@ impl JournalEntry {
 }
 
 /// Which journal entries to read; every filter given must match. Oldest first.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct JournalQuery {
     /// Entries of these kinds (any kind if empty).
     pub kinds: Vec<FactKind>,
@@ -1192,6 +1219,12 @@ impl JournalQuery {
     pub fn request(mut self, id: RequestId) -> Self {
         self.request_id = Some(id);
         self
+    }
+
+    /// A read of a register's facts alone (every kind one of [`FactKind::REGISTER`], of
+    /// no one request): what only a register write changes.
+    pub fn reads_a_register(&self) -> bool {
+        !self.kinds.is_empty() && self.request_id.is_none() && self.kinds.iter().all(|k| k.is_register())
     }
 }
 

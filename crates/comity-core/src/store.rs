@@ -578,9 +578,21 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         after: &Party,
         entry: &NewEntry,
     ) -> Result<JournalEntry, StoreError>;
+    /// A party, as the registers answer (see [`Store::sync_registers`]).
     async fn party(&self, id: &PartyId) -> Result<Option<Party>, StoreError>;
-    /// The parties of one register, ordered by id.
+    /// The parties of one register, ordered by id, as the registers answer.
     async fn parties(&self, role: PartyRole) -> Result<Vec<Party>, StoreError>;
+    /// Brings what the store keeps of the registers up to date with every write committed
+    /// so far, by any process on the database: the registers' reads that follow
+    /// ([`Store::party`], [`Store::parties`], [`Store::token`] and [`Store::journal`] of
+    /// [`FactKind::REGISTER`](crate::FactKind::REGISTER) facts) answer as the database
+    /// does now or later. A use case that decides on a key, a standing or a token calls
+    /// this first; without it, the registers' answers may be up to a second old.
+    async fn sync_registers(&self) -> Result<(), StoreError>;
+    /// Forgets whatever the store keeps of the registers, so that the reads that follow
+    /// see the rows as the database holds them, even rows edited outside comity (which
+    /// change no version): what the log's verification checks.
+    fn forget_registers(&self);
 
     /// Stores a request in [`State::Received`] with its first event, and its intake
     /// screening if any, each with its audit-log entry. Fails with
@@ -809,7 +821,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// The sealed private half of a provider's production key; `None` if the store has
     /// none (a key registered before issue 17 kept it in a file).
     async fn production_key(&self, provider: &PartyId, kid: &str) -> Result<Option<Vec<u8>>, StoreError>;
-    /// Journal entries matching `query`, oldest first.
+    /// Journal entries matching `query`, oldest first; a query of register facts alone
+    /// ([`JournalQuery::reads_a_register`]) as the registers answer.
     async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError>;
     /// An authority's track record.
     async fn authority_record(&self, authority: &PartyId) -> Result<AuthorityRecord, StoreError>;

@@ -10,7 +10,7 @@
 //! 1,300 a second here, whatever the concurrency; docs/benchmarks.md, "Durable appends
 //! through the store"). Batching them is what lets one flush serve many.
 
-use std::{fmt, time::Duration};
+use std::{fmt, sync::Arc, time::Duration};
 
 use comity_core::StoreError;
 use sqlx::{
@@ -45,6 +45,7 @@ pub struct PgStore {
     pool: PgPool,
     sequencer: mpsc::Sender<Op>,
     cipher: crate::at_rest::Slot,
+    registers: Arc<crate::registers::RegisterCache>,
 }
 
 impl fmt::Debug for PgStore {
@@ -85,7 +86,7 @@ impl PgStore {
         thread.spawn(move || Sequencer::on_this_thread(options, queue)).map_err(|e| {
             backend(crate::rows::SetupError(format!("cannot start the sequencer thread: {e}")))
         })?;
-        Ok(Self { pool, sequencer, cipher: Default::default() })
+        Ok(Self { pool, sequencer, cipher: Default::default(), registers: Default::default() })
     }
 
     /// Finishes the writes already queued, then closes every connection, waiting for those
@@ -113,7 +114,7 @@ impl Engine for PgStore {
     }
 
     /// Hands a write to the sequencer and waits until its batch has committed (or failed).
-    async fn write(&self, op: WriteOp) -> Result<Answer, StoreError> {
+    async fn submit(&self, op: WriteOp) -> Result<Answer, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.sequencer.send(Op::Write(Write { op, reply })).await.map_err(|_| closed())?;
         answer.await.map_err(|_| closed())?
@@ -121,6 +122,10 @@ impl Engine for PgStore {
 
     fn cipher_slot(&self) -> &crate::at_rest::Slot {
         &self.cipher
+    }
+
+    fn registers(&self) -> &crate::registers::RegisterCache {
+        &self.registers
     }
 
     fn check_open(&self) -> Result<(), StoreError> {

@@ -23,6 +23,15 @@ pub(crate) async fn ping<C: Conn>(conn: &mut C) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The registers' version (migration 0032; see `crate::registers`).
+pub(crate) async fn register_version<C: Conn>(conn: &mut C) -> Result<i64, StoreError> {
+    let row = conn
+        .fetch_one("SELECT version FROM register_version WHERE id = 1", args![])
+        .await
+        .map_err(backend)?;
+    row.int(&At { table: "register_version", id: "1" }, "version")
+}
+
 pub(crate) async fn party<C: Conn>(conn: &mut C, id: &PartyId) -> Result<Option<Party>, StoreError> {
     let row = conn
         .fetch_optional(

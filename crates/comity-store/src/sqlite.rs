@@ -91,6 +91,7 @@ pub struct SqliteStore {
     writer: mpsc::Sender<Op>,
     read: Arc<ReadPool>,
     cipher: crate::at_rest::Slot,
+    registers: Arc<crate::registers::RegisterCache>,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -131,7 +132,13 @@ impl SqliteStore {
             .name("comity-sqlite-writer".to_owned())
             .spawn(move || task.run())
             .map_err(|e| setup("cannot start the writer thread for", &path, e))?;
-        Ok(Self { path: Arc::new(path), writer, read, cipher: Default::default() })
+        Ok(Self {
+            path: Arc::new(path),
+            writer,
+            read,
+            cipher: Default::default(),
+            registers: Default::default(),
+        })
     }
 
     /// The database file.
@@ -167,7 +174,7 @@ impl Engine for SqliteStore {
 
     /// Hands a write to the writer and waits until its batch has committed (or
     /// failed).
-    async fn write(&self, op: WriteOp) -> Result<Answer, StoreError> {
+    async fn submit(&self, op: WriteOp) -> Result<Answer, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.writer.send(Op::Write(Write { op, reply })).await.map_err(|_| closed())?;
         answer.await.map_err(|_| closed())?
@@ -175,6 +182,10 @@ impl Engine for SqliteStore {
 
     fn cipher_slot(&self) -> &crate::at_rest::Slot {
         &self.cipher
+    }
+
+    fn registers(&self) -> &crate::registers::RegisterCache {
+        &self.registers
     }
 
     fn check_open(&self) -> Result<(), StoreError> {

@@ -14,7 +14,7 @@ use crate::writes::{Answer, WriteOp};
 pub(crate) trait Engine: Send + Sync {
     type DB: Backend;
     /// A connection of the read pool.
-    type Read: DerefMut<Target: Conn> + Send;
+    type Read: DerefMut<Target: Conn + Sized> + Send;
     /// A read transaction of the read pool, whose statements all see one snapshot; its
     /// `commit` ends it.
     type Snapshot: DerefMut<Target: Conn> + Send;
@@ -27,7 +27,24 @@ pub(crate) trait Engine: Send + Sync {
 
     /// Runs a write in its own transaction, or its own savepoint of a transaction, and
     /// answers only after that transaction has committed.
-    fn write(&self, op: WriteOp) -> impl Future<Output = Result<Answer, StoreError>> + Send;
+    fn submit(&self, op: WriteOp) -> impl Future<Output = Result<Answer, StoreError>> + Send;
+
+    /// What this store keeps of the registers.
+    fn registers(&self) -> &crate::registers::RegisterCache;
+
+    /// [`Engine::submit`], and then, if the write changes a register, everything kept of
+    /// the registers forgotten before the caller hears of it, whatever the outcome (a
+    /// failed commit may have committed).
+    fn write(&self, op: WriteOp) -> impl Future<Output = Result<Answer, StoreError>> + Send {
+        let touches = op.touches_registers();
+        async move {
+            let answer = self.submit(op).await;
+            if touches {
+                self.registers().forget();
+            }
+            answer
+        }
+    }
 
     /// `Err` once the store is closed.
     fn check_open(&self) -> Result<(), StoreError>;
@@ -46,6 +63,41 @@ pub(crate) async fn snapshot<E: Engine>(engine: &E) -> Result<E::Snapshot, Store
     engine.snapshot().await
 }
 
+/// Reads the registers' version, and has the cache forget what is older.
+pub(crate) async fn sync_registers<E: Engine>(engine: &E) -> Result<(), StoreError> {
+    let started = std::time::Instant::now();
+    let version = crate::reads::register_version(&mut *engine.read().await?).await?;
+    engine.registers().synced(version, started);
+    Ok(())
+}
+
+/// A register's answer: kept, or read with `read` (and then kept), syncing first if what
+/// is kept may not be used yet (see [`crate::registers`]).
+pub(crate) async fn register<E, R, F>(engine: &E, key: &R::Key, read: F) -> Result<R::Value, StoreError>
+where
+    E: Engine,
+    R: crate::registers::Register,
+    F: AsyncFnOnce(&mut <E::Read as std::ops::Deref>::Target) -> Result<R::Value, StoreError>,
+{
+    use crate::registers::Lookup;
+    let generation = match engine.registers().lookup::<R>(key) {
+        Lookup::Kept(value) => return Ok(value),
+        Lookup::Read(generation) => generation,
+        Lookup::Sync => {
+            sync_registers(engine).await?;
+            match engine.registers().lookup::<R>(key) {
+                Lookup::Kept(value) => return Ok(value),
+                Lookup::Read(generation) => generation,
+                // Synced a moment ago; only another forgetting between can bring this.
+                Lookup::Sync => return read(&mut *engine.read().await?).await,
+            }
+        }
+    };
+    let value = read(&mut *engine.read().await?).await?;
+    engine.registers().keep::<R>(generation, key.clone(), value.clone());
+    Ok(value)
+}
+
 /// `impl Store for $store`, for a type that implements [`Engine`].
 macro_rules! store_impl {
     ($store:ty) => {
@@ -61,9 +113,9 @@ macro_rules! store_impl {
                 TokenRecord, UnloggedRows, UserRecord, Username,
             };
             use $crate::rows::backend;
-            use $crate::store::{Engine, read, snapshot};
+            use $crate::store::{Engine, read, register, snapshot, sync_registers};
             use $crate::writes::WriteOp;
-            use $crate::{at_rest, limit_rows, notice_rows, reads, trust_rows};
+            use $crate::{at_rest, limit_rows, notice_rows, reads, registers, trust_rows};
 
             impl $store {
                 /// A request as read: its documents opened with its key (issue 15).
@@ -100,11 +152,23 @@ macro_rules! store_impl {
                 }
 
                 async fn party(&self, id: &PartyId) -> Result<Option<Party>, StoreError> {
-                    reads::party(&mut *read(self).await?, id).await
+                    register::<_, registers::Parties, _>(self, id, async |conn| reads::party(conn, id).await)
+                        .await
                 }
 
                 async fn parties(&self, role: PartyRole) -> Result<Vec<Party>, StoreError> {
-                    reads::parties(&mut *read(self).await?, role).await
+                    register::<_, registers::Roles, _>(self, &role, async |conn| {
+                        reads::parties(conn, role).await
+                    })
+                    .await
+                }
+
+                async fn sync_registers(&self) -> Result<(), StoreError> {
+                    sync_registers(self).await
+                }
+
+                fn forget_registers(&self) {
+                    self.registers().forget();
                 }
 
                 async fn insert_request(&self, request: &NewRequest) -> Result<Intake, StoreError> {
@@ -547,7 +611,13 @@ macro_rules! store_impl {
                 }
 
                 async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError> {
-                    trust_rows::journal(&mut *read(self).await?, query).await
+                    if !query.reads_a_register() {
+                        return trust_rows::journal(&mut *read(self).await?, query).await;
+                    }
+                    register::<_, registers::Journal, _>(self, query, async |conn| {
+                        trust_rows::journal(conn, query).await
+                    })
+                    .await
                 }
 
                 async fn authority_record(&self, authority: &PartyId) -> Result<AuthorityRecord, StoreError> {
@@ -651,7 +721,10 @@ macro_rules! store_impl {
                 }
 
                 async fn token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError> {
-                    trust_rows::token(&mut *read(self).await?, id).await
+                    register::<_, registers::Tokens, _>(self, &id.to_owned(), async |conn| {
+                        trust_rows::token(conn, id).await
+                    })
+                    .await
                 }
 
                 async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {

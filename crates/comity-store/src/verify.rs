@@ -99,6 +99,9 @@ pub async fn verify_store(
     verifier_key: &str,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<Verified, VerifyError> {
+    // The rows as the database holds them now, not as this process last read them: an
+    // edit made outside comity changes no register's version.
+    store.forget_registers();
     // The size first: every checkpoint and row read after it that the log does not yet
     // reach is newer than this check, and left for the next one.
     let size = store.log_size().await?;

@@ -218,9 +218,70 @@ impl Answer {
 }
 
 impl WriteOp {
+    /// Whether the write changes what a register answers: a party's row, an API token, or
+    /// a journal fact of [`FactKind::REGISTER`](comity_core::FactKind::REGISTER). Such a
+    /// write increments the registers' version in its transaction, and this process
+    /// forgets what it kept of them once it has committed (`crate::registers`). Every
+    /// operation is named, so that a new one must say.
+    pub(crate) fn touches_registers(&self) -> bool {
+        fn any(entries: &[NewEntry]) -> bool {
+            entries.iter().any(|e| e.fact.kind().is_register())
+        }
+        fn one(entry: &NewEntry) -> bool {
+            any(std::slice::from_ref(entry))
+        }
+        match self {
+            WriteOp::AddParty(_)
+            | WriteOp::UpdateParty(..)
+            | WriteOp::AddToken(..)
+            | WriteOp::RevokeToken(..) => true,
+            WriteOp::InsertRequest(r, _) => r.screening.as_ref().is_some_and(|s| any(&s.facts)),
+            WriteOp::Act(act) => any(&act.facts),
+            WriteOp::ApplyMove(m) => any(&m.facts),
+            WriteOp::Amend(a, _) => any(&a.to_review.facts),
+            WriteOp::AppendJournal(entries) | WriteOp::PackageKey(_, _, entries) => any(entries),
+            WriteOp::ShredDocuments(_, e)
+            | WriteOp::ProductionKey(_, _, _, e)
+            | WriteOp::AddUser(_, e)
+            | WriteOp::DisableUser(_, _, e)
+            | WriteOp::ChangePassword(_, _, _, _, e)
+            | WriteOp::AddLink(_, e)
+            | WriteOp::RetryNotice(_, _, e) => one(e),
+            WriteOp::RecordScreening(..)
+            | WriteOp::SealInClear(_)
+            | WriteOp::BlindTarget(..)
+            | WriteOp::LogRead(_)
+            | WriteOp::Checkpoint(_)
+            | WriteOp::AddCosignature(..)
+            | WriteOp::PackageChunk(..)
+            | WriteOp::DropPackageChunks(_)
+            | WriteOp::UseTotpStep(..)
+            | WriteOp::ReserveLogin(..)
+            | WriteOp::ClearLoginAttempts(..)
+            | WriteOp::AddSession(_)
+            | WriteOp::EndSession(..)
+            | WriteOp::UseLink(..)
+            | WriteOp::CheckWritable
+            | WriteOp::TakeLease(..)
+            | WriteOp::Claim(..)
+            | WriteOp::FeedNotices(..)
+            | WriteOp::TakeNotices(..)
+            | WriteOp::RecordNotice(..)
+            | WriteOp::AddFailures(..)
+            | WriteOp::PruneFailures(_)
+            | WriteOp::Heartbeat(..)
+            | WriteOp::Leave(_) => false,
+        }
+    }
+
     /// Does the write and appends its log entries, in the caller's transaction. On `Err`
     /// the caller must undo the transaction (or savepoint), and `log` with it.
     pub(crate) async fn run<C: Conn>(&self, conn: &mut C, log: &mut Log) -> Result<Answer, StoreError> {
+        if self.touches_registers() {
+            conn.execute("UPDATE register_version SET version = version + 1 WHERE id = 1", args![])
+                .await
+                .map_err(backend)?;
+        }
         let answer = match self {
             WriteOp::AddParty(p) => {
                 let pending = add_party(conn, p).await?;

@@ -92,6 +92,7 @@ store_tests!(mod trust for trust_suite {
     a_signed_submission_is_kept_and_its_jti_used_once,
     an_authority_track_record_counts_its_requests,
     a_production_key_is_kept_with_its_fact_and_once,
+    registers_are_kept_until_a_process_changes_them,
 });
 
 mod open {

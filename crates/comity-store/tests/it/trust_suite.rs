@@ -640,3 +640,62 @@ pub async fn a_production_key_is_kept_with_its_fact_and_once(h: &mut Harness) {
     store.add_production_key(&provider, "pk2", b"sealed two", &added("pk2")).await.unwrap();
     assert_eq!(store.production_key(&provider, "pk2").await.unwrap().as_deref(), Some(&b"sealed two"[..]));
 }
+
+/// What a store keeps of the registers (issue 17): its own writes are seen at once, another
+/// process's after a sync, and nothing else makes it read again. The row edited behind
+/// comity's back shows that answers are kept: only forgetting them shows the edit.
+pub async fn registers_are_kept_until_a_process_changes_them(h: &mut Harness) {
+    let (one, other) = (h.shared(), h.open_another().await);
+    let key = JournalQuery::kinds(&FactKind::KEY).subject("k1");
+    one.sync_registers().await.unwrap();
+    assert!(one.journal(&key).await.unwrap().is_empty());
+    // This process's own write: seen by the next read, with no sync.
+    one.append_journal(&[key_added("k1", "fr-tj-paris")]).await.unwrap();
+    assert_eq!(one.journal(&key).await.unwrap().len(), 1);
+
+    // The other process keeps what it read: a party, a key, a token, a register.
+    other.sync_registers().await.unwrap();
+    assert_eq!(other.journal(&key).await.unwrap().len(), 1);
+    assert_eq!(other.party(&pid("fr-tj-paris")).await.unwrap(), None);
+    assert_eq!(other.token("casesystemtoken0").await.unwrap(), None);
+    assert!(other.parties(PartyRole::Authority).await.unwrap().is_empty());
+
+    // Each register written through the first is read anew by the other after a sync.
+    one.add_party(&authority("fr-tj-paris")).await.unwrap();
+    one.add_party(&provider("example-mail")).await.unwrap();
+    let (t, created) = token("casesystemtoken0", "example-mail");
+    one.add_token(&t, &created).await.unwrap();
+    let revoked = Fact::KeyRevoked(journal::KeyRevoked {
+        authority: pid("fr-tj-paris"),
+        kid: KeyId::parse("k1").unwrap(),
+        effective_at: t0(),
+        reason: "lost".into(),
+    });
+    one.append_journal(&[entry(Some("fr-tj-paris"), "k1", revoked)]).await.unwrap();
+    other.sync_registers().await.unwrap();
+    assert_eq!(other.journal(&key).await.unwrap().len(), 2, "the revocation");
+    assert_eq!(other.party(&pid("fr-tj-paris")).await.unwrap(), Some(authority("fr-tj-paris")));
+    assert_eq!(other.parties(PartyRole::Authority).await.unwrap(), vec![authority("fr-tj-paris")]);
+    assert_eq!(other.token(&t.id).await.unwrap().unwrap().revoked_at, None);
+    let fact = Fact::TokenRevoked(journal::TokenRevoked { id: t.id.clone(), org: t.org.clone() });
+    one.revoke_token(&t.id, t0(), &entry(Some("example-mail"), &t.id, fact), false).await.unwrap();
+    other.sync_registers().await.unwrap();
+    assert!(other.token(&t.id).await.unwrap().unwrap().revoked_at.is_some(), "the revocation");
+
+    // A row edited outside comity changes no version: the other keeps its answer through a
+    // sync and a write that is no register's (a request), until it forgets.
+    let name = |p: Option<Party>| p.map(|p| p.name().to_owned());
+    assert_eq!(
+        name(other.party(&pid("fr-tj-paris")).await.unwrap()).as_deref(),
+        Some("Authority fr-tj-paris")
+    );
+    h.raw("UPDATE parties SET name = 'Edited' WHERE id = 'fr-tj-paris'").await.unwrap();
+    one.insert_request(&new_request("fr-tj-paris", "example-mail", t0())).await.unwrap();
+    other.sync_registers().await.unwrap();
+    assert_eq!(
+        name(other.party(&pid("fr-tj-paris")).await.unwrap()).as_deref(),
+        Some("Authority fr-tj-paris")
+    );
+    other.forget_registers();
+    assert_eq!(name(other.party(&pid("fr-tj-paris")).await.unwrap()).as_deref(), Some("Edited"));
+}

@@ -19,6 +19,7 @@ mod pii;
 mod production_cli;
 mod production_servers;
 mod register_cli;
+mod registers_servers;
 mod startup;
 mod support;
 mod transparency_cli;

@@ -9,7 +9,7 @@ use std::{path::Path, process::Command};
 
 use serde_json::{Value, json};
 
-use crate::support::{BIN, Data, Server, Trust, comity_ok, example, example_export};
+use crate::support::{Data, Server, Trust, comity_ok, example, example_export};
 
 fn sha256_file(path: &Path) -> String {
     let out = Command::new("sha256sum").arg(path).output().unwrap();
@@ -33,17 +33,9 @@ fn files_ending(dir: &Path, suffix: &str, out: &mut Vec<std::path::PathBuf>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_package_sealed_through_one_server_downloads_and_verifies_from_another() {
     let Some(data) = Data::postgres().await else { return };
-    let Data::Postgres(db, first_dir) = &data else { unreachable!() };
+    let Data::Postgres(_, first_dir) = &data else { unreachable!() };
     let first = Server::start(&data, &[]);
-    // The second server: a data directory of its own, with the first's log and server keys.
-    let second_dir = tempfile::tempdir().unwrap();
-    for key in ["log-key", "server-key"] {
-        std::fs::copy(first_dir.path().join(key), second_dir.path().join(key)).unwrap();
-    }
-    let mut serve = Command::new(BIN);
-    serve.args(["serve", "--listen", "127.0.0.1:0", "--database-url", db.url(), "--data-dir"]);
-    serve.arg(second_dir.path()).env_remove("COMITY_DATA_DIR").env_remove("COMITY_DATABASE_URL");
-    let second = Server::spawn(serve, "a second server", "comity listening on ");
+    let (second, second_dir) = Server::second(&data);
 
     // The parties, an approved request, the authority's age recipient and the provider's
     // production key, all through the first server's directory and API.

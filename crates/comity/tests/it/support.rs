@@ -92,6 +92,23 @@ impl Server {
         Server::start_logging(data, extra, Stdio::inherit())
     }
 
+    /// A second `comity serve` on `data`'s PostgreSQL database, with a data directory of its
+    /// own holding copies of the first's log and server keys, as `docs/deploy.md` has an
+    /// operator set it up. The directory lives as long as what is returned with it.
+    pub fn second(data: &Data) -> (Server, tempfile::TempDir) {
+        let Data::Postgres(db, first_dir) = data else {
+            panic!("a second server shares a PostgreSQL database")
+        };
+        let second_dir = tempfile::tempdir().unwrap();
+        for key in ["log-key", "server-key"] {
+            std::fs::copy(first_dir.path().join(key), second_dir.path().join(key)).unwrap();
+        }
+        let mut serve = Command::new(BIN);
+        serve.args(["serve", "--listen", "127.0.0.1:0", "--database-url", db.url(), "--data-dir"]);
+        serve.arg(second_dir.path()).env_remove("COMITY_DATA_DIR").env_remove("COMITY_DATABASE_URL");
+        (Server::spawn(serve, "a second server", "comity listening on "), second_dir)
+    }
+
     /// [`Server::start`], its log going to `log`.
     pub fn start_logging(data: &Data, extra: &[&str], log: impl Into<Stdio>) -> Server {
         let mut cmd = Command::new(BIN);
