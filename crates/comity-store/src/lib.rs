@@ -97,10 +97,10 @@
 //! tokens and the journal's register facts (keys, standings, contacts, recipients,
 //! production keys, endpoints) change rarely and were read by every intake and every
 //! read. The store keeps what it read; every write that changes a register increments
-//! `register_version` in its transaction; [`Store::sync_registers`] reads that one number and forgets what is older. The use cases that decide on a key, a
-//! standing or a token sync first, so another server's revocation is seen by the next
-//! request. See `registers.rs` for why what is kept is never older than what it is kept
-//! under.
+//! `register_version` in its transaction; [`Store::sync_registers`] reads that one number
+//! and forgets what is older. The use cases that decide on a key, a standing or a token
+//! sync first, so another server's revocation is seen by the next request. See
+//! `registers.rs` for why what is kept is never older than what it is kept under.
 //!
 //! **Moves are compare-and-set**, on both: `UPDATE requests ... WHERE id = $id AND
 //! version = $expected AND state = $from`, then the event with `seq = expected + 1`, in one
