@@ -13,12 +13,12 @@
 use chrono::{SubsecRound, Utc};
 use comity_access::{Action, On};
 use comity_core::{
-    ActorId, Credential, IdempotencyKey, NewRequest, Party, PartyId, Request, RequestId, State, StoreError,
-    StoredRequest,
+    ActorId, AuthorityRecord, Credential, Fact, IdempotencyKey, NewRequest, Party, PartyId, Request,
+    RequestId, Screening, State, StoreError, StoredRequest,
 };
 use comity_wire::parse_request;
 
-use crate::{App, Caller, Client, Error, Result, error::a, screening::History};
+use crate::{App, Caller, Client, Error, RequestView, Result, error::a, screening::History};
 
 /// Who submits: the actor recorded on the receipt, the authority it may submit for, how
 /// it arrived, and the signature kept as evidence.
@@ -40,6 +40,18 @@ pub struct Accepted {
     pub replayed: bool,
     /// The audit-log entries the intake appended; empty for a replay, which appends none.
     pub log: Vec<u64>,
+    /// What the intake's write knows of its answer; `None` for a replay.
+    written: Option<Written>,
+}
+
+/// What an intake's write knows of the request it stored, so that its answer needs no
+/// read after it (`App::view_accepted`).
+#[derive(Debug)]
+struct Written {
+    /// The reviewer bodies its screening assigned, in order.
+    reviewers: Vec<PartyId>,
+    screening: Option<Screening>,
+    record: AuthorityRecord,
 }
 
 /// A submitted document, parsed and checked against the registers.
@@ -50,6 +62,31 @@ struct Checked {
 }
 
 impl App {
+    /// The request an intake accepted, as its answer shows it. A new request is shown as its
+    /// write left it, with no read after it: the write knows its screening, its reviewers
+    /// (those its screening assigned; no representative is registered yet) and its
+    /// authority's record. A replay's request is read as it stands now.
+    pub async fn view_accepted(&self, accepted: &Accepted) -> Result<RequestView> {
+        let Some(written) = &accepted.written else { return self.view_after(accepted.request.clone()).await };
+        let r = &accepted.request;
+        let facts = self
+            .facts_of(
+                &r.authority,
+                r.validator.as_ref(),
+                &r.provider,
+                written.reviewers.clone(),
+                r.state,
+                r.emergency,
+            )
+            .await?;
+        Ok(RequestView {
+            request: r.clone(),
+            facts,
+            screenings: written.screening.iter().cloned().collect(),
+            record: written.record,
+        })
+    }
+
     /// Accepts a signed submission (a compact JWS, RFC 7515) for the authority whose
     /// registered key signed it. Every refusal of the signature is kept in the journal
     /// first (see `signed`), and told to `client`.
@@ -207,7 +244,23 @@ impl App {
             }
         };
         match store.insert_request(&new).await {
-            Ok(intake) => Ok(Accepted { request: intake.request, replayed: false, log: intake.log }),
+            Ok(intake) => {
+                let reviewers = new.screening.iter().flat_map(|x| &x.facts).filter_map(|f| match &f.fact {
+                    Fact::ReviewerAssigned(a) => Some(a.reviewer.clone()),
+                    _ => None,
+                });
+                let written = Written {
+                    reviewers: reviewers.collect(),
+                    screening: intake.screening,
+                    record: intake.record,
+                };
+                Ok(Accepted {
+                    request: intake.request,
+                    replayed: false,
+                    log: intake.log,
+                    written: Some(written),
+                })
+            }
             // A replay that raced the first use of its jti.
             Err(StoreError::JtiTaken) => Err(Error::Unauthenticated {
                 code: "replayed",
@@ -293,7 +346,7 @@ impl App {
 
 fn replay(earlier: StoredRequest, document_json: &str) -> Result<Accepted> {
     if earlier.document == document_json {
-        Ok(Accepted { request: earlier, replayed: true, log: Vec::new() })
+        Ok(Accepted { request: earlier, replayed: true, log: Vec::new(), written: None })
     } else {
         Err(Error::invalid(
             "idempotency_key_reused",

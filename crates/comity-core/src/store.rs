@@ -337,6 +337,10 @@ pub struct PackUse {
 pub struct Intake {
     pub request: StoredRequest,
     pub log: Vec<u64>,
+    /// Its intake screening as stored, with its audit-log entry, if it was screened.
+    pub screening: Option<Screening>,
+    /// Its authority's track record as this intake left it.
+    pub record: AuthorityRecord,
 }
 
 /// What a read of a request's personal data showed.

@@ -91,11 +91,11 @@ pub async fn submit(
             ));
         }
     };
-    let Accepted { request: stored, replayed, log } = accepted;
-    if !replayed {
+    if !accepted.replayed {
         app.metrics.intakes.inc();
     }
-    let mut resource = resource(&app.app.view_after(stored).await?)?;
+    let mut resource = resource(&app.app.view_accepted(&accepted).await?)?;
+    let Accepted { replayed, log, .. } = accepted;
     resource.log_indexes = log.clone();
     let location = format!("/v1/requests/{}", resource.summary.id);
     let mut response = (StatusCode::CREATED, [(header::LOCATION, location)], Json(resource)).into_response();

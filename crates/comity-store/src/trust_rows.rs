@@ -516,30 +516,35 @@ pub(crate) async fn count_intake<C: Conn>(
     conn: &mut C,
     authority: &PartyId,
     emergency: bool,
-) -> Result<(), StoreError> {
-    conn.execute(
-        "INSERT INTO authority_records (authority, requests, emergencies) VALUES ($1, 1, $2) \
-         ON CONFLICT (authority) DO UPDATE SET requests = authority_records.requests + 1, \
-         emergencies = authority_records.emergencies + excluded.emergencies",
-        args![authority.as_str(), i64::from(emergency)],
-    )
-    .await
-    .map_err(backend)?;
-    Ok(())
+) -> Result<AuthorityRecord, StoreError> {
+    let row = conn
+        .fetch_one(
+            concat!(
+                "INSERT INTO authority_records (authority, requests, emergencies) VALUES ($1, 1, $2) \
+                 ON CONFLICT (authority) DO UPDATE SET requests = authority_records.requests + 1, \
+                 emergencies = authority_records.emergencies + excluded.emergencies RETURNING ",
+                record_columns!()
+            ),
+            args![authority.as_str(), i64::from(emergency)],
+        )
+        .await
+        .map_err(backend)?;
+    read_record(&row, authority)
 }
 
 /// Counts what an event adds to its authority's track record: a first rejection, an
 /// emergency held, a held emergency confirmed. Call it after the event is inserted.
+/// Returns the record if the event changed it.
 pub(crate) async fn count_event<C: Conn>(
     conn: &mut C,
     authority: &PartyId,
     event: &comity_core::Event,
-) -> Result<(), StoreError> {
+) -> Result<Option<AuthorityRecord>, StoreError> {
     let column = match (event.from, event.to) {
         (_, State::Rejected) => "rejected",
         (_, State::PendingVerification) => "held",
         (Some(State::PendingVerification), State::UnderReview) => "confirmed",
-        _ => return Ok(()),
+        _ => return Ok(None),
     };
     let mut sql =
         Sql::new(&format!("UPDATE authority_records SET {column} = {column} + 1 WHERE authority = "));
@@ -550,9 +555,10 @@ pub(crate) async fn count_event<C: Conn>(
             .bind(event.request_id.to_string())
             .push(" AND to_state = 'rejected') = 1");
     }
+    sql.push(concat!(" RETURNING ", record_columns!()));
     let (sql, args) = sql.into_parts();
-    conn.execute(&sql, args).await.map_err(backend)?;
-    Ok(())
+    let row = conn.fetch_optional(&sql, args).await.map_err(backend)?;
+    row.map(|row| read_record(&row, authority)).transpose()
 }
 
 // ---- reads ------------------------------------------------------------------------------
@@ -580,21 +586,30 @@ pub(crate) async fn journal<C: Conn>(
     conn.fetch_all(&sql, args, read_journal).await
 }
 
+/// The columns of an authority's track record, in `read_record`'s order.
+macro_rules! record_columns {
+    () => {
+        "requests, rejected, emergencies, held, confirmed"
+    };
+}
+use record_columns;
+
 pub(crate) async fn authority_record<C: Conn>(
     conn: &mut C,
     authority: &PartyId,
 ) -> Result<AuthorityRecord, StoreError> {
     let row = conn
         .fetch_optional(
-            "SELECT requests, rejected, emergencies, held, confirmed FROM authority_records \
-             WHERE authority = $1",
+            concat!("SELECT ", record_columns!(), " FROM authority_records WHERE authority = $1"),
             args![authority.as_str()],
         )
         .await
         .map_err(backend)?;
-    let Some(row) = row else {
-        return Ok(AuthorityRecord::default());
-    };
+    row.map_or(Ok(AuthorityRecord::default()), |row| read_record(&row, authority))
+}
+
+/// An `authority_records` row.
+fn read_record(row: &impl Row, authority: &PartyId) -> Result<AuthorityRecord, StoreError> {
     let at = At { table: "authority_records", id: authority.as_str() };
     let n =
         |column: &str| -> Result<u64, StoreError> { Ok(u64::try_from(row.int(&at, column)?).unwrap_or(0)) };

@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use comity_core::{
-    Act, ActorId, Amendment, CheckpointSigner, ClockClose, ClockOutcome, ClockSet, Event, FailureBucket,
-    IdempotencyKey, Intake, JournalEntry, LinkRecord, LoginSlot, Move, NewEntry, NewNotice, NewRequest,
-    Notice, NoticeOutcome, Party, PartyId, Read, RequestId, Screening, SessionRecord, State, StoreError,
-    StoredCheckpoint, StoredRequest, TokenRecord, UserRecord, Username,
+    Act, ActorId, Amendment, AuthorityRecord, CheckpointSigner, ClockClose, ClockOutcome, ClockSet, Event,
+    FailureBucket, IdempotencyKey, Intake, JournalEntry, LinkRecord, LoginSlot, Move, NewEntry, NewNotice,
+    NewRequest, Notice, NoticeOutcome, Party, PartyId, Read, RequestId, Screening, SessionRecord, State,
+    StoreError, StoredCheckpoint, StoredRequest, TokenRecord, UserRecord, Username,
 };
 
 use crate::at_rest::{Sealed, SealedIntake};
@@ -293,10 +293,13 @@ impl WriteOp {
                 Answer::Journal(journal_entry(conn, log, entry).await?)
             }
             WriteOp::InsertRequest(r, sealed) => {
-                let (request, pending) = insert_request(conn, r, sealed).await?;
+                let Inserted { request, pending, screening, record } =
+                    insert_request(conn, r, sealed).await?;
                 log.knows_salt(request.id, request.log_salt);
                 let log = log.append(conn, pending).await?;
-                Answer::Request(Box::new(Intake { request, log }))
+                let screening =
+                    screening.map(|(x, entry)| Screening { log_index: log.get(entry).copied(), ..x });
+                Answer::Request(Box::new(Intake { request, log, screening, record }))
             }
             WriteOp::ApplyMove(m) => {
                 let (event, pending) = apply_move(conn, m).await?;
@@ -697,7 +700,7 @@ async fn insert_request<C: Conn>(
     conn: &mut C,
     r: &NewRequest,
     at_rest: &SealedIntake,
-) -> Result<(StoredRequest, Vec<Pending>), StoreError> {
+) -> Result<Inserted, StoreError> {
     let received_at = micros(r.received_at);
     let id = r.id.to_string();
     // The request's own salt, under which its log entries name it (issue 12).
@@ -790,7 +793,7 @@ async fn insert_request<C: Conn>(
     // The log commits to the document as it came, never to what is stored for it.
     let submission = Submission { document: &r.document, signature: r.signature.as_deref() };
     let mut pending = vec![Pending::event(&events[0], Some(submission))?];
-    trust_rows::count_intake(conn, &r.authority, r.emergency).await?;
+    let mut record = trust_rows::count_intake(conn, &r.authority, r.emergency).await?;
     // The targets, against the authority, for the anti-bulk rule.
     let scope = format!("authority:{}", r.authority);
     for (t, value) in r.targets.iter().zip(&at_rest.targets) {
@@ -806,11 +809,16 @@ async fn insert_request<C: Conn>(
     }
     // Screening done before the write is kept in the same transaction: the report, then
     // comity's moves, so an intake is one durable commit however far it goes.
+    let mut screening = None;
     if let Some(intake) = &r.screening {
-        pending.extend(insert_screening(conn, &intake.screening, 1).await?);
+        let (stored, entries) = insert_screening(conn, &intake.screening, 1).await?;
+        screening = Some((stored, pending.len()));
+        pending.extend(entries);
         set_clocks(conn, r.id, intake.screening.at, &intake.clocks, Running::None).await?;
         for event in &events[1..] {
-            trust_rows::count_event(conn, &r.authority, event).await?;
+            if let Some(counted) = trust_rows::count_event(conn, &r.authority, event).await? {
+                record = counted;
+            }
             pending.push(Pending::event(event, None)?);
         }
         for fact in trust_rows::insert_journal(conn, &intake.facts).await? {
@@ -834,7 +842,16 @@ async fn insert_request<C: Conn>(
         validator: r.validator.clone(),
         log_salt,
     };
-    Ok((request, pending))
+    Ok(Inserted { request, pending, screening, record })
+}
+
+/// What an intake wrote: the request, the log entries it owes, its screening as stored
+/// with the place of its entry among them, and its authority's record after it.
+struct Inserted {
+    request: StoredRequest,
+    pending: Vec<Pending>,
+    screening: Option<(Screening, usize)>,
+    record: AuthorityRecord,
 }
 
 /// Why an intake inserted nothing: which of its unique values another request holds.
@@ -1146,16 +1163,17 @@ async fn record_screening<C: Conn>(conn: &mut C, x: &Screening) -> Result<Vec<Pe
         .map_err(backend)?;
     let at = At { table: "screenings", id: &id };
     let seq = u32::try_from(row.int(&at, "seq")?).map_err(|e| at.corrupt("seq", e))?;
-    insert_screening(conn, x, seq).await
+    Ok(insert_screening(conn, x, seq).await?.1)
 }
 
 /// Keeps a screening as number `seq` of its request: 1 at intake, the next after the
-/// others later ([`record_screening`]).
+/// others later ([`record_screening`]). Returns the screening as stored (its time in
+/// microseconds) and its log entry.
 async fn insert_screening<C: Conn>(
     conn: &mut C,
     x: &Screening,
     seq: u32,
-) -> Result<Vec<Pending>, StoreError> {
+) -> Result<(Screening, Vec<Pending>), StoreError> {
     let id = x.request_id.to_string();
     let x = Screening { at: micros(x.at), ..x.clone() };
     conn.execute(
@@ -1165,7 +1183,8 @@ async fn insert_screening<C: Conn>(
     )
     .await
     .map_err(backend)?;
-    Ok(vec![Pending::screening(&x, seq)?])
+    let pending = vec![Pending::screening(&x, seq)?];
+    Ok((x, pending))
 }
 
 /// Signs the log if it grew since the last checkpoint, recording the checkpoint as the
