@@ -52,18 +52,28 @@ pub(crate) async fn parties<C: Conn>(conn: &mut C, role: PartyRole) -> Result<Ve
     .await
 }
 
+/// A request, and the wrapped key of its documents if it has one, in one statement: a
+/// request read is mostly to be shown, and its documents are sealed (issue 15).
 pub(crate) async fn request<C: Conn>(
     conn: &mut C,
     id: RequestId,
-) -> Result<Option<StoredRequest>, StoreError> {
+) -> Result<Option<(StoredRequest, Option<Vec<u8>>)>, StoreError> {
+    let id = id.to_string();
     let row = conn
         .fetch_optional(
-            concat!("SELECT ", request_columns!(), " FROM requests WHERE id = $1"),
-            args![id.to_string()],
+            concat!(
+                "SELECT ",
+                request_columns!(),
+                ", k.wrapped FROM requests LEFT JOIN document_keys k ON k.request_id = requests.id \
+                 WHERE requests.id = $1"
+            ),
+            args![&id],
         )
         .await
         .map_err(backend)?;
-    row.map(|row| read_request(&row)).transpose()
+    let Some(row) = row else { return Ok(None) };
+    let key = row.opt_bytes(&At { table: "document_keys", id: &id }, "wrapped")?;
+    Ok(Some((read_request(&row)?, key)))
 }
 
 pub(crate) async fn request_by_jti<C: Conn>(

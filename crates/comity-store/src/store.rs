@@ -124,11 +124,17 @@ macro_rules! store_impl {
                     conn: &mut C,
                     r: StoredRequest,
                 ) -> Result<StoredRequest, StoreError> {
+                    let sealed = r.document.starts_with(at_rest::SEALED);
+                    let key = if sealed { reads::document_key(conn, r.id).await? } else { None };
+                    self.opened_with(r, key.as_deref())
+                }
+
+                /// A request as read, its documents opened with `key`, read with it.
+                fn opened_with(&self, r: StoredRequest, key: Option<&[u8]>) -> Result<StoredRequest, StoreError> {
                     if !r.document.starts_with(at_rest::SEALED) {
                         return Ok(r);
                     }
-                    let key = reads::document_key(conn, r.id).await?;
-                    at_rest::open_request(self.cipher_slot().get().as_deref(), key.as_deref(), r)
+                    at_rest::open_request(self.cipher_slot().get().as_deref(), key, r)
                 }
             }
 
@@ -199,9 +205,8 @@ macro_rules! store_impl {
                 }
 
                 async fn request(&self, id: RequestId) -> Result<Option<StoredRequest>, StoreError> {
-                    let mut conn = read(self).await?;
-                    match reads::request(&mut *conn, id).await? {
-                        Some(r) => Ok(Some(self.opened(&mut *conn, r).await?)),
+                    match reads::request(&mut *read(self).await?, id).await? {
+                        Some((r, key)) => Ok(Some(self.opened_with(r, key.as_deref())?)),
                         None => Ok(None),
                     }
                 }
