@@ -130,7 +130,11 @@ macro_rules! store_impl {
                 }
 
                 /// A request as read, its documents opened with `key`, read with it.
-                fn opened_with(&self, r: StoredRequest, key: Option<&[u8]>) -> Result<StoredRequest, StoreError> {
+                fn opened_with(
+                    &self,
+                    r: StoredRequest,
+                    key: Option<&[u8]>,
+                ) -> Result<StoredRequest, StoreError> {
                     if !r.document.starts_with(at_rest::SEALED) {
                         return Ok(r);
                     }
