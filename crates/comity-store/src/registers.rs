@@ -82,47 +82,28 @@ impl Kept {
     }
 }
 
-/// One kind of answer the cache keeps, and where.
-pub(crate) trait Register {
-    type Key: Eq + Hash + Clone;
-    type Value: Clone;
-    fn map(kept: &mut Kept) -> &mut HashMap<Self::Key, Self::Value>;
+/// Where the cache keeps one kind of answer: `lookup` and `keep` take one of the four
+/// functions below.
+pub(crate) type Register<K, V> = fn(&mut Kept) -> &mut HashMap<K, V>;
+
+/// Parties by id.
+pub(crate) fn parties(kept: &mut Kept) -> &mut HashMap<PartyId, Option<Party>> {
+    &mut kept.parties
 }
 
-pub(crate) struct Parties;
-impl Register for Parties {
-    type Key = PartyId;
-    type Value = Option<Party>;
-    fn map(kept: &mut Kept) -> &mut HashMap<PartyId, Option<Party>> {
-        &mut kept.parties
-    }
+/// The parties of each register.
+pub(crate) fn roles(kept: &mut Kept) -> &mut HashMap<PartyRole, Vec<Party>> {
+    &mut kept.roles
 }
 
-pub(crate) struct Roles;
-impl Register for Roles {
-    type Key = PartyRole;
-    type Value = Vec<Party>;
-    fn map(kept: &mut Kept) -> &mut HashMap<PartyRole, Vec<Party>> {
-        &mut kept.roles
-    }
+/// Journal reads of register facts alone.
+pub(crate) fn journal(kept: &mut Kept) -> &mut HashMap<JournalQuery, Vec<JournalEntry>> {
+    &mut kept.journal
 }
 
-pub(crate) struct Journal;
-impl Register for Journal {
-    type Key = JournalQuery;
-    type Value = Vec<JournalEntry>;
-    fn map(kept: &mut Kept) -> &mut HashMap<JournalQuery, Vec<JournalEntry>> {
-        &mut kept.journal
-    }
-}
-
-pub(crate) struct Tokens;
-impl Register for Tokens {
-    type Key = String;
-    type Value = Option<TokenRecord>;
-    fn map(kept: &mut Kept) -> &mut HashMap<String, Option<TokenRecord>> {
-        &mut kept.tokens
-    }
+/// API tokens by id.
+pub(crate) fn tokens(kept: &mut Kept) -> &mut HashMap<String, Option<TokenRecord>> {
+    &mut kept.tokens
 }
 
 /// What a lookup found: the answer kept, or the generation to keep a fresh read under.
@@ -164,12 +145,14 @@ impl RegisterCache {
         kept.synced_at = None;
     }
 
-    pub(crate) fn lookup<R: Register>(&self, key: &R::Key) -> Lookup<R::Value> {
+    pub(crate) fn lookup<K: Eq + Hash, V: Clone>(&self, place: Register<K, V>, key: &K) -> Lookup<V> {
         let mut kept = self.kept();
-        if kept.version.is_none() || kept.synced_at.is_none_or(|at| at.elapsed() >= UNSYNCED) {
+        // Never synced since the last forgetting (`synced_at` is `None` exactly when
+        // `version` is), or not for a while.
+        if kept.synced_at.is_none_or(|at| at.elapsed() >= UNSYNCED) {
             return Lookup::Sync;
         }
-        match R::map(&mut kept).get(key) {
+        match place(&mut kept).get(key) {
             Some(v) => Lookup::Kept(v.clone()),
             None => Lookup::Read(kept.generation),
         }
@@ -177,7 +160,7 @@ impl RegisterCache {
 
     /// Keeps an answer read after a lookup of `generation`, unless everything was
     /// forgotten since (the answer may then be older than what was written).
-    pub(crate) fn keep<R: Register>(&self, generation: u64, key: R::Key, value: R::Value) {
+    pub(crate) fn keep<K: Eq + Hash, V>(&self, place: Register<K, V>, generation: u64, key: K, value: V) {
         let mut kept = self.kept();
         if kept.generation != generation {
             return;
@@ -186,7 +169,7 @@ impl RegisterCache {
             kept.forget();
             return;
         }
-        R::map(&mut kept).insert(key, value);
+        place(&mut kept).insert(key, value);
     }
 }
 
@@ -201,7 +184,7 @@ mod tests {
     }
 
     fn kept(cache: &RegisterCache, id: &str) -> Option<bool> {
-        match cache.lookup::<Parties>(&party(id)) {
+        match cache.lookup(parties, &party(id)) {
             Lookup::Kept(p) => Some(p.is_some()),
             _ => None,
         }
@@ -210,10 +193,10 @@ mod tests {
     #[test]
     fn nothing_is_used_before_the_version_is_read() {
         let cache = RegisterCache::default();
-        assert!(matches!(cache.lookup::<Parties>(&party("fr-pnf")), Lookup::Sync));
+        assert!(matches!(cache.lookup(parties, &party("fr-pnf")), Lookup::Sync));
         cache.synced(3, Instant::now());
-        let Lookup::Read(generation) = cache.lookup::<Parties>(&party("fr-pnf")) else { panic!("a miss") };
-        cache.keep::<Parties>(generation, party("fr-pnf"), None);
+        let Lookup::Read(generation) = cache.lookup(parties, &party("fr-pnf")) else { panic!("a miss") };
+        cache.keep(parties, generation, party("fr-pnf"), None);
         assert_eq!(kept(&cache, "fr-pnf"), Some(false));
     }
 
@@ -221,8 +204,8 @@ mod tests {
     fn a_newer_version_forgets_and_an_older_one_does_not() {
         let cache = RegisterCache::default();
         cache.synced(3, Instant::now());
-        let Lookup::Read(g) = cache.lookup::<Parties>(&party("fr-pnf")) else { panic!("a miss") };
-        cache.keep::<Parties>(g, party("fr-pnf"), None);
+        let Lookup::Read(g) = cache.lookup(parties, &party("fr-pnf")) else { panic!("a miss") };
+        cache.keep(parties, g, party("fr-pnf"), None);
         // A slow reader's older version keeps what is newer.
         cache.synced(2, Instant::now());
         assert_eq!(kept(&cache, "fr-pnf"), Some(false));
@@ -234,28 +217,28 @@ mod tests {
     fn a_read_that_raced_a_write_is_not_kept() {
         let cache = RegisterCache::default();
         cache.synced(3, Instant::now());
-        let Lookup::Read(g) = cache.lookup::<Parties>(&party("fr-pnf")) else { panic!("a miss") };
+        let Lookup::Read(g) = cache.lookup(parties, &party("fr-pnf")) else { panic!("a miss") };
         // The read is under way when this process's own write commits.
         cache.forget();
-        assert!(matches!(cache.lookup::<Parties>(&party("fr-pnf")), Lookup::Sync));
+        assert!(matches!(cache.lookup(parties, &party("fr-pnf")), Lookup::Sync));
         cache.synced(4, Instant::now());
-        cache.keep::<Parties>(g, party("fr-pnf"), None);
-        assert!(matches!(cache.lookup::<Parties>(&party("fr-pnf")), Lookup::Read(_)));
+        cache.keep(parties, g, party("fr-pnf"), None);
+        assert!(matches!(cache.lookup(parties, &party("fr-pnf")), Lookup::Read(_)));
     }
 
     #[test]
     fn what_is_kept_is_used_only_for_a_while_after_a_sync() {
         let cache = RegisterCache::default();
         cache.synced(3, Instant::now() - UNSYNCED);
-        assert!(matches!(cache.lookup::<Parties>(&party("fr-pnf")), Lookup::Sync));
+        assert!(matches!(cache.lookup(parties, &party("fr-pnf")), Lookup::Sync));
     }
 
     #[test]
     fn nothing_is_kept_longer_than_a_minute() {
         let cache = RegisterCache::default();
         cache.synced(3, Instant::now());
-        let Lookup::Read(g) = cache.lookup::<Parties>(&party("fr-pnf")) else { panic!("a miss") };
-        cache.keep::<Parties>(g, party("fr-pnf"), None);
+        let Lookup::Read(g) = cache.lookup(parties, &party("fr-pnf")) else { panic!("a miss") };
+        cache.keep(parties, g, party("fr-pnf"), None);
         cache.kept().since = Some(Instant::now() - KEPT_AT_MOST);
         cache.synced(3, Instant::now());
         assert_eq!(kept(&cache, "fr-pnf"), None);
@@ -267,8 +250,8 @@ mod tests {
         cache.synced(1, Instant::now());
         for i in 0..=MOST_KEPT {
             let id = format!("party-{i}");
-            let Lookup::Read(g) = cache.lookup::<Parties>(&party(&id)) else { panic!("a miss") };
-            cache.keep::<Parties>(g, party(&id), None);
+            let Lookup::Read(g) = cache.lookup(parties, &party(&id)) else { panic!("a miss") };
+            cache.keep(parties, g, party(&id), None);
         }
         assert!(cache.kept().len() < MOST_KEPT);
     }

@@ -73,19 +73,25 @@ pub(crate) async fn sync_registers<E: Engine>(engine: &E) -> Result<(), StoreErr
 
 /// A register's answer: kept, or read with `read` (and then kept), syncing first if what
 /// is kept may not be used yet (see [`crate::registers`]).
-pub(crate) async fn register<E, R, F>(engine: &E, key: &R::Key, read: F) -> Result<R::Value, StoreError>
+pub(crate) async fn register<E, K, V, F>(
+    engine: &E,
+    place: crate::registers::Register<K, V>,
+    key: &K,
+    read: F,
+) -> Result<V, StoreError>
 where
     E: Engine,
-    R: crate::registers::Register,
-    F: AsyncFnOnce(&mut <E::Read as std::ops::Deref>::Target) -> Result<R::Value, StoreError>,
+    K: Eq + std::hash::Hash + Clone,
+    V: Clone,
+    F: AsyncFnOnce(&mut <E::Read as std::ops::Deref>::Target) -> Result<V, StoreError>,
 {
     use crate::registers::Lookup;
-    let generation = match engine.registers().lookup::<R>(key) {
+    let generation = match engine.registers().lookup(place, key) {
         Lookup::Kept(value) => return Ok(value),
         Lookup::Read(generation) => generation,
         Lookup::Sync => {
             sync_registers(engine).await?;
-            match engine.registers().lookup::<R>(key) {
+            match engine.registers().lookup(place, key) {
                 Lookup::Kept(value) => return Ok(value),
                 Lookup::Read(generation) => generation,
                 // Synced a moment ago; only another forgetting between can bring this.
@@ -94,7 +100,7 @@ where
         }
     };
     let value = read(&mut *engine.read().await?).await?;
-    engine.registers().keep::<R>(generation, key.clone(), value.clone());
+    engine.registers().keep(place, generation, key.clone(), value.clone());
     Ok(value)
 }
 
@@ -162,15 +168,12 @@ macro_rules! store_impl {
                 }
 
                 async fn party(&self, id: &PartyId) -> Result<Option<Party>, StoreError> {
-                    register::<_, registers::Parties, _>(self, id, async |conn| reads::party(conn, id).await)
-                        .await
+                    register(self, registers::parties, id, async |conn| reads::party(conn, id).await).await
                 }
 
                 async fn parties(&self, role: PartyRole) -> Result<Vec<Party>, StoreError> {
-                    register::<_, registers::Roles, _>(self, &role, async |conn| {
-                        reads::parties(conn, role).await
-                    })
-                    .await
+                    register(self, registers::roles, &role, async |conn| reads::parties(conn, role).await)
+                        .await
                 }
 
                 async fn sync_registers(&self) -> Result<(), StoreError> {
@@ -623,7 +626,7 @@ macro_rules! store_impl {
                     if !query.reads_a_register() {
                         return trust_rows::journal(&mut *read(self).await?, query).await;
                     }
-                    register::<_, registers::Journal, _>(self, query, async |conn| {
+                    register(self, registers::journal, query, async |conn| {
                         trust_rows::journal(conn, query).await
                     })
                     .await
@@ -730,7 +733,7 @@ macro_rules! store_impl {
                 }
 
                 async fn token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError> {
-                    register::<_, registers::Tokens, _>(self, &id.to_owned(), async |conn| {
+                    register(self, registers::tokens, &id.to_owned(), async |conn| {
                         trust_rows::token(conn, id).await
                     })
                     .await
