@@ -26,3 +26,12 @@ register_parties() { # $1: binary, $2: store args
   # 13); a binary from before routing registers it and assigns nobody.
   $1 reviewer add $2 --id ie-high-court --country IE --kind court --name "The High Court" >/dev/null
 }
+
+check_autovacuum() { # $1: a PostgreSQL URL. Figures taken without autovacuum measure plans
+  # made on the statistics of empty tables (docs/deploy.md); say so before they are read.
+  if [ "$(psql "$1" -tAc 'SHOW autovacuum')" = off ]; then
+    echo "warning: PostgreSQL's autovacuum is off here, unlike a deployment (docs/deploy.md):" \
+      "nothing analyzes the tables as they grow. To measure as deployed:" \
+      "psql -c 'ALTER SYSTEM SET autovacuum = on' -c 'SELECT pg_reload_conf()'" >&2
+  fi
+}

@@ -2,10 +2,12 @@
 # Cost as work grows (issue 17, item 3): signed intake and an authenticated read, measured
 # step by step while one store fills from empty to REQUESTS stored requests: SQLite, or a
 # fresh PostgreSQL database (dropped afterwards) when COMITY_BENCH_DATABASE_URL is set.
-# Usage: bench/growth.sh [requests] [intake seconds per step] [read seconds per step]
+# Usage: bench/growth.sh [requests] [intake seconds per step] [read seconds per step] [binary]
 # Defaults: 1,000,000 requests, 30 s of intake and 5 s of reads a step: about 15 minutes at
 # 1,500 intakes a second, and a database of a few GB in the scratch directory.
-# Needs wrk; honours CARGO_TARGET_DIR. Figures go to docs/benchmarks.md.
+# Needs wrk; honours CARGO_TARGET_DIR. A binary given is measured instead of building this
+# checkout (a run of an hour need not hold the build directory still). Figures go to
+# docs/benchmarks.md.
 #
 # Each step posts fresh signed submissions for the intake seconds, counts the requests
 # stored before and after (created per second, so refusals never count as throughput),
@@ -20,8 +22,10 @@ CONNECTIONS=64
 THREADS=2
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
 
-cargo build --release --quiet -p comity
-BIN=${CARGO_TARGET_DIR:-target}/release/comity
+if [ -n "${4:-}" ]; then BIN=$4; else
+  cargo build --release --quiet -p comity
+  BIN=${CARGO_TARGET_DIR:-target}/release/comity
+fi
 WORK=$(mktemp -d)
 SERVER=
 DB=
@@ -37,6 +41,7 @@ source bench/common.sh
 DOC=examples/requests/eu-epoc-traffic.json
 STORE="--data-dir $WORK/data"
 if [ -n "${COMITY_BENCH_DATABASE_URL:-}" ]; then
+  check_autovacuum "$COMITY_BENCH_DATABASE_URL"
   DB=comity_growth_$$
   psql "$COMITY_BENCH_DATABASE_URL" -qc "CREATE DATABASE $DB" >/dev/null
   STORE="--database-url ${COMITY_BENCH_DATABASE_URL%/*}/$DB $STORE"

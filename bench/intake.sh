@@ -165,6 +165,7 @@ sqlite_store() { echo "--data-dir $WORK/sqlite-$1"; }
 backend "SQLite (synchronous=FULL)" sqlite_store
 
 if [ -n "${COMITY_BENCH_DATABASE_URL:-}" ]; then
+  check_autovacuum "$COMITY_BENCH_DATABASE_URL"
   DB="comity_bench_$$"
   postgres_store() {
     psql "$COMITY_BENCH_DATABASE_URL" -qc "CREATE DATABASE ${DB}_$1" >/dev/null

@@ -81,6 +81,7 @@ impl PgStore {
             )));
         }
         MIGRATOR.run(&pool).await.map_err(backend)?;
+        warn_if_never_analyzed(&pool).await;
         let (sequencer, queue) = mpsc::channel(QUEUE);
         let thread = std::thread::Builder::new().name("comity-pg-sequencer".to_owned());
         thread.spawn(move || Sequencer::on_this_thread(options, queue)).map_err(|e| {
@@ -134,6 +135,31 @@ impl Engine for PgStore {
 }
 
 store_impl!(PgStore);
+
+/// Says so when PostgreSQL's autovacuum is off and nothing has analyzed the log since it
+/// grew. Nothing then refreshes the planner's statistics: it keeps the estimates of empty
+/// tables, and as the store grows it picks parallel plans that start worker processes for a
+/// one-row read, which made authenticated reads three times slower by 600,000 stored
+/// requests (docs/benchmarks.md, "Cost as work grows on PostgreSQL"). An operator who runs
+/// ANALYZE on a schedule instead is not warned.
+async fn warn_if_never_analyzed(pool: &PgPool) {
+    let stale: Result<Option<(i64, i64)>, sqlx::Error> = sqlx::query_as(
+        "SELECT s.n_mod_since_analyze, GREATEST(c.reltuples, 0)::bigint \
+         FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid \
+         WHERE current_setting('autovacuum') = 'off' AND s.relname = 'log_entries' \
+         AND s.schemaname = current_schema() AND s.n_mod_since_analyze > GREATEST(10000, c.reltuples)",
+    )
+    .fetch_optional(pool)
+    .await;
+    if let Ok(Some((changed, analyzed))) = stale {
+        tracing::warn!(
+            "PostgreSQL's autovacuum is off, and comity's tables have not been analyzed since they grew \
+             (log_entries: {changed} rows written since, {analyzed} when last analyzed): the planner's \
+             estimates are those of small tables, and reads slow down as the store grows; turn \
+             autovacuum on (the default), or run ANALYZE on this database on a schedule (docs/deploy.md)"
+        );
+    }
+}
 
 fn closed() -> StoreError {
     backend(crate::rows::SetupError("the PostgreSQL store is closed".to_owned()))
