@@ -454,6 +454,7 @@ impl App {
             allow_unknown_kinds: false,
             national_ids: comity_redact::NationalIds::default(),
             phone_regions: comity_redact::PhoneRegions::none(),
+            out: None,
         };
         let legal = ActorId::parse("legal@example-mail").map_err(Error::internal)?;
         let produced = self

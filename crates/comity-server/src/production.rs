@@ -123,7 +123,7 @@ pub(crate) fn options(
         phone_regions.unwrap_or_default().parse().map_err(|e: comity_redact::ConfigError| {
             ApiError::invalid_field("invalid_phone_regions", "phone_regions", e.to_string())
         })?;
-    Ok(Options { retention_until, allow_unknown_kinds, national_ids, phone_regions })
+    Ok(Options { retention_until, allow_unknown_kinds, national_ids, phone_regions, out: None })
 }
 
 /// Streams an upload to `file`, refusing past [`MAX_EXPORT_BYTES`].

@@ -149,8 +149,8 @@ pub struct ProduceArgs {
     /// one line at a time, whatever its size; never copied.
     #[arg(long)]
     export: PathBuf,
-    /// Where to write the package (an age file); the server keeps its own copy for the
-    /// authority to download.
+    /// Where to write the package (an age file), as it is sealed; it must not exist. The
+    /// server keeps its own copy, encrypted at rest, for the authority to download.
     #[arg(long)]
     out: PathBuf,
     /// Until when the authority may keep the data: a date (2027-06-30, to the end of that
@@ -189,9 +189,6 @@ pub async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
     let size = std::fs::metadata(&args.export)
         .with_context(|| format!("reading the export {}", args.export.display()))?
         .len();
-    if args.out.exists() {
-        anyhow::bail!("{} exists already; choose another --out, or remove it", args.out.display());
-    }
     let local = args.store.local().await?;
     let bar = progress_bar(size);
     let shown = bar.clone();
@@ -226,6 +223,7 @@ pub async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
         allow_unknown_kinds: args.allow_unknown_kinds,
         national_ids,
         phone_regions,
+        out: Some(args.out.clone()),
     };
     let produced = match local.operator().producing(id).await {
         Ok(producing) => producing.produce(&args.export, options, progress).await,
@@ -242,9 +240,6 @@ pub async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
             ("conflict", "see `comity authority recipient add` and `comity provider key generate`"),
         ],
     )?;
-    // comity keeps its copy encrypted at rest; the file written is the package as it leaves.
-    api(local.app.write_package(&produced.id, &args.out).await, &[])
-        .with_context(|| format!("writing the package to {}", args.out.display()))?;
     let sealed = produced.package.as_ref().context("the production has no package")?;
     let redaction: serde_json::Value = serde_json::from_str(&sealed.redaction).unwrap_or_default();
     println!("{}", args.out.display());

@@ -25,9 +25,11 @@ pub mod at_rest;
 pub mod disposal;
 pub mod pipeline;
 pub mod records;
+mod relay;
 pub mod stored;
 
 use std::{
+    io::Write,
     path::{Path, PathBuf},
     sync::Arc,
 };
@@ -106,6 +108,10 @@ pub struct Options {
     /// always searches the default regions and the countries the request names (see
     /// [`phone_regions`]); these add to them, never take away.
     pub phone_regions: PhoneRegions,
+    /// A file of this host to write the package to as it leaves (the authority's age file),
+    /// as it is sealed: `comity produce --out`. It must not exist; it appears once the
+    /// production is sealed, and not at all if it fails.
+    pub out: Option<PathBuf>,
 }
 
 /// The regions whose national phone formats a production searches in free text: the
@@ -540,21 +546,6 @@ impl App {
         })
     }
 
-    /// Writes a sealed package as it left (the authority's age file) to `out`, from
-    /// comity's copy at rest: for `comity produce --out` on the server's host.
-    pub async fn write_package(&self, production: &str, out: &Path) -> Result<()> {
-        let productions = self.productions()?;
-        let mut plain = self.open_stored(productions, production).await?;
-        let out = out.to_owned();
-        blocking(move || -> std::io::Result<()> {
-            let mut file = std::fs::File::create(&out)?;
-            std::io::copy(&mut plain, &mut file)?;
-            file.sync_all()
-        })
-        .await?
-        .map_err(|e| Error::BadInput(format!("writing the package: {e}")))
-    }
-
     /// The issuing authority acknowledges that it holds the package, by its hash: the
     /// request moves from producing to delivered. Returns the production and the entries
     /// the acknowledgement appended.
@@ -712,6 +703,11 @@ impl Producing {
         let basis = basis(app, &current).await?;
         let keys = keys(app, productions, &current).await?;
         let provisions = provisions(app, id).await?;
+        // Made before the export is read, so that a wrong path is said at once.
+        let out = match options.out.clone() {
+            Some(path) => Some(blocking(move || OutFile::create(path)).await??),
+            None => None,
+        };
         let production = new_id();
         let pseudonyms = Pseudonyms::generate();
 
@@ -811,7 +807,7 @@ impl Producing {
         let data_key = at_rest::DataKey::generate();
         let wrapped = data_key.wrap(&app.settings().server_key, &production);
         // comity's copy goes to the database as it is sealed, chunk by chunk (issue 17).
-        let (out, inserting) = stored::chunk_writer(app.shared_store(), &production);
+        let (chunks, inserting) = stored::chunk_writer(app.shared_store(), &production);
         let sealed = {
             let (export, scope, dir) = (export.to_owned(), basis.scope.clone(), productions.packages());
             let (recipient, signing, progress) =
@@ -821,6 +817,10 @@ impl Producing {
             let survey_parties = survey.parties;
             let in_scope = survey.in_scope;
             let records_total = survey.records;
+            let copy = match &out {
+                Some(out) => Some(out.file().map_err(Error::internal)?),
+                None => None,
+            };
             blocking(move || {
                 seal_records(SealJob {
                     export,
@@ -829,7 +829,8 @@ impl Producing {
                     national_ids,
                     phone_regions,
                     dir,
-                    out,
+                    out: chunks,
+                    copy,
                     recipient,
                     signing,
                     manifest: manifest_base,
@@ -880,7 +881,55 @@ impl Producing {
         store
             .keep_package_key(&production, &wrapped, chunks, &[custody_fact(&actor, &current, fact_sealed)])
             .await?;
+        if let Some(out) = out {
+            let shown = out.path.display().to_string();
+            blocking(move || out.keep()).await?.map_err(|e| {
+                Error::BadInput(format!(
+                    "production {production} is sealed, but its package could not be written to {shown}: {e}; it stays downloadable from the server"
+                ))
+            })?;
+        }
         app.production_by_id(&production).await?.ok_or_else(|| Error::corrupt("the production is gone"))
+    }
+}
+
+/// Where `--out` writes the package as it is sealed: a temporary file beside the path asked
+/// for, renamed to it once the production is sealed. A production that fails leaves
+/// nothing there (the temporary file is deleted; after a kill, a `.comity-package-` file
+/// may stay beside it).
+struct OutFile {
+    path: PathBuf,
+    partial: tempfile::NamedTempFile,
+}
+
+impl OutFile {
+    fn create(path: PathBuf) -> Result<OutFile> {
+        if path.exists() {
+            return Err(Error::BadInput(format!(
+                "{} exists already; choose another path for the package, or remove it",
+                path.display()
+            )));
+        }
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let partial = tempfile::Builder::new().prefix(".comity-package-").tempfile_in(dir).map_err(|e| {
+            // tempfile names its own file in the error; the path to fix is the one asked for.
+            let e = e.raw_os_error().map_or(e, std::io::Error::from_raw_os_error);
+            Error::BadInput(format!("cannot write the package to {}: {e}", path.display()))
+        })?;
+        Ok(OutFile { path, partial })
+    }
+
+    /// The file the sealing writes to.
+    fn file(&self) -> std::io::Result<std::fs::File> {
+        self.partial.as_file().try_clone()
+    }
+
+    /// The package, written whole, takes its name; a file made there since is not replaced.
+    fn keep(self) -> std::io::Result<()> {
+        self.partial.persist_noclobber(&self.path).map(drop).map_err(|e| e.error)
     }
 }
 
@@ -974,6 +1023,8 @@ struct SealJob {
     dir: PathBuf,
     /// Where the stored package goes: the database.
     out: stored::ChunkWriter,
+    /// Where else the package goes as it leaves, as it is sealed (`--out`).
+    copy: Option<std::fs::File>,
     recipient: comity_seal::age::x25519::Recipient,
     signing: SigningKey,
     manifest: Manifest,
@@ -1044,16 +1095,35 @@ fn seal_records(job: SealJob) -> Result<SealedPackage, SealFailure> {
     manifest.redaction = redaction.clone();
 
     (job.progress)(Phase::Sealing, 0);
-    // The package as it leaves (encrypted to the authority) is written through comity's
-    // layer at rest: nothing of it reaches the database but under the production's data key.
-    let sealed = {
-        let mut at_rest = job.data_key.encrypt(job.out)?;
-        let sealed = comity_seal::seal(&mut at_rest, &[job.recipient], &job.signing, &manifest, |_| {
-            std::fs::File::open(records.path())
-        })?;
-        at_rest.finish()?.finish()?;
-        sealed
-    };
+    let (recipient, signing, data_key, chunks, copy) =
+        (job.recipient, job.signing, job.data_key, job.out, job.copy);
+    let (sealed, stored) = relay::relayed(
+        |relay| {
+            comity_seal::seal(relay, &[recipient], &signing, &manifest, |_| {
+                std::fs::File::open(records.path())
+            })
+        },
+        |received| -> Result<(), SealFailure> {
+            // The package as it leaves is written through comity's layer at rest: nothing of
+            // it reaches the database but under the production's data key.
+            let mut at_rest = data_key.encrypt(chunks)?;
+            let mut copy = copy;
+            received.each(|block| {
+                if let Some(file) = copy.as_mut() {
+                    file.write_all(block)?;
+                }
+                at_rest.write_all(block)
+            })?;
+            at_rest.finish()?.finish()?;
+            if let Some(file) = copy {
+                file.sync_all()?;
+            }
+            Ok(())
+        },
+    );
+    // A storing that failed is why the sealing's hand-over failed: its error comes first.
+    stored?;
+    let sealed = sealed?;
     Ok(SealedPackage {
         manifest_sha256: sealed.manifest_sha256().to_string(),
         package_sha256: sealed.package_sha256().to_string(),

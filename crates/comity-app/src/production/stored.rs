@@ -8,10 +8,10 @@
 //! own data key ([`super::at_rest`]), so the rows open with nothing the database holds
 //! alone. SQLite deployments keep them the same way: one code path.
 //!
-//! Memory stays bounded whatever the package's size. The sealing runs on a blocking thread
-//! and writes to a [`ChunkWriter`], which fills one chunk and hands it over a channel of
-//! `IN_FLIGHT` (2) chunks to a task that inserts them, two at a time: a chunk being filled,
-//! two waiting and two being inserted, about 5 MiB. A [`ChunkReader`] reads it back the same way, a task
+//! Memory stays bounded whatever the package's size. The sealing's storing thread (see
+//! `relay`) writes to a [`ChunkWriter`], which fills one chunk and hands it over a channel
+//! of `IN_FLIGHT` (2) chunks to a task that inserts them, two at a time: a chunk being
+//! filled, two waiting and two being inserted, about 5 MiB. A [`ChunkReader`] reads it back the same way, a task
 //! fetching the next chunks ahead of the reader, at most `IN_FLIGHT` (2) at a time.
 //!
 //! A sealing that fails has its chunks deleted at once. One that a crash or a kill

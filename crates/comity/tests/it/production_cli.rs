@@ -108,6 +108,51 @@ async fn a_package_produced_on_the_command_line_opens_with_age_and_verifies() {
     let manifest_sha = reported(&stderr, "manifest sha256");
     assert_eq!(sha256_file(&package), package_sha, "the package is the one reported");
 
+    // `--out` is written as the package is sealed, not read back from the server's copy
+    // after: the server serves the same bytes.
+    let production = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("production ")?.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    let r = client
+        .post(server.url("/v1/admin/tokens"))
+        .bearer_auth(&trust.admin)
+        .json(&serde_json::json!({"org": "fr-tj-paris", "role": "requester"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let authority: Value = r.json().await.unwrap();
+    let r = client
+        .get(server.url(&format!("/v1/requests/{id}/productions/{production}/package")))
+        .bearer_auth(authority["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let served = r.bytes().await.unwrap();
+    assert!(served == std::fs::read(&package).unwrap(), "the server serves what --out holds");
+    // A package already there is never overwritten, and a directory that does not exist is
+    // said before the export is read; neither leaves a file behind.
+    let again = produce("2030-06-30", &[]);
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(1), "{said}");
+    assert!(said.contains("exists already"), "{said}");
+    assert!(!said.contains("checking the export"), "{said}");
+    assert_eq!(sha256_file(&package), package_sha, "the package is unchanged");
+    let nowhere = dir.path().join("missing").join("package.age");
+    let missing = crate::support::produce(&data, &id, &nowhere, "2030-06-30", &[]);
+    let said = String::from_utf8_lossy(&missing.stderr);
+    assert_eq!(missing.status.code(), Some(1), "{said}");
+    assert!(said.contains("cannot write the package to") && said.contains("missing"), "{said}");
+    let partial: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".comity-package-"))
+        .collect();
+    assert!(partial.is_empty(), "{partial:?}");
+
     // The authority verifies it with its identity and the provider's registered key.
     let records = dir.path().join("records");
     let verify = |package: &Path, key: &Path, out: &Path| {
