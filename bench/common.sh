@@ -35,3 +35,19 @@ check_autovacuum() { # $1: a PostgreSQL URL. Figures taken without autovacuum me
       "psql -c 'ALTER SYSTEM SET autovacuum = on' -c 'SELECT pg_reload_conf()'" >&2
   fi
 }
+
+bench_database_url() { # $1: a PostgreSQL URL, $2: a database's name. The URL of database $2
+  # on the same server. To a server on this host it is without TLS unless $1 names an
+  # sslmode: docs/deploy.md says so for a database on the same host, and the driver's
+  # default (`prefer`) spent about a tenth of throughput on TLS over the loopback
+  # (docs/benchmarks.md), which no deployment that follows it pays.
+  local base=${1%%\?*}
+  local query=${1#"$base"}
+  local url=${base%/*}/$2$query
+  case "$1" in
+    *sslmode=*) ;;
+    *@127.0.0.1[:/]* | *@localhost[:/]* | *@\[::1\][:/]*)
+      if [ -n "$query" ]; then url="$url&sslmode=disable"; else url="$url?sslmode=disable"; fi ;;
+  esac
+  echo "$url"
+}

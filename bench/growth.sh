@@ -44,7 +44,7 @@ if [ -n "${COMITY_BENCH_DATABASE_URL:-}" ]; then
   check_autovacuum "$COMITY_BENCH_DATABASE_URL"
   DB=comity_growth_$$
   psql "$COMITY_BENCH_DATABASE_URL" -qc "CREATE DATABASE $DB" >/dev/null
-  STORE="--database-url ${COMITY_BENCH_DATABASE_URL%/*}/$DB $STORE"
+  STORE="--database-url $(bench_database_url "$COMITY_BENCH_DATABASE_URL" "$DB") $STORE"
 fi
 
 echo "== machine"

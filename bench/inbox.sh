@@ -123,6 +123,6 @@ run "SQLite (synchronous=FULL)" "--data-dir $WORK/sqlite"
 if [ -n "${COMITY_BENCH_DATABASE_URL:-}" ]; then
   DB="comity_bench_inbox_$$"
   psql "$COMITY_BENCH_DATABASE_URL" -qc "CREATE DATABASE $DB" >/dev/null
-  run "PostgreSQL" "--database-url ${COMITY_BENCH_DATABASE_URL%/*}/$DB --data-dir $WORK/pg"
+  run "PostgreSQL" "--database-url $(bench_database_url "$COMITY_BENCH_DATABASE_URL" "$DB") --data-dir $WORK/pg"
   psql "$COMITY_BENCH_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
 fi

@@ -170,7 +170,7 @@ if [ -n "${COMITY_BENCH_DATABASE_URL:-}" ]; then
   postgres_store() {
     psql "$COMITY_BENCH_DATABASE_URL" -qc "CREATE DATABASE ${DB}_$1" >/dev/null
     # The data directory holds the log's and the server's keys; the rest is in PostgreSQL.
-    echo "--database-url ${COMITY_BENCH_DATABASE_URL%/*}/${DB}_$1 --data-dir $WORK/pg-$1"
+    echo "--database-url $(bench_database_url "$COMITY_BENCH_DATABASE_URL" "${DB}_$1") --data-dir $WORK/pg-$1"
   }
   backend "PostgreSQL" postgres_store
   for db in "${DB}_current" "${DB}_candidate" "${DB}_baseline"; do

@@ -23,9 +23,9 @@ ADMIN=$COMITY_BENCH_DATABASE_URL
 SERVER=
 trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; wait 2>/dev/null || true; psql "$ADMIN" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
 psql "$ADMIN" -qc "CREATE DATABASE $DB" >/dev/null
-STORE="--database-url ${ADMIN%/*}/$DB --data-dir $WORK/data"
 # shellcheck source=bench/common.sh
 source bench/common.sh
+STORE="--database-url $(bench_database_url "$ADMIN" "$DB") --data-dir $WORK/data"
 $BIN init $STORE >/dev/null 2>&1
 register_parties "$BIN" "$STORE"
 $BIN authority key generate --out "$WORK/paris.jwk" 2>/dev/null > "$WORK/paris.pub.jwk"

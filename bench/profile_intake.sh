@@ -28,7 +28,7 @@ STORE="--data-dir $WORK/data"
 if [ -n "${1:-}" ]; then
   DB=comity_profile_$$
   psql "$1" -qc "CREATE DATABASE $DB" >/dev/null
-  STORE="--database-url ${1%/*}/$DB $STORE"
+  STORE="--database-url $(bench_database_url "$1" "$DB") $STORE"
 fi
 "$BIN" init $STORE >/dev/null 2>&1
 register_parties "$BIN" "$STORE"
