@@ -142,6 +142,9 @@ impl App {
         let at = at.trunc_subsecs(6);
         let recorded = at.max(Utc::now().trunc_subsecs(6));
         let store = self.store();
+        // The registers as they stand, as a request's own checks read them: a party
+        // suspended through another server a moment ago is acted on as suspended.
+        store.sync_registers().await?;
         let mut sweep = Sweep::default();
         loop {
             let batch = store.due_clocks(at, SWEEP_BATCH).await?;

@@ -378,6 +378,10 @@ impl Notifier {
     /// One step: the outbox fed from the log until it has caught up, then the notices due
     /// at `now` delivered (one batch).
     pub async fn step(&self, now: DateTime<Utc>) -> Result<Delivery> {
+        // The registers as they stand, as a request's own checks read them: an endpoint
+        // revoked through another server a moment ago gets nothing more. Without this the
+        // kept answers are trusted for up to a second (`comity_store::registers`).
+        self.inner.app.store().sync_registers().await?;
         let mut fed = 0;
         loop {
             let (read, written) = self.feed().await?;
