@@ -11,7 +11,7 @@
 //!   token) first calls [`Store::sync_registers`](comity_core::Store::sync_registers): one
 //!   read of the version. If another process has written since, everything kept is
 //!   forgotten. A key revoked through another server is refused by the next submission
-//!   anywhere.
+//!   anywhere. The clock sweeper and the notices' delivery sync at each step too.
 //! - **This process's own register writes** forget everything kept once they have
 //!   committed, before their caller hears of them: a use case that revokes a key and then
 //!   shows it reads it anew.
