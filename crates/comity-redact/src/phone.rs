@@ -10,12 +10,15 @@
 //!
 //! The rules are libphonenumber's (`PhoneNumberUtil`: `maybeStripNationalPrefixAndCarrierCode`,
 //! `getRegionCodeForNumberFromRegionList`, `getNumberTypeHelper`,
-//! `chooseFormattingPatternForNumber`), applied here to the crate's metadata with each
-//! pattern compiled once, anchored as libphonenumber matches it: the crate's own
-//! `parse`/`is_valid`/`format` share one cache of 100 compiled patterns, which text with
-//! numbers of many regions evicts and recompiles on every number (docs/benchmarks.md,
-//! "Redaction"). A test checks that both agree on every example number and its
-//! neighbours (`tests/it/outside.rs`).
+//! `chooseFormattingPatternForNumber`), applied here to the crate's metadata, each pattern
+//! anchored as libphonenumber matches it. The crate's own `parse`/`is_valid`/`format`
+//! share one cache of 100 compiled patterns, which text with numbers of many regions
+//! evicts and recompiles on every number, and loading its database compiles all 2,937
+//! patterns (docs/benchmarks.md, "Redaction"). So `build.rs` reads the metadata at build
+//! time: the patterns that only answer "does it match?" become DFAs read in place, the
+//! rest are compiled once, when a region's national numbers first need them. A test
+//! checks that both agree on every example number and its neighbours
+//! (`tests/it/outside.rs`).
 
 use std::{
     fmt,
@@ -23,8 +26,11 @@ use std::{
     sync::{Arc, OnceLock},
 };
 
-use phonenumber::{Metadata, metadata::DATABASE};
 use regex::{Regex, RegexBuilder};
+use regex_automata::{
+    Anchored, Input,
+    dfa::{Automaton, dense::DFA},
+};
 
 use crate::types::ConfigError;
 
@@ -87,7 +93,7 @@ impl PhoneRegions {
 
     /// Every region libphonenumber has metadata for.
     pub fn all() -> PhoneRegions {
-        DATABASE.iter().filter_map(|m| index(m.id())).fold(PhoneRegions::none(), |r, i| r.with_index(i))
+        REGIONS.iter().filter_map(|r| index(r.id)).fold(PhoneRegions::none(), |r, i| r.with_index(i))
     }
 
     /// The 27 member states of the European Union.
@@ -104,7 +110,7 @@ impl PhoneRegions {
     pub fn with(self, code: &str) -> Result<PhoneRegions, ConfigError> {
         let upper = code.trim().to_ascii_uppercase();
         match index(&upper) {
-            Some(i) if DATABASE.by_id(upper.as_str()).is_some() => Ok(self.with_index(i)),
+            Some(i) if region(&upper).is_some() => Ok(self.with_index(i)),
             _ => Err(ConfigError::UnknownRegion(code.trim().to_owned())),
         }
     }
@@ -179,37 +185,118 @@ impl FromStr for PhoneRegions {
     }
 }
 
-/// One region's metadata, its patterns compiled on first use.
+/// One region's metadata, as `build.rs` wrote it from the `phonenumber` crate's.
 #[derive(Debug)]
-struct Plan {
-    meta: &'static Metadata,
+struct Region {
+    /// Its ISO 3166-1 code (`FR`), or `001` for the non-geographic entities.
+    id: &'static str,
     code: u16,
     /// The national (trunk) prefix dialled before a number inside the region (`0` in
     /// France, `1` in the US), if it has one.
-    prefix: Option<Box<[u8]>>,
-    /// The possible lengths of its national significant numbers, one bit each.
+    national_prefix: Option<&'static str>,
+    /// The possible lengths of its national significant numbers, one bit each: the union
+    /// of its number types' (the port leaves the general description's empty).
     lengths: u32,
+    general: Pattern,
+    /// libphonenumber's getNumberTypeHelper: the types a valid number may be of, fixed
+    /// lines and mobiles first.
+    types: &'static [Typed],
+    /// Which numbers of a shared calling code are this region's.
+    leading: Option<Pattern>,
+    prefix_for_parsing: Option<&'static str>,
+    transform: Option<&'static str>,
+    formats: &'static [Format],
+}
+
+/// A pattern of the metadata, anchored as libphonenumber matches it, and its DFA's place
+/// in [`DFAS`].
+#[derive(Debug)]
+struct Pattern {
+    source: &'static str,
+    at: usize,
+    len: usize,
+}
+
+/// A number type's pattern and its possible lengths (bits).
+#[derive(Debug)]
+struct Typed {
+    pattern: Pattern,
+    lengths: u32,
+}
+
+/// A number format: libphonenumber's `NumberFormat`, as written in the metadata.
+#[derive(Debug)]
+struct Format {
+    pattern: &'static str,
+    /// The last of its leading-digits patterns.
+    leading: Option<&'static str>,
+    format: &'static str,
+    /// The national prefix formatting rule (`$NP $FG`).
+    rule: Option<&'static str>,
+}
+
+include!(concat!(env!("OUT_DIR"), "/phone_plans.rs"));
+
+/// Bytes aligned for a DFA's `u32` transitions.
+#[repr(C, align(8))]
+struct Aligned<B: ?Sized>(B);
+
+/// The DFAs of every [`Pattern`], serialized little-endian by `build.rs`.
+static DFAS: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(env!("OUT_DIR"), "/phone_dfas.bin")));
+
+/// A compiled [`Pattern`].
+#[derive(Debug)]
+enum Matcher {
+    /// Read in place from [`DFAS`] (its tables; the rest, 768 bytes, boxed).
+    Dfa(Box<DFA<&'static [u32]>>),
+    /// Compiled here: on a big-endian machine, where the little-endian DFAs do not read.
+    Regex(Regex),
+}
+
+impl Pattern {
+    fn compile(&self) -> Option<Matcher> {
+        match DFA::from_bytes(&DFAS.0[self.at..self.at + self.len]) {
+            Ok((dfa, _)) => Some(Matcher::Dfa(Box::new(dfa))),
+            Err(_) => compiled(self.source).map(Matcher::Regex),
+        }
+    }
+}
+
+impl Matcher {
+    fn is_match(&self, digits: &str) -> bool {
+        match self {
+            // Anchored and, for a whole number, ending in `$`: any match is the one asked.
+            Matcher::Dfa(dfa) => dfa
+                .try_search_fwd(&Input::new(digits).anchored(Anchored::Yes).earliest(true))
+                .is_ok_and(|m| m.is_some()),
+            Matcher::Regex(re) => re.is_match(digits),
+        }
+    }
+}
+
+/// A pattern compiled here: those that need capture groups (the national prefix for
+/// parsing, the national formats), and the others where the DFAs do not read.
+///
+/// The metadata's patterns carry the XML's line breaks and indentation, which
+/// libphonenumber strips and the crate compiles with `ignore_whitespace`: so do we. They
+/// are of ASCII digits: compiled without Unicode classes (`\d` is `[0-9]`, not every
+/// script's digits), which makes them several times smaller and faster to build, and with
+/// a small lazy-DFA cache each, since a text may touch hundreds of them once: the regex
+/// crate's default of 2 MiB per pattern took `pii scan` to 366 MB on the outside corpus.
+fn compiled(source: &str) -> Option<Regex> {
+    RegexBuilder::new(source).ignore_whitespace(true).unicode(false).dfa_size_limit(1 << 16).build().ok()
+}
+
+/// A region's plan: its metadata, and its patterns compiled on first use.
+#[derive(Debug)]
+struct Plan {
+    region: &'static Region,
     compiled: OnceLock<Compiled>,
 }
 
-/// A pattern of the metadata, anchored as libphonenumber uses it. The metadata's patterns
-/// carry the XML's line breaks and indentation, which libphonenumber strips and the
-/// crate compiles with `ignore_whitespace`: so do we.
-///
-/// The patterns are of ASCII digits: compiled without Unicode classes (`\d` is `[0-9]`,
-/// not every script's digits), which makes them several times smaller and faster to
-/// build, and with a small lazy-DFA cache each, since a text may touch thousands of them
-/// once (every region's numbers): the regex crate's default of 2 MiB per pattern took
-/// `pii scan` to 366 MB on the outside corpus.
-fn anchored(pattern: &str, whole: bool) -> Option<Regex> {
-    let source = if whole { format!("^(?:{pattern})$") } else { format!("^(?:{pattern})") };
-    RegexBuilder::new(&source).ignore_whitespace(true).unicode(false).dfa_size_limit(1 << 16).build().ok()
-}
-
-/// A number format: libphonenumber's `NumberFormat`.
+/// A national format, compiled.
 #[derive(Debug)]
 struct NumberFormat {
-    /// The last of its leading-digits patterns, matched at the start.
     leading: Option<Regex>,
     pattern: Regex,
     /// The format with the national prefix formatting rule applied to its first group.
@@ -218,49 +305,28 @@ struct NumberFormat {
 
 #[derive(Debug)]
 struct Compiled {
-    general: Option<Regex>,
-    /// Each number type's pattern, compiled when first needed (most numbers are fixed
-    /// lines or mobiles, tried first), and its possible lengths (bits; 0 for the general
-    /// ones).
-    types: Vec<(&'static str, OnceLock<Option<Regex>>, u32)>,
-    /// Which numbers of a shared calling code are this region's.
-    leading: Option<Regex>,
+    general: Option<Matcher>,
+    /// Each number type's pattern, read when first needed.
+    types: Vec<OnceLock<Option<Matcher>>>,
+    leading: Option<Matcher>,
     prefix_for_parsing: Option<Regex>,
-    transform: Option<String>,
     /// The national formats, compiled when a national number first needs them.
     formats: OnceLock<Vec<NumberFormat>>,
 }
 
 impl Plan {
-    fn new(meta: &'static Metadata) -> Plan {
-        Plan {
-            meta,
-            code: meta.country_code(),
-            prefix: meta.national_prefix().map(|p| p.as_bytes().into()),
-            lengths: length_bits(meta),
-            compiled: OnceLock::new(),
-        }
+    fn new(region: &'static Region) -> Plan {
+        Plan { region, compiled: OnceLock::new() }
     }
 
     fn compiled(&self) -> &Compiled {
         self.compiled.get_or_init(|| {
-            let meta = self.meta;
-            let descriptors = meta.descriptors();
-            let bits = |lengths: &[u16]| lengths.iter().filter(|l| **l < 32).fold(0u32, |b, l| b | 1 << l);
-            // libphonenumber's getNumberTypeHelper: the types a valid number may be of.
-            let types = TYPES
-                .iter()
-                .filter_map(|t| descriptors.get(*t))
-                .map(|d| (d.national_number().as_str(), OnceLock::new(), bits(d.possible_length())))
-                .collect();
+            let region = self.region;
             Compiled {
-                general: anchored(descriptors.general().national_number().as_str(), true),
-                types,
-                leading: meta.leading_digits().and_then(|l| anchored(l.as_str(), false)),
-                prefix_for_parsing: meta
-                    .national_prefix_for_parsing()
-                    .and_then(|p| anchored(p.as_str(), false)),
-                transform: meta.national_prefix_transform_rule().map(str::to_owned),
+                general: region.general.compile(),
+                types: region.types.iter().map(|_| OnceLock::new()).collect(),
+                leading: region.leading.as_ref().and_then(Pattern::compile),
+                prefix_for_parsing: region.prefix_for_parsing.and_then(|p| compiled(&format!("^(?:{p})"))),
                 formats: OnceLock::new(),
             }
         })
@@ -268,21 +334,22 @@ impl Plan {
 
     fn formats(&self) -> &[NumberFormat] {
         self.compiled().formats.get_or_init(|| {
-            let meta = self.meta;
-            meta.formats()
+            let region = self.region;
+            region
+                .formats
                 .iter()
                 .filter_map(|f| {
-                    let mut national = f.format().to_owned();
-                    if let Some(rule) = f.national_prefix().filter(|r| !r.is_empty())
+                    let mut national = f.format.to_owned();
+                    if let Some(rule) = f.rule.filter(|r| !r.is_empty())
                         && let Some(first) = national.find('$').map(|i| national[i..i + 2].to_owned())
                     {
                         let rule =
-                            rule.replace("$NP", meta.national_prefix().unwrap_or("")).replace("$FG", &first);
+                            rule.replace("$NP", region.national_prefix.unwrap_or("")).replace("$FG", &first);
                         national = national.replacen(&first, &rule, 1);
                     }
                     Some(NumberFormat {
-                        leading: f.leading_digits().last().and_then(|l| anchored(l.as_str(), false)),
-                        pattern: anchored(f.pattern().as_str(), true)?,
+                        leading: f.leading.and_then(|l| compiled(&format!("^(?:{l})"))),
+                        pattern: compiled(&format!("^(?:{})$", f.pattern))?,
                         national,
                     })
                 })
@@ -299,15 +366,18 @@ impl Plan {
     fn valid(&self, nsn: &str) -> bool {
         let compiled = self.compiled();
         let len = nsn.len();
-        compiled.general.as_ref().is_some_and(|g| g.is_match(nsn))
-            && compiled.types.iter().any(|(pattern, re, lengths)| {
-                (*lengths == 0 || len < 32 && lengths & 1 << len != 0)
-                    && re.get_or_init(|| anchored(pattern, true)).as_ref().is_some_and(|re| re.is_match(nsn))
+        self.general_matches(nsn)
+            && self.region.types.iter().zip(&compiled.types).any(|(typed, matcher)| {
+                (typed.lengths == 0 || len < 32 && typed.lengths & 1 << len != 0)
+                    && matcher
+                        .get_or_init(|| typed.pattern.compile())
+                        .as_ref()
+                        .is_some_and(|m| m.is_match(nsn))
             })
     }
 
     fn possible(&self, nsn: &str) -> bool {
-        nsn.len() < 32 && self.lengths & 1 << nsn.len() != 0
+        nsn.len() < 32 && self.region.lengths & 1 << nsn.len() != 0
     }
 
     /// libphonenumber's `maybeStripNationalPrefixAndCarrierCode`: the national
@@ -318,7 +388,7 @@ impl Plan {
         let Some(parsing) = &compiled.prefix_for_parsing else {
             // Without a pattern for parsing, the national prefix is the pattern
             // (libphonenumber's BuildMetadataFromXml), with the same viability check.
-            let prefix = self.meta.national_prefix().unwrap_or_default();
+            let prefix = self.region.national_prefix.unwrap_or_default();
             return match digits.strip_prefix(prefix) {
                 Some(stripped) if !prefix.is_empty() && (!viable || self.general_matches(stripped)) => {
                     stripped.to_owned()
@@ -330,7 +400,7 @@ impl Plan {
             return digits.to_owned();
         };
         let last = captures.get(captures.len() - 1).filter(|_| captures.len() > 1);
-        let stripped = match (&compiled.transform, last) {
+        let stripped = match (self.region.transform, last) {
             (Some(rule), Some(_)) if !rule.is_empty() => {
                 let mut out = String::new();
                 captures.expand(rule, &mut out);
@@ -359,29 +429,9 @@ impl Plan {
     }
 }
 
-/// The number types a valid number may be of (libphonenumber's getNumberTypeHelper).
-const TYPES: [phonenumber::Type; 10] = [
-    phonenumber::Type::FixedLine,
-    phonenumber::Type::Mobile,
-    phonenumber::Type::TollFree,
-    phonenumber::Type::PremiumRate,
-    phonenumber::Type::SharedCost,
-    phonenumber::Type::Voip,
-    phonenumber::Type::PersonalNumber,
-    phonenumber::Type::Pager,
-    phonenumber::Type::Uan,
-    phonenumber::Type::Voicemail,
-];
-
-/// The possible lengths of a region's national significant numbers, one bit each: the
-/// union of its number types' (the port leaves the general description's empty).
-fn length_bits(meta: &Metadata) -> u32 {
-    let descriptors = meta.descriptors();
-    std::iter::once(descriptors.general())
-        .chain(TYPES.iter().filter_map(|t| descriptors.get(*t)))
-        .flat_map(|d| d.possible_length())
-        .filter(|l| **l < 32)
-        .fold(0, |bits, l| bits | 1 << l)
+/// The region `id` (`FR`).
+fn region(id: &str) -> Option<&'static Region> {
+    REGIONS.iter().find(|r| r.id == id)
 }
 
 /// Every region's plan, by calling code, built once for the process.
@@ -395,16 +445,12 @@ struct Plans {
 fn plans() -> &'static Plans {
     static PLANS: OnceLock<Plans> = OnceLock::new();
     PLANS.get_or_init(|| {
-        // By code, not by region id: the non-geographic entities (+800, +808, +870, +881,
-        // +882, +883, +888, +979) all have the id `001`.
-        let by_code: Vec<Vec<Arc<Plan>>> = (0..1000u16)
-            .map(|code| {
-                let mut metas = DATABASE.by_code(&code).unwrap_or_default();
-                metas.sort_by_key(|m| !m.is_main_country_for_code());
-                metas.into_iter().map(|m| Arc::new(Plan::new(m))).collect()
-            })
-            .collect();
-        let lengths = by_code.iter().map(|plans| plans.iter().fold(0, |b, p| b | p.lengths)).collect();
+        let mut by_code: Vec<Vec<Arc<Plan>>> = (0..1000).map(|_| Vec::new()).collect();
+        // build.rs wrote them by code, the main region of each first.
+        for region in &REGIONS {
+            by_code[usize::from(region.code)].push(Arc::new(Plan::new(region)));
+        }
+        let lengths = by_code.iter().map(|plans| plans.iter().fold(0, |b, p| b | p.region.lengths)).collect();
         Plans { by_code, lengths }
     })
 }
@@ -443,19 +489,18 @@ impl Phones {
         // reads the same way (the US's plan reads Canada's numbers), and the number's
         // own region decides validity. The main region of the code goes first.
         let mut chosen: Vec<Arc<Plan>> = Vec::new();
-        for code in regions.iter() {
-            let Some(meta) = DATABASE.by_id(code.as_str()) else {
+        for id in regions.iter() {
+            let Some(code) = region(&id).map(|r| r.code) else {
                 continue;
             };
-            let code = meta.country_code();
-            if chosen.iter().any(|p| p.code == code) {
+            if chosen.iter().any(|p| p.region.code == code) {
                 continue;
             }
             if let Some(plan) = plans.by_code.get(usize::from(code)).and_then(|p| p.first()) {
                 chosen.push(Arc::clone(plan));
             }
         }
-        chosen.sort_by_key(|p| p.code);
+        chosen.sort_by_key(|p| p.region.code);
         Phones { check, regions: chosen }
     }
 
@@ -499,12 +544,12 @@ impl Phones {
         };
         let plans = plans();
         for region in &self.regions {
-            let prefix = region.prefix.as_deref().unwrap_or_default();
+            let prefix = region.region.national_prefix.unwrap_or_default().as_bytes();
             let prefixed = !prefix.is_empty() && digits.starts_with(prefix);
             if !prefixed && (lens.len() == 1 || digits.len() < 7) {
                 continue;
             }
-            let fits = |len: usize| len < 32 && region.lengths & 1 << len != 0;
+            let fits = |len: usize| len < 32 && region.region.lengths & 1 << len != 0;
             if !fits(digits.len() - if prefixed { prefix.len() } else { 0 }) && !fits(digits.len()) {
                 continue;
             }
@@ -512,7 +557,7 @@ impl Phones {
                 return true;
             }
             let nsn = region.national_number(text);
-            let Some(own) = plans.region_of(region.code, &nsn) else {
+            let Some(own) = plans.region_of(region.region.code, &nsn) else {
                 continue;
             };
             let ok = match self.check {
@@ -523,7 +568,7 @@ impl Phones {
                 continue;
             }
             // libphonenumber formats with the calling code's main region's formats.
-            let main = plans.by_code[usize::from(region.code)].first().map_or(own, Arc::as_ref);
+            let main = plans.by_code[usize::from(region.region.code)].first().map_or(own, Arc::as_ref);
             let (national, groups) = main.national_format(&nsn);
             let same_digits = national == digits || prefixed && national == digits[prefix.len()..];
             if !same_digits {

@@ -1,0 +1,142 @@
+//! libphonenumber's metadata, read from the `phonenumber` crate at build time and written
+//! out as static tables, with the patterns a phone number is checked against already
+//! compiled into DFAs.
+//!
+//! Why at build time: the crate loads its whole database when first touched, compiling
+//! each of its 2,937 patterns (about 0.08 s), and comity then compiled again the patterns
+//! of each region a text met: `comity pii scan` spent most of a pass on the outside corpus
+//! parsing regular expressions (docs/benchmarks.md, "Redaction"). Here the patterns that
+//! only answer "does this match?" (each region's general and per-type number patterns,
+//! and the leading digits that tell regions of one calling code apart) become
+//! `regex-automata` dense DFAs, serialized little-endian; at run time a region's DFAs are
+//! read in place (`DFA::from_bytes`, which checks them but builds nothing). The patterns
+//! that need capture groups (the national prefix for parsing, the national formats) stay
+//! strings, compiled when a region's national numbers first need them.
+//!
+//! Writes `$OUT_DIR/phone_plans.rs` (the tables) and `$OUT_DIR/phone_dfas.bin` (the DFAs,
+//! each at a multiple of 8 bytes).
+
+use std::{env, fmt::Write as _, fs, path::PathBuf};
+
+use phonenumber::{Metadata, Type, metadata::DATABASE};
+use regex_automata::{
+    dfa::{StartKind, dense},
+    nfa::thompson,
+    util::syntax,
+};
+
+/// The number types a valid number may be of (libphonenumber's getNumberTypeHelper), in
+/// the order they are tried: most numbers are fixed lines or mobiles.
+const TYPES: [Type; 10] = [
+    Type::FixedLine,
+    Type::Mobile,
+    Type::TollFree,
+    Type::PremiumRate,
+    Type::SharedCost,
+    Type::Voip,
+    Type::PersonalNumber,
+    Type::Pager,
+    Type::Uan,
+    Type::Voicemail,
+];
+
+struct Out {
+    dfas: Vec<u8>,
+}
+
+impl Out {
+    /// A pattern anchored as libphonenumber matches it (the whole number, or its start),
+    /// as `(source, offset, length)` Rust source: the DFA's place in the blob.
+    fn pattern(&mut self, pattern: &str, whole: bool) -> String {
+        let source = if whole { format!("^(?:{pattern})$") } else { format!("^(?:{pattern})") };
+        // The metadata's patterns carry the XML's line breaks and indentation, which
+        // libphonenumber strips: ignore whitespace. They are of ASCII digits: no Unicode.
+        let dfa = dense::Builder::new()
+            .syntax(syntax::Config::new().ignore_whitespace(true).unicode(false).utf8(false))
+            .thompson(thompson::Config::new().utf8(false))
+            .configure(dense::Config::new().start_kind(StartKind::Anchored))
+            .build(&source)
+            .unwrap_or_else(|e| panic!("libphonenumber's pattern {source:?} does not compile: {e}"));
+        let (bytes, padding) = dfa.to_bytes_little_endian();
+        let bytes = &bytes[padding..];
+        let offset = self.dfas.len();
+        self.dfas.extend_from_slice(bytes);
+        self.dfas.resize(self.dfas.len().next_multiple_of(8), 0);
+        format!("Pattern {{ source: {source:?}, at: {offset}, len: {} }}", bytes.len())
+    }
+}
+
+fn lengths(lengths: &[u16]) -> u32 {
+    lengths.iter().filter(|l| **l < 32).fold(0u32, |b, l| b | 1 << l)
+}
+
+fn region(out: &mut Out, meta: &Metadata) -> String {
+    let descriptors = meta.descriptors();
+    let mut s = String::new();
+    let general = out.pattern(descriptors.general().national_number().as_str(), true);
+    let mut all = lengths(descriptors.general().possible_length());
+    let mut types = String::new();
+    for t in TYPES {
+        if let Some(d) = descriptors.get(t) {
+            all |= lengths(d.possible_length());
+            let p = out.pattern(d.national_number().as_str(), true);
+            write!(types, "Typed {{ pattern: {p}, lengths: {} }}, ", lengths(d.possible_length()))
+                .expect("writing to a String does not fail");
+        }
+    }
+    let leading = match meta.leading_digits() {
+        Some(l) => format!("Some({})", out.pattern(l.as_str(), false)),
+        None => "None".to_owned(),
+    };
+    let mut formats = String::new();
+    for f in meta.formats() {
+        write!(
+            formats,
+            "Format {{ pattern: {:?}, leading: {:?}, format: {:?}, rule: {:?} }}, ",
+            f.pattern().as_str(),
+            f.leading_digits().last().map(|l| l.as_str()),
+            f.format(),
+            f.national_prefix(),
+        )
+        .expect("writing to a String does not fail");
+    }
+    write!(
+        s,
+        "Region {{ id: {:?}, code: {}, national_prefix: {:?}, lengths: {all}, general: {general}, \
+         types: &[{types}], leading: {leading}, prefix_for_parsing: {:?}, transform: {:?}, formats: &[{formats}] }}",
+        meta.id(),
+        meta.country_code(),
+        meta.national_prefix(),
+        meta.national_prefix_for_parsing().map(|p| p.as_str()),
+        meta.national_prefix_transform_rule(),
+    )
+    .expect("writing to a String does not fail");
+    s
+}
+
+fn main() {
+    let dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let mut out = Out { dfas: Vec::new() };
+    let mut regions = Vec::new();
+    // By calling code, the main region of each first, as libphonenumber looks them up.
+    // By code, not by id: the non-geographic entities (+800, +808, ...) all have the id
+    // `001`.
+    for code in 0..1000u16 {
+        let mut metas = DATABASE.by_code(&code).unwrap_or_default();
+        metas.sort_by_key(|m| !m.is_main_country_for_code());
+        for meta in metas {
+            regions.push(region(&mut out, meta));
+        }
+    }
+    // By calling code, the main region of each first: the order `phone.rs` relies on.
+    let mut rs = String::from("// Generated by build.rs from the `phonenumber` crate's metadata.\n");
+    writeln!(rs, "static REGIONS: [Region; {}] = [", regions.len())
+        .expect("writing to a String does not fail");
+    for r in &regions {
+        writeln!(rs, "    {r},").expect("writing to a String does not fail");
+    }
+    rs.push_str("];\n");
+    fs::write(dir.join("phone_plans.rs"), rs).expect("writing phone_plans.rs");
+    fs::write(dir.join("phone_dfas.bin"), &out.dfas).expect("writing phone_dfas.bin");
+    println!("cargo::rerun-if-changed=build.rs");
+}
