@@ -16,7 +16,9 @@
 //! capitalised word after a greeting is taken for a name (`Hello World`); names written
 //! in lower case, or in scripts without case, are not found.
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
 
 use crate::{
     scan::{word_at, word_before},
@@ -261,8 +263,11 @@ const NOT_NAMES: &[&str] = &[
 ];
 
 pub(crate) struct PersonFinder {
+    /// The triggers, matched anchored where one may start.
     automaton: AhoCorasick,
     triggers: Vec<Trigger>,
+    /// The first two bytes of every trigger, one bit per pair: where the automaton is run.
+    starts: Box<[u64; 1024]>,
 }
 
 impl std::fmt::Debug for PersonFinder {
@@ -285,14 +290,38 @@ impl PersonFinder {
         }
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(StartKind::Anchored)
             .build(&patterns)
             .expect("a few dozen short literals always build");
-        PersonFinder { automaton, triggers }
+        let mut starts = Box::new([0u64; 1024]);
+        for p in &patterns {
+            let pair = pair(p.as_bytes(), 0).expect("every trigger has two bytes or more");
+            starts[pair / 64] |= 1 << (pair % 64);
+        }
+        PersonFinder { automaton, triggers, starts }
     }
 
+    /// Every trigger starts a word with a capital letter (`Dear`, `Mme`, `À bientôt`), and
+    /// capitals that start a word are rare in a text: the automaton is run, anchored,
+    /// only where the first two bytes are a trigger's, rather than over every byte. The
+    /// capitals are found eight bytes at a time ([`next_capital`]). Matches are the
+    /// automaton's leftmost-longest ones, as an unanchored search finds them, less those
+    /// inside a word, which were dropped anyway.
     pub(crate) fn find(&self, text: &str, out: &mut Vec<Span>) {
-        for m in self.automaton.find_iter(text) {
-            if word_before(text, m.start()) || word_at(text, m.end()) && !text[..m.end()].ends_with('.') {
+        let bytes = text.as_bytes();
+        let mut at = 0;
+        while let Some(start) = next_capital(bytes, at) {
+            at = start + 1;
+            let Some(pair) = pair(bytes, start) else { break };
+            if self.starts[pair / 64] & 1 << (pair % 64) == 0 || word_before(text, start) {
+                continue;
+            }
+            let input = Input::new(text).span(start..text.len()).anchored(Anchored::Yes);
+            let Some(m) = self.automaton.find(input) else {
+                continue;
+            };
+            at = m.end();
+            if word_at(text, m.end()) && !text[..m.end()].ends_with('.') {
                 continue;
             }
             let found = match self.triggers[m.pattern().as_usize()] {
@@ -305,6 +334,35 @@ impl PersonFinder {
             }
         }
     }
+}
+
+/// The two bytes at `at`, as one number below 65,536.
+fn pair(bytes: &[u8], at: usize) -> Option<usize> {
+    let two = bytes.get(at..at + 2)?;
+    Some(usize::from(two[0]) << 8 | usize::from(two[1]))
+}
+
+/// The first byte at or after `from` that is an ASCII capital (0x41 to 0x5A) or 0xC3, the
+/// first byte of `À` (and of the other Latin-1 letters), eight bytes at a time: the range
+/// test of [`crate::scan`]'s `next_digit_or_colon`, and a zero byte of `x ^ 0xC3…`, whose
+/// lowest flag is exact (Bit Twiddling Hacks, "Determine if a word has a zero byte").
+fn next_capital(b: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let low = x & !HIGH;
+        let capital = (ONES * (127 + 0x5B) - low) & !x & (low + ONES * (127 - 0x40)) & HIGH;
+        let c3 = x ^ (ONES * 0xC3);
+        let lead = c3.wrapping_sub(ONES) & !c3 & HIGH;
+        let found = capital | lead;
+        if found != 0 {
+            return Some(i + found.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    b[i.min(b.len())..].iter().position(|c| c.is_ascii_uppercase() || *c == 0xC3).map(|k| i + k)
 }
 
 fn after_greeting(text: &str, at: usize, max_words: usize) -> Option<(usize, usize)> {
@@ -377,14 +435,26 @@ fn name(text: &str, start: usize, max_words: usize) -> Option<(usize, usize)> {
     (words > 0).then_some((start, end))
 }
 
-/// Whether a capitalised word is one of [`NOT_NAMES`] in any case. The list is lower
-/// case; most words are ASCII and compare without allocating.
+/// Whether a capitalised word is one of [`NOT_NAMES`] in any case: looked up, in lower
+/// case, in a sorted copy of the list; most words are ASCII and are lowered without
+/// allocating.
 fn is_not_a_name(word: &str) -> bool {
+    static SORTED: LazyLock<Vec<&str>> = LazyLock::new(|| {
+        let mut sorted = NOT_NAMES.to_vec();
+        sorted.sort_unstable();
+        sorted
+    });
     if word.is_ascii() {
-        NOT_NAMES.iter().any(|n| n.eq_ignore_ascii_case(word))
+        let mut lower = [0u8; 16];
+        let Some(key) = lower.get_mut(..word.len()) else {
+            return false; // Longer than every word of the list.
+        };
+        for (l, c) in key.iter_mut().zip(word.bytes()) {
+            *l = c.to_ascii_lowercase();
+        }
+        SORTED.binary_search_by(|n| n.as_bytes().cmp(key)).is_ok()
     } else {
-        let lower = word.to_lowercase();
-        NOT_NAMES.contains(&lower.as_str())
+        SORTED.binary_search(&word.to_lowercase().as_str()).is_ok()
     }
 }
 
@@ -412,4 +482,30 @@ fn word(text: &str, i: usize) -> Option<usize> {
     }
     // "O'" or "A-" alone, or a single capital ("I"), is no name.
     (letters >= 2).then_some(end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_capital;
+
+    /// Every byte value, at every place in a word and past its end, is found exactly when
+    /// it is an ASCII capital or 0xC3.
+    #[test]
+    fn the_first_capital_is_found_whatever_surrounds_it() {
+        for byte in 0..=255u8 {
+            for at in 0..20 {
+                for len in at + 1..24 {
+                    // Bytes just outside the ranges, and other high bytes, around it.
+                    let mut text: Vec<u8> =
+                        (0..len).map(|k| [b'@', b'[', 0xC2, 0xC4, 0x41 | 0x80][k % 5]).collect();
+                    text[at] = byte;
+                    let expected = text.iter().position(|c| c.is_ascii_uppercase() || *c == 0xC3);
+                    assert_eq!(next_capital(&text, 0), expected, "byte {byte:#x} at {at} of {len}");
+                    assert_eq!(next_capital(&text, at), expected, "from {at}");
+                }
+            }
+        }
+        assert_eq!(next_capital(b"", 0), None);
+        assert_eq!(next_capital(b"abc", 3), None);
+    }
 }

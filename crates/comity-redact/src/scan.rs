@@ -52,7 +52,23 @@ pub(crate) fn scan(text: &str, numbers_of: &Numbers<'_>, out: &mut Vec<Span>) {
     let b = text.as_bytes();
     let n = b.len();
     let mut i = 0;
+    // The next digit or colon at or after `i`, once found.
+    let mut digit = 0;
     while i < n {
+        // Every candidate has a digit or a colon in its first five bytes: a number starts
+        // with one, or with the `+` or `(` before one; an IBAN has its check digits third
+        // and fourth; an IPv6 address has a colon after at most four hex digits. So nothing
+        // starts more than four bytes before the next digit or colon, and the scan skips
+        // there: most of a text is words, which it then never reads byte by byte.
+        if digit < i {
+            match next_digit_or_colon(b, i) {
+                Some(at) => digit = at,
+                None => break,
+            }
+        }
+        if digit > i + 4 {
+            i = digit - 4;
+        }
         let c = b[i];
         let interesting = c.is_ascii_alphanumeric() || c == b'+' || c == b'(' || c == b':';
         if !interesting {
@@ -97,6 +113,27 @@ pub(crate) fn scan(text: &str, numbers_of: &Numbers<'_>, out: &mut Vec<Span>) {
             }
         }
     }
+}
+
+/// The first ASCII digit or colon (`0` to `:`, bytes 0x30 to 0x3A) at or after `from`,
+/// eight bytes at a time: a byte below 0x80 lies in the range when adding 0x80 - 0x30 to
+/// its low seven bits sets the high bit and subtracting them from 0x80 + 0x3A does not
+/// clear it; neither carries into the next byte ("Determine if a word has a byte between m
+/// and n", Sean Eron Anderson's Bit Twiddling Hacks).
+fn next_digit_or_colon(b: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let low = x & !HIGH;
+        let found = (ONES * (127 + 0x3B) - low) & !x & (low + ONES * (127 - 0x2F)) & HIGH;
+        if found != 0 {
+            return Some(i + found.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    b[i.min(b.len())..].iter().position(|c| (b'0'..=b':').contains(c)).map(|k| i + k)
 }
 
 /// The characters of a local part in practice (RFC 5322 §3.2.3 atext and dots, and
@@ -625,4 +662,32 @@ fn phone(
         }
     }
     n <= 17 && phones.international(&number[..n])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_digit_or_colon;
+
+    /// Every byte value, at every place in a word and past its end, is found exactly when
+    /// it is a digit or a colon.
+    #[test]
+    fn the_first_digit_or_colon_is_found_whatever_surrounds_it() {
+        for byte in 0..=255u8 {
+            for at in 0..20 {
+                for len in at + 1..24 {
+                    let mut text = vec![b'a'; len];
+                    // Bytes just outside the range, and high bytes, around it.
+                    for (k, filler) in text.iter_mut().enumerate() {
+                        *filler = [b'/', b';', 0xB0, 0xBA, b'z'][k % 5];
+                    }
+                    text[at] = byte;
+                    let expected = text.iter().position(|c| (b'0'..=b':').contains(c));
+                    assert_eq!(next_digit_or_colon(&text, 0), expected, "byte {byte:#x} at {at} of {len}");
+                    assert_eq!(next_digit_or_colon(&text, at), expected.filter(|e| *e >= at), "from {at}");
+                }
+            }
+        }
+        assert_eq!(next_digit_or_colon(b"", 0), None);
+        assert_eq!(next_digit_or_colon(b"abc", 3), None);
+    }
 }
