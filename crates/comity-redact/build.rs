@@ -5,13 +5,12 @@
 //! Why at build time: the crate loads its whole database when first touched, compiling
 //! each of its 2,937 patterns (about 0.08 s), and comity then compiled again the patterns
 //! of each region a text met: `comity pii scan` spent most of a pass on the outside corpus
-//! parsing regular expressions (docs/benchmarks.md, "Redaction"). Here the patterns that
-//! only answer "does this match?" (each region's general and per-type number patterns,
-//! and the leading digits that tell regions of one calling code apart) become
-//! `regex-automata` dense DFAs, serialized little-endian; at run time a region's DFAs are
-//! read in place (`DFA::from_bytes`, which checks them but builds nothing). The patterns
-//! that need capture groups (the national prefix for parsing, the national formats) stay
-//! strings, compiled when a region's national numbers first need them.
+//! parsing regular expressions (docs/benchmarks.md, "Redaction"). Here every pattern
+//! becomes a `regex-automata` dense DFA, serialized little-endian, and at run time a
+//! region's DFAs are read in place (`DFA::from_bytes`, which checks them but builds
+//! nothing). A DFA says whether a pattern matches; where the capture groups are needed
+//! too (the national prefix for parsing, when it is there; the national format of a
+//! number found valid), the pattern is also compiled then, once.
 //!
 //! Writes `$OUT_DIR/phone_plans.rs` (the tables) and `$OUT_DIR/phone_dfas.bin` (the DFAs,
 //! each at a multiple of 8 bytes).
@@ -88,13 +87,20 @@ fn region(out: &mut Out, meta: &Metadata) -> String {
         Some(l) => format!("Some({})", out.pattern(l.as_str(), false)),
         None => "None".to_owned(),
     };
+    let prefix_for_parsing = match meta.national_prefix_for_parsing() {
+        Some(p) => format!("Some({})", out.pattern(p.as_str(), false)),
+        None => "None".to_owned(),
+    };
     let mut formats = String::new();
     for f in meta.formats() {
+        let pattern = out.pattern(f.pattern().as_str(), true);
+        let leading = match f.leading_digits().last() {
+            Some(l) => format!("Some({})", out.pattern(l.as_str(), false)),
+            None => "None".to_owned(),
+        };
         write!(
             formats,
-            "Format {{ pattern: {:?}, leading: {:?}, format: {:?}, rule: {:?} }}, ",
-            f.pattern().as_str(),
-            f.leading_digits().last().map(|l| l.as_str()),
+            "Format {{ pattern: {pattern}, leading: {leading}, format: {:?}, rule: {:?} }}, ",
             f.format(),
             f.national_prefix(),
         )
@@ -103,11 +109,11 @@ fn region(out: &mut Out, meta: &Metadata) -> String {
     write!(
         s,
         "Region {{ id: {:?}, code: {}, national_prefix: {:?}, lengths: {all}, general: {general}, \
-         types: &[{types}], leading: {leading}, prefix_for_parsing: {:?}, transform: {:?}, formats: &[{formats}] }}",
+         types: &[{types}], leading: {leading}, prefix_for_parsing: {prefix_for_parsing}, transform: {:?}, \
+         formats: &[{formats}] }}",
         meta.id(),
         meta.country_code(),
         meta.national_prefix(),
-        meta.national_prefix_for_parsing().map(|p| p.as_str()),
         meta.national_prefix_transform_rule(),
     )
     .expect("writing to a String does not fail");

@@ -203,7 +203,7 @@ struct Region {
     types: &'static [Typed],
     /// Which numbers of a shared calling code are this region's.
     leading: Option<Pattern>,
-    prefix_for_parsing: Option<&'static str>,
+    prefix_for_parsing: Option<Pattern>,
     transform: Option<&'static str>,
     formats: &'static [Format],
 }
@@ -227,9 +227,9 @@ struct Typed {
 /// A number format: libphonenumber's `NumberFormat`, as written in the metadata.
 #[derive(Debug)]
 struct Format {
-    pattern: &'static str,
+    pattern: Pattern,
     /// The last of its leading-digits patterns.
-    leading: Option<&'static str>,
+    leading: Option<Pattern>,
     format: &'static str,
     /// The national prefix formatting rule (`$NP $FG`).
     rule: Option<&'static str>,
@@ -257,7 +257,7 @@ impl Pattern {
     fn compile(&self) -> Option<Matcher> {
         match DFA::from_bytes(&DFAS.0[self.at..self.at + self.len]) {
             Ok((dfa, _)) => Some(Matcher::Dfa(Box::new(dfa))),
-            Err(_) => compiled(self.source).map(Matcher::Regex),
+            Err(_) => compiled_regex(self.source).map(Matcher::Regex),
         }
     }
 }
@@ -274,8 +274,8 @@ impl Matcher {
     }
 }
 
-/// A pattern compiled here: those that need capture groups (the national prefix for
-/// parsing, the national formats), and the others where the DFAs do not read.
+/// A pattern compiled here: where its capture groups are needed (the national prefix for
+/// parsing, the national formats), and where the DFAs do not read.
 ///
 /// The metadata's patterns carry the XML's line breaks and indentation, which
 /// libphonenumber strips and the crate compiles with `ignore_whitespace`: so do we. They
@@ -283,7 +283,7 @@ impl Matcher {
 /// script's digits), which makes them several times smaller and faster to build, and with
 /// a small lazy-DFA cache each, since a text may touch hundreds of them once: the regex
 /// crate's default of 2 MiB per pattern took `pii scan` to 366 MB on the outside corpus.
-fn compiled(source: &str) -> Option<Regex> {
+fn compiled_regex(source: &str) -> Option<Regex> {
     RegexBuilder::new(source).ignore_whitespace(true).unicode(false).dfa_size_limit(1 << 16).build().ok()
 }
 
@@ -297,8 +297,11 @@ struct Plan {
 /// A national format, compiled.
 #[derive(Debug)]
 struct NumberFormat {
-    leading: Option<Regex>,
-    pattern: Regex,
+    leading: Option<Matcher>,
+    pattern: Matcher,
+    /// The pattern with its capture groups, compiled when the format is first chosen.
+    groups: OnceLock<Option<Regex>>,
+    source: &'static str,
     /// The format with the national prefix formatting rule applied to its first group.
     national: String,
 }
@@ -309,7 +312,10 @@ struct Compiled {
     /// Each number type's pattern, read when first needed.
     types: Vec<OnceLock<Option<Matcher>>>,
     leading: Option<Matcher>,
-    prefix_for_parsing: Option<Regex>,
+    /// Whether the national prefix for parsing is there; its capture groups, compiled
+    /// when it first is, say what replaces it.
+    prefix_for_parsing: Option<Matcher>,
+    prefix_groups: OnceLock<Option<Regex>>,
     /// The national formats, compiled when a national number first needs them.
     formats: OnceLock<Vec<NumberFormat>>,
 }
@@ -326,7 +332,8 @@ impl Plan {
                 general: region.general.compile(),
                 types: region.types.iter().map(|_| OnceLock::new()).collect(),
                 leading: region.leading.as_ref().and_then(Pattern::compile),
-                prefix_for_parsing: region.prefix_for_parsing.and_then(|p| compiled(&format!("^(?:{p})"))),
+                prefix_for_parsing: region.prefix_for_parsing.as_ref().and_then(Pattern::compile),
+                prefix_groups: OnceLock::new(),
                 formats: OnceLock::new(),
             }
         })
@@ -348,8 +355,10 @@ impl Plan {
                         national = national.replacen(&first, &rule, 1);
                     }
                     Some(NumberFormat {
-                        leading: f.leading.and_then(|l| compiled(&format!("^(?:{l})"))),
-                        pattern: compiled(&format!("^(?:{})$", f.pattern))?,
+                        leading: f.leading.as_ref().and_then(Pattern::compile),
+                        pattern: f.pattern.compile()?,
+                        groups: OnceLock::new(),
+                        source: f.pattern.source,
                         national,
                     })
                 })
@@ -385,7 +394,8 @@ impl Plan {
     fn national_number(&self, digits: &str) -> String {
         let compiled = self.compiled();
         let viable = self.general_matches(digits);
-        let Some(parsing) = &compiled.prefix_for_parsing else {
+        let (Some(parsing), Some(pattern)) = (&compiled.prefix_for_parsing, &self.region.prefix_for_parsing)
+        else {
             // Without a pattern for parsing, the national prefix is the pattern
             // (libphonenumber's BuildMetadataFromXml), with the same viability check.
             let prefix = self.region.national_prefix.unwrap_or_default();
@@ -396,7 +406,11 @@ impl Plan {
                 _ => digits.to_owned(),
             };
         };
-        let Some(captures) = parsing.captures(digits) else {
+        if !parsing.is_match(digits) {
+            return digits.to_owned();
+        }
+        let groups = compiled.prefix_groups.get_or_init(|| compiled_regex(pattern.source));
+        let Some(captures) = groups.as_ref().and_then(|g| g.captures(digits)) else {
             return digits.to_owned();
         };
         let last = captures.get(captures.len() - 1).filter(|_| captures.len() > 1);
@@ -422,10 +436,36 @@ impl Plan {
             .formats()
             .iter()
             .find(|f| f.leading.as_ref().is_none_or(|l| l.is_match(nsn)) && f.pattern.is_match(nsn));
-        match chosen {
-            Some(f) => digit_groups(&f.pattern.replace(nsn, f.national.as_str())),
-            None => digit_groups(nsn),
+        let Some((f, groups)) =
+            chosen.and_then(|f| f.groups.get_or_init(|| compiled_regex(f.source)).as_ref().map(|g| (f, g)))
+        else {
+            return digit_groups(nsn);
+        };
+        let mut locations = groups.capture_locations();
+        if groups.captures_read(&mut locations, nsn).is_none() {
+            return digit_groups(nsn);
         }
+        // The format with `$1`, `$2`, ... replaced by the groups' digits, read as it is
+        // written, without writing it out: its digits and the lengths of its groups.
+        let mut written = Written::default();
+        let template = f.national.as_bytes();
+        let mut k = 0;
+        while k < template.len() {
+            match template[k..] {
+                [b'$', g @ b'1'..=b'9', ..] => {
+                    if let Some((start, end)) = locations.get(usize::from(g - b'0')) {
+                        nsn.as_bytes()[start..end].iter().for_each(|c| written.push(*c));
+                    }
+                    k += 2;
+                }
+                [c, ..] => {
+                    written.push(c);
+                    k += 1;
+                }
+                [] => break,
+            }
+        }
+        written.finish()
     }
 }
 
@@ -586,24 +626,38 @@ impl Phones {
     }
 }
 
-/// The digits of `written` and the lengths of its groups of digits.
-fn digit_groups(written: &str) -> (Vec<u8>, Vec<usize>) {
-    let mut digits = Vec::with_capacity(written.len());
-    let mut groups = Vec::new();
-    let mut current = 0;
-    for b in written.bytes() {
+/// The digits of a number as written, and the lengths of its groups of digits.
+#[derive(Default)]
+struct Written {
+    digits: Vec<u8>,
+    groups: Vec<usize>,
+    current: usize,
+}
+
+impl Written {
+    fn push(&mut self, b: u8) {
         if b.is_ascii_digit() {
-            digits.push(b);
-            current += 1;
-        } else if current > 0 {
-            groups.push(current);
-            current = 0;
+            self.digits.push(b);
+            self.current += 1;
+        } else if self.current > 0 {
+            self.groups.push(self.current);
+            self.current = 0;
         }
     }
-    if current > 0 {
-        groups.push(current);
+
+    fn finish(mut self) -> (Vec<u8>, Vec<usize>) {
+        if self.current > 0 {
+            self.groups.push(self.current);
+        }
+        (self.digits, self.groups)
     }
-    (digits, groups)
+}
+
+/// The digits of `written` and the lengths of its groups of digits.
+fn digit_groups(written: &str) -> (Vec<u8>, Vec<usize>) {
+    let mut out = Written::default();
+    written.bytes().for_each(|b| out.push(b));
+    out.finish()
 }
 
 /// libphonenumber's validity of `+code nsn`, for the tests that compare it with the
