@@ -15,12 +15,14 @@
 //! share one cache of 100 compiled patterns, which text with numbers of many regions
 //! evicts and recompiles on every number, and loading its database compiles all 2,937
 //! patterns (docs/benchmarks.md, "Redaction"). So `build.rs` reads the metadata at build
-//! time: the patterns that only answer "does it match?" become DFAs read in place, the
-//! rest are compiled once, when a region's national numbers first need them. A test
+//! time, each pattern a DFA read in place. Where capture groups are needed too (a
+//! national prefix with a transform rule, the national format of a valid number), the
+//! pattern is also compiled, once, when first needed. A test
 //! checks that both agree on every example number and its neighbours
 //! (`tests/it/outside.rs`).
 
 use std::{
+    borrow::Cow,
     fmt,
     str::FromStr,
     sync::{Arc, OnceLock},
@@ -263,6 +265,18 @@ impl Pattern {
 }
 
 impl Matcher {
+    /// Where the leftmost-first match at the start of `digits` ends, if there is one.
+    fn match_end(&self, digits: &str) -> Option<usize> {
+        match self {
+            Matcher::Dfa(dfa) => dfa
+                .try_search_fwd(&Input::new(digits).anchored(Anchored::Yes))
+                .ok()
+                .flatten()
+                .map(|m| m.offset()),
+            Matcher::Regex(re) => re.find(digits).map(|m| m.end()),
+        }
+    }
+
     fn is_match(&self, digits: &str) -> bool {
         match self {
             // Anchored and, for a whole number, ending in `$`: any match is the one asked.
@@ -391,40 +405,48 @@ impl Plan {
 
     /// libphonenumber's `maybeStripNationalPrefixAndCarrierCode`: the national
     /// significant number of digits written in this region's national format.
-    fn national_number(&self, digits: &str) -> String {
+    fn national_number<'a>(&self, digits: &'a str) -> Cow<'a, str> {
         let compiled = self.compiled();
-        let viable = self.general_matches(digits);
+        // Whether the digits as they stand are a number of the region: asked only once a
+        // prefix was found, since the answer matters only then.
+        let viable = || self.general_matches(digits);
         let (Some(parsing), Some(pattern)) = (&compiled.prefix_for_parsing, &self.region.prefix_for_parsing)
         else {
             // Without a pattern for parsing, the national prefix is the pattern
             // (libphonenumber's BuildMetadataFromXml), with the same viability check.
             let prefix = self.region.national_prefix.unwrap_or_default();
             return match digits.strip_prefix(prefix) {
-                Some(stripped) if !prefix.is_empty() && (!viable || self.general_matches(stripped)) => {
-                    stripped.to_owned()
+                Some(stripped) if !prefix.is_empty() && (self.general_matches(stripped) || !viable()) => {
+                    Cow::Borrowed(stripped)
                 }
-                _ => digits.to_owned(),
+                _ => Cow::Borrowed(digits),
             };
         };
-        if !parsing.is_match(digits) {
-            return digits.to_owned();
-        }
-        let groups = compiled.prefix_groups.get_or_init(|| compiled_regex(pattern.source));
-        let Some(captures) = groups.as_ref().and_then(|g| g.captures(digits)) else {
-            return digits.to_owned();
-        };
-        let last = captures.get(captures.len() - 1).filter(|_| captures.len() > 1);
-        let stripped = match (self.region.transform, last) {
-            (Some(rule), Some(_)) if !rule.is_empty() => {
-                let mut out = String::new();
-                captures.expand(rule, &mut out);
-                out.push_str(&digits[captures.get(0).map_or(0, |m| m.end())..]);
-                out
+        let stripped = match self.region.transform.filter(|rule| !rule.is_empty()) {
+            // Without a transform rule, the prefix is dropped: only where it ends matters,
+            // which the DFA says (leftmost-first, as the regex would).
+            None => match parsing.match_end(digits) {
+                Some(end) => Cow::Borrowed(&digits[end..]),
+                None => return Cow::Borrowed(digits),
+            },
+            Some(rule) => {
+                let groups = compiled.prefix_groups.get_or_init(|| compiled_regex(pattern.source));
+                let Some(captures) = groups.as_ref().and_then(|g| g.captures(digits)) else {
+                    return Cow::Borrowed(digits);
+                };
+                let end = captures.get(0).map_or(0, |m| m.end());
+                if captures.len() > 1 && captures.get(captures.len() - 1).is_some() {
+                    let mut out = String::new();
+                    captures.expand(rule, &mut out);
+                    out.push_str(&digits[end..]);
+                    Cow::Owned(out)
+                } else {
+                    Cow::Borrowed(&digits[end..])
+                }
             }
-            _ => digits[captures.get(0).map_or(0, |m| m.end())..].to_owned(),
         };
-        if viable && !self.general_matches(&stripped) {
-            return digits.to_owned();
+        if !self.general_matches(&stripped) && viable() {
+            return Cow::Borrowed(digits);
         }
         stripped
     }
