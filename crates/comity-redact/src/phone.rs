@@ -32,6 +32,7 @@ use regex::{Regex, RegexBuilder};
 use regex_automata::{
     Anchored, Input,
     dfa::{Automaton, dense::DFA},
+    util::start,
 };
 
 use crate::types::ConfigError;
@@ -279,10 +280,28 @@ impl Matcher {
 
     fn is_match(&self, digits: &str) -> bool {
         match self {
-            // Anchored and, for a whole number, ending in `$`: any match is the one asked.
-            Matcher::Dfa(dfa) => dfa
-                .try_search_fwd(&Input::new(digits).anchored(Anchored::Yes).earliest(true))
-                .is_ok_and(|m| m.is_some()),
+            // Walked a byte at a time, as regex-automata's docs show, rather than through
+            // a search, whose set-up costs more than a number's ten-odd transitions. The
+            // DFA enters a match state one byte after a match ends: so a pattern of the
+            // number's start (`^(?:...)`) has matched as soon as one is entered, and one of
+            // the whole number (`^(?:...)$`) can enter one only after the end of input.
+            Matcher::Dfa(dfa) => {
+                let Ok(mut state) = dfa.start_state(&start::Config::new().anchored(Anchored::Yes)) else {
+                    return false;
+                };
+                for &b in digits.as_bytes() {
+                    state = dfa.next_state(state, b);
+                    if dfa.is_special_state(state) {
+                        if dfa.is_match_state(state) {
+                            return true;
+                        }
+                        if dfa.is_dead_state(state) || dfa.is_quit_state(state) {
+                            return false;
+                        }
+                    }
+                }
+                dfa.is_match_state(dfa.next_eoi_state(state))
+            }
             Matcher::Regex(re) => re.is_match(digits),
         }
     }
