@@ -21,7 +21,7 @@ use std::sync::LazyLock;
 use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
 
 use crate::{
-    scan::{word_at, word_before},
+    scan::{bytes_equal, bytes_in, find_byte, word_at, word_before},
     types::{PiiType, Span},
 };
 
@@ -304,7 +304,7 @@ impl PersonFinder {
     /// Every trigger starts a word with a capital letter (`Dear`, `Mme`, `À bientôt`), and
     /// capitals that start a word are rare in a text: the automaton is run, anchored,
     /// only where the first two bytes are a trigger's, rather than over every byte. The
-    /// capitals are found eight bytes at a time ([`next_capital`]). Matches are the
+    /// capitals are found eight bytes at a time ([`find_byte`]). Matches are the
     /// automaton's leftmost-longest ones, as an unanchored search finds them, less those
     /// inside a word, which were dropped anyway.
     pub(crate) fn find(&self, text: &str, out: &mut Vec<Span>) {
@@ -342,27 +342,10 @@ fn pair(bytes: &[u8], at: usize) -> Option<usize> {
     Some(usize::from(two[0]) << 8 | usize::from(two[1]))
 }
 
-/// The first byte at or after `from` that is an ASCII capital (0x41 to 0x5A) or 0xC3, the
-/// first byte of `À` (and of the other Latin-1 letters), eight bytes at a time: the range
-/// test of [`crate::scan`]'s `next_digit_or_colon`, and a zero byte of `x ^ 0xC3…`, whose
-/// lowest flag is exact (Bit Twiddling Hacks, "Determine if a word has a zero byte").
+/// The first byte at or after `from` that is an ASCII capital or 0xC3, the first byte of
+/// `À` (and of the other Latin-1 letters).
 fn next_capital(b: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
-    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
-    let mut i = from;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let low = x & !HIGH;
-        let capital = (ONES * (127 + 0x5B) - low) & !x & (low + ONES * (127 - 0x40)) & HIGH;
-        let c3 = x ^ (ONES * 0xC3);
-        let lead = c3.wrapping_sub(ONES) & !c3 & HIGH;
-        let found = capital | lead;
-        if found != 0 {
-            return Some(i + found.trailing_zeros() as usize / 8);
-        }
-        i += 8;
-    }
-    b[i.min(b.len())..].iter().position(|c| c.is_ascii_uppercase() || *c == 0xC3).map(|k| i + k)
+    find_byte(b, from, |x| bytes_in(x, b'A', b'Z') | bytes_equal(x, 0xC3))
 }
 
 fn after_greeting(text: &str, at: usize, max_words: usize) -> Option<(usize, usize)> {
@@ -487,25 +470,13 @@ fn word(text: &str, i: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::next_capital;
+    use crate::scan::tests::finds_exactly;
 
     /// Every byte value, at every place in a word and past its end, is found exactly when
-    /// it is an ASCII capital or 0xC3.
+    /// it is an ASCII capital or 0xC3; among bytes just outside the range, and other high
+    /// bytes (0xC1 has a capital's low seven bits).
     #[test]
     fn the_first_capital_is_found_whatever_surrounds_it() {
-        for byte in 0..=255u8 {
-            for at in 0..20 {
-                for len in at + 1..24 {
-                    // Bytes just outside the ranges, and other high bytes, around it.
-                    let mut text: Vec<u8> =
-                        (0..len).map(|k| [b'@', b'[', 0xC2, 0xC4, 0x41 | 0x80][k % 5]).collect();
-                    text[at] = byte;
-                    let expected = text.iter().position(|c| c.is_ascii_uppercase() || *c == 0xC3);
-                    assert_eq!(next_capital(&text, 0), expected, "byte {byte:#x} at {at} of {len}");
-                    assert_eq!(next_capital(&text, at), expected, "from {at}");
-                }
-            }
-        }
-        assert_eq!(next_capital(b"", 0), None);
-        assert_eq!(next_capital(b"abc", 3), None);
+        finds_exactly(next_capital, |c| c.is_ascii_uppercase() || c == 0xC3, [b'@', b'[', 0xC2, 0xC4, 0xC1]);
     }
 }

@@ -115,25 +115,55 @@ pub(crate) fn scan(text: &str, numbers_of: &Numbers<'_>, out: &mut Vec<Span>) {
     }
 }
 
-/// The first ASCII digit or colon (`0` to `:`, bytes 0x30 to 0x3A) at or after `from`,
-/// eight bytes at a time: a byte below 0x80 lies in the range when adding 0x80 - 0x30 to
-/// its low seven bits sets the high bit and subtracting them from 0x80 + 0x3A does not
-/// clear it; neither carries into the next byte ("Determine if a word has a byte between m
-/// and n", Sean Eron Anderson's Bit Twiddling Hacks).
+/// The first ASCII digit or colon (`0` to `:`, bytes 0x30 to 0x3A) at or after `from`.
 fn next_digit_or_colon(b: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
-    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    find_byte(b, from, |x| bytes_in(x, b'0', b':'))
+}
+
+/// A byte repeated in each byte of a word.
+const fn each(byte: u8) -> u64 {
+    u64::from_le_bytes([byte; 8])
+}
+
+/// The high bit of each byte of `x` that lies in `low..=high` (both below 0x80; a byte of
+/// 0x80 or more never does). Adding 0x80 - `low` to a byte's low seven bits sets its high
+/// bit from `low` up; subtracting them from 0x80 + `high` leaves it set up to `high`;
+/// neither carries into the next byte ("Determine if a word has a byte between m and n",
+/// Sean Eron Anderson's Bit Twiddling Hacks).
+pub(crate) const fn bytes_in(x: u64, low: u8, high: u8) -> u64 {
+    let seven = x & !each(0x80);
+    (each(0x80 + high) - seven) & !x & (seven + each(0x80 - low)) & each(0x80)
+}
+
+/// The high bit of the first byte of `x` (the lowest) equal to `byte`, and perhaps of
+/// others after it: the lowest flag is exact, which is all [`find_byte`] reads ("Determine
+/// if a word has a zero byte", Bit Twiddling Hacks, on `x ^ byte`).
+pub(crate) const fn bytes_equal(x: u64, byte: u8) -> u64 {
+    let zero = x ^ each(byte);
+    zero.wrapping_sub(each(0x01)) & !zero & each(0x80)
+}
+
+/// The first byte at or after `from` that `flags` marks, reading eight bytes at a time:
+/// `flags` gets them as one little-endian word and sets the high bit of those it wants
+/// ([`bytes_in`], [`bytes_equal`]), exactly for the lowest. It must never want a zero
+/// byte, which pads the last word.
+pub(crate) fn find_byte(b: &[u8], from: usize, flags: impl Fn(u64) -> u64) -> Option<usize> {
+    let first = |i: usize, word: u64| {
+        let found = flags(word);
+        (found != 0).then(|| i + found.trailing_zeros() as usize / 8)
+    };
     let mut i = from;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let low = x & !HIGH;
-        let found = (ONES * (127 + 0x3B) - low) & !x & (low + ONES * (127 - 0x2F)) & HIGH;
-        if found != 0 {
-            return Some(i + found.trailing_zeros() as usize / 8);
+    while let Some(eight) = b.get(i..i + 8) {
+        if let Some(at) = first(i, u64::from_le_bytes(eight.try_into().expect("eight bytes"))) {
+            return Some(at);
         }
         i += 8;
     }
-    b[i.min(b.len())..].iter().position(|c| (b'0'..=b':').contains(c)).map(|k| i + k)
+    let rest = b.get(i..).filter(|rest| !rest.is_empty())?;
+    let mut last = [0u8; 8];
+    // Byte by byte: fewer than eight, where a call to `memcpy` would cost more.
+    last.iter_mut().zip(rest).for_each(|(to, from)| *to = *from);
+    first(i, u64::from_le_bytes(last))
 }
 
 /// The characters of a local part in practice (RFC 5322 §3.2.3 atext and dots, and
@@ -665,29 +695,37 @@ fn phone(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::next_digit_or_colon;
 
-    /// Every byte value, at every place in a word and past its end, is found exactly when
-    /// it is a digit or a colon.
-    #[test]
-    fn the_first_digit_or_colon_is_found_whatever_surrounds_it() {
+    /// `search` finds exactly the bytes `wanted` says it should: every byte value, at
+    /// every place in a text of up to 23 bytes of `fillers` (which it must not want), and
+    /// from the start or from that place.
+    pub(crate) fn finds_exactly(
+        search: fn(&[u8], usize) -> Option<usize>,
+        wanted: fn(u8) -> bool,
+        fillers: [u8; 5],
+    ) {
+        assert!(!fillers.iter().any(|f| wanted(*f)), "the fillers are not wanted");
         for byte in 0..=255u8 {
             for at in 0..20 {
                 for len in at + 1..24 {
-                    let mut text = vec![b'a'; len];
-                    // Bytes just outside the range, and high bytes, around it.
-                    for (k, filler) in text.iter_mut().enumerate() {
-                        *filler = [b'/', b';', 0xB0, 0xBA, b'z'][k % 5];
-                    }
+                    let mut text: Vec<u8> = (0..len).map(|k| fillers[k % 5]).collect();
                     text[at] = byte;
-                    let expected = text.iter().position(|c| (b'0'..=b':').contains(c));
-                    assert_eq!(next_digit_or_colon(&text, 0), expected, "byte {byte:#x} at {at} of {len}");
-                    assert_eq!(next_digit_or_colon(&text, at), expected.filter(|e| *e >= at), "from {at}");
+                    let expected = text.iter().position(|c| wanted(*c));
+                    assert_eq!(search(&text, 0), expected, "byte {byte:#x} at {at} of {len}");
+                    assert_eq!(search(&text, at), expected.filter(|e| *e >= at), "from {at}");
                 }
             }
         }
-        assert_eq!(next_digit_or_colon(b"", 0), None);
-        assert_eq!(next_digit_or_colon(b"abc", 3), None);
+        assert_eq!(search(b"", 0), None);
+        assert_eq!(search(b"abc", 3), None);
+    }
+
+    /// Every byte value, at every place in a word and past its end, is found exactly when
+    /// it is a digit or a colon; among bytes just outside the range, and high bytes.
+    #[test]
+    fn the_first_digit_or_colon_is_found_whatever_surrounds_it() {
+        finds_exactly(next_digit_or_colon, |c| (b'0'..=b':').contains(&c), [b'/', b';', 0xB0, 0xBA, b'z']);
     }
 }
