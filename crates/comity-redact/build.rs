@@ -63,6 +63,14 @@ impl Out {
         self.dfas.resize(self.dfas.len().next_multiple_of(8), 0);
         format!("Pattern {{ source: {source:?}, at: {offset}, len: {} }}", bytes.len())
     }
+
+    /// [`Out::pattern`] of a pattern the metadata may not have, as `Some(...)` or `None`.
+    fn optional(&mut self, pattern: Option<&str>, whole: bool) -> String {
+        match pattern {
+            Some(p) => format!("Some({})", self.pattern(p, whole)),
+            None => "None".to_owned(),
+        }
+    }
 }
 
 fn lengths(lengths: &[u16]) -> u32 {
@@ -83,21 +91,12 @@ fn region(out: &mut Out, meta: &Metadata) -> String {
                 .expect("writing to a String does not fail");
         }
     }
-    let leading = match meta.leading_digits() {
-        Some(l) => format!("Some({})", out.pattern(l.as_str(), false)),
-        None => "None".to_owned(),
-    };
-    let prefix_for_parsing = match meta.national_prefix_for_parsing() {
-        Some(p) => format!("Some({})", out.pattern(p.as_str(), false)),
-        None => "None".to_owned(),
-    };
+    let leading = out.optional(meta.leading_digits().map(|l| l.as_str()), false);
+    let prefix_for_parsing = out.optional(meta.national_prefix_for_parsing().map(|p| p.as_str()), false);
     let mut formats = String::new();
     for f in meta.formats() {
         let pattern = out.pattern(f.pattern().as_str(), true);
-        let leading = match f.leading_digits().last() {
-            Some(l) => format!("Some({})", out.pattern(l.as_str(), false)),
-            None => "None".to_owned(),
-        };
+        let leading = out.optional(f.leading_digits().last().map(|l| l.as_str()), false);
         write!(
             formats,
             "Format {{ pattern: {pattern}, leading: {leading}, format: {:?}, rule: {:?} }}, ",

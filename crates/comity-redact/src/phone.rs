@@ -17,9 +17,8 @@
 //! patterns (docs/benchmarks.md, "Redaction"). So `build.rs` reads the metadata at build
 //! time, each pattern a DFA read in place. Where capture groups are needed too (a
 //! national prefix with a transform rule, the national format of a valid number), the
-//! pattern is also compiled, once, when first needed. A test
-//! checks that both agree on every example number and its neighbours
-//! (`tests/it/outside.rs`).
+//! pattern is also compiled, once, when first needed. A test checks that both agree on
+//! every example number and its neighbours (`tests/it/outside.rs`).
 
 use std::{
     borrow::Cow,
