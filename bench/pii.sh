@@ -58,6 +58,24 @@ for corpus in corpus outside; do
 done
 
 now() { date +%s.%N; }
+since() { python3 -c "print($(now) - $1)"; }
+# Seconds for PASSES runs of the binary $1 over the corpus $2, each a new process; the
+# first writes its spans to $3.
+per_process() {
+  local t0; t0=$(now)
+  "$1" pii scan --input "$OUT/$2.jsonl" --output "$3"
+  for _ in $(seq 2 "$PASSES"); do "$1" pii scan --input "$OUT/$2.jsonl" --output /dev/null; done
+  since "$t0"
+}
+# Seconds for one run of the binary $1 over the corpus $2 written PASSES times over.
+one_process() {
+  local t0; t0=$(now)
+  "$1" pii scan --input "$OUT/$2-x$PASSES.jsonl" --output /dev/null
+  since "$t0"
+}
+ratio() { # $1: how, $2: Presidio's seconds, $3: comity's for PASSES passes
+  python3 -c "import sys; p,c,n=float(sys.argv[2]),float(sys.argv[3]),int(sys.argv[4]); print(f'throughput ratio, {sys.argv[1]}: {p/(c/n):.0f}x')" "$1" "$2" "$3" "$PASSES"
+}
 rate() { # $1: seconds, $2: passes, $3: corpus file
   python3 -c 'import sys; s,p,b,l=float(sys.argv[1]),int(sys.argv[2]),int(sys.argv[3]),int(sys.argv[4]); print(f"{s:.2f} s for {p} pass(es): {p*b/s/1e6:.3f} MB/s of JSON, {p*l/s:,.0f} lines/s")' "$1" "$2" "$(stat -c %s "$3")" "$(wc -l < "$3")"
 }
@@ -68,34 +86,18 @@ for run in $(seq 1 "$RUNS"); do
     echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
     t0=$(now)
     "$PY" bench/pii_presidio.py < "$OUT/$corpus.jsonl" > "$OUT/$corpus-presidio.jsonl" 2> "$OUT/$corpus-presidio.err"
-    t1=$(now)
-    presidio=$(python3 -c "print($t1 - $t0)")
+    presidio=$(since "$t0")
     presidio_loop=$(sed -n 's/^presidio: \([0-9.]*\) s in the loop.*/\1/p' "$OUT/$corpus-presidio.err")
     echo "presidio: $(rate "$presidio" 1 "$OUT/$corpus.jsonl"); in its loop $(rate "$presidio_loop" 1 "$OUT/$corpus.jsonl")"
-    t0=$(now)
-    "$BIN" pii scan --input "$OUT/$corpus.jsonl" --output "$OUT/$corpus-comity.jsonl"
-    for _ in $(seq 2 "$PASSES"); do
-      "$BIN" pii scan --input "$OUT/$corpus.jsonl" --output /dev/null
-    done
-    t1=$(now)
-    comity=$(python3 -c "print($t1 - $t0)")
+    comity=$(per_process "$BIN" "$corpus" "$OUT/$corpus-comity.jsonl")
     echo "comity:   $(rate "$comity" "$PASSES" "$OUT/$corpus.jsonl")"
-    python3 -c "import sys; p,c,n=float(sys.argv[1]),float(sys.argv[2]),int(sys.argv[3]); print(f'throughput ratio, per process: {p/(c/n):.0f}x')" "$presidio" "$comity" "$PASSES"
-    t0=$(now)
-    "$BIN" pii scan --input "$OUT/$corpus-x$PASSES.jsonl" --output /dev/null
-    t1=$(now)
-    one=$(python3 -c "print($t1 - $t0)")
+    ratio "per process" "$presidio" "$comity"
+    one=$(one_process "$BIN" "$corpus")
     echo "comity, one process over the corpus $PASSES times: $(rate "$one" "$PASSES" "$OUT/$corpus.jsonl")"
-    python3 -c "import sys; p,c,n=float(sys.argv[1]),float(sys.argv[2]),int(sys.argv[3]); print(f'throughput ratio, in one process: {p/(c/n):.0f}x')" "$presidio_loop" "$one" "$PASSES"
+    ratio "in one process" "$presidio_loop" "$one"
     if [ -n "${BASELINE:-}" ]; then
-      t0=$(now)
-      for _ in $(seq 1 "$PASSES"); do "$BASELINE" pii scan --input "$OUT/$corpus.jsonl" --output /dev/null; done
-      t1=$(now)
-      echo "baseline, per process: $(rate "$(python3 -c "print($t1 - $t0)")" "$PASSES" "$OUT/$corpus.jsonl")"
-      t0=$(now)
-      "$BASELINE" pii scan --input "$OUT/$corpus-x$PASSES.jsonl" --output /dev/null
-      t1=$(now)
-      echo "baseline, one process: $(rate "$(python3 -c "print($t1 - $t0)")" "$PASSES" "$OUT/$corpus.jsonl")"
+      echo "baseline, per process: $(rate "$(per_process "$BASELINE" "$corpus" /dev/null)" "$PASSES" "$OUT/$corpus.jsonl")"
+      echo "baseline, one process: $(rate "$(one_process "$BASELINE" "$corpus")" "$PASSES" "$OUT/$corpus.jsonl")"
     fi
   done
 done
