@@ -8,9 +8,10 @@
 //! parsing regular expressions (docs/benchmarks.md, "Redaction"). Here every pattern
 //! becomes a `regex-automata` dense DFA, serialized little-endian, and at run time a
 //! region's DFAs are read in place (`DFA::from_bytes`, which checks them but builds
-//! nothing). A DFA says whether a pattern matches; where the capture groups are needed
-//! too (the national prefix for parsing, when it is there; the national format of a
-//! number found valid), the pattern is also compiled then, once.
+//! nothing). A DFA says whether a pattern matches. Where a national format's groups of
+//! digits are is read from its pattern's syntax here (`split`); where the capture groups
+//! are needed at run time (a national prefix with a transform rule, a format whose groups
+//! have no fixed widths), the pattern is compiled then, once.
 //!
 //! Writes `$OUT_DIR/phone_plans.rs` (the tables) and `$OUT_DIR/phone_dfas.bin` (the DFAs,
 //! each at a multiple of 8 bytes).
@@ -23,6 +24,7 @@ use regex_automata::{
     nfa::thompson,
     util::syntax,
 };
+use regex_syntax::hir::HirKind;
 
 /// The number types a valid number may be of (libphonenumber's getNumberTypeHelper), in
 /// the order they are tried: most numbers are fixed lines or mobiles.
@@ -73,6 +75,50 @@ impl Out {
     }
 }
 
+/// Where a national format's groups of digits are, when the pattern alone says so: a
+/// sequence of parts each of a fixed number of digits, but for at most one, which takes
+/// what the others leave (`(\d{2})(\d{3})(\d{3,4})`, as almost all of the metadata's
+/// 759 formats are). Written as `Some(&[(width, group), ...])`, a width of 0 for the part
+/// that takes the rest and a group of 0 for a part no group captures; `None` otherwise,
+/// and the format's groups are then found by its regex.
+fn split(pattern: &str) -> String {
+    match parts(pattern) {
+        Some(parts) => format!("Some(&{parts:?})"),
+        None => "None".to_owned(),
+    }
+}
+
+fn parts(pattern: &str) -> Option<Vec<(u8, u8)>> {
+    let config = syntax::Config::new().ignore_whitespace(true).unicode(false).utf8(false);
+    let hir = syntax::parse_with(pattern, &config)
+        .unwrap_or_else(|e| panic!("libphonenumber's pattern {pattern:?} does not parse: {e}"));
+    let parts = match hir.kind() {
+        HirKind::Concat(parts) => parts.iter().collect(),
+        _ => vec![&hir],
+    };
+    let (mut out, mut group, mut rest) = (Vec::new(), 0, false);
+    for part in parts {
+        let props = part.properties();
+        let captured = matches!(part.kind(), HirKind::Capture(_));
+        // A group inside a part would number the groups otherwise than in order.
+        if props.explicit_captures_len() != usize::from(captured) {
+            return None;
+        }
+        group += u8::from(captured);
+        let width = match (props.minimum_len(), props.maximum_len()) {
+            (_, Some(0)) if !captured => continue,
+            (Some(min), Some(max)) if min == max && min > 0 => u8::try_from(min).ok()?,
+            _ if !rest => {
+                rest = true;
+                0
+            }
+            _ => return None,
+        };
+        out.push((width, if captured { group } else { 0 }));
+    }
+    Some(out)
+}
+
 fn lengths(lengths: &[u16]) -> u32 {
     lengths.iter().filter(|l| **l < 32).fold(0u32, |b, l| b | 1 << l)
 }
@@ -97,9 +143,10 @@ fn region(out: &mut Out, meta: &Metadata) -> String {
     for f in meta.formats() {
         let pattern = out.pattern(f.pattern().as_str(), true);
         let leading = out.optional(f.leading_digits().last().map(|l| l.as_str()), false);
+        let split = split(f.pattern().as_str());
         write!(
             formats,
-            "Format {{ pattern: {pattern}, leading: {leading}, format: {:?}, rule: {:?} }}, ",
+            "Format {{ pattern: {pattern}, leading: {leading}, split: {split}, format: {:?}, rule: {:?} }}, ",
             f.format(),
             f.national_prefix(),
         )

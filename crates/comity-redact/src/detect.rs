@@ -182,8 +182,12 @@ pub fn char_spans(text: &str, spans: &[Span]) -> Vec<CharSpan> {
     let mut out = Vec::with_capacity(spans.len());
     let (mut byte, mut chars) = (0, 0);
     let count = |to: usize, byte: &mut usize, chars: &mut usize| {
-        // Characters are the bytes that do not continue a UTF-8 sequence.
-        *chars += text.as_bytes()[*byte..to].iter().filter(|b| (**b as i8) >= -0x40).count();
+        // Spans start and end on character boundaries; std counts a `str`'s characters a
+        // word at a time. Characters are the bytes that do not continue a UTF-8 sequence.
+        *chars += match text.get(*byte..to) {
+            Some(between) => between.chars().count(),
+            None => text.as_bytes()[*byte..to].iter().filter(|b| (**b as i8) >= -0x40).count(),
+        };
         *byte = to;
     };
     for s in spans {

@@ -15,9 +15,10 @@
 //! share one cache of 100 compiled patterns, which text with numbers of many regions
 //! evicts and recompiles on every number, and loading its database compiles all 2,937
 //! patterns (docs/benchmarks.md, "Redaction"). So `build.rs` reads the metadata at build
-//! time, each pattern a DFA read in place. Where capture groups are needed too (a
-//! national prefix with a transform rule, the national format of a valid number), the
-//! pattern is also compiled, once, when first needed. A test checks that both agree on
+//! time, each pattern a DFA read in place. A national format's groups of digits are
+//! placed by widths read from its pattern at build time. Where capture groups are needed
+//! (a national prefix with a transform rule, a format whose pattern does not fix its
+//! groups' widths), the pattern is also compiled, once, when first needed. A test checks that both agree on
 //! every example number and its neighbours (`tests/it/outside.rs`).
 
 use std::{
@@ -232,6 +233,10 @@ struct Format {
     pattern: Pattern,
     /// The last of its leading-digits patterns.
     leading: Option<Pattern>,
+    /// Where its groups are, when the pattern alone says so (`build.rs`'s `split`): each
+    /// part's width, 0 for the one part that takes what the others leave, and its group,
+    /// 0 for none.
+    split: Option<&'static [(u8, u8)]>,
     format: &'static str,
     /// The national prefix formatting rule (`$NP $FG`).
     rule: Option<&'static str>,
@@ -331,7 +336,9 @@ struct Plan {
 struct NumberFormat {
     leading: Option<Matcher>,
     pattern: Matcher,
-    /// The pattern with its capture groups, compiled when the format is first chosen.
+    split: Option<&'static [(u8, u8)]>,
+    /// The pattern with its capture groups, compiled when the format is first chosen,
+    /// where `split` does not say where they are.
     groups: OnceLock<Option<Regex>>,
     source: &'static str,
     /// The format with the national prefix formatting rule applied to its first group.
@@ -389,6 +396,7 @@ impl Plan {
                     Some(NumberFormat {
                         leading: f.leading.as_ref().and_then(Pattern::compile),
                         pattern: f.pattern.compile()?,
+                        split: f.split,
                         groups: OnceLock::new(),
                         source: f.pattern.source,
                         national,
@@ -471,29 +479,36 @@ impl Plan {
 
     /// libphonenumber's national format of a number of this region: its digits and the
     /// lengths of its groups of digits.
-    fn national_format(&self, nsn: &str) -> (Vec<u8>, Vec<usize>) {
+    fn national_format(&self, nsn: &str) -> Written {
         let chosen = self
             .formats()
             .iter()
             .find(|f| f.leading.as_ref().is_none_or(|l| l.is_match(nsn)) && f.pattern.is_match(nsn));
-        let Some((f, groups)) =
-            chosen.and_then(|f| f.groups.get_or_init(|| compiled_regex(f.source)).as_ref().map(|g| (f, g)))
-        else {
-            return digit_groups(nsn);
+        let Some(f) = chosen else {
+            return Written::of(nsn.bytes());
         };
-        let mut locations = groups.capture_locations();
-        if groups.captures_read(&mut locations, nsn).is_none() {
-            return digit_groups(nsn);
+        let mut groups = [None; 10];
+        if !f.split.is_some_and(|split| split_groups(split, nsn.len(), &mut groups)) {
+            let Some(regex) = f.groups.get_or_init(|| compiled_regex(f.source)) else {
+                return Written::of(nsn.bytes());
+            };
+            let mut locations = regex.capture_locations();
+            if regex.captures_read(&mut locations, nsn).is_none() {
+                return Written::of(nsn.bytes());
+            }
+            for (g, place) in groups.iter_mut().enumerate().skip(1) {
+                *place = locations.get(g);
+            }
         }
         // The format with `$1`, `$2`, ... replaced by the groups' digits, read as it is
-        // written, without writing it out: its digits and the lengths of its groups.
+        // written, without writing it out.
         let mut written = Written::default();
         let template = f.national.as_bytes();
         let mut k = 0;
         while k < template.len() {
             match template[k..] {
                 [b'$', g @ b'1'..=b'9', ..] => {
-                    if let Some((start, end)) = locations.get(usize::from(g - b'0')) {
+                    if let Some((start, end)) = groups[usize::from(g - b'0')] {
                         nsn.as_bytes()[start..end].iter().for_each(|c| written.push(*c));
                     }
                     k += 2;
@@ -505,8 +520,28 @@ impl Plan {
                 [] => break,
             }
         }
-        written.finish()
+        written.finish();
+        written
     }
+}
+
+/// Where the groups of a number of `len` digits are, by a format's `split`, which its
+/// pattern was found to match whole: `groups[g]` for group `g`. False if the widths do
+/// not add up to `len`, which a match rules out.
+fn split_groups(split: &[(u8, u8)], len: usize, groups: &mut [Option<(usize, usize)>; 10]) -> bool {
+    let fixed: usize = split.iter().map(|(width, _)| usize::from(*width)).sum();
+    let Some(rest) = len.checked_sub(fixed) else {
+        return false;
+    };
+    let mut at = 0;
+    for &(width, group) in split {
+        let end = at + if width == 0 { rest } else { usize::from(width) };
+        if let Some(place) = groups.get_mut(usize::from(group)).filter(|_| group > 0) {
+            *place = Some((at, end));
+        }
+        at = end;
+    }
+    at == len
 }
 
 /// The region `id` (`FR`).
@@ -649,8 +684,11 @@ impl Phones {
             }
             // libphonenumber formats with the calling code's main region's formats.
             let main = plans.by_code[usize::from(region.region.code)].first().map_or(own, Arc::as_ref);
-            let (national, groups) = main.national_format(&nsn);
-            let same_digits = national == digits || prefixed && national == digits[prefix.len()..];
+            let written = main.national_format(&nsn);
+            let Some(national) = written.digits() else {
+                continue;
+            };
+            let same_digits = national == digits || prefixed && national == &digits[prefix.len()..];
             if !same_digits {
                 continue;
             }
@@ -658,7 +696,7 @@ impl Phones {
             // of the region's groups.
             let own_lens =
                 if prefixed && national != digits && lens[0] == prefix.len() { &lens[1..] } else { lens };
-            if prefixed || groups == own_lens {
+            if prefixed || written.groups() == own_lens {
                 return true;
             }
         }
@@ -666,38 +704,69 @@ impl Phones {
     }
 }
 
-/// The digits of a number as written, and the lengths of its groups of digits.
-#[derive(Default)]
+/// The digits of a number as written, and the lengths of its groups of digits, kept on
+/// the stack: a national number has fewer than 32 digits, and its format adds a national
+/// prefix. Past its capacity it is `overflowed`, and equal to no number.
 struct Written {
-    digits: Vec<u8>,
-    groups: Vec<usize>,
+    digits: [u8; 48],
+    len: usize,
+    groups: [usize; 24],
+    count: usize,
     current: usize,
+    overflowed: bool,
+}
+
+impl Default for Written {
+    fn default() -> Self {
+        Written { digits: [0; 48], len: 0, groups: [0; 24], count: 0, current: 0, overflowed: false }
+    }
 }
 
 impl Written {
+    /// The digits of `written` and their groups.
+    fn of(written: impl Iterator<Item = u8>) -> Written {
+        let mut out = Written::default();
+        written.for_each(|b| out.push(b));
+        out.finish();
+        out
+    }
+
     fn push(&mut self, b: u8) {
         if b.is_ascii_digit() {
-            self.digits.push(b);
+            match self.digits.get_mut(self.len) {
+                Some(place) => *place = b,
+                None => self.overflowed = true,
+            }
+            self.len += 1;
             self.current += 1;
-        } else if self.current > 0 {
-            self.groups.push(self.current);
+        } else {
+            self.end_group();
+        }
+    }
+
+    fn end_group(&mut self) {
+        if self.current > 0 {
+            match self.groups.get_mut(self.count) {
+                Some(place) => *place = self.current,
+                None => self.overflowed = true,
+            }
+            self.count += 1;
             self.current = 0;
         }
     }
 
-    fn finish(mut self) -> (Vec<u8>, Vec<usize>) {
-        if self.current > 0 {
-            self.groups.push(self.current);
-        }
-        (self.digits, self.groups)
+    fn finish(&mut self) {
+        self.end_group();
     }
-}
 
-/// The digits of `written` and the lengths of its groups of digits.
-fn digit_groups(written: &str) -> (Vec<u8>, Vec<usize>) {
-    let mut out = Written::default();
-    written.bytes().for_each(|b| out.push(b));
-    out.finish()
+    /// Its digits; none if it overflowed.
+    fn digits(&self) -> Option<&[u8]> {
+        (!self.overflowed).then(|| &self.digits[..self.len])
+    }
+
+    fn groups(&self) -> &[usize] {
+        &self.groups[..self.count.min(self.groups.len())]
+    }
 }
 
 /// libphonenumber's validity of `+code nsn`, for the tests that compare it with the
@@ -705,4 +774,73 @@ fn digit_groups(written: &str) -> (Vec<u8>, Vec<usize>) {
 #[doc(hidden)]
 pub fn valid_international(code: u16, nsn: &str) -> bool {
     plans().valid(code, nsn)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    /// Numbers of `len` digits that `dfa` (a whole-number pattern) matches: one for each
+    /// state the DFA can be in after them, found breadth first.
+    fn numbers_matched(dfa: &DFA<&[u32]>, len: usize) -> Vec<String> {
+        let start = dfa.start_state(&start::Config::new().anchored(Anchored::Yes)).expect("anchored start");
+        let mut layer = HashMap::from([(start, String::new())]);
+        for _ in 0..len {
+            let mut next = HashMap::new();
+            for (state, digits) in &layer {
+                for d in b'0'..=b'9' {
+                    let to = dfa.next_state(*state, d);
+                    if !dfa.is_dead_state(to) {
+                        next.entry(to).or_insert_with(|| format!("{digits}{}", char::from(d)));
+                    }
+                }
+            }
+            layer = next;
+        }
+        layer
+            .into_iter()
+            .filter(|(s, _)| dfa.is_match_state(dfa.next_eoi_state(*s)))
+            .map(|(_, n)| n)
+            .collect()
+    }
+
+    /// `build.rs` reads where a format's groups are from its pattern's syntax: they are
+    /// where the pattern's regex captures them, on numbers of every length every format
+    /// matches, for every metadata format.
+    #[test]
+    #[cfg(target_endian = "little")]
+    fn split_groups_agree_with_the_regex() {
+        let (mut formats, mut numbers) = (0, 0);
+        for region in &REGIONS {
+            for f in region.formats {
+                let split =
+                    f.split.unwrap_or_else(|| panic!("{}: no split for {}", region.id, f.pattern.source));
+                let Some(Matcher::Dfa(dfa)) = f.pattern.compile() else {
+                    panic!("{} does not read", f.pattern.source)
+                };
+                let regex = compiled_regex(f.pattern.source).expect("the metadata's patterns compile");
+                let mut matched = 0;
+                for len in 1..32 {
+                    for nsn in numbers_matched(&dfa, len) {
+                        let captures =
+                            regex.captures(&nsn).unwrap_or_else(|| panic!("{nsn} {}", f.pattern.source));
+                        let mut groups = [None; 10];
+                        assert!(split_groups(split, nsn.len(), &mut groups), "{nsn} {split:?}");
+                        for (g, place) in groups.iter().enumerate().skip(1) {
+                            let by_regex = captures.get(g).map(|m| (m.start(), m.end()));
+                            assert_eq!(*place, by_regex, "group {g} of {nsn} in {}", f.pattern.source);
+                        }
+                        matched += 1;
+                    }
+                }
+                assert!(matched > 0, "{}: no number matches {}", region.id, f.pattern.source);
+                formats += 1;
+                numbers += matched;
+            }
+        }
+        assert!(formats >= 700, "only {formats} formats in the metadata");
+        eprintln!("{formats} formats, {numbers} numbers");
+    }
 }
