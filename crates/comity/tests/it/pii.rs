@@ -51,6 +51,28 @@ fn scan_writes_one_line_per_record_in_character_offsets() {
 }
 
 #[test]
+fn scan_writes_each_id_back_as_it_was_read() {
+    // Any JSON is an id: strings with escapes, numbers as written, objects with spaces.
+    let input = concat!(
+        "{\"id\": \"caf\\u00e9 \\\"1\\\"\", \"text\": \"a@example.com\"}\n",
+        "{\"id\": 1.50e2, \"text\": \"\"}\n",
+        "{\"text\": \"x\", \"id\": {\"batch\": [1, 2], \"n\": null}}\n",
+    );
+    let out = comity_with(&["pii", "scan"], None, input, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        concat!(
+            "{\"id\":\"caf\\u00e9 \\\"1\\\"\",\"spans\":[{\"start\":0,\"end\":13,\"type\":\"EMAIL_ADDRESS\"}]}\n",
+            "{\"id\":1.50e2,\"spans\":[]}\n",
+            "{\"id\":{\"batch\": [1, 2], \"n\": null},\"spans\":[]}\n",
+        )
+    );
+    let ids: Vec<Value> = lines(&out).into_iter().map(|l| l["id"].clone()).collect();
+    assert_eq!(ids, [json!("café \"1\""), json!(150.0), json!({"batch": [1, 2], "n": null})]);
+}
+
+#[test]
 fn scan_reads_and_writes_files() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.jsonl");
