@@ -20,6 +20,7 @@ use std::{env, fmt::Write as _, fs, path::PathBuf};
 
 use phonenumber::{Metadata, Type, metadata::DATABASE};
 use regex_automata::{
+    MatchKind,
     dfa::{StartKind, dense},
     nfa::thompson,
     util::syntax,
@@ -58,12 +59,33 @@ impl Out {
             .configure(dense::Config::new().start_kind(StartKind::Anchored))
             .build(&source)
             .unwrap_or_else(|e| panic!("libphonenumber's pattern {source:?} does not compile: {e}"));
+        let (at, len) = self.push(&dfa);
+        format!("Pattern {{ source: {source:?}, at: {at}, len: {len} }}")
+    }
+
+    /// Several whole-number patterns in one DFA, which says at the end of a number which
+    /// of them it matches (all of them, not only the first), as `Patterns { ... }` Rust
+    /// source.
+    fn patterns(&mut self, patterns: &[&str]) -> String {
+        let sources: Vec<String> = patterns.iter().map(|p| format!("^(?:{p})$")).collect();
+        let dfa = dense::Builder::new()
+            .syntax(syntax::Config::new().ignore_whitespace(true).unicode(false).utf8(false))
+            .thompson(thompson::Config::new().utf8(false))
+            .configure(dense::Config::new().start_kind(StartKind::Anchored).match_kind(MatchKind::All))
+            .build_many(&sources)
+            .unwrap_or_else(|e| panic!("libphonenumber's patterns {sources:?} do not compile: {e}"));
+        let (at, len) = self.push(&dfa);
+        format!("Patterns {{ sources: &{sources:?}, at: {at}, len: {len} }}")
+    }
+
+    /// The DFA's place in the blob, at a multiple of 8 bytes.
+    fn push(&mut self, dfa: &dense::DFA<Vec<u32>>) -> (usize, usize) {
         let (bytes, padding) = dfa.to_bytes_little_endian();
         let bytes = &bytes[padding..];
         let offset = self.dfas.len();
         self.dfas.extend_from_slice(bytes);
         self.dfas.resize(self.dfas.len().next_multiple_of(8), 0);
-        format!("Pattern {{ source: {source:?}, at: {offset}, len: {} }}", bytes.len())
+        (offset, bytes.len())
     }
 
     /// [`Out::pattern`] of a pattern the metadata may not have, as `Some(...)` or `None`.
@@ -126,17 +148,17 @@ fn lengths(lengths: &[u16]) -> u32 {
 fn region(out: &mut Out, meta: &Metadata) -> String {
     let descriptors = meta.descriptors();
     let mut s = String::new();
-    let general = out.pattern(descriptors.general().national_number().as_str(), true);
+    let mut numbers = vec![descriptors.general().national_number().as_str()];
     let mut all = lengths(descriptors.general().possible_length());
-    let mut types = String::new();
+    let mut types = Vec::new();
     for t in TYPES {
         if let Some(d) = descriptors.get(t) {
             all |= lengths(d.possible_length());
-            let p = out.pattern(d.national_number().as_str(), true);
-            write!(types, "Typed {{ pattern: {p}, lengths: {} }}, ", lengths(d.possible_length()))
-                .expect("writing to a String does not fail");
+            numbers.push(d.national_number().as_str());
+            types.push(lengths(d.possible_length()));
         }
     }
+    let numbers = out.patterns(&numbers);
     let leading = out.optional(meta.leading_digits().map(|l| l.as_str()), false);
     let prefix_for_parsing = out.optional(meta.national_prefix_for_parsing().map(|p| p.as_str()), false);
     let mut formats = String::new();
@@ -154,8 +176,8 @@ fn region(out: &mut Out, meta: &Metadata) -> String {
     }
     write!(
         s,
-        "Region {{ id: {:?}, code: {}, national_prefix: {:?}, lengths: {all}, general: {general}, \
-         types: &[{types}], leading: {leading}, prefix_for_parsing: {prefix_for_parsing}, transform: {:?}, \
+        "Region {{ id: {:?}, code: {}, national_prefix: {:?}, lengths: {all}, numbers: {numbers}, \
+         types: &{types:?}, leading: {leading}, prefix_for_parsing: {prefix_for_parsing}, transform: {:?}, \
          formats: &[{formats}] }}",
         meta.id(),
         meta.country_code(),

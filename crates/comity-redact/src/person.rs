@@ -419,26 +419,33 @@ fn name(text: &str, start: usize, max_words: usize) -> Option<(usize, usize)> {
 }
 
 /// Whether a capitalised word is one of [`NOT_NAMES`] in any case: looked up, in lower
-/// case, in a sorted copy of the list; most words are ASCII and are lowered without
-/// allocating.
+/// case, in a sorted copy of the list. The word is lowered on the stack, without
+/// allocating: no word of the list is longer than 16 bytes.
 fn is_not_a_name(word: &str) -> bool {
     static SORTED: LazyLock<Vec<&str>> = LazyLock::new(|| {
         let mut sorted = NOT_NAMES.to_vec();
         sorted.sort_unstable();
         sorted
     });
+    let mut lower = [0u8; 16];
+    let mut len = 0;
     if word.is_ascii() {
-        let mut lower = [0u8; 16];
         let Some(key) = lower.get_mut(..word.len()) else {
-            return false; // Longer than every word of the list.
+            return false;
         };
         for (l, c) in key.iter_mut().zip(word.bytes()) {
             *l = c.to_ascii_lowercase();
         }
-        SORTED.binary_search_by(|n| n.as_bytes().cmp(key)).is_ok()
+        len = word.len();
     } else {
-        SORTED.binary_search(&word.to_lowercase().as_str()).is_ok()
+        for c in word.chars().flat_map(char::to_lowercase) {
+            let Some(place) = lower.get_mut(len..len + c.len_utf8()) else {
+                return false;
+            };
+            len += c.encode_utf8(place).len();
+        }
     }
+    SORTED.binary_search_by(|n| n.as_bytes().cmp(&lower[..len])).is_ok()
 }
 
 /// The end of a capitalised word at `i` (`i` itself if there is none); `None` if the word
@@ -469,8 +476,26 @@ fn word(text: &str, i: usize) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::next_capital;
+    use super::{NOT_NAMES, is_not_a_name, next_capital};
     use crate::scan::tests::finds_exactly;
+
+    /// Every word of the list is found however it is capitalised, accents included, and
+    /// names are not, however long.
+    #[test]
+    fn words_that_are_not_names_are_found_in_any_case() {
+        for word in NOT_NAMES {
+            assert!(word.len() <= 16, "{word}: longer than is_not_a_name's buffer");
+            let mut chars = word.chars();
+            let capitalised: String =
+                chars.next().into_iter().flat_map(char::to_uppercase).chain(chars).collect();
+            for written in [word.to_string(), capitalised, word.to_uppercase()] {
+                assert!(is_not_a_name(&written), "{written}");
+            }
+        }
+        for name in ["José", "Zoë", "Ångström", "İlker", "Maximilianusmaximus", "Équipes", "Señ"] {
+            assert!(!is_not_a_name(name), "{name}");
+        }
+    }
 
     /// Every byte value, at every place in a word and past its end, is found exactly when
     /// it is an ASCII capital or 0xC3; among bytes just outside the range, and other high

@@ -28,7 +28,7 @@ use std::{
     sync::{Arc, OnceLock},
 };
 
-use regex::{Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use regex_automata::{
     Anchored, Input,
     dfa::{Automaton, dense::DFA},
@@ -200,10 +200,12 @@ struct Region {
     /// The possible lengths of its national significant numbers, one bit each: the union
     /// of its number types' (the port leaves the general description's empty).
     lengths: u32,
-    general: Pattern,
-    /// libphonenumber's getNumberTypeHelper: the types a valid number may be of, fixed
-    /// lines and mobiles first.
-    types: &'static [Typed],
+    /// Its general pattern (pattern 0), then the pattern of each number type a valid
+    /// number may be of (libphonenumber's getNumberTypeHelper), fixed lines and mobiles
+    /// first: one DFA says which of them a number matches.
+    numbers: Patterns,
+    /// Each type's possible lengths (bits), in the order of its pattern in `numbers`.
+    types: &'static [u32],
     /// Which numbers of a shared calling code are this region's.
     leading: Option<Pattern>,
     prefix_for_parsing: Option<Pattern>,
@@ -220,11 +222,12 @@ struct Pattern {
     len: usize,
 }
 
-/// A number type's pattern and its possible lengths (bits).
+/// Whole-number patterns of the metadata, and the place in [`DFAS`] of their one DFA.
 #[derive(Debug)]
-struct Typed {
-    pattern: Pattern,
-    lengths: u32,
+struct Patterns {
+    sources: &'static [&'static str],
+    at: usize,
+    len: usize,
 }
 
 /// A number format: libphonenumber's `NumberFormat`, as written in the metadata.
@@ -265,6 +268,55 @@ impl Pattern {
         match DFA::from_bytes(&DFAS.0[self.at..self.at + self.len]) {
             Ok((dfa, _)) => Some(Matcher::Dfa(Box::new(dfa))),
             Err(_) => compiled_regex(self.source).map(Matcher::Regex),
+        }
+    }
+}
+
+impl Patterns {
+    fn compile(&self) -> Option<Matchers> {
+        match DFA::from_bytes(&DFAS.0[self.at..self.at + self.len]) {
+            Ok((dfa, _)) => Some(Matchers::Dfa(Box::new(dfa))),
+            Err(_) => RegexSetBuilder::new(self.sources)
+                .ignore_whitespace(true)
+                .unicode(false)
+                .dfa_size_limit(1 << 16)
+                .build()
+                .ok()
+                .map(Matchers::Set),
+        }
+    }
+}
+
+/// Compiled [`Patterns`].
+#[derive(Debug)]
+enum Matchers {
+    Dfa(Box<DFA<&'static [u32]>>),
+    Set(RegexSet),
+}
+
+impl Matchers {
+    /// Which of the patterns match the whole of `digits`, one bit each.
+    fn matched(&self, digits: &str) -> u32 {
+        match self {
+            // Its patterns match whole numbers: it can reach a match state only after the
+            // end of input, and that state lists them all (`MatchKind::All`).
+            Matchers::Dfa(dfa) => {
+                let Ok(mut state) = dfa.start_state(&start::Config::new().anchored(Anchored::Yes)) else {
+                    return 0;
+                };
+                for &b in digits.as_bytes() {
+                    state = dfa.next_state(state, b);
+                    if dfa.is_dead_state(state) {
+                        return 0;
+                    }
+                }
+                let end = dfa.next_eoi_state(state);
+                if !dfa.is_match_state(end) {
+                    return 0;
+                }
+                (0..dfa.match_len(end)).fold(0, |m, i| m | 1 << dfa.match_pattern(end, i).as_usize())
+            }
+            Matchers::Set(set) => set.matches(digits).iter().fold(0, |m, i| m | 1 << i),
         }
     }
 }
@@ -347,9 +399,7 @@ struct NumberFormat {
 
 #[derive(Debug)]
 struct Compiled {
-    general: Option<Matcher>,
-    /// Each number type's pattern, read when first needed.
-    types: Vec<OnceLock<Option<Matcher>>>,
+    numbers: Option<Matchers>,
     leading: Option<Matcher>,
     /// Whether the national prefix for parsing is there; its capture groups, compiled
     /// when it first is, say what replaces it.
@@ -368,8 +418,7 @@ impl Plan {
         self.compiled.get_or_init(|| {
             let region = self.region;
             Compiled {
-                general: region.general.compile(),
-                types: region.types.iter().map(|_| OnceLock::new()).collect(),
+                numbers: region.numbers.compile(),
                 leading: region.leading.as_ref().and_then(Pattern::compile),
                 prefix_for_parsing: region.prefix_for_parsing.as_ref().and_then(Pattern::compile),
                 prefix_groups: OnceLock::new(),
@@ -406,22 +455,23 @@ impl Plan {
         })
     }
 
+    /// Which of the region's patterns (`Region::numbers`) the number matches.
+    fn matched(&self, nsn: &str) -> u32 {
+        self.compiled().numbers.as_ref().map_or(0, |n| n.matched(nsn))
+    }
+
     fn general_matches(&self, nsn: &str) -> bool {
-        self.compiled().general.as_ref().is_some_and(|g| g.is_match(nsn))
+        self.matched(nsn) & 1 != 0
     }
 
     /// libphonenumber's `getNumberTypeHelper` is not UNKNOWN: the number matches the
     /// general pattern and one type's, at one of that type's lengths.
     fn valid(&self, nsn: &str) -> bool {
-        let compiled = self.compiled();
+        let matched = self.matched(nsn);
         let len = nsn.len();
-        self.general_matches(nsn)
-            && self.region.types.iter().zip(&compiled.types).any(|(typed, matcher)| {
-                (typed.lengths == 0 || len < 32 && typed.lengths & 1 << len != 0)
-                    && matcher
-                        .get_or_init(|| typed.pattern.compile())
-                        .as_ref()
-                        .is_some_and(|m| m.is_match(nsn))
+        matched & 1 != 0
+            && self.region.types.iter().enumerate().any(|(k, lengths)| {
+                matched & 1 << (k + 1) != 0 && (*lengths == 0 || len < 32 && lengths & 1 << len != 0)
             })
     }
 
