@@ -108,33 +108,100 @@ fn scan(args: &ScanArgs) -> anyhow::Result<()> {
     };
     let name =
         if is_stdio(&args.input) { "standard input".to_owned() } else { args.input.display().to_string() };
-    let mut reader = BufReader::with_capacity(1 << 20, input);
-    let mut writer = BufWriter::with_capacity(1 << 20, output);
-    let mut line = String::new();
-    let mut number = 0u64;
+    let mut reader = BufReader::with_capacity(BLOCK, input);
+    let mut scan = Scan { detector, writer: BufWriter::with_capacity(1 << 20, output), name, line: 1 };
+    let mut block = Vec::with_capacity(BLOCK);
     loop {
-        line.clear();
-        number += 1;
-        let read =
-            reader.read_line(&mut line).with_context(|| format!("{name}, line {number}: cannot read it"))?;
-        if read == 0 {
+        // About BLOCK bytes, then on to the end of the line.
+        block.clear();
+        let read = (&mut reader).take(BLOCK as u64).read_to_end(&mut block);
+        let more = read
+            .and_then(|_| if block.ends_with(b"\n") { Ok(0) } else { reader.read_until(b'\n', &mut block) });
+        if let Err(e) = more {
+            let line = scan.line + newlines(&block);
+            return Err(e).with_context(|| format!("{}, line {line}: cannot read it", scan.name));
+        }
+        if block.is_empty() {
             break;
         }
-        if line.trim().is_empty() {
-            continue;
+        match std::str::from_utf8(&block) {
+            Ok(text) => scan.block(text)?,
+            Err(e) => {
+                // The lines before the one that is not UTF-8 are scanned, as they were read.
+                let good = block[..e.valid_up_to()].iter().rposition(|b| *b == b'\n').map_or(0, |k| k + 1);
+                scan.block(std::str::from_utf8(&block[..good]).expect("valid up to there"))?;
+                bail!(
+                    "{}, line {}: cannot read it: it is not UTF-8; nothing after it was scanned",
+                    scan.name,
+                    scan.line
+                );
+            }
         }
-        let record: Record<'_> = match serde_json::from_str(&line) {
-            Ok(r) => r,
-            Err(e) => bail!(
-                "{name}, line {number}: not a record {{\"id\": ..., \"text\": \"...\"}}: {e}; nothing after it was scanned"
-            ),
-        };
-        let spans = detector.detect(&record.text);
-        write_found(&mut writer, record.id, &char_spans(&record.text, &spans))
-            .context("writing the spans")?;
     }
-    writer.flush().context("writing the spans")?;
+    scan.writer.flush().context("writing the spans")?;
     Ok(())
+}
+
+/// How much input `pii scan` reads at a time: whole lines, about a mebibyte.
+const BLOCK: usize = 1 << 20;
+
+/// A scan under way: where it writes, and the number of the next line it reads.
+struct Scan<W: Write> {
+    detector: Detector,
+    writer: W,
+    name: String,
+    line: u64,
+}
+
+impl<W: Write> Scan<W> {
+    /// A block of whole lines. Read with one deserializer while each record is one line,
+    /// so that its buffer for unescaped strings grows once a block rather than once a
+    /// line (serde_json gives each deserializer its own); from the first line that is not
+    /// one record, line by line, which says what is wrong with it and where.
+    fn block(&mut self, text: &str) -> anyhow::Result<()> {
+        let mut records = serde_json::Deserializer::from_str(text).into_iter::<Record<'_>>();
+        // Where the lines not yet scanned start.
+        let mut done = 0;
+        while let Some(Ok(record)) = records.next() {
+            let end = records.byte_offset();
+            let line_end = text[end..].find('\n').map_or(text.len(), |k| end + k + 1);
+            // Blank lines, then the record, on a line of its own.
+            let (before, record_text) =
+                text[done..end].split_at(text[done..end].len() - text[done..end].trim_start().len());
+            if record_text.contains('\n') || !text[end..line_end].trim().is_empty() {
+                break;
+            }
+            self.line += newlines(before.as_bytes()) + 1;
+            done = line_end;
+            self.write(&record)?;
+        }
+        for line in text[done..].split_inclusive('\n') {
+            if !line.trim().is_empty() {
+                let record: Record<'_> = match serde_json::from_str(line) {
+                    Ok(r) => r,
+                    Err(e) => bail!(
+                        "{}, line {}: not a record {{\"id\": ..., \"text\": \"...\"}}: {e}; nothing after it was scanned",
+                        self.name,
+                        self.line
+                    ),
+                };
+                self.write(&record)?;
+            }
+            self.line += 1;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, record: &Record<'_>) -> anyhow::Result<()> {
+        let spans = self.detector.detect(&record.text);
+        write_found(&mut self.writer, record.id, &char_spans(&record.text, &spans))
+            .context("writing the spans")
+    }
+}
+
+/// The line breaks in `bytes`.
+fn newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|b| **b == b'\n').count() as u64
 }
 
 fn is_stdio(path: &Path) -> bool {

@@ -109,6 +109,59 @@ fn scan_stops_at_a_bad_line_and_names_it() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("opening /nonexistent/in.jsonl"));
 }
 
+/// JSON Lines, strictly, however the input is read: one record a line, blank lines
+/// skipped, and the first line that is not a record named by its number, with every
+/// record before it scanned, past the first mebibyte as in it.
+#[test]
+fn scan_holds_to_one_record_a_line_and_counts_lines_past_the_first_mebibyte() {
+    // 250 bytes a line: 6,000 lines are 1.5 MB.
+    let filler = "Lorem ipsum ".repeat(16);
+    let record = |n: usize| {
+        json!({"id": n, "text": format!("{n}: write to me at a{n}@example.com. {filler}")}).to_string()
+    };
+    let bad_lines: [(&str, &str); 4] = [
+        ("{\"id\": 0, \"text\": \"a\"} {\"id\": 1, \"text\": \"b\"}", "trailing characters"),
+        ("{\"id\": 0,", "EOF while parsing"),
+        ("{\"id\": 0, \"text\": 5}", "invalid type"),
+        ("[1, 2]", "invalid type"),
+    ];
+    for (bad, why) in bad_lines {
+        for before in [3, 6_000] {
+            // Blank lines, spaces, a no-break space and CRLF endings are not records.
+            let mut input: Vec<String> = (1..=before).map(record).collect();
+            input.insert(1, String::new());
+            input.insert(2, "  \u{a0} \r".to_owned());
+            input.push(bad.to_owned());
+            input.push("\"id\": 1, \"text\": \"never read\"}".to_owned());
+            let out = comity_with(&["pii", "scan"], None, &input.join("\r\n"), &[]);
+            assert_eq!(out.status.code(), Some(1), "{bad}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            let line = before + 3;
+            assert!(err.contains(&format!("standard input, line {line}: not a record")), "{bad}: {err}");
+            assert!(err.contains(why), "{bad}: {err}");
+            let found = lines(&out);
+            assert_eq!(found.len(), before, "{bad}");
+            assert_eq!(found.last().unwrap()["id"], json!(before));
+            let email = found.last().unwrap()["spans"][0].clone();
+            assert_eq!(email["type"], json!("EMAIL_ADDRESS"));
+        }
+    }
+
+    // A line that is not UTF-8 is named too, after the lines before it are scanned.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    let mut bytes: Vec<u8> = (1..=6_000).flat_map(|n| format!("{}\n", record(n)).into_bytes()).collect();
+    assert!(bytes.len() > 1 << 20);
+    bytes.extend_from_slice(b"{\"id\": 0, \"text\": \"caf\xe9\"}\n");
+    bytes.extend_from_slice(format!("{}\n", record(6_001)).as_bytes());
+    std::fs::write(&input, bytes).unwrap();
+    let out = comity(&["pii", "scan", "--input", input.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 6001: cannot read it: it is not UTF-8"), "{err}");
+    assert_eq!(lines(&out).len(), 6_000);
+}
+
 #[test]
 fn scan_tries_national_phone_formats_in_the_regions_named() {
     // Spanish national format: found by default (the EU is in it), not when only France
