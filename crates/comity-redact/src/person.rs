@@ -18,7 +18,7 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, StartKind};
 
 use crate::{
     scan::{bytes_equal, bytes_in, find_byte, word_at, word_before},
@@ -288,7 +288,11 @@ impl PersonFinder {
                 triggers.push(trigger);
             }
         }
+        // Searched only anchored, at the few capitals that can start a trigger: a
+        // contiguous NFA, which builds in a fraction of the time a DFA took (half of a
+        // `pii scan`'s start) and is as quick over a trigger's few bytes.
         let automaton = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .match_kind(MatchKind::LeftmostLongest)
             .start_kind(StartKind::Anchored)
             .build(&patterns)

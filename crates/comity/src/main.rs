@@ -272,6 +272,15 @@ fn end_quietly_on_closed_pipe() {
 fn main() -> ExitCode {
     end_quietly_on_closed_pipe();
     let cli = Cli::parse();
+    // Commands that do no I/O of their own beyond files run without the async runtime,
+    // whose worker threads cost a short run (a `pii scan` of a small file) more than its
+    // work.
+    let command = match cli.command {
+        Command::Validate(args) => return exit_code(Ok(validate::run(&args))),
+        Command::Screen(args) => return exit_code(Ok(screen::run(&args))),
+        Command::Pii(c) => return exit_code(pii::run(c).map(|()| ExitCode::SUCCESS)),
+        command => command,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -280,11 +289,12 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        match cli.command {
+        match command {
             Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Init(args) => serve::init(args).await.map(|()| ExitCode::SUCCESS),
-            Command::Validate(args) => Ok(validate::run(&args)),
-            Command::Screen(args) => Ok(screen::run(&args)),
+            Command::Validate(_) | Command::Screen(_) | Command::Pii(_) => {
+                unreachable!("run above, without the runtime")
+            }
             Command::Schema { which: SchemaName::Request } => {
                 println!("{}", serde_json::to_string_pretty(&comity_wire::request_schema())?);
                 Ok(ExitCode::SUCCESS)
@@ -309,7 +319,6 @@ fn main() -> ExitCode {
             Command::Log(c) => Ok(audit::log(c).await),
             Command::Audit(c) => Ok(audit::audit(c).await),
             Command::Witness(c) => witness::run(c).await.map(|()| ExitCode::SUCCESS),
-            Command::Pii(c) => pii::run(c).map(|()| ExitCode::SUCCESS),
             Command::Produce(args) => productions::produce(args).await.map(|()| ExitCode::SUCCESS),
             Command::Deadlines(args) => deadlines::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Package(c) => package::run(c),
@@ -319,6 +328,10 @@ fn main() -> ExitCode {
             Command::Evaluation(c) => evaluation::run(c).await.map(|()| ExitCode::SUCCESS),
         }
     });
+    exit_code(result)
+}
+
+fn exit_code(result: anyhow::Result<ExitCode>) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
