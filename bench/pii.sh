@@ -20,6 +20,9 @@
 # - in one process: Presidio's time in its loop (after imports, as pii_presidio.py
 #   reports it) against comity's one run over the corpus written PASSES times over, its
 #   start counted once. This is the throughput on a large input, such as a production's.
+#   That run is short (a second or less on the outside corpus), so it is made
+#   ONE_PROCESS_RUNS times (default 3) and the fastest counts: a neighbour on a shared
+#   machine only ever adds time.
 #
 # BASELINE=<a comity binary> times that build too, the same two ways, for a before and
 # after in the same run.
@@ -29,6 +32,7 @@ RUNS=${1:-2}
 MESSAGES=${MESSAGES:-25000}
 OUTSIDE_MESSAGES=${OUTSIDE_MESSAGES:-6000}
 PASSES=${PASSES:-30}
+ONE_PROCESS_RUNS=${ONE_PROCESS_RUNS:-3}
 PRESIDIO_ANALYZER=${PRESIDIO_ANALYZER:-presidio-analyzer==2.2.366}
 PHONENUMBERS=${PHONENUMBERS:-phonenumbers==9.0.43}
 TARGET=${CARGO_TARGET_DIR:-target}
@@ -67,11 +71,16 @@ per_process() {
   for _ in $(seq 2 "$PASSES"); do "$1" pii scan --input "$OUT/$2.jsonl" --output /dev/null; done
   since "$t0"
 }
-# Seconds for one run of the binary $1 over the corpus $2 written PASSES times over.
+# Seconds for one run of the binary $1 over the corpus $2 written PASSES times over: the
+# fastest of ONE_PROCESS_RUNS.
 one_process() {
-  local t0; t0=$(now)
-  "$1" pii scan --input "$OUT/$2-x$PASSES.jsonl" --output /dev/null
-  since "$t0"
+  local t0 best=
+  for _ in $(seq 1 "$ONE_PROCESS_RUNS"); do
+    t0=$(now)
+    "$1" pii scan --input "$OUT/$2-x$PASSES.jsonl" --output /dev/null
+    best=$(python3 -c "import sys; t=float(sys.argv[1]); print(t if not sys.argv[2] else min(t, float(sys.argv[2])))" "$(since "$t0")" "$best")
+  done
+  echo "$best"
 }
 ratio() { # $1: how, $2: Presidio's seconds, $3: comity's for PASSES passes
   python3 -c "import sys; p,c,n=float(sys.argv[2]),float(sys.argv[3]),int(sys.argv[4]); print(f'throughput ratio, {sys.argv[1]}: {p/(c/n):.0f}x')" "$1" "$2" "$3" "$PASSES"
@@ -93,11 +102,11 @@ for run in $(seq 1 "$RUNS"); do
     echo "comity:   $(rate "$comity" "$PASSES" "$OUT/$corpus.jsonl")"
     ratio "per process" "$presidio" "$comity"
     one=$(one_process "$BIN" "$corpus")
-    echo "comity, one process over the corpus $PASSES times: $(rate "$one" "$PASSES" "$OUT/$corpus.jsonl")"
+    echo "comity, one process over the corpus $PASSES times, fastest of $ONE_PROCESS_RUNS: $(rate "$one" "$PASSES" "$OUT/$corpus.jsonl")"
     ratio "in one process" "$presidio_loop" "$one"
     if [ -n "${BASELINE:-}" ]; then
       echo "baseline, per process: $(rate "$(per_process "$BASELINE" "$corpus" /dev/null)" "$PASSES" "$OUT/$corpus.jsonl")"
-      echo "baseline, one process: $(rate "$(one_process "$BASELINE" "$corpus")" "$PASSES" "$OUT/$corpus.jsonl")"
+      echo "baseline, one process, fastest of $ONE_PROCESS_RUNS: $(rate "$(one_process "$BASELINE" "$corpus")" "$PASSES" "$OUT/$corpus.jsonl")"
     fi
   done
 done
