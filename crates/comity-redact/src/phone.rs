@@ -475,8 +475,20 @@ impl Plan {
             })
     }
 
+    /// Whether a candidate of `len` digits can be a national number of the region: its
+    /// plan has numbers of that length, or of that length less the national prefix.
+    fn fits(&self, len: usize) -> bool {
+        let prefix = self.region.national_prefix.unwrap_or_default().len();
+        self.has_length(len) || prefix > 0 && len >= prefix && self.has_length(len - prefix)
+    }
+
+    /// Whether the region's plan has national numbers of `len` digits.
+    fn has_length(&self, len: usize) -> bool {
+        len < 32 && self.region.lengths & 1 << len != 0
+    }
+
     fn possible(&self, nsn: &str) -> bool {
-        nsn.len() < 32 && self.region.lengths & 1 << nsn.len() != 0
+        self.has_length(nsn.len())
     }
 
     /// libphonenumber's `maybeStripNationalPrefixAndCarrierCode`: the national
@@ -645,6 +657,10 @@ pub(crate) struct Phones {
     check: PhoneCheck,
     /// The regions whose national formats are tried, one per calling code.
     regions: Vec<Arc<Plan>>,
+    /// For each number of digits below 32, the regions of `regions` (their indices, in
+    /// order) whose plan has numbers of that length or of that length less the national
+    /// prefix: the only ones a candidate of that many digits can be a number of.
+    by_length: Vec<Vec<usize>>,
 }
 
 impl Phones {
@@ -666,7 +682,10 @@ impl Phones {
             }
         }
         chosen.sort_by_key(|p| p.region.code);
-        Phones { check, regions: chosen }
+        let by_length = (0..32)
+            .map(|len| chosen.iter().enumerate().filter(|(_, plan)| plan.fits(len)).map(|(i, _)| i).collect())
+            .collect();
+        Phones { check, regions: chosen, by_length }
     }
 
     /// Is `digits` (what follows the `+`, or the `00`) a phone number?
@@ -708,14 +727,18 @@ impl Phones {
             return false;
         };
         let plans = plans();
-        for region in &self.regions {
+        let Some(tried) = self.by_length.get(digits.len()) else {
+            return false;
+        };
+        for region in tried.iter().map(|i| &self.regions[*i]) {
             let prefix = region.region.national_prefix.unwrap_or_default().as_bytes();
             let prefixed = !prefix.is_empty() && digits.starts_with(prefix);
             if !prefixed && (lens.len() == 1 || digits.len() < 7) {
                 continue;
             }
-            let fits = |len: usize| len < 32 && region.region.lengths & 1 << len != 0;
-            if !fits(digits.len() - if prefixed { prefix.len() } else { 0 }) && !fits(digits.len()) {
+            if !region.has_length(digits.len() - if prefixed { prefix.len() } else { 0 })
+                && !region.has_length(digits.len())
+            {
                 continue;
             }
             if self.check == PhoneCheck::Possible && prefixed {

@@ -164,7 +164,9 @@ impl<W: Write> Scan<W> {
         let mut done = 0;
         while let Some(Ok(record)) = records.next() {
             let end = records.byte_offset();
-            let line_end = text[end..].find('\n').map_or(text.len(), |k| end + k + 1);
+            // The line break is a byte or two on: looked for byte by byte.
+            let line_end =
+                text.as_bytes()[end..].iter().position(|b| *b == b'\n').map_or(text.len(), |k| end + k + 1);
             // Blank lines, then the record, on a line of its own.
             let (before, record_text) =
                 text[done..end].split_at(text[done..end].len() - text[done..end].trim_start().len());
