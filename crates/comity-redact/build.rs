@@ -67,6 +67,8 @@ impl Out {
     /// of them it matches (all of them, not only the first), as `Patterns { ... }` Rust
     /// source.
     fn patterns(&mut self, patterns: &[&str]) -> String {
+        // `phone.rs` reads which of them matched as the bits of a `u32`.
+        assert!(patterns.len() <= 32, "{} patterns in one DFA: phone.rs reads at most 32", patterns.len());
         let sources: Vec<String> = patterns.iter().map(|p| format!("^(?:{p})$")).collect();
         let dfa = dense::Builder::new()
             .syntax(syntax::Config::new().ignore_whitespace(true).unicode(false).utf8(false))
@@ -99,8 +101,8 @@ impl Out {
 
 /// Where a national format's groups of digits are, when the pattern alone says so: a
 /// sequence of parts each of a fixed number of digits, but for at most one, which takes
-/// what the others leave (`(\d{2})(\d{3})(\d{3,4})`, as almost all of the metadata's
-/// 759 formats are). Written as `Some(&[(width, group), ...])`, a width of 0 for the part
+/// what the others leave (`(\d{2})(\d{3})(\d{3,4})`, as all 759 of the metadata's
+/// formats are today). Written as `Some(&[(width, group), ...])`, a width of 0 for the part
 /// that takes the rest and a group of 0 for a part no group captures; `None` otherwise,
 /// and the format's groups are then found by its regex.
 fn split(pattern: &str) -> String {

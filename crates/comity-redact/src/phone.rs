@@ -18,8 +18,8 @@
 //! time, each pattern a DFA read in place. A national format's groups of digits are
 //! placed by widths read from its pattern at build time. Where capture groups are needed
 //! (a national prefix with a transform rule, a format whose pattern does not fix its
-//! groups' widths), the pattern is also compiled, once, when first needed. A test checks that both agree on
-//! every example number and its neighbours (`tests/it/outside.rs`).
+//! groups' widths), the pattern is also compiled, once, when first needed. A test checks
+//! that both agree on every example number and its neighbours (`tests/it/outside.rs`).
 
 use std::{
     borrow::Cow,
@@ -295,7 +295,9 @@ enum Matchers {
 }
 
 impl Matchers {
-    /// Which of the patterns match the whole of `digits`, one bit each.
+    /// Which of the patterns match the whole of `digits`, one bit each: a region has at
+    /// most eleven (its general pattern and ten types), and `build.rs` refuses more than
+    /// 32.
     fn matched(&self, digits: &str) -> u32 {
         match self {
             // Its patterns match whole numbers: it can reach a match state only after the

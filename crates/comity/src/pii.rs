@@ -129,7 +129,7 @@ fn scan(args: &ScanArgs) -> anyhow::Result<()> {
             Err(e) => {
                 // The lines before the one that is not UTF-8 are scanned, as they were read.
                 let good = block[..e.valid_up_to()].iter().rposition(|b| *b == b'\n').map_or(0, |k| k + 1);
-                scan.block(std::str::from_utf8(&block[..good]).expect("valid up to there"))?;
+                scan.block(std::str::from_utf8(&block[..good]).context("reading the lines before it")?)?;
                 bail!(
                     "{}, line {}: cannot read it: it is not UTF-8; nothing after it was scanned",
                     scan.name,
