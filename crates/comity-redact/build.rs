@@ -51,12 +51,7 @@ impl Out {
     /// as `(source, offset, length)` Rust source: the DFA's place in the blob.
     fn pattern(&mut self, pattern: &str, whole: bool) -> String {
         let source = if whole { format!("^(?:{pattern})$") } else { format!("^(?:{pattern})") };
-        // The metadata's patterns carry the XML's line breaks and indentation, which
-        // libphonenumber strips: ignore whitespace. They are of ASCII digits: no Unicode.
-        let dfa = dense::Builder::new()
-            .syntax(syntax::Config::new().ignore_whitespace(true).unicode(false).utf8(false))
-            .thompson(thompson::Config::new().utf8(false))
-            .configure(dense::Config::new().start_kind(StartKind::Anchored))
+        let dfa = dfa_builder(MatchKind::LeftmostFirst)
             .build(&source)
             .unwrap_or_else(|e| panic!("libphonenumber's pattern {source:?} does not compile: {e}"));
         let (at, len) = self.push(&dfa);
@@ -70,10 +65,7 @@ impl Out {
         // `phone.rs` reads which of them matched as the bits of a `u32`.
         assert!(patterns.len() <= 32, "{} patterns in one DFA: phone.rs reads at most 32", patterns.len());
         let sources: Vec<String> = patterns.iter().map(|p| format!("^(?:{p})$")).collect();
-        let dfa = dense::Builder::new()
-            .syntax(syntax::Config::new().ignore_whitespace(true).unicode(false).utf8(false))
-            .thompson(thompson::Config::new().utf8(false))
-            .configure(dense::Config::new().start_kind(StartKind::Anchored).match_kind(MatchKind::All))
+        let dfa = dfa_builder(MatchKind::All)
             .build_many(&sources)
             .unwrap_or_else(|e| panic!("libphonenumber's patterns {sources:?} do not compile: {e}"));
         let (at, len) = self.push(&dfa);
@@ -99,6 +91,23 @@ impl Out {
     }
 }
 
+/// How the metadata's patterns are read. They carry the XML's line breaks and
+/// indentation, which libphonenumber strips: whitespace is ignored. They are of ASCII
+/// digits: no Unicode.
+fn syntax() -> syntax::Config {
+    syntax::Config::new().ignore_whitespace(true).unicode(false).utf8(false)
+}
+
+/// A builder of anchored DFAs over the metadata's patterns.
+fn dfa_builder(match_kind: MatchKind) -> dense::Builder {
+    let mut builder = dense::Builder::new();
+    builder
+        .syntax(syntax())
+        .thompson(thompson::Config::new().utf8(false))
+        .configure(dense::Config::new().start_kind(StartKind::Anchored).match_kind(match_kind));
+    builder
+}
+
 /// Where a national format's groups of digits are, when the pattern alone says so: a
 /// sequence of parts each of a fixed number of digits, but for at most one, which takes
 /// what the others leave (`(\d{2})(\d{3})(\d{3,4})`, as all 759 of the metadata's
@@ -113,8 +122,7 @@ fn split(pattern: &str) -> String {
 }
 
 fn parts(pattern: &str) -> Option<Vec<(u8, u8)>> {
-    let config = syntax::Config::new().ignore_whitespace(true).unicode(false).utf8(false);
-    let hir = syntax::parse_with(pattern, &config)
+    let hir = syntax::parse_with(pattern, &syntax())
         .unwrap_or_else(|e| panic!("libphonenumber's pattern {pattern:?} does not parse: {e}"));
     let parts = match hir.kind() {
         HirKind::Concat(parts) => parts.iter().collect(),
